@@ -19,9 +19,9 @@ export const ERROR_CODES = [
   'fido_pin_invalid', 'fido_pin_blocked', 'fido_pin_required', 'fido_not_enrolled',
   'fido_no_touch', 'fido_removed', 'fido_no_hmac_secret', 'fido_device', 'fido_busy',
   // gateway
-  'grant_denied', 'destination_refused', 'approval_denied', 'approval_timeout',
+  'grant_denied', 'destination_refused', 'approval_denied', 'approval_timeout', 'upstream_failed',
   // sync / server
-  'stale_request', 'replayed_request', 'rollback_detected', 'device_revoked',
+  'stale_request', 'replayed_request', 'rollback_detected', 'device_revoked', 'audit_rejected',
   // policy
   'policy_invalid', 'policy_forbidden',
 ] as const;

@@ -1,0 +1,20 @@
+import { createAuditLog, MemoryAuditStore, auditRecordSchema, jcsBytes, unsignedPart, computeRecordHash, recordSignatureInput } from './src/core/audit/index';
+import { createNodeEd25519Verifier, createNodeEd25519Signer } from './src/core/audit/verify.node.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { createHash, verify, createPublicKey } from 'node:crypto';
+const signer = createNodeEd25519Signer(new Uint8Array(32).fill(1));
+const log = createAuditLog({ store: new MemoryAuditStore(), signer, deviceId: 'dev1' });
+const N = 4000;
+const recs = [];
+for (let i = 0; i < N; i++) recs.push(await log.append({ action: 'credential.use', actor: { type: 'agent', id: 'cursor' }, target: { itemId: 'AAAAAAAAAAAAAAAAAAAAAA', origin: 'https://api.example.com' }, outcome: 'success' }));
+const nodeV = createNodeEd25519Verifier();
+const key = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), signer.publicKey]), format: 'der', type: 'spki' });
+const sigs = recs.map((r) => hexToBytes(r.sig)); const msgs = recs.map((r) => recordSignatureInput(hexToBytes(r.hash)));
+function cpu(name: string, fn: () => void) { const c0 = process.cpuUsage(); fn(); const c = process.cpuUsage(c0); console.log(name.padEnd(20), Math.round(N / ((c.user + c.system) / 1e6)), '/cpu-s'); }
+cpu('zod', () => recs.forEach((r) => auditRecordSchema.parse(r)));
+cpu('jcs', () => recs.forEach((r) => jcsBytes(unsignedPart(r))));
+cpu('noble sha', () => recs.forEach((r) => sha256(jcsBytes(unsignedPart(r)))));
+cpu('computeRecordHash', () => recs.forEach((r) => computeRecordHash(r)));
+cpu('raw node verify', () => recs.forEach((r, i) => verify(null, msgs[i], key, sigs[i])));
+cpu('nodeV', () => recs.forEach((r, i) => nodeV(sigs[i], msgs[i], signer.publicKey)));

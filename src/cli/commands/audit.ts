@@ -1,0 +1,302 @@
+/**
+ * `latchkey audit verify|export` — offline checks and exports of the org audit log.
+ *
+ *   verify FILE --pubkeys KEYS [--checkpoints FILE] [--log ORG] [--json]
+ *     FILE: JSON lines, one record per line, in the server's log order (an export).
+ *     KEYS: {"devices": {"<device id>": "<key>"}, "server": ["<key>"]} — trusted keys,
+ *     obtained out of band; hex or base64url. Names the first bad record (line, device,
+ *     seq, reason) or the first checkpoint the export does not match.
+ *   export --from FILE.jsonl --format jsonl|csv [--out FILE]
+ *     converts a JSON lines export (e.g. to CSV for a spreadsheet).
+ *   export (--database-url URL | --data-dir DIR) --org ORG --format jsonl|csv [--out FILE]
+ *          [--checkpoints-out FILE] [--pubkeys-out FILE]
+ *     on the server host: reads the org's log, checkpoints and device keys from the
+ *     server database (as `latchkey server` admin commands do). There is no admin HTTP
+ *     export route, so `--server URL` is refused with that explanation.
+ *
+ * Exit codes: 0 verified / exported; 1 verification failed; 2 usage; 3 file or database error.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { isLatchkeyError } from '../../shared/errors';
+import {
+  auditPublicKeysFileSchema,
+  auditRecordSchema,
+  parseJsonLines,
+  parsePublicKeyText,
+  recordsToCsv,
+  recordsToJsonLines,
+  verifyAuditExport,
+  verifyAuditExportBatched,
+  type AuditRecord,
+  type ExportCheck,
+} from '../../core/audit';
+// `.js` because tsx reads an extensionless "verify.node" as a native addon.
+import { createNodeEd25519Verifier, createParallelEd25519Verifier } from '../../core/audit/verify.node.js';
+
+/** Below this many records, starting worker threads costs more than it saves. */
+const PARALLEL_FROM = 5_000;
+
+export const summary = 'verify an exported audit log offline (names the first bad record); export the log as JSON lines or CSV';
+
+export interface CliIo {
+  out(text: string): void;
+  err(line: string): void;
+}
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (line) => process.stderr.write(line + '\n'),
+};
+
+const USAGE = [
+  'usage:',
+  '  latchkey audit verify FILE --pubkeys KEYS.json [--checkpoints FILE] [--log ORG] [--json]',
+  '  latchkey audit export --from FILE.jsonl --format jsonl|csv [--out FILE]',
+  '  latchkey audit export (--database-url URL | --data-dir DIR) --org ORG --format jsonl|csv [--out FILE]',
+  '                        [--checkpoints-out FILE] [--pubkeys-out FILE]',
+  '',
+  'exit codes: 0 ok, 1 verification failed, 2 usage, 3 file or database error',
+].join('\n');
+
+class UsageError extends Error {}
+class FileError extends Error {}
+
+export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'verify': return await verify(rest, io);
+      case 'export': return await exportLog(rest, io);
+      case undefined: case 'help': case '--help':
+        io.err(USAGE);
+        return sub === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown subcommand "${sub}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`latchkey audit: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof FileError) {
+      io.err(`latchkey audit: ${err.message}`);
+      return 3;
+    }
+    if (isLatchkeyError(err)) {
+      io.err(`latchkey audit: ${err.message}`);
+      return err.code === 'invalid_input' ? 2 : 3;
+    }
+    throw err;
+  }
+}
+
+function usageFromParseError(e: unknown): never {
+  throw new UsageError(e instanceof Error ? e.message : 'bad arguments');
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    throw new FileError(`cannot read the ${what} file ${path}`);
+  }
+}
+
+async function writeText(path: string, text: string, what: string): Promise<void> {
+  try {
+    await writeFile(path, text, { mode: 0o644 });
+  } catch {
+    throw new FileError(`cannot write the ${what} file ${path}`);
+  }
+}
+
+/** Checkpoints: JSON lines, a JSON array, or one checkpoint object. */
+function parseCheckpointsText(text: string): unknown[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    try {
+      const v: unknown = JSON.parse(trimmed);
+      if (Array.isArray(v)) return v;
+    } catch { /* fall through to the error below */ }
+    throw new FileError('the checkpoints file is not valid JSON');
+  }
+  const lines = parseJsonLines(text);
+  if (!lines.ok) throw new FileError(`checkpoints file: ${lines.message}`);
+  return lines.values;
+}
+
+async function verify(args: string[], io: CliIo): Promise<number> {
+  const options = {
+    pubkeys: { type: 'string' },
+    checkpoints: { type: 'string' },
+    log: { type: 'string' },
+    json: { type: 'boolean' },
+  } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    usageFromParseError(e);
+  }
+  const { values, positionals } = parsed;
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw new UsageError('verify takes exactly one FILE');
+  if (typeof values.pubkeys !== 'string') throw new UsageError('--pubkeys KEYS.json is required: signatures are checked against keys you trust, not keys in the export');
+
+  let keysJson: unknown;
+  try {
+    keysJson = JSON.parse(await readText(values.pubkeys, 'public keys'));
+  } catch (e) {
+    if (e instanceof FileError) throw e;
+    throw new FileError('the public keys file is not valid JSON');
+  }
+  const keys = auditPublicKeysFileSchema.safeParse(keysJson);
+  if (!keys.success) throw new UsageError(`the public keys file is not in the expected form (${keys.error.issues[0]?.path.join('.') || 'file'})`);
+  const deviceKeys = new Map(Object.entries(keys.data.devices).map(([d, k]) => [d, parsePublicKeyText(k)] as const));
+  const serverKeys = (keys.data.server ?? []).map(parsePublicKeyText);
+
+  const checkpoints = typeof values.checkpoints === 'string' ? parseCheckpointsText(await readText(values.checkpoints, 'checkpoints')) : [];
+  if (checkpoints.length > 0 && serverKeys.length === 0) throw new UsageError('checkpoints need the server key: add "server": ["<key>"] to the public keys file');
+
+  const lines = parseJsonLines(await readText(file, 'audit log'));
+  if (!lines.ok) return report(io, values.json === true, { ok: false, kind: 'record', index: -1, reason: 'malformed', message: lines.message }, [], lines.line);
+
+  const checkOptions = {
+    deviceKeys,
+    serverKeys,
+    checkpoints,
+    ...(typeof values.log === 'string' ? { log: values.log } : {}),
+    verifier: createNodeEd25519Verifier(),
+  };
+  // Large exports: device signatures on worker threads (same verdict, see verifyChainBatched).
+  let result: ExportCheck;
+  if (lines.values.length >= PARALLEL_FROM) {
+    const pool = createParallelEd25519Verifier();
+    try {
+      result = await verifyAuditExportBatched(lines.values, { ...checkOptions, verifyMany: pool.verifyMany });
+    } finally {
+      await pool.close();
+    }
+  } else {
+    result = verifyAuditExport(lines.values, checkOptions);
+  }
+  return report(io, values.json === true, result, lines.lines);
+}
+
+function report(io: CliIo, json: boolean, r: ExportCheck, lineOf: readonly number[], badLine?: number): number {
+  if (json) {
+    io.out(JSON.stringify(r.ok ? r : { ...r, line: badLine ?? (r.kind === 'record' ? lineOf[r.index] : undefined) }) + '\n');
+    return r.ok ? 0 : 1;
+  }
+  if (r.ok) {
+    const cps = r.checkpoints > 0 ? `; ${r.checkpoints} signed checkpoint(s) match, covering ${r.coveredRecords} record(s)` : '; no checkpoints given';
+    io.out(`OK: ${r.records} record(s) from ${r.devices} device(s) verified${cps}.\n`);
+    return 0;
+  }
+  if (r.kind === 'record') {
+    const line = badLine ?? lineOf[r.index];
+    const where = [line !== undefined ? `line ${line}` : undefined, r.device !== undefined ? `device ${r.device}` : undefined, r.seq !== undefined ? `seq ${r.seq}` : undefined]
+      .filter((x) => x !== undefined).join(', ');
+    io.out(`FAIL: first bad record: ${where || 'unknown position'}: ${r.reason}: ${r.message}\n`);
+  } else {
+    io.out(`FAIL: checkpoint ${r.checkpoint + 1}: ${r.reason}: ${r.message}\n`);
+  }
+  return 1;
+}
+
+async function exportLog(args: string[], io: CliIo): Promise<number> {
+  const options = {
+    from: { type: 'string' },
+    server: { type: 'string' },
+    'database-url': { type: 'string' },
+    'data-dir': { type: 'string' },
+    org: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    'checkpoints-out': { type: 'string' },
+    'pubkeys-out': { type: 'string' },
+  } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    usageFromParseError(e);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) throw new UsageError('export takes no positional arguments');
+  const format = values.format ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv');
+  if (typeof values.server === 'string') {
+    throw new UsageError('the org server has no admin HTTP export route; run export on the server host with --database-url or --data-dir and --org');
+  }
+  const sources = [values.from, values['database-url'], values['data-dir']].filter((x) => typeof x === 'string');
+  if (sources.length !== 1) throw new UsageError('give exactly one of --from, --database-url, --data-dir');
+
+  let records: AuditRecord[];
+  if (typeof values.from === 'string') {
+    const lines = parseJsonLines(await readText(values.from, 'audit log'));
+    if (!lines.ok) throw new FileError(`${values.from}: ${lines.message}`);
+    records = [];
+    for (let i = 0; i < lines.values.length; i++) {
+      const r = auditRecordSchema.safeParse(lines.values[i]);
+      if (!r.success) throw new FileError(`${values.from}: line ${lines.lines[i]} is not an audit record`);
+      records.push(r.data);
+    }
+  } else {
+    if (typeof values.org !== 'string') throw new UsageError('--org ORG is required with a database');
+    records = await exportFromDatabase(values.org, {
+      ...(typeof values['database-url'] === 'string' ? { databaseUrl: values['database-url'] } : {}),
+      ...(typeof values['data-dir'] === 'string' ? { dataDir: values['data-dir'] } : {}),
+    }, values['checkpoints-out'], values['pubkeys-out']);
+  }
+  const text = format === 'csv' ? recordsToCsv(records) : recordsToJsonLines(records);
+  if (typeof values.out === 'string') {
+    await writeText(values.out, text, 'output');
+    io.err(`exported ${records.length} record(s) as ${format} to ${values.out}`);
+  } else {
+    io.out(text);
+  }
+  return 0;
+}
+
+/** Server-host export: the org's records in log order, plus checkpoints and device keys. */
+async function exportFromDatabase(
+  orgId: string,
+  db: { databaseUrl?: string; dataDir?: string },
+  checkpointsOut: string | undefined,
+  pubkeysOut: string | undefined,
+): Promise<AuditRecord[]> {
+  const [{ openDatabase }, { exportRecords }, { listCheckpoints }, { loadOrCreateServerKey }] = await Promise.all([
+    import('../../server/db/open'),
+    import('../../server/audit/store'),
+    import('../../server/audit/checkpoints'),
+    import('../../server/keys'),
+  ]);
+  let database: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    database = await openDatabase(db);
+  } catch {
+    throw new FileError('cannot open the server database (check --database-url or --data-dir)');
+  }
+  try {
+    const records = (await database.asTenant(orgId, (sql) => exportRecords(sql, orgId))).map((r) => auditRecordSchema.parse(r));
+    if (checkpointsOut) {
+      const cps = await listCheckpoints(database, orgId);
+      await writeText(checkpointsOut, cps.map((c) => JSON.stringify(c)).join('\n') + (cps.length ? '\n' : ''), 'checkpoints');
+    }
+    if (pubkeysOut) {
+      const devices = await database.asTenant(orgId, (sql) =>
+        sql.query<{ id: string; public_key: string }>('SELECT id, public_key FROM devices WHERE org_id = $1 ORDER BY id', [orgId]),
+      );
+      const server = await loadOrCreateServerKey(database);
+      const body = {
+        devices: Object.fromEntries(devices.map((d) => [d.id, d.public_key])),
+        server: [Buffer.from(server.publicKey).toString('hex')],
+      };
+      await writeText(pubkeysOut, JSON.stringify(body, null, 2) + '\n', 'public keys');
+    }
+    return records;
+  } finally {
+    await database.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * `latchkey policy keygen|sign|verify` — the tools IT uses to produce policy files.
+ *
+ * Exit codes: 0 done / valid; 1 refused (policy invalid, signature or key check failed,
+ * signing refused); 2 usage error; 3 a file could not be read or written.
+ * The signing key never appears in any output.
+ */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { isLatchkeyError } from '../../shared/errors';
+import { POLICY_FIELDS } from '../../shared/policy';
+import {
+  buildEffectivePolicy,
+  generateOrgKeyPair,
+  parseOrgPublicKey,
+  parseOrgSigningKey,
+  signPolicy,
+  verifySignedPolicyText,
+} from '../../core/policy';
+
+export const summary = 'make an org policy key pair, sign a policy file, verify a signed policy';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+const processIo: CliIo = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+};
+
+const USAGE = [
+  'usage:',
+  '  latchkey policy keygen --out DIR                 write DIR/org.key (secret, mode 600) and DIR/org.pub',
+  '  latchkey policy sign --key org.key --in policy.json --out policy.signed.json',
+  '  latchkey policy verify --org-key org.pub FILE    check a signed policy as a managed build would',
+  '',
+  'exit codes: 0 ok, 1 refused (invalid or not verified), 2 usage, 3 file error',
+].join('\n');
+
+class FileError extends Error {}
+
+export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'keygen': return await keygen(rest, io);
+      case 'sign': return await sign(rest, io);
+      case 'verify': return await verify(rest, io);
+      case undefined: case 'help': case '--help':
+        io.err(USAGE);
+        return sub === undefined ? 2 : 0;
+      default:
+        io.err(`latchkey policy: unknown subcommand "${sub}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`latchkey policy: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof FileError) {
+      io.err(`latchkey policy: ${err.message}`);
+      return 3;
+    }
+    if (isLatchkeyError(err)) {
+      io.err(`latchkey policy: ${err.message}`);
+      return 1;
+    }
+    io.err('latchkey policy: unexpected failure');
+    return 1;
+  }
+}
+
+class UsageError extends Error {}
+
+/** Parses `--name value` options (all required) and an exact number of positionals. */
+function options<K extends string>(argv: string[], names: readonly K[], positionals: number): { values: Record<K, string>; positionals: string[] } {
+  const spec: Record<string, { type: 'string' }> = {};
+  for (const name of names) spec[name] = { type: 'string' };
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options: spec, allowPositionals: positionals > 0, strict: true });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : 'bad arguments');
+  }
+  const values = {} as Record<K, string>;
+  for (const name of names) {
+    const v = parsed.values[name];
+    if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+    values[name] = v;
+  }
+  if (parsed.positionals.length !== positionals) throw new UsageError(positionals === 1 ? 'expected one policy FILE' : 'unexpected arguments');
+  return { values, positionals: parsed.positionals };
+}
+
+async function keygen(argv: string[], io: CliIo): Promise<number> {
+  const { values } = options(argv, ['out'], 0);
+  const { signingKey, publicKey } = generateOrgKeyPair();
+  const keyFile = path.join(values.out, 'org.key');
+  const pubFile = path.join(values.out, 'org.pub');
+  try {
+    await mkdir(values.out, { recursive: true });
+    // 'wx': never overwrite an existing key — losing the old one would orphan every laptop pinned to it.
+    await writeFile(keyFile, JSON.stringify(signingKey, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+    await chmod(keyFile, 0o600);
+    await writeFile(pubFile, JSON.stringify(publicKey, null, 2) + '\n', { flag: 'wx', mode: 0o644 });
+  } catch (err) {
+    throw new FileError(`cannot write the key pair in ${values.out} (${(err as NodeJS.ErrnoException).code ?? 'error'}); an existing org.key or org.pub is never overwritten`);
+  }
+  io.out(`wrote ${keyFile} (SECRET: keep it offline, readable only by you) and ${pubFile} (key id ${publicKey.keyId})`);
+  io.out('next: npm run build:managed -- --policy policy.signed.json --org-key org.pub');
+  return 0;
+}
+
+async function sign(argv: string[], io: CliIo): Promise<number> {
+  const { values } = options(argv, ['key', 'in', 'out'], 0);
+  const signingKey = parseOrgSigningKey(await readText(values.key), values.key);
+  let policy: unknown;
+  try {
+    policy = JSON.parse(await readText(values.in));
+  } catch (err) {
+    if (err instanceof FileError) throw err;
+    io.err(`latchkey policy: ${values.in} is not valid JSON`);
+    return 1;
+  }
+  const envelope = signPolicy(policy, signingKey);
+  try {
+    await writeFile(values.out, JSON.stringify(envelope, null, 2) + '\n');
+  } catch (err) {
+    throw new FileError(`cannot write ${values.out} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  io.out(`signed ${values.in} with key ${envelope.keyId} -> ${values.out}`);
+  return 0;
+}
+
+async function verify(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = options(argv, ['org-key'], 1);
+  const file = positionals[0]!;
+  const keyFile = values['org-key'];
+  const pinned = parseOrgPublicKey(await readText(keyFile), keyFile);
+  if (pinned === null) {
+    io.err(`latchkey policy: ${keyFile} holds no key (an empty slot)`);
+    return 1;
+  }
+  const policy = verifySignedPolicyText(await readText(file), pinned, file);
+  const effective = buildEffectivePolicy([{ policy, source: 'os', path: file }], undefined, pinned.keyId);
+  const locked = POLICY_FIELDS.filter((f) => effective.locks[f] !== undefined);
+  io.out(`OK: ${file} is a valid version ${policy.version} policy for "${policy.org.name}", signed by key ${pinned.keyId}`);
+  io.out(`managed fields (${locked.length}): ${locked.length === 0 ? '(none)' : locked.join(', ')}`);
+  return 0;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new FileError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}

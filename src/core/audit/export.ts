@@ -1,0 +1,81 @@
+/**
+ * Export formats (docs/audit-format.md §7): JSON lines — one record per line, in the
+ * server's log order, the only form that can be verified — and CSV for people and
+ * spreadsheets. Plus the public-keys file the offline verifier takes.
+ */
+import { z } from 'zod';
+import { fromBase64url } from '../crypto/bytes';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { LatchkeyError } from '../../shared/errors';
+import type { AuditRecord } from './record';
+
+export type JsonLinesResult =
+  | { readonly ok: true; readonly values: unknown[]; /** 1-based source line of each value */ readonly lines: number[] }
+  | { readonly ok: false; readonly line: number; readonly message: string };
+
+/** Parses JSON lines; blank lines are skipped. Reports the first line that is not JSON. */
+export function parseJsonLines(text: string): JsonLinesResult {
+  const values: unknown[] = [];
+  const lines: number[] = [];
+  const rows = text.split('\n');
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!.replace(/\r$/, '');
+    if (row.trim() === '') continue;
+    try {
+      values.push(JSON.parse(row));
+      lines.push(i + 1);
+    } catch {
+      return { ok: false, line: i + 1, message: `Line ${i + 1} is not valid JSON.` };
+    }
+  }
+  return { ok: true, values, lines };
+}
+
+export function recordsToJsonLines(records: readonly AuditRecord[]): string {
+  return records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : '');
+}
+
+export const AUDIT_CSV_COLUMNS = [
+  'v', 'seq', 'time', 'device', 'actor_type', 'actor_id', 'action', 'outcome', 'reason',
+  'target_item', 'target_slot', 'target_origin', 'target_field', 'target_device', 'prev_hash', 'hash', 'sig',
+] as const;
+
+/**
+ * RFC 4180 cell. A cell a spreadsheet would read as a formula (leading = + - @ tab CR)
+ * gets a leading apostrophe (OWASP "CSV injection"): the CSV is for reading; the JSON
+ * lines export is the one to verify.
+ */
+function csvCell(value: string | number | undefined): string {
+  if (value === undefined) return '';
+  let s = String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function recordsToCsv(records: readonly AuditRecord[]): string {
+  const out = [AUDIT_CSV_COLUMNS.join(',')];
+  for (const r of records) {
+    out.push([
+      r.v, r.seq, r.time, r.device, r.actor.type, r.actor.id, r.action, r.outcome, r.reason,
+      r.target?.itemId, r.target?.slotId, r.target?.origin, r.target?.field, r.target?.deviceId, r.prevHash, r.hash, r.sig,
+    ].map(csvCell).join(','));
+  }
+  return out.join('\r\n') + '\r\n';
+}
+
+const keyText = z.string().regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9_-]{43})$/, '32-byte Ed25519 public key as 64 hex digits or 43 base64url characters');
+
+/** `--pubkeys FILE`: trusted keys, obtained out of band (not from the export itself). */
+export const auditPublicKeysFileSchema = z.strictObject({
+  /** Device id -> that device's Ed25519 public key. */
+  devices: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), keyText),
+  /** Org server checkpoint keys (several while a key is rotated). */
+  server: z.array(keyText).max(16).optional(),
+});
+export type AuditPublicKeysFile = z.infer<typeof auditPublicKeysFileSchema>;
+
+export function parsePublicKeyText(text: string): Uint8Array {
+  const bytes = text.length === 64 ? hexToBytes(text.toLowerCase()) : fromBase64url(text);
+  if (bytes.length !== 32) throw new LatchkeyError('invalid_input', 'An Ed25519 public key is 32 bytes.');
+  return bytes;
+}

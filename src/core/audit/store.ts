@@ -1,0 +1,57 @@
+/**
+ * Where a device keeps its own audit chain. One store holds one device's chain.
+ * Implementations: MemoryAuditStore (tests, short-lived processes) and the Dexie
+ * adapter in audit-store.dexie.ts (the engine worker, IndexedDB).
+ */
+import { LatchkeyError } from '../../shared/errors';
+import type { AuditRecord } from './record';
+
+export interface AuditStore {
+  /** The record with the highest seq, or undefined for an empty chain. */
+  last(): Promise<AuditRecord | undefined>;
+  /**
+   * Stores one record atomically. MUST refuse (LatchkeyError 'conflict') a seq that
+   * is already stored: a chain never rewrites a record.
+   */
+  add(record: AuditRecord): Promise<void>;
+  /** Up to `limit` records with seq >= fromSeq, ascending by seq. */
+  range(fromSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** Highest seq the org server acknowledged (0 when none). */
+  uploadedThrough(): Promise<number>;
+  setUploadedThrough(seq: number): Promise<void>;
+}
+
+export function duplicateSeqError(seq: number): LatchkeyError {
+  return new LatchkeyError('conflict', `Audit record ${seq} already exists; records are never rewritten.`, { seq });
+}
+
+export class MemoryAuditStore implements AuditStore {
+  // Index i holds seq i + 1: appends are dense by construction.
+  private readonly rows: AuditRecord[] = [];
+  private uploaded = 0;
+
+  async last(): Promise<AuditRecord | undefined> {
+    return this.rows[this.rows.length - 1];
+  }
+
+  async add(record: AuditRecord): Promise<void> {
+    if (record.seq <= this.rows.length) throw duplicateSeqError(record.seq);
+    if (record.seq !== this.rows.length + 1) {
+      throw new LatchkeyError('invalid_input', `Audit record ${record.seq} would leave a gap after ${this.rows.length}.`, { seq: record.seq });
+    }
+    this.rows.push(record);
+  }
+
+  async range(fromSeq: number, limit: number): Promise<AuditRecord[]> {
+    const start = Math.max(0, fromSeq - 1);
+    return this.rows.slice(start, start + Math.max(0, limit));
+  }
+
+  async uploadedThrough(): Promise<number> {
+    return this.uploaded;
+  }
+
+  async setUploadedThrough(seq: number): Promise<void> {
+    this.uploaded = Math.max(this.uploaded, seq);
+  }
+}

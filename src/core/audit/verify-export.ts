@@ -1,0 +1,54 @@
+/**
+ * Offline verification of an exported log (what `latchkey audit verify` runs): every
+ * record's hash, signature and chain position, then every signed checkpoint against
+ * the export in log order. Reports the first problem found.
+ */
+import { verifyChain, verifyChainBatched, type BatchSignatureVerifier, type ChainFailure, type ChainResult } from './chain';
+import { verifyCheckpoints, type CheckpointFailure } from './checkpoint';
+import type { SignatureVerifier } from './signer';
+
+export interface ExportCheckOptions {
+  readonly deviceKeys: ReadonlyMap<string, Uint8Array>;
+  readonly serverKeys?: readonly Uint8Array[];
+  readonly checkpoints?: readonly unknown[];
+  /** Expected log id (org id) of the checkpoints, if known. */
+  readonly log?: string;
+  readonly verifier?: SignatureVerifier;
+}
+
+export type ExportCheck =
+  | { readonly ok: true; readonly records: number; readonly devices: number; readonly checkpoints: number; readonly coveredRecords: number }
+  | ({ readonly kind: 'record' } & ChainFailure)
+  | ({ readonly kind: 'checkpoint' } & CheckpointFailure);
+
+export function verifyAuditExport(recordsInLogOrder: readonly unknown[], options: ExportCheckOptions): ExportCheck {
+  const chain = verifyChain(recordsInLogOrder, {
+    publicKeyFor: (d) => options.deviceKeys.get(d),
+    ...(options.verifier ? { verifier: options.verifier } : {}),
+  });
+  return withCheckpoints(chain, options);
+}
+
+/** Same verdict as verifyAuditExport; signatures checked by a batch verifier (e.g. worker threads). */
+export async function verifyAuditExportBatched(
+  recordsInLogOrder: readonly unknown[],
+  options: ExportCheckOptions & { readonly verifyMany: BatchSignatureVerifier },
+): Promise<ExportCheck> {
+  const chain = await verifyChainBatched(recordsInLogOrder, { publicKeyFor: (d) => options.deviceKeys.get(d), verifyMany: options.verifyMany });
+  return withCheckpoints(chain, options);
+}
+
+function withCheckpoints(chain: ChainResult, options: ExportCheckOptions): ExportCheck {
+  if (!chain.ok) return { kind: 'record', ...chain };
+  const checkpoints = options.checkpoints ?? [];
+  if (checkpoints.length === 0) {
+    return { ok: true, records: chain.count, devices: chain.heads.size, checkpoints: 0, coveredRecords: 0 };
+  }
+  const cps = verifyCheckpoints(chain.records, checkpoints, {
+    serverKeys: options.serverKeys ?? [],
+    ...(options.log !== undefined ? { log: options.log } : {}),
+    ...(options.verifier ? { verifier: options.verifier } : {}),
+  });
+  if (!cps.ok) return { kind: 'checkpoint', ...cps };
+  return { ok: true, records: chain.count, devices: chain.heads.size, checkpoints: cps.verified, coveredRecords: cps.coveredRecords };
+}

@@ -1,0 +1,87 @@
+/**
+ * Versioned AEAD envelope: XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03) from
+ * @noble/ciphers with a structured AAD that binds every ciphertext to where it
+ * belongs. Layout (docs/vault-format.md §2):
+ *
+ *   envelope = 0x01 (format) || 0x01 (alg: XChaCha20-Poly1305) || nonce[24] || ct || tag[16]
+ *   aad      = "LK" || 0x01 || envelope[0..2] || f(context) || f(vaultId) || f(objectId)
+ *              || u32be(version) || f(part) || f(extra)
+ *   f(x)     = u8 length || bytes (ASCII for strings)
+ *
+ * Moving a ciphertext to another vault, item, version or part changes the AAD, so
+ * the tag check fails: that is how swapped, replayed or relabelled records are caught.
+ */
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { LatchkeyError } from '../../shared/errors';
+import { concatBytes, u32be, utf8ToBytes } from './bytes';
+import type { RandomSource } from './random';
+
+export const ENVELOPE_FORMAT_V1 = 0x01;
+export const ALG_XCHACHA20POLY1305 = 0x01;
+export const NONCE_LENGTH = 24;
+export const TAG_LENGTH = 16;
+export const HEADER_LENGTH = 2 + NONCE_LENGTH;
+export const KEY_LENGTH = 32;
+
+export type AadContext = 'item' | 'slot' | 'page' | 'settings';
+
+export interface AadFields {
+  readonly context: AadContext;
+  readonly vaultId: string;
+  /** Item id, slot id, page number as decimal, or '' for vault-wide records. */
+  readonly objectId: string;
+  /** Record version (item version, page generation, settings version); 0 when none. */
+  readonly version: number;
+  /** 'key' | 'overview' | 'details' | 'vk' | 'overviews' | 'settings'. */
+  readonly part: string;
+  /** Extra bound bytes (e.g. a slot's parameter digest); empty when none. */
+  readonly extra?: Uint8Array;
+}
+
+function field(bytes: Uint8Array): Uint8Array {
+  if (bytes.length > 255) throw new LatchkeyError('internal', 'AAD field too long.');
+  return concatBytes(new Uint8Array([bytes.length]), bytes);
+}
+
+/** Builds the AAD bytes for an envelope with the given 2-byte header. */
+export function encodeAad(a: AadFields, header: Uint8Array = new Uint8Array([ENVELOPE_FORMAT_V1, ALG_XCHACHA20POLY1305])): Uint8Array {
+  return concatBytes(
+    new Uint8Array([0x4c, 0x4b, 0x01]),
+    header,
+    field(utf8ToBytes(a.context)),
+    field(utf8ToBytes(a.vaultId)),
+    field(utf8ToBytes(a.objectId)),
+    u32be(a.version),
+    field(utf8ToBytes(a.part)),
+    field(a.extra ?? new Uint8Array(0)),
+  );
+}
+
+/** Encrypts `plaintext` under `key` (32 bytes) into a v1 envelope. */
+export function seal(key: Uint8Array, plaintext: Uint8Array, aad: AadFields, random: RandomSource): Uint8Array {
+  const nonce = random.bytes(NONCE_LENGTH);
+  const header = new Uint8Array([ENVELOPE_FORMAT_V1, ALG_XCHACHA20POLY1305]);
+  const ct = xchacha20poly1305(key, nonce, encodeAad(aad, header)).encrypt(plaintext);
+  return concatBytes(header, nonce, ct);
+}
+
+/** Thrown (internally) when an envelope does not authenticate; callers turn it into a typed error naming the record. */
+export class EnvelopeError extends Error {
+  override readonly name = 'EnvelopeError';
+}
+
+/**
+ * Decrypts a v1 envelope. Throws EnvelopeError on an unknown format/alg, a short
+ * envelope or a failed tag: the caller names what failed (item, slot, page).
+ */
+export function open(key: Uint8Array, envelope: Uint8Array, aad: AadFields): Uint8Array {
+  if (envelope.length < HEADER_LENGTH + TAG_LENGTH) throw new EnvelopeError('envelope too short');
+  if (envelope[0] !== ENVELOPE_FORMAT_V1 || envelope[1] !== ALG_XCHACHA20POLY1305) throw new EnvelopeError('unknown envelope format');
+  const header = envelope.subarray(0, 2);
+  const nonce = envelope.subarray(2, HEADER_LENGTH);
+  try {
+    return xchacha20poly1305(key, nonce, encodeAad(aad, header)).decrypt(envelope.subarray(HEADER_LENGTH));
+  } catch {
+    throw new EnvelopeError('authentication failed');
+  }
+}

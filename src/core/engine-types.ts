@@ -1,0 +1,15 @@
+/** Public types of the engine object (src/core/engine.ts). */
+import type { EngineSettings, EngineStatus, SlotInfo } from '../shared/contracts/engine';
+
+export type EngineEvent =
+  | { readonly type: 'locked'; readonly reason: 'user' | 'idle' | 'external' }
+  | { readonly type: 'unlocked'; readonly vaultId: string }
+  | { readonly type: 'itemsChanged'; readonly change: 'created' | 'updated' | 'deleted' | 'rekeyed'; readonly ids: readonly string[] };
+
+export interface Timer {
+  /** Schedules `fn` after `ms`; returns a handle for `clear`. */
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export type { EngineSettings, EngineStatus, SlotInfo };

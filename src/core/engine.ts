@@ -1,0 +1,412 @@
+/**
+ * The vault engine: one object that owns VK while unlocked. Platform needs arrive
+ * as deps (store, kdf, randomness, clock, timer, audit sink); nothing here touches
+ * Node, the DOM or Electron. RPC handlers over it: vault/rpc-handlers.ts.
+ */
+import type { AuditEvent, EngineSettings, EngineStatus, SlotInfo } from '../shared/contracts/engine';
+import { engineSettingsSchema } from '../shared/contracts/engine';
+import { LatchkeyError } from '../shared/errors';
+import type { FieldRef, ItemDraft, ItemSummary, ItemUpdate, ItemView } from '../shared/items';
+import { EnvelopeError } from './crypto/aead';
+import { constantTimeEqual, wipe } from './crypto/bytes';
+import { DEFAULT_ARGON2ID, type Argon2idParams, type Kdf } from './crypto/kdf';
+import type { RandomSource } from './crypto/random';
+import type { EngineEvent, Timer } from './engine-types';
+import type { VaultDump } from './store/dump';
+import { PAGE_COUNT, VAULT_FORMAT_VERSION, type SlotRecord } from './store/records';
+import type { VaultStore } from './store/store';
+import type { AuditSink } from '../shared/contracts/engine';
+import { lockedError, makeAuditor, type Clock, type EngineCore } from './vault/core';
+import { newId } from './vault/ids';
+import * as items from './vault/item-ops';
+import { deriveVaultKeys } from './vault/keys';
+import { DEFAULT_SETTINGS, loadVault, noVault, sealSettings } from './vault/open-vault';
+import { sealPage } from './vault/pages';
+import { rotateVaultKey, type RotationInputs } from './vault/rotate';
+import { UnlockedSession, type IntegrityIssue } from './vault/session';
+import { createDefaultSlotRegistry, PASSWORD_SLOT, RECOVERY_SLOT, openSlot, sealSlot, slotDigestValid, type SlotContext, type SlotRegistry } from './vault/slots';
+
+export interface EngineDeps {
+  readonly store: VaultStore;
+  readonly kdf: Kdf;
+  readonly random: RandomSource;
+  /** Defaults to Date.now. */
+  readonly clock?: Clock;
+  /** Without a timer, idle is still enforced: every call checks it first. */
+  readonly timer?: Timer;
+  readonly audit?: AuditSink;
+  /** Defaults to password + recovery code; the hardware-key kind registers here too. */
+  readonly slots?: SlotRegistry;
+  /** argon2id for new password slots; default m=64 MiB, t=3, p=1. */
+  readonly passwordKdf?: Argon2idParams;
+  /** Policy's KDF floor for new password slots; default = the defaults above. */
+  readonly kdfFloor?: Argon2idParams;
+  /** TESTS/DEV ONLY: lets passwordKdf go below the floor (the params are still recorded in the slot). */
+  readonly allowWeakKdfForTesting?: boolean;
+}
+
+export type Engine = ReturnType<typeof createEngine>;
+
+export function createEngine(deps: EngineDeps) {
+  const clock: Clock = deps.clock ?? { now: () => Date.now() };
+  const registry = deps.slots ?? createDefaultSlotRegistry();
+  const passwordKdf = deps.passwordKdf ?? DEFAULT_ARGON2ID;
+  const kdfFloor = deps.allowWeakKdfForTesting ? { memoryKiB: 8, iterations: 1, parallelism: 1 } : (deps.kdfFloor ?? DEFAULT_ARGON2ID);
+  const auditSink = makeAuditor(deps.audit);
+  const listeners = new Set<(e: EngineEvent) => void>();
+
+  let session: UnlockedSession | null = null;
+  let lastActivity = 0;
+  let timerHandle: unknown;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const core: EngineCore = {
+    store: deps.store,
+    random: deps.random,
+    clock,
+    session() {
+      checkIdle();
+      if (!session) throw lockedError();
+      return session;
+    },
+    exclusive<T>(fn: () => Promise<T>): Promise<T> {
+      const run = chain.then(fn, fn);
+      chain = run.catch(() => undefined);
+      return run;
+    },
+    audit: auditSink,
+    emit(e) {
+      for (const l of listeners) l(e);
+    },
+  };
+
+  function slotCtx(vaultId: string): SlotContext {
+    return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf, kdfFloor };
+  }
+
+  /** Failure records must not mask the error the person needs to see. */
+  async function auditQuietly(e: AuditEvent): Promise<void> {
+    try {
+      await auditSink(e);
+    } catch {
+      /* the original error is what the caller gets */
+    }
+  }
+
+  // ------------------------------------------------------------ auto-lock
+
+  function idleMs(): number {
+    return (session?.settings.autoLockMinutes ?? 0) * 60_000;
+  }
+
+  function checkIdle(): void {
+    const ms = idleMs();
+    if (session && ms > 0 && clock.now() - lastActivity >= ms) lock('idle');
+  }
+
+  function schedule(): void {
+    if (!deps.timer) return;
+    if (timerHandle !== undefined) deps.timer.clear(timerHandle);
+    timerHandle = undefined;
+    const ms = idleMs();
+    if (!session || ms === 0) return;
+    timerHandle = deps.timer.set(() => {
+      timerHandle = undefined;
+      checkIdle();
+      if (session) schedule();
+    }, Math.max(0, lastActivity + ms - clock.now()));
+  }
+
+  function touch(): void {
+    checkIdle();
+    if (!session) return;
+    lastActivity = clock.now();
+    schedule();
+  }
+
+  function lock(reason: 'user' | 'idle' | 'external' = 'user'): void {
+    if (deps.timer && timerHandle !== undefined) deps.timer.clear(timerHandle);
+    timerHandle = undefined;
+    if (!session) return;
+    const s = session;
+    session = null;
+    s.wipe();
+    void auditQuietly({ action: 'vault.lock', actor: { type: reason === 'idle' ? 'system' : 'person' }, outcome: 'success', reason });
+    core.emit({ type: 'locked', reason });
+  }
+
+  async function startSession(vaultId: string, vk: Uint8Array, issues: IntegrityIssue[]): Promise<void> {
+    const meta = await deps.store.readMeta();
+    if (!meta || meta.vaultId !== vaultId) throw noVault();
+    const keys = deriveVaultKeys(vk, vaultId);
+    try {
+      const loaded = await loadVault(deps.store, meta, keys, deps.random, issues);
+      if (session) lock('external');
+      session = new UnlockedSession(vaultId, keys, loaded.pages, loaded.settings, loaded.settingsVersion, issues);
+    } catch (e) {
+      wipe(keys.itemWrap, keys.page, keys.settings, vk);
+      throw e;
+    }
+    lastActivity = clock.now();
+    schedule();
+    core.emit({ type: 'unlocked', vaultId });
+  }
+
+  // ------------------------------------------------------------ create / unlock
+
+  async function createVault(password: string): Promise<{ vaultId: string; recoveryCode: string }> {
+    return core.exclusive(async () => {
+      if (await deps.store.readMeta()) throw new LatchkeyError('vault_exists', 'A vault already exists here.');
+      const vaultId = newId(deps.random);
+      const vk = deps.random.bytes(32);
+      const ctx = slotCtx(vaultId);
+      const now = clock.now();
+      const pw = await registry.get(PASSWORD_SLOT)!.create(ctx, { password });
+      const rc = await registry.get(RECOVERY_SLOT)!.create(ctx, {});
+      const putSlots = [pw, rc].map((n, i) => {
+        const kind = i === 0 ? PASSWORD_SLOT : RECOVERY_SLOT;
+        try {
+          return sealSlot(vaultId, { id: newId(deps.random), kind, label: n.label, createdAt: now, params: n.params }, vk, n.kek, deps.random);
+        } finally {
+          wipe(n.kek);
+        }
+      });
+      const keys = deriveVaultKeys(new Uint8Array(vk), vaultId);
+      const putPages = Array.from({ length: PAGE_COUNT }, (_, p) => sealPage(keys.page, vaultId, p, 1, [], deps.random));
+      const settings = sealSettings(keys, vaultId, 1, DEFAULT_SETTINGS, deps.random);
+      wipe(keys.vk, keys.itemWrap, keys.page, keys.settings);
+      await deps.store.commit({ clear: true, meta: { key: 'vault', formatVersion: VAULT_FORMAT_VERSION, vaultId, createdAt: now }, settings, putSlots, putPages });
+      await startSession(vaultId, vk, []);
+      await auditSink({ action: 'vault.create', actor: { type: 'person' }, outcome: 'success' });
+      return { vaultId, recoveryCode: rc.reveal! };
+    });
+  }
+
+  /** Generic unlock through any registered slot kind. */
+  async function unlock(kindName: string, rawInput: unknown): Promise<{ vaultId: string }> {
+    const kind = registry.get(kindName);
+    if (!kind) throw new LatchkeyError('unsupported', `Unknown unlock method ${kindName}.`);
+    const parsed = kind.unlockInput.safeParse(rawInput);
+    if (!parsed.success) throw new LatchkeyError('invalid_input', 'The unlock input is malformed.');
+    const meta = await deps.store.readMeta();
+    if (!meta) throw noVault();
+    const vaultId = meta.vaultId;
+    const slots = await deps.store.readSlots();
+    const issues: IntegrityIssue[] = slots.filter((s) => !slotDigestValid(vaultId, s)).map((s) => ({ where: 'slot', id: s.id }));
+    const ofKind = slots.filter((s) => s.kind === kindName);
+    if (ofKind.length === 0) throw new LatchkeyError('not_found', `This vault cannot be opened with ${kindName}.`);
+    const usable = ofKind.filter((s) => !issues.some((i) => i.id === s.id));
+    const fail = async (err: LatchkeyError): Promise<never> => {
+      await auditQuietly({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'failure', reason: err.code, ...(err.details?.slotId ? { target: { slotId: String(err.details.slotId) } } : {}) });
+      throw err;
+    };
+    if (usable.length === 0) {
+      return fail(new LatchkeyError('integrity', 'The key slot for this unlock method is damaged or was altered. Use another way in (e.g. the recovery code).', { slotId: ofKind[0]!.id }));
+    }
+    let vk: Uint8Array | undefined;
+    for (const slot of usable) {
+      let kek: Uint8Array | undefined;
+      try {
+        kek = await kind.deriveKek(slotCtx(vaultId), slot, parsed.data);
+        vk = openSlot(vaultId, slot, kek);
+        break;
+      } catch (e) {
+        if (e instanceof LatchkeyError) return fail(e);
+        if (!(e instanceof EnvelopeError)) throw e;
+      } finally {
+        wipe(kek);
+      }
+    }
+    if (!vk) {
+      return fail(new LatchkeyError(kind.wrongInputCode, kindName === PASSWORD_SLOT ? 'Wrong password.' : kindName === RECOVERY_SLOT ? 'This recovery code does not open this vault.' : 'This key does not open this vault.'));
+    }
+    await startSession(vaultId, vk, issues);
+    await auditSink({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: kindName });
+    return { vaultId };
+  }
+
+  // ------------------------------------------------------------ slots & password
+
+  async function readSlotsUnlocked(): Promise<{ s: UnlockedSession; slots: SlotRecord[] }> {
+    core.session();
+    const slots = await deps.store.readSlots();
+    return { s: core.session(), slots };
+  }
+
+  /** Proves the input opens `slot` AND yields this session's VK; returns the KEK (caller wipes). */
+  async function proveSlot(s: UnlockedSession, slot: SlotRecord, input: unknown): Promise<Uint8Array> {
+    const kind = registry.get(slot.kind);
+    if (!kind) throw new LatchkeyError('unsupported', `Unknown slot kind ${slot.kind}.`, { slotId: slot.id });
+    const parsed = kind.unlockInput.safeParse(input);
+    if (!parsed.success) throw new LatchkeyError('invalid_input', 'The slot input is malformed.', { slotId: slot.id });
+    if (!slotDigestValid(s.vaultId, slot)) throw new LatchkeyError('integrity', 'This key slot is damaged or was altered.', { slotId: slot.id });
+    const kek = await kind.deriveKek(slotCtx(s.vaultId), slot, parsed.data);
+    let vk: Uint8Array | undefined;
+    try {
+      vk = openSlot(s.vaultId, slot, kek);
+      if (!constantTimeEqual(vk, core.session().keys.vk)) throw new EnvelopeError('different vault key');
+      return kek;
+    } catch (e) {
+      wipe(kek);
+      if (e instanceof EnvelopeError) throw new LatchkeyError(kind.wrongInputCode, slot.kind === PASSWORD_SLOT ? 'The current password is wrong.' : 'That secret does not open this slot.', { slotId: slot.id });
+      throw e;
+    } finally {
+      wipe(vk);
+    }
+  }
+
+  async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    return core.exclusive(async () => {
+      const { s, slots } = await readSlotsUnlocked();
+      const slot = slots.find((x) => x.kind === PASSWORD_SLOT);
+      if (!slot) throw new LatchkeyError('not_found', 'This vault has no password to change.');
+      try {
+        wipe(await proveSlot(s, slot, { password: currentPassword }));
+      } catch (e) {
+        await auditQuietly({ action: 'vault.change_password', actor: { type: 'person' }, outcome: 'failure', reason: e instanceof LatchkeyError ? e.code : 'internal' });
+        throw e;
+      }
+      const n = await registry.get(PASSWORD_SLOT)!.create(slotCtx(s.vaultId), { password: newPassword });
+      let next: SlotRecord;
+      try {
+        // Re-wrap only: same slot id, same VK, new salt and KEK. No item is touched.
+        next = sealSlot(s.vaultId, { id: slot.id, kind: PASSWORD_SLOT, label: slot.label, createdAt: clock.now(), params: n.params }, core.session().keys.vk, n.kek, deps.random);
+      } finally {
+        wipe(n.kek);
+      }
+      await deps.store.commit({ putSlots: [next] });
+      await auditSink({ action: 'vault.change_password', actor: { type: 'person' }, target: { slotId: slot.id }, outcome: 'success' });
+    });
+  }
+
+  /** Adds one more way in (e.g. a security key). The vault must be unlocked. */
+  async function addSlot(kindName: string, input: unknown, label?: string): Promise<{ slotId: string; reveal?: string }> {
+    return core.exclusive(async () => {
+      const r = await addSlotUnqueued(kindName, input, label);
+      await auditSink({ action: 'slot.add', actor: { type: 'person' }, target: { slotId: r.slotId }, outcome: 'success', reason: kindName });
+      return r;
+    });
+  }
+
+  async function removeSlot(slotId: string): Promise<void> {
+    return core.exclusive(async () => {
+      const { slots } = await readSlotsUnlocked();
+      if (!slots.some((x) => x.id === slotId)) throw new LatchkeyError('not_found', 'No such key slot.', { slotId });
+      if (slots.length <= 1) throw new LatchkeyError('last_slot', 'This is the only way into the vault; add another before removing it.', { slotId });
+      await deps.store.commit({ deleteSlots: [slotId] });
+      await auditSink({ action: 'slot.remove', actor: { type: 'person' }, target: { slotId }, outcome: 'success' });
+    });
+  }
+
+  async function regenerateRecoveryCode(): Promise<string> {
+    return core.exclusive(async () => {
+      const { slots } = await readSlotsUnlocked();
+      const old = slots.filter((x) => x.kind === RECOVERY_SLOT).map((x) => x.id);
+      const { slotId, reveal } = await addSlotUnqueued(RECOVERY_SLOT);
+      if (old.length) await deps.store.commit({ deleteSlots: old });
+      await auditSink({ action: 'slot.add', actor: { type: 'person' }, target: { slotId }, outcome: 'success', reason: RECOVERY_SLOT });
+      return reveal!;
+    });
+  }
+
+  async function addSlotUnqueued(kindName: string, input: unknown = {}, label?: string): Promise<{ slotId: string; reveal?: string }> {
+    const s = core.session();
+    const kind = registry.get(kindName);
+    if (!kind) throw new LatchkeyError('unsupported', `Unknown slot kind ${kindName}.`);
+    const n = await kind.create(slotCtx(s.vaultId), input);
+    const id = newId(deps.random);
+    try {
+      const rec = sealSlot(s.vaultId, { id, kind: kindName, label: (label ?? n.label).slice(0, 128), createdAt: clock.now(), params: n.params }, core.session().keys.vk, n.kek, deps.random);
+      await deps.store.commit({ putSlots: [rec] });
+    } finally {
+      wipe(n.kek);
+    }
+    return n.reveal === undefined ? { slotId: id } : { slotId: id, reveal: n.reveal };
+  }
+
+  async function listSlots(): Promise<SlotInfo[]> {
+    const { slots } = await readSlotsUnlocked();
+    return slots.map((x) => ({ id: x.id, kind: x.kind, label: x.label, createdAt: x.createdAt })).sort((a, b) => a.createdAt - b.createdAt || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  }
+
+  // ------------------------------------------------------------ status & settings
+
+  async function status(): Promise<EngineStatus> {
+    checkIdle();
+    if (session) {
+      return { state: 'unlocked', vaultId: session.vaultId, itemCount: session.size, ...(session.issues.length ? { issues: [...session.issues] } : {}) };
+    }
+    const meta = await deps.store.readMeta();
+    if (!meta) return { state: 'no_vault' };
+    const kinds = [...new Set((await deps.store.readSlots()).map((x) => x.kind))].sort();
+    return { state: session ? 'unlocked' : 'locked', vaultId: meta.vaultId, slotKinds: kinds };
+  }
+
+  async function updateSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
+    return core.exclusive(async () => {
+      const s = core.session();
+      const parsed = engineSettingsSchema.safeParse({ ...s.settings, ...patch });
+      if (!parsed.success) throw new LatchkeyError('invalid_input', 'Auto-lock must be 0 (never) to 1440 minutes.');
+      const next = parsed.data;
+      const rec = sealSettings(s.keys, s.vaultId, s.settingsVersion + 1, next, deps.random);
+      await deps.store.commit({ settings: rec });
+      if (core.session() === s) {
+        s.settings = next;
+        s.settingsVersion = rec.version;
+        schedule();
+      }
+      return next;
+    });
+  }
+
+  return {
+    status,
+    createVault,
+    unlock,
+    unlockWithPassword: (password: string) => unlock(PASSWORD_SLOT, { password }),
+    unlockWithRecoveryCode: (recoveryCode: string) => unlock(RECOVERY_SLOT, { recoveryCode }),
+    lock,
+    touch,
+    isUnlocked: () => {
+      checkIdle();
+      return session !== null;
+    },
+    changePassword,
+    rotateVaultKey: (inputs: RotationInputs) =>
+      core.exclusive(() => rotateVaultKey(core, registry, (id) => slotCtx(id), proveSlot, inputs)).then(async (r) => {
+        await auditSink({ action: 'vault.rotate_key', actor: { type: 'person' }, outcome: 'success' });
+        core.emit({ type: 'itemsChanged', change: 'rekeyed', ids: [] });
+        return r;
+      }),
+    addSlot,
+    removeSlot,
+    regenerateRecoveryCode,
+    listSlots,
+    getSettings: (): EngineSettings => ({ ...core.session().settings }),
+    updateSettings,
+    listItems: (filter: { kind?: string; tag?: string } = {}): ItemSummary[] => core.session().list(filter),
+    searchItems: (query: string, limit = 10_000): ItemSummary[] => core.session().search(query, limit),
+    getItem: (id: string): Promise<ItemView> => items.getItem(core, id),
+    createItem: (draft: ItemDraft) => items.createItem(core, draft),
+    /** Many items in one transaction (import). */
+    importItems: (drafts: readonly ItemDraft[]) => items.importItems(core, drafts),
+    updateItem: (upd: ItemUpdate) => items.updateItem(core, upd),
+    deleteItem: (id: string) => items.deleteItem(core, id),
+    revealField: (id: string, field: FieldRef, purpose: 'reveal' | 'copy' = 'reveal') => items.revealField(core, id, field, purpose),
+    totp: (id: string) => items.totpCode(core, id),
+    listCredentials: () => items.listCredentials(core),
+    useCredential: (itemId: string, agentId?: string) => items.useCredential(core, itemId, agentId),
+    /** Main's events (gateway, pairing, policy) into the same chain. */
+    appendAudit: (e: AuditEvent) => auditSink(e),
+    subscribe(listener: (e: EngineEvent) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    dumpRecords: (): Promise<VaultDump> => deps.store.dumpRecords(),
+    /** Replaces the stored vault with a dump; only while locked. */
+    async loadRecords(dump: VaultDump): Promise<void> {
+      if (session) throw new LatchkeyError('conflict', 'Lock the vault before loading records.');
+      await deps.store.loadRecords(dump);
+    },
+  };
+}

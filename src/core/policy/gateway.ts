@@ -1,0 +1,91 @@
+/**
+ * Decisions for the MCP gateway (src/main/gateway): whether it runs, which paired
+ * agents and which tools may be used, which destinations a credential may be sent to
+ * on top of the item's own allowed origins, and how often the person must approve.
+ */
+import { LatchkeyError } from '../../shared/errors';
+import { APPROVAL_MODES, type ApprovalMode, type EffectivePolicy } from '../../shared/policy';
+import { matchesAny, parseDestination } from './destinations';
+import { forbiddenByPolicy, forbiddenBySettings } from './rule-error';
+
+export function gatewayEnabled(p: EffectivePolicy): boolean {
+  return p.policy?.gateway?.enabled ?? p.personal.gatewayEnabled;
+}
+
+/** Refuses starting the gateway or serving any call while it is off. */
+export function assertGatewayEnabled(p: EffectivePolicy): void {
+  if (p.policy?.gateway?.enabled === false) throw forbiddenByPolicy(p, 'gateway.enabled', 'The agent gateway (MCP) is turned off.');
+  if (!gatewayEnabled(p)) throw forbiddenBySettings('The agent gateway (MCP) is off.', 'gatewayEnabled');
+}
+
+/**
+ * Refuses an agent whose paired name is not on the allow-list. Names compare
+ * case-insensitively; a pattern ending in * is a prefix match ("Claude*").
+ */
+export function assertAgentAllowed(p: EffectivePolicy, agentName: string): void {
+  const list = p.policy?.gateway?.allowedAgents;
+  if (!list) return;
+  const name = agentName.trim().toLowerCase();
+  const ok = list.some((pattern) => {
+    const pat = pattern.toLowerCase();
+    return pat.endsWith('*') ? name.startsWith(pat.slice(0, -1)) : name === pat;
+  });
+  if (!ok) throw forbiddenByPolicy(p, 'gateway.allowedAgents', `The agent "${agentName.slice(0, 128)}" may not use Latchkey.`);
+}
+
+/**
+ * Refuses a tool: `http_request`, `run_command`, `list_credentials`, or a downstream
+ * server's tool as `downstream:<server name>`. Listing credential names is always
+ * allowed. `run_command` also needs the person to have turned it on.
+ */
+export function assertToolAllowed(p: EffectivePolicy, tool: string): void {
+  if (tool === 'list_credentials') return;
+  const list = p.policy?.gateway?.allowedTools;
+  if (list) {
+    const ok = list.includes(tool) || (tool.startsWith('downstream:') && list.includes('downstream:*'));
+    if (!ok) throw forbiddenByPolicy(p, 'gateway.allowedTools', `The tool "${tool.slice(0, 128)}" is not available to agents.`);
+  }
+  if (tool === 'run_command' && !p.personal.runCommandEnabled) {
+    throw forbiddenBySettings('Running commands with credentials (run_command) is off.', 'runCommandEnabled');
+  }
+}
+
+/**
+ * Refuses sending a credential to `url` (every hop, redirects included). Applies ON
+ * TOP of the item's allowed origins: the deny-list always wins; a non-empty or
+ * present allow-list restricts to its entries (an empty list allows nothing).
+ */
+export function assertDestinationAllowed(p: EffectivePolicy, url: string): void {
+  const dest = parseDestination(url);
+  if (!dest) throw new LatchkeyError('invalid_input', 'The destination is not an absolute http(s) URL.');
+  const rules = p.policy?.gateway?.destinations;
+  if (!rules) return;
+  const origin = `${dest.scheme}://${dest.host}:${dest.port}`;
+  if (rules.deny) {
+    const hit = matchesAny(dest, rules.deny);
+    if (hit !== null) throw forbiddenByPolicy(p, 'gateway.destinations.deny', `Sending a credential to ${origin} is refused (deny-list entry "${hit}").`);
+  }
+  if (rules.allow && matchesAny(dest, rules.allow) === null) {
+    throw forbiddenByPolicy(p, 'gateway.destinations.allow', `Sending a credential to ${origin} is refused: it is not on the list of allowed destinations.`);
+  }
+}
+
+/** The loosest approval mode policy allows, or null when the person decides. */
+export function approvalModeFloor(p: EffectivePolicy): ApprovalMode | null {
+  return p.policy?.gateway?.approvalModeFloor ?? null;
+}
+
+/** The stricter of a grant's mode and the floor: what the gateway must actually do. */
+export function effectiveApprovalMode(p: EffectivePolicy, requested: ApprovalMode): ApprovalMode {
+  const floor = approvalModeFloor(p);
+  if (floor === null) return requested;
+  return APPROVAL_MODES.indexOf(requested) <= APPROVAL_MODES.indexOf(floor) ? requested : floor;
+}
+
+/** Refuses creating a grant looser than the floor (e.g. "always" when policy says "every_time"). */
+export function assertApprovalModeAllowed(p: EffectivePolicy, requested: ApprovalMode): void {
+  const floor = approvalModeFloor(p);
+  if (floor !== null && effectiveApprovalMode(p, requested) !== requested) {
+    throw forbiddenByPolicy(p, 'gateway.approvalModeFloor', `Approving "${requested}" is refused: the person must approve at least "${floor}".`);
+  }
+}

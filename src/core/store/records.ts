@@ -1,0 +1,62 @@
+/**
+ * The records a vault is stored as (docs/vault-format.md §3). The store keeps them as
+ * structured-clone objects (IndexedDB); dumps carry them as JSON with bytes in
+ * base64url (dump.ts). Every byte that matters is either inside an AEAD envelope or
+ * bound into one's AAD, or covered by a slot's digest.
+ */
+/** Storage format of the records below (not the Dexie schema version). */
+export const VAULT_FORMAT_VERSION = 1;
+
+/** Overview pages: an item belongs to page = index of its id's first base64url character. */
+export const PAGE_COUNT = 64;
+
+export interface MetaRecord {
+  readonly key: 'vault';
+  readonly formatVersion: number;
+  readonly vaultId: string;
+  readonly createdAt: number;
+  /** Set by the storage migration that introduced pages: the next unlock rebuilds all pages from items. */
+  readonly rebuildPages?: boolean;
+}
+
+export interface SettingsRecord {
+  readonly key: 'settings';
+  /** Bumped on every write; bound in the AAD. */
+  readonly version: number;
+  readonly envelope: Uint8Array;
+}
+
+export type SlotParams = Readonly<Record<string, string | number>>;
+
+export interface SlotRecord {
+  readonly id: string;
+  readonly kind: string;
+  readonly label: string;
+  readonly createdAt: number;
+  /** Kind-specific, non-secret (salt, KDF cost, credential id…). */
+  readonly params: SlotParams;
+  /** VK sealed under the slot's KEK. */
+  readonly wrappedKey: Uint8Array;
+  /** SHA-256 over the slot's canonical encoding (vault-format.md §4): catches corrupted slots before any KDF runs. */
+  readonly digest: Uint8Array;
+}
+
+export interface ItemRecord {
+  readonly id: string;
+  /** Starts at 1, +1 per change; bound in every envelope's AAD. */
+  readonly version: number;
+  /** Item key sealed under the item-wrap key (derived from VK). */
+  readonly key: Uint8Array;
+  /** Overview JSON sealed under the item key. */
+  readonly overview: Uint8Array;
+  /** Details JSON sealed under the item key. */
+  readonly details: Uint8Array;
+}
+
+export interface PageRecord {
+  readonly page: number;
+  /** Bumped on every rewrite; bound in the AAD. */
+  readonly generation: number;
+  /** JSON list of this page's overviews, sealed under the page key (derived from VK). */
+  readonly envelope: Uint8Array;
+}

@@ -1,0 +1,37 @@
+/**
+ * What the engine needs from storage. The Dexie adapter (store.dexie.ts) is the real
+ * one; everything the engine writes goes through `commit`, which MUST apply the whole
+ * batch in one transaction or none of it — that is what keeps an item from being
+ * half old, half new after a crash.
+ */
+import type { ItemRecord, MetaRecord, PageRecord, SettingsRecord, SlotRecord } from './records';
+import type { VaultDump } from './dump';
+
+export interface WriteBatch {
+  /** Deletes every record first (vault creation over an empty store, dump load). */
+  readonly clear?: boolean;
+  readonly meta?: MetaRecord;
+  readonly settings?: SettingsRecord;
+  readonly putSlots?: readonly SlotRecord[];
+  readonly deleteSlots?: readonly string[];
+  readonly putItems?: readonly ItemRecord[];
+  readonly deleteItems?: readonly string[];
+  readonly putPages?: readonly PageRecord[];
+}
+
+export interface VaultStore {
+  readMeta(): Promise<MetaRecord | undefined>;
+  readSettings(): Promise<SettingsRecord | undefined>;
+  readSlots(): Promise<SlotRecord[]>;
+  readPages(): Promise<PageRecord[]>;
+  readItem(id: string): Promise<ItemRecord | undefined>;
+  /** Items whose id starts with `prefix` (one overview page's items). */
+  readItemsWithPrefix(prefix: string): Promise<ItemRecord[]>;
+  readAllItems(): Promise<ItemRecord[]>;
+  commit(batch: WriteBatch): Promise<void>;
+  /** Every stored record, as the documented JSON dump (dump.ts). */
+  dumpRecords(): Promise<VaultDump>;
+  /** Replaces everything with the dump's records, in one transaction. */
+  loadRecords(dump: VaultDump): Promise<void>;
+  close(): void;
+}

@@ -1,0 +1,139 @@
+/**
+ * The org server's HTTP API as seen by a device: every call is signed (canonical
+ * request string in src/shared/contracts/sync.ts) and every response is parsed by its
+ * schema before use. Platform needs come in as interfaces: fetch, clock, randomness,
+ * the device signer. Never logs or returns header values (the signature is not secret
+ * but the body may be).
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { z } from 'zod';
+import { LatchkeyError, ERROR_CODES, type ErrorCode, type ErrorDetails } from '../../shared/errors';
+import {
+  ROUTES,
+  SIGNED_HEADERS,
+  auditStateResponseSchema,
+  auditUploadResponseSchema,
+  canonicalRequest,
+  checkpointResponseSchema,
+  devicesResponseSchema,
+  enrolResponseSchema,
+  errorBodySchema,
+  manifestResponseSchema,
+  okResponseSchema,
+  proofResponseSchema,
+  pullResponseSchema,
+  pushResponseSchema,
+  type EnrolResponse,
+  type PushChange,
+  type SignedManifest,
+} from '../../shared/contracts/sync';
+import { toBase64url, utf8ToBytes } from '../crypto/bytes';
+import type { RandomSource } from '../crypto/random';
+import type { DeviceSigner } from './manifest';
+
+/** The subset of WHATWG fetch the client uses (global fetch satisfies it). */
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+  status: number;
+  text(): Promise<string>;
+}>;
+
+export interface SyncClock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+export interface DeviceIdentity {
+  readonly orgId: string;
+  readonly userId: string;
+  readonly deviceId: string;
+}
+
+export interface ServerApiDeps {
+  readonly baseUrl: string;
+  readonly fetch: FetchLike;
+  readonly clock: SyncClock;
+  readonly random: RandomSource;
+  readonly signer: DeviceSigner;
+  readonly identity: DeviceIdentity;
+}
+
+function errorFrom(status: number, text: string): LatchkeyError {
+  try {
+    const body = errorBodySchema.parse(JSON.parse(text));
+    const code = (ERROR_CODES as readonly string[]).includes(body.error.code) ? (body.error.code as ErrorCode) : 'internal';
+    const details: ErrorDetails = {};
+    for (const [k, v] of Object.entries(body.error.details ?? {})) {
+      if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') details[k] = v;
+    }
+    return Object.keys(details).length > 0 ? new LatchkeyError(code, body.error.message, details) : new LatchkeyError(code, body.error.message);
+  } catch {
+    return new LatchkeyError(status >= 500 ? 'internal' : 'invalid_input', `The server answered ${status} without a readable error.`);
+  }
+}
+
+async function parseResponse<S extends z.ZodType>(res: { status: number; text(): Promise<string> }, schema: S): Promise<z.infer<S>> {
+  const text = await res.text();
+  if (res.status < 200 || res.status >= 300) throw errorFrom(res.status, text);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new LatchkeyError('invalid_input', 'The server sent a response that is not JSON.');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new LatchkeyError('invalid_input', 'The server sent a response that does not match the sync protocol.');
+  return parsed.data;
+}
+
+/** Unsigned: registers this device's public key with a one-time code. */
+export async function enrolDevice(
+  deps: { baseUrl: string; fetch: FetchLike },
+  code: string,
+  publicKey: Uint8Array,
+  deviceName: string,
+): Promise<EnrolResponse> {
+  const res = await deps.fetch(deps.baseUrl + ROUTES.enrol, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code, publicKey: toBase64url(publicKey), deviceName }),
+  });
+  return parseResponse(res, enrolResponseSchema);
+}
+
+export type ServerApi = ReturnType<typeof createServerApi>;
+
+export function createServerApi(deps: ServerApiDeps) {
+  async function signedRequest<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, schema: S): Promise<z.infer<S>> {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const time = deps.clock.now();
+    const nonce = toBase64url(deps.random.bytes(18));
+    const bodySha256 = bytesToHex(sha256(utf8ToBytes(text ?? '')));
+    const { orgId, deviceId } = deps.identity;
+    const signature = await deps.signer.sign(utf8ToBytes(canonicalRequest({ method, path, bodySha256, time, nonce, orgId, deviceId })));
+    const headers: Record<string, string> = {
+      [SIGNED_HEADERS.org]: orgId,
+      [SIGNED_HEADERS.device]: deviceId,
+      [SIGNED_HEADERS.time]: String(time),
+      [SIGNED_HEADERS.nonce]: nonce,
+      [SIGNED_HEADERS.signature]: toBase64url(signature),
+    };
+    if (text !== undefined) headers['content-type'] = 'application/json';
+    const res = await deps.fetch(deps.baseUrl + path, text === undefined ? { method, headers } : { method, headers, body: text });
+    return parseResponse(res, schema);
+  }
+
+  return {
+    identity: deps.identity,
+    push: (changes: readonly PushChange[]) => signedRequest('POST', ROUTES.push, { changes }, pushResponseSchema),
+    pull: (cursor: number, limit: number) => signedRequest('GET', `${ROUTES.pull}?cursor=${cursor}&limit=${limit}`, undefined, pullResponseSchema),
+    /** `after`: the newest manifest seq already verified; the body is omitted unless newer. */
+    getManifest: (after = 0) => signedRequest('GET', `${ROUTES.manifest}?after=${after}`, undefined, manifestResponseSchema),
+    putManifest: (signed: SignedManifest) => signedRequest('PUT', ROUTES.manifest, signed, okResponseSchema),
+    devices: () => signedRequest('GET', ROUTES.devices, undefined, devicesResponseSchema),
+    uploadAudit: (records: readonly unknown[]) => signedRequest('POST', ROUTES.auditRecords, { records }, auditUploadResponseSchema),
+    auditState: () => signedRequest('GET', ROUTES.auditState, undefined, auditStateResponseSchema),
+    checkpoint: () => signedRequest('GET', ROUTES.checkpoint, undefined, checkpointResponseSchema),
+    proof: (device: string, seq: number) => signedRequest('GET', `${ROUTES.proof}?device=${encodeURIComponent(device)}&seq=${seq}`, undefined, proofResponseSchema),
+  };
+}

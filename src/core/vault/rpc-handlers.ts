@@ -1,0 +1,89 @@
+/**
+ * The engine behind its two RPC contracts. Params arrive parsed by the contract's
+ * schemas (src/shared/rpc); every UI call counts as activity for auto-lock, calls
+ * from main do not (an agent's traffic must not keep a vault open the person left).
+ *
+ * Wiring (engine worker entry):
+ *   const ui = serveRpc(uiPort, EngineUiContract, engineUiHandlers(engine));
+ *   const main = serveRpc(mainPort, EngineMainContract, engineMainHandlers(engine));
+ *   forwardEngineEvents(engine, { ui, main });
+ */
+import { EngineMainContract, EngineUiContract } from '../../shared/contracts/engine';
+import type { RpcHandlers, RpcServer } from '../../shared/rpc/rpc';
+import type { Engine } from '../engine';
+
+const ok = { ok: true } as const;
+
+export function engineUiHandlers(engine: Engine): RpcHandlers<typeof EngineUiContract> {
+  const t = <T>(v: T): T => {
+    engine.touch();
+    return v;
+  };
+  return {
+    'vault.status': () => engine.status(),
+    'vault.create': ({ password }) => engine.createVault(password),
+    'vault.unlockWithPassword': ({ password }) => engine.unlockWithPassword(password),
+    'vault.unlockWithRecoveryCode': ({ recoveryCode }) => engine.unlockWithRecoveryCode(recoveryCode),
+    'vault.lock': () => {
+      engine.lock('user');
+      return ok;
+    },
+    'vault.changePassword': async ({ currentPassword, newPassword }) => {
+      t(0);
+      await engine.changePassword(currentPassword, newPassword);
+      return ok;
+    },
+    'vault.rotateKey': ({ currentPassword }) => t(engine.rotateVaultKey(currentPassword === undefined ? {} : { currentPassword })),
+    'session.touch': () => t(ok),
+    'slots.list': async () => ({ slots: await t(engine.listSlots()) }),
+    'slots.remove': async ({ slotId }) => {
+      await t(engine.removeSlot(slotId));
+      return ok;
+    },
+    'slots.regenerateRecoveryCode': async () => ({ recoveryCode: await t(engine.regenerateRecoveryCode()) }),
+    'settings.get': () => t(engine.getSettings()),
+    'settings.update': (patch) => t(engine.updateSettings(patch)),
+    'items.list': (filter) => ({ items: t(engine.listItems(filter)) }),
+    'items.search': ({ query, limit }) => ({ items: t(engine.searchItems(query, limit)) }),
+    'item.get': async ({ id }) => ({ item: await t(engine.getItem(id)) }),
+    'item.create': async ({ item }) => ({ item: await t(engine.createItem(item)) }),
+    'item.update': async (upd) => ({ item: await t(engine.updateItem(upd)) }),
+    'item.delete': async ({ id }) => {
+      await t(engine.deleteItem(id));
+      return ok;
+    },
+    'item.reveal': async ({ id, field, purpose }) => ({ value: await t(engine.revealField(id, field, purpose)) }),
+    'item.totp': ({ id }) => t(engine.totp(id)),
+  };
+}
+
+export function engineMainHandlers(engine: Engine): RpcHandlers<typeof EngineMainContract> {
+  return {
+    'vault.status': () => engine.status(),
+    'credentials.list': () => ({ credentials: engine.listCredentials() }),
+    'credentials.use': ({ itemId, agentId }) => engine.useCredential(itemId, agentId),
+    'audit.append': async (event) => {
+      await engine.appendAudit(event);
+      return ok;
+    },
+  };
+}
+
+/** Forwards engine events to the UI and main connections; returns an unsubscribe. */
+export function forwardEngineEvents(
+  engine: Engine,
+  to: { ui?: RpcServer<typeof EngineUiContract>; main?: RpcServer<typeof EngineMainContract> },
+): () => void {
+  return engine.subscribe((e) => {
+    if (e.type === 'locked') {
+      to.ui?.emit('locked', { reason: e.reason });
+      to.main?.emit('locked', { reason: e.reason });
+    } else if (e.type === 'unlocked') {
+      to.ui?.emit('unlocked', { vaultId: e.vaultId });
+      to.main?.emit('unlocked', { vaultId: e.vaultId });
+    } else {
+      to.ui?.emit('itemsChanged', { change: e.change, ids: [...e.ids] });
+      to.main?.emit('credentialsChanged', { ids: [...e.ids] });
+    }
+  });
+}

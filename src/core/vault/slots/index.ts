@@ -1,0 +1,17 @@
+/**
+ * The default slot registry. The hardware-key slot (fido helper) is registered by
+ * adding one line here: `.register(hardwareKeySlot)`.
+ */
+import { hardwareKeySlot } from './hardware-key';
+import { passwordSlot } from './password';
+import { recoveryCodeSlot } from './recovery-code';
+import { SlotRegistry } from './types';
+
+export function createDefaultSlotRegistry(): SlotRegistry {
+  return new SlotRegistry().register(passwordSlot).register(recoveryCodeSlot).register(hardwareKeySlot);
+}
+
+export { PASSWORD_SLOT, passwordSlot } from './password';
+export { RECOVERY_SLOT, formatRecoveryCode, parseRecoveryCode, recoveryCodeSlot } from './recovery-code';
+export { SlotRegistry, type KeySlotKind, type NewSlot, type SlotContext } from './types';
+export { openSlot, sealSlot, slotDigestValid } from './wrap';

@@ -1,0 +1,156 @@
+/**
+ * The one path every credential use goes through, in this order (cheapest refusals
+ * first, the person's attention last, the secret only at the very end):
+ *   policy (gateway on, agent allowed, tool allowed) → vault unlocked (or wait for the
+ *   person, bounded) → credential by name → grant 'never' → destination is one the item
+ *   allows and policy's destination rules accept → approval per grant mode and policy
+ *   floor → the secret, whose rule and origins are re-checked from the same version.
+ */
+import {
+  assertAgentAllowed,
+  assertApprovalModeAllowed,
+  assertDestinationAllowed,
+  assertGatewayEnabled,
+  assertToolAllowed,
+  effectiveApprovalMode,
+} from '../../core/policy';
+import type { ApprovalMode } from '../../shared/policy';
+import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
+import type { GrantMode } from '../../shared/contracts/gateway';
+import type { ApprovalQueue } from './approvals';
+import type { CredentialOverview, CredentialSource, CredentialUse, PolicySource } from './ports';
+import type { AuthenticatedAgent, Registry } from './registry';
+
+export interface AuthorizeDeps {
+  readonly credentials: CredentialSource;
+  readonly registry: Registry;
+  readonly approvals: ApprovalQueue;
+  readonly policy: PolicySource;
+  /** Waits (bounded) for the person to unlock; resolves false on timeout. */
+  readonly waitForUnlock: (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal) => Promise<boolean>;
+}
+
+export interface UseRequest {
+  readonly agent: AuthenticatedAgent;
+  /** http_request, run_command, or downstream:<server>. */
+  readonly tool: string;
+  readonly credentialName: string;
+  /** Origin, or `command: <name>` for run_command; shown in the prompt and recorded. */
+  readonly destination: string;
+  /** For http_request: the full URL (checked against the item's origins and policy). */
+  readonly url?: URL;
+  readonly signal?: AbortSignal;
+  /** Tool-specific checks of the arguments against the item (before approval or the secret). */
+  readonly precheck?: (overview: CredentialOverview) => void;
+}
+
+const GRANT_TO_APPROVAL: Record<Exclude<GrantMode, 'never'>, ApprovalMode> = { ask: 'every_time', session: 'session', always: 'always' };
+
+/** The gateway-wide checks that do not depend on a credential. */
+export function checkPolicy(deps: Pick<AuthorizeDeps, 'policy'>, agent: AuthenticatedAgent, tool: string): void {
+  const p = deps.policy();
+  assertGatewayEnabled(p);
+  assertAgentAllowed(p, agent.name);
+  assertToolAllowed(p, tool);
+}
+
+/** Credentials this agent may see: all API credentials except those granted 'never'. */
+export async function visibleCredentials(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string, signal?: AbortSignal): Promise<CredentialOverview[]> {
+  let list: CredentialOverview[];
+  try {
+    list = await deps.credentials.listCredentials();
+  } catch (err) {
+    if (!isLatchkeyError(err, 'vault_locked')) throw err;
+    if (!(await deps.waitForUnlock(agent, tool, signal))) {
+      throw new LatchkeyError('vault_locked', 'The Latchkey vault is locked. Ask the person to unlock Latchkey, then try again.');
+    }
+    list = await deps.credentials.listCredentials();
+  }
+  return list.filter((c) => deps.registry.grantMode(agent.id, c.id) !== 'never');
+}
+
+export function findCredential(list: readonly CredentialOverview[], name: string): CredentialOverview {
+  const exact = list.filter((c) => c.name === name);
+  if (exact.length === 1) return exact[0]!;
+  const folded = list.filter((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (exact.length === 0 && folded.length === 1) return folded[0]!;
+  if (exact.length > 1 || folded.length > 1) {
+    throw new LatchkeyError('invalid_input', `More than one credential is named "${name.slice(0, 128)}"; ask the person to rename one.`);
+  }
+  throw new LatchkeyError('not_found', `No credential named "${name.slice(0, 128)}" is available to this agent. Call list_credentials to see the names.`);
+}
+
+export function originAllowed(allowedOrigins: readonly string[], url: URL): boolean {
+  return allowedOrigins.some((o) => {
+    try {
+      return new URL(o).origin === url.origin;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function assertOrigin(c: { name?: string; allowedOrigins: readonly string[] }, url: URL): void {
+  if (!originAllowed(c.allowedOrigins, url)) {
+    throw new LatchkeyError(
+      'destination_refused',
+      `This credential may only be sent to ${c.allowedOrigins.length ? c.allowedOrigins.join(', ') : '(no origin yet)'}; ${url.origin} is not one of them.`,
+      { origin: url.origin },
+    );
+  }
+}
+
+export interface Authorized {
+  readonly overview: CredentialOverview;
+  readonly use: CredentialUse;
+  /** 'always' | 'session' | 'approved_once' … for the activity record. */
+  readonly basis: string;
+}
+
+export async function authorizeUse(deps: AuthorizeDeps, req: UseRequest): Promise<Authorized> {
+  checkPolicy(deps, req.agent, req.tool);
+  const list = await visibleCredentials(deps, req.agent, req.tool, req.signal);
+  const overview = findCredential(list, req.credentialName);
+  if (req.url) {
+    assertOrigin(overview, req.url);
+    assertDestinationAllowed(deps.policy(), req.url.href);
+  }
+  req.precheck?.(overview);
+  const basis = await approve(deps, req, overview);
+  if (!deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
+  const use = await deps.credentials.useCredential(overview.id, req.agent.id);
+  // The secret's own version decides: an item edited since the listing may allow less.
+  if (req.url) assertOrigin(use, req.url);
+  return { overview, use, basis };
+}
+
+async function approve(deps: AuthorizeDeps, req: UseRequest, c: CredentialOverview): Promise<string> {
+  const grant = deps.registry.grantMode(req.agent.id, c.id);
+  if (grant === 'never') throw new LatchkeyError('grant_denied', `The person does not allow this agent to use "${c.name}".`);
+  const p = deps.policy();
+  const mode = effectiveApprovalMode(p, GRANT_TO_APPROVAL[grant]);
+  if (mode === 'always') return 'always';
+  // A "this session" answer holds for any grant below 'never', unless policy demands every time.
+  if (deps.registry.isSessionApproved(req.agent.id, c.id) && effectiveApprovalMode(p, 'session') === 'session') return 'session';
+  const answer = await deps.approvals.ask(
+    { agentId: req.agent.id, agentName: req.agent.name, itemId: c.id, credentialName: c.name, tool: req.tool, destination: req.destination },
+    req.signal,
+  );
+  if (answer === 'deny') throw new LatchkeyError('approval_denied', `The person declined this use of "${c.name}".`);
+  if (answer === 'once') return 'approved_once';
+  if (answer === 'always') {
+    try {
+      assertApprovalModeAllowed(p, 'always');
+      await deps.registry.setGrant(req.agent.id, c.id, 'always');
+      return 'approved_always';
+    } catch (err) {
+      if (!isLatchkeyError(err, 'policy_forbidden')) throw err;
+      // Policy's floor forbids remembering: honour the strongest answer it permits.
+    }
+  }
+  if (effectiveApprovalMode(p, 'session') === 'session') {
+    deps.registry.approveForSession(req.agent.id, c.id);
+    return 'approved_session';
+  }
+  return 'approved_once';
+}

@@ -1,0 +1,180 @@
+/**
+ * Runs one tool call for one authenticated agent: rate limit → argument schema →
+ * tool → scrubbed text. Every call that names a credential (or is refused) leaves an
+ * activity entry and an audit event. Errors become MCP tool errors (`isError: true`)
+ * with a stable code and a message the agent can act on — never a secret: messages
+ * come only from LatchkeyErrors we wrote; anything else is reported as `internal`.
+ */
+import { z } from 'zod';
+import { LatchkeyError, toSerializedError, type ErrorCode } from '../../shared/errors';
+import type { ActivityLog } from './activity';
+import { checkPolicy, visibleCredentials } from './authorize';
+import type { RateLimiter } from './rate-limit';
+import type { AuthenticatedAgent, Registry } from './registry';
+import type { ToolContext, ToolOutcome } from './tools/context';
+import { httpRequestTool } from './tools/http-request';
+import { runCommandTool } from './tools/run-command';
+import { splitToolName } from './downstream/config';
+import type { DownstreamManager } from './downstream/manager';
+import { httpRequestArgs, listCredentialsArgs, runCommandArgs, toolInputJsonSchema } from './tools/schemas';
+
+export interface ToolResult {
+  content: Array<{ type: 'text'; text: string }>;
+  isError?: boolean;
+  [key: string]: unknown;
+}
+
+export interface ToolDescriptor {
+  name: string;
+  description: string;
+  inputSchema: { type: 'object'; [k: string]: unknown };
+}
+
+export interface DispatchDeps {
+  readonly ctx: ToolContext;
+  /** Configured downstream MCP servers, or null. */
+  readonly downstream: DownstreamManager | null;
+  readonly registry: Registry;
+  readonly limiter: RateLimiter;
+  readonly activity: ActivityLog;
+  /** Whether run_command is offered at all (person's switch or policy). */
+  readonly runCommandOffered: () => boolean;
+}
+
+interface ToolDef<S extends z.ZodType> {
+  readonly schema: S;
+  readonly description: string;
+  run(deps: DispatchDeps, agent: AuthenticatedAgent, args: z.output<S>, signal?: AbortSignal): Promise<ToolOutcome>;
+}
+
+function def<S extends z.ZodType>(d: ToolDef<S>): ToolDef<S> {
+  return d;
+}
+
+const TOOLS = {
+  list_credentials: def({
+    schema: listCredentialsArgs,
+    description: 'Lists the credentials you may use through Latchkey: name, kind, what each is for and where it may be sent. Never returns a secret value.',
+    async run(deps, agent, _args, signal) {
+      checkPolicy(deps.ctx, agent, 'list_credentials');
+      const list = await visibleCredentials(deps.ctx, agent, 'list_credentials', signal);
+      const credentials = list.map((c) => ({ name: c.name, kind: 'api_credential', injection: c.injection.type, description: c.description, allowedOrigins: c.allowedOrigins }));
+      const scrubber = await deps.ctx.scrubbers.get();
+      return { text: scrubber.scrub(JSON.stringify({ credentials }, null, 2)), itemId: null, credentialName: null, destination: null, reason: null };
+    },
+  }),
+  http_request: def({
+    schema: httpRequestArgs,
+    description:
+      'Sends an HTTP request with a named credential added by Latchkey (you never see the secret). The URL must be at one of the credential\'s allowed origins. Returns status, headers and body (size-capped); secrets in the response are redacted.',
+    run: (deps, agent, args, signal) => httpRequestTool(deps.ctx, agent, args, signal),
+  }),
+  run_command: def({
+    schema: runCommandArgs,
+    description: 'Runs a program (no shell) with named credentials in environment variables, with a time and output limit; secrets in its output are redacted.',
+    run: (deps, agent, args, signal) => runCommandTool(deps.ctx, agent, args, signal),
+  }),
+} as const;
+
+type ToolName = keyof typeof TOOLS;
+
+export async function listTools(deps: DispatchDeps, agent: AuthenticatedAgent, signal?: AbortSignal): Promise<ToolDescriptor[]> {
+  const own = (Object.keys(TOOLS) as ToolName[])
+    .filter((n) => n !== 'run_command' || deps.runCommandOffered())
+    .map((name) => ({ name, description: TOOLS[name].description, inputSchema: toolInputJsonSchema(TOOLS[name].schema) }));
+  if (!deps.downstream || !deps.registry.isActive(agent.id)) return own;
+  const downstream = await deps.downstream.listTools(agent, signal, (server, err) => {
+    const e = toSerializedError(err);
+    void deps.activity.record({
+      agentId: agent.id, agentName: agent.name, tool: `downstream:${server}`, itemId: null, credentialName: null, destination: null,
+      outcome: DENIED.has(e.code) ? 'denied' : 'failure', reason: `tools/list: ${e.code}`,
+    });
+  });
+  return [...own, ...downstream];
+}
+
+const DENIED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'grant_denied', 'approval_denied', 'approval_timeout', 'destination_refused', 'policy_forbidden', 'forbidden', 'rate_limited', 'vault_locked', 'unauthorized',
+]);
+
+export async function callTool(deps: DispatchDeps, agent: AuthenticatedAgent, name: string, rawArgs: unknown, signal?: AbortSignal): Promise<ToolResult> {
+  const tool = Object.hasOwn(TOOLS, name) ? TOOLS[name as ToolName] : undefined;
+  const ns = tool ? null : splitToolName(name);
+  if (ns && deps.downstream?.has(ns.server)) return callDownstream(deps, agent, ns.server, ns.tool, rawArgs, signal);
+  const facts = { credentialName: null as string | null, destination: null as string | null };
+  try {
+    if (!deps.registry.isActive(agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked; pair it again in Latchkey.');
+    if (!tool || (name === 'run_command' && !deps.runCommandOffered())) throw new LatchkeyError('not_found', `Latchkey has no tool named "${name.slice(0, 64)}".`);
+    deps.limiter.take(agent.id);
+    const parsed = tool.schema.safeParse(rawArgs ?? {});
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new LatchkeyError('invalid_input', `Invalid arguments for ${name}: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'malformed'}.`);
+    }
+    const args = parsed.data as Record<string, unknown>;
+    if (typeof args.credential === 'string') facts.credentialName = args.credential.slice(0, 256);
+    if (typeof args.url === 'string') facts.destination = safeOrigin(args.url);
+    deps.registry.markUsed(agent.id);
+    // The union of tool defs cannot be called through one signature; args were parsed by this tool's own schema.
+    const out = await (tool.run as (d: DispatchDeps, a: AuthenticatedAgent, x: unknown, s?: AbortSignal) => Promise<ToolOutcome>)(deps, agent, args, signal);
+    if (name !== 'list_credentials') {
+      await deps.activity.record({ agentId: agent.id, agentName: agent.name, tool: name, itemId: out.itemId, credentialName: out.credentialName, destination: out.destination, outcome: 'success', reason: out.reason });
+    }
+    return { content: [{ type: 'text', text: out.text }] };
+  } catch (err) {
+    return refuse(deps, agent, name, err, facts);
+  }
+}
+
+async function refuse(deps: DispatchDeps, agent: AuthenticatedAgent, tool: string, err: unknown, facts: { credentialName: string | null; destination: string | null }): Promise<ToolResult> {
+  const e = toSerializedError(err);
+  await deps.activity.record({
+    agentId: agent.id,
+    agentName: agent.name,
+    tool: tool.slice(0, 200),
+    itemId: null,
+    credentialName: facts.credentialName,
+    destination: facts.destination,
+    outcome: DENIED.has(e.code) ? 'denied' : 'failure',
+    reason: e.code,
+  });
+  // Our messages never hold secrets, but they can quote agent input: scrub anyway.
+  const text = JSON.stringify({ error: e }, null, 2);
+  let safe = text;
+  try {
+    safe = (await deps.ctx.scrubbers.get()).scrub(text);
+  } catch {
+    // No scrubber means the vault's secrets are unreadable (locked): main holds none, and
+    // our messages never contain one, so the message can go out as written.
+    safe = text;
+  }
+  return { content: [{ type: 'text', text: safe }], isError: true };
+}
+
+const downstreamArgs = z.record(z.string(), z.unknown()).optional();
+
+async function callDownstream(deps: DispatchDeps, agent: AuthenticatedAgent, server: string, tool: string, rawArgs: unknown, signal?: AbortSignal): Promise<ToolResult> {
+  const label = `downstream:${server}`;
+  try {
+    if (!deps.registry.isActive(agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked; pair it again in Latchkey.');
+    deps.limiter.take(agent.id);
+    // The downstream server validates its own schema; we only insist on a plain object.
+    const parsed = downstreamArgs.safeParse(rawArgs);
+    if (!parsed.success) throw new LatchkeyError('invalid_input', `Arguments for ${server}${'__'}${tool.slice(0, 64)} must be an object.`);
+    deps.registry.markUsed(agent.id);
+    const out = await deps.downstream!.call(agent, server, tool, parsed.data, signal);
+    await deps.activity.record({ agentId: agent.id, agentName: agent.name, tool: label, itemId: out.itemId, credentialName: out.credentialName, destination: `mcp: ${server}`, outcome: 'success', reason: tool.slice(0, 100) });
+    return out.result as ToolResult;
+  } catch (err) {
+    return refuse(deps, agent, label, err, { credentialName: null, destination: `mcp: ${server}` });
+  }
+}
+
+function safeOrigin(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
+  } catch {
+    return null;
+  }
+}

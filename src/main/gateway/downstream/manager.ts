@@ -1,0 +1,142 @@
+/**
+ * Connections to downstream MCP servers, one per (agent, server), made with the SDK's
+ * Client. Every list or call first authorizes each of the server's credentials for
+ * this agent (grant, approval, policy `downstream:<server>`), exactly like a built-in
+ * tool; a connection whose secrets changed since it was made (item edited) is
+ * replaced. Connections end when the vault locks, the agent is revoked or the gateway
+ * closes. Everything a downstream server returns is scrubbed.
+ */
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { LatchkeyError } from '../../../shared/errors';
+import { resolveChecked } from '../../egress/request';
+import { authorizeUse, checkPolicy } from '../authorize';
+import { inject } from '../inject';
+import type { AuthenticatedAgent } from '../registry';
+import type { Scrubber } from '../scrub/scrubber';
+import type { ToolContext } from '../tools/context';
+import { NAMESPACE_SEPARATOR, type DownstreamServerConfig } from './config';
+
+const PASS_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'ComSpec', 'PATHEXT'];
+const CALL_TIMEOUT_MS = 60_000;
+
+interface Connection {
+  readonly client: Client;
+  readonly fingerprint: string;
+  /** The injected values (the child process has them anyway): the scrubber must cover them. */
+  readonly secrets: readonly string[];
+}
+
+export interface DownstreamTool {
+  name: string;
+  description: string;
+  inputSchema: { type: 'object'; [k: string]: unknown };
+}
+
+export class DownstreamManager {
+  private readonly conns = new Map<string, Connection>();
+
+  constructor(private readonly servers: readonly DownstreamServerConfig[], private readonly ctx: ToolContext) {}
+
+  has(server: string): boolean {
+    return this.servers.some((s) => s.name === server);
+  }
+
+  /** Tools of every server this agent may use now; a server that refuses (or fails) is left out. */
+  async listTools(agent: AuthenticatedAgent, signal?: AbortSignal, onRefused?: (server: string, err: unknown) => void): Promise<DownstreamTool[]> {
+    const out: DownstreamTool[] = [];
+    for (const s of this.servers) {
+      try {
+        const conn = await this.connection(agent, s, signal);
+        const scrubber = await this.ctx.scrubbers.get(conn.secrets);
+        const { tools } = await conn.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
+        for (const t of tools) {
+          out.push({
+            name: `${s.name}${NAMESPACE_SEPARATOR}${t.name}`.slice(0, 128),
+            description: scrubber.scrub(`[${s.name}] ${t.description ?? ''}`),
+            inputSchema: scrubDeep(t.inputSchema, scrubber) as DownstreamTool['inputSchema'],
+          });
+        }
+      } catch (err) {
+        onRefused?.(s.name, err);
+      }
+    }
+    return out;
+  }
+
+  async call(agent: AuthenticatedAgent, server: string, tool: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<{ result: Record<string, unknown>; credentialName: string | null; itemId: string | null }> {
+    const s = this.servers.find((x) => x.name === server);
+    if (!s) throw new LatchkeyError('not_found', `No downstream server named "${server.slice(0, 32)}".`);
+    const conn = await this.connection(agent, s, signal);
+    const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
+    const scrubber = await this.ctx.scrubbers.get(conn.secrets);
+    return { result: scrubDeep(result, scrubber) as Record<string, unknown>, credentialName: s.credentials.map((c) => c.credential).join(', ') || null, itemId: null };
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.conns.values()];
+    this.conns.clear();
+    await Promise.all(all.map((c) => c.client.close().catch(() => undefined)));
+  }
+
+  async closeForAgent(agentId: string): Promise<void> {
+    for (const [k, c] of [...this.conns]) {
+      if (k.startsWith(`${agentId}/`)) {
+        this.conns.delete(k);
+        await c.client.close().catch(() => undefined);
+      }
+    }
+  }
+
+  private async connection(agent: AuthenticatedAgent, s: DownstreamServerConfig, signal?: AbortSignal): Promise<Connection> {
+    const tool = `downstream:${s.name}`;
+    checkPolicy(this.ctx, agent, tool);
+    const url = s.transport.type === 'http' ? new URL(s.transport.url) : undefined;
+    const destination = url ? url.origin : `mcp: ${s.name}`;
+    const uses = [];
+    for (const c of s.credentials) {
+      uses.push({ c, ...(await authorizeUse(this.ctx, { agent, tool, credentialName: c.credential, destination, ...(url ? { url } : {}), ...(signal ? { signal } : {}) })) });
+    }
+    const secrets = uses.flatMap((u) => [u.use.secret, ...Object.values(u.use.fields)]);
+    const fingerprint = createHash('sha256').update(JSON.stringify([s, uses.map((u) => [u.use.id, u.use.version, u.use.secret])])).digest('hex');
+    const key = `${agent.id}/${s.name}`;
+    const existing = this.conns.get(key);
+    if (existing && existing.fingerprint === fingerprint) return existing;
+    if (existing) {
+      this.conns.delete(key);
+      await existing.client.close().catch(() => undefined);
+    }
+    const client = new Client({ name: 'latchkey-gateway', version: '0.1.0' });
+    if (s.transport.type === 'stdio') {
+      const env: Record<string, string> = {};
+      for (const k of PASS_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+      for (const u of uses) env[u.c.env!] = u.use.secret;
+      await client.connect(new StdioClientTransport({ command: s.transport.command, args: s.transport.args, env, stderr: 'ignore', ...(s.transport.cwd ? { cwd: s.transport.cwd } : {}) }));
+    } else {
+      let target = url!;
+      let headers: Record<string, string> = {};
+      for (const u of uses) ({ url: target, headers } = inject(u.use.injection, u.use.secret, target, headers));
+      // Address check before connecting (the SDK's fetch does its own lookup: not pinned, see docs).
+      await resolveChecked(target, { resolver: this.ctx.resolver, allowNonPublicLiteral: isIP(target.hostname.replace(/^\[|\]$/g, '')) !== 0 });
+      await client.connect(new StreamableHTTPClientTransport(target, { requestInit: { headers, redirect: 'error' } }));
+    }
+    const conn: Connection = { client, fingerprint, secrets };
+    this.conns.set(key, conn);
+    return conn;
+  }
+}
+
+/** Every string in a JSON-like value, scrubbed (keys too: a server could echo a secret as a key). */
+export function scrubDeep(value: unknown, scrubber: Scrubber): unknown {
+  if (typeof value === 'string') return scrubber.scrub(value);
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrubber));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[scrubber.scrub(k)] = scrubDeep(v, scrubber);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,267 @@
+/**
+ * The agent gateway, composed: registry (agents, grants), approvals, rate limits,
+ * activity/audit, the vault-wide scrubber, and the two ways in (HTTP on 127.0.0.1 and
+ * the stdio bridge's local socket). `createGateway(deps)` builds it; `start()` listens;
+ * `uiHandlers` serve GatewayUiContract; `subscribe` feeds its events to the UI.
+ */
+import { assertAgentAllowed, assertApprovalModeAllowed, assertToolAllowed } from '../../core/policy';
+import type { EventIn, EventName } from '../../shared/rpc/contract';
+import type { RpcHandlers } from '../../shared/rpc/rpc';
+import { GatewayUiContract, type GatewayStatus } from '../../shared/contracts/gateway';
+import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
+import { systemResolver, type Resolver } from '../egress/request';
+import { ActivityLog } from './activity';
+import { ApprovalQueue } from './approvals';
+import { defaultSocketPath } from './bridge-protocol';
+import { callTool, type DispatchDeps, type ToolResult } from './dispatch';
+import { downstreamServerSchema, type DownstreamServerConfig } from './downstream/config';
+import { DownstreamManager } from './downstream/manager';
+import { DEFAULT_GATEWAY_PORT, MCP_PATH, createGatewayHttpApp, listenHttp, type HttpListener } from './http-server';
+import type { AuditSink, CredentialSource, GatewayStore, Notifier, PolicySource } from './ports';
+import { RateLimiter, type RateLimitOptions } from './rate-limit';
+import { Registry, type AuthenticatedAgent } from './registry';
+import { ScrubberCache } from './scrub/cache';
+import { listenSocket, type SocketListener } from './socket-server';
+import { configSnippets } from './snippets';
+import { DEFAULT_LIMITS, type GatewayLimits, type ToolContext } from './tools/context';
+
+export interface GatewayOptions {
+  /** HTTP port on 127.0.0.1; default {@link DEFAULT_GATEWAY_PORT}; 0 picks a free one (tests). */
+  readonly port?: number;
+  /** Bridge socket path; default defaultSocketPath(); null = no socket. */
+  readonly socketPath?: string | null;
+  /** Unanswered approval prompts are refused after this long. Default 120 s. */
+  readonly approvalTimeoutMs?: number;
+  /** How long a call waits for the person to unlock a locked vault; 0 = fail at once. Default 60 s. */
+  readonly unlockWaitMs?: number;
+  readonly rateLimit?: RateLimitOptions;
+  readonly limits?: Partial<GatewayLimits>;
+  /** DNS resolver for egress checks (tests pass a fixed table). */
+  readonly resolver?: Resolver;
+  /** How client configs start the stdio bridge. Default ['latchkey', 'mcp']. */
+  readonly bridgeCommand?: readonly string[];
+  /** Downstream MCP servers (parsed with downstreamServerSchema; names must be unique). */
+  readonly downstream?: readonly DownstreamServerConfig[];
+}
+
+export interface GatewayDeps {
+  readonly credentials: CredentialSource;
+  readonly audit: AuditSink;
+  readonly store: GatewayStore;
+  /** Per-install HMAC key for token hashes: loadOrCreateTokenKey(keychain). */
+  readonly tokenKey: Uint8Array;
+  readonly policy: PolicySource;
+  readonly notify?: Notifier;
+  readonly now?: () => number;
+  readonly options?: GatewayOptions;
+  /** Unexpected failures (audit sink down…); never forwarded to agents. */
+  readonly onError?: (err: unknown) => void;
+}
+
+type GatewayEvent = EventName<GatewayUiContract>;
+export type GatewayListener = <E extends GatewayEvent>(event: E, payload: EventIn<GatewayUiContract, E>) => void;
+
+export interface Gateway {
+  start(): Promise<GatewayStatus>;
+  close(): Promise<void>;
+  status(): GatewayStatus;
+  readonly uiHandlers: RpcHandlers<GatewayUiContract>;
+  subscribe(listener: GatewayListener): () => void;
+  /** For the lead's wiring and tests: the agent a token belongs to. */
+  authenticate(token: string): AuthenticatedAgent | null;
+  /**
+   * The same tool path the MCP transports use, minus the transport (in-process callers,
+   * benchmarks). Refuses with 'unauthorized' for a bad token.
+   */
+  callTool(token: string, name: string, args: unknown, signal?: AbortSignal): Promise<ToolResult>;
+}
+
+export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
+  const opts = deps.options ?? {};
+  const now = deps.now ?? Date.now;
+  const listeners = new Set<GatewayListener>();
+  const emit: GatewayListener = (event, payload) => {
+    for (const l of listeners) {
+      try {
+        l(event, payload);
+      } catch (err) {
+        deps.onError?.(err);
+      }
+    }
+  };
+  const registry = await Registry.open(deps.store, deps.tokenKey, now);
+  const approvals = new ApprovalQueue(
+    {
+      requested: (p) => {
+        emit('approval-requested', p);
+        deps.notify?.({ title: `${p.agentName} wants to use ${p.credentialName}`, body: `${p.tool} → ${p.destination}` });
+      },
+      settled: (id, outcome) => emit('approval-settled', { id, outcome }),
+    },
+    () => opts.approvalTimeoutMs ?? 120_000,
+    now,
+  );
+  const activity = new ActivityLog(deps.audit, (e) => emit('activity', e), now, 5000, (err) => deps.onError?.(err));
+  const scrubbers = new ScrubberCache(deps.credentials);
+  const unlockWaiters = new Set<() => void>();
+  const downstreamRef: { current: DownstreamManager | null } = { current: null };
+
+  const waitForUnlock = async (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal): Promise<boolean> => {
+    const ms = opts.unlockWaitMs ?? 60_000;
+    if (ms <= 0 || (await deps.credentials.state()) !== 'locked') return false;
+    emit('unlock-requested', { agentName: agent.name, tool, until: now() + ms });
+    deps.notify?.({ title: 'Latchkey is locked', body: `${agent.name} needs a credential (${tool}). Unlock Latchkey to continue.` });
+    return new Promise<boolean>((resolve) => {
+      const finish = (v: boolean): void => {
+        clearTimeout(timer);
+        unlockWaiters.delete(wake);
+        signal?.removeEventListener('abort', abort);
+        resolve(v);
+      };
+      const wake = (): void => finish(true);
+      const abort = (): void => finish(false);
+      const timer = setTimeout(() => finish(false), ms);
+      unlockWaiters.add(wake);
+      signal?.addEventListener('abort', abort, { once: true });
+    });
+  };
+
+  const unsubs = [
+    deps.credentials.onLocked(() => {
+      registry.clearSessions();
+      scrubbers.invalidate();
+      // Downstream processes hold injected secrets: they end with the session.
+      void downstreamRef.current?.closeAll();
+    }),
+    deps.credentials.onUnlocked(() => {
+      scrubbers.invalidate();
+      for (const w of [...unlockWaiters]) w();
+    }),
+    deps.credentials.onCredentialsChanged(() => scrubbers.invalidate()),
+  ];
+
+  const ctx: ToolContext = {
+    credentials: deps.credentials,
+    registry,
+    approvals,
+    policy: deps.policy,
+    waitForUnlock,
+    scrubbers,
+    resolver: opts.resolver ?? systemResolver,
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
+  };
+  const servers = (opts.downstream ?? []).map((d) => downstreamServerSchema.parse(d));
+  if (new Set(servers.map((d) => d.name)).size !== servers.length) throw new LatchkeyError('invalid_input', 'Two downstream MCP servers have the same name.');
+  const downstream = servers.length > 0 ? new DownstreamManager(servers, ctx) : null;
+  downstreamRef.current = downstream;
+  const dispatch: DispatchDeps = {
+    ctx,
+    downstream,
+    registry,
+    limiter: new RateLimiter(opts.rateLimit ?? { perMinute: 120, burst: 30 }, now),
+    activity,
+    runCommandOffered: () => {
+      try {
+        assertToolAllowed(deps.policy(), 'run_command');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+
+  let http: HttpListener | null = null;
+  let socket: SocketListener | null = null;
+  const status = (): GatewayStatus => ({
+    running: http !== null || socket !== null,
+    url: http?.url ?? null,
+    port: http?.port ?? null,
+    socketPath: socket?.path ?? null,
+    runCommandEnabled: dispatch.runCommandOffered(),
+  });
+  const snippetsFor = (token: string) =>
+    configSnippets({ url: http?.url ?? `http://127.0.0.1:${opts.port ?? DEFAULT_GATEWAY_PORT}${MCP_PATH}`, bridgeCommand: opts.bridgeCommand ?? ['latchkey', 'mcp'] }, token);
+
+  const uiHandlers: RpcHandlers<GatewayUiContract> = {
+    'gateway.status': () => status(),
+    'agents.list': () => ({ agents: registry.listAgents() }),
+    'agents.pair': async ({ name, client }) => {
+      assertAgentAllowed(deps.policy(), name);
+      const { agent, token } = await registry.pair(name, client);
+      await activity.record({ agentId: agent.id, agentName: agent.name, tool: 'pair', itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
+      emit('agents-changed', {});
+      return { agent, token, snippets: snippetsFor(token) };
+    },
+    'agents.rotate': async ({ agentId }) => {
+      const { agent, token } = await registry.rotate(agentId);
+      emit('agents-changed', {});
+      return { agent, token, snippets: snippetsFor(token) };
+    },
+    'agents.revoke': async ({ agentId }) => {
+      const a = registry.getAgent(agentId);
+      await registry.revoke(agentId);
+      approvals.cancelForAgent(agentId, 'This agent was revoked.');
+      await downstream?.closeForAgent(agentId);
+      await activity.record({ agentId, agentName: a.name, tool: 'revoke', itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
+      emit('agents-changed', {});
+      return { ok: true as const };
+    },
+    'grants.get': async ({ agentId }) => {
+      registry.getAgent(agentId);
+      let list;
+      try {
+        list = await deps.credentials.listCredentials();
+      } catch (err) {
+        if (isLatchkeyError(err, 'vault_locked')) return { grants: [] };
+        throw err;
+      }
+      return {
+        grants: list.map((c) => ({ agentId, itemId: c.id, mode: registry.grantMode(agentId, c.id), sessionApproved: registry.isSessionApproved(agentId, c.id) })),
+      };
+    },
+    'grants.set': async ({ agentId, itemId, mode }) => {
+      if (mode === 'always' || mode === 'session') assertApprovalModeAllowed(deps.policy(), mode);
+      await registry.setGrant(agentId, itemId, mode);
+      return { ok: true as const };
+    },
+    'approvals.pending': () => ({ approvals: approvals.pending() }),
+    'approvals.answer': ({ approvalId, answer }) => {
+      approvals.answer(approvalId, answer);
+      return { ok: true as const };
+    },
+    'activity.list': ({ agentId, limit }) => ({
+      entries: activity.list({ ...(agentId !== undefined ? { agentId } : {}), ...(limit !== undefined ? { limit } : {}) }),
+    }),
+  };
+
+  return {
+    async start() {
+      if (!http) http = await listenHttp(createGatewayHttpApp(dispatch, registry), opts.port ?? DEFAULT_GATEWAY_PORT);
+      const sp = opts.socketPath === undefined ? defaultSocketPath() : opts.socketPath;
+      if (!socket && sp !== null) socket = await listenSocket(dispatch, registry, sp);
+      return status();
+    },
+    async close() {
+      approvals.cancelAll('Latchkey is shutting down.');
+      for (const u of unsubs) u();
+      for (const w of [...unlockWaiters]) w();
+      await Promise.all([http?.close(), socket?.close(), downstream?.closeAll()]);
+      http = null;
+      socket = null;
+      scrubbers.invalidate();
+      await registry.flush();
+    },
+    status,
+    uiHandlers,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    authenticate: (token) => registry.authenticate(token),
+    async callTool(token, name, args, signal) {
+      const agent = registry.authenticate(token);
+      if (!agent) throw new LatchkeyError('unauthorized', 'Missing or invalid Latchkey agent token.');
+      return callTool(dispatch, agent, name, args, signal);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * What the gateway needs from the rest of the app, as small interfaces the lead wires
+ * in src/main/services.ts. They mirror EngineMainContract (src/shared/contracts/engine.ts)
+ * so an RPC client to the engine implements them with one line per method.
+ */
+import type { AuditEvent, CredentialOverview, CredentialUse, VaultState } from '../../shared/contracts/engine';
+import type { EffectivePolicy } from '../../shared/policy';
+
+export type { AuditEvent, CredentialOverview, CredentialUse };
+
+/** The vault, as the gateway may see it. */
+export interface CredentialSource {
+  /** engine 'vault.status' → state. */
+  state(): Promise<VaultState>;
+  /** engine 'credentials.list'. Throws LatchkeyError('vault_locked') when locked. */
+  listCredentials(): Promise<CredentialOverview[]>;
+  /** engine 'credentials.use': one item's secret for ONE invocation (main drops it after). */
+  useCredential(itemId: string, agentId: string): Promise<CredentialUse>;
+  /**
+   * Every concealed value in the vault (all API credential secrets and concealed custom
+   * fields, login passwords…), for the scrubber. Called once per unlock and after
+   * credentialsChanged; the gateway keeps only the compiled matcher and drops it at lock.
+   * NOTE for the engine: EngineMainContract needs a method for this ('credentials.scrubSet').
+   */
+  scrubSecrets(): Promise<string[]>;
+  /** engine events locked / unlocked / credentialsChanged; each returns an unsubscribe. */
+  onLocked(handler: () => void): () => void;
+  onUnlocked(handler: () => void): () => void;
+  onCredentialsChanged(handler: () => void): () => void;
+}
+
+/** engine 'audit.append'. Must never be handed a secret. */
+export interface AuditSink {
+  append(event: AuditEvent): void | Promise<void>;
+}
+
+/** Where paired agents and grants persist (not secret: tokens are stored as keyed hashes). */
+export interface GatewayStore {
+  load(): Promise<unknown>;
+  save(state: unknown): Promise<void>;
+}
+
+/** OS notification for an approval prompt (Electron Notification in the shell). */
+export type Notifier = (n: { title: string; body: string }) => void;
+
+export type PolicySource = () => EffectivePolicy;

@@ -1,0 +1,169 @@
+/**
+ * Paired agents and their grants, persisted through a GatewayStore. Session approvals
+ * ("allow for this session") live only in memory and are cleared when the vault locks.
+ */
+import { randomBytes } from 'node:crypto';
+import { LatchkeyError } from '../../shared/errors';
+import type { AgentClient, AgentSummary, GrantMode } from '../../shared/contracts/gateway';
+import type { GatewayStore } from './ports';
+import { emptyGatewayState, gatewayStateSchema, type GatewayState, type StoredAgent } from './store';
+import { findTokenHash, hashToken, newToken } from './tokens';
+
+export interface AuthenticatedAgent {
+  readonly id: string;
+  readonly name: string;
+}
+
+export class Registry {
+  private state: GatewayState = emptyGatewayState();
+  private readonly sessionApproved = new Set<string>();
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly store: GatewayStore,
+    private readonly tokenKey: Uint8Array,
+    private readonly now: () => number,
+  ) {}
+
+  static async open(store: GatewayStore, tokenKey: Uint8Array, now: () => number): Promise<Registry> {
+    const r = new Registry(store, tokenKey, now);
+    const raw = await store.load();
+    if (raw !== null && raw !== undefined) {
+      const parsed = gatewayStateSchema.safeParse(raw);
+      // Fail closed: a damaged state file must not silently drop revocations.
+      if (!parsed.success) throw new LatchkeyError('integrity', 'The gateway state file is damaged; remove it to pair agents again.');
+      r.state = parsed.data;
+    }
+    return r;
+  }
+
+  private persist(): Promise<void> {
+    const snapshot = structuredClone(this.state);
+    this.saving = this.saving.then(() => this.store.save(snapshot));
+    return this.saving;
+  }
+
+  // ------------------------------------------------------------ agents
+
+  listAgents(): AgentSummary[] {
+    return this.state.agents.map(summary);
+  }
+
+  getAgent(agentId: string): StoredAgent {
+    const a = this.state.agents.find((x) => x.id === agentId);
+    if (!a) throw new LatchkeyError('not_found', 'No paired agent has this id.', { agentId });
+    return a;
+  }
+
+  async pair(name: string, client: AgentClient): Promise<{ agent: AgentSummary; token: string }> {
+    const token = newToken();
+    const t = this.now();
+    const agent: StoredAgent = {
+      id: randomBytes(12).toString('base64url'),
+      name: name.trim(),
+      client,
+      createdAt: t,
+      tokenIssuedAt: t,
+      lastUsedAt: null,
+      revoked: false,
+      tokenHash: hashToken(this.tokenKey, token),
+    };
+    this.state.agents.push(agent);
+    await this.persist();
+    return { agent: summary(agent), token };
+  }
+
+  async rotate(agentId: string): Promise<{ agent: AgentSummary; token: string }> {
+    const a = this.getAgent(agentId);
+    if (a.revoked) throw new LatchkeyError('forbidden', 'A revoked agent cannot get a new token; pair it again.', { agentId });
+    const token = newToken();
+    a.tokenHash = hashToken(this.tokenKey, token);
+    a.tokenIssuedAt = this.now();
+    await this.persist();
+    return { agent: summary(a), token };
+  }
+
+  async revoke(agentId: string): Promise<void> {
+    const a = this.getAgent(agentId);
+    a.revoked = true;
+    a.tokenHash = '';
+    this.clearSessionFor(agentId);
+    await this.persist();
+  }
+
+  /** The agent a bearer token belongs to, or null (unknown, malformed or revoked). */
+  authenticate(token: string): AuthenticatedAgent | null {
+    const agents = this.state.agents;
+    const idx = findTokenHash(this.tokenKey, token, agents.map((a) => a.tokenHash));
+    if (idx < 0) return null;
+    const a = agents[idx]!;
+    if (a.revoked) return null;
+    return { id: a.id, name: a.name };
+  }
+
+  /** Still paired and not revoked (checked again at each call: revocation is immediate). */
+  isActive(agentId: string): boolean {
+    const a = this.state.agents.find((x) => x.id === agentId);
+    return a !== undefined && !a.revoked;
+  }
+
+  markUsed(agentId: string): void {
+    const a = this.state.agents.find((x) => x.id === agentId);
+    if (!a) return;
+    a.lastUsedAt = this.now();
+    // Best effort: last-use time is informational and must not fail a call.
+    void this.persist().catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------ grants
+
+  /** The stored mode; a credential with no grant is 'ask'. */
+  grantMode(agentId: string, itemId: string): GrantMode {
+    return this.state.grants.find((g) => g.agentId === agentId && g.itemId === itemId)?.mode ?? 'ask';
+  }
+
+  async setGrant(agentId: string, itemId: string, mode: GrantMode): Promise<void> {
+    this.getAgent(agentId);
+    this.state.grants = this.state.grants.filter((g) => !(g.agentId === agentId && g.itemId === itemId));
+    if (mode !== 'ask') this.state.grants.push({ agentId, itemId, mode });
+    if (mode === 'never' || mode === 'ask') this.sessionApproved.delete(key(agentId, itemId));
+    await this.persist();
+  }
+
+  isSessionApproved(agentId: string, itemId: string): boolean {
+    return this.sessionApproved.has(key(agentId, itemId));
+  }
+
+  approveForSession(agentId: string, itemId: string): void {
+    this.sessionApproved.add(key(agentId, itemId));
+  }
+
+  /** Vault locked: every "this session" approval ends. */
+  clearSessions(): void {
+    this.sessionApproved.clear();
+  }
+
+  private clearSessionFor(agentId: string): void {
+    for (const k of [...this.sessionApproved]) if (k.startsWith(`${agentId}/`)) this.sessionApproved.delete(k);
+  }
+
+  flush(): Promise<void> {
+    return this.saving;
+  }
+}
+
+function key(agentId: string, itemId: string): string {
+  return `${agentId}/${itemId}`;
+}
+
+function summary(a: StoredAgent): AgentSummary {
+  return {
+    id: a.id,
+    name: a.name,
+    client: a.client,
+    createdAt: a.createdAt,
+    tokenIssuedAt: a.tokenIssuedAt,
+    lastUsedAt: a.lastUsedAt,
+    revoked: a.revoked,
+  };
+}

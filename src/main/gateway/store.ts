@@ -1,0 +1,69 @@
+/**
+ * Persistence of paired agents and grants: a versioned JSON document (format in
+ * docs/gateway.md). Not secret — tokens appear only as keyed hashes — but still written
+ * with mode 0600 so other users cannot learn which agents and credentials exist.
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { agentClientSchema, agentIdSchema, grantModeSchema } from '../../shared/contracts/gateway';
+import { itemIdSchema } from '../../shared/items';
+import type { GatewayStore } from './ports';
+
+export const storedAgentSchema = z.object({
+  id: agentIdSchema,
+  name: z.string().min(1).max(128),
+  client: agentClientSchema,
+  createdAt: z.number().int(),
+  tokenIssuedAt: z.number().int(),
+  lastUsedAt: z.number().int().nullable(),
+  revoked: z.boolean(),
+  /** hex HMAC-SHA256(tokenKey, token); '' once revoked. */
+  tokenHash: z.string().regex(/^([0-9a-f]{64})?$/),
+});
+export type StoredAgent = z.infer<typeof storedAgentSchema>;
+
+export const storedGrantSchema = z.object({ agentId: agentIdSchema, itemId: itemIdSchema, mode: grantModeSchema });
+export type StoredGrant = z.infer<typeof storedGrantSchema>;
+
+export const gatewayStateSchema = z.object({
+  format: z.literal('latchkey-gateway-state'),
+  version: z.literal(1),
+  agents: z.array(storedAgentSchema).max(1000),
+  grants: z.array(storedGrantSchema).max(100_000),
+});
+export type GatewayState = z.infer<typeof gatewayStateSchema>;
+
+export function emptyGatewayState(): GatewayState {
+  return { format: 'latchkey-gateway-state', version: 1, agents: [], grants: [] };
+}
+
+export function createMemoryGatewayStore(initial?: unknown): GatewayStore & { readonly saved: unknown } {
+  let current: unknown = initial ?? null;
+  return {
+    get saved() { return current; },
+    load: async () => current,
+    save: async (state) => { current = JSON.parse(JSON.stringify(state)) as unknown; },
+  };
+}
+
+/** JSON file store; writes a temp file then renames (no torn state on crash). */
+export function createFileGatewayStore(file: string): GatewayStore {
+  return {
+    async load() {
+      try {
+        return JSON.parse(await readFile(file, 'utf8')) as unknown;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+    },
+    async save(state) {
+      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
+      await chmod(tmp, 0o600);
+      await rename(tmp, file);
+    },
+  };
+}

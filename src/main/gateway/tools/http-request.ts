@@ -1,0 +1,119 @@
+/**
+ * `http_request`: sends one HTTP request with a named credential injected, and returns
+ * status, headers and a size-capped body, scrubbed of every vault secret.
+ *
+ * Redirects are followed by hand: the credential is re-injected only when the next hop
+ * has the SAME origin as the URL the agent asked for (which the item allows). A
+ * redirect anywhere else is returned to the agent unfollowed, so the credential never
+ * reaches another origin. Every hop is resolved, checked and pinned (egress/request.ts).
+ */
+import { isIP } from 'node:net';
+import { assertDestinationAllowed } from '../../../core/policy';
+import { LatchkeyError } from '../../../shared/errors';
+import { resolveChecked, sendPinned, type PinnedResponse } from '../../egress/request';
+import { authorizeUse } from '../authorize';
+import { agentHeaders, inject } from '../inject';
+import type { AuthenticatedAgent } from '../registry';
+import type { ToolContext, ToolOutcome } from './context';
+import type { HttpRequestArgs } from './schemas';
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export function parseTargetUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new LatchkeyError('invalid_input', 'url must be an absolute http:// or https:// URL.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LatchkeyError('invalid_input', 'url must use http or https.');
+  if (url.username !== '' || url.password !== '') throw new LatchkeyError('invalid_input', 'url must not contain a user name or password; the credential is added by Latchkey.');
+  url.hash = '';
+  return url;
+}
+
+export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgent, args: HttpRequestArgs, signal?: AbortSignal): Promise<ToolOutcome> {
+  const first = parseTargetUrl(args.url);
+  const origin = first.origin;
+  const { overview, use, basis } = await authorizeUse(ctx, {
+    agent,
+    tool: 'http_request',
+    credentialName: args.credential,
+    destination: origin,
+    url: first,
+    // Refuse shadowing headers before the person is asked or the secret is fetched.
+    precheck: (o) => void agentHeaders(o.injection, args.headers),
+    ...(signal ? { signal } : {}),
+  });
+  const secret = use.secret;
+  const scrubber = await ctx.scrubbers.get([secret, ...Object.values(use.fields)]);
+  const headers = agentHeaders(use.injection, args.headers);
+  let method: string = args.method;
+  let body: Uint8Array | undefined = args.body === undefined ? undefined : Buffer.from(args.body, args.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+  let url = first;
+  let res: PinnedResponse | undefined;
+  let notFollowed: string | null = null;
+  let hops = 0;
+  for (;;) {
+    assertDestinationAllowed(ctx.policy(), url.href);
+    const placed = inject(use.injection, secret, url, headers);
+    const target = await resolveChecked(placed.url, { resolver: ctx.resolver, allowNonPublicLiteral: isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 });
+    res = await sendPinned({
+      target,
+      method,
+      headers: placed.headers,
+      ...(body !== undefined ? { body } : {}),
+      timeoutMs: ctx.limits.httpTimeoutMs,
+      maxBodyBytes: ctx.limits.maxResponseBytes,
+      ...(signal ? { signal } : {}),
+    });
+    const location = res.headers.location;
+    if (!REDIRECTS.has(res.status) || location === undefined) break;
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      break;
+    }
+    if (next.origin !== origin) {
+      notFollowed = `Redirect to ${next.protocol === 'http:' || next.protocol === 'https:' ? next.origin : 'another scheme'} not followed: the credential is only sent to ${origin}.`;
+      break;
+    }
+    if (++hops > ctx.limits.maxRedirects) {
+      notFollowed = `More than ${ctx.limits.maxRedirects} redirects; stopped.`;
+      break;
+    }
+    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = undefined;
+    }
+    next.hash = '';
+    url = next;
+  }
+  const text = renderResponse(res, notFollowed, (s) => scrubber.scrub(s));
+  return { text, itemId: overview.id, credentialName: overview.name, destination: origin, reason: basis };
+}
+
+function renderResponse(res: PinnedResponse, note: string | null, scrub: (s: string) => string): string {
+  let bodyText: string;
+  let encoding: 'utf8' | 'base64';
+  try {
+    bodyText = new TextDecoder('utf-8', { fatal: true }).decode(res.body);
+    encoding = 'utf8';
+  } catch {
+    bodyText = res.body.toString('base64');
+    encoding = 'base64';
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) headers[k] = scrub(v);
+  const out = {
+    status: res.status,
+    headers,
+    bodyEncoding: encoding,
+    body: scrub(bodyText),
+    truncated: res.truncated,
+    ...(note ? { note } : {}),
+  };
+  // Scrub the fields first (their raw forms), then the encoded document as a backstop.
+  return scrub(JSON.stringify(out, null, 2));
+}

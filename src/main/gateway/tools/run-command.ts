@@ -1,0 +1,121 @@
+/**
+ * `run_command` (off unless the person or policy turns it on): runs one executable,
+ * without a shell, with named credentials in its environment — like `op run`. The child
+ * gets a minimal environment (not main's), a time limit, and an output cap; its output
+ * goes through the streaming scrubber chunk by chunk, so a secret the program prints,
+ * even split across writes, never reaches the agent.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { LatchkeyError } from '../../../shared/errors';
+import { authorizeUse, checkPolicy } from '../authorize';
+import type { AuthenticatedAgent } from '../registry';
+import type { StreamScrubber } from '../scrub/scrubber';
+import type { ToolContext, ToolOutcome } from './context';
+import type { RunCommandArgs } from './schemas';
+
+/** Variables passed through from main's environment (nothing that could hold a secret). */
+const PASS_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'ComSpec', 'PATHEXT'];
+
+export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent, args: RunCommandArgs, signal?: AbortSignal): Promise<ToolOutcome> {
+  checkPolicy(ctx, agent, 'run_command');
+  const destination = `command: ${path.basename(args.command)}`.slice(0, 600);
+  const env: Record<string, string> = {};
+  for (const k of PASS_ENV) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  const secrets: string[] = [];
+  const itemIds: string[] = [];
+  const names: string[] = [];
+  const bases: string[] = [];
+  for (const c of args.credentials) {
+    const { overview, use, basis } = await authorizeUse(ctx, {
+      agent,
+      tool: 'run_command',
+      credentialName: c.credential,
+      destination,
+      ...(signal ? { signal } : {}),
+    });
+    env[c.env] = use.secret;
+    secrets.push(use.secret, ...Object.values(use.fields));
+    itemIds.push(overview.id);
+    names.push(overview.name);
+    bases.push(basis);
+  }
+  const scrubber = await ctx.scrubbers.get(secrets);
+  const timeoutMs = Math.min(args.timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
+  const result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, scrubber.stream(), scrubber.stream(), signal);
+  // Drop our references to the secrets; the child's copy ends with it.
+  for (const k of Object.keys(env)) delete env[k];
+  const text = scrubber.scrub(JSON.stringify(result, null, 2));
+  return { text, itemId: itemIds[0] ?? null, credentialName: names.join(', ').slice(0, 500), destination, reason: bases.join(',') };
+}
+
+interface CommandResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+}
+
+function runLimited(
+  args: RunCommandArgs,
+  env: Record<string, string>,
+  timeoutMs: number,
+  maxBytes: number,
+  outScrub: StreamScrubber,
+  errScrub: StreamScrubber,
+  signal?: AbortSignal,
+): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    let child;
+    try {
+      child = spawn(args.command, args.args, { env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, ...(args.cwd ? { cwd: args.cwd } : {}) });
+    } catch {
+      reject(new LatchkeyError('invalid_input', `The command "${path.basename(args.command)}" could not be started.`));
+      return;
+    }
+    const r: CommandResult = { exitCode: null, signal: null, timedOut: false, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false };
+    const sizes = { stdout: 0, stderr: 0 };
+    const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+    const scrubs = { stdout: outScrub, stderr: errScrub };
+    const onData = (which: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      const room = maxBytes - sizes[which];
+      if (room <= 0) {
+        r[`${which}Truncated`] = true;
+        return;
+      }
+      const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      if (chunk.length > room) r[`${which}Truncated`] = true;
+      sizes[which] += part.length;
+      r[which] += scrubs[which].push(decoders[which].decode(part, { stream: true }));
+    };
+    child.stdout.on('data', onData('stdout'));
+    child.stderr.on('data', onData('stderr'));
+    const timer = setTimeout(() => {
+      r.timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    const abort = (): void => {
+      child.kill('SIGKILL');
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new LatchkeyError('invalid_input', `The command "${path.basename(args.command)}" could not be started (${e.code ?? 'error'}).`));
+    });
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+      r.stdout += scrubs.stdout.push(decoders.stdout.decode()) + scrubs.stdout.end();
+      r.stderr += scrubs.stderr.push(decoders.stderr.decode()) + scrubs.stderr.end();
+      r.exitCode = code;
+      r.signal = sig;
+      resolve(r);
+    });
+  });
+}

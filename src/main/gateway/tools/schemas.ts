@@ -1,0 +1,44 @@
+/**
+ * Argument schemas of the gateway's own tools. Every call's arguments are parsed with
+ * these BEFORE anything else runs (no policy lookup, no vault access on bad input).
+ * The JSON Schemas agents see are generated from the same objects.
+ */
+import { z } from 'zod';
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+const headerName = z.string().min(1).max(128).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name');
+const headerValue = z.string().max(8192).regex(/^[^\r\n\0]*$/, 'no line breaks in header values');
+
+export const listCredentialsArgs = z.strictObject({});
+
+export const httpRequestArgs = z.strictObject({
+  credential: z.string().min(1).max(256).describe('Name of the credential, as returned by list_credentials.'),
+  method: z.enum(HTTP_METHODS).default('GET'),
+  url: z.string().min(1).max(8192).describe('Absolute http(s) URL at one of the credential\'s allowed origins.'),
+  headers: z.record(headerName, headerValue).optional().describe('Extra request headers (not the credential: Latchkey adds it).'),
+  body: z.string().max(1024 * 1024).optional(),
+  bodyEncoding: z.enum(['utf8', 'base64']).default('utf8'),
+});
+export type HttpRequestArgs = z.infer<typeof httpRequestArgs>;
+
+export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name');
+
+export const runCommandArgs = z.strictObject({
+  command: z.string().min(1).max(1024).describe('Executable to run (no shell): a name on PATH or an absolute path.'),
+  args: z.array(z.string().max(8192)).max(256).default([]),
+  credentials: z
+    .array(z.strictObject({ credential: z.string().min(1).max(256), env: envVarName }))
+    .min(1)
+    .max(16)
+    .describe('Each named credential\'s secret is put in the environment variable `env`.'),
+  cwd: z.string().max(4096).optional(),
+  timeoutMs: z.number().int().min(100).max(600_000).optional(),
+});
+export type RunCommandArgs = z.infer<typeof runCommandArgs>;
+
+/** JSON Schema (draft 2020-12) of a tool's arguments, as MCP tools/list reports it. */
+export function toolInputJsonSchema(schema: z.ZodType): { type: 'object'; [k: string]: unknown } {
+  const js = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  return { ...js, type: 'object' };
+}

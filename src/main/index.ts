@@ -1,0 +1,59 @@
+/**
+ * Electron composition root: the only place (with src/main/app and src/preload)
+ * that imports 'electron'. Everything it wires is built from plain constructors so
+ * the same services also run under Node (src/preview, tests).
+ */
+import { app, BrowserWindow, ipcMain, MessageChannelMain, net, protocol, session } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app/app-protocol';
+import { handleMainPortRequests } from './app/main-port';
+import { installNavigationGuards, installSessionPolicies } from './app/security';
+import { createMainWindow } from './app/window';
+import { createKeytarKeychain } from './keychain/keychain.keytar';
+import { createMainServices } from './services';
+
+// Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
+const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
+/** Set by `electron-vite dev` only; never in a packaged app. */
+const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
+
+app.enableSandbox(); // every renderer sandboxed, whatever its webPreferences say
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) { app.quit(); return; }
+  await app.whenReady();
+
+  const services = createMainServices({
+    shell: 'electron',
+    version: app.getVersion(),
+    keychain: await createKeytarKeychain(),
+    onUnexpectedError: (_err, method) => console.error(`[main] "${method}" failed unexpectedly`),
+  });
+
+  installSessionPolicies(session.defaultSession, devServerUrl === undefined ? {} : { devServerUrl });
+  registerAppProtocol(protocol, rendererDir, (url) => net.fetch(url));
+  app.on('web-contents-created', (_e, contents) => installNavigationGuards(contents, devServerUrl));
+
+  let win: BrowserWindow | undefined;
+  const open = (): void => {
+    win = createMainWindow(devServerUrl === undefined ? { preloadPath } : { preloadPath, devServerUrl });
+    win.on('closed', () => { win = undefined; });
+  };
+  handleMainPortRequests({
+    ipcMain,
+    createChannel: () => new MessageChannelMain(),
+    isOurContents: (contents) => win !== undefined && contents === win.webContents,
+    serve: (port, purpose) => services.serveRenderer(port, purpose),
+    ...(devServerUrl === undefined ? {} : { devServerUrl }),
+  });
+  open();
+
+  app.on('second-instance', () => { if (win !== undefined) { if (win.isMinimized()) win.restore(); win.focus(); } });
+  app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) open(); });
+  app.on('window-all-closed', () => { if (process.platform !== 'darwin') app.quit(); });
+  app.on('will-quit', () => { void services.close(); });
+}
+
+void main();

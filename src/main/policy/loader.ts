@@ -1,0 +1,117 @@
+/**
+ * Loads the effective policy from disk, strongest source first:
+ *   1. the policy baked into a managed build  (<managedDir>/policy.json)
+ *   2. the OS managed location               (osPolicyPath())
+ *   3. the person's settings for every field the policy leaves open.
+ *
+ * Both managed files must be signed by the org key the build pins in
+ * <managedDir>/org-policy-key. FAIL CLOSED: any managed file that exists but cannot
+ * be trusted, or a build that pins a key but finds no policy at all, yields a
+ * 'policy_invalid' error naming the file and the reason; the caller must keep the
+ * vault locked. Only "no pinned key and no managed file" means "personal defaults".
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LatchkeyError, toSerializedError, type SerializedError } from '../../shared/errors';
+import { DEFAULT_PERSONAL_SETTINGS, type EffectivePolicy, type PersonalSettings } from '../../shared/policy';
+import {
+  MAX_POLICY_BYTES,
+  buildEffectivePolicy,
+  parseOrgPublicKey,
+  personalPolicy,
+  policyInvalid,
+  verifySignedPolicyText,
+  type ManagedLayer,
+  type PinnedOrgKey,
+} from '../../core/policy';
+import { MANAGED_KEY_FILE, MANAGED_POLICY_FILE } from './paths';
+
+export interface PolicySourcesOptions {
+  /** The build's managed resources directory (holds org-policy-key and maybe policy.json); null = none. */
+  readonly managedDir: string | null;
+  /** The OS managed policy file; null = this platform has none. */
+  readonly osPolicyPath: string | null;
+  readonly personal?: PersonalSettings;
+}
+
+export type PolicyState =
+  | { readonly status: 'ok'; readonly policy: EffectivePolicy }
+  | { readonly status: 'invalid'; readonly error: SerializedError };
+
+const FAIL_CLOSED = 'Latchkey will not open the vault until IT fixes or replaces this file.';
+
+/** Throws 'policy_invalid' (fail closed). See the module comment for the rules. */
+export async function loadEffectivePolicy(opts: PolicySourcesOptions): Promise<EffectivePolicy> {
+  const personal = opts.personal ?? DEFAULT_PERSONAL_SETTINGS;
+  const keyPath = opts.managedDir === null ? null : path.join(opts.managedDir, MANAGED_KEY_FILE);
+  const bakedPath = opts.managedDir === null ? null : path.join(opts.managedDir, MANAGED_POLICY_FILE);
+
+  const keyText = keyPath === null ? null : await readOptional(keyPath, 64 * 1024);
+  const pinned = keyText === null || keyPath === null ? null : withFailClosed(() => parseOrgPublicKey(keyText, keyPath));
+
+  const layers: ManagedLayer[] = [];
+  for (const [source, file] of [['build', bakedPath], ['os', opts.osPolicyPath]] as const) {
+    if (file === null) continue;
+    const text = await readOptional(file, MAX_POLICY_BYTES + 1);
+    if (text === null) continue;
+    if (pinned === null) {
+      throw policyInvalid(file, 'no_pinned_key',
+        `A managed policy was found at ${file}, but this build of Latchkey pins no org policy key, so it cannot tell IT's policy from an edited one. Install your organisation's managed build, or have IT remove the file.`);
+    }
+    layers.push({ policy: withFailClosed(() => verifySignedPolicyText(text, pinned, file)), source, path: file });
+  }
+
+  if (layers.length === 0) {
+    if (pinned !== null) {
+      const where = [bakedPath, opts.osPolicyPath].filter((p): p is string => p !== null).join(' or ');
+      throw policyInvalid(where, 'missing',
+        `This managed build of Latchkey requires a policy signed by org key ${pinned.keyId}, but none was found at ${where}. ${FAIL_CLOSED}`);
+    }
+    return personalPolicy(personal);
+  }
+  return withFailClosed(() => buildEffectivePolicy(layers, personal, (pinned as PinnedOrgKey).keyId));
+}
+
+/** The same, as a state value for callers that display rather than throw. */
+export async function loadPolicyState(opts: PolicySourcesOptions): Promise<PolicyState> {
+  try {
+    return { status: 'ok', policy: await loadEffectivePolicy(opts) };
+  } catch (err) {
+    const error = toSerializedError(err);
+    // Anything unexpected while loading policy is still a reason to stay locked.
+    return { status: 'invalid', error: error.code === 'policy_invalid' ? error : { code: 'policy_invalid', message: `The policy could not be loaded. ${FAIL_CLOSED}` } };
+  }
+}
+
+/** Adds the fail-closed sentence to a policy_invalid error from core. */
+function withFailClosed<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof LatchkeyError && err.code === 'policy_invalid' && !err.message.endsWith(FAIL_CLOSED)) {
+      throw new LatchkeyError('policy_invalid', `${err.message} ${FAIL_CLOSED}`, err.details);
+    }
+    throw err;
+  }
+}
+
+/** File text, or null when it does not exist. Any other failure to read is fail-closed. */
+async function readOptional(file: string, maxBytes: number): Promise<string | null> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw policyInvalid(file, 'unreadable', `Policy file ${file} exists but cannot be read (${code ?? 'error'}). ${FAIL_CLOSED}`);
+  }
+  if (buf.length > maxBytes) {
+    throw policyInvalid(file, 'too_large', `Policy file ${file} is too large (${buf.length} bytes). ${FAIL_CLOSED}`);
+  }
+  // fatal: true — invalid UTF-8 is malformed, not silently replaced.
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf).replace(/^\uFEFF/, '');
+  } catch {
+    throw policyInvalid(file, 'malformed', `Policy file ${file} is not UTF-8 text. ${FAIL_CLOSED}`);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The page's side of the engine worker: starts it, hands it its ports, and returns
+ * typed RPC clients. The page never sees a key: it holds only this client.
+ */
+import { EngineUiContract } from '../../shared/contracts/engine';
+import { fromMessagePort } from '../../shared/rpc/adapters/message-port.browser';
+import { connectRpc, type RpcClient } from '../../shared/rpc/rpc';
+import { EngineTransferContract } from './transfer-contract';
+import { DEFAULT_DB_NAME, ENGINE_INIT_TYPE, type EngineInit } from './worker-protocol';
+
+export type EngineUi = RpcClient<typeof EngineUiContract>;
+export type EngineTransfer = RpcClient<typeof EngineTransferContract>;
+
+export interface EngineConnection {
+  readonly ui: EngineUi;
+  /** Only answered by e2e builds (the worker serves it there). */
+  readonly transfer: EngineTransfer;
+  close(): void;
+}
+
+export interface StartEngineOptions {
+  /** A port to main's services for the worker (Electron); otherwise see mainLink. */
+  mainPort?: MessagePort;
+  /** Without mainPort: 'websocket' in preview mode, 'none' when there is no main. */
+  mainLink?: 'websocket' | 'none';
+  dbName?: string;
+}
+
+export function startEngine(opts: StartEngineOptions = {}): EngineConnection {
+  const worker = new Worker(new URL('../engine.worker.ts', import.meta.url), { type: 'module', name: 'latchkey-engine' });
+  const channel = new MessageChannel();
+  const init: EngineInit = {
+    type: ENGINE_INIT_TYPE,
+    mainLink: opts.mainPort !== undefined ? 'port' : (opts.mainLink ?? 'none'),
+    dbName: opts.dbName ?? DEFAULT_DB_NAME,
+  };
+  const transfer: Transferable[] = opts.mainPort !== undefined ? [channel.port2, opts.mainPort] : [channel.port2];
+  worker.postMessage(init, transfer);
+  const port = fromMessagePort(channel.port1);
+  // Argon2id at the default cost takes ~0.3 s; slow machines get headroom.
+  const ui = connectRpc(port, EngineUiContract, { timeoutMs: 60_000 });
+  const tr = connectRpc(port, EngineTransferContract, { timeoutMs: 120_000 });
+  return {
+    ui,
+    transfer: tr,
+    close() {
+      ui.close();
+      tr.close();
+      port.close();
+      worker.terminate();
+    },
+  };
+}

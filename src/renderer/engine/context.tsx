@@ -1,0 +1,14 @@
+/**
+ * React access to the engine client. Views take what they need from here instead of
+ * a global, so the composition root (main.tsx) decides which worker they talk to.
+ */
+import { createContext, useContext } from 'react';
+import type { EngineUi } from './client';
+
+export const EngineContext = createContext<EngineUi | null>(null);
+
+export function useEngine(): EngineUi {
+  const engine = useContext(EngineContext);
+  if (engine === null) throw new Error('useEngine() outside <EngineContext.Provider>');
+  return engine;
+}

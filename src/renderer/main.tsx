@@ -1,0 +1,37 @@
+/**
+ * Renderer entry (composition root of the page): start the engine worker, then
+ * render the app against its RPC client. The page holds no key; the worker does.
+ */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { startEngine, type EngineConnection } from './engine/client';
+import { engineMainLink } from './engine/main-link';
+import { connectMainClients, MainContext } from './main-services';
+
+declare global {
+  interface Window {
+    /** e2e builds only (vite mode 'e2e'): the tests drive the engine through the same RPC the UI uses. */
+    __latchkeyE2E?: Pick<EngineConnection, 'ui' | 'transfer'>;
+  }
+}
+
+async function boot(): Promise<void> {
+  const el = document.getElementById('root');
+  if (el === null) return;
+  const root = createRoot(el);
+  // The vault works without main (agents just get nothing), so a missing link is not fatal.
+  const link = await engineMainLink().catch(() => ({ mainLink: 'none' as const }));
+  const engine = startEngine(link);
+  if (import.meta.env.MODE === 'e2e') window.__latchkeyE2E = { ui: engine.ui, transfer: engine.transfer };
+  const main = await connectMainClients().catch(() => null);
+  root.render(
+    <StrictMode>
+      <MainContext.Provider value={main}>
+        <App engine={engine.ui} />
+      </MainContext.Provider>
+    </StrictMode>,
+  );
+}
+
+void boot();

@@ -1,0 +1,102 @@
+/**
+ * The vault: search box and list on the left, the selected item (or the editor) on
+ * the right. Search runs in the engine over the overviews it decrypted at unlock, so
+ * each keystroke is one in-memory query; stale answers are dropped by sequence.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ITEM_KINDS, type ItemKind, type ItemSummary, type ItemView } from '../../shared/items';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { ItemDetail } from '../components/ItemDetail';
+import { ItemEditor } from '../components/ItemEditor';
+import { useEngine } from '../engine/context';
+import { KIND_LABELS } from '../items/form-model';
+
+const CHANGE_COALESCE_MS = 50;
+
+type Pane = { mode: 'none' } | { mode: 'view'; id: string } | { mode: 'edit'; item: ItemView } | { mode: 'new'; kind: ItemKind };
+
+/** Letter badges (no emoji: the fonts on a locked-down machine may lack them). */
+const KIND_ICONS: Record<ItemKind, string> = { login: 'L', api_credential: 'A', ssh_key: 'S', secure_note: 'N' };
+
+export function ItemsView() {
+  const engine = useEngine();
+  const [query, setQuery] = useState('');
+  const [items, setItems] = useState<ItemSummary[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [pane, setPane] = useState<Pane>({ mode: 'none' });
+  const [reloadKey, setReloadKey] = useState(0);
+  const [newKind, setNewKind] = useState<ItemKind>('login');
+  const seq = useRef(0);
+
+  const refresh = useCallback(async (q: string) => {
+    const mine = ++seq.current;
+    try {
+      const r = q.trim() === '' ? await engine.call('items.list', {}) : await engine.call('items.search', { query: q.trim(), limit: 500 });
+      if (mine === seq.current) { setItems(r.items); setError(null); }
+    } catch (e) {
+      if (mine === seq.current) setError(e);
+    }
+  }, [engine]);
+
+  useEffect(() => { void refresh(query); }, [query, refresh]);
+  // Bulk changes (import, rotation, sync) arrive as bursts of events: refresh once per burst.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = engine.on('itemsChanged', () => {
+      if (timer !== undefined) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        void refresh(query);
+        setReloadKey((k) => k + 1);
+      }, CHANGE_COALESCE_MS);
+    });
+    return () => { off(); if (timer !== undefined) clearTimeout(timer); };
+  }, [engine, query, refresh]);
+
+  const selectedId = pane.mode === 'view' ? pane.id : pane.mode === 'edit' ? pane.item.id : null;
+
+  return (
+    <div className="items-layout">
+      <aside className="item-list">
+        <input type="search" placeholder="Search" aria-label="Search items" value={query}
+          onChange={(e) => setQuery(e.target.value)} data-testid="search" />
+        <div className="row new-item">
+          <select value={newKind} onChange={(e) => setNewKind(e.target.value as ItemKind)} aria-label="Kind of new item" data-testid="new-kind">
+            {ITEM_KINDS.map((k) => <option key={k} value={k}>{KIND_LABELS[k]}</option>)}
+          </select>
+          <button type="button" className="primary" onClick={() => setPane({ mode: 'new', kind: newKind })} data-testid="new-item">New</button>
+        </div>
+        <ErrorMessage error={error} />
+        <ul role="listbox" aria-label="Items" data-testid="item-list">
+          {items.map((it) => (
+            <li key={it.id} role="option" aria-selected={it.id === selectedId}
+              className={it.id === selectedId ? 'selected' : undefined}
+              onClick={() => setPane({ mode: 'view', id: it.id })} data-testid="item-row">
+              <span className={`kind-icon kind-${it.overview.kind}`} aria-hidden="true">{KIND_ICONS[it.overview.kind]}</span>
+              <span className="item-text">
+                <span className="item-title">{it.overview.title}</span>
+                <span className="item-sub">{it.overview.username ?? it.overview.description ?? KIND_LABELS[it.overview.kind]}</span>
+              </span>
+            </li>
+          ))}
+          {items.length === 0 && <li className="muted empty">{query ? 'Nothing matches.' : 'No items yet.'}</li>}
+        </ul>
+      </aside>
+      <div className="item-pane">
+        {pane.mode === 'none' && <p className="muted center">Select an item, or add one.</p>}
+        {pane.mode === 'view' && (
+          <ItemDetail id={pane.id} reloadKey={reloadKey} onEdit={(item) => setPane({ mode: 'edit', item })}
+            onDeleted={() => setPane({ mode: 'none' })} />
+        )}
+        {pane.mode === 'edit' && (
+          <ItemEditor key={pane.item.id} item={pane.item} onSaved={(s) => setPane({ mode: 'view', id: s.id })}
+            onCancel={() => setPane({ mode: 'view', id: pane.item.id })} />
+        )}
+        {pane.mode === 'new' && (
+          <ItemEditor key={`new:${pane.kind}`} kind={pane.kind} onSaved={(s) => setPane({ mode: 'view', id: s.id })}
+            onCancel={() => setPane({ mode: 'none' })} />
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * Audit log storage and checks on upload. Each device's chain is verified by the audit
+ * library (verifyAppend: signature, hash, continuity; gaps, forks and reordering are
+ * refused) against the head the server holds; accepted records join the org's log in
+ * acceptance order (log_index), which is the leaf order of the Merkle checkpoints.
+ *
+ * Concurrency: the org's audit_heads row is locked before the device head is read, so
+ * two uploads cannot both extend one chain or take one log_index.
+ */
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { verifyAppend, type AuditRecord, type ChainHead } from '../../core/audit';
+import { LatchkeyError } from '../../shared/errors';
+import type { SqlClient } from '../db/db';
+
+export async function lockOrgLog(sql: SqlClient, orgId: string): Promise<number> {
+  await sql.query('INSERT INTO audit_heads (org_id, size) VALUES ($1, 0) ON CONFLICT (org_id) DO NOTHING', [orgId]);
+  const rows = await sql.query<{ size: number }>('SELECT size FROM audit_heads WHERE org_id = $1 FOR UPDATE', [orgId]);
+  return Number(rows[0]!.size);
+}
+
+export async function deviceHead(sql: SqlClient, orgId: string, deviceId: string): Promise<ChainHead | undefined> {
+  const rows = await sql.query<{ seq: number; record_hash: string }>(
+    'SELECT seq, record_hash FROM audit_records WHERE org_id = $1 AND device_id = $2 ORDER BY seq DESC LIMIT 1',
+    [orgId, deviceId],
+  );
+  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].record_hash } : undefined;
+}
+
+export async function appendAuditBatch(
+  sql: SqlClient,
+  who: { orgId: string; deviceId: string; publicKey: Uint8Array },
+  batch: readonly unknown[],
+): Promise<{ accepted: number; nextSeq: number }> {
+  let size = await lockOrgLog(sql, who.orgId);
+  const head = await deviceHead(sql, who.orgId, who.deviceId);
+  // Hashes already stored for seqs the batch repeats (a retried upload), so a retry is idempotent.
+  const seqs = batch.map((r) => (typeof r === 'object' && r !== null && typeof (r as { seq?: unknown }).seq === 'number' ? (r as { seq: number }).seq : 0));
+  const stored = new Map<number, string>();
+  if (head) {
+    const lo = Math.max(1, Math.min(...seqs));
+    for (const r of await sql.query<{ seq: number; record_hash: string }>(
+      'SELECT seq, record_hash FROM audit_records WHERE org_id = $1 AND device_id = $2 AND seq >= $3 AND seq <= $4',
+      [who.orgId, who.deviceId, lo, head.seq],
+    )) stored.set(Number(r.seq), r.record_hash);
+  }
+  const check = verifyAppend(head, batch, who.publicKey, { deviceId: who.deviceId, stored });
+  if (!check.ok) {
+    throw new LatchkeyError('audit_rejected', `Audit upload refused: ${check.message}`, {
+      reason: check.reason, index: check.index, ...(check.seq !== undefined ? { seq: check.seq } : {}),
+    });
+  }
+  const fresh: readonly AuditRecord[] = check.fresh;
+  if (fresh.length > 0) {
+    const idx = fresh.map(() => size++);
+    await sql.query(
+      `INSERT INTO audit_records (org_id, log_index, device_id, seq, record_hash, body)
+       SELECT $1, i, $2, s, h, b FROM unnest($3::int8[], $4::int8[], $5::text[], $6::text[]) AS t(i, s, h, b)`,
+      [who.orgId, who.deviceId, idx, fresh.map((r) => r.seq), fresh.map((r) => r.hash), fresh.map((r) => JSON.stringify(r))],
+    );
+    await sql.query('UPDATE audit_heads SET size = $2 WHERE org_id = $1', [who.orgId, size]);
+  }
+  return { accepted: fresh.length, nextSeq: (check.head?.seq ?? 0) + 1 };
+}
+
+/** Leaf inputs (record hashes) of the org's log in log order, up to `size`. */
+export async function logRecordHashes(sql: SqlClient, orgId: string, size?: number): Promise<Uint8Array[]> {
+  const rows = await sql.query<{ record_hash: string }>(
+    `SELECT record_hash FROM audit_records WHERE org_id = $1 ${size === undefined ? '' : 'AND log_index < $2'} ORDER BY log_index`,
+    size === undefined ? [orgId] : [orgId, size],
+  );
+  return rows.map((r) => hexToBytes(r.record_hash));
+}
+
+/** The whole log as stored (records in log order), for `latchkey audit export`. */
+export async function exportRecords(sql: SqlClient, orgId: string): Promise<AuditRecord[]> {
+  const rows = await sql.query<{ body: string }>('SELECT body FROM audit_records WHERE org_id = $1 ORDER BY log_index', [orgId]);
+  return rows.map((r) => JSON.parse(r.body) as AuditRecord);
+}

@@ -1,0 +1,74 @@
+/**
+ * Builds the Fastify app: raw-body JSON parsing (the signature covers the exact body
+ * bytes), body-size limit, rate limiting keyed by device (or address before
+ * enrolment), one error shape, and the routes. No route reads a tenant id from
+ * anywhere but the authenticated device.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { LatchkeyError } from '../../shared/errors';
+import { SIGNED_HEADERS } from '../../shared/contracts/sync';
+import type { Database } from '../db/db';
+import type { ServerKey } from '../keys';
+import { authenticate, type AuthContext } from './auth';
+import { errorHandler } from './errors';
+import { registerEnrolRoute } from './enrol';
+import { registerSyncRoutes } from '../sync/routes';
+import { registerAuditRoutes } from '../audit/routes';
+
+export type Authenticator = (req: FastifyRequest) => Promise<AuthContext>;
+
+export interface AppOptions {
+  readonly db: Database;
+  readonly key: ServerKey;
+  /** Largest accepted body, bytes (default 8 MiB: a 10k-entry manifest is ~0.5 MiB). */
+  readonly bodyLimit?: number;
+  /** Requests per minute per device (default 1200). */
+  readonly rateLimitPerMinute?: number;
+  /** Server clock, ms (tests move it to prove stale-request refusal). */
+  readonly now?: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+  }
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const now = opts.now ?? Date.now;
+  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 8 * 1024 * 1024 });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_req, reply) => reply.status(404).send({ error: { code: 'not_found', message: 'No such route.' } }));
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const raw = body as Buffer;
+    req.rawBody = raw;
+    if (raw.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(raw.toString('utf8')) as unknown);
+    } catch {
+      done(new LatchkeyError('invalid_input', 'The request body is not valid JSON.'), undefined);
+    }
+  });
+
+  await app.register(rateLimit, {
+    max: opts.rateLimitPerMinute ?? 1200,
+    timeWindow: '1 minute',
+    keyGenerator: (req) => {
+      const d = req.headers[SIGNED_HEADERS.device];
+      return typeof d === 'string' && d.length <= 64 ? `d:${d}` : `ip:${req.ip}`;
+    },
+    errorResponseBuilder: () => new LatchkeyError('rate_limited', 'Too many requests; wait a minute and retry.'),
+  });
+
+  const auth: Authenticator = (req) =>
+    authenticate(opts.db, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody }, now());
+
+  registerEnrolRoute(app, opts.db, opts.key.publicKey);
+  registerSyncRoutes(app, opts.db, auth);
+  registerAuditRoutes(app, opts.db, auth, opts.key);
+  app.get('/v1/health', async () => ({ ok: true }));
+  return app;
+}

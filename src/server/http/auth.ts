@@ -1,0 +1,105 @@
+/**
+ * Request authentication: every route but enrolment is signed by the device's Ed25519
+ * key over the canonical request string (src/shared/contracts/sync.ts, documented in
+ * docs/sync-protocol.md). Checks, all in one transaction under the org's RLS scope:
+ *
+ * 1. device looked up in the org named by the header — an unknown device and a bad
+ *    signature get the same answer, so a caller learns nothing about other tenants;
+ * 2. signature verified;
+ * 3. time within ±MAX_CLOCK_SKEW_MS ('stale_request');
+ * 4. device and person not revoked ('device_revoked') — checked on every request, so a
+ *    revocation takes effect on the next one;
+ * 5. nonce unused within the window ('replayed_request'): inserted under a primary key,
+ *    so two concurrent copies of one request cannot both pass.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { z } from 'zod';
+import { fromBase64url, utf8ToBytes } from '../../core/crypto/bytes';
+import { LatchkeyError } from '../../shared/errors';
+import {
+  MAX_CLOCK_SKEW_MS,
+  SIGNED_HEADERS,
+  canonicalRequest,
+  ed25519SignatureSchema,
+  nonceSchema,
+  uuidSchema,
+} from '../../shared/contracts/sync';
+import type { Database } from '../db/db';
+
+export interface AuthContext {
+  readonly orgId: string;
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly publicKey: Uint8Array;
+}
+
+const headersSchema = z.object({
+  [SIGNED_HEADERS.org]: uuidSchema,
+  [SIGNED_HEADERS.device]: uuidSchema,
+  [SIGNED_HEADERS.time]: z.string().regex(/^\d{1,16}$/).transform(Number),
+  [SIGNED_HEADERS.nonce]: nonceSchema,
+  [SIGNED_HEADERS.signature]: ed25519SignatureSchema,
+});
+
+const NOT_VERIFIED = 'The request signature could not be verified for that device. Enrol this device again if it was reset.';
+
+export interface SignedRequestParts {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly rawBody: Uint8Array | undefined;
+}
+
+export async function authenticate(db: Database, req: SignedRequestParts, now: number): Promise<AuthContext> {
+  const parsed = headersSchema.safeParse(req.headers);
+  if (!parsed.success) throw new LatchkeyError('unauthorized', 'This request is not signed: send the x-latchkey-* headers (see docs/sync-protocol.md).');
+  const h = parsed.data;
+  const orgId = h[SIGNED_HEADERS.org];
+  const deviceId = h[SIGNED_HEADERS.device];
+  const time = h[SIGNED_HEADERS.time];
+  const nonce = h[SIGNED_HEADERS.nonce];
+  const bodySha256 = bytesToHex(sha256(req.rawBody ?? new Uint8Array(0)));
+  const message = utf8ToBytes(canonicalRequest({ method: req.method, path: req.url, bodySha256, time, nonce, orgId, deviceId }));
+
+  return db.asTenant(orgId, async (sql) => {
+    const rows = await sql.query<{ user_id: string; public_key: string; device_revoked: boolean; user_revoked: boolean }>(
+      `SELECT d.user_id, d.public_key, d.revoked_at IS NOT NULL AS device_revoked, u.revoked_at IS NOT NULL AS user_revoked
+         FROM devices d JOIN users u ON u.org_id = d.org_id AND u.id = d.user_id
+        WHERE d.org_id = $1 AND d.id = $2`,
+      [orgId, deviceId],
+    );
+    const row = rows[0];
+    if (!row) throw new LatchkeyError('unauthorized', NOT_VERIFIED);
+    const publicKey = fromBase64url(row.public_key);
+    let valid = false;
+    try {
+      valid = ed25519.verify(fromBase64url(h[SIGNED_HEADERS.signature]), message, publicKey, { zip215: false });
+    } catch {
+      valid = false;
+    }
+    if (!valid) throw new LatchkeyError('unauthorized', NOT_VERIFIED);
+    if (Math.abs(now - time) > MAX_CLOCK_SKEW_MS) {
+      throw new LatchkeyError('stale_request', 'The request time is too far from the server clock (over 5 minutes); check this computer\'s clock.');
+    }
+    if (row.device_revoked || row.user_revoked) {
+      throw new LatchkeyError('device_revoked', 'This device or its owner was revoked by an administrator; it can no longer sync.');
+    }
+    const inserted = await sql.query(
+      `INSERT INTO request_nonces (org_id, device_id, nonce, expires_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (device_id, nonce) DO NOTHING RETURNING 1 AS ok`,
+      [orgId, deviceId, nonce, new Date(time + 2 * MAX_CLOCK_SKEW_MS).toISOString()],
+    );
+    if (inserted.length === 0) throw new LatchkeyError('replayed_request', 'This exact request was already received; a request cannot be replayed.');
+    return { orgId, userId: row.user_id, deviceId, publicKey };
+  });
+}
+
+/** Drops nonces whose requests the clock check already refuses (owner: spans orgs). */
+export async function purgeExpiredNonces(db: Database, now: number): Promise<void> {
+  const orgs = await db.asOwner((sql) => sql.query<{ id: string }>('SELECT id FROM orgs'));
+  for (const o of orgs) {
+    await db.asTenant(o.id, (sql) => sql.query('DELETE FROM request_nonces WHERE expires_at < $1', [new Date(now).toISOString()]));
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * The engine's RPC API, split by caller:
+ * - EngineUiContract: the renderer (React UI) -> the engine worker.
+ * - EngineMainContract: Electron main (gateway, audit) -> the engine worker.
+ *
+ * Method names are "area.verb". Every error is a LatchkeyError with a code from
+ * src/shared/errors.ts: vault_locked, no_vault, vault_exists, wrong_password,
+ * wrong_recovery_code, integrity (details.itemId or details.slotId), last_slot,
+ * conflict (stale baseVersion), not_found, invalid_input, unsupported.
+ */
+import { z } from 'zod';
+import { defineContract } from '../rpc/contract';
+import {
+  fieldRefSchema,
+  injectionRuleSchema,
+  itemDraftSchema,
+  itemIdSchema,
+  itemKindSchema,
+  itemSummarySchema,
+  itemUpdateSchema,
+  itemViewSchema,
+  originSchema,
+} from '../items';
+
+// ---------------------------------------------------------------- shared pieces
+
+export const vaultIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'vault id');
+export const slotIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'slot id');
+
+/** Passwords: length bounds only; strength is the UI's and policy's business. */
+export const passwordSchema = z.string().min(8, 'at least 8 characters').max(1024);
+/** Recovery code as typed: Crockford base32, any case, dashes/spaces ignored by the engine. */
+export const recoveryCodeSchema = z.string().min(16).max(128);
+
+export const vaultStateSchema = z.enum(['no_vault', 'locked', 'unlocked']);
+export type VaultState = z.infer<typeof vaultStateSchema>;
+
+export const slotInfoSchema = z.object({
+  id: slotIdSchema,
+  /** 'password' | 'recovery_code' | 'hardware_key' | … (the slot registry's kinds). */
+  kind: z.string().min(1).max(64),
+  /** A label the person gave (e.g. "YubiKey 5C"), or a default. Not secret. */
+  label: z.string().max(128),
+  createdAt: z.number().int(),
+});
+export type SlotInfo = z.infer<typeof slotInfoSchema>;
+
+export const engineSettingsSchema = z.object({
+  /** Idle minutes before the vault locks itself; 0 = never. */
+  autoLockMinutes: z.number().int().min(0).max(24 * 60),
+});
+export type EngineSettings = z.infer<typeof engineSettingsSchema>;
+
+export const statusSchema = z.object({
+  state: vaultStateSchema,
+  vaultId: vaultIdSchema.optional(),
+  /** Only when unlocked. */
+  itemCount: z.number().int().nonnegative().optional(),
+  /** Slot kinds that can open this vault (lets the UI show the right unlock screen). */
+  slotKinds: z.array(z.string()).optional(),
+  /**
+   * Only when unlocked: stored records that failed their integrity check at unlock
+   * (the vault still opened; an overview page is rebuilt from its item records,
+   * settings fall back to defaults, a damaged slot is skipped).
+   */
+  issues: z.array(z.object({ where: z.enum(['overview_page', 'slot', 'settings', 'item']), id: z.string() })).optional(),
+});
+export type EngineStatus = z.infer<typeof statusSchema>;
+
+// ---------------------------------------------------------------- audit events
+
+/**
+ * What the engine (and main, via audit.append) hands to the audit chain. The audit
+ * helper's chain adds sequence, time, device, previous hash and signature. NEVER a
+ * secret value here: targets are item ids and origins.
+ */
+export const AUDIT_ACTIONS = [
+  'vault.create', 'vault.unlock', 'vault.lock', 'vault.change_password', 'vault.rotate_key',
+  'slot.add', 'slot.remove',
+  'item.create', 'item.update', 'item.delete', 'item.reveal', 'item.copy', 'item.release',
+  'credential.use', 'agent.pair', 'agent.revoke', 'policy.load',
+] as const;
+export const auditActionSchema = z.enum(AUDIT_ACTIONS);
+export const auditEventSchema = z.object({
+  action: auditActionSchema,
+  actor: z.object({ type: z.enum(['person', 'agent', 'system']), id: z.string().max(128).optional() }),
+  target: z
+    .object({ itemId: itemIdSchema.optional(), slotId: slotIdSchema.optional(), origin: z.string().max(512).optional(), field: z.string().max(64).optional() })
+    .optional(),
+  outcome: z.enum(['success', 'failure', 'denied']),
+  /** Error code or short non-secret reason (e.g. 'wrong_password', 'idle'). */
+  reason: z.string().max(128).optional(),
+});
+export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+/** Where the engine sends audit events; the audit helper's chain implements it. */
+export interface AuditSink {
+  append(event: AuditEvent): void | Promise<void>;
+}
+
+// ---------------------------------------------------------------- UI -> engine
+
+const empty = z.object({});
+const ok = z.object({ ok: z.literal(true) });
+
+export const EngineUiContract = defineContract({
+  name: 'engine-ui',
+  methods: {
+    'vault.status': { params: empty, result: statusSchema },
+    /** Creates the vault (password slot + recovery-code slot) and leaves it unlocked. The recovery code is returned ONCE. */
+    'vault.create': {
+      params: z.object({ password: passwordSchema }),
+      result: z.object({ vaultId: vaultIdSchema, recoveryCode: z.string() }),
+    },
+    'vault.unlockWithPassword': { params: z.object({ password: z.string().min(1).max(1024) }), result: z.object({ vaultId: vaultIdSchema }) },
+    'vault.unlockWithRecoveryCode': { params: z.object({ recoveryCode: recoveryCodeSchema }), result: z.object({ vaultId: vaultIdSchema }) },
+    'vault.lock': { params: empty, result: ok },
+    /** Re-wraps the vault key under a new password; items are untouched. */
+    'vault.changePassword': { params: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema }), result: ok },
+    /**
+     * New vault key; every item key and every slot re-wrapped. The password slot needs
+     * the current password; a recovery-code slot gets a NEW code (returned once);
+     * a slot kind that cannot re-wrap without the person makes the call fail before
+     * anything changes.
+     */
+    'vault.rotateKey': {
+      params: z.object({ currentPassword: z.string().min(1).max(1024).optional() }),
+      result: z.object({ recoveryCode: z.string().optional() }),
+    },
+    /** Any user activity (input events) — postpones auto-lock. Every UI call does too. */
+    'session.touch': { params: empty, result: ok },
+
+    'slots.list': { params: empty, result: z.object({ slots: z.array(slotInfoSchema) }) },
+    /** Refuses with 'last_slot' when it is the only slot. */
+    'slots.remove': { params: z.object({ slotId: slotIdSchema }), result: ok },
+    /** Replaces the recovery-code slot with a new code (returned once). */
+    'slots.regenerateRecoveryCode': { params: empty, result: z.object({ recoveryCode: z.string() }) },
+
+    'settings.get': { params: empty, result: engineSettingsSchema },
+    'settings.update': { params: engineSettingsSchema.partial(), result: engineSettingsSchema },
+
+    /** All overviews (already decrypted at unlock), sorted by title. */
+    'items.list': {
+      params: z.object({ kind: itemKindSchema.optional(), tag: z.string().max(64).optional() }),
+      result: z.object({ items: z.array(itemSummarySchema) }),
+    },
+    /** Case-insensitive match over title, username, URLs, tags, description. */
+    'items.search': {
+      params: z.object({ query: z.string().max(256), limit: z.number().int().min(1).max(10_000).optional() }),
+      result: z.object({ items: z.array(itemSummarySchema) }),
+    },
+    /** Overview + masked details (concealed values -> null). */
+    'item.get': { params: z.object({ id: itemIdSchema }), result: z.object({ item: itemViewSchema }) },
+    'item.create': { params: z.object({ item: itemDraftSchema }), result: z.object({ item: itemSummarySchema }) },
+    /** 'conflict' when baseVersion is not the stored version. */
+    'item.update': { params: itemUpdateSchema, result: z.object({ item: itemSummarySchema }) },
+    'item.delete': { params: z.object({ id: itemIdSchema }), result: ok },
+    /** Returns one concealed value; audited as item.reveal or item.copy. */
+    'item.reveal': {
+      params: z.object({ id: itemIdSchema, field: fieldRefSchema, purpose: z.enum(['reveal', 'copy']) }),
+      result: z.object({ value: z.string() }),
+    },
+    /** Current RFC 6238 code of a login's TOTP seed. */
+    'item.totp': {
+      params: z.object({ id: itemIdSchema }),
+      result: z.object({ code: z.string(), period: z.number().int(), validUntil: z.number().int() }),
+    },
+  },
+  events: {
+    locked: z.object({ reason: z.enum(['user', 'idle', 'external']) }),
+    unlocked: z.object({ vaultId: vaultIdSchema }),
+    itemsChanged: z.object({ change: z.enum(['created', 'updated', 'deleted', 'rekeyed']), ids: z.array(itemIdSchema) }),
+  },
+});
+export type EngineUiContract = typeof EngineUiContract;
+
+// ---------------------------------------------------------------- main -> engine
+
+/** What the gateway may show an agent about a credential. Never the secret. */
+export const credentialOverviewSchema = z.object({
+  id: itemIdSchema,
+  name: z.string(),
+  description: z.string(),
+  injection: injectionRuleSchema,
+  allowedOrigins: z.array(originSchema),
+  updatedAt: z.number().int(),
+});
+export type CredentialOverview = z.infer<typeof credentialOverviewSchema>;
+
+/**
+ * One item's secret for ONE invocation. Main must wipe/drop it when the invocation
+ * ends. The rule and origins come from the same decrypted version as the secret,
+ * so main never combines a secret with a rule from another version.
+ */
+export const credentialUseSchema = z.object({
+  id: itemIdSchema,
+  version: z.number().int().positive(),
+  injection: injectionRuleSchema,
+  allowedOrigins: z.array(originSchema),
+  secret: z.string(),
+  /** Custom fields of the item (name -> value), e.g. for environment injection. */
+  fields: z.record(z.string(), z.string()),
+});
+export type CredentialUse = z.infer<typeof credentialUseSchema>;
+
+export const EngineMainContract = defineContract({
+  name: 'engine-main',
+  methods: {
+    'vault.status': { params: empty, result: statusSchema },
+    /** API-credential items only. 'vault_locked' when locked. */
+    'credentials.list': { params: empty, result: z.object({ credentials: z.array(credentialOverviewSchema) }) },
+    /** 'not_found' if the id is not an API credential. Audited as item.release. */
+    'credentials.use': {
+      params: z.object({ itemId: itemIdSchema, agentId: z.string().max(128).optional() }),
+      result: credentialUseSchema,
+    },
+    /** Main's own audit events (gateway use, pairing, policy) join the engine's chain. */
+    'audit.append': { params: auditEventSchema, result: ok },
+  },
+  events: {
+    locked: z.object({ reason: z.enum(['user', 'idle', 'external']) }),
+    unlocked: z.object({ vaultId: vaultIdSchema }),
+    credentialsChanged: z.object({ ids: z.array(itemIdSchema) }),
+  },
+});
+export type EngineMainContract = typeof EngineMainContract;

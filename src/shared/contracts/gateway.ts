@@ -1,0 +1,169 @@
+/**
+ * The agent gateway's RPC API for the UI (renderer -> main): paired agents, their
+ * grants per credential, pending approval prompts and the activity list.
+ *
+ * Nothing here ever carries a credential value. The only secret that crosses this
+ * contract is an agent's bearer token, returned ONCE by `agents.pair` and
+ * `agents.rotate` (main keeps only its keyed hash). Errors are LatchkeyErrors:
+ * not_found (unknown agent / approval), invalid_input, policy_forbidden (a grant
+ * looser than the org's approval floor, or an agent the policy does not allow).
+ */
+import { z } from 'zod';
+import { defineContract } from '../rpc/contract';
+import { itemIdSchema } from '../items';
+
+/** Agent ids: 12 random bytes, base64url (16 characters). Not secret. */
+export const agentIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16}$/, 'agent id');
+export type AgentId = z.infer<typeof agentIdSchema>;
+
+/** Which client the person says they pair; picks the snippet shown first. */
+export const AGENT_CLIENTS = ['claude_desktop', 'claude_code', 'cursor', 'vscode', 'other'] as const;
+export const agentClientSchema = z.enum(AGENT_CLIENTS);
+export type AgentClient = z.infer<typeof agentClientSchema>;
+
+export const agentNameSchema = z.string().trim().min(1).max(128);
+
+export const agentSummarySchema = z.object({
+  id: agentIdSchema,
+  name: agentNameSchema,
+  client: agentClientSchema,
+  createdAt: z.number().int(),
+  /** When the token was last issued (pairing or rotation). */
+  tokenIssuedAt: z.number().int(),
+  lastUsedAt: z.number().int().nullable(),
+  /** Revoked agents stay listed (greyed out) so their activity still has a name. */
+  revoked: z.boolean(),
+});
+export type AgentSummary = z.infer<typeof agentSummarySchema>;
+
+/**
+ * Ready-to-paste configuration for each client. Each snippet CONTAINS THE TOKEN: the
+ * UI shows it once, next to a copy button, and never stores it.
+ */
+export const configSnippetsSchema = z.object({
+  /** claude_desktop_config.json `mcpServers` entry: the stdio bridge (Claude Desktop does not connect to localhost HTTP). */
+  claudeDesktop: z.string(),
+  /** A `claude mcp add` command line (HTTP transport with the bearer header). */
+  claudeCode: z.string(),
+  /** ~/.cursor/mcp.json entry (HTTP with headers). */
+  cursor: z.string(),
+  /** .vscode/mcp.json entry (type http with headers). */
+  vscode: z.string(),
+});
+export type ConfigSnippets = z.infer<typeof configSnippetsSchema>;
+
+/**
+ * A grant of one credential to one agent:
+ * - ask:     ask the person at every use (the default for a credential with no grant)
+ * - session: ask once; allowed until the vault locks
+ * - always:  never ask (policy's approvalModeFloor may still force asking)
+ * - never:   refused without asking; the credential is hidden from the agent
+ */
+export const GRANT_MODES = ['ask', 'session', 'always', 'never'] as const;
+export const grantModeSchema = z.enum(GRANT_MODES);
+export type GrantMode = z.infer<typeof grantModeSchema>;
+
+export const grantSchema = z.object({
+  agentId: agentIdSchema,
+  itemId: itemIdSchema,
+  mode: grantModeSchema,
+  /** True while a `session` grant (or a "this session" answer) is approved for the current unlock. */
+  sessionApproved: z.boolean(),
+});
+export type Grant = z.infer<typeof grantSchema>;
+
+export const GATEWAY_TOOLS = ['list_credentials', 'http_request', 'run_command'] as const;
+
+/** An approval the person has not answered yet. `destination` is an origin, or `command: <name>` for run_command. */
+export const pendingApprovalSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{16}$/),
+  agentId: agentIdSchema,
+  agentName: z.string(),
+  itemId: itemIdSchema,
+  credentialName: z.string(),
+  tool: z.string().max(200),
+  destination: z.string().max(600),
+  requestedAt: z.number().int(),
+  /** Unanswered at this time -> refused with 'approval_timeout'. */
+  expiresAt: z.number().int(),
+});
+export type PendingApproval = z.infer<typeof pendingApprovalSchema>;
+
+/**
+ * The person's answer: deny; allow once; allow until the vault locks; always allow
+ * (stored as the grant; refused with policy_forbidden when policy's floor is stricter).
+ */
+export const APPROVAL_ANSWERS = ['deny', 'once', 'session', 'always'] as const;
+export const approvalAnswerSchema = z.enum(APPROVAL_ANSWERS);
+export type ApprovalAnswer = z.infer<typeof approvalAnswerSchema>;
+
+/** One gateway use, as recorded (the same facts also go to the signed audit chain). No secret. */
+export const activityEntrySchema = z.object({
+  id: z.number().int().nonnegative(),
+  at: z.number().int(),
+  agentId: agentIdSchema.nullable(),
+  agentName: z.string().nullable(),
+  tool: z.string().max(200),
+  itemId: itemIdSchema.nullable(),
+  credentialName: z.string().nullable(),
+  /** Origin (scheme://host:port) or `command: <name>`; null when none applies. */
+  destination: z.string().max(600).nullable(),
+  outcome: z.enum(['success', 'failure', 'denied']),
+  /** An error code such as grant_denied, approval_timeout, destination_refused, or 'approved_once'. */
+  reason: z.string().max(128).nullable(),
+});
+export type ActivityEntry = z.infer<typeof activityEntrySchema>;
+
+export const gatewayStatusSchema = z.object({
+  running: z.boolean(),
+  /** http://127.0.0.1:<port>/mcp, or null when the HTTP endpoint is not listening. */
+  url: z.string().nullable(),
+  port: z.number().int().nullable(),
+  /** The stdio bridge's socket (Unix) or pipe (Windows) path, or null when not listening. */
+  socketPath: z.string().nullable(),
+  runCommandEnabled: z.boolean(),
+});
+export type GatewayStatus = z.infer<typeof gatewayStatusSchema>;
+
+const ok = z.object({ ok: z.literal(true) });
+
+export const GatewayUiContract = defineContract({
+  name: 'gateway-ui',
+  methods: {
+    'gateway.status': { params: z.object({}), result: gatewayStatusSchema },
+    'agents.list': { params: z.object({}), result: z.object({ agents: z.array(agentSummarySchema) }) },
+    /** Returns the bearer token ONCE, with the snippets that embed it. */
+    'agents.pair': {
+      params: z.object({ name: agentNameSchema, client: agentClientSchema }),
+      result: z.object({ agent: agentSummarySchema, token: z.string(), snippets: configSnippetsSchema }),
+    },
+    /** The token stops working at once; pending approvals of the agent are refused. */
+    'agents.revoke': { params: z.object({ agentId: agentIdSchema }), result: ok },
+    /** A new token (returned once); the old one stops working at once. */
+    'agents.rotate': {
+      params: z.object({ agentId: agentIdSchema }),
+      result: z.object({ agent: agentSummarySchema, token: z.string(), snippets: configSnippetsSchema }),
+    },
+    /** Grants of one agent for every API credential (credentials without a stored grant show as 'ask'); empty while locked. */
+    'grants.get': { params: z.object({ agentId: agentIdSchema }), result: z.object({ grants: z.array(grantSchema) }) },
+    'grants.set': { params: z.object({ agentId: agentIdSchema, itemId: itemIdSchema, mode: grantModeSchema }), result: ok },
+    'approvals.pending': { params: z.object({}), result: z.object({ approvals: z.array(pendingApprovalSchema) }) },
+    'approvals.answer': { params: z.object({ approvalId: pendingApprovalSchema.shape.id, answer: approvalAnswerSchema }), result: ok },
+    /** Newest first. */
+    'activity.list': {
+      params: z.object({ agentId: agentIdSchema.optional(), limit: z.number().int().min(1).max(1000).optional() }),
+      result: z.object({ entries: z.array(activityEntrySchema) }),
+    },
+  },
+  events: {
+    /** Show the prompt (and an OS notification). */
+    'approval-requested': pendingApprovalSchema,
+    /** The prompt was answered, timed out or cancelled: remove it. */
+    'approval-settled': z.object({ id: pendingApprovalSchema.shape.id, outcome: z.enum(['approved', 'denied', 'timeout', 'cancelled']) }),
+    /** A call needs a credential while the vault is locked: ask the person to unlock. */
+    'unlock-requested': z.object({ agentName: z.string(), tool: z.string(), until: z.number().int() }),
+    activity: activityEntrySchema,
+    'agents-changed': z.object({}),
+  },
+});
+export type GatewayUiContract = typeof GatewayUiContract;

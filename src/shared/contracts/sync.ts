@@ -1,0 +1,218 @@
+/**
+ * The org server's HTTP contract (sync protocol v1), shared by the server
+ * (src/server) and the client (src/core/sync). Every request and response body that
+ * crosses the wire is parsed by one of these schemas. The full protocol, with the
+ * exact canonical request string, is written down in docs/sync-protocol.md.
+ */
+import { z } from 'zod';
+
+export const SYNC_PROTOCOL_VERSION = 1;
+
+/** Request-signing headers (lower-case: HTTP header names are case-insensitive). */
+export const SIGNED_HEADERS = {
+  org: 'x-latchkey-org',
+  device: 'x-latchkey-device',
+  time: 'x-latchkey-time',
+  nonce: 'x-latchkey-nonce',
+  signature: 'x-latchkey-signature',
+} as const;
+
+/** Largest clock difference accepted between a device and the server, in ms. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The exact bytes a device signs (UTF-8). One field a line, no trailing newline.
+ * `path` is the request target as sent (path plus query string); `bodySha256` is the
+ * lowercase hex SHA-256 of the raw body bytes (of the empty string when there is no
+ * body). Binding org and device stops a signature being replayed under other ids.
+ */
+export function canonicalRequest(p: {
+  method: string;
+  path: string;
+  bodySha256: string;
+  time: number;
+  nonce: string;
+  orgId: string;
+  deviceId: string;
+}): string {
+  return ['LATCHKEY-REQUEST-V1', p.method.toUpperCase(), p.path, p.bodySha256, String(p.time), p.nonce, p.orgId, p.deviceId].join('\n');
+}
+
+// ------------------------------------------------------------------ primitives
+
+export const uuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'uuid');
+export const b64uSchema = z.string().regex(/^[A-Za-z0-9_-]*$/, 'base64url');
+/** 16–64 random bytes in base64url; unique per device within the replay window. */
+export const nonceSchema = z.string().regex(/^[A-Za-z0-9_-]{22,86}$/, 'nonce');
+export const ed25519PublicKeySchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Ed25519 public key (base64url)');
+export const ed25519SignatureSchema = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'Ed25519 signature (base64url)');
+/** Record ids are chosen by the client (item ids, slot ids…); opaque to the server. */
+export const recordIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'record id');
+/** A record's server version: 1 for the first write, +1 for every accepted write. */
+export const versionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** The per-user change sequence used as pull cursor (0 = before the first change). */
+export const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Client-chosen id of one queued change, so a retried push is applied once. */
+export const changeIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'change id');
+
+export const MAX_CIPHERTEXT_CHARS = 262_144; // 192 KiB of ciphertext per record
+export const MAX_PUSH_CHANGES = 500;
+export const MAX_PULL_LIMIT = 2_000;
+export const MAX_MANIFEST_ENTRIES = 100_000;
+
+// ------------------------------------------------------------------ enrolment
+
+/** The code an admin hands a person: `<orgId>.<secret>` (secret = 32 base64url chars). */
+export const enrolCodeSchema = z.string().regex(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{32}$/, 'enrolment code');
+
+export const enrolRequestSchema = z.object({
+  code: enrolCodeSchema,
+  publicKey: ed25519PublicKeySchema,
+  deviceName: z.string().min(1).max(100),
+});
+export type EnrolRequest = z.infer<typeof enrolRequestSchema>;
+
+export const enrolResponseSchema = z.object({
+  orgId: uuidSchema,
+  userId: uuidSchema,
+  deviceId: uuidSchema,
+  /** The server's checkpoint-signing key, to pin. */
+  serverPublicKey: ed25519PublicKeySchema,
+});
+export type EnrolResponse = z.infer<typeof enrolResponseSchema>;
+
+// ------------------------------------------------------------------ records
+
+export const syncRecordSchema = z.object({
+  id: recordIdSchema,
+  version: versionSchema,
+  /** The per-user change sequence number of the write that produced this version. */
+  seq: seqSchema,
+  deleted: z.boolean(),
+  /** Opaque ciphertext (base64url); empty for a tombstone. */
+  ciphertext: b64uSchema.max(MAX_CIPHERTEXT_CHARS),
+});
+export type SyncRecord = z.infer<typeof syncRecordSchema>;
+
+export const pushChangeSchema = z.object({
+  changeId: changeIdSchema,
+  id: recordIdSchema,
+  /** Version the client last saw (0 = creating). Compare-and-swap on this. */
+  baseVersion: versionSchema,
+  deleted: z.boolean(),
+  ciphertext: b64uSchema.max(MAX_CIPHERTEXT_CHARS),
+}).refine((c) => !c.deleted || c.ciphertext === '', { message: 'a tombstone carries no ciphertext' });
+export type PushChange = z.infer<typeof pushChangeSchema>;
+
+export const pushRequestSchema = z.object({ changes: z.array(pushChangeSchema).min(1).max(MAX_PUSH_CHANGES) });
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+export const pushResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('applied'), changeId: changeIdSchema, id: recordIdSchema, version: versionSchema, seq: seqSchema }),
+  /** CAS failed: `current` is the record as the server holds it now. */
+  z.object({ status: z.literal('conflict'), changeId: changeIdSchema, id: recordIdSchema, current: syncRecordSchema }),
+]);
+export type PushResult = z.infer<typeof pushResultSchema>;
+
+export const pushResponseSchema = z.object({ results: z.array(pushResultSchema), headSeq: seqSchema });
+export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+export const pullQuerySchema = z.object({
+  cursor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(500),
+});
+
+export const pullResponseSchema = z.object({
+  records: z.array(syncRecordSchema),
+  /** Cursor for the next page (the seq of the last record returned, or the request's). */
+  nextCursor: seqSchema,
+  /** The user's latest change sequence on the server at the time of this read. */
+  headSeq: seqSchema,
+  hasMore: z.boolean(),
+});
+export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+// ------------------------------------------------------------------ vault manifest
+
+/** [record id, version] — every record the user has (tombstones included). */
+export const manifestEntrySchema = z.tuple([recordIdSchema, versionSchema]);
+
+/** Signed by one of the user's devices; see docs/sync-protocol.md "Manifest". */
+export const vaultManifestSchema = z.object({
+  v: z.literal(1),
+  orgId: uuidSchema,
+  userId: uuidSchema,
+  deviceId: uuidSchema,
+  /** The user's change sequence this manifest describes (the state after change `seq`). */
+  seq: seqSchema,
+  /** Milliseconds since the epoch, device clock. */
+  time: z.number().int().min(0),
+  /** Sorted by record id (UTF-16 code unit order), unique. */
+  entries: z.array(manifestEntrySchema).max(MAX_MANIFEST_ENTRIES),
+});
+export type VaultManifest = z.infer<typeof vaultManifestSchema>;
+
+export const signedManifestSchema = z.object({ manifest: vaultManifestSchema, signature: ed25519SignatureSchema });
+export type SignedManifest = z.infer<typeof signedManifestSchema>;
+
+export const manifestQuerySchema = z.object({ after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) });
+/** `seq` of the stored manifest (0 = none); `signed` only when seq > the query's `after`. */
+export const manifestResponseSchema = z.object({ seq: seqSchema, signed: signedManifestSchema.nullable() });
+export const okResponseSchema = z.object({ ok: z.literal(true) });
+
+export const deviceInfoSchema = z.object({
+  deviceId: uuidSchema,
+  publicKey: ed25519PublicKeySchema,
+  name: z.string(),
+  revoked: z.boolean(),
+});
+export const devicesResponseSchema = z.object({ devices: z.array(deviceInfoSchema) });
+export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
+
+// ------------------------------------------------------------------ audit
+
+/** Records are validated by the audit library's own schema on the server. */
+export const auditUploadSchema = z.object({ records: z.array(z.unknown()).min(1).max(1_000) });
+export const auditUploadResponseSchema = z.object({
+  accepted: z.number().int().min(0),
+  /** Next sequence number the server expects from this device. */
+  nextSeq: z.number().int().min(0),
+});
+export const auditStateResponseSchema = z.object({ nextSeq: z.number().int().min(0), lastHash: z.string().nullable() });
+
+/**
+ * The latest signed checkpoint of the org's audit log: the audit library's
+ * `Checkpoint` (src/core/audit/checkpoint.ts, log = org id), parsed by the client with
+ * that library's schema. Null before the first checkpoint.
+ */
+export const checkpointResponseSchema = z.object({ checkpoint: z.unknown().nullable(), serverPublicKey: ed25519PublicKeySchema });
+
+export const proofQuerySchema = z.object({
+  device: uuidSchema,
+  seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+});
+/** RFC 9162 inclusion proof of one record in the latest checkpoint's tree. */
+export const proofResponseSchema = z.object({
+  logIndex: z.number().int().min(0),
+  treeSize: z.number().int().min(1),
+  recordHash: z.string().regex(/^[0-9a-f]{64}$/),
+  path: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+});
+export type ProofResponse = z.infer<typeof proofResponseSchema>;
+
+// ------------------------------------------------------------------ errors
+
+export const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) });
+
+/** Routes, so client and server spell them once. */
+export const ROUTES = {
+  enrol: '/v1/enrol',
+  push: '/v1/sync/push',
+  pull: '/v1/sync/records',
+  manifest: '/v1/sync/manifest',
+  devices: '/v1/devices',
+  auditRecords: '/v1/audit/records',
+  auditState: '/v1/audit/state',
+  checkpoint: '/v1/audit/checkpoint',
+  proof: '/v1/audit/proof',
+} as const;

@@ -1,0 +1,159 @@
+/**
+ * Item schemas shared by the engine and the UI.
+ *
+ * Every item is two parts, encrypted separately with the item's own key:
+ * - the OVERVIEW: what list and search need (title, kind, username, URLs, tags and,
+ *   for API credentials, what the credential is for and where it may go). Decrypted
+ *   for every item at unlock. Never holds a secret.
+ * - the DETAILS: the secret fields, per kind. Decrypted only on demand.
+ *
+ * Secret ("concealed") values reach the UI only through an explicit reveal/copy.
+ * `item.get` returns details MASKED: each concealed string that is present is
+ * replaced by `null`. On update the UI sends details back in the same shape: `null`
+ * means "keep the stored value", a string sets it, an absent field removes it.
+ */
+import { z } from 'zod';
+
+export const ITEM_KINDS = ['login', 'api_credential', 'ssh_key', 'secure_note'] as const;
+export const itemKindSchema = z.enum(ITEM_KINDS);
+export type ItemKind = z.infer<typeof itemKindSchema>;
+
+/** Item ids: 16 random bytes, base64url without padding (22 characters). */
+export const itemIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'item id');
+export type ItemId = z.infer<typeof itemIdSchema>;
+
+/** An origin as the gateway compares it: scheme://host[:port], no path. */
+export const originSchema = z
+  .string()
+  .max(512)
+  .regex(/^https?:\/\/[^/?#\s]+$/i, 'an origin such as https://api.example.com (no path)');
+
+/**
+ * How the gateway places an API credential's secret in an outgoing request.
+ * - bearer: `Authorization: Bearer <secret>`
+ * - header: header `name`, value `template` with every `{secret}` replaced
+ * - basic:  `Authorization: Basic base64(username ":" secret)`
+ * - query:  query parameter `param` = secret
+ */
+export const injectionRuleSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('bearer') }),
+  z.object({
+    type: z.literal('header'),
+    name: z.string().min(1).max(128).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name'),
+    template: z.string().min(1).max(1024).refine((t) => t.includes('{secret}'), 'the template must contain {secret}'),
+  }),
+  z.object({ type: z.literal('basic'), username: z.string().max(512) }),
+  z.object({ type: z.literal('query'), param: z.string().min(1).max(128) }),
+]);
+export type InjectionRule = z.infer<typeof injectionRuleSchema>;
+
+const shortText = z.string().max(1024);
+const longText = z.string().max(65_536);
+
+export const itemOverviewSchema = z.object({
+  kind: itemKindSchema,
+  title: z.string().min(1).max(256),
+  username: z.string().max(512).optional(),
+  urls: z.array(z.string().max(2048)).max(32),
+  tags: z.array(z.string().min(1).max(64)).max(32),
+  /** API credentials: what it is for (shown to agents). */
+  description: shortText.optional(),
+  /** API credentials: how it is injected (required for that kind). */
+  injection: injectionRuleSchema.optional(),
+  /** API credentials: the only origins it may be sent to (required for that kind, may be empty). */
+  allowedOrigins: z.array(originSchema).max(64).optional(),
+}).superRefine((o, ctx) => {
+  if (o.kind === 'api_credential') {
+    if (!o.injection) ctx.addIssue({ code: 'custom', path: ['injection'], message: 'an API credential needs an injection rule' });
+    if (!o.allowedOrigins) ctx.addIssue({ code: 'custom', path: ['allowedOrigins'], message: 'an API credential needs its allowed origins' });
+  } else if (o.injection || o.allowedOrigins) {
+    ctx.addIssue({ code: 'custom', path: ['injection'], message: 'only API credentials have an injection rule and origins' });
+  }
+});
+export type ItemOverview = z.infer<typeof itemOverviewSchema>;
+
+/** Custom field ids are chosen by the client (any short token) and stay stable across edits. */
+export const customFieldIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
+
+/**
+ * Details schemas are built from one template so the three shapes cannot drift:
+ * `S` is the type of a concealed value — string (stored / create), string | null
+ * (masked view, update input).
+ */
+function detailsSchemaWith<S extends z.ZodType>(secret: S) {
+  const customField = z.object({
+    id: customFieldIdSchema,
+    name: z.string().min(1).max(128),
+    concealed: z.boolean(),
+    value: z.union([z.string().max(65_536), secret]),
+  });
+  const common = { notes: longText.optional(), customFields: z.array(customField).max(64) };
+  return z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('login'),
+      password: secret.optional(),
+      /** otpauth:// URI or a bare base32 secret (RFC 4648). */
+      totp: secret.optional(),
+      ...common,
+    }),
+    z.object({ kind: z.literal('api_credential'), secret, ...common }),
+    z.object({
+      kind: z.literal('ssh_key'),
+      privateKey: secret,
+      publicKey: z.string().max(16_384).optional(),
+      passphrase: secret.optional(),
+      ...common,
+    }),
+    z.object({ kind: z.literal('secure_note'), text: longText, ...common }),
+  ]);
+}
+
+const secretString = z.string().max(65_536);
+/** Details as stored (inside the ciphertext) and as given at creation. */
+export const itemDetailsSchema = detailsSchemaWith(secretString);
+export type ItemDetails = z.infer<typeof itemDetailsSchema>;
+/** Details as the UI sees them (concealed values present -> null) and sends them on update (null -> keep). */
+export const maskedItemDetailsSchema = detailsSchemaWith(secretString.nullable());
+export type MaskedItemDetails = z.infer<typeof maskedItemDetailsSchema>;
+
+/**
+ * A concealed field the UI may reveal or copy: a fixed field name of the item's
+ * kind, or `custom:<id>` for a concealed custom field.
+ */
+export const fieldRefSchema = z.union([
+  z.enum(['password', 'totp', 'secret', 'privateKey', 'passphrase']),
+  z.string().regex(/^custom:[A-Za-z0-9_-]{1,32}$/),
+]);
+export type FieldRef = z.infer<typeof fieldRefSchema>;
+
+export const itemMetaSchema = z.object({
+  id: itemIdSchema,
+  /** Increments on every change; an update must name the version it edits. */
+  version: z.number().int().positive(),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+});
+
+export const itemSummarySchema = itemMetaSchema.extend({ overview: itemOverviewSchema });
+export type ItemSummary = z.infer<typeof itemSummarySchema>;
+
+export const itemViewSchema = itemSummarySchema.extend({ details: maskedItemDetailsSchema });
+export type ItemView = z.infer<typeof itemViewSchema>;
+
+export const itemDraftSchema = z
+  .object({ overview: itemOverviewSchema, details: itemDetailsSchema })
+  .refine((d) => d.overview.kind === d.details.kind, { message: 'overview and details must be the same kind', path: ['details', 'kind'] });
+export type ItemDraft = z.infer<typeof itemDraftSchema>;
+
+export const itemUpdateSchema = z
+  .object({ id: itemIdSchema, baseVersion: z.number().int().positive(), overview: itemOverviewSchema, details: maskedItemDetailsSchema })
+  .refine((d) => d.overview.kind === d.details.kind, { message: 'an item cannot change kind', path: ['details', 'kind'] });
+export type ItemUpdate = z.infer<typeof itemUpdateSchema>;
+
+/** Which details fields are concealed for a kind (used for masking and reveal). */
+export const CONCEALED_FIELDS: Record<ItemKind, readonly string[]> = {
+  login: ['password', 'totp'],
+  api_credential: ['secret'],
+  ssh_key: ['privateKey', 'passphrase'],
+  secure_note: [],
+};

@@ -1,0 +1,261 @@
+/**
+ * The organisation policy: what IT ships to managed laptops, and the person's own
+ * settings for whatever the policy leaves open. Field-by-field documentation, the
+ * signing format and precedence live in docs/policy.md — keep the two in step.
+ *
+ * Every object is STRICT: an unknown field is an error, not ignored. A policy that
+ * says something this app does not understand must fail closed rather than be half
+ * enforced (a typo such as "hardwareKeyRequierd" would otherwise silently loosen it).
+ *
+ * A field that is absent is "left open": the person's settings (or the safe personal
+ * default) apply and the UI shows it as editable. A field that is present is locked
+ * and the UI shows "managed by <org>".
+ *
+ * This file compiles under the core tsconfig (no DOM, no Node): no URL class here.
+ */
+import { z } from 'zod';
+
+/** The only policy document version this app understands. */
+export const POLICY_VERSION = 1;
+
+// ---------------------------------------------------------------- value schemas
+
+/** https anywhere; plain http only to loopback (a local test server). No userinfo. */
+export const serverUrlSchema = z
+  .string()
+  .max(2048)
+  .regex(
+    /^(https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?|http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?)(\/[^\s?#]*)?$/,
+    'an https:// URL (http:// only for localhost), without user name, query or fragment',
+  );
+
+/** Authenticator model id (AAGUID) as a UUID string, any case; compared lower-cased. */
+export const aaguidSchema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'an AAGUID such as cb69481e-8ff7-4039-93ec-0a2729a154a8');
+
+/**
+ * A destination pattern: `[scheme://]host[:port]`. `host` is a DNS name, an IPv4
+ * literal or a bracketed IPv6 literal; `*.` in front matches every subdomain at any
+ * depth but NOT the bare domain (write both to mean both). No scheme = http and
+ * https; no port = any port. Compared case-insensitively.
+ */
+export const destinationPatternSchema = z
+  .string()
+  .max(300)
+  .regex(
+    /^(?:https?:\/\/)?(?:\*\.)?(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/,
+    'a destination such as https://api.example.com, *.example.com or 10.0.0.1:8443 (no path)',
+  );
+
+/** An agent as named when it was paired (e.g. "Claude Code"); a trailing * is a prefix match. */
+export const agentPatternSchema = z.string().min(1).max(128).regex(/^[^*]*\*?$/, 'at most one *, at the end');
+
+/** The gateway's built-in tools. `list_credentials` is always allowed (names only, never values). */
+export const BUILTIN_TOOLS = ['list_credentials', 'http_request', 'run_command'] as const;
+export type BuiltinTool = (typeof BUILTIN_TOOLS)[number];
+
+/** `http_request`, `run_command`, `downstream:<server name>` or `downstream:*`. */
+export const toolPatternSchema = z
+  .string()
+  .regex(/^(list_credentials|http_request|run_command|downstream:(\*|[A-Za-z0-9_.-]{1,64}))$/, 'http_request, run_command, list_credentials, downstream:<server> or downstream:*');
+
+/**
+ * How often the person is asked before an agent may use a credential, strictest
+ * first: every invocation, once per agent session, or remembered ("always").
+ */
+export const APPROVAL_MODES = ['every_time', 'session', 'always'] as const;
+export const approvalModeSchema = z.enum(APPROVAL_MODES);
+export type ApprovalMode = z.infer<typeof approvalModeSchema>;
+
+/** Slot kinds the engine knows (see src/shared/contracts/engine.ts slotInfoSchema). */
+export const UNLOCK_METHODS = ['password', 'recovery_code', 'hardware_key'] as const;
+export type UnlockMethod = (typeof UNLOCK_METHODS)[number];
+
+/** argon2id cost: memory in KiB (argon2's unit), passes, lanes. */
+export const argon2idParamsSchema = z.strictObject({
+  memoryKiB: z.number().int().min(8 * 1024).max(4 * 1024 * 1024),
+  iterations: z.number().int().min(1).max(64),
+  parallelism: z.number().int().min(1).max(16),
+});
+export type Argon2idParams = z.infer<typeof argon2idParamsSchema>;
+
+// ---------------------------------------------------------------- the policy document
+
+export const policySchema = z
+  .strictObject({
+    version: z.literal(POLICY_VERSION),
+    org: z.strictObject({
+      name: z.string().min(1).max(128),
+      serverUrl: serverUrlSchema.optional(),
+    }),
+    unlock: z
+      .strictObject({
+        hardwareKeyRequired: z.boolean().optional(),
+        passwordAllowed: z.boolean().optional(),
+        recoveryCodeAllowed: z.boolean().optional(),
+        minEnrolledKeys: z.number().int().min(0).max(16).optional(),
+        allowedAaguids: z.array(aaguidSchema).min(1).max(256).optional(),
+        userVerificationRequired: z.boolean().optional(),
+      })
+      .optional(),
+    kdf: z.strictObject({ argon2idFloor: argon2idParamsSchema }).optional(),
+    session: z
+      .strictObject({
+        autoLockMinutes: z.number().int().min(1).max(24 * 60).optional(),
+        lockOnSleep: z.boolean().optional(),
+        lockOnScreenLock: z.boolean().optional(),
+      })
+      .optional(),
+    clipboard: z.strictObject({ clearSeconds: z.number().int().min(1).max(3600) }).optional(),
+    export: z.strictObject({ allowed: z.boolean() }).optional(),
+    gateway: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        allowedAgents: z.array(agentPatternSchema).max(256).optional(),
+        allowedTools: z.array(toolPatternSchema).max(256).optional(),
+        destinations: z
+          .strictObject({
+            allow: z.array(destinationPatternSchema).max(1024).optional(),
+            deny: z.array(destinationPatternSchema).max(1024).optional(),
+          })
+          .optional(),
+        approvalModeFloor: approvalModeSchema.optional(),
+      })
+      .optional(),
+    audit: z
+      .strictObject({
+        uploadRequired: z.boolean(),
+        uploadIntervalMinutes: z.number().int().min(5).max(30 * 24 * 60).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((p, ctx) => {
+    // Contradictions are refused at load rather than resolved by a guess.
+    if (p.unlock?.hardwareKeyRequired === true && p.unlock.passwordAllowed === true) {
+      ctx.addIssue({ code: 'custom', path: ['unlock', 'passwordAllowed'], message: 'cannot be true when hardwareKeyRequired is true' });
+    }
+    if (p.unlock?.hardwareKeyRequired === true && p.unlock.minEnrolledKeys === 0) {
+      ctx.addIssue({ code: 'custom', path: ['unlock', 'minEnrolledKeys'], message: 'must be at least 1 when hardwareKeyRequired is true' });
+    }
+    if (p.audit?.uploadRequired === true) {
+      if (p.audit.uploadIntervalMinutes === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['audit', 'uploadIntervalMinutes'], message: 'is required when uploadRequired is true' });
+      }
+      if (p.org.serverUrl === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['org', 'serverUrl'], message: 'is required when audit.uploadRequired is true (where would it upload?)' });
+      }
+    }
+  });
+export type Policy = z.infer<typeof policySchema>;
+
+/**
+ * The signed form IT distributes. `signature` is Ed25519 by the org policy key over
+ * the UTF-8 bytes of the RFC 8785 (JCS) canonical JSON of `policy`; base64url, no
+ * padding. `keyId` names the key (see orgPublicKeySchema). `policy` is kept as
+ * unknown here: the signature is checked BEFORE the policy is interpreted.
+ */
+export const signedPolicyEnvelopeSchema = z.strictObject({
+  policy: z.unknown(),
+  keyId: z.string().regex(/^[0-9a-f]{16}$/, '16 lower-case hex digits'),
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, '64 bytes, base64url without padding'),
+});
+export type SignedPolicyEnvelope = z.infer<typeof signedPolicyEnvelopeSchema>;
+
+/** org.pub: the org policy PUBLIC key, as pinned in resources/org-policy-key of a managed build. */
+export const orgPublicKeySchema = z.strictObject({
+  format: z.literal('latchkey-org-policy-key'),
+  version: z.literal(1),
+  algorithm: z.literal('Ed25519'),
+  /** First 8 bytes of SHA-256(raw public key), lower-case hex. */
+  keyId: z.string().regex(/^[0-9a-f]{16}$/),
+  /** 32 raw bytes, base64url without padding. */
+  publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+});
+export type OrgPublicKeyFile = z.infer<typeof orgPublicKeySchema>;
+
+/** org.key: the org policy SIGNING key. Lives with IT only; never shipped. */
+export const orgSigningKeySchema = z.strictObject({
+  format: z.literal('latchkey-org-policy-signing-key'),
+  version: z.literal(1),
+  algorithm: z.literal('Ed25519'),
+  keyId: z.string().regex(/^[0-9a-f]{16}$/),
+  /** 32-byte Ed25519 seed, base64url without padding. Key material: never log it. */
+  secretKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+});
+export type OrgSigningKeyFile = z.infer<typeof orgSigningKeySchema>;
+
+// ---------------------------------------------------------------- personal settings
+
+/** What the person chooses where the policy leaves a field open. */
+export const personalSettingsSchema = z.strictObject({
+  /** Idle minutes before the vault locks; 0 = never (refused when policy sets a maximum). */
+  autoLockMinutes: z.number().int().min(0).max(24 * 60),
+  lockOnSleep: z.boolean(),
+  lockOnScreenLock: z.boolean(),
+  /** Seconds before a copied secret is cleared from the clipboard; 0 = never. */
+  clipboardClearSeconds: z.number().int().min(0).max(3600),
+  gatewayEnabled: z.boolean(),
+  /** `run_command` puts secrets into a child's environment; off until the person turns it on. */
+  runCommandEnabled: z.boolean(),
+  serverUrl: serverUrlSchema.nullable(),
+});
+export type PersonalSettings = z.infer<typeof personalSettingsSchema>;
+
+/** Safe defaults for a person with no managed policy. */
+export const DEFAULT_PERSONAL_SETTINGS: PersonalSettings = Object.freeze({
+  autoLockMinutes: 15,
+  lockOnSleep: true,
+  lockOnScreenLock: true,
+  clipboardClearSeconds: 30,
+  gatewayEnabled: true,
+  runCommandEnabled: false,
+  serverUrl: null,
+});
+
+/** The app's own KDF floor, policy or not (≈0.3 s with SIMD on this class of machine). */
+export const BASELINE_ARGON2ID: Argon2idParams = Object.freeze({ memoryKiB: 64 * 1024, iterations: 3, parallelism: 1 });
+
+// ---------------------------------------------------------------- the effective policy
+
+/** Every lockable field, as a dotted path into {@link Policy}. */
+export const POLICY_FIELDS = [
+  'org.serverUrl',
+  'unlock.hardwareKeyRequired', 'unlock.passwordAllowed', 'unlock.recoveryCodeAllowed',
+  'unlock.minEnrolledKeys', 'unlock.allowedAaguids', 'unlock.userVerificationRequired',
+  'kdf.argon2idFloor',
+  'session.autoLockMinutes', 'session.lockOnSleep', 'session.lockOnScreenLock',
+  'clipboard.clearSeconds',
+  'export.allowed',
+  'gateway.enabled', 'gateway.allowedAgents', 'gateway.allowedTools',
+  'gateway.destinations.allow', 'gateway.destinations.deny', 'gateway.approvalModeFloor',
+  'audit.uploadRequired', 'audit.uploadIntervalMinutes',
+] as const;
+export type PolicyField = (typeof POLICY_FIELDS)[number];
+
+export const policySourceKindSchema = z.enum(['build', 'os']);
+export type PolicySourceKind = z.infer<typeof policySourceKindSchema>;
+
+export const lockInfoSchema = z.strictObject({
+  org: z.string(),
+  source: policySourceKindSchema,
+  /** The file the value came from (shown in "managed by" details; not secret). */
+  path: z.string(),
+});
+export type LockInfo = z.infer<typeof lockInfoSchema>;
+
+/**
+ * What the loader hands to the places that decide (engine, gateway, sync, UI). Plain
+ * data so it crosses RPC; the decisions are pure functions in src/core/policy.
+ */
+export const effectivePolicySchema = z.strictObject({
+  managed: z.boolean(),
+  orgName: z.string().nullable(),
+  /** Merged managed policy (build fields win over OS fields), or null when unmanaged. */
+  policy: policySchema.nullable(),
+  locks: z.partialRecord(z.enum(POLICY_FIELDS), lockInfoSchema),
+  personal: personalSettingsSchema,
+  /** Key id that verified the managed policy, for display. */
+  keyId: z.string().nullable(),
+});
+export type EffectivePolicy = z.infer<typeof effectivePolicySchema>;

@@ -1,0 +1,2 @@
+import { buildE2eRenderer } from './harness/renderer-build';
+await buildE2eRenderer();

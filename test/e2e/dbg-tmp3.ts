@@ -1,0 +1,14 @@
+import { mkdtempSync } from 'node:fs';
+import { launchPersistent, startApp } from './harness/browser';
+import { killChromiumOnProfile } from './harness/kill';
+const server = await startApp('/work/main/out/e2e-renderer');
+const dir = mkdtempSync('/tmp/lkp-');
+const ctx = await launchPersistent(dir);
+const page = ctx.pages()[0] ?? await ctx.newPage();
+page.on('console', (m) => console.log('CONSOLE', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('PAGEERR', e.message));
+page.on('response', (r) => { if (r.status() >= 300) console.log('HTTP', r.status(), r.url()); });
+await page.goto(server.url);
+await new Promise((r) => setTimeout(r, 4000));
+console.log(page.url(), (await page.content()).slice(-600));
+await ctx.close(); killChromiumOnProfile(dir); await server.close();

@@ -1,0 +1,197 @@
+/**
+ * Real parts for the gateway tests: an in-memory vault implementing CredentialSource
+ * (with lock/unlock events), a recording audit sink, a real gateway listening on
+ * 127.0.0.1 (port 0), an approver that answers prompts as a test says, a test API
+ * (node:http on 127.0.0.1) that checks and echoes what it received, and the SDK's own
+ * Client over Streamable HTTP.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { personalPolicy } from '../../../src/core/policy';
+import type { AuditEvent, CredentialOverview, CredentialUse, VaultState } from '../../../src/shared/contracts/engine';
+import type { ApprovalAnswer, PendingApproval } from '../../../src/shared/contracts/gateway';
+import { LatchkeyError } from '../../../src/shared/errors';
+import type { InjectionRule } from '../../../src/shared/items';
+import { DEFAULT_PERSONAL_SETTINGS, type EffectivePolicy } from '../../../src/shared/policy';
+import { createGateway, createMemoryGatewayStore, type CredentialSource, type Gateway, type GatewayOptions } from '../../../src/main/gateway';
+import type { Resolver } from '../../../src/main/egress/request';
+
+export function itemId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export interface TestCredential {
+  id: string;
+  name: string;
+  description: string;
+  injection: InjectionRule;
+  allowedOrigins: string[];
+  secret: string;
+  fields?: Record<string, string>;
+}
+
+export class MemoryVault implements CredentialSource {
+  locked = false;
+  useCount = 0;
+  /** Concealed values of non-API items (logins…): scrubbed too, never injectable. */
+  otherSecrets: string[] = [];
+  private readonly lockH = new Set<() => void>();
+  private readonly unlockH = new Set<() => void>();
+  private readonly changeH = new Set<() => void>();
+  constructor(public credentials: TestCredential[]) {}
+
+  async state(): Promise<VaultState> {
+    return this.locked ? 'locked' : 'unlocked';
+  }
+  async listCredentials(): Promise<CredentialOverview[]> {
+    if (this.locked) throw new LatchkeyError('vault_locked', 'locked');
+    return this.credentials.map((c) => ({ id: c.id, name: c.name, description: c.description, injection: c.injection, allowedOrigins: c.allowedOrigins, updatedAt: 1 }));
+  }
+  async useCredential(id: string): Promise<CredentialUse> {
+    if (this.locked) throw new LatchkeyError('vault_locked', 'locked');
+    const c = this.credentials.find((x) => x.id === id);
+    if (!c) throw new LatchkeyError('not_found', 'no such credential');
+    this.useCount++;
+    return { id: c.id, version: 1, injection: c.injection, allowedOrigins: c.allowedOrigins, secret: c.secret, fields: c.fields ?? {} };
+  }
+  async scrubSecrets(): Promise<string[]> {
+    if (this.locked) throw new LatchkeyError('vault_locked', 'locked');
+    return [...this.credentials.flatMap((c) => [c.secret, ...Object.values(c.fields ?? {})]), ...this.otherSecrets];
+  }
+  onLocked(h: () => void) { this.lockH.add(h); return () => this.lockH.delete(h); }
+  onUnlocked(h: () => void) { this.unlockH.add(h); return () => this.unlockH.delete(h); }
+  onCredentialsChanged(h: () => void) { this.changeH.add(h); return () => this.changeH.delete(h); }
+  lock(): void { this.locked = true; for (const h of this.lockH) h(); }
+  unlock(): void { this.locked = false; for (const h of this.unlockH) h(); }
+}
+
+export class RecordingAudit {
+  readonly events: AuditEvent[] = [];
+  append(e: AuditEvent): void {
+    this.events.push(e);
+  }
+}
+
+export type Answerer = (p: PendingApproval) => ApprovalAnswer | null;
+
+export interface Harness {
+  gateway: Gateway;
+  vault: MemoryVault;
+  audit: RecordingAudit;
+  url: string;
+  socketPath: string | null;
+  prompts: PendingApproval[];
+  /** How prompts are answered; null leaves them pending (for timeouts). Default: 'once'. */
+  answer: Answerer;
+  policy: EffectivePolicy;
+  pair(name?: string): Promise<{ id: string; token: string }>;
+  connect(token: string): Promise<Client>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(creds: TestCredential[], options: Partial<GatewayOptions> & { socket?: boolean; runCommand?: boolean } = {}): Promise<Harness> {
+  const vault = new MemoryVault(creds);
+  const audit = new RecordingAudit();
+  const { socket, runCommand, ...gatewayOptions } = options;
+  const h: Partial<Harness> & { policy: EffectivePolicy; prompts: PendingApproval[]; answer: Answerer } = {
+    policy: personalPolicy({ ...DEFAULT_PERSONAL_SETTINGS, runCommandEnabled: runCommand ?? false }),
+    prompts: [],
+    answer: () => 'once',
+  };
+  const socketPath = socket ? path.join(mkdtempSync(path.join(os.tmpdir(), 'lk-gw-')), 'run', 'gateway.sock') : null;
+  const gateway = await createGateway({
+    credentials: vault,
+    audit,
+    store: createMemoryGatewayStore(),
+    tokenKey: randomBytes(32),
+    policy: () => h.policy,
+    options: { port: 0, socketPath, approvalTimeoutMs: 2_000, unlockWaitMs: 0, ...gatewayOptions },
+  });
+  gateway.subscribe((event, payload) => {
+    if (event !== 'approval-requested') return;
+    const p = payload as PendingApproval;
+    h.prompts.push(p);
+    const a = h.answer(p);
+    if (a !== null) queueMicrotask(() => void gateway.uiHandlers['approvals.answer']({ approvalId: p.id, answer: a }, {} as never));
+  });
+  const status = await gateway.start();
+  const clients: Client[] = [];
+  Object.assign(h, {
+    gateway,
+    vault,
+    audit,
+    url: status.url!,
+    socketPath: status.socketPath,
+    async pair(name = 'Test agent') {
+      const r = await gateway.uiHandlers['agents.pair']({ name, client: 'claude_code' }, {} as never);
+      return { id: r.agent.id, token: r.token };
+    },
+    async connect(token: string) {
+      const client = new Client({ name: 'test-agent', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(status.url!), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const c of clients) await c.close().catch(() => undefined);
+      await gateway.close();
+    },
+  });
+  return h as Harness;
+}
+
+/** Calls a tool and returns its text and error flag. */
+export async function call(client: Client, name: string, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
+  const r = await client.callTool({ name, arguments: args });
+  const content = r.content as Array<{ type: string; text?: string }>;
+  return { text: content.map((c) => c.text ?? '').join(''), isError: r.isError === true };
+}
+
+export function errorCode(text: string): string | null {
+  try {
+    return (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- test HTTP servers
+
+export interface TestServer {
+  origin: string;
+  port: number;
+  /** Every request's method, url and headers, in order. */
+  requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders }>;
+  close(): Promise<void>;
+}
+
+export async function startServer(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<TestServer> {
+  const requests: TestServer['requests'] = [];
+  const server = http.createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    handler(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+/** A resolver that knows a fixed table (no real DNS in tests). */
+export function tableResolver(table: Record<string, string>): Resolver {
+  return async (host) => {
+    const a = table[host];
+    if (!a) throw new Error('ENOTFOUND');
+    return [{ address: a, family: a.includes(':') ? 6 : 4 }];
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * A server that rolls a vault back (restored from an old backup), forks it (hides one
+ * device's changes from another) or replays an old response is refused by the client
+ * with 'rollback_detected', and the client's local data stays as it was.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database, Row } from '../../../src/server/db/db';
+import type { RunningServer } from '../../../src/server/server';
+import { createServerApi } from '../../../src/core/sync';
+import { LatchkeyError } from '../../../src/shared/errors';
+import { ROUTES } from '../../../src/shared/contracts/sync';
+import { enrolTestDevice, newTenant, nodeFetch, nodeRandom, openTestDatabase, startTestServer } from '../server/helpers';
+import { syncedDevice } from './devices';
+
+let db: Database;
+let server: RunningServer;
+beforeAll(async () => {
+  db = (await openTestDatabase()).db;
+  server = await startTestServer(db);
+});
+afterAll(async () => { await server?.close(); await db?.close(); });
+
+const TABLES = ['sync_records', 'sync_heads', 'sync_manifests'] as const;
+type Backup = Record<(typeof TABLES)[number], Row[]>;
+
+/** What an operator's database backup holds for one org. */
+async function backup(orgId: string): Promise<Backup> {
+  return db.asOwner(async (sql) => {
+    const out = {} as Backup;
+    for (const t of TABLES) out[t] = await sql.query(`SELECT * FROM ${t} WHERE org_id = $1`, [orgId]);
+    return out;
+  }, orgId);
+}
+
+/** Restores that backup over the live rows (the "server rolled back" attack or accident). */
+async function restore(orgId: string, b: Backup): Promise<void> {
+  await db.asOwner(async (sql) => {
+    for (const t of TABLES) {
+      await sql.query(`DELETE FROM ${t} WHERE org_id = $1`, [orgId]);
+      for (const row of b[t]) {
+        const cols = Object.keys(row);
+        await sql.query(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, cols.map((c) => row[c]));
+      }
+    }
+  }, orgId);
+}
+
+async function expectRollback(p: Promise<unknown>): Promise<LatchkeyError> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(LatchkeyError);
+  expect((err as LatchkeyError).code).toBe('rollback_detected');
+  return err as LatchkeyError;
+}
+
+describe('rollback and fork detection', () => {
+  it('a server restored from an old backup is refused, and local items are untouched', async () => {
+    const t = await newTenant(db);
+    const a = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId));
+    await a.edit('r-1', { title: 'one' });
+    await a.client.sync();
+    const old = await backup(t.orgId);
+    await a.edit('r-1', { title: 'one, edited' });
+    await a.edit('r-2', { title: 'two' });
+    await a.client.sync();
+
+    await restore(t.orgId, old);
+    const err = await expectRollback(a.client.sync());
+    expect(err.message).toMatch(/fewer than/);
+    expect(a.items.get('r-1')).toEqual({ title: 'one, edited' });
+    expect(a.items.get('r-2')).toEqual({ title: 'two' });
+  });
+
+  it('a record hidden from one device while another device signed it is detected (fork)', async () => {
+    const t = await newTenant(db);
+    const a = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId));
+    const b = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId));
+    await a.edit('f-1', { title: 'shared' });
+    await a.client.sync();
+    await b.client.sync();
+    // B adds a record and signs a manifest listing it.
+    await b.edit('f-2', { title: 'only B' });
+    const rb = await b.client.sync();
+    expect(rb.manifestSigned).toBe(true);
+    // The server hides f-2 from A but keeps B's manifest and its head.
+    await db.asOwner((sql) => sql.query("DELETE FROM sync_records WHERE org_id = $1 AND record_id = 'f-2'", [t.orgId]), t.orgId);
+    const err = await expectRollback(a.client.sync());
+    expect(err.details).toMatchObject({ recordId: 'f-2' });
+  });
+
+  it('an old manifest served after a newer one was seen is refused', async () => {
+    const t = await newTenant(db);
+    const a = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId));
+    await a.edit('m-1', { v: 1 });
+    await a.client.sync();
+    const oldManifest = await db.asOwner((sql) => sql.query<{ seq: number; body: string }>('SELECT seq, body FROM sync_manifests WHERE org_id = $1', [t.orgId]), t.orgId);
+    await a.edit('m-1', { v: 2 });
+    await a.client.sync();
+    await db.asOwner((sql) => sql.query('UPDATE sync_manifests SET seq = $2, body = $3 WHERE org_id = $1', [t.orgId, oldManifest[0]!.seq, oldManifest[0]!.body]), t.orgId);
+    await expectRollback(a.client.sync());
+  });
+
+  it('an old pull response replayed by the server is refused', async () => {
+    const t = await newTenant(db);
+    const dev = await enrolTestDevice(server, t.orgId, t.userId);
+    // A man-in-the-middle server that records the first pull answer and replays it later.
+    let recorded: string | undefined;
+    let replay = false;
+    const api = createServerApi({
+      baseUrl: server.url, random: nodeRandom, signer: dev.signer, clock: { now: Date.now },
+      identity: { orgId: dev.orgId, userId: dev.userId, deviceId: dev.deviceId },
+      fetch: async (url, init) => {
+        const res = await nodeFetch(url, init);
+        if (!new URL(url).pathname.startsWith(ROUTES.pull)) return res;
+        const text = await res.text();
+        if (replay && recorded) return { status: 200, text: async () => recorded! };
+        recorded ??= text;
+        return { status: res.status, text: async () => text };
+      },
+    });
+    const a = syncedDevice({ ...dev, api });
+    await a.edit('p-1', { v: 1 });
+    await a.client.sync();
+    await a.edit('p-1', { v: 2 });
+    await a.client.sync();
+    replay = true;
+    await expectRollback(a.client.sync());
+    expect(a.items.get('p-1')).toEqual({ v: 2 });
+  });
+});
