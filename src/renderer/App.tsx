@@ -5,12 +5,16 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { EngineStatus } from '../shared/contracts/engine';
+import { ApprovalPrompts } from './components/ApprovalPrompts';
 import { ClipboardProvider, useClipboard } from './components/ClipboardProvider';
+import { KeyPrompts } from './components/KeyPrompts';
 import { ErrorMessage } from './components/ErrorMessage';
 import { useActivityTouch } from './components/useActivityTouch';
-import type { EngineUi } from './engine/client';
-import { EngineContext, useEngine } from './engine/context';
+import type { EngineHardwareKey, EngineUi } from './engine/client';
+import { EngineContext, EngineHardwareKeyContext, useEngine } from './engine/context';
+import { useMain } from './main-services';
 import { CreateVaultView } from './views/CreateVaultView';
+import { FirstKeyView } from './views/FirstKeyView';
 import { RecoveryCodeView } from './views/RecoveryCodeView';
 import { Shell } from './views/Shell';
 import { UnlockView } from './views/UnlockView';
@@ -22,6 +26,14 @@ function Screens() {
   const [error, setError] = useState<unknown>(null);
   // Held only between vault creation and the person confirming they saved it.
   const [newRecoveryCode, setNewRecoveryCode] = useState<string | null>(null);
+  const [offerKey, setOfferKey] = useState(false);
+  const main = useMain();
+  // After the recovery code: offer the plugged-in key as the first one (issue 3).
+  const afterRecoveryCode = (): void => {
+    setNewRecoveryCode(null);
+    if (main === null) return;
+    main.hardwareKey.call('keys.list', {}).then((r) => setOfferKey(r.keys.length > 0), () => setOfferKey(false));
+  };
 
   const refresh = useCallback(() => {
     engine.call('vault.status', {}).then((s) => { setStatus(s); setError(null); }, setError);
@@ -32,6 +44,7 @@ function Screens() {
     const offLocked = engine.on('locked', () => {
       void clipboard.clearNow();
       setNewRecoveryCode(null);
+      setOfferKey(false);
       refresh();
     });
     const offUnlocked = engine.on('unlocked', refresh);
@@ -42,7 +55,8 @@ function Screens() {
 
   if (error !== null) return <main className="center-card"><div className="card"><ErrorMessage error={error} /><button type="button" onClick={refresh}>Retry</button></div></main>;
   if (status === null) return <main className="center-card"><p className="muted">Opening the vault…</p></main>;
-  if (newRecoveryCode !== null) return <RecoveryCodeView recoveryCode={newRecoveryCode} onDone={() => setNewRecoveryCode(null)} />;
+  if (newRecoveryCode !== null) return <RecoveryCodeView recoveryCode={newRecoveryCode} onDone={afterRecoveryCode} />;
+  if (offerKey && status.state === 'unlocked') return <FirstKeyView onDone={() => setOfferKey(false)} />;
   switch (status.state) {
     case 'no_vault': return <CreateVaultView onCreated={setNewRecoveryCode} />;
     case 'locked': return <UnlockView slotKinds={status.slotKinds ?? ['password', 'recovery_code']} />;
@@ -50,12 +64,16 @@ function Screens() {
   }
 }
 
-export function App({ engine }: { engine: EngineUi }) {
+export function App({ engine, hardwareKey }: { engine: EngineUi; hardwareKey: EngineHardwareKey }) {
   return (
     <EngineContext.Provider value={engine}>
-      <ClipboardProvider>
-        <Screens />
-      </ClipboardProvider>
+      <EngineHardwareKeyContext.Provider value={hardwareKey}>
+        <ClipboardProvider>
+          <Screens />
+          <ApprovalPrompts />
+          <KeyPrompts />
+        </ClipboardProvider>
+      </EngineHardwareKeyContext.Provider>
     </EngineContext.Provider>
   );
 }

@@ -15,13 +15,15 @@ import { createEngine, engineMainHandlers, engineUiHandlers, forwardEngineEvents
 import { createBrowserArgon2Kdf } from '../core/crypto/kdf.argon2.browser';
 import { createWebCryptoRandom } from '../core/crypto/random.browser';
 import { createDexieStore } from '../core/store/store.dexie';
+import { engineHardwareKeyHandlers } from '../core/vault/slots/hardware-key';
 import { EngineMainContract, EngineUiContract } from '../shared/contracts/engine';
+import { EngineHardwareKeyContract, HardwareKeyContract, hardwareKeyOverRpc, type HardwareKey } from '../shared/contracts/hardware-key';
 import { LatchkeyError } from '../shared/errors';
 import { fromMessagePort } from '../shared/rpc/adapters/message-port.browser';
 import { openWebSocketPort } from '../shared/rpc/adapters/websocket';
 import { previewRpcUrl } from '../shared/rpc/bridge';
 import type { Port } from '../shared/rpc/port';
-import { serveRpc, type RpcServer } from '../shared/rpc/rpc';
+import { connectRpc, serveRpc, type RpcServer } from '../shared/rpc/rpc';
 import { EngineTransferContract } from './engine/transfer-contract';
 import { engineInitSchema, type EngineInit } from './engine/worker-protocol';
 
@@ -29,15 +31,35 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const E2E_BUILD = import.meta.env.MODE === 'e2e';
 
-function buildEngine(init: EngineInit): { engine: Engine; store: ReturnType<typeof createDexieStore> } {
+function buildEngine(init: EngineInit) {
   const store = createDexieStore({ name: init.dbName });
+  const random = createWebCryptoRandom();
   const engine = createEngine({
     store,
     kdf: createBrowserArgon2Kdf(),
-    random: createWebCryptoRandom(),
+    random,
     timer: { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as number) },
   });
-  return { engine, store };
+  return { engine, store, random };
+}
+
+/**
+ * Security keys live in main (HID); the engine asks main for an hmac-secret over its
+ * own connection, so the 32-byte secret goes main -> worker and never via the page.
+ * Until (or unless) main is reachable, key operations fail with a typed error.
+ */
+function hardwareKeyViaMain(mainPort: Promise<Port | undefined>): HardwareKey {
+  const key = mainPort.then((p) => (p === undefined ? undefined : hardwareKeyOverRpc(connectRpc(p, HardwareKeyContract))));
+  const get = async (): Promise<HardwareKey> => {
+    const k = await key.catch(() => undefined);
+    if (k === undefined) throw new LatchkeyError('unsupported', 'Security keys need the Latchkey app; it could not be reached.');
+    return k;
+  };
+  return {
+    list: async () => (await get()).list(),
+    enrol: async (p) => (await get()).enrol(p),
+    getHmacSecret: async (p) => (await get()).getHmacSecret(p),
+  };
 }
 
 function serveTransfer(port: Port, engine: Engine): void {
@@ -70,15 +92,17 @@ async function openMainPort(init: EngineInit, ports: readonly MessagePort[]): Pr
 function start(init: EngineInit, ports: readonly MessagePort[]): void {
   const uiPortRaw = ports[0];
   if (uiPortRaw === undefined) return;
-  const { engine } = buildEngine(init);
+  const { engine, store, random } = buildEngine(init);
+  const mainPortP = openMainPort(init, ports);
   const uiPort = fromMessagePort(uiPortRaw);
   const ui = serveRpc(uiPort, EngineUiContract, engineUiHandlers(engine));
+  serveRpc(uiPort, EngineHardwareKeyContract, engineHardwareKeyHandlers({ engine, store, random, hardwareKey: hardwareKeyViaMain(mainPortP) }));
   if (E2E_BUILD) serveTransfer(uiPort, engine);
   const targets: { ui: RpcServer<typeof EngineUiContract>; main?: RpcServer<typeof EngineMainContract> } = { ui };
   forwardEngineEvents(engine, targets);
   // Main is optional for the vault itself: when it cannot be reached the person can
   // still use the vault; agents simply get no credentials.
-  openMainPort(init, ports).then((mainPort) => {
+  mainPortP.then((mainPort) => {
     if (mainPort === undefined) return;
     targets.main = serveRpc(mainPort, EngineMainContract, engineMainHandlers(engine));
   }, () => undefined);

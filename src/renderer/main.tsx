@@ -12,7 +12,7 @@ import { connectMainClients, MainContext } from './main-services';
 declare global {
   interface Window {
     /** e2e builds only (vite mode 'e2e'): the tests drive the engine through the same RPC the UI uses. */
-    __latchkeyE2E?: Pick<EngineConnection, 'ui' | 'transfer'>;
+    __latchkeyE2E?: Pick<EngineConnection, 'ui' | 'transfer' | 'hardwareKey'>;
   }
 }
 
@@ -23,12 +23,12 @@ async function boot(): Promise<void> {
   // The vault works without main (agents just get nothing), so a missing link is not fatal.
   const link = await engineMainLink().catch(() => ({ mainLink: 'none' as const }));
   const engine = startEngine(link);
-  if (import.meta.env.MODE === 'e2e') window.__latchkeyE2E = { ui: engine.ui, transfer: engine.transfer };
+  if (import.meta.env.MODE === 'e2e') window.__latchkeyE2E = { ui: engine.ui, transfer: engine.transfer, hardwareKey: engine.hardwareKey };
   const main = await connectMainClients().catch(() => null);
   root.render(
     <StrictMode>
       <MainContext.Provider value={main}>
-        <App engine={engine.ui} />
+        <App engine={engine.ui} hardwareKey={engine.hardwareKey} />
       </MainContext.Provider>
     </StrictMode>,
   );

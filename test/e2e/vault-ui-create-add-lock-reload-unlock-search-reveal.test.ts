@@ -13,6 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PreviewServer } from '../../src/preview/server';
 import { launchChromium, openApp, startApp } from './harness/browser';
+import { pageCall } from './harness/page-engine';
 
 const PASSWORD = 'e2e vault password 1';
 const API_SECRET = 'sk_live_e2e_4f9a2c7d1b';
@@ -148,6 +149,19 @@ describe('vault UI end to end in Chromium', () => {
     await page.click('[data-testid=detail-delete-confirm]');
     await page.fill('[data-testid=search]', '');
     await expect.poll(() => page.locator('[data-testid=item-row]').count()).toBe(2);
+  });
+
+  it('stores the auto-lock choice made on the Settings page and lists the ways to unlock', async () => {
+    await page.click('[data-testid=nav-settings]');
+    await page.selectOption('[data-testid=autolock]', '5');
+    await expect.poll(() => pageCall<{ autoLockMinutes: number }>(page, 'ui', 'settings.get', {}).then((s) => s.autoLockMinutes)).toBe(5);
+    await shot('13-settings');
+    await page.click('[data-testid=nav-keys]');
+    await expect.poll(() => page.locator('[data-testid=slots] li').count()).toBe(2);
+    const slots = (await page.textContent('[data-testid=slots]')) ?? '';
+    expect(slots).toContain('Password');
+    expect(slots).toContain('Recovery code');
+    await shot('14-security-keys');
   });
 
   it('ran without console errors or CSP violations', () => {

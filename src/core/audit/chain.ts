@@ -58,7 +58,7 @@ export interface VerifyChainOptions {
   publicKeyFor(deviceId: string): Uint8Array | undefined;
   /** Heads already verified earlier (e.g. the last checkpoint); those chains continue from there. */
   readonly previous?: ReadonlyMap<string, ChainHead>;
-  /** Defaults to noble; Node code may pass the node:crypto verifier (audit-verify.node.ts). */
+  /** Defaults to noble; Node code may pass the node:crypto verifier (verify.node.ts). */
   readonly verifier?: SignatureVerifier;
 }
 

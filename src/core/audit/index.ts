@@ -40,7 +40,7 @@ export {
   type SignatureVerifier,
 } from './signer';
 export { MemoryAuditStore, duplicateSeqError, type AuditStore } from './store';
-export { createAuditLog, type AuditClock, type AuditLog, type AuditLogDeps } from './log';
+export { auditSinkFor, createAuditLog, type AuditClock, type AuditLog, type AuditLogDeps } from './log';
 export {
   CHAIN_FAILURE_REASONS,
   checkRecord,

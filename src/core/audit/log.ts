@@ -5,6 +5,7 @@
  * even when callers do not await each other.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
+import type { AuditSink } from '../../shared/contracts/engine';
 import { LatchkeyError } from '../../shared/errors';
 import {
   AUDIT_RECORD_VERSION,
@@ -96,5 +97,14 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       return deps.store.range(from, limit);
     },
     acknowledge: (seq) => deps.store.setUploadedThrough(seq),
+  };
+}
+
+/** The engine's audit dependency (`createEngine({ audit })`) backed by this log. */
+export function auditSinkFor(log: AuditLog): AuditSink {
+  return {
+    async append(event) {
+      await log.append(event);
+    },
   };
 }

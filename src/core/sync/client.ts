@@ -86,10 +86,11 @@ export function createSyncClient(deps: SyncClientDeps) {
     return headSeq > meta.highestSeq ? { ...meta, highestSeq: headSeq } : meta;
   }
 
-  async function push(meta0: SyncMeta): Promise<{ meta: SyncMeta; pushed: number; conflicts: number }> {
+  async function push(meta0: SyncMeta): Promise<{ meta: SyncMeta; pushed: number; conflicts: number; manifestSeq?: number }> {
     let meta = meta0;
     let pushed = 0;
     let conflicts = 0;
+    let manifestSeq: number | undefined;
     // Each round sends at most one change per record (the oldest), so a record's later
     // edits are based on the version its earlier edit produced.
     for (let round = 0; round < 1000; round++) {
@@ -107,6 +108,11 @@ export function createSyncClient(deps: SyncClientDeps) {
       const changes: PushChange[] = batch.map((e) => ({ changeId: e.changeId, id: e.id, baseVersion: known.get(e.id)?.version ?? 0, deleted: e.deleted, ciphertext: e.deleted ? '' : e.ciphertext }));
       const res = await deps.api.push(changes);
       meta = checkHead(meta, res.headSeq);
+      manifestSeq = res.manifestSeq;
+      // When this push's writes are exactly the changes (cursor, head], nothing else
+      // happened on the server: the cursor can move without a pull.
+      const seqs = res.results.flatMap((r) => (r.status === 'applied' ? [r.seq] : [])).sort((x, y) => x - y);
+      const contiguous = seqs.length === res.headSeq - meta.cursor && seqs.every((q, i) => q === meta.cursor + i + 1);
       const byChange = new Map(batch.map((e) => [e.changeId, e] as const));
       const done: number[] = [];
       const updates: KnownRecord[] = [];
@@ -145,17 +151,20 @@ export function createSyncClient(deps: SyncClientDeps) {
       // changeId the server recognises, never loses one.
       await deps.state.putRecords(updates);
       await deps.queue.remove(done);
+      if (contiguous) meta = { ...meta, cursor: res.headSeq };
       await deps.state.putMeta(meta);
     }
-    return { meta, pushed, conflicts };
+    return manifestSeq === undefined ? { meta, pushed, conflicts } : { meta, pushed, conflicts, manifestSeq };
   }
 
-  async function pull(meta0: SyncMeta): Promise<{ meta: SyncMeta; pulled: number }> {
+  async function pull(meta0: SyncMeta): Promise<{ meta: SyncMeta; pulled: number; manifestSeq: number }> {
     let meta = meta0;
     let pulled = 0;
+    let manifestSeq = 0;
     for (;;) {
       const page = await deps.api.pull(meta.cursor, pageSize);
       meta = checkHead(meta, page.headSeq);
+      manifestSeq = page.manifestSeq;
       const pending = new Set((await deps.queue.list()).map((e) => e.id));
       const known = await deps.state.getRecords(page.records.map((r) => r.id));
       const toApply: SyncRecord[] = [];
@@ -183,10 +192,15 @@ export function createSyncClient(deps: SyncClientDeps) {
       pulled += toApply.length;
       if (!page.hasMore) break;
     }
-    return { meta, pulled };
+    return { meta, pulled, manifestSeq };
   }
 
-  async function checkManifest(meta0: SyncMeta): Promise<SyncMeta> {
+  async function checkManifest(meta0: SyncMeta, reportedSeq: number): Promise<SyncMeta> {
+    if (reportedSeq < meta0.manifestSeq) {
+      throw rollback(`The server's vault manifest is at change ${reportedSeq}, older than the one at change ${meta0.manifestSeq} seen before.`, { manifestSeq: reportedSeq });
+    }
+    // Push and pull answers carry the stored manifest's seq: fetch it only when it moved.
+    if (reportedSeq === meta0.manifestSeq) return meta0;
     const res = await deps.api.getManifest(meta0.manifestSeq);
     if (res.seq < meta0.manifestSeq) {
       throw rollback(`The server's vault manifest is at change ${res.seq}, older than the one at change ${meta0.manifestSeq} seen before.`, { manifestSeq: res.seq });
@@ -227,8 +241,17 @@ export function createSyncClient(deps: SyncClientDeps) {
   async function runSync(opts: SyncOptions): Promise<SyncReport> {
     let meta = await deps.state.getMeta();
     const p = await push(meta);
-    const q = await pull(p.meta);
-    meta = await checkManifest(q.meta);
+    meta = p.meta;
+    let pulled = 0;
+    let manifestSeq = p.manifestSeq;
+    // Skip the pull only when a push just proved the server holds nothing newer.
+    if (p.manifestSeq === undefined || meta.cursor < meta.highestSeq) {
+      const q = await pull(meta);
+      meta = q.meta;
+      pulled = q.pulled;
+      manifestSeq = q.manifestSeq;
+    }
+    meta = await checkManifest(meta, manifestSeq ?? 0);
     let manifestSigned = false;
     // Sign only a state that is exactly the server's at `cursor`: fully pulled, nothing pending.
     const pendingAfter = (await deps.queue.list()).length;
@@ -239,7 +262,7 @@ export function createSyncClient(deps: SyncClientDeps) {
       if (manifestSigned) lastSignedAt = deps.clock.now();
     }
     await deps.state.putMeta(meta);
-    return { pushed: p.pushed, conflicts: p.conflicts, pulled: q.pulled, headSeq: meta.highestSeq, manifestSigned };
+    return { pushed: p.pushed, conflicts: p.conflicts, pulled, headSeq: meta.highestSeq, manifestSigned };
   }
 
   return {

@@ -114,15 +114,20 @@ export function sendPinned(req: PinnedRequest): Promise<PinnedResponse> {
       ...(isHttps && isIP(url.hostname) === 0 ? { servername: url.hostname } : {}),
     });
     let settled = false;
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    };
     const fail = (err: LatchkeyError): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      cleanup();
       r.destroy();
       reject(err);
     };
+    const onAbort = (): void => fail(new LatchkeyError('cancelled', 'The request was cancelled.'));
     const timer = setTimeout(() => fail(new LatchkeyError('timeout', `The request to ${url.origin} took longer than ${req.timeoutMs} ms.`, { origin: url.origin })), req.timeoutMs);
-    req.signal?.addEventListener('abort', () => fail(new LatchkeyError('cancelled', 'The request was cancelled.')), { once: true });
+    req.signal?.addEventListener('abort', onAbort, { once: true });
     // Error text from the socket layer can quote the request; keep only its code.
     r.on('error', (e: NodeJS.ErrnoException) => fail(new LatchkeyError('upstream_failed', `The request to ${url.origin} failed (${e.code ?? 'network error'}).`, { origin: url.origin })));
     r.on('response', (res) => {
@@ -132,7 +137,7 @@ export function sendPinned(req: PinnedRequest): Promise<PinnedResponse> {
       const finish = (): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        cleanup();
         const out: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
         resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks), truncated });

@@ -228,7 +228,15 @@ export function hardwareKeyHandlers(service: FidoService): RpcHandlers<HardwareK
       return ok;
     },
     'keys.enrol': (p) => service.enrol(p),
-    'keys.getHmacSecret': (p) => service.getHmacSecret(p),
+    'keys.getHmacSecret': async (p, ctx) => {
+      const r = await service.getHmacSecret(p);
+      // Move the secret to the caller instead of leaving a copy in main: a fresh
+      // 32-byte buffer is transferred (detached here), the original is wiped.
+      const secret = r.secret.slice();
+      r.secret.fill(0);
+      ctx.transfer(secret.buffer as ArrayBuffer);
+      return { credentialId: r.credentialId, secret };
+    },
     'pin.answer': ({ requestId, pin }) => {
       service.answerPin(requestId, pin);
       return ok;

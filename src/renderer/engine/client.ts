@@ -3,6 +3,7 @@
  * typed RPC clients. The page never sees a key: it holds only this client.
  */
 import { EngineUiContract } from '../../shared/contracts/engine';
+import { EngineHardwareKeyContract } from '../../shared/contracts/hardware-key';
 import { fromMessagePort } from '../../shared/rpc/adapters/message-port.browser';
 import { connectRpc, type RpcClient } from '../../shared/rpc/rpc';
 import { EngineTransferContract } from './transfer-contract';
@@ -10,9 +11,12 @@ import { DEFAULT_DB_NAME, ENGINE_INIT_TYPE, type EngineInit } from './worker-pro
 
 export type EngineUi = RpcClient<typeof EngineUiContract>;
 export type EngineTransfer = RpcClient<typeof EngineTransferContract>;
+export type EngineHardwareKey = RpcClient<typeof EngineHardwareKeyContract>;
 
 export interface EngineConnection {
   readonly ui: EngineUi;
+  /** Enrol / unlock with / rename security keys (the engine talks to main for the key). */
+  readonly hardwareKey: EngineHardwareKey;
   /** Only answered by e2e builds (the worker serves it there). */
   readonly transfer: EngineTransfer;
   close(): void;
@@ -40,12 +44,16 @@ export function startEngine(opts: StartEngineOptions = {}): EngineConnection {
   // Argon2id at the default cost takes ~0.3 s; slow machines get headroom.
   const ui = connectRpc(port, EngineUiContract, { timeoutMs: 60_000 });
   const tr = connectRpc(port, EngineTransferContract, { timeoutMs: 120_000 });
+  // Touches and PIN entry are the person's pace: the key service has its own limits.
+  const hk = connectRpc(port, EngineHardwareKeyContract, { timeoutMs: 5 * 60_000 });
   return {
     ui,
     transfer: tr,
+    hardwareKey: hk,
     close() {
       ui.close();
       tr.close();
+      hk.close();
       port.close();
       worker.terminate();
     },

@@ -3,9 +3,16 @@
  * a global, so the composition root (main.tsx) decides which worker they talk to.
  */
 import { createContext, useContext } from 'react';
-import type { EngineUi } from './client';
+import type { EngineHardwareKey, EngineUi } from './client';
 
 export const EngineContext = createContext<EngineUi | null>(null);
+export const EngineHardwareKeyContext = createContext<EngineHardwareKey | null>(null);
+
+export function useEngineHardwareKey(): EngineHardwareKey {
+  const hk = useContext(EngineHardwareKeyContext);
+  if (hk === null) throw new Error('useEngineHardwareKey() outside <EngineHardwareKeyContext.Provider>');
+  return hk;
+}
 
 export function useEngine(): EngineUi {
   const engine = useContext(EngineContext);

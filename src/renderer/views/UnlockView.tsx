@@ -2,12 +2,14 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useAction } from '../components/useAction';
-import { useEngine } from '../engine/context';
+import { useEngine, useEngineHardwareKey } from '../engine/context';
 
 type Method = 'password' | 'recovery_code';
 
 export function UnlockView({ slotKinds }: { slotKinds: readonly string[] }) {
   const engine = useEngine();
+  const hardwareKey = useEngineHardwareKey();
+  const hasKey = slotKinds.includes('hardware_key');
   const hasPassword = slotKinds.includes('password');
   const hasRecovery = slotKinds.includes('recovery_code');
   const [method, setMethod] = useState<Method>(hasPassword ? 'password' : 'recovery_code');
@@ -22,12 +24,20 @@ export function UnlockView({ slotKinds }: { slotKinds: readonly string[] }) {
       setSecret('');
     });
   };
+  // One touch (and the key's PIN if it asks): prompts come from main as events (KeyPrompts).
+  const unlockWithKey = () => void action.run(() => hardwareKey.call('hardwareKey.unlock', {}));
   const switchTo = (m: Method) => { setMethod(m); setSecret(''); action.clearError(); };
 
   return (
     <main className="center-card">
       <form className="card" onSubmit={submit} aria-labelledby="unlock-title">
         <h1 id="unlock-title">Unlock Latchkey</h1>
+        {hasKey && <>
+          <button type="button" className="primary" onClick={unlockWithKey} disabled={action.busy} data-testid="unlock-key">
+            {action.busy ? 'Waiting for your key…' : 'Unlock with security key'}
+          </button>
+          <p className="muted center-text">or</p>
+        </>}
         {method === 'password'
           ? <label>Password
               <input type="password" autoComplete="current-password" value={secret} autoFocus

@@ -3,7 +3,10 @@
  * Activity) is one more entry here and one view file.
  */
 import type { ComponentType } from 'react';
+import { ActivityView } from './ActivityView';
+import { AgentsView } from './AgentsView';
 import { ItemsView } from './ItemsView';
+import { SecurityKeysView } from './SecurityKeysView';
 import { SettingsView } from './SettingsView';
 
 export interface Page {
@@ -14,5 +17,8 @@ export interface Page {
 
 export const PAGES: readonly Page[] = [
   { id: 'items', label: 'Items', View: ItemsView },
+  { id: 'agents', label: 'Agents', View: AgentsView },
+  { id: 'activity', label: 'Activity', View: ActivityView },
+  { id: 'keys', label: 'Security keys', View: SecurityKeysView },
   { id: 'settings', label: 'Settings', View: SettingsView },
 ];

@@ -32,7 +32,7 @@ export async function checkpointAll(db: Database, key: ServerKey): Promise<numbe
   return signed;
 }
 
-async function latestCheckpointIn(sql: SqlClient, orgId: string): Promise<Checkpoint | null> {
+export async function latestCheckpointIn(sql: SqlClient, orgId: string): Promise<Checkpoint | null> {
   const rows = await sql.query<{ body: string }>('SELECT body FROM audit_checkpoints WHERE org_id = $1 ORDER BY tree_size DESC LIMIT 1', [orgId]);
   return rows[0] ? checkpointSchema.parse(JSON.parse(rows[0].body)) : null;
 }
@@ -49,17 +49,15 @@ export async function listCheckpoints(db: Database, orgId: string): Promise<Chec
 }
 
 /** Inclusion proof of one device record in the latest checkpoint; null if not covered yet. */
-export async function proveRecord(db: Database, orgId: string, deviceId: string, seq: number) {
-  return db.asTenant(orgId, async (sql) => {
-    const cp = await latestCheckpointIn(sql, orgId);
-    const rows = await sql.query<{ log_index: number; record_hash: string }>(
-      'SELECT log_index, record_hash FROM audit_records WHERE org_id = $1 AND device_id = $2 AND seq = $3',
-      [orgId, deviceId, seq],
-    );
-    const row = rows[0];
-    if (!cp || !row || Number(row.log_index) >= cp.size) return null;
-    const leaves = (await logRecordHashes(sql, orgId, cp.size)).map(merkleLeafHash);
-    const path = inclusionProof(leaves, Number(row.log_index), cp.size).map((h) => bytesToHex(h));
-    return { logIndex: Number(row.log_index), treeSize: cp.size, recordHash: row.record_hash, path };
-  });
+export async function proveRecordIn(sql: SqlClient, orgId: string, deviceId: string, seq: number) {
+  const cp = await latestCheckpointIn(sql, orgId);
+  const rows = await sql.query<{ log_index: number; record_hash: string }>(
+    'SELECT log_index, record_hash FROM audit_records WHERE org_id = $1 AND device_id = $2 AND seq = $3',
+    [orgId, deviceId, seq],
+  );
+  const row = rows[0];
+  if (!cp || !row || Number(row.log_index) >= cp.size) return null;
+  const leaves = (await logRecordHashes(sql, orgId, cp.size)).map(merkleLeafHash);
+  const path = inclusionProof(leaves, Number(row.log_index), cp.size).map((h) => bytesToHex(h));
+  return { logIndex: Number(row.log_index), treeSize: cp.size, recordHash: row.record_hash, path };
 }

@@ -15,38 +15,34 @@ import {
 } from '../../shared/contracts/sync';
 import { LatchkeyError } from '../../shared/errors';
 import { toBase64url } from '../../core/crypto/bytes';
-import type { Database } from '../db/db';
 import type { Authenticator } from '../http/app';
 import type { ServerKey } from '../keys';
 import { appendAuditBatch, deviceHead } from './store';
-import { latestCheckpoint, proveRecord } from './checkpoints';
+import { latestCheckpointIn, proveRecordIn } from './checkpoints';
 
-export function registerAuditRoutes(app: FastifyInstance, db: Database, auth: Authenticator, key: ServerKey): void {
+export function registerAuditRoutes(app: FastifyInstance, auth: Authenticator, key: ServerKey): void {
   app.post(ROUTES.auditRecords, async (req) => {
-    const who = await auth(req);
-    const body = auditUploadSchema.parse(req.body);
-    const out = await db.asTenant(who.orgId, (sql) => appendAuditBatch(sql, who, body.records));
+    const out = await auth(req, (who, sql) => appendAuditBatch(sql, who, auditUploadSchema.parse(req.body).records));
     return auditUploadResponseSchema.parse(out);
   });
 
   app.get(ROUTES.auditState, async (req) => {
-    const who = await auth(req);
-    const head = await db.asTenant(who.orgId, (sql) => deviceHead(sql, who.orgId, who.deviceId));
+    const head = await auth(req, (who, sql) => deviceHead(sql, who.orgId, who.deviceId));
     return auditStateResponseSchema.parse({ nextSeq: (head?.seq ?? 0) + 1, lastHash: head?.hash ?? null });
   });
 
   app.get(ROUTES.checkpoint, async (req) => {
-    const who = await auth(req);
-    const cp = await latestCheckpoint(db, who.orgId);
+    const cp = await auth(req, (who, sql) => latestCheckpointIn(sql, who.orgId));
     return checkpointResponseSchema.parse({ checkpoint: cp, serverPublicKey: toBase64url(key.publicKey) });
   });
 
   // A proof names a device of the caller's org only: RLS scopes the lookup, and an id
   // from another org simply finds nothing (same answer as "not covered yet").
   app.get(ROUTES.proof, async (req) => {
-    const who = await auth(req);
-    const q = proofQuerySchema.parse(req.query);
-    const proof = await proveRecord(db, who.orgId, q.device, q.seq);
+    const proof = await auth(req, (who, sql) => {
+      const q = proofQuerySchema.parse(req.query);
+      return proveRecordIn(sql, who.orgId, q.device, q.seq);
+    });
     if (!proof) throw new LatchkeyError('not_found', 'That record is not covered by a checkpoint yet (or does not exist).');
     return proofResponseSchema.parse(proof);
   });

@@ -4,7 +4,7 @@
  * SET LOCAL ROLE, so row-level security applies even when that user is a superuser.
  */
 import pg from 'pg';
-import { APP_ROLE, SET_TENANT_SQL, type Database, type Row, type SqlClient } from './db';
+import { SET_ROLE_AND_TENANT_SQL, SET_TENANT_SQL, type Database, type Row, type SqlClient } from './db';
 
 // int8 (bigint) columns hold sequence numbers well below 2^53: parse them as numbers.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -36,8 +36,7 @@ export async function openPgDatabase(connectionString: string, maxConnections = 
     asOwner: (fn, orgId) => tx(async (c) => { if (orgId !== undefined) await c.query(SET_TENANT_SQL, [orgId]); }, fn),
     asTenant: (orgId, fn) =>
       tx(async (c) => {
-        await c.query(`SET LOCAL ROLE ${APP_ROLE}`);
-        await c.query(SET_TENANT_SQL, [orgId]);
+        await c.query(SET_ROLE_AND_TENANT_SQL, [orgId]);
       }, fn),
     close: () => pool.end(),
   };

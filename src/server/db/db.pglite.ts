@@ -4,7 +4,7 @@
  * one at a time (it queues them).
  */
 import { PGlite } from '@electric-sql/pglite';
-import { APP_ROLE, SET_TENANT_SQL, type Database, type Row, type SqlClient } from './db';
+import { SET_ROLE_AND_TENANT_SQL, SET_TENANT_SQL, type Database, type Row, type SqlClient } from './db';
 
 interface PgliteTx {
   query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -25,8 +25,7 @@ export async function openPgliteDatabase(dataDir?: string): Promise<Database> {
       }),
     asTenant: (orgId, fn) =>
       pg.transaction(async (tx) => {
-        await tx.query(`SET LOCAL ROLE ${APP_ROLE}`);
-        await tx.query(SET_TENANT_SQL, [orgId]);
+        await tx.query(SET_ROLE_AND_TENANT_SQL, [orgId]);
         return fn(client(tx));
       }),
     close: () => pg.close(),

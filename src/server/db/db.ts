@@ -26,3 +26,6 @@ export interface Database {
 export const APP_ROLE = 'latchkey_app';
 
 export const SET_TENANT_SQL = "SELECT set_config('app.org_id', $1, true)";
+
+/** Role switch and tenant in one round trip: set_config('role', …, true) is SET LOCAL ROLE. */
+export const SET_ROLE_AND_TENANT_SQL = `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.org_id', $1, true)`;

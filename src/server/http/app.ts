@@ -8,22 +8,23 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { LatchkeyError } from '../../shared/errors';
 import { SIGNED_HEADERS } from '../../shared/contracts/sync';
-import type { Database } from '../db/db';
+import type { Database, SqlClient } from '../db/db';
 import type { ServerKey } from '../keys';
-import { authenticate, type AuthContext } from './auth';
+import { withDevice, type AuthContext } from './auth';
 import { errorHandler } from './errors';
 import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
 
-export type Authenticator = (req: FastifyRequest) => Promise<AuthContext>;
+/** Runs a route body as the authenticated device, inside its tenant transaction. */
+export type Authenticator = <T>(req: FastifyRequest, route: (who: AuthContext, sql: SqlClient) => Promise<T>) => Promise<T>;
 
 export interface AppOptions {
   readonly db: Database;
   readonly key: ServerKey;
   /** Largest accepted body, bytes (default 8 MiB: a 10k-entry manifest is ~0.5 MiB). */
   readonly bodyLimit?: number;
-  /** Requests per minute per device (default 1200). */
+  /** Requests per minute per address and device (default 1200). */
   readonly rateLimitPerMinute?: number;
   /** Server clock, ms (tests move it to prove stale-request refusal). */
   readonly now?: () => number;
@@ -56,19 +57,21 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     max: opts.rateLimitPerMinute ?? 1200,
     timeWindow: '1 minute',
+    // Keyed by address AND claimed device: the header is not yet authenticated here, so
+    // keying by device alone would let anyone exhaust another device's budget.
     keyGenerator: (req) => {
       const d = req.headers[SIGNED_HEADERS.device];
-      return typeof d === 'string' && d.length <= 64 ? `d:${d}` : `ip:${req.ip}`;
+      return typeof d === 'string' && d.length <= 64 ? `${req.ip}|${d}` : req.ip;
     },
     errorResponseBuilder: () => new LatchkeyError('rate_limited', 'Too many requests; wait a minute and retry.'),
   });
 
-  const auth: Authenticator = (req) =>
-    authenticate(opts.db, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody }, now());
+  const auth: Authenticator = (req, route) =>
+    withDevice(opts.db, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody }, now(), route);
 
   registerEnrolRoute(app, opts.db, opts.key.publicKey);
-  registerSyncRoutes(app, opts.db, auth);
-  registerAuditRoutes(app, opts.db, auth, opts.key);
+  registerSyncRoutes(app, auth);
+  registerAuditRoutes(app, auth, opts.key);
   app.get('/v1/health', async () => ({ ok: true }));
   return app;
 }

@@ -1,7 +1,7 @@
 /**
  * Request authentication: every route but enrolment is signed by the device's Ed25519
  * key over the canonical request string (src/shared/contracts/sync.ts, documented in
- * docs/sync-protocol.md). Checks, all in one transaction under the org's RLS scope:
+ * docs/sync-protocol.md). Checks, in the route's own transaction under the org's RLS scope:
  *
  * 1. device looked up in the org named by the header — an unknown device and a bad
  *    signature get the same answer, so a caller learns nothing about other tenants;
@@ -12,7 +12,7 @@
  * 5. nonce unused within the window ('replayed_request'): inserted under a primary key,
  *    so two concurrent copies of one request cannot both pass.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
@@ -26,7 +26,7 @@ import {
   nonceSchema,
   uuidSchema,
 } from '../../shared/contracts/sync';
-import type { Database } from '../db/db';
+import type { Database, SqlClient } from '../db/db';
 
 export interface AuthContext {
   readonly orgId: string;
@@ -52,48 +52,91 @@ export interface SignedRequestParts {
   readonly rawBody: Uint8Array | undefined;
 }
 
-export async function authenticate(db: Database, req: SignedRequestParts, now: number): Promise<AuthContext> {
-  const parsed = headersSchema.safeParse(req.headers);
+interface SignedHeaders {
+  readonly orgId: string;
+  readonly deviceId: string;
+  readonly time: number;
+  readonly nonce: string;
+  readonly signature: string;
+}
+
+function parseSignedHeaders(headers: SignedRequestParts['headers']): SignedHeaders {
+  const parsed = headersSchema.safeParse(headers);
   if (!parsed.success) throw new LatchkeyError('unauthorized', 'This request is not signed: send the x-latchkey-* headers (see docs/sync-protocol.md).');
   const h = parsed.data;
-  const orgId = h[SIGNED_HEADERS.org];
-  const deviceId = h[SIGNED_HEADERS.device];
-  const time = h[SIGNED_HEADERS.time];
-  const nonce = h[SIGNED_HEADERS.nonce];
-  const bodySha256 = bytesToHex(sha256(req.rawBody ?? new Uint8Array(0)));
-  const message = utf8ToBytes(canonicalRequest({ method: req.method, path: req.url, bodySha256, time, nonce, orgId, deviceId }));
+  return { orgId: h[SIGNED_HEADERS.org], deviceId: h[SIGNED_HEADERS.device], time: h[SIGNED_HEADERS.time], nonce: h[SIGNED_HEADERS.nonce], signature: h[SIGNED_HEADERS.signature] };
+}
 
-  return db.asTenant(orgId, async (sql) => {
-    const rows = await sql.query<{ user_id: string; public_key: string; device_revoked: boolean; user_revoked: boolean }>(
-      `SELECT d.user_id, d.public_key, d.revoked_at IS NOT NULL AS device_revoked, u.revoked_at IS NOT NULL AS user_revoked
-         FROM devices d JOIN users u ON u.org_id = d.org_id AND u.id = d.user_id
-        WHERE d.org_id = $1 AND d.id = $2`,
-      [orgId, deviceId],
-    );
-    const row = rows[0];
-    if (!row) throw new LatchkeyError('unauthorized', NOT_VERIFIED);
-    const publicKey = fromBase64url(row.public_key);
-    let valid = false;
+// Node's Ed25519 (OpenSSL) is far faster than pure JS; keys are cached per device key.
+const keyCache = new Map<string, KeyObject>();
+function nodeKey(publicKeyB64u: string): KeyObject {
+  let k = keyCache.get(publicKeyB64u);
+  if (!k) {
+    k = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKeyB64u }, format: 'jwk' });
+    if (keyCache.size > 10_000) keyCache.clear();
+    keyCache.set(publicKeyB64u, k);
+  }
+  return k;
+}
+
+function signatureValid(message: Uint8Array, signatureB64u: string, publicKeyB64u: string): boolean {
+  try {
+    const sig = fromBase64url(signatureB64u);
+    return sig.length === 64 && cryptoVerify(null, message, nodeKey(publicKeyB64u), sig);
+  } catch {
+    return false;
+  }
+}
+
+/** Checks 1–5 inside the caller's tenant transaction; inserts the nonce. */
+async function authenticateIn(sql: SqlClient, h: SignedHeaders, req: SignedRequestParts, now: number): Promise<AuthContext> {
+  const bodySha256 = bytesToHex(sha256(req.rawBody ?? new Uint8Array(0)));
+  const message = utf8ToBytes(canonicalRequest({ method: req.method, path: req.url, bodySha256, time: h.time, nonce: h.nonce, orgId: h.orgId, deviceId: h.deviceId }));
+  const rows = await sql.query<{ user_id: string; public_key: string; device_revoked: boolean; user_revoked: boolean }>(
+    `SELECT d.user_id, d.public_key, d.revoked_at IS NOT NULL AS device_revoked, u.revoked_at IS NOT NULL AS user_revoked
+       FROM devices d JOIN users u ON u.org_id = d.org_id AND u.id = d.user_id
+      WHERE d.org_id = $1 AND d.id = $2`,
+    [h.orgId, h.deviceId],
+  );
+  const row = rows[0];
+  if (!row || !signatureValid(message, h.signature, row.public_key)) throw new LatchkeyError('unauthorized', NOT_VERIFIED);
+  if (Math.abs(now - h.time) > MAX_CLOCK_SKEW_MS) {
+    throw new LatchkeyError('stale_request', "The request time is too far from the server clock (over 5 minutes); check this computer's clock.");
+  }
+  if (row.device_revoked || row.user_revoked) {
+    throw new LatchkeyError('device_revoked', 'This device or its owner was revoked by an administrator; it can no longer sync.');
+  }
+  const inserted = await sql.query(
+    `INSERT INTO request_nonces (org_id, device_id, nonce, expires_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (device_id, nonce) DO NOTHING RETURNING 1 AS ok`,
+    [h.orgId, h.deviceId, h.nonce, new Date(h.time + 2 * MAX_CLOCK_SKEW_MS).toISOString()],
+  );
+  if (inserted.length === 0) throw new LatchkeyError('replayed_request', 'This exact request was already received; a request cannot be replayed.');
+  return { orgId: h.orgId, userId: row.user_id, deviceId: h.deviceId, publicKey: fromBase64url(row.public_key) };
+}
+
+/**
+ * Authenticates and runs the route in ONE transaction under the org's RLS scope (one
+ * round of BEGIN/role/tenant/COMMIT per request). The route runs after a savepoint: if
+ * it fails, its writes roll back but the nonce still commits, so a failed request
+ * cannot be replayed either.
+ */
+export async function withDevice<T>(db: Database, req: SignedRequestParts, now: number, route: (who: AuthContext, sql: SqlClient) => Promise<T>): Promise<T> {
+  const h = parseSignedHeaders(req.headers);
+  let failure: { err: unknown } | undefined;
+  const out = await db.asTenant(h.orgId, async (sql) => {
+    const who = await authenticateIn(sql, h, req, now);
+    await sql.query('SAVEPOINT route');
     try {
-      valid = ed25519.verify(fromBase64url(h[SIGNED_HEADERS.signature]), message, publicKey, { zip215: false });
-    } catch {
-      valid = false;
+      return await route(who, sql);
+    } catch (err) {
+      failure = { err };
+      await sql.query('ROLLBACK TO SAVEPOINT route');
+      return undefined;
     }
-    if (!valid) throw new LatchkeyError('unauthorized', NOT_VERIFIED);
-    if (Math.abs(now - time) > MAX_CLOCK_SKEW_MS) {
-      throw new LatchkeyError('stale_request', 'The request time is too far from the server clock (over 5 minutes); check this computer\'s clock.');
-    }
-    if (row.device_revoked || row.user_revoked) {
-      throw new LatchkeyError('device_revoked', 'This device or its owner was revoked by an administrator; it can no longer sync.');
-    }
-    const inserted = await sql.query(
-      `INSERT INTO request_nonces (org_id, device_id, nonce, expires_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (device_id, nonce) DO NOTHING RETURNING 1 AS ok`,
-      [orgId, deviceId, nonce, new Date(time + 2 * MAX_CLOCK_SKEW_MS).toISOString()],
-    );
-    if (inserted.length === 0) throw new LatchkeyError('replayed_request', 'This exact request was already received; a request cannot be replayed.');
-    return { orgId, userId: row.user_id, deviceId, publicKey };
   });
+  if (failure) throw failure.err;
+  return out as T;
 }
 
 /** Drops nonces whose requests the clock check already refuses (owner: spans orgs). */

@@ -30,6 +30,11 @@ async function lockHead(sql: SqlClient, orgId: string, userId: string): Promise<
   return Number(rows[0].head_seq);
 }
 
+export async function readManifestSeq(sql: SqlClient, orgId: string, userId: string): Promise<number> {
+  const rows = await sql.query<{ seq: number }>('SELECT seq FROM sync_manifests WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+  return Number(rows[0]?.seq ?? 0);
+}
+
 export async function readHead(sql: SqlClient, orgId: string, userId: string): Promise<number> {
   const rows = await sql.query<{ head_seq: number }>('SELECT head_seq FROM sync_heads WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
   return Number(rows[0]?.head_seq ?? 0);
@@ -41,7 +46,7 @@ export async function readHead(sql: SqlClient, orgId: string, userId: string): P
  * is the one that produced the stored version is reported applied again, so a client
  * retrying after a lost response (or a server crash after commit) never duplicates it.
  */
-export async function pushChanges(sql: SqlClient, orgId: string, userId: string, changes: readonly PushChange[]): Promise<{ results: PushResult[]; headSeq: number }> {
+export async function pushChanges(sql: SqlClient, orgId: string, userId: string, changes: readonly PushChange[]): Promise<{ results: PushResult[]; headSeq: number; manifestSeq: number }> {
   let head = await lockHead(sql, orgId, userId);
   const ids = [...new Set(changes.map((c) => c.id))];
   const existing = new Map<string, RecordRow>();
@@ -85,7 +90,7 @@ export async function pushChanges(sql: SqlClient, orgId: string, userId: string,
     );
     await sql.query('UPDATE sync_heads SET head_seq = $3 WHERE org_id = $1 AND user_id = $2', [orgId, userId, head]);
   }
-  return { results, headSeq: head };
+  return { results, headSeq: head, manifestSeq: await readManifestSeq(sql, orgId, userId) };
 }
 
 /** Records with cursor < seq <= head, oldest first; head read first so a page never runs past it. */
@@ -100,5 +105,5 @@ export async function pullRecords(sql: SqlClient, orgId: string, userId: string,
   const records = rows.slice(0, limit).map(toRecord);
   // On the last page the cursor jumps to head: seqs superseded by later writes leave holes.
   const nextCursor = hasMore ? records[records.length - 1]!.seq : Math.max(cursor, headSeq);
-  return { records, nextCursor, headSeq, hasMore };
+  return { records, nextCursor, headSeq, hasMore, manifestSeq: await readManifestSeq(sql, orgId, userId) };
 }

@@ -62,14 +62,14 @@ export type DeviceDescriptor = z.infer<typeof deviceDescriptorSchema>;
 /** What the UI needs to explain a key (from authenticatorGetInfo). */
 export const deviceInfoSchema = z.object({
   aaguid: aaguidSchema,
-  versions: z.array(z.string().max(32)).max(16),
+  versions: z.array(z.string().max(64)).max(32),
   hmacSecret: z.boolean(),
   credProtect: z.boolean(),
   /** true = PIN set, false = key supports a PIN but has none, null = no PIN support. */
   clientPin: z.boolean().nullable(),
   /** Built-in user verification (fingerprint): true = enrolled, false = not, null = none. */
   uv: z.boolean().nullable(),
-  pinProtocols: z.array(z.number().int()).max(8),
+  pinProtocols: z.array(z.number().int()).max(16),
   /** PIN retries left when the key has a PIN. */
   pinRetries: z.number().int().min(0).max(255).optional(),
 });
@@ -172,6 +172,51 @@ export interface HardwareKey {
   enrol(params: z.input<typeof enrolParamsSchema>): Promise<EnrolResult>;
   getHmacSecret(params: HmacSecretParams): Promise<HmacSecretResult>;
 }
+
+/** An enrolled key as the UI lists it (from the vault's hardware-key slots). */
+export const enrolledKeySchema = z.object({
+  slotId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  name: z.string().max(128),
+  aaguid: aaguidSchema,
+  uv: z.boolean(),
+  createdAt: z.number().int(),
+});
+export type EnrolledKey = z.infer<typeof enrolledKeySchema>;
+
+/**
+ * UI -> engine: the vault's hardware-key flows. Served by the engine worker next to
+ * EngineUiContract (`engineHardwareKeyHandlers` in src/core/vault/slots/hardware-key.ts);
+ * the engine reaches main's HardwareKeyContract for the key itself, so the secret
+ * never passes through the UI. Removing a key is EngineUiContract 'slots.remove'.
+ */
+export const EngineHardwareKeyContract = defineContract({
+  name: 'engine-hardware-key',
+  methods: {
+    /**
+     * Creates the vault with this key as its first way in (+ a recovery code, returned
+     * once). Without `password` the vault has no password slot (policy forbids them).
+     */
+    'hardwareKey.createVault': {
+      params: z.object({
+        name: z.string().min(1).max(64), uv: uvPreferenceSchema.optional(), deviceId: deviceIdSchema.optional(),
+        password: z.string().min(8).max(1024).optional(),
+      }),
+      result: z.object({ vaultId: z.string(), recoveryCode: z.string(), slotId: z.string(), uv: z.boolean(), aaguid: aaguidSchema }),
+    },
+    /** Opens the vault with whichever enrolled key is plugged in (touch, maybe PIN). */
+    'hardwareKey.unlock': { params: z.object({ deviceId: deviceIdSchema.optional() }), result: z.object({ vaultId: z.string(), slotId: z.string() }) },
+    /** Adds a key as one more way in (vault unlocked). Two touches; the PIN once. */
+    'hardwareKey.enrol': {
+      params: z.object({ name: z.string().min(1).max(64), uv: uvPreferenceSchema.optional(), deviceId: deviceIdSchema.optional() }),
+      result: z.object({ slotId: z.string(), uv: z.boolean(), aaguid: aaguidSchema }),
+    },
+    'hardwareKey.rename': { params: z.object({ slotId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), name: z.string().min(1).max(64) }), result: ok },
+    /** Enrolled keys (vault unlocked). */
+    'hardwareKey.list': { params: z.object({}), result: z.object({ keys: z.array(enrolledKeySchema) }) },
+  },
+  events: {},
+});
+export type EngineHardwareKeyContract = typeof EngineHardwareKeyContract;
 
 /** The RPC methods {@link hardwareKeyOverRpc} needs (an RpcClient of HardwareKeyContract has them). */
 export interface HardwareKeyRpcCaller {

@@ -114,7 +114,8 @@ export const pushResultSchema = z.discriminatedUnion('status', [
 ]);
 export type PushResult = z.infer<typeof pushResultSchema>;
 
-export const pushResponseSchema = z.object({ results: z.array(pushResultSchema), headSeq: seqSchema });
+/** `manifestSeq`: seq of the stored vault manifest (0 = none), so clients fetch it only when it moved. */
+export const pushResponseSchema = z.object({ results: z.array(pushResultSchema), headSeq: seqSchema, manifestSeq: seqSchema });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
 export const pullQuerySchema = z.object({
@@ -129,6 +130,8 @@ export const pullResponseSchema = z.object({
   /** The user's latest change sequence on the server at the time of this read. */
   headSeq: seqSchema,
   hasMore: z.boolean(),
+  /** Seq of the stored vault manifest (0 = none). */
+  manifestSeq: seqSchema,
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 

@@ -3,6 +3,7 @@
  * the app served by the real preview server (src/preview) running in this process.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { MainServices } from '../../../src/main/services';
 import { startPreviewServer, type PreviewServer } from '../../../src/preview/server';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -22,8 +23,9 @@ export function launchPersistent(userDataDir: string): Promise<BrowserContext> {
   });
 }
 
-export function startApp(rendererDir: string): Promise<PreviewServer> {
-  return startPreviewServer({ port: 0, rendererDir, version: '0.0.0-e2e' });
+/** The preview server on a free port; `services` replaces main's default preview composition. */
+export function startApp(rendererDir: string, services?: MainServices): Promise<PreviewServer> {
+  return startPreviewServer({ port: 0, rendererDir, version: '0.0.0-e2e', ...(services ? { services } : {}) });
 }
 
 /**

@@ -152,6 +152,11 @@ describe('verifyAppend (server upload check)', () => {
     expect(r.ok && [r.alreadyHeld, r.fresh.map((x) => x.seq)]).toEqual([2, [4, 5, 6]]);
   });
 
+  it('refuses a resent old record the server cannot compare (stale), rather than storing it', () => {
+    const r = verifyAppend({ seq: 3, hash: mine[2]!.hash }, mine.slice(0, 4), a.publicKey, opts);
+    expect(!r.ok && [r.reason, r.seq]).toEqual(['stale', 1]);
+  });
+
   it('refuses another device’s records, even validly signed ones', () => {
     const theirs = log.filter((r) => r.device === 'device-b');
     const r = verifyAppend(undefined, theirs, b.publicKey, opts);

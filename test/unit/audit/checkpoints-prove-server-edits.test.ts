@@ -93,6 +93,11 @@ describe('signed checkpoints', () => {
     expect(check(swapped, [cp5])).toMatchObject({ kind: 'checkpoint', reason: 'root_mismatch', afterRecord: 0, beforeRecord: 5 });
   });
 
+  it('two signed checkpoints of one size with different roots (a server showing two histories) fail', async () => {
+    const other = await signCheckpoint({ log: 'org-1', size: 12, root: new Uint8Array(32).fill(7), time: cp12.time }, server);
+    expect(check(log, [cp12, other])).toMatchObject({ kind: 'checkpoint', checkpoint: 1, reason: 'root_mismatch' });
+  });
+
   it('refuses checkpoints from an unknown key, with a bad signature, or for another log', async () => {
     const rogue = await signCheckpoint({ log: 'org-1', size: 12, root: hexToBytes(cp12.root), time: cp12.time }, createEd25519Signer(seedKey(52)));
     expect(check(log, [rogue])).toMatchObject({ kind: 'checkpoint', reason: 'unknown_key' });

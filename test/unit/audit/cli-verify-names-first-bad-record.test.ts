@@ -20,6 +20,7 @@ import {
   signCheckpoint,
   type AuditRecord,
 } from '../../../src/core/audit';
+import { createNodeEd25519Signer } from '../../../src/core/audit/verify.node.js';
 import { interleavedLog, makeDevice, sampleEvent, seedKey, testClock } from './fixtures';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -110,6 +111,18 @@ describe('latchkey audit verify', () => {
     expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, reason: 'malformed', line: 3 });
     expect(noKeys.code).toBe(2);
     expect(noKeys.stderr).toContain('--pubkeys');
+  }, SLOW);
+});
+
+describe('latchkey audit verify on a large export (signatures on worker threads)', () => {
+  it('names the first bad record of a 5,100-record export', async () => {
+    const big = createAuditLog({ store: new MemoryAuditStore(), signer: createNodeEd25519Signer(seedKey(21)), deviceId: 'device-a', clock: testClock });
+    const records: AuditRecord[] = [];
+    for (let i = 0; i < 5_100; i++) records.push(await big.append(sampleEvent(i)));
+    records[5_050] = { ...records[5_050]!, time: '2020-01-01T00:00:00.000Z' };
+    const res = await verify('big', records);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain('line 5051, device device-a, seq 5051: bad_hash');
   }, SLOW);
 });
 

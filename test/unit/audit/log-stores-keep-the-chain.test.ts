@@ -7,11 +7,13 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import {
   MemoryAuditStore,
+  auditSinkFor,
   createAuditLog,
   createEd25519Signer,
   verifyChain,
   type AuditStore,
 } from '../../../src/core/audit';
+import type { AuditEvent, AuditSink } from '../../../src/shared/contracts/engine';
 import { createDexieAuditStore } from '../../../src/core/audit/audit-store.dexie';
 import { sampleEvent, seedKey, testClock } from './fixtures';
 
@@ -71,6 +73,18 @@ describe.each(stores)('AuditLog on the %s store', (_name, makeStore) => {
 });
 
 describe('createAuditLog', () => {
+  it('auditSinkFor(log) is the engine\'s AuditSink: engine events are accepted as they are', async () => {
+    const log = createAuditLog({ store: new MemoryAuditStore(), signer, deviceId: 'dev-s', clock: testClock });
+    const sink: AuditSink = auditSinkFor(log); // what the composition root passes as createEngine({ audit })
+    const events: AuditEvent[] = [
+      { action: 'vault.unlock', actor: { type: 'person' }, outcome: 'failure', reason: 'wrong_password', target: { slotId: 'slot-1' } },
+      { action: 'vault.lock', actor: { type: 'system' }, outcome: 'success', reason: 'idle' },
+      { action: 'slot.add', actor: { type: 'person' }, target: { slotId: 'abc' }, outcome: 'success', reason: 'recovery-code' },
+    ];
+    for (const e of events) await sink.append(e);
+    expect((await log.head())?.seq).toBe(3);
+  });
+
   it('refuses a device id that is not an id', () => {
     expect(() => createAuditLog({ store: new MemoryAuditStore(), signer, deviceId: 'has space' })).toThrow(/device id/);
   });

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createWebCryptoRandom } from '../../../src/core/crypto/random.browser';
-import { enrolHardwareKey, HARDWARE_KEY_SLOT, hardwareKeySlotParams, renameHardwareKeySlot, unlockWithHardwareKey } from '../../../src/core/vault/slots/hardware-key';
+import { createVaultWithHardwareKey, enrolHardwareKey, HARDWARE_KEY_SLOT, hardwareKeySlotParams, renameHardwareKeySlot, unlockWithHardwareKey } from '../../../src/core/vault/slots/hardware-key';
+import { LatchkeyError } from '../../../src/shared/errors';
 import { makeHarness, PASSWORD } from '../core/helpers';
 import { expectCode, makeKey, makeService } from './helpers';
 
@@ -119,5 +120,41 @@ describe('hardware-key slots in the vault', () => {
     await expectCode(h.engine.unlock(HARDWARE_KEY_SLOT, got), 'fido_not_enrolled');
     expect(h.engine.isUnlocked()).toBe(false);
     void deps;
+  });
+
+  it('a policy gate refuses a key without user verification before any slot is written', async () => {
+    const { h, deps } = await setup();
+    const before = (await h.store.readSlots()).length;
+    const c = makeKey('c');
+    const svc = makeService([c]);
+    const gated = {
+      ...deps,
+      hardwareKey: svc.service,
+      allowKey: (f: { aaguid: string; userVerification: boolean }) => {
+        if (!f.userVerification) throw new LatchkeyError('policy_forbidden', 'A key without PIN is refused.');
+      },
+    };
+    await expectCode(enrolHardwareKey(gated, { name: 'No PIN' }), 'policy_forbidden');
+    expect((await h.store.readSlots()).length).toBe(before);
+  });
+
+  it('creates a vault with a key as its first way in and no password slot; a missing touch leaves no vault', async () => {
+    const h = makeHarness();
+    const k = makeKey('first', { presence: 'never', presenceTimeoutMs: 100 });
+    const svc = makeService([k], { touchTimeoutMs: 300 });
+    const deps = { engine: h.engine, store: h.store, hardwareKey: svc.service, random: rng };
+    await expectCode(createVaultWithHardwareKey(deps, { name: 'First key' }), 'fido_no_touch');
+    await expect(h.engine.status()).resolves.toMatchObject({ state: 'no_vault' });
+
+    k.authenticator.presence = 'auto';
+    const made = await createVaultWithHardwareKey(deps, { name: 'First key' });
+    expect(made.recoveryCode).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){6}$/);
+    expect((await h.engine.listSlots()).map((s) => s.kind).sort()).toEqual([HARDWARE_KEY_SLOT, 'recovery_code']);
+    h.engine.lock();
+    await unlockWithHardwareKey(deps);
+    expect(h.engine.isUnlocked()).toBe(true);
+    h.engine.lock();
+    await h.engine.unlockWithRecoveryCode(made.recoveryCode);
+    expect(h.engine.isUnlocked()).toBe(true);
   });
 });

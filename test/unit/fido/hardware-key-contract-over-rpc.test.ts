@@ -5,9 +5,13 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { HardwareKeyContract, hardwareKeyOverRpc } from '../../../src/shared/contracts/hardware-key';
+import { EngineHardwareKeyContract, HardwareKeyContract, hardwareKeyOverRpc } from '../../../src/shared/contracts/hardware-key';
+import { createWebCryptoRandom } from '../../../src/core/crypto/random.browser';
+import { engineHardwareKeyHandlers } from '../../../src/core/vault/slots/hardware-key';
+import { makeHarness, PASSWORD } from '../core/helpers';
 import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
 import { connectRpc, serveRpc } from '../../../src/shared/rpc/rpc';
+import type { Port } from '../../../src/shared/rpc/port';
 import { LatchkeyError } from '../../../src/shared/errors';
 import { createFidoService, forwardHardwareKeyEvents, hardwareKeyHandlers } from '../../../src/main/fido/service';
 import { softDiscovery } from '../../fido/soft-transport';
@@ -53,5 +57,46 @@ describe('hardware-key contract over RPC', () => {
       ch.port1.close();
       ch.port2.close();
     }
+  });
+
+  it('UI -> engine -> main: enrol, list, rename and unlock over two ports; the secret never reaches the UI connection', async () => {
+    const key = makeKey('chain');
+    const service = createFidoService({ discovery: softDiscovery([key]), random, touchTimeoutMs: 2_000, shortTimeoutMs: 300 });
+    const mainCh = new MessageChannel(); // engine <-> main
+    const uiCh = new MessageChannel(); // UI <-> engine
+    const uiTraffic: unknown[] = [];
+    const mainServer = serveRpc(fromNodeMessagePort(mainCh.port1), HardwareKeyContract, hardwareKeyHandlers(service));
+    const unsub = forwardHardwareKeyEvents(service, mainServer);
+    const toMain = connectRpc(fromNodeMessagePort(mainCh.port2), HardwareKeyContract);
+    const h = makeHarness();
+    await h.engine.createVault(PASSWORD);
+    const engineServer = serveRpc(fromNodeMessagePort(uiCh.port1), EngineHardwareKeyContract, engineHardwareKeyHandlers({
+      engine: h.engine, store: h.store, hardwareKey: hardwareKeyOverRpc(toMain), random: createWebCryptoRandom(),
+    }));
+    // The UI's end of the port, recording everything that reaches the UI.
+    const raw = fromNodeMessagePort(uiCh.port2);
+    const tapped: Port = { ...raw, onMessage: (fn) => raw.onMessage((m) => { uiTraffic.push(m); fn(m); }) };
+    const ui = connectRpc(tapped, EngineHardwareKeyContract);
+    try {
+      const e = await ui.call('hardwareKey.enrol', { name: 'Desk key', uv: 'discouraged' });
+      expect(e.uv).toBe(false);
+      await ui.call('hardwareKey.rename', { slotId: e.slotId, name: 'Desk key (blue)' });
+      expect((await ui.call('hardwareKey.list', {})).keys.map((k) => k.name)).toEqual(['Desk key (blue)']);
+      h.engine.lock();
+      const r = await ui.call('hardwareKey.unlock', {});
+      expect(r.slotId).toBe(e.slotId);
+      expect(h.engine.isUnlocked()).toBe(true);
+      await expect(ui.call('hardwareKey.rename', { slotId: 'nope', name: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+    } finally {
+      unsub();
+      ui.close();
+      toMain.close();
+      engineServer.close();
+      mainServer.close();
+      for (const p of [mainCh.port1, mainCh.port2, uiCh.port1, uiCh.port2]) p.close();
+    }
+    const bytesSeen = JSON.stringify(uiTraffic, (_k, v: unknown) => (v instanceof Uint8Array ? `BYTES${v.length}` : v));
+    expect(uiTraffic.length).toBeGreaterThan(0);
+    expect(bytesSeen).not.toContain('BYTES');
   });
 });

@@ -238,6 +238,18 @@ describe('only a paired agent on a loopback Host, without a browser Origin, gets
     expect(await post({ authorization: `Bearer ${token}`, origin: 'https://evil.example' })).toBe(403);
     expect(await post({ authorization: `Bearer ${token}`, origin: 'null' })).toBe(403);
   });
+  it('sends no CORS headers: a browser preflight is refused and allows nothing', async () => {
+    const u = new URL(h.url);
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: u.port, path: u.pathname, method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    res.resume();
+    expect(res.statusCode).toBe(403);
+    expect(Object.keys(res.headers).filter((k) => k.startsWith('access-control-'))).toEqual([]);
+  });
+
   it('revoked and rotated tokens stop working at once', async () => {
     const a = await h.pair('Revocable');
     expect(await post({ authorization: `Bearer ${a.token}` })).toBe(200);

@@ -35,6 +35,24 @@ describe('signed requests', () => {
     expect(again.json.error?.code).toBe('replayed_request');
   });
 
+  it('copies of one signed request sent at the same time: exactly one is served', async () => {
+    const t = await newTenant(db);
+    const dev = await enrolTestDevice(server, t.orgId, t.userId);
+    const headers = signRequest(dev, 'POST', ROUTES.push, PUSH_BODY);
+    const answers = await Promise.all(Array.from({ length: 4 }, () => rawRequest(server.url, 'POST', ROUTES.push, headers, PUSH_BODY)));
+    const codes = answers.map((r) => (r.status === 200 ? 'ok' : r.json.error?.code)).sort();
+    expect(codes).toEqual(['ok', 'replayed_request', 'replayed_request', 'replayed_request']);
+  });
+
+  it('a request that failed cannot be replayed either (its nonce is kept)', async () => {
+    const t = await newTenant(db);
+    const dev = await enrolTestDevice(server, t.orgId, t.userId);
+    const bad = JSON.stringify({ changes: [] });
+    const headers = signRequest(dev, 'POST', ROUTES.push, bad);
+    expect((await rawRequest(server.url, 'POST', ROUTES.push, headers, bad)).json.error?.code).toBe('invalid_input');
+    expect((await rawRequest(server.url, 'POST', ROUTES.push, headers, bad)).json.error?.code).toBe('replayed_request');
+  });
+
   it('a request older (or newer) than the clock-skew window is refused as stale', async () => {
     const t = await newTenant(db);
     const dev = await enrolTestDevice(server, t.orgId, t.userId);
@@ -102,6 +120,23 @@ describe('signed requests', () => {
     await expect(enrolDevice(deps, expired.code, newSigner().publicKey, 'late')).rejects.toMatchObject({ code: 'unauthorized' });
     const wrong = `${t.orgId}.${'A'.repeat(32)}`;
     await expect(enrolDevice(deps, wrong, newSigner().publicKey, 'guess')).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
+  it('requests over the rate limit are refused with rate_limited', async () => {
+    const limited = await startTestServer(db, { rateLimitPerMinute: 3 });
+    try {
+      const t = await newTenant(db);
+      const dev = await enrolTestDevice(limited, t.orgId, t.userId);
+      const codes = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await rawRequest(limited.url, 'GET', ROUTES.devices, signRequest(dev, 'GET', ROUTES.devices, ''));
+        codes.push(res.status === 200 ? 'ok' : res.json.error?.code);
+      }
+      expect(codes.slice(0, 2)).toEqual(['ok', 'ok']);
+      expect(codes.at(-1)).toBe('rate_limited');
+    } finally {
+      await limited.close();
+    }
   });
 
   it('malformed bodies and oversized bodies are refused with invalid_input', async () => {

@@ -133,6 +133,22 @@ describe('offline edits on two devices of one person', () => {
     expect(res.results[0]).toMatchObject({ status: 'conflict', current: { id: 'item-8', version: 1, ciphertext: encode('item-8', { t: 1 }) } });
   });
 
+  it('two devices pushing the same record at the same moment: exactly one wins, the other gets a conflict', async () => {
+    const { a, b } = await twoDevices();
+    for (let round = 0; round < 5; round++) {
+      const id = `race-${round}`;
+      const [ra, rb] = await Promise.all([
+        a.dev.api.push([{ changeId: `race-a-${round}-000000000000`, id, baseVersion: 0, deleted: false, ciphertext: encode(id, { by: 'a' }) }]),
+        b.dev.api.push([{ changeId: `race-b-${round}-000000000000`, id, baseVersion: 0, deleted: false, ciphertext: encode(id, { by: 'b' }) }]),
+      ]);
+      const statuses = [ra.results[0]!.status, rb.results[0]!.status].sort();
+      expect(statuses).toEqual(['applied', 'conflict']);
+    }
+    const page = await a.dev.api.pull(0, 100);
+    expect(page.records.map((r) => r.version)).toEqual([1, 1, 1, 1, 1]);
+    expect(page.headSeq).toBe(5);
+  });
+
   it('a new device pulls a large vault in pages', async () => {
     const { a, t } = await twoDevices();
     for (let i = 0; i < 1200; i++) await a.client.enqueue({ id: `bulk-${i}`, deleted: false, ciphertext: encode(`bulk-${i}`, { i }) });

@@ -120,6 +120,8 @@ describe('rollback and fork detection', () => {
     const a = syncedDevice({ ...dev, api });
     await a.edit('p-1', { v: 1 });
     await a.client.sync();
+    await a.client.sync(); // nothing to push: this one pulls, and the proxy records the answer
+    expect(recorded).toBeDefined();
     await a.edit('p-1', { v: 2 });
     await a.client.sync();
     replay = true;

@@ -14,7 +14,8 @@
  * flows below (enrol, unlock, rename) compose the engine's generic slot methods.
  */
 import { z } from 'zod';
-import { HARDWARE_KEY_RP_ID, aaguidSchema, type HardwareKey, type UvPreference } from '../../../shared/contracts/hardware-key';
+import { HARDWARE_KEY_RP_ID, aaguidSchema, type EngineHardwareKeyContract, type EnrolledKey, type HardwareKey, type UvPreference } from '../../../shared/contracts/hardware-key';
+import type { RpcHandlers } from '../../../shared/rpc/rpc';
 import { LatchkeyError, isLatchkeyError } from '../../../shared/errors';
 import { EnvelopeError } from '../../crypto/aead';
 import { constantTimeEqual, fromBase64url, toBase64url, utf8ToBytes, wipe } from '../../crypto/bytes';
@@ -63,6 +64,15 @@ const bytes32 = bytes.refine((b) => b.length === 32);
 export const hardwareKeyUnlockInput = z.object({ credentialId: bytes.refine((b) => b.length >= 16 && b.length <= 1023), secret: bytes32 });
 export type HardwareKeyUnlockInput = z.infer<typeof hardwareKeyUnlockInput>;
 
+const createInputSchema = z.object({
+  credentialId: bytes.refine((b) => b.length >= 16 && b.length <= 1023),
+  aaguid: aaguidSchema,
+  uv: z.boolean(),
+  name: z.string().max(128),
+  prfSalt: bytes32,
+  secret: bytes32,
+});
+
 export interface HardwareKeyCreateInput {
   credentialId: Uint8Array;
   aaguid: string;
@@ -78,13 +88,16 @@ export const hardwareKeySlot: KeySlotKind<HardwareKeyUnlockInput, HardwareKeyCre
   kind: HARDWARE_KEY_SLOT,
   unlockInput: hardwareKeyUnlockInput,
   wrongInputCode: 'fido_not_enrolled',
-  async create(ctx, input) {
-    if (input.secret.length !== 32 || input.prfSalt.length !== 32) throw new LatchkeyError('invalid_input', 'A security-key slot needs a 32-byte secret and salt.');
+  async create(ctx, raw) {
+    // The engine hands create() whatever its caller passed: check it like any boundary.
+    const parsed = createInputSchema.safeParse(raw);
+    if (!parsed.success) throw new LatchkeyError('invalid_input', 'A security-key slot needs a credential id, a model id (AAGUID), and a 32-byte secret and salt.');
+    const input = parsed.data;
     const salt = ctx.random.bytes(16);
     return {
       params: {
         alg: 'fido2-hmac-secret', v: 1, rpId: HARDWARE_KEY_RP_ID, credentialId: toBase64url(input.credentialId),
-        aaguid: aaguidSchema.parse(input.aaguid), uv: input.uv ? 1 : 0, prfSalt: toBase64url(input.prfSalt), salt: toBase64url(salt),
+        aaguid: input.aaguid, uv: input.uv ? 1 : 0, prfSalt: toBase64url(input.prfSalt), salt: toBase64url(salt),
       },
       kek: deriveKey(input.secret, salt, KEK_LABEL),
       label: input.name.slice(0, 64) || 'Security key',
@@ -105,6 +118,8 @@ export interface SlotEngine {
   unlock(kind: string, input: unknown): Promise<{ vaultId: string }>;
   addSlot(kind: string, input: unknown, label?: string): Promise<{ slotId: string }>;
   isUnlocked(): boolean;
+  /** Counts as activity for auto-lock. */
+  touch(): void;
 }
 
 function hardwareSlots(slots: SlotRecord[]): Array<{ slot: SlotRecord; p: HardwareKeySlotParams }> {
@@ -130,28 +145,77 @@ export interface EnrolOptions {
  * Adds a security key as one more way in (the vault must be unlocked): makeCredential
  * (touch), then the hmac-secret for a fresh PRF salt (second touch), then a slot.
  */
+type AllowKey = (facts: { aaguid: string; userVerification: boolean }) => void;
+
+/** Touch 1: makeCredential; policy gate; touch 2: the secret for a fresh PRF salt. Caller wipes `secret`. */
+async function obtainKey(
+  deps: { hardwareKey: HardwareKey; random: RandomSource; allowKey?: AllowKey },
+  o: EnrolOptions,
+  userId: Uint8Array,
+  exclude: Uint8Array[],
+): Promise<HardwareKeyCreateInput> {
+  const dev = o.deviceId === undefined ? {} : { deviceId: o.deviceId };
+  const made = await deps.hardwareKey.enrol({ name: o.name, uv: o.uv ?? 'preferred', userId, exclude, ...dev });
+  deps.allowKey?.({ aaguid: made.aaguid, userVerification: made.uv });
+  const prfSalt = deps.random.bytes(32);
+  const got = await deps.hardwareKey.getHmacSecret({ credentialIds: [made.credentialId], salt: prfSalt, uv: made.uv, ...dev });
+  return { credentialId: made.credentialId, aaguid: made.aaguid, uv: made.uv, name: o.name, prfSalt, secret: got.secret };
+}
+
+/**
+ * Adds a security key as one more way in (the vault must be unlocked): makeCredential
+ * (touch), then the hmac-secret for a fresh PRF salt (second touch), then a slot.
+ * `allowKey` is the policy gate run after the key answered and before anything is
+ * written, e.g. `(f) => assertSlotCreationAllowed(policy, 'hardware_key', f)`
+ * (src/core/policy/unlock.ts): approved models (AAGUID), user verification required.
+ */
 export async function enrolHardwareKey(
-  deps: { engine: SlotEngine; store: Pick<VaultStore, 'readSlots' | 'readMeta'>; hardwareKey: HardwareKey; random: RandomSource },
+  deps: { engine: SlotEngine; store: Pick<VaultStore, 'readSlots' | 'readMeta'>; hardwareKey: HardwareKey; random: RandomSource; allowKey?: AllowKey },
   o: EnrolOptions,
 ): Promise<{ slotId: string; uv: boolean; aaguid: string }> {
   if (!deps.engine.isUnlocked()) throw new LatchkeyError('vault_locked', 'Unlock the vault before adding a security key.');
   const meta = await deps.store.readMeta();
   if (!meta) throw new LatchkeyError('no_vault', 'There is no vault here.');
   const exclude = hardwareSlots(await deps.store.readSlots()).map((s) => s.p.credentialId);
-  const made = await deps.hardwareKey.enrol({
-    name: o.name, uv: o.uv ?? 'preferred', userId: utf8ToBytes(meta.vaultId), exclude,
-    ...(o.deviceId === undefined ? {} : { deviceId: o.deviceId }),
-  });
-  const prfSalt = deps.random.bytes(32);
-  const got = await deps.hardwareKey.getHmacSecret({
-    credentialIds: [made.credentialId], salt: prfSalt, uv: made.uv, ...(o.deviceId === undefined ? {} : { deviceId: o.deviceId }),
-  });
+  const input = await obtainKey(deps, o, utf8ToBytes(meta.vaultId), exclude);
   try {
-    const input: HardwareKeyCreateInput = { credentialId: made.credentialId, aaguid: made.aaguid, uv: made.uv, name: o.name, prfSalt, secret: got.secret };
     const { slotId } = await deps.engine.addSlot(HARDWARE_KEY_SLOT, input, o.name);
-    return { slotId, uv: made.uv, aaguid: made.aaguid };
+    return { slotId, uv: input.uv, aaguid: input.aaguid };
   } finally {
-    wipe(got.secret);
+    wipe(input.secret);
+  }
+}
+
+/** The engine methods vault creation with a first key uses. */
+export interface VaultCreatingEngine extends SlotEngine {
+  createVault(password: string): Promise<{ vaultId: string; recoveryCode: string }>;
+  listSlots(): Promise<Array<{ id: string; kind: string }>>;
+  removeSlot(slotId: string): Promise<void>;
+}
+
+/**
+ * Creates the vault with a security key as its first way in. The key answers FIRST
+ * (both touches), so a missing touch leaves no half-made vault. Without `password`
+ * (policy forbids passwords) the engine's password slot is made with a random
+ * throwaway password and removed once the key slot exists: the vault then opens with
+ * the key or the recovery code (returned once). Until the engine can create a vault
+ * from any first slot, this costs one unused argon2id run.
+ */
+export async function createVaultWithHardwareKey(
+  deps: { engine: VaultCreatingEngine; hardwareKey: HardwareKey; random: RandomSource; allowKey?: AllowKey },
+  o: EnrolOptions & { password?: string },
+): Promise<{ vaultId: string; recoveryCode: string; slotId: string; uv: boolean; aaguid: string }> {
+  const input = await obtainKey(deps, o, deps.random.bytes(16), []);
+  try {
+    const password = o.password ?? toBase64url(deps.random.bytes(32));
+    const { vaultId, recoveryCode } = await deps.engine.createVault(password);
+    const { slotId } = await deps.engine.addSlot(HARDWARE_KEY_SLOT, input, o.name);
+    if (o.password === undefined) {
+      for (const s of await deps.engine.listSlots()) if (s.kind === 'password') await deps.engine.removeSlot(s.id);
+    }
+    return { vaultId, recoveryCode, slotId, uv: input.uv, aaguid: input.aaguid };
+  } finally {
+    wipe(input.secret);
   }
 }
 
@@ -203,4 +267,44 @@ export async function renameHardwareKeySlot(
   const { digest: _old, ...body } = slot;
   const next = { ...body, label: clean };
   await deps.store.commit({ putSlots: [{ ...next, digest: slotDigest(meta.vaultId, next) }] });
+}
+
+/** Enrolled keys, oldest first (vault unlocked). */
+export async function listHardwareKeys(deps: { engine: SlotEngine; store: Pick<VaultStore, 'readSlots'> }): Promise<EnrolledKey[]> {
+  if (!deps.engine.isUnlocked()) throw new LatchkeyError('vault_locked', 'Unlock the vault to see its keys.');
+  return hardwareSlots(await deps.store.readSlots())
+    .map(({ slot, p }) => ({ slotId: slot.id, name: slot.label, aaguid: p.aaguid, uv: p.uv, createdAt: slot.createdAt }))
+    .sort((a, b) => a.createdAt - b.createdAt);
+}
+
+export interface HardwareKeyFlowDeps {
+  engine: VaultCreatingEngine;
+  store: Pick<VaultStore, 'readSlots' | 'readMeta' | 'commit'>;
+  hardwareKey: HardwareKey;
+  random: RandomSource;
+  /** See enrolHardwareKey. */
+  allowKey?: AllowKey;
+}
+
+/** Engine-worker handlers: `serveRpc(uiPort, EngineHardwareKeyContract, engineHardwareKeyHandlers(deps))`. */
+export function engineHardwareKeyHandlers(deps: HardwareKeyFlowDeps): RpcHandlers<EngineHardwareKeyContract> {
+  const opt = (deviceId: string | undefined) => (deviceId === undefined ? {} : { deviceId });
+  return {
+    'hardwareKey.createVault': ({ name, uv, deviceId, password }) =>
+      createVaultWithHardwareKey(deps, { name, ...(uv === undefined ? {} : { uv }), ...opt(deviceId), ...(password === undefined ? {} : { password }) }),
+    'hardwareKey.unlock': ({ deviceId }) => unlockWithHardwareKey(deps, opt(deviceId)),
+    'hardwareKey.enrol': async ({ name, uv, deviceId }) => {
+      deps.engine.touch();
+      return enrolHardwareKey(deps, { name, ...(uv === undefined ? {} : { uv }), ...opt(deviceId) });
+    },
+    'hardwareKey.rename': async ({ slotId, name }) => {
+      deps.engine.touch();
+      await renameHardwareKeySlot(deps, slotId, name);
+      return { ok: true } as const;
+    },
+    'hardwareKey.list': async () => {
+      deps.engine.touch();
+      return { keys: await listHardwareKeys(deps) };
+    },
+  };
 }

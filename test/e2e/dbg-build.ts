@@ -1,2 +1,0 @@
-import { buildE2eRenderer } from './harness/renderer-build';
-await buildE2eRenderer();
