@@ -22,6 +22,7 @@ import * as items from './vault/item-ops';
 import { deriveVaultKeys } from './vault/keys';
 import { DEFAULT_SETTINGS, loadVault, noVault, sealSettings } from './vault/open-vault';
 import { sealPage } from './vault/pages';
+import { VaultScrubSet } from './vault/scrub-set';
 import { rotateVaultKey, type RotationInputs } from './vault/rotate';
 import { UnlockedSession, type IntegrityIssue } from './vault/session';
 import { createDefaultSlotRegistry, PASSWORD_SLOT, RECOVERY_SLOT, openSlot, sealSlot, slotDigestValid, type SlotContext, type SlotRegistry } from './vault/slots';
@@ -79,6 +80,11 @@ export function createEngine(deps: EngineDeps) {
       for (const l of listeners) l(e);
     },
   };
+
+  // Results main returns to agents are scrubbed here ('results.scrub'); the matcher
+  // is dropped on every event (lock, item change, re-key) and rebuilt on next use.
+  const scrubSet = new VaultScrubSet(core);
+  listeners.add(() => scrubSet.invalidate());
 
   function slotCtx(vaultId: string): SlotContext {
     return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf, kdfFloor };
@@ -396,6 +402,8 @@ export function createEngine(deps: EngineDeps) {
     totp: (id: string) => items.totpCode(core, id),
     listCredentials: () => items.listCredentials(core),
     useCredential: (itemId: string, agentId?: string) => items.useCredential(core, itemId, agentId),
+    /** Every form of every concealed value in the vault redacted from each text ('results.scrub'). */
+    scrubResults: (texts: readonly string[]) => scrubSet.scrub(texts),
     /** Main's events (gateway, pairing, policy) into the same chain. */
     appendAudit: (e: AuditEvent) => auditSink(e),
     subscribe(listener: (e: EngineEvent) => void): () => void {

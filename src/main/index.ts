@@ -3,14 +3,16 @@
  * that imports 'electron'. Everything it wires is built from plain constructors so
  * the same services also run under Node (src/preview, tests).
  */
-import { app, BrowserWindow, ipcMain, MessageChannelMain, net, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, MessageChannelMain, net, Notification, protocol, session } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app/app-protocol';
 import { handleMainPortRequests } from './app/main-port';
 import { installNavigationGuards, installSessionPolicies } from './app/security';
 import { createMainWindow } from './app/window';
+import { createAppMain } from './compose';
+import { createNodeHidDiscovery } from './fido/hid.node-hid';
 import { createKeytarKeychain } from './keychain/keychain.keytar';
-import { createMainServices } from './services';
+import { defaultPolicySources, PolicyService } from './policy';
 
 // Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
@@ -25,10 +27,20 @@ async function main(): Promise<void> {
   if (!app.requestSingleInstanceLock()) { app.quit(); return; }
   await app.whenReady();
 
-  const services = createMainServices({
+  const policy = new PolicyService(defaultPolicySources(app.isPackaged ? process.resourcesPath : undefined, app.getAppPath()));
+  const policyState = await policy.start();
+  if (policyState.status === 'invalid') {
+    // Fail closed, and say which file and why; every decision also refuses while invalid.
+    dialog.showErrorBox('Latchkey cannot open the vault', policyState.error.message);
+  }
+  const { services, close } = await createAppMain({
     shell: 'electron',
     version: app.getVersion(),
     keychain: await createKeytarKeychain(),
+    dataDir: app.getPath('userData'),
+    fidoDiscovery: createNodeHidDiscovery(),
+    policy,
+    notify: ({ title, body }) => { if (Notification.isSupported()) new Notification({ title, body }).show(); },
     onUnexpectedError: (_err, method) => console.error(`[main] "${method}" failed unexpectedly`),
   });
 
@@ -53,7 +65,7 @@ async function main(): Promise<void> {
   app.on('second-instance', () => { if (win !== undefined) { if (win.isMinimized()) win.restore(); win.focus(); } });
   app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) open(); });
   app.on('window-all-closed', () => { if (process.platform !== 'darwin') app.quit(); });
-  app.on('will-quit', () => { void services.close(); });
+  app.on('will-quit', () => { policy.close(); void close(); });
 }
 
 void main();

@@ -8,6 +8,10 @@
  * serveRpc(...) line in serveRenderer for each contract it offers the renderer.
  */
 import { AppContract, type AppInfo } from '../shared/contracts/app';
+import { HardwareKeyContract } from '../shared/contracts/hardware-key';
+import type { EngineLink } from './engine-link';
+import { forwardHardwareKeyEvents, hardwareKeyHandlers, type FidoService } from './fido/service';
+import { serveGatewayUi, type Gateway } from './gateway';
 import type { MainPortPurpose } from '../shared/rpc/bridge';
 import type { Port } from '../shared/rpc/port';
 import { serveRpc } from '../shared/rpc/rpc';
@@ -25,6 +29,12 @@ export interface MainServicesDeps {
    * connectRpc(port, EngineMainContract) for the gateway. Returns its own disposer.
    */
   onEnginePort?: (port: Port) => (() => void) | void;
+  /** The engine worker's connection, for the gateway (see ./engine-link). */
+  engineLink?: EngineLink;
+  /** The agent gateway: its UI contract is served to the page. */
+  gateway?: Gateway;
+  /** Security keys: served to the engine (hmac-secret) and the page (PIN, touch prompts). */
+  fido?: FidoService;
   /** Where unexpected (non-LatchkeyError) handler failures are logged. Never forwarded. */
   onUnexpectedError?: (err: unknown, method: string) => void;
 }
@@ -57,8 +67,16 @@ export function createMainServices(deps: MainServicesDeps): MainServices {
       servers.push(serveRpc(port, AppContract, {
         'app.info': () => info,
       }, serveOpts));
-      if (purpose === 'engine' && deps.onEnginePort !== undefined) {
-        const stop = deps.onEnginePort(port);
+      if (deps.fido !== undefined) {
+        const keys = serveRpc(port, HardwareKeyContract, hardwareKeyHandlers(deps.fido), serveOpts);
+        servers.push(keys);
+        // Touch and PIN prompts go to the page, where the person is.
+        if (purpose === 'page') servers.push({ close: forwardHardwareKeyEvents(deps.fido, keys) });
+      }
+      if (purpose === 'page' && deps.gateway !== undefined) servers.push(serveGatewayUi(deps.gateway, port, serveOpts));
+      if (purpose === 'engine') {
+        if (deps.engineLink !== undefined) servers.push({ close: deps.engineLink.attach(port) });
+        const stop = deps.onEnginePort?.(port);
         if (stop !== undefined) servers.push({ close: stop });
       }
       let open = true;

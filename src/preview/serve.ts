@@ -7,6 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createAppMain } from '../main/compose';
+import { createNodeHidDiscovery } from '../main/fido/hid.node-hid';
+import { createMemoryKeychain } from '../main/keychain/keychain.memory';
+import { defaultPolicySources, PolicyService } from '../main/policy';
 import { DEFAULT_PREVIEW_PORT, DEFAULT_RENDERER_DIR, startPreviewServer } from './server';
 
 export { startPreviewServer, DEFAULT_PREVIEW_PORT, type PreviewServer, type PreviewServerOptions } from './server';
@@ -27,16 +31,29 @@ export function parsePreviewArgs(argv: string[], env: Record<string, string | un
 
 async function main(): Promise<number> {
   const { port, rebuild } = parsePreviewArgs(process.argv.slice(2), process.env);
+  const root = fileURLToPath(new URL('../..', import.meta.url));
   if (rebuild || !existsSync(`${DEFAULT_RENDERER_DIR}/index.html`)) {
     console.log('Building the app (electron-vite build)…');
-    const root = fileURLToPath(new URL('../..', import.meta.url));
     const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) { console.error('Build failed.'); return 1; }
   }
-  const server = await startPreviewServer({ port });
+  const policy = new PolicyService(defaultPolicySources(undefined, root));
+  const policyState = await policy.start();
+  if (policyState.status === 'invalid') console.error(`Policy refused, the vault will not open: ${policyState.error.message}`);
+  // Preview keeps agent pairings in memory (and its token key with them): nothing
+  // from a preview session outlives it.
+  const main = await createAppMain({
+    shell: 'preview',
+    version: '0.0.0-preview',
+    keychain: createMemoryKeychain(),
+    dataDir: null,
+    fidoDiscovery: createNodeHidDiscovery(),
+    policy,
+  });
+  const server = await startPreviewServer({ port, services: main.services });
   // Printed once, to the person who started it: the token is the only key to this server.
   console.log(`Latchkey preview is running. Open:\n\n  ${server.url}\n\nPress Ctrl+C to stop.`);
-  const stop = (): void => { void server.close().then(() => process.exit(0)); };
+  const stop = (): void => { policy.close(); void server.close().then(() => main.close()).then(() => process.exit(0)); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return 0;

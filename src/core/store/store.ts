@@ -17,6 +17,13 @@ export interface WriteBatch {
   readonly putItems?: readonly ItemRecord[];
   readonly deleteItems?: readonly string[];
   readonly putPages?: readonly PageRecord[];
+  /**
+   * Who caused the write. 'sync' = records received from the org server (or a merge
+   * the sync client pushes itself): the sync outbox wrapper (core/vault-sync/outbox.ts)
+   * does NOT queue these again. Absent = a local change, queued for upload.
+   * Store adapters ignore it.
+   */
+  readonly origin?: 'local' | 'sync';
 }
 
 export interface VaultStore {

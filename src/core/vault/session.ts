@@ -60,11 +60,12 @@ export class UnlockedSession {
   }
 
   /** Applies a committed page write. */
-  commitPage(page: number, generation: number, entries: Map<string, PageEntry>, changed: { put?: PageEntry; puts?: readonly PageEntry[]; removeId?: string }): void {
+  commitPage(page: number, generation: number, entries: Map<string, PageEntry>, changed: { put?: PageEntry; puts?: readonly PageEntry[]; removeId?: string; removeIds?: readonly string[] }): void {
     this.pages[page] = { generation, entries };
     if (changed.put) this.index.set(changed.put.id, indexed(changed.put));
     for (const e of changed.puts ?? []) this.index.set(e.id, indexed(e));
     if (changed.removeId) this.index.delete(changed.removeId);
+    for (const id of changed.removeIds ?? []) this.index.delete(id);
     this.sorted = null;
   }
 

@@ -11,7 +11,7 @@ import type { ActivityLog } from './activity';
 import { checkPolicy, visibleCredentials } from './authorize';
 import type { RateLimiter } from './rate-limit';
 import type { AuthenticatedAgent, Registry } from './registry';
-import type { ToolContext, ToolOutcome } from './tools/context';
+import { scrubText, type ToolContext, type ToolOutcome } from './tools/context';
 import { httpRequestTool } from './tools/http-request';
 import { runCommandTool } from './tools/run-command';
 import { splitToolName } from './downstream/config';
@@ -59,8 +59,7 @@ const TOOLS = {
       checkPolicy(deps.ctx, agent, 'list_credentials');
       const list = await visibleCredentials(deps.ctx, agent, 'list_credentials', signal);
       const credentials = list.map((c) => ({ name: c.name, kind: 'api_credential', injection: c.injection.type, description: c.description, allowedOrigins: c.allowedOrigins }));
-      const scrubber = await deps.ctx.scrubbers.get();
-      return { text: scrubber.scrub(JSON.stringify({ credentials }, null, 2)), itemId: null, credentialName: null, destination: null, reason: null };
+      return { text: await scrubText(deps.ctx, JSON.stringify({ credentials }, null, 2)), itemId: null, credentialName: null, destination: null, reason: null };
     },
   }),
   http_request: def({
@@ -142,10 +141,10 @@ async function refuse(deps: DispatchDeps, agent: AuthenticatedAgent, tool: strin
   const text = JSON.stringify({ error: e }, null, 2);
   let safe = text;
   try {
-    safe = (await deps.ctx.scrubbers.get()).scrub(text);
+    safe = await scrubText(deps.ctx, text);
   } catch {
-    // No scrubber means the vault's secrets are unreadable (locked): main holds none, and
-    // our messages never contain one, so the message can go out as written.
+    // The engine cannot scrub (locked, or no window open): main holds no secret then,
+    // and our messages never contain one, so the message can go out as written.
     safe = text;
   }
   return { content: [{ type: 'text', text: safe }], isError: true };

@@ -1,6 +1,6 @@
 /**
  * The agent gateway, composed: registry (agents, grants), approvals, rate limits,
- * activity/audit, the vault-wide scrubber, and the two ways in (HTTP on 127.0.0.1 and
+ * activity/audit, and the two ways in (HTTP on 127.0.0.1 and
  * the stdio bridge's local socket). `createGateway(deps)` builds it; `start()` listens;
  * `uiHandlers` serve GatewayUiContract; `subscribe` feeds its events to the UI.
  */
@@ -20,7 +20,6 @@ import { DEFAULT_GATEWAY_PORT, MCP_PATH, createGatewayHttpApp, listenHttp, type 
 import type { AuditSink, CredentialSource, GatewayStore, Notifier, PolicySource } from './ports';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { Registry, type AuthenticatedAgent } from './registry';
-import { ScrubberCache } from './scrub/cache';
 import { listenSocket, type SocketListener } from './socket-server';
 import { configSnippets } from './snippets';
 import { DEFAULT_LIMITS, type GatewayLimits, type ToolContext } from './tools/context';
@@ -102,7 +101,6 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     now,
   );
   const activity = new ActivityLog(deps.audit, (e) => emit('activity', e), now, 5000, (err) => deps.onError?.(err));
-  const scrubbers = new ScrubberCache(deps.credentials);
   const unlockWaiters = new Set<() => void>();
   const downstreamRef: { current: DownstreamManager | null } = { current: null };
 
@@ -129,15 +127,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const unsubs = [
     deps.credentials.onLocked(() => {
       registry.clearSessions();
-      scrubbers.invalidate();
       // Downstream processes hold injected secrets: they end with the session.
       void downstreamRef.current?.closeAll();
     }),
     deps.credentials.onUnlocked(() => {
-      scrubbers.invalidate();
       for (const w of [...unlockWaiters]) w();
     }),
-    deps.credentials.onCredentialsChanged(() => scrubbers.invalidate()),
   ];
 
   const ctx: ToolContext = {
@@ -146,7 +141,6 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     approvals,
     policy: deps.policy,
     waitForUnlock,
-    scrubbers,
     resolver: opts.resolver ?? systemResolver,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
   };
@@ -248,7 +242,6 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       await Promise.all([http?.close(), socket?.close(), downstream?.closeAll()]);
       http = null;
       socket = null;
-      scrubbers.invalidate();
       await registry.flush();
     },
     status,

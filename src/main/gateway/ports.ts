@@ -17,12 +17,12 @@ export interface CredentialSource {
   /** engine 'credentials.use': one item's secret for ONE invocation (main drops it after). */
   useCredential(itemId: string, agentId: string): Promise<CredentialUse>;
   /**
-   * Every concealed value in the vault (all API credential secrets and concealed custom
-   * fields, login passwords…), for the scrubber. Called once per unlock and after
-   * credentialsChanged; the gateway keeps only the compiled matcher and drops it at lock.
-   * NOTE for the engine: EngineMainContract needs a method for this ('credentials.scrubSet').
+   * engine 'results.scrub': each text with every form of every concealed value in the
+   * vault redacted, same order. The engine holds the vault-wide matcher; main sends
+   * each whole result here once, just before it leaves, and so never holds any secret
+   * but the one of the invocation. Throws LatchkeyError('vault_locked') when locked.
    */
-  scrubSecrets(): Promise<string[]>;
+  scrub(texts: string[]): Promise<string[]>;
   /** engine events locked / unlocked / credentialsChanged; each returns an unsubscribe. */
   onLocked(handler: () => void): () => void;
   onUnlocked(handler: () => void): () => void;

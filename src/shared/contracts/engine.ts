@@ -203,6 +203,17 @@ export const credentialUseSchema = z.object({
 });
 export type CredentialUse = z.infer<typeof credentialUseSchema>;
 
+/**
+ * Bounds of one 'results.scrub' call. A gateway result is already size-capped
+ * (256 KiB body + headers, 2 × 256 KiB of command output); these only stop a runaway
+ * caller from making the engine scan unbounded text. Lengths are UTF-16 code units.
+ */
+export const SCRUB_MAX_TEXTS = 65_536;
+export const SCRUB_MAX_TOTAL_CHARS = 16 * 1024 * 1024;
+export const scrubParamsSchema = z
+  .object({ texts: z.array(z.string()).max(SCRUB_MAX_TEXTS) })
+  .refine((p) => p.texts.reduce((n, t) => n + t.length, 0) <= SCRUB_MAX_TOTAL_CHARS, { message: 'at most 16 MiB of text per call', path: ['texts'] });
+
 export const EngineMainContract = defineContract({
   name: 'engine-main',
   methods: {
@@ -216,6 +227,13 @@ export const EngineMainContract = defineContract({
     },
     /** Main's own audit events (gateway use, pairing, policy) join the engine's chain. */
     'audit.append': { params: auditEventSchema, result: ok },
+    /**
+     * Every text with every form of every concealed value in the vault redacted
+     * (src/core/scrub), same order. Main sends each whole result here just before it
+     * goes to an agent, so main never holds any secret but the one of the invocation.
+     * 'vault_locked' when locked.
+     */
+    'results.scrub': { params: scrubParamsSchema, result: z.object({ texts: z.array(z.string()), redactions: z.number().int().nonnegative() }) },
   },
   events: {
     locked: z.object({ reason: z.enum(['user', 'idle', 'external']) }),

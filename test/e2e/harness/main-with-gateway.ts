@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { personalPolicy } from '../../../src/core/policy';
 import { forwardHardwareKeyEvents, hardwareKeyHandlers, type FidoService } from '../../../src/main/fido/service';
-import { createGateway, createMemoryGatewayStore, type CredentialSource, type Gateway } from '../../../src/main/gateway';
+import { createEngineCredentialSource, createGateway, createMemoryGatewayStore, type CredentialSource, type Gateway } from '../../../src/main/gateway';
 import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory';
 import { createMainServices, type MainServices } from '../../../src/main/services';
 import { EngineMainContract } from '../../../src/shared/contracts/engine';
@@ -21,36 +21,41 @@ import { connectRpc, serveRpc, type RpcClient } from '../../../src/shared/rpc/rp
 
 type EngineMain = RpcClient<typeof EngineMainContract>;
 
-/** CredentialSource over the engine worker's EngineMainContract connection. */
-function engineCredentials(current: () => EngineMain | null): CredentialSource {
-  const engine = (): EngineMain => {
-    const e = current();
-    if (e === null) throw new LatchkeyError('vault_locked', 'The vault is not open in any window.');
-    return e;
+/**
+ * CredentialSource over the engine worker's EngineMainContract connection: each
+ * connection gets createEngineCredentialSource(client) (scrubbing included: the engine
+ * scrubs results itself, 'results.scrub'); this only follows whichever is current.
+ */
+function engineCredentials(): CredentialSource & { attach(e: EngineMain): () => void } {
+  let inner: CredentialSource | null = null;
+  const engine = (): CredentialSource => {
+    if (inner === null) throw new LatchkeyError('vault_locked', 'The vault is not open in any window.');
+    return inner;
   };
   const handlers = { locked: new Set<() => void>(), unlocked: new Set<() => void>(), changed: new Set<() => void>() };
   const on = (set: Set<() => void>) => (h: () => void) => { set.add(h); return () => { set.delete(h); }; };
-  const source: CredentialSource & { attach(e: EngineMain): void } = {
-    async state() { return current() === null ? 'locked' : (await engine().call('vault.status', {})).state; },
-    async listCredentials() { return (await engine().call('credentials.list', {})).credentials; },
-    useCredential: (itemId, agentId) => engine().call('credentials.use', { itemId, agentId }),
-    // The engine has no "scrub set" method yet (src/main/gateway/ports.ts notes it):
-    // gather the API secrets one by one. Only results of http_request need it.
-    async scrubSecrets() {
-      const out: string[] = [];
-      for (const c of await source.listCredentials()) out.push((await source.useCredential(c.id, 'scrubber')).secret);
-      return out;
-    },
+  const fire = (set: Set<() => void>) => () => { for (const h of [...set]) h(); };
+  return {
+    async state() { return inner === null ? 'locked' : engine().state(); },
+    listCredentials: () => engine().listCredentials(),
+    useCredential: (itemId, agentId) => engine().useCredential(itemId, agentId),
+    scrub: (texts) => engine().scrub(texts),
     onLocked: on(handlers.locked),
     onUnlocked: on(handlers.unlocked),
     onCredentialsChanged: on(handlers.changed),
     attach(e) {
-      e.on('locked', () => { for (const h of handlers.locked) h(); });
-      e.on('unlocked', () => { for (const h of handlers.unlocked) h(); });
-      e.on('credentialsChanged', () => { for (const h of handlers.changed) h(); });
+      const source = createEngineCredentialSource(e);
+      inner = source;
+      const offs = [source.onLocked(fire(handlers.locked)), source.onUnlocked(fire(handlers.unlocked)), source.onCredentialsChanged(fire(handlers.changed))];
+      return () => {
+        for (const off of offs) off();
+        if (inner === source) {
+          inner = null;
+          fire(handlers.locked)();
+        }
+      };
     },
   };
-  return source;
 }
 
 export interface MainWithGateway {
@@ -67,7 +72,7 @@ export interface MainWithGateway {
  */
 export async function mainWithGateway(opts: { fido?: FidoService } = {}): Promise<MainWithGateway> {
   let engineMain: EngineMain | null = null;
-  const credentials = engineCredentials(() => engineMain);
+  const credentials = engineCredentials();
   const gateway = await createGateway({
     credentials,
     audit: { append: () => undefined },
@@ -84,8 +89,8 @@ export async function mainWithGateway(opts: { fido?: FidoService } = {}): Promis
     onEnginePort: (port) => {
       const client = connectRpc(port, EngineMainContract);
       engineMain = client;
-      (credentials as CredentialSource & { attach(e: EngineMain): void }).attach(client);
-      return () => { if (engineMain === client) engineMain = null; client.close(); };
+      const detach = credentials.attach(client);
+      return () => { detach(); if (engineMain === client) engineMain = null; client.close(); };
     },
   });
   const services: MainServices = {

@@ -1,6 +1,6 @@
 /**
  * Real parts for the gateway tests: an in-memory vault implementing CredentialSource
- * (with lock/unlock events), a recording audit sink, a real gateway listening on
+ * (with lock/unlock events, scrubbing with the engine's own src/core/scrub Scrubber), a recording audit sink, a real gateway listening on
  * 127.0.0.1 (port 0), an approver that answers prompts as a test says, a test API
  * (node:http on 127.0.0.1) that checks and echoes what it received, and the SDK's own
  * Client over Streamable HTTP.
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { personalPolicy } from '../../../src/core/policy';
+import { Scrubber } from '../../../src/core/scrub/scrubber';
 import type { AuditEvent, CredentialOverview, CredentialUse, VaultState } from '../../../src/shared/contracts/engine';
 import type { ApprovalAnswer, PendingApproval } from '../../../src/shared/contracts/gateway';
 import { LatchkeyError } from '../../../src/shared/errors';
@@ -60,9 +61,14 @@ export class MemoryVault implements CredentialSource {
     this.useCount++;
     return { id: c.id, version: 1, injection: c.injection, allowedOrigins: c.allowedOrigins, secret: c.secret, fields: c.fields ?? {} };
   }
-  async scrubSecrets(): Promise<string[]> {
+  /** How many 'results.scrub' calls the gateway made, and their texts. */
+  scrubCalls: string[][] = [];
+  /** Like the engine: every concealed value, matched by the same Scrubber; rebuilt per call (tests are small). */
+  async scrub(texts: string[]): Promise<string[]> {
     if (this.locked) throw new LatchkeyError('vault_locked', 'locked');
-    return [...this.credentials.flatMap((c) => [c.secret, ...Object.values(c.fields ?? {})]), ...this.otherSecrets];
+    this.scrubCalls.push([...texts]);
+    const scrubber = new Scrubber([...this.credentials.flatMap((c) => [c.secret, ...Object.values(c.fields ?? {})]), ...this.otherSecrets]);
+    return texts.map((t) => scrubber.scrub(t));
   }
   onLocked(h: () => void) { this.lockH.add(h); return () => this.lockH.delete(h); }
   onUnlocked(h: () => void) { this.unlockH.add(h); return () => this.unlockH.delete(h); }

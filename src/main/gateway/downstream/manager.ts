@@ -4,7 +4,8 @@
  * this agent (grant, approval, policy `downstream:<server>`), exactly like a built-in
  * tool; a connection whose secrets changed since it was made (item edited) is
  * replaced. Connections end when the vault locks, the agent is revoked or the gateway
- * closes. Everything a downstream server returns is scrubbed.
+ * closes. Everything a downstream server returns is scrubbed by the engine: every
+ * string of the whole result (keys too) in one 'results.scrub' call.
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -16,8 +17,7 @@ import { resolveChecked } from '../../egress/request';
 import { authorizeUse, checkPolicy } from '../authorize';
 import { inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
-import type { Scrubber } from '../scrub/scrubber';
-import type { ToolContext } from '../tools/context';
+import { scrubTexts, type ToolContext } from '../tools/context';
 import { NAMESPACE_SEPARATOR, type DownstreamServerConfig } from './config';
 
 const PASS_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'ComSpec', 'PATHEXT'];
@@ -26,8 +26,6 @@ const CALL_TIMEOUT_MS = 60_000;
 interface Connection {
   readonly client: Client;
   readonly fingerprint: string;
-  /** The injected values (the child process has them anyway): the scrubber must cover them. */
-  readonly secrets: readonly string[];
 }
 
 export interface DownstreamTool {
@@ -51,15 +49,14 @@ export class DownstreamManager {
     for (const s of this.servers) {
       try {
         const conn = await this.connection(agent, s, signal);
-        const scrubber = await this.ctx.scrubbers.get(conn.secrets);
         const { tools } = await conn.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
-        for (const t of tools) {
-          out.push({
-            name: `${s.name}${NAMESPACE_SEPARATOR}${t.name}`.slice(0, 128),
-            description: scrubber.scrub(`[${s.name}] ${t.description ?? ''}`),
-            inputSchema: scrubDeep(t.inputSchema, scrubber) as DownstreamTool['inputSchema'],
-          });
-        }
+        const listed = tools.map((t) => ({
+          name: `${s.name}${NAMESPACE_SEPARATOR}${t.name}`.slice(0, 128),
+          description: `[${s.name}] ${t.description ?? ''}`,
+          inputSchema: t.inputSchema,
+        }));
+        // The whole listing in one scrub call (names are ours, truncated; scrubbed anyway).
+        out.push(...((await scrubDeep(this.ctx, listed)) as DownstreamTool[]));
       } catch (err) {
         onRefused?.(s.name, err);
       }
@@ -72,8 +69,7 @@ export class DownstreamManager {
     if (!s) throw new LatchkeyError('not_found', `No downstream server named "${server.slice(0, 32)}".`);
     const conn = await this.connection(agent, s, signal);
     const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
-    const scrubber = await this.ctx.scrubbers.get(conn.secrets);
-    return { result: scrubDeep(result, scrubber) as Record<string, unknown>, credentialName: s.credentials.map((c) => c.credential).join(', ') || null, itemId: null };
+    return { result: (await scrubDeep(this.ctx, result)) as Record<string, unknown>, credentialName: s.credentials.map((c) => c.credential).join(', ') || null, itemId: null };
   }
 
   async closeAll(): Promise<void> {
@@ -100,7 +96,6 @@ export class DownstreamManager {
     for (const c of s.credentials) {
       uses.push({ c, ...(await authorizeUse(this.ctx, { agent, tool, credentialName: c.credential, destination, ...(url ? { url } : {}), ...(signal ? { signal } : {}) })) });
     }
-    const secrets = uses.flatMap((u) => [u.use.secret, ...Object.values(u.use.fields)]);
     const fingerprint = createHash('sha256').update(JSON.stringify([s, uses.map((u) => [u.use.id, u.use.version, u.use.secret])])).digest('hex');
     const key = `${agent.id}/${s.name}`;
     const existing = this.conns.get(key);
@@ -123,19 +118,37 @@ export class DownstreamManager {
       await resolveChecked(target, { resolver: this.ctx.resolver, allowNonPublicLiteral: isIP(target.hostname.replace(/^\[|\]$/g, '')) !== 0 });
       await client.connect(new StreamableHTTPClientTransport(target, { requestInit: { headers, redirect: 'error' } }));
     }
-    const conn: Connection = { client, fingerprint, secrets };
+    const conn: Connection = { client, fingerprint };
     this.conns.set(key, conn);
     return conn;
   }
 }
 
-/** Every string in a JSON-like value, scrubbed (keys too: a server could echo a secret as a key). */
-export function scrubDeep(value: unknown, scrubber: Scrubber): unknown {
-  if (typeof value === 'string') return scrubber.scrub(value);
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrubber));
+/**
+ * Every string in a JSON-like value (keys too: a server could echo a secret as a key),
+ * scrubbed in ONE engine call, structure kept. Collection and rebuild walk the value
+ * in the same order (array order, Object.entries order).
+ */
+export async function scrubDeep(ctx: Pick<ToolContext, 'credentials'>, value: unknown): Promise<unknown> {
+  const texts: string[] = [];
+  walk(value, (s) => {
+    texts.push(s);
+    return s;
+  });
+  const clean = await scrubTexts(ctx, texts);
+  let i = 0;
+  return walk(value, () => clean[i++]!);
+}
+
+function walk(value: unknown, map: (s: string) => string): unknown {
+  if (typeof value === 'string') return map(value);
+  if (Array.isArray(value)) return value.map((v) => walk(v, map));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[scrubber.scrub(k)] = scrubDeep(v, scrubber);
+    for (const [k, v] of Object.entries(value)) {
+      // defineProperty: a "__proto__" key stays a plain key.
+      Object.defineProperty(out, map(k), { value: walk(v, map), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   return value;

@@ -1,7 +1,7 @@
 /** What the gateway's tools share: authorization, scrubbing, egress and limits. */
+import { LatchkeyError } from '../../../shared/errors';
 import type { Resolver } from '../../egress/request';
 import type { AuthorizeDeps } from '../authorize';
-import type { ScrubberCache } from '../scrub/cache';
 
 export interface GatewayLimits {
   /** Per hop, milliseconds. */
@@ -24,7 +24,6 @@ export const DEFAULT_LIMITS: GatewayLimits = {
 };
 
 export interface ToolContext extends AuthorizeDeps {
-  readonly scrubbers: ScrubberCache;
   readonly resolver: Resolver;
   readonly limits: GatewayLimits;
   /** run_command also needs the person's (or policy's) switch; checked by policy.assertToolAllowed. */
@@ -37,4 +36,21 @@ export interface ToolOutcome {
   readonly credentialName: string | null;
   readonly destination: string | null;
   readonly reason: string | null;
+}
+
+/**
+ * Scrubs a whole result in ONE engine call ('results.scrub'), just before it leaves.
+ * Callers pass complete texts (already size-capped), never pieces, so a secret that
+ * arrived split across network reads or process writes is one contiguous match here.
+ * Fails closed: if the engine cannot scrub (locked, gone), the result is not returned.
+ */
+export async function scrubTexts(ctx: Pick<AuthorizeDeps, 'credentials'>, texts: string[]): Promise<string[]> {
+  if (texts.length === 0) return [];
+  const out = await ctx.credentials.scrub(texts);
+  if (out.length !== texts.length) throw new LatchkeyError('internal', 'The vault returned a malformed scrub result.');
+  return out;
+}
+
+export async function scrubText(ctx: Pick<AuthorizeDeps, 'credentials'>, text: string): Promise<string> {
+  return (await scrubTexts(ctx, [text]))[0]!;
 }

@@ -1,6 +1,7 @@
 /**
  * `http_request`: sends one HTTP request with a named credential injected, and returns
- * status, headers and a size-capped body, scrubbed of every vault secret.
+ * status, headers and a size-capped body, scrubbed of every vault secret by the
+ * engine: the whole rendered result (headers and body together) in one call.
  *
  * Redirects are followed by hand: the credential is re-injected only when the next hop
  * has the SAME origin as the URL the agent asked for (which the item allows). A
@@ -14,7 +15,7 @@ import { resolveChecked, sendPinned, type PinnedResponse } from '../../egress/re
 import { authorizeUse } from '../authorize';
 import { agentHeaders, inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
-import type { ToolContext, ToolOutcome } from './context';
+import { scrubText, type ToolContext, type ToolOutcome } from './context';
 import type { HttpRequestArgs } from './schemas';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -46,7 +47,6 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     ...(signal ? { signal } : {}),
   });
   const secret = use.secret;
-  const scrubber = await ctx.scrubbers.get([secret, ...Object.values(use.fields)]);
   const headers = agentHeaders(use.injection, args.headers);
   let method: string = args.method;
   let body: Uint8Array | undefined = args.body === undefined ? undefined : Buffer.from(args.body, args.bodyEncoding === 'base64' ? 'base64' : 'utf8');
@@ -90,11 +90,14 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     next.hash = '';
     url = next;
   }
-  const text = renderResponse(res, notFollowed, (s) => scrubber.scrub(s));
+  // The body is complete (size-capped) before anything is scrubbed: a secret split across
+  // network reads is one contiguous string here. Headers and body go in the same text.
+  const text = await scrubText(ctx, renderResponse(res, notFollowed));
   return { text, itemId: overview.id, credentialName: overview.name, destination: origin, reason: basis };
 }
 
-function renderResponse(res: PinnedResponse, note: string | null, scrub: (s: string) => string): string {
+/** The unscrubbed result document; the caller scrubs it whole before it leaves. */
+function renderResponse(res: PinnedResponse, note: string | null): string {
   let bodyText: string;
   let encoding: 'utf8' | 'base64';
   try {
@@ -104,16 +107,15 @@ function renderResponse(res: PinnedResponse, note: string | null, scrub: (s: str
     bodyText = res.body.toString('base64');
     encoding = 'base64';
   }
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(res.headers)) headers[k] = scrub(v);
   const out = {
     status: res.status,
-    headers,
+    headers: { ...res.headers },
     bodyEncoding: encoding,
-    body: scrub(bodyText),
+    body: bodyText,
     truncated: res.truncated,
     ...(note ? { note } : {}),
   };
-  // Scrub the fields first (their raw forms), then the encoded document as a backstop.
-  return scrub(JSON.stringify(out, null, 2));
+  // Every form the scrubber knows survives JSON encoding (it matches JSON-escaped
+  // forms too), so scrubbing the encoded document covers headers and body alike.
+  return JSON.stringify(out, null, 2);
 }

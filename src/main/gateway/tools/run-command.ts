@@ -1,17 +1,16 @@
 /**
  * `run_command` (off unless the person or policy turns it on): runs one executable,
  * without a shell, with named credentials in its environment — like `op run`. The child
- * gets a minimal environment (not main's), a time limit, and an output cap; its output
- * goes through the streaming scrubber chunk by chunk, so a secret the program prints,
- * even split across writes, never reaches the agent.
+ * gets a minimal environment (not main's), a time limit, and an output cap. Its output
+ * is collected whole (capped) and the finished result is scrubbed by the engine in one
+ * call, so a secret the program prints, even split across writes, never reaches the agent.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { LatchkeyError } from '../../../shared/errors';
 import { authorizeUse, checkPolicy } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
-import type { StreamScrubber } from '../scrub/scrubber';
-import type { ToolContext, ToolOutcome } from './context';
+import { scrubText, type ToolContext, type ToolOutcome } from './context';
 import type { RunCommandArgs } from './schemas';
 
 /** Variables passed through from main's environment (nothing that could hold a secret). */
@@ -25,7 +24,6 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
     const v = process.env[k];
     if (v !== undefined) env[k] = v;
   }
-  const secrets: string[] = [];
   const itemIds: string[] = [];
   const names: string[] = [];
   const bases: string[] = [];
@@ -38,17 +36,15 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
       ...(signal ? { signal } : {}),
     });
     env[c.env] = use.secret;
-    secrets.push(use.secret, ...Object.values(use.fields));
     itemIds.push(overview.id);
     names.push(overview.name);
     bases.push(basis);
   }
-  const scrubber = await ctx.scrubbers.get(secrets);
   const timeoutMs = Math.min(args.timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
-  const result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, scrubber.stream(), scrubber.stream(), signal);
+  const result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
   // Drop our references to the secrets; the child's copy ends with it.
   for (const k of Object.keys(env)) delete env[k];
-  const text = scrubber.scrub(JSON.stringify(result, null, 2));
+  const text = await scrubText(ctx, JSON.stringify(result, null, 2));
   return { text, itemId: itemIds[0] ?? null, credentialName: names.join(', ').slice(0, 500), destination, reason: bases.join(',') };
 }
 
@@ -67,8 +63,6 @@ function runLimited(
   env: Record<string, string>,
   timeoutMs: number,
   maxBytes: number,
-  outScrub: StreamScrubber,
-  errScrub: StreamScrubber,
   signal?: AbortSignal,
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
@@ -82,7 +76,6 @@ function runLimited(
     const r: CommandResult = { exitCode: null, signal: null, timedOut: false, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false };
     const sizes = { stdout: 0, stderr: 0 };
     const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
-    const scrubs = { stdout: outScrub, stderr: errScrub };
     const onData = (which: 'stdout' | 'stderr') => (chunk: Buffer) => {
       const room = maxBytes - sizes[which];
       if (room <= 0) {
@@ -92,7 +85,7 @@ function runLimited(
       const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
       if (chunk.length > room) r[`${which}Truncated`] = true;
       sizes[which] += part.length;
-      r[which] += scrubs[which].push(decoders[which].decode(part, { stream: true }));
+      r[which] += decoders[which].decode(part, { stream: true });
     };
     child.stdout.on('data', onData('stdout'));
     child.stderr.on('data', onData('stderr'));
@@ -111,8 +104,8 @@ function runLimited(
     child.on('close', (code, sig) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
-      r.stdout += scrubs.stdout.push(decoders.stdout.decode()) + scrubs.stdout.end();
-      r.stderr += scrubs.stderr.push(decoders.stderr.decode()) + scrubs.stderr.end();
+      r.stdout += decoders.stdout.decode();
+      r.stderr += decoders.stderr.decode();
       r.exitCode = code;
       r.signal = sig;
       resolve(r);

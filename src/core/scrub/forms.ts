@@ -10,6 +10,7 @@
  * stable core that appears whatever bytes surround it. Padding and the partial edge
  * characters are dropped for the same reason.
  */
+import { utf8ToBytes } from '../crypto/bytes';
 
 /** Secrets shorter than this are not scrubbed: a 3-character value would redact ordinary text everywhere. */
 export const MIN_SECRET_LENGTH = 6;
@@ -46,7 +47,7 @@ function toHex(bytes: Uint8Array): string {
 /** Every form of `secret` worth matching (deduplicated; short fragments dropped). */
 export function secretForms(secret: string): string[] {
   if (secret.length < MIN_SECRET_LENGTH) return [];
-  const bytes = new TextEncoder().encode(secret);
+  const bytes = utf8ToBytes(secret);
   const forms = new Set<string>([secret]);
   const hex = toHex(bytes);
   forms.add(hex);

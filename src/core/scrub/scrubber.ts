@@ -1,8 +1,10 @@
 /**
  * Redacts every known secret, in every encoded form (see forms.ts), from text on its
- * way to an agent. One Scrubber is built per vault unlock from ALL the vault's secrets
- * (not just the credential in use: a response may echo another secret the server
- * holds), and dropped at lock.
+ * way to an agent. Pure TypeScript (no Node, no DOM): the engine builds one Scrubber
+ * per vault unlock from ALL the vault's concealed values (not just the credential in
+ * use: a response may echo another secret the server holds) and drops it at lock
+ * (src/core/vault/scrub-set.ts). Main never holds it: it sends results to the engine's
+ * 'results.scrub'.
  *
  * The streaming variant keeps `maxLength - 1` characters of carry-over (more when a
  * match straddles the cut) so a secret split across chunks is still caught.
@@ -51,15 +53,13 @@ export class Scrubber {
 
   /** `text` with every match replaced by {@link REDACTED}. */
   scrub(text: string): string {
+    return this.redact(text).text;
+  }
+
+  /** Like scrub(), and how many spans were replaced. */
+  redact(text: string): { text: string; redactions: number } {
     const spans = this.spans(text);
-    if (spans.length === 0) return text;
-    let out = '';
-    let pos = 0;
-    for (const [a, b] of spans) {
-      out += text.slice(pos, a) + REDACTED;
-      pos = b;
-    }
-    return out + text.slice(pos);
+    return { text: applySpans(text, spans), redactions: spans.length };
   }
 
   /** True when `secret` (long enough to be scrubbed at all) is one of the patterns. */

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64Core, secretForms } from '../../../src/main/gateway/scrub/forms';
-import { REDACTED, Scrubber } from '../../../src/main/gateway/scrub/scrubber';
-import { AhoCorasick } from '../../../src/main/gateway/scrub/aho-corasick';
+import { base64Core, secretForms } from '../../../src/core/scrub/forms';
+import { REDACTED, Scrubber } from '../../../src/core/scrub/scrubber';
+import { AhoCorasick } from '../../../src/core/scrub/aho-corasick';
 
 const secretArb = fc.string({ minLength: 8, maxLength: 48, unit: 'binary' }).filter((s) => s.trim().length >= 8);
 const asciiSecretArb = fc.string({ minLength: 8, maxLength: 40, unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/+=."& ') });

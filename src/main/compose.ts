@@ -1,0 +1,83 @@
+/**
+ * The whole of main, composed once for both shells: Electron (src/main/index.ts) and
+ * the preview server (src/preview/serve.ts). Plain constructors, no Electron import;
+ * what differs between the shells (keychain, where state lives, notifications, the
+ * HID discovery) comes in as arguments.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { createEngineLink } from './engine-link';
+import { createFidoService } from './fido/service';
+import type { FidoDiscovery } from './fido/transport';
+import {
+  createFileGatewayStore,
+  createGateway,
+  createMemoryGatewayStore,
+  loadOrCreateTokenKey,
+  type Gateway,
+  type GatewayOptions,
+  type Notifier,
+} from './gateway';
+import { policyChangeAuditEvent, type PolicyService } from './policy';
+import type { Keychain } from './keychain/keychain';
+import { createMainServices, type MainServices, type MainServicesDeps } from './services';
+
+export interface AppMainOptions {
+  shell: MainServicesDeps['shell'];
+  version: string;
+  keychain: Keychain;
+  /** Where paired agents and grants persist; null keeps them in memory (preview). */
+  dataDir: string | null;
+  /** Security keys over node-hid in the app; a software key in tests. */
+  fidoDiscovery: FidoDiscovery;
+  /** Loaded and watching; every decision reads its current() policy (fail closed when invalid). */
+  policy: PolicyService;
+  gateway?: GatewayOptions;
+  notify?: Notifier;
+  onUnexpectedError?: MainServicesDeps['onUnexpectedError'];
+}
+
+export interface AppMain {
+  readonly services: MainServices;
+  readonly gateway: Gateway;
+  close(): Promise<void>;
+}
+
+export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
+  const engineLink = createEngineLink();
+  const gateway = await createGateway({
+    credentials: engineLink.credentials,
+    audit: engineLink.audit,
+    store: opts.dataDir === null ? createMemoryGatewayStore() : createFileGatewayStore(path.join(opts.dataDir, 'gateway.json')),
+    tokenKey: await loadOrCreateTokenKey(opts.keychain),
+    policy: () => opts.policy.current(),
+    ...(opts.notify === undefined ? {} : { notify: opts.notify }),
+    ...(opts.gateway === undefined ? {} : { options: opts.gateway }),
+    ...(opts.onUnexpectedError === undefined ? {} : { onError: (err: unknown) => opts.onUnexpectedError?.(err, 'gateway') }),
+  });
+  const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)) });
+  const services = createMainServices({
+    shell: opts.shell,
+    version: opts.version,
+    keychain: opts.keychain,
+    engineLink,
+    gateway,
+    fido,
+    ...(opts.onUnexpectedError === undefined ? {} : { onUnexpectedError: opts.onUnexpectedError }),
+  });
+  // A replaced policy file is recorded; with no engine open there is no log to write to
+  // yet, and the engine records the policy it unlocks under.
+  const offPolicy = opts.policy.onChange((event) => {
+    void Promise.resolve(engineLink.audit.append(policyChangeAuditEvent(event))).catch(() => undefined);
+  });
+  await gateway.start();
+  return {
+    services,
+    gateway,
+    async close() {
+      offPolicy();
+      await services.close();
+      await gateway.close();
+    },
+  };
+}
