@@ -13,9 +13,15 @@ import { DEFAULT_ARGON2ID, type Argon2idParams, type Kdf } from './crypto/kdf';
 import type { RandomSource } from './crypto/random';
 import type { EngineEvent, Timer } from './engine-types';
 import type { VaultDump } from './store/dump';
-import { PAGE_COUNT, VAULT_FORMAT_VERSION, type SlotRecord } from './store/records';
+import { PAGE_COUNT, VAULT_FORMAT_VERSION, type ItemRecord, type SlotRecord } from './store/records';
 import type { VaultStore } from './store/store';
 import type { AuditSink } from '../shared/contracts/engine';
+import type { EffectivePolicy } from '../shared/policy';
+import {
+  assertAuditUploadFresh, assertAutoLockSettingAllowed, assertSlotCreationAllowed, assertSlotRemovalAllowed,
+  assertUnlockMethodAllowed, autoLockMinutes as policyAutoLockMinutes, kdfFloor as policyKdfFloor, personalPolicy,
+  type HardwareKeyFacts,
+} from './policy';
 import { lockedError, makeAuditor, type Clock, type EngineCore } from './vault/core';
 import { newId } from './vault/ids';
 import * as items from './vault/item-ops';
@@ -24,6 +30,7 @@ import { DEFAULT_SETTINGS, loadVault, noVault, sealSettings } from './vault/open
 import { sealPage } from './vault/pages';
 import { VaultScrubSet } from './vault/scrub-set';
 import { rotateVaultKey, type RotationInputs } from './vault/rotate';
+import * as remote from './vault/remote-apply';
 import { UnlockedSession, type IntegrityIssue } from './vault/session';
 import { createDefaultSlotRegistry, PASSWORD_SLOT, RECOVERY_SLOT, openSlot, sealSlot, slotDigestValid, type SlotContext, type SlotRegistry } from './vault/slots';
 
@@ -44,6 +51,13 @@ export interface EngineDeps {
   readonly kdfFloor?: Argon2idParams;
   /** TESTS/DEV ONLY: lets passwordKdf go below the floor (the params are still recorded in the slot). */
   readonly allowWeakKdfForTesting?: boolean;
+  /**
+   * The org policy (src/core/policy), read at each decision so a runtime change
+   * applies at once; default: personal, unmanaged. Main pushes it to the worker.
+   */
+  readonly policy?: () => EffectivePolicy;
+  /** When this device last uploaded its audit log (epoch ms; null = never), for audit.uploadRequired. */
+  readonly lastAuditUploadAt?: () => number | null;
 }
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -86,8 +100,16 @@ export function createEngine(deps: EngineDeps) {
   const scrubSet = new VaultScrubSet(core);
   listeners.add(() => scrubSet.invalidate());
 
+  const policy = deps.policy ?? (() => personalPolicy());
+
   function slotCtx(vaultId: string): SlotContext {
-    return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf, kdfFloor };
+    if (deps.allowWeakKdfForTesting) return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf, kdfFloor };
+    // Policy raises the floor, and new password slots are made at the policy's floor at
+    // least; a configured passwordKdf below the app's own floor is still refused.
+    const p = policy();
+    const orgFloor = p.policy?.kdf?.argon2idFloor;
+    const floor = maxKdf(kdfFloor, policyKdfFloor(p));
+    return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf: orgFloor ? maxKdf(passwordKdf, orgFloor) : passwordKdf, kdfFloor: floor };
   }
 
   /** Failure records must not mask the error the person needs to see. */
@@ -102,7 +124,10 @@ export function createEngine(deps: EngineDeps) {
   // ------------------------------------------------------------ auto-lock
 
   function idleMs(): number {
-    return (session?.settings.autoLockMinutes ?? 0) * 60_000;
+    if (!session) return 0;
+    // Policy's auto-lock is a maximum over the person's setting (0 = never only when unmanaged).
+    const p = policy();
+    return policyAutoLockMinutes({ ...p, personal: { ...p.personal, autoLockMinutes: session.settings.autoLockMinutes } }) * 60_000;
   }
 
   function checkIdle(): void {
@@ -201,11 +226,31 @@ export function createEngine(deps: EngineDeps) {
     const issues: IntegrityIssue[] = slots.filter((s) => !slotDigestValid(vaultId, s)).map((s) => ({ where: 'slot', id: s.id }));
     const ofKind = slots.filter((s) => s.kind === kindName);
     if (ofKind.length === 0) throw new LatchkeyError('not_found', `This vault cannot be opened with ${kindName}.`);
-    const usable = ofKind.filter((s) => !issues.some((i) => i.id === s.id));
+    const intact = ofKind.filter((s) => !issues.some((i) => i.id === s.id));
     const fail = async (err: LatchkeyError): Promise<never> => {
       await auditQuietly({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'failure', reason: err.code, ...(err.details?.slotId ? { target: { slotId: String(err.details.slotId) } } : {}) });
       throw err;
     };
+    // Org policy decides before any KDF runs: method allowed, slot's key model/UV, audit uploaded.
+    const p = policy();
+    let policyRefusal: LatchkeyError | undefined;
+    const usable = intact.filter((s) => {
+      try {
+        assertUnlockMethodAllowed(p, kindName, slotFacts(s));
+        return true;
+      } catch (e) {
+        if (!(e instanceof LatchkeyError)) throw e;
+        policyRefusal ??= e;
+        return false;
+      }
+    });
+    if (policyRefusal && usable.length === 0 && intact.length > 0) return fail(policyRefusal);
+    try {
+      assertAuditUploadFresh(p, deps.lastAuditUploadAt?.() ?? null, clock.now());
+    } catch (e) {
+      if (e instanceof LatchkeyError) return fail(e);
+      throw e;
+    }
     if (usable.length === 0) {
       return fail(new LatchkeyError('integrity', 'The key slot for this unlock method is damaged or was altered. Use another way in (e.g. the recovery code).', { slotId: ofKind[0]!.id }));
     }
@@ -299,6 +344,8 @@ export function createEngine(deps: EngineDeps) {
       const { slots } = await readSlotsUnlocked();
       if (!slots.some((x) => x.id === slotId)) throw new LatchkeyError('not_found', 'No such key slot.', { slotId });
       if (slots.length <= 1) throw new LatchkeyError('last_slot', 'This is the only way into the vault; add another before removing it.', { slotId });
+      const removed = slots.find((x) => x.id === slotId)!;
+      assertSlotRemovalAllowed(policy(), removed.kind, slots.filter((x) => x.kind === 'hardware_key' && x.id !== slotId).length);
       await deps.store.commit({ deleteSlots: [slotId] });
       await auditSink({ action: 'slot.remove', actor: { type: 'person' }, target: { slotId }, outcome: 'success' });
     });
@@ -319,6 +366,7 @@ export function createEngine(deps: EngineDeps) {
     const s = core.session();
     const kind = registry.get(kindName);
     if (!kind) throw new LatchkeyError('unsupported', `Unknown slot kind ${kindName}.`);
+    assertSlotCreationAllowed(policy(), kindName, inputFacts(input));
     const n = await kind.create(slotCtx(s.vaultId), input);
     const id = newId(deps.random);
     try {
@@ -351,6 +399,7 @@ export function createEngine(deps: EngineDeps) {
   async function updateSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     return core.exclusive(async () => {
       const s = core.session();
+      if (patch.autoLockMinutes !== undefined) assertAutoLockSettingAllowed(policy(), patch.autoLockMinutes);
       const parsed = engineSettingsSchema.safeParse({ ...s.settings, ...patch });
       if (!parsed.success) throw new LatchkeyError('invalid_input', 'Auto-lock must be 0 (never) to 1440 minutes.');
       const next = parsed.data;
@@ -410,6 +459,15 @@ export function createEngine(deps: EngineDeps) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    // ---- org sync (src/core/vault-sync). In-worker only, never over RPC: results hold plaintext.
+    /** Writes records pulled from the org server (checked under this vault's key; see vault/remote-apply.ts). */
+    applyRemoteRecords: (records: remote.RemoteRecords): Promise<remote.RemoteApplyResult> =>
+      core.exclusive(() => remote.applyRemoteRecords(core, () => session !== null, records)),
+    /** Decrypts one item record of this vault (merge input); 'integrity' when it does not authenticate. */
+    openItemRecord: (rec: ItemRecord): remote.ItemContent => remote.openItemRecord(core, rec),
+    /** Stores a merge result (or kept copy) as a new version above `aboveVersion`; returns the record to push. */
+    sealMergedItem: (id: string, content: Omit<remote.ItemContent, 'updatedAt'>, aboveVersion: number): Promise<ItemRecord> =>
+      core.exclusive(() => remote.sealMergedItem(core, id, content, aboveVersion)),
     dumpRecords: (): Promise<VaultDump> => deps.store.dumpRecords(),
     /** Replaces the stored vault with a dump; only while locked. */
     async loadRecords(dump: VaultDump): Promise<void> {
@@ -417,4 +475,24 @@ export function createEngine(deps: EngineDeps) {
       await deps.store.loadRecords(dump);
     },
   };
+}
+
+// ------------------------------------------------------------ policy helpers
+
+function maxKdf(a: Argon2idParams, b: Argon2idParams): Argon2idParams {
+  return { memoryKiB: Math.max(a.memoryKiB, b.memoryKiB), iterations: Math.max(a.iterations, b.iterations), parallelism: Math.max(a.parallelism, b.parallelism) };
+}
+
+/** What a hardware-key slot recorded at enrolment (params: aaguid text, uv 0|1); {} for other kinds. */
+function slotFacts(slot: SlotRecord): HardwareKeyFacts {
+  const p = slot.params as { aaguid?: unknown; uv?: unknown } | null;
+  if (slot.kind !== 'hardware_key' || typeof p !== 'object' || p === null) return {};
+  return { ...(typeof p.aaguid === 'string' ? { aaguid: p.aaguid } : {}), userVerification: p.uv === 1 };
+}
+
+/** The hardware-key enrolment input carries the key's model and UV (src/core/vault/slots/hardware-key.ts). */
+function inputFacts(input: unknown): HardwareKeyFacts {
+  if (typeof input !== 'object' || input === null) return {};
+  const i = input as { aaguid?: unknown; uv?: unknown };
+  return { ...(typeof i.aaguid === 'string' ? { aaguid: i.aaguid } : {}), ...(typeof i.uv === 'boolean' ? { userVerification: i.uv } : {}) };
 }

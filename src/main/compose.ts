@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { createEngineLink } from './engine-link';
-import { createFidoService } from './fido/service';
+import { createEngineLink, type EngineLink } from './engine-link';
+import { createFidoService, type FidoService } from './fido/service';
 import type { FidoDiscovery } from './fido/transport';
 import {
   createFileGatewayStore,
@@ -18,7 +18,7 @@ import {
   type GatewayOptions,
   type Notifier,
 } from './gateway';
-import { policyChangeAuditEvent, type PolicyService } from './policy';
+import { policyChangeAuditEvent, pushPolicyTo, type PolicyService } from './policy';
 import type { Keychain } from './keychain/keychain';
 import { createMainServices, type MainServices, type MainServicesDeps } from './services';
 
@@ -28,7 +28,7 @@ export interface AppMainOptions {
   keychain: Keychain;
   /** Where paired agents and grants persist; null keeps them in memory (preview). */
   dataDir: string | null;
-  /** Security keys over node-hid in the app; a software key in tests. */
+  /** Where security keys are found: node-hid in the app, a software key in tests. */
   fidoDiscovery: FidoDiscovery;
   /** Loaded and watching; every decision reads its current() policy (fail closed when invalid). */
   policy: PolicyService;
@@ -40,11 +40,14 @@ export interface AppMainOptions {
 export interface AppMain {
   readonly services: MainServices;
   readonly gateway: Gateway;
+  readonly fido: FidoService;
+  /** The engine worker's connection, once a window's engine connected. */
+  readonly engine: EngineLink['current'];
   close(): Promise<void>;
 }
 
 export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
-  const engineLink = createEngineLink();
+  const engineLink = createEngineLink({ onAttach: (port) => pushPolicyTo(port, opts.policy) });
   const gateway = await createGateway({
     credentials: engineLink.credentials,
     audit: engineLink.audit,
@@ -74,6 +77,8 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
   return {
     services,
     gateway,
+    fido,
+    engine: engineLink.current,
     async close() {
       offPolicy();
       await services.close();
@@ -81,3 +86,4 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     },
   };
 }
+

@@ -23,7 +23,12 @@ export interface EngineLink {
   current(): EngineMain | null;
 }
 
-export function createEngineLink(): EngineLink {
+export interface EngineLinkOptions {
+  /** Runs for each engine connection (e.g. to push the policy); returns its disposer. */
+  onAttach?: (port: Port) => (() => void) | void;
+}
+
+export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
   let current: EngineMain | null = null;
   const locked = new Set<() => void>();
   const unlocked = new Set<() => void>();
@@ -57,10 +62,12 @@ export function createEngineLink(): EngineLink {
         client.on('unlocked', () => fire(unlocked)),
         client.on('credentialsChanged', () => fire(changed)),
       ];
+      const detach = opts.onAttach?.(port);
       const previous = current;
       current = client;
       if (previous !== null) fire(locked);
       return () => {
+        detach?.();
         for (const off of offs) off();
         client.close();
         if (current === client) {

@@ -40,6 +40,8 @@ async function main(): Promise<void> {
     dataDir: app.getPath('userData'),
     fidoDiscovery: createNodeHidDiscovery(),
     policy,
+    // LATCHKEY_GATEWAY_PORT moves the agent endpoint off its default (docs/gateway.md).
+    ...(process.env['LATCHKEY_GATEWAY_PORT'] === undefined ? {} : { gateway: { port: Number(process.env['LATCHKEY_GATEWAY_PORT']) } }),
     notify: ({ title, body }) => { if (Notification.isSupported()) new Notification({ title, body }).show(); },
     onUnexpectedError: (_err, method) => console.error(`[main] "${method}" failed unexpectedly`),
   });

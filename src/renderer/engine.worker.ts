@@ -27,15 +27,19 @@ import { connectRpc, serveRpc, type RpcServer } from '../shared/rpc/rpc';
 import { EngineTransferContract } from './engine/transfer-contract';
 import { engineInitSchema, type EngineInit } from './engine/worker-protocol';
 
+import { assertSlotCreationAllowed, createPolicyHolder, enginePolicyHandlers, type PolicyHolder } from '../core/policy';
+import { EnginePolicyContract } from '../shared/contracts/engine-policy';
+
 declare const self: DedicatedWorkerGlobalScope;
 
 const E2E_BUILD = import.meta.env.MODE === 'e2e';
 
-function buildEngine(init: EngineInit) {
+function buildEngine(init: EngineInit, policy: PolicyHolder) {
   const store = createDexieStore({ name: init.dbName });
   const random = createWebCryptoRandom();
   const engine = createEngine({
     store,
+    policy: () => policy.current(),
     kdf: createBrowserArgon2Kdf(),
     random,
     timer: { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as number) },
@@ -92,11 +96,14 @@ async function openMainPort(init: EngineInit, ports: readonly MessagePort[]): Pr
 function start(init: EngineInit, ports: readonly MessagePort[]): void {
   const uiPortRaw = ports[0];
   if (uiPortRaw === undefined) return;
-  const { engine, store, random } = buildEngine(init);
+  // Personal defaults until main pushes the policy it loaded and verified.
+  const policy = createPolicyHolder();
+  const { engine, store, random } = buildEngine(init, policy);
   const mainPortP = openMainPort(init, ports);
   const uiPort = fromMessagePort(uiPortRaw);
   const ui = serveRpc(uiPort, EngineUiContract, engineUiHandlers(engine));
-  serveRpc(uiPort, EngineHardwareKeyContract, engineHardwareKeyHandlers({ engine, store, random, hardwareKey: hardwareKeyViaMain(mainPortP) }));
+  serveRpc(uiPort, EngineHardwareKeyContract, engineHardwareKeyHandlers({ engine, store, random, hardwareKey: hardwareKeyViaMain(mainPortP),
+    allowKey: (facts) => assertSlotCreationAllowed(policy.current(), 'hardware_key', facts) }));
   if (E2E_BUILD) serveTransfer(uiPort, engine);
   const targets: { ui: RpcServer<typeof EngineUiContract>; main?: RpcServer<typeof EngineMainContract> } = { ui };
   forwardEngineEvents(engine, targets);
@@ -104,6 +111,7 @@ function start(init: EngineInit, ports: readonly MessagePort[]): void {
   // still use the vault; agents simply get no credentials.
   mainPortP.then((mainPort) => {
     if (mainPort === undefined) return;
+    serveRpc(mainPort, EnginePolicyContract, enginePolicyHandlers(policy, () => engine.lock('external')));
     targets.main = serveRpc(mainPort, EngineMainContract, engineMainHandlers(engine));
   }, () => undefined);
   // If the page goes away, lock: nothing should keep keys alive without a UI.

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createFidoService, type FidoService } from '../../src/main/fido/service';
+import type { FidoService } from '../../src/main/fido/service';
 import type { PreviewServer } from '../../src/preview/server';
 import { random } from '../fido/random';
 import { softDiscovery, softKey } from '../fido/soft-transport';
@@ -37,9 +37,9 @@ async function answerPin(): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(SCREENS, { recursive: true });
-  fido = createFidoService({ discovery: softDiscovery([softKey('soft-1', { random, keepaliveMs: 5 })]), random });
+  main = await mainWithGateway({ fidoDiscovery: softDiscovery([softKey('soft-1', { random, keepaliveMs: 5 })]) });
+  fido = main.fido;
   await fido.setPin(PIN);
-  main = await mainWithGateway({ fido });
   server = await startApp(inject('rendererDir'), main.services);
   browser = await launchChromium();
   page = await openApp(await browser.newContext({ viewport: { width: 1100, height: 720 } }), server);

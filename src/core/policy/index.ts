@@ -6,3 +6,4 @@ export * from './session';
 export * from './gateway';
 export { parseDestination, matchesPattern } from './destinations';
 export { forbiddenByPolicy } from './rule-error';
+export * from './holder';

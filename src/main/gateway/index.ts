@@ -5,7 +5,6 @@ export { createFileGatewayStore, createMemoryGatewayStore } from './store';
 export { loadOrCreateTokenKey } from './tokens';
 export { DEFAULT_GATEWAY_PORT, MCP_PATH } from './http-server';
 export { defaultSocketPath } from './bridge-protocol';
-export { Scrubber, REDACTED } from '../../core/scrub/scrubber';
 export { createEngineAuditSink, createEngineCredentialSource } from './engine-adapter';
 export { downstreamServerSchema, type DownstreamServerConfig } from './downstream/config';
 export { serveGatewayUi } from './serve-ui';

@@ -20,12 +20,12 @@ export function policyChangeAuditEvent(e: PolicyChangeEvent): AuditEvent {
     };
   }
   const p = e.next.policy;
-  const what = p.managed ? `${e.trigger}:key ${p.keyId ?? '?'}:${e.changedFields.length} fields` : `${e.trigger}:unmanaged`;
+  // The audit log takes a reason only as a short token ([A-Za-z0-9_.:@/+-], ≤ 64): no spaces.
+  const what = p.managed ? `${e.trigger}:key:${p.keyId ?? 'none'}:fields:${e.changedFields.length}` : `${e.trigger}:unmanaged`;
   return {
     action: 'policy.load',
     actor: { type: 'system' },
     outcome: 'success',
-    // A field list can be long; the count keeps the record within the 128-character reason.
-    reason: what.slice(0, 128),
+    reason: what.slice(0, 64),
   };
 }

@@ -3,3 +3,4 @@ export { osPolicyPath, managedResourcesDir, defaultPolicySources, MANAGED_KEY_FI
 export { loadEffectivePolicy, loadPolicyState, type PolicySourcesOptions, type PolicyState } from './loader';
 export { PolicyService, type PolicyChangeEvent, type PolicyChangeListener, type PolicyServiceOptions } from './service';
 export { policyChangeAuditEvent } from './audit';
+export { policyMessage, pushPolicyTo } from './push-to-engine';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { managedByLabel, personalPolicy } from '../../../src/core/policy';
 import { managedResourcesDir, osPolicyPath, policyChangeAuditEvent } from '../../../src/main/policy';
 import { auditEventSchema } from '../../../src/shared/contracts/engine';
+import { auditReasonSchema } from '../../../src/core/audit';
 import { basePolicy, managed } from './helpers';
 
 describe('OS managed policy locations', () => {
@@ -35,12 +36,15 @@ describe('policy change audit record', () => {
       next: { status: 'ok', policy: managed({ ...basePolicy, export: { allowed: false } }) },
     });
     expect(auditEventSchema.parse(ok)).toMatchObject({ action: 'policy.load', outcome: 'success' });
-    expect(ok.reason).toMatch(/^file:key [0-9a-f]{16}:1 fields$/);
+    expect(ok.reason).toMatch(/^file:key:[0-9a-f]{16}:fields:1$/);
+    // The signed audit log only takes short tokens as reasons; a reason it refuses would drop the record.
+    expect(auditReasonSchema.safeParse(ok.reason).success).toBe(true);
 
     const bad = policyChangeAuditEvent({
       previous: null, trigger: 'file', changedFields: [],
       next: { status: 'invalid', error: { code: 'policy_invalid', message: 'x', details: { reason: 'bad_signature', file: '/etc/latchkey/policy.json' } } },
     });
     expect(auditEventSchema.parse(bad)).toMatchObject({ outcome: 'failure', reason: 'policy_invalid:bad_signature' });
+    expect(auditReasonSchema.safeParse(bad.reason).success).toBe(true);
   });
 });

@@ -17,7 +17,23 @@ const h = vi.hoisted(() => ({
   ipc: undefined as undefined | import('node:events').EventEmitter,
   protocolHandlers: new Map<string, unknown>(),
   session: { policies: [] as string[] },
+  dataDir: '',
 }));
+
+// The whole of main starts for real (gateway, security keys, policy) but on a free
+// port, a private socket directory and an in-memory keychain.
+vi.mock('../../../src/main/keychain/keychain.keytar', async () => {
+  const { createMemoryKeychain } = await import('../../../src/main/keychain/keychain.memory');
+  return { createKeytarKeychain: async () => createMemoryKeychain() };
+});
+{
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  h.dataDir = mkdtempSync(join(tmpdir(), 'latchkey-shell-'));
+  process.env['XDG_RUNTIME_DIR'] = h.dataDir;
+  process.env['LATCHKEY_GATEWAY_PORT'] = '0';
+}
 
 vi.mock('electron', async () => {
   const { EventEmitter } = await import('node:events');
@@ -56,6 +72,8 @@ vi.mock('electron', async () => {
       requestSingleInstanceLock: () => true,
       whenReady: () => { h.calls.push('whenReady'); return Promise.resolve(); },
       getVersion: () => '9.9.9',
+      getPath: () => h.dataDir,
+      getAppPath: () => process.cwd(),
       isPackaged: true,
       on: vi.fn(),
       quit: vi.fn(),
@@ -73,6 +91,8 @@ vi.mock('electron', async () => {
       },
     },
     net: { fetch: vi.fn() },
+    dialog: { showErrorBox: vi.fn() },
+    Notification: class { static isSupported = () => false; show() {} },
     ipcMain,
     BrowserWindow,
     MessageChannelMain,

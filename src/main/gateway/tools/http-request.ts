@@ -15,7 +15,7 @@ import { resolveChecked, sendPinned, type PinnedResponse } from '../../egress/re
 import { authorizeUse } from '../authorize';
 import { agentHeaders, inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
-import { scrubText, type ToolContext, type ToolOutcome } from './context';
+import { scrubTexts, type ToolContext, type ToolOutcome } from './context';
 import type { HttpRequestArgs } from './schemas';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -90,14 +90,20 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     next.hash = '';
     url = next;
   }
-  // The body is complete (size-capped) before anything is scrubbed: a secret split across
-  // network reads is one contiguous string here. Headers and body go in the same text.
-  const text = await scrubText(ctx, renderResponse(res, notFollowed));
+  const text = await renderScrubbed(ctx, res, notFollowed);
   return { text, itemId: overview.id, credentialName: overview.name, destination: origin, reason: basis };
 }
 
-/** The unscrubbed result document; the caller scrubs it whole before it leaves. */
-function renderResponse(res: PinnedResponse, note: string | null): string {
+/**
+ * The result document, scrubbed by the engine in ONE call just before it leaves: the
+ * whole body (complete and size-capped by now, so a secret split across network reads
+ * is one contiguous string), every header name and value, and our redirect note. The
+ * pieces are scrubbed BEFORE they are JSON-encoded: a body that is itself JSON holds a
+ * secret JSON-escaped once, which is a form the scrubber knows; encoding it into our
+ * document first would escape it twice. Redacting before encoding also keeps the
+ * document valid JSON.
+ */
+async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, note: string | null): Promise<string> {
   let bodyText: string;
   let encoding: 'utf8' | 'base64';
   try {
@@ -107,15 +113,19 @@ function renderResponse(res: PinnedResponse, note: string | null): string {
     bodyText = res.body.toString('base64');
     encoding = 'base64';
   }
+  const headerList = Object.entries(res.headers);
+  const clean = await scrubTexts(ctx, [bodyText, note ?? '', ...headerList.flat()]);
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < headerList.length; i++) {
+    Object.defineProperty(headers, clean[2 + 2 * i]!, { value: clean[3 + 2 * i]!, enumerable: true, writable: true, configurable: true });
+  }
   const out = {
     status: res.status,
-    headers: { ...res.headers },
+    headers,
     bodyEncoding: encoding,
-    body: bodyText,
+    body: clean[0]!,
     truncated: res.truncated,
-    ...(note ? { note } : {}),
+    ...(note ? { note: clean[1]! } : {}),
   };
-  // Every form the scrubber knows survives JSON encoding (it matches JSON-escaped
-  // forms too), so scrubbing the encoded document covers headers and body alike.
   return JSON.stringify(out, null, 2);
 }

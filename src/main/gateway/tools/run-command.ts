@@ -10,7 +10,7 @@ import path from 'node:path';
 import { LatchkeyError } from '../../../shared/errors';
 import { authorizeUse, checkPolicy } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
-import { scrubText, type ToolContext, type ToolOutcome } from './context';
+import { scrubTexts, type ToolContext, type ToolOutcome } from './context';
 import type { RunCommandArgs } from './schemas';
 
 /** Variables passed through from main's environment (nothing that could hold a secret). */
@@ -44,7 +44,11 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
   const result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
   // Drop our references to the secrets; the child's copy ends with it.
   for (const k of Object.keys(env)) delete env[k];
-  const text = await scrubText(ctx, JSON.stringify(result, null, 2));
+  // Both streams whole, in one call, before they are JSON-encoded (a program that prints
+  // JSON holds a secret escaped once, a form the scrubber knows; encoding first would
+  // escape it twice).
+  const [stdout, stderr] = await scrubTexts(ctx, [result.stdout, result.stderr]);
+  const text = JSON.stringify({ ...result, stdout: stdout!, stderr: stderr! }, null, 2);
   return { text, itemId: itemIds[0] ?? null, credentialName: names.join(', ').slice(0, 500), destination, reason: bases.join(',') };
 }
 

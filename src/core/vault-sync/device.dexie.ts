@@ -1,0 +1,79 @@
+/**
+ * Composition of an enrolled device on IndexedDB: the engine (its store wrapped by the
+ * sync outbox, its audit sink = this device's signed audit log), the sync client and
+ * the inbox. Four databases per vault, named from `dbName`:
+ *   <dbName>            the vault (engine)
+ *   <dbName>-sync       sync outbox + state (ciphertext, versions)
+ *   <dbName>-inbox      pulled records not yet written (ciphertext)
+ *   <dbName>-audit      this device's audit chain
+ *
+ * Call it instead of `createEngine` once the device is enrolled (the engine worker
+ * does this when its init message carries an enrolment). The device's Ed25519 key
+ * signs requests, vault manifests and audit records; the caller keeps it (OS keychain
+ * in main) and should wipe its copy after this returns — the signer keeps its own.
+ */
+import { createEngine, type Engine, type EngineDeps } from '../engine';
+import { auditSinkFor, createAuditLog, createEd25519Signer, type AuditLog } from '../audit';
+import { createDexieAuditStore } from '../audit/audit-store.dexie';
+import type { RandomSource } from '../crypto/random';
+import { createDexieStore } from '../store/store.dexie';
+import { createServerApi, type DeviceIdentity, type FetchLike, type ServerApi, type SyncClock } from '../sync';
+import { openDexieSyncStores } from '../sync/sync-store.dexie';
+import { openDexieInbox } from './inbox.dexie';
+import { withSyncOutbox } from './outbox';
+import { createVaultSync, type VaultSync } from './vault-sync';
+
+export interface SyncedDeviceOptions {
+  /** The vault's IndexedDB database name; the others are derived from it. */
+  readonly dbName: string;
+  readonly baseUrl: string;
+  readonly identity: DeviceIdentity;
+  /** 32-byte Ed25519 seed registered at enrolment. */
+  readonly deviceSecretKey: Uint8Array;
+  readonly fetch: FetchLike;
+  readonly random: RandomSource;
+  readonly clock?: SyncClock;
+  /** Everything else the engine needs (kdf, timer, slots, KDF params…). */
+  readonly engine: Omit<EngineDeps, 'store' | 'audit' | 'random'>;
+  readonly manifestIntervalMs?: number;
+  readonly pageSize?: number;
+  onRefused?(ids: readonly string[]): void;
+}
+
+export interface SyncedDevice {
+  readonly engine: Engine;
+  readonly vaultSync: VaultSync;
+  readonly audit: AuditLog;
+  readonly api: ServerApi;
+  close(): void;
+}
+
+export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
+  const clock = o.clock ?? { now: () => Date.now() };
+  const signer = createEd25519Signer(o.deviceSecretKey);
+  const syncStores = openDexieSyncStores(`${o.dbName}-sync`);
+  const inbox = openDexieInbox(`${o.dbName}-inbox`);
+  const auditStore = createDexieAuditStore({ name: `${o.dbName}-audit` });
+  const audit = createAuditLog({ store: auditStore, signer, deviceId: o.identity.deviceId, clock });
+  const vaultStore = createDexieStore({ name: o.dbName });
+  const engine = createEngine({ ...o.engine, random: o.random, store: withSyncOutbox(vaultStore, syncStores.queue, o.random), audit: auditSinkFor(audit) });
+  const api = createServerApi({ baseUrl: o.baseUrl, fetch: o.fetch, clock, random: o.random, signer, identity: o.identity });
+  const vaultSync = createVaultSync({
+    engine, api, queue: syncStores.queue, state: syncStores.state, inbox, signer, clock, random: o.random, audit,
+    ...(o.manifestIntervalMs !== undefined ? { manifestIntervalMs: o.manifestIntervalMs } : {}),
+    ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}),
+    ...(o.onRefused ? { onRefused: o.onRefused } : {}),
+  });
+  return {
+    engine, vaultSync, audit, api,
+    close() {
+      vaultSync.close();
+      engine.lock();
+      signer.dispose();
+      vaultStore.close();
+      syncStores.close();
+      inbox.close();
+      auditStore.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Real devices for vault-sync tests: each is a real engine on its own fake-indexeddb
+ * databases (vault, sync outbox/state, inbox, audit), enrolled with its own Ed25519
+ * device key on a real org server, composed exactly as the app would
+ * (createSyncedDevice). Test-only argon2id cost via allowWeakKdfForTesting.
+ */
+import 'fake-indexeddb/auto';
+import { createNodeArgon2Kdf } from '../../../src/core/crypto/kdf.argon2.node';
+import { createSyncedDevice, type SyncedDevice } from '../../../src/core/vault-sync/device.dexie';
+import type { Database } from '../../../src/server/db/db';
+import { enrolTestDevice, nodeFetch, nodeRandom, type TestDevice } from '../server/helpers';
+import { TEST_KDF, freshDbName } from '../core/helpers';
+
+export interface VaultDevice extends SyncedDevice {
+  readonly dev: TestDevice;
+}
+
+export async function vaultDevice(server: { url: string; db: Database }, orgId: string, userId: string): Promise<VaultDevice> {
+  const dev = await enrolTestDevice(server, orgId, userId);
+  const d = createSyncedDevice({
+    dbName: freshDbName(),
+    baseUrl: server.url,
+    identity: { orgId: dev.orgId, userId: dev.userId, deviceId: dev.deviceId },
+    deviceSecretKey: dev.signer.secretKey,
+    fetch: nodeFetch,
+    random: nodeRandom,
+    engine: { kdf: createNodeArgon2Kdf(), passwordKdf: TEST_KDF, allowWeakKdfForTesting: true },
+    manifestIntervalMs: 0,
+  });
+  return { ...d, dev };
+}
