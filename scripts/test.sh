@@ -22,5 +22,21 @@ run_in_keyring() {
   fi
 }
 
-run_in_keyring npx vitest run
-npx vitest run --config vitest.e2e.config.ts
+results=$(mktemp -d)
+status=0
+run_in_keyring npx vitest run --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=$?
+npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json" || status=$?
+
+# One plain closing line over both runs, so CI can tell how many tests ran.
+node -e '
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of process.argv.slice(1)) {
+    try {
+      const r = JSON.parse(require("fs").readFileSync(f, "utf8"));
+      passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+    } catch { failed += 1; console.error(`no results in ${f}`); }
+  }
+  console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "$results/unit.json" "$results/e2e.json"
+rm -rf "$results"
+exit $status
