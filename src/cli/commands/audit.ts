@@ -17,7 +17,6 @@
  * Exit codes: 0 verified / exported; 1 verification failed; 2 usage; 3 file or database error.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { isLatchkeyError } from '../../shared/errors';
 import {
   auditPublicKeysFileSchema,
@@ -33,6 +32,7 @@ import {
 } from '../../core/audit';
 // `.js` because tsx reads an extensionless "verify.node" as a native addon.
 import { createNodeEd25519Verifier, createParallelEd25519Verifier } from '../../core/audit/verify.node.js';
+import { parseArgv, UsageError } from '../args';
 
 /** Below this many records, starting worker threads costs more than it saves. */
 const PARALLEL_FROM = 5_000;
@@ -58,7 +58,6 @@ const USAGE = [
   'exit codes: 0 ok, 1 verification failed, 2 usage, 3 file or database error',
 ].join('\n');
 
-class UsageError extends Error {}
 class FileError extends Error {}
 
 export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
@@ -88,10 +87,6 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     }
     throw err;
   }
-}
-
-function usageFromParseError(e: unknown): never {
-  throw new UsageError(e instanceof Error ? e.message : 'bad arguments');
 }
 
 async function readText(path: string, what: string): Promise<string> {
@@ -132,13 +127,7 @@ async function verify(args: string[], io: CliIo): Promise<number> {
     log: { type: 'string' },
     json: { type: 'boolean' },
   } as const;
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    usageFromParseError(e);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseArgv({ args, options, allowPositionals: true, strict: true });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError('verify takes exactly one FILE');
   if (typeof values.pubkeys !== 'string') throw new UsageError('--pubkeys KEYS.json is required: signatures are checked against keys you trust, not keys in the export');
@@ -216,13 +205,7 @@ async function exportLog(args: string[], io: CliIo): Promise<number> {
     'checkpoints-out': { type: 'string' },
     'pubkeys-out': { type: 'string' },
   } as const;
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    usageFromParseError(e);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseArgv({ args, options, allowPositionals: true, strict: true });
   if (positionals.length > 0) throw new UsageError('export takes no positional arguments');
   const format = values.format ?? 'jsonl';
   if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv');

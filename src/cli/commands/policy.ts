@@ -7,7 +7,6 @@
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { isLatchkeyError } from '../../shared/errors';
 import { POLICY_FIELDS } from '../../shared/policy';
 import {
@@ -18,17 +17,11 @@ import {
   signPolicy,
   verifySignedPolicyText,
 } from '../../core/policy';
+import { parseArgv, processLineIo as processIo, UsageError, type CliIo } from '../args';
+
+export type { CliIo };
 
 export const summary = 'make an org policy key pair, sign a policy file, verify a signed policy';
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
-const processIo: CliIo = {
-  out: (line) => process.stdout.write(line + '\n'),
-  err: (line) => process.stderr.write(line + '\n'),
-};
 
 const USAGE = [
   'usage:',
@@ -73,18 +66,12 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
   }
 }
 
-class UsageError extends Error {}
-
 /** Parses `--name value` options (all required) and an exact number of positionals. */
 function options<K extends string>(argv: string[], names: readonly K[], positionals: number): { values: Record<K, string>; positionals: string[] } {
   const spec: Record<string, { type: 'string' }> = {};
   for (const name of names) spec[name] = { type: 'string' };
-  let parsed: { values: Record<string, unknown>; positionals: string[] };
-  try {
-    parsed = parseArgs({ args: argv, options: spec, allowPositionals: positionals > 0, strict: true });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : 'bad arguments');
-  }
+  const parsed: { values: Record<string, unknown>; positionals: string[] } =
+    parseArgv({ args: argv, options: spec, allowPositionals: positionals > 0, strict: true });
   const values = {} as Record<K, string>;
   for (const name of names) {
     const v = parsed.values[name];

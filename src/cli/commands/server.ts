@@ -9,23 +9,16 @@
  * time: stop the server for admin commands, or run on PostgreSQL.
  * Exit codes: 0 done; 1 refused (e.g. no such org); 2 usage error.
  */
-import { parseArgs } from 'node:util';
 import { isLatchkeyError } from '../../shared/errors';
 import { uuidSchema } from '../../shared/contracts/sync';
 import { openDatabase } from '../../server/db/open';
 import type { Database } from '../../server/db/db';
 import { createOrg, createUser, issueEnrolCode, listDevices, revokeDevice, revokeUser } from '../../server/admin/admin';
+import { parseArgv, processLineIo as processIo, UsageError, type CliIo } from '../args';
+
+export type { CliIo };
 
 export const summary = 'run the org sync server; create orgs and people, issue enrolment codes, revoke devices';
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
-const processIo: CliIo = {
-  out: (line) => process.stdout.write(line + '\n'),
-  err: (line) => process.stderr.write(line + '\n'),
-};
 
 const USAGE = [
   'usage:',
@@ -40,8 +33,6 @@ const USAGE = [
   'Storage: DATABASE_URL=postgres://… selects PostgreSQL; otherwise embedded PGlite',
   '(--data-dir DIR to keep data; in memory without it). Admin commands take --data-dir too.',
 ].join('\n');
-
-class UsageError extends Error {}
 
 const OPTS = {
   'data-dir': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'checkpoint-seconds': { type: 'string' },
@@ -85,12 +76,7 @@ async function withDb<T>(v: Values, fn: (db: Database) => Promise<T>): Promise<T
 export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
   const [sub, ...rest] = argv;
   try {
-    let values: Values;
-    try {
-      values = parseArgs({ args: rest, options: OPTS, strict: true, allowPositionals: false }).values as Values;
-    } catch (err) {
-      throw new UsageError(err instanceof Error ? err.message : 'bad arguments');
-    }
+    const values = parseArgv({ args: rest, options: OPTS, strict: true, allowPositionals: false }).values as Values;
     switch (sub) {
       case 'start': return await start(values, io);
       case 'create-org': {

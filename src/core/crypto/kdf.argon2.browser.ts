@@ -8,7 +8,8 @@
 import bundled from 'argon2-browser/dist/argon2-bundled.min.js';
 import simdWasmUrl from 'argon2-browser/dist/argon2-simd.wasm?url';
 import { LatchkeyError } from '../../shared/errors';
-import type { Argon2idInput, Kdf } from './kdf';
+import type { Kdf } from './kdf';
+import { createArgon2Kdf } from './kdf.argon2';
 
 type Argon2Lib = typeof bundled;
 
@@ -26,25 +27,5 @@ function lib(): Argon2Lib {
 }
 
 export function createBrowserArgon2Kdf(): Kdf {
-  return {
-    async argon2id(input: Argon2idInput): Promise<Uint8Array> {
-      const argon2 = lib();
-      try {
-        const r = await argon2.hash({
-          pass: input.password,
-          salt: input.salt,
-          time: input.iterations,
-          mem: input.memoryKiB,
-          hashLen: input.hashLength,
-          parallelism: input.parallelism,
-          type: argon2.ArgonType.Argon2id,
-          ...(input.secret ? { secret: input.secret } : {}),
-          ...(input.associatedData ? { ad: input.associatedData } : {}),
-        });
-        return r.hash;
-      } catch {
-        throw new LatchkeyError('internal', 'argon2id failed.');
-      }
-    },
-  };
+  return createArgon2Kdf(lib);
 }

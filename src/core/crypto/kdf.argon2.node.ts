@@ -6,17 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { LatchkeyError } from '../../shared/errors';
-import type { Argon2idInput, Kdf } from './kdf';
-
-interface Argon2Result { hash: Uint8Array }
-interface Argon2Lib {
-  hash(params: {
-    pass: Uint8Array; salt: Uint8Array; time: number; mem: number; hashLen: number; parallelism: number;
-    type: number; secret?: Uint8Array; ad?: Uint8Array;
-  }): Promise<Argon2Result>;
-  ArgonType: { Argon2id: number };
-}
+import type { Kdf } from './kdf';
+import { createArgon2Kdf, type Argon2Lib } from './kdf.argon2';
 
 let lib: Argon2Lib | undefined;
 
@@ -43,26 +34,5 @@ function loadLib(): Argon2Lib {
 }
 
 export function createNodeArgon2Kdf(): Kdf {
-  return {
-    async argon2id(input: Argon2idInput): Promise<Uint8Array> {
-      const argon2 = loadLib();
-      try {
-        const r = await argon2.hash({
-          pass: input.password,
-          salt: input.salt,
-          time: input.iterations,
-          mem: input.memoryKiB,
-          hashLen: input.hashLength,
-          parallelism: input.parallelism,
-          type: argon2.ArgonType.Argon2id,
-          ...(input.secret ? { secret: input.secret } : {}),
-          ...(input.associatedData ? { ad: input.associatedData } : {}),
-        });
-        return r.hash;
-      } catch {
-        // The library's error object may echo inputs; never forward it.
-        throw new LatchkeyError('internal', 'argon2id failed.');
-      }
-    },
-  };
+  return createArgon2Kdf(loadLib);
 }

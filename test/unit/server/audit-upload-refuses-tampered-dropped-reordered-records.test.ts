@@ -4,10 +4,8 @@
  * stored; an honest retry is accepted once. Signed checkpoints and inclusion proofs
  * make a later deletion on the server provable.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import type { Database } from '../../../src/server/db/db';
-import type { RunningServer } from '../../../src/server/server';
 import {
   MemoryAuditStore,
   auditLeafHash,
@@ -26,15 +24,9 @@ import { uploadPendingAudit } from '../../../src/core/sync';
 import { fromBase64url } from '../../../src/core/crypto/bytes';
 import { exportRecords } from '../../../src/server/audit/store';
 import { listCheckpoints } from '../../../src/server/audit/checkpoints';
-import { enrolTestDevice, newTenant, openTestDatabase, startTestServer, type TestDevice } from './helpers';
+import { enrolTestDevice, newTenant, type TestDevice, useTestServer } from './helpers';
 
-let db: Database;
-let server: RunningServer;
-beforeAll(async () => {
-  db = (await openTestDatabase()).db;
-  server = await startTestServer(db);
-});
-afterAll(async () => { await server?.close(); await db?.close(); });
+const env = useTestServer();
 
 function logFor(dev: TestDevice): AuditLog {
   return createAuditLog({ store: new MemoryAuditStore(), signer: createEd25519Signer(dev.signer.secretKey), deviceId: dev.deviceId });
@@ -51,8 +43,8 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; reason: unk
 
 describe('audit upload', () => {
   it('accepts an honest chain once, and a retried batch without duplicating it', async () => {
-    const t = await newTenant(db);
-    const dev = await enrolTestDevice(server, t.orgId, t.userId);
+    const t = await newTenant(env.db);
+    const dev = await enrolTestDevice(env.server, t.orgId, t.userId);
     const log = logFor(dev);
     const recs = await appendN(log, 5);
     expect(await uploadPendingAudit(dev.api, log)).toBe(5);
@@ -61,9 +53,9 @@ describe('audit upload', () => {
   });
 
   it('refuses tampered, dropped, reordered, forked and foreign records, storing none of them', async () => {
-    const t = await newTenant(db);
-    const dev = await enrolTestDevice(server, t.orgId, t.userId);
-    const other = await enrolTestDevice(server, t.orgId, t.userId);
+    const t = await newTenant(env.db);
+    const dev = await enrolTestDevice(env.server, t.orgId, t.userId);
+    const other = await enrolTestDevice(env.server, t.orgId, t.userId);
     const log = logFor(dev);
     const [r1, r2, r3, r4] = await appendN(log, 4);
     await dev.api.uploadAudit([r1!, r2!]);
@@ -92,16 +84,16 @@ describe('audit upload', () => {
   });
 
   it('signs checkpoints whose proofs verify, and that expose a record later deleted on the server', async () => {
-    const t = await newTenant(db);
-    const d1 = await enrolTestDevice(server, t.orgId, t.userId);
-    const d2 = await enrolTestDevice(server, t.orgId, t.userId);
+    const t = await newTenant(env.db);
+    const d1 = await enrolTestDevice(env.server, t.orgId, t.userId);
+    const d2 = await enrolTestDevice(env.server, t.orgId, t.userId);
     const l1 = logFor(d1);
     const l2 = logFor(d2);
     await appendN(l1, 3);
     await appendN(l2, 2);
     await uploadPendingAudit(d1.api, l1);
     await uploadPendingAudit(d2.api, l2);
-    await server.checkpointNow();
+    await env.server.checkpointNow();
 
     const { checkpoint, serverPublicKey } = await d1.api.checkpoint();
     const cp = checkpointSchema.parse(checkpoint);
@@ -112,8 +104,8 @@ describe('audit upload', () => {
     const proof = await d1.api.proof(d2.deviceId, 2);
     expect(verifyInclusion(auditLeafHash({ hash: proof.recordHash }), proof.logIndex, proof.treeSize, proof.path.map((h) => hexToBytes(h)), hexToBytes(cp.root))).toBe(true);
 
-    const exported = await db.asTenant(t.orgId, (sql) => exportRecords(sql, t.orgId));
-    const cps = await listCheckpoints(db, t.orgId);
+    const exported = await env.db.asTenant(t.orgId, (sql) => exportRecords(sql, t.orgId));
+    const cps = await listCheckpoints(env.db, t.orgId);
     expect(verifyCheckpoints(exported, cps, { serverKeys: [key], log: t.orgId })).toMatchObject({ ok: true, coveredRecords: 5 });
     // The server (or someone with its database) silently deletes one record: the kept checkpoint proves it.
     const trimmed = exported.filter((_, i) => i !== 1);

@@ -4,6 +4,7 @@
  * DATABASE_URL_TEST is set, on a fresh database of that real PostgreSQL.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import pg from 'pg';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { openDatabase } from '../../../src/server/db/open';
@@ -80,6 +81,21 @@ export async function newTenant(db: Database, name = 'acme'): Promise<{ orgId: s
 
 export async function startTestServer(db: Database, extra: { now?: () => number; rateLimitPerMinute?: number } = {}): Promise<RunningServer> {
   return startServer({ db, checkpointIntervalMs: 0, ...extra });
+}
+
+/**
+ * One fresh test database and one server on it for the whole test file: registers the
+ * file's beforeAll (open, start) and afterAll (close both). Read `db` and `server` on
+ * the returned object from inside tests and hooks: they are set by beforeAll.
+ */
+export function useTestServer(): { readonly db: Database; readonly server: RunningServer } {
+  const env = {} as { db: Database; server: RunningServer };
+  beforeAll(async () => {
+    env.db = (await openTestDatabase()).db;
+    env.server = await startTestServer(env.db);
+  });
+  afterAll(async () => { await env.server?.close(); await env.db?.close(); });
+  return env;
 }
 
 /** Text "ciphertext" for tests: the server treats it as opaque base64url. */

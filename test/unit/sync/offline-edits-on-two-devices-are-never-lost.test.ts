@@ -4,25 +4,17 @@
  * conflicts), queued edits survive a restart, retries never duplicate.
  */
 import 'fake-indexeddb/auto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/server/db/db';
-import type { RunningServer } from '../../../src/server/server';
+import { describe, expect, it } from 'vitest';
 import { openDexieSyncStores } from '../../../src/core/sync/sync-store.dexie';
-import { enrolTestDevice, newTenant, openTestDatabase, startTestServer } from '../server/helpers';
+import { enrolTestDevice, newTenant, useTestServer } from '../server/helpers';
 import { encode, syncedDevice } from './devices';
 
-let db: Database;
-let server: RunningServer;
-beforeAll(async () => {
-  db = (await openTestDatabase()).db;
-  server = await startTestServer(db);
-});
-afterAll(async () => { await server?.close(); await db?.close(); });
+const env = useTestServer();
 
 async function twoDevices() {
-  const t = await newTenant(db);
-  const a = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId));
-  const b = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId));
+  const t = await newTenant(env.db);
+  const a = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
+  const b = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
   return { t, a, b };
 }
 
@@ -94,8 +86,8 @@ describe('offline edits on two devices of one person', () => {
   });
 
   it('edits queued offline in IndexedDB survive a restart and replay exactly once', async () => {
-    const t = await newTenant(db);
-    const dev = await enrolTestDevice(server, t.orgId, t.userId);
+    const t = await newTenant(env.db);
+    const dev = await enrolTestDevice(env.server, t.orgId, t.userId);
     const name = `outbox-${dev.deviceId}`;
     const s1 = openDexieSyncStores(name);
     const first = syncedDevice(dev, s1);
@@ -153,7 +145,7 @@ describe('offline edits on two devices of one person', () => {
     const { a, t } = await twoDevices();
     for (let i = 0; i < 1200; i++) await a.client.enqueue({ id: `bulk-${i}`, deleted: false, ciphertext: encode(`bulk-${i}`, { i }) });
     await a.client.sync();
-    const fresh = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId), {}, 250);
+    const fresh = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId), {}, 250);
     const report = await fresh.client.sync();
     expect(report.pulled).toBe(1200);
     expect(fresh.items.size).toBe(1200);

@@ -3,29 +3,22 @@
  * device's changes from another) or replays an old response is refused by the client
  * with 'rollback_detected', and the client's local data stays as it was.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, Row } from '../../../src/server/db/db';
-import type { RunningServer } from '../../../src/server/server';
+import { describe, expect, it } from 'vitest';
+import type { Row } from '../../../src/server/db/db';
 import { createServerApi } from '../../../src/core/sync';
 import { LatchkeyError } from '../../../src/shared/errors';
 import { ROUTES } from '../../../src/shared/contracts/sync';
-import { enrolTestDevice, newTenant, nodeFetch, nodeRandom, openTestDatabase, startTestServer } from '../server/helpers';
+import { enrolTestDevice, newTenant, nodeFetch, nodeRandom, useTestServer } from '../server/helpers';
 import { syncedDevice } from './devices';
 
-let db: Database;
-let server: RunningServer;
-beforeAll(async () => {
-  db = (await openTestDatabase()).db;
-  server = await startTestServer(db);
-});
-afterAll(async () => { await server?.close(); await db?.close(); });
+const env = useTestServer();
 
 const TABLES = ['sync_records', 'sync_heads', 'sync_manifests'] as const;
 type Backup = Record<(typeof TABLES)[number], Row[]>;
 
 /** What an operator's database backup holds for one org. */
 async function backup(orgId: string): Promise<Backup> {
-  return db.asOwner(async (sql) => {
+  return env.db.asOwner(async (sql) => {
     const out = {} as Backup;
     for (const t of TABLES) out[t] = await sql.query(`SELECT * FROM ${t} WHERE org_id = $1`, [orgId]);
     return out;
@@ -34,7 +27,7 @@ async function backup(orgId: string): Promise<Backup> {
 
 /** Restores that backup over the live rows (the "server rolled back" attack or accident). */
 async function restore(orgId: string, b: Backup): Promise<void> {
-  await db.asOwner(async (sql) => {
+  await env.db.asOwner(async (sql) => {
     for (const t of TABLES) {
       await sql.query(`DELETE FROM ${t} WHERE org_id = $1`, [orgId]);
       for (const row of b[t]) {
@@ -54,8 +47,8 @@ async function expectRollback(p: Promise<unknown>): Promise<LatchkeyError> {
 
 describe('rollback and fork detection', () => {
   it('a server restored from an old backup is refused, and local items are untouched', async () => {
-    const t = await newTenant(db);
-    const a = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId));
+    const t = await newTenant(env.db);
+    const a = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
     await a.edit('r-1', { title: 'one' });
     await a.client.sync();
     const old = await backup(t.orgId);
@@ -71,9 +64,9 @@ describe('rollback and fork detection', () => {
   });
 
   it('a record hidden from one device while another device signed it is detected (fork)', async () => {
-    const t = await newTenant(db);
-    const a = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId));
-    const b = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId));
+    const t = await newTenant(env.db);
+    const a = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
+    const b = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
     await a.edit('f-1', { title: 'shared' });
     await a.client.sync();
     await b.client.sync();
@@ -82,31 +75,31 @@ describe('rollback and fork detection', () => {
     const rb = await b.client.sync();
     expect(rb.manifestSigned).toBe(true);
     // The server hides f-2 from A but keeps B's manifest and its head.
-    await db.asOwner((sql) => sql.query("DELETE FROM sync_records WHERE org_id = $1 AND record_id = 'f-2'", [t.orgId]), t.orgId);
+    await env.db.asOwner((sql) => sql.query("DELETE FROM sync_records WHERE org_id = $1 AND record_id = 'f-2'", [t.orgId]), t.orgId);
     const err = await expectRollback(a.client.sync());
     expect(err.details).toMatchObject({ recordId: 'f-2' });
   });
 
   it('an old manifest served after a newer one was seen is refused', async () => {
-    const t = await newTenant(db);
-    const a = syncedDevice(await enrolTestDevice(server, t.orgId, t.userId));
+    const t = await newTenant(env.db);
+    const a = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
     await a.edit('m-1', { v: 1 });
     await a.client.sync();
-    const oldManifest = await db.asOwner((sql) => sql.query<{ seq: number; body: string }>('SELECT seq, body FROM sync_manifests WHERE org_id = $1', [t.orgId]), t.orgId);
+    const oldManifest = await env.db.asOwner((sql) => sql.query<{ seq: number; body: string }>('SELECT seq, body FROM sync_manifests WHERE org_id = $1', [t.orgId]), t.orgId);
     await a.edit('m-1', { v: 2 });
     await a.client.sync();
-    await db.asOwner((sql) => sql.query('UPDATE sync_manifests SET seq = $2, body = $3 WHERE org_id = $1', [t.orgId, oldManifest[0]!.seq, oldManifest[0]!.body]), t.orgId);
+    await env.db.asOwner((sql) => sql.query('UPDATE sync_manifests SET seq = $2, body = $3 WHERE org_id = $1', [t.orgId, oldManifest[0]!.seq, oldManifest[0]!.body]), t.orgId);
     await expectRollback(a.client.sync());
   });
 
   it('an old pull response replayed by the server is refused', async () => {
-    const t = await newTenant(db);
-    const dev = await enrolTestDevice(server, t.orgId, t.userId);
+    const t = await newTenant(env.db);
+    const dev = await enrolTestDevice(env.server, t.orgId, t.userId);
     // A man-in-the-middle server that records the first pull answer and replays it later.
     let recorded: string | undefined;
     let replay = false;
     const api = createServerApi({
-      baseUrl: server.url, random: nodeRandom, signer: dev.signer, clock: { now: Date.now },
+      baseUrl: env.server.url, random: nodeRandom, signer: dev.signer, clock: { now: Date.now },
       identity: { orgId: dev.orgId, userId: dev.userId, deviceId: dev.deviceId },
       fetch: async (url, init) => {
         const res = await nodeFetch(url, init);
