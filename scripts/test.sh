@@ -5,10 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cleanup() { [ -n "${PG_STARTED:-}" ] && bash scripts/postgres.sh stop >/dev/null 2>&1 || true; }
+cleanup() {
+  if [ -n "${PG_STARTED:-}" ]; then bash scripts/postgres.sh stop >/dev/null 2>&1 || true; rm -rf "$LATCHKEY_PG_DIR"; fi
+}
 trap cleanup EXIT
 
+# A cluster of this run's own (fresh directory, its own port): never one left running
+# by something else, which may predate a package upgrade or hold other data.
 if [ -z "${DATABASE_URL_TEST:-}" ] && command -v runuser >/dev/null && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  export LATCHKEY_PG_DIR="/tmp/latchkey-pg-test-$$"
+  export LATCHKEY_PG_PORT="${LATCHKEY_TEST_PG_PORT:-55433}"
   eval "$(bash scripts/postgres.sh start)"
   PG_STARTED=1
 fi
