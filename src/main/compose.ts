@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { createDeviceService, type DeviceService } from './device';
 import { createEngineLink, type EngineLink } from './engine-link';
 import { createFidoService, type FidoService } from './fido/service';
 import type { FidoDiscovery } from './fido/transport';
@@ -18,7 +19,7 @@ import {
   type GatewayOptions,
   type Notifier,
 } from './gateway';
-import { policyChangeAuditEvent, pushPolicyTo, type PolicyService } from './policy';
+import { policyChangeAuditEvent, pushPolicyTo, type EnginePolicyLink, type PolicyService } from './policy';
 import type { Keychain } from './keychain/keychain';
 import { createMainServices, type MainServices, type MainServicesDeps } from './services';
 
@@ -41,13 +42,24 @@ export interface AppMain {
   readonly services: MainServices;
   readonly gateway: Gateway;
   readonly fido: FidoService;
+  /** This device's org-server enrolment (inert until enrolled). */
+  readonly device: DeviceService;
   /** The engine worker's connection, once a window's engine connected. */
   readonly engine: EngineLink['current'];
+  /** The OS reported sleep or a screen lock: every open vault locks if policy says so. */
+  sessionEvent(event: 'sleep' | 'screen_lock'): void;
   close(): Promise<void>;
 }
 
 export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
-  const engineLink = createEngineLink({ onAttach: (port) => pushPolicyTo(port, opts.policy) });
+  const policyLinks = new Set<EnginePolicyLink>();
+  const engineLink = createEngineLink({
+    onAttach: (port) => {
+      const link = pushPolicyTo(port, opts.policy);
+      policyLinks.add(link);
+      return () => { policyLinks.delete(link); link.close(); };
+    },
+  });
   const gateway = await createGateway({
     credentials: engineLink.credentials,
     audit: engineLink.audit,
@@ -59,6 +71,7 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     ...(opts.onUnexpectedError === undefined ? {} : { onError: (err: unknown) => opts.onUnexpectedError?.(err, 'gateway') }),
   });
   const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)) });
+  const device = createDeviceService({ keychain: opts.keychain, policy: () => opts.policy.current() });
   const services = createMainServices({
     shell: opts.shell,
     version: opts.version,
@@ -66,6 +79,8 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     engineLink,
     gateway,
     fido,
+    device,
+    policy: opts.policy,
     ...(opts.onUnexpectedError === undefined ? {} : { onUnexpectedError: opts.onUnexpectedError }),
   });
   // A replaced policy file is recorded; with no engine open there is no log to write to
@@ -78,10 +93,13 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     services,
     gateway,
     fido,
+    device,
     engine: engineLink.current,
+    sessionEvent(event) { for (const link of policyLinks) link.onSessionEvent(event); },
     async close() {
       offPolicy();
       await services.close();
+      device.close();
       await gateway.close();
     },
   };

@@ -3,7 +3,7 @@
  * that imports 'electron'. Everything it wires is built from plain constructors so
  * the same services also run under Node (src/preview, tests).
  */
-import { app, BrowserWindow, dialog, ipcMain, MessageChannelMain, net, Notification, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, MessageChannelMain, net, Notification, powerMonitor, protocol, session } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app/app-protocol';
 import { handleMainPortRequests } from './app/main-port';
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     // Fail closed, and say which file and why; every decision also refuses while invalid.
     dialog.showErrorBox('Latchkey cannot open the vault', policyState.error.message);
   }
-  const { services, close } = await createAppMain({
+  const { services, close, sessionEvent } = await createAppMain({
     shell: 'electron',
     version: app.getVersion(),
     keychain: await createKeytarKeychain(),
@@ -45,6 +45,10 @@ async function main(): Promise<void> {
     notify: ({ title, body }) => { if (Notification.isSupported()) new Notification({ title, body }).show(); },
     onUnexpectedError: (_err, method) => console.error(`[main] "${method}" failed unexpectedly`),
   });
+
+  // Policy decides (session.lockOnSleep / lockOnScreenLock); main only relays what the OS saw.
+  powerMonitor.on('suspend', () => sessionEvent('sleep'));
+  powerMonitor.on('lock-screen', () => sessionEvent('screen_lock'));
 
   installSessionPolicies(session.defaultSession, devServerUrl === undefined ? {} : { devServerUrl });
   registerAppProtocol(protocol, rendererDir, (url) => net.fetch(url));

@@ -8,6 +8,8 @@
  * serveRpc(...) line in serveRenderer for each contract it offers the renderer.
  */
 import { AppContract, type AppInfo } from '../shared/contracts/app';
+import { DeviceEngineContract, DevicePageContract } from '../shared/contracts/device';
+import { deviceEngineHandlers, devicePageHandlers, type DeviceService } from './device';
 import { HardwareKeyContract } from '../shared/contracts/hardware-key';
 import type { EngineLink } from './engine-link';
 import { forwardHardwareKeyEvents, hardwareKeyHandlers, type FidoService } from './fido/service';
@@ -16,6 +18,7 @@ import type { MainPortPurpose } from '../shared/rpc/bridge';
 import type { Port } from '../shared/rpc/port';
 import { serveRpc } from '../shared/rpc/rpc';
 import type { Keychain } from './keychain/keychain';
+import { servePolicyUi, type PolicyService } from './policy';
 
 export interface MainServicesDeps {
   shell: AppInfo['shell'];
@@ -35,6 +38,10 @@ export interface MainServicesDeps {
   gateway?: Gateway;
   /** Security keys: served to the engine (hmac-secret) and the page (PIN, touch prompts). */
   fido?: FidoService;
+  /** Org-server enrolment: status/enrol to the page; status/sign/server fetch to the engine. */
+  device?: DeviceService;
+  /** The policy in force: shown to the page (locked settings, why the vault stays shut). */
+  policy?: PolicyService;
   /** Where unexpected (non-LatchkeyError) handler failures are logged. Never forwarded. */
   onUnexpectedError?: (err: unknown, method: string) => void;
 }
@@ -74,6 +81,12 @@ export function createMainServices(deps: MainServicesDeps): MainServices {
         if (purpose === 'page') servers.push({ close: forwardHardwareKeyEvents(deps.fido, keys) });
       }
       if (purpose === 'page' && deps.gateway !== undefined) servers.push(serveGatewayUi(deps.gateway, port, serveOpts));
+      if (purpose === 'page' && deps.policy !== undefined) servers.push(servePolicyUi(deps.policy, port, serveOpts));
+      if (deps.device !== undefined) {
+        servers.push(purpose === 'engine'
+          ? serveRpc(port, DeviceEngineContract, deviceEngineHandlers(deps.device), serveOpts)
+          : serveRpc(port, DevicePageContract, devicePageHandlers(deps.device), serveOpts));
+      }
       if (purpose === 'engine') {
         if (deps.engineLink !== undefined) servers.push({ close: deps.engineLink.attach(port) });
         const stop = deps.onEnginePort?.(port);

@@ -8,6 +8,7 @@ import type { EngineStatus } from '../shared/contracts/engine';
 import { ApprovalPrompts } from './components/ApprovalPrompts';
 import { ClipboardProvider, useClipboard } from './components/ClipboardProvider';
 import { KeyPrompts } from './components/KeyPrompts';
+import { PolicyProvider } from './components/PolicyProvider';
 import { ErrorMessage } from './components/ErrorMessage';
 import { useActivityTouch } from './components/useActivityTouch';
 import type { EngineHardwareKey, EngineUi } from './engine/client';
@@ -68,11 +69,13 @@ export function App({ engine, hardwareKey }: { engine: EngineUi; hardwareKey: En
   return (
     <EngineContext.Provider value={engine}>
       <EngineHardwareKeyContext.Provider value={hardwareKey}>
-        <ClipboardProvider>
-          <Screens />
-          <ApprovalPrompts />
-          <KeyPrompts />
-        </ClipboardProvider>
+        <PolicyProvider>
+          <ClipboardProvider>
+            <Screens />
+            <ApprovalPrompts />
+            <KeyPrompts />
+          </ClipboardProvider>
+        </PolicyProvider>
       </EngineHardwareKeyContext.Provider>
     </EngineContext.Provider>
   );

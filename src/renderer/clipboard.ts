@@ -1,9 +1,11 @@
 /**
- * Copying a secret: write it, then clear the clipboard after CLEAR_AFTER_MS — but
+ * Copying a secret: write it, then clear the clipboard after a delay — the policy's
+ * (clipboardClearSeconds, see ./policy-state), CLEAR_AFTER_MS by default — but
  * only if it still holds what we put there, so a person's own later copy is never
  * destroyed. When the clipboard cannot be read back (permission refused), we clear
  * anyway: leaving a secret on the clipboard indefinitely is the worse failure.
  */
+/** The personal default (DEFAULT_PERSONAL_SETTINGS.clipboardClearSeconds), in ms. */
 export const CLIPBOARD_CLEAR_AFTER_MS = 30_000;
 
 export interface ClipboardLike {
@@ -28,26 +30,32 @@ export async function clearIfUnchanged(clip: ClipboardLike, value: string): Prom
 }
 
 export interface PendingClear {
-  /** Epoch ms when the clipboard will be cleared. */
-  readonly clearsAt: number;
+  /** Epoch ms when the clipboard will be cleared; null when it is never cleared automatically. */
+  readonly clearsAt: number | null;
   /** Cancels the timer (e.g. a newer copy replaced this one). */
   cancel(): void;
   readonly done: Promise<ClearOutcome | 'cancelled'>;
 }
 
-export async function copyWithAutoClear(value: string, clip: ClipboardLike = navigator.clipboard, ms = CLIPBOARD_CLEAR_AFTER_MS): Promise<PendingClear> {
+/**
+ * `ms` null = never clear automatically (the person chose 0 and no policy sets a
+ * maximum); `done` then settles only on cancel. Lock still clears it (ClipboardProvider).
+ */
+export async function copyWithAutoClear(value: string, clip: ClipboardLike = navigator.clipboard, ms: number | null = CLIPBOARD_CLEAR_AFTER_MS): Promise<PendingClear> {
   await clip.writeText(value);
   let cancelled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let settle: (v: ClearOutcome | 'cancelled') => void = () => undefined;
   const done = new Promise<ClearOutcome | 'cancelled'>((resolve) => { settle = resolve; });
-  timer = setTimeout(() => {
-    timer = undefined;
-    if (cancelled) return;
-    void clearIfUnchanged(clip, value).then(settle, () => settle('cleared_unverified'));
-  }, ms);
+  if (ms !== null) {
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (cancelled) return;
+      void clearIfUnchanged(clip, value).then(settle, () => settle('cleared_unverified'));
+    }, ms);
+  }
   return {
-    clearsAt: Date.now() + ms,
+    clearsAt: ms === null ? null : Date.now() + ms,
     cancel() {
       if (cancelled) return;
       cancelled = true;

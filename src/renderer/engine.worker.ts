@@ -23,7 +23,9 @@ import { fromMessagePort } from '../shared/rpc/adapters/message-port.browser';
 import { openWebSocketPort } from '../shared/rpc/adapters/websocket';
 import { previewRpcUrl } from '../shared/rpc/bridge';
 import type { Port } from '../shared/rpc/port';
-import { connectRpc, serveRpc, type RpcServer } from '../shared/rpc/rpc';
+import type { Contract } from '../shared/rpc/contract';
+import { connectRpc, serveRpc, type RpcContext, type RpcHandlers, type RpcServer } from '../shared/rpc/rpc';
+import { buildSyncedEngine, enrolmentFromMain } from './engine/device-sync';
 import { EngineTransferContract } from './engine/transfer-contract';
 import { engineInitSchema, type EngineInit } from './engine/worker-protocol';
 
@@ -34,16 +36,24 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const E2E_BUILD = import.meta.env.MODE === 'e2e';
 
-function buildEngine(init: EngineInit, policy: PolicyHolder) {
-  const store = createDexieStore({ name: init.dbName });
+/** How long the worker waits for main to say whether this device is enrolled (ms). */
+const ENROLMENT_WAIT_MS = 3_000;
+
+function buildEngine(init: EngineInit, policy: PolicyHolder, enrolment: Awaited<ReturnType<typeof enrolmentFromMain>>) {
   const random = createWebCryptoRandom();
-  const engine = createEngine({
-    store,
+  const deps = {
     policy: () => policy.current(),
     kdf: createBrowserArgon2Kdf(),
-    random,
-    timer: { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as number) },
-  });
+    timer: { set: (fn: () => void, ms: number) => setTimeout(fn, ms), clear: (h: unknown) => clearTimeout(h as number) },
+  };
+  if (enrolment !== undefined) {
+    // Enrolled: same vault database, plus outbox, inbox and a signed audit log (key in main).
+    const synced = buildSyncedEngine({ dbName: init.dbName, client: enrolment.client, status: enrolment.status, random, engine: deps });
+    synced.startSchedule();
+    return { engine: synced.engine, store: synced.store, random };
+  }
+  const store = createDexieStore({ name: init.dbName });
+  const engine = createEngine({ ...deps, store, random });
   return { engine, store, random };
 }
 
@@ -64,6 +74,19 @@ function hardwareKeyViaMain(mainPort: Promise<Port | undefined>): HardwareKey {
     enrol: async (p) => (await get()).enrol(p),
     getHmacSecret: async (p) => (await get()).getHmacSecret(p),
   };
+}
+
+/** Serves `contract` at once; each call waits until `handlers` is ready. */
+function serveWhenReady<C extends Contract>(port: Port, contract: C, handlers: Promise<RpcHandlers<C>>): RpcServer<C> {
+  type Untyped = Record<string, (params: unknown, ctx: RpcContext) => unknown>;
+  const lazy: Untyped = {};
+  for (const m of Object.keys(contract.methods)) {
+    lazy[m] = async (params, ctx) => {
+      const h = (await handlers) as unknown as Untyped;
+      return h[m]!(params, ctx);
+    };
+  }
+  return serveRpc(port, contract, lazy as unknown as RpcHandlers<C>);
 }
 
 function serveTransfer(port: Port, engine: Engine): void {
@@ -93,27 +116,39 @@ async function openMainPort(init: EngineInit, ports: readonly MessagePort[]): Pr
   return undefined;
 }
 
-function start(init: EngineInit, ports: readonly MessagePort[]): void {
+async function start(init: EngineInit, ports: readonly MessagePort[]): Promise<void> {
   const uiPortRaw = ports[0];
   if (uiPortRaw === undefined) return;
   // Personal defaults until main pushes the policy it loaded and verified.
   const policy = createPolicyHolder();
-  const { engine, store, random } = buildEngine(init, policy);
   const mainPortP = openMainPort(init, ports);
+  // Served the moment main is reachable, before the enrolment question below: main
+  // pushes the policy as soon as the engine connects and that push must not be missed.
+  // Until the engine exists there is nothing to lock (a new engine starts locked).
+  let lockEngine: () => void = () => undefined;
+  let engineReady: (e: Engine) => void = () => undefined;
+  const engineP = new Promise<Engine>((resolve) => { engineReady = resolve; });
+  const targets: { ui?: RpcServer<typeof EngineUiContract>; main?: RpcServer<typeof EngineMainContract> } = {};
+  // Main is optional for the vault itself: when it cannot be reached the person can
+  // still use the vault; agents simply get no credentials. Main's calls made before
+  // the engine exists wait for it rather than fail.
+  mainPortP.then((mainPort) => {
+    if (mainPort === undefined) return;
+    serveRpc(mainPort, EnginePolicyContract, enginePolicyHandlers(policy, () => lockEngine()));
+    targets.main = serveWhenReady(mainPort, EngineMainContract, engineP.then(engineMainHandlers));
+  }, () => undefined);
+  // The page's calls wait in its MessagePort's queue meanwhile (it is not started yet).
+  const enrolment = init.mainLink === 'none' ? undefined : await enrolmentFromMain(mainPortP, ENROLMENT_WAIT_MS);
+  const { engine, store, random } = buildEngine(init, policy, enrolment);
+  lockEngine = () => engine.lock('external');
+  engineReady(engine);
   const uiPort = fromMessagePort(uiPortRaw);
   const ui = serveRpc(uiPort, EngineUiContract, engineUiHandlers(engine));
   serveRpc(uiPort, EngineHardwareKeyContract, engineHardwareKeyHandlers({ engine, store, random, hardwareKey: hardwareKeyViaMain(mainPortP),
     allowKey: (facts) => assertSlotCreationAllowed(policy.current(), 'hardware_key', facts) }));
   if (E2E_BUILD) serveTransfer(uiPort, engine);
-  const targets: { ui: RpcServer<typeof EngineUiContract>; main?: RpcServer<typeof EngineMainContract> } = { ui };
+  targets.ui = ui;
   forwardEngineEvents(engine, targets);
-  // Main is optional for the vault itself: when it cannot be reached the person can
-  // still use the vault; agents simply get no credentials.
-  mainPortP.then((mainPort) => {
-    if (mainPort === undefined) return;
-    serveRpc(mainPort, EnginePolicyContract, enginePolicyHandlers(policy, () => engine.lock('external')));
-    targets.main = serveRpc(mainPort, EngineMainContract, engineMainHandlers(engine));
-  }, () => undefined);
   // If the page goes away, lock: nothing should keep keys alive without a UI.
   uiPort.onClose?.(() => engine.lock('external'));
 }
@@ -122,6 +157,6 @@ const onInit = (ev: MessageEvent): void => {
   const parsed = engineInitSchema.safeParse(ev.data);
   if (!parsed.success) return;
   self.removeEventListener('message', onInit);
-  start(parsed.data, ev.ports);
+  void start(parsed.data, ev.ports);
 };
 self.addEventListener('message', onInit);

@@ -29,13 +29,20 @@ export function createPolicyHolder(initial: EffectivePolicy = personalPolicy()):
   };
 }
 
-/** Serves 'policy.set' to main: an invalid policy also locks an open vault at once. */
+/**
+ * Serves EnginePolicyContract to main: an invalid policy also locks an open vault at
+ * once; 'vault.lockNow' is main relaying sleep or screen lock (main decided by policy).
+ */
 export function enginePolicyHandlers(holder: PolicyHolder, lockVault: () => void): RpcHandlers<EnginePolicyContract> {
   return {
     'policy.set': (state) => {
       holder.set(state);
       if (state.status === 'invalid') lockVault();
       return { locked: state.status === 'invalid' };
+    },
+    'vault.lockNow': () => {
+      lockVault();
+      return { ok: true as const };
     },
   };
 }

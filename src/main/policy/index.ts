@@ -3,4 +3,5 @@ export { osPolicyPath, managedResourcesDir, defaultPolicySources, MANAGED_KEY_FI
 export { loadEffectivePolicy, loadPolicyState, type PolicySourcesOptions, type PolicyState } from './loader';
 export { PolicyService, type PolicyChangeEvent, type PolicyChangeListener, type PolicyServiceOptions } from './service';
 export { policyChangeAuditEvent } from './audit';
-export { policyMessage, pushPolicyTo } from './push-to-engine';
+export { policyMessage, pushPolicyTo, type EnginePolicyLink } from './push-to-engine';
+export { servePolicyUi } from './serve-ui';

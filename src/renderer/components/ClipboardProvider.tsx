@@ -5,6 +5,8 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { clearIfUnchanged, copyWithAutoClear, type ClipboardLike, type PendingClear } from '../clipboard';
+import { clipboardClearMs } from '../policy-state';
+import { usePolicy } from './PolicyProvider';
 
 interface ClipboardApi {
   /** Copies `value`; `label` names the field in the countdown (never the value). */
@@ -21,17 +23,19 @@ export function useClipboard(): ClipboardApi {
   return c;
 }
 
-interface Copied { label: string; clearsAt: number }
+interface Copied { label: string; clearsAt: number | null }
 
 export function ClipboardProvider({ children, clipboard }: { children: ReactNode; clipboard?: ClipboardLike }) {
   const pending = useRef<{ clear: PendingClear; value: string } | null>(null);
   const [copied, setCopied] = useState<Copied | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const clip = clipboard ?? navigator.clipboard;
+  // The policy's maximum (or the person's choice under it); read at each copy.
+  const clearMs = clipboardClearMs(usePolicy());
 
   const copySecret = useCallback(async (label: string, value: string) => {
     pending.current?.clear.cancel();
-    const clear = await copyWithAutoClear(value, clip);
+    const clear = await copyWithAutoClear(value, clip, clearMs);
     const entry = { clear, value };
     pending.current = entry;
     setCopied({ label, clearsAt: clear.clearsAt });
@@ -41,7 +45,7 @@ export function ClipboardProvider({ children, clipboard }: { children: ReactNode
       pending.current = null;
       setCopied(null);
     });
-  }, [clip]);
+  }, [clip, clearMs]);
 
   const clearNow = useCallback(async () => {
     const p = pending.current;
@@ -53,19 +57,19 @@ export function ClipboardProvider({ children, clipboard }: { children: ReactNode
   }, [clip]);
 
   useEffect(() => {
-    if (copied === null) return;
+    if (copied === null || copied.clearsAt === null) return;
     const t = setInterval(() => setNow(Date.now()), 250);
     return () => clearInterval(t);
   }, [copied]);
 
   const api = useMemo(() => ({ copySecret, clearNow }), [copySecret, clearNow]);
-  const seconds = copied === null ? 0 : Math.max(0, Math.ceil((copied.clearsAt - now) / 1000));
+  const seconds = copied?.clearsAt == null ? 0 : Math.max(0, Math.ceil((copied.clearsAt - now) / 1000));
   return (
     <ClipboardContext.Provider value={api}>
       {children}
       {copied !== null && (
         <div className="toast" role="status" data-testid="clipboard-countdown">
-          {copied.label} copied — clipboard clears in {seconds} s
+          {copied.clearsAt === null ? `${copied.label} copied — clears when the vault locks` : `${copied.label} copied — clipboard clears in ${seconds} s`}
         </div>
       )}
     </ClipboardContext.Provider>

@@ -2,8 +2,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { EngineSettings } from '../../shared/contracts/engine';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { ManagedBy } from '../components/PolicyNotices';
+import { useManagedAutoLock } from '../components/useManagedAutoLock';
 import { useAction } from '../components/useAction';
 import { useEngine } from '../engine/context';
+import { OrgServerSettings } from './OrgServerSettings';
 import { RecoveryCodeView } from './RecoveryCodeView';
 
 const AUTO_LOCK_CHOICES = [1, 5, 10, 15, 30, 60, 240, 0] as const;
@@ -18,16 +21,18 @@ function AutoLock() {
     engine.call('settings.get', {}).then((s) => { if (live) setSettings(s); }, (e: unknown) => { if (live) setLoadError(e); });
     return () => { live = false; };
   }, [engine]);
+  const managed = useManagedAutoLock(settings?.autoLockMinutes, AUTO_LOCK_CHOICES);
   const change = (minutes: number) => action.run(async () => setSettings(await engine.call('settings.update', { autoLockMinutes: minutes })));
   return (
     <section className="card wide" aria-labelledby="autolock-title">
       <h2 id="autolock-title">Auto-lock</h2>
       <label>Lock the vault after being idle for
-        <select value={settings?.autoLockMinutes ?? ''} disabled={settings === null || action.busy}
+        <select value={managed.minutes ?? ''} disabled={settings === null || action.busy || managed.label !== null}
           onChange={(e) => void change(Number(e.target.value))} data-testid="autolock">
-          {AUTO_LOCK_CHOICES.map((m) => <option key={m} value={m}>{m === 0 ? 'Never' : m < 60 ? `${m} min` : `${m / 60} h`}</option>)}
+          {managed.choices.map((m) => <option key={m} value={m}>{m === 0 ? 'Never' : m < 60 ? `${m} min` : `${m / 60} h`}</option>)}
         </select>
       </label>
+      <ManagedBy field="session.autoLockMinutes" />
       <ErrorMessage error={action.error ?? loadError} />
     </section>
   );
@@ -83,6 +88,7 @@ export function SettingsView() {
       <AutoLock />
       <ChangePassword />
       <NewRecoveryCode />
+      <OrgServerSettings />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 /** Locked vault: open it with the password or the recovery code (and later a hardware key). */
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { PolicyProblem } from '../components/PolicyNotices';
 import { useAction } from '../components/useAction';
 import { useEngine, useEngineHardwareKey } from '../engine/context';
 
@@ -32,6 +33,7 @@ export function UnlockView({ slotKinds }: { slotKinds: readonly string[] }) {
     <main className="center-card">
       <form className="card" onSubmit={submit} aria-labelledby="unlock-title">
         <h1 id="unlock-title">Unlock Latchkey</h1>
+        <PolicyProblem />
         {hasKey && <>
           <button type="button" className="primary" onClick={unlockWithKey} disabled={action.busy} data-testid="unlock-key">
             {action.busy ? 'Waiting for your key…' : 'Unlock with security key'}

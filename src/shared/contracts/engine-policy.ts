@@ -1,5 +1,5 @@
 /**
- * Main → engine: the policy in force. Main loads and verifies policy files (the
+ * Main → engine: the policy in force, and the session events it governs. Main loads and verifies policy files (the
  * engine cannot read them) and pushes the result on every engine connection and on
  * every change, so the engine decides with the policy of the moment.
  *
@@ -21,6 +21,8 @@ export const EnginePolicyContract = defineContract({
   name: 'engine-policy',
   methods: {
     'policy.set': { params: policyStateSchema, result: z.object({ locked: z.boolean() }) },
+    /** Main saw the machine sleep or the screen lock, and the policy says to lock then. */
+    'vault.lockNow': { params: z.object({ reason: z.enum(['sleep', 'screen_lock']) }), result: z.object({ ok: z.literal(true) }) },
   },
   events: {},
 });

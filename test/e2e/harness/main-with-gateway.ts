@@ -4,7 +4,7 @@
  * a test: a free gateway port and no bridge socket, keys from a software authenticator,
  * an in-memory keychain and store, and the personal policy (no managed files).
  */
-import { createAppMain } from '../../../src/main/compose';
+import { createAppMain, type AppMain } from '../../../src/main/compose';
 import type { FidoService } from '../../../src/main/fido/service';
 import type { FidoDiscovery } from '../../../src/main/fido/transport';
 import type { Gateway } from '../../../src/main/gateway';
@@ -20,6 +20,8 @@ export interface MainWithGateway {
   services: MainServices;
   gateway: Gateway;
   fido: FidoService;
+  /** Org-server enrolment (main's device service). */
+  device: AppMain['device'];
   /** The engine worker's connection, once a page's worker connected. */
   engine(): EngineMain | null;
   close(): Promise<void>;
@@ -27,9 +29,11 @@ export interface MainWithGateway {
 
 const noKeys: FidoDiscovery = { list: async () => [] };
 
-export async function mainWithGateway(opts: { fidoDiscovery?: FidoDiscovery } = {}): Promise<MainWithGateway> {
-  const policy = new PolicyService({ managedDir: null, osPolicyPath: null, watch: false });
-  await policy.start();
+/** `policy`: a started PolicyService the test owns (and closes); default: no managed files. */
+export async function mainWithGateway(opts: { fidoDiscovery?: FidoDiscovery; policy?: PolicyService } = {}): Promise<MainWithGateway> {
+  const ownPolicy = opts.policy === undefined;
+  const policy = opts.policy ?? new PolicyService({ managedDir: null, osPolicyPath: null, watch: false });
+  if (ownPolicy) await policy.start();
   const app = await createAppMain({
     shell: 'preview',
     version: '0.0.0-e2e',
@@ -43,10 +47,11 @@ export async function mainWithGateway(opts: { fidoDiscovery?: FidoDiscovery } = 
     services: app.services,
     gateway: app.gateway,
     fido: app.fido,
+    device: app.device,
     engine: app.engine,
     async close() {
       await app.close();
-      policy.close();
+      if (ownPolicy) policy.close();
     },
   };
 }

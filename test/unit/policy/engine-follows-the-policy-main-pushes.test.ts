@@ -54,7 +54,7 @@ describe('policy pushed from main to the engine', () => {
     await vi.waitFor(() => expect(holder.isInvalid()).toBe(false));
     await expect(h.engine.unlockWithPassword(PASSWORD)).resolves.toBeTruthy();
 
-    stop();
+    stop.close();
     service.close();
     channel.port1.close();
   });
@@ -74,7 +74,30 @@ describe('policy pushed from main to the engine', () => {
     const stop = pushPolicyTo(fromNodeMessagePort(channel.port2), service);
     await vi.waitFor(() => expect(h.engine.isUnlocked()).toBe(false));
     await expect(h.engine.unlockWithPassword(PASSWORD)).rejects.toMatchObject({ code: 'policy_invalid' });
-    stop();
+    stop.close();
+    service.close();
+    channel.port1.close();
+  });
+
+  it('sleep and screen lock lock the vault when the policy says so, and not when it says otherwise', async () => {
+    dirs = await tempDirs();
+    await writeFile(dirs.osPolicyPath, signedText({ ...basePolicy, session: { lockOnSleep: false, lockOnScreenLock: true } }));
+    const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, watch: false });
+    await service.start();
+    const holder = createPolicyHolder();
+    const h = makeHarness({ extra: { policy: () => holder.current() } });
+    await h.engine.createVault(PASSWORD);
+    const channel = new MessageChannel();
+    serveRpc(fromNodeMessagePort(channel.port1), EnginePolicyContract, enginePolicyHandlers(holder, () => h.engine.lock('external')));
+    const link = pushPolicyTo(fromNodeMessagePort(channel.port2), service);
+    await vi.waitFor(() => expect(holder.current().managed).toBe(true));
+
+    link.onSessionEvent('sleep');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.engine.isUnlocked()).toBe(true);
+    link.onSessionEvent('screen_lock');
+    await vi.waitFor(() => expect(h.engine.isUnlocked()).toBe(false));
+    link.close();
     service.close();
     channel.port1.close();
   });

@@ -92,6 +92,7 @@ vi.mock('electron', async () => {
     },
     net: { fetch: vi.fn() },
     dialog: { showErrorBox: vi.fn() },
+    powerMonitor: { on: (event: string) => { h.calls.push(`powerMonitor:${event}`); } },
     Notification: class { static isSupported = () => false; show() {} },
     ipcMain,
     BrowserWindow,
@@ -111,6 +112,8 @@ describe('Electron composition root', () => {
   it('enables the sandbox and registers app:// before the app is ready, then applies every session policy', async () => {
     await started();
     expect(h.calls.slice(0, 3)).toEqual(['enableSandbox', 'registerSchemes:app', 'whenReady']);
+    // Sleep and screen lock reach main's policy decision (session.lockOnSleep / lockOnScreenLock).
+    expect(h.calls).toEqual(expect.arrayContaining(['powerMonitor:suspend', 'powerMonitor:lock-screen']));
     expect(h.protocolHandlers.has('app')).toBe(true);
     expect(h.session.policies.sort()).toEqual(['beforeRequest', 'devicePermission', 'headers', 'permissionCheck', 'permissionRequest']);
   });

@@ -1,0 +1,214 @@
+/**
+ * Main's side of this device's org-server enrolment (DESIGN.md §7).
+ *
+ * Main generates the device's Ed25519 key, registers its public half with a one-time
+ * code, and keeps the seed in the OS keychain (account 'device-key'); the identity the
+ * server assigned goes to 'device-identity' (JSON). The engine worker never sees the
+ * key: it asks main to sign, and it reaches the server only through `serverFetch`,
+ * which goes to the ENROLLED server and to paths under /v1/ — nothing else.
+ *
+ * Everything here is inert until enrolment: `status` says "not enrolled" and signing or
+ * fetching refuse with a typed error.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { z } from 'zod';
+import { createEd25519Signer } from '../../core/audit';
+import { fromBase64url, toBase64url } from '../../core/crypto/bytes';
+import { assertServerUrlAllowed } from '../../core/policy';
+import { enrolDevice, type FetchLike } from '../../core/sync';
+import {
+  deviceStatusSchema,
+  enrolParamsSchema,
+  serverFetchParamsSchema,
+  serverUrlSchema,
+  type DeviceStatus,
+  type SyncOutcome,
+} from '../../shared/contracts/device';
+import { LatchkeyError } from '../../shared/errors';
+import type { EffectivePolicy } from '../../shared/policy';
+import type { Keychain } from '../keychain/keychain';
+
+export const DEVICE_KEY_ACCOUNT = 'device-key';
+export const DEVICE_IDENTITY_ACCOUNT = 'device-identity';
+
+/** Largest server response relayed to the engine (a page of pulled records is far smaller). */
+const MAX_RESPONSE_CHARS = 32 * 1024 * 1024;
+/** Request headers relayed: the protocol's signed headers and the body's type. */
+const RELAYED_HEADER = /^(x-latchkey-[a-z-]+|content-type)$/;
+
+const storedIdentitySchema = z.object({
+  v: z.literal(1),
+  serverUrl: serverUrlSchema,
+  orgId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  userId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  deviceId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+});
+type StoredIdentity = z.infer<typeof storedIdentitySchema>;
+
+/** The subset of WHATWG fetch main uses; global fetch satisfies it. */
+export type HttpFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; redirect: 'error' }) => Promise<{
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}>;
+
+export interface DeviceServiceDeps {
+  readonly keychain: Keychain;
+  /** The effective policy; a policy naming an org server refuses enrolment elsewhere. */
+  readonly policy?: () => EffectivePolicy;
+  /** Defaults to global fetch. */
+  readonly fetch?: HttpFetch;
+}
+
+export interface DeviceService {
+  status(): Promise<DeviceStatus>;
+  enrol(params: z.input<typeof enrolParamsSchema>): Promise<DeviceStatus>;
+  sign(bytes: Uint8Array): Promise<Uint8Array>;
+  serverFetch(params: z.input<typeof serverFetchParamsSchema>): Promise<{ status: number; headers: Record<string, string>; body: string }>;
+  reportSync(outcome: SyncOutcome): void;
+  /** Wipes the cached signing key. */
+  close(): void;
+}
+
+/** Parses a caller's input; refusals name the rule, never echo the value. */
+function parseInput<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new LatchkeyError('invalid_input', `The ${what} was refused: ${r.error.issues[0]?.message ?? 'invalid'}.`);
+  return r.data;
+}
+
+const trimSlash = (url: string): string => url.replace(/\/+$/, '');
+
+export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
+  const httpFetch: HttpFetch = deps.fetch ?? ((url, init) => fetch(url, init));
+  let identity: StoredIdentity | null | undefined; // undefined: not read yet
+  let signer: ReturnType<typeof createEd25519Signer> | null = null;
+  let lastSync: SyncOutcome | null = null;
+  let enrolling = false;
+
+  async function loadIdentity(): Promise<StoredIdentity | null> {
+    if (identity !== undefined) return identity;
+    const raw = await deps.keychain.get(DEVICE_IDENTITY_ACCOUNT);
+    if (raw === null) return (identity = null);
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      json = null;
+    }
+    const parsed = storedIdentitySchema.safeParse(json);
+    // A damaged entry means "not enrolled" rather than a crash; enrolling again replaces it.
+    identity = parsed.success ? parsed.data : null;
+    return identity;
+  }
+
+  async function requireIdentity(): Promise<StoredIdentity> {
+    const id = await loadIdentity();
+    if (id === null) throw new LatchkeyError('forbidden', 'This device is not enrolled with an organisation server: enrol it in Settings first.');
+    return id;
+  }
+
+  async function requireSigner(): Promise<ReturnType<typeof createEd25519Signer>> {
+    const id = await requireIdentity();
+    if (signer !== null) return signer;
+    const stored = await deps.keychain.get(DEVICE_KEY_ACCOUNT);
+    if (stored === null) throw new LatchkeyError('forbidden', 'The device key is missing from the system keychain: enrol this device again.');
+    const seed = fromBase64url(stored);
+    try {
+      if (seed.length !== 32) throw new LatchkeyError('integrity', 'The device key in the system keychain is damaged: enrol this device again.');
+      const s = createEd25519Signer(seed);
+      if (toBase64url(s.publicKey) !== id.publicKey) {
+        s.dispose();
+        throw new LatchkeyError('integrity', 'The device key in the system keychain does not match the enrolled device: enrol this device again.');
+      }
+      signer = s;
+      return s;
+    } finally {
+      seed.fill(0);
+    }
+  }
+
+  function statusOf(id: StoredIdentity | null): DeviceStatus {
+    if (id === null) return { enrolled: false };
+    const { serverUrl, orgId, userId, deviceId, publicKey } = id;
+    return deviceStatusSchema.parse({ enrolled: true, serverUrl, orgId, userId, deviceId, publicKey, lastSync });
+  }
+
+  return {
+    async status() {
+      return statusOf(await loadIdentity());
+    },
+
+    async enrol(raw) {
+      const p = parseInput(enrolParamsSchema, raw, 'enrolment request');
+      const serverUrl = trimSlash(p.serverUrl);
+      if (deps.policy !== undefined) assertServerUrlAllowed(deps.policy(), serverUrl);
+      if (enrolling) throw new LatchkeyError('conflict', 'This device is already being enrolled.');
+      // Set before any await, so two overlapping requests cannot both register a key.
+      enrolling = true;
+      const seed = ed25519.utils.randomSecretKey();
+      try {
+        if ((await loadIdentity()) !== null) throw new LatchkeyError('conflict', 'This device is already enrolled with an organisation server.');
+        const publicKey = ed25519.getPublicKey(seed);
+        const fetchLike: FetchLike = async (url, init) => {
+          const res = await httpFetch(url, { ...init, redirect: 'error' });
+          return { status: res.status, text: () => res.text() };
+        };
+        let r: Awaited<ReturnType<typeof enrolDevice>>;
+        try {
+          r = await enrolDevice({ baseUrl: serverUrl, fetch: fetchLike }, p.code, publicKey, p.deviceName);
+        } catch (err) {
+          if (err instanceof LatchkeyError) throw err;
+          throw new LatchkeyError('upstream_failed', `The organisation server at ${serverUrl} could not be reached.`);
+        }
+        const stored: StoredIdentity = storedIdentitySchema.parse({ v: 1, serverUrl, orgId: r.orgId, userId: r.userId, deviceId: r.deviceId, publicKey: toBase64url(publicKey) });
+        // Key first: an identity without its key would claim an enrolment we cannot use.
+        await deps.keychain.set(DEVICE_KEY_ACCOUNT, toBase64url(seed));
+        await deps.keychain.set(DEVICE_IDENTITY_ACCOUNT, JSON.stringify(stored));
+        identity = stored;
+        lastSync = null;
+        return statusOf(stored);
+      } finally {
+        seed.fill(0);
+        enrolling = false;
+      }
+    },
+
+    async sign(bytes) {
+      const s = await requireSigner();
+      return await s.sign(bytes);
+    },
+
+    async serverFetch(raw) {
+      const p = parseInput(serverFetchParamsSchema, raw, 'server request');
+      const id = await requireIdentity();
+      // A policy installed after enrolment that names another server stops sync (fail closed).
+      if (deps.policy !== undefined) assertServerUrlAllowed(deps.policy(), id.serverUrl);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(p.headers)) if (RELAYED_HEADER.test(k)) headers[k] = v;
+      const url = trimSlash(id.serverUrl) + p.path;
+      let res: Awaited<ReturnType<HttpFetch>>;
+      try {
+        res = await httpFetch(url, p.body === undefined ? { method: p.method, headers, redirect: 'error' } : { method: p.method, headers, body: p.body, redirect: 'error' });
+      } catch {
+        throw new LatchkeyError('upstream_failed', `The organisation server at ${id.serverUrl} could not be reached.`);
+      }
+      const body = await res.text();
+      if (body.length > MAX_RESPONSE_CHARS) throw new LatchkeyError('upstream_failed', 'The organisation server sent a response too large to be a sync protocol answer.');
+      const type = res.headers.get('content-type');
+      const out: Record<string, string> = {};
+      if (type !== null) out['content-type'] = type;
+      return { status: res.status, headers: out, body };
+    },
+
+    reportSync(outcome) {
+      lastSync = outcome;
+    },
+
+    close() {
+      signer?.dispose();
+      signer = null;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/** This device's org-server enrolment: the service and its RPC handlers for the page and the engine. */
+import { DeviceEngineContract, DevicePageContract } from '../../shared/contracts/device';
+import type { RpcHandlers } from '../../shared/rpc/rpc';
+import type { DeviceService } from './device-service';
+
+export { createDeviceService, DEVICE_IDENTITY_ACCOUNT, DEVICE_KEY_ACCOUNT, type DeviceService, type DeviceServiceDeps, type HttpFetch } from './device-service';
+
+/** The page may read the status and enrol; it may not sign or reach the server. */
+export function devicePageHandlers(device: DeviceService): RpcHandlers<typeof DevicePageContract> {
+  return {
+    'device.status': () => device.status(),
+    'device.enrol': (p) => device.enrol(p),
+  };
+}
+
+/** The engine signs and syncs through main; the key and the server URL stay here. */
+export function deviceEngineHandlers(device: DeviceService): RpcHandlers<typeof DeviceEngineContract> {
+  return {
+    'device.status': () => device.status(),
+    'device.sign': async ({ bytes }) => ({ sig: await device.sign(bytes) }),
+    'server.fetch': (p) => device.serverFetch(p),
+    'device.reportSync': (o) => {
+      device.reportSync(o);
+      return {};
+    },
+  };
+}
