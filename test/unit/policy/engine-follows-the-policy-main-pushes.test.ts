@@ -20,85 +20,69 @@ import { basePolicy, signedText, tempDirs, type TempDirs } from './helpers';
 let dirs: TempDirs | undefined;
 afterEach(async () => { await dirs?.cleanup(); dirs = undefined; });
 
+/**
+ * Main (PolicyService on temp files, `osPolicyText` as the OS policy file) connected to
+ * an engine with a vault already created and open, as the app wires them.
+ */
+async function mainAndEngine(osPolicyText: string) {
+  dirs = await tempDirs();
+  await writeFile(dirs.osPolicyPath, osPolicyText);
+  const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, watch: false });
+  await service.start();
+  const holder = createPolicyHolder();
+  const h = makeHarness({ extra: { policy: () => holder.current() } });
+  await h.engine.createVault(PASSWORD);
+  const channel = new MessageChannel();
+  serveRpc(fromNodeMessagePort(channel.port1), EnginePolicyContract, enginePolicyHandlers(holder, () => h.engine.lock('external')));
+  const link = pushPolicyTo(fromNodeMessagePort(channel.port2), service);
+  return {
+    osPolicyPath: dirs.osPolicyPath, service, holder, engine: h.engine, link,
+    close() { link.close(); service.close(); channel.port1.close(); },
+  };
+}
+
 describe('policy pushed from main to the engine', () => {
   it('applies a managed rule at unlock, fails closed on a tampered file, and recovers', async () => {
-    dirs = await tempDirs();
     const strict = { ...basePolicy, unlock: { hardwareKeyRequired: true, recoveryCodeAllowed: true } };
-    await writeFile(dirs.osPolicyPath, signedText(strict));
-    const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, watch: false });
-    await service.start();
+    const m = await mainAndEngine(signedText(strict));
 
-    const holder = createPolicyHolder();
-    const h = makeHarness({ extra: { policy: () => holder.current() } });
-    await h.engine.createVault(PASSWORD);
-    const channel = new MessageChannel();
-    serveRpc(fromNodeMessagePort(channel.port1), EnginePolicyContract, enginePolicyHandlers(holder, () => h.engine.lock('external')));
-    const stop = pushPolicyTo(fromNodeMessagePort(channel.port2), service);
-
-    await vi.waitFor(() => expect(holder.current().managed).toBe(true));
-    expect(h.engine.isUnlocked()).toBe(true); // a valid policy does not lock by itself
-    h.engine.lock();
-    await expect(h.engine.unlockWithPassword(PASSWORD)).rejects.toMatchObject({ code: 'policy_forbidden' });
+    await vi.waitFor(() => expect(m.holder.current().managed).toBe(true));
+    expect(m.engine.isUnlocked()).toBe(true); // a valid policy does not lock by itself
+    m.engine.lock();
+    await expect(m.engine.unlockWithPassword(PASSWORD)).rejects.toMatchObject({ code: 'policy_forbidden' });
 
     // Someone edits the signed file to allow passwords: the signature no longer matches.
     const tampered = signedText(strict).replace('"hardwareKeyRequired":true', '"hardwareKeyRequired":false');
-    await writeFile(dirs.osPolicyPath, tampered);
-    await service.reload();
-    await vi.waitFor(() => expect(holder.isInvalid()).toBe(true));
-    const refused = await h.engine.unlockWithPassword(PASSWORD).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'policy_invalid', message: expect.stringContaining(dirs.osPolicyPath) });
+    await writeFile(m.osPolicyPath, tampered);
+    await m.service.reload();
+    await vi.waitFor(() => expect(m.holder.isInvalid()).toBe(true));
+    const refused = await m.engine.unlockWithPassword(PASSWORD).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'policy_invalid', message: expect.stringContaining(m.osPolicyPath) });
 
     // A validly signed policy that allows passwords opens the vault again.
-    await writeFile(dirs.osPolicyPath, signedText(basePolicy));
-    await service.reload();
-    await vi.waitFor(() => expect(holder.isInvalid()).toBe(false));
-    await expect(h.engine.unlockWithPassword(PASSWORD)).resolves.toBeTruthy();
-
-    stop.close();
-    service.close();
-    channel.port1.close();
+    await writeFile(m.osPolicyPath, signedText(basePolicy));
+    await m.service.reload();
+    await vi.waitFor(() => expect(m.holder.isInvalid()).toBe(false));
+    await expect(m.engine.unlockWithPassword(PASSWORD)).resolves.toBeTruthy();
+    m.close();
   });
 
   it('an invalid policy pushed while the vault is open locks it at once', async () => {
-    dirs = await tempDirs();
-    await writeFile(dirs.osPolicyPath, '{"policy": "not signed"}');
-    const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, watch: false });
-    await service.start();
-    const holder = createPolicyHolder();
-    const h = makeHarness({ extra: { policy: () => holder.current() } });
-    await h.engine.createVault(PASSWORD);
-    expect(h.engine.isUnlocked()).toBe(true);
-
-    const channel = new MessageChannel();
-    serveRpc(fromNodeMessagePort(channel.port1), EnginePolicyContract, enginePolicyHandlers(holder, () => h.engine.lock('external')));
-    const stop = pushPolicyTo(fromNodeMessagePort(channel.port2), service);
-    await vi.waitFor(() => expect(h.engine.isUnlocked()).toBe(false));
-    await expect(h.engine.unlockWithPassword(PASSWORD)).rejects.toMatchObject({ code: 'policy_invalid' });
-    stop.close();
-    service.close();
-    channel.port1.close();
+    const m = await mainAndEngine('{"policy": "not signed"}');
+    await vi.waitFor(() => expect(m.engine.isUnlocked()).toBe(false));
+    await expect(m.engine.unlockWithPassword(PASSWORD)).rejects.toMatchObject({ code: 'policy_invalid' });
+    m.close();
   });
 
   it('sleep and screen lock lock the vault when the policy says so, and not when it says otherwise', async () => {
-    dirs = await tempDirs();
-    await writeFile(dirs.osPolicyPath, signedText({ ...basePolicy, session: { lockOnSleep: false, lockOnScreenLock: true } }));
-    const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, watch: false });
-    await service.start();
-    const holder = createPolicyHolder();
-    const h = makeHarness({ extra: { policy: () => holder.current() } });
-    await h.engine.createVault(PASSWORD);
-    const channel = new MessageChannel();
-    serveRpc(fromNodeMessagePort(channel.port1), EnginePolicyContract, enginePolicyHandlers(holder, () => h.engine.lock('external')));
-    const link = pushPolicyTo(fromNodeMessagePort(channel.port2), service);
-    await vi.waitFor(() => expect(holder.current().managed).toBe(true));
+    const m = await mainAndEngine(signedText({ ...basePolicy, session: { lockOnSleep: false, lockOnScreenLock: true } }));
+    await vi.waitFor(() => expect(m.holder.current().managed).toBe(true));
 
-    link.onSessionEvent('sleep');
+    m.link.onSessionEvent('sleep');
     await new Promise((r) => setTimeout(r, 50));
-    expect(h.engine.isUnlocked()).toBe(true);
-    link.onSessionEvent('screen_lock');
-    await vi.waitFor(() => expect(h.engine.isUnlocked()).toBe(false));
-    link.close();
-    service.close();
-    channel.port1.close();
+    expect(m.engine.isUnlocked()).toBe(true);
+    m.link.onSessionEvent('screen_lock');
+    await vi.waitFor(() => expect(m.engine.isUnlocked()).toBe(false));
+    m.close();
   });
 });
