@@ -58,6 +58,12 @@ export interface SyncStateStore {
   putRecords(records: readonly KnownRecord[]): Promise<void>;
   /** Every known record's [id, seenVersion] (for manifest checks and signing). */
   allSeenVersions(): Promise<Map<string, number>>;
+  /**
+   * Whether every record this vault held when the device started syncing it has been
+   * queued once (docs/sync-protocol.md §6.1). Durable, so a restart never queues them again.
+   */
+  isSeeded(vaultId: string): Promise<boolean>;
+  markSeeded(vaultId: string): Promise<void>;
 }
 
 export class MemoryQueueStore implements QueueStore {
@@ -83,6 +89,7 @@ export class MemoryQueueStore implements QueueStore {
 export class MemorySyncStateStore implements SyncStateStore {
   private meta: SyncMeta = INITIAL_META;
   private readonly records = new Map<string, KnownRecord>();
+  private readonly seeded = new Set<string>();
   async getMeta(): Promise<SyncMeta> {
     return this.meta;
   }
@@ -102,5 +109,11 @@ export class MemorySyncStateStore implements SyncStateStore {
   }
   async allSeenVersions(): Promise<Map<string, number>> {
     return new Map([...this.records.values()].map((r) => [r.id, r.seenVersion]));
+  }
+  async isSeeded(vaultId: string): Promise<boolean> {
+    return this.seeded.has(vaultId);
+  }
+  async markSeeded(vaultId: string): Promise<void> {
+    this.seeded.add(vaultId);
   }
 }

@@ -14,9 +14,13 @@ class SyncDb extends Dexie {
   outbox!: Table<QueuedChange, number>;
   records!: Table<KnownRecord, string>;
   meta!: Table<MetaRow, string>;
+  /** Vault ids whose pre-existing records were queued once (seedSyncOutbox). */
+  seeded!: Table<{ readonly vaultId: string }, string>;
   constructor(name: string) {
     super(name);
     this.version(1).stores({ outbox: '++pos', records: 'id', meta: 'key' });
+    // v2 only adds a table: existing outboxes and states carry over untouched.
+    this.version(2).stores({ outbox: '++pos', records: 'id', meta: 'key', seeded: 'vaultId' });
   }
 }
 
@@ -50,6 +54,8 @@ export function openDexieSyncStores(name: string): { queue: QueueStore; state: S
       await db.records.each((r) => { out.set(r.id, r.seenVersion); });
       return out;
     },
+    isSeeded: async (vaultId) => (await db.seeded.get(vaultId)) !== undefined,
+    markSeeded: async (vaultId) => { await db.seeded.put({ vaultId }); },
   };
   return { queue, state, close: () => db.close() };
 }

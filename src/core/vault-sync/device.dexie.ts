@@ -20,7 +20,7 @@ import { createDexieStore } from '../store/store.dexie';
 import { createServerApi, type DeviceIdentity, type FetchLike, type ServerApi, type SyncClock } from '../sync';
 import { openDexieSyncStores } from '../sync/sync-store.dexie';
 import { openDexieInbox } from './inbox.dexie';
-import { withSyncOutbox } from './outbox';
+import { seedSyncOutbox, withSyncOutbox } from './outbox';
 import { createVaultSync, type VaultSync } from './vault-sync';
 
 export interface SyncedDeviceOptions {
@@ -56,14 +56,35 @@ export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
   const auditStore = createDexieAuditStore({ name: `${o.dbName}-audit` });
   const audit = createAuditLog({ store: auditStore, signer, deviceId: o.identity.deviceId, clock });
   const vaultStore = createDexieStore({ name: o.dbName });
-  const engine = createEngine({ ...o.engine, random: o.random, store: withSyncOutbox(vaultStore, syncStores.queue, o.random), audit: auditSinkFor(audit) });
+  const engine = createEngine({ ...o.engine, random: o.random, store: withSyncOutbox(vaultStore, syncStores.queue, o.random, syncStores.state), audit: auditSinkFor(audit) });
   const api = createServerApi({ baseUrl: o.baseUrl, fetch: o.fetch, clock, random: o.random, signer, identity: o.identity });
-  const vaultSync = createVaultSync({
+  // A vault that existed before enrolment is queued whole once (seedSyncOutbox), before
+  // the first push; a failed attempt is retried on the next sync.
+  let seeding: Promise<number> | null = null;
+  const seeded = (): Promise<number> => {
+    seeding ??= seedSyncOutbox(vaultStore, syncStores.queue, syncStores.state, o.random).catch((e: unknown) => {
+      seeding = null;
+      throw e;
+    });
+    return seeding;
+  };
+  void seeded().catch(() => undefined);
+  const inner = createVaultSync({
     engine, api, queue: syncStores.queue, state: syncStores.state, inbox, signer, clock, random: o.random, audit,
     ...(o.manifestIntervalMs !== undefined ? { manifestIntervalMs: o.manifestIntervalMs } : {}),
     ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}),
     ...(o.onRefused ? { onRefused: o.onRefused } : {}),
   });
+  const vaultSync: VaultSync = {
+    client: inner.client,
+    async sync(opts) {
+      await seeded();
+      return inner.sync(opts);
+    },
+    drainInbox: () => inner.drainInbox(),
+    refused: () => inner.refused(),
+    close: () => inner.close(),
+  };
   return {
     engine, vaultSync, audit, api,
     close() {
