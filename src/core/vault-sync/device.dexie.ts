@@ -17,7 +17,8 @@ import { auditSinkFor, createAuditLog, createEd25519Signer, type AuditLog } from
 import { createDexieAuditStore } from '../audit/audit-store.dexie';
 import type { RandomSource } from '../crypto/random';
 import { createDexieStore } from '../store/store.dexie';
-import { createServerApi, type DeviceIdentity, type FetchLike, type ServerApi, type SyncClock } from '../sync';
+import type { VaultStore } from '../store/store';
+import { createServerApi, type DeviceIdentity, type DeviceSigner, type FetchLike, type ServerApi, type SyncClock } from '../sync';
 import { openDexieSyncStores } from '../sync/sync-store.dexie';
 import { openDexieInbox } from './inbox.dexie';
 import { seedSyncOutbox, withSyncOutbox } from './outbox';
@@ -28,8 +29,11 @@ export interface SyncedDeviceOptions {
   readonly dbName: string;
   readonly baseUrl: string;
   readonly identity: DeviceIdentity;
-  /** 32-byte Ed25519 seed registered at enrolment. */
-  readonly deviceSecretKey: Uint8Array;
+  /**
+   * The device key registered at enrolment: its 32-byte Ed25519 seed, or a signer that
+   * keeps the key elsewhere (the app's key stays in main, reached over RPC).
+   */
+  readonly deviceKey: Uint8Array | DeviceSigner;
   readonly fetch: FetchLike;
   readonly random: RandomSource;
   readonly clock?: SyncClock;
@@ -42,6 +46,8 @@ export interface SyncedDeviceOptions {
 
 export interface SyncedDevice {
   readonly engine: Engine;
+  /** The vault store wrapped by the sync outbox: every write through it is queued for push. */
+  readonly store: VaultStore;
   readonly vaultSync: VaultSync;
   readonly audit: AuditLog;
   readonly api: ServerApi;
@@ -50,13 +56,18 @@ export interface SyncedDevice {
 
 export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
   const clock = o.clock ?? { now: () => Date.now() };
-  const signer = createEd25519Signer(o.deviceSecretKey);
+  // A key we were handed as bytes is ours to wipe at close; a signer is its owner's.
+  let owned: ReturnType<typeof createEd25519Signer> | null = null;
+  let signer: DeviceSigner;
+  if (o.deviceKey instanceof Uint8Array) signer = owned = createEd25519Signer(o.deviceKey);
+  else signer = o.deviceKey;
   const syncStores = openDexieSyncStores(`${o.dbName}-sync`);
   const inbox = openDexieInbox(`${o.dbName}-inbox`);
   const auditStore = createDexieAuditStore({ name: `${o.dbName}-audit` });
   const audit = createAuditLog({ store: auditStore, signer, deviceId: o.identity.deviceId, clock });
   const vaultStore = createDexieStore({ name: o.dbName });
-  const engine = createEngine({ ...o.engine, random: o.random, store: withSyncOutbox(vaultStore, syncStores.queue, o.random, syncStores.state), audit: auditSinkFor(audit) });
+  const store = withSyncOutbox(vaultStore, syncStores.queue, o.random, syncStores.state);
+  const engine = createEngine({ ...o.engine, random: o.random, store, audit: auditSinkFor(audit) });
   const api = createServerApi({ baseUrl: o.baseUrl, fetch: o.fetch, clock, random: o.random, signer, identity: o.identity });
   // A vault that existed before enrolment is queued whole once (seedSyncOutbox), before
   // the first push; a failed attempt is retried on the next sync.
@@ -86,11 +97,11 @@ export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
     close: () => inner.close(),
   };
   return {
-    engine, vaultSync, audit, api,
+    engine, store, vaultSync, audit, api,
     close() {
       vaultSync.close();
       engine.lock();
-      signer.dispose();
+      owned?.dispose();
       vaultStore.close();
       syncStores.close();
       inbox.close();

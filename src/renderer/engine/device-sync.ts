@@ -11,18 +11,13 @@
  * Same four databases per vault as core/vault-sync/device.dexie.ts (vault, -sync,
  * -inbox, -audit); this differs only in where the signer lives.
  */
-import { auditSinkFor, createAuditLog } from '../../core/audit';
-import { createDexieAuditStore } from '../../core/audit/audit-store.dexie';
 import { fromBase64url } from '../../core/crypto/bytes';
 import type { RandomSource } from '../../core/crypto/random';
-import { createEngine, type Engine, type EngineDeps } from '../../core/engine';
-import { createDexieStore } from '../../core/store/store.dexie';
+import type { Engine, EngineDeps } from '../../core/engine';
 import type { VaultStore } from '../../core/store/store';
-import { createServerApi, type DeviceSigner, type FetchLike } from '../../core/sync';
-import { openDexieSyncStores } from '../../core/sync/sync-store.dexie';
-import { openDexieInbox } from '../../core/vault-sync/inbox.dexie';
-import { withSyncOutbox } from '../../core/vault-sync/outbox';
-import { createVaultSync, type VaultSync } from '../../core/vault-sync/vault-sync';
+import type { DeviceSigner, FetchLike } from '../../core/sync';
+import { createSyncedDevice } from '../../core/vault-sync/device.dexie';
+import type { VaultSync } from '../../core/vault-sync/vault-sync';
 import { DeviceEngineContract, type DeviceStatus, type SyncOutcome } from '../../shared/contracts/device';
 import { isLatchkeyError, LatchkeyError } from '../../shared/errors';
 import type { Port } from '../../shared/rpc/port';
@@ -89,16 +84,11 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
     return { status: r.status, text: async () => r.body };
   };
   const identity = { orgId: status.orgId, userId: status.userId, deviceId: status.deviceId };
-  const syncStores = openDexieSyncStores(`${o.dbName}-sync`);
-  const inbox = openDexieInbox(`${o.dbName}-inbox`);
-  const audit = createAuditLog({ store: createDexieAuditStore({ name: `${o.dbName}-audit` }), signer, deviceId: status.deviceId, clock });
-  const store = withSyncOutbox(createDexieStore({ name: o.dbName }), syncStores.queue, o.random);
-  const engine = createEngine({ ...o.engine, random: o.random, store, audit: auditSinkFor(audit) });
-  const api = createServerApi({ baseUrl: '', fetch: relay, clock, random: o.random, signer, identity });
-
   const report = (outcome: SyncOutcome): void => { void client.call('device.reportSync', outcome).catch(() => undefined); };
-  const vaultSync = createVaultSync({
-    engine, api, queue: syncStores.queue, state: syncStores.state, inbox, signer, clock, random: o.random, audit,
+  // The same composition tests use (createSyncedDevice), with the key kept in main:
+  // signing and HTTP go over the device contract.
+  const { engine, store, vaultSync } = createSyncedDevice({
+    dbName: o.dbName, baseUrl: '', identity, deviceKey: signer, fetch: relay, random: o.random, clock, engine: o.engine,
     onRefused: (ids) => report({ at: Date.now(), ok: false, error: { code: 'integrity', message: `${ids.length} record(s) from the server failed the integrity check and were not applied.` } }),
   });
 

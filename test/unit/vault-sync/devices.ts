@@ -21,7 +21,7 @@ export async function vaultDevice(server: { url: string; db: Database }, orgId: 
     dbName: freshDbName(),
     baseUrl: server.url,
     identity: { orgId: dev.orgId, userId: dev.userId, deviceId: dev.deviceId },
-    deviceSecretKey: dev.signer.secretKey,
+    deviceKey: dev.signer.secretKey,
     fetch: nodeFetch,
     random: nodeRandom,
     engine: { kdf: createNodeArgon2Kdf(), passwordKdf: TEST_KDF, allowWeakKdfForTesting: true },
