@@ -67,7 +67,14 @@ export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
   const audit = createAuditLog({ store: auditStore, signer, deviceId: o.identity.deviceId, clock });
   const vaultStore = createDexieStore({ name: o.dbName });
   const store = withSyncOutbox(vaultStore, syncStores.queue, o.random, syncStores.state);
-  const engine = createEngine({ ...o.engine, random: o.random, store, audit: auditSinkFor(audit) });
+  // For policy's "audit upload required": when this device last had its whole log on the
+  // server. Kept in memory, so after a restart unlock waits for the first sync pass
+  // (which runs at once and uploads even while the vault is locked).
+  let lastAuditUploadAt: number | null = null;
+  const engine = createEngine({
+    lastAuditUploadAt: () => lastAuditUploadAt,
+    ...o.engine, random: o.random, store, audit: auditSinkFor(audit),
+  });
   const api = createServerApi({ baseUrl: o.baseUrl, fetch: o.fetch, clock, random: o.random, signer, identity: o.identity });
   // A vault that existed before enrolment is queued whole once (seedSyncOutbox), before
   // the first push; a failed attempt is retried on the next sync.
@@ -82,6 +89,7 @@ export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
   void seeded().catch(() => undefined);
   const inner = createVaultSync({
     engine, api, queue: syncStores.queue, state: syncStores.state, inbox, signer, clock, random: o.random, audit,
+    onAuditUploaded: (at) => { lastAuditUploadAt = at; },
     ...(o.manifestIntervalMs !== undefined ? { manifestIntervalMs: o.manifestIntervalMs } : {}),
     ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}),
     ...(o.onRefused ? { onRefused: o.onRefused } : {}),

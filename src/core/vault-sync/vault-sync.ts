@@ -48,6 +48,8 @@ export interface VaultSyncDeps {
   readonly random: RandomSource;
   /** The engine's audit log: its pending records upload on every sync pass. */
   readonly audit?: Pick<AuditLog, 'pending' | 'acknowledge'>;
+  /** Told (epoch ms) each time the server has every audit record this device holds. */
+  onAuditUploaded?(at: number): void;
   readonly pageSize?: number;
   readonly manifestIntervalMs?: number;
   /** Told about pulled records refused for integrity outside a sync call (the drain at unlock). */
@@ -223,6 +225,7 @@ export function createVaultSync(deps: VaultSyncDeps): VaultSync {
       }
       // Audit records upload even when the vault part failed: the log must not stall.
       const auditUploaded = deps.audit ? await uploadPendingAudit(deps.api, deps.audit) : 0;
+      if (deps.audit) deps.onAuditUploaded?.(deps.clock.now());
       if (failure !== undefined || !report) throw failure;
       return { ...report, auditUploaded };
     },
