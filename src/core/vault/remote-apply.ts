@@ -21,7 +21,8 @@
  */
 import type { ItemDetails } from '../../shared/items';
 import { wipe } from '../crypto/bytes';
-import { PAGE_COUNT, type ItemRecord, type MetaRecord, type SettingsRecord, type SlotRecord } from '../store/records';
+import { PAGE_COUNT, type ItemRecord, type SettingsRecord } from '../store/records';
+import type { WriteBatch } from '../store/store';
 import type { EngineCore } from './core';
 import { openDetails, openItemKey, openOverview, sealItem, type OverviewPayload } from './item-codec';
 import { openSettings } from './open-vault';
@@ -30,14 +31,8 @@ import type { UnlockedSession } from './session';
 import { slotDigestValid } from './slots';
 import { LatchkeyError } from '../../shared/errors';
 
-export interface RemoteRecords {
-  readonly meta?: MetaRecord;
-  readonly settings?: SettingsRecord;
-  readonly putSlots?: readonly SlotRecord[];
-  readonly deleteSlots?: readonly string[];
-  readonly putItems?: readonly ItemRecord[];
-  readonly deleteItems?: readonly string[];
-}
+/** Records pulled from the org server: the part of a store write that sync may carry (pages are per device). */
+export type RemoteRecords = Pick<WriteBatch, 'meta' | 'settings' | 'putSlots' | 'deleteSlots' | 'putItems' | 'deleteItems'>;
 
 export interface RefusedRecord {
   readonly kind: 'meta' | 'settings' | 'slot' | 'item';

@@ -11,15 +11,7 @@ import {
   personalPolicy,
 } from '../../../src/core/policy';
 import { DEFAULT_PERSONAL_SETTINGS } from '../../../src/shared/policy';
-import { caught, managed } from './helpers';
-
-function forbidden(fn: () => unknown, rule: string) {
-  const err = caught(fn);
-  expect(err.code).toBe('policy_forbidden');
-  expect(err.details?.rule).toBe(rule);
-  expect(err.message).toContain('Acme Corp');
-  return err;
-}
+import { caught, managed, forbidden } from './helpers';
 
 describe('gateway.enabled', () => {
   it('false turns the gateway off whatever the person chose', () => {

@@ -1,6 +1,7 @@
 /** Shared fixtures for policy tests: deterministic org keys, signing, temp dirs. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { expect } from 'vitest';
 import path from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { buildEffectivePolicy, canonicalPolicyBytes, generateOrgKeyPair, parseOrgPublicKey, signPolicy, type PinnedOrgKey } from '../../../src/core/policy';
@@ -44,6 +45,15 @@ export function caught(fn: () => unknown): { code: string; message: string; deta
     return err as { code: string; message: string; details?: Record<string, unknown> };
   }
   throw new Error('expected a throw');
+}
+
+/** Expects `fn` to be refused by the policy rule `rule`, with a message naming the org (Acme Corp). */
+export function forbidden(fn: () => unknown, rule: string): ReturnType<typeof caught> {
+  const err = caught(fn);
+  expect(err.code).toBe('policy_forbidden');
+  expect(err.details?.rule).toBe(rule);
+  expect(err.message).toContain('Acme Corp');
+  return err;
 }
 
 /** Signs ANY JSON with an org key, bypassing signPolicy's schema check (a newer or buggy signer). */

@@ -14,17 +14,9 @@ import {
   serverUrl,
 } from '../../../src/core/policy';
 import { DEFAULT_PERSONAL_SETTINGS } from '../../../src/shared/policy';
-import { caught, managed } from './helpers';
+import { managed, forbidden } from './helpers';
 
 const MIN = 60_000;
-
-function forbidden(fn: () => unknown, rule: string) {
-  const err = caught(fn);
-  expect(err.code).toBe('policy_forbidden');
-  expect(err.details?.rule).toBe(rule);
-  expect(err.message).toContain('Acme Corp');
-  return err;
-}
 
 describe('session.autoLockMinutes is a maximum', () => {
   it('caps a longer personal choice and replaces "never"', () => {
