@@ -21,7 +21,7 @@ export const ERROR_CODES = [
   // gateway
   'grant_denied', 'destination_refused', 'approval_denied', 'approval_timeout', 'upstream_failed',
   // sync / server
-  'stale_request', 'replayed_request', 'rollback_detected', 'device_revoked', 'audit_rejected',
+  'stale_request', 'replayed_request', 'rollback_detected', 'fork_detected', 'device_revoked', 'audit_rejected',
   // policy
   'policy_invalid', 'policy_forbidden',
 ] as const;

@@ -38,6 +38,12 @@ export interface KnownRecord {
   readonly ciphertext: string;
   /** Newest version of this record ever received from the server (>= version). */
   readonly seenVersion: number;
+  /**
+   * The change seq the server gave `seenVersion` (push acknowledgement or pull). Every
+   * manifest at or after this seq must list the record at that version or newer.
+   * Absent in states written before manifest v2: those records are not checked.
+   */
+  readonly seenSeq?: number;
 }
 
 export interface SyncMeta {
@@ -47,9 +53,15 @@ export interface SyncMeta {
   readonly highestSeq: number;
   /** Seq of the newest verified manifest this device has seen (0 = none). */
   readonly manifestSeq: number;
+  /**
+   * Hash of that manifest ('' = none): the next one must extend it. Absent in a state
+   * written before manifest v2, when only the v1 seq was kept: the first v2 manifest
+   * at or after `manifestSeq` is then accepted as the start of the chain.
+   */
+  readonly manifestHash?: string;
 }
 
-export const INITIAL_META: SyncMeta = { cursor: 0, highestSeq: 0, manifestSeq: 0 };
+export const INITIAL_META: SyncMeta = { cursor: 0, highestSeq: 0, manifestSeq: 0, manifestHash: '' };
 
 export interface SyncStateStore {
   getMeta(): Promise<SyncMeta>;
@@ -58,6 +70,8 @@ export interface SyncStateStore {
   putRecords(records: readonly KnownRecord[]): Promise<void>;
   /** Every known record's [id, seenVersion] (for manifest checks and signing). */
   allSeenVersions(): Promise<Map<string, number>>;
+  /** Every known record with a seenSeq: [id, {version: seenVersion, seq: seenSeq}]. */
+  allAcknowledged(): Promise<Map<string, { version: number; seq: number }>>;
   /**
    * Whether every record this vault held when the device started syncing it has been
    * queued once (docs/sync-protocol.md §6.1). Durable, so a restart never queues them again.
@@ -110,10 +124,19 @@ export class MemorySyncStateStore implements SyncStateStore {
   async allSeenVersions(): Promise<Map<string, number>> {
     return new Map([...this.records.values()].map((r) => [r.id, r.seenVersion]));
   }
+  async allAcknowledged(): Promise<Map<string, { version: number; seq: number }>> {
+    return acknowledgedOf(this.records.values());
+  }
   async isSeeded(vaultId: string): Promise<boolean> {
     return this.seeded.has(vaultId);
   }
   async markSeeded(vaultId: string): Promise<void> {
     this.seeded.add(vaultId);
   }
+}
+
+export function acknowledgedOf(records: Iterable<KnownRecord>): Map<string, { version: number; seq: number }> {
+  const out = new Map<string, { version: number; seq: number }>();
+  for (const r of records) if (r.seenSeq !== undefined && r.seenVersion > 0) out.set(r.id, { version: r.seenVersion, seq: r.seenSeq });
+  return out;
 }

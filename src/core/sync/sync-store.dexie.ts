@@ -4,7 +4,7 @@
  * vault's own tables: it holds only ciphertext and version numbers.
  */
 import Dexie, { type Table } from 'dexie';
-import { INITIAL_META, type KnownRecord, type QueueStore, type QueuedChange, type SyncMeta, type SyncStateStore } from './store';
+import { INITIAL_META, acknowledgedOf, type KnownRecord, type QueueStore, type QueuedChange, type SyncMeta, type SyncStateStore } from './store';
 
 interface MetaRow extends SyncMeta {
   readonly key: 'meta';
@@ -39,7 +39,10 @@ export function openDexieSyncStores(name: string): { queue: QueueStore; state: S
   const state: SyncStateStore = {
     async getMeta() {
       const row = await db.meta.get('meta');
-      return row ? { cursor: row.cursor, highestSeq: row.highestSeq, manifestSeq: row.manifestSeq } : INITIAL_META;
+      if (!row) return INITIAL_META;
+      const meta: SyncMeta = { cursor: row.cursor, highestSeq: row.highestSeq, manifestSeq: row.manifestSeq };
+      // A state from before manifest v2 has no hash: leave it absent (see SyncMeta).
+      return row.manifestHash === undefined ? meta : { ...meta, manifestHash: row.manifestHash };
     },
     putMeta: async (meta) => { await db.meta.put({ ...meta, key: 'meta' }); },
     async getRecords(ids) {
@@ -54,6 +57,7 @@ export function openDexieSyncStores(name: string): { queue: QueueStore; state: S
       await db.records.each((r) => { out.set(r.id, r.seenVersion); });
       return out;
     },
+    allAcknowledged: async () => acknowledgedOf(await db.records.toArray()),
     isSeeded: async (vaultId) => (await db.seeded.get(vaultId)) !== undefined,
     markSeeded: async (vaultId) => { await db.seeded.put({ vaultId }); },
   };

@@ -18,6 +18,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   not_found: 404,
   conflict: 409,
   rollback_detected: 409,
+  fork_detected: 409,
   audit_rejected: 422,
   rate_limited: 429,
   internal: 500,

@@ -6,7 +6,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import {
+  MAX_MANIFEST_LINKS,
   ROUTES,
+  type ManifestLink,
   manifestQuerySchema,
   manifestResponseSchema,
   pullQuerySchema,
@@ -17,7 +19,8 @@ import {
   devicesResponseSchema,
 } from '../../shared/contracts/sync';
 import { LatchkeyError } from '../../shared/errors';
-import { verifyManifestSignature } from '../../core/sync/manifest';
+import { manifestHash, manifestHeader, verifyManifestSignature } from '../../core/sync/manifest';
+import { parseStrictJson } from '../../shared/encoding/strict-json';
 import type { Authenticator } from '../http/app';
 import { pullRecords, pushChanges, readHead } from './store';
 
@@ -37,17 +40,31 @@ export function registerSyncRoutes(app: FastifyInstance, auth: Authenticator): v
   });
 
   app.get(ROUTES.manifest, async (req) => {
-    const { rows, after } = await auth(req, async (who, sql) => ({
-      after: manifestQuerySchema.parse(req.query).after,
-      rows: await sql.query<{ seq: number; body: string }>('SELECT seq, body FROM sync_manifests WHERE org_id = $1 AND user_id = $2', [who.orgId, who.userId]),
-    }));
-    const seq = Number(rows[0]?.seq ?? 0);
-    return manifestResponseSchema.parse({ seq, signed: rows[0] && seq > after ? JSON.parse(rows[0].body) : null });
+    const out = await auth(req, async (who, sql) => {
+      const { after } = manifestQuerySchema.parse(req.query);
+      const rows = await sql.query<{ seq: number; hash: string; body: string }>('SELECT seq, hash, body FROM sync_manifests WHERE org_id = $1 AND user_id = $2', [who.orgId, who.userId]);
+      const seq = Number(rows[0]?.seq ?? 0);
+      const hash = rows[0]?.hash ?? '';
+      if (!rows[0] || seq <= after) return { seq, hash, links: [], signed: null };
+      const links = await sql.query<{ body: string }>(
+        'SELECT body FROM sync_manifest_links WHERE org_id = $1 AND user_id = $2 AND seq > $3 AND seq < $4 ORDER BY seq LIMIT $5',
+        [who.orgId, who.userId, after, seq, MAX_MANIFEST_LINKS + 1],
+      );
+      const complete = links.length <= MAX_MANIFEST_LINKS;
+      return {
+        seq,
+        hash,
+        links: links.slice(0, MAX_MANIFEST_LINKS).map((l) => parseStrictJson(l.body, 'A stored manifest link')),
+        signed: complete ? parseStrictJson(rows[0].body, 'The stored manifest') : null,
+      };
+    });
+    return manifestResponseSchema.parse(out);
   });
 
-  // The server checks what it can (signer is this device, ids match, seq moves
-  // forward and not past head) so junk is refused early; clients verify again, since
-  // the point of the manifest is that they need not trust the server.
+  // The server checks what it can (signer is this device, ids match, it extends the
+  // stored manifest, seq moves forward and not past head) so junk is refused early;
+  // clients verify again, since the point of the manifest is that they need not trust
+  // the server.
   app.put(ROUTES.manifest, async (req) => {
     await auth(req, async (who, sql) => {
       const signed = signedManifestSchema.parse(req.body);
@@ -58,13 +75,18 @@ export function registerSyncRoutes(app: FastifyInstance, auth: Authenticator): v
       if (!verifyManifestSignature(signed, who.publicKey)) throw new LatchkeyError('invalid_input', 'The manifest signature is not valid for this device.');
       const head = await readHead(sql, who.orgId, who.userId);
       if (m.seq > head) throw new LatchkeyError('invalid_input', `The manifest describes change ${m.seq}, beyond the server's ${head}.`);
-      const rows = await sql.query<{ seq: number }>('SELECT seq FROM sync_manifests WHERE org_id = $1 AND user_id = $2 FOR UPDATE', [who.orgId, who.userId]);
-      if (rows[0] && Number(rows[0].seq) > m.seq) throw new LatchkeyError('conflict', 'A newer manifest is already stored; pull and sign again.');
+      const rows = await sql.query<{ seq: number; hash: string }>('SELECT seq, hash FROM sync_manifests WHERE org_id = $1 AND user_id = $2 FOR UPDATE', [who.orgId, who.userId]);
+      const stored = rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : { seq: -1, hash: '' };
+      if (stored.seq >= m.seq) throw new LatchkeyError('conflict', `A manifest at change ${stored.seq} is already stored; pull and sign again.`);
+      if (m.prev !== stored.hash) throw new LatchkeyError('conflict', 'This manifest does not extend the stored one (another device signed meanwhile); pull and sign again.');
+      const hash = manifestHash(m);
       await sql.query(
-        `INSERT INTO sync_manifests (org_id, user_id, seq, body) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (org_id, user_id) DO UPDATE SET seq = EXCLUDED.seq, body = EXCLUDED.body`,
-        [who.orgId, who.userId, m.seq, JSON.stringify(signed)],
+        `INSERT INTO sync_manifests (org_id, user_id, seq, hash, body) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (org_id, user_id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, body = EXCLUDED.body`,
+        [who.orgId, who.userId, m.seq, hash, JSON.stringify(signed)],
       );
+      const link: ManifestLink = { header: manifestHeader(m), signature: signed.signature };
+      await sql.query('INSERT INTO sync_manifest_links (org_id, user_id, seq, hash, body) VALUES ($1, $2, $3, $4, $5)', [who.orgId, who.userId, m.seq, hash, JSON.stringify(link)]);
     });
     return { ok: true as const };
   });

@@ -30,9 +30,10 @@ async function lockHead(sql: SqlClient, orgId: string, userId: string): Promise<
   return Number(rows[0].head_seq);
 }
 
-export async function readManifestSeq(sql: SqlClient, orgId: string, userId: string): Promise<number> {
-  const rows = await sql.query<{ seq: number }>('SELECT seq FROM sync_manifests WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-  return Number(rows[0]?.seq ?? 0);
+/** Seq and hash of the stored (newest) manifest; 0 and '' when there is none. */
+export async function readManifestPointer(sql: SqlClient, orgId: string, userId: string): Promise<{ manifestSeq: number; manifestHash: string }> {
+  const rows = await sql.query<{ seq: number; hash: string }>('SELECT seq, hash FROM sync_manifests WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+  return { manifestSeq: Number(rows[0]?.seq ?? 0), manifestHash: rows[0]?.hash ?? '' };
 }
 
 export async function readHead(sql: SqlClient, orgId: string, userId: string): Promise<number> {
@@ -46,7 +47,7 @@ export async function readHead(sql: SqlClient, orgId: string, userId: string): P
  * is the one that produced the stored version is reported applied again, so a client
  * retrying after a lost response (or a server crash after commit) never duplicates it.
  */
-export async function pushChanges(sql: SqlClient, orgId: string, userId: string, changes: readonly PushChange[]): Promise<{ results: PushResult[]; headSeq: number; manifestSeq: number }> {
+export async function pushChanges(sql: SqlClient, orgId: string, userId: string, changes: readonly PushChange[]): Promise<{ results: PushResult[]; headSeq: number; manifestSeq: number; manifestHash: string }> {
   let head = await lockHead(sql, orgId, userId);
   const ids = [...new Set(changes.map((c) => c.id))];
   const existing = new Map<string, RecordRow>();
@@ -90,7 +91,7 @@ export async function pushChanges(sql: SqlClient, orgId: string, userId: string,
     );
     await sql.query('UPDATE sync_heads SET head_seq = $3 WHERE org_id = $1 AND user_id = $2', [orgId, userId, head]);
   }
-  return { results, headSeq: head, manifestSeq: await readManifestSeq(sql, orgId, userId) };
+  return { results, headSeq: head, ...(await readManifestPointer(sql, orgId, userId)) };
 }
 
 /** Records with cursor < seq <= head, oldest first; head read first so a page never runs past it. */
@@ -105,5 +106,5 @@ export async function pullRecords(sql: SqlClient, orgId: string, userId: string,
   const records = rows.slice(0, limit).map(toRecord);
   // On the last page the cursor jumps to head: seqs superseded by later writes leave holes.
   const nextCursor = hasMore ? records[records.length - 1]!.seq : Math.max(cursor, headSeq);
-  return { records, nextCursor, headSeq, hasMore, manifestSeq: await readManifestSeq(sql, orgId, userId) };
+  return { records, nextCursor, headSeq, hasMore, ...(await readManifestPointer(sql, orgId, userId)) };
 }

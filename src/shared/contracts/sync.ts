@@ -3,8 +3,14 @@
  * (src/server) and the client (src/core/sync). Every request and response body that
  * crosses the wire is parsed by one of these schemas. The full protocol, with the
  * exact canonical request string, is written down in docs/sync-protocol.md.
+ *
+ * Strict everywhere: objects refuse unknown members (z.strictObject), byte strings
+ * must be canonical base64url (an impossible length such as "A", or non-zero trailing
+ * bits, is refused), and bodies are read with parseStrictJson (repeated member names
+ * refused) before these schemas see them.
  */
 import { z } from 'zod';
+import { isCanonicalBase64url } from '../encoding/base64url';
 
 export const SYNC_PROTOCOL_VERSION = 1;
 
@@ -41,11 +47,14 @@ export function canonicalRequest(p: {
 // ------------------------------------------------------------------ primitives
 
 export const uuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'uuid');
-export const b64uSchema = z.string().regex(/^[A-Za-z0-9_-]*$/, 'base64url');
+const canonical = (what: string) => (s: z.ZodString) => s.refine(isCanonicalBase64url, `${what} (canonical unpadded base64url)`);
+export const b64uSchema = canonical('base64url')(z.string());
 /** 16–64 random bytes in base64url; unique per device within the replay window. */
-export const nonceSchema = z.string().regex(/^[A-Za-z0-9_-]{22,86}$/, 'nonce');
-export const ed25519PublicKeySchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Ed25519 public key (base64url)');
-export const ed25519SignatureSchema = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'Ed25519 signature (base64url)');
+export const nonceSchema = canonical('nonce')(z.string().regex(/^[A-Za-z0-9_-]{22,86}$/, 'nonce'));
+export const ed25519PublicKeySchema = canonical('Ed25519 public key')(z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Ed25519 public key (base64url)'));
+export const ed25519SignatureSchema = canonical('Ed25519 signature')(z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'Ed25519 signature (base64url)'));
+/** Lowercase hex SHA-256 of a manifest's signed bytes (see vault manifest below). */
+export const manifestHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'manifest hash (64 lowercase hex digits)');
 /** Record ids are chosen by the client (item ids, slot ids…); opaque to the server. */
 export const recordIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'record id');
 /** A record's server version: 1 for the first write, +1 for every accepted write. */
@@ -59,20 +68,22 @@ export const MAX_CIPHERTEXT_CHARS = 262_144; // 192 KiB of ciphertext per record
 export const MAX_PUSH_CHANGES = 500;
 export const MAX_PULL_LIMIT = 2_000;
 export const MAX_MANIFEST_ENTRIES = 100_000;
+/** Chain links returned by one manifest read; a device further behind reads again. */
+export const MAX_MANIFEST_LINKS = 1_000;
 
 // ------------------------------------------------------------------ enrolment
 
 /** The code an admin hands a person: `<orgId>.<secret>` (secret = 32 base64url chars). */
 export const enrolCodeSchema = z.string().regex(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{32}$/, 'enrolment code');
 
-export const enrolRequestSchema = z.object({
+export const enrolRequestSchema = z.strictObject({
   code: enrolCodeSchema,
   publicKey: ed25519PublicKeySchema,
   deviceName: z.string().min(1).max(100),
 });
 export type EnrolRequest = z.infer<typeof enrolRequestSchema>;
 
-export const enrolResponseSchema = z.object({
+export const enrolResponseSchema = z.strictObject({
   orgId: uuidSchema,
   userId: uuidSchema,
   deviceId: uuidSchema,
@@ -83,7 +94,7 @@ export type EnrolResponse = z.infer<typeof enrolResponseSchema>;
 
 // ------------------------------------------------------------------ records
 
-export const syncRecordSchema = z.object({
+export const syncRecordSchema = z.strictObject({
   id: recordIdSchema,
   version: versionSchema,
   /** The per-user change sequence number of the write that produced this version. */
@@ -94,7 +105,7 @@ export const syncRecordSchema = z.object({
 });
 export type SyncRecord = z.infer<typeof syncRecordSchema>;
 
-export const pushChangeSchema = z.object({
+export const pushChangeSchema = z.strictObject({
   changeId: changeIdSchema,
   id: recordIdSchema,
   /** Version the client last saw (0 = creating). Compare-and-swap on this. */
@@ -104,34 +115,39 @@ export const pushChangeSchema = z.object({
 }).refine((c) => !c.deleted || c.ciphertext === '', { message: 'a tombstone carries no ciphertext' });
 export type PushChange = z.infer<typeof pushChangeSchema>;
 
-export const pushRequestSchema = z.object({ changes: z.array(pushChangeSchema).min(1).max(MAX_PUSH_CHANGES) });
+export const pushRequestSchema = z.strictObject({ changes: z.array(pushChangeSchema).min(1).max(MAX_PUSH_CHANGES) });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
 export const pushResultSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('applied'), changeId: changeIdSchema, id: recordIdSchema, version: versionSchema, seq: seqSchema }),
+  z.strictObject({ status: z.literal('applied'), changeId: changeIdSchema, id: recordIdSchema, version: versionSchema, seq: seqSchema }),
   /** CAS failed: `current` is the record as the server holds it now. */
-  z.object({ status: z.literal('conflict'), changeId: changeIdSchema, id: recordIdSchema, current: syncRecordSchema }),
+  z.strictObject({ status: z.literal('conflict'), changeId: changeIdSchema, id: recordIdSchema, current: syncRecordSchema }),
 ]);
 export type PushResult = z.infer<typeof pushResultSchema>;
 
-/** `manifestSeq`: seq of the stored vault manifest (0 = none), so clients fetch it only when it moved. */
-export const pushResponseSchema = z.object({ results: z.array(pushResultSchema), headSeq: seqSchema, manifestSeq: seqSchema });
+/**
+ * `manifestSeq`/`manifestHash`: seq and hash of the stored vault manifest (0 and "" =
+ * none), so clients fetch it only when it moved, and notice the same seq with other content.
+ */
+export const manifestHashOrNoneSchema = z.union([manifestHashSchema, z.literal('')]);
+export const pushResponseSchema = z.strictObject({ results: z.array(pushResultSchema), headSeq: seqSchema, manifestSeq: seqSchema, manifestHash: manifestHashOrNoneSchema });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
-export const pullQuerySchema = z.object({
+export const pullQuerySchema = z.strictObject({
   cursor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(500),
 });
 
-export const pullResponseSchema = z.object({
+export const pullResponseSchema = z.strictObject({
   records: z.array(syncRecordSchema),
   /** Cursor for the next page (the seq of the last record returned, or the request's). */
   nextCursor: seqSchema,
   /** The user's latest change sequence on the server at the time of this read. */
   headSeq: seqSchema,
   hasMore: z.boolean(),
-  /** Seq of the stored vault manifest (0 = none). */
+  /** Seq and hash of the stored vault manifest (0 and "" = none). */
   manifestSeq: seqSchema,
+  manifestHash: manifestHashOrNoneSchema,
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
@@ -140,62 +156,100 @@ export type PullResponse = z.infer<typeof pullResponseSchema>;
 /** [record id, version] — every record the user has (tombstones included). */
 export const manifestEntrySchema = z.tuple([recordIdSchema, versionSchema]);
 
-/** Signed by one of the user's devices; see docs/sync-protocol.md "Manifest". */
-export const vaultManifestSchema = z.object({
-  v: z.literal(1),
+/**
+ * Signed by one of the user's devices; see docs/sync-protocol.md §5 "Manifest".
+ * Version 2 names its predecessor: `prev` is the hash of the manifest it replaces
+ * ("" only for the first one), so the manifests form a chain a device can check.
+ */
+export const MANIFEST_VERSION = 2;
+export const vaultManifestSchema = z.strictObject({
+  v: z.literal(MANIFEST_VERSION),
   orgId: uuidSchema,
   userId: uuidSchema,
   deviceId: uuidSchema,
   /** The user's change sequence this manifest describes (the state after change `seq`). */
   seq: seqSchema,
   /** Milliseconds since the epoch, device clock. */
-  time: z.number().int().min(0),
+  time: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** Hash of the previous manifest in the chain; "" for the first. */
+  prev: manifestHashOrNoneSchema,
   /** Sorted by record id (UTF-16 code unit order), unique. */
-  entries: z.array(manifestEntrySchema).max(MAX_MANIFEST_ENTRIES),
+  entries: z.array(manifestEntrySchema).max(MAX_MANIFEST_ENTRIES).refine((e) => e.every((x, i) => i === 0 || e[i - 1]![0] < x[0]), 'entries sorted by id, each id once'),
 });
 export type VaultManifest = z.infer<typeof vaultManifestSchema>;
 
-export const signedManifestSchema = z.object({ manifest: vaultManifestSchema, signature: ed25519SignatureSchema });
+export const signedManifestSchema = z.strictObject({ manifest: vaultManifestSchema, signature: ed25519SignatureSchema });
 export type SignedManifest = z.infer<typeof signedManifestSchema>;
 
-export const manifestQuerySchema = z.object({ after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) });
-/** `seq` of the stored manifest (0 = none); `signed` only when seq > the query's `after`. */
-export const manifestResponseSchema = z.object({ seq: seqSchema, signed: signedManifestSchema.nullable() });
-export const okResponseSchema = z.object({ ok: z.literal(true) });
+/**
+ * What the signature covers: the manifest with `entries` replaced by the SHA-256 of
+ * their canonical JSON. A link of the chain travels as this header alone, so a device
+ * that missed several manifests checks each one's signature and `prev` without
+ * downloading every past record list.
+ */
+export const manifestHeaderSchema = z.strictObject({
+  v: z.literal(MANIFEST_VERSION),
+  orgId: uuidSchema,
+  userId: uuidSchema,
+  deviceId: uuidSchema,
+  seq: seqSchema,
+  time: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  prev: manifestHashOrNoneSchema,
+  entriesSha256: manifestHashSchema,
+});
+export type ManifestHeader = z.infer<typeof manifestHeaderSchema>;
+export const manifestLinkSchema = z.strictObject({ header: manifestHeaderSchema, signature: ed25519SignatureSchema });
+export type ManifestLink = z.infer<typeof manifestLinkSchema>;
 
-export const deviceInfoSchema = z.object({
+export const manifestQuerySchema = z.strictObject({ after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) });
+/**
+ * `seq`/`hash` of the stored (newest) manifest (0/"" = none). `links`: the chain's
+ * headers with after < seq < the newest, oldest first, at most MAX_MANIFEST_LINKS;
+ * `signed`: the newest manifest in full, only when seq > after and every link up to it
+ * fitted in this answer (otherwise null: read again after the last link).
+ */
+export const manifestResponseSchema = z.strictObject({
+  seq: seqSchema,
+  hash: manifestHashOrNoneSchema,
+  links: z.array(manifestLinkSchema).max(MAX_MANIFEST_LINKS),
+  signed: signedManifestSchema.nullable(),
+});
+export type ManifestResponse = z.infer<typeof manifestResponseSchema>;
+export const okResponseSchema = z.strictObject({ ok: z.literal(true) });
+
+export const deviceInfoSchema = z.strictObject({
   deviceId: uuidSchema,
   publicKey: ed25519PublicKeySchema,
   name: z.string(),
   revoked: z.boolean(),
 });
-export const devicesResponseSchema = z.object({ devices: z.array(deviceInfoSchema) });
+export const devicesResponseSchema = z.strictObject({ devices: z.array(deviceInfoSchema) });
 export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 
 // ------------------------------------------------------------------ audit
 
 /** Records are validated by the audit library's own schema on the server. */
-export const auditUploadSchema = z.object({ records: z.array(z.unknown()).min(1).max(1_000) });
-export const auditUploadResponseSchema = z.object({
+export const auditUploadSchema = z.strictObject({ records: z.array(z.unknown()).min(1).max(1_000) });
+export const auditUploadResponseSchema = z.strictObject({
   accepted: z.number().int().min(0),
   /** Next sequence number the server expects from this device. */
   nextSeq: z.number().int().min(0),
 });
-export const auditStateResponseSchema = z.object({ nextSeq: z.number().int().min(0), lastHash: z.string().nullable() });
+export const auditStateResponseSchema = z.strictObject({ nextSeq: z.number().int().min(0), lastHash: z.string().nullable() });
 
 /**
  * The latest signed checkpoint of the org's audit log: the audit library's
  * `Checkpoint` (src/core/audit/checkpoint.ts, log = org id), parsed by the client with
  * that library's schema. Null before the first checkpoint.
  */
-export const checkpointResponseSchema = z.object({ checkpoint: z.unknown().nullable(), serverPublicKey: ed25519PublicKeySchema });
+export const checkpointResponseSchema = z.strictObject({ checkpoint: z.unknown().nullable(), serverPublicKey: ed25519PublicKeySchema });
 
-export const proofQuerySchema = z.object({
+export const proofQuerySchema = z.strictObject({
   device: uuidSchema,
   seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
 });
 /** RFC 9162 inclusion proof of one record in the latest checkpoint's tree. */
-export const proofResponseSchema = z.object({
+export const proofResponseSchema = z.strictObject({
   logIndex: z.number().int().min(0),
   treeSize: z.number().int().min(1),
   recordHash: z.string().regex(/^[0-9a-f]{64}$/),

@@ -29,7 +29,7 @@ export interface SyncedDevice {
 export const encode = (id: string, fields: FieldMap) => Buffer.from(JSON.stringify({ id, fields })).toString('base64url');
 export const decode = (c: string) => (JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as { id: string; fields: FieldMap }).fields;
 
-export function syncedDevice(dev: TestDevice, stores: { queue?: QueueStore; state?: SyncStateStore } = {}, pageSize = 1000): SyncedDevice {
+export function syncedDevice(dev: TestDevice, stores: { queue?: QueueStore; state?: SyncStateStore } = {}, pageSize = 1000, manifestIntervalMs = 0): SyncedDevice {
   const items = new Map<string, FieldMap>();
   const client = createSyncClient({
     api: dev.api,
@@ -39,7 +39,7 @@ export function syncedDevice(dev: TestDevice, stores: { queue?: QueueStore; stat
     clock: { now: Date.now },
     random: nodeRandom,
     pageSize,
-    manifestIntervalMs: 0,
+    manifestIntervalMs,
     async applyRemote(records: readonly SyncRecord[]) {
       for (const r of records) {
         if (r.deleted) items.delete(r.id);

@@ -38,10 +38,10 @@ async function restore(orgId: string, b: Backup): Promise<void> {
   }, orgId);
 }
 
-async function expectRollback(p: Promise<unknown>): Promise<LatchkeyError> {
+async function expectRollback(p: Promise<unknown>, code: 'rollback_detected' | 'fork_detected' = 'rollback_detected'): Promise<LatchkeyError> {
   const err = await p.then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(LatchkeyError);
-  expect((err as LatchkeyError).code).toBe('rollback_detected');
+  expect((err as LatchkeyError).code).toBe(code);
   return err as LatchkeyError;
 }
 
@@ -76,8 +76,9 @@ describe('rollback and fork detection', () => {
     expect(rb.manifestSigned).toBe(true);
     // The server hides f-2 from A but keeps B's manifest and its head.
     await env.db.asOwner((sql) => sql.query("DELETE FROM sync_records WHERE org_id = $1 AND record_id = 'f-2'", [t.orgId]), t.orgId);
-    const err = await expectRollback(a.client.sync());
-    expect(err.details).toMatchObject({ recordId: 'f-2' });
+    // The head change (B's write of f-2) has no record any more: the server dropped it.
+    const err = await expectRollback(a.client.sync(), 'fork_detected');
+    expect(err.details).toMatchObject({ headSeq: 2 });
   });
 
   it('an old manifest served after a newer one was seen is refused', async () => {
@@ -120,5 +121,66 @@ describe('rollback and fork detection', () => {
     replay = true;
     await expectRollback(a.client.sync());
     expect(a.items.get('p-1')).toEqual({ v: 2 });
+  });
+
+  it('a device that missed several manifests follows their chain link by link, and a broken link is refused', async () => {
+    const t = await newTenant(env.db);
+    const a = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
+    const b = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
+    await a.edit('c-0', { v: 0 });
+    await a.client.sync();
+    await b.client.sync();
+    for (let i = 1; i <= 3; i++) {
+      await b.edit(`c-${i}`, { v: i });
+      expect((await b.client.sync()).manifestSigned).toBe(true);
+    }
+    const links = await env.db.asOwner((sql) => sql.query<{ seq: number }>('SELECT seq FROM sync_manifest_links WHERE org_id = $1 ORDER BY seq', [t.orgId]), t.orgId);
+    expect(links.map((l) => Number(l.seq))).toEqual([1, 2, 3, 4]);
+    // A verified the manifest at 1; 2 and 3 reach it as links, 4 in full.
+    expect((await a.client.sync()).pulled).toBe(3);
+    expect(a.items.get('c-3')).toEqual({ v: 3 });
+
+    // Now a link whose header was edited (an older `time`) no longer verifies.
+    await b.edit('c-4', { v: 4 });
+    await b.client.sync();
+    await b.edit('c-5', { v: 5 });
+    await b.client.sync();
+    await env.db.asOwner(async (sql) => {
+      const [row] = await sql.query<{ body: string }>('SELECT body FROM sync_manifest_links WHERE org_id = $1 AND seq = 5', [t.orgId]);
+      const link = JSON.parse(row!.body) as { header: { time: number } };
+      link.header.time -= 1;
+      await sql.query('UPDATE sync_manifest_links SET body = $2 WHERE org_id = $1 AND seq = 5', [t.orgId, JSON.stringify(link)]);
+    }, t.orgId);
+    const err = await expectRollback(a.client.sync());
+    expect(err.message).toMatch(/no device of yours signed/);
+  });
+
+  it('a record this device saw acknowledged, missing from a newer manifest a sibling signed, is a fork naming the record', async () => {
+    const t = await newTenant(env.db);
+    // A signs once (its first sync), then not again within the hour: its k-2 is in no manifest.
+    const a = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId), {}, 1000, 3_600_000);
+    const b = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
+    await a.edit('k-1', { v: 1 });
+    await a.client.sync();
+    await b.client.sync();
+    await a.edit('k-2', { title: 'acknowledged to A' });
+    expect((await a.client.sync()).manifestSigned).toBe(false);
+    // The server drops k-2; B's next write becomes the head, so B's pull looks whole and B signs without k-2.
+    await env.db.asOwner((sql) => sql.query("DELETE FROM sync_records WHERE org_id = $1 AND record_id = 'k-2'", [t.orgId]), t.orgId);
+    await b.edit('k-3', { v: 3 });
+    expect((await b.client.sync()).manifestSigned).toBe(true);
+    const err = await expectRollback(a.client.sync(), 'fork_detected');
+    expect(err.details).toMatchObject({ recordId: 'k-2' });
+    expect(err.message).toMatch(/acknowledged record k-2/);
+  });
+
+  it('the same sequence with a different manifest is a fork', async () => {
+    const t = await newTenant(env.db);
+    const a = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
+    await a.edit('s-1', { v: 1 });
+    expect((await a.client.sync()).manifestSigned).toBe(true);
+    await env.db.asOwner((sql) => sql.query("UPDATE sync_manifests SET hash = $2 WHERE org_id = $1", [t.orgId, 'ab'.repeat(32)]), t.orgId);
+    const err = await expectRollback(a.client.sync(), 'fork_detected');
+    expect(err.message).toMatch(/not the one this device verified/);
   });
 });

@@ -1,0 +1,78 @@
+/**
+ * The one JSON parser for everything signed or synced (audit export lines, sync
+ * request and response bodies, stored manifests, the CLI's key files). JSON.parse keeps
+ * the LAST of repeated member names, so `{"outcome":"denied","outcome":"success"}`
+ * would verify as "success" here and read as "denied" in another language's parser;
+ * RFC 8259 §4 leaves that open, I-JSON (RFC 7493 §2.3) forbids it, and so do we.
+ *
+ * How: JSON.parse first (it checks the grammar, so the scan below may assume valid
+ * JSON), then one pass over the text tracking the member names of each open object.
+ * Names are compared after unescaping ("a" and "\u0061" are the same name). The scan
+ * only validates; a full AST parser (e.g. momoa) would hold ~10× the input in memory
+ * for an 8 MiB sync body to answer the same question.
+ */
+import { LatchkeyError } from '../errors';
+
+export type StrictJsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: 'syntax' | 'duplicate_key' | 'too_deep'; readonly message: string };
+
+/** Deeper nesting than any Latchkey format uses; keeps the scan's stack small. */
+export const MAX_JSON_DEPTH = 64;
+
+interface Frame {
+  readonly names: Set<string> | null; // null: an array
+  expectName: boolean;
+}
+
+function scan(text: string): StrictJsonResult | null {
+  const stack: Frame[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      let escaped = false;
+      for (; j < text.length; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c /* \ */) { escaped = true; j++; continue; }
+        if (d === 0x22) break;
+      }
+      const top = stack[stack.length - 1];
+      if (top?.names && top.expectName) {
+        const raw = text.slice(i, j + 1);
+        const name = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        if (top.names.has(name)) {
+          return { ok: false, reason: 'duplicate_key', message: `The member name "${name.length > 40 ? `${name.slice(0, 40)}…` : name}" appears twice in one object.` };
+        }
+        top.names.add(name);
+        top.expectName = false;
+      }
+      i = j;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (stack.length >= MAX_JSON_DEPTH) return { ok: false, reason: 'too_deep', message: `The JSON nests deeper than ${MAX_JSON_DEPTH} levels.` };
+      stack.push({ names: c === 0x7b ? new Set() : null, expectName: c === 0x7b });
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+    } else if (c === 0x2c /* , */) {
+      const top = stack[stack.length - 1];
+      if (top?.names) top.expectName = true;
+    }
+  }
+  return null;
+}
+
+/** Parses JSON text, refusing repeated member names and nesting beyond MAX_JSON_DEPTH. */
+export function tryParseStrictJson(text: string): StrictJsonResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'syntax', message: 'The text is not valid JSON.' };
+  }
+  return scan(text) ?? { ok: true, value };
+}
+
+/** As tryParseStrictJson; throws `invalid_input` naming `what` ("The server's answer"). */
+export function parseStrictJson(text: string, what = 'The JSON'): unknown {
+  const r = tryParseStrictJson(text);
+  if (!r.ok) throw new LatchkeyError('invalid_input', `${what} is not strict JSON: ${r.message}`, { reason: r.reason });
+  return r.value;
+}
