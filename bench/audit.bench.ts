@@ -27,7 +27,7 @@ import {
   type AuditRecord,
   type AuditSigner,
 } from '../src/core/audit';
-import { createNodeEd25519Signer, createNodeEd25519Verifier, createParallelEd25519Verifier } from '../src/core/audit/verify.node.js';
+import { createNodeEd25519Signer, createNodeEd25519Verifier, createParallelEd25519Verifier } from '../src/node/verify.node.js';
 import type { BenchRow, BenchSection } from './lib/report';
 
 const DEVICES = 4;

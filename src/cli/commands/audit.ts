@@ -31,7 +31,8 @@ import {
   type ExportCheck,
 } from '../../core/audit';
 // `.js` because tsx reads an extensionless "verify.node" as a native addon.
-import { createNodeEd25519Verifier, createParallelEd25519Verifier } from '../../core/audit/verify.node.js';
+import { createNodeEd25519Verifier, createParallelEd25519Verifier } from '../../node/verify.node.js';
+import { tryParseStrictJson } from '../../shared/encoding/strict-json';
 import { parseArgv, UsageError } from '../args';
 
 /** Below this many records, starting worker threads costs more than it saves. */
@@ -109,11 +110,9 @@ async function writeText(path: string, text: string, what: string): Promise<void
 function parseCheckpointsText(text: string): unknown[] {
   const trimmed = text.trim();
   if (trimmed.startsWith('[')) {
-    try {
-      const v: unknown = JSON.parse(trimmed);
-      if (Array.isArray(v)) return v;
-    } catch { /* fall through to the error below */ }
-    throw new FileError('the checkpoints file is not valid JSON');
+    const v = tryParseStrictJson(trimmed);
+    if (v.ok && Array.isArray(v.value)) return v.value;
+    throw new FileError(v.ok || v.reason === 'syntax' ? 'the checkpoints file is not valid JSON' : `the checkpoints file: ${v.message}`);
   }
   const lines = parseJsonLines(text);
   if (!lines.ok) throw new FileError(`checkpoints file: ${lines.message}`);
@@ -132,13 +131,9 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   if (!file || positionals.length > 1) throw new UsageError('verify takes exactly one FILE');
   if (typeof values.pubkeys !== 'string') throw new UsageError('--pubkeys KEYS.json is required: signatures are checked against keys you trust, not keys in the export');
 
-  let keysJson: unknown;
-  try {
-    keysJson = JSON.parse(await readText(values.pubkeys, 'public keys'));
-  } catch (e) {
-    if (e instanceof FileError) throw e;
-    throw new FileError('the public keys file is not valid JSON');
-  }
+  const keysParsed = tryParseStrictJson(await readText(values.pubkeys, 'public keys'));
+  if (!keysParsed.ok) throw new FileError(keysParsed.reason === 'syntax' ? 'the public keys file is not valid JSON' : `the public keys file: ${keysParsed.message}`);
+  const keysJson = keysParsed.value;
   const keys = auditPublicKeysFileSchema.safeParse(keysJson);
   if (!keys.success) throw new UsageError(`the public keys file is not in the expected form (${keys.error.issues[0]?.path.join('.') || 'file'})`);
   const deviceKeys = new Map(Object.entries(keys.data.devices).map(([d, k]) => [d, parsePublicKeyText(k)] as const));

@@ -7,13 +7,18 @@ import { z } from 'zod';
 import { fromBase64url } from '../crypto/bytes';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { LatchkeyError } from '../../shared/errors';
+import { tryParseStrictJson } from '../../shared/encoding/strict-json';
 import type { AuditRecord } from './record';
 
 export type JsonLinesResult =
   | { readonly ok: true; readonly values: unknown[]; /** 1-based source line of each value */ readonly lines: number[] }
   | { readonly ok: false; readonly line: number; readonly message: string };
 
-/** Parses JSON lines; blank lines are skipped. Reports the first line that is not JSON. */
+/**
+ * Parses JSON lines; blank lines are skipped. Reports the first line that is not strict
+ * JSON: a repeated member name (`"outcome":"denied"` then `"outcome":"success"`) is
+ * refused, never read last-value-wins (docs/audit-format.md "Parsing rules").
+ */
 export function parseJsonLines(text: string): JsonLinesResult {
   const values: unknown[] = [];
   const lines: number[] = [];
@@ -21,12 +26,12 @@ export function parseJsonLines(text: string): JsonLinesResult {
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!.replace(/\r$/, '');
     if (row.trim() === '') continue;
-    try {
-      values.push(JSON.parse(row));
-      lines.push(i + 1);
-    } catch {
-      return { ok: false, line: i + 1, message: `Line ${i + 1} is not valid JSON.` };
+    const parsed = tryParseStrictJson(row);
+    if (!parsed.ok) {
+      return { ok: false, line: i + 1, message: parsed.reason === 'syntax' ? `Line ${i + 1} is not valid JSON.` : `Line ${i + 1}: ${parsed.message}` };
     }
+    values.push(parsed.value);
+    lines.push(i + 1);
   }
   return { ok: true, values, lines };
 }

@@ -99,4 +99,5 @@ export {
 } from './export';
 export { verifyAuditExport, verifyAuditExportBatched, type ExportCheck, type ExportCheckOptions } from './verify-export';
 // Adapters, imported by path (they need Dexie / Node): ./audit-store.dexie (createDexieAuditStore),
-// ./verify.node (createNodeEd25519Verifier; import it as './verify.node.js' under tsx).
+// src/node/verify.node (createNodeEd25519Verifier, node:crypto and worker threads; import it
+// as '.../node/verify.node.js' under tsx) lives outside src/core: it needs Node built-ins.

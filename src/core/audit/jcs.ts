@@ -1,17 +1,20 @@
 /**
  * RFC 8785 JSON Canonicalization Scheme (JCS), https://www.rfc-editor.org/rfc/rfc8785.
  *
- * Audit hashes are computed over these bytes, so an independent verifier must be able
- * to reproduce them exactly. JCS is: no whitespace; object members sorted by their
- * names' UTF-16 code units; strings escaped as ECMAScript JSON.stringify does (only
- * `"`, `\` and U+0000–U+001F, the latter as \b \t \n \f \r or \u00xx lowercase);
- * numbers as ECMAScript Number-to-string (which is what JSON.stringify emits).
+ * The one canonical-JSON implementation for audit records, checkpoints, vault
+ * manifests and policy files: the `canonicalize` package (its author co-wrote RFC
+ * 8785), which policy signing already used. Its output is checked against the RFC's
+ * vectors in test/unit/audit/jcs-matches-rfc8785.test.ts.
  *
- * Input must be I-JSON (RFC 7493): we refuse non-finite numbers, lone UTF-16 surrogates
- * and anything that is not plain JSON data rather than silently hashing something a
- * verifier in another language would encode differently. Object members whose value
- * is `undefined` are omitted (an absent optional field), as JSON.stringify does.
+ * Hashes and signatures are computed over these bytes, so an independent verifier
+ * must be able to reproduce them exactly. The package is lenient where a verifier in
+ * another language could not follow (it calls toJSON, unboxes Number objects, walks
+ * class instances); we first check the input is plain I-JSON (RFC 7493) data: plain
+ * objects and arrays, finite numbers, strings without lone surrogates, at most 64
+ * levels deep. Object members whose value is `undefined` are omitted (an absent
+ * optional field), as JSON.stringify does.
  */
+import canonicalize from 'canonicalize';
 import { LatchkeyError } from '../../shared/errors';
 import { utf8ToBytes } from '../crypto/bytes';
 
@@ -24,42 +27,48 @@ function refuse(what: string): never {
   throw new LatchkeyError('invalid_input', `Cannot canonicalize JSON: ${what}.`);
 }
 
-function encodeString(s: string): string {
+function checkString(s: string): void {
   if (LONE_SURROGATE.test(s)) refuse('a string holds a lone UTF-16 surrogate');
-  // ECMAScript's JSON.stringify (ES2019+, "well-formed") matches RFC 8785 §3.2.2.2 for
-  // strings without lone surrogates, which we excluded above.
-  return JSON.stringify(s);
 }
 
-function encode(value: unknown, depth: number): string {
+function check(value: unknown, depth: number): void {
   if (depth > 64) refuse('nesting deeper than 64 levels');
-  if (value === null) return 'null';
+  if (value === null) return;
   switch (typeof value) {
     case 'boolean':
-      return value ? 'true' : 'false';
+      return;
     case 'number':
       if (!Number.isFinite(value)) refuse('a number is not finite');
-      // RFC 8785 §3.2.2.3: ECMAScript Number serialization; -0 becomes 0.
-      return JSON.stringify(value);
+      return;
     case 'string':
-      return encodeString(value);
+      return checkString(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v: unknown) => encode(v, depth + 1)).join(',')}]`;
+      if (Array.isArray(value)) {
+        for (const v of value as unknown[]) {
+          if (v === undefined) refuse('an array holds undefined');
+          check(v, depth + 1);
+        }
+        return;
+      }
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) refuse('a value is not a plain object');
-      const obj = value as Record<string, unknown>;
-      // Default sort compares UTF-16 code units, exactly what RFC 8785 §3.2.3 asks for.
-      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-      return `{${keys.map((k) => `${encodeString(k)}:${encode(obj[k], depth + 1)}`).join(',')}}`;
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        checkString(k);
+        if (v !== undefined) check(v, depth + 1);
+      }
+      return;
     }
     default:
-      return refuse(`a value of type ${typeof value} is not JSON`);
+      refuse(`a value of type ${typeof value} is not JSON`);
   }
 }
 
 /** The RFC 8785 canonical text of `value`. Throws `invalid_input` for non-I-JSON input. */
 export function canonicalizeJcs(value: JsonValue): string {
-  return encode(value, 0);
+  check(value, 0);
+  const out = canonicalize(value);
+  if (out === undefined) refuse('the value has no JSON form');
+  return out;
 }
 
 /** UTF-8 bytes of {@link canonicalizeJcs}: what gets hashed. */

@@ -62,7 +62,7 @@ export const auditTargetSchema = z.strictObject({
   field: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'field name').optional(),
   /** Another device this event is about (enrol, revoke). */
   deviceId: deviceIdSchema.optional(),
-});
+}).refine((t) => Object.values(t).some((v) => v !== undefined), 'an event with no target omits `target` (never `{}`)');
 
 /** An error code or short token ("idle", "wrong_password"); not prose, which could quote input. */
 export const auditReasonSchema = idToken(64, 'reason (an error code or short token)');

@@ -29,6 +29,7 @@ import {
   type SignedManifest,
 } from '../../shared/contracts/sync';
 import { toBase64url, utf8ToBytes } from '../crypto/bytes';
+import { parseStrictJson, tryParseStrictJson } from '../../shared/encoding/strict-json';
 import type { RandomSource } from '../crypto/random';
 import type { DeviceSigner } from './manifest';
 
@@ -60,7 +61,7 @@ export interface ServerApiDeps {
 
 function errorFrom(status: number, text: string): LatchkeyError {
   try {
-    const body = errorBodySchema.parse(JSON.parse(text));
+    const body = errorBodySchema.parse(parseStrictJson(text));
     const code = (ERROR_CODES as readonly string[]).includes(body.error.code) ? (body.error.code as ErrorCode) : 'internal';
     const details: ErrorDetails = {};
     for (const [k, v] of Object.entries(body.error.details ?? {})) {
@@ -75,12 +76,10 @@ function errorFrom(status: number, text: string): LatchkeyError {
 async function parseResponse<S extends z.ZodType>(res: { status: number; text(): Promise<string> }, schema: S): Promise<z.infer<S>> {
   const text = await res.text();
   if (res.status < 200 || res.status >= 300) throw errorFrom(res.status, text);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new LatchkeyError('invalid_input', 'The server sent a response that is not JSON.');
-  }
+  // Strict: a repeated member name could make this device read another value than the server meant.
+  const strict = tryParseStrictJson(text);
+  if (!strict.ok) throw new LatchkeyError('invalid_input', `The server sent a response that is not strict JSON: ${strict.message}`);
+  const json = strict.value;
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new LatchkeyError('invalid_input', 'The server sent a response that does not match the sync protocol.');
   return parsed.data;

@@ -9,6 +9,7 @@ import { merkleLeafHash, merkleRoot, inclusionProof, signCheckpoint, checkpointS
 import type { Database, SqlClient } from '../db/db';
 import type { ServerKey } from '../keys';
 import { logRecordHashes } from './store';
+import { parseStrictJson } from '../../shared/encoding/strict-json';
 
 /** Signs a checkpoint for one org if its log grew since the last one. Returns the latest. */
 export async function checkpointOrg(db: Database, key: ServerKey, orgId: string, now: Date = new Date()): Promise<Checkpoint | null> {
@@ -34,7 +35,7 @@ export async function checkpointAll(db: Database, key: ServerKey): Promise<numbe
 
 export async function latestCheckpointIn(sql: SqlClient, orgId: string): Promise<Checkpoint | null> {
   const rows = await sql.query<{ body: string }>('SELECT body FROM audit_checkpoints WHERE org_id = $1 ORDER BY tree_size DESC LIMIT 1', [orgId]);
-  return rows[0] ? checkpointSchema.parse(JSON.parse(rows[0].body)) : null;
+  return rows[0] ? checkpointSchema.parse(parseStrictJson(rows[0].body, 'A stored checkpoint')) : null;
 }
 
 export async function latestCheckpoint(db: Database, orgId: string): Promise<Checkpoint | null> {
@@ -45,7 +46,7 @@ export async function listCheckpoints(db: Database, orgId: string): Promise<Chec
   const rows = await db.asTenant(orgId, (sql) =>
     sql.query<{ body: string }>('SELECT body FROM audit_checkpoints WHERE org_id = $1 ORDER BY tree_size', [orgId]),
   );
-  return rows.map((r) => checkpointSchema.parse(JSON.parse(r.body)));
+  return rows.map((r) => checkpointSchema.parse(parseStrictJson(r.body, 'A stored checkpoint')));
 }
 
 /** Inclusion proof of one device record in the latest checkpoint; null if not covered yet. */

@@ -11,6 +11,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { verifyAppend, type AuditRecord, type ChainHead } from '../../core/audit';
 import { LatchkeyError } from '../../shared/errors';
 import type { SqlClient } from '../db/db';
+import { parseStrictJson } from '../../shared/encoding/strict-json';
 
 export async function lockOrgLog(sql: SqlClient, orgId: string): Promise<number> {
   await sql.query('INSERT INTO audit_heads (org_id, size) VALUES ($1, 0) ON CONFLICT (org_id) DO NOTHING', [orgId]);
@@ -74,5 +75,5 @@ export async function logRecordHashes(sql: SqlClient, orgId: string, size?: numb
 /** The whole log as stored (records in log order), for `latchkey audit export`. */
 export async function exportRecords(sql: SqlClient, orgId: string): Promise<AuditRecord[]> {
   const rows = await sql.query<{ body: string }>('SELECT body FROM audit_records WHERE org_id = $1 ORDER BY log_index', [orgId]);
-  return rows.map((r) => JSON.parse(r.body) as AuditRecord);
+  return rows.map((r) => parseStrictJson(r.body, 'A stored audit record') as AuditRecord);
 }

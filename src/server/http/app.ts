@@ -1,6 +1,6 @@
 /**
- * Builds the Fastify app: raw-body JSON parsing (the signature covers the exact body
- * bytes), body-size limit, rate limiting keyed by device (or address before
+ * Builds the Fastify app: raw bodies kept and parsed only after authentication (the
+ * signature covers the exact body bytes), body-size limit, rate limiting keyed by device (or address before
  * enrolment), one error shape, and the routes. No route reads a tenant id from
  * anywhere but the authenticated device.
  */
@@ -12,6 +12,7 @@ import type { Database, SqlClient } from '../db/db';
 import type { ServerKey } from '../keys';
 import { withDevice, type AuthContext } from './auth';
 import { errorHandler } from './errors';
+import { keepRawBodies, readJsonBody } from './body';
 import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
@@ -30,29 +31,13 @@ export interface AppOptions {
   readonly now?: () => number;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    rawBody?: Buffer;
-  }
-}
-
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const now = opts.now ?? Date.now;
   const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 8 * 1024 * 1024 });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_req, reply) => reply.status(404).send({ error: { code: 'not_found', message: 'No such route.' } }));
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    const raw = body as Buffer;
-    req.rawBody = raw;
-    if (raw.length === 0) return done(null, undefined);
-    try {
-      done(null, JSON.parse(raw.toString('utf8')) as unknown);
-    } catch {
-      done(new LatchkeyError('invalid_input', 'The request body is not valid JSON.'), undefined);
-    }
-  });
+  keepRawBodies(app);
 
   await app.register(rateLimit, {
     max: opts.rateLimitPerMinute ?? 1200,
@@ -66,8 +51,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     errorResponseBuilder: () => new LatchkeyError('rate_limited', 'Too many requests; wait a minute and retry.'),
   });
 
+  // The body is parsed inside the authenticated route, never before (see ./body.ts).
   const auth: Authenticator = (req, route) =>
-    withDevice(opts.db, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody }, now(), route);
+    withDevice(opts.db, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody }, now(), (who, sql) => {
+      req.body = readJsonBody(req);
+      return route(who, sql);
+    });
 
   registerEnrolRoute(app, opts.db, opts.key.publicKey);
   registerSyncRoutes(app, auth);

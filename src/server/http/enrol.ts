@@ -11,13 +11,14 @@ import { ROUTES, enrolRequestSchema, enrolResponseSchema } from '../../shared/co
 import { LatchkeyError } from '../../shared/errors';
 import { toBase64url, fromBase64url } from '../../core/crypto/bytes';
 import { hashEnrolSecret } from '../admin/admin';
+import { readJsonBody } from './body';
 import type { Database } from '../db/db';
 
 const REFUSED = 'This enrolment code is not valid: it may be mistyped, used already or expired. Ask your administrator for a new one.';
 
 export function registerEnrolRoute(app: FastifyInstance, db: Database, serverPublicKey: Uint8Array): void {
   app.post(ROUTES.enrol, { config: { rateLimit: { max: 20, timeWindow: '1 minute' } } }, async (req) => {
-    const body = enrolRequestSchema.parse(req.body);
+    const body = enrolRequestSchema.parse(readJsonBody(req));
     const [orgId, secret] = body.code.split('.') as [string, string];
     if (fromBase64url(body.publicKey).length !== 32) throw new LatchkeyError('invalid_input', 'The public key must be 32 bytes.');
     const deviceId = randomUUID();

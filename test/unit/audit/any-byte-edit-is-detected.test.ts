@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { verifyChain } from '../../../src/core/audit';
-import { createNodeEd25519Verifier } from '../../../src/core/audit/verify.node.js';
+import { createNodeEd25519Verifier } from '../../../src/node/verify.node.js';
 import { interleavedLog, keysOf, makeDevice } from './fixtures';
 
 const a = makeDevice('device-a', 81);

@@ -14,7 +14,7 @@ import {
   verifyChainBatched,
   type AuditRecord,
 } from '../../../src/core/audit';
-import { createNodeEd25519Signer, createParallelEd25519Verifier } from '../../../src/core/audit/verify.node.js';
+import { createNodeEd25519Signer, createParallelEd25519Verifier } from '../../../src/node/verify.node.js';
 import { interleavedLog, keysOf, makeDevice, sampleEvent, seedKey, testClock } from './fixtures';
 
 const pool = createParallelEd25519Verifier(2);

@@ -18,7 +18,7 @@ import {
   type AuditRecord,
   type ChainResult,
 } from '../../../src/core/audit';
-import { createNodeEd25519Verifier } from '../../../src/core/audit/verify.node.js';
+import { createNodeEd25519Verifier } from '../../../src/node/verify.node.js';
 import { interleavedLog, keysOf, makeDevice, sampleEvent, seedKey, testClock } from './fixtures';
 
 const a = makeDevice('device-a', 1);

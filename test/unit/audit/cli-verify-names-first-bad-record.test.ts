@@ -20,7 +20,7 @@ import {
   signCheckpoint,
   type AuditRecord,
 } from '../../../src/core/audit';
-import { createNodeEd25519Signer } from '../../../src/core/audit/verify.node.js';
+import { createNodeEd25519Signer } from '../../../src/node/verify.node.js';
 import { interleavedLog, makeDevice, sampleEvent, seedKey, testClock } from './fixtures';
 
 const ROOT = join(import.meta.dirname, '../../..');

@@ -1,6 +1,8 @@
 /**
- * Known answers from RFC 8785 (§3.2.2, §3.2.3, Appendix B) and a property check
- * against the independent `canonicalize` package.
+ * Known answers from RFC 8785 (§3.2.2, §3.2.3, Appendix B): they prove the
+ * `canonicalize` package that src/core/audit/jcs.ts wraps (the one canonical-JSON
+ * implementation for audit, manifests and policy); the property check proves the
+ * wrapper's I-JSON guard never changes the package's output.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';

@@ -7,8 +7,8 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { BatchSignatureVerifier, SignatureCheck } from './chain';
-import type { AuditSigner, SignatureVerifier } from './signer';
+import type { BatchSignatureVerifier, SignatureCheck } from '../core/audit/chain';
+import type { AuditSigner, SignatureVerifier } from '../core/audit/signer';
 
 // DER SubjectPublicKeyInfo header for an Ed25519 key (RFC 8410): the raw 32 bytes follow.
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
