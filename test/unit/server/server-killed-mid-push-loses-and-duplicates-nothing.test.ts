@@ -88,7 +88,7 @@ describe.each(KINDS)('server killed mid-push (%s)', (kind) => {
 
     const total = 1200; // three pushes of 500/500/200
     const filler = 'A'.repeat(2000);
-    for (let i = 0; i < total; i++) await client(url).enqueue({ id: `rec-${i}`, deleted: false, ciphertext: `${filler}${i}` });
+    for (let i = 0; i < total; i++) await client(url).enqueue({ id: `rec-${i}`, deleted: false, ciphertext: Buffer.from(`${filler}${i}`).toString('base64url') });
 
     // Kill while pushes are in flight: once right as the first push leaves, once a little later.
     const outcomes: string[] = [];
@@ -115,7 +115,7 @@ describe.each(KINDS)('server killed mid-push (%s)', (kind) => {
       for (const r of page.records) {
         expect(seen.has(r.id)).toBe(false);
         seen.set(r.id, r.version);
-        expect(r.ciphertext).toBe(`${filler}${r.id.slice(4)}`);
+        expect(Buffer.from(r.ciphertext, 'base64url').toString()).toBe(`${filler}${r.id.slice(4)}`);
       }
       cursor = page.nextCursor;
       if (!page.hasMore) {
