@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../../../src/server/db/db';
-import { createServerApi } from '../../../src/core/sync';
+import { MemorySyncStateStore, createServerApi, signManifest } from '../../../src/core/sync';
 import { LatchkeyError } from '../../../src/shared/errors';
-import { ROUTES } from '../../../src/shared/contracts/sync';
+import { ROUTES, type SignedManifest } from '../../../src/shared/contracts/sync';
 import { enrolTestDevice, newTenant, nodeFetch, nodeRandom, useTestServer } from '../server/helpers';
 import { syncedDevice } from './devices';
 
@@ -182,5 +182,41 @@ describe('rollback and fork detection', () => {
     await env.db.asOwner((sql) => sql.query("UPDATE sync_manifests SET hash = $2 WHERE org_id = $1", [t.orgId, 'ab'.repeat(32)]), t.orgId);
     const err = await expectRollback(a.client.sync(), 'fork_detected');
     expect(err.message).toMatch(/not the one this device verified/);
+  });
+
+  it('a device state from before manifest v2 adopts the v2 chain it first sees, then is held to it', async () => {
+    const t = await newTenant(env.db);
+    const a = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
+    await a.edit('l-1', { v: 1 });
+    expect((await a.client.sync()).manifestSigned).toBe(true);
+    // B's stored state was written by the v1 client: a manifest seq, no hash.
+    const state = new MemorySyncStateStore();
+    await state.putMeta({ cursor: 0, highestSeq: 0, manifestSeq: 1 });
+    const b = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId), { state });
+    await b.client.sync();
+    const [stored] = await env.db.asOwner((sql) => sql.query<{ hash: string }>('SELECT hash FROM sync_manifests WHERE org_id = $1', [t.orgId]), t.orgId);
+    expect(await state.getMeta()).toMatchObject({ manifestSeq: 1, manifestHash: stored!.hash });
+    await env.db.asOwner((sql) => sql.query('UPDATE sync_manifests SET hash = $2 WHERE org_id = $1', [t.orgId, 'cd'.repeat(32)]), t.orgId);
+    await expectRollback(b.client.sync(), 'fork_detected');
+  });
+
+  it('the server refuses a v1 manifest, one that does not extend the stored one, and one at the stored seq', async () => {
+    const t = await newTenant(env.db);
+    const dev = await enrolTestDevice(env.server, t.orgId, t.userId);
+    const a = syncedDevice(dev);
+    await a.edit('v-1', { v: 1 });
+    await a.client.sync();
+    await a.edit('v-2', { v: 2 });
+    await a.client.sync();
+    const ids = { orgId: dev.orgId, userId: dev.userId, deviceId: dev.deviceId };
+    const [stored] = await env.db.asOwner((sql) => sql.query<{ seq: number; hash: string }>('SELECT seq, hash FROM sync_manifests WHERE org_id = $1', [t.orgId]), t.orgId);
+    const seq = Number(stored!.seq);
+    const v1 = await signManifest({ ...ids, seq, time: Date.now(), entries: [] }, dev.signer);
+    const asV1 = { ...v1, manifest: { ...v1.manifest, v: 1 } } as unknown as SignedManifest;
+    expect(await dev.api.putManifest(asV1).then(() => 'ok', (e: LatchkeyError) => e.code)).toBe('invalid_input');
+    const notExtending = await signManifest({ ...ids, seq, time: Date.now(), prev: 'ef'.repeat(32), entries: [] }, dev.signer);
+    expect(await dev.api.putManifest(notExtending).then(() => 'ok', (e: LatchkeyError) => e.code)).toBe('conflict');
+    const sameSeq = await signManifest({ ...ids, seq, time: Date.now(), prev: stored!.hash, entries: [] }, dev.signer);
+    expect(await dev.api.putManifest(sameSeq).then(() => 'ok', (e: LatchkeyError) => e.code)).toBe('conflict');
   });
 });
