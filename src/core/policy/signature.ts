@@ -26,6 +26,7 @@ import {
   type SignedPolicyEnvelope,
 } from '../../shared/policy';
 import { fromBase64url, toBase64url } from './base64url';
+import { tryParseStrictJson } from '../../shared/encoding/strict-json';
 
 /** Why a policy file was refused; also `details.reason` of the policy_invalid error. */
 export type PolicyInvalidReason =
@@ -131,13 +132,10 @@ export function verifySignedPolicyText(text: string, pinned: PinnedOrgKey, file:
   if (text.length > MAX_POLICY_BYTES) {
     throw policyInvalid(file, 'too_large', `Policy file ${file} is larger than ${MAX_POLICY_BYTES} bytes; a policy is a few kilobytes.`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    const why = err instanceof SyntaxError ? err.message.slice(0, 200) : 'cannot be parsed';
-    throw policyInvalid(file, 'malformed', `Policy file ${file} is not valid JSON (${why}).`);
-  }
+  // Strict (src/shared/encoding/strict-json.ts): a repeated member name is refused, not read last-value-wins.
+  const strict = tryParseStrictJson(text);
+  if (!strict.ok) throw policyInvalid(file, 'malformed', `Policy file ${file} is not valid JSON (${strict.message}).`);
+  const json = strict.value;
   const envelope = signedPolicyEnvelopeSchema.safeParse(json);
   if (!envelope.success) {
     const obj = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : null;

@@ -76,6 +76,15 @@ describe('verifySignedPolicyText refuses untrusted policy files, each with its o
     expect(err.message).toMatch(/not valid JSON/);
   });
 
+  it('a repeated member name is refused, not read last-value-wins (the signature covers one reading only)', () => {
+    const text = signedText(basePolicy);
+    const twice = text.replace('{', '{"keyId":"x",');
+    expect(JSON.parse(twice)).toEqual(JSON.parse(text)); // what a loose parser would accept
+    const err = refusal(twice);
+    expect(err.details?.reason).toBe('malformed');
+    expect(err.message).toMatch(/"keyId" appears twice/);
+  });
+
   it('schema-invalid though validly signed: an unknown field is refused, not ignored', () => {
     const err = refusal(signRaw({ ...basePolicy, unlock: { hardwareKeyRequierd: true } }));
     expect(err.details?.reason).toBe('invalid');

@@ -5,6 +5,7 @@
  * gets strict parsing: repeated member names and impossible base64url are refused.
  */
 import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore, createAuditLog, createEd25519Signer } from '../../../src/core/audit';
 import { ROUTES } from '../../../src/shared/contracts/sync';
 import { enrolTestDevice, newSigner, newTenant, rawRequest, signRequest, useTestServer } from './helpers';
 
@@ -71,5 +72,20 @@ describe('request bodies', () => {
     const res = await rawRequest(env.server.url, 'POST', ROUTES.push, { ...signRequest(dev, 'POST', ROUTES.push, body), 'content-type': 'text/plain' }, body);
     expect(res.status).toBe(400);
     expect(res.json.error?.message).toMatch(/application\/json/);
+  });
+
+  it('a signed audit upload whose record repeats "outcome" or has "target":{} is refused and nothing is stored', async () => {
+    const t = await newTenant(env.db);
+    const dev = await enrolTestDevice(env.server, t.orgId, t.userId);
+    const log = createAuditLog({ store: new MemoryAuditStore(), signer: createEd25519Signer(dev.signer.secretKey), deviceId: dev.deviceId });
+    const rec = await log.append({ action: 'vault.lock', actor: { type: 'system' }, outcome: 'success', reason: 'idle' });
+    const line = JSON.stringify({ records: [rec] });
+    for (const body of [line.replace('"outcome":"success"', '"outcome":"denied","outcome":"success"'), line.replace('"outcome":', '"target":{},"outcome":')]) {
+      const res = await rawRequest(env.server.url, 'POST', ROUTES.auditRecords, signRequest(dev, 'POST', ROUTES.auditRecords, body), body);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(['invalid_input', 'audit_rejected']).toContain(res.json.error?.code);
+    }
+    expect(await dev.api.auditState()).toEqual({ nextSeq: 1, lastHash: null });
+    expect((await rawRequest(env.server.url, 'POST', ROUTES.auditRecords, signRequest(dev, 'POST', ROUTES.auditRecords, line), line)).status).toBe(200);
   });
 });
