@@ -94,14 +94,27 @@ export async function pushChanges(sql: SqlClient, orgId: string, userId: string,
   return { results, headSeq: head, ...(await readManifestPointer(sql, orgId, userId)) };
 }
 
-/** Records with cursor < seq <= head, oldest first; head read first so a page never runs past it. */
+/**
+ * Records with cursor < seq <= head, oldest first. Head and records are read in ONE
+ * statement, so one snapshot even under READ COMMITTED: the page never runs past the
+ * head it reports, and the record the head change wrote is always in it (clients check
+ * that, docs/sync-protocol.md §5.2 rule 3; two statements could let a concurrent push
+ * move that record past the head read first).
+ */
 export async function pullRecords(sql: SqlClient, orgId: string, userId: string, cursor: number, limit: number) {
-  const headSeq = await readHead(sql, orgId, userId);
-  const rows = await sql.query<RecordRow>(
-    `SELECT record_id, version, seq, deleted, ciphertext, last_change_id FROM sync_records
-      WHERE org_id = $1 AND user_id = $2 AND seq > $3 AND seq <= $4 ORDER BY seq LIMIT $5`,
-    [orgId, userId, cursor, headSeq, limit + 1],
+  const joined = await sql.query<{ head_seq: number | null } & { [K in keyof RecordRow]: RecordRow[K] | null }>(
+    `WITH h AS (SELECT head_seq FROM sync_heads WHERE org_id = $1 AND user_id = $2)
+     SELECT (SELECT head_seq FROM h) AS head_seq, r.record_id, r.version, r.seq, r.deleted, r.ciphertext, r.last_change_id
+       FROM (SELECT 1) AS one
+       LEFT JOIN LATERAL (
+         SELECT record_id, version, seq, deleted, ciphertext, last_change_id FROM sync_records
+          WHERE org_id = $1 AND user_id = $2 AND seq > $3 AND seq <= COALESCE((SELECT head_seq FROM h), 0)
+          ORDER BY seq LIMIT $4
+       ) AS r ON true`,
+    [orgId, userId, cursor, limit + 1],
   );
+  const headSeq = Number(joined[0]?.head_seq ?? 0);
+  const rows = joined.filter((r): r is typeof r & RecordRow => r.record_id !== null);
   const hasMore = rows.length > limit;
   const records = rows.slice(0, limit).map(toRecord);
   // On the last page the cursor jumps to head: seqs superseded by later writes leave holes.
