@@ -26,9 +26,9 @@ import {
   checkStateCoversManifest,
   headerHash,
   manifestHash,
+  manifestHeader,
   signManifest,
   verifyLinkSignature,
-  verifyManifestSignature,
   type DeviceSigner,
 } from './manifest';
 import type { ConflictResolver } from './merge';
@@ -317,8 +317,10 @@ export function createSyncClient(deps: SyncClientDeps) {
         continue;
       }
       const m = signed.manifest;
-      if (m.seq !== res.seq || manifestHash(m) !== res.hash) throw rollback('The server sent a vault manifest that does not match the sequence and hash it reported.');
-      await step(m, (key) => verifyManifestSignature(signed, key));
+      // One canonicalization of the entries serves the hash and the signature check.
+      const header = manifestHeader(m);
+      if (m.seq !== res.seq || headerHash(header) !== res.hash) throw rollback('The server sent a vault manifest that does not match the sequence and hash it reported.');
+      await step(m, (key) => verifyLinkSignature({ header, signature: signed.signature }, key));
       if (m.seq > meta0.highestSeq) {
         throw rollback(`A device of yours signed the vault at change ${m.seq}, but the server now reports only ${meta0.highestSeq}.`);
       }

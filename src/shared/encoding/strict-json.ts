@@ -28,17 +28,19 @@ function scan(text: string): StrictJsonResult | null {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      let j = i + 1;
-      let escaped = false;
-      for (; j < text.length; j++) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c /* \ */) { escaped = true; j++; continue; }
-        if (d === 0x22) break;
+      // The closing quote is the first one preceded by an even number of backslashes
+      // (indexOf keeps long strings such as ciphertext cheap to skip).
+      let j = text.indexOf('"', i + 1);
+      for (;;) {
+        let k = j - 1;
+        while (text.charCodeAt(k) === 0x5c) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
       }
       const top = stack[stack.length - 1];
       if (top?.names && top.expectName) {
         const raw = text.slice(i, j + 1);
-        const name = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        const name = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
         if (top.names.has(name)) {
           return { ok: false, reason: 'duplicate_key', message: `The member name "${name.length > 40 ? `${name.slice(0, 40)}…` : name}" appears twice in one object.` };
         }

@@ -21,6 +21,8 @@ describe('strict JSON', () => {
     '[{"ok":1},{"b":[{"c":1,"c":2}]}]',
     '{"a":{"":1},"b":2,"b":3}',
     '{"":1,"":2}',
+    '{"a\\\\":1,"b":"\\\\","a\\\\":2}',
+    '{"q\\"":1,"q\\u0022":2}',
   ])('refuses repeated member names: %s', (text) => {
     const r = tryParseStrictJson(text);
     expect(r.ok).toBe(false);
@@ -37,6 +39,12 @@ describe('strict JSON', () => {
     expect(tryParseStrictJson('{"a":1,}')).toMatchObject({ ok: false, reason: 'syntax' });
     expect(tryParseStrictJson('['.repeat(65) + ']'.repeat(65))).toMatchObject({ ok: false, reason: 'too_deep' });
     expect(tryParseStrictJson('['.repeat(64) + ']'.repeat(64)).ok).toBe(true);
+  });
+
+  it('a repeated name hidden after escaped backslashes and quotes is still found', () => {
+    const obj = '{"k\\\\":"v\\\\","k\\\\\\"":1,"z":"\\"","z":2}';
+    expect(tryParseStrictJson(obj)).toMatchObject({ ok: false, reason: 'duplicate_key' });
+    expect(tryParseStrictJson('{"k\\\\":"v\\\\","k\\\\\\"":1,"z":"\\""}').ok).toBe(true);
   });
 
   it('parses any JSON value without repeats exactly as JSON.parse', () => {
