@@ -87,7 +87,7 @@ describe('the summariser', () => {
 
 describe('scripts/test.sh under CI=true', () => {
   function testSh(pgbin: string) {
-    const env = { ...process.env, CI: 'true', LATCHKEY_PGBIN: pgbin, LATCHKEY_TEST_PG_PORT: '55999' };
+    const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', LATCHKEY_PGBIN: pgbin, LATCHKEY_TEST_PG_PORT: '55999' };
     delete env.DATABASE_URL_TEST;
     const r = spawnSync('bash', [path.join(ROOT, 'scripts/test.sh')], { cwd: ROOT, env, encoding: 'utf8' });
     return { last: r.stdout.trim().split('\n').at(-1), stderr: r.stderr, code: r.status, ranTests: /RUN|Test Files/.test(r.stdout) };
