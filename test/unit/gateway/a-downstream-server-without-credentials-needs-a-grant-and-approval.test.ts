@@ -109,6 +109,21 @@ describe('a downstream server without credentials', () => {
     expect(written('policy')).toBe(false);
   });
 
+  it('while the vault is locked a call is refused before the prompt, and the tool does not run', async () => {
+    await ui()['serverGrants.set']({ agentId: agent.id, server: 'notes', mode: 'always' }, {} as never);
+    const c = await h.connect(agent.token);
+    const before = h.prompts.length;
+    h.vault.lock();
+    try {
+      const r = await call(c, 'notes__write_note', { name: 'locked', text: 'x' });
+      expect(errorCode(r.text)).toBe('vault_locked');
+    } finally {
+      h.vault.unlock();
+    }
+    expect(h.prompts.length).toBe(before);
+    expect(written('locked')).toBe(false);
+  });
+
   it('a grant for a server that is not configured is refused', async () => {
     await expect(ui()['serverGrants.set']({ agentId: agent.id, server: 'nope', mode: 'always' }, {} as never)).rejects.toMatchObject({ code: 'not_found' });
   });

@@ -71,6 +71,11 @@ export class DownstreamManager {
   async call(agent: AuthenticatedAgent, server: string, tool: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<{ result: Record<string, unknown>; credentialName: string | null; itemId: string | null }> {
     const s = this.servers.find((x) => x.name === server);
     if (!s) throw new LatchkeyError('not_found', `No downstream server named "${server.slice(0, 32)}".`);
+    // Results are scrubbed by the engine: a call made while locked would run the tool
+    // (side effects and all) and then fail to return. Wait for the person first.
+    if ((await this.ctx.credentials.state()) !== 'unlocked' && !(await this.ctx.waitForUnlock(agent, `downstream:${s.name}`, signal))) {
+      throw new LatchkeyError('vault_locked', 'The Latchkey vault is locked. Ask the person to unlock Latchkey, then try again.');
+    }
     // The server's own grant first: no credential is fetched and no process started for a refused call.
     await authorizeServerUse(this.ctx, { agent, server: s.name, tool, ...(signal ? { signal } : {}) });
     const conn = await this.connection(agent, s, signal);
