@@ -14,6 +14,12 @@
  *  - EnableEmbeddedAsarIntegrityValidation on: app.asar must match the hash in the binary
  *    (macOS, Windows), so editing the app (or its baked policy) breaks it.
  *  - OnlyLoadAppFromAsar on: no loose `app/` folder can be loaded instead of app.asar.
+ *  - GrantFileProtocolExtraPrivileges off: pages on file:// get no more than a browser
+ *    gives them (no fetch of other files, no service workers). We never load a page
+ *    from file://: the renderer is served on app://latchkey/ (src/main/app/app-protocol.ts),
+ *    whose handler reads files from main with net.fetch, which this fuse does not touch.
+ *  - LoadBrowserProcessSpecificV8Snapshot off (Electron's default, stated so the test
+ *    pins every fuse): we ship no custom snapshot.
  *
  * @electron/fuses ships with electron-builder 26 (a dependency of app-builder-lib).
  */
@@ -28,6 +34,8 @@ export const LATCHKEY_FUSES = {
   EnableNodeCliInspectArguments: false,
   EnableEmbeddedAsarIntegrityValidation: true,
   OnlyLoadAppFromAsar: true,
+  LoadBrowserProcessSpecificV8Snapshot: false,
+  GrantFileProtocolExtraPrivileges: false,
 } as const satisfies Partial<Record<keyof typeof FuseV1Options, boolean>>;
 
 export function fuseConfig(platform: string): FuseV1Config {

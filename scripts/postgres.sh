@@ -2,7 +2,7 @@
 # Starts (or stops) a throwaway PostgreSQL 15 on 127.0.0.1 for tests.
 # `start` prints `export DATABASE_URL_TEST=...` for the caller to eval.
 set -euo pipefail
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${LATCHKEY_PGBIN:-/usr/lib/postgresql/15/bin}
 DIR=${LATCHKEY_PG_DIR:-/tmp/latchkey-pg}
 PORT=${LATCHKEY_PG_PORT:-55432}
 case "${1:-start}" in

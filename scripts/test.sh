@@ -12,11 +12,31 @@ trap cleanup EXIT
 
 # A cluster of this run's own (fresh directory, its own port): never one left running
 # by something else, which may predate a package upgrade or hold other data.
-if [ -z "${DATABASE_URL_TEST:-}" ] && command -v runuser >/dev/null && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
-  export LATCHKEY_PG_DIR="/tmp/latchkey-pg-test-$$"
-  export LATCHKEY_PG_PORT="${LATCHKEY_TEST_PG_PORT:-55433}"
-  eval "$(bash scripts/postgres.sh start)"
-  PG_STARTED=1
+# Under CI=true PostgreSQL is required: if it cannot start, the run fails here, naming
+# why, instead of its tests being skipped. Elsewhere they are skipped (and listed).
+setup_errors=()
+if [ -z "${DATABASE_URL_TEST:-}" ]; then
+  pgbin="${LATCHKEY_PGBIN:-/usr/lib/postgresql/15/bin}"
+  if command -v runuser >/dev/null && [ -x "$pgbin/initdb" ]; then
+    export LATCHKEY_PG_DIR="/tmp/latchkey-pg-test-$$"
+    export LATCHKEY_PG_PORT="${LATCHKEY_TEST_PG_PORT:-55433}"
+    PG_STARTED=1
+    if pg_env=$(bash scripts/postgres.sh start); then
+      eval "$pg_env"
+    else
+      setup_errors+=("PostgreSQL did not start on port $LATCHKEY_PG_PORT (scripts/postgres.sh start failed; its log: $LATCHKEY_PG_DIR/log)")
+    fi
+  else
+    setup_errors+=("PostgreSQL 15 is not installed ($pgbin/initdb and runuser are needed), and DATABASE_URL_TEST is not set")
+  fi
+fi
+if [ "${#setup_errors[@]}" -gt 0 ]; then
+  if [ "${CI:-}" = "true" ]; then
+    for e in "${setup_errors[@]}"; do echo "error: $e" >&2; done
+    args=(); for e in "${setup_errors[@]}"; do args+=(--error "$e"); done
+    node scripts/summarise-tests.mjs "${args[@]}" || exit $?
+  fi
+  for e in "${setup_errors[@]}"; do echo "warning: $e; its tests will be skipped" >&2; done
 fi
 
 run_in_keyring() {
@@ -29,20 +49,12 @@ run_in_keyring() {
 }
 
 results=$(mktemp -d)
-status=0
-run_in_keyring npx vitest run --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=$?
-npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json" || status=$?
+unit=0; e2e=0
+run_in_keyring npx vitest run --reporter=default --reporter=json --outputFile.json="$results/unit.json" || unit=$?
+npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json" || e2e=$?
 
-# One plain closing line over both runs, so CI can tell how many tests ran.
-node -e '
-  let passed = 0, failed = 0, skipped = 0;
-  for (const f of process.argv.slice(1)) {
-    try {
-      const r = JSON.parse(require("fs").readFileSync(f, "utf8"));
-      passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
-    } catch { failed += 1; console.error(`no results in ${f}`); }
-  }
-  console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-' "$results/unit.json" "$results/e2e.json"
+# One plain closing line over both runs (scripts/summarise-tests.mjs says what counts).
+status=0
+node scripts/summarise-tests.mjs --run "$results/unit.json" "$unit" --run "$results/e2e.json" "$e2e" || status=$?
 rm -rf "$results"
 exit $status

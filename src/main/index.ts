@@ -12,7 +12,7 @@ import { createMainWindow } from './app/window';
 import { createAppMain } from './compose';
 import { createNodeHidDiscovery } from './fido/hid.node-hid';
 import { createKeytarKeychain } from './keychain/keychain.keytar';
-import { defaultPolicySources, PolicyService } from './policy';
+import { defaultPolicySources, keychainPolicySerials, PolicyService } from './policy';
 
 // Built layout: out/main/index.js, out/preload/index.cjs, out/renderer/index.html.
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   if (!app.requestSingleInstanceLock()) { app.quit(); return; }
   await app.whenReady();
 
-  const policy = new PolicyService(defaultPolicySources(app.isPackaged ? process.resourcesPath : undefined, app.getAppPath()));
+  const keychain = await createKeytarKeychain();
+  // The keychain remembers the highest policy serial applied, so an older signed policy is refused.
+  const policy = new PolicyService({ ...defaultPolicySources(app.isPackaged ? process.resourcesPath : undefined, app.getAppPath()), serials: keychainPolicySerials(keychain) });
   const policyState = await policy.start();
   if (policyState.status === 'invalid') {
     // Fail closed, and say which file and why; every decision also refuses while invalid.
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   const { services, close, sessionEvent } = await createAppMain({
     shell: 'electron',
     version: app.getVersion(),
-    keychain: await createKeytarKeychain(),
+    keychain,
     dataDir: app.getPath('userData'),
     fidoDiscovery: createNodeHidDiscovery(),
     policy,

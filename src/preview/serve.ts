@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createAppMain } from '../main/compose';
 import { createNodeHidDiscovery } from '../main/fido/hid.node-hid';
 import { createMemoryKeychain } from '../main/keychain/keychain.memory';
-import { defaultPolicySources, PolicyService } from '../main/policy';
+import { defaultPolicySources, keychainPolicySerials, PolicyService } from '../main/policy';
 import { DEFAULT_PREVIEW_PORT, DEFAULT_RENDERER_DIR, startPreviewServer } from './server';
 
 export { startPreviewServer, DEFAULT_PREVIEW_PORT, type PreviewServer, type PreviewServerOptions } from './server';
@@ -37,7 +37,9 @@ async function main(): Promise<number> {
     const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) { console.error('Build failed.'); return 1; }
   }
-  const policy = new PolicyService(defaultPolicySources(undefined, root));
+  // Preview's keychain is memory: rollback is refused within one preview session only.
+  const keychain = createMemoryKeychain();
+  const policy = new PolicyService({ ...defaultPolicySources(undefined, root), serials: keychainPolicySerials(keychain) });
   const policyState = await policy.start();
   if (policyState.status === 'invalid') console.error(`Policy refused, the vault will not open: ${policyState.error.message}`);
   // Preview keeps agent pairings in memory (and its token key with them): nothing
@@ -45,7 +47,7 @@ async function main(): Promise<number> {
   const main = await createAppMain({
     shell: 'preview',
     version: '0.0.0-preview',
-    keychain: createMemoryKeychain(),
+    keychain,
     dataDir: null,
     fidoDiscovery: createNodeHidDiscovery(),
     policy,

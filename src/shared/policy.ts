@@ -85,6 +85,12 @@ export type Argon2idParams = z.infer<typeof argon2idParamsSchema>;
 export const policySchema = z
   .strictObject({
     version: z.literal(POLICY_VERSION),
+    /**
+     * Rollback protection: IT raises it with every policy it signs (`latchkey policy
+     * sign` sets it). A device remembers the highest serial it applied per org key and
+     * refuses a lower one (docs/policy.md "Serial"). Absent counts as 0.
+     */
+    serial: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
     org: z.strictObject({
       name: z.string().min(1).max(128),
       serverUrl: serverUrlSchema.optional(),

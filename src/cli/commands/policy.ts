@@ -26,7 +26,9 @@ export const summary = 'make an org policy key pair, sign a policy file, verify 
 const USAGE = [
   'usage:',
   '  latchkey policy keygen --out DIR                 write DIR/org.key (secret, mode 600) and DIR/org.pub',
-  '  latchkey policy sign --key org.key --in policy.json --out policy.signed.json',
+  '  latchkey policy sign --key org.key --in policy.json --out policy.signed.json [--serial N]',
+  '                                                   N: higher than every policy signed before (default:',
+  '                                                   the policy\'s own "serial", else the time in seconds)',
   '  latchkey policy verify --org-key org.pub FILE    check a signed policy as a managed build would',
   '',
   'exit codes: 0 ok, 1 refused (invalid or not verified), 2 usage, 3 file error',
@@ -66,10 +68,10 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
   }
 }
 
-/** Parses `--name value` options (all required) and an exact number of positionals. */
-function options<K extends string>(argv: string[], names: readonly K[], positionals: number): { values: Record<K, string>; positionals: string[] } {
+/** Parses `--name value` options (`names` required, `optional` not) and an exact number of positionals. */
+function options<K extends string, O extends string = never>(argv: string[], names: readonly K[], positionals: number, optional: readonly O[] = []): { values: Record<K, string>; optional: Partial<Record<O, string>>; positionals: string[] } {
   const spec: Record<string, { type: 'string' }> = {};
-  for (const name of names) spec[name] = { type: 'string' };
+  for (const name of [...names, ...optional]) spec[name] = { type: 'string' };
   const parsed: { values: Record<string, unknown>; positionals: string[] } =
     parseArgv({ args: argv, options: spec, allowPositionals: positionals > 0, strict: true });
   const values = {} as Record<K, string>;
@@ -78,8 +80,15 @@ function options<K extends string>(argv: string[], names: readonly K[], position
     if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
     values[name] = v;
   }
+  const opt: Partial<Record<O, string>> = {};
+  for (const name of optional) {
+    const v = parsed.values[name];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} needs a value`);
+    opt[name] = v;
+  }
   if (parsed.positionals.length !== positionals) throw new UsageError(positionals === 1 ? 'expected one policy FILE' : 'unexpected arguments');
-  return { values, positionals: parsed.positionals };
+  return { values, optional: opt, positionals: parsed.positionals };
 }
 
 async function keygen(argv: string[], io: CliIo): Promise<number> {
@@ -102,7 +111,12 @@ async function keygen(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function sign(argv: string[], io: CliIo): Promise<number> {
-  const { values } = options(argv, ['key', 'in', 'out'], 0);
+  const { values, optional } = options(argv, ['key', 'in', 'out'], 0, ['serial']);
+  let serialArg: number | undefined;
+  if (optional.serial !== undefined) {
+    if (!/^[1-9][0-9]{0,15}$/.test(optional.serial) || !Number.isSafeInteger(Number(optional.serial))) throw new UsageError('--serial must be a whole number from 1 to 9007199254740991');
+    serialArg = Number(optional.serial);
+  }
   const signingKey = parseOrgSigningKey(await readText(values.key), values.key);
   let policy: unknown;
   try {
@@ -112,13 +126,19 @@ async function sign(argv: string[], io: CliIo): Promise<number> {
     io.err(`latchkey policy: ${values.in} is not valid JSON`);
     return 1;
   }
+  // Every signed policy carries a serial, so devices can refuse an older one (docs/policy.md "Serial").
+  if (policy !== null && typeof policy === 'object' && !Array.isArray(policy)) {
+    const own = (policy as Record<string, unknown>).serial;
+    const serial = serialArg ?? (own === undefined ? Math.floor(Date.now() / 1000) : own);
+    policy = { ...(policy as Record<string, unknown>), serial };
+  }
   const envelope = signPolicy(policy, signingKey);
   try {
     await writeFile(values.out, JSON.stringify(envelope, null, 2) + '\n');
   } catch (err) {
     throw new FileError(`cannot write ${values.out} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  io.out(`signed ${values.in} with key ${envelope.keyId} -> ${values.out}`);
+  io.out(`signed ${values.in} with key ${envelope.keyId}, serial ${String((envelope.policy as { serial?: unknown }).serial)} -> ${values.out}`);
   return 0;
 }
 
@@ -134,7 +154,7 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   const policy = verifySignedPolicyText(await readText(file), pinned, file);
   const effective = buildEffectivePolicy([{ policy, source: 'os', path: file }], undefined, pinned.keyId);
   const locked = POLICY_FIELDS.filter((f) => effective.locks[f] !== undefined);
-  io.out(`OK: ${file} is a valid version ${policy.version} policy for "${policy.org.name}", signed by key ${pinned.keyId}`);
+  io.out(`OK: ${file} is a valid version ${policy.version} policy for "${policy.org.name}", serial ${policy.serial ?? '0 (none: refused by a device that applied a serialled one)'}, signed by key ${pinned.keyId}`);
   io.out(`managed fields (${locked.length}): ${locked.length === 0 ? '(none)' : locked.join(', ')}`);
   return 0;
 }

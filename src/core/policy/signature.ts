@@ -31,7 +31,8 @@ import { tryParseStrictJson } from '../../shared/encoding/strict-json';
 /** Why a policy file was refused; also `details.reason` of the policy_invalid error. */
 export type PolicyInvalidReason =
   | 'malformed' | 'too_large' | 'unsigned' | 'envelope' | 'wrong_key' | 'bad_signature'
-  | 'future_version' | 'unknown_version' | 'invalid' | 'bad_key' | 'no_pinned_key' | 'missing' | 'conflict' | 'unreadable';
+  | 'future_version' | 'unknown_version' | 'invalid' | 'bad_key' | 'no_pinned_key' | 'missing' | 'conflict' | 'unreadable'
+  | 'rolled_back' | 'rollback_unchecked';
 
 /** A policy file is small; anything bigger is refused before parsing. */
 export const MAX_POLICY_BYTES = 256 * 1024;

@@ -19,7 +19,7 @@ import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import type { GrantMode } from '../../shared/contracts/gateway';
 import type { ApprovalQueue } from './approvals';
 import type { CredentialOverview, CredentialSource, CredentialUse, PolicySource } from './ports';
-import type { AuthenticatedAgent, Registry } from './registry';
+import { serverKey, type AuthenticatedAgent, type Registry } from './registry';
 
 export interface AuthorizeDeps {
   readonly credentials: CredentialSource;
@@ -124,24 +124,70 @@ export async function authorizeUse(deps: AuthorizeDeps, req: UseRequest): Promis
   return { overview, use, basis };
 }
 
+/** What a grant is for: one credential, or one downstream server (all its tools). */
+interface GrantSubject {
+  readonly mode: GrantMode;
+  /** The registry's session-approval key. */
+  readonly sessionKey: string;
+  readonly label: string;
+  readonly prompt: Pick<PendingApprovalInput, 'itemId' | 'credentialName' | 'server'>;
+  remember(mode: 'always'): Promise<void>;
+}
+
+type PendingApprovalInput = Parameters<AuthorizeDeps['approvals']['ask']>[0];
+
 async function approve(deps: AuthorizeDeps, req: UseRequest, c: CredentialOverview): Promise<string> {
-  const grant = deps.registry.grantMode(req.agent.id, c.id);
-  if (grant === 'never') throw new LatchkeyError('grant_denied', `The person does not allow this agent to use "${c.name}".`);
+  return approveGrant(deps, req.agent, req.tool, req.destination, req.signal, {
+    mode: deps.registry.grantMode(req.agent.id, c.id),
+    sessionKey: c.id,
+    label: `"${c.name}"`,
+    prompt: { itemId: c.id, credentialName: c.name, server: null },
+    remember: (mode) => deps.registry.setGrant(req.agent.id, c.id, mode),
+  });
+}
+
+export interface ServerUseRequest {
+  readonly agent: AuthenticatedAgent;
+  readonly server: string;
+  /** The downstream tool being called (shown in the prompt). */
+  readonly tool: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A call to a downstream server's tool: policy (downstream:<server>), then the agent's
+ * grant of that server and its approval rule, exactly as for a credential. Returns the
+ * basis ('always', 'session', 'approved_once', …). The server's credentials, if any,
+ * are authorized separately (authorizeUse) when its connection is made.
+ */
+export async function authorizeServerUse(deps: AuthorizeDeps, req: ServerUseRequest): Promise<string> {
+  const tool = `downstream:${req.server}`;
+  checkPolicy(deps, req.agent, tool);
+  const basis = await approveGrant(deps, req.agent, tool, `mcp: ${req.server} · ${req.tool.slice(0, 128)}`, req.signal, {
+    mode: deps.registry.serverGrantMode(req.agent.id, req.server),
+    sessionKey: serverKey(req.server),
+    label: `the MCP server "${req.server}"`,
+    prompt: { itemId: null, credentialName: `MCP server "${req.server}"`, server: req.server },
+    remember: (mode) => deps.registry.setServerGrant(req.agent.id, req.server, mode),
+  });
+  if (!deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
+  return basis;
+}
+
+async function approveGrant(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string, destination: string, signal: AbortSignal | undefined, s: GrantSubject): Promise<string> {
+  if (s.mode === 'never') throw new LatchkeyError('grant_denied', `The person does not allow this agent to use ${s.label}.`);
   const p = deps.policy();
-  const mode = effectiveApprovalMode(p, GRANT_TO_APPROVAL[grant]);
+  const mode = effectiveApprovalMode(p, GRANT_TO_APPROVAL[s.mode]);
   if (mode === 'always') return 'always';
   // A "this session" answer holds for any grant below 'never', unless policy demands every time.
-  if (deps.registry.isSessionApproved(req.agent.id, c.id) && effectiveApprovalMode(p, 'session') === 'session') return 'session';
-  const answer = await deps.approvals.ask(
-    { agentId: req.agent.id, agentName: req.agent.name, itemId: c.id, credentialName: c.name, tool: req.tool, destination: req.destination },
-    req.signal,
-  );
-  if (answer === 'deny') throw new LatchkeyError('approval_denied', `The person declined this use of "${c.name}".`);
+  if (deps.registry.isSessionApproved(agent.id, s.sessionKey) && effectiveApprovalMode(p, 'session') === 'session') return 'session';
+  const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination }, signal);
+  if (answer === 'deny') throw new LatchkeyError('approval_denied', `The person declined this use of ${s.label}.`);
   if (answer === 'once') return 'approved_once';
   if (answer === 'always') {
     try {
       assertApprovalModeAllowed(p, 'always');
-      await deps.registry.setGrant(req.agent.id, c.id, 'always');
+      await s.remember('always');
       return 'approved_always';
     } catch (err) {
       if (!isLatchkeyError(err, 'policy_forbidden')) throw err;
@@ -149,7 +195,7 @@ async function approve(deps: AuthorizeDeps, req: UseRequest, c: CredentialOvervi
     }
   }
   if (effectiveApprovalMode(p, 'session') === 'session') {
-    deps.registry.approveForSession(req.agent.id, c.id);
+    deps.registry.approveForSession(agent.id, s.sessionKey);
     return 'approved_session';
   }
   return 'approved_once';

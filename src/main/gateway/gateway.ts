@@ -19,7 +19,7 @@ import { DownstreamManager } from './downstream/manager';
 import { DEFAULT_GATEWAY_PORT, MCP_PATH, createGatewayHttpApp, listenHttp, type HttpListener } from './http-server';
 import type { AuditSink, CredentialSource, GatewayStore, Notifier, PolicySource } from './ports';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
-import { Registry, type AuthenticatedAgent } from './registry';
+import { Registry, serverKey, type AuthenticatedAgent } from './registry';
 import { listenSocket, type SocketListener } from './socket-server';
 import { configSnippets } from './snippets';
 import { DEFAULT_LIMITS, type GatewayLimits, type ToolContext } from './tools/context';
@@ -216,6 +216,18 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     'grants.set': async ({ agentId, itemId, mode }) => {
       if (mode === 'always' || mode === 'session') assertApprovalModeAllowed(deps.policy(), mode);
       await registry.setGrant(agentId, itemId, mode);
+      return { ok: true as const };
+    },
+    'serverGrants.get': ({ agentId }) => {
+      registry.getAgent(agentId);
+      return { grants: servers.map((d) => ({ agentId, server: d.name, mode: registry.serverGrantMode(agentId, d.name), sessionApproved: registry.isSessionApproved(agentId, serverKey(d.name)) })) };
+    },
+    'serverGrants.set': async ({ agentId, server, mode }) => {
+      if (!servers.some((d) => d.name === server)) throw new LatchkeyError('not_found', `No downstream server named "${server}" is configured.`);
+      if (mode === 'always' || mode === 'session') assertApprovalModeAllowed(deps.policy(), mode);
+      await registry.setServerGrant(agentId, server, mode);
+      // A server now refused must not keep a live connection for this agent.
+      if (mode === 'never') await downstream?.closeForAgent(agentId, server);
       return { ok: true as const };
     },
     'approvals.pending': () => ({ approvals: approvals.pending() }),

@@ -130,6 +130,19 @@ export class Registry {
     await this.persist();
   }
 
+  /** The stored mode of a downstream server for this agent; no grant is 'ask'. */
+  serverGrantMode(agentId: string, server: string): GrantMode {
+    return this.state.serverGrants.find((g) => g.agentId === agentId && g.server === server)?.mode ?? 'ask';
+  }
+
+  async setServerGrant(agentId: string, server: string, mode: GrantMode): Promise<void> {
+    this.getAgent(agentId);
+    this.state.serverGrants = this.state.serverGrants.filter((g) => !(g.agentId === agentId && g.server === server));
+    if (mode !== 'ask') this.state.serverGrants.push({ agentId, server, mode });
+    if (mode === 'never' || mode === 'ask') this.sessionApproved.delete(key(agentId, serverKey(server)));
+    await this.persist();
+  }
+
   isSessionApproved(agentId: string, itemId: string): boolean {
     return this.sessionApproved.has(key(agentId, itemId));
   }
@@ -150,6 +163,11 @@ export class Registry {
   flush(): Promise<void> {
     return this.saving;
   }
+}
+
+/** Session-approval key of a server: ':' never occurs in an item id (base64url), so the two cannot meet. */
+export function serverKey(server: string): string {
+  return `server:${server}`;
 }
 
 function key(agentId: string, itemId: string): string {

@@ -6,7 +6,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { agentClientSchema, agentIdSchema, grantModeSchema } from '../../shared/contracts/gateway';
+import { agentClientSchema, agentIdSchema, grantModeSchema, serverNameSchema } from '../../shared/contracts/gateway';
 import { itemIdSchema } from '../../shared/items';
 import type { GatewayStore } from './ports';
 
@@ -26,16 +26,26 @@ export type StoredAgent = z.infer<typeof storedAgentSchema>;
 export const storedGrantSchema = z.object({ agentId: agentIdSchema, itemId: itemIdSchema, mode: grantModeSchema });
 export type StoredGrant = z.infer<typeof storedGrantSchema>;
 
-export const gatewayStateSchema = z.object({
+/** A grant of one downstream MCP server (every tool it offers) to one agent; same modes as credentials. */
+export const storedServerGrantSchema = z.object({ agentId: agentIdSchema, server: serverNameSchema, mode: grantModeSchema });
+export type StoredServerGrant = z.infer<typeof storedServerGrantSchema>;
+
+const stateV1Schema = z.object({
   format: z.literal('latchkey-gateway-state'),
   version: z.literal(1),
   agents: z.array(storedAgentSchema).max(1000),
   grants: z.array(storedGrantSchema).max(100_000),
 });
-export type GatewayState = z.infer<typeof gatewayStateSchema>;
+
+/** Version 2 adds serverGrants; a version-1 file reads as version 2 with none (every server: ask). */
+export const gatewayStateSchema = z.union([
+  stateV1Schema.extend({ version: z.literal(2), serverGrants: z.array(storedServerGrantSchema).max(100_000) }),
+  stateV1Schema.transform((s) => ({ ...s, version: 2 as const, serverGrants: [] as StoredServerGrant[] })),
+]);
+export type GatewayState = z.output<typeof gatewayStateSchema>;
 
 export function emptyGatewayState(): GatewayState {
-  return { format: 'latchkey-gateway-state', version: 1, agents: [], grants: [] };
+  return { format: 'latchkey-gateway-state', version: 2, agents: [], grants: [], serverGrants: [] };
 }
 
 export function createMemoryGatewayStore(initial?: unknown): GatewayStore & { readonly saved: unknown } {

@@ -5,3 +5,4 @@ export { PolicyService, type PolicyChangeEvent, type PolicyChangeListener, type 
 export { policyChangeAuditEvent } from './audit';
 export { policyMessage, pushPolicyTo, type EnginePolicyLink } from './push-to-engine';
 export { servePolicyUi } from './serve-ui';
+export { keychainPolicySerials, policySerialAccount, type PolicySerialStore } from './serials';

@@ -9,6 +9,12 @@
  * be trusted, or a build that pins a key but finds no policy at all, yields a
  * 'policy_invalid' error naming the file and the reason; the caller must keep the
  * vault locked. Only "no pinned key and no managed file" means "personal defaults".
+ *
+ * ROLLBACK: with a serial store (the device's keychain), a verified file whose serial
+ * is lower than the highest this device applied from the same key and source is
+ * refused the same way, naming both serials; the serials of an accepted policy are
+ * remembered only after every layer verified and merged. A store that cannot be read
+ * or written also fails closed: an unchecked policy could be yesterday's.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,6 +31,7 @@ import {
   type PinnedOrgKey,
 } from '../../core/policy';
 import { MANAGED_KEY_FILE, MANAGED_POLICY_FILE } from './paths';
+import type { PolicySerialStore } from './serials';
 
 export interface PolicySourcesOptions {
   /** The build's managed resources directory (holds org-policy-key and maybe policy.json); null = none. */
@@ -32,6 +39,11 @@ export interface PolicySourcesOptions {
   /** The OS managed policy file; null = this platform has none. */
   readonly osPolicyPath: string | null;
   readonly personal?: PersonalSettings;
+  /**
+   * The device's memory of applied serials (the OS keychain in the app). Absent only
+   * where there is no device to remember for (build-time verification, one-shot tools).
+   */
+  readonly serials?: PolicySerialStore;
 }
 
 export type PolicyState =
@@ -60,6 +72,7 @@ export async function loadEffectivePolicy(opts: PolicySourcesOptions): Promise<E
     }
     layers.push({ policy: withFailClosed(() => verifySignedPolicyText(text, pinned, file)), source, path: file });
   }
+  if (pinned !== null && opts.serials !== undefined) await checkSerials(opts.serials, pinned, layers);
 
   if (layers.length === 0) {
     if (pinned !== null) {
@@ -69,7 +82,39 @@ export async function loadEffectivePolicy(opts: PolicySourcesOptions): Promise<E
     }
     return personalPolicy(personal);
   }
-  return withFailClosed(() => buildEffectivePolicy(layers, personal, (pinned as PinnedOrgKey).keyId));
+  const effective = withFailClosed(() => buildEffectivePolicy(layers, personal, (pinned as PinnedOrgKey).keyId));
+  if (opts.serials !== undefined) await rememberSerials(opts.serials, pinned as PinnedOrgKey, layers);
+  return effective;
+}
+
+async function checkSerials(store: PolicySerialStore, pinned: PinnedOrgKey, layers: readonly ManagedLayer[]): Promise<void> {
+  for (const layer of layers) {
+    const serial = layer.policy.serial ?? 0;
+    let highest: number;
+    try {
+      highest = await store.highest(pinned.publicKey, layer.source);
+    } catch {
+      throw policyInvalid(layer.path, 'rollback_unchecked',
+        `Latchkey cannot read which policy serial it last applied from the OS keychain, so it cannot tell whether ${layer.path} is an older policy put back. Unlock the OS keychain and restart Latchkey. ${FAIL_CLOSED}`);
+    }
+    if (serial < highest) {
+      throw policyInvalid(layer.path, 'rolled_back',
+        `Policy file ${layer.path} has serial ${serial === 0 ? '0 (none)' : serial}, but this device already applied serial ${highest} signed by org key ${pinned.keyId}: an older policy cannot replace a newer one. IT must distribute a policy with serial ${highest} or higher. ${FAIL_CLOSED}`);
+    }
+  }
+}
+
+async function rememberSerials(store: PolicySerialStore, pinned: PinnedOrgKey, layers: readonly ManagedLayer[]): Promise<void> {
+  for (const layer of layers) {
+    const serial = layer.policy.serial ?? 0;
+    if (serial === 0) continue;
+    try {
+      if (serial > (await store.highest(pinned.publicKey, layer.source))) await store.remember(pinned.publicKey, layer.source, serial);
+    } catch {
+      throw policyInvalid(layer.path, 'rollback_unchecked',
+        `Latchkey cannot record in the OS keychain that it applied policy serial ${serial} from ${layer.path}, so it could not refuse an older policy later. Unlock the OS keychain and restart Latchkey. ${FAIL_CLOSED}`);
+    }
+  }
 }
 
 /** The same, as a state value for callers that display rather than throw. */

@@ -1,6 +1,6 @@
-/** One agent's grant per API credential: ask every time, this session, always, never. */
+/** One agent's grant per API credential and per downstream MCP server: ask every time, this session, always, never. */
 import { useCallback, useEffect, useState } from 'react';
-import { GRANT_MODES, type Grant, type GrantMode } from '../../shared/contracts/gateway';
+import { GRANT_MODES, type Grant, type GrantMode, type ServerGrant } from '../../shared/contracts/gateway';
 import type { ItemSummary } from '../../shared/items';
 import { useEngine } from '../engine/context';
 import { useMain } from '../main-services';
@@ -12,17 +12,20 @@ export function GrantsEditor({ agentId, disabled }: { agentId: string; disabled:
   const main = useMain();
   const engine = useEngine();
   const [grants, setGrants] = useState<Grant[]>([]);
+  const [servers, setServers] = useState<ServerGrant[]>([]);
   const [names, setNames] = useState<Map<string, ItemSummary>>(new Map());
   const [error, setError] = useState<unknown>(null);
 
   const load = useCallback(async () => {
     if (main === null) return;
     try {
-      const [g, items] = await Promise.all([
+      const [g, items, sg] = await Promise.all([
         main.gateway.call('grants.get', { agentId }),
         engine.call('items.list', { kind: 'api_credential' }),
+        main.gateway.call('serverGrants.get', { agentId }),
       ]);
       setGrants(g.grants);
+      setServers(sg.grants);
       setNames(new Map(items.items.map((i) => [i.id, i])));
       setError(null);
     } catch (e) {
@@ -35,6 +38,16 @@ export function GrantsEditor({ agentId, disabled }: { agentId: string; disabled:
     if (main === null) return;
     try {
       await main.gateway.call('grants.set', { agentId, itemId, mode });
+      await load();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const setServer = async (server: string, mode: GrantMode) => {
+    if (main === null) return;
+    try {
+      await main.gateway.call('serverGrants.set', { agentId, server, mode });
       await load();
     } catch (e) {
       setError(e);
@@ -60,6 +73,26 @@ export function GrantsEditor({ agentId, disabled }: { agentId: string; disabled:
           ))}
         </tbody>
       </table>
+      {servers.length > 0 && (
+        <>
+          <h3>MCP servers this agent may use</h3>
+          <p className="muted">Every tool of a server, with or without credentials. "Never" hides its tools from the agent.</p>
+          <table className="grid">
+            <tbody>
+              {servers.map((g) => (
+                <tr key={g.server}>
+                  <td><code>{g.server}</code>{g.sessionApproved && <span className="badge">approved this session</span>}</td>
+                  <td>
+                    <select value={g.mode} disabled={disabled} aria-label={`Grant for server ${g.server}`} onChange={(e) => void setServer(g.server, e.target.value as GrantMode)}>
+                      {GRANT_MODES.map((m) => <option key={m} value={m}>{MODE_LABELS[m]}</option>)}
+                    </select>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
     </div>
   );
 }

@@ -72,6 +72,23 @@ export const grantSchema = z.object({
 });
 export type Grant = z.infer<typeof grantSchema>;
 
+/** A downstream MCP server's configured name (the prefix of its tools, `<server>__<tool>`). */
+export const serverNameSchema = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'a downstream server name');
+
+/**
+ * A grant of one downstream MCP server (all its tools) to one agent, same modes as a
+ * credential grant. With no stored grant a server is 'ask': its tools are listed and
+ * every call asks the person. 'never' hides its tools and refuses calls. A server's
+ * own credentials still go through their credential grants as well.
+ */
+export const serverGrantSchema = z.object({
+  agentId: agentIdSchema,
+  server: serverNameSchema,
+  mode: grantModeSchema,
+  sessionApproved: z.boolean(),
+});
+export type ServerGrant = z.infer<typeof serverGrantSchema>;
+
 export const GATEWAY_TOOLS = ['list_credentials', 'http_request', 'run_command'] as const;
 
 /** An approval the person has not answered yet. `destination` is an origin, or `command: <name>` for run_command. */
@@ -79,8 +96,12 @@ export const pendingApprovalSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{16}$/),
   agentId: agentIdSchema,
   agentName: z.string(),
-  itemId: itemIdSchema,
+  /** The credential asked for; null when the prompt is for a downstream server's tool call. */
+  itemId: itemIdSchema.nullable(),
+  /** The credential's name, or `MCP server "<name>"` for a server's tool call. */
   credentialName: z.string(),
+  /** The downstream server asked for, or null for a credential. */
+  server: serverNameSchema.nullable(),
   tool: z.string().max(200),
   destination: z.string().max(600),
   requestedAt: z.number().int(),
@@ -147,6 +168,9 @@ export const GatewayUiContract = defineContract({
     /** Grants of one agent for every API credential (credentials without a stored grant show as 'ask'); empty while locked. */
     'grants.get': { params: z.object({ agentId: agentIdSchema }), result: z.object({ grants: z.array(grantSchema) }) },
     'grants.set': { params: z.object({ agentId: agentIdSchema, itemId: itemIdSchema, mode: grantModeSchema }), result: ok },
+    /** Grants of one agent for every configured downstream MCP server (no stored grant shows as 'ask'). */
+    'serverGrants.get': { params: z.object({ agentId: agentIdSchema }), result: z.object({ grants: z.array(serverGrantSchema) }) },
+    'serverGrants.set': { params: z.object({ agentId: agentIdSchema, server: serverNameSchema, mode: grantModeSchema }), result: ok },
     'approvals.pending': { params: z.object({}), result: z.object({ approvals: z.array(pendingApprovalSchema) }) },
     'approvals.answer': { params: z.object({ approvalId: pendingApprovalSchema.shape.id, answer: approvalAnswerSchema }), result: ok },
     /** Newest first. */

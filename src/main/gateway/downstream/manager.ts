@@ -1,8 +1,10 @@
 /**
  * Connections to downstream MCP servers, one per (agent, server), made with the SDK's
- * Client. Every list or call first authorizes each of the server's credentials for
- * this agent (grant, approval, policy `downstream:<server>`), exactly like a built-in
- * tool; a connection whose secrets changed since it was made (item edited) is
+ * Client. Every call first goes through the agent's grant of the SERVER and its
+ * approval rule (authorizeServerUse: policy `downstream:<server>`, then ask / session /
+ * always / never), with or without credentials; a server granted 'never' is not even
+ * listed. Every list or call also authorizes each of the server's credentials for
+ * this agent (grant, approval), exactly like a built-in tool; a connection whose secrets changed since it was made (item edited) is
  * replaced. Connections end when the vault locks, the agent is revoked or the gateway
  * closes. Everything a downstream server returns is scrubbed by the engine: every
  * string of the whole result (keys too) in one 'results.scrub' call.
@@ -14,7 +16,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LatchkeyError } from '../../../shared/errors';
 import { resolveChecked } from '../../egress/request';
-import { authorizeUse, checkPolicy } from '../authorize';
+import { authorizeServerUse, authorizeUse, checkPolicy } from '../authorize';
 import { inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
 import { scrubTexts, type ToolContext } from '../tools/context';
@@ -47,6 +49,8 @@ export class DownstreamManager {
   async listTools(agent: AuthenticatedAgent, signal?: AbortSignal, onRefused?: (server: string, err: unknown) => void): Promise<DownstreamTool[]> {
     const out: DownstreamTool[] = [];
     for (const s of this.servers) {
+      // 'never' hides the server entirely; no process is started for it.
+      if (this.ctx.registry.serverGrantMode(agent.id, s.name) === 'never') continue;
       try {
         const conn = await this.connection(agent, s, signal);
         const { tools } = await conn.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
@@ -67,6 +71,13 @@ export class DownstreamManager {
   async call(agent: AuthenticatedAgent, server: string, tool: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<{ result: Record<string, unknown>; credentialName: string | null; itemId: string | null }> {
     const s = this.servers.find((x) => x.name === server);
     if (!s) throw new LatchkeyError('not_found', `No downstream server named "${server.slice(0, 32)}".`);
+    // Results are scrubbed by the engine: a call made while locked would run the tool
+    // (side effects and all) and then fail to return. Wait for the person first.
+    if ((await this.ctx.credentials.state()) !== 'unlocked' && !(await this.ctx.waitForUnlock(agent, `downstream:${s.name}`, signal))) {
+      throw new LatchkeyError('vault_locked', 'The Latchkey vault is locked. Ask the person to unlock Latchkey, then try again.');
+    }
+    // The server's own grant first: no credential is fetched and no process started for a refused call.
+    await authorizeServerUse(this.ctx, { agent, server: s.name, tool, ...(signal ? { signal } : {}) });
     const conn = await this.connection(agent, s, signal);
     const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     return { result: (await scrubDeep(this.ctx, result)) as Record<string, unknown>, credentialName: s.credentials.map((c) => c.credential).join(', ') || null, itemId: null };
@@ -78,9 +89,10 @@ export class DownstreamManager {
     await Promise.all(all.map((c) => c.client.close().catch(() => undefined)));
   }
 
-  async closeForAgent(agentId: string): Promise<void> {
+  /** Closes this agent's connections (to one server, or all). */
+  async closeForAgent(agentId: string, server?: string): Promise<void> {
     for (const [k, c] of [...this.conns]) {
-      if (k.startsWith(`${agentId}/`)) {
+      if (server === undefined ? k.startsWith(`${agentId}/`) : k === `${agentId}/${server}`) {
         this.conns.delete(k);
         await c.client.close().catch(() => undefined);
       }

@@ -7,8 +7,20 @@ import { z } from 'zod';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-const headerName = z.string().min(1).max(128).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name');
-const headerValue = z.string().max(8192).regex(/^[^\r\n\0]*$/, 'no line breaks in header values');
+/**
+ * Header names and values exactly as Node's http accepts them (validateHeaderName /
+ * validateHeaderValue: an RFC 9110 token; tab, visible ASCII, space and Latin-1
+ * 0x80–0xFF). Checked here, before approval and before the secret is fetched: a value
+ * Node refuses would otherwise fail inside the send, after the person said yes.
+ * A test compares these with Node's own functions over every code point.
+ */
+export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const HEADER_VALUE_PATTERN = /^[\t\x20-\x7e\x80-\xff]*$/;
+const headerName = z.string().min(1).max(128).regex(HEADER_NAME_PATTERN, 'an HTTP header name (letters, digits and !#$%&\'*+.^_`|~- only)');
+const headerValue = z
+  .string()
+  .max(8192)
+  .regex(HEADER_VALUE_PATTERN, 'header values may hold only Latin-1 text (no line breaks, no control characters, nothing beyond U+00FF); percent-encode or base64 anything else');
 
 export const listCredentialsArgs = z.strictObject({});
 
