@@ -86,7 +86,8 @@ export class MemoryVault implements CredentialSource {
  */
 export class SignedAudit {
   readonly store = new MemoryAuditStore();
-  readonly records: AuditRecord[] = [];
+  /** Always format v2: AuditLog writes nothing else. */
+  readonly records: Array<Extract<AuditRecord, { v: 2 }>> = [];
   failing = false;
   private readonly log: AuditLog;
   constructor() {
@@ -108,11 +109,13 @@ export class SignedAudit {
     });
   }
   /** The signed records' event parts, in order. */
-  get events(): AuditRecord[] {
+  get events(): Array<Extract<AuditRecord, { v: 2 }>> {
     return this.records;
   }
   async append(e: AuditEvent): Promise<void> {
-    this.records.push(await this.log.append(e));
+    const r = await this.log.append(e);
+    if (r.v !== 2) throw new Error('AuditLog wrote a record that is not format v2');
+    this.records.push(r);
   }
 }
 
