@@ -56,7 +56,7 @@ const v1EventFields = {
       itemId: auditTargetSchema.shape.itemId,
       slotId: auditTargetSchema.shape.slotId,
       origin: auditTargetSchema.shape.origin,
-      field: auditTargetSchema.shape.field,
+      field: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'field name').optional(),
       deviceId: auditTargetSchema.shape.deviceId,
     })
     .optional(),

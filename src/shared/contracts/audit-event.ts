@@ -76,8 +76,8 @@ export const auditTargetSchema = z.strictObject({
   itemId: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'item id').optional(),
   slotId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'slot id').optional(),
   origin: auditOriginSchema.optional(),
-  /** The NAME of a field (e.g. "password"), never its value. */
-  field: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'field name').optional(),
+  /** The NAME of a field ("password") or a custom field's id ("custom:q", src/shared/items.ts fieldRefSchema), never its value. */
+  field: z.string().regex(/^(?:[A-Za-z0-9_.-]{1,64}|custom:[A-Za-z0-9_-]{1,32})$/, 'field name').optional(),
   /** Another device this event is about (enrol, revoke). */
   deviceId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'device id').optional(),
   /** The gateway tool of a credential.use. */
