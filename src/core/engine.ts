@@ -6,6 +6,7 @@
 import type { AuditEvent, EngineSettings, EngineStatus, SlotInfo } from '../shared/contracts/engine';
 import { engineSettingsSchema } from '../shared/contracts/engine';
 import { LatchkeyError } from '../shared/errors';
+import { slotKindReason } from '../shared/contracts/audit-event';
 import type { FieldRef, ItemDraft, ItemSummary, ItemUpdate, ItemView } from '../shared/items';
 import { EnvelopeError } from './crypto/aead';
 import { constantTimeEqual, wipe } from './crypto/bytes';
@@ -272,7 +273,7 @@ export function createEngine(deps: EngineDeps) {
       return fail(new LatchkeyError(kind.wrongInputCode, kindName === PASSWORD_SLOT ? 'Wrong password.' : kindName === RECOVERY_SLOT ? 'This recovery code does not open this vault.' : 'This key does not open this vault.'));
     }
     await startSession(vaultId, vk, issues);
-    await auditSink({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: kindName });
+    await auditSink({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: slotKindReason(kindName) });
     return { vaultId };
   }
 
@@ -334,7 +335,7 @@ export function createEngine(deps: EngineDeps) {
   async function addSlot(kindName: string, input: unknown, label?: string): Promise<{ slotId: string; reveal?: string }> {
     return core.exclusive(async () => {
       const r = await addSlotUnqueued(kindName, input, label);
-      await auditSink({ action: 'slot.add', actor: { type: 'person' }, target: { slotId: r.slotId }, outcome: 'success', reason: kindName });
+      await auditSink({ action: 'slot.add', actor: { type: 'person' }, target: { slotId: r.slotId }, outcome: 'success', reason: slotKindReason(kindName) });
       return r;
     });
   }

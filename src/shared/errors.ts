@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'fido_no_touch', 'fido_removed', 'fido_no_hmac_secret', 'fido_device', 'fido_busy',
   // gateway
   'grant_denied', 'destination_refused', 'approval_denied', 'approval_timeout', 'upstream_failed',
+  // audit: the signed record of a use could not be written, so the use did not happen
+  'audit_unavailable',
   // sync / server
   'stale_request', 'replayed_request', 'rollback_detected', 'fork_detected', 'device_revoked', 'audit_rejected',
   // policy

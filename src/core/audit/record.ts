@@ -1,36 +1,37 @@
 /**
- * The audit record (format v1, docs/audit-format.md): what one device appends to its
- * hash chain, how its hash is computed, and what its Ed25519 signature covers.
+ * The audit record (docs/audit-format.md): what one device appends to its hash chain,
+ * how its hash is computed, and what its Ed25519 signature covers.
  *
- * Guard rail against secrets in the log: the schema has NO free-form value field.
- * A target holds ids (item, slot), a bare origin (scheme://host[:port], no userinfo,
- * path or query, which is where tokens hide) and a field *name*; reason and actor id
- * are short identifier-shaped strings (no spaces, bounded). Unknown keys are refused
- * (`strict`), so a caller cannot slip a `value` in beside the known fields.
+ * Format v2 (written now) takes its event part from src/shared/contracts/audit-event.ts,
+ * the one vocabulary the gateway, engine and policy write with: `reason` is a word of
+ * AUDIT_REASONS, the gateway tool and downstream server are target members of their
+ * own. Format v1 (read and verified, never written) kept `reason` as any identifier
+ * token and had no tool/server members; its rules stay here so old chains still verify.
+ *
+ * Guard rail against secrets in the log: neither version has a free-form value field.
+ * Unknown keys are refused (`strict`), so a caller cannot slip a `value` in.
  */
 import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { AUDIT_ACTIONS } from '../../shared/contracts/engine';
+import {
+  AUDIT_ACTOR_TYPES,
+  AUDIT_OUTCOMES,
+  AUDIT_RECORD_ACTIONS,
+  auditActorSchema,
+  auditEventSchema,
+  auditOriginSchema,
+  auditReasonSchema,
+  auditTargetSchema,
+  type AuditRecordAction,
+} from '../../shared/contracts/audit-event';
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
 import { jcsBytes } from './jcs';
 
-export const AUDIT_RECORD_VERSION = 1 as const;
+/** The version AuditLog writes. */
+export const AUDIT_RECORD_VERSION = 2 as const;
 
-/**
- * Every action a record may name: the engine's events (src/shared/contracts/engine.ts)
- * plus device- and policy-level events written by main or the server. Refused agent
- * uses are `credential.use` with outcome `denied`; failed unlocks are `vault.unlock`
- * with outcome `failure`.
- */
-export const AUDIT_RECORD_ACTIONS = [
-  ...AUDIT_ACTIONS,
-  'device.enrol', 'device.revoke', 'policy.change', 'audit.export',
-] as const;
-export type AuditRecordAction = (typeof AUDIT_RECORD_ACTIONS)[number];
-
-export const AUDIT_OUTCOMES = ['success', 'failure', 'denied'] as const;
-export const AUDIT_ACTOR_TYPES = ['person', 'agent', 'system'] as const;
+export { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditOriginSchema, auditReasonSchema, auditTargetSchema, type AuditRecordAction };
 
 /** 64 lowercase hex digits: a SHA-256 value. */
 export const hashHexSchema = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
@@ -42,63 +43,56 @@ export const auditTimeSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:
 
 const idToken = (max: number, what: string) => z.string().regex(new RegExp(`^[A-Za-z0-9_.:@/+-]{1,${max}}$`), what);
 
-/** A bare origin: no userinfo (credentials), no path, query or fragment (tokens). */
-export const auditOriginSchema = z
-  .string()
-  .max(300)
-  .regex(/^[a-z][a-z0-9+.-]{0,31}:\/\/(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/, 'an origin such as https://api.example.com (no user, path or query)');
-
-export const auditActorSchema = z.strictObject({
-  type: z.enum(AUDIT_ACTOR_TYPES),
-  /** Agent pairing id, person id or service name; an identifier, never a name with a secret in it. */
-  id: idToken(128, 'actor id (letters, digits, _ . : @ / + -)').optional(),
-});
-
-export const auditTargetSchema = z.strictObject({
-  itemId: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'item id').optional(),
-  slotId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'slot id').optional(),
-  origin: auditOriginSchema.optional(),
-  /** The NAME of a field (e.g. "password"), never its value. */
-  field: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'field name').optional(),
-  /** Another device this event is about (enrol, revoke). */
-  deviceId: deviceIdSchema.optional(),
-}).refine((t) => Object.values(t).some((v) => v !== undefined), 'an event with no target omits `target` (never `{}`)');
-
-/** An error code or short token ("idle", "wrong_password"); not prose, which could quote input. */
-export const auditReasonSchema = idToken(64, 'reason (an error code or short token)');
-
-/** What a caller hands to AuditLog.append; the log adds the rest. */
-export const auditEventInputSchema = z.strictObject({
-  action: z.enum(AUDIT_RECORD_ACTIONS),
-  actor: auditActorSchema,
-  target: auditTargetSchema.optional(),
-  outcome: z.enum(AUDIT_OUTCOMES),
-  reason: auditReasonSchema.optional(),
-});
+/** What a caller hands to AuditLog.append (v2); the log adds the rest. */
+export const auditEventInputSchema = auditEventSchema;
 export type AuditEventInput = z.infer<typeof auditEventInputSchema>;
 
-const recordFields = {
-  v: z.literal(AUDIT_RECORD_VERSION),
+/** Format v1's event part: read only. */
+/** A stored record never carries `"target":{}`: an event without a target omits the member, one encoding per meaning. */
+const nonEmpty = (t: object): boolean => Object.values(t).some((v) => v !== undefined);
+const NON_EMPTY_TARGET = 'an event with no target omits `target` (never `{}`)';
+
+const v1EventFields = {
+  action: z.enum(AUDIT_RECORD_ACTIONS),
+  actor: auditActorSchema,
+  target: z
+    .strictObject({
+      itemId: auditTargetSchema.shape.itemId,
+      slotId: auditTargetSchema.shape.slotId,
+      origin: auditTargetSchema.shape.origin,
+      field: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'field name').optional(),
+      deviceId: auditTargetSchema.shape.deviceId,
+    })
+    .refine(nonEmpty, NON_EMPTY_TARGET)
+    .optional(),
+  outcome: z.enum(AUDIT_OUTCOMES),
+  reason: idToken(64, 'reason (an error code or short token)').optional(),
+};
+
+const chainFields = {
   /** Per-device sequence number: 1 for a device's first record, then +1 each. */
   seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   time: auditTimeSchema,
   device: deviceIdSchema,
-  ...auditEventInputSchema.shape,
   /** Hash of this device's previous record; GENESIS_PREV_HASH for seq 1. */
   prevHash: hashHexSchema,
 };
+const v1Fields = { v: z.literal(1), ...chainFields, ...v1EventFields };
+const v2Fields = { v: z.literal(2), ...chainFields, ...auditEventSchema.shape, target: auditTargetSchema.refine(nonEmpty, NON_EMPTY_TARGET).optional() };
+const sealFields = { hash: hashHexSchema, sig: sigHexSchema };
 
-/** The part of a record its hash covers (everything but hash and sig). */
-export const unsignedAuditRecordSchema = z.strictObject(recordFields);
+/** The part of a record its hash covers (everything but hash and sig), either version. */
+export const unsignedAuditRecordSchema = z.discriminatedUnion('v', [z.strictObject(v1Fields), z.strictObject(v2Fields)]);
 export type UnsignedAuditRecord = z.infer<typeof unsignedAuditRecordSchema>;
 
-export const auditRecordSchema = z.strictObject({ ...recordFields, hash: hashHexSchema, sig: sigHexSchema });
+export const auditRecordSchema = z.discriminatedUnion('v', [z.strictObject({ ...v1Fields, ...sealFields }), z.strictObject({ ...v2Fields, ...sealFields })]);
 export type AuditRecord = z.infer<typeof auditRecordSchema>;
 
 /** prevHash of a device's first record: 32 zero bytes. */
 export const GENESIS_PREV_HASH = '0'.repeat(64);
 
 /** Domain separation for record signatures (see docs/audit-format.md §4). */
+/** The same for both record versions: the version is inside the hashed bytes. */
 export const RECORD_SIGNATURE_CONTEXT = 'latchkey/audit-record/v1';
 
 /** SHA-256 over the RFC 8785 canonical JSON of the record without `hash` and `sig`. */
@@ -117,12 +111,12 @@ export function recordSignatureInput(hash: Uint8Array): Uint8Array {
 
 /** The record without hash and sig, keys in a fixed order (order does not matter to JCS). */
 export function unsignedPart(r: UnsignedAuditRecord | AuditRecord): UnsignedAuditRecord {
-  const out: UnsignedAuditRecord = {
+  const out: Record<string, unknown> = {
     v: r.v, seq: r.seq, time: r.time, device: r.device, action: r.action, actor: r.actor, outcome: r.outcome, prevHash: r.prevHash,
   };
   if (r.target !== undefined) out.target = r.target;
   if (r.reason !== undefined) out.reason = r.reason;
-  return out;
+  return out as UnsignedAuditRecord;
 }
 
 /**

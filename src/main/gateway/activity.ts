@@ -1,12 +1,37 @@
 /**
- * Records every gateway use, allowed or refused: an in-memory ring for the Activity
- * page and an audit event through the engine's signed chain. Neither ever holds a
- * secret: targets are item ids, origins and command names.
+ * Records every gateway use, allowed or refused: first a signed audit event through
+ * the engine's chain, then an entry in the in-memory ring the Activity page's live
+ * view shows. No record, no use: when the audit append fails, `record` throws
+ * `audit_unavailable` and the caller does not go on (the secret is not sent). Neither
+ * ever holds a secret: targets are item ids, bare origins and identifier tokens, and
+ * reasons come from the one audit vocabulary (src/shared/contracts/audit-event.ts).
  */
+import {
+  APPROVAL_BASES,
+  auditNameTokenSchema,
+  auditOriginSchema,
+  auditServerSchema,
+  type AuditEvent,
+  type AuditReason,
+  type AuditTool,
+} from '../../shared/contracts/audit-event';
 import type { ActivityEntry } from '../../shared/contracts/gateway';
+import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import type { AuditSink } from './ports';
 
-export type ActivityInput = Omit<ActivityEntry, 'id' | 'at'>;
+/** Where a use went, for the signed record. Values that are not clean tokens are left out, never quoted. */
+export interface AuditFacts {
+  readonly tool?: AuditTool;
+  readonly origin?: string | null;
+  readonly command?: string;
+  readonly server?: string;
+  readonly serverTool?: string;
+}
+
+export type ActivityInput = Omit<ActivityEntry, 'id' | 'at' | 'reason'> & {
+  readonly reason: AuditReason | null;
+  readonly audit?: AuditFacts;
+};
 
 export class ActivityLog {
   private readonly entries: ActivityEntry[] = [];
@@ -17,28 +42,24 @@ export class ActivityLog {
     private readonly onEntry: (e: ActivityEntry) => void,
     private readonly now: () => number,
     private readonly capacity = 5000,
-    private readonly onAuditError: (err: unknown) => void = () => undefined,
   ) {}
 
+  /** Appends the signed record, then the live entry. Throws `audit_unavailable` when the record cannot be written. */
   async record(input: ActivityInput): Promise<void> {
-    const entry: ActivityEntry = { ...input, id: this.nextId++, at: this.now() };
+    const event = auditEventFor(input);
+    try {
+      await this.audit.append(event);
+    } catch (err) {
+      throw new LatchkeyError(
+        'audit_unavailable',
+        `Latchkey could not write this ${input.outcome === 'success' ? 'use' : 'refusal'} to its signed audit log, so nothing was sent. Unlock Latchkey and try again; if it keeps failing, the audit log needs attention (${isLatchkeyError(err) ? err.code : 'internal'}).`,
+      );
+    }
+    const { audit: _facts, ...shown } = input;
+    const entry: ActivityEntry = { ...shown, id: this.nextId++, at: this.now() };
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.shift();
     this.onEntry(entry);
-    const target: { itemId?: string; origin?: string } = {};
-    if (input.itemId !== null) target.itemId = input.itemId;
-    if (input.destination !== null) target.origin = input.destination.slice(0, 512);
-    try {
-      await this.audit.append({
-        action: input.tool === 'pair' || input.tool === 'revoke' ? (input.tool === 'pair' ? 'agent.pair' : 'agent.revoke') : 'credential.use',
-        actor: input.agentId === null ? { type: 'person' } : { type: 'agent', id: input.agentId },
-        target,
-        outcome: input.outcome,
-        reason: `${input.tool}${input.reason ? `: ${input.reason}` : ''}`.slice(0, 128),
-      });
-    } catch (err) {
-      this.onAuditError(err);
-    }
   }
 
   list(opts: { agentId?: string; limit?: number }): ActivityEntry[] {
@@ -50,4 +71,32 @@ export class ActivityLog {
     }
     return out;
   }
+}
+
+function auditEventFor(input: ActivityInput): AuditEvent {
+  const target: NonNullable<AuditEvent['target']> = {};
+  const f = input.audit ?? {};
+  if (input.itemId !== null) target.itemId = input.itemId;
+  if (f.tool) target.tool = f.tool;
+  if (f.origin && auditOriginSchema.safeParse(f.origin).success) target.origin = f.origin;
+  if (f.command && auditNameTokenSchema.safeParse(f.command).success) target.command = f.command;
+  if (f.server && auditServerSchema.safeParse(f.server).success) target.server = f.server;
+  if (f.serverTool && auditNameTokenSchema.safeParse(f.serverTool).success) target.serverTool = f.serverTool;
+  const action = input.tool === 'pair' ? 'agent.pair' : input.tool === 'revoke' ? 'agent.revoke' : 'credential.use';
+  return {
+    action,
+    actor: input.agentId === null ? { type: 'person' } : { type: 'agent', id: input.agentId },
+    ...(Object.keys(target).length > 0 ? { target } : {}),
+    outcome: input.outcome,
+    ...(input.reason !== null ? { reason: input.reason } : {}),
+  };
+}
+
+/**
+ * authorize.ts's approval basis as an audit reason. A basis outside the vocabulary is
+ * a programming error; refusing it keeps the use from happening unrecorded.
+ */
+export function approvalReason(basis: string): AuditReason {
+  if ((APPROVAL_BASES as readonly string[]).includes(basis)) return basis as AuditReason;
+  throw new LatchkeyError('internal', 'The approval basis has no audit reason; the use was not made.');
 }

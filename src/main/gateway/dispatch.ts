@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { LatchkeyError, toSerializedError, type ErrorCode } from '../../shared/errors';
-import type { ActivityLog } from './activity';
+import type { ActivityLog, AuditFacts } from './activity';
 import { checkPolicy, visibleCredentials } from './authorize';
 import type { RateLimiter } from './rate-limit';
 import type { AuthenticatedAgent, Registry } from './registry';
@@ -59,7 +59,7 @@ const TOOLS = {
       checkPolicy(deps.ctx, agent, 'list_credentials');
       const list = await visibleCredentials(deps.ctx, agent, 'list_credentials', signal);
       const credentials = list.map((c) => ({ name: c.name, kind: 'api_credential', injection: c.injection.type, description: c.description, allowedOrigins: c.allowedOrigins }));
-      return { text: await scrubText(deps.ctx, JSON.stringify({ credentials }, null, 2)), itemId: null, credentialName: null, destination: null, reason: null };
+      return { text: await scrubText(deps.ctx, JSON.stringify({ credentials }, null, 2)) };
     },
   }),
   http_request: def({
@@ -82,13 +82,17 @@ export async function listTools(deps: DispatchDeps, agent: AuthenticatedAgent, s
     .filter((n) => n !== 'run_command' || deps.runCommandOffered())
     .map((name) => ({ name, description: TOOLS[name].description, inputSchema: toolInputJsonSchema(TOOLS[name].schema) }));
   if (!deps.downstream || !deps.registry.isActive(agent.id)) return own;
+  const pendingRecords: Promise<void>[] = [];
   const downstream = await deps.downstream.listTools(agent, signal, (server, err) => {
     const e = toSerializedError(err);
-    void deps.activity.record({
+    // A server left out of the listing is a refusal like any other; a record that cannot be written is reported, not dropped.
+    pendingRecords.push(deps.activity.record({
       agentId: agent.id, agentName: agent.name, tool: `downstream:${server}`, itemId: null, credentialName: null, destination: null,
-      outcome: DENIED.has(e.code) ? 'denied' : 'failure', reason: `tools/list: ${e.code}`,
-    });
+      outcome: DENIED.has(e.code) ? 'denied' : 'failure', reason: e.code, audit: { tool: 'downstream', server },
+    }));
   });
+  // If a refusal could not be signed, the agent gets no listing at all (fail closed, with the reason).
+  await Promise.all(pendingRecords);
   return [...own, ...downstream];
 }
 
@@ -115,28 +119,38 @@ export async function callTool(deps: DispatchDeps, agent: AuthenticatedAgent, na
     if (typeof args.url === 'string') facts.destination = safeOrigin(args.url);
     deps.registry.markUsed(agent.id);
     // The union of tool defs cannot be called through one signature; args were parsed by this tool's own schema.
+    // Each credential use was signed as it was released (ToolContext.recordRelease), before its secret left.
     const out = await (tool.run as (d: DispatchDeps, a: AuthenticatedAgent, x: unknown, s?: AbortSignal) => Promise<ToolOutcome>)(deps, agent, args, signal);
-    if (name !== 'list_credentials') {
-      await deps.activity.record({ agentId: agent.id, agentName: agent.name, tool: name, itemId: out.itemId, credentialName: out.credentialName, destination: out.destination, outcome: 'success', reason: out.reason });
-    }
     return { content: [{ type: 'text', text: out.text }] };
   } catch (err) {
-    return refuse(deps, agent, name, err, facts);
+    return refuse(deps, agent, name, err, { ...facts, audit: { ...(tool ? { tool: name as ToolName } : {}), origin: facts.destination } });
   }
 }
 
-async function refuse(deps: DispatchDeps, agent: AuthenticatedAgent, tool: string, err: unknown, facts: { credentialName: string | null; destination: string | null }): Promise<ToolResult> {
-  const e = toSerializedError(err);
-  await deps.activity.record({
-    agentId: agent.id,
-    agentName: agent.name,
-    tool: tool.slice(0, 200),
-    itemId: null,
-    credentialName: facts.credentialName,
-    destination: facts.destination,
-    outcome: DENIED.has(e.code) ? 'denied' : 'failure',
-    reason: e.code,
-  });
+/**
+ * Refusals and failures are signed like uses. If even that record cannot be written,
+ * the agent is told so (audit_unavailable) instead of the original reason: the person
+ * must learn that the log has stopped, and nothing was sent either way.
+ */
+async function refuse(deps: DispatchDeps, agent: AuthenticatedAgent, tool: string, err: unknown, facts: { credentialName: string | null; destination: string | null; audit: AuditFacts }): Promise<ToolResult> {
+  let e = toSerializedError(err);
+  if (e.code !== 'audit_unavailable') {
+    try {
+      await deps.activity.record({
+        agentId: agent.id,
+        agentName: agent.name,
+        tool: tool.slice(0, 200),
+        itemId: null,
+        credentialName: facts.credentialName,
+        destination: facts.destination,
+        outcome: DENIED.has(e.code) ? 'denied' : 'failure',
+        reason: e.code,
+        audit: facts.audit,
+      });
+    } catch (auditErr) {
+      e = toSerializedError(auditErr);
+    }
+  }
   // Our messages never hold secrets, but they can quote agent input: scrub anyway.
   const text = JSON.stringify({ error: e }, null, 2);
   let safe = text;
@@ -162,10 +176,14 @@ async function callDownstream(deps: DispatchDeps, agent: AuthenticatedAgent, ser
     if (!parsed.success) throw new LatchkeyError('invalid_input', `Arguments for ${server}${'__'}${tool.slice(0, 64)} must be an object.`);
     deps.registry.markUsed(agent.id);
     const out = await deps.downstream!.call(agent, server, tool, parsed.data, signal);
-    await deps.activity.record({ agentId: agent.id, agentName: agent.name, tool: label, itemId: out.itemId, credentialName: out.credentialName, destination: `mcp: ${server}`, outcome: 'success', reason: tool.slice(0, 100) });
+    // The server's credentials were signed as they were released; this records the call itself.
+    await deps.activity.record({
+      agentId: agent.id, agentName: agent.name, tool: label, itemId: out.itemId, credentialName: out.credentialName, destination: `mcp: ${server}`,
+      outcome: 'success', reason: null, audit: { tool: 'downstream', server, serverTool: tool },
+    });
     return out.result as ToolResult;
   } catch (err) {
-    return refuse(deps, agent, label, err, { credentialName: null, destination: `mcp: ${server}` });
+    return refuse(deps, agent, label, err, { credentialName: null, destination: `mcp: ${server}`, audit: { tool: 'downstream', server, serverTool: tool } });
   }
 }
 

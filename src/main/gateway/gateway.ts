@@ -10,7 +10,7 @@ import type { RpcHandlers } from '../../shared/rpc/rpc';
 import { GatewayUiContract, type GatewayStatus } from '../../shared/contracts/gateway';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import { systemResolver, type Resolver } from '../egress/request';
-import { ActivityLog } from './activity';
+import { ActivityLog, approvalReason } from './activity';
 import { ApprovalQueue } from './approvals';
 import { defaultSocketPath } from './bridge-protocol';
 import { callTool, type DispatchDeps, type ToolResult } from './dispatch';
@@ -100,7 +100,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     () => opts.approvalTimeoutMs ?? 120_000,
     now,
   );
-  const activity = new ActivityLog(deps.audit, (e) => emit('activity', e), now, 5000, (err) => deps.onError?.(err));
+  const activity = new ActivityLog(deps.audit, (e) => emit('activity', e), now, 5000);
   const unlockWaiters = new Set<() => void>();
   const downstreamRef: { current: DownstreamManager | null } = { current: null };
 
@@ -143,6 +143,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     waitForUnlock,
     resolver: opts.resolver ?? systemResolver,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    recordRelease: (agent, r) =>
+      activity.record({
+        agentId: agent.id, agentName: agent.name, tool: r.label, itemId: r.itemId, credentialName: r.credentialName, destination: r.destination,
+        outcome: 'success', reason: approvalReason(r.basis), audit: r.audit,
+      }),
   };
   const servers = (opts.downstream ?? []).map((d) => downstreamServerSchema.parse(d));
   if (new Set(servers.map((d) => d.name)).size !== servers.length) throw new LatchkeyError('invalid_input', 'Two downstream MCP servers have the same name.');

@@ -4,8 +4,9 @@
  *
  *   policyService.onChange((e) => void engineAudit.append(policyChangeAuditEvent(e)));
  *
- * Non-secret by construction: the key id, the reason code and field names only.
+ * Non-secret by construction: the key id and a reason from the fixed audit vocabulary.
  */
+import { POLICY_REASONS, type AuditReason } from '../../shared/contracts/audit-event';
 import type { AuditEvent } from '../../shared/contracts/engine';
 import type { PolicyChangeEvent } from './service';
 
@@ -16,16 +17,16 @@ export function policyChangeAuditEvent(e: PolicyChangeEvent): AuditEvent {
       action: 'policy.load',
       actor: { type: 'system' },
       outcome: 'failure',
-      reason: `policy_invalid:${typeof reason === 'string' ? reason : 'unknown'}`,
+      // The audit vocabulary is fixed (audit-event.ts): a refusal reason it does not know is `unknown`.
+      reason: typeof reason === 'string' && (POLICY_REASONS as readonly string[]).includes(reason) ? (reason as AuditReason) : 'unknown',
     };
   }
   const p = e.next.policy;
-  // The audit log takes a reason only as a short token ([A-Za-z0-9_.:@/+-], ≤ 64): no spaces.
-  const what = p.managed ? `${e.trigger}:key:${p.keyId ?? 'none'}:fields:${e.changedFields.length}` : `${e.trigger}:unmanaged`;
   return {
     action: 'policy.load',
     actor: { type: 'system' },
     outcome: 'success',
-    reason: what.slice(0, 64),
+    reason: e.trigger,
+    ...(p.managed && p.keyId ? { target: { policyKeyId: p.keyId } } : {}),
   };
 }

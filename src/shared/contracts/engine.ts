@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
+import { AUDIT_ACTIONS, auditEventSchema, type AuditEvent } from './audit-event';
 import {
   fieldRefSchema,
   injectionRuleSchema,
@@ -70,28 +71,12 @@ export type EngineStatus = z.infer<typeof statusSchema>;
 // ---------------------------------------------------------------- audit events
 
 /**
- * What the engine (and main, via audit.append) hands to the audit chain. The audit
- * helper's chain adds sequence, time, device, previous hash and signature. NEVER a
- * secret value here: targets are item ids and origins.
+ * What the engine (and main, via audit.append) hands to the audit chain: defined once
+ * in audit-event.ts, the same strict schema the signed record uses, so an event the
+ * RPC accepts is one the log can sign. NEVER a secret value here.
  */
-export const AUDIT_ACTIONS = [
-  'vault.create', 'vault.unlock', 'vault.lock', 'vault.change_password', 'vault.rotate_key',
-  'slot.add', 'slot.remove',
-  'item.create', 'item.update', 'item.delete', 'item.reveal', 'item.copy', 'item.release',
-  'credential.use', 'agent.pair', 'agent.revoke', 'policy.load',
-] as const;
+export { AUDIT_ACTIONS, auditEventSchema, type AuditEvent } from './audit-event';
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
-export const auditEventSchema = z.object({
-  action: auditActionSchema,
-  actor: z.object({ type: z.enum(['person', 'agent', 'system']), id: z.string().max(128).optional() }),
-  target: z
-    .object({ itemId: itemIdSchema.optional(), slotId: slotIdSchema.optional(), origin: z.string().max(512).optional(), field: z.string().max(64).optional() })
-    .optional(),
-  outcome: z.enum(['success', 'failure', 'denied']),
-  /** Error code or short non-secret reason (e.g. 'wrong_password', 'idle'). */
-  reason: z.string().max(128).optional(),
-});
-export type AuditEvent = z.infer<typeof auditEventSchema>;
 
 /** Where the engine sends audit events; the audit helper's chain implements it. */
 export interface AuditSink {

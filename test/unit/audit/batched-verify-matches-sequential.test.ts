@@ -40,7 +40,7 @@ describe('verifyChainBatched on worker threads', async () => {
   const twin = createAuditLog({ store, signer: createNodeEd25519Signer(seedKey(32)), deviceId: 'device-a', clock: testClock });
   const forkRecord = await twin.append(sampleEvent(2));
 
-  const edited = { ...log[9]!, reason: 'edited' };
+  const edited = { ...log[9]!, reason: 'internal' as const };
   const swap = (xs: AuditRecord[], i: number, j: number) => {
     const t = xs.slice();
     [t[i], t[j]] = [t[j]!, t[i]!];

@@ -79,7 +79,7 @@ describe('createAuditLog', () => {
     const events: AuditEvent[] = [
       { action: 'vault.unlock', actor: { type: 'person' }, outcome: 'failure', reason: 'wrong_password', target: { slotId: 'slot-1' } },
       { action: 'vault.lock', actor: { type: 'system' }, outcome: 'success', reason: 'idle' },
-      { action: 'slot.add', actor: { type: 'person' }, target: { slotId: 'abc' }, outcome: 'success', reason: 'recovery-code' },
+      { action: 'slot.add', actor: { type: 'person' }, target: { slotId: 'abc' }, outcome: 'success', reason: 'recovery_code' },
     ];
     for (const e of events) await sink.append(e);
     expect((await log.head())?.seq).toBe(3);

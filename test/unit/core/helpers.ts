@@ -10,7 +10,7 @@ import { createNodeArgon2Kdf } from '../../../src/core/crypto/kdf.argon2.node';
 import { createWebCryptoRandom } from '../../../src/core/crypto/random.browser';
 import { createDexieStore } from '../../../src/core/store/store.dexie';
 import type { VaultStore } from '../../../src/core/store/store';
-import type { AuditEvent } from '../../../src/shared/contracts/engine';
+import { auditEventSchema, type AuditEvent } from '../../../src/shared/contracts/engine';
 import type { ItemDraft } from '../../../src/shared/items';
 
 export const TEST_KDF = { memoryKiB: 64, iterations: 1, parallelism: 1 } as const;
@@ -74,7 +74,8 @@ export function makeHarness(opts: { dbName?: string; clock?: ManualClock; extra?
     random: createWebCryptoRandom(),
     clock,
     timer,
-    audit: { append: (e) => void audit.push(e) },
+    // The real event schema at the seam: an event the signed log would refuse fails the test.
+    audit: { append: (e) => void audit.push(auditEventSchema.parse(e)) },
     passwordKdf: TEST_KDF,
     allowWeakKdfForTesting: true,
     ...opts.extra,

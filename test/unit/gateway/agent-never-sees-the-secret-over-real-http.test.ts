@@ -198,7 +198,7 @@ describe('a paired agent uses a credential it never sees', () => {
 
   it('audits every use, allowed or refused, with no secret in any record', async () => {
     expect(h.audit.events.some((e) => e.action === 'credential.use' && e.outcome === 'success' && e.target?.itemId === ids.main && e.target.origin === api.origin)).toBe(true);
-    expect(h.audit.events.some((e) => e.action === 'credential.use' && e.outcome === 'denied' && e.reason?.includes('destination_refused'))).toBe(true);
+    expect(h.audit.events.some((e) => e.action === 'credential.use' && e.outcome === 'denied' && e.reason === 'destination_refused' && e.target?.tool === 'http_request')).toBe(true);
     assertNoSecret(JSON.stringify(h.audit.events));
     const activity = await h.gateway.uiHandlers['activity.list']({}, {} as never);
     assertNoSecret(JSON.stringify(activity));

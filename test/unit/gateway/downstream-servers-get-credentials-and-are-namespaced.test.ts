@@ -48,7 +48,7 @@ describe('downstream MCP servers', () => {
     expect(text).not.toContain(SECRET);
     const sum = await call(c, 'fixture__add', { a: 2, b: 3 });
     expect(sum.text).toBe('5');
-    expect(h.audit.events.some((e) => e.action === 'credential.use' && e.reason?.startsWith('downstream:fixture'))).toBe(true);
+    expect(h.audit.events.some((e) => e.action === 'credential.use' && e.target?.tool === 'downstream' && e.target.server === 'fixture')).toBe(true);
   });
 
   it('refuses when the grant is "never" and for an unknown server', async () => {

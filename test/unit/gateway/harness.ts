@@ -1,6 +1,6 @@
 /**
  * Real parts for the gateway tests: an in-memory vault implementing CredentialSource
- * (with lock/unlock events, scrubbing with the engine's own src/core/scrub Scrubber), a recording audit sink, a real gateway listening on
+ * (with lock/unlock events, scrubbing with the engine's own src/core/scrub Scrubber), the real signed audit log (in memory), a real gateway listening on
  * 127.0.0.1 (port 0), an approver that answers prompts as a test says, a test API
  * (node:http on 127.0.0.1) that checks and echoes what it received, and the SDK's own
  * Client over Streamable HTTP.
@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { MemoryAuditStore, createAuditLog, createEd25519Signer, generateEd25519SecretKey, type AuditLog, type AuditRecord } from '../../../src/core/audit';
 import { personalPolicy } from '../../../src/core/policy';
 import { Scrubber } from '../../../src/core/scrub/scrubber';
 import type { AuditEvent, CredentialOverview, CredentialUse, VaultState } from '../../../src/shared/contracts/engine';
@@ -77,10 +78,44 @@ export class MemoryVault implements CredentialSource {
   unlock(): void { this.locked = false; for (const h of this.unlockH) h(); }
 }
 
-export class RecordingAudit {
-  readonly events: AuditEvent[] = [];
-  append(e: AuditEvent): void {
-    this.events.push(e);
+/**
+ * The gateway's audit seam, backed by the REAL signed log (AuditLog over an in-memory
+ * store, real Ed25519 signer): an event the record schema refuses fails here exactly
+ * as it fails in the app (the double that accepted anything hid issue 9's 0 records).
+ * `failing` makes the store refuse writes, as a full or closed store does.
+ */
+export class SignedAudit {
+  readonly store = new MemoryAuditStore();
+  /** Always format v2: AuditLog writes nothing else. */
+  readonly records: Array<Extract<AuditRecord, { v: 2 }>> = [];
+  failing = false;
+  private readonly log: AuditLog;
+  constructor() {
+    const store = this.store;
+    const audit = this;
+    this.log = createAuditLog({
+      store: {
+        last: () => store.last(),
+        range: (from, limit) => store.range(from, limit),
+        uploadedThrough: () => store.uploadedThrough(),
+        setUploadedThrough: (seq) => store.setUploadedThrough(seq),
+        async add(r) {
+          if (audit.failing) throw new LatchkeyError('internal', 'The audit store is full.');
+          await store.add(r);
+        },
+      },
+      signer: createEd25519Signer(generateEd25519SecretKey()),
+      deviceId: 'gateway-test-device',
+    });
+  }
+  /** The signed records' event parts, in order. */
+  get events(): Array<Extract<AuditRecord, { v: 2 }>> {
+    return this.records;
+  }
+  async append(e: AuditEvent): Promise<void> {
+    const r = await this.log.append(e);
+    if (r.v !== 2) throw new Error('AuditLog wrote a record that is not format v2');
+    this.records.push(r);
   }
 }
 
@@ -89,7 +124,7 @@ export type Answerer = (p: PendingApproval) => ApprovalAnswer | null;
 export interface Harness {
   gateway: Gateway;
   vault: MemoryVault;
-  audit: RecordingAudit;
+  audit: SignedAudit;
   url: string;
   socketPath: string | null;
   prompts: PendingApproval[];
@@ -103,7 +138,7 @@ export interface Harness {
 
 export async function startHarness(creds: TestCredential[], options: Partial<GatewayOptions> & { socket?: boolean; runCommand?: boolean } = {}): Promise<Harness> {
   const vault = new MemoryVault(creds);
-  const audit = new RecordingAudit();
+  const audit = new SignedAudit();
   const { socket, runCommand, ...gatewayOptions } = options;
   const h: Partial<Harness> & { policy: EffectivePolicy; prompts: PendingApproval[]; answer: Answerer } = {
     policy: personalPolicy({ ...DEFAULT_PERSONAL_SETTINGS, runCommandEnabled: runCommand ?? false }),

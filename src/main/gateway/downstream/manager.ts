@@ -106,7 +106,10 @@ export class DownstreamManager {
     const destination = url ? url.origin : `mcp: ${s.name}`;
     const uses = [];
     for (const c of s.credentials) {
-      uses.push({ c, ...(await authorizeUse(this.ctx, { agent, tool, credentialName: c.credential, destination, ...(url ? { url } : {}), ...(signal ? { signal } : {}) })) });
+      const u = await authorizeUse(this.ctx, { agent, tool, credentialName: c.credential, destination, ...(url ? { url } : {}), ...(signal ? { signal } : {}) });
+      // No record, no use: signed before the secret reaches the server (env or request headers), on every list and call.
+      await this.ctx.recordRelease(agent, { label: tool, itemId: u.overview.id, credentialName: u.overview.name, destination, basis: u.basis, audit: { tool: 'downstream', server: s.name, origin: url?.origin ?? null } });
+      uses.push({ c, ...u });
     }
     const fingerprint = createHash('sha256').update(JSON.stringify([s, uses.map((u) => [u.use.id, u.use.version, u.use.secret])])).digest('hex');
     const key = `${agent.id}/${s.name}`;

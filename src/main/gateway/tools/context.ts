@@ -1,7 +1,9 @@
 /** What the gateway's tools share: authorization, scrubbing, egress and limits. */
 import { LatchkeyError } from '../../../shared/errors';
 import type { Resolver } from '../../egress/request';
+import type { AuditFacts } from '../activity';
 import type { AuthorizeDeps } from '../authorize';
+import type { AuthenticatedAgent } from '../registry';
 
 export interface GatewayLimits {
   /** Per hop, milliseconds. */
@@ -23,19 +25,34 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxCommandOutputBytes: 256 * 1024,
 };
 
+/** One credential about to leave main for one use (after grant, policy and approval). */
+export interface CredentialRelease {
+  /** The activity label: the tool name, or `downstream:<server>`. */
+  readonly label: string;
+  readonly itemId: string;
+  readonly credentialName: string;
+  /** For the live activity view: an origin or `command: <name>`. */
+  readonly destination: string;
+  /** authorize.ts's approval basis (always, session, approved_once …). */
+  readonly basis: string;
+  readonly audit: AuditFacts;
+}
+
 export interface ToolContext extends AuthorizeDeps {
   readonly resolver: Resolver;
   readonly limits: GatewayLimits;
+  /**
+   * Signs this use into the audit log. Called after authorization and BEFORE the secret
+   * is sent, injected or handed to a process: it throws `audit_unavailable` when the
+   * record cannot be written, and the caller then does not use the secret.
+   */
+  readonly recordRelease: (agent: AuthenticatedAgent, release: CredentialRelease) => Promise<void>;
   /** run_command also needs the person's (or policy's) switch; checked by policy.assertToolAllowed. */
 }
 
-/** A tool's outcome before it becomes an MCP result: text (already scrubbed) + activity facts. */
+/** A tool's outcome before it becomes an MCP result: text, already scrubbed. Its uses were recorded as they were released. */
 export interface ToolOutcome {
   readonly text: string;
-  readonly itemId: string | null;
-  readonly credentialName: string | null;
-  readonly destination: string | null;
-  readonly reason: string | null;
 }
 
 /**

@@ -46,6 +46,8 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     precheck: (o) => void agentHeaders(o.injection, args.headers),
     ...(signal ? { signal } : {}),
   });
+  // No record, no use: the signed record is written before the secret is injected anywhere.
+  await ctx.recordRelease(agent, { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: { tool: 'http_request', origin } });
   const secret = use.secret;
   const headers = agentHeaders(use.injection, args.headers);
   let method: string = args.method;
@@ -91,7 +93,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     url = next;
   }
   const text = await renderScrubbed(ctx, res, notFollowed);
-  return { text, itemId: overview.id, credentialName: overview.name, destination: origin, reason: basis };
+  return { text };
 }
 
 /**

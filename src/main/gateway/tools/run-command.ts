@@ -18,15 +18,13 @@ const PASS_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'T
 
 export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent, args: RunCommandArgs, signal?: AbortSignal): Promise<ToolOutcome> {
   checkPolicy(ctx, agent, 'run_command');
-  const destination = `command: ${path.basename(args.command)}`.slice(0, 600);
+  const program = path.basename(args.command);
+  const destination = `command: ${program}`.slice(0, 600);
   const env: Record<string, string> = {};
   for (const k of PASS_ENV) {
     const v = process.env[k];
     if (v !== undefined) env[k] = v;
   }
-  const itemIds: string[] = [];
-  const names: string[] = [];
-  const bases: string[] = [];
   for (const c of args.credentials) {
     const { overview, use, basis } = await authorizeUse(ctx, {
       agent,
@@ -35,10 +33,9 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
       destination,
       ...(signal ? { signal } : {}),
     });
+    // No record, no use: each credential's signed record is written before it enters the environment.
+    await ctx.recordRelease(agent, { label: 'run_command', itemId: overview.id, credentialName: overview.name, destination, basis, audit: { tool: 'run_command', command: program } });
     env[c.env] = use.secret;
-    itemIds.push(overview.id);
-    names.push(overview.name);
-    bases.push(basis);
   }
   const timeoutMs = Math.min(args.timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
   const result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
@@ -49,7 +46,7 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
   // escape it twice).
   const [stdout, stderr] = await scrubTexts(ctx, [result.stdout, result.stderr]);
   const text = JSON.stringify({ ...result, stdout: stdout!, stderr: stderr! }, null, 2);
-  return { text, itemId: itemIds[0] ?? null, credentialName: names.join(', ').slice(0, 500), destination, reason: bases.join(',') };
+  return { text };
 }
 
 interface CommandResult {
