@@ -35,7 +35,7 @@ export const SLOT_KINDS = ['password', 'hardware_key', 'recovery_code'] as const
 export const POLICY_REASONS = [
   'initial', 'file', 'settings', 'reload',
   'malformed', 'too_large', 'unsigned', 'envelope', 'wrong_key', 'bad_signature', 'future_version', 'unknown_version',
-  'invalid', 'bad_key', 'no_pinned_key', 'missing', 'unreadable', 'rolled_back', 'unknown',
+  'invalid', 'bad_key', 'no_pinned_key', 'missing', 'unreadable', 'rolled_back', 'rollback_unchecked', 'unknown',
 ] as const;
 
 /**
