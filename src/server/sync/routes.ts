@@ -18,7 +18,7 @@ import {
 } from '../../shared/contracts/sync';
 import { LatchkeyError } from '../../shared/errors';
 import { verifyManifestSignature } from '../../core/sync/manifest';
-import type { Authenticator } from '../http/app';
+import type { Authenticator } from '../http/authenticator';
 import { pullRecords, pushChanges, readHead } from './store';
 
 export function registerSyncRoutes(app: FastifyInstance, auth: Authenticator): void {
