@@ -29,7 +29,7 @@ export function handleMainPortRequests(deps: MainPortDeps): () => void {
     if (frame === null || frame !== event.sender.mainFrame) return;
     if (!isAllowedRendererUrl(frame.url, deps.devServerUrl)) return;
     const { port1, port2 } = deps.createChannel();
-    const dispose = deps.serve(fromMessagePortMain(port1 as MessagePortMain), purpose);
+    const dispose = deps.serve(fromMessagePortMain(port1), purpose);
     event.sender.once('destroyed', dispose);
     const message: MainPortMessage = { requestId };
     event.sender.postMessage(IPC_MAIN_PORT, message, [port2]);
