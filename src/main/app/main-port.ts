@@ -4,7 +4,7 @@
  * services on one end and posts the other end to that page. Requests from any other
  * frame or webContents are ignored: only our own top-level page gets a port.
  */
-import type { IpcMain, IpcMainEvent, MessageChannelMain, MessagePortMain, WebContents } from 'electron';
+import type { IpcMain, IpcMainEvent, MessageChannelMain, WebContents } from 'electron';
 import { fromMessagePortMain } from '../../shared/rpc/adapters/message-port-main.electron';
 import {
   IPC_MAIN_PORT, IPC_REQUEST_MAIN_PORT, isMainPortPurpose, isMainPortRequestId, type MainPortMessage, type MainPortPurpose,
