@@ -102,7 +102,10 @@ export default defineConfig(
       // stay ours, zod first; see src/main/gateway/mcp-server.ts). Anything else deprecated fails.
       '@typescript-eslint/no-deprecated': ['error', { allow: [{ from: 'package', package: '@modelcontextprotocol/sdk', name: 'Server' }] }],
       // `_`-prefixed names are the tree's "deliberately unused" (a destructured-away field, an arity-4 handler).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {
@@ -144,7 +147,9 @@ export default defineConfig(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', allowTypeImports: true, message: 'Only the shell (src/main/app, src/main/index.ts, src/preload) loads electron; elsewhere use `import type`.' }],
+          paths: [
+            { name: 'electron', allowTypeImports: true, message: 'Only the shell (src/main/app, src/main/index.ts, src/preload) loads electron; elsewhere use `import type`.' },
+          ],
           patterns: [{ group: ['electron/*', '@electron/*'], allowTypeImports: true, message: 'Only the shell loads electron.' }],
         },
       ],
@@ -196,7 +201,12 @@ export default defineConfig(
   { files: ['src/core/vault/pages.ts', 'src/server/sync/routes.ts'], rules: { '@typescript-eslint/no-unsafe-assignment': 'off' } },
   { files: ['src/shared/contracts/engine.ts', 'src/shared/contracts/sync.ts'], rules: { '@typescript-eslint/no-deprecated': 'off' } },
   {
-    files: ['src/core/vault/item-ops.ts', 'src/core/vault/slots/types.ts', 'src/server/http/errors.ts', 'test/unit/server/server-killed-mid-push-loses-and-duplicates-nothing.test.ts'],
+    files: [
+      'src/core/vault/item-ops.ts',
+      'src/core/vault/slots/types.ts',
+      'src/server/http/errors.ts',
+      'test/unit/server/server-killed-mid-push-loses-and-duplicates-nothing.test.ts',
+    ],
     rules: { '@typescript-eslint/no-unnecessary-type-assertion': 'off' },
   },
   { files: ['bench/vault.bench.ts'], rules: { 'prefer-const': 'off' } },
