@@ -42,7 +42,7 @@ const layerZones = [
   {
     target: './src/node',
     from: layersBut('shared', 'core', 'node'),
-    message: 'src/node holds Node edge adapters for core (BRIEF): they import only src/core and src/shared.',
+    message: 'src/node holds the Node edge adapters for core: they import only src/core and src/shared.',
   },
 ];
 
