@@ -41,7 +41,7 @@ export function createConfig(opts: LatchkeyBuildOptions = {}): Configuration {
     nodeGypRebuild: false,
     buildDependenciesFromSource: false,
     extraResources: managed
-      ? [{ from: opts.managedDir as string, to: 'managed', filter: ['policy.json', 'org-policy-key'] }]
+      ? [{ from: opts.managedDir, to: 'managed', filter: ['policy.json', 'org-policy-key'] }]
       : [],
     artifactName: managed ? '${productName}-${version}-managed-${arch}.${ext}' : '${productName}-${version}-${arch}.${ext}',
     afterPack: flipLatchkeyFuses,

@@ -142,12 +142,12 @@ export type ItemView = z.infer<typeof itemViewSchema>;
 
 export const itemDraftSchema = z
   .object({ overview: itemOverviewSchema, details: itemDetailsSchema })
-  .refine((d) => d.overview.kind === d.details.kind, { message: 'overview and details must be the same kind', path: ['details', 'kind'] });
+  .refine((d) => d.overview.kind === d.details.kind, { error: 'overview and details must be the same kind', path: ['details', 'kind'] });
 export type ItemDraft = z.infer<typeof itemDraftSchema>;
 
 export const itemUpdateSchema = z
   .object({ id: itemIdSchema, baseVersion: z.number().int().positive(), overview: itemOverviewSchema, details: maskedItemDetailsSchema })
-  .refine((d) => d.overview.kind === d.details.kind, { message: 'an item cannot change kind', path: ['details', 'kind'] });
+  .refine((d) => d.overview.kind === d.details.kind, { error: 'an item cannot change kind', path: ['details', 'kind'] });
 export type ItemUpdate = z.infer<typeof itemUpdateSchema>;
 
 /** Which details fields are concealed for a kind (used for masking and reveal). */

@@ -131,7 +131,7 @@ class ChainWalker {
     const head = this.heads.get(r.device);
     const expected = head ? head.seq + 1 : 1;
     let byDevice = this.seen.get(r.device);
-    if (!byDevice) this.seen.set(r.device, (byDevice = new Map()));
+    if (!byDevice) this.seen.set(r.device, (byDevice = new Map<number, string>()));
     if (r.seq < expected) {
       const earlier = byDevice.get(r.seq) ?? (head && head.seq === r.seq ? head.hash : undefined);
       if (earlier === r.hash) return fail(i, 'duplicate', `Record ${r.seq} of device ${r.device} appears twice.`, r);

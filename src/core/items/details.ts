@@ -40,7 +40,7 @@ export function readField(d: ItemDetails, ref: FieldRef, itemId: string): string
     const id = ref.slice('custom:'.length);
     const f = d.customFields.find((c) => c.id === id);
     if (f && typeof f.value === 'string') return f.value;
-  } else if ((CONCEALED_FIELDS[d.kind] as readonly string[]).includes(ref)) {
+  } else if (CONCEALED_FIELDS[d.kind].includes(ref)) {
     const v = (d as Loose)[ref];
     if (typeof v === 'string') return v;
   }

@@ -33,7 +33,7 @@ export function base64Core(bytes: Uint8Array, shift: 0 | 1 | 2): string {
       const byte = bytes[bit >> 3]!;
       v = (v << 1) | ((byte >> (7 - (bit & 7))) & 1);
     }
-    out += B64[v];
+    out += B64.charAt(v);
   }
   return out;
 }

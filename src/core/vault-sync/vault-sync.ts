@@ -86,8 +86,8 @@ const TIMESTAMP_FIELDS = 'createdAt';
 /** Flat fields for a three-way merge. updatedAt is left out: it differs on every edit and is reset when the merge is sealed. */
 function toFields(c: ItemContent): FieldMap {
   const out: Record<string, FieldValue> = { [TIMESTAMP_FIELDS]: c.createdAt };
-  for (const [k, v] of Object.entries(c.overview)) if (v !== undefined) out[`overview.${k}`] = v as FieldValue;
-  for (const [k, v] of Object.entries(c.details)) if (v !== undefined) out[`details.${k}`] = v as FieldValue;
+  for (const [k, v] of Object.entries(c.overview)) if (v !== undefined) out[`overview.${k}`] = v;
+  for (const [k, v] of Object.entries(c.details)) if (v !== undefined) out[`details.${k}`] = v;
   return out;
 }
 

@@ -4,7 +4,7 @@
  * services on one end and posts the other end to that page. Requests from any other
  * frame or webContents are ignored: only our own top-level page gets a port.
  */
-import type { IpcMain, IpcMainEvent, MessageChannelMain, MessagePortMain, WebContents } from 'electron';
+import type { IpcMain, IpcMainEvent, MessageChannelMain, WebContents } from 'electron';
 import { fromMessagePortMain } from '../../shared/rpc/adapters/message-port-main.electron';
 import {
   IPC_MAIN_PORT, IPC_REQUEST_MAIN_PORT, isMainPortPurpose, isMainPortRequestId, type MainPortMessage, type MainPortPurpose,
@@ -29,7 +29,7 @@ export function handleMainPortRequests(deps: MainPortDeps): () => void {
     if (frame === null || frame !== event.sender.mainFrame) return;
     if (!isAllowedRendererUrl(frame.url, deps.devServerUrl)) return;
     const { port1, port2 } = deps.createChannel();
-    const dispose = deps.serve(fromMessagePortMain(port1 as MessagePortMain), purpose);
+    const dispose = deps.serve(fromMessagePortMain(port1), purpose);
     event.sender.once('destroyed', dispose);
     const message: MainPortMessage = { requestId };
     event.sender.postMessage(IPC_MAIN_PORT, message, [port2]);

@@ -18,8 +18,8 @@ type NodeHid = typeof import('node-hid');
 
 let loaded: Promise<NodeHid> | undefined;
 function nodeHid(): Promise<NodeHid> {
-  loaded ??= import('node-hid').then((m) => ((m as { default?: NodeHid }).default ?? m) as NodeHid);
-  return loaded.catch((cause) => {
+  loaded ??= import('node-hid').then((m) => ((m as { default?: NodeHid }).default ?? m));
+  return loaded.catch((cause: unknown) => {
     loaded = undefined;
     throw new LatchkeyError('unsupported', 'USB security keys cannot be used on this system (the HID library did not load).', undefined, { cause });
   });

@@ -234,7 +234,7 @@ export function hardwareKeyHandlers(service: FidoService): RpcHandlers<HardwareK
       // 32-byte buffer is transferred (detached here), the original is wiped.
       const secret = r.secret.slice();
       r.secret.fill(0);
-      ctx.transfer(secret.buffer as ArrayBuffer);
+      ctx.transfer(secret.buffer);
       return { credentialId: r.credentialId, secret };
     },
     'pin.answer': ({ requestId, pin }) => {

@@ -147,7 +147,7 @@ export class PolicyService {
       try {
         const w = watch(dir, { persistent: false }, (_event, name) => {
           // Some platforms omit the name; then any event in the directory counts.
-          if (name === null || names.has(name.toString())) this.schedule();
+          if (name === null || names.has(name)) this.schedule();
         });
         w.on('error', () => undefined); // the poller still covers this directory
         this.watchers.push(w);

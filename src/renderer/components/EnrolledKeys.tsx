@@ -3,7 +3,7 @@
  * one — the prompts come from main through KeyPrompts), rename, and remove through
  * the generic slot removal (the engine refuses to remove the last way in).
  */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type SubmitEvent } from 'react';
 import type { EnrolledKey } from '../../shared/contracts/hardware-key';
 import { useEngine, useEngineHardwareKey } from '../engine/context';
 import { ErrorMessage } from './ErrorMessage';
@@ -15,7 +15,7 @@ function KeyRow({ k, onChanged }: { k: EnrolledKey; onChanged: () => void }) {
   const [name, setName] = useState<string | null>(null);
   const [confirm, setConfirm] = useState(false);
   const action = useAction();
-  const rename = (e: FormEvent) => {
+  const rename = (e: SubmitEvent) => {
     e.preventDefault();
     if (name === null) return;
     void action.run(async () => { await hardwareKey.call('hardwareKey.rename', { slotId: k.slotId, name }); setName(null); onChanged(); });
@@ -58,7 +58,7 @@ export function EnrolledKeys({ onChanged }: { onChanged: () => void }) {
   }, [hardwareKey]);
   useEffect(() => { void load(); }, [load]);
   const changed = () => { void load(); onChanged(); };
-  const enrol = (e: FormEvent) => {
+  const enrol = (e: SubmitEvent) => {
     e.preventDefault();
     void action.run(async () => {
       await hardwareKey.call('hardwareKey.enrol', { name: name.trim() });

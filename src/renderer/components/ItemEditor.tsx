@@ -1,5 +1,5 @@
 /** Add or edit an item of any kind. Validated with the shared schemas before it is sent. */
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import type { ItemKind, ItemSummary, ItemView } from '../../shared/items';
 import { useEngine } from '../engine/context';
 import {
@@ -27,7 +27,7 @@ export function ItemEditor({ item, kind = 'login', onSaved, onCancel }: Props) {
   const text = (key: 'title' | 'username' | 'urls' | 'tags' | 'notes' | 'description' | 'headerName' | 'headerTemplate' | 'basicUsername' | 'queryParam' | 'allowedOrigins' | 'publicKey' | 'text') =>
     ({ value: form[key], onChange: (e: { target: { value: string } }) => set(key, e.target.value) });
 
-  const submit = (e: FormEvent) => {
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const checked = item ? updateFromForm(form, item.id, item.version) : draftFromForm(form);
     if (!checked.ok) { setInvalid(checked.message); return; }

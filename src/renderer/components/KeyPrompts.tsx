@@ -3,7 +3,7 @@
  * and the PIN. The PIN goes straight back to main with pin.answer and is cleared
  * from this component at once; it is never shown, logged or kept.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
 import { useMain } from '../main-services';
 import { ErrorMessage } from './ErrorMessage';
 
@@ -39,7 +39,7 @@ export function KeyPrompts() {
       setError(e);
     }
   };
-  const submit = (e: FormEvent) => { e.preventDefault(); void answer(pin); };
+  const submit = (e: SubmitEvent) => { e.preventDefault(); void answer(pin); };
 
   return (
     <div className="modal-backdrop">

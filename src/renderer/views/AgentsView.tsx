@@ -3,7 +3,7 @@
  * rotate the token, and set its grant per credential. Talks to main's gateway
  * (GatewayUiContract); no credential value ever appears here.
  */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type SubmitEvent } from 'react';
 import { AGENT_CLIENTS, type AgentClient, type AgentSummary, type ConfigSnippets } from '../../shared/contracts/gateway';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { GrantsEditor } from '../components/GrantsEditor';
@@ -25,7 +25,7 @@ function PairForm({ main, onIssued }: { main: MainClients; onIssued: (i: Issued)
   const [name, setName] = useState('');
   const [client, setClient] = useState<AgentClient>('claude_desktop');
   const action = useAction();
-  const submit = (e: FormEvent) => {
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     void action.run(async () => {
       const r = await main.gateway.call('agents.pair', { name, client });

@@ -1,5 +1,5 @@
 /** First run: choose the vault password. The engine returns the recovery code once. */
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useAction } from '../components/useAction';
 import { useEngine } from '../engine/context';
@@ -13,7 +13,7 @@ export function CreateVaultView({ onCreated }: { onCreated: (recoveryCode: strin
   const [mismatch, setMismatch] = useState(false);
   const action = useAction();
 
-  const submit = (e: FormEvent) => {
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     if (password !== confirm) { setMismatch(true); return; }
     setMismatch(false);

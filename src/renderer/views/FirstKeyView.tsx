@@ -3,7 +3,7 @@
  * as the everyday way in. Shown only when main sees a key; skipping is always fine
  * (keys can be added later on the Security keys page).
  */
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useAction } from '../components/useAction';
 import { useEngineHardwareKey } from '../engine/context';
@@ -12,7 +12,7 @@ export function FirstKeyView({ onDone }: { onDone: () => void }) {
   const hardwareKey = useEngineHardwareKey();
   const [name, setName] = useState('My security key');
   const action = useAction();
-  const submit = (e: FormEvent) => {
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     void action.run(async () => {
       await hardwareKey.call('hardwareKey.enrol', { name: name.trim() });

@@ -4,7 +4,7 @@
  * is generated and kept by main (OS keychain); nothing secret reaches this page except
  * the one-time code the person types.
  */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type SubmitEvent } from 'react';
 import type { DeviceStatus } from '../../shared/contracts/device';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useAction } from '../components/useAction';
@@ -38,7 +38,7 @@ export function OrgServerSettings() {
   }, [refresh]);
 
   if (main === null) return null;
-  const submit = (e: FormEvent) => {
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     void action.run(async () => {
       setStatus(await main.device.call('device.enrol', { serverUrl: serverUrl.trim(), code: code.trim(), deviceName: deviceName.trim() }));

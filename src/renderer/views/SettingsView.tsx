@@ -1,5 +1,5 @@
 /** Vault settings: auto-lock, password change, a new recovery code. */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
 import type { EngineSettings } from '../../shared/contracts/engine';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ManagedBy } from '../components/PolicyNotices';
@@ -44,7 +44,7 @@ function ChangePassword() {
   const [next, setNext] = useState('');
   const [done, setDone] = useState(false);
   const action = useAction();
-  const submit = (e: FormEvent) => {
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     setDone(false);
     void action.run(async () => {

@@ -1,5 +1,5 @@
 /** Locked vault: open it with the password or the recovery code (and later a hardware key). */
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { PolicyProblem } from '../components/PolicyNotices';
 import { useAction } from '../components/useAction';
@@ -17,7 +17,7 @@ export function UnlockView({ slotKinds }: { slotKinds: readonly string[] }) {
   const [secret, setSecret] = useState('');
   const action = useAction();
 
-  const submit = (e: FormEvent) => {
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     void action.run(async () => {
       if (method === 'password') await engine.call('vault.unlockWithPassword', { password: secret });

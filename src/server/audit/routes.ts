@@ -15,7 +15,7 @@ import {
 } from '../../shared/contracts/sync';
 import { LatchkeyError } from '../../shared/errors';
 import { toBase64url } from '../../core/crypto/bytes';
-import type { Authenticator } from '../http/app';
+import type { Authenticator } from '../http/authenticator';
 import type { ServerKey } from '../keys';
 import { appendAuditBatch, deviceHead } from './store';
 import { latestCheckpointIn, proveRecordIn } from './checkpoints';

@@ -4,21 +4,19 @@
  * enrolment), one error shape, and the routes. No route reads a tenant id from
  * anywhere but the authenticated device.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { LatchkeyError } from '../../shared/errors';
 import { SIGNED_HEADERS } from '../../shared/contracts/sync';
-import type { Database, SqlClient } from '../db/db';
+import type { Database } from '../db/db';
 import type { ServerKey } from '../keys';
-import { withDevice, type AuthContext } from './auth';
+import { withDevice } from './auth';
+import type { Authenticator } from './authenticator';
 import { errorHandler } from './errors';
 import { keepRawBodies, readJsonBody } from './body';
 import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
-
-/** Runs a route body as the authenticated device, inside its tenant transaction. */
-export type Authenticator = <T>(req: FastifyRequest, route: (who: AuthContext, sql: SqlClient) => Promise<T>) => Promise<T>;
 
 export interface AppOptions {
   readonly db: Database;

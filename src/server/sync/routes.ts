@@ -21,7 +21,7 @@ import {
 import { LatchkeyError } from '../../shared/errors';
 import { manifestHash, manifestHeader, verifyManifestSignature } from '../../core/sync/manifest';
 import { parseStrictJson } from '../../shared/encoding/strict-json';
-import type { Authenticator } from '../http/app';
+import type { Authenticator } from '../http/authenticator';
 import { pullRecords, pushChanges, readHead } from './store';
 
 export function registerSyncRoutes(app: FastifyInstance, auth: Authenticator): void {

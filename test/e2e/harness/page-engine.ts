@@ -14,7 +14,7 @@ export async function pageCall<T>(page: Page, contract: 'ui' | 'transfer', metho
     try {
       // The test names methods as strings; the contract's schemas still parse both ends.
       const client = hooks[c as 'ui'] as unknown as { call(m: string, p: unknown): Promise<unknown> };
-      return { ok: true as const, value: await client.call(m as string, p) };
+      return { ok: true as const, value: await client.call(m, p) };
     } catch (e) {
       const err = e as { code?: string; message?: string };
       return { ok: false as const, code: err.code ?? 'internal', message: err.message ?? String(e) };

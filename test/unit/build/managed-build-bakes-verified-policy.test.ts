@@ -57,8 +57,8 @@ describe('npm run build:managed', () => {
   it('the script entry point: exit 0 on success, 1 when refused, 2 on usage, 3 on a missing file', async () => {
     const quiet = { write: () => true };
     const saved = [process.stdout.write, process.stderr.write];
-    process.stdout.write = quiet.write as typeof process.stdout.write;
-    process.stderr.write = quiet.write as typeof process.stderr.write;
+    process.stdout.write = quiet.write;
+    process.stderr.write = quiet.write;
     try {
       expect(await main(['--policy', policy, '--org-key', pub, '--out', path.join(dir, 'm')])).toBe(0);
       await writeFile(policy, signedText(basePolicy, otherKeys));

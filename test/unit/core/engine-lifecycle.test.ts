@@ -58,7 +58,7 @@ describe('vault lifecycle: create, unlock, lock, items', () => {
     const updated = await h.engine.updateItem({
       id: created.id, baseVersion: view.version,
       overview: { ...view.overview, title: 'Renamed' },
-      details: { ...view.details, notes: 'new note' } as typeof view.details,
+      details: { ...view.details, notes: 'new note' },
     });
     expect(updated.version).toBe(2);
     expect(await h.engine.revealField(created.id, 'password', 'reveal')).toBe('hunter2-very-secret');

@@ -110,7 +110,7 @@ describe('hardware-key slots in the vault', () => {
   });
 
   it('the other hmac secret (UV differs from enrolment) does not open the slot', async () => {
-    const { h, b, deps, svc } = await setup();
+    const { h, b, svc } = await setup();
     h.engine.lock();
     b.unplug();
     // Ask key A for its without-UV secret for its slot's salt: the KEK differs and the engine refuses.
@@ -119,7 +119,6 @@ describe('hardware-key slots in the vault', () => {
     const got = await svc.service.getHmacSecret({ credentialIds: [p.credentialId], salt: p.prfSalt, uv: false });
     await expectCode(h.engine.unlock(HARDWARE_KEY_SLOT, got), 'fido_not_enrolled');
     expect(h.engine.isUnlocked()).toBe(false);
-    void deps;
   });
 
   it('a policy gate refuses a key without user verification before any slot is written', async () => {

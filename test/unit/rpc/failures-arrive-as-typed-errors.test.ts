@@ -127,7 +127,7 @@ describe('transferable buffers', () => {
     const { client } = setup();
     const data = new Uint8Array(4096).map((_, i) => i & 0xff);
     const expected = data.slice();
-    const r = await client.call('bytes', { data }, { transfer: [data.buffer as ArrayBuffer] });
+    const r = await client.call('bytes', { data }, { transfer: [data.buffer] });
     expect(data.buffer.byteLength).toBe(0);
     expect(Buffer.from(r.data).equals(Buffer.from(expected))).toBe(true);
   });

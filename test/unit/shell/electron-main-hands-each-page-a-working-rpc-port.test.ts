@@ -51,7 +51,7 @@ vi.mock('electron', async () => {
       contents.setWindowOpenHandler = vi.fn();
       contents.mainFrame = { url: 'app://latchkey/index.html' };
       this.webContents = contents;
-      h.windows.push(this as never);
+      h.windows.push(this);
     }
     loadURL() { return Promise.resolve(); }
     show() {}

@@ -70,7 +70,7 @@ async function tamperOnServer(orgId: string, recordId: string): Promise<void> {
 }
 
 function edited(details: MaskedItemDetails, id: string, version: number, overview: ItemUpdate['overview'], patch: Partial<Record<'password', string>>): ItemUpdate {
-  return { id, baseVersion: version, overview, details: { ...details, ...patch } as ItemUpdate['details'] };
+  return { id, baseVersion: version, overview, details: { ...details, ...patch } };
 }
 
 describe('vault sync between two real engines', () => {
