@@ -8,7 +8,7 @@ import { engineSettingsSchema } from '../shared/contracts/engine';
 import { LatchkeyError } from '../shared/errors';
 import type { FieldRef, ItemDraft, ItemSummary, ItemUpdate, ItemView } from '../shared/items';
 import { EnvelopeError } from './crypto/aead';
-import { constantTimeEqual, wipe } from './crypto/bytes';
+import { constantTimeEqual, offHeapCopy, wipe } from './crypto/bytes';
 import { DEFAULT_ARGON2ID, type Argon2idParams, type Kdf } from './crypto/kdf';
 import type { RandomSource } from './crypto/random';
 import type { EngineEvent, Timer } from './engine-types';
@@ -212,7 +212,7 @@ export function createEngine(deps: EngineDeps) {
           wipe(n.kek);
         }
       });
-      const keys = deriveVaultKeys(new Uint8Array(vk), vaultId);
+      const keys = deriveVaultKeys(offHeapCopy(vk), vaultId);
       const putPages = Array.from({ length: PAGE_COUNT }, (_, p) => sealPage(keys.page, vaultId, p, 1, [], deps.random));
       const settings = sealSettings(keys, vaultId, 1, DEFAULT_SETTINGS, deps.random);
       const head = sealHead(keys.head, vaultId, stateOf({ settings, slots: putSlots, pages: putPages, items: [] }));

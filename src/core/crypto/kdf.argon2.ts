@@ -69,7 +69,9 @@ export function hashZeroed(mod: Argon2Module, input: Argon2idInput): Uint8Array 
     );
     if (rc !== 0) throw new LatchkeyError('internal', 'argon2id failed.');
     // HEAPU8 is re-read: the heap may have grown (and been replaced) during the hash.
-    return mod.HEAPU8.slice(hash, hash + input.hashLength);
+    const out = new Uint8Array(new ArrayBuffer(input.hashLength));
+    out.set(mod.HEAPU8.subarray(hash, hash + input.hashLength));
+    return out;
   } catch (e) {
     // The module's own error object may echo inputs; never forward it.
     if (e instanceof LatchkeyError) throw e;
