@@ -21,14 +21,15 @@ let modulePromise: Promise<Argon2Module> | undefined;
  * loaded as a plain script it sets `self.argon2` instead. It reads the
  * `loadArgon2WasmBinary` hook lazily, at the first hash, so setting it here works.
  */
-function loadModule(): Promise<Argon2Module> {
+function loadModule(memoryKiB: number): Promise<Argon2Module> {
   modulePromise ??= (async () => {
     const g = globalThis as unknown as { argon2?: Argon2Lib; Module?: Argon2Module; loadArgon2WasmBinary?: () => Promise<Uint8Array> };
     g.loadArgon2WasmBinary ??= async () => new Uint8Array(await (await fetch(simdWasmUrl)).arrayBuffer());
     const argon2 = (bundled as Argon2Lib | undefined) ?? g.argon2;
     if (!argon2) throw new Error('argon2-browser did not load');
-    // Runs the library's loader once, on public constants.
-    await argon2.hash({ pass: new Uint8Array(8), salt: new Uint8Array(8), time: 1, mem: 8, hashLen: 16, parallelism: 1, type: argon2.ArgonType.Argon2id });
+    // Runs the library's loader once, on public constants. Its first call sizes the
+    // WASM memory, so it is made at the first real request's cost (one pass).
+    await argon2.hash({ pass: new Uint8Array(8), salt: new Uint8Array(8), time: 1, mem: memoryKiB, hashLen: 16, parallelism: 1, type: argon2.ArgonType.Argon2id });
     const mod = g.Module;
     if (!mod || typeof mod._argon2_hash_ext !== 'function' || typeof mod._malloc !== 'function') throw new Error('argon2 module not found');
     return mod;

@@ -28,14 +28,14 @@ const ARGON2ID = 2;
 const VERSION_13 = 0x13;
 
 /** A Kdf over the module; `load` may cache and may throw. */
-export function createArgon2Kdf(load: () => Promise<Argon2Module>): Kdf {
+export function createArgon2Kdf(load: (memoryKiB: number) => Promise<Argon2Module>): Kdf {
   return {
     async argon2id(input: Argon2idInput): Promise<Uint8Array> {
       // Before anything is allocated: a crafted slot must not make us reserve gigabytes.
       checkArgon2idBounds(input);
       let mod: Argon2Module;
       try {
-        mod = await load();
+        mod = await load(input.memoryKiB);
       } catch {
         throw new LatchkeyError('internal', 'argon2id could not be loaded.');
       }

@@ -9,7 +9,7 @@
  *   are written as received, without pages or head: the first unlock builds both from
  *   the item records, authenticating each under the vault key, leaving out (and
  *   reporting) any that fail, and reports that the head was created (trust on first
- *   use, vault-format.md §6.1). Slots must be well-formed (slotWellFormed). There is
+ *   use, vault-format.md §6.1). Slots must be well-formed (slots/check.ts). There is
  *   no local data such a write could overwrite.
  * - With a local vault that is locked, nothing is written ('locked'): the caller keeps
  *   the records (ciphertext) and offers them again after unlock, when they can be checked.
