@@ -30,7 +30,7 @@ const headJson = z.object({
   settings: z.object({ version: u32, digest }).strict().nullable(),
   slots: z.array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), digest }).strict()),
   pages: z.array(z.object({ generation: u32, digest }).strict()).length(PAGE_COUNT),
-  items: z.array(z.tuple([id22, u32])),
+  items: b64u,
   mac: digest,
 }).strict();
 const settingsJson = z.object({ key: z.literal('settings'), version: z.number().int().nonnegative(), envelope: b64u });
@@ -77,7 +77,7 @@ export function recordsToDump(r: VaultRecords): VaultDump {
       settings: r.head.settings ? { version: r.head.settings.version, digest: toBase64url(r.head.settings.digest) } : null,
       slots: r.head.slots.map((s) => ({ id: s.id, digest: toBase64url(s.digest) })),
       pages: r.head.pages.map((p) => ({ generation: p.generation, digest: toBase64url(p.digest) })),
-      items: r.head.items.map(([id, v]) => [id, v] as [string, number]),
+      items: toBase64url(r.head.items),
       mac: toBase64url(r.head.mac),
     } : null,
     settings: r.settings ? { key: 'settings', version: r.settings.version, envelope: toBase64url(r.settings.envelope) } : null,
@@ -97,7 +97,7 @@ export function dumpToRecords(input: unknown): VaultRecords {
       settings: d.head.settings ? { version: d.head.settings.version, digest: fromBase64url(d.head.settings.digest) } : null,
       slots: d.head.slots.map((s) => ({ id: s.id, digest: fromBase64url(s.digest) })),
       pages: d.head.pages.map((p) => ({ generation: p.generation, digest: fromBase64url(p.digest) })),
-      items: d.head.items,
+      items: fromBase64url(d.head.items),
       mac: fromBase64url(d.head.mac),
     } : undefined,
     settings: d.settings ? { key: 'settings', version: d.settings.version, envelope: fromBase64url(d.settings.envelope) } : undefined,

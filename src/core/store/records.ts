@@ -30,7 +30,12 @@ export interface HeadRecord {
   readonly settings: { readonly version: number; readonly digest: Uint8Array } | null;
   readonly slots: readonly { readonly id: string; readonly digest: Uint8Array }[];
   readonly pages: readonly { readonly generation: number; readonly digest: Uint8Array }[];
-  readonly items: readonly (readonly [string, number])[];
+  /**
+   * Every item, packed as in the MAC input (u32be(count), then f(id) || u32be(version)
+   * sorted by id): one byte string instead of an array per item, so storing the
+   * head on each write costs one buffer copy, not 10k structured-clone objects.
+   */
+  readonly items: Uint8Array;
   readonly mac: Uint8Array;
 }
 

@@ -81,10 +81,50 @@ export function headMacInput(vaultId: string, h: HeadState): Uint8Array {
   parts.push(u32be(slotIds.length));
   for (const id of slotIds) parts.push(f(id), fixed32(h.slots.get(id)!));
   for (const p of h.pages) parts.push(u32be(p.generation), fixed32(p.digest));
-  const itemIds = [...h.items.keys()].sort(byId);
-  parts.push(u32be(itemIds.length));
-  for (const id of itemIds) parts.push(f(id), u32be(h.items.get(id)!));
+  parts.push(packItems(h.items));
   return concat(parts);
+}
+
+/** u32be(count) || for each item by id: f(id) || u32be(version). */
+export function packItems(items: ReadonlyMap<string, number>): Uint8Array {
+  const ids = [...items.keys()].sort(byId);
+  let n = 4;
+  for (const id of ids) n += 1 + id.length + 4; // ids are ASCII (base64url)
+  const out = new Uint8Array(n);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, ids.length);
+  let o = 4;
+  for (const id of ids) {
+    if (id.length > 255 || !/^[\x21-\x7e]*$/.test(id)) throw new Error('item id not ASCII');
+    out[o++] = id.length;
+    for (let i = 0; i < id.length; i++) out[o++] = id.charCodeAt(i);
+    dv.setUint32(o, items.get(id)!);
+    o += 4;
+  }
+  return out;
+}
+
+/** The inverse of packItems; null when malformed, unsorted or repeating an id. */
+export function unpackItems(b: Uint8Array): Map<string, number> | null {
+  if (!(b instanceof Uint8Array) || b.length < 4) return null;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const count = dv.getUint32(0);
+  const out = new Map<string, number>();
+  let o = 4;
+  let prev = '';
+  for (let k = 0; k < count; k++) {
+    if (o >= b.length) return null;
+    const len = b[o++]!;
+    if (o + len + 4 > b.length) return null;
+    let id = '';
+    for (let i = 0; i < len; i++) id += String.fromCharCode(b[o + i]!);
+    o += len;
+    if (k > 0 && byId(prev, id) >= 0) return null;
+    out.set(id, dv.getUint32(o));
+    o += 4;
+    prev = id;
+  }
+  return o === b.length ? out : null;
 }
 
 function fixed32(d: Uint8Array): Uint8Array {
@@ -93,14 +133,13 @@ function fixed32(d: Uint8Array): Uint8Array {
 }
 
 export function sealHead(headKey: Uint8Array, vaultId: string, h: HeadState): HeadRecord {
-  const itemIds = [...h.items.keys()].sort(byId);
   return {
     key: 'head',
     v: HEAD_FORMAT,
     settings: h.settings ? { version: h.settings.version, digest: h.settings.digest } : null,
     slots: [...h.slots.keys()].sort(byId).map((id) => ({ id, digest: h.slots.get(id)! })),
     pages: h.pages.map((p) => ({ generation: p.generation, digest: p.digest })),
-    items: itemIds.map((id) => [id, h.items.get(id)!] as [string, number]),
+    items: packItems(h.items),
     mac: hmac(sha256, headKey, headMacInput(vaultId, h)),
   };
 }
@@ -109,7 +148,7 @@ export function sealHead(headKey: Uint8Array, vaultId: string, h: HeadState): He
 export function openHead(headKey: Uint8Array, vaultId: string, rec: HeadRecord): HeadState | null {
   try {
     if (rec.key !== 'head' || rec.v !== HEAD_FORMAT || !(rec.mac instanceof Uint8Array) || rec.mac.length !== 32) return null;
-    if (!Array.isArray(rec.pages) || rec.pages.length !== PAGE_COUNT || !Array.isArray(rec.slots) || !Array.isArray(rec.items)) return null;
+    if (!Array.isArray(rec.pages) || rec.pages.length !== PAGE_COUNT || !Array.isArray(rec.slots)) return null;
     const isU32 = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff;
     const is32 = (d: unknown): d is Uint8Array => d instanceof Uint8Array && d.length === 32;
     const slots = new Map<string, Uint8Array>();
@@ -117,11 +156,8 @@ export function openHead(headKey: Uint8Array, vaultId: string, rec: HeadRecord):
       if (typeof s?.id !== 'string' || !is32(s.digest) || slots.has(s.id)) return null;
       slots.set(s.id, s.digest);
     }
-    const items = new Map<string, number>();
-    for (const e of rec.items) {
-      if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || !isU32(e[1]) || items.has(e[0])) return null;
-      items.set(e[0], e[1]);
-    }
+    const items = unpackItems(rec.items);
+    if (!items) return null;
     const pages = rec.pages.map((p) => {
       if (!isU32(p?.generation) || !is32(p.digest)) throw new Error('page');
       return { generation: p.generation, digest: p.digest };
