@@ -36,7 +36,7 @@ describe('tampering with the stored vault is reported by name at unlock', () => 
 
     // The attacker keeps copies of the raw IndexedDB rows...
     const raw = new Dexie(name);
-    raw.version(3).stores({ meta: 'key', slots: 'id', items: 'id, [id+version]', pages: 'page' });
+    raw.version(2).stores({ meta: 'key', slots: 'id', items: 'id', pages: 'page' });
     await raw.open();
     const oldItem = await raw.table('items').get(item.id);
     const oldPages = await raw.table('pages').toArray();

@@ -6,11 +6,9 @@
  *   2: + pages (page). Overviews also live in 64 encrypted pages so unlock reads 64
  *      rows instead of one per item; the upgrade flags the vault so the next unlock
  *      rebuilds the pages from the item records (it has no keys to do it here).
- *   3: + index [id+version] on items, so unlock reads every item's version for the
- *      vault-head check without loading any envelope. The head itself is a `meta` row
- *      (key 'head'). The v2 upgrade no longer flags anything: a vault without a head
- *      is migrated at its first unlock (vault/open-vault.ts), and no stored flag can
- *      make unlock skip a check.
+ *   The vault head (format 2) is a `meta` row (key 'head'): no schema change. The v2
+ *   upgrade no longer flags anything: a vault without a head is migrated at its first
+ *   unlock (vault/open-vault.ts), and no stored flag can make unlock skip a check.
  */
 import Dexie, { type Table } from 'dexie';
 import { LatchkeyError } from '../../shared/errors';
@@ -18,7 +16,7 @@ import { dumpToRecords, recordsToDump, type VaultDump } from './dump';
 import type { HeadRecord, ItemRecord, MetaRecord, PageRecord, SettingsRecord, SlotRecord } from './records';
 import type { VaultStore, WriteBatch } from './store';
 
-export const DEXIE_SCHEMA_VERSION = 3;
+export const DEXIE_SCHEMA_VERSION = 2;
 
 type MetaRow = MetaRecord | SettingsRecord | HeadRecord;
 
@@ -32,7 +30,6 @@ class VaultDb extends Dexie {
     super(name, options);
     this.version(1).stores({ meta: 'key', slots: 'id', items: 'id' });
     this.version(2).stores({ pages: 'page' });
-    this.version(3).stores({ items: 'id, [id+version]' });
   }
 }
 
@@ -81,7 +78,8 @@ export function createDexieStore(options: DexieStoreOptions = {}): VaultStore {
     readItem: (id) => db.items.get(id),
     readItemsWithPrefix: (prefix) => db.items.where('id').startsWith(prefix).toArray(),
     readAllItems: () => db.items.toArray(),
-    readItemVersions: async () => (await db.items.orderBy('[id+version]').keys()) as unknown as Array<[string, number]>,
+    readItemIds: async () => (await db.items.toCollection().primaryKeys()) as string[],
+    readItemVersions: async () => (await db.items.toArray()).map((i) => [i.id, i.version] as [string, number]),
     commit: applyBatch,
     async dumpRecords(): Promise<VaultDump> {
       return db.transaction('r', [db.meta, db.slots, db.items, db.pages], async () =>

@@ -38,7 +38,9 @@ export interface VaultStore {
   /** Items whose id starts with `prefix` (one overview page's items). */
   readItemsWithPrefix(prefix: string): Promise<ItemRecord[]>;
   readAllItems(): Promise<ItemRecord[]>;
-  /** [id, version] of every item record, read from an index (no envelopes are loaded). */
+  /** Every item id (keys only: no record is loaded). */
+  readItemIds(): Promise<string[]>;
+  /** [id, version] of every item record (loads every record: the one-time migration only). */
   readItemVersions(): Promise<Array<[string, number]>>;
   commit(batch: WriteBatch): Promise<void>;
   /** Every stored record, as the documented JSON dump (dump.ts). */

@@ -61,7 +61,13 @@ export function openSettings(keys: VaultKeys, vaultId: string, rec: SettingsReco
 async function rebuildPage(store: VaultStore, keys: VaultKeys, vaultId: string, page: number, trusted: ReadonlyMap<string, number>, issues: IntegrityIssue[], drop: Set<string>): Promise<PageEntry[]> {
   const out: PageEntry[] = [];
   for (const rec of await store.readItemsWithPrefix(pagePrefix(page))) {
-    if (trusted.get(rec.id) !== rec.version) continue; // reported and dropped by the caller
+    const want = trusted.get(rec.id);
+    if (want === undefined) continue; // added or already dropped: reported by the caller
+    if (want !== rec.version) {
+      issues.push({ where: 'item', id: rec.id, problem: rec.version < want ? 'older' : 'newer' });
+      drop.add(rec.id);
+      continue;
+    }
     let k: Uint8Array | undefined;
     try {
       k = openItemKey(keys.itemWrap, vaultId, rec);
@@ -121,9 +127,15 @@ export function slotInHead(head: HeadState | null, slot: SlotRecord): boolean {
 
 export async function loadVault(store: VaultStore, meta: MetaRecord, keys: VaultKeys, random: RandomSource, issues: IntegrityIssue[], trustedHead: HeadState | null): Promise<LoadedVault> {
   const vaultId = meta.vaultId;
-  const [storedPages, srec, slots, versions] = await Promise.all([store.readPages(), store.readSettings(), store.readSlots(), store.readItemVersions()]);
-  const actual = stateOf({ settings: srec, slots, pages: storedPages, items: versions });
   const firstUse = trustedHead === null;
+  const [storedPages, srec, slots] = await Promise.all([store.readPages(), store.readSettings(), store.readSlots()]);
+  // Unlock reads item ids only (keys, no records: docs/performance.md). A record's
+  // version is checked against the head when its page is rebuilt (below) and when the
+  // item is opened (item-ops.ts); the migration reads every record once.
+  const versions: Array<[string, number]> = firstUse
+    ? await store.readItemVersions()
+    : (await store.readItemIds()).map((id) => [id, trustedHead.items.get(id) ?? -1]);
+  const actual = stateOf({ settings: srec, slots, pages: storedPages, items: versions });
   if (firstUse) issues.push({ where: 'vault_head', id: 'vault_head', problem: 'created' });
   const head = trustedHead ?? actual;
   const repair: { -readonly [K in keyof WriteBatch]: WriteBatch[K] } = { origin: 'sync' };
