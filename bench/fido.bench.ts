@@ -11,7 +11,7 @@
 import 'fake-indexeddb/auto';
 import { decode, encode } from 'cborg';
 import { createEngine } from '../src/core';
-import { createNodeArgon2Kdf } from '../src/core/crypto/kdf.argon2.node.js';
+import { createNodeArgon2Kdf } from '../src/node/kdf.argon2.node.js';
 import { createWebCryptoRandom } from '../src/core/crypto/random.browser';
 import { createDexieStore } from '../src/core/store/store.dexie';
 import { enrolHardwareKey, HARDWARE_KEY_SLOT, hardwareKeySlotParams, unlockWithHardwareKey } from '../src/core/vault/slots/hardware-key';

@@ -18,7 +18,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createEngine, engineMainHandlers, forwardEngineEvents } from '../src/core';
-import { createNodeArgon2Kdf } from '../src/core/crypto/kdf.argon2.node.js';
+import { createNodeArgon2Kdf } from '../src/node/kdf.argon2.node.js';
 import { createWebCryptoRandom } from '../src/core/crypto/random.browser';
 import { personalPolicy } from '../src/core/policy';
 import { Scrubber } from '../src/core/scrub/scrubber';

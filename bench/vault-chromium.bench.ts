@@ -13,7 +13,7 @@
 import 'fake-indexeddb/auto';
 import type { Browser, Page } from 'playwright-core';
 import { createEngine } from '../src/core';
-import { createNodeArgon2Kdf } from '../src/core/crypto/kdf.argon2.node.js';
+import { createNodeArgon2Kdf } from '../src/node/kdf.argon2.node.js';
 import { createWebCryptoRandom } from '../src/core/crypto/random.browser';
 import { createDexieStore } from '../src/core/store/store.dexie';
 import type { ItemDraft } from '../src/shared/items';

@@ -13,7 +13,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { argon2id as hashWasmArgon2id } from 'hash-wasm';
 import { createEngine } from '../src/core';
 import { open, seal } from '../src/core/crypto/aead';
-import { createNodeArgon2Kdf } from '../src/core/crypto/kdf.argon2.node.js';
+import { createNodeArgon2Kdf } from '../src/node/kdf.argon2.node.js';
 import { DEFAULT_ARGON2ID } from '../src/core/crypto/kdf';
 import { createWebCryptoRandom } from '../src/core/crypto/random.browser';
 import { createDexieStore } from '../src/core/store/store.dexie';

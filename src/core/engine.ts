@@ -9,7 +9,7 @@ import { LatchkeyError } from '../shared/errors';
 import { slotKindReason } from '../shared/contracts/audit-event';
 import type { FieldRef, ItemDraft, ItemSummary, ItemUpdate, ItemView } from '../shared/items';
 import { EnvelopeError } from './crypto/aead';
-import { constantTimeEqual, wipe } from './crypto/bytes';
+import { constantTimeEqual, offHeapCopy, wipe } from './crypto/bytes';
 import { DEFAULT_ARGON2ID, type Argon2idParams, type Kdf } from './crypto/kdf';
 import type { RandomSource } from './crypto/random';
 import type { EngineEvent, Timer } from './engine-types';
@@ -27,13 +27,14 @@ import { lockedError, makeAuditor, type Clock, type EngineCore } from './vault/c
 import { newId } from './vault/ids';
 import * as items from './vault/item-ops';
 import { deriveVaultKeys } from './vault/keys';
-import { DEFAULT_SETTINGS, loadVault, noVault, sealSettings } from './vault/open-vault';
+import { applyToHead, sealHead, stateOf } from './vault/head';
+import { DEFAULT_SETTINGS, headUnauthenticError, loadVault, noVault, readTrustedHead, sealSettings, slotInHead } from './vault/open-vault';
 import { sealPage } from './vault/pages';
 import { VaultScrubSet } from './vault/scrub-set';
 import { rotateVaultKey, type RotationInputs } from './vault/rotate';
 import * as remote from './vault/remote-apply';
 import { UnlockedSession, type IntegrityIssue } from './vault/session';
-import { createDefaultSlotRegistry, PASSWORD_SLOT, RECOVERY_SLOT, openSlot, sealSlot, slotDigestValid, type SlotContext, type SlotRegistry } from './vault/slots';
+import { createDefaultSlotRegistry, PASSWORD_SLOT, RECOVERY_SLOT, openSlot, sealSlot, slotDigest, slotDigestValid, slotProblem, type SlotContext, type SlotRegistry } from './vault/slots';
 
 export interface EngineDeps {
   readonly store: VaultStore;
@@ -84,6 +85,12 @@ export function createEngine(deps: EngineDeps) {
       checkIdle();
       if (!session) throw lockedError();
       return session;
+    },
+    async commit(batch, keys) {
+      const s = core.session();
+      const next = applyToHead(s.head, batch);
+      await deps.store.commit({ ...batch, head: sealHead((keys ?? s.keys).head, s.vaultId, next) });
+      if (session === s) s.head = next;
     },
     exclusive<T>(fn: () => Promise<T>): Promise<T> {
       const run = chain.then(fn, fn);
@@ -167,14 +174,17 @@ export function createEngine(deps: EngineDeps) {
     core.emit({ type: 'locked', reason });
   }
 
-  async function startSession(vaultId: string, vk: Uint8Array, issues: IntegrityIssue[]): Promise<void> {
+  /** `slot`: the slot that opened VK; it must be one the vault head lists (open-vault.ts). */
+  async function startSession(vaultId: string, vk: Uint8Array, issues: IntegrityIssue[], slot: SlotRecord): Promise<void> {
     const meta = await deps.store.readMeta();
     if (!meta || meta.vaultId !== vaultId) throw noVault();
     const keys = deriveVaultKeys(vk, vaultId);
     try {
-      const loaded = await loadVault(deps.store, meta, keys, deps.random, issues);
+      const head = await readTrustedHead(deps.store, meta, keys, slot.id);
+      if (!slotInHead(head, slot)) throw headUnauthenticError(slot.id);
+      const loaded = await loadVault(deps.store, meta, keys, deps.random, issues, head);
       if (session) lock('external');
-      session = new UnlockedSession(vaultId, keys, loaded.pages, loaded.settings, loaded.settingsVersion, issues);
+      session = new UnlockedSession(vaultId, keys, loaded.pages, loaded.settings, loaded.settingsVersion, issues, loaded.head);
     } catch (e) {
       wipe(keys.itemWrap, keys.page, keys.settings, vk);
       throw e;
@@ -203,12 +213,13 @@ export function createEngine(deps: EngineDeps) {
           wipe(n.kek);
         }
       });
-      const keys = deriveVaultKeys(new Uint8Array(vk), vaultId);
+      const keys = deriveVaultKeys(offHeapCopy(vk), vaultId);
       const putPages = Array.from({ length: PAGE_COUNT }, (_, p) => sealPage(keys.page, vaultId, p, 1, [], deps.random));
       const settings = sealSettings(keys, vaultId, 1, DEFAULT_SETTINGS, deps.random);
-      wipe(keys.vk, keys.itemWrap, keys.page, keys.settings);
-      await deps.store.commit({ clear: true, meta: { key: 'vault', formatVersion: VAULT_FORMAT_VERSION, vaultId, createdAt: now }, settings, putSlots, putPages });
-      await startSession(vaultId, vk, []);
+      const head = sealHead(keys.head, vaultId, stateOf({ settings, slots: putSlots, pages: putPages, items: [] }));
+      wipe(keys.vk, keys.itemWrap, keys.page, keys.settings, keys.head);
+      await deps.store.commit({ clear: true, meta: { key: 'vault', formatVersion: VAULT_FORMAT_VERSION, vaultId, createdAt: now }, settings, putSlots, putPages, head });
+      await startSession(vaultId, vk, [], putSlots[0]!);
       await auditSink({ action: 'vault.create', actor: { type: 'person' }, outcome: 'success' });
       return { vaultId, recoveryCode: rc.reveal! };
     });
@@ -224,7 +235,13 @@ export function createEngine(deps: EngineDeps) {
     if (!meta) throw noVault();
     const vaultId = meta.vaultId;
     const slots = await deps.store.readSlots();
-    const issues: IntegrityIssue[] = slots.filter((s) => !slotDigestValid(vaultId, s)).map((s) => ({ where: 'slot', id: s.id }));
+    // Each slot is checked on its own: a malformed or crafted one is reported and
+    // skipped; it never stops a genuine slot from opening the vault.
+    const issues: IntegrityIssue[] = [];
+    for (const s of slots) {
+      const problem = slotProblem(registry, vaultId, s);
+      if (problem) issues.push({ where: 'slot', id: s.id, problem });
+    }
     const ofKind = slots.filter((s) => s.kind === kindName);
     if (ofKind.length === 0) throw new LatchkeyError('not_found', `This vault cannot be opened with ${kindName}.`);
     const intact = ofKind.filter((s) => !issues.some((i) => i.id === s.id));
@@ -255,24 +272,48 @@ export function createEngine(deps: EngineDeps) {
     if (usable.length === 0) {
       return fail(new LatchkeyError('integrity', 'The key slot for this unlock method is damaged or was altered. Use another way in (e.g. the recovery code).', { slotId: ofKind[0]!.id }));
     }
-    let vk: Uint8Array | undefined;
+    let opened = false;
+    let wrongInput = false;
+    let slotError: LatchkeyError | undefined;
     for (const slot of usable) {
       let kek: Uint8Array | undefined;
+      let vk: Uint8Array | undefined;
       try {
         kek = await kind.deriveKek(slotCtx(vaultId), slot, parsed.data);
         vk = openSlot(vaultId, slot, kek);
-        break;
       } catch (e) {
-        if (e instanceof LatchkeyError) return fail(e);
-        if (!(e instanceof EnvelopeError)) throw e;
+        wipe(vk);
+        vk = undefined;
+        // The input itself is wrong (e.g. a recovery code's checksum): no slot can help.
+        if (e instanceof LatchkeyError && e.code === kind.wrongInputCode) return fail(e);
+        if (e instanceof EnvelopeError) wrongInput = true;
+        else if (e instanceof LatchkeyError) {
+          // This slot's own parameters are bad (malformed, over the KDF ceiling): report, try the next.
+          issues.push({ where: 'slot', id: slot.id, problem: 'malformed' });
+          slotError ??= e.details?.slotId ? e : new LatchkeyError(e.code, e.message, { slotId: slot.id });
+        } else throw e;
       } finally {
         wipe(kek);
       }
+      if (!vk) continue;
+      try {
+        await startSession(vaultId, vk, issues, slot);
+        opened = true;
+        break;
+      } catch (e) {
+        wipe(vk);
+        // Refused by the vault head (an old copy of this slot, or a head that does not
+        // verify under the VK it yields): report it and let another slot try.
+        if (!(e instanceof LatchkeyError) || e.code !== 'integrity' || e.details?.record !== 'vault_head') throw e;
+        if (!issues.some((i) => i.id === slot.id)) issues.push({ where: 'slot', id: slot.id, problem: 'older' });
+        slotError = e;
+      }
     }
-    if (!vk) {
+    if (!opened) {
+      if (slotError && !wrongInput) return fail(slotError);
+      if (slotError && usable.length === 1) return fail(slotError);
       return fail(new LatchkeyError(kind.wrongInputCode, kindName === PASSWORD_SLOT ? 'Wrong password.' : kindName === RECOVERY_SLOT ? 'This recovery code does not open this vault.' : 'This key does not open this vault.'));
     }
-    await startSession(vaultId, vk, issues);
     await auditSink({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: slotKindReason(kindName) });
     return { vaultId };
   }
@@ -326,7 +367,7 @@ export function createEngine(deps: EngineDeps) {
       } finally {
         wipe(n.kek);
       }
-      await deps.store.commit({ putSlots: [next] });
+      await core.commit({ putSlots: [next] });
       await auditSink({ action: 'vault.change_password', actor: { type: 'person' }, target: { slotId: slot.id }, outcome: 'success' });
     });
   }
@@ -347,7 +388,7 @@ export function createEngine(deps: EngineDeps) {
       if (slots.length <= 1) throw new LatchkeyError('last_slot', 'This is the only way into the vault; add another before removing it.', { slotId });
       const removed = slots.find((x) => x.id === slotId)!;
       assertSlotRemovalAllowed(policy(), removed.kind, slots.filter((x) => x.kind === 'hardware_key' && x.id !== slotId).length);
-      await deps.store.commit({ deleteSlots: [slotId] });
+      await core.commit({ deleteSlots: [slotId] });
       await auditSink({ action: 'slot.remove', actor: { type: 'person' }, target: { slotId }, outcome: 'success' });
     });
   }
@@ -357,7 +398,7 @@ export function createEngine(deps: EngineDeps) {
       const { slots } = await readSlotsUnlocked();
       const old = slots.filter((x) => x.kind === RECOVERY_SLOT).map((x) => x.id);
       const { slotId, reveal } = await addSlotUnqueued(RECOVERY_SLOT);
-      if (old.length) await deps.store.commit({ deleteSlots: old });
+      if (old.length) await core.commit({ deleteSlots: old });
       await auditSink({ action: 'slot.add', actor: { type: 'person' }, target: { slotId }, outcome: 'success', reason: RECOVERY_SLOT });
       return reveal!;
     });
@@ -372,11 +413,24 @@ export function createEngine(deps: EngineDeps) {
     const id = newId(deps.random);
     try {
       const rec = sealSlot(s.vaultId, { id, kind: kindName, label: (label ?? n.label).slice(0, 128), createdAt: clock.now(), params: n.params }, core.session().keys.vk, n.kek, deps.random);
-      await deps.store.commit({ putSlots: [rec] });
+      await core.commit({ putSlots: [rec] });
     } finally {
       wipe(n.kek);
     }
     return n.reveal === undefined ? { slotId: id } : { slotId: id, reveal: n.reveal };
+  }
+
+  /** A slot's label is outside its AAD: only the digest (and so the head) changes. */
+  async function relabelSlot(slotId: string, label: string): Promise<void> {
+    return core.exclusive(async () => {
+      const { s, slots } = await readSlotsUnlocked();
+      const slot = slots.find((x) => x.id === slotId);
+      if (!slot) throw new LatchkeyError('not_found', 'No such key slot.', { slotId });
+      if (!slotDigestValid(s.vaultId, slot)) throw new LatchkeyError('integrity', 'This key slot is damaged or was altered.', { slotId });
+      const { digest: _old, ...body } = slot;
+      const next = { ...body, label: label.slice(0, 128) };
+      await core.commit({ putSlots: [{ ...next, digest: slotDigest(s.vaultId, next) }] });
+    });
   }
 
   async function listSlots(): Promise<SlotInfo[]> {
@@ -405,7 +459,7 @@ export function createEngine(deps: EngineDeps) {
       if (!parsed.success) throw new LatchkeyError('invalid_input', 'Auto-lock must be 0 (never) to 1440 minutes.');
       const next = parsed.data;
       const rec = sealSettings(s.keys, s.vaultId, s.settingsVersion + 1, next, deps.random);
-      await deps.store.commit({ settings: rec });
+      await core.commit({ settings: rec });
       if (core.session() === s) {
         s.settings = next;
         s.settingsVersion = rec.version;
@@ -438,6 +492,7 @@ export function createEngine(deps: EngineDeps) {
     removeSlot,
     regenerateRecoveryCode,
     listSlots,
+    relabelSlot,
     getSettings: (): EngineSettings => ({ ...core.session().settings }),
     updateSettings,
     listItems: (filter: { kind?: string; tag?: string } = {}): ItemSummary[] => core.session().list(filter),
@@ -463,7 +518,7 @@ export function createEngine(deps: EngineDeps) {
     // ---- org sync (src/core/vault-sync). In-worker only, never over RPC: results hold plaintext.
     /** Writes records pulled from the org server (checked under this vault's key; see vault/remote-apply.ts). */
     applyRemoteRecords: (records: remote.RemoteRecords): Promise<remote.RemoteApplyResult> =>
-      core.exclusive(() => remote.applyRemoteRecords(core, () => session !== null, records)),
+      core.exclusive(() => remote.applyRemoteRecords(core, registry, () => session !== null, records)),
     /** Decrypts one item record of this vault (merge input); 'integrity' when it does not authenticate. */
     openItemRecord: (rec: ItemRecord): remote.ItemContent => remote.openItemRecord(core, rec),
     /** Stores a merge result (or kept copy) as a new version above `aboveVersion`; returns the record to push. */

@@ -5,7 +5,7 @@
  *   import { createEngine } from 'src/core';
  *   import { createDexieStore } from 'src/core/store/store.dexie';
  *   import { createWebCryptoRandom } from 'src/core/crypto/random.browser';
- *   import { createBrowserArgon2Kdf } from 'src/core/crypto/kdf.argon2.browser';   // or kdf.argon2.node
+ *   import { createBrowserArgon2Kdf } from 'src/core/crypto/kdf.argon2.browser';   // or src/node/kdf.argon2.node
  *   const engine = createEngine({ store: createDexieStore(), kdf: createBrowserArgon2Kdf(),
  *     random: createWebCryptoRandom(), timer: { set: (f, ms) => setTimeout(f, ms), clear: (h) => clearTimeout(h as number) },
  *     audit: chain /* AuditSink *\/ });

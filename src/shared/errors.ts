@@ -12,7 +12,7 @@ export const ERROR_CODES = [
   'unsupported', 'rate_limited', 'forbidden', 'unauthorized',
   // vault
   'vault_locked', 'vault_exists', 'no_vault', 'wrong_password', 'wrong_recovery_code',
-  'integrity', 'last_slot', 'kdf_too_weak',
+  'integrity', 'last_slot', 'kdf_too_weak', 'kdf_too_costly',
   // rpc
   'rpc_malformed', 'rpc_unknown_method', 'rpc_closed',
   // hardware key

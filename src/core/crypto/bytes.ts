@@ -33,3 +33,24 @@ export function u32be(n: number): Uint8Array {
 export function wipe(...buffers: (Uint8Array | undefined | null)[]): void {
   for (const b of buffers) b?.fill(0);
 }
+
+/**
+ * Moves key material into its own ArrayBuffer and zeroes the source. V8 keeps small
+ * typed arrays (`new Uint8Array(32)`, and what libraries return) inside its moving
+ * heap: a garbage collection copies them and leaves the old bytes behind, where no
+ * later wipe() reaches. A buffer made with `new ArrayBuffer` lives outside that heap
+ * and is never moved, so wiping it wipes the only copy.
+ */
+export function offHeap(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new ArrayBuffer(bytes.length));
+  out.set(bytes);
+  bytes.fill(0);
+  return out;
+}
+
+/** A copy in its own ArrayBuffer (never `new Uint8Array(bytes)`: that copy may sit in V8's moving heap). */
+export function offHeapCopy(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new ArrayBuffer(bytes.length));
+  out.set(bytes);
+  return out;
+}

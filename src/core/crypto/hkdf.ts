@@ -4,10 +4,10 @@
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { utf8ToBytes } from './bytes';
+import { offHeap, utf8ToBytes } from './bytes';
 
 export function deriveKey(ikm: Uint8Array, salt: Uint8Array, label: string, length = 32): Uint8Array {
-  return hkdf(sha256, ikm, salt, utf8ToBytes(`latchkey/v1/${label}`), length);
+  return offHeap(hkdf(sha256, ikm, salt, utf8ToBytes(`latchkey/v1/${label}`), length));
 }
 
 export function sha256Bytes(data: Uint8Array): Uint8Array {

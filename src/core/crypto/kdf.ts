@@ -1,7 +1,7 @@
 /**
  * Password hashing reaches the core through this interface: argon2id (RFC 9106)
  * runs in WASM (argon2-browser) whose loading differs per runtime, so the adapters
- * live in kdf.argon2.node.ts and kdf.argon2.browser.ts.
+ * live in src/node/kdf.argon2.node.ts and kdf.argon2.browser.ts.
  */
 import { LatchkeyError } from '../../shared/errors';
 
@@ -30,16 +30,29 @@ export interface Kdf {
 /** Defaults for new password slots: m = 64 MiB, t = 3, p = 1 (issue 2; RFC 9106 §4 second recommendation uses 64 MiB). */
 export const DEFAULT_ARGON2ID: Argon2idParams = Object.freeze({ memoryKiB: 64 * 1024, iterations: 3, parallelism: 1 });
 
-/** Hard bounds on stored parameters, so a crafted slot cannot make unlock allocate 4 GiB or spin forever. */
-export const ARGON2ID_LIMITS = { maxMemoryKiB: 4 * 1024 * 1024, maxIterations: 64, maxParallelism: 16 } as const;
+/**
+ * The ceiling on stored and new parameters (docs/vault-format.md §4.1). A slot is
+ * attacker-writable data, so its cost is bounded before anything is allocated:
+ * 256 MiB, 16 passes, 4 lanes, and at most 1 GiB·pass of total work (m·t), about
+ * 5x the default; the unbounded 4 GiB of format 1 made one unlock take 16.5 s at 1 GiB.
+ */
+export const ARGON2ID_LIMITS = { maxMemoryKiB: 256 * 1024, maxIterations: 16, maxParallelism: 4, maxWorkKiB: 1024 * 1024 } as const;
 
-export function checkArgon2idParams(p: Argon2idParams, floor: Argon2idParams): void {
-  if (!Number.isInteger(p.memoryKiB) || !Number.isInteger(p.iterations) || !Number.isInteger(p.parallelism)
-    || p.memoryKiB < 8 * p.parallelism || p.memoryKiB > ARGON2ID_LIMITS.maxMemoryKiB
-    || p.iterations < 1 || p.iterations > ARGON2ID_LIMITS.maxIterations
-    || p.parallelism < 1 || p.parallelism > ARGON2ID_LIMITS.maxParallelism) {
+/** Refuses parameters outside the ceiling (typed 'kdf_too_costly'), before any allocation. */
+export function checkArgon2idBounds(p: Argon2idParams): void {
+  const ints = Number.isSafeInteger(p.memoryKiB) && Number.isSafeInteger(p.iterations) && Number.isSafeInteger(p.parallelism);
+  if (!ints || p.iterations < 1 || p.parallelism < 1 || p.memoryKiB < 8 * p.parallelism) {
     throw new LatchkeyError('invalid_input', 'The argon2id parameters are out of range.');
   }
+  const L = ARGON2ID_LIMITS;
+  if (p.memoryKiB > L.maxMemoryKiB || p.iterations > L.maxIterations || p.parallelism > L.maxParallelism || p.memoryKiB * p.iterations > L.maxWorkKiB) {
+    throw new LatchkeyError('kdf_too_costly',
+      `The password KDF parameters exceed the ceiling (at most ${L.maxMemoryKiB / 1024} MiB, ${L.maxIterations} passes, ${L.maxParallelism} lanes, memory x passes at most ${L.maxWorkKiB / 1024} MiB).`);
+  }
+}
+
+export function checkArgon2idParams(p: Argon2idParams, floor: Argon2idParams): void {
+  checkArgon2idBounds(p);
   if (p.memoryKiB < floor.memoryKiB || p.iterations < floor.iterations) {
     throw new LatchkeyError('kdf_too_weak', `The password KDF parameters are below the minimum (m=${floor.memoryKiB} KiB, t=${floor.iterations}).`);
   }

@@ -7,7 +7,8 @@ import type { RandomSource } from './random';
 export function createWebCryptoRandom(): RandomSource {
   return {
     bytes(length: number): Uint8Array {
-      const out = new Uint8Array(length);
+      // Its own ArrayBuffer: random bytes often become keys (see offHeap in bytes.ts).
+      const out = new Uint8Array(new ArrayBuffer(length));
       for (let off = 0; off < length; off += 65_536) {
         globalThis.crypto.getRandomValues(out.subarray(off, Math.min(length, off + 65_536)));
       }

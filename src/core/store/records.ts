@@ -5,7 +5,8 @@
  * bound into one's AAD, or covered by a slot's digest.
  */
 /** Storage format of the records below (not the Dexie schema version). */
-export const VAULT_FORMAT_VERSION = 1;
+/** 2: adds the authenticated vault head (records.ts HeadRecord, vault/head.ts). */
+export const VAULT_FORMAT_VERSION = 2;
 
 /** Overview pages: an item belongs to page = index of its id's first base64url character. */
 export const PAGE_COUNT = 64;
@@ -15,8 +16,27 @@ export interface MetaRecord {
   readonly formatVersion: number;
   readonly vaultId: string;
   readonly createdAt: number;
-  /** Set by the storage migration that introduced pages: the next unlock rebuilds all pages from items. */
+  /**
+   * Format 1 only (set by the old v1->v2 storage upgrade). Ignored since format 2:
+   * no stored flag may make unlock skip a check; pages are rebuilt when the head says so.
+   */
   readonly rebuildPages?: boolean;
+}
+
+/** The vault head (vault/head.ts, vault-format.md §6.1): what the last write left, MACed under a VK subkey. */
+export interface HeadRecord {
+  readonly key: 'head';
+  readonly v: number;
+  readonly settings: { readonly version: number; readonly digest: Uint8Array } | null;
+  readonly slots: readonly { readonly id: string; readonly digest: Uint8Array }[];
+  readonly pages: readonly { readonly generation: number; readonly digest: Uint8Array }[];
+  /**
+   * Every item, packed as in the MAC input (u32be(count), then f(id) || u32be(version)
+   * sorted by id): one byte string instead of an array per item, so storing the
+   * head on each write costs one buffer copy, not 10k structured-clone objects.
+   */
+  readonly items: Uint8Array;
+  readonly mac: Uint8Array;
 }
 
 export interface SettingsRecord {

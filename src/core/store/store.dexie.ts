@@ -6,16 +6,19 @@
  *   2: + pages (page). Overviews also live in 64 encrypted pages so unlock reads 64
  *      rows instead of one per item; the upgrade flags the vault so the next unlock
  *      rebuilds the pages from the item records (it has no keys to do it here).
+ *   The vault head (format 2) is a `meta` row (key 'head'): no schema change. The v2
+ *   upgrade no longer flags anything: a vault without a head is migrated at its first
+ *   unlock (vault/open-vault.ts), and no stored flag can make unlock skip a check.
  */
 import Dexie, { type Table } from 'dexie';
 import { LatchkeyError } from '../../shared/errors';
 import { dumpToRecords, recordsToDump, type VaultDump } from './dump';
-import type { ItemRecord, MetaRecord, PageRecord, SettingsRecord, SlotRecord } from './records';
+import type { HeadRecord, ItemRecord, MetaRecord, PageRecord, SettingsRecord, SlotRecord } from './records';
 import type { VaultStore, WriteBatch } from './store';
 
 export const DEXIE_SCHEMA_VERSION = 2;
 
-type MetaRow = MetaRecord | SettingsRecord;
+type MetaRow = MetaRecord | SettingsRecord | HeadRecord;
 
 class VaultDb extends Dexie {
   meta!: Table<MetaRow, string>;
@@ -26,13 +29,7 @@ class VaultDb extends Dexie {
   constructor(name: string, options?: { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange }) {
     super(name, options);
     this.version(1).stores({ meta: 'key', slots: 'id', items: 'id' });
-    this.version(2)
-      .stores({ pages: 'page' })
-      .upgrade(async (tx) => {
-        const meta = tx.table<MetaRow, string>('meta');
-        const vault = await meta.get('vault');
-        if (vault && vault.key === 'vault') await meta.put({ ...vault, rebuildPages: true });
-      });
+    this.version(2).stores({ pages: 'page' });
   }
 }
 
@@ -63,6 +60,7 @@ export function createDexieStore(options: DexieStoreOptions = {}): VaultStore {
       if (b.deleteItems?.length) await db.items.bulkDelete([...b.deleteItems]);
       if (b.putItems?.length) await db.items.bulkPut([...b.putItems]);
       if (b.putPages?.length) await db.pages.bulkPut([...b.putPages]);
+      if (b.head) await db.meta.put(b.head);
     });
   }
 
@@ -74,17 +72,21 @@ export function createDexieStore(options: DexieStoreOptions = {}): VaultStore {
   return {
     readMeta: () => readMetaRow('vault'),
     readSettings: () => readMetaRow('settings'),
+    readHead: () => readMetaRow('head'),
     readSlots: () => db.slots.toArray(),
     readPages: () => db.pages.toArray(),
     readItem: (id) => db.items.get(id),
     readItemsWithPrefix: (prefix) => db.items.where('id').startsWith(prefix).toArray(),
     readAllItems: () => db.items.toArray(),
+    readItemIds: async () => (await db.items.toCollection().primaryKeys()) as string[],
+    readItemVersions: async () => (await db.items.toArray()).map((i) => [i.id, i.version] as [string, number]),
     commit: applyBatch,
     async dumpRecords(): Promise<VaultDump> {
       return db.transaction('r', [db.meta, db.slots, db.items, db.pages], async () =>
         recordsToDump({
           meta: await readMetaRow('vault'),
           settings: await readMetaRow('settings'),
+          head: await readMetaRow('head'),
           slots: await db.slots.toArray(),
           items: await db.items.toArray(),
           pages: await db.pages.toArray(),
@@ -102,6 +104,7 @@ export function createDexieStore(options: DexieStoreOptions = {}): VaultStore {
         clear: true,
         ...(r.meta ? { meta: r.meta } : {}),
         ...(r.settings ? { settings: r.settings } : {}),
+        ...(r.head ? { head: r.head } : {}),
         putSlots: r.slots,
         putItems: r.items,
         putPages: r.pages,

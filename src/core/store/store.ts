@@ -4,7 +4,7 @@
  * batch in one transaction or none of it — that is what keeps an item from being
  * half old, half new after a crash.
  */
-import type { ItemRecord, MetaRecord, PageRecord, SettingsRecord, SlotRecord } from './records';
+import type { HeadRecord, ItemRecord, MetaRecord, PageRecord, SettingsRecord, SlotRecord } from './records';
 import type { VaultDump } from './dump';
 
 export interface WriteBatch {
@@ -17,6 +17,8 @@ export interface WriteBatch {
   readonly putItems?: readonly ItemRecord[];
   readonly deleteItems?: readonly string[];
   readonly putPages?: readonly PageRecord[];
+  /** The vault head after this batch; written in the same transaction (vault/head.ts). */
+  readonly head?: HeadRecord;
   /**
    * Who caused the write. 'sync' = records received from the org server (or a merge
    * the sync client pushes itself): the sync outbox wrapper (core/vault-sync/outbox.ts)
@@ -29,12 +31,17 @@ export interface WriteBatch {
 export interface VaultStore {
   readMeta(): Promise<MetaRecord | undefined>;
   readSettings(): Promise<SettingsRecord | undefined>;
+  readHead(): Promise<HeadRecord | undefined>;
   readSlots(): Promise<SlotRecord[]>;
   readPages(): Promise<PageRecord[]>;
   readItem(id: string): Promise<ItemRecord | undefined>;
   /** Items whose id starts with `prefix` (one overview page's items). */
   readItemsWithPrefix(prefix: string): Promise<ItemRecord[]>;
   readAllItems(): Promise<ItemRecord[]>;
+  /** Every item id (keys only: no record is loaded). */
+  readItemIds(): Promise<string[]>;
+  /** [id, version] of every item record (loads every record: the one-time migration only). */
+  readItemVersions(): Promise<Array<[string, number]>>;
   commit(batch: WriteBatch): Promise<void>;
   /** Every stored record, as the documented JSON dump (dump.ts). */
   dumpRecords(): Promise<VaultDump>;

@@ -6,7 +6,8 @@
 import type { AuditEvent, AuditSink } from '../../shared/contracts/engine';
 import { LatchkeyError } from '../../shared/errors';
 import type { RandomSource } from '../crypto/random';
-import type { VaultStore } from '../store/store';
+import type { VaultStore, WriteBatch } from '../store/store';
+import type { VaultKeys } from './keys';
 import type { EngineEvent } from '../engine-types';
 import type { UnlockedSession } from './session';
 
@@ -21,6 +22,12 @@ export interface EngineCore {
   readonly clock: Clock;
   /** The session, or 'vault_locked'. Call again after every await: the vault may have locked meanwhile. */
   session(): UnlockedSession;
+  /**
+   * Every write of an unlocked vault goes through here: the batch is committed together
+   * with the vault head it leads to (head.ts), MACed under the session's keys (or
+   * `keys`, for a rotation's new VK), and the session's head follows on success.
+   */
+  commit(batch: WriteBatch, keys?: VaultKeys): Promise<void>;
   /** Runs writes one at a time so versions and page generations never race. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** Appends to the audit chain; errors propagate (an unauditable reveal must fail). */

@@ -57,7 +57,7 @@ async function writeItem(core: EngineCore, entry: PageEntry, rec: ItemRecord): P
   const entries = s.pageWith(page, { put: entry });
   const generation = s.pages[page]!.generation + 1;
   const pageRec = sealPage(s.keys.page, s.vaultId, page, generation, entries.values(), core.random);
-  await core.store.commit({ putItems: [rec], putPages: [pageRec] });
+  await core.commit({ putItems: [rec], putPages: [pageRec] });
   if (core.session() === s) s.commitPage(page, generation, entries, { put: entry });
 }
 
@@ -123,7 +123,7 @@ export async function importItems(core: EngineCore, draftsIn: readonly ItemDraft
       const generation = s.pages[page]!.generation + 1;
       return { page, added, entries, generation, rec: sealPage(s.keys.page, s.vaultId, page, generation, entries.values(), core.random) };
     });
-    await core.store.commit({ putItems, putPages: pageWrites.map((w) => w.rec) });
+    await core.commit({ putItems, putPages: pageWrites.map((w) => w.rec) });
     if (core.session() === s) for (const w of pageWrites) s.commitPage(w.page, w.generation, w.entries, { puts: w.added });
     for (const r of putItems) await core.audit({ action: 'item.create', actor: { type: 'person' }, target: { itemId: r.id }, outcome: 'success' });
     core.emit({ type: 'itemsChanged', change: 'created', ids: putItems.map((r) => r.id) });
@@ -166,7 +166,7 @@ export async function deleteItem(core: EngineCore, id: string): Promise<void> {
     const entries = s.pageWith(page, { removeId: id });
     const generation = s.pages[page]!.generation + 1;
     const pageRec = sealPage(s.keys.page, s.vaultId, page, generation, entries.values(), core.random);
-    await core.store.commit({ deleteItems: [id], putPages: [pageRec] });
+    await core.commit({ deleteItems: [id], putPages: [pageRec] });
     if (core.session() === s) s.commitPage(page, generation, entries, { removeId: id });
     await core.audit({ action: 'item.delete', actor: { type: 'person' }, target: { itemId: id }, outcome: 'success' });
     core.emit({ type: 'itemsChanged', change: 'deleted', ids: [id] });

@@ -14,6 +14,8 @@ export interface VaultKeys {
   readonly page: Uint8Array;
   /** Seals the settings record. */
   readonly settings: Uint8Array;
+  /** MACs the vault head (head.ts). */
+  readonly head: Uint8Array;
 }
 
 export function deriveVaultKeys(vk: Uint8Array, vaultId: string): VaultKeys {
@@ -23,9 +25,10 @@ export function deriveVaultKeys(vk: Uint8Array, vaultId: string): VaultKeys {
     itemWrap: deriveKey(vk, salt, 'item-wrap'),
     page: deriveKey(vk, salt, 'overview-pages'),
     settings: deriveKey(vk, salt, 'settings'),
+    head: deriveKey(vk, salt, 'vault-head'),
   };
 }
 
 export function wipeVaultKeys(k: VaultKeys): void {
-  wipe(k.vk, k.itemWrap, k.page, k.settings);
+  wipe(k.vk, k.itemWrap, k.page, k.settings, k.head);
 }

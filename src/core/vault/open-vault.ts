@@ -1,24 +1,42 @@
 /**
- * After VK is recovered: load the 64 overview pages and the settings into a session.
- * A page that is missing, fails authentication or holds entries from another page
- * is rebuilt from its items' own records (slow path: two AEAD operations per item)
- * and reported as an integrity issue; the vault still opens. Items whose own records
- * fail are left out and reported. A page rebuild after the v1->v2 storage migration
- * is expected and not reported.
+ * After VK is recovered: check the stored records against the vault head (head.ts),
+ * then load the 64 overview pages and the settings into a session.
+ *
+ * The head is the truth. Anything that differs from it is reported by name
+ * (IntegrityIssue) and repaired from the newest AUTHENTIC data, and the repair is
+ * written back with a new head in one transaction, so it is reported once:
+ * - a page that differs (replayed, altered, missing) is rebuilt from the item records
+ *   the head vouches for;
+ * - an item record whose version differs from the head's ('older'/'newer'), one the
+ *   head does not list ('added') or one that fails to authenticate is left out and
+ *   removed (its authentic version is gone — keeping an unverifiable copy would let it
+ *   pass later); one the head lists but the store lacks is reported 'missing';
+ * - a settings record that differs is replaced by the defaults;
+ * - a slot the head does not list (or lists with another digest: an old copy put
+ *   back) is removed; the slot that opened VK must be listed, else the unlock is
+ *   refused (engine.ts).
+ * Repairs are written with origin 'sync' so the sync outbox does not push the
+ * removals to other devices: they are this device's local damage.
+ *
+ * A vault without a head is accepted only in the two states that legitimately have
+ * none — format 1 (before heads), or a vault received by sync and never unlocked
+ * here (no pages yet) — and then the head is created from the stored records
+ * (trust on first use) and that is reported ('vault_head', 'created'). Any other
+ * vault without a head is refused: deleting the head must not turn checks off.
  */
 import { z } from 'zod';
 import { engineSettingsSchema, type EngineSettings } from '../../shared/contracts/engine';
 import { LatchkeyError } from '../../shared/errors';
 import { open, seal } from '../crypto/aead';
-import { bytesToUtf8, utf8ToBytes } from '../crypto/bytes';
+import { bytesToUtf8, utf8ToBytes, wipe } from '../crypto/bytes';
 import type { RandomSource } from '../crypto/random';
-import { PAGE_COUNT, type MetaRecord, type SettingsRecord } from '../store/records';
-import type { VaultStore } from '../store/store';
+import { PAGE_COUNT, VAULT_FORMAT_VERSION, type MetaRecord, type PageRecord, type SettingsRecord, type SlotRecord } from '../store/records';
+import type { VaultStore, WriteBatch } from '../store/store';
+import { applyToHead, openHead, sameDigest, sealHead, stateOf, type HeadState } from './head';
 import { openItemKey, openOverview } from './item-codec';
 import type { VaultKeys } from './keys';
-import { openPage, pagePrefix, sealPage, type PageEntry } from './pages';
+import { openPage, pageFormat, pageOf, pagePrefix, sealPage, type PageEntry } from './pages';
 import type { IntegrityIssue } from './session';
-import { wipe } from '../crypto/bytes';
 
 export const DEFAULT_SETTINGS: EngineSettings = { autoLockMinutes: 15 };
 
@@ -39,16 +57,25 @@ export function openSettings(keys: VaultKeys, vaultId: string, rec: SettingsReco
   }
 }
 
-async function rebuildPage(store: VaultStore, keys: VaultKeys, vaultId: string, page: number, issues: IntegrityIssue[]): Promise<PageEntry[]> {
+/** The page's entries, rebuilt from the item records the head vouches for (two AEAD operations per item). */
+async function rebuildPage(store: VaultStore, keys: VaultKeys, vaultId: string, page: number, trusted: ReadonlyMap<string, number>, issues: IntegrityIssue[], drop: Set<string>): Promise<PageEntry[]> {
   const out: PageEntry[] = [];
   for (const rec of await store.readItemsWithPrefix(pagePrefix(page))) {
+    const want = trusted.get(rec.id);
+    if (want === undefined) continue; // added or already dropped: reported by the caller
+    if (want !== rec.version) {
+      issues.push({ where: 'item', id: rec.id, problem: rec.version < want ? 'older' : 'newer' });
+      drop.add(rec.id);
+      continue;
+    }
     let k: Uint8Array | undefined;
     try {
       k = openItemKey(keys.itemWrap, vaultId, rec);
       const ov = openOverview(k, vaultId, rec);
       out.push({ id: rec.id, version: rec.version, createdAt: ov.createdAt, updatedAt: ov.updatedAt, overview: ov.overview });
     } catch {
-      issues.push({ where: 'item', id: rec.id });
+      issues.push({ where: 'item', id: rec.id, problem: 'unauthentic' });
+      drop.add(rec.id);
     } finally {
       wipe(k);
     }
@@ -60,39 +87,153 @@ export interface LoadedVault {
   pages: { generation: number; entries: PageEntry[] }[];
   settings: EngineSettings;
   settingsVersion: number;
+  head: HeadState;
 }
 
-export async function loadVault(store: VaultStore, meta: MetaRecord, keys: VaultKeys, random: RandomSource, issues: IntegrityIssue[]): Promise<LoadedVault> {
+export function headMissingError(): LatchkeyError {
+  return new LatchkeyError('integrity',
+    "This vault's integrity record is missing, so Latchkey cannot tell whether records were rolled back or removed. Restore the vault from a backup or from your organisation's server.",
+    { record: 'vault_head' });
+}
+
+export function headUnauthenticError(slotId: string): LatchkeyError {
+  return new LatchkeyError('integrity',
+    "This vault's integrity record does not match this key slot: the slot may be an old copy put back, or the record was altered. Use another way in.",
+    { record: 'vault_head', slotId });
+}
+
+/**
+ * The stored head, authenticated under `keys`; or, for a vault that legitimately has
+ * none, null (the caller then creates it). Throws 'integrity' otherwise.
+ */
+export async function readTrustedHead(store: VaultStore, meta: MetaRecord, keys: VaultKeys, slotId: string): Promise<HeadState | null> {
+  const rec = await store.readHead();
+  if (rec) {
+    const h = openHead(keys.head, meta.vaultId, rec);
+    if (!h) throw headUnauthenticError(slotId);
+    return h;
+  }
+  const pages = await store.readPages();
+  // Format 1 never wrote a format-2 page: one here means a head existed and was removed.
+  if (meta.formatVersion < 2) return pages.some((p) => (pageFormat(keys.page, meta.vaultId, p) ?? 1) >= 2) ? Promise.reject(headMissingError()) : null;
+  if (pages.length === 0) return null; // received by sync, never unlocked here
+  throw headMissingError();
+}
+
+/** The slot that opened VK must be one the head lists with the same digest. */
+export function slotInHead(head: HeadState | null, slot: SlotRecord): boolean {
+  return head === null || sameDigest(head.slots.get(slot.id), slot.digest);
+}
+
+export async function loadVault(store: VaultStore, meta: MetaRecord, keys: VaultKeys, random: RandomSource, issues: IntegrityIssue[], trustedHead: HeadState | null): Promise<LoadedVault> {
   const vaultId = meta.vaultId;
-  const stored = await store.readPages();
-  const byNumber = new Map(stored.map((p) => [p.page, p]));
+  const firstUse = trustedHead === null;
+  const [storedPages, srec, slots] = await Promise.all([store.readPages(), store.readSettings(), store.readSlots()]);
+  // Unlock reads item ids only (keys, no records: docs/performance.md). A record's
+  // version is checked against the head when its page is rebuilt (below) and when the
+  // item is opened (item-ops.ts); the migration reads every record once.
+  const versions: Array<[string, number]> = firstUse
+    ? await store.readItemVersions()
+    : (await store.readItemIds()).map((id) => [id, trustedHead.items.get(id) ?? -1]);
+  const actual = stateOf({ settings: srec, slots, pages: storedPages, items: versions });
+  if (firstUse) issues.push({ where: 'vault_head', id: 'vault_head', problem: 'created' });
+  const head = trustedHead ?? actual;
+  const repair: { -readonly [K in keyof WriteBatch]: WriteBatch[K] } = { origin: 'sync' };
+
+  // Items: the head's list is the truth.
+  const drop = new Set<string>();
+  const trusted = new Map<string, number>();
+  for (const [id, v] of head.items) {
+    const got = actual.items.get(id);
+    if (got === undefined) issues.push({ where: 'item', id, problem: 'missing' });
+    else if (got !== v) {
+      issues.push({ where: 'item', id, problem: got < v ? 'older' : 'newer' });
+      drop.add(id);
+    } else trusted.set(id, v);
+  }
+  for (const id of actual.items.keys()) {
+    if (!head.items.has(id)) {
+      issues.push({ where: 'item', id, problem: 'added' });
+      drop.add(id);
+    }
+  }
+
+  // Pages: a page that matches the head is used as stored; any other is rebuilt.
+  const byNumber = new Map(storedPages.map((p) => [p.page, p]));
   const pages: { generation: number; entries: PageEntry[] }[] = [];
+  const putPages: PageRecord[] = [];
   for (let page = 0; page < PAGE_COUNT; page++) {
     const rec = byNumber.get(page);
-    const entries = rec && !meta.rebuildPages ? openPage(keys.page, vaultId, rec) : null;
+    const committed = head.pages[page]!;
+    const matches = !firstUse && rec !== undefined && rec.generation === committed.generation && sameDigest(actual.pages[page]!.digest, committed.digest);
+    let entries = matches ? openPage(keys.page, vaultId, rec!) : null;
+    // A page the head vouches for lists exactly the head's items of that page.
+    if (entries && !entries.every((e) => head.items.get(e.id) === e.version)) entries = null;
+    if (entries && !firstUse && entries.some((e) => drop.has(e.id) || !trusted.has(e.id))) {
+      // The page is authentic but some of its items were damaged: keep the page, minus them.
+      entries = entries.filter((e) => trusted.has(e.id) && !drop.has(e.id));
+      putPages.push(sealPage(keys.page, vaultId, page, committed.generation + 1, entries, random));
+      pages.push({ generation: committed.generation + 1, entries });
+      continue;
+    }
+    if (entries && firstUse) {
+      // Trust on first use: the page must agree with the item records themselves.
+      const onPage = [...trusted.keys()].filter((id) => pageOf(id) === page);
+      if (entries.length !== onPage.length || !entries.every((e) => trusted.get(e.id) === e.version)) entries = null;
+    }
+    if (entries && firstUse) {
+      // Re-sealed as format 2: the mark that this vault now has a head.
+      putPages.push(sealPage(keys.page, vaultId, page, rec!.generation + 1, entries, random));
+      pages.push({ generation: rec!.generation + 1, entries });
+      continue;
+    }
     if (entries) {
       pages.push({ generation: rec!.generation, entries });
       continue;
     }
-    if (!meta.rebuildPages) issues.push({ where: 'overview_page', id: String(page) });
-    pages.push({ generation: rec?.generation ?? 0, entries: await rebuildPage(store, keys, vaultId, page, issues) });
+    // Format 1 vaults may lack pages; that is the migration, already reported as 'created'.
+    if (!firstUse || rec !== undefined) issues.push({ where: 'overview_page', id: String(page), problem: rec === undefined ? 'missing' : 'replayed' });
+    const rebuilt = await rebuildPage(store, keys, vaultId, page, trusted, issues, drop);
+    const generation = Math.max(committed.generation, rec?.generation ?? 0) + 1;
+    putPages.push(sealPage(keys.page, vaultId, page, generation, rebuilt, random));
+    pages.push({ generation, entries: rebuilt });
   }
-  if (meta.rebuildPages) {
-    // Storage migration 1 -> 2: write every page once, then clear the flag, in one transaction.
-    const putPages = pages.map((p, i) => sealPage(keys.page, vaultId, i, p.generation + 1, p.entries, random));
-    const { rebuildPages: _done, ...rest } = meta;
-    await store.commit({ meta: rest, putPages });
-    pages.forEach((p) => (p.generation += 1));
+  // An item whose record failed while its page was rebuilt may still sit on another
+  // page copy: pages are per item id, so the rebuilt page already left it out.
+  const dropIds = [...drop].filter((id) => actual.items.has(id));
+  if (dropIds.length) repair.deleteItems = dropIds;
+  if (putPages.length) repair.putPages = putPages;
+
+  // Slots: one the head does not list as stored (an old copy put back, or added) stays
+  // unusable and is reported at every unlock; the head keeps the genuine digest, so
+  // putting the genuine slot back makes it work again. A slot gone from the store is
+  // reported once and dropped from the head.
+  const badSlots = firstUse ? [] : slots.filter((x) => !sameDigest(head.slots.get(x.id), x.digest)).map((x) => x.id);
+  for (const id of badSlots) if (!issues.some((i) => i.where === 'slot' && i.id === id)) issues.push({ where: 'slot', id, problem: head.slots.has(id) ? 'older' : 'added' });
+  const goneSlots = [...head.slots.keys()].filter((id) => !slots.some((x) => x.id === id));
+  for (const id of goneSlots) issues.push({ where: 'slot', id, problem: 'missing' });
+
+  // Settings.
+  let settings = DEFAULT_SETTINGS;
+  let settingsVersion = srec?.version ?? 0;
+  const settingsMatch = firstUse || (head.settings === null ? srec === undefined : !!srec && srec.version === head.settings.version && sameDigest(actual.settings?.digest, head.settings.digest));
+  const opened = srec && settingsMatch ? openSettings(keys, vaultId, srec) : null;
+  if (opened) settings = opened;
+  else if (srec || head.settings) {
+    issues.push({ where: 'settings', id: 'settings', problem: !srec ? 'missing' : settingsMatch ? 'unauthentic' : (head.settings && srec.version < head.settings.version ? 'older' : 'replayed') });
+    settingsVersion = Math.max(settingsVersion, head.settings?.version ?? 0) + 1;
+    repair.settings = sealSettings(keys, vaultId, settingsVersion, DEFAULT_SETTINGS, random);
   }
 
-  const srec = await store.readSettings();
-  let settings = DEFAULT_SETTINGS;
-  if (srec) {
-    const s = openSettings(keys, vaultId, srec);
-    if (s) settings = s;
-    else issues.push({ where: 'settings', id: 'settings' });
-  }
-  return { pages, settings, settingsVersion: srec?.version ?? 0 };
+  // The head after the repair must describe exactly what the store then holds.
+  const repaired = applyToHead(actual, repair);
+  const next: HeadState = firstUse ? repaired : { ...repaired, slots: new Map([...head.slots].filter(([id]) => !goneSlots.includes(id))) };
+  const changed = firstUse || putPages.length > 0 || dropIds.length > 0 || goneSlots.length > 0 || !!repair.settings
+    || [...head.items.keys()].some((id) => !actual.items.has(id));
+  // The migration also rewrites the meta as format 2, so a later missing head is refused.
+  if (firstUse && meta.formatVersion < VAULT_FORMAT_VERSION) repair.meta = { key: 'vault', formatVersion: VAULT_FORMAT_VERSION, vaultId, createdAt: meta.createdAt };
+  if (changed) await store.commit({ ...repair, head: sealHead(keys.head, vaultId, next) });
+  return { pages, settings, settingsVersion, head: next };
 }
 
 export const vaultIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/);

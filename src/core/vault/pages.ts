@@ -20,6 +20,13 @@ import { PAGE_COUNT, type PageRecord } from '../store/records';
 
 const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
+/**
+ * 2 = written by vault format 2 (with a head). Readers accept 1 and 2; a vault
+ * without a head that holds a format-2 page once had a head, so it is refused
+ * instead of being migrated again (open-vault.ts).
+ */
+export const PAGE_FORMAT = 2;
+
 export interface PageEntry {
   readonly id: string;
   readonly version: number;
@@ -66,7 +73,8 @@ function toOverview(v: unknown): ItemOverview | null {
 function toEntries(v: unknown, page: number): PageEntry[] | null {
   if (typeof v !== 'object' || v === null) return null;
   const { v: format, entries } = v as { v?: unknown; entries?: unknown };
-  if (format !== 1 || !Array.isArray(entries)) return null;
+  if ((format !== 1 && format !== PAGE_FORMAT) || !Array.isArray(entries)) return null;
+  const seen = new Set<string>();
   const out: PageEntry[] = new Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e: unknown = entries[i];
@@ -74,6 +82,9 @@ function toEntries(v: unknown, page: number): PageEntry[] | null {
     const [id, version, createdAt, updatedAt, ov] = e as unknown[];
     // Every entry must belong on this page: a swapped-in entry would be a lie about another page.
     if (!isStr(id) || !ID_RE.test(id) || pageOf(id) !== page || !isInt(version) || version < 1 || !isInt(createdAt) || !isInt(updatedAt)) return null;
+    // A duplicated entry is a lie about what the page holds.
+    if (seen.has(id)) return null;
+    seen.add(id);
     const overview = toOverview(ov);
     if (!overview) return null;
     out[i] = { id, version, createdAt, updatedAt, overview };
@@ -88,8 +99,18 @@ function aad(vaultId: string, page: number, generation: number): AadFields {
 export function sealPage(pageKey: Uint8Array, vaultId: string, page: number, generation: number, entries: Iterable<PageEntry>, random: RandomSource): PageRecord {
   if (page < 0 || page >= PAGE_COUNT) throw new LatchkeyError('internal', 'Page out of range.');
   const rows = [...entries].map((e) => [e.id, e.version, e.createdAt, e.updatedAt, e.overview]);
-  const pt = utf8ToBytes(JSON.stringify({ v: 1, entries: rows }));
+  const pt = utf8ToBytes(JSON.stringify({ v: PAGE_FORMAT, entries: rows }));
   return { page, generation, envelope: seal(pageKey, pt, aad(vaultId, page, generation), random) };
+}
+
+/** The plaintext format (1 or 2) of a page that authenticates, else null. */
+export function pageFormat(pageKey: Uint8Array, vaultId: string, rec: PageRecord): number | null {
+  try {
+    const v = JSON.parse(bytesToUtf8(open(pageKey, rec.envelope, aad(vaultId, rec.page, rec.generation)))) as { v?: unknown };
+    return typeof v?.v === 'number' ? v.v : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Returns the entries, or null when the page does not authenticate or parse (the caller rebuilds it from items). */

@@ -6,10 +6,11 @@
  *
  * Trust rules (the server is not trusted with integrity either):
  * - With no local vault yet (a new device), the vault's meta, slots, settings and items
- *   are written as received and the meta is flagged `rebuildPages`: the first unlock
- *   rebuilds the overview pages from the item records, authenticating each under the
- *   vault key and leaving out (and reporting) any that fail. Slots must pass their
- *   digest. There is no local data such a write could overwrite.
+ *   are written as received, without pages or head: the first unlock builds both from
+ *   the item records, authenticating each under the vault key, leaving out (and
+ *   reporting) any that fail, and reports that the head was created (trust on first
+ *   use, vault-format.md §6.1). Slots must be well-formed (slots/check.ts). There is
+ *   no local data such a write could overwrite.
  * - With a local vault that is locked, nothing is written ('locked'): the caller keeps
  *   the records (ciphertext) and offers them again after unlock, when they can be checked.
  * - Unlocked: every item record must authenticate under this vault's keys (item key,
@@ -28,7 +29,7 @@ import { openDetails, openItemKey, openOverview, sealItem, type OverviewPayload 
 import { openSettings } from './open-vault';
 import { pageOf, sealPage, type PageEntry } from './pages';
 import type { UnlockedSession } from './session';
-import { slotDigestValid } from './slots';
+import { slotProblem, type SlotRegistry } from './slots';
 import { LatchkeyError } from '../../shared/errors';
 
 /** Records pulled from the org server: the part of a store write that sync may carry (pages are per device). */
@@ -54,9 +55,9 @@ export interface ItemContent {
   readonly details: ItemDetails;
 }
 
-export async function applyRemoteRecords(core: EngineCore, isUnlocked: () => boolean, r: RemoteRecords): Promise<RemoteApplyResult> {
+export async function applyRemoteRecords(core: EngineCore, registry: SlotRegistry, isUnlocked: () => boolean, r: RemoteRecords): Promise<RemoteApplyResult> {
   const meta = await core.store.readMeta();
-  if (!meta) return bootstrap(core, r);
+  if (!meta) return bootstrap(core, registry, r);
   if (!isUnlocked()) return { state: 'locked', refused: [] };
   const s = core.session();
   const refused: RefusedRecord[] = [];
@@ -69,7 +70,8 @@ export async function applyRemoteRecords(core: EngineCore, isUnlocked: () => boo
     if (settingsValue) settings = r.settings;
     else if (r.settings.version > s.settingsVersion) refused.push({ kind: 'settings', id: '' });
   }
-  const putSlots = (r.putSlots ?? []).filter((x) => slotDigestValid(s.vaultId, x) || (refused.push({ kind: 'slot', id: x.id }), false));
+  // Each slot on its own: a crafted one is refused by name and the rest still apply.
+  const putSlots = (r.putSlots ?? []).filter((x) => slotProblem(registry, s.vaultId, x) === null || (refused.push({ kind: 'slot', id: x.id }), false));
   const currentSlots = await core.store.readSlots();
   const remaining = new Set([...currentSlots.map((x) => x.id), ...putSlots.map((x) => x.id)]);
   for (const id of r.deleteSlots ?? []) remaining.delete(id);
@@ -89,7 +91,7 @@ export async function applyRemoteRecords(core: EngineCore, isUnlocked: () => boo
   const deleteItems = (r.deleteItems ?? []).filter((id) => s.get(id) !== undefined);
 
   const pageWrites = touchedPages(s, puts, deleteItems).map((w) => ({ ...w, rec: sealPage(s.keys.page, s.vaultId, w.page, w.generation, w.entries.values(), core.random) }));
-  await core.store.commit({
+  await core.commit({
     origin: 'sync',
     ...(settings ? { settings } : {}),
     putSlots,
@@ -110,17 +112,17 @@ export async function applyRemoteRecords(core: EngineCore, isUnlocked: () => boo
   return { state: 'applied', refused };
 }
 
-async function bootstrap(core: EngineCore, r: RemoteRecords): Promise<RemoteApplyResult> {
+async function bootstrap(core: EngineCore, registry: SlotRegistry, r: RemoteRecords): Promise<RemoteApplyResult> {
   // Without the vault's meta there is nothing to bind the rest to: wait for it.
   if (!r.meta) return { state: 'locked', refused: [] };
   const vaultId = r.meta.vaultId;
   const refused: RefusedRecord[] = [];
-  const putSlots = (r.putSlots ?? []).filter((x) => slotDigestValid(vaultId, x) || (refused.push({ kind: 'slot', id: x.id }), false));
+  const putSlots = (r.putSlots ?? []).filter((x) => slotProblem(registry, vaultId, x) === null || (refused.push({ kind: 'slot', id: x.id }), false));
   const deleted = new Set(r.deleteItems ?? []);
   await core.store.commit({
     origin: 'sync',
     clear: true,
-    meta: { ...r.meta, rebuildPages: true },
+    meta: { key: 'vault', formatVersion: r.meta.formatVersion, vaultId: r.meta.vaultId, createdAt: r.meta.createdAt },
     ...(r.settings ? { settings: r.settings } : {}),
     putSlots,
     putItems: (r.putItems ?? []).filter((x) => !deleted.has(x.id)),
@@ -193,7 +195,7 @@ export async function sealMergedItem(core: EngineCore, id: string, content: Omit
   const page = pageOf(id);
   const entries = s.pageWith(page, { put: entry });
   const generation = s.pages[page]!.generation + 1;
-  await core.store.commit({ origin: 'sync', putItems: [rec], putPages: [sealPage(s.keys.page, s.vaultId, page, generation, entries.values(), core.random)] });
+  await core.commit({ origin: 'sync', putItems: [rec], putPages: [sealPage(s.keys.page, s.vaultId, page, generation, entries.values(), core.random)] });
   if (core.session() === s) s.commitPage(page, generation, entries, { put: entry });
   core.emit({ type: 'itemsChanged', change: 'updated', ids: [id] });
   return rec;

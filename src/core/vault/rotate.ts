@@ -87,7 +87,7 @@ export async function rotateVaultKey(
     const settings = sealSettings(next, vaultId, s.settingsVersion + 1, s.settings, core.random);
 
     // 3. One transaction.
-    await core.store.commit({ putSlots, deleteSlots, putItems, putPages, settings });
+    await core.commit({ putSlots, deleteSlots, putItems, putPages, settings }, next);
     if (core.session() !== s) {
       wipeVaultKeys(next);
     } else {

@@ -9,12 +9,17 @@ import type { EngineSettings } from '../../shared/contracts/engine';
 import type { ItemSummary } from '../../shared/items';
 import { haystackOf, matcher } from '../items/search';
 import { PAGE_COUNT } from '../store/records';
+import type { HeadState } from './head';
 import { wipeVaultKeys, type VaultKeys } from './keys';
 import { pageOf, type PageEntry } from './pages';
 
+export type IntegrityProblem = 'replayed' | 'older' | 'newer' | 'missing' | 'added' | 'unauthentic' | 'malformed' | 'created';
+
 export interface IntegrityIssue {
-  readonly where: 'overview_page' | 'slot' | 'settings' | 'item';
+  readonly where: 'overview_page' | 'slot' | 'settings' | 'item' | 'vault_head';
   readonly id: string;
+  /** What was found; vault-format.md §9. */
+  readonly problem?: IntegrityProblem;
 }
 
 interface Indexed {
@@ -37,6 +42,8 @@ export class UnlockedSession {
     public settings: EngineSettings,
     public settingsVersion: number,
     readonly issues: IntegrityIssue[],
+    /** What the stored head commits to; every commit replaces it (core.commit). */
+    public head: HeadState,
   ) {
     if (pages.length !== PAGE_COUNT) throw new Error('page count');
     this.pages = pages.map((p) => ({ generation: p.generation, entries: new Map(p.entries.map((e) => [e.id, e])) }));

@@ -64,7 +64,12 @@ export const statusSchema = z.object({
    * (the vault still opened; an overview page is rebuilt from its item records,
    * settings fall back to defaults, a damaged slot is skipped).
    */
-  issues: z.array(z.object({ where: z.enum(['overview_page', 'slot', 'settings', 'item']), id: z.string() })).optional(),
+  issues: z.array(z.object({
+    where: z.enum(['overview_page', 'slot', 'settings', 'item', 'vault_head']),
+    id: z.string(),
+    /** What was found (vault-format.md §9); absent on a record that simply failed to authenticate. */
+    problem: z.enum(['replayed', 'older', 'newer', 'missing', 'added', 'unauthentic', 'malformed', 'created']).optional(),
+  })).optional(),
 });
 export type EngineStatus = z.infer<typeof statusSchema>;
 

@@ -9,7 +9,7 @@
  */
 import 'fake-indexeddb/auto';
 import { createEngine } from '../../../src/core';
-import { createNodeArgon2Kdf } from '../../../src/core/crypto/kdf.argon2.node';
+import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createWebCryptoRandom } from '../../../src/core/crypto/random.browser';
 import { vaultDumpSchema, type VaultDump } from '../../../src/core/store/dump';
 import { createDexieStore } from '../../../src/core/store/store.dexie';

@@ -9,7 +9,7 @@ import { bytesToHex, hexToBytes } from '@noble/ciphers/utils.js';
 import { describe, expect, it } from 'vitest';
 import { encodeAad, open, seal } from '../../../src/core/crypto/aead';
 import { fromBase64url, toBase64url, utf8ToBytes } from '../../../src/core/crypto/bytes';
-import { createNodeArgon2Kdf } from '../../../src/core/crypto/kdf.argon2.node';
+import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import type { RandomSource } from '../../../src/core/crypto/random';
 
 const A31 = {

@@ -33,7 +33,7 @@ describe('dump -> load -> unlock', () => {
     await h.engine.createItem(loginDraft());
     const good = await h.engine.dumpRecords();
     h.engine.lock();
-    for (const bad of [{}, { ...good, version: 2 }, { ...good, items: [{ id: 'short', version: 1, key: '', overview: '', details: '' }] }, { ...good, slots: [{ ...good.slots[0], wrappedKey: 'not base64!' }] }]) {
+    for (const bad of [{}, { ...good, version: 3 }, { ...good, items: [{ id: 'short', version: 1, key: '', overview: '', details: '' }] }, { ...good, slots: [{ ...good.slots[0], wrappedKey: 'not base64!' }] }]) {
       await expectCode(h.engine.loadRecords(bad as never), 'invalid_input');
     }
     expect(await h.engine.dumpRecords()).toEqual(good);
@@ -52,23 +52,26 @@ describe('storage migration', () => {
     const v1 = new Dexie(name);
     v1.version(1).stores({ meta: 'key', slots: 'id', items: 'id' });
     await v1.open();
-    await v1.table('meta').bulkPut([records.meta!, records.settings!]);
+    // A format-1 vault: no head (and, in Dexie v1, no pages).
+    await v1.table('meta').bulkPut([{ ...records.meta!, formatVersion: 1 }, records.settings!]);
     await v1.table('slots').bulkPut(records.slots);
     await v1.table('items').bulkPut(records.items);
     v1.close();
 
     const h = makeHarness({ dbName: name });
-    expect((await h.store.readMeta())?.rebuildPages).toBe(true);
     expect(await h.store.readPages()).toEqual([]);
+    expect(await h.store.readHead()).toBeUndefined();
     await h.engine.unlockWithPassword('migrate me');
-    expect((await h.engine.status()).issues).toBeUndefined();
+    // The migration creates the vault head from the stored records and says so, once.
+    expect((await h.engine.status()).issues).toEqual([{ where: 'vault_head', id: 'vault_head', problem: 'created' }]);
+    expect(await h.store.readHead()).toBeDefined();
     expect(h.engine.listItems().map((i) => i.overview.title).sort()).toEqual(fx.expected.map((e) => e.title).sort());
     for (const e of fx.expected) expect(await h.engine.revealField(e.id, e.field, 'reveal')).toBe(e.secret);
     expect(await h.store.readPages()).toHaveLength(64);
-    expect((await h.store.readMeta())?.rebuildPages).toBeUndefined();
     // Next unlock reads the pages (no rebuild, no issue).
     const h2 = h.reopen();
     await h2.engine.unlockWithPassword('migrate me');
+    expect((await h2.engine.status()).issues).toBeUndefined();
     expect(h2.engine.listItems()).toHaveLength(fx.expected.length);
     const again = createDexieStore({ name });
     expect((await again.readPages()).length).toBe(64);

@@ -6,7 +6,7 @@
  */
 import 'fake-indexeddb/auto';
 import { createEngine, type Engine, type EngineDeps } from '../../../src/core';
-import { createNodeArgon2Kdf } from '../../../src/core/crypto/kdf.argon2.node';
+import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createWebCryptoRandom } from '../../../src/core/crypto/random.browser';
 import { createDexieStore } from '../../../src/core/store/store.dexie';
 import type { VaultStore } from '../../../src/core/store/store';

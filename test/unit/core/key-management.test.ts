@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/core';
-import { createNodeArgon2Kdf } from '../../../src/core/crypto/kdf.argon2.node';
+import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createWebCryptoRandom } from '../../../src/core/crypto/random.browser';
 import { createDexieStore } from '../../../src/core/store/store.dexie';
 import type { ItemSummary } from '../../../src/shared/items';

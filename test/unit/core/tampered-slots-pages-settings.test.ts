@@ -85,7 +85,7 @@ describe('tampered key slots are refused, naming the slot', () => {
       }
       // The other way in still works and reports the damaged slot; items untouched.
       await unlockWith(other(kind));
-      expect((await h.engine.status()).issues).toEqual([{ where: 'slot', id: original.id }]);
+      expect((await h.engine.status()).issues).toEqual([{ where: 'slot', id: original.id, problem: expect.stringMatching(/^(unauthentic|malformed)$/) }]);
       await expectAllItemsIntact();
       h.engine.lock();
       await h.store.commit({ putSlots: [original] });
@@ -150,7 +150,7 @@ describe('tampered overview pages are reported and rebuilt from item records', (
     for (const bad of variants) {
       await h.store.commit({ putPages: [bad] });
       await h.engine.unlockWithRecoveryCode(recoveryCode);
-      expect((await h.engine.status()).issues).toEqual([{ where: 'overview_page', id: String(p) }]);
+      expect((await h.engine.status()).issues).toEqual([{ where: 'overview_page', id: String(p), problem: 'replayed' }]);
       await expectAllItemsIntact();
       h.engine.lock();
     }
@@ -159,12 +159,18 @@ describe('tampered overview pages are reported and rebuilt from item records', (
     const victimOriginal = pages.find((x) => x.page === victim)!;
     await h.store.commit({ putPages: [{ ...original, page: victim }] });
     await h.engine.unlockWithPassword(PASSWORD);
-    expect((await h.engine.status()).issues).toEqual(expect.arrayContaining([{ where: 'overview_page', id: String(victim) }]));
+    expect((await h.engine.status()).issues).toEqual(expect.arrayContaining([{ where: 'overview_page', id: String(victim), problem: 'replayed' }]));
     await expectAllItemsIntact();
     h.engine.lock();
-    await h.store.commit({ putPages: [original, victimOriginal] });
+    // The repair was written back: the next unlock has nothing to report.
     await h.engine.unlockWithPassword(PASSWORD);
     expect((await h.engine.status()).issues).toBeUndefined();
+    h.engine.lock();
+    // Putting the (once genuine) original pages back is a replay now, and is named.
+    await h.store.commit({ putPages: [original, victimOriginal] });
+    await h.engine.unlockWithPassword(PASSWORD);
+    expect((await h.engine.status()).issues).toEqual([{ where: 'overview_page', id: String(Math.min(p, victim)), problem: 'replayed' }, { where: 'overview_page', id: String(Math.max(p, victim)), problem: 'replayed' }]);
+    await expectAllItemsIntact();
     h.engine.lock();
   });
 });
@@ -183,13 +189,16 @@ describe('tampered settings are reported, defaults used, nothing else touched', 
     for (const bad of variants) {
       await h.store.commit({ settings: bad });
       await h.engine.unlockWithPassword(PASSWORD);
-      expect((await h.engine.status()).issues).toEqual([{ where: 'settings', id: 'settings' }]);
+      expect((await h.engine.status()).issues).toEqual([{ where: 'settings', id: 'settings', problem: expect.any(String) }]);
       expect(h.engine.getSettings()).toEqual({ autoLockMinutes: 15 });
       await expectAllItemsIntact();
       h.engine.lock();
     }
+    // The once genuine record, put back after the repair, is an older settings record: named, not used.
     await h.store.commit({ settings: original });
     await h.engine.unlockWithPassword(PASSWORD);
-    expect(h.engine.getSettings()).toEqual({ autoLockMinutes: 42 });
+    expect((await h.engine.status()).issues).toEqual([{ where: 'settings', id: 'settings', problem: 'older' }]);
+    expect(h.engine.getSettings()).toEqual({ autoLockMinutes: 15 });
+    h.engine.lock();
   });
 });

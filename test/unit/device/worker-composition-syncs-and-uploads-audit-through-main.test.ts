@@ -8,7 +8,7 @@
 import 'fake-indexeddb/auto';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeArgon2Kdf } from '../../../src/core/crypto/kdf.argon2.node';
+import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createDeviceService, deviceEngineHandlers, type DeviceService } from '../../../src/main/device';
 import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory';
 import { buildSyncedEngine, enrolmentFromMain } from '../../../src/renderer/engine/device-sync';

@@ -7,7 +7,7 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { createNodeArgon2Kdf } from '../../../src/core/crypto/kdf.argon2.node';
+import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createSyncedDevice } from '../../../src/core/vault-sync/device.dexie';
 import type { EffectivePolicy } from '../../../src/shared/policy';
 import { PASSWORD, TEST_KDF, freshDbName } from '../core/helpers';

@@ -5,7 +5,7 @@
  * (createSyncedDevice). Test-only argon2id cost via allowWeakKdfForTesting.
  */
 import 'fake-indexeddb/auto';
-import { createNodeArgon2Kdf } from '../../../src/core/crypto/kdf.argon2.node';
+import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createSyncedDevice, type SyncedDevice } from '../../../src/core/vault-sync/device.dexie';
 import type { Database } from '../../../src/server/db/db';
 import { enrolTestDevice, nodeFetch, nodeRandom, type TestDevice } from '../server/helpers';

@@ -6,7 +6,7 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { createNodeArgon2Kdf } from '../../../src/core/crypto/kdf.argon2.node';
+import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { openDexieSyncStores } from '../../../src/core/sync/sync-store.dexie';
 import { createSyncedDevice, type SyncedDevice } from '../../../src/core/vault-sync/device.dexie';
 import { META_SYNC_ID, SETTINGS_SYNC_ID, itemSyncId } from '../../../src/core/vault-sync';

@@ -24,7 +24,6 @@ import type { RandomSource } from '../../crypto/random';
 import type { SlotRecord } from '../../store/records';
 import type { VaultStore } from '../../store/store';
 import type { KeySlotKind } from './types';
-import { slotDigest, slotDigestValid } from './wrap';
 
 export const HARDWARE_KEY_SLOT = 'hardware_key';
 const KEK_LABEL = 'hardware-key-kek';
@@ -103,6 +102,9 @@ export const hardwareKeySlot: KeySlotKind<HardwareKeyUnlockInput, HardwareKeyCre
       label: input.name.slice(0, 64) || 'Security key',
     };
   },
+  checkParams(slot) {
+    hardwareKeySlotParams(slot);
+  },
   async deriveKek(_ctx, slot, input) {
     const p = hardwareKeySlotParams(slot);
     // Another key's answer: not this slot. EnvelopeError lets the engine try the next slot.
@@ -116,6 +118,8 @@ export const hardwareKeySlot: KeySlotKind<HardwareKeyUnlockInput, HardwareKeyCre
 /** The engine methods the flows use (src/core/engine.ts). */
 export interface SlotEngine {
   unlock(kind: string, input: unknown): Promise<{ vaultId: string }>;
+  /** Changes a slot's label through the engine, so the vault head follows. */
+  relabelSlot(slotId: string, label: string): Promise<void>;
   addSlot(kind: string, input: unknown, label?: string): Promise<{ slotId: string }>;
   isUnlocked(): boolean;
   /** Counts as activity for auto-lock. */
@@ -260,13 +264,9 @@ export async function renameHardwareKeySlot(
   if (!deps.engine.isUnlocked()) throw new LatchkeyError('vault_locked', 'Unlock the vault before renaming a key.');
   const clean = name.trim().slice(0, 64);
   if (!clean) throw new LatchkeyError('invalid_input', 'A key needs a name.');
-  const meta = await deps.store.readMeta();
   const slot = (await deps.store.readSlots()).find((s) => s.id === slotId && s.kind === HARDWARE_KEY_SLOT);
-  if (!meta || !slot) throw new LatchkeyError('not_found', 'No such security key.', { slotId });
-  if (!slotDigestValid(meta.vaultId, slot)) throw new LatchkeyError('integrity', 'This key slot is damaged or was altered.', { slotId });
-  const { digest: _old, ...body } = slot;
-  const next = { ...body, label: clean };
-  await deps.store.commit({ putSlots: [{ ...next, digest: slotDigest(meta.vaultId, next) }] });
+  if (!slot) throw new LatchkeyError('not_found', 'No such security key.', { slotId });
+  await deps.engine.relabelSlot(slotId, clean);
 }
 
 /** Enrolled keys, oldest first (vault unlocked). */

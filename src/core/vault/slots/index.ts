@@ -14,4 +14,5 @@ export function createDefaultSlotRegistry(): SlotRegistry {
 export { PASSWORD_SLOT, passwordSlot } from './password';
 export { RECOVERY_SLOT, formatRecoveryCode, parseRecoveryCode, recoveryCodeSlot } from './recovery-code';
 export { SlotRegistry, type KeySlotKind, type NewSlot, type SlotContext } from './types';
-export { openSlot, sealSlot, slotDigestValid } from './wrap';
+export { openSlot, sealSlot, slotDigest, slotDigestValid } from './wrap';
+export { slotProblem } from './check';

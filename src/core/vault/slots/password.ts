@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { LatchkeyError } from '../../../shared/errors';
 import { fromBase64url, toBase64url, utf8ToBytes, wipe } from '../../crypto/bytes';
 import { deriveKey } from '../../crypto/hkdf';
-import { checkArgon2idParams, type Argon2idParams } from '../../crypto/kdf';
+import { checkArgon2idBounds, checkArgon2idParams, type Argon2idParams } from '../../crypto/kdf';
 import type { SlotParams, SlotRecord } from '../../store/records';
 import type { KeySlotKind, SlotContext } from './types';
 
@@ -50,10 +50,18 @@ export const passwordSlot: KeySlotKind<{ password: string }, { password: string 
     const params: SlotParams = { alg: 'argon2id', v: 19, m: p.memoryKiB, t: p.iterations, p: p.parallelism, salt: toBase64url(salt) };
     return { params, kek: await kekFor(ctx, input.password, salt, p), label: 'Password' };
   },
+  checkParams(slot) {
+    const { salt: _salt, ...p } = passwordSlotParams(slot);
+    checkArgon2idBounds(p);
+  },
   async deriveKek(ctx, slot, input) {
     const { salt, ...p } = passwordSlotParams(slot);
-    // Bounds only (a crafted slot must not make us allocate 4 GiB); the floor applies to new slots.
-    checkArgon2idParams(p, { memoryKiB: 8, iterations: 1, parallelism: 1 });
+    // The ceiling only (a crafted slot must not make us allocate gigabytes); the floor applies to new slots.
+    try {
+      checkArgon2idBounds(p);
+    } catch (e) {
+      throw new LatchkeyError('integrity', `This password slot asks for a KDF cost over the ceiling, so it was not tried. ${(e as Error).message}`, { slotId: slot.id });
+    }
     return kekFor(ctx, input.password, salt, p);
   },
 };

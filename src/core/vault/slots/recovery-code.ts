@@ -82,6 +82,9 @@ export const recoveryCodeSlot: KeySlotKind<{ recoveryCode: string }, Record<stri
       wipe(data);
     }
   },
+  checkParams(slot) {
+    if (!paramsSchema.safeParse(slot.params).success) throw new LatchkeyError('integrity', 'A recovery-code slot has malformed parameters.', { slotId: slot.id });
+  },
   async deriveKek(_ctx, slot, input) {
     const p = paramsSchema.safeParse(slot.params);
     if (!p.success) throw new LatchkeyError('integrity', 'A recovery-code slot has malformed parameters.', { slotId: slot.id });

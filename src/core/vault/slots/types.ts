@@ -36,6 +36,12 @@ export interface KeySlotKind<UnlockInput = unknown, CreateInput = unknown> {
   /** Error code when the input does not open any slot of this kind. */
   readonly wrongInputCode: ErrorCode;
   create(ctx: SlotContext, input: CreateInput): Promise<NewSlot>;
+  /**
+   * Throws (any error) when a stored slot's params are not this kind's layout or are
+   * out of bounds; run before the slot is used or accepted from sync, so a crafted
+   * slot is named and skipped instead of stopping the unlock.
+   */
+  checkParams?(slot: SlotRecord): void;
   /** KEK for an existing slot. May throw `wrongInputCode` early (e.g. a recovery code's checksum). */
   deriveKek(ctx: SlotContext, slot: SlotRecord, input: UnlockInput): Promise<Uint8Array>;
   /**

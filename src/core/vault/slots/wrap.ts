@@ -9,7 +9,7 @@
  *   only makes the slot unusable: the AEAD still refuses, reported as a wrong secret.
  */
 import { open, seal } from '../../crypto/aead';
-import { constantTimeEqual, toBase64url, utf8ToBytes } from '../../crypto/bytes';
+import { constantTimeEqual, offHeap, toBase64url, utf8ToBytes } from '../../crypto/bytes';
 import { sha256Bytes } from '../../crypto/hkdf';
 import type { RandomSource } from '../../crypto/random';
 import type { SlotParams, SlotRecord } from '../../store/records';
@@ -51,5 +51,5 @@ export function slotDigestValid(vaultId: string, s: SlotRecord): boolean {
 
 /** Throws EnvelopeError when the KEK is wrong (or the slot was edited with a recomputed digest). */
 export function openSlot(vaultId: string, s: SlotRecord, kek: Uint8Array): Uint8Array {
-  return open(kek, s.wrappedKey, aadFor(vaultId, s));
+  return offHeap(open(kek, s.wrappedKey, aadFor(vaultId, s)));
 }
