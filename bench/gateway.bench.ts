@@ -207,7 +207,7 @@ async function overhead(bench: Bench): Promise<void> {
   bench.note('Every request opens a new connection on both sides (agent: false; the gateway pins each hop to its checked address, so it never pools). The vault holds the `Bench` API credential and 1,000 logins (2,001 concealed values scrubbed). The ≤ 1 ms "added" goal is shown on both the in-process tool path (the gateway\'s own work) and the MCP path (what an agent sees, incl. the SDK\'s per-request server set-up, which the plain-SDK ratio isolates).');
 }
 
-async function scrubbing(bench: Bench): Promise<void> {
+export async function scrubbing(bench: Bench): Promise<void> {
   const secrets = Array.from({ length: 1000 }, () => randomBytes(18 + Math.floor(Math.random() * 12)).toString('base64url'));
   const scrubber = new Scrubber(secrets);
   const patterns = [...new Set(secrets.flatMap((s) => secretForms(s)))];
