@@ -30,12 +30,20 @@ const files = readdirSync(here)
 const started = performance.now();
 const loadBefore = loadavg();
 const bench = new Bench({ quick, log: (l) => console.log(l) });
+const failures: string[] = [];
 console.log(`# Latchkey benchmarks — ${new Date().toISOString()} — node ${process.version} — ${availableParallelism()} CPUs — load ${loadBefore.map((x) => x.toFixed(2)).join(' / ')}${quick ? ' — quick' : ''}`);
 for (const file of files) {
   console.log(`\n## ${file}`);
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: (b: Bench) => Promise<void> };
   const before = bench.sections.length;
-  await mod.default(bench);
+  try {
+    await mod.default(bench);
+  } catch (e) {
+    // A broken bench must show in the report, not silently drop its goals.
+    failures.push(`${file}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    console.error(`\n${file} FAILED:`, e);
+    process.exitCode = 1;
+  }
   for (const s of bench.sections.slice(before)) console.log(`\n${renderSection(s)}`);
 }
 console.log(`\n## Goals\n\n${renderGoals(bench.results)}`);
@@ -54,6 +62,7 @@ if (writeDocs) {
       loadAfter: loadavg(),
       command: `npm run bench --${quick ? ' --quick' : ''} --write-docs`,
       seconds: (performance.now() - started) / 1000,
+      failures,
     });
     writeFileSync(join(here, '..', 'docs', 'performance.md'), text);
     console.log('\nwrote docs/performance.md');

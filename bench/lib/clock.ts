@@ -8,7 +8,10 @@
  *   JavaScript work plus whatever V8 does on that thread (incl. the main-thread part
  *   of GC), but NOT GC helper threads, the libuv pool, or worker threads. Node 20
  *   has no process.threadCpuUsage (added in Node 23.9), hence /proc. Undefined where
- *   /proc is absent (the figure then says "n/a").
+ *   /proc is absent (the figure then says "n/a"). The kernel folds the running
+ *   slice into it at scheduler ticks, so one sample is only accurate to a tick
+ *   (≈ 4 ms): thread-CPU figures under ~10 ms per sample are coarse; no goal below
+ *   that is stated against CPU.
  * - process CPU: process.cpuUsage() user + system, ms — ALL threads of the process
  *   (GC helpers, libuv pool, workers). Shown beside thread CPU so a reader sees how
  *   much the other threads added; no goal is stated against it.
@@ -45,5 +48,5 @@ export const realClock: Clock = {
   },
 };
 
-export const THREAD_CPU_LABEL = 'thread CPU (this JS thread only, /proc/thread-self/schedstat)';
+export const THREAD_CPU_LABEL = 'thread CPU (this JS thread only, /proc/thread-self/schedstat; accurate to a scheduler tick, so coarse below ~10 ms a sample)';
 export const PROCESS_CPU_LABEL = 'process CPU (all threads incl. GC helpers, libuv pool and workers; process.cpuUsage)';

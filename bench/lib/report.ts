@@ -58,7 +58,7 @@ export function renderSection(s: SectionLog): string {
 export function describeGoal(g: Goal): string {
   const of = g.of ?? 'subject';
   const what = of === 'added' ? 'added over baseline' : of === 'ratio' ? 'subject / baseline' : 'figure';
-  const metric = g.metric === 'wall' ? 'wall' : 'thread CPU';
+  const metric = g.unit === 'MiB' ? 'sample' : g.metric === 'wall' ? 'wall' : 'thread CPU';
   return `${what}, ${metric} ${g.stat} ${g.op === '<=' ? '≤' : '≥'} ${formatNumber(g.value)} ${g.unit}`;
 }
 
@@ -87,6 +87,8 @@ export interface MachineInfo {
   readonly loadAfter: readonly number[];
   readonly command: string;
   readonly seconds: number;
+  /** Bench files that threw; their goals are missing from the table. */
+  readonly failures?: readonly string[];
 }
 
 const HOW_TO_READ = [
@@ -113,6 +115,7 @@ export function renderReport(bench: Bench, m: MachineInfo): string {
     '## Goals',
     '',
     renderGoals(bench.results),
+    ...(m.failures && m.failures.length > 0 ? ['', '**Bench files that failed in this run (their figures are missing):**', '', ...m.failures.map((f) => '    ' + f.split('\n').slice(0, 3).join('\n    '))] : []),
     '',
     '## Sections',
   ];
