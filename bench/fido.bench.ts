@@ -21,16 +21,9 @@ import type { FidoTransport } from '../src/main/fido/transport';
 import type { ItemDraft } from '../src/shared/items';
 import { softDiscovery, softKey } from '../test/fido/soft-transport';
 import { random as rnd } from '../test/fido/random';
-import { percentile, type BenchSection } from './lib/report';
+import type { Bench } from './lib/harness';
 
 const random = createWebCryptoRandom();
-const median = (xs: number[]): number => percentile(xs, 50);
-/** Process CPU ms (user + system): what the work costs on an idle core; the build machine is shared. */
-const cpu = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
 /** Answers every CBOR request with the same pre-framed response. */
 class Loopback implements FidoTransport {
   private q: Uint8Array[] = [];
@@ -55,7 +48,7 @@ class Loopback implements FidoTransport {
   close(): void {}
 }
 
-async function framing(): Promise<BenchSection> {
+async function framing(bench: Bench): Promise<void> {
   // Sizes of a real hmac-secret GetAssertion: ~310-byte request, ~190-byte answer.
   const request = new Map<number, unknown>([
     [1, 'latchkey.local'], [2, random.bytes(32)], [3, [{ id: random.bytes(48), type: 'public-key' }]],
@@ -68,12 +61,8 @@ async function framing(): Promise<BenchSection> {
   const loop = new Loopback();
   const hid = await CtapHidDevice.open(loop, { random: (n) => random.bytes(n) });
   loop.setAnswer(hid.info.cid, answer);
-  const N = 20_000;
-  const runs = 5;
-  const ours: number[] = [];
-  const base: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    let t = performance.now();
+  const N = 2000;
+  const frame = async () => {
     for (let i = 0; i < N; i++) {
       const body = encode(request);
       const req = new Uint8Array(1 + body.length);
@@ -82,19 +71,16 @@ async function framing(): Promise<BenchSection> {
       const res = await hid.transact(CTAPHID.CBOR, req);
       decode(res.subarray(1), { useMaps: true });
     }
-    ours.push(((performance.now() - t) / N) * 1000);
-    t = performance.now();
-    for (let i = 0; i < N; i++) {
-      encode(request);
-      decode(answerBody, { useMaps: true });
-    }
-    base.push(((performance.now() - t) / N) * 1000);
-  }
-  return {
-    title: 'Hardware key: CTAPHID framing',
-    rows: [{ name: 'GetAssertion (hmac-secret) encode + frame + reassemble + decode', ours: median(ours), baselineName: 'CBOR encode request + decode answer only', baseline: median(base), unit: 'µs', goal: '' }],
-    notes: [`Request ${encode(request).length + 1} bytes (${framePackets(1, 0x10, new Uint8Array(encode(request).length + 1)).length} reports), answer ${answer.length} bytes; median of ${runs} x ${N.toLocaleString('en-US')}. A real key adds USB latency (~1 ms per report) and the touch.`],
   };
+  await bench.compare({
+    name: 'GetAssertion (hmac-secret) round trip in memory',
+    unit: 'µs',
+    opsPerRun: N,
+    rounds: bench.rounds(9),
+    subject: { name: 'encode + CTAPHID frame + reassemble + decode (CtapHidDevice on a loopback)', run: frame },
+    baseline: { name: 'CBOR encode the request + decode the answer only', run: () => { for (let i = 0; i < N; i++) { encode(request); decode(answerBody, { useMaps: true }); } } },
+    notes: [`Request ${encode(request).length + 1} bytes (${framePackets(1, 0x10, new Uint8Array(encode(request).length + 1)).length} reports), answer ${answer.length} bytes; a run is ${N.toLocaleString('en-US')} round trips. A real key adds USB latency (~1 ms per report) and the touch.`],
+  });
 }
 
 function draft(i: number): ItemDraft {
@@ -104,7 +90,7 @@ function draft(i: number): ItemDraft {
   };
 }
 
-async function unlock10k(): Promise<BenchSection> {
+async function unlock10k(bench: Bench): Promise<void> {
   const n = 10_000;
   const store = createDexieStore({ name: `bench-fido-${Date.now()}` });
   const engine = createEngine({ store, kdf: createNodeArgon2Kdf(), random, passwordKdf: { memoryKiB: 64, iterations: 1, parallelism: 1 }, allowWeakKdfForTesting: true });
@@ -119,43 +105,34 @@ async function unlock10k(): Promise<BenchSection> {
   const answer = await service.getHmacSecret({ credentialIds: [p.credentialId], salt: p.prfSalt, uv: p.uv });
   engine.lock();
 
-  const ours: number[] = [];
-  const base: number[] = [];
-  const full: number[] = [];
-  const wall: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    let c = cpu();
-    const t = performance.now();
-    await engine.unlock(HARDWARE_KEY_SLOT, { credentialId: answer.credentialId, secret: answer.secret.slice() });
+  const expectN = () => {
     if (engine.listItems().length !== n) throw new Error('count');
-    ours.push(cpu() - c);
-    wall.push(performance.now() - t);
-    engine.lock();
-    c = cpu();
-    await engine.unlockWithRecoveryCode(recoveryCode);
-    if (engine.listItems().length !== n) throw new Error('count');
-    base.push(cpu() - c);
-    engine.lock();
-    c = cpu();
-    await unlockWithHardwareKey(deps);
-    full.push(cpu() - c);
-    engine.lock();
-  }
-  store.close();
-  return {
-    title: 'Hardware key: unlock at 10k items',
-    rows: [
-      { name: 'hmac-secret answer → overviews ready, 10k items (Node, CPU ms)', ours: median(ours), baselineName: 'recovery-code slot on the same vault', baseline: median(base), unit: 'ms', goal: '≤ 150 ms' },
-      { name: 'whole unlock through the software key (probe, ECDH, assertion) + overviews, 10k (CPU ms)', ours: median(full), baselineName: 'recovery-code slot on the same vault', baseline: median(base), unit: 'ms', goal: '' },
-    ],
-    notes: [
-      `Node, Dexie over fake-indexeddb, median of 5. Wall-clock median of the first row here: ${median(wall).toFixed(0)} ms (shared 2-core machine).`,
-      'The hardware-key part itself is one HKDF and one slot open (< 1 ms): the rest is loading the overview pages, the same for every slot kind.',
-      'The software key signs with noble P-256 in-process; a real key adds its USB round trips and the touch.',
-    ],
   };
+  try {
+    await bench.compare({
+      name: 'hmac-secret answer → overviews ready, 10k items (Node)',
+      unit: 'ms',
+      rounds: bench.rounds(7),
+      subject: { name: 'engine.unlock with the hardware-key slot (HKDF + slot open + pages)', before: () => engine.lock(), run: () => engine.unlock(HARDWARE_KEY_SLOT, { credentialId: answer.credentialId, secret: answer.secret.slice() }), after: expectN },
+      baseline: { name: 'recovery-code slot on the same vault', before: () => engine.lock(), run: () => engine.unlockWithRecoveryCode(recoveryCode), after: expectN },
+      goals: [{ metric: 'wall', stat: 'p50', op: '<=', value: 150, unit: 'ms', source: 'hardware-key issue' }],
+    });
+    await bench.compare({
+      name: 'whole unlock through the software key (probe, ECDH, assertion) + overviews, 10k items',
+      unit: 'ms',
+      rounds: bench.rounds(7),
+      subject: { name: 'unlockWithHardwareKey (software key, noble P-256 in-process)', before: () => engine.lock(), run: () => unlockWithHardwareKey(deps), after: expectN },
+      baseline: { name: 'recovery-code slot on the same vault', before: () => engine.lock(), run: () => engine.unlockWithRecoveryCode(recoveryCode), after: expectN },
+    });
+  } finally {
+    engine.lock();
+    store.close();
+  }
 }
 
-export default async function run(): Promise<BenchSection[]> {
-  return [await framing(), await unlock10k()];
+export default async function run(bench: Bench): Promise<void> {
+  await bench.section('Hardware key', async () => {
+    await framing(bench);
+    await unlock10k(bench);
+  });
 }

@@ -1,30 +1,70 @@
 /**
- * `npm run bench`: runs every bench/*.bench.ts (or those named on the command line,
- * e.g. `npm run bench -- vault`) and prints one Markdown table per section.
- * Each bench module default-exports `() => Promise<BenchSection[]>`.
+ * `npm run bench` runs every bench/*.bench.ts (or those named: `npm run bench -- vault`)
+ * through the harness (bench/lib/harness.ts) and prints each section, then every goal
+ * in one final table.
+ *
+ *   --quick        fewer rounds and sizes (a smoke run; figures still interleaved, ≥ 5 rounds)
+ *   --write-docs   also write docs/performance.md from this run's output (whole runs only)
+ *
+ * Each bench module default-exports `(bench: Bench) => Promise<void>` and calls
+ * bench.section / bench.compare / bench.record / bench.skip.
  */
-import { readdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { renderSection, type BenchSection } from './lib/report.js';
+import { Bench } from './lib/harness';
+import { renderGoals, renderReport, renderSection } from './lib/report';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const writeDocs = args.includes('--write-docs');
+const filters = args.filter((a) => !a.startsWith('--'));
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.replace('.bench.ts', '') === x))
   .sort();
 
-const out: string[] = [`# Latchkey benchmarks — ${new Date().toISOString()} — node ${process.version}`, ''];
-console.log(out[0]);
+const started = performance.now();
+const loadBefore = loadavg();
+const bench = new Bench({ quick, log: (l) => console.log(l) });
+const failures: string[] = [];
+console.log(`# Latchkey benchmarks — ${new Date().toISOString()} — node ${process.version} — ${availableParallelism()} CPUs — load ${loadBefore.map((x) => x.toFixed(2)).join(' / ')}${quick ? ' — quick' : ''}`);
 for (const file of files) {
-  const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: () => Promise<BenchSection[]> };
-  const started = performance.now();
-  const sections = await mod.default();
-  for (const s of sections) {
-    const text = renderSection(s);
-    console.log(`\n${text}`);
-    out.push(text, '');
+  console.log(`\n## ${file}`);
+  const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: (b: Bench) => Promise<void> };
+  const before = bench.sections.length;
+  try {
+    await mod.default(bench);
+  } catch (e) {
+    // A broken bench must show in the report, not silently drop its goals.
+    failures.push(`${file}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    console.error(`\n${file} FAILED:`, e);
+    process.exitCode = 1;
   }
-  console.log(`\n_(${file}: ${((performance.now() - started) / 1000).toFixed(1)} s)_`);
+  for (const s of bench.sections.slice(before)) console.log(`\n${renderSection(s)}`);
+}
+console.log(`\n## Goals\n\n${renderGoals(bench.results)}`);
+
+if (writeDocs) {
+  if (filters.length > 0) {
+    console.error('--write-docs needs the whole bench (no file filter): docs/performance.md covers every goal.');
+    process.exitCode = 2;
+  } else {
+    const text = renderReport(bench, {
+      when: new Date().toISOString(),
+      node: process.version,
+      nproc: availableParallelism(),
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      loadBefore,
+      loadAfter: loadavg(),
+      command: `npm run bench --${quick ? ' --quick' : ''} --write-docs`,
+      seconds: (performance.now() - started) / 1000,
+      failures,
+    });
+    writeFileSync(join(here, '..', 'docs', 'performance.md'), text);
+    console.log('\nwrote docs/performance.md');
+  }
 }

@@ -18,20 +18,9 @@ import {
 } from '../src/core/policy';
 import { loadEffectivePolicy } from '../src/main/policy/loader';
 import type { Policy } from '../src/shared/policy';
-import { percentile, type BenchSection } from './lib/report';
+import type { Bench } from './lib/harness';
 
-async function median(fn: () => unknown | Promise<unknown>, runs: number): Promise<number> {
-  for (let i = 0; i < Math.min(20, runs); i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    samples.push(performance.now() - t);
-  }
-  return percentile(samples, 50);
-}
-
-export default async function policyBench(): Promise<BenchSection[]> {
+export default async function policyBench(bench: Bench): Promise<void> {
   const keys = generateOrgKeyPair();
   const pinned = parseOrgPublicKey(JSON.stringify(keys.publicKey), 'org.pub')!;
   const example = JSON.parse(await readFile('resources/policy.example.json', 'utf8')) as Policy;
@@ -39,41 +28,61 @@ export default async function policyBench(): Promise<BenchSection[]> {
   const big: Policy = { ...example, gateway: { ...example.gateway, destinations: { deny } } };
   const text = JSON.stringify(signPolicy(example, keys.signingKey));
   const bigText = JSON.stringify(signPolicy(big, keys.signingKey));
-
   const env = JSON.parse(text) as { policy: unknown; signature: string };
   const nodeKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: keys.publicKey.publicKey }, format: 'jwk' });
   const sig = Buffer.from(env.signature, 'base64url');
   const canonical = canonicalPolicyBytes(env.policy);
-
-  const verifyOurs = await median(() => verifySignedPolicyText(text, pinned, 'p'), 300);
-  const verifyBaseline = await median(() => nodeVerify(null, canonical, nodeKey, sig), 300);
-  const verifyBig = await median(() => verifySignedPolicyText(bigText, pinned, 'p'), 100);
-
-  const dir = await mkdtemp(path.join(tmpdir(), 'lk-bench-'));
-  await writeFile(path.join(dir, 'org-policy-key'), JSON.stringify(keys.publicKey));
-  await writeFile(path.join(dir, 'policy.json'), text);
-  await writeFile(path.join(dir, 'os.json'), text);
-  const loadOurs = await median(() => loadEffectivePolicy({ managedDir: dir, osPolicyPath: path.join(dir, 'os.json') }), 100);
-  const loadBaseline = await median(async () => {
-    await readFile(path.join(dir, 'org-policy-key'));
-    await readFile(path.join(dir, 'policy.json'));
-    await readFile(path.join(dir, 'os.json'));
-  }, 100);
-  await rm(dir, { recursive: true, force: true });
-
   const p = buildEffectivePolicy([{ policy: big, source: 'os', path: 'p' }]);
   const url = 'https://api.example.com/v1/things?x=1';
-  const destOurs = await median(() => { for (let i = 0; i < 100; i++) { try { assertDestinationAllowed(p, url); } catch { /* refused is fine */ } } }, 200);
-  const destBaseline = await median(() => { for (let i = 0; i < 100; i++) new URL(url); }, 200);
 
-  return [{
-    title: 'policy',
-    rows: [
-      { name: 'verify signed example policy (parse, JCS, Ed25519 noble, schema)', ours: verifyOurs, baselineName: 'node:crypto Ed25519 verify of the same bytes only', baseline: verifyBaseline, unit: 'ms' },
-      { name: 'verify signed policy with 1,000 deny entries', ours: verifyBig, baselineName: 'example policy', baseline: verifyOurs, unit: 'ms' },
-      { name: 'load key + baked + OS policy from disk, merged', ours: loadOurs, baselineName: 'readFile of the same 3 files', baseline: loadBaseline, unit: 'ms' },
-      { name: 'assertDestinationAllowed ×100, 1,000-entry deny-list + allow-list', ours: destOurs, baselineName: 'new URL() ×100', baseline: destBaseline, unit: 'ms' },
-    ],
-    notes: ['Medians. Verification runs at start and on each policy file change; the destination check on every request hop.'],
-  }];
+  await bench.section('Policy', async () => {
+    await bench.compare({
+      name: 'verify the signed example policy',
+      unit: 'ms',
+      rounds: bench.rounds(300, 50),
+      warmup: 20,
+      subject: { name: 'verifySignedPolicyText (parse, JCS, Ed25519 noble, schema)', run: () => verifySignedPolicyText(text, pinned, 'p') },
+      baseline: { name: 'node:crypto Ed25519 verify of the same canonical bytes only', run: () => nodeVerify(null, canonical, nodeKey, sig) },
+    });
+    await bench.compare({
+      name: 'verify a signed policy with 1,000 deny entries',
+      unit: 'ms',
+      rounds: bench.rounds(100, 30),
+      warmup: 10,
+      subject: { name: 'verifySignedPolicyText, 1,000-entry deny-list', run: () => verifySignedPolicyText(bigText, pinned, 'p') },
+      baseline: { name: 'verifySignedPolicyText, example policy', run: () => verifySignedPolicyText(text, pinned, 'p') },
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), 'lk-bench-'));
+    try {
+      await writeFile(path.join(dir, 'org-policy-key'), JSON.stringify(keys.publicKey));
+      await writeFile(path.join(dir, 'policy.json'), text);
+      await writeFile(path.join(dir, 'os.json'), text);
+      await bench.compare({
+        name: 'load key + baked + OS policy from disk, merged',
+        unit: 'ms',
+        rounds: bench.rounds(100, 30),
+        warmup: 10,
+        subject: { name: 'loadEffectivePolicy', run: () => loadEffectivePolicy({ managedDir: dir, osPolicyPath: path.join(dir, 'os.json') }) },
+        baseline: {
+          name: 'readFile of the same 3 files',
+          run: async () => {
+            await readFile(path.join(dir, 'org-policy-key'));
+            await readFile(path.join(dir, 'policy.json'));
+            await readFile(path.join(dir, 'os.json'));
+          },
+        },
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    await bench.compare({
+      name: 'destination check, 1,000-entry deny-list + allow-list',
+      unit: 'µs',
+      opsPerRun: 100,
+      rounds: bench.rounds(200, 30),
+      warmup: 10,
+      subject: { name: 'assertDestinationAllowed', run: () => { for (let i = 0; i < 100; i++) { try { assertDestinationAllowed(p, url); } catch { /* refused is fine */ } } } },
+      baseline: { name: 'new URL() of the same URL', run: () => { for (let i = 0; i < 100; i++) new URL(url); } },
+    });
+  });
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import pg from 'pg';
-import { percentile, type BenchRow, type BenchSection } from './lib/report';
+import type { Bench } from './lib/harness';
 import { openDatabase } from '../src/server/db/open';
 import type { Database } from '../src/server/db/db';
 import { startServer } from '../src/server/server';
@@ -56,102 +56,117 @@ async function device(url: string, db: Database, orgId: string, userId: string) 
   return { client, items };
 }
 
-async function benchOn(label: string, db: Database): Promise<BenchSection> {
-  const server = await startServer({ db, checkpointIntervalMs: 0, rateLimitPerMinute: 100_000 });
+async function benchOn(bench: Bench, label: string, db: Database): Promise<void> {
+  const server = await startServer({ db, checkpointIntervalMs: 0, rateLimitPerMinute: 1_000_000 });
   try {
     const { orgId } = await createOrg(db, 'bench');
-    const { userId } = await createUser(db, orgId, 'alice');
-    const a = await device(server.url, db, orgId, userId);
     const rows = Array.from({ length: ITEMS }, (_, i) => ({ id: `item-${String(i).padStart(6, '0')}`, c: CIPHERTEXT() }));
-
-    // Upload of the whole vault by its first device (signed pushes of 500 + manifest).
-    for (const r of rows) await a.client.enqueue({ id: r.id, deleted: false, ciphertext: r.c });
-    let t = performance.now();
-    await a.client.sync();
-    const uploadMs = performance.now() - t;
-
-    // Baseline: the same rows in one unsigned bulk INSERT (no HTTP, no CAS, no signing).
+    const n = ITEMS.toLocaleString('en-US');
     await db.asOwner((sql) => sql.query('CREATE TABLE IF NOT EXISTS bench_plain (id text PRIMARY KEY, c text NOT NULL)'));
-    t = performance.now();
-    await db.asOwner((sql) => sql.query('INSERT INTO bench_plain SELECT * FROM unnest($1::text[], $2::text[])', [rows.map((r) => r.id), rows.map((r) => r.c)]));
-    const plainInsertMs = performance.now() - t;
+    const plainInsert = () => db.asOwner((sql) => sql.query('INSERT INTO bench_plain SELECT * FROM unnest($1::text[], $2::text[])', [rows.map((r) => r.id), rows.map((r) => r.c)]));
+    const goal = (value: number) => [{ metric: 'wall' as const, stat: 'p50' as const, op: '<=' as const, value, unit: 'ms' as const, source: 'sync issue' }];
 
-    // Initial sync on a new device: signed, paged pulls of 1000 + manifest verification + signing.
-    const b = await device(server.url, db, orgId, userId);
-    t = performance.now();
-    await b.client.sync();
-    const initialMs = performance.now() - t; // includes verifying A's 10k-entry manifest
-    if (b.items.size !== ITEMS) throw new Error(`initial sync got ${b.items.size} items`);
-    t = performance.now();
-    const all = await db.asOwner((sql) => sql.query('SELECT id, c FROM bench_plain'));
-    const plainSelectMs = performance.now() - t;
-    if (all.length !== ITEMS) throw new Error('baseline read');
-
-    // A sync when A's manifest is due: sign + upload the 10k-entry manifest; then B fetches and verifies it.
-    await a.client.enqueue({ id: rows[1]!.id, deleted: false, ciphertext: CIPHERTEXT() });
-    t = performance.now();
-    await a.client.sync({ signManifest: true });
-    const manifestSignMs = performance.now() - t;
-    t = performance.now();
-    await b.client.sync();
-    const manifestVerifyMs = performance.now() - t;
-
-    // Incremental: A edits one item and syncs (push, pull, manifest); B then syncs to receive it.
-    const pushSamples: number[] = [];
-    const pullSamples: number[] = [];
-    const plainSamples: number[] = [];
-    for (let i = 0; i < 15; i++) {
-      const id = rows[i * 7]!.id;
-      const c = CIPHERTEXT();
-      await a.client.enqueue({ id, deleted: false, ciphertext: c });
-      t = performance.now();
-      await a.client.sync();
-      pushSamples.push(performance.now() - t);
-      t = performance.now();
-      await b.client.sync();
-      pullSamples.push(performance.now() - t);
-      if (b.items.get(id) !== c) throw new Error('incremental change not received');
-      t = performance.now();
-      await db.asOwner((sql) => sql.query('UPDATE bench_plain SET c = $2 WHERE id = $1', [id, c]));
-      plainSamples.push(performance.now() - t);
-    }
-    const plainOne = percentile(plainSamples, 50);
-    const rowsOut: BenchRow[] = [
-      { name: `initial sync, new device pulls ${ITEMS.toLocaleString('en-US')} items (${label})`, ours: initialMs, baselineName: 'unsigned SELECT of the same rows', baseline: plainSelectMs, unit: 'ms', goal: '≤ 3 s' },
-      { name: `first upload of ${ITEMS.toLocaleString('en-US')} items (${label})`, ours: uploadMs, baselineName: 'unsigned bulk INSERT of the same rows', baseline: plainInsertMs, unit: 'ms' },
-      { name: `incremental sync, editing device: push 1 change (manifest not due), median (${label})`, ours: percentile(pushSamples, 50), baselineName: 'unsigned UPDATE of that row', baseline: plainOne, unit: 'ms', goal: '≤ 50 ms' },
-      { name: `incremental sync, other device receives 1 change, median (${label})`, ours: percentile(pullSamples, 50), baselineName: 'unsigned UPDATE of that row', baseline: plainOne, unit: 'ms', goal: '≤ 50 ms' },
-      { name: `sync when the manifest is due: sign + upload ${ITEMS.toLocaleString('en-US')} entries (${label})`, ours: manifestSignMs, baselineName: 'unsigned UPDATE of one row', baseline: plainOne, unit: 'ms' },
-      { name: `sync receiving a new manifest: fetch + verify ${ITEMS.toLocaleString('en-US')} entries (${label})`, ours: manifestVerifyMs, baselineName: 'unsigned UPDATE of one row', baseline: plainOne, unit: 'ms' },
-    ];
-    return {
-      title: `Sync — ${label}`,
-      rows: rowsOut,
-      notes: [
-        `Incremental p90: editing device ${percentile(pushSamples, 90).toFixed(1)} ms, receiving device ${percentile(pullSamples, 90).toFixed(1)} ms. Every request is Ed25519-signed and checked (nonce, clock, revocation) under row-level security; a device signs its full vault manifest at most once a minute (rows 5–6 show that cost), so a typical incremental sync does not include it.`,
-      ],
+    // First upload: each round a new user's first device uploads the whole vault.
+    let a: Awaited<ReturnType<typeof device>> | undefined;
+    let userId = '';
+    let users = 0;
+    await bench.compare({
+      name: `first upload of ${n} items (${label})`,
+      unit: 'ms',
+      rounds: bench.rounds(5),
+      warmup: 0,
+      subject: {
+        name: 'first device: signed pushes of 500 + manifest',
+        before: async () => {
+          userId = (await createUser(db, orgId, `user-${users++}`)).userId;
+          a = await device(server.url, db, orgId, userId);
+          for (const r of rows) await a.client.enqueue({ id: r.id, deleted: false, ciphertext: r.c });
+        },
+        run: () => a!.client.sync(),
+      },
+      baseline: { name: 'unsigned bulk INSERT of the same rows (no HTTP, no CAS, no signing)', before: () => db.asOwner((sql) => sql.query('TRUNCATE bench_plain')), run: plainInsert },
+    });
+    // Initial sync: each round a new device of the last user pulls everything.
+    let b: Awaited<ReturnType<typeof device>> | undefined;
+    await bench.compare({
+      name: `initial sync, new device pulls ${n} items (${label})`,
+      unit: 'ms',
+      rounds: bench.rounds(5),
+      warmup: 0,
+      subject: {
+        name: 'new device: signed paged pulls of 1,000 + manifest verification',
+        before: async () => { b = await device(server.url, db, orgId, userId); },
+        run: () => b!.client.sync(),
+        after: () => { if (b!.items.size !== ITEMS) throw new Error(`initial sync got ${b!.items.size} items`); },
+      },
+      baseline: { name: 'unsigned SELECT of the same rows', run: () => db.asOwner((sql) => sql.query('SELECT id, c FROM bench_plain')), after: (r: unknown[]) => { if (r.length !== ITEMS) throw new Error('baseline read'); } },
+      goals: goal(3000),
+    });
+    let k = 0;
+    let lastId = '';
+    let lastC = '';
+    const change = async () => {
+      lastId = rows[(k++ * 7) % ITEMS]!.id;
+      lastC = CIPHERTEXT();
+      await a!.client.enqueue({ id: lastId, deleted: false, ciphertext: lastC });
     };
+    const plainUpdate = { name: 'unsigned UPDATE of that row', run: () => db.asOwner((sql) => sql.query('UPDATE bench_plain SET c = $2 WHERE id = $1', [lastId, lastC])) };
+    await bench.compare({
+      name: `incremental sync, editing device pushes 1 change, manifest not due (${label})`,
+      unit: 'ms',
+      rounds: bench.rounds(15, 7),
+      subject: { name: 'a.sync() after one edit', before: change, run: () => a!.client.sync() },
+      baseline: plainUpdate,
+      goals: goal(50),
+    });
+    await bench.compare({
+      name: `incremental sync, other device receives 1 change (${label})`,
+      unit: 'ms',
+      rounds: bench.rounds(15, 7),
+      subject: {
+        name: 'b.sync() after the other device pushed one edit',
+        before: async () => { await change(); await a!.client.sync(); },
+        run: () => b!.client.sync(),
+        after: () => { if (b!.items.get(lastId) !== lastC) throw new Error('incremental change not received'); },
+      },
+      baseline: plainUpdate,
+      goals: goal(50),
+    });
+    await bench.compare({
+      name: `sync when the manifest is due: sign + upload ${n} entries (${label})`,
+      unit: 'ms',
+      rounds: bench.rounds(5),
+      subject: { name: 'a.sync({ signManifest: true }) after one edit', before: change, run: () => a!.client.sync({ signManifest: true }) },
+      baseline: plainUpdate,
+    });
+    await bench.compare({
+      name: `sync receiving a new manifest: fetch + verify ${n} entries (${label})`,
+      unit: 'ms',
+      rounds: bench.rounds(5),
+      subject: { name: 'b.sync() after a new manifest', before: async () => { await change(); await a!.client.sync({ signManifest: true }); }, run: () => b!.client.sync() },
+      baseline: plainUpdate,
+    });
   } finally {
     await server.close();
   }
 }
 
-export default async function (): Promise<BenchSection[]> {
-  const out: BenchSection[] = [];
+export default async function syncBench(bench: Bench): Promise<void> {
   const lite = await openDatabase();
   try {
-    out.push(await benchOn('PGlite', lite));
+    await bench.section('Sync — PGlite', () => benchOn(bench, 'PGlite', lite));
   } finally {
     await lite.close();
   }
   const base = process.env.DATABASE_URL_TEST;
-  if (base) {
-    const db = await openDatabase({ databaseUrl: await freshPgUrl(base) });
-    try {
-      out.push(await benchOn('PostgreSQL 15', db));
-    } finally {
-      await db.close();
-    }
+  if (!base) {
+    await bench.section('Sync — PostgreSQL', () => bench.skip('PostgreSQL rows', 'DATABASE_URL_TEST is not set (point it at a PostgreSQL server to add them)'));
+    return;
   }
-  return out;
+  const db = await openDatabase({ databaseUrl: await freshPgUrl(base) });
+  try {
+    await bench.section('Sync — PostgreSQL', () => benchOn(bench, 'PostgreSQL', db));
+  } finally {
+    await db.close();
+  }
 }
