@@ -22,7 +22,6 @@ import { buildE2eRenderer } from '../test/e2e/harness/renderer-build';
 import type { Bench } from './lib/harness';
 
 const PASSWORD = 'chromium bench password';
-const SIZES = [0, 1_000, 10_000];
 const WORDS = ['github', 'bank', 'mail', 'cloud', 'shop', 'forum', 'work', 'home', 'travel', 'news', 'video', 'music'];
 
 function draft(i: number): ItemDraft {

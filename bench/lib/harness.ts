@@ -61,7 +61,9 @@ export interface Workload<T = unknown> {
 export interface CompareSpec {
   readonly name: string;
   readonly unit: TimeUnit | RateUnit;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each workload picks its own result type; the harness never reads it
   readonly subject: Workload<any>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   readonly baseline?: Workload<any>;
   readonly rounds: number;
   readonly warmup?: number;

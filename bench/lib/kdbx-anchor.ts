@@ -57,7 +57,7 @@ export async function writeKdbx(path: string, password: string, kdf: { memoryKiB
 export function keepassxcList(path: string, password: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = execFile('keepassxc-cli', ['ls', '-q', path], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
-      if (err) reject(err);
+      if (err) reject(new Error(`keepassxc-cli ls failed: ${err.message}`));
       else resolve(stdout.split('\n').filter(Boolean).length);
     });
     child.stdin!.end(`${password}\n`);

@@ -285,7 +285,7 @@ export function createEngine(deps: EngineDeps) {
         wipe(vk);
         vk = undefined;
         // The input itself is wrong (e.g. a recovery code's checksum): no slot can help.
-        if (e instanceof LatchkeyError && e.code === kind.wrongInputCode) return fail(e);
+        if (e instanceof LatchkeyError && e.code === kind.wrongInputCode) return await fail(e);
         if (e instanceof EnvelopeError) wrongInput = true;
         else if (e instanceof LatchkeyError) {
           // This slot's own parameters are bad (malformed, over the KDF ceiling): report, try the next.

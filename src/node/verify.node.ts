@@ -133,7 +133,7 @@ export function createParallelEd25519Verifier(threads = Math.max(1, availablePar
       // A wrong-length signature or key can never verify; zeros keep the packing fixed-width.
       if (it.signature.length === 64) sigs.set(it.signature, i * 64);
       if (it.publicKey.length === 32) pks.set(it.publicKey, i * 32);
-      msgs.set(it.message, offsets[i]!);
+      msgs.set(it.message, offsets[i]);
     });
     const id = nextId++;
     const worker = workers[nextWorker++ % workers.length]!;

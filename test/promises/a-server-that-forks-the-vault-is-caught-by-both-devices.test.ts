@@ -43,7 +43,7 @@ afterAll(async () => {
 interface StoredManifest { seq: number; hash: string; body: string }
 
 const owner = <T>(orgId: string, f: (q: (text: string, params?: unknown[]) => Promise<T[]>) => Promise<unknown>) =>
-  db.asOwner((sql) => f((text, params) => sql.query(text, params as never) as Promise<T[]>), orgId);
+  db.asOwner((sql) => f((text, params) => sql.query<T>(text, params)), orgId);
 
 async function storedManifest(orgId: string): Promise<StoredManifest> {
   const rows = await db.asOwner((sql) => sql.query<StoredManifest>('SELECT seq, hash, body FROM sync_manifests WHERE org_id = $1', [orgId]), orgId);

@@ -70,7 +70,7 @@ describe('IT gets a signed record of every credential use', () => {
     await device.engine.createVault(PASSWORD);
     const draft = apiDraft('Build API');
     const item = await device.engine.createItem({
-      overview: { ...draft.overview, allowedOrigins: [api.origin] } as typeof draft.overview,
+      overview: { ...draft.overview, allowedOrigins: [api.origin] },
       details: { ...draft.details, secret: SECRET } as typeof draft.details,
     });
 

@@ -42,7 +42,7 @@ describe('no use without a record', () => {
     await h.engine.createVault(PASSWORD);
     const draft = apiDraft('Build API');
     const item = await h.engine.createItem({
-      overview: { ...draft.overview, allowedOrigins: [api.origin] } as typeof draft.overview,
+      overview: { ...draft.overview, allowedOrigins: [api.origin] },
       details: { ...draft.details, secret: SECRET } as typeof draft.details,
     });
 

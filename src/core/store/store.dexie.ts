@@ -78,7 +78,7 @@ export function createDexieStore(options: DexieStoreOptions = {}): VaultStore {
     readItem: (id) => db.items.get(id),
     readItemsWithPrefix: (prefix) => db.items.where('id').startsWith(prefix).toArray(),
     readAllItems: () => db.items.toArray(),
-    readItemIds: async () => (await db.items.toCollection().primaryKeys()) as string[],
+    readItemIds: async () => db.items.toCollection().primaryKeys(),
     readItemVersions: async () => (await db.items.toArray()).map((i) => [i.id, i.version] as [string, number]),
     commit: applyBatch,
     async dumpRecords(): Promise<VaultDump> {

@@ -152,15 +152,21 @@ export function openHead(headKey: Uint8Array, vaultId: string, rec: HeadRecord):
     const isU32 = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff;
     const is32 = (d: unknown): d is Uint8Array => d instanceof Uint8Array && d.length === 32;
     const slots = new Map<string, Uint8Array>();
-    for (const s of rec.slots) {
-      if (typeof s?.id !== 'string' || !is32(s.digest) || slots.has(s.id)) return null;
-      slots.set(s.id, s.digest);
+    // Stored records are untrusted until the MAC verifies: read every member as unknown.
+    const member = (o: unknown, k: string): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined);
+    for (const s of rec.slots as unknown[]) {
+      const id = member(s, 'id');
+      const digest = member(s, 'digest');
+      if (typeof id !== 'string' || !is32(digest) || slots.has(id)) return null;
+      slots.set(id, digest);
     }
     const items = unpackItems(rec.items);
     if (!items) return null;
-    const pages = rec.pages.map((p) => {
-      if (!isU32(p?.generation) || !is32(p.digest)) throw new Error('page');
-      return { generation: p.generation, digest: p.digest };
+    const pages = (rec.pages as unknown[]).map((p) => {
+      const generation = member(p, 'generation');
+      const digest = member(p, 'digest');
+      if (!isU32(generation) || !is32(digest)) throw new Error('page');
+      return { generation, digest };
     });
     let settings: HeadState['settings'] = null;
     if (rec.settings !== null) {

@@ -13,7 +13,7 @@ import { wipe } from '../crypto/bytes';
 import { maskDetails, mergeUpdate, readField } from '../items/details';
 import { parseTotp, totpAt } from '../items/totp';
 import type { ItemRecord } from '../store/records';
-import { canonicalJson, type CanonicalValue } from './canonical';
+import { canonicalJson } from './canonical';
 import type { EngineCore } from './core';
 import { newId } from './ids';
 import { integrityError, openDetails, openItemKey, openOverview, sealItem } from './item-codec';
@@ -42,7 +42,7 @@ async function loadDetails(core: EngineCore, id: string): Promise<{ entry: PageE
   try {
     const ov = openOverview(itemKey, s.vaultId, rec);
     const same = ov.createdAt === entry.createdAt && ov.updatedAt === entry.updatedAt
-      && canonicalJson(ov.overview as unknown as CanonicalValue) === canonicalJson(entry.overview as unknown as CanonicalValue);
+      && canonicalJson(ov.overview) === canonicalJson(entry.overview);
     if (!same) throw integrityError(id);
     return { entry, rec, details: openDetails(itemKey, s.vaultId, rec), itemKey };
   } catch (e) {

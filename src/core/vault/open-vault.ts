@@ -166,7 +166,7 @@ export async function loadVault(store: VaultStore, meta: MetaRecord, keys: Vault
     const rec = byNumber.get(page);
     const committed = head.pages[page]!;
     const matches = !firstUse && rec !== undefined && rec.generation === committed.generation && sameDigest(actual.pages[page]!.digest, committed.digest);
-    let entries = matches ? openPage(keys.page, vaultId, rec!) : null;
+    let entries = matches ? openPage(keys.page, vaultId, rec) : null;
     // A page the head vouches for lists exactly the head's items of that page.
     if (entries && !entries.every((e) => head.items.get(e.id) === e.version)) entries = null;
     if (entries && !firstUse && entries.some((e) => drop.has(e.id) || !trusted.has(e.id))) {

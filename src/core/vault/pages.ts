@@ -75,7 +75,7 @@ function toEntries(v: unknown, page: number): PageEntry[] | null {
   const { v: format, entries } = v as { v?: unknown; entries?: unknown };
   if ((format !== 1 && format !== PAGE_FORMAT) || !Array.isArray(entries)) return null;
   const seen = new Set<string>();
-  const out: PageEntry[] = new Array(entries.length);
+  const out = new Array<PageEntry>(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e: unknown = entries[i];
     if (!Array.isArray(e) || e.length !== 5) return null;

@@ -173,7 +173,7 @@ async function callDownstream(deps: DispatchDeps, agent: AuthenticatedAgent, ser
     deps.limiter.take(agent.id);
     // The downstream server validates its own schema; we only insist on a plain object.
     const parsed = downstreamArgs.safeParse(rawArgs);
-    if (!parsed.success) throw new LatchkeyError('invalid_input', `Arguments for ${server}${'__'}${tool.slice(0, 64)} must be an object.`);
+    if (!parsed.success) throw new LatchkeyError('invalid_input', `Arguments for ${server}__${tool.slice(0, 64)} must be an object.`);
     deps.registry.markUsed(agent.id);
     const out = await deps.downstream!.call(agent, server, tool, parsed.data, signal);
     // The server's credentials were signed as they were released; this records the call itself.

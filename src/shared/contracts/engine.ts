@@ -202,7 +202,7 @@ export const SCRUB_MAX_TEXTS = 65_536;
 export const SCRUB_MAX_TOTAL_CHARS = 16 * 1024 * 1024;
 export const scrubParamsSchema = z
   .object({ texts: z.array(z.string()).max(SCRUB_MAX_TEXTS) })
-  .refine((p) => p.texts.reduce((n, t) => n + t.length, 0) <= SCRUB_MAX_TOTAL_CHARS, { message: 'at most 16 MiB of text per call', path: ['texts'] });
+  .refine((p) => p.texts.reduce((n, t) => n + t.length, 0) <= SCRUB_MAX_TOTAL_CHARS, { error: 'at most 16 MiB of text per call', path: ['texts'] });
 
 export const EngineMainContract = defineContract({
   name: 'engine-main',

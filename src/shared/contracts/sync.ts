@@ -112,7 +112,7 @@ export const pushChangeSchema = z.strictObject({
   baseVersion: versionSchema,
   deleted: z.boolean(),
   ciphertext: b64uSchema.max(MAX_CIPHERTEXT_CHARS),
-}).refine((c) => !c.deleted || c.ciphertext === '', { message: 'a tombstone carries no ciphertext' });
+}).refine((c) => !c.deleted || c.ciphertext === '', { error: 'a tombstone carries no ciphertext' });
 export type PushChange = z.infer<typeof pushChangeSchema>;
 
 export const pushRequestSchema = z.strictObject({ changes: z.array(pushChangeSchema).min(1).max(MAX_PUSH_CHANGES) });

@@ -54,9 +54,9 @@ const repeated = honest.replace('"outcome":"success"', '"outcome":"denied","outc
 async function signedWithEmptyTarget(): Promise<AuditRecord> {
   const d = makeDevice('device-e', 32);
   const unsigned = { v: 1 as const, seq: 1, time: '2026-01-02T03:04:05.678Z', device: 'device-e', action: 'vault.lock' as const, actor: { type: 'system' as const }, target: {}, outcome: 'success' as const, prevHash: GENESIS_PREV_HASH };
-  const hash = computeRecordHashHex(unsigned as never);
+  const hash = computeRecordHashHex(unsigned);
   const sig = await createEd25519Signer(d.secretKey).sign(recordSignatureInput(hexToBytes(hash)));
-  return { ...unsigned, hash, sig: bytesToHex(sig) } as AuditRecord;
+  return { ...unsigned, hash, sig: bytesToHex(sig) };
 }
 
 describe('strict parsing of the audit export', () => {

@@ -22,7 +22,7 @@ function crafted(vaultId: string, genuine: SlotRecord, id = (_i: number) => 'cra
   let n = 0;
   const body = (over: Partial<SlotRecord>): SlotRecord => {
     const { digest: _d, ...b } = { ...genuine, id: id(n++), ...over };
-    return { ...b, digest: slotDigest(vaultId, b) } as SlotRecord;
+    return { ...b, digest: slotDigest(vaultId, b) };
   };
   const flipped = new Uint8Array(genuine.wrappedKey);
   flipped[30]! ^= 1;

@@ -92,15 +92,14 @@ export class SignedAudit {
   private readonly log: AuditLog;
   constructor() {
     const store = this.store;
-    const audit = this;
     this.log = createAuditLog({
       store: {
         last: () => store.last(),
         range: (from, limit) => store.range(from, limit),
         uploadedThrough: () => store.uploadedThrough(),
         setUploadedThrough: (seq) => store.setUploadedThrough(seq),
-        async add(r) {
-          if (audit.failing) throw new LatchkeyError('internal', 'The audit store is full.');
+        add: async (r) => {
+          if (this.failing) throw new LatchkeyError('internal', 'The audit store is full.');
           await store.add(r);
         },
       },

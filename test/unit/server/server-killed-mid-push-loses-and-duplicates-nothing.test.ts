@@ -34,7 +34,7 @@ function spawnServer(storage: Storage): Promise<{ url: string; child: ChildProce
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
+    child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
       const m = /listening (http:\/\/\S+)/.exec(out);
       if (m) resolve({ url: m[1]!, child });

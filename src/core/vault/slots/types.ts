@@ -56,7 +56,7 @@ export class SlotRegistry {
 
   register<U, C>(kind: KeySlotKind<U, C>): this {
     if (this.kinds.has(kind.kind)) throw new Error(`slot kind ${kind.kind} registered twice`);
-    this.kinds.set(kind.kind, kind as KeySlotKind);
+    this.kinds.set(kind.kind, kind);
     return this;
   }
 

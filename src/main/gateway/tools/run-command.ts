@@ -40,7 +40,7 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
   const timeoutMs = Math.min(args.timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
   const result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
   // Drop our references to the secrets; the child's copy ends with it.
-  for (const k of Object.keys(env)) delete env[k];
+  for (const k of Object.keys(env)) Reflect.deleteProperty(env, k);
   // Both streams whole, in one call, before they are JSON-encoded (a program that prints
   // JSON holds a secret escaped once, a form the scrubber knows; encoding first would
   // escape it twice).
