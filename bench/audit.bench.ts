@@ -77,26 +77,42 @@ export default async function auditBench(bench: Bench): Promise<void> {
   const check = (ok: boolean) => {
     if (!ok) throw new Error('benchmark chain failed to verify');
   };
-  const bareVerify = { name: 'bare node:crypto Ed25519 verify of the same signatures, 1 thread (the ceiling)', run: () => { for (const c of sigChecks) if (!nodeVerifier(c.sig, c.msg, c.key)) throw new Error('bad signature in benchmark data'); } };
-  const sha = (rs: readonly string[]) => ({ name: 'SHA-256 of the same rows\' JSON (no parse, no signature)', run: () => { for (const row of rs) createHash('sha256').update(row).digest(); } });
+  const bareVerify = {
+    name: 'bare node:crypto Ed25519 verify of the same signatures, 1 thread (the ceiling)',
+    run: () => {
+      for (const c of sigChecks) if (!nodeVerifier(c.sig, c.msg, c.key)) throw new Error('bad signature in benchmark data');
+    },
+  };
+  const sha = (rs: readonly string[]) => ({
+    name: "SHA-256 of the same rows' JSON (no parse, no signature)",
+    run: () => {
+      for (const row of rs) createHash('sha256').update(row).digest();
+    },
+  });
   const goal = [{ metric: 'wall' as const, stat: 'p50' as const, op: '>=' as const, value: 20_000, unit: 'records/s' as const, source: 'issue 5' }];
 
   await bench.section('Audit chain (append, verify, checkpoint)', async () => {
     await bench.compare({
       name: `append+sign, noble Ed25519 (engine worker path), ${NOBLE_N} records`,
-      unit: 'records/s', work: NOBLE_N, rounds: bench.rounds(5),
+      unit: 'records/s',
+      work: NOBLE_N,
+      rounds: bench.rounds(5),
       subject: { name: 'createAuditLog().append, noble signer', run: () => appendAll(nobleSigner, NOBLE_N) },
       baseline: { name: 'unsigned append (same JCS + SHA-256 chain)', run: () => unsignedAppend(NOBLE_N) },
     });
     await bench.compare({
       name: `append+sign, node:crypto Ed25519 (main/server path), ${APPEND_N} records`,
-      unit: 'records/s', work: APPEND_N, rounds: bench.rounds(5),
+      unit: 'records/s',
+      work: APPEND_N,
+      rounds: bench.rounds(5),
       subject: { name: 'createAuditLog().append, node:crypto signer', run: () => appendAll(nodeSigner, APPEND_N) },
       baseline: { name: 'unsigned append (same JCS + SHA-256 chain)', run: () => unsignedAppend(APPEND_N) },
     });
     await bench.compare({
       name: `verifyChain, node:crypto, 1 thread, ${VERIFY_N} records / ${DEVICES} devices`,
-      unit: 'records/s', work: VERIFY_N, rounds: bench.rounds(5),
+      unit: 'records/s',
+      work: VERIFY_N,
+      rounds: bench.rounds(5),
       subject: { name: 'verifyChain (node:crypto verifier)', run: () => check(verifyChain(records, { publicKeyFor, verifier: nodeVerifier }).ok) },
       baseline: bareVerify,
       goals: goal,
@@ -106,11 +122,13 @@ export default async function auditBench(bench: Bench): Promise<void> {
       await verifyChainBatched(records.slice(0, 200), { publicKeyFor, verifyMany: pool.verifyMany });
       await bench.compare({
         name: `verifyChainBatched, node:crypto on ${availableParallelism()} worker threads, ${VERIFY_N} records`,
-        unit: 'records/s', work: VERIFY_N, rounds: bench.rounds(5),
+        unit: 'records/s',
+        work: VERIFY_N,
+        rounds: bench.rounds(5),
         subject: { name: 'verifyChainBatched + parallel verifier', run: async () => check((await verifyChainBatched(records, { publicKeyFor, verifyMany: pool.verifyMany })).ok) },
         baseline: bareVerify,
         goals: goal,
-        notes: ['Its thread-CPU column counts the main thread only; the workers\' CPU is in the process-CPU column.'],
+        notes: ["Its thread-CPU column counts the main thread only; the workers' CPU is in the process-CPU column."],
       });
     } finally {
       await pool.close();
@@ -118,14 +136,18 @@ export default async function auditBench(bench: Bench): Promise<void> {
     const nobleSample = records.slice(0, NOBLE_N);
     await bench.compare({
       name: `verifyChain, noble Ed25519 (browser path), ${NOBLE_N} records`,
-      unit: 'records/s', work: NOBLE_N, rounds: bench.rounds(5),
+      unit: 'records/s',
+      work: NOBLE_N,
+      rounds: bench.rounds(5),
       subject: { name: 'verifyChain (noble default)', run: () => check(verifyChain(nobleSample, { publicKeyFor }).ok) },
       baseline: sha(rows.slice(0, NOBLE_N)),
     });
     const dev0 = perDevice[0]!;
     await bench.compare({
       name: `server upload check (verifyAppend, node:crypto), ${dev0.length} records in batches of 1,000`,
-      unit: 'records/s', work: dev0.length, rounds: bench.rounds(5),
+      unit: 'records/s',
+      work: dev0.length,
+      rounds: bench.rounds(5),
       subject: {
         name: 'verifyAppend per batch',
         run: () => {
@@ -141,8 +163,17 @@ export default async function auditBench(bench: Bench): Promise<void> {
     });
     await bench.compare({
       name: `checkpoint Merkle root (RFC 9162), ${VERIFY_N} leaves`,
-      unit: 'records/s', work: VERIFY_N, rounds: bench.rounds(5),
-      subject: { name: 'MerkleAccumulator', run: () => { const acc = new MerkleAccumulator(); for (const r of records) acc.push(auditLeafHash(r)); acc.root(); } },
+      unit: 'records/s',
+      work: VERIFY_N,
+      rounds: bench.rounds(5),
+      subject: {
+        name: 'MerkleAccumulator',
+        run: () => {
+          const acc = new MerkleAccumulator();
+          for (const r of records) acc.push(auditLeafHash(r));
+          acc.root();
+        },
+      },
       baseline: sha(rows),
     });
     bench.note(`One Ed25519 signature per record (DESIGN §8): the bare verify row is the per-core ceiling any verifier has on this machine (${availableParallelism()} CPUs).`);

@@ -51,11 +51,44 @@ class Loopback implements FidoTransport {
 async function framing(bench: Bench): Promise<void> {
   // Sizes of a real hmac-secret GetAssertion: ~310-byte request, ~190-byte answer.
   const request = new Map<number, unknown>([
-    [1, 'latchkey.local'], [2, random.bytes(32)], [3, [{ id: random.bytes(48), type: 'public-key' }]],
-    [4, new Map([['hmac-secret', new Map<number, unknown>([[1, new Map<number, unknown>([[1, 2], [3, -25], [-1, 1], [-2, random.bytes(32)], [-3, random.bytes(32)]])], [2, random.bytes(48)], [3, random.bytes(32)], [4, 2]])]])],
-    [5, { up: true }], [6, random.bytes(32)], [7, 2],
+    [1, 'latchkey.local'],
+    [2, random.bytes(32)],
+    [3, [{ id: random.bytes(48), type: 'public-key' }]],
+    [
+      4,
+      new Map([
+        [
+          'hmac-secret',
+          new Map<number, unknown>([
+            [
+              1,
+              new Map<number, unknown>([
+                [1, 2],
+                [3, -25],
+                [-1, 1],
+                [-2, random.bytes(32)],
+                [-3, random.bytes(32)],
+              ]),
+            ],
+            [2, random.bytes(48)],
+            [3, random.bytes(32)],
+            [4, 2],
+          ]),
+        ],
+      ]),
+    ],
+    [5, { up: true }],
+    [6, random.bytes(32)],
+    [7, 2],
   ]);
-  const answerBody = encode(new Map<number, unknown>([[1, { id: random.bytes(48), type: 'public-key' }], [2, random.bytes(37 + 60)], [3, random.bytes(71)], [5, 1]]));
+  const answerBody = encode(
+    new Map<number, unknown>([
+      [1, { id: random.bytes(48), type: 'public-key' }],
+      [2, random.bytes(37 + 60)],
+      [3, random.bytes(71)],
+      [5, 1],
+    ]),
+  );
   const answer = new Uint8Array(1 + answerBody.length);
   answer.set(answerBody, 1);
   const loop = new Loopback();
@@ -78,8 +111,18 @@ async function framing(bench: Bench): Promise<void> {
     opsPerRun: N,
     rounds: bench.rounds(9),
     subject: { name: 'encode + CTAPHID frame + reassemble + decode (CtapHidDevice on a loopback)', run: frame },
-    baseline: { name: 'CBOR encode the request + decode the answer only', run: () => { for (let i = 0; i < N; i++) { encode(request); decode(answerBody, { useMaps: true }); } } },
-    notes: [`Request ${encode(request).length + 1} bytes (${framePackets(1, 0x10, new Uint8Array(encode(request).length + 1)).length} reports), answer ${answer.length} bytes; a run is ${N.toLocaleString('en-US')} round trips. A real key adds USB latency (~1 ms per report) and the touch.`],
+    baseline: {
+      name: 'CBOR encode the request + decode the answer only',
+      run: () => {
+        for (let i = 0; i < N; i++) {
+          encode(request);
+          decode(answerBody, { useMaps: true });
+        }
+      },
+    },
+    notes: [
+      `Request ${encode(request).length + 1} bytes (${framePackets(1, 0x10, new Uint8Array(encode(request).length + 1)).length} reports), answer ${answer.length} bytes; a run is ${N.toLocaleString('en-US')} round trips. A real key adds USB latency (~1 ms per report) and the touch.`,
+    ],
   });
 }
 
@@ -113,7 +156,12 @@ async function unlock10k(bench: Bench): Promise<void> {
       name: 'hmac-secret answer → overviews ready, 10k items (Node)',
       unit: 'ms',
       rounds: bench.rounds(7),
-      subject: { name: 'engine.unlock with the hardware-key slot (HKDF + slot open + pages)', before: () => engine.lock(), run: () => engine.unlock(HARDWARE_KEY_SLOT, { credentialId: answer.credentialId, secret: answer.secret.slice() }), after: expectN },
+      subject: {
+        name: 'engine.unlock with the hardware-key slot (HKDF + slot open + pages)',
+        before: () => engine.lock(),
+        run: () => engine.unlock(HARDWARE_KEY_SLOT, { credentialId: answer.credentialId, secret: answer.secret.slice() }),
+        after: expectN,
+      },
       baseline: { name: 'recovery-code slot on the same vault', before: () => engine.lock(), run: () => engine.unlockWithRecoveryCode(recoveryCode), after: expectN },
       goals: [{ metric: 'wall', stat: 'p50', op: '<=', value: 150, unit: 'ms', source: 'hardware-key issue' }],
     });

@@ -95,7 +95,6 @@ function direct(port: number): Promise<void> {
   });
 }
 
-
 /** The same fetch the gateway's http_request does for this credential: bearer header, body read as text. */
 function fetchWithBearer(url: string, secret: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -204,7 +203,9 @@ async function overhead(bench: Bench): Promise<void> {
     vault.close();
     await new Promise<void>((r) => server.close(() => r()));
   }
-  bench.note('Every request opens a new connection on both sides (agent: false; the gateway pins each hop to its checked address, so it never pools). The vault holds the `Bench` API credential and 1,000 logins (2,001 concealed values scrubbed). The ≤ 1 ms "added" goal is shown on both the in-process tool path (the gateway\'s own work) and the MCP path (what an agent sees, incl. the SDK\'s per-request server set-up, which the plain-SDK ratio isolates).');
+  bench.note(
+    'Every request opens a new connection on both sides (agent: false; the gateway pins each hop to its checked address, so it never pools). The vault holds the `Bench` API credential and 1,000 logins (2,001 concealed values scrubbed). The ≤ 1 ms "added" goal is shown on both the in-process tool path (the gateway\'s own work) and the MCP path (what an agent sees, incl. the SDK\'s per-request server set-up, which the plain-SDK ratio isolates).',
+  );
 }
 
 export async function scrubbing(bench: Bench): Promise<void> {
@@ -243,7 +244,12 @@ export async function scrubbing(bench: Bench): Promise<void> {
   let size = 0;
   let k = 0;
   while (size < 1_048_576) {
-    const p = k % 50 === 0 ? `"leak":"${secrets[k % 1000]}",` : k % 77 === 0 ? `"b64":"${Buffer.from(secrets[k % 1000]!).toString('base64')}",` : `{"id":${k},"name":"record number ${k}","tags":["alpha","beta"],"v":${(k * 7919) % 1000}},`;
+    const p =
+      k % 50 === 0
+        ? `"leak":"${secrets[k % 1000]}",`
+        : k % 77 === 0
+          ? `"b64":"${Buffer.from(secrets[k % 1000]!).toString('base64')}",`
+          : `{"id":${k},"name":"record number ${k}","tags":["alpha","beta"],"v":${(k * 7919) % 1000}},`;
     parts.push(p);
     size += p.length;
     k++;
@@ -262,7 +268,9 @@ export async function scrubbing(bench: Bench): Promise<void> {
     subject: { name: 'Latchkey Scrubber.scrub (src/core/scrub)', run: () => scrubber.scrub(text) },
     baseline: { name: 'npm ahocorasick 1.0.2 search + the same span merge and redaction', run: () => acRedact(text) },
     goals: [{ metric: 'wall', stat: 'p50', op: '>=', value: 200, unit: 'MB/s', source: 'issue 10' }],
-    notes: [`${patterns.length.toLocaleString('en-US')} patterns (every form of 1,000 secrets of 18–29 bytes); ${ours.redactions} redactions; the two outputs are ${same ? 'identical' : 'NOT identical'}.`],
+    notes: [
+      `${patterns.length.toLocaleString('en-US')} patterns (every form of 1,000 secrets of 18–29 bytes); ${ours.redactions} redactions; the two outputs are ${same ? 'identical' : 'NOT identical'}.`,
+    ],
   });
   await bench.compare({
     name: 'scrub a 1 MiB response streamed in 16 KiB chunks, 1,000 secrets',
@@ -286,10 +294,14 @@ export async function scrubbing(bench: Bench): Promise<void> {
 function loginItem(i: number): ItemDraft {
   return {
     overview: { kind: 'login', title: `site ${i}`, username: `user${i}@example.com`, urls: [`https://s${i % 97}.example.com/login`], tags: [] },
-    details: { kind: 'login', password: `pw-${i}-${randomBytes(9).toString('base64url')}`, notes: 'n'.repeat(200), customFields: [{ id: 'q', name: 'Security question', concealed: true, value: `answer-${randomBytes(6).toString('hex')}` }] },
+    details: {
+      kind: 'login',
+      password: `pw-${i}-${randomBytes(9).toString('base64url')}`,
+      notes: 'n'.repeat(200),
+      customFields: [{ id: 'q', name: 'Security question', concealed: true, value: `answer-${randomBytes(6).toString('hex')}` }],
+    },
   };
 }
-
 
 export default async function gatewayBench(bench: Bench): Promise<void> {
   await bench.section('Gateway — injected http_request (same local server, approved)', () => overhead(bench));

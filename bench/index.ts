@@ -31,7 +31,9 @@ const started = performance.now();
 const loadBefore = loadavg();
 const bench = new Bench({ quick, log: (l) => console.log(l) });
 const failures: string[] = [];
-console.log(`# Latchkey benchmarks — ${new Date().toISOString()} — node ${process.version} — ${availableParallelism()} CPUs — load ${loadBefore.map((x) => x.toFixed(2)).join(' / ')}${quick ? ' — quick' : ''}`);
+console.log(
+  `# Latchkey benchmarks — ${new Date().toISOString()} — node ${process.version} — ${availableParallelism()} CPUs — load ${loadBefore.map((x) => x.toFixed(2)).join(' / ')}${quick ? ' — quick' : ''}`,
+);
 for (const file of files) {
   console.log(`\n## ${file}`);
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: (b: Bench) => Promise<void> };
@@ -40,7 +42,7 @@ for (const file of files) {
     await mod.default(bench);
   } catch (e) {
     // A broken bench must show in the report, not silently drop its goals.
-    failures.push(`${file}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    failures.push(`${file}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     console.error(`\n${file} FAILED:`, e);
     process.exitCode = 1;
   }

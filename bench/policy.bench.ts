@@ -81,8 +81,24 @@ export default async function policyBench(bench: Bench): Promise<void> {
       opsPerRun: 100,
       rounds: bench.rounds(200, 30),
       warmup: 10,
-      subject: { name: 'assertDestinationAllowed', run: () => { for (let i = 0; i < 100; i++) { try { assertDestinationAllowed(p, url); } catch { /* refused is fine */ } } } },
-      baseline: { name: 'new URL() of the same URL', run: () => { for (let i = 0; i < 100; i++) new URL(url); } },
+      subject: {
+        name: 'assertDestinationAllowed',
+        run: () => {
+          for (let i = 0; i < 100; i++) {
+            try {
+              assertDestinationAllowed(p, url);
+            } catch {
+              /* refused is fine */
+            }
+          }
+        },
+      },
+      baseline: {
+        name: 'new URL() of the same URL',
+        run: () => {
+          for (let i = 0; i < 100; i++) new URL(url);
+        },
+      },
     });
   });
 }

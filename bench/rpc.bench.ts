@@ -25,7 +25,11 @@ function rawEcho(a: Port, b: Port): (m: unknown) => Promise<unknown> {
   b.onMessage((m) => b.postMessage(m));
   let waiter: ((m: unknown) => void) | undefined;
   a.onMessage((m) => waiter?.(m));
-  return (m) => new Promise((resolve) => { waiter = resolve; a.postMessage(m); });
+  return (m) =>
+    new Promise((resolve) => {
+      waiter = resolve;
+      a.postMessage(m);
+    });
 }
 
 function rpcEcho(a: Port, b: Port): (data: Uint8Array<ArrayBuffer>) => Promise<unknown> {
@@ -63,7 +67,10 @@ export default async function rpcBench(bench: Bench): Promise<void> {
   const big = new Uint8Array(1 << 20);
   const rounds = (data: Uint8Array) => (data.length > 1024 ? bench.rounds(100, 20) : bench.rounds(2000, 300));
   await bench.section('RPC (rpc-shell)', async () => {
-    for (const [label, data] of [['64 B', small], ['1 MiB', big]] as const) {
+    for (const [label, data] of [
+      ['64 B', small],
+      ['1 MiB', big],
+    ] as const) {
       const [ra, rb] = channel();
       const raw = rawEcho(ra, rb);
       const [ca, cb] = channel();
@@ -80,7 +87,10 @@ export default async function rpcBench(bench: Bench): Promise<void> {
     }
     const ws = await wsPorts();
     try {
-      for (const [label, data] of [['64 B', small], ['1 MiB', big]] as const) {
+      for (const [label, data] of [
+        ['64 B', small],
+        ['1 MiB', big],
+      ] as const) {
         const [ra, rb] = await ws.pairs();
         const raw = rawEcho(ra, rb);
         const [ca, cb] = await ws.pairs();

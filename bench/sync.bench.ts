@@ -12,14 +12,7 @@ import { openDatabase } from '../src/server/db/open';
 import type { Database } from '../src/server/db/db';
 import { startServer } from '../src/server/server';
 import { createOrg, createUser, issueEnrolCode } from '../src/server/admin/admin';
-import {
-  MemoryQueueStore,
-  MemorySyncStateStore,
-  createServerApi,
-  createSyncClient,
-  enrolDevice,
-  type FetchLike,
-} from '../src/core/sync';
+import { MemoryQueueStore, MemorySyncStateStore, createServerApi, createSyncClient, enrolDevice, type FetchLike } from '../src/core/sync';
 import type { SyncRecord } from '../src/shared/contracts/sync';
 
 const ITEMS = 10_000;
@@ -49,8 +42,15 @@ async function device(url: string, db: Database, orgId: string, userId: string) 
   const api = createServerApi({ baseUrl: url, fetch: fetchLike, clock: { now: Date.now }, random, signer, identity: { orgId: e.orgId, userId: e.userId, deviceId: e.deviceId } });
   const items = new Map<string, string>();
   const client = createSyncClient({
-    api, queue: new MemoryQueueStore(), state: new MemorySyncStateStore(), signer, clock: { now: Date.now }, random,
-    applyRemote: async (rs: readonly SyncRecord[]) => { for (const r of rs) items.set(r.id, r.ciphertext); },
+    api,
+    queue: new MemoryQueueStore(),
+    state: new MemorySyncStateStore(),
+    signer,
+    clock: { now: Date.now },
+    random,
+    applyRemote: async (rs: readonly SyncRecord[]) => {
+      for (const r of rs) items.set(r.id, r.ciphertext);
+    },
     resolveConflict: async () => ({ kind: 'take-remote' }),
   });
   return { client, items };
@@ -84,7 +84,11 @@ async function benchOn(bench: Bench, label: string, db: Database): Promise<void>
         },
         run: () => a!.client.sync(),
       },
-      baseline: { name: 'unsigned bulk INSERT of the same rows (no HTTP, no CAS, no signing)', before: () => db.asOwner((sql) => sql.query('TRUNCATE bench_plain')), run: plainInsert },
+      baseline: {
+        name: 'unsigned bulk INSERT of the same rows (no HTTP, no CAS, no signing)',
+        before: () => db.asOwner((sql) => sql.query('TRUNCATE bench_plain')),
+        run: plainInsert,
+      },
     });
     // Initial sync: each round a new device of the last user pulls everything.
     let b: Awaited<ReturnType<typeof device>> | undefined;
@@ -95,11 +99,21 @@ async function benchOn(bench: Bench, label: string, db: Database): Promise<void>
       warmup: 0,
       subject: {
         name: 'new device: signed paged pulls of 1,000 + manifest verification',
-        before: async () => { b = await device(server.url, db, orgId, userId); },
+        before: async () => {
+          b = await device(server.url, db, orgId, userId);
+        },
         run: () => b!.client.sync(),
-        after: () => { if (b!.items.size !== ITEMS) throw new Error(`initial sync got ${b!.items.size} items`); },
+        after: () => {
+          if (b!.items.size !== ITEMS) throw new Error(`initial sync got ${b!.items.size} items`);
+        },
       },
-      baseline: { name: 'unsigned SELECT of the same rows', run: () => db.asOwner((sql) => sql.query('SELECT id, c FROM bench_plain')), after: (r: unknown[]) => { if (r.length !== ITEMS) throw new Error('baseline read'); } },
+      baseline: {
+        name: 'unsigned SELECT of the same rows',
+        run: () => db.asOwner((sql) => sql.query('SELECT id, c FROM bench_plain')),
+        after: (r: unknown[]) => {
+          if (r.length !== ITEMS) throw new Error('baseline read');
+        },
+      },
       goals: goal(3000),
     });
     let k = 0;
@@ -125,9 +139,14 @@ async function benchOn(bench: Bench, label: string, db: Database): Promise<void>
       rounds: bench.rounds(15, 7),
       subject: {
         name: 'b.sync() after the other device pushed one edit',
-        before: async () => { await change(); await a!.client.sync(); },
+        before: async () => {
+          await change();
+          await a!.client.sync();
+        },
         run: () => b!.client.sync(),
-        after: () => { if (b!.items.get(lastId) !== lastC) throw new Error('incremental change not received'); },
+        after: () => {
+          if (b!.items.get(lastId) !== lastC) throw new Error('incremental change not received');
+        },
       },
       baseline: plainUpdate,
       goals: goal(50),
@@ -143,7 +162,14 @@ async function benchOn(bench: Bench, label: string, db: Database): Promise<void>
       name: `sync receiving a new manifest: fetch + verify ${n} entries (${label})`,
       unit: 'ms',
       rounds: bench.rounds(5),
-      subject: { name: 'b.sync() after a new manifest', before: async () => { await change(); await a!.client.sync({ signManifest: true }); }, run: () => b!.client.sync() },
+      subject: {
+        name: 'b.sync() after a new manifest',
+        before: async () => {
+          await change();
+          await a!.client.sync({ signManifest: true });
+        },
+        run: () => b!.client.sync(),
+      },
       baseline: plainUpdate,
     });
   } finally {

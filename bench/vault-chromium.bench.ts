@@ -49,16 +49,21 @@ type Hooks = { call(method: string, params: unknown): Promise<unknown> };
 declare const window: { __latchkeyE2E: { ui: Hooks; transfer: Hooks } };
 
 function lockPage(page: Page): Promise<void> {
-  return page.evaluate(async () => { await window.__latchkeyE2E.ui.call('vault.lock', {}); });
+  return page.evaluate(async () => {
+    await window.__latchkeyE2E.ui.call('vault.lock', {});
+  });
 }
 
 /** One unlock timed inside the page around the RPC call to the worker (ms); the caller locks first, untimed. */
 function unlockInPage(page: Page, method: 'vault.unlockWithRecoveryCode' | 'vault.unlockWithPassword', params: unknown): Promise<number> {
-  return page.evaluate(async ({ method, params }) => {
-    const t0 = performance.now();
-    await window.__latchkeyE2E.ui.call(method, params);
-    return performance.now() - t0;
-  }, { method, params });
+  return page.evaluate(
+    async ({ method, params }) => {
+      const t0 = performance.now();
+      await window.__latchkeyE2E.ui.call(method, params);
+      return performance.now() - t0;
+    },
+    { method, params },
+  );
 }
 
 /** A workload whose figure is the time measured inside the page (the harness's own clock would add Playwright's round trip). */
@@ -87,16 +92,24 @@ export default async function vaultChromiumBench(bench: Bench): Promise<void> {
         const context = await browser.newContext();
         try {
           const page = await openApp(context, server);
-          await page.evaluate(async (d) => { await window.__latchkeyE2E.transfer.call('vault.load', { dump: d }); }, dump);
+          await page.evaluate(async (d) => {
+            await window.__latchkeyE2E.transfer.call('vault.load', { dump: d });
+          }, dump);
           const inPageSamples: number[] = [];
           const passwordSamples: number[] = [];
           await bench.compare({
             name: `unlock → overviews ready, ${n.toLocaleString('en-US')} items (Chromium, after the KDF)`,
             unit: 'ms',
             rounds: bench.rounds(7),
-            subject: inPage(page, 'recovery-code slot (HKDF), page → worker RPC, timed by the harness around page.evaluate', async () => inPageSamples.push(await unlockInPage(page, 'vault.unlockWithRecoveryCode', { recoveryCode }))),
-            baseline: inPage(page, 'password slot (argon2id m=64 MiB t=3 p=1 in the worker) + the same steps', async () => passwordSamples.push(await unlockInPage(page, 'vault.unlockWithPassword', { password: PASSWORD }))),
-            notes: ['The harness times around the unlock\'s page.evaluate (the unlock plus Playwright\'s round trip; the lock before it is untimed); the goal row below uses the time taken inside the page around the unlock alone.'],
+            subject: inPage(page, 'recovery-code slot (HKDF), page → worker RPC, timed by the harness around page.evaluate', async () =>
+              inPageSamples.push(await unlockInPage(page, 'vault.unlockWithRecoveryCode', { recoveryCode })),
+            ),
+            baseline: inPage(page, 'password slot (argon2id m=64 MiB t=3 p=1 in the worker) + the same steps', async () =>
+              passwordSamples.push(await unlockInPage(page, 'vault.unlockWithPassword', { password: PASSWORD })),
+            ),
+            notes: [
+              "The harness times around the unlock's page.evaluate (the unlock plus Playwright's round trip; the lock before it is untimed); the goal row below uses the time taken inside the page around the unlock alone.",
+            ],
           });
           bench.record({
             name: `unlock → overviews ready, ${n.toLocaleString('en-US')} items (Chromium, after the KDF, timed inside the page)`,
@@ -105,28 +118,35 @@ export default async function vaultChromiumBench(bench: Bench): Promise<void> {
             samples: inPageSamples.slice(-bench.rounds(7)),
             baseline: { name: 'password slot (with argon2id), same page', samples: passwordSamples.slice(-bench.rounds(7)) },
             goals: [{ metric: 'wall', stat: 'p50', op: '<=', value: n >= 100_000 ? 1000 : 150, unit: 'ms', source: 'issue 15' }],
-            notes: ['"After the KDF" = the recovery-code slot, whose KEK is HKDF-SHA256 (no argon2id); everything else an unlock does is in the figure. Samples alternate with the password unlock (ABAB); the ratio against the password unlock shows the KDF\'s share, not a goal.'],
+            notes: [
+              '"After the KDF" = the recovery-code slot, whose KEK is HKDF-SHA256 (no argon2id); everything else an unlock does is in the figure. Samples alternate with the password unlock (ABAB); the ratio against the password unlock shows the KDF\'s share, not a goal.',
+            ],
           });
-          const titles = (await page.evaluate(async () => ((await window.__latchkeyE2E.ui.call('items.list', {})) as { items: Array<{ overview: { title: string } }> }).items.map((x) => x.overview.title)));
+          const titles = await page.evaluate(async () =>
+            ((await window.__latchkeyE2E.ui.call('items.list', {})) as { items: Array<{ overview: { title: string } }> }).items.map((x) => x.overview.title),
+          );
           if (titles.length !== n) throw new Error(`Chromium listed ${titles.length} items`);
-          const samples = await page.evaluate(async ({ words, rounds }) => {
-            const ui = window.__latchkeyE2E.ui;
-            const all = (await ui.call('items.list', {})) as { items: Array<{ overview: { title: string } }> };
-            const titles = all.items.map((x) => x.overview.title);
-            await ui.call('items.search', { query: 'warm', limit: 200 });
-            const ours: number[] = [];
-            const naive: number[] = [];
-            for (let i = 0; i < rounds; i++) {
-              const q = `${words[i % words.length]} ${i % 10}`;
-              let t0 = performance.now();
-              await ui.call('items.search', { query: q, limit: 200 });
-              ours.push(performance.now() - t0);
-              t0 = performance.now();
-              titles.filter((t) => t.toLowerCase().includes(q)).slice(0, 200);
-              naive.push(performance.now() - t0);
-            }
-            return { ours, naive };
-          }, { words: WORDS, rounds: bench.rounds(200, 50) });
+          const samples = await page.evaluate(
+            async ({ words, rounds }) => {
+              const ui = window.__latchkeyE2E.ui;
+              const all = (await ui.call('items.list', {})) as { items: Array<{ overview: { title: string } }> };
+              const titles = all.items.map((x) => x.overview.title);
+              await ui.call('items.search', { query: 'warm', limit: 200 });
+              const ours: number[] = [];
+              const naive: number[] = [];
+              for (let i = 0; i < rounds; i++) {
+                const q = `${words[i % words.length]} ${i % 10}`;
+                let t0 = performance.now();
+                await ui.call('items.search', { query: q, limit: 200 });
+                ours.push(performance.now() - t0);
+                t0 = performance.now();
+                titles.filter((t) => t.toLowerCase().includes(q)).slice(0, 200);
+                naive.push(performance.now() - t0);
+              }
+              return { ours, naive };
+            },
+            { words: WORDS, rounds: bench.rounds(200, 50) },
+          );
           bench.record({
             name: `search, ${n.toLocaleString('en-US')} items (Chromium, page → worker RPC, timed inside the page)`,
             unit: 'ms',

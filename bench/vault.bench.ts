@@ -43,7 +43,12 @@ function draft(i: number): ItemDraft {
   const w2 = WORDS[(i * 7) % WORDS.length]!;
   return {
     overview: { kind: 'login', title: `${w} ${w2} account ${i}`, username: `user${i}@${w}.example`, urls: [`https://${w}${i % 97}.example.com/login`], tags: [w2] },
-    details: { kind: 'login', password: `pw-${i}-${'x'.repeat(16)}`, notes: 'n'.repeat(200), customFields: [{ id: 'q', name: 'Security question', concealed: true, value: 'answer' }] },
+    details: {
+      kind: 'login',
+      password: `pw-${i}-${'x'.repeat(16)}`,
+      notes: 'n'.repeat(200),
+      customFields: [{ id: 'q', name: 'Security question', concealed: true, value: 'answer' }],
+    },
   };
 }
 
@@ -129,7 +134,9 @@ async function unlockAndMemory(bench: Bench, n: number, vault: Awaited<ReturnTyp
       subjectName: 'Latchkey session: overviews, maps, sorted list, search haystacks',
       samples: held,
       goals: [{ metric: 'wall', stat: 'p50', op: '<=', value: 300, unit: 'MiB', source: 'issue 15' }],
-      notes: [`Whole-process RSS, unlocked, median ${rss.sort((a, b) => a - b)[2]!.toFixed(0)} MiB — it includes fake-indexeddb holding the whole store in this heap, which a real app does not; no goal is judged on it. "wall" in the goal column means the sample value (not a time).`],
+      notes: [
+        `Whole-process RSS, unlocked, median ${rss.sort((a, b) => a - b)[2]!.toFixed(0)} MiB — it includes fake-indexeddb holding the whole store in this heap, which a real app does not; no goal is judged on it. "wall" in the goal column means the sample value (not a time).`,
+      ],
     });
   }
 }
@@ -151,11 +158,13 @@ async function search(bench: Bench, n: number, engine: Engine, code: string): Pr
       name: 'scan lower-casing the fields per query',
       run: () => {
         const terms = queries[bi++ % queries.length]!.toLowerCase().split(/\s+/);
-        return all.filter((i) => {
-          const o = i.overview;
-          const h = [o.title, o.username ?? '', ...o.urls, ...o.tags, o.description ?? ''].join('\n').toLowerCase();
-          return terms.every((x) => h.includes(x));
-        }).slice(0, 200);
+        return all
+          .filter((i) => {
+            const o = i.overview;
+            const h = [o.title, o.username ?? '', ...o.urls, ...o.tags, o.description ?? ''].join('\n').toLowerCase();
+            return terms.every((x) => h.includes(x));
+          })
+          .slice(0, 200);
       },
     },
     goals: [{ metric: 'wall', stat: 'p95', op: '<=', value: 16, unit: 'ms', source: 'issue 15 (Chromium goal; Node shown for reference)' }],
@@ -188,7 +197,12 @@ async function aead(bench: Bench): Promise<void> {
       unit: 'MB/s',
       work: size * iters,
       rounds: bench.rounds(9),
-      subject: { name: 'noble xchacha20poly1305 envelope (engine)', run: () => { for (let i = 0; i < iters; i++) seal(key, data, aad, random); } },
+      subject: {
+        name: 'noble xchacha20poly1305 envelope (engine)',
+        run: () => {
+          for (let i = 0; i < iters; i++) seal(key, data, aad, random);
+        },
+      },
       baseline: { name: 'node:crypto chacha20-poly1305 (OpenSSL)', run: nodeSeal },
     });
     await bench.compare({
@@ -196,7 +210,12 @@ async function aead(bench: Bench): Promise<void> {
       unit: 'MB/s',
       work: size * iters,
       rounds: bench.rounds(9),
-      subject: { name: 'noble xchacha20poly1305 envelope (engine)', run: () => { for (let i = 0; i < iters; i++) open(key, env, aad); } },
+      subject: {
+        name: 'noble xchacha20poly1305 envelope (engine)',
+        run: () => {
+          for (let i = 0; i < iters; i++) open(key, env, aad);
+        },
+      },
       baseline: {
         name: 'node:crypto chacha20-poly1305 (OpenSSL)',
         run: () => {
@@ -221,8 +240,13 @@ async function kdfRows(bench: Bench, tenK: Awaited<ReturnType<typeof buildVault>
     unit: 'ms',
     rounds: bench.rounds(5),
     subject: { name: 'argon2-browser SIMD WASM (engine adapter)', run: () => kdf.argon2id({ ...p, password, salt, hashLength: 32 }) },
-    baseline: { name: 'hash-wasm argon2id (WASM)', run: () => hashWasmArgon2id({ password, salt, parallelism: p.parallelism, iterations: p.iterations, memorySize: p.memoryKiB, hashLength: 32, outputType: 'binary' }) },
-    notes: [`node:crypto argon2: ${typeof (await import('node:crypto') as Record<string, unknown>).argon2 === 'function' ? 'present' : `absent in Node ${process.version} (crypto.argon2 arrived in a later Node), so the WASM path is the only one here`}.`],
+    baseline: {
+      name: 'hash-wasm argon2id (WASM)',
+      run: () => hashWasmArgon2id({ password, salt, parallelism: p.parallelism, iterations: p.iterations, memorySize: p.memoryKiB, hashLength: 32, outputType: 'binary' }),
+    },
+    notes: [
+      `node:crypto argon2: ${typeof ((await import('node:crypto')) as Record<string, unknown>).argon2 === 'function' ? 'present' : `absent in Node ${process.version} (crypto.argon2 arrived in a later Node), so the WASM path is the only one here`}.`,
+    ],
   });
   const version = keepassxcVersion();
   if (!version) {
@@ -248,9 +272,21 @@ async function kdfRows(bench: Bench, tenK: Awaited<ReturnType<typeof buildVault>
       name: 'open a 10,000-entry vault with its password (argon2id m=64 MiB t=3 p=1)',
       unit: 'ms',
       rounds: bench.rounds(5),
-      subject: { name: 'Latchkey engine.unlockWithPassword (WASM argon2id + pages), in-process', before: () => tenK.engine.lock(), run: () => tenK.engine.unlockWithPassword(PASSWORD) },
-      baseline: { name: `KeePassXC ${version}: keepassxc-cli ls (process start, native argon2id, KDBX 4 decrypt + parse)`, run: () => keepassxcList(file, PASSWORD), after: (lines: number) => { if (lines < 10_000) throw new Error(`keepassxc-cli listed ${lines}`); } },
-      notes: ['The KDBX file is written by kdbxweb with KDF Argon2id, 64 MiB, 3 iterations, parallelism 1 (keepassxc-cli db-info confirms); 10,000 entries with the same titles, user names, URLs, passwords and 200-character notes as the vault. KeePassXC\'s figure includes starting its process (Qt) and printing 10,000 titles.'],
+      subject: {
+        name: 'Latchkey engine.unlockWithPassword (WASM argon2id + pages), in-process',
+        before: () => tenK.engine.lock(),
+        run: () => tenK.engine.unlockWithPassword(PASSWORD),
+      },
+      baseline: {
+        name: `KeePassXC ${version}: keepassxc-cli ls (process start, native argon2id, KDBX 4 decrypt + parse)`,
+        run: () => keepassxcList(file, PASSWORD),
+        after: (lines: number) => {
+          if (lines < 10_000) throw new Error(`keepassxc-cli listed ${lines}`);
+        },
+      },
+      notes: [
+        "The KDBX file is written by kdbxweb with KDF Argon2id, 64 MiB, 3 iterations, parallelism 1 (keepassxc-cli db-info confirms); 10,000 entries with the same titles, user names, URLs, passwords and 200-character notes as the vault. KeePassXC's figure includes starting its process (Qt) and printing 10,000 titles.",
+      ],
     });
     await bench.compare({
       name: 'argon2id m=64 MiB t=3 p=1, beside KeePassXC opening an empty KDBX 4 with that KDF',

@@ -40,9 +40,7 @@ export function createConfig(opts: LatchkeyBuildOptions = {}): Configuration {
     npmRebuild: false,
     nodeGypRebuild: false,
     buildDependenciesFromSource: false,
-    extraResources: managed
-      ? [{ from: opts.managedDir, to: 'managed', filter: ['policy.json', 'org-policy-key'] }]
-      : [],
+    extraResources: managed ? [{ from: opts.managedDir, to: 'managed', filter: ['policy.json', 'org-policy-key'] }] : [],
     artifactName: managed ? '${productName}-${version}-managed-${arch}.${ext}' : '${productName}-${version}-${arch}.${ext}',
     afterPack: flipLatchkeyFuses,
     publish: null,

@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     const r = await prepareManagedBuild({ policyPath: values.policy, orgKeyPath: values['org-key'], outDir: values.out });
     process.stdout.write(
       `managed build prepared for "${r.orgName}" (org key ${r.keyId}) in ${r.outDir}\n` +
-      `now run: LATCHKEY_MANAGED_DIR=${r.outDir} npx electron-builder --config build/electron-builder.config.ts --linux|--win|--mac\n`,
+        `now run: LATCHKEY_MANAGED_DIR=${r.outDir} npx electron-builder --config build/electron-builder.config.ts --linux|--win|--mac\n`,
     );
     return 0;
   } catch (err) {
@@ -100,5 +100,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -40,7 +40,10 @@ const lockfileSchema = z.object({
 });
 type LockEntry = z.infer<typeof lockEntrySchema>;
 
-export interface CdxHash { alg: 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512'; content: string }
+export interface CdxHash {
+  alg: 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
+  content: string;
+}
 export type CdxLicense = { license: { name: string } } | { expression: string };
 export interface CdxComponent {
   type: 'library' | 'application';
@@ -205,8 +208,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
-    process.stderr.write(`sbom: ${err instanceof Error ? err.message : 'failed'}\n`);
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`sbom: ${err instanceof Error ? err.message : 'failed'}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -14,7 +14,9 @@ import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export function summarise(runs, errors = []) {
-  let passed = 0, failed = 0, skipped = 0;
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
   const problems = [...errors];
   const skippedNames = [];
   for (const { file, status } of runs) {
@@ -53,16 +55,13 @@ export function summarise(runs, errors = []) {
     failed += runFailed;
   }
   failed += errors.length;
-  const lines = [
-    ...skippedNames.map((n) => `skipped: ${n}`),
-    ...problems.map((p) => `failure: ${p}`),
-    `tests: ${passed} passed, ${failed} failed, ${skipped} skipped`,
-  ];
+  const lines = [...skippedNames.map((n) => `skipped: ${n}`), ...problems.map((p) => `failure: ${p}`), `tests: ${passed} passed, ${failed} failed, ${skipped} skipped`];
   return { lines, exitCode: failed > 0 ? 1 : 0 };
 }
 
 function parseArgs(argv) {
-  const runs = [], errors = [];
+  const runs = [],
+    errors = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--run' && argv[i + 2] !== undefined) {
       const status = Number(argv[i + 2]);

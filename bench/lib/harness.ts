@@ -314,10 +314,31 @@ function figure(samples: readonly RawSample[], conv: (ms: number) => number): Fi
 }
 
 function addedFigure(a: readonly RawSample[], b: readonly RawSample[], conv: (ms: number) => number): Figure {
-  const wall = summarize(pairedDifferences(a.map((s) => conv(s.wall)), b.map((s) => conv(s.wall))));
+  const wall = summarize(
+    pairedDifferences(
+      a.map((s) => conv(s.wall)),
+      b.map((s) => conv(s.wall)),
+    ),
+  );
   const hasCpu = [...a, ...b].every((s) => s.cpu !== undefined);
-  const cpu = hasCpu ? summarize(pairedDifferences(a.map((s) => conv(s.cpu!)), b.map((s) => conv(s.cpu!)))) : undefined;
-  return { wall, ...(cpu ? { cpu } : {}), processCpu: summarize(pairedDifferences(a.map((s) => conv(s.processCpu)), b.map((s) => conv(s.processCpu)))) };
+  const cpu = hasCpu
+    ? summarize(
+        pairedDifferences(
+          a.map((s) => conv(s.cpu!)),
+          b.map((s) => conv(s.cpu!)),
+        ),
+      )
+    : undefined;
+  return {
+    wall,
+    ...(cpu ? { cpu } : {}),
+    processCpu: summarize(
+      pairedDifferences(
+        a.map((s) => conv(s.processCpu)),
+        b.map((s) => conv(s.processCpu)),
+      ),
+    ),
+  };
 }
 
 function metricOf(f: Figure, m: Metric): Summary {

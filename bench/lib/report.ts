@@ -47,7 +47,17 @@ export function renderSection(s: SectionLog): string {
   }
   const withTails = s.results.filter((r) => r.rounds >= 100);
   if (withTails.length > 0) {
-    lines.push('', 'Tails (wall): ' + withTails.map((r) => `${r.name}: subject p99 ${formatNumber(r.subject.wall.p99)} ${r.unit}${r.baseline ? `, baseline p99 ${formatNumber(r.baseline.wall.p99)} ${r.unit}` : ''}${r.added ? `, added p99 ${formatNumber(r.added.wall.p99)} ${r.unit}` : ''}`).join('; ') + '.');
+    lines.push(
+      '',
+      'Tails (wall): ' +
+        withTails
+          .map(
+            (r) =>
+              `${r.name}: subject p99 ${formatNumber(r.subject.wall.p99)} ${r.unit}${r.baseline ? `, baseline p99 ${formatNumber(r.baseline.wall.p99)} ${r.unit}` : ''}${r.added ? `, added p99 ${formatNumber(r.added.wall.p99)} ${r.unit}` : ''}`,
+          )
+          .join('; ') +
+        '.',
+    );
   }
   for (const k of s.skips) lines.push('', `**Skipped:** ${k.name} — ${k.reason}`);
   for (const r of s.results) for (const n of r.notes) lines.push('', `${r.name}: ${n}`);
@@ -70,10 +80,7 @@ function goalRow(r: Result, g: GoalResult): string {
 }
 
 export function renderGoals(results: readonly Result[]): string {
-  const lines = [
-    '| figure | value | baseline (same stat, same run) | ratio | goal | met? |',
-    '| --- | ---: | --- | ---: | --- | --- |',
-  ];
+  const lines = ['| figure | value | baseline (same stat, same run) | ratio | goal | met? |', '| --- | ---: | --- | ---: | --- | --- |'];
   for (const r of results) for (const g of r.goals) lines.push(goalRow(r, g));
   return lines.join('\n');
 }
@@ -115,7 +122,9 @@ export function renderReport(bench: Bench, m: MachineInfo): string {
     '## Goals',
     '',
     renderGoals(bench.results),
-    ...(m.failures && m.failures.length > 0 ? ['', '**Bench files that failed in this run (their figures are missing):**', '', ...m.failures.map((f) => '    ' + f.split('\n').slice(0, 3).join('\n    '))] : []),
+    ...(m.failures && m.failures.length > 0
+      ? ['', '**Bench files that failed in this run (their figures are missing):**', '', ...m.failures.map((f) => '    ' + f.split('\n').slice(0, 3).join('\n    '))]
+      : []),
     '',
     '## Sections',
   ];

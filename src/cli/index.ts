@@ -23,7 +23,9 @@ async function main(argv: string[]): Promise<number> {
   if (!load) {
     const lines = ['usage: latchkey <command> [options]', '', 'commands:'];
     for (const [n, l] of Object.entries(COMMANDS)) {
-      const summary = await l().then((c) => c.summary).catch(() => '(unavailable)');
+      const summary = await l()
+        .then((c) => c.summary)
+        .catch(() => '(unavailable)');
       lines.push(`  ${n.padEnd(8)} ${summary}`);
     }
     process.stderr.write(lines.join('\n') + '\n');
@@ -33,7 +35,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     // Only our typed errors carry messages written for people; anything else may quote input.
     const message = err instanceof Error && err.name === 'LatchkeyError' ? err.message : 'unexpected failure';

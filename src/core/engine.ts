@@ -19,8 +19,14 @@ import type { VaultStore } from './store/store';
 import type { AuditSink } from '../shared/contracts/engine';
 import type { EffectivePolicy } from '../shared/policy';
 import {
-  assertAuditUploadFresh, assertAutoLockSettingAllowed, assertSlotCreationAllowed, assertSlotRemovalAllowed,
-  assertUnlockMethodAllowed, autoLockMinutes as policyAutoLockMinutes, kdfFloor as policyKdfFloor, personalPolicy,
+  assertAuditUploadFresh,
+  assertAutoLockSettingAllowed,
+  assertSlotCreationAllowed,
+  assertSlotRemovalAllowed,
+  assertUnlockMethodAllowed,
+  autoLockMinutes as policyAutoLockMinutes,
+  kdfFloor as policyKdfFloor,
+  personalPolicy,
   type HardwareKeyFacts,
 } from './policy';
 import { lockedError, makeAuditor, type Clock, type EngineCore } from './vault/core';
@@ -34,7 +40,18 @@ import { VaultScrubSet } from './vault/scrub-set';
 import { rotateVaultKey, type RotationInputs } from './vault/rotate';
 import * as remote from './vault/remote-apply';
 import { UnlockedSession, type IntegrityIssue } from './vault/session';
-import { createDefaultSlotRegistry, PASSWORD_SLOT, RECOVERY_SLOT, openSlot, sealSlot, slotDigest, slotDigestValid, slotProblem, type SlotContext, type SlotRegistry } from './vault/slots';
+import {
+  createDefaultSlotRegistry,
+  PASSWORD_SLOT,
+  RECOVERY_SLOT,
+  openSlot,
+  sealSlot,
+  slotDigest,
+  slotDigestValid,
+  slotProblem,
+  type SlotContext,
+  type SlotRegistry,
+} from './vault/slots';
 
 export interface EngineDeps {
   readonly store: VaultStore;
@@ -149,11 +166,14 @@ export function createEngine(deps: EngineDeps) {
     timerHandle = undefined;
     const ms = idleMs();
     if (!session || ms === 0) return;
-    timerHandle = deps.timer.set(() => {
-      timerHandle = undefined;
-      checkIdle();
-      if (session) schedule();
-    }, Math.max(0, lastActivity + ms - clock.now()));
+    timerHandle = deps.timer.set(
+      () => {
+        timerHandle = undefined;
+        checkIdle();
+        if (session) schedule();
+      },
+      Math.max(0, lastActivity + ms - clock.now()),
+    );
   }
 
   function touch(): void {
@@ -246,7 +266,13 @@ export function createEngine(deps: EngineDeps) {
     if (ofKind.length === 0) throw new LatchkeyError('not_found', `This vault cannot be opened with ${kindName}.`);
     const intact = ofKind.filter((s) => !issues.some((i) => i.id === s.id));
     const fail = async (err: LatchkeyError): Promise<never> => {
-      await auditQuietly({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'failure', reason: err.code, ...(err.details?.slotId ? { target: { slotId: String(err.details.slotId) } } : {}) });
+      await auditQuietly({
+        action: 'vault.unlock',
+        actor: { type: 'person' },
+        outcome: 'failure',
+        reason: err.code,
+        ...(err.details?.slotId ? { target: { slotId: String(err.details.slotId) } } : {}),
+      });
       throw err;
     };
     // Org policy decides before any KDF runs: method allowed, slot's key model/UV, audit uploaded.
@@ -270,7 +296,9 @@ export function createEngine(deps: EngineDeps) {
       throw e;
     }
     if (usable.length === 0) {
-      return fail(new LatchkeyError('integrity', 'The key slot for this unlock method is damaged or was altered. Use another way in (e.g. the recovery code).', { slotId: ofKind[0]!.id }));
+      return fail(
+        new LatchkeyError('integrity', 'The key slot for this unlock method is damaged or was altered. Use another way in (e.g. the recovery code).', { slotId: ofKind[0]!.id }),
+      );
     }
     let opened = false;
     let wrongInput = false;
@@ -312,7 +340,12 @@ export function createEngine(deps: EngineDeps) {
     if (!opened) {
       if (slotError && !wrongInput) return fail(slotError);
       if (slotError && usable.length === 1) return fail(slotError);
-      return fail(new LatchkeyError(kind.wrongInputCode, kindName === PASSWORD_SLOT ? 'Wrong password.' : kindName === RECOVERY_SLOT ? 'This recovery code does not open this vault.' : 'This key does not open this vault.'));
+      return fail(
+        new LatchkeyError(
+          kind.wrongInputCode,
+          kindName === PASSWORD_SLOT ? 'Wrong password.' : kindName === RECOVERY_SLOT ? 'This recovery code does not open this vault.' : 'This key does not open this vault.',
+        ),
+      );
     }
     await auditSink({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: slotKindReason(kindName) });
     return { vaultId };
@@ -341,7 +374,8 @@ export function createEngine(deps: EngineDeps) {
       return kek;
     } catch (e) {
       wipe(kek);
-      if (e instanceof EnvelopeError) throw new LatchkeyError(kind.wrongInputCode, slot.kind === PASSWORD_SLOT ? 'The current password is wrong.' : 'That secret does not open this slot.', { slotId: slot.id });
+      if (e instanceof EnvelopeError)
+        throw new LatchkeyError(kind.wrongInputCode, slot.kind === PASSWORD_SLOT ? 'The current password is wrong.' : 'That secret does not open this slot.', { slotId: slot.id });
       throw e;
     } finally {
       wipe(vk);
@@ -412,7 +446,13 @@ export function createEngine(deps: EngineDeps) {
     const n = await kind.create(slotCtx(s.vaultId), input);
     const id = newId(deps.random);
     try {
-      const rec = sealSlot(s.vaultId, { id, kind: kindName, label: (label ?? n.label).slice(0, 128), createdAt: clock.now(), params: n.params }, core.session().keys.vk, n.kek, deps.random);
+      const rec = sealSlot(
+        s.vaultId,
+        { id, kind: kindName, label: (label ?? n.label).slice(0, 128), createdAt: clock.now(), params: n.params },
+        core.session().keys.vk,
+        n.kek,
+        deps.random,
+      );
       await core.commit({ putSlots: [rec] });
     } finally {
       wipe(n.kek);
@@ -435,7 +475,9 @@ export function createEngine(deps: EngineDeps) {
 
   async function listSlots(): Promise<SlotInfo[]> {
     const { slots } = await readSlotsUnlocked();
-    return slots.map((x) => ({ id: x.id, kind: x.kind, label: x.label, createdAt: x.createdAt })).sort((a, b) => a.createdAt - b.createdAt || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+    return slots
+      .map((x) => ({ id: x.id, kind: x.kind, label: x.label, createdAt: x.createdAt }))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
   }
 
   // ------------------------------------------------------------ status & settings
@@ -483,11 +525,13 @@ export function createEngine(deps: EngineDeps) {
     },
     changePassword,
     rotateVaultKey: (inputs: RotationInputs) =>
-      core.exclusive(() => rotateVaultKey(core, registry, (id) => slotCtx(id), proveSlot, inputs)).then(async (r) => {
-        await auditSink({ action: 'vault.rotate_key', actor: { type: 'person' }, outcome: 'success' });
-        core.emit({ type: 'itemsChanged', change: 'rekeyed', ids: [] });
-        return r;
-      }),
+      core
+        .exclusive(() => rotateVaultKey(core, registry, (id) => slotCtx(id), proveSlot, inputs))
+        .then(async (r) => {
+          await auditSink({ action: 'vault.rotate_key', actor: { type: 'person' }, outcome: 'success' });
+          core.emit({ type: 'itemsChanged', change: 'rekeyed', ids: [] });
+          return r;
+        }),
     addSlot,
     removeSlot,
     regenerateRecoveryCode,

@@ -18,9 +18,6 @@ export { DEFAULT_ARGON2ID, type Argon2idInput, type Argon2idParams, type Kdf } f
 export type { VaultStore, WriteBatch } from './store/store';
 export { vaultDumpSchema, DUMP_FORMAT, DUMP_VERSION, type VaultDump } from './store/dump';
 export { engineMainHandlers, engineUiHandlers, forwardEngineEvents } from './vault/rpc-handlers';
-export {
-  createDefaultSlotRegistry, SlotRegistry, openSlot, sealSlot, slotDigestValid,
-  type KeySlotKind, type NewSlot, type SlotContext,
-} from './vault/slots';
+export { createDefaultSlotRegistry, SlotRegistry, openSlot, sealSlot, slotDigestValid, type KeySlotKind, type NewSlot, type SlotContext } from './vault/slots';
 export type { RotationInputs } from './vault/rotate';
 export type { IntegrityIssue } from './vault/session';

@@ -10,15 +10,7 @@ import { createDeviceService, type DeviceService } from './device';
 import { createEngineLink, type EngineLink } from './engine-link';
 import { createFidoService, type FidoService } from './fido/service';
 import type { FidoDiscovery } from './fido/transport';
-import {
-  createFileGatewayStore,
-  createGateway,
-  createMemoryGatewayStore,
-  loadOrCreateTokenKey,
-  type Gateway,
-  type GatewayOptions,
-  type Notifier,
-} from './gateway';
+import { createFileGatewayStore, createGateway, createMemoryGatewayStore, loadOrCreateTokenKey, type Gateway, type GatewayOptions, type Notifier } from './gateway';
 import { policyChangeAuditEvent, pushPolicyTo, type EnginePolicyLink, type PolicyService } from './policy';
 import type { Keychain } from './keychain/keychain';
 import { createMainServices, type MainServices, type MainServicesDeps } from './services';
@@ -57,7 +49,10 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     onAttach: (port) => {
       const link = pushPolicyTo(port, opts.policy);
       policyLinks.add(link);
-      return () => { policyLinks.delete(link); link.close(); };
+      return () => {
+        policyLinks.delete(link);
+        link.close();
+      };
     },
   });
   const gateway = await createGateway({
@@ -95,7 +90,9 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     fido,
     device,
     engine: engineLink.current,
-    sessionEvent(event) { for (const link of policyLinks) link.onSessionEvent(event); },
+    sessionEvent(event) {
+      for (const link of policyLinks) link.onSessionEvent(event);
+    },
     async close() {
       offPolicy();
       await services.close();
@@ -104,4 +101,3 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     },
   };
 }
-

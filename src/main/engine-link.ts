@@ -33,8 +33,15 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
   const locked = new Set<() => void>();
   const unlocked = new Set<() => void>();
   const changed = new Set<() => void>();
-  const fire = (set: Set<() => void>): void => { for (const h of [...set]) h(); };
-  const subscribe = (set: Set<() => void>) => (h: () => void) => { set.add(h); return () => { set.delete(h); }; };
+  const fire = (set: Set<() => void>): void => {
+    for (const h of [...set]) h();
+  };
+  const subscribe = (set: Set<() => void>) => (h: () => void) => {
+    set.add(h);
+    return () => {
+      set.delete(h);
+    };
+  };
 
   const engine = (): EngineMain => {
     if (current === null) throw new LatchkeyError('vault_locked', 'Latchkey is not open: open the app and unlock the vault.');
@@ -42,10 +49,16 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
   };
 
   const credentials: CredentialSource = {
-    async state() { return current === null ? 'locked' : (await current.call('vault.status', {})).state; },
-    async listCredentials() { return (await engine().call('credentials.list', {})).credentials; },
+    async state() {
+      return current === null ? 'locked' : (await current.call('vault.status', {})).state;
+    },
+    async listCredentials() {
+      return (await engine().call('credentials.list', {})).credentials;
+    },
     useCredential: (itemId, agentId) => engine().call('credentials.use', { itemId, agentId }),
-    async scrub(texts) { return (await engine().call('results.scrub', { texts })).texts; },
+    async scrub(texts) {
+      return (await engine().call('results.scrub', { texts })).texts;
+    },
     onLocked: subscribe(locked),
     onUnlocked: subscribe(unlocked),
     onCredentialsChanged: subscribe(changed),
@@ -53,15 +66,15 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
 
   return {
     credentials,
-    audit: { append: async (event) => { await engine().call('audit.append', event); } },
+    audit: {
+      append: async (event) => {
+        await engine().call('audit.append', event);
+      },
+    },
     current: () => current,
     attach(port) {
       const client = connectRpc(port, EngineMainContract);
-      const offs = [
-        client.on('locked', () => fire(locked)),
-        client.on('unlocked', () => fire(unlocked)),
-        client.on('credentialsChanged', () => fire(changed)),
-      ];
+      const offs = [client.on('locked', () => fire(locked)), client.on('unlocked', () => fire(unlocked)), client.on('credentialsChanged', () => fire(changed))];
       const detach = opts.onAttach?.(port);
       const previous = current;
       current = client;

@@ -24,7 +24,10 @@ app.enableSandbox(); // every renderer sandboxed, whatever its webPreferences sa
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 async function main(): Promise<void> {
-  if (!app.requestSingleInstanceLock()) { app.quit(); return; }
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
   await app.whenReady();
 
   const keychain = await createKeytarKeychain();
@@ -44,7 +47,9 @@ async function main(): Promise<void> {
     policy,
     // LATCHKEY_GATEWAY_PORT moves the agent endpoint off its default (docs/gateway.md).
     ...(process.env['LATCHKEY_GATEWAY_PORT'] === undefined ? {} : { gateway: { port: Number(process.env['LATCHKEY_GATEWAY_PORT']) } }),
-    notify: ({ title, body }) => { if (Notification.isSupported()) new Notification({ title, body }).show(); },
+    notify: ({ title, body }) => {
+      if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
     onUnexpectedError: (_err, method) => console.error(`[main] "${method}" failed unexpectedly`),
   });
 
@@ -59,7 +64,9 @@ async function main(): Promise<void> {
   let win: BrowserWindow | undefined;
   const open = (): void => {
     win = createMainWindow(devServerUrl === undefined ? { preloadPath } : { preloadPath, devServerUrl });
-    win.on('closed', () => { win = undefined; });
+    win.on('closed', () => {
+      win = undefined;
+    });
   };
   handleMainPortRequests({
     ipcMain,
@@ -70,10 +77,22 @@ async function main(): Promise<void> {
   });
   open();
 
-  app.on('second-instance', () => { if (win !== undefined) { if (win.isMinimized()) win.restore(); win.focus(); } });
-  app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) open(); });
-  app.on('window-all-closed', () => { if (process.platform !== 'darwin') app.quit(); });
-  app.on('will-quit', () => { policy.close(); void close(); });
+  app.on('second-instance', () => {
+    if (win !== undefined) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => {
+    policy.close();
+    void close();
+  });
 }
 
 void main();

@@ -71,9 +71,16 @@ export function createMainServices(deps: MainServicesDeps): MainServices {
     keychain: deps.keychain,
     serveRenderer(port, purpose = 'page') {
       const servers: Array<{ close(): void }> = [];
-      servers.push(serveRpc(port, AppContract, {
-        'app.info': () => info,
-      }, serveOpts));
+      servers.push(
+        serveRpc(
+          port,
+          AppContract,
+          {
+            'app.info': () => info,
+          },
+          serveOpts,
+        ),
+      );
       if (deps.fido !== undefined) {
         const keys = serveRpc(port, HardwareKeyContract, hardwareKeyHandlers(deps.fido), serveOpts);
         servers.push(keys);
@@ -83,9 +90,11 @@ export function createMainServices(deps: MainServicesDeps): MainServices {
       if (purpose === 'page' && deps.gateway !== undefined) servers.push(serveGatewayUi(deps.gateway, port, serveOpts));
       if (purpose === 'page' && deps.policy !== undefined) servers.push(servePolicyUi(deps.policy, port, serveOpts));
       if (deps.device !== undefined) {
-        servers.push(purpose === 'engine'
-          ? serveRpc(port, DeviceEngineContract, deviceEngineHandlers(deps.device), serveOpts)
-          : serveRpc(port, DevicePageContract, devicePageHandlers(deps.device), serveOpts));
+        servers.push(
+          purpose === 'engine'
+            ? serveRpc(port, DeviceEngineContract, deviceEngineHandlers(deps.device), serveOpts)
+            : serveRpc(port, DevicePageContract, devicePageHandlers(deps.device), serveOpts),
+        );
       }
       if (purpose === 'engine') {
         if (deps.engineLink !== undefined) servers.push({ close: deps.engineLink.attach(port) });

@@ -4,9 +4,7 @@
  * no Node — and passes main's MessagePort to the page by window.postMessage.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import {
-  BRIDGE_GLOBAL, IPC_MAIN_PORT, IPC_REQUEST_MAIN_PORT, isMainPortPurpose, isMainPortRequestId, WINDOW_MESSAGE_MAIN_PORT, type LatchkeyBridge,
-} from '../shared/rpc/bridge';
+import { BRIDGE_GLOBAL, IPC_MAIN_PORT, IPC_REQUEST_MAIN_PORT, isMainPortPurpose, isMainPortRequestId, WINDOW_MESSAGE_MAIN_PORT, type LatchkeyBridge } from '../shared/rpc/bridge';
 
 ipcRenderer.on(IPC_MAIN_PORT, (event, message: unknown) => {
   const port = event.ports[0];

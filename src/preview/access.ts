@@ -52,9 +52,7 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-export type AccessDecision =
-  | { ok: true; viaQuery: boolean }
-  | { ok: false; status: 401 | 403; reason: string };
+export type AccessDecision = { ok: true; viaQuery: boolean } | { ok: false; status: 401 | 403; reason: string };
 
 export interface AccessRequest {
   host: string | undefined;

@@ -35,7 +35,10 @@ async function main(): Promise<number> {
   if (rebuild || !existsSync(`${DEFAULT_RENDERER_DIR}/index.html`)) {
     console.log('Building the app (electron-vite build)…');
     const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit' });
-    if (r.status !== 0) { console.error('Build failed.'); return 1; }
+    if (r.status !== 0) {
+      console.error('Build failed.');
+      return 1;
+    }
   }
   // Preview's keychain is memory: rollback is refused within one preview session only.
   const keychain = createMemoryKeychain();
@@ -55,15 +58,26 @@ async function main(): Promise<number> {
   const server = await startPreviewServer({ port, services: main.services });
   // Printed once, to the person who started it: the token is the only key to this server.
   console.log(`Latchkey preview is running. Open:\n\n  ${server.url}\n\nPress Ctrl+C to stop.`);
-  const stop = (): void => { policy.close(); void server.close().then(() => main.close()).then(() => process.exit(0)); };
+  const stop = (): void => {
+    policy.close();
+    void server
+      .close()
+      .then(() => main.close())
+      .then(() => process.exit(0));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return 0;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().then((code) => { if (code !== 0) process.exit(code); }, (err: unknown) => {
-    console.error(err instanceof Error ? err.message : 'Preview failed to start.');
-    process.exit(1);
-  });
+  main().then(
+    (code) => {
+      if (code !== 0) process.exit(code);
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : 'Preview failed to start.');
+      process.exit(1);
+    },
+  );
 }

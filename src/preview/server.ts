@@ -86,11 +86,13 @@ export async function startPreviewServer(opts: PreviewServerOptions = {}): Promi
     if (access.viaQuery) {
       // Trade the token for a cookie and drop it from the address bar and history.
       url.searchParams.delete(TOKEN_QUERY_PARAM);
-      res.writeHead(303, {
-        ...headers,
-        'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: `${url.pathname}${url.search}`,
-      }).end();
+      res
+        .writeHead(303, {
+          ...headers,
+          'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          Location: `${url.pathname}${url.search}`,
+        })
+        .end();
       return;
     }
     const file = await loadStatic(rendererDir, url.pathname);
@@ -103,16 +105,28 @@ export async function startPreviewServer(opts: PreviewServerOptions = {}): Promi
   };
 
   const http = createServer((req, res) => {
-    onRequest(req, res).catch(() => { if (!res.headersSent) res.writeHead(500).end(); else res.destroy(); });
+    onRequest(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
   });
 
   http.on('upgrade', (req, socket, head) => {
     const url = requestUrl(req);
     const access = checkAccess({ host: req.headers.host, origin: req.headers.origin, cookie: req.headers.cookie, url }, token, port, true);
-    if (!access.ok) { refuseUpgrade(socket, access.status, access.status === 401 ? 'Unauthorized' : 'Forbidden'); return; }
-    if (url.pathname !== PREVIEW_RPC_PATH) { refuseUpgrade(socket, 404, 'Not Found'); return; }
+    if (!access.ok) {
+      refuseUpgrade(socket, access.status, access.status === 401 ? 'Unauthorized' : 'Forbidden');
+      return;
+    }
+    if (url.pathname !== PREVIEW_RPC_PATH) {
+      refuseUpgrade(socket, 404, 'Not Found');
+      return;
+    }
     const purpose = url.searchParams.get(PREVIEW_PURPOSE_PARAM) ?? 'page';
-    if (!isMainPortPurpose(purpose)) { refuseUpgrade(socket, 400, 'Bad Request'); return; }
+    if (!isMainPortPurpose(purpose)) {
+      refuseUpgrade(socket, 400, 'Bad Request');
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       services.serveRenderer(fromWebSocket(ws), purpose);
     });
@@ -120,7 +134,10 @@ export async function startPreviewServer(opts: PreviewServerOptions = {}): Promi
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(opts.port ?? DEFAULT_PREVIEW_PORT, '127.0.0.1', () => { http.off('error', reject); resolve(); });
+    http.listen(opts.port ?? DEFAULT_PREVIEW_PORT, '127.0.0.1', () => {
+      http.off('error', reject);
+      resolve();
+    });
   });
   port = (http.address() as AddressInfo).port;
   const origin = `http://127.0.0.1:${port}`;

@@ -20,7 +20,11 @@ const CONTENT_TYPES: Record<string, string> = {
 /** The file a URL path names under `root`, or null if it escapes it. Extensionless paths get index.html (SPA). */
 export function resolveStaticPath(root: string, pathname: string): string | null {
   let path: string;
-  try { path = decodeURIComponent(pathname); } catch { return null; }
+  try {
+    path = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
   if (path.includes('\0') || path.includes('\\')) return null;
   if (extname(path) === '') path = '/index.html';
   const base = resolve(root);

@@ -33,11 +33,17 @@ function Screens() {
   const afterRecoveryCode = (): void => {
     setNewRecoveryCode(null);
     if (main === null) return;
-    main.hardwareKey.call('keys.list', {}).then((r) => setOfferKey(r.keys.length > 0), () => setOfferKey(false));
+    main.hardwareKey.call('keys.list', {}).then(
+      (r) => setOfferKey(r.keys.length > 0),
+      () => setOfferKey(false),
+    );
   };
 
   const refresh = useCallback(() => {
-    engine.call('vault.status', {}).then((s) => { setStatus(s); setError(null); }, setError);
+    engine.call('vault.status', {}).then((s) => {
+      setStatus(s);
+      setError(null);
+    }, setError);
   }, [engine]);
 
   useEffect(() => {
@@ -49,19 +55,40 @@ function Screens() {
       refresh();
     });
     const offUnlocked = engine.on('unlocked', refresh);
-    return () => { offLocked(); offUnlocked(); };
+    return () => {
+      offLocked();
+      offUnlocked();
+    };
   }, [engine, refresh, clipboard]);
 
   useActivityTouch(status?.state === 'unlocked');
 
-  if (error !== null) return <main className="center-card"><div className="card"><ErrorMessage error={error} /><button type="button" onClick={refresh}>Retry</button></div></main>;
-  if (status === null) return <main className="center-card"><p className="muted">Opening the vault…</p></main>;
+  if (error !== null)
+    return (
+      <main className="center-card">
+        <div className="card">
+          <ErrorMessage error={error} />
+          <button type="button" onClick={refresh}>
+            Retry
+          </button>
+        </div>
+      </main>
+    );
+  if (status === null)
+    return (
+      <main className="center-card">
+        <p className="muted">Opening the vault…</p>
+      </main>
+    );
   if (newRecoveryCode !== null) return <RecoveryCodeView recoveryCode={newRecoveryCode} onDone={afterRecoveryCode} />;
   if (offerKey && status.state === 'unlocked') return <FirstKeyView onDone={() => setOfferKey(false)} />;
   switch (status.state) {
-    case 'no_vault': return <CreateVaultView onCreated={setNewRecoveryCode} />;
-    case 'locked': return <UnlockView slotKinds={status.slotKinds ?? ['password', 'recovery_code']} />;
-    case 'unlocked': return <Shell />;
+    case 'no_vault':
+      return <CreateVaultView onCreated={setNewRecoveryCode} />;
+    case 'locked':
+      return <UnlockView slotKinds={status.slotKinds ?? ['password', 'recovery_code']} />;
+    case 'unlocked':
+      return <Shell />;
   }
 }
 

@@ -46,7 +46,9 @@ export async function copyWithAutoClear(value: string, clip: ClipboardLike = nav
   let cancelled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let settle: (v: ClearOutcome | 'cancelled') => void = () => undefined;
-  const done = new Promise<ClearOutcome | 'cancelled'>((resolve) => { settle = resolve; });
+  const done = new Promise<ClearOutcome | 'cancelled'>((resolve) => {
+    settle = resolve;
+  });
   if (ms !== null) {
     timer = setTimeout(() => {
       timer = undefined;

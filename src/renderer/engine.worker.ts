@@ -127,16 +127,25 @@ async function start(init: EngineInit, ports: readonly MessagePort[]): Promise<v
   // Until the engine exists there is nothing to lock (a new engine starts locked).
   let lockEngine: () => void = () => undefined;
   let engineReady: (e: Engine) => void = () => undefined;
-  const engineP = new Promise<Engine>((resolve) => { engineReady = resolve; });
+  const engineP = new Promise<Engine>((resolve) => {
+    engineReady = resolve;
+  });
   const targets: { ui?: RpcServer<typeof EngineUiContract>; main?: RpcServer<typeof EngineMainContract> } = {};
   // Main is optional for the vault itself: when it cannot be reached the person can
   // still use the vault; agents simply get no credentials. Main's calls made before
   // the engine exists wait for it rather than fail.
-  mainPortP.then((mainPort) => {
-    if (mainPort === undefined) return;
-    serveRpc(mainPort, EnginePolicyContract, enginePolicyHandlers(policy, () => lockEngine()));
-    targets.main = serveWhenReady(mainPort, EngineMainContract, engineP.then(engineMainHandlers));
-  }, () => undefined);
+  mainPortP.then(
+    (mainPort) => {
+      if (mainPort === undefined) return;
+      serveRpc(
+        mainPort,
+        EnginePolicyContract,
+        enginePolicyHandlers(policy, () => lockEngine()),
+      );
+      targets.main = serveWhenReady(mainPort, EngineMainContract, engineP.then(engineMainHandlers));
+    },
+    () => undefined,
+  );
   // The page's calls wait in its MessagePort's queue meanwhile (it is not started yet).
   const enrolment = init.mainLink === 'none' ? undefined : await enrolmentFromMain(mainPortP, ENROLMENT_WAIT_MS);
   const { engine, store, random } = buildEngine(init, policy, enrolment);
@@ -144,8 +153,17 @@ async function start(init: EngineInit, ports: readonly MessagePort[]): Promise<v
   engineReady(engine);
   const uiPort = fromMessagePort(uiPortRaw);
   const ui = serveRpc(uiPort, EngineUiContract, engineUiHandlers(engine));
-  serveRpc(uiPort, EngineHardwareKeyContract, engineHardwareKeyHandlers({ engine, store, random, hardwareKey: hardwareKeyViaMain(mainPortP),
-    allowKey: (facts) => assertSlotCreationAllowed(policy.current(), 'hardware_key', facts) }));
+  serveRpc(
+    uiPort,
+    EngineHardwareKeyContract,
+    engineHardwareKeyHandlers({
+      engine,
+      store,
+      random,
+      hardwareKey: hardwareKeyViaMain(mainPortP),
+      allowKey: (facts) => assertSlotCreationAllowed(policy.current(), 'hardware_key', facts),
+    }),
+  );
   if (E2E_BUILD) serveTransfer(uiPort, engine);
   targets.ui = ui;
   forwardEngineEvents(engine, targets);

@@ -13,9 +13,7 @@ import type { SerializedError } from '../shared/errors';
 import { DEFAULT_PERSONAL_SETTINGS, type EffectivePolicy, type PolicyField } from '../shared/policy';
 import type { RpcClient } from '../shared/rpc/rpc';
 
-export type UiPolicyState =
-  | { readonly status: 'ok'; readonly policy: EffectivePolicy }
-  | { readonly status: 'invalid'; readonly error: SerializedError };
+export type UiPolicyState = { readonly status: 'ok'; readonly policy: EffectivePolicy } | { readonly status: 'invalid'; readonly error: SerializedError };
 
 /** No managed policy (or main unreachable): personal defaults, nothing locked. */
 export const PERSONAL_DEFAULT_STATE: UiPolicyState = Object.freeze({ status: 'ok', policy: personalPolicy() });
@@ -38,10 +36,15 @@ export function followPolicy(client: RpcClient<PolicyUiContract> | null, onState
     onState(fromMessage(msg));
   });
   client.call('policy.get', {}, { timeoutMs: GET_TIMEOUT_MS }).then(
-    (msg) => { if (live && !sawEvent) onState(fromMessage(msg)); },
+    (msg) => {
+      if (live && !sawEvent) onState(fromMessage(msg));
+    },
     () => undefined, // main unreachable: keep whatever the caller shows (the defaults)
   );
-  return () => { live = false; off(); };
+  return () => {
+    live = false;
+    off();
+  };
 }
 
 function fromMessage(msg: PolicyStateMessage): UiPolicyState {

@@ -18,7 +18,8 @@ export async function loadOrCreateServerKey(db: Database): Promise<ServerKey> {
     if (rows[0]) return fromBase64url(rows[0].secret_key);
     const sk = ed25519.utils.randomSecretKey();
     await sql.query('INSERT INTO server_keys (id, secret_key, public_key) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING', [
-      toBase64url(sk), toBase64url(ed25519.getPublicKey(sk)),
+      toBase64url(sk),
+      toBase64url(ed25519.getPublicKey(sk)),
     ]);
     const again = await sql.query<{ secret_key: string }>('SELECT secret_key FROM server_keys WHERE id = 1');
     return fromBase64url(again[0]!.secret_key);

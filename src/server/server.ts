@@ -47,11 +47,22 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
   const every = opts.checkpointIntervalMs ?? 60_000;
   if (every > 0) {
     // Errors in a periodic job must not crash the server; the next tick retries.
-    timers.push(setInterval(() => { checkpointAll(db, key).catch(() => undefined); }, every).unref());
-    timers.push(setInterval(() => { purgeExpiredNonces(db, Date.now()).catch(() => undefined); }, 5 * 60_000).unref());
+    timers.push(
+      setInterval(() => {
+        checkpointAll(db, key).catch(() => undefined);
+      }, every).unref(),
+    );
+    timers.push(
+      setInterval(() => {
+        purgeExpiredNonces(db, Date.now()).catch(() => undefined);
+      }, 5 * 60_000).unref(),
+    );
   }
   return {
-    url, db, key, app,
+    url,
+    db,
+    key,
+    app,
     checkpointNow: () => checkpointAll(db, key),
     async close() {
       for (const t of timers) clearInterval(t);

@@ -60,5 +60,6 @@ export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
  * The same policy minus what a <meta> tag cannot carry (frame-ancestors is ignored
  * there and Chromium warns about it).
  */
-export const CONTENT_SECURITY_POLICY_META = CONTENT_SECURITY_POLICY
-  .split('; ').filter((d) => !d.startsWith('frame-ancestors')).join('; ');
+export const CONTENT_SECURITY_POLICY_META = CONTENT_SECURITY_POLICY.split('; ')
+  .filter((d) => !d.startsWith('frame-ancestors'))
+  .join('; ');

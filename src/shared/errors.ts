@@ -8,24 +8,58 @@ import { z } from 'zod';
 
 export const ERROR_CODES = [
   // generic
-  'invalid_input', 'not_found', 'conflict', 'timeout', 'cancelled', 'internal',
-  'unsupported', 'rate_limited', 'forbidden', 'unauthorized',
+  'invalid_input',
+  'not_found',
+  'conflict',
+  'timeout',
+  'cancelled',
+  'internal',
+  'unsupported',
+  'rate_limited',
+  'forbidden',
+  'unauthorized',
   // vault
-  'vault_locked', 'vault_exists', 'no_vault', 'wrong_password', 'wrong_recovery_code',
-  'integrity', 'last_slot', 'kdf_too_weak', 'kdf_too_costly',
+  'vault_locked',
+  'vault_exists',
+  'no_vault',
+  'wrong_password',
+  'wrong_recovery_code',
+  'integrity',
+  'last_slot',
+  'kdf_too_weak',
+  'kdf_too_costly',
   // rpc
-  'rpc_malformed', 'rpc_unknown_method', 'rpc_closed',
+  'rpc_malformed',
+  'rpc_unknown_method',
+  'rpc_closed',
   // hardware key
-  'fido_pin_invalid', 'fido_pin_blocked', 'fido_pin_required', 'fido_not_enrolled',
-  'fido_no_touch', 'fido_removed', 'fido_no_hmac_secret', 'fido_device', 'fido_busy',
+  'fido_pin_invalid',
+  'fido_pin_blocked',
+  'fido_pin_required',
+  'fido_not_enrolled',
+  'fido_no_touch',
+  'fido_removed',
+  'fido_no_hmac_secret',
+  'fido_device',
+  'fido_busy',
   // gateway
-  'grant_denied', 'destination_refused', 'approval_denied', 'approval_timeout', 'upstream_failed',
+  'grant_denied',
+  'destination_refused',
+  'approval_denied',
+  'approval_timeout',
+  'upstream_failed',
   // audit: the signed record of a use could not be written, so the use did not happen
   'audit_unavailable',
   // sync / server
-  'stale_request', 'replayed_request', 'rollback_detected', 'fork_detected', 'device_revoked', 'audit_rejected',
+  'stale_request',
+  'replayed_request',
+  'rollback_detected',
+  'fork_detected',
+  'device_revoked',
+  'audit_rejected',
   // policy
-  'policy_invalid', 'policy_forbidden',
+  'policy_invalid',
+  'policy_forbidden',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -52,9 +86,7 @@ export class LatchkeyError extends Error {
   }
 
   toJSON(): SerializedError {
-    return this.details === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, details: this.details };
+    return this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details };
   }
 
   static from(value: SerializedError): LatchkeyError {

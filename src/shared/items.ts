@@ -39,8 +39,16 @@ export const injectionRuleSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('bearer') }),
   z.object({
     type: z.literal('header'),
-    name: z.string().min(1).max(128).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name'),
-    template: z.string().min(1).max(1024).refine((t) => t.includes('{secret}'), 'the template must contain {secret}'),
+    name: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name'),
+    template: z
+      .string()
+      .min(1)
+      .max(1024)
+      .refine((t) => t.includes('{secret}'), 'the template must contain {secret}'),
   }),
   z.object({ type: z.literal('basic'), username: z.string().max(512) }),
   z.object({ type: z.literal('query'), param: z.string().min(1).max(128) }),
@@ -50,26 +58,28 @@ export type InjectionRule = z.infer<typeof injectionRuleSchema>;
 const shortText = z.string().max(1024);
 const longText = z.string().max(65_536);
 
-export const itemOverviewSchema = z.object({
-  kind: itemKindSchema,
-  title: z.string().min(1).max(256),
-  username: z.string().max(512).optional(),
-  urls: z.array(z.string().max(2048)).max(32),
-  tags: z.array(z.string().min(1).max(64)).max(32),
-  /** API credentials: what it is for (shown to agents). */
-  description: shortText.optional(),
-  /** API credentials: how it is injected (required for that kind). */
-  injection: injectionRuleSchema.optional(),
-  /** API credentials: the only origins it may be sent to (required for that kind, may be empty). */
-  allowedOrigins: z.array(originSchema).max(64).optional(),
-}).superRefine((o, ctx) => {
-  if (o.kind === 'api_credential') {
-    if (!o.injection) ctx.addIssue({ code: 'custom', path: ['injection'], message: 'an API credential needs an injection rule' });
-    if (!o.allowedOrigins) ctx.addIssue({ code: 'custom', path: ['allowedOrigins'], message: 'an API credential needs its allowed origins' });
-  } else if (o.injection || o.allowedOrigins) {
-    ctx.addIssue({ code: 'custom', path: ['injection'], message: 'only API credentials have an injection rule and origins' });
-  }
-});
+export const itemOverviewSchema = z
+  .object({
+    kind: itemKindSchema,
+    title: z.string().min(1).max(256),
+    username: z.string().max(512).optional(),
+    urls: z.array(z.string().max(2048)).max(32),
+    tags: z.array(z.string().min(1).max(64)).max(32),
+    /** API credentials: what it is for (shown to agents). */
+    description: shortText.optional(),
+    /** API credentials: how it is injected (required for that kind). */
+    injection: injectionRuleSchema.optional(),
+    /** API credentials: the only origins it may be sent to (required for that kind, may be empty). */
+    allowedOrigins: z.array(originSchema).max(64).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.kind === 'api_credential') {
+      if (!o.injection) ctx.addIssue({ code: 'custom', path: ['injection'], message: 'an API credential needs an injection rule' });
+      if (!o.allowedOrigins) ctx.addIssue({ code: 'custom', path: ['allowedOrigins'], message: 'an API credential needs its allowed origins' });
+    } else if (o.injection || o.allowedOrigins) {
+      ctx.addIssue({ code: 'custom', path: ['injection'], message: 'only API credentials have an injection rule and origins' });
+    }
+  });
 export type ItemOverview = z.infer<typeof itemOverviewSchema>;
 
 /** Custom field ids are chosen by the client (any short token) and stay stable across edits. */
@@ -120,10 +130,7 @@ export type MaskedItemDetails = z.infer<typeof maskedItemDetailsSchema>;
  * A concealed field the UI may reveal or copy: a fixed field name of the item's
  * kind, or `custom:<id>` for a concealed custom field.
  */
-export const fieldRefSchema = z.union([
-  z.enum(['password', 'totp', 'secret', 'privateKey', 'passphrase']),
-  z.string().regex(/^custom:[A-Za-z0-9_-]{1,32}$/),
-]);
+export const fieldRefSchema = z.union([z.enum(['password', 'totp', 'secret', 'privateKey', 'passphrase']), z.string().regex(/^custom:[A-Za-z0-9_-]{1,32}$/)]);
 export type FieldRef = z.infer<typeof fieldRefSchema>;
 
 export const itemMetaSchema = z.object({

@@ -49,7 +49,11 @@ export const destinationPatternSchema = z
   );
 
 /** An agent as named when it was paired (e.g. "Claude Code"); a trailing * is a prefix match. */
-export const agentPatternSchema = z.string().min(1).max(128).regex(/^[^*]*\*?$/, 'at most one *, at the end');
+export const agentPatternSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^*]*\*?$/, 'at most one *, at the end');
 
 /** The gateway's built-in tools. `list_credentials` is always allowed (names only, never values). */
 export const BUILTIN_TOOLS = ['list_credentials', 'http_request', 'run_command'] as const;
@@ -74,7 +78,11 @@ export type UnlockMethod = (typeof UNLOCK_METHODS)[number];
 
 /** argon2id cost: memory in KiB (argon2's unit), passes, lanes. */
 export const argon2idParamsSchema = z.strictObject({
-  memoryKiB: z.number().int().min(8 * 1024).max(4 * 1024 * 1024),
+  memoryKiB: z
+    .number()
+    .int()
+    .min(8 * 1024)
+    .max(4 * 1024 * 1024),
   iterations: z.number().int().min(1).max(64),
   parallelism: z.number().int().min(1).max(16),
 });
@@ -108,7 +116,12 @@ export const policySchema = z
     kdf: z.strictObject({ argon2idFloor: argon2idParamsSchema }).optional(),
     session: z
       .strictObject({
-        autoLockMinutes: z.number().int().min(1).max(24 * 60).optional(),
+        autoLockMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .optional(),
         lockOnSleep: z.boolean().optional(),
         lockOnScreenLock: z.boolean().optional(),
       })
@@ -132,7 +145,12 @@ export const policySchema = z
     audit: z
       .strictObject({
         uploadRequired: z.boolean(),
-        uploadIntervalMinutes: z.number().int().min(5).max(30 * 24 * 60).optional(),
+        uploadIntervalMinutes: z
+          .number()
+          .int()
+          .min(5)
+          .max(30 * 24 * 60)
+          .optional(),
       })
       .optional(),
   })
@@ -196,7 +214,11 @@ export type OrgSigningKeyFile = z.infer<typeof orgSigningKeySchema>;
 /** What the person chooses where the policy leaves a field open. */
 export const personalSettingsSchema = z.strictObject({
   /** Idle minutes before the vault locks; 0 = never (refused when policy sets a maximum). */
-  autoLockMinutes: z.number().int().min(0).max(24 * 60),
+  autoLockMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60),
   lockOnSleep: z.boolean(),
   lockOnScreenLock: z.boolean(),
   /** Seconds before a copied secret is cleared from the clipboard; 0 = never. */
@@ -227,15 +249,26 @@ export const BASELINE_ARGON2ID: Argon2idParams = Object.freeze({ memoryKiB: 64 *
 /** Every lockable field, as a dotted path into {@link Policy}. */
 export const POLICY_FIELDS = [
   'org.serverUrl',
-  'unlock.hardwareKeyRequired', 'unlock.passwordAllowed', 'unlock.recoveryCodeAllowed',
-  'unlock.minEnrolledKeys', 'unlock.allowedAaguids', 'unlock.userVerificationRequired',
+  'unlock.hardwareKeyRequired',
+  'unlock.passwordAllowed',
+  'unlock.recoveryCodeAllowed',
+  'unlock.minEnrolledKeys',
+  'unlock.allowedAaguids',
+  'unlock.userVerificationRequired',
   'kdf.argon2idFloor',
-  'session.autoLockMinutes', 'session.lockOnSleep', 'session.lockOnScreenLock',
+  'session.autoLockMinutes',
+  'session.lockOnSleep',
+  'session.lockOnScreenLock',
   'clipboard.clearSeconds',
   'export.allowed',
-  'gateway.enabled', 'gateway.allowedAgents', 'gateway.allowedTools',
-  'gateway.destinations.allow', 'gateway.destinations.deny', 'gateway.approvalModeFloor',
-  'audit.uploadRequired', 'audit.uploadIntervalMinutes',
+  'gateway.enabled',
+  'gateway.allowedAgents',
+  'gateway.allowedTools',
+  'gateway.destinations.allow',
+  'gateway.destinations.deny',
+  'gateway.approvalModeFloor',
+  'audit.uploadRequired',
+  'audit.uploadIntervalMinutes',
 ] as const;
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 

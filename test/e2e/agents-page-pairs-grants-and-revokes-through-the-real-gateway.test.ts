@@ -32,10 +32,20 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   page = await openApp(context, server);
   await pageCall(page, 'ui', 'vault.create', { password: 'gateway e2e password' });
-  await pageCall(page, 'ui', 'item.create', { item: {
-    overview: { kind: 'api_credential', title: 'Weather API', urls: [], tags: [], description: 'Forecasts', injection: { type: 'bearer' }, allowedOrigins: ['https://api.weather.example'] },
-    details: { kind: 'api_credential', secret: SECRET, customFields: [] },
-  } });
+  await pageCall(page, 'ui', 'item.create', {
+    item: {
+      overview: {
+        kind: 'api_credential',
+        title: 'Weather API',
+        urls: [],
+        tags: [],
+        description: 'Forecasts',
+        injection: { type: 'bearer' },
+        allowedOrigins: ['https://api.weather.example'],
+      },
+      details: { kind: 'api_credential', secret: SECRET, customFields: [] },
+    },
+  });
 });
 
 afterAll(async () => {

@@ -26,7 +26,16 @@ const PADDING = 'p'.repeat(2048); // makes each write a few KiB, like a real ite
 
 function draft(i: number, v: string): ItemDraft {
   return {
-    overview: { kind: 'api_credential', title: `Item ${i} ${v}`, username: `user-${i}-${v}`, urls: [], tags: ['bulk'], description: 'bulk', injection: { type: 'bearer' }, allowedOrigins: ['https://api.example.com'] },
+    overview: {
+      kind: 'api_credential',
+      title: `Item ${i} ${v}`,
+      username: `user-${i}-${v}`,
+      urls: [],
+      tags: ['bulk'],
+      description: 'bulk',
+      injection: { type: 'bearer' },
+      allowedOrigins: ['https://api.example.com'],
+    },
     details: { kind: 'api_credential', secret: `secret-${i}-${v}`, notes: PADDING, customFields: [] },
   };
 }
@@ -49,33 +58,39 @@ afterAll(async () => {
 
 /** Starts the writes inside the page and returns at once; progress is readable from window.__bulk. */
 async function startBulkWrites(page: Page): Promise<void> {
-  await page.evaluate(([seeded, batch, padding]) => {
-    const hooks = window.__latchkeyE2E!;
-    const progress = { updates: 0, batches: 0, error: '' };
-    (window as unknown as { __bulk: typeof progress }).__bulk = progress;
-    void (async () => {
-      const { items } = await hooks.ui.call('items.list', {});
-      const byTitle = new Map(items.map((it) => [it.overview.title, it]));
-      for (let i = 0; i < seeded; i++) {
-        const it = byTitle.get(`Item ${i} v1`)!;
-        await hooks.ui.call('item.update', {
-          id: it.id, baseVersion: it.version,
-          overview: { ...it.overview, title: `Item ${i} v2`, username: `user-${i}-v2` },
-          details: { kind: 'api_credential', secret: `secret-${i}-v2`, notes: padding, customFields: [] },
-        });
-        progress.updates++;
-        if (i % 20 === 19) {
-          const b = progress.batches;
-          const drafts = Array.from({ length: batch }, (_, k) => ({
-            overview: { kind: 'secure_note' as const, title: `New ${b}-${k}`, urls: [], tags: [`batch-${b}`] },
-            details: { kind: 'secure_note' as const, text: `note ${b}-${k}`, customFields: [{ id: 'c1', name: 'pin', concealed: true, value: `pin-${b}-${k}` }] },
-          }));
-          await hooks.transfer.call('items.import', { items: drafts });
-          progress.batches++;
+  await page.evaluate(
+    ([seeded, batch, padding]) => {
+      const hooks = window.__latchkeyE2E!;
+      const progress = { updates: 0, batches: 0, error: '' };
+      (window as unknown as { __bulk: typeof progress }).__bulk = progress;
+      void (async () => {
+        const { items } = await hooks.ui.call('items.list', {});
+        const byTitle = new Map(items.map((it) => [it.overview.title, it]));
+        for (let i = 0; i < seeded; i++) {
+          const it = byTitle.get(`Item ${i} v1`)!;
+          await hooks.ui.call('item.update', {
+            id: it.id,
+            baseVersion: it.version,
+            overview: { ...it.overview, title: `Item ${i} v2`, username: `user-${i}-v2` },
+            details: { kind: 'api_credential', secret: `secret-${i}-v2`, notes: padding, customFields: [] },
+          });
+          progress.updates++;
+          if (i % 20 === 19) {
+            const b = progress.batches;
+            const drafts = Array.from({ length: batch }, (_, k) => ({
+              overview: { kind: 'secure_note' as const, title: `New ${b}-${k}`, urls: [], tags: [`batch-${b}`] },
+              details: { kind: 'secure_note' as const, text: `note ${b}-${k}`, customFields: [{ id: 'c1', name: 'pin', concealed: true, value: `pin-${b}-${k}` }] },
+            }));
+            await hooks.transfer.call('items.import', { items: drafts });
+            progress.batches++;
+          }
         }
-      }
-    })().catch((e: unknown) => { progress.error = String(e); });
-  }, [SEEDED, BATCH, PADDING] as const);
+      })().catch((e: unknown) => {
+        progress.error = String(e);
+      });
+    },
+    [SEEDED, BATCH, PADDING] as const,
+  );
 }
 
 describe('killing Chromium in the middle of bulk writes', () => {
@@ -86,7 +101,8 @@ describe('killing Chromium in the middle of bulk writes', () => {
     await pageCall(page, 'transfer', 'items.import', { items: Array.from({ length: SEEDED }, (_, i) => draft(i, 'v1')) });
 
     await startBulkWrites(page);
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __bulk: { updates: number } }).__bulk.updates), { timeout: 60_000, interval: 5 })
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __bulk: { updates: number } }).__bulk.updates), { timeout: 60_000, interval: 5 })
       .toBeGreaterThanOrEqual(KILL_AFTER_UPDATES);
     expect(killChromiumOnProfile(profile)).toBeGreaterThan(0);
     await context.close().catch(() => undefined); // the process is gone; release Playwright's handle
@@ -124,7 +140,8 @@ describe('killing Chromium in the middle of bulk writes', () => {
       expect(r.username).toBe(`user-${i}-${v}`);
       expect(r.secret).toBe(`secret-${i}-${v}`);
       expect(r.version).toBe(v === 'v1' ? 1 : 2);
-      if (v === 'v1') old++; else updated++;
+      if (v === 'v1') old++;
+      else updated++;
     }
     // The kill landed mid-way: some items were rewritten, some not yet.
     expect(updated).toBeGreaterThanOrEqual(KILL_AFTER_UPDATES);

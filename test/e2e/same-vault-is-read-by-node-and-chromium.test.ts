@@ -73,10 +73,46 @@ describe('a vault written in Chromium', () => {
       await pageCall(page, 'ui', 'vault.create', { password });
       // [draft, field to read back, the secret it must hold]
       const drafts: [ItemDraft, FieldRef, string][] = [
-        [{ overview: { kind: 'login', title: 'Bank — ünïcode', username: 'me', urls: ['https://bank.example'], tags: ['money'] }, details: { kind: 'login', password: 'pässwörd 🔐', totp: 'JBSWY3DPEHPK3PXP', customFields: [] } }, 'password', 'pässwörd 🔐'],
-        [{ overview: { kind: 'api_credential', title: 'OpenAI', urls: [], tags: [], description: 'LLM API', injection: { type: 'bearer' }, allowedOrigins: ['https://api.openai.com'] }, details: { kind: 'api_credential', secret: 'sk-proj-abc123', customFields: [] } }, 'secret', 'sk-proj-abc123'],
-        [{ overview: { kind: 'ssh_key', title: 'Deploy key', urls: [], tags: [] }, details: { kind: 'ssh_key', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n', customFields: [] } }, 'privateKey', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n'],
-        [{ overview: { kind: 'secure_note', title: 'Door code', urls: [], tags: [] }, details: { kind: 'secure_note', text: 'front door', customFields: [{ id: 'door', name: 'code', concealed: true, value: '4711' }] } }, 'custom:door', '4711'],
+        [
+          {
+            overview: { kind: 'login', title: 'Bank — ünïcode', username: 'me', urls: ['https://bank.example'], tags: ['money'] },
+            details: { kind: 'login', password: 'pässwörd 🔐', totp: 'JBSWY3DPEHPK3PXP', customFields: [] },
+          },
+          'password',
+          'pässwörd 🔐',
+        ],
+        [
+          {
+            overview: {
+              kind: 'api_credential',
+              title: 'OpenAI',
+              urls: [],
+              tags: [],
+              description: 'LLM API',
+              injection: { type: 'bearer' },
+              allowedOrigins: ['https://api.openai.com'],
+            },
+            details: { kind: 'api_credential', secret: 'sk-proj-abc123', customFields: [] },
+          },
+          'secret',
+          'sk-proj-abc123',
+        ],
+        [
+          {
+            overview: { kind: 'ssh_key', title: 'Deploy key', urls: [], tags: [] },
+            details: { kind: 'ssh_key', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n', customFields: [] },
+          },
+          'privateKey',
+          '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n',
+        ],
+        [
+          {
+            overview: { kind: 'secure_note', title: 'Door code', urls: [], tags: [] },
+            details: { kind: 'secure_note', text: 'front door', customFields: [{ id: 'door', name: 'code', concealed: true, value: '4711' }] },
+          },
+          'custom:door',
+          '4711',
+        ],
       ];
       const expected: ExpectedItem[] = [];
       for (const [d, field, secret] of drafts) {

@@ -66,17 +66,31 @@ describe('Settings → Organisation server, then sync through main', () => {
     await page.reload();
     await page.waitForSelector('[data-testid=unlock-password]', { timeout: 30_000 });
     await pageCall(page, 'ui', 'vault.unlockWithPassword', { password: PASSWORD });
-    await pageCall(page, 'ui', 'item.create', { item: {
-      overview: { kind: 'api_credential', title: 'Synced API', urls: [], tags: [], description: '', injection: { type: 'bearer' }, allowedOrigins: ['https://api.sync.example'] },
-      details: { kind: 'api_credential', secret: SECRET, customFields: [] },
-    } });
+    await pageCall(page, 'ui', 'item.create', {
+      item: {
+        overview: { kind: 'api_credential', title: 'Synced API', urls: [], tags: [], description: '', injection: { type: 'bearer' }, allowedOrigins: ['https://api.sync.example'] },
+        details: { kind: 'api_credential', secret: SECRET, customFields: [] },
+      },
+    });
     // Debounced 2 s after the change; the unlock also started a pass.
     await expect.poll(async () => (await serverRows('sync_records')).length, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
     const status = await main.device.status();
     if (!status.enrolled) throw new Error('expected enrolled');
-    await expect.poll(async () => (await org.db.asTenant(tenant.orgId, (sql) => exportRecords(sql, tenant.orgId))).filter((r) => r.device === status.deviceId).length,
-      { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await org.db.asTenant(tenant.orgId, (sql) => exportRecords(sql, tenant.orgId))).filter((r) => r.device === status.deviceId).length, {
+        timeout: 30_000,
+        interval: 500,
+      })
+      .toBeGreaterThan(0);
     for (const c of await serverRows('sync_records')) expect(Buffer.from(c, 'base64url').toString('utf8')).not.toContain(SECRET);
-    await expect.poll(async () => { const s = await main.device.status(); return s.enrolled ? s.lastSync?.ok : undefined; }, { timeout: 30_000, interval: 500 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const s = await main.device.status();
+          return s.enrolled ? s.lastSync?.ok : undefined;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(true);
   });
 });

@@ -38,10 +38,20 @@ beforeAll(async () => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
   page = await openApp(context, server);
   await pageCall(page, 'ui', 'vault.create', { password: 'managed e2e password' });
-  await pageCall(page, 'ui', 'item.create', { item: {
-    overview: { kind: 'api_credential', title: 'Weather API', urls: [], tags: [], description: 'Forecasts', injection: { type: 'bearer' }, allowedOrigins: ['https://api.weather.example'] },
-    details: { kind: 'api_credential', secret: SECRET, customFields: [] },
-  } });
+  await pageCall(page, 'ui', 'item.create', {
+    item: {
+      overview: {
+        kind: 'api_credential',
+        title: 'Weather API',
+        urls: [],
+        tags: [],
+        description: 'Forecasts',
+        injection: { type: 'bearer' },
+        allowedOrigins: ['https://api.weather.example'],
+      },
+      details: { kind: 'api_credential', secret: SECRET, customFields: [] },
+    },
+  });
 });
 
 afterAll(async () => {

@@ -15,11 +15,27 @@ import { coseKeyFromPoint, pinProtocol, type PinProtocol } from '../../src/main/
 import { freshState, stateFromJson, stateToJson, type SoftCredential, type SoftState } from './soft-state';
 
 export const S = {
-  OK: 0x00, INVALID_COMMAND: 0x01, INVALID_PARAMETER: 0x02, INVALID_CBOR: 0x12, MISSING_PARAMETER: 0x14,
-  CREDENTIAL_EXCLUDED: 0x19, UNSUPPORTED_ALGORITHM: 0x26, UNSUPPORTED_OPTION: 0x2b, KEEPALIVE_CANCEL: 0x2d,
-  NO_CREDENTIALS: 0x2e, USER_ACTION_TIMEOUT: 0x2f, NOT_ALLOWED: 0x30, PIN_INVALID: 0x31, PIN_BLOCKED: 0x32,
-  PIN_AUTH_INVALID: 0x33, PIN_AUTH_BLOCKED: 0x34, PIN_NOT_SET: 0x35, PUAT_REQUIRED: 0x36, PIN_POLICY_VIOLATION: 0x37,
-  INVALID_SUBCOMMAND: 0x3e, UNAUTHORIZED_PERMISSION: 0x40,
+  OK: 0x00,
+  INVALID_COMMAND: 0x01,
+  INVALID_PARAMETER: 0x02,
+  INVALID_CBOR: 0x12,
+  MISSING_PARAMETER: 0x14,
+  CREDENTIAL_EXCLUDED: 0x19,
+  UNSUPPORTED_ALGORITHM: 0x26,
+  UNSUPPORTED_OPTION: 0x2b,
+  KEEPALIVE_CANCEL: 0x2d,
+  NO_CREDENTIALS: 0x2e,
+  USER_ACTION_TIMEOUT: 0x2f,
+  NOT_ALLOWED: 0x30,
+  PIN_INVALID: 0x31,
+  PIN_BLOCKED: 0x32,
+  PIN_AUTH_INVALID: 0x33,
+  PIN_AUTH_BLOCKED: 0x34,
+  PIN_NOT_SET: 0x35,
+  PUAT_REQUIRED: 0x36,
+  PIN_POLICY_VIOLATION: 0x37,
+  INVALID_SUBCOMMAND: 0x3e,
+  UNAUTHORIZED_PERMISSION: 0x40,
 } as const;
 
 export type Presence = 'auto' | 'never' | (() => Promise<boolean>);
@@ -105,11 +121,20 @@ export class SoftAuthenticator {
       }
       let body: unknown;
       switch (req[0]) {
-        case 0x04: body = this.getInfo(); break;
-        case 0x06: body = this.clientPin(params); break;
-        case 0x01: body = await this.makeCredential(params, hooks); break;
-        case 0x02: body = await this.getAssertion(params, hooks); break;
-        default: throw new Fail(S.INVALID_COMMAND);
+        case 0x04:
+          body = this.getInfo();
+          break;
+        case 0x06:
+          body = this.clientPin(params);
+          break;
+        case 0x01:
+          body = await this.makeCredential(params, hooks);
+          break;
+        case 0x02:
+          body = await this.getAssertion(params, hooks);
+          break;
+        default:
+          throw new Fail(S.INVALID_COMMAND);
       }
       const enc = body === undefined ? new Uint8Array(0) : encode(body);
       return concatBytes(new Uint8Array([S.OK]), enc);
@@ -161,8 +186,10 @@ export class SoftAuthenticator {
     const proto = this.proto(p.get(1));
     const sub = p.get(2);
     switch (sub) {
-      case 1: return new Map([[3, this.state.pinRetries]]);
-      case 2: return new Map<number, unknown>([[1, coseKeyFromPoint(p256.getPublicKey(this.kaKey, false))]]);
+      case 1:
+        return new Map([[3, this.state.pinRetries]]);
+      case 2:
+        return new Map<number, unknown>([[1, coseKeyFromPoint(p256.getPublicKey(this.kaKey, false))]]);
       case 3: {
         if (this.state.pinHash) throw new Fail(S.NOT_ALLOWED);
         const shared = this.shared(proto, p.get(3));
@@ -286,14 +313,26 @@ export class SoftAuthenticator {
       credProtect,
     };
     this.state.credentials.push(cred);
-    const cose = encode(new Map<number, unknown>([[1, 2], [3, -7], [-1, 1], [-2, p256.getPublicKey(cred.privateKey, false).slice(1, 33)], [-3, p256.getPublicKey(cred.privateKey, false).slice(33)]]));
+    const cose = encode(
+      new Map<number, unknown>([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, p256.getPublicKey(cred.privateKey, false).slice(1, 33)],
+        [-3, p256.getPublicKey(cred.privateKey, false).slice(33)],
+      ]),
+    );
     const extOut = new Map<string, unknown>();
     if (wantHmac) extOut.set('hmac-secret', true);
     if (typeof cp === 'number') extOut.set('credProtect', credProtect);
     const idLen = new Uint8Array([cred.id.length >> 8, cred.id.length & 0xff]);
     const flags = 0x01 | (uv ? 0x04 : 0) | 0x40 | (extOut.size ? 0x80 : 0);
     const ad = this.authData(rpIdHash, flags, [this.state.aaguid, idLen, cred.id, cose, ...(extOut.size ? [encode(extOut)] : [])]);
-    return new Map<number, unknown>([[1, 'none'], [2, ad], [3, new Map()]]);
+    return new Map<number, unknown>([
+      [1, 'none'],
+      [2, ad],
+      [3, new Map()],
+    ]);
   }
 
   private async getAssertion(p: M, hooks: RequestHooks): Promise<M> {
@@ -330,6 +369,11 @@ export class SoftAuthenticator {
     const flags = (up ? 0x01 : 0) | (uv ? 0x04 : 0) | (extOut ? 0x80 : 0);
     const ad = this.authData(rpIdHash, flags, extOut ? [extOut] : []);
     const sig = p256.sign(concatBytes(ad, cdh), cred.privateKey, { format: 'der' });
-    return new Map<number, unknown>([[1, { id: cred.id, type: 'public-key' }], [2, ad], [3, sig], [5, 1]]);
+    return new Map<number, unknown>([
+      [1, { id: cred.id, type: 'public-key' }],
+      [2, ad],
+      [3, sig],
+      [5, 1],
+    ]);
   }
 }

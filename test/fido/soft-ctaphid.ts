@@ -11,7 +11,13 @@ import type { SoftAuthenticator } from './soft-authenticator';
 const ERR = { INVALID_CMD: 0x01, INVALID_PAR: 0x02, INVALID_LEN: 0x03, INVALID_SEQ: 0x04, CHANNEL_BUSY: 0x06, INVALID_CHANNEL: 0x0b } as const;
 const BROADCAST = 0xffffffff;
 
-interface Assembly { cid: number; cmd: number; data: Uint8Array; got: number; seq: number }
+interface Assembly {
+  cid: number;
+  cmd: number;
+  data: Uint8Array;
+  got: number;
+  seq: number;
+}
 
 export interface SoftCtapHidOptions {
   random: (n: number) => Uint8Array;
@@ -25,7 +31,10 @@ export class SoftCtapHid {
   private busy: { cid: number; cancelled: boolean } | null = null;
   private readonly keepaliveMs: number;
 
-  constructor(readonly authenticator: SoftAuthenticator, private readonly o: SoftCtapHidOptions) {
+  constructor(
+    readonly authenticator: SoftAuthenticator,
+    private readonly o: SoftCtapHidOptions,
+  ) {
     this.keepaliveMs = o.keepaliveMs ?? 20;
   }
 
@@ -108,7 +117,12 @@ export class SoftCtapHid {
     let status: 'processing' | 'up-needed' = 'processing';
     const timer = setInterval(() => this.send(cid, 0x3b, new Uint8Array([status === 'up-needed' ? 2 : 1])), this.keepaliveMs);
     try {
-      const res = await this.authenticator.handle(data, { status: (s) => { status = s; }, cancelled: () => job.cancelled });
+      const res = await this.authenticator.handle(data, {
+        status: (s) => {
+          status = s;
+        },
+        cancelled: () => job.cancelled,
+      });
       clearInterval(timer);
       this.send(cid, 0x10, res);
     } finally {

@@ -13,14 +13,16 @@ export const softStateSchema = z.object({
   pinHash: hex.nullable(),
   pinRetries: z.number().int().min(0).max(8),
   signCount: z.number().int().min(0),
-  credentials: z.array(z.object({
-    id: hex,
-    rpIdHash: hex,
-    privateKey: hex,
-    credRandomWithUv: hex,
-    credRandomWithoutUv: hex,
-    credProtect: z.number().int().min(1).max(3),
-  })),
+  credentials: z.array(
+    z.object({
+      id: hex,
+      rpIdHash: hex,
+      privateKey: hex,
+      credRandomWithUv: hex,
+      credRandomWithoutUv: hex,
+      credProtect: z.number().int().min(1).max(3),
+    }),
+  ),
 });
 export type SoftStateJson = z.infer<typeof softStateSchema>;
 

@@ -43,10 +43,13 @@ export class SoftTransport implements FidoTransport {
     const next = this.queue.shift();
     if (next) return Promise.resolve(next);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        reject(new LatchkeyError('timeout', 'read timed out'));
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          this.waiter = null;
+          reject(new LatchkeyError('timeout', 'read timed out'));
+        },
+        Math.max(0, timeoutMs),
+      );
       this.waiter = { resolve, reject, timer };
     });
   }

@@ -40,7 +40,11 @@ afterAll(async () => {
   await db?.close();
 });
 
-interface StoredManifest { seq: number; hash: string; body: string }
+interface StoredManifest {
+  seq: number;
+  hash: string;
+  body: string;
+}
 
 const owner = <T>(orgId: string, f: (q: (text: string, params?: unknown[]) => Promise<T[]>) => Promise<unknown>) =>
   db.asOwner((sql) => f((text, params) => sql.query<T>(text, params)), orgId);
@@ -66,7 +70,10 @@ async function dropRecordAndRestoreManifest(orgId: string, recordId: string, old
 }
 
 async function refusal(p: Promise<unknown>): Promise<LatchkeyError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LatchkeyError);
   return err as LatchkeyError;
 }
@@ -117,7 +124,12 @@ describe('a server that forks the vault is caught by both devices', () => {
     expect(ea.message).toContain(itemSyncId(deploy.id));
     expect(ea.message).toMatch(/pushed and the server acknowledged are gone/);
     // Nothing local changed on A: the item is still there.
-    expect(a.engine.listItems().map((i) => i.overview.title).sort()).toEqual(['Deploy key', 'Mail']);
+    expect(
+      a.engine
+        .listItems()
+        .map((i) => i.overview.title)
+        .sort(),
+    ).toEqual(['Deploy key', 'Mail']);
   });
 
   it('a manifest at the same sequence with other content is a fork, even when validly signed by a sibling device', async () => {

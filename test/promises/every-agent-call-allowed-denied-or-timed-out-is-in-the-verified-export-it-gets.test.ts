@@ -48,100 +48,108 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 describe('IT gets a signed record of every credential use', () => {
-  it("an agent's allowed, denied and timed-out http_request calls are all in the server's export, and it verifies", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'latchkey-promise-audit-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const dataDir = join(dir, 'pg');
-    const db = await openDatabase({ dataDir });
-    const server = await startTestServer(db);
-    let dbOpen = true;
-    cleanups.push(async () => {
-      if (dbOpen) {
-        await server.close();
-        await db.close();
+  it(
+    "an agent's allowed, denied and timed-out http_request calls are all in the server's export, and it verifies",
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'latchkey-promise-audit-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const dataDir = join(dir, 'pg');
+      const db = await openDatabase({ dataDir });
+      const server = await startTestServer(db);
+      let dbOpen = true;
+      cleanups.push(async () => {
+        if (dbOpen) {
+          await server.close();
+          await db.close();
+        }
+      });
+      const { orgId, userId } = await newTenant(db);
+      const device = await vaultDevice(server, orgId, userId);
+      cleanups.push(() => device.close());
+
+      const api = await startApi((_req, res) => res.end('{"ok":true}'));
+      cleanups.push(() => api.close());
+      await device.engine.createVault(PASSWORD);
+      const draft = apiDraft('Build API');
+      const item = await device.engine.createItem({
+        overview: { ...draft.overview, allowedOrigins: [api.origin] },
+        details: { ...draft.details, secret: SECRET } as typeof draft.details,
+      });
+
+      // Main's side, wired as the app wires it: the gateway reaches the engine only over EngineMainContract.
+      const ch = new MessageChannel();
+      const rpcServer = serveRpc(fromNodeMessagePort(ch.port1), EngineMainContract, engineMainHandlers(device.engine));
+      const unforward = forwardEngineEvents(device.engine, { main: rpcServer });
+      const engine = connectRpc(fromNodeMessagePort(ch.port2), EngineMainContract);
+      const answers: Array<ApprovalAnswer | null> = ['once', 'deny', null];
+      const gateway = await createGateway({
+        credentials: createEngineCredentialSource(engine),
+        audit: createEngineAuditSink(engine),
+        store: createMemoryGatewayStore(),
+        tokenKey: randomBytes(32),
+        policy: () => personalPolicy(),
+        options: { port: 0, socketPath: null, unlockWaitMs: 0, approvalTimeoutMs: 1_000 },
+      });
+      cleanups.push(async () => {
+        await gateway.close();
+        unforward();
+        engine.close();
+        rpcServer.close();
+        ch.port1.close();
+        ch.port2.close();
+      });
+      gateway.subscribe((event, payload) => {
+        if (event !== 'approval-requested') return;
+        const a = answers.shift() ?? null;
+        if (a !== null) queueMicrotask(() => void gateway.uiHandlers['approvals.answer']({ approvalId: (payload as PendingApproval).id, answer: a }, {} as never));
+      });
+      const status = await gateway.start();
+      const paired = await gateway.uiHandlers['agents.pair']({ name: 'build-bot', client: 'claude_code' }, {} as never);
+      const agent = new Client({ name: 'build-bot', version: '1.0.0' });
+      await agent.connect(new StreamableHTTPClientTransport(new URL(status.url!), { requestInit: { headers: { Authorization: `Bearer ${paired.token}` } } }));
+      cleanups.push(() => agent.close());
+
+      const results = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await agent.callTool({ name: 'http_request', arguments: { credential: 'Build API', method: 'GET', url: `${api.origin}/v1/builds` } });
+        results.push({ isError: r.isError === true, text: (r.content as Array<{ text: string }>).map((c) => c.text).join('') });
       }
-    });
-    const { orgId, userId } = await newTenant(db);
-    const device = await vaultDevice(server, orgId, userId);
-    cleanups.push(() => device.close());
+      expect(results.map((r) => r.isError)).toEqual([false, true, true]);
+      expect(results[1]!.text).toContain('approval_denied');
+      expect(results[2]!.text).toContain('approval_timeout');
+      expect(api.requests.length).toBe(1);
 
-    const api = await startApi((_req, res) => res.end('{"ok":true}'));
-    cleanups.push(() => api.close());
-    await device.engine.createVault(PASSWORD);
-    const draft = apiDraft('Build API');
-    const item = await device.engine.createItem({
-      overview: { ...draft.overview, allowedOrigins: [api.origin] },
-      details: { ...draft.details, secret: SECRET } as typeof draft.details,
-    });
+      // The device uploads its chain; the server signs a checkpoint over its log.
+      await device.vaultSync.sync();
+      expect((await device.audit.pending(100)).length).toBe(0);
+      await checkpointOrg(db, await loadOrCreateServerKey(db), orgId);
+      await server.close();
+      await db.close();
+      dbOpen = false;
 
-    // Main's side, wired as the app wires it: the gateway reaches the engine only over EngineMainContract.
-    const ch = new MessageChannel();
-    const rpcServer = serveRpc(fromNodeMessagePort(ch.port1), EngineMainContract, engineMainHandlers(device.engine));
-    const unforward = forwardEngineEvents(device.engine, { main: rpcServer });
-    const engine = connectRpc(fromNodeMessagePort(ch.port2), EngineMainContract);
-    const answers: Array<ApprovalAnswer | null> = ['once', 'deny', null];
-    const gateway = await createGateway({
-      credentials: createEngineCredentialSource(engine),
-      audit: createEngineAuditSink(engine),
-      store: createMemoryGatewayStore(),
-      tokenKey: randomBytes(32),
-      policy: () => personalPolicy(),
-      options: { port: 0, socketPath: null, unlockWaitMs: 0, approvalTimeoutMs: 1_000 },
-    });
-    cleanups.push(async () => {
-      await gateway.close();
-      unforward();
-      engine.close();
-      rpcServer.close();
-      ch.port1.close();
-      ch.port2.close();
-    });
-    gateway.subscribe((event, payload) => {
-      if (event !== 'approval-requested') return;
-      const a = answers.shift() ?? null;
-      if (a !== null) queueMicrotask(() => void gateway.uiHandlers['approvals.answer']({ approvalId: (payload as PendingApproval).id, answer: a }, {} as never));
-    });
-    const status = await gateway.start();
-    const paired = await gateway.uiHandlers['agents.pair']({ name: 'build-bot', client: 'claude_code' }, {} as never);
-    const agent = new Client({ name: 'build-bot', version: '1.0.0' });
-    await agent.connect(new StreamableHTTPClientTransport(new URL(status.url!), { requestInit: { headers: { Authorization: `Bearer ${paired.token}` } } }));
-    cleanups.push(() => agent.close());
+      const out = join(dir, 'log.jsonl');
+      const cps = join(dir, 'checkpoints.jsonl');
+      const keys = join(dir, 'keys.json');
+      const exported = await cli(['export', '--data-dir', dataDir, '--org', orgId, '--format', 'jsonl', '--out', out, '--checkpoints-out', cps, '--pubkeys-out', keys]);
+      expect(exported.code, exported.stderr).toBe(0);
+      const verified = await cli(['verify', out, '--pubkeys', keys, '--checkpoints', cps, '--log', orgId]);
+      expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+      expect(verified.stdout).toMatch(/^OK: /);
 
-    const results = [];
-    for (let i = 0; i < 3; i++) {
-      const r = await agent.callTool({ name: 'http_request', arguments: { credential: 'Build API', method: 'GET', url: `${api.origin}/v1/builds` } });
-      results.push({ isError: r.isError === true, text: (r.content as Array<{ text: string }>).map((c) => c.text).join('') });
-    }
-    expect(results.map((r) => r.isError)).toEqual([false, true, true]);
-    expect(results[1]!.text).toContain('approval_denied');
-    expect(results[2]!.text).toContain('approval_timeout');
-    expect(api.requests.length).toBe(1);
-
-    // The device uploads its chain; the server signs a checkpoint over its log.
-    await device.vaultSync.sync();
-    expect((await device.audit.pending(100)).length).toBe(0);
-    await checkpointOrg(db, await loadOrCreateServerKey(db), orgId);
-    await server.close();
-    await db.close();
-    dbOpen = false;
-
-    const out = join(dir, 'log.jsonl');
-    const cps = join(dir, 'checkpoints.jsonl');
-    const keys = join(dir, 'keys.json');
-    const exported = await cli(['export', '--data-dir', dataDir, '--org', orgId, '--format', 'jsonl', '--out', out, '--checkpoints-out', cps, '--pubkeys-out', keys]);
-    expect(exported.code, exported.stderr).toBe(0);
-    const verified = await cli(['verify', out, '--pubkeys', keys, '--checkpoints', cps, '--log', orgId]);
-    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
-    expect(verified.stdout).toMatch(/^OK: /);
-
-    const text = await readFile(out, 'utf8');
-    expect(text.includes(SECRET)).toBe(false);
-    const uses = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.action === 'credential.use');
-    const agentActor = { type: 'agent', id: paired.agent.id };
-    expect(uses).toEqual([
-      expect.objectContaining({ v: 2, actor: agentActor, outcome: 'success', reason: 'approved_once', target: { tool: 'http_request', itemId: item.id, origin: api.origin } }),
-      expect.objectContaining({ v: 2, actor: agentActor, outcome: 'denied', reason: 'approval_denied', target: { tool: 'http_request', origin: api.origin } }),
-      expect.objectContaining({ v: 2, actor: agentActor, outcome: 'denied', reason: 'approval_timeout', target: { tool: 'http_request', origin: api.origin } }),
-    ]);
-  }, SLOW);
+      const text = await readFile(out, 'utf8');
+      expect(text.includes(SECRET)).toBe(false);
+      const uses = text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((r) => r.action === 'credential.use');
+      const agentActor = { type: 'agent', id: paired.agent.id };
+      expect(uses).toEqual([
+        expect.objectContaining({ v: 2, actor: agentActor, outcome: 'success', reason: 'approved_once', target: { tool: 'http_request', itemId: item.id, origin: api.origin } }),
+        expect.objectContaining({ v: 2, actor: agentActor, outcome: 'denied', reason: 'approval_denied', target: { tool: 'http_request', origin: api.origin } }),
+        expect.objectContaining({ v: 2, actor: agentActor, outcome: 'denied', reason: 'approval_timeout', target: { tool: 'http_request', origin: api.origin } }),
+      ]);
+    },
+    SLOW,
+  );
 });

@@ -18,7 +18,16 @@ const PASSWORD = 'promise test password';
 
 function open(name: string) {
   const store = createDexieStore({ name });
-  return { store, engine: createEngine({ store, kdf: createNodeArgon2Kdf(), random: createWebCryptoRandom(), passwordKdf: { memoryKiB: 64, iterations: 1, parallelism: 1 }, allowWeakKdfForTesting: true }) };
+  return {
+    store,
+    engine: createEngine({
+      store,
+      kdf: createNodeArgon2Kdf(),
+      random: createWebCryptoRandom(),
+      passwordKdf: { memoryKiB: 64, iterations: 1, parallelism: 1 },
+      allowWeakKdfForTesting: true,
+    }),
+  };
 }
 
 describe('tampering with the stored vault is reported by name at unlock', () => {
@@ -27,7 +36,15 @@ describe('tampering with the stored vault is reported by name at unlock', () => 
     let { store, engine } = open(name);
     const { recoveryCode } = await engine.createVault(PASSWORD);
     const item = await engine.createItem({
-      overview: { kind: 'api_credential', title: 'Deploy token', urls: [], tags: [], description: 'ci', injection: { type: 'bearer' }, allowedOrigins: ['https://api.example.com'] },
+      overview: {
+        kind: 'api_credential',
+        title: 'Deploy token',
+        urls: [],
+        tags: [],
+        description: 'ci',
+        injection: { type: 'bearer' },
+        allowedOrigins: ['https://api.example.com'],
+      },
       details: { kind: 'api_credential', secret: 'old-secret-value', customFields: [] },
     });
     await engine.updateSettings({ autoLockMinutes: 1 });
@@ -71,11 +88,13 @@ describe('tampering with the stored vault is reported by name at unlock', () => 
 
     await engine.unlockWithRecoveryCode(recoveryCode);
     const issues = (await engine.status()).issues ?? [];
-    expect(issues).toEqual(expect.arrayContaining([
-      { where: 'item', id: item.id, problem: 'older' },
-      { where: 'settings', id: 'settings', problem: 'older' },
-      { where: 'slot', id: pwSlot.id, problem: 'older' },
-    ]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { where: 'item', id: item.id, problem: 'older' },
+        { where: 'settings', id: 'settings', problem: 'older' },
+        { where: 'slot', id: pwSlot.id, problem: 'older' },
+      ]),
+    );
     expect(issues.some((i) => i.where === 'overview_page' && i.problem === 'replayed')).toBe(true);
     // The old secret is never handed out as current.
     await expect(engine.useCredential(item.id)).rejects.toMatchObject({ code: 'not_found' });

@@ -65,9 +65,13 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
   const [sub, ...rest] = argv;
   try {
     switch (sub) {
-      case 'verify': return await verify(rest, io);
-      case 'export': return await exportLog(rest, io);
-      case undefined: case 'help': case '--help':
+      case 'verify':
+        return await verify(rest, io);
+      case 'export':
+        return await exportLog(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
         io.err(USAGE);
         return sub === undefined ? 2 : 0;
       default:
@@ -180,7 +184,8 @@ function report(io: CliIo, json: boolean, r: ExportCheck, lineOf: readonly numbe
   if (r.kind === 'record') {
     const line = badLine ?? lineOf[r.index];
     const where = [line !== undefined ? `line ${line}` : undefined, r.device !== undefined ? `device ${r.device}` : undefined, r.seq !== undefined ? `seq ${r.seq}` : undefined]
-      .filter((x) => x !== undefined).join(', ');
+      .filter((x) => x !== undefined)
+      .join(', ');
     io.out(`FAIL: first bad record: ${where || 'unknown position'}: ${r.reason}: ${r.message}\n`);
   } else {
     io.out(`FAIL: checkpoint ${r.checkpoint + 1}: ${r.reason}: ${r.message}\n`);
@@ -222,10 +227,15 @@ async function exportLog(args: string[], io: CliIo): Promise<number> {
     }
   } else {
     if (typeof values.org !== 'string') throw new UsageError('--org ORG is required with a database');
-    records = await exportFromDatabase(values.org, {
-      ...(typeof values['database-url'] === 'string' ? { databaseUrl: values['database-url'] } : {}),
-      ...(typeof values['data-dir'] === 'string' ? { dataDir: values['data-dir'] } : {}),
-    }, values['checkpoints-out'], values['pubkeys-out']);
+    records = await exportFromDatabase(
+      values.org,
+      {
+        ...(typeof values['database-url'] === 'string' ? { databaseUrl: values['database-url'] } : {}),
+        ...(typeof values['data-dir'] === 'string' ? { dataDir: values['data-dir'] } : {}),
+      },
+      values['checkpoints-out'],
+      values['pubkeys-out'],
+    );
   }
   const text = format === 'csv' ? recordsToCsv(records) : recordsToJsonLines(records);
   if (typeof values.out === 'string') {

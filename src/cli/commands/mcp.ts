@@ -12,20 +12,13 @@ import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import {
-  BRIDGE_PROTOCOL_VERSION,
-  HELLO_TIMEOUT_MS,
-  defaultSocketPath,
-  readLine,
-  welcomeSchema,
-} from '../../main/gateway/bridge-protocol';
+import { BRIDGE_PROTOCOL_VERSION, HELLO_TIMEOUT_MS, defaultSocketPath, readLine, welcomeSchema } from '../../main/gateway/bridge-protocol';
 
 export const summary = 'stdio MCP bridge to the running Latchkey app (for Claude Desktop and other stdio-only clients)';
 
-const USAGE = [
-  'usage: latchkey mcp [--socket PATH] [--token TOKEN]',
-  '  token: LATCHKEY_AGENT_TOKEN (preferred) or --token; socket: LATCHKEY_SOCKET or the default path',
-].join('\n');
+const USAGE = ['usage: latchkey mcp [--socket PATH] [--token TOKEN]', '  token: LATCHKEY_AGENT_TOKEN (preferred) or --token; socket: LATCHKEY_SOCKET or the default path'].join(
+  '\n',
+);
 
 function err(line: string): void {
   process.stderr.write(`latchkey mcp: ${line}\n`);

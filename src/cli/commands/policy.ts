@@ -9,14 +9,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isLatchkeyError } from '../../shared/errors';
 import { POLICY_FIELDS } from '../../shared/policy';
-import {
-  buildEffectivePolicy,
-  generateOrgKeyPair,
-  parseOrgPublicKey,
-  parseOrgSigningKey,
-  signPolicy,
-  verifySignedPolicyText,
-} from '../../core/policy';
+import { buildEffectivePolicy, generateOrgKeyPair, parseOrgPublicKey, parseOrgSigningKey, signPolicy, verifySignedPolicyText } from '../../core/policy';
 import { parseArgv, processLineIo as processIo, UsageError, type CliIo } from '../args';
 
 export type { CliIo };
@@ -40,10 +33,15 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
   const [sub, ...rest] = argv;
   try {
     switch (sub) {
-      case 'keygen': return await keygen(rest, io);
-      case 'sign': return await sign(rest, io);
-      case 'verify': return await verify(rest, io);
-      case undefined: case 'help': case '--help':
+      case 'keygen':
+        return await keygen(rest, io);
+      case 'sign':
+        return await sign(rest, io);
+      case 'verify':
+        return await verify(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
         io.err(USAGE);
         return sub === undefined ? 2 : 0;
       default:
@@ -69,11 +67,15 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
 }
 
 /** Parses `--name value` options (`names` required, `optional` not) and an exact number of positionals. */
-function options<K extends string, O extends string = never>(argv: string[], names: readonly K[], positionals: number, optional: readonly O[] = []): { values: Record<K, string>; optional: Partial<Record<O, string>>; positionals: string[] } {
+function options<K extends string, O extends string = never>(
+  argv: string[],
+  names: readonly K[],
+  positionals: number,
+  optional: readonly O[] = [],
+): { values: Record<K, string>; optional: Partial<Record<O, string>>; positionals: string[] } {
   const spec: Record<string, { type: 'string' }> = {};
   for (const name of [...names, ...optional]) spec[name] = { type: 'string' };
-  const parsed: { values: Record<string, unknown>; positionals: string[] } =
-    parseArgv({ args: argv, options: spec, allowPositionals: positionals > 0, strict: true });
+  const parsed: { values: Record<string, unknown>; positionals: string[] } = parseArgv({ args: argv, options: spec, allowPositionals: positionals > 0, strict: true });
   const values = {} as Record<K, string>;
   for (const name of names) {
     const v = parsed.values[name];
@@ -114,7 +116,8 @@ async function sign(argv: string[], io: CliIo): Promise<number> {
   const { values, optional } = options(argv, ['key', 'in', 'out'], 0, ['serial']);
   let serialArg: number | undefined;
   if (optional.serial !== undefined) {
-    if (!/^[1-9][0-9]{0,15}$/.test(optional.serial) || !Number.isSafeInteger(Number(optional.serial))) throw new UsageError('--serial must be a whole number from 1 to 9007199254740991');
+    if (!/^[1-9][0-9]{0,15}$/.test(optional.serial) || !Number.isSafeInteger(Number(optional.serial)))
+      throw new UsageError('--serial must be a whole number from 1 to 9007199254740991');
     serialArg = Number(optional.serial);
   }
   const signingKey = parseOrgSigningKey(await readText(values.key), values.key);
@@ -154,7 +157,9 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   const policy = verifySignedPolicyText(await readText(file), pinned, file);
   const effective = buildEffectivePolicy([{ policy, source: 'os', path: file }], undefined, pinned.keyId);
   const locked = POLICY_FIELDS.filter((f) => effective.locks[f] !== undefined);
-  io.out(`OK: ${file} is a valid version ${policy.version} policy for "${policy.org.name}", serial ${policy.serial ?? '0 (none: refused by a device that applied a serialled one)'}, signed by key ${pinned.keyId}`);
+  io.out(
+    `OK: ${file} is a valid version ${policy.version} policy for "${policy.org.name}", serial ${policy.serial ?? '0 (none: refused by a device that applied a serialled one)'}, signed by key ${pinned.keyId}`,
+  );
   io.out(`managed fields (${locked.length}): ${locked.length === 0 ? '(none)' : locked.join(', ')}`);
   return 0;
 }

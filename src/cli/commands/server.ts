@@ -35,8 +35,15 @@ const USAGE = [
 ].join('\n');
 
 const OPTS = {
-  'data-dir': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'checkpoint-seconds': { type: 'string' },
-  name: { type: 'string' }, org: { type: 'string' }, user: { type: 'string' }, device: { type: 'string' }, 'ttl-hours': { type: 'string' },
+  'data-dir': { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'checkpoint-seconds': { type: 'string' },
+  name: { type: 'string' },
+  org: { type: 'string' },
+  user: { type: 'string' },
+  device: { type: 'string' },
+  'ttl-hours': { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTS]?: string };
@@ -78,7 +85,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
   try {
     const values = parseArgv({ args: rest, options: OPTS, strict: true, allowPositionals: false }).values as Values;
     switch (sub) {
-      case 'start': return await start(values, io);
+      case 'start':
+        return await start(values, io);
       case 'create-org': {
         const { orgId } = await withDb(values, (db) => createOrg(db, need(values, 'name')));
         io.out(`org ${orgId}`);
@@ -110,7 +118,9 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         for (const r of rows) io.out(`${r.deviceId}  user ${r.userId}  ${r.revoked ? 'REVOKED' : 'active '}  ${r.name}`);
         return 0;
       }
-      case undefined: case 'help': case '--help':
+      case undefined:
+      case 'help':
+      case '--help':
         io.err(USAGE);
         return sub === undefined ? 2 : 0;
       default:

@@ -9,19 +9,21 @@
  * duplicate, bad_prev_link).
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import {
-  auditRecordSchema,
-  computeRecordHash,
-  GENESIS_PREV_HASH,
-  issueField,
-  recordSignatureInput,
-  type AuditRecord,
-} from './record';
+import { auditRecordSchema, computeRecordHash, GENESIS_PREV_HASH, issueField, recordSignatureInput, type AuditRecord } from './record';
 import { nobleEd25519Verify, type SignatureVerifier } from './signer';
 
 export const CHAIN_FAILURE_REASONS = [
-  'malformed', 'unknown_device', 'wrong_device', 'bad_hash', 'bad_signature',
-  'gap', 'reorder', 'fork', 'duplicate', 'bad_prev_link', 'stale',
+  'malformed',
+  'unknown_device',
+  'wrong_device',
+  'bad_hash',
+  'bad_signature',
+  'gap',
+  'reorder',
+  'fork',
+  'duplicate',
+  'bad_prev_link',
+  'stale',
 ] as const;
 export type ChainFailureReason = (typeof CHAIN_FAILURE_REASONS)[number];
 
@@ -248,18 +250,11 @@ export interface VerifyAppendOptions {
  * Refuses gaps, forks, reordering, foreign records, bad hashes and signatures; a
  * leading run of records the server already holds identically is tolerated.
  */
-export function verifyAppend(
-  lastKnown: ChainHead | undefined,
-  batch: readonly unknown[],
-  publicKey: Uint8Array,
-  options: VerifyAppendOptions,
-): AppendCheckSuccess | ChainFailure {
+export function verifyAppend(lastKnown: ChainHead | undefined, batch: readonly unknown[], publicKey: Uint8Array, options: VerifyAppendOptions): AppendCheckSuccess | ChainFailure {
   const verifier = options.verifier ?? nobleEd25519Verify;
   const keyFor = (d: string) => (d === options.deviceId ? publicKey : undefined);
   const asWrongDevice = (f: ChainFailure): ChainFailure =>
-    f.reason === 'unknown_device'
-      ? { ...f, reason: 'wrong_device', message: `Record ${f.seq ?? '?'} belongs to device ${f.device ?? '?'}, not to the uploading device.` }
-      : f;
+    f.reason === 'unknown_device' ? { ...f, reason: 'wrong_device', message: `Record ${f.seq ?? '?'} belongs to device ${f.device ?? '?'}, not to the uploading device.` } : f;
   let skip = 0;
   let prevSeq: number | undefined;
   // Leading records at or below the stored head must equal what is stored.

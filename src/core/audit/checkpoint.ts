@@ -49,12 +49,14 @@ export function auditLeafHash(record: Pick<AuditRecord, 'hash'>): Uint8Array {
   return merkleLeafHash(hexToBytes(record.hash));
 }
 
-export async function signCheckpoint(
-  head: { log: string; size: number; root: Uint8Array; time: string },
-  signer: AuditSigner,
-): Promise<Checkpoint> {
+export async function signCheckpoint(head: { log: string; size: number; root: Uint8Array; time: string }, signer: AuditSigner): Promise<Checkpoint> {
   const unsigned = unsignedCheckpointSchema.parse({
-    v: CHECKPOINT_VERSION, log: head.log, size: head.size, root: bytesToHex(head.root), time: head.time, keyId: checkpointKeyId(signer.publicKey),
+    v: CHECKPOINT_VERSION,
+    log: head.log,
+    size: head.size,
+    root: bytesToHex(head.root),
+    time: head.time,
+    keyId: checkpointKeyId(signer.publicKey),
   });
   const sig = await signer.sign(checkpointSignatureInput(unsigned));
   return { ...unsigned, sig: bytesToHex(sig) };
@@ -117,14 +119,22 @@ export function verifyCheckpoints(
   for (const { cp, index } of parsed) {
     if (cp.size > recordsInLogOrder.length) {
       return {
-        ok: false, checkpoint: index, reason: 'truncated', afterRecord: lastGood, beforeRecord: recordsInLogOrder.length,
+        ok: false,
+        checkpoint: index,
+        reason: 'truncated',
+        afterRecord: lastGood,
+        beforeRecord: recordsInLogOrder.length,
         message: `Checkpoint ${index + 1} covers ${cp.size} records but the export holds only ${recordsInLogOrder.length}: records were removed.`,
       };
     }
     while (acc.size < cp.size) acc.push(auditLeafHash(recordsInLogOrder[acc.size]!));
     if (bytesToHex(acc.root()) !== cp.root) {
       return {
-        ok: false, checkpoint: index, reason: 'root_mismatch', afterRecord: lastGood, beforeRecord: cp.size,
+        ok: false,
+        checkpoint: index,
+        reason: 'root_mismatch',
+        afterRecord: lastGood,
+        beforeRecord: cp.size,
         message: `Checkpoint ${index + 1} (size ${cp.size}) does not match the export: a record at positions ${lastGood + 1}–${cp.size} was removed, altered or reordered.`,
       };
     }

@@ -41,8 +41,23 @@ export function recordsToJsonLines(records: readonly AuditRecord[]): string {
 }
 
 export const AUDIT_CSV_COLUMNS = [
-  'v', 'seq', 'time', 'device', 'actor_type', 'actor_id', 'action', 'outcome', 'reason',
-  'target_item', 'target_slot', 'target_origin', 'target_field', 'target_device', 'prev_hash', 'hash', 'sig',
+  'v',
+  'seq',
+  'time',
+  'device',
+  'actor_type',
+  'actor_id',
+  'action',
+  'outcome',
+  'reason',
+  'target_item',
+  'target_slot',
+  'target_origin',
+  'target_field',
+  'target_device',
+  'prev_hash',
+  'hash',
+  'sig',
 ] as const;
 
 /**
@@ -60,10 +75,29 @@ function csvCell(value: string | number | undefined): string {
 export function recordsToCsv(records: readonly AuditRecord[]): string {
   const out = [AUDIT_CSV_COLUMNS.join(',')];
   for (const r of records) {
-    out.push([
-      r.v, r.seq, r.time, r.device, r.actor.type, r.actor.id, r.action, r.outcome, r.reason,
-      r.target?.itemId, r.target?.slotId, r.target?.origin, r.target?.field, r.target?.deviceId, r.prevHash, r.hash, r.sig,
-    ].map(csvCell).join(','));
+    out.push(
+      [
+        r.v,
+        r.seq,
+        r.time,
+        r.device,
+        r.actor.type,
+        r.actor.id,
+        r.action,
+        r.outcome,
+        r.reason,
+        r.target?.itemId,
+        r.target?.slotId,
+        r.target?.origin,
+        r.target?.field,
+        r.target?.deviceId,
+        r.prevHash,
+        r.hash,
+        r.sig,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
   }
   return out.join('\r\n') + '\r\n';
 }

@@ -32,13 +32,7 @@ export {
   type AuditRecordAction,
   type UnsignedAuditRecord,
 } from './record';
-export {
-  createEd25519Signer,
-  generateEd25519SecretKey,
-  nobleEd25519Verify,
-  type AuditSigner,
-  type SignatureVerifier,
-} from './signer';
+export { createEd25519Signer, generateEd25519SecretKey, nobleEd25519Verify, type AuditSigner, type SignatureVerifier } from './signer';
 export { MemoryAuditStore, duplicateSeqError, type AuditStore } from './store';
 export { auditSinkFor, createAuditLog, type AuditClock, type AuditLog, type AuditLogDeps } from './log';
 export {
@@ -59,17 +53,7 @@ export {
   type VerifyAppendOptions,
   type VerifyChainOptions,
 } from './chain';
-export {
-  MerkleAccumulator,
-  consistencyProof,
-  emptyTreeRoot,
-  inclusionProof,
-  merkleLeafHash,
-  merkleNodeHash,
-  merkleRoot,
-  verifyConsistency,
-  verifyInclusion,
-} from './merkle';
+export { MerkleAccumulator, consistencyProof, emptyTreeRoot, inclusionProof, merkleLeafHash, merkleNodeHash, merkleRoot, verifyConsistency, verifyInclusion } from './merkle';
 export {
   CHECKPOINT_SIGNATURE_CONTEXT,
   CHECKPOINT_VERSION,

@@ -60,7 +60,10 @@ const v1EventFields = {
       itemId: auditTargetSchema.shape.itemId,
       slotId: auditTargetSchema.shape.slotId,
       origin: auditTargetSchema.shape.origin,
-      field: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'field name').optional(),
+      field: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'field name')
+        .optional(),
       deviceId: auditTargetSchema.shape.deviceId,
     })
     .refine(nonEmpty, NON_EMPTY_TARGET)
@@ -112,7 +115,14 @@ export function recordSignatureInput(hash: Uint8Array): Uint8Array {
 /** The record without hash and sig, keys in a fixed order (order does not matter to JCS). */
 export function unsignedPart(r: UnsignedAuditRecord | AuditRecord): UnsignedAuditRecord {
   const out: Record<string, unknown> = {
-    v: r.v, seq: r.seq, time: r.time, device: r.device, action: r.action, actor: r.actor, outcome: r.outcome, prevHash: r.prevHash,
+    v: r.v,
+    seq: r.seq,
+    time: r.time,
+    device: r.device,
+    action: r.action,
+    actor: r.actor,
+    outcome: r.outcome,
+    prevHash: r.prevHash,
   };
   if (r.target !== undefined) out.target = r.target;
   if (r.reason !== undefined) out.reason = r.reason;

@@ -5,8 +5,15 @@
 declare module 'argon2-browser/dist/argon2-bundled.min.js' {
   const argon2: {
     hash(params: {
-      pass: Uint8Array; salt: Uint8Array; time: number; mem: number; hashLen: number; parallelism: number;
-      type: number; secret?: Uint8Array; ad?: Uint8Array;
+      pass: Uint8Array;
+      salt: Uint8Array;
+      time: number;
+      mem: number;
+      hashLen: number;
+      parallelism: number;
+      type: number;
+      secret?: Uint8Array;
+      ad?: Uint8Array;
     }): Promise<{ hash: Uint8Array }>;
     ArgonType: { Argon2d: number; Argon2i: number; Argon2id: number };
   };

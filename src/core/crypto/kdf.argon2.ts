@@ -19,8 +19,23 @@ export interface Argon2Module {
   _malloc(n: number): number;
   _free(ptr: number): void;
   _argon2_hash_ext(
-    t: number, m: number, p: number, pwd: number, pwdlen: number, salt: number, saltlen: number, hash: number, hashlen: number,
-    encoded: number, encodedlen: number, type: number, secret: number, secretlen: number, ad: number, adlen: number, version: number,
+    t: number,
+    m: number,
+    p: number,
+    pwd: number,
+    pwdlen: number,
+    salt: number,
+    saltlen: number,
+    hash: number,
+    hashlen: number,
+    encoded: number,
+    encodedlen: number,
+    type: number,
+    secret: number,
+    secretlen: number,
+    ad: number,
+    adlen: number,
+    version: number,
   ): number;
 }
 
@@ -64,8 +79,23 @@ export function hashZeroed(mod: Argon2Module, input: Argon2idInput): Uint8Array 
     if (!hash) throw new LatchkeyError('internal', 'argon2id failed.');
     regions.push([hash, input.hashLength]);
     const rc = mod._argon2_hash_ext(
-      input.iterations, input.memoryKiB, input.parallelism, pwd, input.password.length, salt, input.salt.length,
-      hash, input.hashLength, 0, 0, ARGON2ID, secret, input.secret?.length ?? 0, ad, input.associatedData?.length ?? 0, VERSION_13,
+      input.iterations,
+      input.memoryKiB,
+      input.parallelism,
+      pwd,
+      input.password.length,
+      salt,
+      input.salt.length,
+      hash,
+      input.hashLength,
+      0,
+      0,
+      ARGON2ID,
+      secret,
+      input.secret?.length ?? 0,
+      ad,
+      input.associatedData?.length ?? 0,
+      VERSION_13,
     );
     if (rc !== 0) throw new LatchkeyError('internal', 'argon2id failed.');
     // HEAPU8 is re-read: the heap may have grown (and been replaced) during the hash.

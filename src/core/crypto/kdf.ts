@@ -46,8 +46,10 @@ export function checkArgon2idBounds(p: Argon2idParams): void {
   }
   const L = ARGON2ID_LIMITS;
   if (p.memoryKiB > L.maxMemoryKiB || p.iterations > L.maxIterations || p.parallelism > L.maxParallelism || p.memoryKiB * p.iterations > L.maxWorkKiB) {
-    throw new LatchkeyError('kdf_too_costly',
-      `The password KDF parameters exceed the ceiling (at most ${L.maxMemoryKiB / 1024} MiB, ${L.maxIterations} passes, ${L.maxParallelism} lanes, memory x passes at most ${L.maxWorkKiB / 1024} MiB).`);
+    throw new LatchkeyError(
+      'kdf_too_costly',
+      `The password KDF parameters exceed the ceiling (at most ${L.maxMemoryKiB / 1024} MiB, ${L.maxIterations} passes, ${L.maxParallelism} lanes, memory x passes at most ${L.maxWorkKiB / 1024} MiB).`,
+    );
   }
 }
 

@@ -12,7 +12,10 @@ export function haystackOf(o: ItemOverview): string {
 
 /** Every whitespace-separated term must occur (AND). An empty query matches all. */
 export function matcher(query: string): (haystack: string) => boolean {
-  const terms = query.toLowerCase().split(/\s+/).filter((t) => t.length > 0);
+  const terms = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((t) => t.length > 0);
   if (terms.length === 0) return () => true;
   return (h) => terms.every((t) => h.includes(t));
 }

@@ -35,11 +35,7 @@ export function personalPolicy(personal: PersonalSettings = DEFAULT_PERSONAL_SET
 }
 
 /** `layers` strongest first. Throws 'policy_invalid' when the layers contradict each other. */
-export function buildEffectivePolicy(
-  layers: readonly ManagedLayer[],
-  personal: PersonalSettings = DEFAULT_PERSONAL_SETTINGS,
-  keyId: string | null = null,
-): EffectivePolicy {
+export function buildEffectivePolicy(layers: readonly ManagedLayer[], personal: PersonalSettings = DEFAULT_PERSONAL_SETTINGS, keyId: string | null = null): EffectivePolicy {
   const strongest = layers[0];
   if (!strongest) return personalPolicy(personal);
   const merged: Record<string, unknown> = { version: strongest.policy.version, org: { name: strongest.policy.org.name } };

@@ -24,7 +24,9 @@ export function createPolicyHolder(initial: EffectivePolicy = personalPolicy()):
       if (state.status === 'invalid') throw LatchkeyError.from(state.error);
       return state.policy;
     },
-    set(next) { state = next; },
+    set(next) {
+      state = next;
+    },
     isInvalid: () => state.status === 'invalid',
   };
 }

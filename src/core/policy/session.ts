@@ -17,7 +17,11 @@ export function autoLockMinutes(p: EffectivePolicy): number {
 export function assertAutoLockSettingAllowed(p: EffectivePolicy, minutes: number): void {
   const max = p.policy?.session?.autoLockMinutes;
   if (max !== undefined && (minutes === 0 || minutes > max)) {
-    throw forbiddenByPolicy(p, 'session.autoLockMinutes', `Auto-lock after ${minutes === 0 ? 'never' : `${minutes} minutes`} is refused: the vault must lock after at most ${max} idle minutes.`);
+    throw forbiddenByPolicy(
+      p,
+      'session.autoLockMinutes',
+      `Auto-lock after ${minutes === 0 ? 'never' : `${minutes} minutes`} is refused: the vault must lock after at most ${max} idle minutes.`,
+    );
   }
 }
 
@@ -37,7 +41,11 @@ export function clipboardClearSeconds(p: EffectivePolicy): number {
 export function assertClipboardSettingAllowed(p: EffectivePolicy, seconds: number): void {
   const max = p.policy?.clipboard?.clearSeconds;
   if (max !== undefined && (seconds === 0 || seconds > max)) {
-    throw forbiddenByPolicy(p, 'clipboard.clearSeconds', `Keeping copied secrets on the clipboard for ${seconds === 0 ? 'ever' : `${seconds} seconds`} is refused: they must be cleared within ${max} seconds.`);
+    throw forbiddenByPolicy(
+      p,
+      'clipboard.clearSeconds',
+      `Keeping copied secrets on the clipboard for ${seconds === 0 ? 'ever' : `${seconds} seconds`} is refused: they must be cleared within ${max} seconds.`,
+    );
   }
 }
 
@@ -84,7 +92,11 @@ export function assertAuditUploadFresh(p: EffectivePolicy, lastUploadAt: number 
   const fresh = lastUploadAt !== null && Number.isFinite(lastUploadAt) && lastUploadAt <= now && now - lastUploadAt <= limitMs;
   if (fresh) return;
   const since = lastUploadAt === null ? 'has never uploaded its audit log' : `last uploaded its audit log ${describeAge(now - lastUploadAt)}`;
-  throw forbiddenByPolicy(p, 'audit.uploadRequired', `The vault stays locked: this device ${since}, and it must upload at least every ${rule.intervalMinutes} minutes. Connect to ${p.policy?.org.serverUrl ?? 'the org server'} and sync, then unlock again.`);
+  throw forbiddenByPolicy(
+    p,
+    'audit.uploadRequired',
+    `The vault stays locked: this device ${since}, and it must upload at least every ${rule.intervalMinutes} minutes. Connect to ${p.policy?.org.serverUrl ?? 'the org server'} and sync, then unlock again.`,
+  );
 }
 
 function describeAge(ms: number): string {

@@ -30,9 +30,22 @@ import { tryParseStrictJson } from '../../shared/encoding/strict-json';
 
 /** Why a policy file was refused; also `details.reason` of the policy_invalid error. */
 export type PolicyInvalidReason =
-  | 'malformed' | 'too_large' | 'unsigned' | 'envelope' | 'wrong_key' | 'bad_signature'
-  | 'future_version' | 'unknown_version' | 'invalid' | 'bad_key' | 'no_pinned_key' | 'missing' | 'conflict' | 'unreadable'
-  | 'rolled_back' | 'rollback_unchecked';
+  | 'malformed'
+  | 'too_large'
+  | 'unsigned'
+  | 'envelope'
+  | 'wrong_key'
+  | 'bad_signature'
+  | 'future_version'
+  | 'unknown_version'
+  | 'invalid'
+  | 'bad_key'
+  | 'no_pinned_key'
+  | 'missing'
+  | 'conflict'
+  | 'unreadable'
+  | 'rolled_back'
+  | 'rollback_unchecked';
 
 /** A policy file is small; anything bigger is refused before parsing. */
 export const MAX_POLICY_BYTES = 256 * 1024;
@@ -95,7 +108,11 @@ export function signPolicy(policy: unknown, signingKey: OrgSigningKeyFile): Sign
 
 /** Reads org.pub / resources/org-policy-key. Lines starting with # are comments; an empty slot returns null. */
 export function parseOrgPublicKey(text: string, file: string): PinnedOrgKey | null {
-  const body = text.split(/\r?\n/).filter((l) => !l.trimStart().startsWith('#')).join('\n').trim();
+  const body = text
+    .split(/\r?\n/)
+    .filter((l) => !l.trimStart().startsWith('#'))
+    .join('\n')
+    .trim();
   if (body === '') return null;
   let json: unknown;
   try {
@@ -141,7 +158,11 @@ export function verifySignedPolicyText(text: string, pinned: PinnedOrgKey, file:
   if (!envelope.success) {
     const obj = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : null;
     if (obj && !('signature' in obj)) {
-      throw policyInvalid(file, 'unsigned', `Policy file ${file} is not signed. IT must distribute the signed file made by "latchkey policy sign" ({ "policy", "keyId", "signature" }).`);
+      throw policyInvalid(
+        file,
+        'unsigned',
+        `Policy file ${file} is not signed. IT must distribute the signed file made by "latchkey policy sign" ({ "policy", "keyId", "signature" }).`,
+      );
     }
     throw policyInvalid(file, 'envelope', `Policy file ${file} is not a valid signed policy: ${describeIssues(envelope.error.issues)}.`);
   }
@@ -162,7 +183,11 @@ export function verifySignedPolicyText(text: string, pinned: PinnedOrgKey, file:
   }
   const version = typeof policy === 'object' && policy !== null ? (policy as { version?: unknown }).version : undefined;
   if (typeof version === 'number' && Number.isInteger(version) && version > POLICY_VERSION) {
-    throw policyInvalid(file, 'future_version', `Policy file ${file} is policy version ${version}; this Latchkey understands version ${POLICY_VERSION} only. Update Latchkey or ask IT for a version ${POLICY_VERSION} policy.`);
+    throw policyInvalid(
+      file,
+      'future_version',
+      `Policy file ${file} is policy version ${version}; this Latchkey understands version ${POLICY_VERSION} only. Update Latchkey or ask IT for a version ${POLICY_VERSION} policy.`,
+    );
   }
   if (version !== POLICY_VERSION) {
     throw policyInvalid(file, 'unknown_version', `Policy file ${file} has no valid "version" (this Latchkey understands version ${POLICY_VERSION}).`);

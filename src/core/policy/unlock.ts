@@ -61,7 +61,11 @@ export function assertSlotCreationAllowed(p: EffectivePolicy, kind: string, hw: 
 export function assertSlotRemovalAllowed(p: EffectivePolicy, kind: string, hardwareKeysAfter: number): void {
   const min = requiredHardwareKeys(p);
   if (kind === 'hardware_key' && hardwareKeysAfter < min) {
-    throw forbiddenByPolicy(p, 'unlock.minEnrolledKeys', `Removing this security key would leave ${hardwareKeysAfter} enrolled; at least ${min} must stay enrolled. Enrol another key first.`);
+    throw forbiddenByPolicy(
+      p,
+      'unlock.minEnrolledKeys',
+      `Removing this security key would leave ${hardwareKeysAfter} enrolled; at least ${min} must stay enrolled. Enrol another key first.`,
+    );
   }
 }
 
@@ -135,8 +139,8 @@ export function assertKdfParamsAllowed(p: EffectivePolicy, params: Argon2idParam
   const f = kdfFloor(p);
   const what = `Password key derivation (argon2id m=${params.memoryKiB} KiB, t=${params.iterations}, p=${params.parallelism}) is weaker than the minimum m=${f.memoryKiB} KiB, t=${f.iterations}, p=${f.parallelism}.`;
   const policyFloor = p.policy?.kdf?.argon2idFloor;
-  const policyCaused = policyFloor !== undefined
-    && (params.memoryKiB < policyFloor.memoryKiB || params.iterations < policyFloor.iterations || params.parallelism < policyFloor.parallelism);
+  const policyCaused =
+    policyFloor !== undefined && (params.memoryKiB < policyFloor.memoryKiB || params.iterations < policyFloor.iterations || params.parallelism < policyFloor.parallelism);
   if (policyCaused) throw forbiddenByPolicy(p, 'kdf.argon2idFloor', what);
   throw new LatchkeyError('kdf_too_weak', what, { memoryKiB: f.memoryKiB, iterations: f.iterations, parallelism: f.parallelism });
 }

@@ -93,7 +93,10 @@ export class StreamScrubber {
     // Never cut through a match: hold back from its start (it is re-found next time).
     for (const [a, b] of spans) if (a < cut && b > cut) cut = a;
     this.carry = text.slice(cut);
-    return applySpans(text.slice(0, cut), spans.filter(([, b]) => b <= cut));
+    return applySpans(
+      text.slice(0, cut),
+      spans.filter(([, b]) => b <= cut),
+    );
   }
 
   end(): string {

@@ -11,7 +11,10 @@ export const DUMP_FORMAT = 'latchkey-vault-dump';
 /** 2: adds `head` (vault format 2). Version 1 dumps still load (no head: migrated at first unlock). */
 export const DUMP_VERSION = 2;
 
-const b64u = z.string().regex(/^[A-Za-z0-9_-]*$/).max(16 * 1024 * 1024);
+const b64u = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]*$/)
+  .max(16 * 1024 * 1024);
 const id22 = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
 
 const metaJson = z.object({
@@ -24,15 +27,17 @@ const metaJson = z.object({
 });
 const digest = b64u.max(43);
 const u32 = z.number().int().min(0).max(0xffffffff);
-const headJson = z.object({
-  key: z.literal('head'),
-  v: z.number().int().positive(),
-  settings: z.object({ version: u32, digest }).strict().nullable(),
-  slots: z.array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), digest }).strict()),
-  pages: z.array(z.object({ generation: u32, digest }).strict()).length(PAGE_COUNT),
-  items: b64u,
-  mac: digest,
-}).strict();
+const headJson = z
+  .object({
+    key: z.literal('head'),
+    v: z.number().int().positive(),
+    settings: z.object({ version: u32, digest }).strict().nullable(),
+    slots: z.array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), digest }).strict()),
+    pages: z.array(z.object({ generation: u32, digest }).strict()).length(PAGE_COUNT),
+    items: b64u,
+    mac: digest,
+  })
+  .strict();
 const settingsJson = z.object({ key: z.literal('settings'), version: z.number().int().nonnegative(), envelope: b64u });
 const slotJson = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -44,7 +49,15 @@ const slotJson = z.object({
   digest: b64u,
 });
 const itemJson = z.object({ id: id22, version: z.number().int().positive(), key: b64u, overview: b64u, details: b64u });
-const pageJson = z.object({ page: z.number().int().min(0).max(PAGE_COUNT - 1), generation: z.number().int().nonnegative(), envelope: b64u });
+const pageJson = z.object({
+  page: z
+    .number()
+    .int()
+    .min(0)
+    .max(PAGE_COUNT - 1),
+  generation: z.number().int().nonnegative(),
+  envelope: b64u,
+});
 
 export const vaultDumpSchema = z.object({
   format: z.literal(DUMP_FORMAT),
@@ -72,14 +85,17 @@ export function recordsToDump(r: VaultRecords): VaultDump {
     format: DUMP_FORMAT,
     version: DUMP_VERSION,
     meta: r.meta ? { key: 'vault', formatVersion: r.meta.formatVersion, vaultId: r.meta.vaultId, createdAt: r.meta.createdAt } : null,
-    head: r.head ? {
-      key: 'head', v: r.head.v,
-      settings: r.head.settings ? { version: r.head.settings.version, digest: toBase64url(r.head.settings.digest) } : null,
-      slots: r.head.slots.map((s) => ({ id: s.id, digest: toBase64url(s.digest) })),
-      pages: r.head.pages.map((p) => ({ generation: p.generation, digest: toBase64url(p.digest) })),
-      items: toBase64url(r.head.items),
-      mac: toBase64url(r.head.mac),
-    } : null,
+    head: r.head
+      ? {
+          key: 'head',
+          v: r.head.v,
+          settings: r.head.settings ? { version: r.head.settings.version, digest: toBase64url(r.head.settings.digest) } : null,
+          slots: r.head.slots.map((s) => ({ id: s.id, digest: toBase64url(s.digest) })),
+          pages: r.head.pages.map((p) => ({ generation: p.generation, digest: toBase64url(p.digest) })),
+          items: toBase64url(r.head.items),
+          mac: toBase64url(r.head.mac),
+        }
+      : null,
     settings: r.settings ? { key: 'settings', version: r.settings.version, envelope: toBase64url(r.settings.envelope) } : null,
     slots: r.slots.map((s) => ({ ...s, params: { ...s.params }, wrappedKey: toBase64url(s.wrappedKey), digest: toBase64url(s.digest) })),
     items: r.items.map((i) => ({ id: i.id, version: i.version, key: toBase64url(i.key), overview: toBase64url(i.overview), details: toBase64url(i.details) })),
@@ -92,14 +108,17 @@ export function dumpToRecords(input: unknown): VaultRecords {
   const d = vaultDumpSchema.parse(input);
   return {
     meta: d.meta ? { key: 'vault', formatVersion: d.meta.formatVersion, vaultId: d.meta.vaultId, createdAt: d.meta.createdAt } : undefined,
-    head: d.head ? {
-      key: 'head', v: d.head.v,
-      settings: d.head.settings ? { version: d.head.settings.version, digest: fromBase64url(d.head.settings.digest) } : null,
-      slots: d.head.slots.map((s) => ({ id: s.id, digest: fromBase64url(s.digest) })),
-      pages: d.head.pages.map((p) => ({ generation: p.generation, digest: fromBase64url(p.digest) })),
-      items: fromBase64url(d.head.items),
-      mac: fromBase64url(d.head.mac),
-    } : undefined,
+    head: d.head
+      ? {
+          key: 'head',
+          v: d.head.v,
+          settings: d.head.settings ? { version: d.head.settings.version, digest: fromBase64url(d.head.settings.digest) } : null,
+          slots: d.head.slots.map((s) => ({ id: s.id, digest: fromBase64url(s.digest) })),
+          pages: d.head.pages.map((p) => ({ generation: p.generation, digest: fromBase64url(p.digest) })),
+          items: fromBase64url(d.head.items),
+          mac: fromBase64url(d.head.mac),
+        }
+      : undefined,
     settings: d.settings ? { key: 'settings', version: d.settings.version, envelope: fromBase64url(d.settings.envelope) } : undefined,
     slots: d.slots.map((s) => ({ ...s, wrappedKey: fromBase64url(s.wrappedKey), digest: fromBase64url(s.digest) })),
     items: d.items.map((i) => ({ id: i.id, version: i.version, key: fromBase64url(i.key), overview: fromBase64url(i.overview), details: fromBase64url(i.details) })),

@@ -34,7 +34,10 @@ import type { RandomSource } from '../crypto/random';
 import type { DeviceSigner } from './manifest';
 
 /** The subset of WHATWG fetch the client uses (global fetch satisfies it). */
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<{
   status: number;
   text(): Promise<string>;
 }>;
@@ -86,12 +89,7 @@ async function parseResponse<S extends z.ZodType>(res: { status: number; text():
 }
 
 /** Unsigned: registers this device's public key with a one-time code. */
-export async function enrolDevice(
-  deps: { baseUrl: string; fetch: FetchLike },
-  code: string,
-  publicKey: Uint8Array,
-  deviceName: string,
-): Promise<EnrolResponse> {
+export async function enrolDevice(deps: { baseUrl: string; fetch: FetchLike }, code: string, publicKey: Uint8Array, deviceName: string): Promise<EnrolResponse> {
   const res = await deps.fetch(deps.baseUrl + ROUTES.enrol, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -137,7 +137,13 @@ export function createSyncClient(deps: SyncClientDeps) {
         if (batch.length >= MAX_PUSH_CHANGES) break;
       }
       const known = await deps.state.getRecords([...ids]);
-      const changes: PushChange[] = batch.map((e) => ({ changeId: e.changeId, id: e.id, baseVersion: known.get(e.id)?.version ?? 0, deleted: e.deleted, ciphertext: e.deleted ? '' : e.ciphertext }));
+      const changes: PushChange[] = batch.map((e) => ({
+        changeId: e.changeId,
+        id: e.id,
+        baseVersion: known.get(e.id)?.version ?? 0,
+        deleted: e.deleted,
+        ciphertext: e.deleted ? '' : e.ciphertext,
+      }));
       const res = await deps.api.push(changes);
       meta = checkHead(meta, res.headSeq);
       manifest = { seq: res.manifestSeq, hash: res.manifestHash };
@@ -160,7 +166,8 @@ export function createSyncClient(deps: SyncClientDeps) {
         }
         conflicts++;
         const remote = r.current;
-        if (remote.version < (k?.seenVersion ?? 0)) throw rollback(`The server holds record ${remote.id} at version ${remote.version}, older than version ${k?.seenVersion} seen before.`);
+        if (remote.version < (k?.seenVersion ?? 0))
+          throw rollback(`The server holds record ${remote.id} at version ${remote.version}, older than version ${k?.seenVersion} seen before.`);
         const resolution = await deps.resolveConflict({
           id: e.id,
           base: k ? { version: k.version, deleted: k.deleted, ciphertext: k.ciphertext } : null,
@@ -168,7 +175,13 @@ export function createSyncClient(deps: SyncClientDeps) {
           remote,
         });
         // From now on the local copy is based on the remote version.
-        updates.push({ id: e.id, version: remote.version, deleted: remote.deleted, ciphertext: remote.ciphertext, ...(remote.version > 0 ? seen(k, remote.version, remote.seq) : { seenVersion: k?.seenVersion ?? 0 }) });
+        updates.push({
+          id: e.id,
+          version: remote.version,
+          deleted: remote.deleted,
+          ciphertext: remote.ciphertext,
+          ...(remote.version > 0 ? seen(k, remote.version, remote.seq) : { seenVersion: k?.seenVersion ?? 0 }),
+        });
         if (resolution.kind === 'merged') {
           await deps.queue.replace(e.pos, { changeId: newChangeId(), id: e.id, deleted: resolution.deleted, ciphertext: resolution.deleted ? '' : resolution.ciphertext });
         } else {
@@ -258,7 +271,10 @@ export function createSyncClient(deps: SyncClientDeps) {
       cursor = page.nextCursor;
       if (!page.hasMore) break;
     }
-    return ack.filter(([id, a]) => (present.get(id) ?? 0) < a.version).map(([id]) => id).sort();
+    return ack
+      .filter(([id, a]) => (present.get(id) ?? 0) < a.version)
+      .map(([id]) => id)
+      .sort();
   }
 
   async function signerKey(deviceId: string, cache: { devices?: Map<string, Uint8Array> }): Promise<Uint8Array | undefined> {
@@ -270,7 +286,10 @@ export function createSyncClient(deps: SyncClientDeps) {
     const missing = await acknowledgedMissingSince(servedSeq).catch(() => [] as string[]);
     const base = `The server's vault manifest is at change ${servedSeq}, older than the one at change ${meta0.manifestSeq} this device verified before.`;
     if (missing.length === 0) return rollback(base, { manifestSeq: servedSeq });
-    return fork(`${base} Records this device pushed and the server acknowledged are gone from it: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}.`, { manifestSeq: servedSeq, recordId: missing[0]! });
+    return fork(
+      `${base} Records this device pushed and the server acknowledged are gone from it: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}.`,
+      { manifestSeq: servedSeq, recordId: missing[0]! },
+    );
   }
 
   /**
@@ -304,7 +323,8 @@ export function createSyncClient(deps: SyncClientDeps) {
       const res = await deps.api.getManifest(after);
       if (res.seq < cur.seq) throw await regression(meta0, res.seq);
       if (res.seq === cur.seq) {
-        if (res.hash !== (cur.hash ?? '')) throw fork(`The server's vault manifest at change ${res.seq} is not the one this device verified at that change.`, { manifestSeq: res.seq });
+        if (res.hash !== (cur.hash ?? ''))
+          throw fork(`The server's vault manifest at change ${res.seq} is not the one this device verified at that change.`, { manifestSeq: res.seq });
         break;
       }
       for (const link of res.links as readonly ManifestLink[]) {
@@ -383,7 +403,9 @@ export function createSyncClient(deps: SyncClientDeps) {
     },
     /** Push, then pull, then check the manifest; concurrent calls share one run. */
     sync(opts: SyncOptions = {}): Promise<SyncReport> {
-      running ??= runSync(opts).finally(() => { running = undefined; });
+      running ??= runSync(opts).finally(() => {
+        running = undefined;
+      });
       return running;
     },
     pendingCount: async () => (await deps.queue.list()).length,

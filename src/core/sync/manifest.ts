@@ -67,7 +67,14 @@ export async function signManifest(
   const entries = [...fields.entries].map(([id, version]) => [id, version] as [string, number]);
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const manifest = vaultManifestSchema.parse({
-    v: MANIFEST_VERSION, orgId: fields.orgId, userId: fields.userId, deviceId: fields.deviceId, seq: fields.seq, time: fields.time, prev: fields.prev ?? '', entries,
+    v: MANIFEST_VERSION,
+    orgId: fields.orgId,
+    userId: fields.userId,
+    deviceId: fields.deviceId,
+    seq: fields.seq,
+    time: fields.time,
+    prev: fields.prev ?? '',
+    entries,
   });
   const signature = await signer.sign(manifestSigningBytes(manifest));
   return { manifest, signature: toBase64url(signature) };
@@ -114,10 +121,7 @@ export function checkStateCoversManifest(manifest: VaultManifest, seenVersion: (
  * or newer. A record missing means the server dropped it and another device signed a
  * vault without it: a fork.
  */
-export function checkManifestCoversAcknowledged(
-  manifest: VaultManifest,
-  acknowledged: ReadonlyMap<string, { readonly version: number; readonly seq: number }>,
-): void {
+export function checkManifestCoversAcknowledged(manifest: VaultManifest, acknowledged: ReadonlyMap<string, { readonly version: number; readonly seq: number }>): void {
   const listed = new Map(manifest.entries.map(([id, v]) => [id, v] as const));
   for (const [id, ack] of acknowledged) {
     if (ack.seq > manifest.seq) continue;

@@ -33,8 +33,12 @@ export function openDexieSyncStores(name: string): { queue: QueueStore; state: S
       return { ...change, pos };
     },
     list: () => db.outbox.orderBy('pos').toArray(),
-    remove: async (positions) => { await db.outbox.bulkDelete([...positions]); },
-    replace: async (pos, change) => { await db.outbox.put({ ...change, pos }); },
+    remove: async (positions) => {
+      await db.outbox.bulkDelete([...positions]);
+    },
+    replace: async (pos, change) => {
+      await db.outbox.put({ ...change, pos });
+    },
   };
   const state: SyncStateStore = {
     async getMeta() {
@@ -44,22 +48,30 @@ export function openDexieSyncStores(name: string): { queue: QueueStore; state: S
       // A state from before manifest v2 has no hash: leave it absent (see SyncMeta).
       return row.manifestHash === undefined ? meta : { ...meta, manifestHash: row.manifestHash };
     },
-    putMeta: async (meta) => { await db.meta.put({ ...meta, key: 'meta' }); },
+    putMeta: async (meta) => {
+      await db.meta.put({ ...meta, key: 'meta' });
+    },
     async getRecords(ids) {
       const rows = await db.records.bulkGet([...ids]);
       const out = new Map<string, KnownRecord>();
       for (const r of rows) if (r) out.set(r.id, r);
       return out;
     },
-    putRecords: async (records) => { await db.records.bulkPut([...records]); },
+    putRecords: async (records) => {
+      await db.records.bulkPut([...records]);
+    },
     async allSeenVersions() {
       const out = new Map<string, number>();
-      await db.records.each((r) => { out.set(r.id, r.seenVersion); });
+      await db.records.each((r) => {
+        out.set(r.id, r.seenVersion);
+      });
       return out;
     },
     allAcknowledged: async () => acknowledgedOf(await db.records.toArray()),
     isSeeded: async (vaultId) => (await db.seeded.get(vaultId)) !== undefined,
-    markSeeded: async (vaultId) => { await db.seeded.put({ vaultId }); },
+    markSeeded: async (vaultId) => {
+      await db.seeded.put({ vaultId });
+    },
   };
   return { queue, state, close: () => db.close() };
 }

@@ -145,6 +145,9 @@ export function toRemoteRecords(records: readonly { id: string; deleted: boolean
   return {
     ...(meta ? { meta } : {}),
     ...(settings ? { settings } : {}),
-    putSlots, deleteSlots, putItems, deleteItems,
+    putSlots,
+    deleteSlots,
+    putItems,
+    deleteItems,
   };
 }

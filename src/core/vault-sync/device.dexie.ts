@@ -73,7 +73,10 @@ export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
   let lastAuditUploadAt: number | null = null;
   const engine = createEngine({
     lastAuditUploadAt: () => lastAuditUploadAt,
-    ...o.engine, random: o.random, store, audit: auditSinkFor(audit),
+    ...o.engine,
+    random: o.random,
+    store,
+    audit: auditSinkFor(audit),
   });
   const api = createServerApi({ baseUrl: o.baseUrl, fetch: o.fetch, clock, random: o.random, signer, identity: o.identity });
   // A vault that existed before enrolment is queued whole once (seedSyncOutbox), before
@@ -88,8 +91,18 @@ export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
   };
   void seeded().catch(() => undefined);
   const inner = createVaultSync({
-    engine, api, queue: syncStores.queue, state: syncStores.state, inbox, signer, clock, random: o.random, audit,
-    onAuditUploaded: (at) => { lastAuditUploadAt = at; },
+    engine,
+    api,
+    queue: syncStores.queue,
+    state: syncStores.state,
+    inbox,
+    signer,
+    clock,
+    random: o.random,
+    audit,
+    onAuditUploaded: (at) => {
+      lastAuditUploadAt = at;
+    },
     ...(o.manifestIntervalMs !== undefined ? { manifestIntervalMs: o.manifestIntervalMs } : {}),
     ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}),
     ...(o.onRefused ? { onRefused: o.onRefused } : {}),
@@ -105,7 +118,11 @@ export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
     close: () => inner.close(),
   };
   return {
-    engine, store, vaultSync, audit, api,
+    engine,
+    store,
+    vaultSync,
+    audit,
+    api,
     close() {
       vaultSync.close();
       engine.lock();

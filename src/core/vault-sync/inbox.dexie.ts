@@ -23,7 +23,9 @@ export function openDexieInbox(name: string): InboxStore & { close(): void } {
       });
     },
     list: async () => (await db.records.toArray()).sort((a, b) => a.seq - b.seq),
-    remove: async (ids) => { await db.records.bulkDelete([...ids]); },
+    remove: async (ids) => {
+      await db.records.bulkDelete([...ids]);
+    },
     close: () => db.close(),
   };
 }

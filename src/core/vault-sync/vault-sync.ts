@@ -17,9 +17,20 @@ import type { AuditLog } from '../audit';
 import type { RandomSource } from '../crypto/random';
 import type { ItemRecord } from '../store/records';
 import {
-  createSyncClient, fieldMergeResolver, uploadPendingAudit,
-  type ConflictResolver, type DeviceSigner, type FieldMap, type FieldValue, type QueueStore, type ServerApi,
-  type SyncClient, type SyncClock, type SyncOptions, type SyncReport, type SyncStateStore,
+  createSyncClient,
+  fieldMergeResolver,
+  uploadPendingAudit,
+  type ConflictResolver,
+  type DeviceSigner,
+  type FieldMap,
+  type FieldValue,
+  type QueueStore,
+  type ServerApi,
+  type SyncClient,
+  type SyncClock,
+  type SyncOptions,
+  type SyncReport,
+  type SyncStateStore,
 } from '../sync';
 import { newId } from '../vault/ids';
 import type { ItemContent, RemoteApplyResult, RemoteRecords } from '../vault/remote-apply';
@@ -204,7 +215,9 @@ export function createVaultSync(deps: VaultSyncDeps): VaultSync {
   const unsubscribe = engine.subscribe((e) => {
     if (e.type !== 'unlocked') return;
     void one(drainNow).then(
-      (r) => { if (r.refused.length) deps.onRefused?.(r.refused); },
+      (r) => {
+        if (r.refused.length) deps.onRefused?.(r.refused);
+      },
       () => undefined,
     );
   });

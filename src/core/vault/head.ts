@@ -39,7 +39,12 @@ export function settingsDigest(s: SettingsRecord): Uint8Array {
 }
 
 /** The state the store actually holds (what unlock compares with the head). */
-export function stateOf(r: { settings: SettingsRecord | undefined; slots: readonly SlotRecord[]; pages: readonly PageRecord[]; items: Iterable<readonly [string, number]> }): HeadState {
+export function stateOf(r: {
+  settings: SettingsRecord | undefined;
+  slots: readonly SlotRecord[];
+  pages: readonly PageRecord[];
+  items: Iterable<readonly [string, number]>;
+}): HeadState {
   const pages: { generation: number; digest: Uint8Array }[] = Array.from({ length: PAGE_COUNT }, () => ({ generation: 0, digest: EMPTY }));
   for (const p of r.pages) if (Number.isInteger(p.page) && p.page >= 0 && p.page < PAGE_COUNT) pages[p.page] = { generation: p.generation, digest: pageDigest(p) };
   return {

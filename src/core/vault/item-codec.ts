@@ -31,8 +31,14 @@ export function integrityError(itemId: string): LatchkeyError {
 }
 
 export function sealItem(
-  itemWrap: Uint8Array, vaultId: string, id: string, version: number, itemKey: Uint8Array,
-  overview: OverviewPayload, details: ItemDetails, random: RandomSource,
+  itemWrap: Uint8Array,
+  vaultId: string,
+  id: string,
+  version: number,
+  itemKey: Uint8Array,
+  overview: OverviewPayload,
+  details: ItemDetails,
+  random: RandomSource,
 ): ItemRecord {
   const ov = utf8ToBytes(JSON.stringify(overview));
   const dt = utf8ToBytes(JSON.stringify(details));

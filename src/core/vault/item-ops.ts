@@ -6,8 +6,15 @@
 import type { CredentialOverview, CredentialUse } from '../../shared/contracts/engine';
 import { LatchkeyError } from '../../shared/errors';
 import {
-  itemDetailsSchema, itemDraftSchema, itemUpdateSchema,
-  type FieldRef, type ItemDetails, type ItemDraft, type ItemSummary, type ItemUpdate, type ItemView,
+  itemDetailsSchema,
+  itemDraftSchema,
+  itemUpdateSchema,
+  type FieldRef,
+  type ItemDetails,
+  type ItemDraft,
+  type ItemSummary,
+  type ItemUpdate,
+  type ItemView,
 } from '../../shared/items';
 import { wipe } from '../crypto/bytes';
 import { maskDetails, mergeUpdate, readField } from '../items/details';
@@ -41,8 +48,7 @@ async function loadDetails(core: EngineCore, id: string): Promise<{ entry: PageE
   const itemKey = openItemKey(s.keys.itemWrap, s.vaultId, rec);
   try {
     const ov = openOverview(itemKey, s.vaultId, rec);
-    const same = ov.createdAt === entry.createdAt && ov.updatedAt === entry.updatedAt
-      && canonicalJson(ov.overview) === canonicalJson(entry.overview);
+    const same = ov.createdAt === entry.createdAt && ov.updatedAt === entry.updatedAt && canonicalJson(ov.overview) === canonicalJson(entry.overview);
     if (!same) throw integrityError(id);
     return { entry, rec, details: openDetails(itemKey, s.vaultId, rec), itemKey };
   } catch (e) {
@@ -146,8 +152,16 @@ export async function updateItem(core: EngineCore, updIn: ItemUpdate): Promise<I
       const s = core.session();
       const now = Math.max(core.clock.now(), entry.updatedAt);
       const next: PageEntry = { id: entry.id, version: entry.version + 1, createdAt: entry.createdAt, updatedAt: now, overview: upd.overview };
-      const rec = sealItem(s.keys.itemWrap, s.vaultId, entry.id, next.version, itemKey,
-        { createdAt: next.createdAt, updatedAt: now, overview: next.overview }, merged, core.random);
+      const rec = sealItem(
+        s.keys.itemWrap,
+        s.vaultId,
+        entry.id,
+        next.version,
+        itemKey,
+        { createdAt: next.createdAt, updatedAt: now, overview: next.overview },
+        merged,
+        core.random,
+      );
       await writeItem(core, next, rec);
       await core.audit({ action: 'item.update', actor: { type: 'person' }, target: { itemId: entry.id }, outcome: 'success' });
       core.emit({ type: 'itemsChanged', change: 'updated', ids: [entry.id] });

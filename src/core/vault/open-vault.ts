@@ -58,7 +58,15 @@ export function openSettings(keys: VaultKeys, vaultId: string, rec: SettingsReco
 }
 
 /** The page's entries, rebuilt from the item records the head vouches for (two AEAD operations per item). */
-async function rebuildPage(store: VaultStore, keys: VaultKeys, vaultId: string, page: number, trusted: ReadonlyMap<string, number>, issues: IntegrityIssue[], drop: Set<string>): Promise<PageEntry[]> {
+async function rebuildPage(
+  store: VaultStore,
+  keys: VaultKeys,
+  vaultId: string,
+  page: number,
+  trusted: ReadonlyMap<string, number>,
+  issues: IntegrityIssue[],
+  drop: Set<string>,
+): Promise<PageEntry[]> {
   const out: PageEntry[] = [];
   for (const rec of await store.readItemsWithPrefix(pagePrefix(page))) {
     const want = trusted.get(rec.id);
@@ -91,15 +99,19 @@ export interface LoadedVault {
 }
 
 export function headMissingError(): LatchkeyError {
-  return new LatchkeyError('integrity',
+  return new LatchkeyError(
+    'integrity',
     "This vault's integrity record is missing, so Latchkey cannot tell whether records were rolled back or removed. Restore the vault from a backup or from your organisation's server.",
-    { record: 'vault_head' });
+    { record: 'vault_head' },
+  );
 }
 
 export function headUnauthenticError(slotId: string): LatchkeyError {
-  return new LatchkeyError('integrity',
+  return new LatchkeyError(
+    'integrity',
     "This vault's integrity record does not match this key slot: the slot may be an old copy put back, or the record was altered. Use another way in.",
-    { record: 'vault_head', slotId });
+    { record: 'vault_head', slotId },
+  );
 }
 
 /**
@@ -125,16 +137,21 @@ export function slotInHead(head: HeadState | null, slot: SlotRecord): boolean {
   return head === null || sameDigest(head.slots.get(slot.id), slot.digest);
 }
 
-export async function loadVault(store: VaultStore, meta: MetaRecord, keys: VaultKeys, random: RandomSource, issues: IntegrityIssue[], trustedHead: HeadState | null): Promise<LoadedVault> {
+export async function loadVault(
+  store: VaultStore,
+  meta: MetaRecord,
+  keys: VaultKeys,
+  random: RandomSource,
+  issues: IntegrityIssue[],
+  trustedHead: HeadState | null,
+): Promise<LoadedVault> {
   const vaultId = meta.vaultId;
   const firstUse = trustedHead === null;
   const [storedPages, srec, slots] = await Promise.all([store.readPages(), store.readSettings(), store.readSlots()]);
   // Unlock reads item ids only (keys, no records: docs/performance.md). A record's
   // version is checked against the head when its page is rebuilt (below) and when the
   // item is opened (item-ops.ts); the migration reads every record once.
-  const versions: Array<[string, number]> = firstUse
-    ? await store.readItemVersions()
-    : (await store.readItemIds()).map((id) => [id, trustedHead.items.get(id) ?? -1]);
+  const versions: Array<[string, number]> = firstUse ? await store.readItemVersions() : (await store.readItemIds()).map((id) => [id, trustedHead.items.get(id) ?? -1]);
   const actual = stateOf({ settings: srec, slots, pages: storedPages, items: versions });
   if (firstUse) issues.push({ where: 'vault_head', id: 'vault_head', problem: 'created' });
   const head = trustedHead ?? actual;
@@ -216,11 +233,16 @@ export async function loadVault(store: VaultStore, meta: MetaRecord, keys: Vault
   // Settings.
   let settings = DEFAULT_SETTINGS;
   let settingsVersion = srec?.version ?? 0;
-  const settingsMatch = firstUse || (head.settings === null ? srec === undefined : !!srec && srec.version === head.settings.version && sameDigest(actual.settings?.digest, head.settings.digest));
+  const settingsMatch =
+    firstUse || (head.settings === null ? srec === undefined : !!srec && srec.version === head.settings.version && sameDigest(actual.settings?.digest, head.settings.digest));
   const opened = srec && settingsMatch ? openSettings(keys, vaultId, srec) : null;
   if (opened) settings = opened;
   else if (srec || head.settings) {
-    issues.push({ where: 'settings', id: 'settings', problem: !srec ? 'missing' : settingsMatch ? 'unauthentic' : (head.settings && srec.version < head.settings.version ? 'older' : 'replayed') });
+    issues.push({
+      where: 'settings',
+      id: 'settings',
+      problem: !srec ? 'missing' : settingsMatch ? 'unauthentic' : head.settings && srec.version < head.settings.version ? 'older' : 'replayed',
+    });
     settingsVersion = Math.max(settingsVersion, head.settings?.version ?? 0) + 1;
     repair.settings = sealSettings(keys, vaultId, settingsVersion, DEFAULT_SETTINGS, random);
   }
@@ -228,8 +250,7 @@ export async function loadVault(store: VaultStore, meta: MetaRecord, keys: Vault
   // The head after the repair must describe exactly what the store then holds.
   const repaired = applyToHead(actual, repair);
   const next: HeadState = firstUse ? repaired : { ...repaired, slots: new Map([...head.slots].filter(([id]) => !goneSlots.includes(id))) };
-  const changed = firstUse || putPages.length > 0 || dropIds.length > 0 || goneSlots.length > 0 || !!repair.settings
-    || [...head.items.keys()].some((id) => !actual.items.has(id));
+  const changed = firstUse || putPages.length > 0 || dropIds.length > 0 || goneSlots.length > 0 || !!repair.settings || [...head.items.keys()].some((id) => !actual.items.has(id));
   // The migration also rewrites the meta as format 2, so a later missing head is refused.
   if (firstUse && meta.formatVersion < VAULT_FORMAT_VERSION) repair.meta = { key: 'vault', formatVersion: VAULT_FORMAT_VERSION, vaultId, createdAt: meta.createdAt };
   if (changed) await store.commit({ ...repair, head: sealHead(keys.head, vaultId, next) });

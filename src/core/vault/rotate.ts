@@ -34,7 +34,11 @@ export interface RotationInputs {
 type ProveSlot = (s: UnlockedSession, slot: SlotRecord, input: unknown) => Promise<Uint8Array>;
 
 export async function rotateVaultKey(
-  core: EngineCore, registry: SlotRegistry, slotCtx: (vaultId: string) => SlotContext, proveSlot: ProveSlot, inputs: RotationInputs,
+  core: EngineCore,
+  registry: SlotRegistry,
+  slotCtx: (vaultId: string) => SlotContext,
+  proveSlot: ProveSlot,
+  inputs: RotationInputs,
 ): Promise<{ recoveryCode?: string }> {
   let s = core.session();
   const slots = await core.store.readSlots();
@@ -51,9 +55,12 @@ export async function rotateVaultKey(
     for (const slot of slots) {
       const kind = registry.get(slot.kind);
       if (!kind) throw new LatchkeyError('unsupported', `Slot kind ${slot.kind} is unknown to this version.`, { slotId: slot.id });
-      const input = slot.kind === PASSWORD_SLOT
-        ? (inputs.currentPassword === undefined ? undefined : { password: inputs.currentPassword })
-        : (inputs.slotInputs?.[slot.id] ?? inputs.slotInputs?.[slot.kind]);
+      const input =
+        slot.kind === PASSWORD_SLOT
+          ? inputs.currentPassword === undefined
+            ? undefined
+            : { password: inputs.currentPassword }
+          : (inputs.slotInputs?.[slot.id] ?? inputs.slotInputs?.[slot.kind]);
       if (input !== undefined) {
         const kek = await proveSlot(s, slot, input);
         try {

@@ -71,10 +71,7 @@ export function engineMainHandlers(engine: Engine): RpcHandlers<typeof EngineMai
 }
 
 /** Forwards engine events to the UI and main connections; returns an unsubscribe. */
-export function forwardEngineEvents(
-  engine: Engine,
-  to: { ui?: RpcServer<typeof EngineUiContract>; main?: RpcServer<typeof EngineMainContract> },
-): () => void {
+export function forwardEngineEvents(engine: Engine, to: { ui?: RpcServer<typeof EngineUiContract>; main?: RpcServer<typeof EngineMainContract> }): () => void {
   return engine.subscribe((e) => {
     if (e.type === 'locked') {
       to.ui?.emit('locked', { reason: e.reason });

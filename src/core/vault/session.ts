@@ -67,7 +67,12 @@ export class UnlockedSession {
   }
 
   /** Applies a committed page write. */
-  commitPage(page: number, generation: number, entries: Map<string, PageEntry>, changed: { put?: PageEntry; puts?: readonly PageEntry[]; removeId?: string; removeIds?: readonly string[] }): void {
+  commitPage(
+    page: number,
+    generation: number,
+    entries: Map<string, PageEntry>,
+    changed: { put?: PageEntry; puts?: readonly PageEntry[]; removeId?: string; removeIds?: readonly string[] },
+  ): void {
     this.pages[page] = { generation, entries };
     if (changed.put) this.index.set(changed.put.id, indexed(changed.put));
     for (const e of changed.puts ?? []) this.index.set(e.id, indexed(e));

@@ -20,10 +20,18 @@ export const APP_SCHEME_PRIVILEGES = {
  */
 export function resolveAppAsset(rootDir: string, url: string): string | null {
   let u: URL;
-  try { u = new URL(url); } catch { return null; }
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
   if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return null;
   let path: string;
-  try { path = decodeURIComponent(u.pathname); } catch { return null; }
+  try {
+    path = decodeURIComponent(u.pathname);
+  } catch {
+    return null;
+  }
   if (path.includes('\0') || path.includes('\\')) return null;
   if (path === '/' || path === '') path = '/index.html';
   const root = resolve(rootDir);

@@ -6,9 +6,7 @@
  */
 import type { IpcMain, IpcMainEvent, MessageChannelMain, WebContents } from 'electron';
 import { fromMessagePortMain } from '../../shared/rpc/adapters/message-port-main.electron';
-import {
-  IPC_MAIN_PORT, IPC_REQUEST_MAIN_PORT, isMainPortPurpose, isMainPortRequestId, type MainPortMessage, type MainPortPurpose,
-} from '../../shared/rpc/bridge';
+import { IPC_MAIN_PORT, IPC_REQUEST_MAIN_PORT, isMainPortPurpose, isMainPortRequestId, type MainPortMessage, type MainPortPurpose } from '../../shared/rpc/bridge';
 import type { Port } from '../../shared/rpc/port';
 import { isAllowedRendererUrl } from './security';
 
@@ -35,5 +33,7 @@ export function handleMainPortRequests(deps: MainPortDeps): () => void {
     event.sender.postMessage(IPC_MAIN_PORT, message, [port2]);
   };
   deps.ipcMain.on(IPC_REQUEST_MAIN_PORT, listener);
-  return () => { deps.ipcMain.off(IPC_REQUEST_MAIN_PORT, listener); };
+  return () => {
+    deps.ipcMain.off(IPC_REQUEST_MAIN_PORT, listener);
+  };
 }

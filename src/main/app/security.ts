@@ -52,7 +52,11 @@ export function secureWindowOptions(preloadPath: string): BrowserWindowConstruct
  */
 export function isAllowedRendererUrl(url: string, devServerUrl?: string): boolean {
   let u: URL;
-  try { u = new URL(url); } catch { return false; }
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
   if (u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST) return true;
   if (u.protocol === 'devtools:') return true;
   if (devServerUrl !== undefined) {
@@ -73,9 +77,7 @@ export interface SessionPolicyOptions {
  * the CSP on every response (the meta tag in index.html is a second layer).
  */
 export function installSessionPolicies(ses: Session, opts: SessionPolicyOptions = {}): void {
-  const csp = opts.devServerUrl === undefined
-    ? CONTENT_SECURITY_POLICY
-    : contentSecurityPolicy({ devServerOrigin: new URL(opts.devServerUrl).origin });
+  const csp = opts.devServerUrl === undefined ? CONTENT_SECURITY_POLICY : contentSecurityPolicy({ devServerOrigin: new URL(opts.devServerUrl).origin });
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
   ses.setDevicePermissionHandler(() => false);
@@ -84,8 +86,7 @@ export function installSessionPolicies(ses: Session, opts: SessionPolicyOptions 
   });
   ses.webRequest.onHeadersReceived((details, callback) => {
     // Drop any policy the response brought (in any letter case) so ours is the only one.
-    const kept = Object.entries(details.responseHeaders ?? {})
-      .filter(([name]) => !['content-security-policy', 'content-security-policy-report-only'].includes(name.toLowerCase()));
+    const kept = Object.entries(details.responseHeaders ?? {}).filter(([name]) => !['content-security-policy', 'content-security-policy-report-only'].includes(name.toLowerCase()));
     callback({
       responseHeaders: {
         ...Object.fromEntries(kept),

@@ -16,14 +16,7 @@ import { createEd25519Signer } from '../../core/audit';
 import { fromBase64url, toBase64url } from '../../core/crypto/bytes';
 import { assertServerUrlAllowed } from '../../core/policy';
 import { enrolDevice, type FetchLike } from '../../core/sync';
-import {
-  deviceStatusSchema,
-  enrolParamsSchema,
-  serverFetchParamsSchema,
-  serverUrlSchema,
-  type DeviceStatus,
-  type SyncOutcome,
-} from '../../shared/contracts/device';
+import { deviceStatusSchema, enrolParamsSchema, serverFetchParamsSchema, serverUrlSchema, type DeviceStatus, type SyncOutcome } from '../../shared/contracts/device';
 import { LatchkeyError } from '../../shared/errors';
 import type { EffectivePolicy } from '../../shared/policy';
 import type { Keychain } from '../keychain/keychain';
@@ -47,7 +40,10 @@ const storedIdentitySchema = z.object({
 type StoredIdentity = z.infer<typeof storedIdentitySchema>;
 
 /** The subset of WHATWG fetch main uses; global fetch satisfies it. */
-export type HttpFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; redirect: 'error' }) => Promise<{
+export type HttpFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; redirect: 'error' },
+) => Promise<{
   status: number;
   headers: { get(name: string): string | null };
   text(): Promise<string>;

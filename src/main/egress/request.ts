@@ -129,7 +129,9 @@ export function sendPinned(req: PinnedRequest): Promise<PinnedResponse> {
     const timer = setTimeout(() => fail(new LatchkeyError('timeout', `The request to ${url.origin} took longer than ${req.timeoutMs} ms.`, { origin: url.origin })), req.timeoutMs);
     req.signal?.addEventListener('abort', onAbort, { once: true });
     // Error text from the socket layer can quote the request; keep only its code.
-    r.on('error', (e: NodeJS.ErrnoException) => fail(new LatchkeyError('upstream_failed', `The request to ${url.origin} failed (${e.code ?? 'network error'}).`, { origin: url.origin })));
+    r.on('error', (e: NodeJS.ErrnoException) =>
+      fail(new LatchkeyError('upstream_failed', `The request to ${url.origin} failed (${e.code ?? 'network error'}).`, { origin: url.origin })),
+    );
     r.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;

@@ -10,15 +10,7 @@ import { decode, decodeFirst, encode } from 'cborg';
 import { LatchkeyError } from '../../shared/errors';
 
 /** Values we put on the wire. Maps with integer keys must be `Map`s. */
-export type CborValue =
-  | number
-  | string
-  | boolean
-  | null
-  | Uint8Array
-  | CborValue[]
-  | Map<number | string, CborValue>
-  | { [key: string]: CborValue };
+export type CborValue = number | string | boolean | null | Uint8Array | CborValue[] | Map<number | string, CborValue> | { [key: string]: CborValue };
 
 export function cborEncode(value: CborValue): Uint8Array {
   // cborg's default map sorter is the RFC 7049 canonical order CTAP2 requires.

@@ -48,7 +48,15 @@ export async function setPin(client: Ctap2Client, proto: PinProtocol, pin: strin
   try {
     const newPinEnc = proto.encrypt(a.shared, padded, random);
     const auth = proto.authenticate(a.shared, newPinEnc);
-    await client.call(CMD.clientPin, req(proto, SUB.setPin, [[3, a.platformKey], [4, auth], [5, newPinEnc]]), { timeoutMs: 10_000 });
+    await client.call(
+      CMD.clientPin,
+      req(proto, SUB.setPin, [
+        [3, a.platformKey],
+        [4, auth],
+        [5, newPinEnc],
+      ]),
+      { timeoutMs: 10_000 },
+    );
   } finally {
     padded.fill(0);
     a.shared.fill(0);
@@ -71,8 +79,16 @@ export async function getPinToken(
   try {
     const pinHashEnc = proto.encrypt(a.shared, hash, random);
     const params = o.withPermissions
-      ? req(proto, SUB.getPinUvAuthTokenUsingPinWithPermissions, [[3, a.platformKey], [6, pinHashEnc], [9, o.permissions], [10, o.rpId]])
-      : req(proto, SUB.getPinToken, [[3, a.platformKey], [6, pinHashEnc]]);
+      ? req(proto, SUB.getPinUvAuthTokenUsingPinWithPermissions, [
+          [3, a.platformKey],
+          [6, pinHashEnc],
+          [9, o.permissions],
+          [10, o.rpId],
+        ])
+      : req(proto, SUB.getPinToken, [
+          [3, a.platformKey],
+          [6, pinHashEnc],
+        ]);
     const body = await client.call(CMD.clientPin, params, { timeoutMs: 10_000 });
     const r = parseCbor(clientPinResponseSchema, body, 'PIN token answer');
     if (!r['2']) throw new LatchkeyError('fido_device', 'The security key sent no PIN token.', { reason: 'schema' });

@@ -99,7 +99,12 @@ export class CtapHidDevice {
 
   static async open(transport: FidoTransport, options: CtapHidOptions): Promise<CtapHidDevice> {
     const opts: Required<CtapHidOptions> = {
-      timeoutMs: 30_000, shortTimeoutMs: 2_000, busyRetries: 5, sleep: defaultSleep, now: () => Date.now(), ...options,
+      timeoutMs: 30_000,
+      shortTimeoutMs: 2_000,
+      busyRetries: 5,
+      sleep: defaultSleep,
+      now: () => Date.now(),
+      ...options,
     };
     const info = await initChannel(transport, opts);
     return new CtapHidDevice(transport, opts, info);

@@ -124,11 +124,15 @@ export class FidoKey {
     let retry = false;
     for (;;) {
       const retriesLeft = await getPinRetries(this.client, proto);
-      if (retriesLeft === 0) throw new LatchkeyError('fido_pin_blocked', 'The security key PIN is blocked after too many wrong tries. The key must be reset, which erases its credentials.');
+      if (retriesLeft === 0)
+        throw new LatchkeyError('fido_pin_blocked', 'The security key PIN is blocked after too many wrong tries. The key must be reset, which erases its credentials.');
       const pin = await hooks.askPin({ retriesLeft, retry });
       if (pin === null) {
         // After a wrong PIN, giving up reports the wrong PIN (and what is left), not a bare cancel.
-        if (retry) throw new LatchkeyError('fido_pin_invalid', `Wrong PIN for the security key. ${retriesLeft} ${retriesLeft === 1 ? 'try' : 'tries'} left before it locks.`, { retriesLeft });
+        if (retry)
+          throw new LatchkeyError('fido_pin_invalid', `Wrong PIN for the security key. ${retriesLeft} ${retriesLeft === 1 ? 'try' : 'tries'} left before it locks.`, {
+            retriesLeft,
+          });
         throw new LatchkeyError('cancelled', 'PIN entry was cancelled.');
       }
       try {
@@ -181,12 +185,13 @@ export class FidoKey {
     const cached = input.uv && this.caps.clientPin === true ? hooks.tokenCache?.take() : undefined;
     let v: Verification = cached ? { kind: 'pin', proto: pinProtocol(cached.proto), token: cached.token } : { kind: 'none' };
     try {
-      const ask = (ver: Verification) => getHmacSecretOutput(
-        this.client,
-        { rpId: this.opts.rpId, credentialId, salt, proto: ver.kind === 'pin' ? ver.proto : this.proto(), verification: ver },
-        this.opts.random,
-        this.txOptions(hooks),
-      );
+      const ask = (ver: Verification) =>
+        getHmacSecretOutput(
+          this.client,
+          { rpId: this.opts.rpId, credentialId, salt, proto: ver.kind === 'pin' ? ver.proto : this.proto(), verification: ver },
+          this.opts.random,
+          this.txOptions(hooks),
+        );
       let out: { secret: Uint8Array; uv: boolean } | undefined;
       if (cached) {
         try {

@@ -18,7 +18,7 @@ type NodeHid = typeof import('node-hid');
 
 let loaded: Promise<NodeHid> | undefined;
 function nodeHid(): Promise<NodeHid> {
-  loaded ??= import('node-hid').then((m) => ((m as { default?: NodeHid }).default ?? m));
+  loaded ??= import('node-hid').then((m) => (m as { default?: NodeHid }).default ?? m);
   return loaded.catch((cause: unknown) => {
     loaded = undefined;
     throw new LatchkeyError('unsupported', 'USB security keys cannot be used on this system (the HID library did not load).', undefined, { cause });

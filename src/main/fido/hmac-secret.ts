@@ -28,14 +28,14 @@ export function prfSalt(input: Uint8Array): Uint8Array {
 }
 
 /** How the person is verified for one command. */
-export type Verification =
-  | { kind: 'none' }
-  | { kind: 'pin'; proto: PinProtocol; token: Uint8Array }
-  | { kind: 'builtin' };
+export type Verification = { kind: 'none' } | { kind: 'pin'; proto: PinProtocol; token: Uint8Array } | { kind: 'builtin' };
 
 function verificationParams(v: Verification, clientDataHash: Uint8Array, pinParamKey: number): Array<[number, CborValue]> {
   if (v.kind !== 'pin') return [];
-  return [[pinParamKey, v.proto.authenticate(v.token, clientDataHash)], [pinParamKey + 1, v.proto.version]];
+  return [
+    [pinParamKey, v.proto.authenticate(v.token, clientDataHash)],
+    [pinParamKey + 1, v.proto.version],
+  ];
 }
 
 function checkRp(rpIdHash: Uint8Array, rpId: string): void {
@@ -129,7 +129,11 @@ export async function getHmacSecretOutput(client: Ctap2Client, input: AssertionI
   try {
     const saltEnc = input.proto.encrypt(a.shared, input.salt, random);
     const saltAuth = input.proto.authenticate(a.shared, saltEnc);
-    const hs = new Map<number, CborValue>([[1, a.platformKey], [2, saltEnc], [3, saltAuth]]);
+    const hs = new Map<number, CborValue>([
+      [1, a.platformKey],
+      [2, saltEnc],
+      [3, saltAuth],
+    ]);
     if (input.proto.version !== 1) hs.set(4, input.proto.version);
     const clientDataHash = random(32);
     const options: Record<string, CborValue> = { up: true };

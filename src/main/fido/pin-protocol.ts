@@ -75,8 +75,7 @@ export const pinProtocolOne: PinProtocol = {
 
 export const pinProtocolTwo: PinProtocol = {
   version: 2,
-  kdf: (z) =>
-    concatBytes(hkdf(sha256, z, ZERO32, utf8ToBytes('CTAP2 HMAC key'), 32), hkdf(sha256, z, ZERO32, utf8ToBytes('CTAP2 AES key'), 32)),
+  kdf: (z) => concatBytes(hkdf(sha256, z, ZERO32, utf8ToBytes('CTAP2 HMAC key'), 32), hkdf(sha256, z, ZERO32, utf8ToBytes('CTAP2 AES key'), 32)),
   encrypt(key, pt, random) {
     const iv = random(16);
     return concatBytes(iv, cbcNoPad(key.subarray(32, 64), iv).encrypt(pt));

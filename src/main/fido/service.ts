@@ -196,7 +196,8 @@ export function createFidoService(deps: FidoServiceDeps): FidoService {
           }
         }
         if (holders.length === 0) throw new LatchkeyError('fido_not_enrolled', 'None of the plugged-in security keys is enrolled in this vault.');
-        if (holders.length > 1) throw new LatchkeyError('invalid_input', 'Several enrolled security keys are plugged in; choose one.', { reason: 'choose_device', count: holders.length });
+        if (holders.length > 1)
+          throw new LatchkeyError('invalid_input', 'Several enrolled security keys are plugged in; choose one.', { reason: 'choose_device', count: holders.length });
         h = holders[0]!;
       }
       return operation(h, (k, hooks) => k.hmacSecret({ credentialIds: p.credentialIds, salt: p.salt, uv: p.uv }, hooks));
@@ -252,10 +253,18 @@ export function hardwareKeyHandlers(service: FidoService): RpcHandlers<HardwareK
 export function forwardHardwareKeyEvents(service: FidoService, server: RpcServer<HardwareKeyContract>): () => void {
   return service.subscribe((e) => {
     switch (e.event) {
-      case 'touch-needed': server.emit('touch-needed', e.payload); break;
-      case 'pin-needed': server.emit('pin-needed', e.payload); break;
-      case 'processing': server.emit('processing', e.payload); break;
-      case 'done': server.emit('done', e.payload); break;
+      case 'touch-needed':
+        server.emit('touch-needed', e.payload);
+        break;
+      case 'pin-needed':
+        server.emit('pin-needed', e.payload);
+        break;
+      case 'processing':
+        server.emit('processing', e.payload);
+        break;
+      case 'done':
+        server.emit('done', e.payload);
+        break;
     }
   });
 }

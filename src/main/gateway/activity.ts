@@ -6,15 +6,7 @@
  * ever holds a secret: targets are item ids, bare origins and identifier tokens, and
  * reasons come from the one audit vocabulary (src/shared/contracts/audit-event.ts).
  */
-import {
-  APPROVAL_BASES,
-  auditNameTokenSchema,
-  auditOriginSchema,
-  auditServerSchema,
-  type AuditEvent,
-  type AuditReason,
-  type AuditTool,
-} from '../../shared/contracts/audit-event';
+import { APPROVAL_BASES, auditNameTokenSchema, auditOriginSchema, auditServerSchema, type AuditEvent, type AuditReason, type AuditTool } from '../../shared/contracts/audit-event';
 import type { ActivityEntry } from '../../shared/contracts/gateway';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import type { AuditSink } from './ports';

@@ -61,7 +61,9 @@ export class ApprovalQueue {
           if (settle('cancelled')) reject(err);
         },
       });
-      signal?.addEventListener('abort', () => this.waiting.get(prompt.id)?.reject(new LatchkeyError('cancelled', 'The call was cancelled before it was approved.')), { once: true });
+      signal?.addEventListener('abort', () => this.waiting.get(prompt.id)?.reject(new LatchkeyError('cancelled', 'The call was cancelled before it was approved.')), {
+        once: true,
+      });
       this.events.requested(prompt);
     });
   }

@@ -6,14 +6,7 @@
  *   allows and policy's destination rules accept → approval per grant mode and policy
  *   floor → the secret, whose rule and origins are re-checked from the same version.
  */
-import {
-  assertAgentAllowed,
-  assertApprovalModeAllowed,
-  assertDestinationAllowed,
-  assertGatewayEnabled,
-  assertToolAllowed,
-  effectiveApprovalMode,
-} from '../../core/policy';
+import { assertAgentAllowed, assertApprovalModeAllowed, assertDestinationAllowed, assertGatewayEnabled, assertToolAllowed, effectiveApprovalMode } from '../../core/policy';
 import type { ApprovalMode } from '../../shared/policy';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import type { GrantMode } from '../../shared/contracts/gateway';

@@ -65,7 +65,7 @@ const TOOLS = {
   http_request: def({
     schema: httpRequestArgs,
     description:
-      'Sends an HTTP request with a named credential added by Latchkey (you never see the secret). The URL must be at one of the credential\'s allowed origins. Returns status, headers and body (size-capped); secrets in the response are redacted.',
+      "Sends an HTTP request with a named credential added by Latchkey (you never see the secret). The URL must be at one of the credential's allowed origins. Returns status, headers and body (size-capped); secrets in the response are redacted.",
     run: (deps, agent, args, signal) => httpRequestTool(deps.ctx, agent, args, signal),
   }),
   run_command: def({
@@ -86,10 +86,19 @@ export async function listTools(deps: DispatchDeps, agent: AuthenticatedAgent, s
   const downstream = await deps.downstream.listTools(agent, signal, (server, err) => {
     const e = toSerializedError(err);
     // A server left out of the listing is a refusal like any other; a record that cannot be written is reported, not dropped.
-    pendingRecords.push(deps.activity.record({
-      agentId: agent.id, agentName: agent.name, tool: `downstream:${server}`, itemId: null, credentialName: null, destination: null,
-      outcome: DENIED.has(e.code) ? 'denied' : 'failure', reason: e.code, audit: { tool: 'downstream', server },
-    }));
+    pendingRecords.push(
+      deps.activity.record({
+        agentId: agent.id,
+        agentName: agent.name,
+        tool: `downstream:${server}`,
+        itemId: null,
+        credentialName: null,
+        destination: null,
+        outcome: DENIED.has(e.code) ? 'denied' : 'failure',
+        reason: e.code,
+        audit: { tool: 'downstream', server },
+      }),
+    );
   });
   // If a refusal could not be signed, the agent gets no listing at all (fail closed, with the reason).
   await Promise.all(pendingRecords);
@@ -97,7 +106,15 @@ export async function listTools(deps: DispatchDeps, agent: AuthenticatedAgent, s
 }
 
 const DENIED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'grant_denied', 'approval_denied', 'approval_timeout', 'destination_refused', 'policy_forbidden', 'forbidden', 'rate_limited', 'vault_locked', 'unauthorized',
+  'grant_denied',
+  'approval_denied',
+  'approval_timeout',
+  'destination_refused',
+  'policy_forbidden',
+  'forbidden',
+  'rate_limited',
+  'vault_locked',
+  'unauthorized',
 ]);
 
 export async function callTool(deps: DispatchDeps, agent: AuthenticatedAgent, name: string, rawArgs: unknown, signal?: AbortSignal): Promise<ToolResult> {
@@ -132,7 +149,13 @@ export async function callTool(deps: DispatchDeps, agent: AuthenticatedAgent, na
  * the agent is told so (audit_unavailable) instead of the original reason: the person
  * must learn that the log has stopped, and nothing was sent either way.
  */
-async function refuse(deps: DispatchDeps, agent: AuthenticatedAgent, tool: string, err: unknown, facts: { credentialName: string | null; destination: string | null; audit: AuditFacts }): Promise<ToolResult> {
+async function refuse(
+  deps: DispatchDeps,
+  agent: AuthenticatedAgent,
+  tool: string,
+  err: unknown,
+  facts: { credentialName: string | null; destination: string | null; audit: AuditFacts },
+): Promise<ToolResult> {
   let e = toSerializedError(err);
   if (e.code !== 'audit_unavailable') {
     try {
@@ -178,8 +201,15 @@ async function callDownstream(deps: DispatchDeps, agent: AuthenticatedAgent, ser
     const out = await deps.downstream!.call(agent, server, tool, parsed.data, signal);
     // The server's credentials were signed as they were released; this records the call itself.
     await deps.activity.record({
-      agentId: agent.id, agentName: agent.name, tool: label, itemId: out.itemId, credentialName: out.credentialName, destination: `mcp: ${server}`,
-      outcome: 'success', reason: null, audit: { tool: 'downstream', server, serverTool: tool },
+      agentId: agent.id,
+      agentName: agent.name,
+      tool: label,
+      itemId: out.itemId,
+      credentialName: out.credentialName,
+      destination: `mcp: ${server}`,
+      outcome: 'success',
+      reason: null,
+      audit: { tool: 'downstream', server, serverTool: tool },
     });
     return out.result as ToolResult;
   } catch (err) {

@@ -145,8 +145,15 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     recordRelease: (agent, r) =>
       activity.record({
-        agentId: agent.id, agentName: agent.name, tool: r.label, itemId: r.itemId, credentialName: r.credentialName, destination: r.destination,
-        outcome: 'success', reason: approvalReason(r.basis), audit: r.audit,
+        agentId: agent.id,
+        agentName: agent.name,
+        tool: r.label,
+        itemId: r.itemId,
+        credentialName: r.credentialName,
+        destination: r.destination,
+        outcome: 'success',
+        reason: approvalReason(r.basis),
+        audit: r.audit,
       }),
   };
   const servers = (opts.downstream ?? []).map((d) => downstreamServerSchema.parse(d));
@@ -225,7 +232,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
     'serverGrants.get': ({ agentId }) => {
       registry.getAgent(agentId);
-      return { grants: servers.map((d) => ({ agentId, server: d.name, mode: registry.serverGrantMode(agentId, d.name), sessionApproved: registry.isSessionApproved(agentId, serverKey(d.name)) })) };
+      return {
+        grants: servers.map((d) => ({
+          agentId,
+          server: d.name,
+          mode: registry.serverGrantMode(agentId, d.name),
+          sessionApproved: registry.isSessionApproved(agentId, serverKey(d.name)),
+        })),
+      };
     },
     'serverGrants.set': async ({ agentId, server, mode }) => {
       if (!servers.some((d) => d.name === server)) throw new LatchkeyError('not_found', `No downstream server named "${server}" is configured.`);

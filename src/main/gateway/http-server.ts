@@ -26,7 +26,10 @@ export const MCP_PATH = '/mcp';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function jsonRpcError(res: Response, status: number, message: string, extraHeaders: Record<string, string> = {}): void {
-  res.status(status).set(extraHeaders).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  res
+    .status(status)
+    .set(extraHeaders)
+    .json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
 }
 
 export function isLoopbackHost(hostHeader: string | undefined): boolean {

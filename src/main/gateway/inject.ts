@@ -6,7 +6,19 @@
 import type { InjectionRule } from '../../shared/items';
 import { LatchkeyError } from '../../shared/errors';
 
-const RESERVED = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'te', 'upgrade', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'trailer', 'expect']);
+const RESERVED = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'te',
+  'upgrade',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'trailer',
+  'expect',
+]);
 
 export function credentialHeaderName(rule: InjectionRule): string | null {
   if (rule.type === 'bearer' || rule.type === 'basic') return 'authorization';
@@ -46,7 +58,7 @@ export function inject(rule: InjectionRule, secret: string, url: URL, headers: R
       break;
   }
   if (/[\r\n\0]/.test(secret) && rule.type !== 'query') {
-    throw new LatchkeyError('invalid_input', 'This credential\'s value contains a line break and cannot be sent in a header; edit the item.');
+    throw new LatchkeyError('invalid_input', "This credential's value contains a line break and cannot be sent in a header; edit the item.");
   }
   return { url: u, headers: h };
 }

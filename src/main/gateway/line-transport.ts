@@ -17,7 +17,10 @@ export class LineSocketTransport implements Transport {
   private readonly buffer = new ReadBuffer({ maxBufferSize: MAX_MESSAGE_BYTES });
   private closed = false;
 
-  constructor(private readonly socket: net.Socket, private readonly initial: Buffer = Buffer.alloc(0)) {}
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly initial: Buffer = Buffer.alloc(0),
+  ) {}
 
   async start(): Promise<void> {
     this.socket.on('data', (chunk: Buffer) => this.ingest(chunk));

@@ -11,7 +11,7 @@ import type { AuthenticatedAgent } from './registry';
 export const SERVER_INFO = { name: 'latchkey', version: '0.1.0' } as const;
 
 const INSTRUCTIONS =
-  'Latchkey holds the person\'s API credentials. Call list_credentials to see which you may use, then http_request with the credential\'s name: ' +
+  "Latchkey holds the person's API credentials. Call list_credentials to see which you may use, then http_request with the credential's name: " +
   'Latchkey adds the secret and returns the response with secrets redacted. A call may wait for the person to approve it.';
 
 export function createAgentMcpServer(deps: DispatchDeps, agent: AuthenticatedAgent): Server {

@@ -12,7 +12,10 @@ export interface RateLimitOptions {
 
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(private readonly opts: RateLimitOptions, private readonly now: () => number) {}
+  constructor(
+    private readonly opts: RateLimitOptions,
+    private readonly now: () => number,
+  ) {}
 
   take(agentId: string): void {
     const t = this.now();

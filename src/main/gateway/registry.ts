@@ -94,7 +94,11 @@ export class Registry {
   /** The agent a bearer token belongs to, or null (unknown, malformed or revoked). */
   authenticate(token: string): AuthenticatedAgent | null {
     const agents = this.state.agents;
-    const idx = findTokenHash(this.tokenKey, token, agents.map((a) => a.tokenHash));
+    const idx = findTokenHash(
+      this.tokenKey,
+      token,
+      agents.map((a) => a.tokenHash),
+    );
     if (idx < 0) return null;
     const a = agents[idx]!;
     if (a.revoked) return null;

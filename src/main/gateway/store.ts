@@ -51,9 +51,13 @@ export function emptyGatewayState(): GatewayState {
 export function createMemoryGatewayStore(initial?: unknown): GatewayStore & { readonly saved: unknown } {
   let current: unknown = initial ?? null;
   return {
-    get saved() { return current; },
+    get saved() {
+      return current;
+    },
     load: async () => current,
-    save: async (state) => { current = JSON.parse(JSON.stringify(state)) as unknown; },
+    save: async (state) => {
+      current = JSON.parse(JSON.stringify(state)) as unknown;
+    },
   };
 }
 

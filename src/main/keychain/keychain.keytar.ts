@@ -43,14 +43,26 @@ export async function createKeytarKeychain(opts: KeytarKeychainOptions = {}): Pr
     throw unavailable(err);
   }
   const guard = async <T>(op: () => Promise<T>): Promise<T> => {
-    try { return await op(); } catch (err) {
+    try {
+      return await op();
+    } catch (err) {
       if (err instanceof LatchkeyError) throw err;
       throw unavailable(err);
     }
   };
   return {
-    get: async (account) => { const a = checkAccount(account); return guard(() => keytar.getPassword(service, a)); },
-    set: async (account, secret) => { const a = checkAccount(account); const s = checkSecret(secret); return guard(() => keytar.setPassword(service, a, s)); },
-    delete: async (account) => { const a = checkAccount(account); return guard(() => keytar.deletePassword(service, a)); },
+    get: async (account) => {
+      const a = checkAccount(account);
+      return guard(() => keytar.getPassword(service, a));
+    },
+    set: async (account, secret) => {
+      const a = checkAccount(account);
+      const s = checkSecret(secret);
+      return guard(() => keytar.setPassword(service, a, s));
+    },
+    delete: async (account) => {
+      const a = checkAccount(account);
+      return guard(() => keytar.deletePassword(service, a));
+    },
   };
 }

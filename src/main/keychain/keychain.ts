@@ -14,7 +14,10 @@ export const KEYCHAIN_SERVICE = 'Latchkey';
 export const keychainAccountSchema = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'keychain account name');
 
 /** Secrets are strings (keytar's unit); binary secrets are stored base64url-encoded. */
-export const keychainSecretSchema = z.string().min(1).max(16 * 1024);
+export const keychainSecretSchema = z
+  .string()
+  .min(1)
+  .max(16 * 1024);
 
 export interface Keychain {
   /** The secret stored for `account`, or null when there is none. */

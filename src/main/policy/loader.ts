@@ -46,9 +46,7 @@ export interface PolicySourcesOptions {
   readonly serials?: PolicySerialStore;
 }
 
-export type PolicyState =
-  | { readonly status: 'ok'; readonly policy: EffectivePolicy }
-  | { readonly status: 'invalid'; readonly error: SerializedError };
+export type PolicyState = { readonly status: 'ok'; readonly policy: EffectivePolicy } | { readonly status: 'invalid'; readonly error: SerializedError };
 
 const FAIL_CLOSED = 'Latchkey will not open the vault until IT fixes or replaces this file.';
 
@@ -62,13 +60,19 @@ export async function loadEffectivePolicy(opts: PolicySourcesOptions): Promise<E
   const pinned = keyText === null || keyPath === null ? null : withFailClosed(() => parseOrgPublicKey(keyText, keyPath));
 
   const layers: ManagedLayer[] = [];
-  for (const [source, file] of [['build', bakedPath], ['os', opts.osPolicyPath]] as const) {
+  for (const [source, file] of [
+    ['build', bakedPath],
+    ['os', opts.osPolicyPath],
+  ] as const) {
     if (file === null) continue;
     const text = await readOptional(file, MAX_POLICY_BYTES + 1);
     if (text === null) continue;
     if (pinned === null) {
-      throw policyInvalid(file, 'no_pinned_key',
-        `A managed policy was found at ${file}, but this build of Latchkey pins no org policy key, so it cannot tell IT's policy from an edited one. Install your organisation's managed build, or have IT remove the file.`);
+      throw policyInvalid(
+        file,
+        'no_pinned_key',
+        `A managed policy was found at ${file}, but this build of Latchkey pins no org policy key, so it cannot tell IT's policy from an edited one. Install your organisation's managed build, or have IT remove the file.`,
+      );
     }
     layers.push({ policy: withFailClosed(() => verifySignedPolicyText(text, pinned, file)), source, path: file });
   }
@@ -77,8 +81,7 @@ export async function loadEffectivePolicy(opts: PolicySourcesOptions): Promise<E
   if (layers.length === 0) {
     if (pinned !== null) {
       const where = [bakedPath, opts.osPolicyPath].filter((p): p is string => p !== null).join(' or ');
-      throw policyInvalid(where, 'missing',
-        `This managed build of Latchkey requires a policy signed by org key ${pinned.keyId}, but none was found at ${where}. ${FAIL_CLOSED}`);
+      throw policyInvalid(where, 'missing', `This managed build of Latchkey requires a policy signed by org key ${pinned.keyId}, but none was found at ${where}. ${FAIL_CLOSED}`);
     }
     return personalPolicy(personal);
   }
@@ -94,12 +97,18 @@ async function checkSerials(store: PolicySerialStore, pinned: PinnedOrgKey, laye
     try {
       highest = await store.highest(pinned.publicKey, layer.source);
     } catch {
-      throw policyInvalid(layer.path, 'rollback_unchecked',
-        `Latchkey cannot read which policy serial it last applied from the OS keychain, so it cannot tell whether ${layer.path} is an older policy put back. Unlock the OS keychain and restart Latchkey. ${FAIL_CLOSED}`);
+      throw policyInvalid(
+        layer.path,
+        'rollback_unchecked',
+        `Latchkey cannot read which policy serial it last applied from the OS keychain, so it cannot tell whether ${layer.path} is an older policy put back. Unlock the OS keychain and restart Latchkey. ${FAIL_CLOSED}`,
+      );
     }
     if (serial < highest) {
-      throw policyInvalid(layer.path, 'rolled_back',
-        `Policy file ${layer.path} has serial ${serial === 0 ? '0 (none)' : serial}, but this device already applied serial ${highest} signed by org key ${pinned.keyId}: an older policy cannot replace a newer one. IT must distribute a policy with serial ${highest} or higher. ${FAIL_CLOSED}`);
+      throw policyInvalid(
+        layer.path,
+        'rolled_back',
+        `Policy file ${layer.path} has serial ${serial === 0 ? '0 (none)' : serial}, but this device already applied serial ${highest} signed by org key ${pinned.keyId}: an older policy cannot replace a newer one. IT must distribute a policy with serial ${highest} or higher. ${FAIL_CLOSED}`,
+      );
     }
   }
 }
@@ -111,8 +120,11 @@ async function rememberSerials(store: PolicySerialStore, pinned: PinnedOrgKey, l
     try {
       if (serial > (await store.highest(pinned.publicKey, layer.source))) await store.remember(pinned.publicKey, layer.source, serial);
     } catch {
-      throw policyInvalid(layer.path, 'rollback_unchecked',
-        `Latchkey cannot record in the OS keychain that it applied policy serial ${serial} from ${layer.path}, so it could not refuse an older policy later. Unlock the OS keychain and restart Latchkey. ${FAIL_CLOSED}`);
+      throw policyInvalid(
+        layer.path,
+        'rollback_unchecked',
+        `Latchkey cannot record in the OS keychain that it applied policy serial ${serial} from ${layer.path}, so it could not refuse an older policy later. Unlock the OS keychain and restart Latchkey. ${FAIL_CLOSED}`,
+      );
     }
   }
 }

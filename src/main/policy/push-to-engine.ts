@@ -30,7 +30,9 @@ export interface EnginePolicyLink {
  */
 export function pushPolicyTo(port: Port, service: PolicyService): EnginePolicyLink {
   const client = connectRpc(port, EnginePolicyContract);
-  const push = (): void => { void client.call('policy.set', policyMessage(service)).catch(() => undefined); };
+  const push = (): void => {
+    void client.call('policy.set', policyMessage(service)).catch(() => undefined);
+  };
   push();
   const off = service.onChange(push);
   return {
@@ -41,6 +43,9 @@ export function pushPolicyTo(port: Port, service: PolicyService): EnginePolicyLi
       const lock = event === 'sleep' ? lockOnSleep(state.policy) : lockOnScreenLock(state.policy);
       if (lock) void client.call('vault.lockNow', { reason: event }).catch(() => undefined);
     },
-    close() { off(); client.close(); },
+    close() {
+      off();
+      client.close();
+    },
   };
 }

@@ -8,7 +8,11 @@ import type { ApprovalAnswer, PendingApproval } from '../../shared/contracts/gat
 import { useMain } from '../main-services';
 import { ErrorMessage } from './ErrorMessage';
 
-interface UnlockAsk { agentName: string; tool: string; until: number }
+interface UnlockAsk {
+  agentName: string;
+  tool: string;
+  until: number;
+}
 
 export function ApprovalPrompts() {
   const main = useMain();
@@ -20,13 +24,21 @@ export function ApprovalPrompts() {
   useEffect(() => {
     if (main === null) return;
     let live = true;
-    main.gateway.call('approvals.pending', {}).then((r) => { if (live) setPending(r.approvals); }, () => undefined);
+    main.gateway.call('approvals.pending', {}).then(
+      (r) => {
+        if (live) setPending(r.approvals);
+      },
+      () => undefined,
+    );
     const offs = [
       main.gateway.on('approval-requested', (a) => setPending((p) => [...p.filter((x) => x.id !== a.id), a])),
       main.gateway.on('approval-settled', (s) => setPending((p) => p.filter((x) => x.id !== s.id))),
       main.gateway.on('unlock-requested', (u) => setUnlockAsk(u)),
     ];
-    return () => { live = false; for (const off of offs) off(); };
+    return () => {
+      live = false;
+      for (const off of offs) off();
+    };
   }, [main]);
 
   const active = pending.length > 0 || (unlockAsk !== null && unlockAsk.until > now);
@@ -55,13 +67,25 @@ export function ApprovalPrompts() {
       )}
       {pending.map((p) => (
         <div className="prompt" role="alertdialog" aria-label={`Approve ${p.agentName}`} key={p.id} data-testid="approval">
-          <p><strong>{p.agentName}</strong> wants to use <strong>{p.credentialName}</strong></p>
-          <p className="muted">with <code>{p.tool}</code> → <code>{p.destination}</code> · refused automatically in {Math.max(0, Math.ceil((p.expiresAt - now) / 1000))} s</p>
+          <p>
+            <strong>{p.agentName}</strong> wants to use <strong>{p.credentialName}</strong>
+          </p>
+          <p className="muted">
+            with <code>{p.tool}</code> → <code>{p.destination}</code> · refused automatically in {Math.max(0, Math.ceil((p.expiresAt - now) / 1000))} s
+          </p>
           <div className="row">
-            <button type="button" className="danger" onClick={() => void answer(p.id, 'deny')}>Deny</button>
-            <button type="button" className="primary" onClick={() => void answer(p.id, 'once')} data-testid="approve-once">Allow once</button>
-            <button type="button" onClick={() => void answer(p.id, 'session')}>Allow until lock</button>
-            <button type="button" onClick={() => void answer(p.id, 'always')}>Always allow</button>
+            <button type="button" className="danger" onClick={() => void answer(p.id, 'deny')}>
+              Deny
+            </button>
+            <button type="button" className="primary" onClick={() => void answer(p.id, 'once')} data-testid="approve-once">
+              Allow once
+            </button>
+            <button type="button" onClick={() => void answer(p.id, 'session')}>
+              Allow until lock
+            </button>
+            <button type="button" onClick={() => void answer(p.id, 'always')}>
+              Always allow
+            </button>
           </div>
         </div>
       ))}

@@ -23,7 +23,10 @@ export function useClipboard(): ClipboardApi {
   return c;
 }
 
-interface Copied { label: string; clearsAt: number | null }
+interface Copied {
+  label: string;
+  clearsAt: number | null;
+}
 
 export function ClipboardProvider({ children, clipboard }: { children: ReactNode; clipboard?: ClipboardLike }) {
   const pending = useRef<{ clear: PendingClear; value: string } | null>(null);
@@ -33,19 +36,22 @@ export function ClipboardProvider({ children, clipboard }: { children: ReactNode
   // The policy's maximum (or the person's choice under it); read at each copy.
   const clearMs = clipboardClearMs(usePolicy());
 
-  const copySecret = useCallback(async (label: string, value: string) => {
-    pending.current?.clear.cancel();
-    const clear = await copyWithAutoClear(value, clip, clearMs);
-    const entry = { clear, value };
-    pending.current = entry;
-    setCopied({ label, clearsAt: clear.clearsAt });
-    setNow(Date.now());
-    void clear.done.then(() => {
-      if (pending.current !== entry) return;
-      pending.current = null;
-      setCopied(null);
-    });
-  }, [clip, clearMs]);
+  const copySecret = useCallback(
+    async (label: string, value: string) => {
+      pending.current?.clear.cancel();
+      const clear = await copyWithAutoClear(value, clip, clearMs);
+      const entry = { clear, value };
+      pending.current = entry;
+      setCopied({ label, clearsAt: clear.clearsAt });
+      setNow(Date.now());
+      void clear.done.then(() => {
+        if (pending.current !== entry) return;
+        pending.current = null;
+        setCopied(null);
+      });
+    },
+    [clip, clearMs],
+  );
 
   const clearNow = useCallback(async () => {
     const p = pending.current;

@@ -20,11 +20,18 @@ interface Props {
 export function ConcealedInput({ label, value, onChange, required = false, multiline = false, generate = false, testId }: Props) {
   if (value.mode === 'keep') {
     return (
-      <div className="label-like">{label}
+      <div className="label-like">
+        {label}
         <div className="row">
           <span className="masked">•••••••• stored</span>
-          <button type="button" onClick={() => onChange({ mode: 'set', value: '' })}>Replace</button>
-          {!required && <button type="button" onClick={() => onChange({ mode: 'absent' })}>Remove</button>}
+          <button type="button" onClick={() => onChange({ mode: 'set', value: '' })}>
+            Replace
+          </button>
+          {!required && (
+            <button type="button" onClick={() => onChange({ mode: 'absent' })}>
+              Remove
+            </button>
+          )}
         </div>
       </div>
     );
@@ -32,12 +39,19 @@ export function ConcealedInput({ label, value, onChange, required = false, multi
   const text = value.mode === 'set' ? value.value : '';
   const set = (v: string) => onChange(v === '' && !required ? { mode: 'absent' } : { mode: 'set', value: v });
   return (
-    <label>{label}
+    <label>
+      {label}
       <div className="row">
-        {multiline
-          ? <textarea className="mono" rows={5} spellCheck={false} value={text} onChange={(e) => set(e.target.value)} data-testid={testId} />
-          : <input type="password" autoComplete="new-password" spellCheck={false} value={text} onChange={(e) => set(e.target.value)} data-testid={testId} />}
-        {generate && <button type="button" onClick={() => onChange({ mode: 'set', value: generatePassword() })}>Generate</button>}
+        {multiline ? (
+          <textarea className="mono" rows={5} spellCheck={false} value={text} onChange={(e) => set(e.target.value)} data-testid={testId} />
+        ) : (
+          <input type="password" autoComplete="new-password" spellCheck={false} value={text} onChange={(e) => set(e.target.value)} data-testid={testId} />
+        )}
+        {generate && (
+          <button type="button" onClick={() => onChange({ mode: 'set', value: generatePassword() })}>
+            Generate
+          </button>
+        )}
       </div>
     </label>
   );

@@ -18,25 +18,58 @@ function KeyRow({ k, onChanged }: { k: EnrolledKey; onChanged: () => void }) {
   const rename = (e: SubmitEvent) => {
     e.preventDefault();
     if (name === null) return;
-    void action.run(async () => { await hardwareKey.call('hardwareKey.rename', { slotId: k.slotId, name }); setName(null); onChanged(); });
+    void action.run(async () => {
+      await hardwareKey.call('hardwareKey.rename', { slotId: k.slotId, name });
+      setName(null);
+      onChanged();
+    });
   };
   return (
     <li data-testid="enrolled-key">
-      {name === null
-        ? <div className="row">
-            <strong>{k.name}</strong>
-            <span className="muted small">{k.uv ? 'PIN or fingerprint' : 'touch only'} · added {new Date(k.createdAt).toLocaleDateString()}</span>
-            <button type="button" className="link" onClick={() => setName(k.name)}>Rename</button>
-            {confirm
-              ? <><button type="button" className="danger" onClick={() => void action.run(async () => { await engine.call('slots.remove', { slotId: k.slotId }); onChanged(); })}>Remove for good</button>
-                  <button type="button" onClick={() => setConfirm(false)}>Keep</button></>
-              : <button type="button" className="danger-link" onClick={() => setConfirm(true)}>Remove</button>}
-          </div>
-        : <form className="row" onSubmit={rename}>
-            <input value={name} onChange={(e) => setName(e.target.value)} aria-label="Key name" maxLength={64} autoFocus />
-            <button type="submit" disabled={action.busy || name.trim() === ''}>Save</button>
-            <button type="button" onClick={() => setName(null)}>Cancel</button>
-          </form>}
+      {name === null ? (
+        <div className="row">
+          <strong>{k.name}</strong>
+          <span className="muted small">
+            {k.uv ? 'PIN or fingerprint' : 'touch only'} · added {new Date(k.createdAt).toLocaleDateString()}
+          </span>
+          <button type="button" className="link" onClick={() => setName(k.name)}>
+            Rename
+          </button>
+          {confirm ? (
+            <>
+              <button
+                type="button"
+                className="danger"
+                onClick={() =>
+                  void action.run(async () => {
+                    await engine.call('slots.remove', { slotId: k.slotId });
+                    onChanged();
+                  })
+                }
+              >
+                Remove for good
+              </button>
+              <button type="button" onClick={() => setConfirm(false)}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <button type="button" className="danger-link" onClick={() => setConfirm(true)}>
+              Remove
+            </button>
+          )}
+        </div>
+      ) : (
+        <form className="row" onSubmit={rename}>
+          <input value={name} onChange={(e) => setName(e.target.value)} aria-label="Key name" maxLength={64} autoFocus />
+          <button type="submit" disabled={action.busy || name.trim() === ''}>
+            Save
+          </button>
+          <button type="button" onClick={() => setName(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
       <ErrorMessage error={action.error} />
     </li>
   );
@@ -56,8 +89,13 @@ export function EnrolledKeys({ onChanged }: { onChanged: () => void }) {
       setLoadError(e);
     }
   }, [hardwareKey]);
-  useEffect(() => { void load(); }, [load]);
-  const changed = () => { void load(); onChanged(); };
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const changed = () => {
+    void load();
+    onChanged();
+  };
   const enrol = (e: SubmitEvent) => {
     e.preventDefault();
     void action.run(async () => {
@@ -70,10 +108,17 @@ export function EnrolledKeys({ onChanged }: { onChanged: () => void }) {
     <section className="card wide" aria-labelledby="keys-title">
       <h2 id="keys-title">Security keys</h2>
       {keys.length === 0 && <p className="muted">No security key yet. A key opens the vault with one touch.</p>}
-      <ul className="slot-list">{keys.map((k) => <KeyRow key={k.slotId} k={k} onChanged={changed} />)}</ul>
+      <ul className="slot-list">
+        {keys.map((k) => (
+          <KeyRow key={k.slotId} k={k} onChanged={changed} />
+        ))}
+      </ul>
       <ErrorMessage error={loadError} />
       <form className="row" onSubmit={enrol}>
-        <label>Name for a new key<input value={name} onChange={(e) => setName(e.target.value)} placeholder="YubiKey on my keyring" maxLength={64} data-testid="enrol-name" /></label>
+        <label>
+          Name for a new key
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="YubiKey on my keyring" maxLength={64} data-testid="enrol-name" />
+        </label>
         <button type="submit" className="primary" disabled={action.busy || name.trim() === ''} data-testid="enrol-submit">
           {action.busy ? 'Touch your key…' : 'Add key'}
         </button>

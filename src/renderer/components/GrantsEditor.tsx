@@ -32,7 +32,9 @@ export function GrantsEditor({ agentId, disabled }: { agentId: string; disabled:
       setError(e);
     }
   }, [main, engine, agentId]);
-  useEffect(() => { void load(); }, [load]);
+  useEffect(() => {
+    void load();
+  }, [load]);
 
   const set = async (itemId: string, mode: GrantMode) => {
     if (main === null) return;
@@ -63,10 +65,17 @@ export function GrantsEditor({ agentId, disabled }: { agentId: string; disabled:
         <tbody>
           {grants.map((g) => (
             <tr key={g.itemId}>
-              <td>{names.get(g.itemId)?.overview.title ?? g.itemId}{g.sessionApproved && <span className="badge">approved this session</span>}</td>
+              <td>
+                {names.get(g.itemId)?.overview.title ?? g.itemId}
+                {g.sessionApproved && <span className="badge">approved this session</span>}
+              </td>
               <td>
                 <select value={g.mode} disabled={disabled} aria-label="Grant" onChange={(e) => void set(g.itemId, e.target.value as GrantMode)}>
-                  {GRANT_MODES.map((m) => <option key={m} value={m}>{MODE_LABELS[m]}</option>)}
+                  {GRANT_MODES.map((m) => (
+                    <option key={m} value={m}>
+                      {MODE_LABELS[m]}
+                    </option>
+                  ))}
                 </select>
               </td>
             </tr>
@@ -81,10 +90,17 @@ export function GrantsEditor({ agentId, disabled }: { agentId: string; disabled:
             <tbody>
               {servers.map((g) => (
                 <tr key={g.server}>
-                  <td><code>{g.server}</code>{g.sessionApproved && <span className="badge">approved this session</span>}</td>
+                  <td>
+                    <code>{g.server}</code>
+                    {g.sessionApproved && <span className="badge">approved this session</span>}
+                  </td>
                   <td>
                     <select value={g.mode} disabled={disabled} aria-label={`Grant for server ${g.server}`} onChange={(e) => void setServer(g.server, e.target.value as GrantMode)}>
-                      {GRANT_MODES.map((m) => <option key={m} value={m}>{MODE_LABELS[m]}</option>)}
+                      {GRANT_MODES.map((m) => (
+                        <option key={m} value={m}>
+                          {MODE_LABELS[m]}
+                        </option>
+                      ))}
                     </select>
                   </td>
                 </tr>

@@ -26,10 +26,14 @@ function injectionText(item: ItemView): string | undefined {
   const r = item.overview.injection;
   if (r === undefined) return undefined;
   switch (r.type) {
-    case 'bearer': return 'Authorization: Bearer <secret>';
-    case 'header': return `${r.name}: ${r.template.replaceAll('{secret}', '<secret>')}`;
-    case 'basic': return `HTTP Basic as "${r.username}"`;
-    case 'query': return `?${r.param}=<secret>`;
+    case 'bearer':
+      return 'Authorization: Bearer <secret>';
+    case 'header':
+      return `${r.name}: ${r.template.replaceAll('{secret}', '<secret>')}`;
+    case 'basic':
+      return `HTTP Basic as "${r.username}"`;
+    case 'query':
+      return `?${r.param}=<secret>`;
   }
 }
 
@@ -39,14 +43,29 @@ function NoteText({ text }: { text: string }) {
     <div className="field">
       <span className="field-label">Note</span>
       <div className="field-value">
-        {shown ? <pre className="revealed" data-testid="note-text">{text}</pre> : <span className="masked">Hidden note</span>}
-        <span className="field-actions"><button type="button" onClick={() => setShown(!shown)}>{shown ? 'Hide' : 'Show'}</button></span>
+        {shown ? (
+          <pre className="revealed" data-testid="note-text">
+            {text}
+          </pre>
+        ) : (
+          <span className="masked">Hidden note</span>
+        )}
+        <span className="field-actions">
+          <button type="button" onClick={() => setShown(!shown)}>
+            {shown ? 'Hide' : 'Show'}
+          </button>
+        </span>
       </div>
     </div>
   );
 }
 
-interface Props { id: string; onEdit: (item: ItemView) => void; onDeleted: () => void; reloadKey: number }
+interface Props {
+  id: string;
+  onEdit: (item: ItemView) => void;
+  onDeleted: () => void;
+  reloadKey: number;
+}
 
 export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
   const engine = useEngine();
@@ -59,18 +78,36 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
     let live = true;
     setItem(null);
     setConfirmDelete(false);
-    engine.call('item.get', { id }).then((r) => { if (live) { setItem(r.item); setLoadError(null); } }, (e: unknown) => { if (live) setLoadError(e); });
-    return () => { live = false; };
+    engine.call('item.get', { id }).then(
+      (r) => {
+        if (live) {
+          setItem(r.item);
+          setLoadError(null);
+        }
+      },
+      (e: unknown) => {
+        if (live) setLoadError(e);
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, [engine, id, reloadKey]);
 
-  if (loadError !== null) return <section className="detail"><ErrorMessage error={loadError} /></section>;
+  if (loadError !== null)
+    return (
+      <section className="detail">
+        <ErrorMessage error={loadError} />
+      </section>
+    );
   if (item === null) return <section className="detail muted">Loading…</section>;
   const o = item.overview;
   const d = item.details;
-  const del = () => action.run(async () => {
-    await engine.call('item.delete', { id: item.id });
-    onDeleted();
-  });
+  const del = () =>
+    action.run(async () => {
+      await engine.call('item.delete', { id: item.id });
+      onDeleted();
+    });
 
   return (
     <section className="detail" aria-label={o.title} data-testid="item-detail">
@@ -78,54 +115,94 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
         <div>
           <h2 data-testid="detail-title">{o.title}</h2>
           <span className="badge">{KIND_LABELS[o.kind]}</span>
-          {o.tags.map((t) => <span className="tag" key={t}>{t}</span>)}
+          {o.tags.map((t) => (
+            <span className="tag" key={t}>
+              {t}
+            </span>
+          ))}
         </div>
         <div className="row">
-          <button type="button" onClick={() => onEdit(item)} data-testid="detail-edit">Edit</button>
-          {confirmDelete
-            ? <>
-                <button type="button" className="danger" onClick={del} disabled={action.busy} data-testid="detail-delete-confirm">Delete for good</button>
-                <button type="button" onClick={() => setConfirmDelete(false)}>Keep</button>
-              </>
-            : <button type="button" className="danger-link" onClick={() => setConfirmDelete(true)} data-testid="detail-delete">Delete</button>}
+          <button type="button" onClick={() => onEdit(item)} data-testid="detail-edit">
+            Edit
+          </button>
+          {confirmDelete ? (
+            <>
+              <button type="button" className="danger" onClick={del} disabled={action.busy} data-testid="detail-delete-confirm">
+                Delete for good
+              </button>
+              <button type="button" onClick={() => setConfirmDelete(false)}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <button type="button" className="danger-link" onClick={() => setConfirmDelete(true)} data-testid="detail-delete">
+              Delete
+            </button>
+          )}
         </div>
       </header>
       <ErrorMessage error={action.error} />
       <Plain label="Username" value={o.username} />
-      {d.kind === 'login' && <>
-        {d.password !== undefined && <SecretField key={`${item.id}:password`} itemId={item.id} field="password" label="Password" />}
-        {d.totp !== undefined && <TotpCode key={`${item.id}:totp`} itemId={item.id} />}
-      </>}
-      {d.kind === 'api_credential' && <>
-        <SecretField key={`${item.id}:secret`} itemId={item.id} field="secret" label="Secret" />
-        <Plain label="What it is for" value={o.description} />
-        <Plain label="Sent as" value={injectionText(item)} mono />
-        <div className="field">
-          <span className="field-label">Allowed origins</span>
-          <div className="field-value">
-            {(o.allowedOrigins ?? []).length === 0
-              ? <span className="muted">None — agents cannot use it yet</span>
-              : <ul className="plain-list">{(o.allowedOrigins ?? []).map((x) => <li key={x}><code>{x}</code></li>)}</ul>}
+      {d.kind === 'login' && (
+        <>
+          {d.password !== undefined && <SecretField key={`${item.id}:password`} itemId={item.id} field="password" label="Password" />}
+          {d.totp !== undefined && <TotpCode key={`${item.id}:totp`} itemId={item.id} />}
+        </>
+      )}
+      {d.kind === 'api_credential' && (
+        <>
+          <SecretField key={`${item.id}:secret`} itemId={item.id} field="secret" label="Secret" />
+          <Plain label="What it is for" value={o.description} />
+          <Plain label="Sent as" value={injectionText(item)} mono />
+          <div className="field">
+            <span className="field-label">Allowed origins</span>
+            <div className="field-value">
+              {(o.allowedOrigins ?? []).length === 0 ? (
+                <span className="muted">None — agents cannot use it yet</span>
+              ) : (
+                <ul className="plain-list">
+                  {(o.allowedOrigins ?? []).map((x) => (
+                    <li key={x}>
+                      <code>{x}</code>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
           </div>
-        </div>
-      </>}
-      {d.kind === 'ssh_key' && <>
-        <SecretField key={`${item.id}:privateKey`} itemId={item.id} field="privateKey" label="Private key" multiline />
-        <Plain label="Public key" value={d.publicKey} mono />
-        {d.passphrase !== undefined && <SecretField key={`${item.id}:passphrase`} itemId={item.id} field="passphrase" label="Passphrase" />}
-      </>}
+        </>
+      )}
+      {d.kind === 'ssh_key' && (
+        <>
+          <SecretField key={`${item.id}:privateKey`} itemId={item.id} field="privateKey" label="Private key" multiline />
+          <Plain label="Public key" value={d.publicKey} mono />
+          {d.passphrase !== undefined && <SecretField key={`${item.id}:passphrase`} itemId={item.id} field="passphrase" label="Passphrase" />}
+        </>
+      )}
       {d.kind === 'secure_note' && <NoteText key={item.id} text={d.text} />}
       {o.urls.length > 0 && (
         <div className="field">
           <span className="field-label">Websites</span>
-          <div className="field-value"><ul className="plain-list">{o.urls.map((u) => <li key={u}>{u}</li>)}</ul></div>
+          <div className="field-value">
+            <ul className="plain-list">
+              {o.urls.map((u) => (
+                <li key={u}>{u}</li>
+              ))}
+            </ul>
+          </div>
         </div>
       )}
-      {d.customFields.map((c) => c.concealed
-        ? <SecretField key={`${item.id}:custom:${c.id}`} itemId={item.id} field={`custom:${c.id}`} label={c.name} />
-        : <Plain key={c.id} label={c.name} value={c.value ?? ''} />)}
+      {d.customFields.map((c) =>
+        c.concealed ? (
+          <SecretField key={`${item.id}:custom:${c.id}`} itemId={item.id} field={`custom:${c.id}`} label={c.name} />
+        ) : (
+          <Plain key={c.id} label={c.name} value={c.value ?? ''} />
+        ),
+      )}
       <Plain label="Notes" value={d.notes} />
-      <p className="muted small">Version {item.version} · updated {new Date(item.updatedAt).toLocaleString()}</p>
+      <p className="muted small">
+        Version {item.version} · updated {new Date(item.updatedAt).toLocaleString()}
+      </p>
     </section>
   );
 }

@@ -2,9 +2,7 @@
 import { useState, type SubmitEvent } from 'react';
 import type { ItemKind, ItemSummary, ItemView } from '../../shared/items';
 import { useEngine } from '../engine/context';
-import {
-  draftFromForm, emptyForm, formFromItem, KIND_LABELS, updateFromForm, type ItemFormState,
-} from '../items/form-model';
+import { draftFromForm, emptyForm, formFromItem, KIND_LABELS, updateFromForm, type ItemFormState } from '../items/form-model';
 import { ConcealedInput } from './ConcealedInput';
 import { CustomFieldsEditor } from './CustomFieldsEditor';
 import { ErrorMessage } from './ErrorMessage';
@@ -24,18 +22,21 @@ export function ItemEditor({ item, kind = 'login', onSaved, onCancel }: Props) {
   const [invalid, setInvalid] = useState<string | null>(null);
   const action = useAction();
   const set = <K extends keyof ItemFormState>(key: K, value: ItemFormState[K]) => setForm((f) => ({ ...f, [key]: value }));
-  const text = (key: 'title' | 'username' | 'urls' | 'tags' | 'notes' | 'description' | 'headerName' | 'headerTemplate' | 'basicUsername' | 'queryParam' | 'allowedOrigins' | 'publicKey' | 'text') =>
-    ({ value: form[key], onChange: (e: { target: { value: string } }) => set(key, e.target.value) });
+  const text = (
+    key:
+      'title' | 'username' | 'urls' | 'tags' | 'notes' | 'description' | 'headerName' | 'headerTemplate' | 'basicUsername' | 'queryParam' | 'allowedOrigins' | 'publicKey' | 'text',
+  ) => ({ value: form[key], onChange: (e: { target: { value: string } }) => set(key, e.target.value) });
 
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const checked = item ? updateFromForm(form, item.id, item.version) : draftFromForm(form);
-    if (!checked.ok) { setInvalid(checked.message); return; }
+    if (!checked.ok) {
+      setInvalid(checked.message);
+      return;
+    }
     setInvalid(null);
     void action.run(async () => {
-      const r = 'baseVersion' in checked.value
-        ? await engine.call('item.update', checked.value)
-        : await engine.call('item.create', { item: checked.value });
+      const r = 'baseVersion' in checked.value ? await engine.call('item.update', checked.value) : await engine.call('item.create', { item: checked.value });
       onSaved(r.item);
     });
   };
@@ -43,48 +44,114 @@ export function ItemEditor({ item, kind = 'login', onSaved, onCancel }: Props) {
   return (
     <form className="editor" onSubmit={submit} aria-label={item ? 'Edit item' : 'New item'}>
       <h2>{item ? `Edit ${KIND_LABELS[form.kind]}` : `New ${KIND_LABELS[form.kind]}`}</h2>
-      <label>Title<input {...text('title')} required autoFocus data-testid="edit-title" /></label>
-      {form.kind !== 'secure_note' && <label>Username<input {...text('username')} autoComplete="off" data-testid="edit-username" /></label>}
-      {form.kind === 'login' && <>
-        <ConcealedInput label="Password" value={form.password} onChange={(v) => set('password', v)} generate testId="edit-password" />
-        <ConcealedInput label="TOTP secret (base32 or otpauth:// URI)" value={form.totp} onChange={(v) => set('totp', v)} testId="edit-totp" />
-      </>}
-      {form.kind === 'api_credential' && <>
-        <ConcealedInput label="Secret" value={form.secret} onChange={(v) => set('secret', v)} required testId="edit-secret" />
-        <label>What it is for (shown to agents)<input {...text('description')} data-testid="edit-description" /></label>
-        <label>How it is sent
-          <select value={form.injectionType} onChange={(e) => set('injectionType', e.target.value as ItemFormState['injectionType'])} data-testid="edit-injection">
-            <option value="bearer">Authorization: Bearer</option>
-            <option value="header">Custom header</option>
-            <option value="basic">HTTP Basic</option>
-            <option value="query">Query parameter</option>
-          </select>
+      <label>
+        Title
+        <input {...text('title')} required autoFocus data-testid="edit-title" />
+      </label>
+      {form.kind !== 'secure_note' && (
+        <label>
+          Username
+          <input {...text('username')} autoComplete="off" data-testid="edit-username" />
         </label>
-        {form.injectionType === 'header' && <div className="row">
-          <label>Header name<input {...text('headerName')} /></label>
-          <label>Value template<input {...text('headerTemplate')} placeholder="Token {secret}" /></label>
-        </div>}
-        {form.injectionType === 'basic' && <label>Basic username<input {...text('basicUsername')} /></label>}
-        {form.injectionType === 'query' && <label>Parameter name<input {...text('queryParam')} /></label>}
-        <label>Allowed origins (one per line, e.g. https://api.example.com)
-          <textarea rows={3} className="mono" {...text('allowedOrigins')} data-testid="edit-origins" />
+      )}
+      {form.kind === 'login' && (
+        <>
+          <ConcealedInput label="Password" value={form.password} onChange={(v) => set('password', v)} generate testId="edit-password" />
+          <ConcealedInput label="TOTP secret (base32 or otpauth:// URI)" value={form.totp} onChange={(v) => set('totp', v)} testId="edit-totp" />
+        </>
+      )}
+      {form.kind === 'api_credential' && (
+        <>
+          <ConcealedInput label="Secret" value={form.secret} onChange={(v) => set('secret', v)} required testId="edit-secret" />
+          <label>
+            What it is for (shown to agents)
+            <input {...text('description')} data-testid="edit-description" />
+          </label>
+          <label>
+            How it is sent
+            <select value={form.injectionType} onChange={(e) => set('injectionType', e.target.value as ItemFormState['injectionType'])} data-testid="edit-injection">
+              <option value="bearer">Authorization: Bearer</option>
+              <option value="header">Custom header</option>
+              <option value="basic">HTTP Basic</option>
+              <option value="query">Query parameter</option>
+            </select>
+          </label>
+          {form.injectionType === 'header' && (
+            <div className="row">
+              <label>
+                Header name
+                <input {...text('headerName')} />
+              </label>
+              <label>
+                Value template
+                <input {...text('headerTemplate')} placeholder="Token {secret}" />
+              </label>
+            </div>
+          )}
+          {form.injectionType === 'basic' && (
+            <label>
+              Basic username
+              <input {...text('basicUsername')} />
+            </label>
+          )}
+          {form.injectionType === 'query' && (
+            <label>
+              Parameter name
+              <input {...text('queryParam')} />
+            </label>
+          )}
+          <label>
+            Allowed origins (one per line, e.g. https://api.example.com)
+            <textarea rows={3} className="mono" {...text('allowedOrigins')} data-testid="edit-origins" />
+          </label>
+        </>
+      )}
+      {form.kind === 'ssh_key' && (
+        <>
+          <ConcealedInput label="Private key" value={form.privateKey} onChange={(v) => set('privateKey', v)} required multiline testId="edit-private-key" />
+          <label>
+            Public key
+            <textarea rows={2} className="mono" {...text('publicKey')} />
+          </label>
+          <ConcealedInput label="Passphrase" value={form.passphrase} onChange={(v) => set('passphrase', v)} />
+        </>
+      )}
+      {form.kind === 'secure_note' && (
+        <label>
+          Note
+          <textarea rows={8} {...text('text')} data-testid="edit-text" />
         </label>
-      </>}
-      {form.kind === 'ssh_key' && <>
-        <ConcealedInput label="Private key" value={form.privateKey} onChange={(v) => set('privateKey', v)} required multiline testId="edit-private-key" />
-        <label>Public key<textarea rows={2} className="mono" {...text('publicKey')} /></label>
-        <ConcealedInput label="Passphrase" value={form.passphrase} onChange={(v) => set('passphrase', v)} />
-      </>}
-      {form.kind === 'secure_note' && <label>Note<textarea rows={8} {...text('text')} data-testid="edit-text" /></label>}
-      {form.kind !== 'api_credential' && form.kind !== 'secure_note' && <label>Websites (one per line)<textarea rows={2} {...text('urls')} /></label>}
-      <label>Tags (comma separated)<input {...text('tags')} /></label>
-      {form.kind !== 'secure_note' && <label>Notes<textarea rows={3} {...text('notes')} /></label>}
+      )}
+      {form.kind !== 'api_credential' && form.kind !== 'secure_note' && (
+        <label>
+          Websites (one per line)
+          <textarea rows={2} {...text('urls')} />
+        </label>
+      )}
+      <label>
+        Tags (comma separated)
+        <input {...text('tags')} />
+      </label>
+      {form.kind !== 'secure_note' && (
+        <label>
+          Notes
+          <textarea rows={3} {...text('notes')} />
+        </label>
+      )}
       <CustomFieldsEditor fields={form.customFields} onChange={(f) => set('customFields', f)} />
-      {invalid !== null && <p className="error" role="alert">{invalid}</p>}
+      {invalid !== null && (
+        <p className="error" role="alert">
+          {invalid}
+        </p>
+      )}
       <ErrorMessage error={action.error} />
       <div className="row">
-        <button type="submit" className="primary" disabled={action.busy} data-testid="edit-save">{action.busy ? 'Saving…' : 'Save'}</button>
-        <button type="button" onClick={onCancel}>Cancel</button>
+        <button type="submit" className="primary" disabled={action.busy} data-testid="edit-save">
+          {action.busy ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
       </div>
     </form>
   );

@@ -11,7 +11,11 @@ import { useManagedLabel, usePolicy } from './PolicyProvider';
 export function ManagedBy({ field }: { field: PolicyField }) {
   const label = useManagedLabel(field);
   if (label === null) return null;
-  return <p className="muted" data-testid={`managed-${field}`}>🔒 {label}</p>;
+  return (
+    <p className="muted" data-testid={`managed-${field}`}>
+      🔒 {label}
+    </p>
+  );
 }
 
 /**

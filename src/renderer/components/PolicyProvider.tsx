@@ -25,7 +25,7 @@ export function useManagedLabel(field: PolicyField): string | null {
 /** `client` overrides main's (tests, previews); by default the page's main connection. */
 export function PolicyProvider({ children, client }: { children: ReactNode; client?: RpcClient<PolicyUiContract> | null }) {
   const main = useMain();
-  const source = client === undefined ? main?.policy ?? null : client;
+  const source = client === undefined ? (main?.policy ?? null) : client;
   const [state, setState] = useState<UiPolicyState>(PERSONAL_DEFAULT_STATE);
   useEffect(() => followPolicy(source, setState), [source]);
   return <PolicyContext.Provider value={state}>{children}</PolicyContext.Provider>;

@@ -17,29 +17,47 @@ export function SecretField({ itemId, field, label, multiline = false }: { itemI
   const [value, setValue] = useState<string | null>(null);
   const action = useAction();
 
-  const reveal = () => action.run(async () => {
-    const r = await engine.call('item.reveal', { id: itemId, field, purpose: 'reveal' });
-    setValue(r.value);
-  });
-  const copy = () => action.run(async () => {
-    const r = await engine.call('item.reveal', { id: itemId, field, purpose: 'copy' });
-    await clipboard.copySecret(label, r.value);
-  });
+  const reveal = () =>
+    action.run(async () => {
+      const r = await engine.call('item.reveal', { id: itemId, field, purpose: 'reveal' });
+      setValue(r.value);
+    });
+  const copy = () =>
+    action.run(async () => {
+      const r = await engine.call('item.reveal', { id: itemId, field, purpose: 'copy' });
+      await clipboard.copySecret(label, r.value);
+    });
 
   return (
     <div className="field" data-field={field}>
       <span className="field-label">{label}</span>
       <div className="field-value">
-        {value === null
-          ? <span className="masked" aria-label={`${label} hidden`}>••••••••••••</span>
-          : multiline
-            ? <pre className="revealed" data-testid="secret-value">{value}</pre>
-            : <code className="revealed" data-testid="secret-value">{value}</code>}
+        {value === null ? (
+          <span className="masked" aria-label={`${label} hidden`}>
+            ••••••••••••
+          </span>
+        ) : multiline ? (
+          <pre className="revealed" data-testid="secret-value">
+            {value}
+          </pre>
+        ) : (
+          <code className="revealed" data-testid="secret-value">
+            {value}
+          </code>
+        )}
         <span className="field-actions">
-          {value === null
-            ? <button type="button" onClick={reveal} disabled={action.busy}>Reveal</button>
-            : <button type="button" onClick={() => setValue(null)}>Hide</button>}
-          <button type="button" onClick={copy} disabled={action.busy}>Copy</button>
+          {value === null ? (
+            <button type="button" onClick={reveal} disabled={action.busy}>
+              Reveal
+            </button>
+          ) : (
+            <button type="button" onClick={() => setValue(null)}>
+              Hide
+            </button>
+          )}
+          <button type="button" onClick={copy} disabled={action.busy}>
+            Copy
+          </button>
         </span>
       </div>
       <ErrorMessage error={action.error} />

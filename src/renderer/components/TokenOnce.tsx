@@ -14,7 +14,13 @@ const SNIPPETS: { key: keyof ConfigSnippets; label: string; client: AgentClient 
   { key: 'vscode', label: 'VS Code', client: 'vscode' },
 ];
 
-interface Props { agentName: string; client: AgentClient; token: string; snippets: ConfigSnippets; onDone: () => void }
+interface Props {
+  agentName: string;
+  client: AgentClient;
+  token: string;
+  snippets: ConfigSnippets;
+  onDone: () => void;
+}
 
 export function TokenOnce({ agentName, client, token, snippets, onDone }: Props) {
   const clipboard = useClipboard();
@@ -27,20 +33,36 @@ export function TokenOnce({ agentName, client, token, snippets, onDone }: Props)
       <div className="field">
         <span className="field-label">Token</span>
         <div className="field-value">
-          <code className="revealed" data-testid="agent-token">{token}</code>
-          <span className="field-actions"><button type="button" onClick={() => void clipboard.copySecret('Agent token', token)}>Copy</button></span>
+          <code className="revealed" data-testid="agent-token">
+            {token}
+          </code>
+          <span className="field-actions">
+            <button type="button" onClick={() => void clipboard.copySecret('Agent token', token)}>
+              Copy
+            </button>
+          </span>
         </div>
       </div>
       <div className="tabs" role="tablist">
         {SNIPPETS.map((s) => (
-          <button key={s.key} type="button" role="tab" aria-selected={tab === s.key} className={tab === s.key ? 'nav active' : 'nav'} onClick={() => setTab(s.key)}>{s.label}</button>
+          <button key={s.key} type="button" role="tab" aria-selected={tab === s.key} className={tab === s.key ? 'nav active' : 'nav'} onClick={() => setTab(s.key)}>
+            {s.label}
+          </button>
         ))}
       </div>
-      <pre className="snippet" data-testid="agent-snippet">{snippets[tab]}</pre>
+      <pre className="snippet" data-testid="agent-snippet">
+        {snippets[tab]}
+      </pre>
       <div className="row">
-        <button type="button" onClick={() => void clipboard.copySecret('Configuration', snippets[tab])}>Copy configuration</button>
-        <label className="check"><input type="checkbox" checked={saved} onChange={(e) => setSaved(e.target.checked)} />I configured the agent</label>
-        <button type="button" className="primary" disabled={!saved} onClick={onDone} data-testid="token-done">Done</button>
+        <button type="button" onClick={() => void clipboard.copySecret('Configuration', snippets[tab])}>
+          Copy configuration
+        </button>
+        <label className="check">
+          <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.target.checked)} />I configured the agent
+        </label>
+        <button type="button" className="primary" disabled={!saved} onClick={onDone} data-testid="token-done">
+          Done
+        </button>
       </div>
     </section>
   );

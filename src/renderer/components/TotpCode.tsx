@@ -8,7 +8,11 @@ import { useEngine } from '../engine/context';
 import { useClipboard } from './ClipboardProvider';
 import { ErrorMessage } from './ErrorMessage';
 
-interface Code { code: string; period: number; validUntil: number }
+interface Code {
+  code: string;
+  period: number;
+  validUntil: number;
+}
 
 export function TotpCode({ itemId }: { itemId: string }) {
   const engine = useEngine();
@@ -48,15 +52,33 @@ export function TotpCode({ itemId }: { itemId: string }) {
     <div className="field">
       <span className="field-label">One-time code</span>
       <div className="field-value">
-        {!shown || code === null
-          ? <span className="masked">••• •••</span>
-          : <code className="totp" data-testid="totp-code">{code.code.slice(0, 3)} {code.code.slice(3)}</code>}
-        {shown && code !== null && <span className="muted" data-testid="totp-left">{left} s</span>}
+        {!shown || code === null ? (
+          <span className="masked">••• •••</span>
+        ) : (
+          <code className="totp" data-testid="totp-code">
+            {code.code.slice(0, 3)} {code.code.slice(3)}
+          </code>
+        )}
+        {shown && code !== null && (
+          <span className="muted" data-testid="totp-left">
+            {left} s
+          </span>
+        )}
         <span className="field-actions">
-          {shown
-            ? <button type="button" onClick={() => setShown(false)}>Hide</button>
-            : <button type="button" onClick={() => setShown(true)}>Show code</button>}
-          {shown && code !== null && <button type="button" onClick={() => void clipboard.copySecret('One-time code', code.code)}>Copy</button>}
+          {shown ? (
+            <button type="button" onClick={() => setShown(false)}>
+              Hide
+            </button>
+          ) : (
+            <button type="button" onClick={() => setShown(true)}>
+              Show code
+            </button>
+          )}
+          {shown && code !== null && (
+            <button type="button" onClick={() => void clipboard.copySecret('One-time code', code.code)}>
+              Copy
+            </button>
+          )}
         </span>
       </div>
       <ErrorMessage error={error} />

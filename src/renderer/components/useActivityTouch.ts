@@ -21,6 +21,8 @@ export function useActivityTouch(enabled: boolean): void {
     };
     const events = ['keydown', 'pointerdown', 'wheel'] as const;
     for (const e of events) window.addEventListener(e, onInput, { passive: true });
-    return () => { for (const e of events) window.removeEventListener(e, onInput); };
+    return () => {
+      for (const e of events) window.removeEventListener(e, onInput);
+    };
   }, [engine, enabled]);
 }

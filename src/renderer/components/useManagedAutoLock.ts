@@ -19,6 +19,7 @@ export function useManagedAutoLock(personalMinutes: number | undefined, choices:
   const state = usePolicy();
   const label = useManagedLabel('session.autoLockMinutes');
   const minutes = personalMinutes === undefined || label === null ? personalMinutes : effectiveAutoLockMinutes(state, personalMinutes);
-  const all = minutes === undefined || choices.includes(minutes) ? choices : [...choices.filter((m) => m !== 0 && m < minutes), minutes, ...choices.filter((m) => m === 0 || m > minutes)];
+  const all =
+    minutes === undefined || choices.includes(minutes) ? choices : [...choices.filter((m) => m !== 0 && m < minutes), minutes, ...choices.filter((m) => m === 0 || m > minutes)];
   return { label, minutes, choices: all };
 }

@@ -37,7 +37,9 @@ export const SYNC_PERIOD_MS = 60_000;
  */
 export async function enrolmentFromMain(mainPort: Promise<Port | undefined>, timeoutMs: number): Promise<{ client: DeviceClient; status: Enrolled } | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), timeoutMs); });
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  });
   try {
     const port = await Promise.race([mainPort.catch(() => undefined), timeout]);
     if (port === undefined) return undefined;
@@ -84,19 +86,32 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
     return { status: r.status, text: async () => r.body };
   };
   const identity = { orgId: status.orgId, userId: status.userId, deviceId: status.deviceId };
-  const report = (outcome: SyncOutcome): void => { void client.call('device.reportSync', outcome).catch(() => undefined); };
+  const report = (outcome: SyncOutcome): void => {
+    void client.call('device.reportSync', outcome).catch(() => undefined);
+  };
   // The same composition tests use (createSyncedDevice), with the key kept in main:
   // signing and HTTP go over the device contract.
   const { engine, store, vaultSync } = createSyncedDevice({
-    dbName: o.dbName, baseUrl: '', identity, deviceKey: signer, fetch: relay, random: o.random, clock, engine: o.engine,
-    onRefused: (ids) => report({ at: Date.now(), ok: false, error: { code: 'integrity', message: `${ids.length} record(s) from the server failed the integrity check and were not applied.` } }),
+    dbName: o.dbName,
+    baseUrl: '',
+    identity,
+    deviceKey: signer,
+    fetch: relay,
+    random: o.random,
+    clock,
+    engine: o.engine,
+    onRefused: (ids) =>
+      report({ at: Date.now(), ok: false, error: { code: 'integrity', message: `${ids.length} record(s) from the server failed the integrity check and were not applied.` } }),
   });
 
   // One pass at a time; a request during a pass runs once more after it.
   let running = false;
   let again = false;
   const pass = async (): Promise<void> => {
-    if (running) { again = true; return; }
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
     try {
       do {
@@ -121,7 +136,9 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
   };
 
   return {
-    engine, store, vaultSync,
+    engine,
+    store,
+    vaultSync,
     startSchedule() {
       engine.subscribe((e) => {
         if (e.type === 'itemsChanged') soon();

@@ -8,9 +8,7 @@
  * a NEW value the person typed.
  */
 import { z } from 'zod';
-import {
-  itemDraftSchema, itemUpdateSchema, type InjectionRule, type ItemDraft, type ItemKind, type ItemUpdate, type ItemView,
-} from '../../shared/items';
+import { itemDraftSchema, itemUpdateSchema, type InjectionRule, type ItemDraft, type ItemKind, type ItemUpdate, type ItemView } from '../../shared/items';
 
 export type Concealed =
   | { readonly mode: 'keep' } // stored, unchanged (sent as null)
@@ -71,12 +69,27 @@ const keep: Concealed = { mode: 'keep' };
 
 export function emptyForm(kind: ItemKind): ItemFormState {
   return {
-    kind, title: '', username: '', urls: '', tags: '', notes: '',
-    password: absent, totp: absent,
-    description: '', injectionType: 'bearer', headerName: 'X-Api-Key', headerTemplate: '{secret}', basicUsername: '', queryParam: 'api_key',
-    allowedOrigins: '', secret: absent,
-    privateKey: absent, publicKey: '', passphrase: absent,
-    text: '', customFields: [],
+    kind,
+    title: '',
+    username: '',
+    urls: '',
+    tags: '',
+    notes: '',
+    password: absent,
+    totp: absent,
+    description: '',
+    injectionType: 'bearer',
+    headerName: 'X-Api-Key',
+    headerTemplate: '{secret}',
+    basicUsername: '',
+    queryParam: 'api_key',
+    allowedOrigins: '',
+    secret: absent,
+    privateKey: absent,
+    publicKey: '',
+    passphrase: absent,
+    text: '',
+    customFields: [],
   };
 }
 
@@ -93,7 +106,9 @@ export function formFromItem(item: ItemView): ItemFormState {
   f.tags = o.tags.join(', ');
   f.notes = d.notes ?? '';
   f.customFields = d.customFields.map((c) => ({
-    id: c.id, name: c.name, concealed: c.concealed,
+    id: c.id,
+    name: c.name,
+    concealed: c.concealed,
     plain: c.concealed ? '' : (c.value ?? ''),
     secret: c.concealed ? fromMasked(c.value) : absent,
   }));
@@ -103,29 +118,58 @@ export function formFromItem(item: ItemView): ItemFormState {
     const rule = o.injection;
     if (rule !== undefined) {
       f.injectionType = rule.type;
-      if (rule.type === 'header') { f.headerName = rule.name; f.headerTemplate = rule.template; }
+      if (rule.type === 'header') {
+        f.headerName = rule.name;
+        f.headerTemplate = rule.template;
+      }
       if (rule.type === 'basic') f.basicUsername = rule.username;
       if (rule.type === 'query') f.queryParam = rule.param;
     }
   }
   switch (d.kind) {
-    case 'login': f.password = fromMasked(d.password); f.totp = fromMasked(d.totp); break;
-    case 'api_credential': f.secret = fromMasked(d.secret); break;
-    case 'ssh_key': f.privateKey = fromMasked(d.privateKey); f.publicKey = d.publicKey ?? ''; f.passphrase = fromMasked(d.passphrase); break;
-    case 'secure_note': f.text = d.text; break;
+    case 'login':
+      f.password = fromMasked(d.password);
+      f.totp = fromMasked(d.totp);
+      break;
+    case 'api_credential':
+      f.secret = fromMasked(d.secret);
+      break;
+    case 'ssh_key':
+      f.privateKey = fromMasked(d.privateKey);
+      f.publicKey = d.publicKey ?? '';
+      f.passphrase = fromMasked(d.passphrase);
+      break;
+    case 'secure_note':
+      f.text = d.text;
+      break;
   }
   return f;
 }
 
-const lines = (s: string): string[] => s.split('\n').map((x) => x.trim()).filter((x) => x.length > 0);
-const commaList = (s: string): string[] => [...new Set(s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))];
+const lines = (s: string): string[] =>
+  s
+    .split('\n')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+const commaList = (s: string): string[] => [
+  ...new Set(
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  ),
+];
 
 function injectionRule(f: ItemFormState): InjectionRule {
   switch (f.injectionType) {
-    case 'bearer': return { type: 'bearer' };
-    case 'header': return { type: 'header', name: f.headerName.trim(), template: f.headerTemplate };
-    case 'basic': return { type: 'basic', username: f.basicUsername };
-    case 'query': return { type: 'query', param: f.queryParam.trim() };
+    case 'bearer':
+      return { type: 'bearer' };
+    case 'header':
+      return { type: 'header', name: f.headerName.trim(), template: f.headerTemplate };
+    case 'basic':
+      return { type: 'basic', username: f.basicUsername };
+    case 'query':
+      return { type: 'query', param: f.queryParam.trim() };
   }
 }
 
@@ -159,19 +203,32 @@ export function formToParts(f: ItemFormState): { overview: Record<string, unknow
   const common = {
     ...(f.notes.trim() ? { notes: f.notes } : {}),
     customFields: f.customFields.map((c) => ({
-      id: c.id, name: c.name.trim(), concealed: c.concealed,
+      id: c.id,
+      name: c.name.trim(),
+      concealed: c.concealed,
       value: c.concealed ? required(c.secret) : c.plain,
     })),
   };
   let details: Record<string, unknown>;
   switch (f.kind) {
-    case 'login': details = { kind: 'login', ...optional('password', f.password), ...optional('totp', f.totp), ...common }; break;
-    case 'api_credential': details = { kind: 'api_credential', secret: required(f.secret), ...common }; break;
-    case 'ssh_key': details = {
-      kind: 'ssh_key', privateKey: required(f.privateKey), ...optional('passphrase', f.passphrase),
-      ...(f.publicKey.trim() ? { publicKey: f.publicKey.trim() } : {}), ...common,
-    }; break;
-    case 'secure_note': details = { kind: 'secure_note', text: f.text, ...common }; break;
+    case 'login':
+      details = { kind: 'login', ...optional('password', f.password), ...optional('totp', f.totp), ...common };
+      break;
+    case 'api_credential':
+      details = { kind: 'api_credential', secret: required(f.secret), ...common };
+      break;
+    case 'ssh_key':
+      details = {
+        kind: 'ssh_key',
+        privateKey: required(f.privateKey),
+        ...optional('passphrase', f.passphrase),
+        ...(f.publicKey.trim() ? { publicKey: f.publicKey.trim() } : {}),
+        ...common,
+      };
+      break;
+    case 'secure_note':
+      details = { kind: 'secure_note', text: f.text, ...common };
+      break;
   }
   return { overview, details };
 }
@@ -180,7 +237,10 @@ export function formToParts(f: ItemFormState): { overview: Record<string, unknow
 function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (issue === undefined) return 'The item is not valid.';
-  const path = issue.path.filter((p) => p !== 'overview' && p !== 'details').map(String).join('.');
+  const path = issue.path
+    .filter((p) => p !== 'overview' && p !== 'details')
+    .map(String)
+    .join('.');
   return path ? `${path}: ${issue.message}` : issue.message;
 }
 
@@ -200,7 +260,10 @@ export function updateFromForm(f: ItemFormState, id: string, baseVersion: number
 export function newCustomFieldId(): string {
   const b = new Uint8Array(9);
   crypto.getRandomValues(b);
-  return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...b))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /** A generated password: 20 characters from a 64-symbol alphabet (120 bits), unbiased. */

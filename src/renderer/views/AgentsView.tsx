@@ -12,10 +12,18 @@ import { useAction } from '../components/useAction';
 import { useMain, type MainClients } from '../main-services';
 
 export const CLIENT_LABELS: Record<AgentClient, string> = {
-  claude_desktop: 'Claude Desktop', claude_code: 'Claude Code', cursor: 'Cursor', vscode: 'VS Code', other: 'Other MCP client',
+  claude_desktop: 'Claude Desktop',
+  claude_code: 'Claude Code',
+  cursor: 'Cursor',
+  vscode: 'VS Code',
+  other: 'Other MCP client',
 };
 
-interface Issued { agent: AgentSummary; token: string; snippets: ConfigSnippets }
+interface Issued {
+  agent: AgentSummary;
+  token: string;
+  snippets: ConfigSnippets;
+}
 
 function when(t: number | null): string {
   return t === null ? 'never' : new Date(t).toLocaleString();
@@ -37,15 +45,25 @@ function PairForm({ main, onIssued }: { main: MainClients; onIssued: (i: Issued)
     <form className="card wide" onSubmit={submit} aria-labelledby="pair-title">
       <h2 id="pair-title">Pair an agent</h2>
       <div className="row">
-        <label>Name<input value={name} onChange={(e) => setName(e.target.value)} placeholder="Claude on my laptop" data-testid="pair-name" /></label>
-        <label>Client
+        <label>
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Claude on my laptop" data-testid="pair-name" />
+        </label>
+        <label>
+          Client
           <select value={client} onChange={(e) => setClient(e.target.value as AgentClient)} data-testid="pair-client">
-            {AGENT_CLIENTS.map((c) => <option key={c} value={c}>{CLIENT_LABELS[c]}</option>)}
+            {AGENT_CLIENTS.map((c) => (
+              <option key={c} value={c}>
+                {CLIENT_LABELS[c]}
+              </option>
+            ))}
           </select>
         </label>
       </div>
       <ErrorMessage error={action.error} />
-      <button type="submit" className="primary" disabled={action.busy || name.trim() === ''} data-testid="pair-submit">Pair</button>
+      <button type="submit" className="primary" disabled={action.busy || name.trim() === ''} data-testid="pair-submit">
+        Pair
+      </button>
     </form>
   );
 }
@@ -60,16 +78,34 @@ function AgentCard({ main, agent, onIssued, onChanged }: { main: MainClients; ag
           <h2>{agent.name}</h2>
           <span className="badge">{CLIENT_LABELS[agent.client]}</span>
           {agent.revoked && <span className="tag">revoked</span>}
-          <p className="muted small">Paired {when(agent.createdAt)} · token issued {when(agent.tokenIssuedAt)} · last use {when(agent.lastUsedAt)}</p>
+          <p className="muted small">
+            Paired {when(agent.createdAt)} · token issued {when(agent.tokenIssuedAt)} · last use {when(agent.lastUsedAt)}
+          </p>
         </div>
         {!agent.revoked && (
           <div className="row">
-            <button type="button" disabled={action.busy}
-              onClick={() => void action.run(async () => onIssued(await main.gateway.call('agents.rotate', { agentId: agent.id })))}>New token</button>
-            {confirmRevoke
-              ? <button type="button" className="danger" disabled={action.busy}
-                  onClick={() => void action.run(async () => { await main.gateway.call('agents.revoke', { agentId: agent.id }); onChanged(); })}>Revoke for good</button>
-              : <button type="button" className="danger-link" onClick={() => setConfirmRevoke(true)}>Revoke</button>}
+            <button type="button" disabled={action.busy} onClick={() => void action.run(async () => onIssued(await main.gateway.call('agents.rotate', { agentId: agent.id })))}>
+              New token
+            </button>
+            {confirmRevoke ? (
+              <button
+                type="button"
+                className="danger"
+                disabled={action.busy}
+                onClick={() =>
+                  void action.run(async () => {
+                    await main.gateway.call('agents.revoke', { agentId: agent.id });
+                    onChanged();
+                  })
+                }
+              >
+                Revoke for good
+              </button>
+            ) : (
+              <button type="button" className="danger-link" onClick={() => setConfirmRevoke(true)}>
+                Revoke
+              </button>
+            )}
           </div>
         )}
       </header>
@@ -98,16 +134,48 @@ export function AgentsView() {
     return main?.gateway.on('agents-changed', () => void load());
   }, [main, load]);
 
-  if (main === null) return <div className="settings"><p className="muted">The agent gateway runs in the Latchkey app; it could not be reached.</p></div>;
+  if (main === null)
+    return (
+      <div className="settings">
+        <p className="muted">The agent gateway runs in the Latchkey app; it could not be reached.</p>
+      </div>
+    );
   return (
     <div className="settings">
-      {issued !== null
-        ? <TokenOnce agentName={issued.agent.name} client={issued.agent.client} token={issued.token} snippets={issued.snippets}
-            onDone={() => { setIssued(null); void load(); }} />
-        : <PairForm main={main} onIssued={(i) => { setIssued(i); void load(); }} />}
+      {issued !== null ? (
+        <TokenOnce
+          agentName={issued.agent.name}
+          client={issued.agent.client}
+          token={issued.token}
+          snippets={issued.snippets}
+          onDone={() => {
+            setIssued(null);
+            void load();
+          }}
+        />
+      ) : (
+        <PairForm
+          main={main}
+          onIssued={(i) => {
+            setIssued(i);
+            void load();
+          }}
+        />
+      )}
       <ErrorMessage error={error} />
       {agents.length === 0 && error === null && <p className="muted">No agents paired yet.</p>}
-      {agents.map((a) => <AgentCard key={a.id} main={main} agent={a} onIssued={(i) => { setIssued(i); void load(); }} onChanged={() => void load()} />)}
+      {agents.map((a) => (
+        <AgentCard
+          key={a.id}
+          main={main}
+          agent={a}
+          onIssued={(i) => {
+            setIssued(i);
+            void load();
+          }}
+          onChanged={() => void load()}
+        />
+      ))}
     </div>
   );
 }

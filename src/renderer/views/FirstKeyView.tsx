@@ -24,12 +24,17 @@ export function FirstKeyView({ onDone }: { onDone: () => void }) {
       <form className="card" onSubmit={submit} aria-labelledby="first-key-title">
         <h1 id="first-key-title">Open your vault with a touch</h1>
         <p className="muted">A security key is plugged in. Add it, and one touch (plus its PIN, if it has one) unlocks the vault.</p>
-        <label>Name<input value={name} onChange={(e) => setName(e.target.value)} maxLength={64} data-testid="first-key-name" /></label>
+        <label>
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={64} data-testid="first-key-name" />
+        </label>
         <ErrorMessage error={action.error} />
         <button type="submit" className="primary" disabled={action.busy || name.trim() === ''} data-testid="first-key-add">
           {action.busy ? 'Touch your key…' : 'Add this key'}
         </button>
-        <button type="button" className="link" onClick={onDone} data-testid="first-key-skip">Not now</button>
+        <button type="button" className="link" onClick={onDone} data-testid="first-key-skip">
+          Not now
+        </button>
       </form>
     </main>
   );

@@ -28,17 +28,25 @@ export function ItemsView() {
   const [newKind, setNewKind] = useState<ItemKind>('login');
   const seq = useRef(0);
 
-  const refresh = useCallback(async (q: string) => {
-    const mine = ++seq.current;
-    try {
-      const r = q.trim() === '' ? await engine.call('items.list', {}) : await engine.call('items.search', { query: q.trim(), limit: 500 });
-      if (mine === seq.current) { setItems(r.items); setError(null); }
-    } catch (e) {
-      if (mine === seq.current) setError(e);
-    }
-  }, [engine]);
+  const refresh = useCallback(
+    async (q: string) => {
+      const mine = ++seq.current;
+      try {
+        const r = q.trim() === '' ? await engine.call('items.list', {}) : await engine.call('items.search', { query: q.trim(), limit: 500 });
+        if (mine === seq.current) {
+          setItems(r.items);
+          setError(null);
+        }
+      } catch (e) {
+        if (mine === seq.current) setError(e);
+      }
+    },
+    [engine],
+  );
 
-  useEffect(() => { void refresh(query); }, [query, refresh]);
+  useEffect(() => {
+    void refresh(query);
+  }, [query, refresh]);
   // Bulk changes (import, rotation, sync) arrive as bursts of events: refresh once per burst.
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -50,7 +58,10 @@ export function ItemsView() {
         setReloadKey((k) => k + 1);
       }, CHANGE_COALESCE_MS);
     });
-    return () => { off(); if (timer !== undefined) clearTimeout(timer); };
+    return () => {
+      off();
+      if (timer !== undefined) clearTimeout(timer);
+    };
   }, [engine, query, refresh]);
 
   const selectedId = pane.mode === 'view' ? pane.id : pane.mode === 'edit' ? pane.item.id : null;
@@ -58,21 +69,33 @@ export function ItemsView() {
   return (
     <div className="items-layout">
       <aside className="item-list">
-        <input type="search" placeholder="Search" aria-label="Search items" value={query}
-          onChange={(e) => setQuery(e.target.value)} data-testid="search" />
+        <input type="search" placeholder="Search" aria-label="Search items" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="search" />
         <div className="row new-item">
           <select value={newKind} onChange={(e) => setNewKind(e.target.value as ItemKind)} aria-label="Kind of new item" data-testid="new-kind">
-            {ITEM_KINDS.map((k) => <option key={k} value={k}>{KIND_LABELS[k]}</option>)}
+            {ITEM_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {KIND_LABELS[k]}
+              </option>
+            ))}
           </select>
-          <button type="button" className="primary" onClick={() => setPane({ mode: 'new', kind: newKind })} data-testid="new-item">New</button>
+          <button type="button" className="primary" onClick={() => setPane({ mode: 'new', kind: newKind })} data-testid="new-item">
+            New
+          </button>
         </div>
         <ErrorMessage error={error} />
         <ul role="listbox" aria-label="Items" data-testid="item-list">
           {items.map((it) => (
-            <li key={it.id} role="option" aria-selected={it.id === selectedId}
+            <li
+              key={it.id}
+              role="option"
+              aria-selected={it.id === selectedId}
               className={it.id === selectedId ? 'selected' : undefined}
-              onClick={() => setPane({ mode: 'view', id: it.id })} data-testid="item-row">
-              <span className={`kind-icon kind-${it.overview.kind}`} aria-hidden="true">{KIND_ICONS[it.overview.kind]}</span>
+              onClick={() => setPane({ mode: 'view', id: it.id })}
+              data-testid="item-row"
+            >
+              <span className={`kind-icon kind-${it.overview.kind}`} aria-hidden="true">
+                {KIND_ICONS[it.overview.kind]}
+              </span>
               <span className="item-text">
                 <span className="item-title">{it.overview.title}</span>
                 <span className="item-sub">{it.overview.username ?? it.overview.description ?? KIND_LABELS[it.overview.kind]}</span>
@@ -84,17 +107,12 @@ export function ItemsView() {
       </aside>
       <div className="item-pane">
         {pane.mode === 'none' && <p className="muted center">Select an item, or add one.</p>}
-        {pane.mode === 'view' && (
-          <ItemDetail id={pane.id} reloadKey={reloadKey} onEdit={(item) => setPane({ mode: 'edit', item })}
-            onDeleted={() => setPane({ mode: 'none' })} />
-        )}
+        {pane.mode === 'view' && <ItemDetail id={pane.id} reloadKey={reloadKey} onEdit={(item) => setPane({ mode: 'edit', item })} onDeleted={() => setPane({ mode: 'none' })} />}
         {pane.mode === 'edit' && (
-          <ItemEditor key={pane.item.id} item={pane.item} onSaved={(s) => setPane({ mode: 'view', id: s.id })}
-            onCancel={() => setPane({ mode: 'view', id: pane.item.id })} />
+          <ItemEditor key={pane.item.id} item={pane.item} onSaved={(s) => setPane({ mode: 'view', id: s.id })} onCancel={() => setPane({ mode: 'view', id: pane.item.id })} />
         )}
         {pane.mode === 'new' && (
-          <ItemEditor key={`new:${pane.kind}`} kind={pane.kind} onSaved={(s) => setPane({ mode: 'view', id: s.id })}
-            onCancel={() => setPane({ mode: 'none' })} />
+          <ItemEditor key={`new:${pane.kind}`} kind={pane.kind} onSaved={(s) => setPane({ mode: 'view', id: s.id })} onCancel={() => setPane({ mode: 'none' })} />
         )}
       </div>
     </div>

@@ -52,19 +52,34 @@ export function OrgServerSettings() {
       {status === null && <ErrorMessage error={loadError} />}
       {status !== null && !status.enrolled && (
         <form onSubmit={submit}>
-          <p className="muted">Enrol this device to sync your vault (end-to-end encrypted) and upload its signed audit log. Your IT team gives you the server address and a one-time code.</p>
-          <label>Server address<input type="url" value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} data-testid="org-server-url" placeholder="https://latchkey.example.com" /></label>
-          <label>One-time code<input type="text" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} data-testid="org-code" /></label>
-          <label>Device name<input type="text" value={deviceName} onChange={(e) => setDeviceName(e.target.value)} data-testid="org-device-name" placeholder="Work laptop" /></label>
+          <p className="muted">
+            Enrol this device to sync your vault (end-to-end encrypted) and upload its signed audit log. Your IT team gives you the server address and a one-time code.
+          </p>
+          <label>
+            Server address
+            <input type="url" value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} data-testid="org-server-url" placeholder="https://latchkey.example.com" />
+          </label>
+          <label>
+            One-time code
+            <input type="text" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} data-testid="org-code" />
+          </label>
+          <label>
+            Device name
+            <input type="text" value={deviceName} onChange={(e) => setDeviceName(e.target.value)} data-testid="org-device-name" placeholder="Work laptop" />
+          </label>
           <ErrorMessage error={action.error} />
           <p className="muted">After enrolling, reopen Latchkey to start syncing.</p>
-          <button type="submit" data-testid="org-enrol" disabled={action.busy || serverUrl.trim() === '' || code.trim() === '' || deviceName.trim() === ''}>Enrol this device</button>
+          <button type="submit" data-testid="org-enrol" disabled={action.busy || serverUrl.trim() === '' || code.trim() === '' || deviceName.trim() === ''}>
+            Enrol this device
+          </button>
         </form>
       )}
       {status !== null && status.enrolled && (
         <dl>
-          <dt>Server</dt><dd data-testid="org-enrolled-server">{status.serverUrl}</dd>
-          <dt>Device</dt><dd>{status.deviceId}</dd>
+          <dt>Server</dt>
+          <dd data-testid="org-enrolled-server">{status.serverUrl}</dd>
+          <dt>Device</dt>
+          <dd>{status.deviceId}</dd>
           <dt>Last sync</dt>
           <dd role="status" data-testid="org-last-sync">
             {status.lastSync === null

@@ -27,15 +27,25 @@ function PluggedKeys() {
       setError(e);
     }
   }, [main]);
-  useEffect(() => { void scan(); }, [scan]);
+  useEffect(() => {
+    void scan();
+  }, [scan]);
   if (main === null) return <p className="muted">Security keys are reached through the Latchkey app; it could not be reached.</p>;
   return (
     <section className="card wide" aria-labelledby="plugged-title">
       <h2 id="plugged-title">Keys plugged in</h2>
       <ErrorMessage error={error} />
       {keys !== null && keys.length === 0 && <p className="muted">No security key found. Plug one in.</p>}
-      <ul className="plain-list">{(keys ?? []).map((k) => <li key={k.id}>{k.manufacturer} {k.product} <span className="muted">({k.transport})</span></li>)}</ul>
-      <button type="button" onClick={() => void scan()}>Look again</button>
+      <ul className="plain-list">
+        {(keys ?? []).map((k) => (
+          <li key={k.id}>
+            {k.manufacturer} {k.product} <span className="muted">({k.transport})</span>
+          </li>
+        ))}
+      </ul>
+      <button type="button" onClick={() => void scan()}>
+        Look again
+      </button>
     </section>
   );
 }
@@ -46,13 +56,18 @@ export function SecurityKeysView() {
   const [confirm, setConfirm] = useState<string | null>(null);
   const action = useAction();
   const [loadError, setLoadError] = useState<unknown>(null);
-  const load = useCallback(async () => { setSlots((await engine.call('slots.list', {})).slots); }, [engine]);
-  useEffect(() => { load().catch(setLoadError); }, [load]);
-  const remove = (slotId: string) => action.run(async () => {
-    await engine.call('slots.remove', { slotId });
-    setConfirm(null);
-    await load();
-  });
+  const load = useCallback(async () => {
+    setSlots((await engine.call('slots.list', {})).slots);
+  }, [engine]);
+  useEffect(() => {
+    load().catch(setLoadError);
+  }, [load]);
+  const remove = (slotId: string) =>
+    action.run(async () => {
+      await engine.call('slots.remove', { slotId });
+      setConfirm(null);
+      await load();
+    });
   return (
     <div className="settings">
       <section className="card wide" aria-labelledby="slots-title">
@@ -63,9 +78,20 @@ export function SecurityKeysView() {
               <span className="badge">{SLOT_KIND_LABELS[s.kind] ?? s.kind}</span>
               <span>{s.label}</span>
               <span className="muted small">added {new Date(s.createdAt).toLocaleDateString()}</span>
-              {confirm === s.id
-                ? <><button type="button" className="danger" onClick={() => void remove(s.id)}>Remove for good</button><button type="button" onClick={() => setConfirm(null)}>Keep</button></>
-                : <button type="button" className="danger-link" onClick={() => setConfirm(s.id)}>Remove</button>}
+              {confirm === s.id ? (
+                <>
+                  <button type="button" className="danger" onClick={() => void remove(s.id)}>
+                    Remove for good
+                  </button>
+                  <button type="button" onClick={() => setConfirm(null)}>
+                    Keep
+                  </button>
+                </>
+              ) : (
+                <button type="button" className="danger-link" onClick={() => setConfirm(s.id)}>
+                  Remove
+                </button>
+              )}
             </li>
           ))}
         </ul>

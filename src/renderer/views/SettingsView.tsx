@@ -18,18 +18,36 @@ function AutoLock() {
   const [loadError, setLoadError] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
-    engine.call('settings.get', {}).then((s) => { if (live) setSettings(s); }, (e: unknown) => { if (live) setLoadError(e); });
-    return () => { live = false; };
+    engine.call('settings.get', {}).then(
+      (s) => {
+        if (live) setSettings(s);
+      },
+      (e: unknown) => {
+        if (live) setLoadError(e);
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, [engine]);
   const managed = useManagedAutoLock(settings?.autoLockMinutes, AUTO_LOCK_CHOICES);
   const change = (minutes: number) => action.run(async () => setSettings(await engine.call('settings.update', { autoLockMinutes: minutes })));
   return (
     <section className="card wide" aria-labelledby="autolock-title">
       <h2 id="autolock-title">Auto-lock</h2>
-      <label>Lock the vault after being idle for
-        <select value={managed.minutes ?? ''} disabled={settings === null || action.busy || managed.label !== null}
-          onChange={(e) => void change(Number(e.target.value))} data-testid="autolock">
-          {managed.choices.map((m) => <option key={m} value={m}>{m === 0 ? 'Never' : m < 60 ? `${m} min` : `${m / 60} h`}</option>)}
+      <label>
+        Lock the vault after being idle for
+        <select
+          value={managed.minutes ?? ''}
+          disabled={settings === null || action.busy || managed.label !== null}
+          onChange={(e) => void change(Number(e.target.value))}
+          data-testid="autolock"
+        >
+          {managed.choices.map((m) => (
+            <option key={m} value={m}>
+              {m === 0 ? 'Never' : m < 60 ? `${m} min` : `${m / 60} h`}
+            </option>
+          ))}
         </select>
       </label>
       <ManagedBy field="session.autoLockMinutes" />
@@ -49,17 +67,31 @@ function ChangePassword() {
     setDone(false);
     void action.run(async () => {
       await engine.call('vault.changePassword', { currentPassword: current, newPassword: next });
-      setCurrent(''); setNext(''); setDone(true);
+      setCurrent('');
+      setNext('');
+      setDone(true);
     });
   };
   return (
     <form className="card wide" onSubmit={submit} aria-labelledby="pw-title">
       <h2 id="pw-title">Change password</h2>
-      <label>Current password<input type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} /></label>
-      <label>New password<input type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} /></label>
+      <label>
+        Current password
+        <input type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
+      </label>
+      <label>
+        New password
+        <input type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} />
+      </label>
       <ErrorMessage error={action.error} />
-      {done && <p className="ok" role="status">Password changed.</p>}
-      <button type="submit" disabled={action.busy || current === '' || next === ''}>Change password</button>
+      {done && (
+        <p className="ok" role="status">
+          Password changed.
+        </p>
+      )}
+      <button type="submit" disabled={action.busy || current === '' || next === ''}>
+        Change password
+      </button>
     </form>
   );
 }
@@ -74,8 +106,7 @@ function NewRecoveryCode() {
       <h2 id="rc-new-title">Recovery code</h2>
       <p className="muted">Make a new recovery code if the old one may be known to someone. The old code stops working.</p>
       <ErrorMessage error={action.error} />
-      <button type="button" disabled={action.busy}
-        onClick={() => void action.run(async () => setCode((await engine.call('slots.regenerateRecoveryCode', {})).recoveryCode))}>
+      <button type="button" disabled={action.busy} onClick={() => void action.run(async () => setCode((await engine.call('slots.regenerateRecoveryCode', {})).recoveryCode))}>
         Make a new recovery code
       </button>
     </section>

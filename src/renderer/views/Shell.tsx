@@ -19,11 +19,21 @@ export function Shell() {
         <span className="brand">Latchkey</span>
         <nav aria-label="Sections">
           {PAGES.map((p) => (
-            <button key={p.id} type="button" className={p.id === page?.id ? 'nav active' : 'nav'} aria-current={p.id === page?.id ? 'page' : undefined}
-              onClick={() => setPageId(p.id)} data-testid={`nav-${p.id}`}>{p.label}</button>
+            <button
+              key={p.id}
+              type="button"
+              className={p.id === page?.id ? 'nav active' : 'nav'}
+              aria-current={p.id === page?.id ? 'page' : undefined}
+              onClick={() => setPageId(p.id)}
+              data-testid={`nav-${p.id}`}
+            >
+              {p.label}
+            </button>
           ))}
         </nav>
-        <button type="button" className="lock" onClick={() => void lock()} data-testid="lock">Lock</button>
+        <button type="button" className="lock" onClick={() => void lock()} data-testid="lock">
+          Lock
+        </button>
       </header>
       <main className="page">{page && <page.View />}</main>
     </div>

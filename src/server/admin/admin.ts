@@ -42,9 +42,7 @@ export async function issueEnrolCode(db: Database, orgId: string, userId: string
   await db.asOwner(async (sql) => {
     const u = await sql.query('SELECT 1 FROM users WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL', [orgId, userId]);
     if (u.length === 0) throw new LatchkeyError('not_found', 'No such active person in that organisation.');
-    await sql.query('INSERT INTO enrol_codes (org_id, code_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)', [
-      orgId, hashEnrolSecret(secret), userId, expiresAt.toISOString(),
-    ]);
+    await sql.query('INSERT INTO enrol_codes (org_id, code_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)', [orgId, hashEnrolSecret(secret), userId, expiresAt.toISOString()]);
   }, orgId);
   return { code: `${orgId}.${secret}`, expiresAt };
 }
@@ -59,16 +57,16 @@ export async function revokeDevice(db: Database, orgId: string, deviceId: string
 
 /** Revokes a person: every device of theirs is refused from its next request on. */
 export async function revokeUser(db: Database, orgId: string, userId: string): Promise<void> {
-  const rows = await db.asOwner(
-    (sql) => sql.query('UPDATE users SET revoked_at = coalesce(revoked_at, now()) WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, userId]),
-    orgId,
-  );
+  const rows = await db.asOwner((sql) => sql.query('UPDATE users SET revoked_at = coalesce(revoked_at, now()) WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, userId]), orgId);
   if (rows.length === 0) throw new LatchkeyError('not_found', 'No such person in that organisation.');
 }
 
 export async function listDevices(db: Database, orgId: string): Promise<{ deviceId: string; userId: string; name: string; revoked: boolean }[]> {
   const rows = await db.asOwner(
-    (sql) => sql.query<{ id: string; user_id: string; name: string; revoked_at: unknown }>('SELECT id, user_id, name, revoked_at FROM devices WHERE org_id = $1 ORDER BY created_at', [orgId]),
+    (sql) =>
+      sql.query<{ id: string; user_id: string; name: string; revoked_at: unknown }>('SELECT id, user_id, name, revoked_at FROM devices WHERE org_id = $1 ORDER BY created_at', [
+        orgId,
+      ]),
     orgId,
   );
   return rows.map((r) => ({ deviceId: r.id, userId: r.user_id, name: r.name, revoked: r.revoked_at !== null }));

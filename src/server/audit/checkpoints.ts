@@ -43,19 +43,18 @@ export async function latestCheckpoint(db: Database, orgId: string): Promise<Che
 }
 
 export async function listCheckpoints(db: Database, orgId: string): Promise<Checkpoint[]> {
-  const rows = await db.asTenant(orgId, (sql) =>
-    sql.query<{ body: string }>('SELECT body FROM audit_checkpoints WHERE org_id = $1 ORDER BY tree_size', [orgId]),
-  );
+  const rows = await db.asTenant(orgId, (sql) => sql.query<{ body: string }>('SELECT body FROM audit_checkpoints WHERE org_id = $1 ORDER BY tree_size', [orgId]));
   return rows.map((r) => checkpointSchema.parse(parseStrictJson(r.body, 'A stored checkpoint')));
 }
 
 /** Inclusion proof of one device record in the latest checkpoint; null if not covered yet. */
 export async function proveRecordIn(sql: SqlClient, orgId: string, deviceId: string, seq: number) {
   const cp = await latestCheckpointIn(sql, orgId);
-  const rows = await sql.query<{ log_index: number; record_hash: string }>(
-    'SELECT log_index, record_hash FROM audit_records WHERE org_id = $1 AND device_id = $2 AND seq = $3',
-    [orgId, deviceId, seq],
-  );
+  const rows = await sql.query<{ log_index: number; record_hash: string }>('SELECT log_index, record_hash FROM audit_records WHERE org_id = $1 AND device_id = $2 AND seq = $3', [
+    orgId,
+    deviceId,
+    seq,
+  ]);
   const row = rows[0];
   if (!cp || !row || Number(row.log_index) >= cp.size) return null;
   const leaves = (await logRecordHashes(sql, orgId, cp.size)).map(merkleLeafHash);

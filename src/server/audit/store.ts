@@ -20,10 +20,10 @@ export async function lockOrgLog(sql: SqlClient, orgId: string): Promise<number>
 }
 
 export async function deviceHead(sql: SqlClient, orgId: string, deviceId: string): Promise<ChainHead | undefined> {
-  const rows = await sql.query<{ seq: number; record_hash: string }>(
-    'SELECT seq, record_hash FROM audit_records WHERE org_id = $1 AND device_id = $2 ORDER BY seq DESC LIMIT 1',
-    [orgId, deviceId],
-  );
+  const rows = await sql.query<{ seq: number; record_hash: string }>('SELECT seq, record_hash FROM audit_records WHERE org_id = $1 AND device_id = $2 ORDER BY seq DESC LIMIT 1', [
+    orgId,
+    deviceId,
+  ]);
   return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].record_hash } : undefined;
 }
 
@@ -42,12 +42,15 @@ export async function appendAuditBatch(
     for (const r of await sql.query<{ seq: number; record_hash: string }>(
       'SELECT seq, record_hash FROM audit_records WHERE org_id = $1 AND device_id = $2 AND seq >= $3 AND seq <= $4',
       [who.orgId, who.deviceId, lo, head.seq],
-    )) stored.set(Number(r.seq), r.record_hash);
+    ))
+      stored.set(Number(r.seq), r.record_hash);
   }
   const check = verifyAppend(head, batch, who.publicKey, { deviceId: who.deviceId, stored });
   if (!check.ok) {
     throw new LatchkeyError('audit_rejected', `Audit upload refused: ${check.message}`, {
-      reason: check.reason, index: check.index, ...(check.seq !== undefined ? { seq: check.seq } : {}),
+      reason: check.reason,
+      index: check.index,
+      ...(check.seq !== undefined ? { seq: check.seq } : {}),
     });
   }
   const fresh: readonly AuditRecord[] = check.fresh;

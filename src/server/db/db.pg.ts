@@ -33,7 +33,10 @@ export async function openPgDatabase(connectionString: string, maxConnections = 
 
   return {
     kind: 'pg',
-    asOwner: (fn, orgId) => tx(async (c) => { if (orgId !== undefined) await c.query(SET_TENANT_SQL, [orgId]); }, fn),
+    asOwner: (fn, orgId) =>
+      tx(async (c) => {
+        if (orgId !== undefined) await c.query(SET_TENANT_SQL, [orgId]);
+      }, fn),
     asTenant: (orgId, fn) =>
       tx(async (c) => {
         await c.query(SET_ROLE_AND_TENANT_SQL, [orgId]);

@@ -18,9 +18,7 @@ export function listMigrations(): { version: number; name: string; sql: string }
 }
 
 export async function migrate(db: Database): Promise<number[]> {
-  await db.asOwner((sql) =>
-    sql.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())'),
-  );
+  await db.asOwner((sql) => sql.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())'));
   const applied: number[] = [];
   for (const m of listMigrations()) {
     const done = await db.asOwner(async (sql) => {
@@ -39,7 +37,10 @@ export async function migrate(db: Database): Promise<number[]> {
 
 /** Both drivers accept one statement per extended-protocol query; split on the `;` that end lines. */
 async function runScript(sql: { query(text: string): Promise<unknown> }, script: string): Promise<void> {
-  const withoutComments = script.split('\n').filter((l) => !l.trimStart().startsWith('--')).join('\n');
+  const withoutComments = script
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('--'))
+    .join('\n');
   const statements: string[] = [];
   let current = '';
   let inDollar = false;

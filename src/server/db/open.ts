@@ -10,9 +10,7 @@ export interface OpenDatabaseOptions {
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Database> {
-  const db = opts.databaseUrl
-    ? await (await import('./db.pg')).openPgDatabase(opts.databaseUrl)
-    : await (await import('./db.pglite')).openPgliteDatabase(opts.dataDir);
+  const db = opts.databaseUrl ? await (await import('./db.pg')).openPgDatabase(opts.databaseUrl) : await (await import('./db.pglite')).openPgliteDatabase(opts.dataDir);
   try {
     await migrate(db);
   } catch (err) {

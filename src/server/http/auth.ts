@@ -18,14 +18,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { fromBase64url, utf8ToBytes } from '../../core/crypto/bytes';
 import { LatchkeyError } from '../../shared/errors';
-import {
-  MAX_CLOCK_SKEW_MS,
-  SIGNED_HEADERS,
-  canonicalRequest,
-  ed25519SignatureSchema,
-  nonceSchema,
-  uuidSchema,
-} from '../../shared/contracts/sync';
+import { MAX_CLOCK_SKEW_MS, SIGNED_HEADERS, canonicalRequest, ed25519SignatureSchema, nonceSchema, uuidSchema } from '../../shared/contracts/sync';
 import type { Database, SqlClient } from '../db/db';
 
 export interface AuthContext {
@@ -38,7 +31,10 @@ export interface AuthContext {
 const headersSchema = z.object({
   [SIGNED_HEADERS.org]: uuidSchema,
   [SIGNED_HEADERS.device]: uuidSchema,
-  [SIGNED_HEADERS.time]: z.string().regex(/^\d{1,16}$/).transform(Number),
+  [SIGNED_HEADERS.time]: z
+    .string()
+    .regex(/^\d{1,16}$/)
+    .transform(Number),
   [SIGNED_HEADERS.nonce]: nonceSchema,
   [SIGNED_HEADERS.signature]: ed25519SignatureSchema,
 });

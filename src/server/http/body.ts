@@ -30,7 +30,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function readJsonBody(req: FastifyRequest): unknown {
   const raw = req.rawBody;
   if (!raw || raw.length === 0) return undefined;
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   if (type !== 'application/json') throw new LatchkeyError('invalid_input', 'Send the body as application/json.');
   let text: string;
   try {

@@ -33,9 +33,7 @@ export function registerEnrolRoute(app: FastifyInstance, db: Database, serverPub
       if (!row) throw new LatchkeyError('unauthorized', REFUSED);
       const user = await sql.query('SELECT 1 FROM users WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL', [orgId, row.user_id]);
       if (user.length === 0) throw new LatchkeyError('unauthorized', REFUSED);
-      await sql.query('INSERT INTO devices (org_id, id, user_id, name, public_key) VALUES ($1, $2, $3, $4, $5)', [
-        orgId, deviceId, row.user_id, body.deviceName, body.publicKey,
-      ]);
+      await sql.query('INSERT INTO devices (org_id, id, user_id, name, public_key) VALUES ($1, $2, $3, $4, $5)', [orgId, deviceId, row.user_id, body.deviceName, body.publicKey]);
       return row.user_id;
     });
     return enrolResponseSchema.parse({ orgId, userId, deviceId, serverPublicKey: toBase64url(serverPublicKey) });

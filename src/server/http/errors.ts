@@ -29,9 +29,7 @@ export function statusFor(code: ErrorCode): number {
 }
 
 function fastifyCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof (err).code === 'string'
-    ? (err as { code: string }).code
-    : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? (err as { code: string }).code : undefined;
 }
 
 export function toLatchkeyError(err: unknown): LatchkeyError {

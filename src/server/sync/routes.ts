@@ -42,14 +42,20 @@ export function registerSyncRoutes(app: FastifyInstance, auth: Authenticator): v
   app.get(ROUTES.manifest, async (req) => {
     const out = await auth(req, async (who, sql) => {
       const { after } = manifestQuerySchema.parse(req.query);
-      const rows = await sql.query<{ seq: number; hash: string; body: string }>('SELECT seq, hash, body FROM sync_manifests WHERE org_id = $1 AND user_id = $2', [who.orgId, who.userId]);
+      const rows = await sql.query<{ seq: number; hash: string; body: string }>('SELECT seq, hash, body FROM sync_manifests WHERE org_id = $1 AND user_id = $2', [
+        who.orgId,
+        who.userId,
+      ]);
       const seq = Number(rows[0]?.seq ?? 0);
       const hash = rows[0]?.hash ?? '';
       if (!rows[0] || seq <= after) return { seq, hash, links: [], signed: null };
-      const links = await sql.query<{ body: string }>(
-        'SELECT body FROM sync_manifest_links WHERE org_id = $1 AND user_id = $2 AND seq > $3 AND seq < $4 ORDER BY seq LIMIT $5',
-        [who.orgId, who.userId, after, seq, MAX_MANIFEST_LINKS + 1],
-      );
+      const links = await sql.query<{ body: string }>('SELECT body FROM sync_manifest_links WHERE org_id = $1 AND user_id = $2 AND seq > $3 AND seq < $4 ORDER BY seq LIMIT $5', [
+        who.orgId,
+        who.userId,
+        after,
+        seq,
+        MAX_MANIFEST_LINKS + 1,
+      ]);
       const complete = links.length <= MAX_MANIFEST_LINKS;
       return {
         seq,

@@ -47,7 +47,12 @@ export async function readHead(sql: SqlClient, orgId: string, userId: string): P
  * is the one that produced the stored version is reported applied again, so a client
  * retrying after a lost response (or a server crash after commit) never duplicates it.
  */
-export async function pushChanges(sql: SqlClient, orgId: string, userId: string, changes: readonly PushChange[]): Promise<{ results: PushResult[]; headSeq: number; manifestSeq: number; manifestHash: string }> {
+export async function pushChanges(
+  sql: SqlClient,
+  orgId: string,
+  userId: string,
+  changes: readonly PushChange[],
+): Promise<{ results: PushResult[]; headSeq: number; manifestSeq: number; manifestHash: string }> {
   let head = await lockHead(sql, orgId, userId);
   const ids = [...new Set(changes.map((c) => c.id))];
   const existing = new Map<string, RecordRow>();
@@ -55,7 +60,8 @@ export async function pushChanges(sql: SqlClient, orgId: string, userId: string,
     `SELECT record_id, version, seq, deleted, ciphertext, last_change_id FROM sync_records
       WHERE org_id = $1 AND user_id = $2 AND record_id = ANY($3::text[])`,
     [orgId, userId, ids],
-  )) existing.set(r.record_id, { ...r, version: Number(r.version), seq: Number(r.seq) });
+  ))
+    existing.set(r.record_id, { ...r, version: Number(r.version), seq: Number(r.seq) });
 
   const results: PushResult[] = [];
   const writes: RecordRow[] = [];
@@ -87,7 +93,16 @@ export async function pushChanges(sql: SqlClient, orgId: string, userId: string,
        ON CONFLICT (org_id, user_id, record_id) DO UPDATE SET
          version = EXCLUDED.version, seq = EXCLUDED.seq, deleted = EXCLUDED.deleted,
          ciphertext = EXCLUDED.ciphertext, last_change_id = EXCLUDED.last_change_id`,
-      [orgId, userId, rows.map((r) => r.record_id), rows.map((r) => r.version), rows.map((r) => r.seq), rows.map((r) => r.deleted), rows.map((r) => r.ciphertext), rows.map((r) => r.last_change_id)],
+      [
+        orgId,
+        userId,
+        rows.map((r) => r.record_id),
+        rows.map((r) => r.version),
+        rows.map((r) => r.seq),
+        rows.map((r) => r.deleted),
+        rows.map((r) => r.ciphertext),
+        rows.map((r) => r.last_change_id),
+      ],
     );
     await sql.query('UPDATE sync_heads SET head_seq = $3 WHERE org_id = $1 AND user_id = $2', [orgId, userId, head]);
   }

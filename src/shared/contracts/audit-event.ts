@@ -12,17 +12,27 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../errors';
 
 export const AUDIT_ACTIONS = [
-  'vault.create', 'vault.unlock', 'vault.lock', 'vault.change_password', 'vault.rotate_key',
-  'slot.add', 'slot.remove',
-  'item.create', 'item.update', 'item.delete', 'item.reveal', 'item.copy', 'item.release',
-  'credential.use', 'agent.pair', 'agent.revoke', 'policy.load',
+  'vault.create',
+  'vault.unlock',
+  'vault.lock',
+  'vault.change_password',
+  'vault.rotate_key',
+  'slot.add',
+  'slot.remove',
+  'item.create',
+  'item.update',
+  'item.delete',
+  'item.reveal',
+  'item.copy',
+  'item.release',
+  'credential.use',
+  'agent.pair',
+  'agent.revoke',
+  'policy.load',
 ] as const;
 
 /** Every action a record may name: the engine's, plus device/policy events of main and the server. */
-export const AUDIT_RECORD_ACTIONS = [
-  ...AUDIT_ACTIONS,
-  'device.enrol', 'device.revoke', 'policy.change', 'audit.export',
-] as const;
+export const AUDIT_RECORD_ACTIONS = [...AUDIT_ACTIONS, 'device.enrol', 'device.revoke', 'policy.change', 'audit.export'] as const;
 export type AuditRecordAction = (typeof AUDIT_RECORD_ACTIONS)[number];
 
 /** How a use was approved (src/main/gateway/authorize.ts returns one of these as its basis). */
@@ -33,9 +43,26 @@ export const LOCK_REASONS = ['user', 'idle', 'external'] as const;
 export const SLOT_KINDS = ['password', 'hardware_key', 'recovery_code'] as const;
 /** What made policy load (success), or why it was refused (failure). */
 export const POLICY_REASONS = [
-  'initial', 'file', 'settings', 'reload',
-  'malformed', 'too_large', 'unsigned', 'envelope', 'wrong_key', 'bad_signature', 'future_version', 'unknown_version',
-  'invalid', 'bad_key', 'no_pinned_key', 'missing', 'unreadable', 'rolled_back', 'rollback_unchecked', 'unknown',
+  'initial',
+  'file',
+  'settings',
+  'reload',
+  'malformed',
+  'too_large',
+  'unsigned',
+  'envelope',
+  'wrong_key',
+  'bad_signature',
+  'future_version',
+  'unknown_version',
+  'invalid',
+  'bad_key',
+  'no_pinned_key',
+  'missing',
+  'unreadable',
+  'rolled_back',
+  'rollback_unchecked',
+  'unknown',
 ] as const;
 
 /**
@@ -43,7 +70,10 @@ export const POLICY_REASONS = [
  * (allowed uses), lock reasons, slot kinds and policy triggers/refusals. Deduplicated
  * (`conflict`, `invalid` … appear in two lists).
  */
-export const AUDIT_REASONS = [...new Set<string>([...ERROR_CODES, ...APPROVAL_BASES, ...LOCK_REASONS, ...SLOT_KINDS, ...POLICY_REASONS])] as unknown as readonly [string, ...string[]];
+export const AUDIT_REASONS = [...new Set<string>([...ERROR_CODES, ...APPROVAL_BASES, ...LOCK_REASONS, ...SLOT_KINDS, ...POLICY_REASONS])] as unknown as readonly [
+  string,
+  ...string[],
+];
 export type AuditReason = (typeof APPROVAL_BASES | typeof LOCK_REASONS | typeof SLOT_KINDS | typeof POLICY_REASONS | typeof ERROR_CODES)[number];
 
 /** The gateway tool a `credential.use` went through. */
@@ -73,13 +103,25 @@ export const auditServerSchema = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'serve
 export const auditNameTokenSchema = z.string().regex(/^[A-Za-z0-9_.+-]{1,64}$/, 'name (letters, digits, _ . + -)');
 
 export const auditTargetSchema = z.strictObject({
-  itemId: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'item id').optional(),
-  slotId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'slot id').optional(),
+  itemId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{22}$/, 'item id')
+    .optional(),
+  slotId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'slot id')
+    .optional(),
   origin: auditOriginSchema.optional(),
   /** The NAME of a field ("password") or a custom field's id ("custom:q", src/shared/items.ts fieldRefSchema), never its value. */
-  field: z.string().regex(/^(?:[A-Za-z0-9_.-]{1,64}|custom:[A-Za-z0-9_-]{1,32})$/, 'field name').optional(),
+  field: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9_.-]{1,64}|custom:[A-Za-z0-9_-]{1,32})$/, 'field name')
+    .optional(),
   /** Another device this event is about (enrol, revoke). */
-  deviceId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'device id').optional(),
+  deviceId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'device id')
+    .optional(),
   /** The gateway tool of a credential.use. */
   tool: z.enum(AUDIT_TOOLS).optional(),
   /** run_command: the program's base name. */
@@ -89,7 +131,10 @@ export const auditTargetSchema = z.strictObject({
   /** … and the tool called on it (absent for a listing). */
   serverTool: auditNameTokenSchema.optional(),
   /** policy.load: the org key that signed the policy applied. */
-  policyKeyId: z.string().regex(/^[0-9a-f]{16}$/, 'policy key id').optional(),
+  policyKeyId: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/, 'policy key id')
+    .optional(),
 });
 
 export const auditReasonSchema = z.enum(AUDIT_REASONS as unknown as readonly [AuditReason, ...AuditReason[]]);

@@ -19,10 +19,10 @@ const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'identifier');
  */
 const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(\/[A-Za-z0-9\-._~/%]*)?$/;
 const LOOPBACK_URL = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?(\/[A-Za-z0-9\-._~/%]*)?$/;
-export const serverUrlSchema = z.string().max(2048).refine(
-  (s) => (HTTPS_URL.test(s) || LOOPBACK_URL.test(s)) && !s.includes('..'),
-  'an https:// URL (http:// only on this computer) without credentials, query or fragment',
-);
+export const serverUrlSchema = z
+  .string()
+  .max(2048)
+  .refine((s) => (HTTPS_URL.test(s) || LOOPBACK_URL.test(s)) && !s.includes('..'), 'an https:// URL (http:// only on this computer) without credentials, query or fragment');
 
 /** The outcome of the engine's last sync pass, as shown in Settings. No secrets: code and message only. */
 export const syncOutcomeSchema = z.object({
@@ -56,17 +56,20 @@ export const enrolParamsSchema = z.object({
 
 const HTTP_HEADER_NAME = /^[a-z0-9-]{1,64}$/;
 /** Paths the engine may request: the protocol's own, nothing that climbs out of /v1/. */
-export const serverPathSchema = z.string().max(2048).refine(
-  (p) => p.startsWith('/v1/') && /^[A-Za-z0-9\-._~/%?=&]*$/.test(p) && !p.includes('..') && !p.includes('//'),
-  'a path under /v1/',
-);
+export const serverPathSchema = z
+  .string()
+  .max(2048)
+  .refine((p) => p.startsWith('/v1/') && /^[A-Za-z0-9\-._~/%?=&]*$/.test(p) && !p.includes('..') && !p.includes('//'), 'a path under /v1/');
 const headersSchema = z.record(z.string().regex(HTTP_HEADER_NAME), z.string().max(1024)).refine((h) => Object.keys(h).length <= 16, 'at most 16 headers');
 
 export const serverFetchParamsSchema = z.object({
   method: z.enum(['GET', 'POST', 'PUT']),
   path: serverPathSchema,
   headers: headersSchema,
-  body: z.string().max(32 * 1024 * 1024).optional(),
+  body: z
+    .string()
+    .max(32 * 1024 * 1024)
+    .optional(),
 });
 export const serverFetchResultSchema = z.object({
   status: z.number().int().min(100).max(599),

@@ -11,17 +11,7 @@
 import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
 import { AUDIT_ACTIONS, auditEventSchema, type AuditEvent } from './audit-event';
-import {
-  fieldRefSchema,
-  injectionRuleSchema,
-  itemDraftSchema,
-  itemIdSchema,
-  itemKindSchema,
-  itemSummarySchema,
-  itemUpdateSchema,
-  itemViewSchema,
-  originSchema,
-} from '../items';
+import { fieldRefSchema, injectionRuleSchema, itemDraftSchema, itemIdSchema, itemKindSchema, itemSummarySchema, itemUpdateSchema, itemViewSchema, originSchema } from '../items';
 
 // ---------------------------------------------------------------- shared pieces
 
@@ -48,7 +38,11 @@ export type SlotInfo = z.infer<typeof slotInfoSchema>;
 
 export const engineSettingsSchema = z.object({
   /** Idle minutes before the vault locks itself; 0 = never. */
-  autoLockMinutes: z.number().int().min(0).max(24 * 60),
+  autoLockMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60),
 });
 export type EngineSettings = z.infer<typeof engineSettingsSchema>;
 
@@ -64,12 +58,16 @@ export const statusSchema = z.object({
    * (the vault still opened; an overview page is rebuilt from its item records,
    * settings fall back to defaults, a damaged slot is skipped).
    */
-  issues: z.array(z.object({
-    where: z.enum(['overview_page', 'slot', 'settings', 'item', 'vault_head']),
-    id: z.string(),
-    /** What was found (vault-format.md §9); absent on a record that simply failed to authenticate. */
-    problem: z.enum(['replayed', 'older', 'newer', 'missing', 'added', 'unauthentic', 'malformed', 'created']).optional(),
-  })).optional(),
+  issues: z
+    .array(
+      z.object({
+        where: z.enum(['overview_page', 'slot', 'settings', 'item', 'vault_head']),
+        id: z.string(),
+        /** What was found (vault-format.md §9); absent on a record that simply failed to authenticate. */
+        problem: z.enum(['replayed', 'older', 'newer', 'missing', 'added', 'unauthentic', 'malformed', 'created']).optional(),
+      }),
+    )
+    .optional(),
 });
 export type EngineStatus = z.infer<typeof statusSchema>;
 

@@ -198,7 +198,9 @@ export const EngineHardwareKeyContract = defineContract({
      */
     'hardwareKey.createVault': {
       params: z.object({
-        name: z.string().min(1).max(64), uv: uvPreferenceSchema.optional(), deviceId: deviceIdSchema.optional(),
+        name: z.string().min(1).max(64),
+        uv: uvPreferenceSchema.optional(),
+        deviceId: deviceIdSchema.optional(),
         password: z.string().min(8).max(1024).optional(),
       }),
       result: z.object({ vaultId: z.string(), recoveryCode: z.string(), slotId: z.string(), uv: z.boolean(), aaguid: aaguidSchema }),

@@ -32,15 +32,7 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
  * lowercase hex SHA-256 of the raw body bytes (of the empty string when there is no
  * body). Binding org and device stops a signature being replayed under other ids.
  */
-export function canonicalRequest(p: {
-  method: string;
-  path: string;
-  bodySha256: string;
-  time: number;
-  nonce: string;
-  orgId: string;
-  deviceId: string;
-}): string {
+export function canonicalRequest(p: { method: string; path: string; bodySha256: string; time: number; nonce: string; orgId: string; deviceId: string }): string {
   return ['LATCHKEY-REQUEST-V1', p.method.toUpperCase(), p.path, p.bodySha256, String(p.time), p.nonce, p.orgId, p.deviceId].join('\n');
 }
 
@@ -105,14 +97,16 @@ export const syncRecordSchema = z.strictObject({
 });
 export type SyncRecord = z.infer<typeof syncRecordSchema>;
 
-export const pushChangeSchema = z.strictObject({
-  changeId: changeIdSchema,
-  id: recordIdSchema,
-  /** Version the client last saw (0 = creating). Compare-and-swap on this. */
-  baseVersion: versionSchema,
-  deleted: z.boolean(),
-  ciphertext: b64uSchema.max(MAX_CIPHERTEXT_CHARS),
-}).refine((c) => !c.deleted || c.ciphertext === '', { error: 'a tombstone carries no ciphertext' });
+export const pushChangeSchema = z
+  .strictObject({
+    changeId: changeIdSchema,
+    id: recordIdSchema,
+    /** Version the client last saw (0 = creating). Compare-and-swap on this. */
+    baseVersion: versionSchema,
+    deleted: z.boolean(),
+    ciphertext: b64uSchema.max(MAX_CIPHERTEXT_CHARS),
+  })
+  .refine((c) => !c.deleted || c.ciphertext === '', { error: 'a tombstone carries no ciphertext' });
 export type PushChange = z.infer<typeof pushChangeSchema>;
 
 export const pushRequestSchema = z.strictObject({ changes: z.array(pushChangeSchema).min(1).max(MAX_PUSH_CHANGES) });
@@ -174,7 +168,10 @@ export const vaultManifestSchema = z.strictObject({
   /** Hash of the previous manifest in the chain; "" for the first. */
   prev: manifestHashOrNoneSchema,
   /** Sorted by record id (UTF-16 code unit order), unique. */
-  entries: z.array(manifestEntrySchema).max(MAX_MANIFEST_ENTRIES).refine((e) => e.every((x, i) => i === 0 || e[i - 1]![0] < x[0]), 'entries sorted by id, each id once'),
+  entries: z
+    .array(manifestEntrySchema)
+    .max(MAX_MANIFEST_ENTRIES)
+    .refine((e) => e.every((x, i) => i === 0 || e[i - 1]![0] < x[0]), 'entries sorted by id, each id once'),
 });
 export type VaultManifest = z.infer<typeof vaultManifestSchema>;
 

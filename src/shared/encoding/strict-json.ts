@@ -13,7 +13,8 @@
  */
 import { LatchkeyError } from '../errors';
 
-export type StrictJsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: 'syntax' | 'duplicate_key' | 'too_deep'; readonly message: string };
+export type StrictJsonResult =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: 'syntax' | 'duplicate_key' | 'too_deep'; readonly message: string };
 
 /** Deeper nesting than any Latchkey format uses; keeps the scan's stack small. */
 export const MAX_JSON_DEPTH = 64;

@@ -19,7 +19,9 @@ export interface Contract {
   methods: Record<string, MethodSpec>;
   events: Record<string, z.ZodType>;
 }
-export function defineContract<C extends Contract>(c: C): C { return c; }
+export function defineContract<C extends Contract>(c: C): C {
+  return c;
+}
 
 /** Namespace a contract's envelopes carry on the wire. */
 export function contractNamespace(c: Contract): string {

@@ -20,9 +20,7 @@ export const errEnvelopeSchema = z.object({ lk, ns: nsSchema, t: z.literal('err'
 export const cancelEnvelopeSchema = z.object({ lk, ns: nsSchema, t: z.literal('cancel'), id: idSchema });
 export const eventEnvelopeSchema = z.object({ lk, ns: nsSchema, t: z.literal('evt'), ev: nameSchema, p: z.unknown() });
 
-export const envelopeSchema = z.discriminatedUnion('t', [
-  requestEnvelopeSchema, okEnvelopeSchema, errEnvelopeSchema, cancelEnvelopeSchema, eventEnvelopeSchema,
-]);
+export const envelopeSchema = z.discriminatedUnion('t', [requestEnvelopeSchema, okEnvelopeSchema, errEnvelopeSchema, cancelEnvelopeSchema, eventEnvelopeSchema]);
 
 export type Envelope = z.infer<typeof envelopeSchema>;
 export type RequestEnvelope = z.infer<typeof requestEnvelopeSchema>;

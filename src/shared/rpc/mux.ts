@@ -11,8 +11,15 @@
  */
 import { LatchkeyError } from '../errors';
 import {
-  envelopeProbeSchema, envelopeSchema, RPC_PROTOCOL_VERSION,
-  type CancelEnvelope, type Envelope, type ErrEnvelope, type EventEnvelope, type OkEnvelope, type RequestEnvelope,
+  envelopeProbeSchema,
+  envelopeSchema,
+  RPC_PROTOCOL_VERSION,
+  type CancelEnvelope,
+  type Envelope,
+  type ErrEnvelope,
+  type EventEnvelope,
+  type OkEnvelope,
+  type RequestEnvelope,
 } from './envelope';
 import type { Port } from './port';
 
@@ -43,12 +50,17 @@ export class PortMux {
   private isClosed = false;
   readonly stats: PortStats = { malformed: 0 };
 
-  constructor(private readonly port: Port, private readonly onEmpty: () => void) {
+  constructor(
+    private readonly port: Port,
+    private readonly onEmpty: () => void,
+  ) {
     this.offMessage = port.onMessage((m) => this.receive(m));
     this.offClose = port.onClose?.(() => this.portClosed());
   }
 
-  get closed(): boolean { return this.isClosed; }
+  get closed(): boolean {
+    return this.isClosed;
+  }
 
   attachServer(ns: string, sink: ServerSink): () => void {
     return this.attach(this.servers, ns, sink, 'served');
@@ -65,7 +77,9 @@ export class PortMux {
     else this.port.postMessage(env);
   }
 
-  countMalformed(): void { this.stats.malformed += 1; }
+  countMalformed(): void {
+    this.stats.malformed += 1;
+  }
 
   private attach<S>(map: Map<string, S>, ns: string, sink: S, verb: string): () => void {
     if (map.has(ns)) {

@@ -12,4 +12,3 @@ export interface Port {
   onClose?(handler: () => void): () => void;
   close(): void;
 }
-

@@ -9,8 +9,15 @@
 import { LatchkeyError, serializedErrorSchema, toSerializedError } from '../errors';
 import {
   contractNamespace,
-  type Contract, type EventIn, type EventName, type EventOut, type MethodName,
-  type ParamsIn, type ParamsOut, type ResultIn, type ResultOut,
+  type Contract,
+  type EventIn,
+  type EventName,
+  type EventOut,
+  type MethodName,
+  type ParamsIn,
+  type ParamsOut,
+  type ResultIn,
+  type ResultOut,
 } from './contract';
 import { RPC_PROTOCOL_VERSION, type ErrEnvelope, type EventEnvelope, type OkEnvelope, type RequestEnvelope } from './envelope';
 import { muxFor, type PortMux } from './mux';
@@ -79,7 +86,12 @@ export function serveRpc<C extends Contract>(port: Port, contract: C, handlers: 
       const issue = parsed?.error.issues[0];
       const path = issue === undefined ? '' : issue.path.map(String).join('.');
       mux.countMalformed();
-      answer(env.id, false, new LatchkeyError('invalid_input', `Invalid parameters for "${method}"${path === '' ? '' : ` at "${path}"`}.`, { method, path, issue: issue?.code ?? 'invalid' }).toJSON(), []);
+      answer(
+        env.id,
+        false,
+        new LatchkeyError('invalid_input', `Invalid parameters for "${method}"${path === '' ? '' : ` at "${path}"`}.`, { method, path, issue: issue?.code ?? 'invalid' }).toJSON(),
+        [],
+      );
       return;
     }
     if (inflight.has(env.id)) {
@@ -90,7 +102,12 @@ export function serveRpc<C extends Contract>(port: Port, contract: C, handlers: 
     const controller = newAbortController();
     inflight.set(env.id, controller);
     const transfer: ArrayBuffer[] = [];
-    const ctx: RpcContext = { signal: controller.signal, transfer: (...b) => { transfer.push(...b); } };
+    const ctx: RpcContext = {
+      signal: controller.signal,
+      transfer: (...b) => {
+        transfer.push(...b);
+      },
+    };
     try {
       const result: unknown = await (handler as (p: unknown, c: RpcContext) => unknown)(parsed.data, ctx);
       if (!controller.signal.aborted) answer(env.id, true, result, transfer);
@@ -108,13 +125,18 @@ export function serveRpc<C extends Contract>(port: Port, contract: C, handlers: 
   };
 
   const detach = mux.attachServer(ns, {
-    request: (env) => { void handle(env); },
+    request: (env) => {
+      void handle(env);
+    },
     cancel: (env) => {
       const c = inflight.get(env.id);
       inflight.delete(env.id);
       c?.abort(new LatchkeyError('cancelled', 'The caller cancelled the request.'));
     },
-    closed: () => { closed = true; abortAll(); },
+    closed: () => {
+      closed = true;
+      abortAll();
+    },
   });
 
   return {
@@ -184,7 +206,9 @@ export function connectRpc<C extends Contract>(port: Port, contract: C, opts: Co
     pending.delete(env.id);
     if (env.t === 'err') {
       const e = serializedErrorSchema.safeParse(env.e);
-      p.reject(e.success ? LatchkeyError.from(e.data) : new LatchkeyError('internal', `"${p.method}" failed with an error this version does not understand.`, { method: p.method }));
+      p.reject(
+        e.success ? LatchkeyError.from(e.data) : new LatchkeyError('internal', `"${p.method}" failed with an error this version does not understand.`, { method: p.method }),
+      );
       return;
     }
     const spec = contract.methods[p.method];
@@ -205,7 +229,11 @@ export function connectRpc<C extends Contract>(port: Port, contract: C, opts: Co
       return;
     }
     for (const h of [...(listeners.get(env.ev) ?? [])]) {
-      try { h(parsed.data); } catch { /* a listener's bug must not stop the others */ }
+      try {
+        h(parsed.data);
+      } catch {
+        /* a listener's bug must not stop the others */
+      }
     }
   };
 
@@ -213,53 +241,84 @@ export function connectRpc<C extends Contract>(port: Port, contract: C, opts: Co
     response: onResponse,
     event: onEvent,
     malformedResponse: (id) => settleError(id, new LatchkeyError('rpc_malformed', 'The other side sent a malformed answer.')),
-    closed: () => { closed = true; failAll(); },
+    closed: () => {
+      closed = true;
+      failAll();
+    },
   });
 
-  const call = (method: string, params: unknown, callOpts: CallOptions = {}): Promise<unknown> => new Promise((resolve, reject) => {
-    if (closed || mux.closed) { reject(new LatchkeyError('rpc_closed', 'The connection is closed.')); return; }
-    if (!Object.hasOwn(contract.methods, method)) { reject(new LatchkeyError('rpc_unknown_method', `The contract has no method "${method}".`, { method })); return; }
-    const signal = callOpts.signal;
-    if (signal?.aborted === true) { reject(new LatchkeyError('cancelled', `"${method}" was cancelled.`, { method })); return; }
+  const call = (method: string, params: unknown, callOpts: CallOptions = {}): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      if (closed || mux.closed) {
+        reject(new LatchkeyError('rpc_closed', 'The connection is closed.'));
+        return;
+      }
+      if (!Object.hasOwn(contract.methods, method)) {
+        reject(new LatchkeyError('rpc_unknown_method', `The contract has no method "${method}".`, { method }));
+        return;
+      }
+      const signal = callOpts.signal;
+      if (signal?.aborted === true) {
+        reject(new LatchkeyError('cancelled', `"${method}" was cancelled.`, { method }));
+        return;
+      }
 
-    const id = nextId++;
-    const timeoutMs = callOpts.timeoutMs ?? opts.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
-    let timer: unknown;
-    const onAbort = (): void => giveUp(new LatchkeyError('cancelled', `"${method}" was cancelled.`, { method }));
-    const cleanup = (): void => {
-      stopTimer(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    // Stop waiting and tell the server, so its handler can stop too.
-    const giveUp = (err: LatchkeyError): void => {
-      if (!pending.has(id)) return;
-      settleError(id, err);
-      try { mux.send({ lk: RPC_PROTOCOL_VERSION, ns, t: 'cancel', id }); } catch { /* closed */ }
-    };
-    pending.set(id, {
-      method,
-      resolve: (v) => { cleanup(); resolve(v); },
-      reject: (e) => { cleanup(); reject(e); },
+      const id = nextId++;
+      const timeoutMs = callOpts.timeoutMs ?? opts.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+      let timer: unknown;
+      const onAbort = (): void => giveUp(new LatchkeyError('cancelled', `"${method}" was cancelled.`, { method }));
+      const cleanup = (): void => {
+        stopTimer(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      // Stop waiting and tell the server, so its handler can stop too.
+      const giveUp = (err: LatchkeyError): void => {
+        if (!pending.has(id)) return;
+        settleError(id, err);
+        try {
+          mux.send({ lk: RPC_PROTOCOL_VERSION, ns, t: 'cancel', id });
+        } catch {
+          /* closed */
+        }
+      };
+      pending.set(id, {
+        method,
+        resolve: (v) => {
+          cleanup();
+          resolve(v);
+        },
+        reject: (e) => {
+          cleanup();
+          reject(e);
+        },
+      });
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        timer = startTimer(() => giveUp(new LatchkeyError('timeout', `"${method}" got no answer within ${timeoutMs} ms.`, { method, timeoutMs })), timeoutMs);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        mux.send({ lk: RPC_PROTOCOL_VERSION, ns, t: 'req', id, m: method, p: params }, callOpts.transfer);
+      } catch (err) {
+        settleError(
+          id,
+          err instanceof LatchkeyError ? err : new LatchkeyError('invalid_input', `The parameters of "${method}" cannot be sent (not structured-cloneable).`, { method }),
+        );
+      }
     });
-    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-      timer = startTimer(() => giveUp(new LatchkeyError('timeout', `"${method}" got no answer within ${timeoutMs} ms.`, { method, timeoutMs })), timeoutMs);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      mux.send({ lk: RPC_PROTOCOL_VERSION, ns, t: 'req', id, m: method, p: params }, callOpts.transfer);
-    } catch (err) {
-      settleError(id, err instanceof LatchkeyError ? err : new LatchkeyError('invalid_input', `The parameters of "${method}" cannot be sent (not structured-cloneable).`, { method }));
-    }
-  });
 
   return {
     call: call as RpcClient<C>['call'],
     on(event, handler) {
       let set = listeners.get(event);
-      if (set === undefined) { set = new Set(); listeners.set(event, set); }
+      if (set === undefined) {
+        set = new Set();
+        listeners.set(event, set);
+      }
       const h = handler as (payload: unknown) => void;
       set.add(h);
-      return () => { set.delete(h); };
+      return () => {
+        set.delete(h);
+      };
     },
     close() {
       if (closed) return;

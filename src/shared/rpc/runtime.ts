@@ -16,9 +16,7 @@ export interface MinimalAbortSignal {
  * The platform's AbortSignal when its types are visible (root tsconfig), so handlers
  * can hand `ctx.signal` straight to fetch(); the minimal surface under src/core.
  */
-export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototype: infer S } }
-  ? S
-  : MinimalAbortSignal;
+export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : MinimalAbortSignal;
 
 interface AbortControllerLike {
   readonly signal: AbortSignalLike;

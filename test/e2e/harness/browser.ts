@@ -8,8 +8,13 @@ import { startPreviewServer, type PreviewServer } from '../../../src/preview/ser
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 export function launchChromium(): Promise<Browser> {
@@ -19,7 +24,10 @@ export function launchChromium(): Promise<Browser> {
 /** A browser whose profile (and so IndexedDB) lives in `userDataDir` and survives a relaunch. */
 export function launchPersistent(userDataDir: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 720 },
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: 720 },
   });
 }
 
@@ -34,10 +42,12 @@ export function startApp(rendererDir: string, services?: MainServices): Promise<
  * test can assert there were none.
  */
 export async function openApp(context: BrowserContext, server: PreviewServer, problems: string[] = []): Promise<Page> {
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
   await page.goto(server.url);
   await page.waitForSelector('.card, .shell', { timeout: 30_000 });
   return page;

@@ -26,7 +26,11 @@ export function pidsUsingProfile(userDataDir: string): number[] {
 export function killChromiumOnProfile(userDataDir: string): number {
   const pids = pidsUsingProfile(userDataDir);
   for (const pid of pids) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   return pids.length;
 }

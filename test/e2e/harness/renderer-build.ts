@@ -16,9 +16,7 @@ export const E2E_RENDERER_DIR = resolve(REPO_ROOT, 'out/e2e-renderer');
 function cspMetaTag(): Plugin {
   return {
     name: 'latchkey-e2e:csp-meta',
-    transformIndexHtml: () => [
-      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY_META }, injectTo: 'head-prepend' },
-    ],
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY_META }, injectTo: 'head-prepend' }],
   };
 }
 

@@ -19,28 +19,23 @@ const verifier = createNodeEd25519Verifier();
 describe('a one-character edit anywhere in the export', () => {
   it('is detected at the edited record (or the line no longer parses)', () => {
     fc.assert(
-      fc.property(
-        fc.nat({ max: lines.length - 1 }),
-        fc.nat(),
-        fc.integer({ min: 0x20, max: 0x7e }),
-        (row, pos, code) => {
-          const line = lines[row]!;
-          const at = pos % line.length;
-          const ch = String.fromCharCode(code);
-          fc.pre(line[at] !== ch);
-          const edited = line.slice(0, at) + ch + line.slice(at + 1);
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(edited);
-          } catch {
-            return; // the CLI reports this line as malformed JSON
-          }
-          const records: unknown[] = lines.map((l, i) => (i === row ? parsed : JSON.parse(l)));
-          const r = verifyChain(records, { publicKeyFor, verifier });
-          expect(r.ok).toBe(false);
-          if (!r.ok) expect(r.index).toBe(row);
-        },
-      ),
+      fc.property(fc.nat({ max: lines.length - 1 }), fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), (row, pos, code) => {
+        const line = lines[row]!;
+        const at = pos % line.length;
+        const ch = String.fromCharCode(code);
+        fc.pre(line[at] !== ch);
+        const edited = line.slice(0, at) + ch + line.slice(at + 1);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(edited);
+        } catch {
+          return; // the CLI reports this line as malformed JSON
+        }
+        const records: unknown[] = lines.map((l, i) => (i === row ? parsed : JSON.parse(l)));
+        const r = verifyChain(records, { publicKeyFor, verifier });
+        expect(r.ok).toBe(false);
+        if (!r.ok) expect(r.index).toBe(row);
+      }),
       { numRuns: 400 },
     );
   });

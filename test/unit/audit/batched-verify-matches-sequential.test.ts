@@ -5,15 +5,7 @@
  * reason, as verifyChain — for an honest log and for every kind of damage.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  MemoryAuditStore,
-  computeRecordHashHex,
-  createAuditLog,
-  createEd25519Signer,
-  verifyChain,
-  verifyChainBatched,
-  type AuditRecord,
-} from '../../../src/core/audit';
+import { MemoryAuditStore, computeRecordHashHex, createAuditLog, createEd25519Signer, verifyChain, verifyChainBatched, type AuditRecord } from '../../../src/core/audit';
 import { createNodeEd25519Signer, createParallelEd25519Verifier } from '../../../src/node/verify.node.js';
 import { interleavedLog, keysOf, makeDevice, sampleEvent, seedKey, testClock } from './fixtures';
 

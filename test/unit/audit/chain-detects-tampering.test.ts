@@ -112,7 +112,10 @@ describe('verifyChain', () => {
   });
 
   it('continues from previously verified heads (previous) and refuses a record already covered', () => {
-    const previous = new Map([['device-a', { seq: 3, hash: log[4]!.hash }], ['device-b', { seq: 3, hash: log[5]!.hash }]]);
+    const previous = new Map([
+      ['device-a', { seq: 3, hash: log[4]!.hash }],
+      ['device-b', { seq: 3, hash: log[5]!.hash }],
+    ]);
     expect(verifyChain(log.slice(6), { publicKeyFor, previous }).ok).toBe(true);
     expect(failure(verifyChain(log.slice(5), { publicKeyFor, previous })).reason).toBe('duplicate');
   });

@@ -25,7 +25,10 @@ const server = createEd25519Signer(seedKey(50));
 const a = makeDevice('device-a', 11);
 const b = makeDevice('device-b', 12);
 const log = await interleavedLog([a, b], 6);
-const deviceKeys = new Map([[a.id, a.publicKey], [b.id, b.publicKey]]);
+const deviceKeys = new Map([
+  [a.id, a.publicKey],
+  [b.id, b.publicKey],
+]);
 
 async function checkpointOver(records: readonly AuditRecord[], size: number): Promise<Checkpoint> {
   return signCheckpoint({ log: 'org-1', size, root: merkleRoot(records.map(auditLeafHash), size), time: '2026-01-02T03:04:05.000Z' }, server);

@@ -35,47 +35,58 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 describe('latchkey audit export from the server database', () => {
-  it('exports records, checkpoints and keys that verify offline; an edit to the export is caught', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'latchkey-audit-db-'));
-    dirs.push(dir);
-    const dataDir = join(dir, 'pg');
-    const db = await openDatabase({ dataDir });
-    let orgId: string;
-    try {
-      ({ orgId } = await createOrg(db, 'Acme'));
-      const { userId } = await createUser(db, orgId, 'Ada');
-      const deviceId = randomUUID();
-      const signer = createEd25519Signer(seedKey(70));
-      await db.asOwner(
-        (sql) => sql.query('INSERT INTO devices (org_id, id, user_id, name, public_key) VALUES ($1, $2, $3, $4, $5)', [orgId, deviceId, userId, 'laptop', toBase64url(signer.publicKey)]),
-        orgId,
-      );
-      const log = createAuditLog({ store: new MemoryAuditStore(), signer, deviceId, clock: testClock });
-      const records: AuditRecord[] = [];
-      for (let i = 0; i < 6; i++) records.push(await log.append(sampleEvent(i)));
-      await db.asTenant(orgId, (sql) => appendAuditBatch(sql, { orgId, deviceId, publicKey: signer.publicKey }, records));
-      await checkpointOrg(db, await loadOrCreateServerKey(db), orgId);
-    } finally {
-      await db.close();
-    }
+  it(
+    'exports records, checkpoints and keys that verify offline; an edit to the export is caught',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'latchkey-audit-db-'));
+      dirs.push(dir);
+      const dataDir = join(dir, 'pg');
+      const db = await openDatabase({ dataDir });
+      let orgId: string;
+      try {
+        ({ orgId } = await createOrg(db, 'Acme'));
+        const { userId } = await createUser(db, orgId, 'Ada');
+        const deviceId = randomUUID();
+        const signer = createEd25519Signer(seedKey(70));
+        await db.asOwner(
+          (sql) =>
+            sql.query('INSERT INTO devices (org_id, id, user_id, name, public_key) VALUES ($1, $2, $3, $4, $5)', [
+              orgId,
+              deviceId,
+              userId,
+              'laptop',
+              toBase64url(signer.publicKey),
+            ]),
+          orgId,
+        );
+        const log = createAuditLog({ store: new MemoryAuditStore(), signer, deviceId, clock: testClock });
+        const records: AuditRecord[] = [];
+        for (let i = 0; i < 6; i++) records.push(await log.append(sampleEvent(i)));
+        await db.asTenant(orgId, (sql) => appendAuditBatch(sql, { orgId, deviceId, publicKey: signer.publicKey }, records));
+        await checkpointOrg(db, await loadOrCreateServerKey(db), orgId);
+      } finally {
+        await db.close();
+      }
 
-    const out = join(dir, 'log.jsonl');
-    const cps = join(dir, 'checkpoints.jsonl');
-    const keys = join(dir, 'keys.json');
-    const exported = await cli(['export', '--data-dir', dataDir, '--org', orgId, '--format', 'jsonl', '--out', out, '--checkpoints-out', cps, '--pubkeys-out', keys]);
-    expect(exported.code, exported.stderr).toBe(0);
+      const out = join(dir, 'log.jsonl');
+      const cps = join(dir, 'checkpoints.jsonl');
+      const keys = join(dir, 'keys.json');
+      const exported = await cli(['export', '--data-dir', dataDir, '--org', orgId, '--format', 'jsonl', '--out', out, '--checkpoints-out', cps, '--pubkeys-out', keys]);
+      expect(exported.code, exported.stderr).toBe(0);
 
-    const ok = await cli(['verify', out, '--pubkeys', keys, '--checkpoints', cps, '--log', orgId]);
-    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toContain('OK: 6 record(s) from 1 device(s) verified; 1 signed checkpoint(s) match, covering 6 record(s)');
+      const ok = await cli(['verify', out, '--pubkeys', keys, '--checkpoints', cps, '--log', orgId]);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('OK: 6 record(s) from 1 device(s) verified; 1 signed checkpoint(s) match, covering 6 record(s)');
 
-    const lines = (await readFile(out, 'utf8')).trimEnd().split('\n');
-    lines[2] = lines[2]!.replace('"outcome":"success"', '"outcome":"denied"');
-    const edited = join(dir, 'edited.jsonl');
-    await writeFile(edited, lines.join('\n') + '\n');
-    const bad = await cli(['verify', edited, '--pubkeys', keys, '--checkpoints', cps]);
-    expect(bad.code).toBe(1);
-    expect(bad.stdout).toContain('line 3');
-    expect(bad.stdout).toContain('seq 3: bad_hash');
-  }, SLOW);
+      const lines = (await readFile(out, 'utf8')).trimEnd().split('\n');
+      lines[2] = lines[2]!.replace('"outcome":"success"', '"outcome":"denied"');
+      const edited = join(dir, 'edited.jsonl');
+      await writeFile(edited, lines.join('\n') + '\n');
+      const bad = await cli(['verify', edited, '--pubkeys', keys, '--checkpoints', cps]);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toContain('line 3');
+      expect(bad.stdout).toContain('seq 3: bad_hash');
+    },
+    SLOW,
+  );
 });

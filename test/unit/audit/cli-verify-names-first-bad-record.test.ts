@@ -10,16 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import {
-  MemoryAuditStore,
-  auditLeafHash,
-  createAuditLog,
-  createEd25519Signer,
-  merkleRoot,
-  recordsToJsonLines,
-  signCheckpoint,
-  type AuditRecord,
-} from '../../../src/core/audit';
+import { MemoryAuditStore, auditLeafHash, createAuditLog, createEd25519Signer, merkleRoot, recordsToJsonLines, signCheckpoint, type AuditRecord } from '../../../src/core/audit';
 import { createNodeEd25519Signer } from '../../../src/node/verify.node.js';
 import { interleavedLog, makeDevice, sampleEvent, seedKey, testClock } from './fixtures';
 
@@ -61,85 +52,102 @@ afterAll(async () => {
 });
 
 describe('latchkey audit verify', () => {
-  it('exits 0 on an honest export with its checkpoint, and non-zero naming the first bad record for each kind of damage', async () => {
-    const tampered = log.slice();
-    tampered[4] = { ...tampered[4]!, outcome: 'denied' };
-    const dropped = log.filter((_, i) => i !== 4);
-    const reordered = log.slice();
-    [reordered[4], reordered[6]] = [reordered[6]!, reordered[4]!];
-    const twinStore = new MemoryAuditStore();
-    await twinStore.add(log[0]!);
-    const twin = createAuditLog({ store: twinStore, signer: createEd25519Signer(seedKey(21)), deviceId: 'device-a', clock: testClock });
-    const forked = [...log.slice(0, 3), await twin.append(sampleEvent(3))];
+  it(
+    'exits 0 on an honest export with its checkpoint, and non-zero naming the first bad record for each kind of damage',
+    async () => {
+      const tampered = log.slice();
+      tampered[4] = { ...tampered[4]!, outcome: 'denied' };
+      const dropped = log.filter((_, i) => i !== 4);
+      const reordered = log.slice();
+      [reordered[4], reordered[6]] = [reordered[6]!, reordered[4]!];
+      const twinStore = new MemoryAuditStore();
+      await twinStore.add(log[0]!);
+      const twin = createAuditLog({ store: twinStore, signer: createEd25519Signer(seedKey(21)), deviceId: 'device-a', clock: testClock });
+      const forked = [...log.slice(0, 3), await twin.append(sampleEvent(3))];
 
-    const [ok, t, d, r, f, w] = await Promise.all([
-      verify('honest', log, ['--checkpoints', await file('cp.jsonl', JSON.stringify(cp) + '\n')]),
-      verify('tampered', tampered),
-      verify('dropped', dropped),
-      verify('reordered', reordered),
-      verify('forked', forked),
-      verify('wrongkey', log, [], keys(makeDevice('x', 99).publicKey)),
-    ]);
-    expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^OK: 10 record\(s\) from 2 device\(s\) verified; 1 signed checkpoint\(s\) match, covering 10 record\(s\)/);
-    expect(t.code).toBe(1);
-    expect(t.stdout).toContain('first bad record: line 5, device device-a, seq 3: bad_hash');
-    expect(d.code).toBe(1);
-    expect(d.stdout).toContain('line 6, device device-a, seq 4: gap');
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('line 5, device device-a, seq 4: reorder');
-    expect(f.code).toBe(1);
-    expect(f.stdout).toContain('line 4, device device-a, seq 2: fork');
-    expect(w.code).toBe(1);
-    expect(w.stdout).toContain('line 1, device device-a, seq 1: bad_signature');
-  }, SLOW);
+      const [ok, t, d, r, f, w] = await Promise.all([
+        verify('honest', log, ['--checkpoints', await file('cp.jsonl', JSON.stringify(cp) + '\n')]),
+        verify('tampered', tampered),
+        verify('dropped', dropped),
+        verify('reordered', reordered),
+        verify('forked', forked),
+        verify('wrongkey', log, [], keys(makeDevice('x', 99).publicKey)),
+      ]);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/^OK: 10 record\(s\) from 2 device\(s\) verified; 1 signed checkpoint\(s\) match, covering 10 record\(s\)/);
+      expect(t.code).toBe(1);
+      expect(t.stdout).toContain('first bad record: line 5, device device-a, seq 3: bad_hash');
+      expect(d.code).toBe(1);
+      expect(d.stdout).toContain('line 6, device device-a, seq 4: gap');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('line 5, device device-a, seq 4: reorder');
+      expect(f.code).toBe(1);
+      expect(f.stdout).toContain('line 4, device device-a, seq 2: fork');
+      expect(w.code).toBe(1);
+      expect(w.stdout).toContain('line 1, device device-a, seq 1: bad_signature');
+    },
+    SLOW,
+  );
 
-  it('exits non-zero when a checkpoint shows a record was deleted after it was covered', async () => {
-    const trimmed = log.slice(0, 9); // device-b's last record gone: invisible to the chain check
-    const res = await verify('trimmed', trimmed, ['--checkpoints', await file('cp2.json', JSON.stringify([cp]))]);
-    expect(res.code).toBe(1);
-    expect(res.stdout).toContain('checkpoint 1: truncated');
-  }, SLOW);
+  it(
+    'exits non-zero when a checkpoint shows a record was deleted after it was covered',
+    async () => {
+      const trimmed = log.slice(0, 9); // device-b's last record gone: invisible to the chain check
+      const res = await verify('trimmed', trimmed, ['--checkpoints', await file('cp2.json', JSON.stringify([cp]))]);
+      expect(res.code).toBe(1);
+      expect(res.stdout).toContain('checkpoint 1: truncated');
+    },
+    SLOW,
+  );
 
-  it('reports a line that is not JSON, and refuses to run without trusted keys (exit 2)', async () => {
-    const broken = await file('broken.jsonl', recordsToJsonLines(log.slice(0, 2)) + '{not json\n');
-    const [bad, noKeys] = await Promise.all([
-      cli(['verify', broken, '--pubkeys', await file('k.json', keys()), '--json']),
-      cli(['verify', broken]),
-    ]);
-    expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, reason: 'malformed', line: 3 });
-    expect(noKeys.code).toBe(2);
-    expect(noKeys.stderr).toContain('--pubkeys');
-  }, SLOW);
+  it(
+    'reports a line that is not JSON, and refuses to run without trusted keys (exit 2)',
+    async () => {
+      const broken = await file('broken.jsonl', recordsToJsonLines(log.slice(0, 2)) + '{not json\n');
+      const [bad, noKeys] = await Promise.all([cli(['verify', broken, '--pubkeys', await file('k.json', keys()), '--json']), cli(['verify', broken])]);
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, reason: 'malformed', line: 3 });
+      expect(noKeys.code).toBe(2);
+      expect(noKeys.stderr).toContain('--pubkeys');
+    },
+    SLOW,
+  );
 });
 
 describe('latchkey audit verify on a large export (signatures on worker threads)', () => {
-  it('names the first bad record of a 5,100-record export', async () => {
-    const big = createAuditLog({ store: new MemoryAuditStore(), signer: createNodeEd25519Signer(seedKey(21)), deviceId: 'device-a', clock: testClock });
-    const records: AuditRecord[] = [];
-    for (let i = 0; i < 5_100; i++) records.push(await big.append(sampleEvent(i)));
-    records[5_050] = { ...records[5_050]!, time: '2020-01-01T00:00:00.000Z' };
-    const res = await verify('big', records);
-    expect(res.code).toBe(1);
-    expect(res.stdout).toContain('line 5051, device device-a, seq 5051: bad_hash');
-  }, SLOW);
+  it(
+    'names the first bad record of a 5,100-record export',
+    async () => {
+      const big = createAuditLog({ store: new MemoryAuditStore(), signer: createNodeEd25519Signer(seedKey(21)), deviceId: 'device-a', clock: testClock });
+      const records: AuditRecord[] = [];
+      for (let i = 0; i < 5_100; i++) records.push(await big.append(sampleEvent(i)));
+      records[5_050] = { ...records[5_050]!, time: '2020-01-01T00:00:00.000Z' };
+      const res = await verify('big', records);
+      expect(res.code).toBe(1);
+      expect(res.stdout).toContain('line 5051, device device-a, seq 5051: bad_hash');
+    },
+    SLOW,
+  );
 });
 
 describe('latchkey audit export', () => {
-  it('converts a JSON lines export to CSV, and says plainly that --server is not available', async () => {
-    const src = await file('export.jsonl', recordsToJsonLines(log));
-    const out = join(dir, 'export.csv');
-    const [csv, viaServer] = await Promise.all([
-      cli(['export', '--from', src, '--format', 'csv', '--out', out]),
-      cli(['export', '--server', 'https://audit.example.org', '--format', 'csv']),
-    ]);
-    expect(csv.code).toBe(0);
-    const rows = (await readFile(out, 'utf8')).trimEnd().split('\r\n');
-    expect(rows[0]).toBe('v,seq,time,device,actor_type,actor_id,action,outcome,reason,target_item,target_slot,target_origin,target_field,target_device,prev_hash,hash,sig');
-    expect(rows).toHaveLength(11);
-    expect(rows[5]).toContain('claude-desktop,credential.use,success,,');
-    expect(viaServer.code).toBe(2);
-    expect(viaServer.stderr).toContain('no admin HTTP export route');
-  }, SLOW);
+  it(
+    'converts a JSON lines export to CSV, and says plainly that --server is not available',
+    async () => {
+      const src = await file('export.jsonl', recordsToJsonLines(log));
+      const out = join(dir, 'export.csv');
+      const [csv, viaServer] = await Promise.all([
+        cli(['export', '--from', src, '--format', 'csv', '--out', out]),
+        cli(['export', '--server', 'https://audit.example.org', '--format', 'csv']),
+      ]);
+      expect(csv.code).toBe(0);
+      const rows = (await readFile(out, 'utf8')).trimEnd().split('\r\n');
+      expect(rows[0]).toBe('v,seq,time,device,actor_type,actor_id,action,outcome,reason,target_item,target_slot,target_origin,target_field,target_device,prev_hash,hash,sig');
+      expect(rows).toHaveLength(11);
+      expect(rows[5]).toContain('claude-desktop,credential.use,success,,');
+      expect(viaServer.code).toBe(2);
+      expect(viaServer.stderr).toContain('no admin HTTP export route');
+    },
+    SLOW,
+  );
 });

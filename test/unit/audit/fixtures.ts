@@ -1,12 +1,5 @@
 /** Shared builders for the audit tests: real signers, real logs, no mocks. */
-import {
-  MemoryAuditStore,
-  createAuditLog,
-  createEd25519Signer,
-  type AuditEventInput,
-  type AuditLog,
-  type AuditRecord,
-} from '../../../src/core/audit';
+import { MemoryAuditStore, createAuditLog, createEd25519Signer, type AuditEventInput, type AuditLog, type AuditRecord } from '../../../src/core/audit';
 
 export interface TestDevice {
   readonly id: string;
@@ -36,7 +29,13 @@ export function sampleEvent(i: number): AuditEventInput {
     { action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: 'password' },
     { action: 'item.reveal', actor: { type: 'person' }, target: { itemId: ITEM_ID, field: 'password' }, outcome: 'success' },
     { action: 'credential.use', actor: { type: 'agent', id: 'claude-desktop' }, target: { itemId: ITEM_ID, origin: 'https://api.example.com' }, outcome: 'success' },
-    { action: 'credential.use', actor: { type: 'agent', id: 'cursor' }, target: { itemId: ITEM_ID, origin: 'https://evil.example' }, outcome: 'denied', reason: 'destination_refused' },
+    {
+      action: 'credential.use',
+      actor: { type: 'agent', id: 'cursor' },
+      target: { itemId: ITEM_ID, origin: 'https://evil.example' },
+      outcome: 'denied',
+      reason: 'destination_refused',
+    },
     { action: 'vault.lock', actor: { type: 'system' }, outcome: 'success', reason: 'idle' },
   ];
   return events[i % events.length]!;

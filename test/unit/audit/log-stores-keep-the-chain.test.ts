@@ -5,14 +5,7 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import {
-  MemoryAuditStore,
-  auditSinkFor,
-  createAuditLog,
-  createEd25519Signer,
-  verifyChain,
-  type AuditStore,
-} from '../../../src/core/audit';
+import { MemoryAuditStore, auditSinkFor, createAuditLog, createEd25519Signer, verifyChain, type AuditStore } from '../../../src/core/audit';
 import type { AuditEvent, AuditSink } from '../../../src/shared/contracts/engine';
 import { createDexieAuditStore } from '../../../src/core/audit/audit-store.dexie';
 import { sampleEvent, seedKey, testClock } from './fixtures';
@@ -22,15 +15,26 @@ const publicKeyFor = (d: string) => (d === 'dev-s' ? signer.publicKey : undefine
 let dbCounter = 0;
 
 const stores: [string, () => AuditStore & { reopen(): AuditStore }][] = [
-  ['memory', () => {
-    const s = new MemoryAuditStore();
-    return Object.assign(s, { reopen: () => s });
-  }],
-  ['dexie', () => {
-    const name = `audit-test-${++dbCounter}`;
-    const s = createDexieAuditStore({ name });
-    return Object.assign(s, { reopen: () => { s.close(); return createDexieAuditStore({ name }); } });
-  }],
+  [
+    'memory',
+    () => {
+      const s = new MemoryAuditStore();
+      return Object.assign(s, { reopen: () => s });
+    },
+  ],
+  [
+    'dexie',
+    () => {
+      const name = `audit-test-${++dbCounter}`;
+      const s = createDexieAuditStore({ name });
+      return Object.assign(s, {
+        reopen: () => {
+          s.close();
+          return createDexieAuditStore({ name });
+        },
+      });
+    },
+  ],
 ];
 
 describe.each(stores)('AuditLog on the %s store', (_name, makeStore) => {
@@ -68,12 +72,12 @@ describe.each(stores)('AuditLog on the %s store', (_name, makeStore) => {
     await log.acknowledge(3);
     await log.acknowledge(2);
     expect((await log.pending(10)).map((r) => r.seq)).toEqual([4, 5]);
-    expect((await (store.reopen()).uploadedThrough())).toBe(3);
+    expect(await store.reopen().uploadedThrough()).toBe(3);
   });
 });
 
 describe('createAuditLog', () => {
-  it('auditSinkFor(log) is the engine\'s AuditSink: engine events are accepted as they are', async () => {
+  it("auditSinkFor(log) is the engine's AuditSink: engine events are accepted as they are", async () => {
     const log = createAuditLog({ store: new MemoryAuditStore(), signer, deviceId: 'dev-s', clock: testClock });
     const sink: AuditSink = auditSinkFor(log); // what the composition root passes as createEngine({ audit })
     const events: AuditEvent[] = [

@@ -7,15 +7,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import {
-  MerkleAccumulator,
-  consistencyProof,
-  inclusionProof,
-  merkleLeafHash,
-  merkleRoot,
-  verifyConsistency,
-  verifyInclusion,
-} from '../../../src/core/audit';
+import { MerkleAccumulator, consistencyProof, inclusionProof, merkleLeafHash, merkleRoot, verifyConsistency, verifyInclusion } from '../../../src/core/audit';
 
 // ---- the independent reference (RFC 9162 §2.1.1, §2.1.3.1, §2.1.4.1 as written) ----
 const h = (...parts: Uint8Array[]): Uint8Array => {

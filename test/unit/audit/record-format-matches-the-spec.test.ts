@@ -15,8 +15,11 @@ describe('record and checkpoint bytes as documented', () => {
     const signer = createEd25519Signer(seedKey(40));
     const log = createAuditLog({ store: new MemoryAuditStore(), signer, deviceId: 'device-a', clock: { now: () => Date.UTC(2026, 0, 2, 3, 4, 6, 678) } });
     const r = await log.append({
-      action: 'credential.use', actor: { type: 'agent', id: 'claude-desktop' },
-      target: { origin: 'https://api.example.com', itemId: 'AAAAAAAAAAAAAAAAAAAAAA', tool: 'http_request' }, outcome: 'success', reason: 'approved_once',
+      action: 'credential.use',
+      actor: { type: 'agent', id: 'claude-desktop' },
+      target: { origin: 'https://api.example.com', itemId: 'AAAAAAAAAAAAAAAAAAAAAA', tool: 'http_request' },
+      outcome: 'success',
+      reason: 'approved_once',
     });
     const jcs =
       '{"action":"credential.use","actor":{"id":"claude-desktop","type":"agent"},"device":"device-a","outcome":"success",' +

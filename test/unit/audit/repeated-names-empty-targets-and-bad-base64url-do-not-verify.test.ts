@@ -27,8 +27,12 @@ import { makeDevice } from './fixtures';
 const ROOT = join(import.meta.dirname, '../../..');
 const SLOW = 180_000;
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'latchkey-strict-audit-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'latchkey-strict-audit-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -45,7 +49,12 @@ async function file(name: string, text: string): Promise<string> {
 
 const a = makeDevice('device-a', 31);
 const keysText = (key = bytesToHex(a.publicKey)) => JSON.stringify({ devices: { 'device-a': key } });
-const use = await a.log.append({ action: 'credential.use', actor: { type: 'agent', id: 'claude-desktop' }, target: { itemId: 'AAAAAAAAAAAAAAAAAAAAAA', origin: 'https://api.example.com' }, outcome: 'success' });
+const use = await a.log.append({
+  action: 'credential.use',
+  actor: { type: 'agent', id: 'claude-desktop' },
+  target: { itemId: 'AAAAAAAAAAAAAAAAAAAAAA', origin: 'https://api.example.com' },
+  outcome: 'success',
+});
 const honest = recordsToJsonLines([use]);
 // What a reader that keeps the FIRST value sees is "denied"; JSON.parse would keep "success" and verify it.
 const repeated = honest.replace('"outcome":"success"', '"outcome":"denied","outcome":"success"');
@@ -53,7 +62,17 @@ const repeated = honest.replace('"outcome":"success"', '"outcome":"denied","outc
 /** A record with `"target":{}` whose hash and signature are computed over exactly that. */
 async function signedWithEmptyTarget(): Promise<AuditRecord> {
   const d = makeDevice('device-e', 32);
-  const unsigned = { v: 1 as const, seq: 1, time: '2026-01-02T03:04:05.678Z', device: 'device-e', action: 'vault.lock' as const, actor: { type: 'system' as const }, target: {}, outcome: 'success' as const, prevHash: GENESIS_PREV_HASH };
+  const unsigned = {
+    v: 1 as const,
+    seq: 1,
+    time: '2026-01-02T03:04:05.678Z',
+    device: 'device-e',
+    action: 'vault.lock' as const,
+    actor: { type: 'system' as const },
+    target: {},
+    outcome: 'success' as const,
+    prevHash: GENESIS_PREV_HASH,
+  };
   const hash = computeRecordHashHex(unsigned);
   const sig = await createEd25519Signer(d.secretKey).sign(recordSignatureInput(hexToBytes(hash)));
   return { ...unsigned, hash, sig: bytesToHex(sig) };
@@ -84,7 +103,12 @@ describe('strict parsing of the audit export', () => {
     const [ok, dup, tgt, key1, key2] = await Promise.all([
       cli(['verify', await file('honest.jsonl', honest), '--pubkeys', await file('k.json', keysText())]),
       cli(['verify', await file('dup.jsonl', repeated), '--pubkeys', await file('k2.json', keysText())]),
-      cli(['verify', await file('empty.jsonl', recordsToJsonLines([empty])), '--pubkeys', await file('k3.json', JSON.stringify({ devices: { 'device-e': bytesToHex(d.publicKey) } }))]),
+      cli([
+        'verify',
+        await file('empty.jsonl', recordsToJsonLines([empty])),
+        '--pubkeys',
+        await file('k3.json', JSON.stringify({ devices: { 'device-e': bytesToHex(d.publicKey) } })),
+      ]),
       // 43 base64url characters whose last one carries non-zero unused bits: not a canonical 32-byte key.
       cli(['verify', await file('h2.jsonl', honest), '--pubkeys', await file('k4.json', keysText(toBase64url(a.publicKey).slice(0, 42) + 'B'))]),
       cli(['verify', await file('h3.jsonl', honest), '--pubkeys', await file('k5.json', '{"devices":{"device-a":"x"},"devices":{}}')]),

@@ -19,8 +19,28 @@ describe('bench harness', () => {
         unit: 'ms',
         rounds: 5,
         warmup: 2,
-        subject: { name: 'A', before: () => { order.push('a-before'); clock.advance(100); }, run: () => { order.push('A'); clock.advance(3); }, after: () => { order.push('a-after'); clock.advance(100); } },
-        baseline: { name: 'B', run: () => { order.push('B'); clock.advance(2); } },
+        subject: {
+          name: 'A',
+          before: () => {
+            order.push('a-before');
+            clock.advance(100);
+          },
+          run: () => {
+            order.push('A');
+            clock.advance(3);
+          },
+          after: () => {
+            order.push('a-after');
+            clock.advance(100);
+          },
+        },
+        baseline: {
+          name: 'B',
+          run: () => {
+            order.push('B');
+            clock.advance(2);
+          },
+        },
       });
     });
     const runs = order.filter((x) => x === 'A' || x === 'B');
@@ -35,13 +55,35 @@ describe('bench harness', () => {
   it('omits the ratio and the added figure when there is no baseline, and refuses ratio or added goals without one', async () => {
     const { clock, bench } = setup();
     await bench.section('s', async () => {
-      const r = await bench.compare({ name: 'alone', unit: 'ms', rounds: 5, subject: { name: 'A', run: () => clock.advance(4) }, goals: [{ metric: 'wall', stat: 'p50', op: '<=', value: 5, unit: 'ms' }] });
+      const r = await bench.compare({
+        name: 'alone',
+        unit: 'ms',
+        rounds: 5,
+        subject: { name: 'A', run: () => clock.advance(4) },
+        goals: [{ metric: 'wall', stat: 'p50', op: '<=', value: 5, unit: 'ms' }],
+      });
       expect(r.baseline).toBeUndefined();
       expect(r.added).toBeUndefined();
       expect(r.goals[0]!.ratio).toBeUndefined();
       expect(r.goals[0]!.met).toBe(true);
-      await expect(bench.compare({ name: 'bad', unit: 'ms', rounds: 5, subject: { name: 'A', run: () => undefined }, goals: [{ metric: 'wall', stat: 'p50', of: 'ratio', op: '<=', value: 1.2, unit: '×' }] })).rejects.toThrow(/real baseline/);
-      await expect(bench.compare({ name: 'bad', unit: 'ms', rounds: 5, subject: { name: 'A', run: () => undefined }, goals: [{ metric: 'wall', stat: 'p50', of: 'added', op: '<=', value: 1, unit: 'ms' }] })).rejects.toThrow(/real baseline/);
+      await expect(
+        bench.compare({
+          name: 'bad',
+          unit: 'ms',
+          rounds: 5,
+          subject: { name: 'A', run: () => undefined },
+          goals: [{ metric: 'wall', stat: 'p50', of: 'ratio', op: '<=', value: 1.2, unit: '×' }],
+        }),
+      ).rejects.toThrow(/real baseline/);
+      await expect(
+        bench.compare({
+          name: 'bad',
+          unit: 'ms',
+          rounds: 5,
+          subject: { name: 'A', run: () => undefined },
+          goals: [{ metric: 'wall', stat: 'p50', of: 'added', op: '<=', value: 1, unit: 'ms' }],
+        }),
+      ).rejects.toThrow(/real baseline/);
     });
     const section = renderSection(bench.sections[0]!);
     const row = section.split('\n').find((l) => l.startsWith('| alone'))!;
@@ -102,11 +144,28 @@ describe('bench harness', () => {
   it('turns run times into rates in the unit the goal names (MB/s is 10^6 bytes)', async () => {
     const { clock, bench } = setup();
     await bench.section('s', async () => {
-      const r = await bench.compare({ name: 'scrub', unit: 'MB/s', work: 2_000_000, rounds: 5, subject: { name: 'A', run: () => clock.advance(20) }, baseline: { name: 'B', run: () => clock.advance(10) }, goals: [{ metric: 'wall', stat: 'p50', op: '>=', value: 50, unit: 'MB/s' }] });
+      const r = await bench.compare({
+        name: 'scrub',
+        unit: 'MB/s',
+        work: 2_000_000,
+        rounds: 5,
+        subject: { name: 'A', run: () => clock.advance(20) },
+        baseline: { name: 'B', run: () => clock.advance(10) },
+        goals: [{ metric: 'wall', stat: 'p50', op: '>=', value: 50, unit: 'MB/s' }],
+      });
       expect(r.subject.wall.p50).toBe(100);
       expect(r.baseline!.wall.p50).toBe(200);
       expect(r.goals[0]!.ratio).toBe(0.5);
-      await expect(bench.compare({ name: 'mismatch', unit: 'MB/s', work: 1, rounds: 5, subject: { name: 'A', run: () => clock.advance(1) }, goals: [{ metric: 'wall', stat: 'p50', op: '>=', value: 50, unit: 'MiB' }] })).rejects.toThrow(/does not match/);
+      await expect(
+        bench.compare({
+          name: 'mismatch',
+          unit: 'MB/s',
+          work: 1,
+          rounds: 5,
+          subject: { name: 'A', run: () => clock.advance(1) },
+          goals: [{ metric: 'wall', stat: 'p50', op: '>=', value: 50, unit: 'MiB' }],
+        }),
+      ).rejects.toThrow(/does not match/);
     });
   });
 

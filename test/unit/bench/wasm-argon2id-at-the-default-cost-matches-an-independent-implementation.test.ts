@@ -16,7 +16,15 @@ describe('argon2id known answers across implementations', () => {
     const salt = new Uint8Array(16).map((_, i) => i * 17 + 3);
     for (const p of [DEFAULT_ARGON2ID, { memoryKiB: 64, iterations: 1, parallelism: 1 }]) {
       const ours = await kdf.argon2id({ ...p, password, salt, hashLength: 32 });
-      const theirs = await hashWasmArgon2id({ password, salt, parallelism: p.parallelism, iterations: p.iterations, memorySize: p.memoryKiB, hashLength: 32, outputType: 'binary' });
+      const theirs = await hashWasmArgon2id({
+        password,
+        salt,
+        parallelism: p.parallelism,
+        iterations: p.iterations,
+        memorySize: p.memoryKiB,
+        hashLength: 32,
+        outputType: 'binary',
+      });
       expect(Buffer.from(ours).toString('hex')).toBe(Buffer.from(theirs).toString('hex'));
     }
   });

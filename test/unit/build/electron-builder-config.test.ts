@@ -90,8 +90,9 @@ describe('electron-builder config', () => {
 
       await flipLatchkeyFuses(ctx);
 
-      const wire = await getCurrentFuseWire(path.join(dir, 'latchkey')) as unknown as Record<number, number>;
-      const on = 49, off = 48;
+      const wire = (await getCurrentFuseWire(path.join(dir, 'latchkey'))) as unknown as Record<number, number>;
+      const on = 49,
+        off = 48;
       for (const [name, value] of Object.entries(INTENDED)) {
         expect({ name, wire: wire[FuseV1Options[name as keyof typeof FuseV1Options]] }).toEqual({ name, wire: value ? on : off });
       }
@@ -112,7 +113,9 @@ describe('electron-builder config', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'lk-fuses-'));
     try {
       await writeFile(path.join(dir, 'latchkey'), 'not electron');
-      await expect(flipLatchkeyFuses({ appOutDir: dir, electronPlatformName: 'linux', packager: { appInfo: { productFilename: 'L' }, executableName: 'latchkey' } })).rejects.toThrow(/sentinel/);
+      await expect(
+        flipLatchkeyFuses({ appOutDir: dir, electronPlatformName: 'linux', packager: { appInfo: { productFilename: 'L' }, executableName: 'latchkey' } }),
+      ).rejects.toThrow(/sentinel/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -22,7 +22,9 @@ describe('npm run build:managed', () => {
     await writeFile(pub, JSON.stringify(orgKeys.publicKey, null, 2));
     await writeFile(policy, signedText({ ...basePolicy, export: { allowed: false } }));
   });
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('writes policy.json + org-policy-key that the app loads as managed, byte for byte', async () => {
     const out = path.join(dir, 'out');

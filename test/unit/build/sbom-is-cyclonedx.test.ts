@@ -41,7 +41,9 @@ describe('CycloneDX SBOM', () => {
 
   it('resolves nested installs the way Node does (nearest node_modules first)', () => {
     const lock = {
-      name: 'app', version: '1.0.0', lockfileVersion: 3,
+      name: 'app',
+      version: '1.0.0',
+      lockfileVersion: 3,
       packages: {
         '': { name: 'app', version: '1.0.0', dependencies: { a: '^1', b: '^1' } },
         'node_modules/a': { version: '1.0.0', dependencies: { c: '^2' } },

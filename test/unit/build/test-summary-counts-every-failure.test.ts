@@ -30,8 +30,22 @@ function summarise(...args: string[]): { lines: string[]; last: string; code: nu
 const LINE = /^tests: \d+ passed, \d+ failed, \d+ skipped$/;
 
 const green = {
-  numPassedTests: 2, numFailedTests: 0, numFailedTestSuites: 0, numPendingTests: 0, numTodoTests: 0,
-  testResults: [{ name: path.join(ROOT, 'test/unit/a.test.ts'), status: 'passed', message: '', assertionResults: [{ status: 'passed', fullName: 'a one' }, { status: 'passed', fullName: 'a two' }] }],
+  numPassedTests: 2,
+  numFailedTests: 0,
+  numFailedTestSuites: 0,
+  numPendingTests: 0,
+  numTodoTests: 0,
+  testResults: [
+    {
+      name: path.join(ROOT, 'test/unit/a.test.ts'),
+      status: 'passed',
+      message: '',
+      assertionResults: [
+        { status: 'passed', fullName: 'a one' },
+        { status: 'passed', fullName: 'a two' },
+      ],
+    },
+  ],
 };
 
 describe('the summariser', () => {
@@ -42,13 +56,29 @@ describe('the summariser', () => {
   });
 
   it('a file that failed in its beforeAll (no failed test, its tests skipped) counts as failed, and the skipped tests are named', () => {
-    const r = summarise('--run', report('setup.json', {
-      numPassedTests: 1, numFailedTests: 0, numFailedTestSuites: 2, numPendingTests: 2, numTodoTests: 0,
-      testResults: [
-        green.testResults[0],
-        { name: path.join(ROOT, 'test/unit/pg.test.ts'), status: 'failed', message: 'Hook timed out in 10000ms', assertionResults: [{ status: 'skipped', fullName: 'pg stores a record' }, { status: 'skipped', fullName: 'pg lists records' }] },
-      ],
-    }), '1');
+    const r = summarise(
+      '--run',
+      report('setup.json', {
+        numPassedTests: 1,
+        numFailedTests: 0,
+        numFailedTestSuites: 2,
+        numPendingTests: 2,
+        numTodoTests: 0,
+        testResults: [
+          green.testResults[0],
+          {
+            name: path.join(ROOT, 'test/unit/pg.test.ts'),
+            status: 'failed',
+            message: 'Hook timed out in 10000ms',
+            assertionResults: [
+              { status: 'skipped', fullName: 'pg stores a record' },
+              { status: 'skipped', fullName: 'pg lists records' },
+            ],
+          },
+        ],
+      }),
+      '1',
+    );
     expect(r.last).toMatch(LINE);
     expect(r.last).toBe('tests: 1 passed, 1 failed, 2 skipped');
     expect(r.lines).toContain('skipped: test/unit/pg.test.ts > pg stores a record');
@@ -77,7 +107,22 @@ describe('the summariser', () => {
   });
 
   it('failed tests add up over runs, and an --error (a service that did not start) is one more', () => {
-    const red = { ...green, numPassedTests: 1, numFailedTests: 1, numFailedTestSuites: 2, testResults: [{ ...green.testResults[0], status: 'failed', assertionResults: [{ status: 'passed', fullName: 'a' }, { status: 'failed', fullName: 'b' }] }] };
+    const red = {
+      ...green,
+      numPassedTests: 1,
+      numFailedTests: 1,
+      numFailedTestSuites: 2,
+      testResults: [
+        {
+          ...green.testResults[0],
+          status: 'failed',
+          assertionResults: [
+            { status: 'passed', fullName: 'a' },
+            { status: 'failed', fullName: 'b' },
+          ],
+        },
+      ],
+    };
     const r = summarise('--run', report('red.json', red), '1', '--run', report('green2.json', green), '0', '--error', 'PostgreSQL did not start');
     expect(r.last).toBe('tests: 3 passed, 2 failed, 0 skipped');
     expect(r.lines).toContain('failure: PostgreSQL did not start');

@@ -23,7 +23,10 @@ describe('auto-lock', () => {
     h.timer.advance(60_000 + 1);
     expect(events.at(-1)).toEqual({ type: 'locked', reason: 'idle' });
     expect(h.audit.at(-1)).toMatchObject({ action: 'vault.lock', actor: { type: 'system' }, reason: 'idle' });
-    await expectCode(Promise.resolve().then(() => h.engine.listItems()), 'vault_locked');
+    await expectCode(
+      Promise.resolve().then(() => h.engine.listItems()),
+      'vault_locked',
+    );
   });
 
   it('without a timer, the next call after the idle period finds the vault locked', async () => {
@@ -51,11 +54,13 @@ describe('lock wipes key material', () => {
   it('zeroes VK and every item key the engine drew from the random source', async () => {
     const real = createWebCryptoRandom();
     const keys: Uint8Array[] = [];
-    const random = { bytes: (n: number) => {
-      const b = real.bytes(n);
-      if (n === 32) keys.push(b);
-      return b;
-    } };
+    const random = {
+      bytes: (n: number) => {
+        const b = real.bytes(n);
+        if (n === 32) keys.push(b);
+        return b;
+      },
+    };
     const h = makeHarness({ extra: { random } });
     await h.engine.createVault(PASSWORD);
     await h.engine.createItem(loginDraft());

@@ -43,8 +43,25 @@ export async function writeNodeVault(password = 'cross runtime password', count 
   for (let i = 0; i < count; i++) {
     const secret = `secret-${i}-${'x'.repeat(i)}-é`;
     const drafts: [ItemDraft, FieldRef][] = [
-      [{ overview: { kind: 'login', title: `Login ${i}`, urls: [`https://site${i}.example`], tags: [] }, details: { kind: 'login', password: secret, customFields: [] } }, 'password'],
-      [{ overview: { kind: 'api_credential', title: `API ${i}`, urls: [], tags: [], description: 'd', injection: { type: 'header', name: 'X-Api-Key', template: 'Key {secret}' }, allowedOrigins: ['https://api.example.com'] }, details: { kind: 'api_credential', secret, customFields: [] } }, 'secret'],
+      [
+        { overview: { kind: 'login', title: `Login ${i}`, urls: [`https://site${i}.example`], tags: [] }, details: { kind: 'login', password: secret, customFields: [] } },
+        'password',
+      ],
+      [
+        {
+          overview: {
+            kind: 'api_credential',
+            title: `API ${i}`,
+            urls: [],
+            tags: [],
+            description: 'd',
+            injection: { type: 'header', name: 'X-Api-Key', template: 'Key {secret}' },
+            allowedOrigins: ['https://api.example.com'],
+          },
+          details: { kind: 'api_credential', secret, customFields: [] },
+        },
+        'secret',
+      ],
     ];
     for (const [d, field] of drafts) {
       const s = await engine.createItem(d);

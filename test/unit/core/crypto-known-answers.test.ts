@@ -52,8 +52,14 @@ describe('argon2id known answer (RFC 9106 §5.3) through the Node argon2-browser
   it('derives the RFC tag from P=32x01, S=16x02, K=8x03, X=12x04, m=32, t=3, p=4', async () => {
     const fill = (n: number, b: number) => new Uint8Array(n).fill(b);
     const tag = await createNodeArgon2Kdf().argon2id({
-      password: fill(32, 1), salt: fill(16, 2), secret: fill(8, 3), associatedData: fill(12, 4),
-      memoryKiB: 32, iterations: 3, parallelism: 4, hashLength: 32,
+      password: fill(32, 1),
+      salt: fill(16, 2),
+      secret: fill(8, 3),
+      associatedData: fill(12, 4),
+      memoryKiB: 32,
+      iterations: 3,
+      parallelism: 4,
+      hashLength: 32,
     });
     expect(bytesToHex(tag)).toBe('0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659');
   });

@@ -33,14 +33,22 @@ describe('dump -> load -> unlock', () => {
     await h.engine.createItem(loginDraft());
     const good = await h.engine.dumpRecords();
     h.engine.lock();
-    for (const bad of [{}, { ...good, version: 3 }, { ...good, items: [{ id: 'short', version: 1, key: '', overview: '', details: '' }] }, { ...good, slots: [{ ...good.slots[0], wrappedKey: 'not base64!' }] }]) {
+    for (const bad of [
+      {},
+      { ...good, version: 3 },
+      { ...good, items: [{ id: 'short', version: 1, key: '', overview: '', details: '' }] },
+      { ...good, slots: [{ ...good.slots[0], wrappedKey: 'not base64!' }] },
+    ]) {
       await expectCode(h.engine.loadRecords(bad as never), 'invalid_input');
     }
     expect(await h.engine.dumpRecords()).toEqual(good);
-    await expectCode(Promise.resolve().then(async () => {
-      await h.engine.unlockWithPassword(PASSWORD);
-      await h.engine.loadRecords(good);
-    }), 'conflict');
+    await expectCode(
+      Promise.resolve().then(async () => {
+        await h.engine.unlockWithPassword(PASSWORD);
+        await h.engine.loadRecords(good);
+      }),
+      'conflict',
+    );
   });
 });
 
@@ -65,7 +73,12 @@ describe('storage migration', () => {
     // The migration creates the vault head from the stored records and says so, once.
     expect((await h.engine.status()).issues).toEqual([{ where: 'vault_head', id: 'vault_head', problem: 'created' }]);
     expect(await h.store.readHead()).toBeDefined();
-    expect(h.engine.listItems().map((i) => i.overview.title).sort()).toEqual(fx.expected.map((e) => e.title).sort());
+    expect(
+      h.engine
+        .listItems()
+        .map((i) => i.overview.title)
+        .sort(),
+    ).toEqual(fx.expected.map((e) => e.title).sort());
     for (const e of fx.expected) expect(await h.engine.revealField(e.id, e.field, 'reveal')).toBe(e.secret);
     expect(await h.store.readPages()).toHaveLength(64);
     // Next unlock reads the pages (no rebuild, no issue).

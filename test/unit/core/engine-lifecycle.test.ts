@@ -14,7 +14,10 @@ describe('vault lifecycle: create, unlock, lock, items', () => {
     await h.engine.createItem(noteDraft());
     h.engine.lock();
     expect(await h.engine.status()).toEqual({ state: 'locked', vaultId, slotKinds: ['password', 'recovery_code'] });
-    await expectCode(Promise.resolve().then(() => h.engine.listItems()), 'vault_locked');
+    await expectCode(
+      Promise.resolve().then(() => h.engine.listItems()),
+      'vault_locked',
+    );
 
     const h2 = h.reopen();
     await h2.engine.unlockWithPassword(PASSWORD);
@@ -46,8 +49,12 @@ describe('vault lifecycle: create, unlock, lock, items', () => {
     await expectCode(h.engine.unlockWithRecoveryCode(typo), 'wrong_recovery_code');
     await expectCode(h.engine.unlockWithRecoveryCode('ABC'), 'wrong_recovery_code');
     expect((await h.engine.status()).state).toBe('locked');
-    expect(h.audit.filter((a) => a.action === 'vault.unlock').map((a) => [a.outcome, a.reason]))
-      .toEqual([['failure', 'wrong_password'], ['failure', 'wrong_recovery_code'], ['failure', 'wrong_recovery_code'], ['failure', 'wrong_recovery_code']]);
+    expect(h.audit.filter((a) => a.action === 'vault.unlock').map((a) => [a.outcome, a.reason])).toEqual([
+      ['failure', 'wrong_password'],
+      ['failure', 'wrong_recovery_code'],
+      ['failure', 'wrong_recovery_code'],
+      ['failure', 'wrong_recovery_code'],
+    ]);
   });
 
   it('creates, updates (keeping concealed values sent back as null), deletes, and refuses stale edits', async () => {
@@ -56,7 +63,8 @@ describe('vault lifecycle: create, unlock, lock, items', () => {
     const created = await h.engine.createItem(loginDraft());
     const view = await h.engine.getItem(created.id);
     const updated = await h.engine.updateItem({
-      id: created.id, baseVersion: view.version,
+      id: created.id,
+      baseVersion: view.version,
       overview: { ...view.overview, title: 'Renamed' },
       details: { ...view.details, notes: 'new note' },
     });
@@ -92,7 +100,16 @@ describe('vault lifecycle: create, unlock, lock, items', () => {
     const api = await h.engine.createItem(apiDraft());
     const login = await h.engine.createItem(loginDraft());
     const list = h.engine.listCredentials();
-    expect(list).toEqual([{ id: api.id, name: 'GitHub API', description: 'Read repos for the build bot', injection: { type: 'bearer' }, allowedOrigins: ['https://api.github.com'], updatedAt: api.updatedAt }]);
+    expect(list).toEqual([
+      {
+        id: api.id,
+        name: 'GitHub API',
+        description: 'Read repos for the build bot',
+        injection: { type: 'bearer' },
+        allowedOrigins: ['https://api.github.com'],
+        updatedAt: api.updatedAt,
+      },
+    ]);
     expect(JSON.stringify(list)).not.toContain('ghp_');
     const use = await h.engine.useCredential(api.id, 'claude-code');
     expect(use).toMatchObject({ id: api.id, version: 1, secret: 'ghp_supersecrettokenvalue', fields: { ORG: 'acme' } });

@@ -69,7 +69,10 @@ describe('engine over RPC', () => {
       ['vault.create', { password: 'short' }],
     ] as const;
     for (const [method, params] of bad) {
-      const err = await (uiClient.call as (m: string, p: unknown) => Promise<unknown>)(method, params).then(() => null, (e: { code?: string }) => e.code);
+      const err = await (uiClient.call as (m: string, p: unknown) => Promise<unknown>)(method, params).then(
+        () => null,
+        (e: { code?: string }) => e.code,
+      );
       expect(['invalid_input', 'rpc_malformed']).toContain(err);
     }
     expect((await uiClient.call('vault.status', {})).state).toBe('unlocked');

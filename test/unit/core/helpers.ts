@@ -81,7 +81,12 @@ export function makeHarness(opts: { dbName?: string; clock?: ManualClock; extra?
     ...opts.extra,
   });
   const h: Harness = {
-    engine, store, dbName, clock, timer, audit,
+    engine,
+    store,
+    dbName,
+    clock,
+    timer,
+    audit,
     reopen: () => {
       store.close();
       return makeHarness({ dbName, clock });
@@ -93,22 +98,39 @@ export function makeHarness(opts: { dbName?: string; clock?: ManualClock; extra?
 export const loginDraft = (title = 'Example login'): ItemDraft => ({
   overview: { kind: 'login', title, username: 'alice@example.com', urls: ['https://example.com/login'], tags: ['work'] },
   details: {
-    kind: 'login', password: 'hunter2-very-secret', totp: 'otpauth://totp/Example:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example',
-    notes: 'plain note', customFields: [{ id: 'pin', name: 'PIN', concealed: true, value: '4321' }, { id: 'hint', name: 'Hint', concealed: false, value: 'blue' }],
+    kind: 'login',
+    password: 'hunter2-very-secret',
+    totp: 'otpauth://totp/Example:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example',
+    notes: 'plain note',
+    customFields: [
+      { id: 'pin', name: 'PIN', concealed: true, value: '4321' },
+      { id: 'hint', name: 'Hint', concealed: false, value: 'blue' },
+    ],
   },
 });
 
 export const apiDraft = (title = 'GitHub API'): ItemDraft => ({
   overview: {
-    kind: 'api_credential', title, urls: [], tags: ['ci'], description: 'Read repos for the build bot',
-    injection: { type: 'bearer' }, allowedOrigins: ['https://api.github.com'],
+    kind: 'api_credential',
+    title,
+    urls: [],
+    tags: ['ci'],
+    description: 'Read repos for the build bot',
+    injection: { type: 'bearer' },
+    allowedOrigins: ['https://api.github.com'],
   },
   details: { kind: 'api_credential', secret: 'ghp_supersecrettokenvalue', customFields: [{ id: 'org', name: 'ORG', concealed: false, value: 'acme' }] },
 });
 
 export const sshDraft = (): ItemDraft => ({
   overview: { kind: 'ssh_key', title: 'Deploy key', urls: [], tags: [] },
-  details: { kind: 'ssh_key', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----', publicKey: 'ssh-ed25519 AAAA deploy', passphrase: 'pp', customFields: [] },
+  details: {
+    kind: 'ssh_key',
+    privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----',
+    publicKey: 'ssh-ed25519 AAAA deploy',
+    passphrase: 'pp',
+    customFields: [],
+  },
 });
 
 export const noteDraft = (): ItemDraft => ({

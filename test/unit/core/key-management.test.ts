@@ -63,7 +63,7 @@ describe('vault-key rotation', () => {
     // The old item-key wraps no longer open with the new VK: a record from before rotation is refused.
     await h.store.commit({ putItems: [{ ...(await h.store.readItem(created[0]!.id))!, key: Buffer.from(before.items.find((x) => x.id === created[0]!.id)!.key, 'base64url') }] });
     await expectCode(h.engine.getItem(created[0]!.id), 'integrity');
-    await h.store.commit({ putItems: [(await makeRecord(after, created[0]!.id))] });
+    await h.store.commit({ putItems: [await makeRecord(after, created[0]!.id)] });
 
     h.engine.lock();
     await expectCode(h.engine.unlockWithRecoveryCode(oldCode), 'wrong_recovery_code');

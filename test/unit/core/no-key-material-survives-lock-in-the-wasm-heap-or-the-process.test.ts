@@ -97,12 +97,13 @@ async function runChild(env: Record<string, string>): Promise<{ child: ChildProc
       else lines.push(l);
     }
   });
-  const next = () => new Promise<string>((resolve, reject) => {
-    const l = lines.shift();
-    if (l !== undefined) return resolve(l);
-    waiting.push(resolve);
-    child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
-  });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      const l = lines.shift();
+      if (l !== undefined) return resolve(l);
+      waiting.push(resolve);
+      child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+    });
   return { child, first: await next(), next };
 }
 

@@ -20,15 +20,29 @@ async function vault() {
   const login = await h.engine.createItem({
     overview: { kind: 'login', title: 'Mail', username: 'alice', urls: [], tags: [] },
     details: {
-      kind: 'login', password: 'login-password-123', totp: `otpauth://totp/Mail:alice?secret=${SEED}&issuer=Mail`,
-      customFields: [{ id: 'pin', name: 'PIN', concealed: true, value: 'concealed-pin-9876' }, { id: 'hint', name: 'Hint', concealed: false, value: 'plain-visible-hint' }],
+      kind: 'login',
+      password: 'login-password-123',
+      totp: `otpauth://totp/Mail:alice?secret=${SEED}&issuer=Mail`,
+      customFields: [
+        { id: 'pin', name: 'PIN', concealed: true, value: 'concealed-pin-9876' },
+        { id: 'hint', name: 'Hint', concealed: false, value: 'plain-visible-hint' },
+      ],
     },
   });
   await h.engine.createItem({
     overview: { kind: 'ssh_key', title: 'Deploy', urls: [], tags: [] },
-    details: { kind: 'ssh_key', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----', publicKey: 'ssh-ed25519 AAAA deploy', passphrase: 'ssh-passphrase-42', customFields: [] },
+    details: {
+      kind: 'ssh_key',
+      privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----',
+      publicKey: 'ssh-ed25519 AAAA deploy',
+      passphrase: 'ssh-passphrase-42',
+      customFields: [],
+    },
   });
-  await h.engine.createItem({ overview: { kind: 'secure_note', title: 'Note', urls: [], tags: [] }, details: { kind: 'secure_note', text: 'an ordinary note body', customFields: [] } });
+  await h.engine.createItem({
+    overview: { kind: 'secure_note', title: 'Note', urls: [], tags: [] },
+    details: { kind: 'secure_note', text: 'an ordinary note body', customFields: [] },
+  });
   return { h, api, login };
 }
 
@@ -63,7 +77,12 @@ describe("engine 'results.scrub'", () => {
     const { h, login, api } = await vault();
     expect((await h.engine.scrubResults(['new-password-after-edit'])).redactions).toBe(0);
     const view = await h.engine.getItem(login.id);
-    await h.engine.updateItem({ id: login.id, baseVersion: view.version, overview: view.overview, details: { ...view.details, password: 'new-password-after-edit' } as typeof view.details });
+    await h.engine.updateItem({
+      id: login.id,
+      baseVersion: view.version,
+      overview: view.overview,
+      details: { ...view.details, password: 'new-password-after-edit' } as typeof view.details,
+    });
     expect((await h.engine.scrubResults(['new-password-after-edit', 'login-password-123'])).texts).toEqual([REDACTED, 'login-password-123']);
     await h.engine.deleteItem(api.id);
     expect((await h.engine.scrubResults(['ghp_supersecrettokenvalue'])).texts).toEqual(['ghp_supersecrettokenvalue']);

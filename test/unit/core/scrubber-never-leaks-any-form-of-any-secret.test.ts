@@ -51,15 +51,19 @@ function leaks(text: string, secret: string): boolean {
 describe('Aho–Corasick', () => {
   it('finds the longest pattern ending at each position, like a naive search', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 6, unit: fc.constantFrom('a', 'b', 'c') }), { minLength: 1, maxLength: 8 }), fc.string({ maxLength: 60, unit: fc.constantFrom('a', 'b', 'c', 'd') }), (patterns, text) => {
-        const ac = new AhoCorasick(patterns);
-        const got = new Map<number, number>();
-        ac.scan(text, (end, len) => got.set(end, len));
-        for (let end = 1; end <= text.length; end++) {
-          const lens = patterns.filter((p) => text.slice(0, end).endsWith(p)).map((p) => p.length);
-          expect(got.get(end) ?? 0).toBe(lens.length ? Math.max(...lens) : 0);
-        }
-      }),
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 6, unit: fc.constantFrom('a', 'b', 'c') }), { minLength: 1, maxLength: 8 }),
+        fc.string({ maxLength: 60, unit: fc.constantFrom('a', 'b', 'c', 'd') }),
+        (patterns, text) => {
+          const ac = new AhoCorasick(patterns);
+          const got = new Map<number, number>();
+          ac.scan(text, (end, len) => got.set(end, len));
+          for (let end = 1; end <= text.length; end++) {
+            const lens = patterns.filter((p) => text.slice(0, end).endsWith(p)).map((p) => p.length);
+            expect(got.get(end) ?? 0).toBe(lens.length ? Math.max(...lens) : 0);
+          }
+        },
+      ),
     );
   });
 });
@@ -88,11 +92,16 @@ describe('scrubbing', () => {
         (secrets, pick, prefix, suffix, filler, cuts) => {
           const scrubber = new Scrubber(secrets);
           const secret = secrets[pick % secrets.length]!;
-          const text = encodings(secret, prefix, suffix).map((e) => `${filler}${e}${filler}`).join('\n');
+          const text = encodings(secret, prefix, suffix)
+            .map((e) => `${filler}${e}${filler}`)
+            .join('\n');
           const whole = scrubber.scrub(text);
           expect(leaks(whole, secret)).toBe(false);
           const stream = scrubber.stream();
-          const streamed = chunked(text, cuts).map((c) => stream.push(c)).join('') + stream.end();
+          const streamed =
+            chunked(text, cuts)
+              .map((c) => stream.push(c))
+              .join('') + stream.end();
           expect(leaks(streamed, secret)).toBe(false);
           expect(streamed).toContain(REDACTED);
           // Independently of the scrubber's own list: no complete encoding survives.
@@ -112,7 +121,11 @@ describe('scrubbing', () => {
         const scrubber = new Scrubber(['a-secret-that-is-not-there-xyz']);
         fc.pre(!scrubber.contains(text));
         const s = scrubber.stream();
-        expect(chunked(text, cuts).map((c) => s.push(c)).join('') + s.end()).toBe(text);
+        expect(
+          chunked(text, cuts)
+            .map((c) => s.push(c))
+            .join('') + s.end(),
+        ).toBe(text);
       }),
     );
   });

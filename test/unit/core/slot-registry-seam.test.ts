@@ -52,11 +52,18 @@ describe('slot registry seam', () => {
     await expectCode(h.engine.rotateVaultKey({ currentPassword: PASSWORD }), 'unsupported');
     expect(await h.store.dumpRecords()).toEqual(before);
     // A wrong secret for one of them is refused too.
-    await expectCode(h.engine.rotateVaultKey({ currentPassword: PASSWORD, slotInputs: { [slotA]: { tokenId: 'A', secret: a }, [slotB]: { tokenId: 'B', secret: a } } }), 'fido_not_enrolled');
+    await expectCode(
+      h.engine.rotateVaultKey({ currentPassword: PASSWORD, slotInputs: { [slotA]: { tokenId: 'A', secret: a }, [slotB]: { tokenId: 'B', secret: a } } }),
+      'fido_not_enrolled',
+    );
     expect(await h.store.dumpRecords()).toEqual(before);
     // With both (keyed by slot id) every way in survives the rotation.
     await h.engine.rotateVaultKey({ currentPassword: PASSWORD, slotInputs: { [slotA]: { tokenId: 'A', secret: a }, [slotB]: { tokenId: 'B', secret: b } } });
-    for (const open of [() => h.engine.unlock('test_token', { tokenId: 'A', secret: a }), () => h.engine.unlock('test_token', { tokenId: 'B', secret: b }), () => h.engine.unlockWithPassword(PASSWORD)]) {
+    for (const open of [
+      () => h.engine.unlock('test_token', { tokenId: 'A', secret: a }),
+      () => h.engine.unlock('test_token', { tokenId: 'B', secret: b }),
+      () => h.engine.unlockWithPassword(PASSWORD),
+    ]) {
       h.engine.lock();
       await open();
       expect(await h.engine.revealField(item.id, 'password', 'reveal')).toBe('hunter2-very-secret');

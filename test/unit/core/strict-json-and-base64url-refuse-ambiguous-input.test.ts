@@ -48,10 +48,13 @@ describe('strict JSON', () => {
   });
 
   it('parses any JSON value without repeats exactly as JSON.parse', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => {
-      const text = JSON.stringify(v);
-      expect(parseStrictJson(text)).toEqual(JSON.parse(text));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => {
+        const text = JSON.stringify(v);
+        expect(parseStrictJson(text)).toEqual(JSON.parse(text));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -64,14 +67,20 @@ describe('strict base64url', () => {
   });
 
   it('round-trips any bytes, and the canonical check agrees with the decoder', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 70 }), (bytes) => {
-      const text = toBase64url(bytes);
-      expect(isCanonicalBase64url(text)).toBe(true);
-      expect(decodeBase64urlOrNull(text)).toEqual(bytes);
-      expect(text).toBe(Buffer.from(bytes).toString('base64url'));
-    }), { numRuns: 300 });
-    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9_-]{0,12}$/), (text) => {
-      expect(isCanonicalBase64url(text)).toBe(decodeBase64urlOrNull(text) !== null);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70 }), (bytes) => {
+        const text = toBase64url(bytes);
+        expect(isCanonicalBase64url(text)).toBe(true);
+        expect(decodeBase64urlOrNull(text)).toEqual(bytes);
+        expect(text).toBe(Buffer.from(bytes).toString('base64url'));
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9_-]{0,12}$/), (text) => {
+        expect(isCanonicalBase64url(text)).toBe(decodeBase64urlOrNull(text) !== null);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

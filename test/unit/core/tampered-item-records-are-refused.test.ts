@@ -26,12 +26,7 @@ async function snapshot(): Promise<Map<string, string>> {
 beforeAll(async () => {
   h = makeHarness();
   await h.engine.createVault(PASSWORD);
-  items = [
-    await h.engine.createItem(loginDraft()),
-    await h.engine.createItem(apiDraft()),
-    await h.engine.createItem(sshDraft()),
-    await h.engine.createItem(noteDraft()),
-  ];
+  items = [await h.engine.createItem(loginDraft()), await h.engine.createItem(apiDraft()), await h.engine.createItem(sshDraft()), await h.engine.createItem(noteDraft())];
   originals = await snapshot();
 });
 

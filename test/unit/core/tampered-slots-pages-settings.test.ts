@@ -27,11 +27,13 @@ let vaultId: string;
 beforeAll(async () => {
   // Record VK (the first 32-byte draw of vault creation) so page envelopes can also be checked directly.
   const real = createWebCryptoRandom();
-  const random = { bytes: (n: number) => {
-    const b = real.bytes(n);
-    if (n === 32 && !vk) vk = b.slice();
-    return b;
-  } };
+  const random = {
+    bytes: (n: number) => {
+      const b = real.bytes(n);
+      if (n === 32 && !vk) vk = b.slice();
+      return b;
+    },
+  };
   h = makeHarness({ extra: { random } });
   ({ recoveryCode, vaultId } = await h.engine.createVault(PASSWORD));
   items = [await h.engine.createItem(loginDraft()), await h.engine.createItem(apiDraft()), await h.engine.createItem(noteDraft())];
@@ -60,10 +62,11 @@ function slotVariants(s: SlotRecord): [string, SlotRecord][] {
   }
   for (const [k, v] of Object.entries(s.params)) {
     if (typeof v === 'number') for (const n of [v + 1, v - 1, v * 2]) out.push([`params.${k}=${n}`, { ...s, params: { ...s.params, [k]: n } }]);
-    else for (let pos = 0; pos < v.length; pos++) {
-      const c = v[pos] === 'A' ? 'B' : 'A';
-      out.push([`params.${k}[${pos}]`, { ...s, params: { ...s.params, [k]: v.slice(0, pos) + c + v.slice(pos + 1) } }]);
-    }
+    else
+      for (let pos = 0; pos < v.length; pos++) {
+        const c = v[pos] === 'A' ? 'B' : 'A';
+        out.push([`params.${k}[${pos}]`, { ...s, params: { ...s.params, [k]: v.slice(0, pos) + c + v.slice(pos + 1) } }]);
+      }
   }
   out.push(['label', { ...s, label: `${s.label}!` }], ['createdAt', { ...s, createdAt: s.createdAt + 1 }]);
   return out;
@@ -169,7 +172,10 @@ describe('tampered overview pages are reported and rebuilt from item records', (
     // Putting the (once genuine) original pages back is a replay now, and is named.
     await h.store.commit({ putPages: [original, victimOriginal] });
     await h.engine.unlockWithPassword(PASSWORD);
-    expect((await h.engine.status()).issues).toEqual([{ where: 'overview_page', id: String(Math.min(p, victim)), problem: 'replayed' }, { where: 'overview_page', id: String(Math.max(p, victim)), problem: 'replayed' }]);
+    expect((await h.engine.status()).issues).toEqual([
+      { where: 'overview_page', id: String(Math.min(p, victim)), problem: 'replayed' },
+      { where: 'overview_page', id: String(Math.max(p, victim)), problem: 'replayed' },
+    ]);
     await expectAllItemsIntact();
     h.engine.lock();
   });

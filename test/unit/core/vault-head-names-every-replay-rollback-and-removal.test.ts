@@ -55,10 +55,12 @@ describe('the vault head names what differs from the last write', () => {
     h.engine.lock();
     await h.store.commit({ putItems: [oldRec], putPages: [oldPage] });
     await h.engine.unlockWithPassword(PASSWORD);
-    expect(await issues(h)).toEqual(expect.arrayContaining([
-      { where: 'item', id, problem: 'older' },
-      { where: 'overview_page', id: String(pageOf(id)), problem: 'replayed' },
-    ]));
+    expect(await issues(h)).toEqual(
+      expect.arrayContaining([
+        { where: 'item', id, problem: 'older' },
+        { where: 'overview_page', id: String(pageOf(id)), problem: 'replayed' },
+      ]),
+    );
     // The old secret is never served as the current one.
     expect(h.engine.listItems().some((i) => i.id === id)).toBe(false);
     await expectCode(h.engine.useCredential(id), 'not_found');
@@ -89,10 +91,12 @@ describe('the vault head names what differs from the last write', () => {
     h.engine.lock();
     await h.store.commit({ deleteItems: [gone.id], putItems: [deleted] });
     await h.engine.unlockWithPassword(PASSWORD);
-    expect(await issues(h)).toEqual(expect.arrayContaining([
-      { where: 'item', id: gone.id, problem: 'missing' },
-      { where: 'item', id: deleted.id, problem: 'added' },
-    ]));
+    expect(await issues(h)).toEqual(
+      expect.arrayContaining([
+        { where: 'item', id: gone.id, problem: 'missing' },
+        { where: 'item', id: deleted.id, problem: 'added' },
+      ]),
+    );
     expect(h.engine.listItems().map((i) => i.id)).toEqual([ids[1]]);
     await unlockAgainIsClean(h);
   });

@@ -24,13 +24,16 @@ describe('a failed engine write changes neither the store nor the engine', () =>
   it('create, update and delete that fail at commit leave everything as it was, and later writes work', async () => {
     let failNext = false;
     const inner = createDexieStore({ name: freshDbName() });
-    const store: VaultStore = { ...inner, commit: async (b) => {
-      if (failNext) {
-        failNext = false;
-        throw new Error('disk full');
-      }
-      return inner.commit(b);
-    } };
+    const store: VaultStore = {
+      ...inner,
+      commit: async (b) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk full');
+        }
+        return inner.commit(b);
+      },
+    };
     const h = makeHarness({ extra: { store } });
     await h.engine.createVault(PASSWORD);
     const kept = await h.engine.createItem(loginDraft('kept'));

@@ -30,7 +30,9 @@ beforeAll(async () => {
   server = await startTestServer(db);
   tenant = await newTenant(server.db);
 }, 30_000);
-afterAll(async () => { await server?.close(); });
+afterAll(async () => {
+  await server?.close();
+});
 
 async function code(): Promise<string> {
   return (await issueEnrolCode(server.db, tenant.orgId, tenant.userId)).code;
@@ -51,7 +53,10 @@ function connectEngineSide(device: DeviceService) {
 }
 
 async function refusal(p: Promise<unknown>): Promise<LatchkeyError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LatchkeyError);
   return err as LatchkeyError;
 }
@@ -137,7 +142,10 @@ describe('device enrolment through main', () => {
     const { device } = await enrolled();
     const client = connectEngineSide(device);
     for (const path of ['/health', '/v1/../admin', 'http://evil.test/v1/x', '//evil.test/v1/', '/v2/sync', '/v1//x', '/v1/x#frag', '/v1/x\n']) {
-      const err = await client.call('server.fetch', { method: 'GET', path, headers: {} }).then(() => null, (e: unknown) => e);
+      const err = await client.call('server.fetch', { method: 'GET', path, headers: {} }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err, path).toBeInstanceOf(LatchkeyError);
       expect((err as LatchkeyError).code, path).toBe('invalid_input');
     }
@@ -169,11 +177,19 @@ describe('device enrolment through main', () => {
     if (!status.enrolled) throw new Error('expected enrolled');
     // What the worker builds: URLs are bare paths; main prefixes the enrolled server.
     const relay: FetchLike = async (url, init) => {
-      const r = await client.call('server.fetch', { method: init.method as 'GET' | 'POST' | 'PUT', path: url, headers: init.headers, ...(init.body === undefined ? {} : { body: init.body }) });
+      const r = await client.call('server.fetch', {
+        method: init.method as 'GET' | 'POST' | 'PUT',
+        path: url,
+        headers: init.headers,
+        ...(init.body === undefined ? {} : { body: init.body }),
+      });
       return { status: r.status, text: async () => r.body };
     };
     const api = createServerApi({
-      baseUrl: '', fetch: relay, clock: { now: Date.now }, random: nodeRandom,
+      baseUrl: '',
+      fetch: relay,
+      clock: { now: Date.now },
+      random: nodeRandom,
       signer: { publicKey: fromBase64url(status.publicKey), sign: async (bytes) => (await client.call('device.sign', { bytes })).sig },
       identity: { orgId: status.orgId, userId: status.userId, deviceId: status.deviceId },
     });

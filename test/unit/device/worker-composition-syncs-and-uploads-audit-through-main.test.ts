@@ -29,7 +29,9 @@ beforeAll(async () => {
   server = await startTestServer(db);
   tenant = await newTenant(server.db);
 }, 30_000);
-afterAll(async () => { await server?.close(); });
+afterAll(async () => {
+  await server?.close();
+});
 
 /** Main serves the device contract; returns the worker's end of the port. */
 function mainPortFor(device: DeviceService): Port {
@@ -54,7 +56,10 @@ describe('the engine worker syncs through main when the device is enrolled', () 
     const enrolment = await enrolmentFromMain(Promise.resolve(mainPortFor(device)), 5_000);
     if (enrolment === undefined) throw new Error('expected an enrolment');
     const synced = buildSyncedEngine({
-      dbName: freshDbName(), client: enrolment.client, status: enrolment.status, random: nodeRandom,
+      dbName: freshDbName(),
+      client: enrolment.client,
+      status: enrolment.status,
+      random: nodeRandom,
       engine: { kdf: createNodeArgon2Kdf(), passwordKdf: TEST_KDF, allowWeakKdfForTesting: true },
     });
     await synced.engine.createVault(PASSWORD);

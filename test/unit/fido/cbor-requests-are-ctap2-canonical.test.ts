@@ -21,10 +21,25 @@ describe('CTAP2 canonical CBOR', () => {
   });
 
   it('orders text keys by length, then bytewise, and uses the shortest integer forms', () => {
-    const m = new Map<string, CborValue>([['uv', true], ['hmac-secret', true], ['up', false], ['credProtect', 2], ['rk', false]]);
+    const m = new Map<string, CborValue>([
+      ['uv', true],
+      ['hmac-secret', true],
+      ['up', false],
+      ['credProtect', 2],
+      ['rk', false],
+    ]);
     expect(hex(cborEncode(m))).toBe(
       'a5' + '6272 6bf4'.replace(/ /g, '') + '627570f4' + '627576f5' + '6b63726564 50726f74656374 02'.replace(/ /g, '') + '6b686d61632d736563726574f5',
     );
-    expect(hex(cborEncode(new Map<number, CborValue>([[24, 255], [23, 256]])))).toBe('a2' + '17190100' + '181818ff');
+    expect(
+      hex(
+        cborEncode(
+          new Map<number, CborValue>([
+            [24, 255],
+            [23, 256],
+          ]),
+        ),
+      ),
+    ).toBe('a2' + '17190100' + '181818ff');
   });
 });

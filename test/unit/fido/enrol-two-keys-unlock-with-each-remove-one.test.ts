@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createWebCryptoRandom } from '../../../src/core/crypto/random.browser';
-import { createVaultWithHardwareKey, enrolHardwareKey, HARDWARE_KEY_SLOT, hardwareKeySlotParams, renameHardwareKeySlot, unlockWithHardwareKey } from '../../../src/core/vault/slots/hardware-key';
+import {
+  createVaultWithHardwareKey,
+  enrolHardwareKey,
+  HARDWARE_KEY_SLOT,
+  hardwareKeySlotParams,
+  renameHardwareKeySlot,
+  unlockWithHardwareKey,
+} from '../../../src/core/vault/slots/hardware-key';
 import { LatchkeyError } from '../../../src/shared/errors';
 import { makeHarness, PASSWORD } from '../core/helpers';
 import { expectCode, makeKey, makeService } from './helpers';
@@ -33,7 +40,12 @@ describe('hardware-key slots in the vault', () => {
     expect(ea.uv).toBe(true);
     expect(eb.uv).toBe(false);
     const slots = await h.engine.listSlots();
-    expect(slots.filter((s) => s.kind === HARDWARE_KEY_SLOT).map((s) => s.label).sort()).toEqual(['Backup key', 'Blue key']);
+    expect(
+      slots
+        .filter((s) => s.kind === HARDWARE_KEY_SLOT)
+        .map((s) => s.label)
+        .sort(),
+    ).toEqual(['Backup key', 'Blue key']);
 
     h.engine.lock();
     b.unplug();

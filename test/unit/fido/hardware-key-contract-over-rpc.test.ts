@@ -70,12 +70,26 @@ describe('hardware-key contract over RPC', () => {
     const toMain = connectRpc(fromNodeMessagePort(mainCh.port2), HardwareKeyContract);
     const h = makeHarness();
     await h.engine.createVault(PASSWORD);
-    const engineServer = serveRpc(fromNodeMessagePort(uiCh.port1), EngineHardwareKeyContract, engineHardwareKeyHandlers({
-      engine: h.engine, store: h.store, hardwareKey: hardwareKeyOverRpc(toMain), random: createWebCryptoRandom(),
-    }));
+    const engineServer = serveRpc(
+      fromNodeMessagePort(uiCh.port1),
+      EngineHardwareKeyContract,
+      engineHardwareKeyHandlers({
+        engine: h.engine,
+        store: h.store,
+        hardwareKey: hardwareKeyOverRpc(toMain),
+        random: createWebCryptoRandom(),
+      }),
+    );
     // The UI's end of the port, recording everything that reaches the UI.
     const raw = fromNodeMessagePort(uiCh.port2);
-    const tapped: Port = { ...raw, onMessage: (fn) => raw.onMessage((m) => { uiTraffic.push(m); fn(m); }) };
+    const tapped: Port = {
+      ...raw,
+      onMessage: (fn) =>
+        raw.onMessage((m) => {
+          uiTraffic.push(m);
+          fn(m);
+        }),
+    };
     const ui = connectRpc(tapped, EngineHardwareKeyContract);
     try {
       const e = await ui.call('hardwareKey.enrol', { name: 'Desk key', uv: 'discouraged' });

@@ -24,7 +24,12 @@ export interface ServiceHarness {
 export function makeService(keys: SoftKey[], o: { touchTimeoutMs?: number } = {}): ServiceHarness {
   const discovery = softDiscovery(keys);
   const service = createFidoService({
-    discovery, random, touchTimeoutMs: o.touchTimeoutMs ?? 2_000, pinTimeoutMs: 2_000, shortTimeoutMs: 300, sleep: async () => {},
+    discovery,
+    random,
+    touchTimeoutMs: o.touchTimeoutMs ?? 2_000,
+    pinTimeoutMs: 2_000,
+    shortTimeoutMs: 300,
+    sleep: async () => {},
   });
   const h: ServiceHarness = { service, keys, events: [], pins: [] };
   service.subscribe((e) => {

@@ -86,50 +86,65 @@ async function settle(script: Uint8Array[], run: (c: Ctap2Client) => Promise<unk
 const cborish: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
-    fc.integer(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 8 }), fc.uint8Array({ maxLength: 80 }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.string({ maxLength: 8 }),
+    fc.uint8Array({ maxLength: 80 }),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.array(fc.tuple(fc.oneof(fc.integer({ min: -5, max: 12 }), fc.string({ maxLength: 4 })), tie('value')), { maxLength: 6 })
-      .map((es) => new Map(es)),
+    fc.array(fc.tuple(fc.oneof(fc.integer({ min: -5, max: 12 }), fc.string({ maxLength: 4 })), tie('value')), { maxLength: 6 }).map((es) => new Map(es)),
   ),
 })).value;
 
 describe('hostile device data', () => {
   it('random frame sequences: every getInfo settles with a result or a LatchkeyError', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(frame, { maxLength: 24 }), (script) => settle(script, (c) => c.getInfo())), { numRuns: 2_000 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(frame, { maxLength: 24 }), (script) => settle(script, (c) => c.getInfo())),
+      { numRuns: 2_000 },
+    );
   });
 
   it('random CBOR bodies behind valid framing: getInfo and assertion parsing give typed errors', async () => {
-    const body = fc.oneof(fc.uint8Array({ maxLength: 300 }), cborish.map((v) => {
-      try {
-        return encode(v);
-      } catch {
-        return new Uint8Array([0xff]);
-      }
-    }));
-    await fc.assert(fc.asyncProperty(body, fc.integer({ min: 0, max: 255 }), async (b, status) => {
-      await settle(answer(b, status % 4 === 0 ? 0 : status), (c) => c.getInfo());
-      await settle(answer(b), async (c) => parseAuthData(parseCbor(getAssertionResponseSchema, await c.call(CMD.getAssertion, new Map([[1, 'x']])), 'assertion')['2']));
-      for (const s of [getInfoSchema, clientPinResponseSchema, getAssertionResponseSchema]) {
+    const body = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      cborish.map((v) => {
         try {
-          parseCbor(s, b, 'fuzz');
-        } catch (e) {
-          expect(e).toBeInstanceOf(LatchkeyError);
+          return encode(v);
+        } catch {
+          return new Uint8Array([0xff]);
         }
-      }
-    }), { numRuns: 2_000 });
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, fc.integer({ min: 0, max: 255 }), async (b, status) => {
+        await settle(answer(b, status % 4 === 0 ? 0 : status), (c) => c.getInfo());
+        await settle(answer(b), async (c) => parseAuthData(parseCbor(getAssertionResponseSchema, await c.call(CMD.getAssertion, new Map([[1, 'x']])), 'assertion')['2']));
+        for (const s of [getInfoSchema, clientPinResponseSchema, getAssertionResponseSchema]) {
+          try {
+            parseCbor(s, b, 'fuzz');
+          } catch (e) {
+            expect(e).toBeInstanceOf(LatchkeyError);
+          }
+        }
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('authenticator data with attested-credential and extension flags and random tails gives typed errors', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 200 }), (flags, tail) => {
-      const ad = new Uint8Array(37 + tail.length);
-      ad[32] = flags;
-      ad.set(tail, 37);
-      try {
-        parseAuthData(ad);
-      } catch (e) {
-        expect(e).toBeInstanceOf(LatchkeyError);
-      }
-    }), { numRuns: 3_000 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 200 }), (flags, tail) => {
+        const ad = new Uint8Array(37 + tail.length);
+        ad[32] = flags;
+        ad.set(tail, 37);
+        try {
+          parseAuthData(ad);
+        } catch (e) {
+          expect(e).toBeInstanceOf(LatchkeyError);
+        }
+      }),
+      { numRuns: 3_000 },
+    );
   });
 
   it('deeply nested, indefinite-length, tagged and trailing CBOR is refused as fido_device', () => {

@@ -34,7 +34,11 @@ describe.each(variants)('PIN on a $name', ({ opts }) => {
     const got = await h.service.getHmacSecret({ credentialIds: [e.credentialId], salt, uv: true });
     expect(got.secret).toHaveLength(32);
     const prompts = h.events.flatMap((x) => (x.event === 'pin-needed' ? [x.payload] : []));
-    expect(prompts.map((p) => [p.retriesLeft, p.retry])).toEqual([[8, false], [7, true], [6, true]]);
+    expect(prompts.map((p) => [p.retriesLeft, p.retry])).toEqual([
+      [8, false],
+      [7, true],
+      [6, true],
+    ]);
     // A correct PIN resets the counter.
     expect((await h.service.info()).pinRetries).toBe(8);
   });

@@ -21,7 +21,13 @@ const ui = () => h.gateway.uiHandlers;
 
 beforeAll(async () => {
   h = await startHarness([], {
-    downstream: [{ name: 'notes', transport: { type: 'stdio', command: process.execPath, args: ['--import', 'tsx', path.join(ROOT, 'test/unit/gateway/fixtures/notes-server.ts'), dir], cwd: ROOT }, credentials: [] }],
+    downstream: [
+      {
+        name: 'notes',
+        transport: { type: 'stdio', command: process.execPath, args: ['--import', 'tsx', path.join(ROOT, 'test/unit/gateway/fixtures/notes-server.ts'), dir], cwd: ROOT },
+        credentials: [],
+      },
+    ],
   });
   agent = await h.pair('Claude Code');
 });
@@ -81,7 +87,10 @@ describe('a downstream server without credentials', () => {
     const before = h.prompts.length;
     expect((await call(c, 'notes__write_note', { name: 'always', text: 'x' })).isError).toBe(false);
     expect(h.prompts.length).toBe(before);
-    h.policy = buildEffectivePolicy([{ policy: { version: 1, org: { name: 'Acme' }, gateway: { approvalModeFloor: 'every_time' } }, source: 'build', path: 'p.json' }], DEFAULT_PERSONAL_SETTINGS);
+    h.policy = buildEffectivePolicy(
+      [{ policy: { version: 1, org: { name: 'Acme' }, gateway: { approvalModeFloor: 'every_time' } }, source: 'build', path: 'p.json' }],
+      DEFAULT_PERSONAL_SETTINGS,
+    );
     expect((await call(c, 'notes__read_note', { name: 'always' })).isError).toBe(false);
     expect(h.prompts.length).toBe(before + 1);
   });
@@ -101,7 +110,10 @@ describe('a downstream server without credentials', () => {
   });
 
   it('policy refusing downstream:notes refuses the call before any prompt', async () => {
-    h.policy = buildEffectivePolicy([{ policy: { version: 1, org: { name: 'Acme' }, gateway: { allowedTools: ['http_request'] } }, source: 'build', path: 'p.json' }], DEFAULT_PERSONAL_SETTINGS);
+    h.policy = buildEffectivePolicy(
+      [{ policy: { version: 1, org: { name: 'Acme' }, gateway: { allowedTools: ['http_request'] } }, source: 'build', path: 'p.json' }],
+      DEFAULT_PERSONAL_SETTINGS,
+    );
     const before = h.prompts.length;
     const r = await call(await h.connect(agent.token), 'notes__write_note', { name: 'policy', text: 'x' });
     expect(errorCode(r.text)).toBe('policy_forbidden');

@@ -32,7 +32,11 @@ describe('a use that cannot be signed is not made', () => {
     expect(r.isError).toBe(false);
     const use = h.audit.records.at(-1)!;
     expect(auditRecordSchema.parse(use)).toMatchObject({
-      v: 2, action: 'credential.use', outcome: 'success', reason: 'approved_once', target: { tool: 'http_request', itemId: id, origin: api.origin },
+      v: 2,
+      action: 'credential.use',
+      outcome: 'success',
+      reason: 'approved_once',
+      target: { tool: 'http_request', itemId: id, origin: api.origin },
     });
   });
 

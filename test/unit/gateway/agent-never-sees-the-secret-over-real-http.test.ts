@@ -15,7 +15,15 @@ const LOGIN_PASSWORD = 'hunter2-but-much-longer-Pa55';
 
 function forms(s: string): string[] {
   const b = Buffer.from(s, 'utf8');
-  return [s, b.toString('base64').replace(/=+$/, ''), b.toString('base64url'), b.toString('hex'), b.toString('hex').toUpperCase(), encodeURIComponent(s), JSON.stringify(s).slice(1, -1)];
+  return [
+    s,
+    b.toString('base64').replace(/=+$/, ''),
+    b.toString('base64url'),
+    b.toString('hex'),
+    b.toString('hex').toUpperCase(),
+    encodeURIComponent(s),
+    JSON.stringify(s).slice(1, -1),
+  ];
 }
 
 function assertNoSecret(text: string): void {
@@ -47,19 +55,28 @@ beforeAll(async () => {
           return;
         }
         return send(JSON.stringify({ ok: true, user: 'alice' }), 'application/json');
-      case '/echo/raw': return send(`you sent: ${got}`);
-      case '/echo/base64': return send(Buffer.from(got).toString('base64'));
-      case '/echo/base64-in-longer': return send(Buffer.from(`{"key":"${got}"}`).toString('base64'));
-      case '/echo/base64-offset2': return send(Buffer.from(`ab${got}`).toString('base64url'));
-      case '/echo/hex': return send(Buffer.from(got).toString('hex'));
-      case '/echo/HEX': return send(Buffer.from(got).toString('hex').toUpperCase());
-      case '/echo/url': return send(`next=${encodeURIComponent(got)}`);
-      case '/echo/json': return send(JSON.stringify({ token: got, nested: { again: got } }), 'application/json');
+      case '/echo/raw':
+        return send(`you sent: ${got}`);
+      case '/echo/base64':
+        return send(Buffer.from(got).toString('base64'));
+      case '/echo/base64-in-longer':
+        return send(Buffer.from(`{"key":"${got}"}`).toString('base64'));
+      case '/echo/base64-offset2':
+        return send(Buffer.from(`ab${got}`).toString('base64url'));
+      case '/echo/hex':
+        return send(Buffer.from(got).toString('hex'));
+      case '/echo/HEX':
+        return send(Buffer.from(got).toString('hex').toUpperCase());
+      case '/echo/url':
+        return send(`next=${encodeURIComponent(got)}`);
+      case '/echo/json':
+        return send(JSON.stringify({ token: got, nested: { again: got } }), 'application/json');
       case '/echo/header':
         res.writeHead(200, { 'x-echo': got });
         res.end('see headers');
         return;
-      case '/echo/other-secrets': return send(`${OTHER_SECRET} and ${LOGIN_PASSWORD}`);
+      case '/echo/other-secrets':
+        return send(`${OTHER_SECRET} and ${LOGIN_PASSWORD}`);
       case '/echo/chunks': {
         res.writeHead(200, { 'content-type': 'text/plain' });
         const parts = [got.slice(0, 5), got.slice(5, 17), got.slice(17)];
@@ -86,9 +103,30 @@ beforeAll(async () => {
   h = await startHarness(
     [
       { id: ids.main, name: 'Test API', description: 'the local test API', injection: { type: 'bearer' }, allowedOrigins: [api.origin], secret: SECRET },
-      { id: ids.other, name: 'GitHub', description: 'another secret in the vault', injection: { type: 'bearer' }, allowedOrigins: ['https://api.github.com'], secret: OTHER_SECRET },
-      { id: ids.viaName, name: 'Named host', description: 'a public-looking name that resolves to loopback', injection: { type: 'bearer' }, allowedOrigins: [`http://api.rebind.example:${api.port}`], secret: SECRET },
-      { id: ids.viaLocalhost, name: 'Localhost', description: 'localhost by name', injection: { type: 'bearer' }, allowedOrigins: [`http://localhost:${api.port}`], secret: SECRET },
+      {
+        id: ids.other,
+        name: 'GitHub',
+        description: 'another secret in the vault',
+        injection: { type: 'bearer' },
+        allowedOrigins: ['https://api.github.com'],
+        secret: OTHER_SECRET,
+      },
+      {
+        id: ids.viaName,
+        name: 'Named host',
+        description: 'a public-looking name that resolves to loopback',
+        injection: { type: 'bearer' },
+        allowedOrigins: [`http://api.rebind.example:${api.port}`],
+        secret: SECRET,
+      },
+      {
+        id: ids.viaLocalhost,
+        name: 'Localhost',
+        description: 'localhost by name',
+        injection: { type: 'bearer' },
+        allowedOrigins: [`http://localhost:${api.port}`],
+        secret: SECRET,
+      },
       { id: ids.remote, name: 'Remote only', description: 'public API only', injection: { type: 'bearer' }, allowedOrigins: ['https://api.example.com'], secret: SECRET },
     ],
     {
@@ -198,7 +236,9 @@ describe('a paired agent uses a credential it never sees', () => {
 
   it('audits every use, allowed or refused, with no secret in any record', async () => {
     expect(h.audit.events.some((e) => e.action === 'credential.use' && e.outcome === 'success' && e.target?.itemId === ids.main && e.target.origin === api.origin)).toBe(true);
-    expect(h.audit.events.some((e) => e.action === 'credential.use' && e.outcome === 'denied' && e.reason === 'destination_refused' && e.target?.tool === 'http_request')).toBe(true);
+    expect(h.audit.events.some((e) => e.action === 'credential.use' && e.outcome === 'denied' && e.reason === 'destination_refused' && e.target?.tool === 'http_request')).toBe(
+      true,
+    );
     assertNoSecret(JSON.stringify(h.audit.events));
     const activity = await h.gateway.uiHandlers['activity.list']({}, {} as never);
     assertNoSecret(JSON.stringify(activity));
@@ -211,7 +251,13 @@ describe('only a paired agent on a loopback Host, without a browser Origin, gets
       const u = new URL(h.url);
       const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
       const req = http.request(
-        { host: '127.0.0.1', port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+        {
+          host: '127.0.0.1',
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -241,7 +287,16 @@ describe('only a paired agent on a loopback Host, without a browser Origin, gets
   it('sends no CORS headers: a browser preflight is refused and allows nothing', async () => {
     const u = new URL(h.url);
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: u.port, path: u.pathname, method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } }, resolve);
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: u.port,
+          path: u.pathname,
+          method: 'OPTIONS',
+          headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+        },
+        resolve,
+      );
       req.on('error', reject);
       req.end();
     });

@@ -16,9 +16,12 @@ const id = itemId();
 
 beforeAll(async () => {
   api = await startServer((_req, res) => res.end('ok'));
-  h = await startHarness([{ id, name: 'API', description: 'test', injection: { type: 'header', name: 'X-Api-Key', template: 'key={secret}' }, allowedOrigins: [api.origin], secret: SECRET }], {
-    approvalTimeoutMs: 300,
-  });
+  h = await startHarness(
+    [{ id, name: 'API', description: 'test', injection: { type: 'header', name: 'X-Api-Key', template: 'key={secret}' }, allowedOrigins: [api.origin], secret: SECRET }],
+    {
+      approvalTimeoutMs: 300,
+    },
+  );
   agent = await h.pair('Cursor');
 });
 afterAll(async () => {
@@ -97,7 +100,10 @@ describe('approval per grant', () => {
     expect(grants.grants.find((g) => g.itemId === id)!.mode).toBe('always');
 
     const saved = h.policy;
-    h.policy = buildEffectivePolicy([{ policy: { version: 1, org: { name: 'Acme' }, gateway: { approvalModeFloor: 'every_time' } }, source: 'build', path: 'p.json' }], DEFAULT_PERSONAL_SETTINGS);
+    h.policy = buildEffectivePolicy(
+      [{ policy: { version: 1, org: { name: 'Acme' }, gateway: { approvalModeFloor: 'every_time' } }, source: 'build', path: 'p.json' }],
+      DEFAULT_PERSONAL_SETTINGS,
+    );
     try {
       h.answer = () => 'once';
       expect((await use()).isError).toBe(false);
@@ -118,7 +124,9 @@ describe('approval per grant', () => {
 
 describe('a locked vault', () => {
   it('waits for the person to unlock (bounded), then proceeds', async () => {
-    const h2 = await startHarness([{ id, name: 'API', description: 'test', injection: { type: 'bearer' }, allowedOrigins: [api.origin], secret: SECRET }], { unlockWaitMs: 10_000 });
+    const h2 = await startHarness([{ id, name: 'API', description: 'test', injection: { type: 'bearer' }, allowedOrigins: [api.origin], secret: SECRET }], {
+      unlockWaitMs: 10_000,
+    });
     try {
       const a = await h2.pair();
       h2.vault.lock();
@@ -135,7 +143,9 @@ describe('a locked vault', () => {
 
 describe('rate limits', () => {
   it('an agent over its budget is refused with rate_limited before anything runs', async () => {
-    const h3 = await startHarness([{ id, name: 'API', description: 'test', injection: { type: 'bearer' }, allowedOrigins: [api.origin], secret: SECRET }], { rateLimit: { perMinute: 1, burst: 2 } });
+    const h3 = await startHarness([{ id, name: 'API', description: 'test', injection: { type: 'bearer' }, allowedOrigins: [api.origin], secret: SECRET }], {
+      rateLimit: { perMinute: 1, burst: 2 },
+    });
     try {
       const a = await h3.pair();
       const c = await h3.connect(a.token);

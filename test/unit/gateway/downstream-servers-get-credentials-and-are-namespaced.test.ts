@@ -38,7 +38,7 @@ describe('downstream MCP servers', () => {
     expect(h.prompts[0]).toMatchObject({ tool: 'downstream:fixture', destination: 'mcp: fixture', credentialName: 'Service token' });
   });
 
-  it('injects the credential into the server\'s environment and scrubs what it echoes', async () => {
+  it("injects the credential into the server's environment and scrubs what it echoes", async () => {
     const c = await h.connect(agent.token);
     const r = await c.callTool({ name: 'fixture__whoami', arguments: {} });
     const text = (r.content as Array<{ text: string }>).map((x) => x.text).join('\n');

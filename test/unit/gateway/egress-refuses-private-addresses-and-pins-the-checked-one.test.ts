@@ -10,18 +10,36 @@ import { startServer, type TestServer } from './harness';
 
 describe('address classes', () => {
   it.each([
-    ['127.0.0.1', 'loopback'], ['127.255.1.2', 'loopback'], ['::1', 'loopback'], ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'],
-    ['10.1.2.3', 'private'], ['172.16.0.1', 'private'], ['192.168.1.1', 'private'], ['100.64.0.1', 'private'], ['fd00::1', 'private'],
-    ['169.254.169.254', 'link_local'], ['fe80::1', 'link_local'],
-    ['0.0.0.0', 'special'], ['::', 'special'], ['224.0.0.1', 'special'], ['255.255.255.255', 'special'], ['not-an-ip', 'special'],
-    ['8.8.8.8', 'public'], ['2606:4700::1111', 'public'], ['::ffff:8.8.8.8', 'public'],
+    ['127.0.0.1', 'loopback'],
+    ['127.255.1.2', 'loopback'],
+    ['::1', 'loopback'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['192.168.1.1', 'private'],
+    ['100.64.0.1', 'private'],
+    ['fd00::1', 'private'],
+    ['169.254.169.254', 'link_local'],
+    ['fe80::1', 'link_local'],
+    ['0.0.0.0', 'special'],
+    ['::', 'special'],
+    ['224.0.0.1', 'special'],
+    ['255.255.255.255', 'special'],
+    ['not-an-ip', 'special'],
+    ['8.8.8.8', 'public'],
+    ['2606:4700::1111', 'public'],
+    ['::ffff:8.8.8.8', 'public'],
   ])('%s is %s', (addr, cls) => {
     expect(classifyAddress(addr)).toBe(cls);
   });
 });
 
 describe('resolution checks', () => {
-  const resolver = (answers: Record<string, string[]>): Resolver => async (h) => (answers[h] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  const resolver =
+    (answers: Record<string, string[]>): Resolver =>
+    async (h) =>
+      (answers[h] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 
   it('refuses a name when any of its addresses is non-public', async () => {
     const r = resolver({ 'mixed.example': ['93.184.216.34', '127.0.0.1'] });
@@ -38,7 +56,9 @@ describe('resolution checks', () => {
     await expect(resolveChecked(new URL('http://0.0.0.0:80/'), { resolver: resolver({}), allowNonPublicLiteral: true })).rejects.toMatchObject({ code: 'destination_refused' });
   });
   it('refuses an unresolvable name with a clear reason', async () => {
-    await expect(resolveChecked(new URL('https://nowhere.invalid/'), { resolver: resolver({}), allowNonPublicLiteral: false })).rejects.toMatchObject({ code: 'destination_refused' });
+    await expect(resolveChecked(new URL('https://nowhere.invalid/'), { resolver: resolver({}), allowNonPublicLiteral: false })).rejects.toMatchObject({
+      code: 'destination_refused',
+    });
   });
 });
 

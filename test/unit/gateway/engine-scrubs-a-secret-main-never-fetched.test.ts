@@ -27,7 +27,15 @@ const NEVER_FETCHED = [OTHER_API_SECRET, LOGIN_PASSWORD, CONCEALED_FIELD];
 
 function encodings(s: string): string[] {
   const b = Buffer.from(s, 'utf8');
-  return [s, b.toString('base64').replace(/=+$/, ''), b.toString('base64url'), b.toString('hex'), b.toString('hex').toUpperCase(), encodeURIComponent(s), JSON.stringify(s).slice(1, -1)];
+  return [
+    s,
+    b.toString('base64').replace(/=+$/, ''),
+    b.toString('base64url'),
+    b.toString('hex'),
+    b.toString('hex').toUpperCase(),
+    encodeURIComponent(s),
+    JSON.stringify(s).slice(1, -1),
+  ];
 }
 
 type Call = { method: string; params: unknown; result: unknown };
@@ -74,10 +82,12 @@ beforeAll(async () => {
   });
   ids.used = (await engine.createItem(mk('Used API', USED_SECRET))).id;
   ids.other = (await engine.createItem(mk('Other API', OTHER_API_SECRET))).id;
-  ids.login = (await engine.createItem({
-    overview: { kind: 'login', title: 'Bank', username: 'alice', urls: ['https://bank.example'], tags: [] },
-    details: { kind: 'login', password: LOGIN_PASSWORD, customFields: [{ id: 'q', name: 'Question', concealed: true, value: CONCEALED_FIELD }] },
-  })).id;
+  ids.login = (
+    await engine.createItem({
+      overview: { kind: 'login', title: 'Bank', username: 'alice', urls: ['https://bank.example'], tags: [] },
+      details: { kind: 'login', password: LOGIN_PASSWORD, customFields: [{ id: 'q', name: 'Question', concealed: true, value: CONCEALED_FIELD }] },
+    })
+  ).id;
 
   const ch = new MessageChannel();
   const server = serveRpc(fromNodeMessagePort(ch.port1), EngineMainContract, engineMainHandlers(engine));
@@ -104,7 +114,16 @@ beforeAll(async () => {
   const paired = await gateway.uiHandlers['agents.pair']({ name: 'agent', client: 'claude_code' }, {} as never);
   token = paired.token;
   await gateway.uiHandlers['grants.set']({ agentId: paired.agent.id, itemId: ids.used, mode: 'always' }, {} as never);
-  cleanups.push(async () => gateway.close(), unforward, () => client.close(), () => server.close(), () => ch.port1.close(), () => ch.port2.close(), () => engineH.store.close(), () => api.close());
+  cleanups.push(
+    async () => gateway.close(),
+    unforward,
+    () => client.close(),
+    () => server.close(),
+    () => ch.port1.close(),
+    () => ch.port2.close(),
+    () => engineH.store.close(),
+    () => api.close(),
+  );
 });
 
 afterAll(async () => {
@@ -112,7 +131,7 @@ afterAll(async () => {
 });
 
 describe('the engine scrubs results; main holds only the secret of the invocation', () => {
-  it('redacts another credential\'s secret, a login password and a concealed field that main never received', async () => {
+  it("redacts another credential's secret, a login password and a concealed field that main never received", async () => {
     calls.length = 0;
     const r = await gateway.callTool(token, 'http_request', { credential: 'Used API', url: `${api.origin}/anything` });
     const text = r.content.map((c) => c.text).join('');

@@ -71,11 +71,26 @@ export class MemoryVault implements CredentialSource {
     const scrubber = new Scrubber([...this.credentials.flatMap((c) => [c.secret, ...Object.values(c.fields ?? {})]), ...this.otherSecrets]);
     return texts.map((t) => scrubber.scrub(t));
   }
-  onLocked(h: () => void) { this.lockH.add(h); return () => this.lockH.delete(h); }
-  onUnlocked(h: () => void) { this.unlockH.add(h); return () => this.unlockH.delete(h); }
-  onCredentialsChanged(h: () => void) { this.changeH.add(h); return () => this.changeH.delete(h); }
-  lock(): void { this.locked = true; for (const h of this.lockH) h(); }
-  unlock(): void { this.locked = false; for (const h of this.unlockH) h(); }
+  onLocked(h: () => void) {
+    this.lockH.add(h);
+    return () => this.lockH.delete(h);
+  }
+  onUnlocked(h: () => void) {
+    this.unlockH.add(h);
+    return () => this.unlockH.delete(h);
+  }
+  onCredentialsChanged(h: () => void) {
+    this.changeH.add(h);
+    return () => this.changeH.delete(h);
+  }
+  lock(): void {
+    this.locked = true;
+    for (const h of this.lockH) h();
+  }
+  unlock(): void {
+    this.locked = false;
+    for (const h of this.unlockH) h();
+  }
 }
 
 /**
@@ -223,7 +238,11 @@ export async function startServer(handler: (req: http.IncomingMessage, res: http
     origin: `http://127.0.0.1:${port}`,
     port,
     requests,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

@@ -24,7 +24,7 @@ describe('run_command', () => {
     expect(h.vault.useCount).toBe(0);
   });
 
-  it('when on: the secret reaches the child env; its echoes are redacted; main\'s env is not inherited', async () => {
+  it("when on: the secret reaches the child env; its echoes are redacted; main's env is not inherited", async () => {
     process.env.LATCHKEY_TEST_PARENT_ONLY = 'parent-env-value';
     const h = await startHarness(creds, { runCommand: true });
     harnesses.push(h);
@@ -52,7 +52,12 @@ describe('run_command', () => {
     const h = await startHarness(creds, { runCommand: true });
     harnesses.push(h);
     const c = await h.connect((await h.pair()).token);
-    const r = await call(c, 'run_command', { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'], credentials: [{ credential: 'Deploy key', env: 'TOKEN' }], timeoutMs: 300 });
+    const r = await call(c, 'run_command', {
+      command: process.execPath,
+      args: ['-e', 'setInterval(() => {}, 1000)'],
+      credentials: [{ credential: 'Deploy key', env: 'TOKEN' }],
+      timeoutMs: 300,
+    });
     expect(JSON.parse(r.text)).toMatchObject({ timedOut: true });
   });
 });

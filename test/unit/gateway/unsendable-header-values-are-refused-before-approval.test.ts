@@ -16,9 +16,7 @@ let token: string;
 
 beforeAll(async () => {
   api = await startServer((_req, res) => res.end('ok'));
-  h = await startHarness([
-    { id: itemId(), name: 'svc', description: '', injection: { type: 'bearer' }, allowedOrigins: [api.origin], secret: 'hdr-secret-0123456789abc' },
-  ]);
+  h = await startHarness([{ id: itemId(), name: 'svc', description: '', injection: { type: 'bearer' }, allowedOrigins: [api.origin], secret: 'hdr-secret-0123456789abc' }]);
   token = (await h.pair('Agent')).token;
 });
 afterAll(async () => {

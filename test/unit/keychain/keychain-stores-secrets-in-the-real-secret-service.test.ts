@@ -21,7 +21,9 @@ async function probeSecretService(): Promise<{ keychain?: Keychain; reason?: str
     const keychain = await createKeytarKeychain({ service: SERVICE });
     // Without a Secret Service, libsecret can wait on D-Bus activation: bound the probe.
     const probe = keychain.get('probe');
-    const timeout = new Promise<never>((_, reject) => { setTimeout(() => reject(new Error('Secret Service did not answer within 10 s')), 10_000).unref(); });
+    const timeout = new Promise<never>((_, reject) => {
+      setTimeout(() => reject(new Error('Secret Service did not answer within 10 s')), 10_000).unref();
+    });
     await Promise.race([probe, timeout]);
     return { keychain };
   } catch (err) {

@@ -19,7 +19,9 @@ async function realKeychain(): Promise<{ keychain?: Keychain; reason?: string }>
   }
   try {
     const keychain = await createKeytarKeychain({ service: SERVICE });
-    const timeout = new Promise<never>((_, reject) => { setTimeout(() => reject(new Error('Secret Service did not answer within 10 s')), 10_000).unref(); });
+    const timeout = new Promise<never>((_, reject) => {
+      setTimeout(() => reject(new Error('Secret Service did not answer within 10 s')), 10_000).unref();
+    });
     await Promise.race([keychain.get('probe'), timeout]);
     return { keychain };
   } catch (err) {
@@ -31,7 +33,9 @@ const probe = await realKeychain();
 const real = probe.keychain;
 if (real === undefined) console.warn(`[keychain] skipping the real Secret Service policy-serial test: ${probe.reason ?? ''}`);
 const account = policySerialAccount(Buffer.from(orgKeys.publicKey.publicKey, 'base64url'), 'os');
-afterAll(async () => { await real?.delete(account); });
+afterAll(async () => {
+  await real?.delete(account);
+});
 
 describe.skipIf(real === undefined)('policy serials in the real Secret Service', () => {
   it('serial 12 applied by one service; after a "restart" serial 11 is refused, naming both', async () => {
@@ -40,7 +44,11 @@ describe.skipIf(real === undefined)('policy serials in the real Secret Service',
       const start = async (policy: object) => {
         await writeFile(d.osPolicyPath, signedText(policy));
         const s = new PolicyService({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, watch: false, serials: keychainPolicySerials(real!) });
-        try { return await s.start(); } finally { s.close(); }
+        try {
+          return await s.start();
+        } finally {
+          s.close();
+        }
       };
       expect((await start({ ...basePolicy, serial: 12 })).status).toBe('ok');
       expect(await real!.get(account)).toBe('12');

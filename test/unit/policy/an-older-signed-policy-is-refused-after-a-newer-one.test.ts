@@ -100,8 +100,12 @@ describe('a device refuses a policy older than one it applied', () => {
 
   it('a keychain that cannot be read or written fails closed, saying so', async () => {
     const broken: Keychain = {
-      get: async () => { throw new LatchkeyError('unsupported', 'The OS keychain is not reachable.'); },
-      set: async () => { throw new LatchkeyError('unsupported', 'The OS keychain is not reachable.'); },
+      get: async () => {
+        throw new LatchkeyError('unsupported', 'The OS keychain is not reachable.');
+      },
+      set: async () => {
+        throw new LatchkeyError('unsupported', 'The OS keychain is not reachable.');
+      },
       delete: async () => false,
     };
     await writeFile(d.osPolicyPath, signedText({ ...basePolicy, serial: 1 }));
@@ -133,4 +137,3 @@ describe('a device refuses a policy older than one it applied', () => {
     }
   });
 });
-

@@ -11,7 +11,12 @@ import { managed } from './helpers';
 function harness(extra: { lastAuditUploadAt?: () => number | null } = {}) {
   let current: EffectivePolicy = personalPolicy();
   const h = makeHarness({ extra: { policy: () => current, ...extra } });
-  return { h, setPolicy: (p: EffectivePolicy) => { current = p; } };
+  return {
+    h,
+    setPolicy: (p: EffectivePolicy) => {
+      current = p;
+    },
+  };
 }
 
 describe('engine + policy', () => {
@@ -29,7 +34,10 @@ describe('engine + policy', () => {
     const { h, setPolicy } = harness();
     await h.engine.createVault(PASSWORD);
     setPolicy(managed({ unlock: { passwordAllowed: false, recoveryCodeAllowed: false } }));
-    await expect(h.engine.addSlot('password', { password: 'another password 123' })).rejects.toMatchObject({ code: 'policy_forbidden', details: { rule: 'unlock.passwordAllowed' } });
+    await expect(h.engine.addSlot('password', { password: 'another password 123' })).rejects.toMatchObject({
+      code: 'policy_forbidden',
+      details: { rule: 'unlock.passwordAllowed' },
+    });
     await expect(h.engine.regenerateRecoveryCode()).rejects.toMatchObject({ code: 'policy_forbidden', details: { rule: 'unlock.recoveryCodeAllowed' } });
   });
 
@@ -41,7 +49,8 @@ describe('engine + policy', () => {
     setPolicy(managed({ audit: { uploadRequired: true, uploadIntervalMinutes: 60 } }));
     last = h.clock.t - 2 * 60 * 60_000;
     await expect(h.engine.unlockWithPassword(PASSWORD)).rejects.toMatchObject({
-      code: 'policy_forbidden', details: { rule: 'audit.uploadRequired' },
+      code: 'policy_forbidden',
+      details: { rule: 'audit.uploadRequired' },
       message: expect.stringMatching(/at least every 60 minutes/),
     });
     last = h.clock.t - 5 * 60_000;

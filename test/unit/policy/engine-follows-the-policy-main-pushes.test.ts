@@ -18,7 +18,10 @@ import { PASSWORD, makeHarness } from '../core/helpers';
 import { basePolicy, signedText, tempDirs, type TempDirs } from './helpers';
 
 let dirs: TempDirs | undefined;
-afterEach(async () => { await dirs?.cleanup(); dirs = undefined; });
+afterEach(async () => {
+  await dirs?.cleanup();
+  dirs = undefined;
+});
 
 /**
  * Main (PolicyService on temp files, `osPolicyText` as the OS policy file) connected to
@@ -33,11 +36,23 @@ async function mainAndEngine(osPolicyText: string) {
   const h = makeHarness({ extra: { policy: () => holder.current() } });
   await h.engine.createVault(PASSWORD);
   const channel = new MessageChannel();
-  serveRpc(fromNodeMessagePort(channel.port1), EnginePolicyContract, enginePolicyHandlers(holder, () => h.engine.lock('external')));
+  serveRpc(
+    fromNodeMessagePort(channel.port1),
+    EnginePolicyContract,
+    enginePolicyHandlers(holder, () => h.engine.lock('external')),
+  );
   const link = pushPolicyTo(fromNodeMessagePort(channel.port2), service);
   return {
-    osPolicyPath: dirs.osPolicyPath, service, holder, engine: h.engine, link,
-    close() { link.close(); service.close(); channel.port1.close(); },
+    osPolicyPath: dirs.osPolicyPath,
+    service,
+    holder,
+    engine: h.engine,
+    link,
+    close() {
+      link.close();
+      service.close();
+      channel.port1.close();
+    },
   };
 }
 

@@ -23,7 +23,13 @@ export function managed(extra: Partial<Policy>, personal?: PersonalSettings): Ef
   return buildEffectivePolicy([{ policy: { ...basePolicy, ...extra }, source: 'os', path: '/etc/latchkey/policy.json' }], personal, pinned.keyId);
 }
 
-export interface TempDirs { root: string; managedDir: string; osDir: string; osPolicyPath: string; cleanup(): Promise<void> }
+export interface TempDirs {
+  root: string;
+  managedDir: string;
+  osDir: string;
+  osPolicyPath: string;
+  cleanup(): Promise<void>;
+}
 
 /** A managed-resources dir with the pinned key, and an (empty) OS policy dir. */
 export async function tempDirs(pinKey = true): Promise<TempDirs> {

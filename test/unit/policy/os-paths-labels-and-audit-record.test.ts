@@ -32,7 +32,9 @@ describe('managed-by label', () => {
 describe('policy change audit record', () => {
   it('is a valid engine audit event, success with the key id, or failure with the reason', () => {
     const ok = policyChangeAuditEvent({
-      previous: null, trigger: 'file', changedFields: ['export.allowed'],
+      previous: null,
+      trigger: 'file',
+      changedFields: ['export.allowed'],
       next: { status: 'ok', policy: managed({ ...basePolicy, export: { allowed: false } }) },
     });
     expect(auditEventSchema.parse(ok)).toMatchObject({ action: 'policy.load', outcome: 'success' });
@@ -42,7 +44,9 @@ describe('policy change audit record', () => {
     expect(auditReasonSchema.safeParse(ok.reason).success).toBe(true);
 
     const bad = policyChangeAuditEvent({
-      previous: null, trigger: 'file', changedFields: [],
+      previous: null,
+      trigger: 'file',
+      changedFields: [],
       next: { status: 'invalid', error: { code: 'policy_invalid', message: 'x', details: { reason: 'bad_signature', file: '/etc/latchkey/policy.json' } } },
     });
     expect(auditEventSchema.parse(bad)).toMatchObject({ outcome: 'failure', reason: 'bad_signature' });

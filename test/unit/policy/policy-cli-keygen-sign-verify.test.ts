@@ -19,7 +19,9 @@ describe('latchkey policy', () => {
     d = await tempDirs(false);
     keys = path.join(d.root, 'keys');
   });
-  afterEach(async () => { await d.cleanup(); });
+  afterEach(async () => {
+    await d.cleanup();
+  });
 
   it('keygen -> sign -> verify succeeds, and never prints the secret key', async () => {
     const k = io();

@@ -18,7 +18,9 @@ describe('latchkey policy verify as a process', () => {
     await writeFile(path.join(d.root, 'good.json'), signedText(basePolicy));
     await writeFile(path.join(d.root, 'other.json'), signedText(basePolicy, otherKeys));
   });
-  afterAll(async () => { await d.cleanup(); });
+  afterAll(async () => {
+    await d.cleanup();
+  });
 
   it('exit 0 for a valid file, 1 for a wrong key, 2 for bad usage', () => {
     const ok = latchkey('policy', 'verify', '--org-key', path.join(d.root, 'org.pub'), path.join(d.root, 'good.json'));

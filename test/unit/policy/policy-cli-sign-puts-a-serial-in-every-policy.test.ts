@@ -15,7 +15,9 @@ describe('latchkey policy sign and serials', () => {
     expect(await run(['keygen', '--out', path.join(d.root, 'keys')], sink)).toBe(0);
     key = path.join(d.root, 'keys', 'org.key');
   });
-  afterEach(async () => { await d.cleanup(); });
+  afterEach(async () => {
+    await d.cleanup();
+  });
 
   async function signed(policy: object, extra: string[] = []): Promise<{ code: number; serial?: unknown; out: string[] }> {
     const inFile = path.join(d.root, 'in.json');

@@ -9,13 +9,20 @@ import { basePolicy, caught, signedText, tempDirs, type TempDirs } from './helpe
 
 describe('precedence of policy sources', () => {
   let d: TempDirs;
-  beforeEach(async () => { d = await tempDirs(); });
-  afterEach(async () => { await d.cleanup(); });
+  beforeEach(async () => {
+    d = await tempDirs();
+  });
+  afterEach(async () => {
+    await d.cleanup();
+  });
 
   it('the baked policy wins a field both set; the OS policy fills what the baked one leaves open; personal fills the rest', async () => {
     const baked = path.join(d.managedDir, 'policy.json');
     await writeFile(baked, signedText({ ...basePolicy, session: { autoLockMinutes: 5 } }));
-    await writeFile(d.osPolicyPath, signedText({ version: 1, org: { name: 'Acme IT (OS file)' }, session: { autoLockMinutes: 30, lockOnSleep: true }, export: { allowed: false } }));
+    await writeFile(
+      d.osPolicyPath,
+      signedText({ version: 1, org: { name: 'Acme IT (OS file)' }, session: { autoLockMinutes: 30, lockOnSleep: true }, export: { allowed: false } }),
+    );
     const personal = { ...DEFAULT_PERSONAL_SETTINGS, autoLockMinutes: 20, clipboardClearSeconds: 90 };
     const p = await loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, personal });
 
@@ -33,10 +40,12 @@ describe('precedence of policy sources', () => {
   });
 
   it('layers that contradict each other fail closed, naming both files', () => {
-    const err = caught(() => buildEffectivePolicy([
-      { policy: { ...basePolicy, unlock: { hardwareKeyRequired: true } }, source: 'build', path: '/app/managed/policy.json' },
-      { policy: { ...basePolicy, unlock: { passwordAllowed: true } }, source: 'os', path: '/etc/latchkey/policy.json' },
-    ]));
+    const err = caught(() =>
+      buildEffectivePolicy([
+        { policy: { ...basePolicy, unlock: { hardwareKeyRequired: true } }, source: 'build', path: '/app/managed/policy.json' },
+        { policy: { ...basePolicy, unlock: { passwordAllowed: true } }, source: 'os', path: '/etc/latchkey/policy.json' },
+      ]),
+    );
     expect(err.code).toBe('policy_invalid');
     expect(err.details?.reason).toBe('conflict');
     expect(err.message).toContain('/app/managed/policy.json and /etc/latchkey/policy.json');

@@ -29,7 +29,12 @@ async function servedPage(service: PolicyService | undefined) {
   const channel = new MessageChannel();
   const dispose = services.serveRenderer(fromNodeMessagePort(channel.port1), 'page');
   const client = connectRpc(fromNodeMessagePort(channel.port2), PolicyUiContract, { timeoutMs: 2_000 });
-  cleanups.push(() => { client.close(); dispose(); channel.port1.close(); channel.port2.close(); });
+  cleanups.push(() => {
+    client.close();
+    dispose();
+    channel.port1.close();
+    channel.port2.close();
+  });
   return client;
 }
 

@@ -13,7 +13,10 @@ import { basePolicy, caught, signedText, tempDirs, type TempDirs } from './helpe
 /** Resolves with the next change event (vitest's timeout bounds the wait; no timing asserted). */
 function nextChange(service: PolicyService): Promise<PolicyChangeEvent> {
   return new Promise((resolve) => {
-    const off = service.onChange((e) => { off(); resolve(e); });
+    const off = service.onChange((e) => {
+      off();
+      resolve(e);
+    });
   });
 }
 

@@ -115,8 +115,12 @@ describe('verifySignedPolicyText refuses untrusted policy files, each with its o
 
 describe('the loader fails closed and names the file', () => {
   let d: TempDirs;
-  beforeEach(async () => { d = await tempDirs(); });
-  afterEach(async () => { await d.cleanup(); });
+  beforeEach(async () => {
+    d = await tempDirs();
+  });
+  afterEach(async () => {
+    await d.cleanup();
+  });
 
   it('a tampered OS policy: the state is invalid and says the vault stays shut', async () => {
     const env = JSON.parse(signedText({ ...basePolicy, export: { allowed: false } }));
@@ -136,13 +140,15 @@ describe('the loader fails closed and names the file', () => {
     await writeFile(path.join(d.managedDir, 'policy.json'), JSON.stringify(env));
     await writeFile(d.osPolicyPath, signedText(basePolicy));
     await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath })).rejects.toMatchObject({
-      code: 'policy_invalid', details: { reason: 'bad_signature', file: path.join(d.managedDir, 'policy.json') },
+      code: 'policy_invalid',
+      details: { reason: 'bad_signature', file: path.join(d.managedDir, 'policy.json') },
     });
   });
 
   it('a managed build (pinned key) with no policy anywhere fails closed: deleting the file is not a way out', async () => {
     await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath })).rejects.toMatchObject({
-      code: 'policy_invalid', details: { reason: 'missing' },
+      code: 'policy_invalid',
+      details: { reason: 'missing' },
     });
   });
 
@@ -151,7 +157,8 @@ describe('the loader fails closed and names the file', () => {
     try {
       await writeFile(u.osPolicyPath, signedText(basePolicy));
       await expect(loadEffectivePolicy({ managedDir: u.managedDir, osPolicyPath: u.osPolicyPath })).rejects.toMatchObject({
-        code: 'policy_invalid', details: { reason: 'no_pinned_key', file: u.osPolicyPath },
+        code: 'policy_invalid',
+        details: { reason: 'no_pinned_key', file: u.osPolicyPath },
       });
     } finally {
       await u.cleanup();
@@ -161,7 +168,8 @@ describe('the loader fails closed and names the file', () => {
   it('a damaged pinned key fails closed', async () => {
     await writeFile(path.join(d.managedDir, 'org-policy-key'), '{"format":"latchkey-org-policy-key"}');
     await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath })).rejects.toMatchObject({
-      code: 'policy_invalid', details: { reason: 'bad_key' },
+      code: 'policy_invalid',
+      details: { reason: 'bad_key' },
     });
   });
 
@@ -169,7 +177,8 @@ describe('the loader fails closed and names the file', () => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(d.osPolicyPath);
     await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath })).rejects.toMatchObject({
-      code: 'policy_invalid', details: { reason: 'unreadable' },
+      code: 'policy_invalid',
+      details: { reason: 'unreadable' },
     });
   });
 

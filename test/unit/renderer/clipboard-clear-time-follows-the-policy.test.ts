@@ -17,8 +17,12 @@ import { connectRpc, serveRpc } from '../../../src/shared/rpc/rpc';
 
 class MemoryClipboard implements ClipboardLike {
   text = '';
-  async writeText(t: string): Promise<void> { this.text = t; }
-  async readText(): Promise<string> { return this.text; }
+  async writeText(t: string): Promise<void> {
+    this.text = t;
+  }
+  async readText(): Promise<string> {
+    return this.text;
+  }
 }
 
 function managed(extra: Partial<Policy>, personal = DEFAULT_PERSONAL_SETTINGS): UiPolicyState {
@@ -48,7 +52,7 @@ describe('clipboardClearMs', () => {
 });
 
 describe('auto-lock shown in Settings', () => {
-  it('is the engine\'s effective value: the managed maximum caps the person\'s choice', () => {
+  it("is the engine's effective value: the managed maximum caps the person's choice", () => {
     expect(effectiveAutoLockMinutes(managed({ session: { autoLockMinutes: 5 } }), 0)).toBe(5);
     expect(effectiveAutoLockMinutes(managed({ session: { autoLockMinutes: 5 } }), 30)).toBe(5);
     expect(effectiveAutoLockMinutes(managed({ session: { autoLockMinutes: 5 } }), 1)).toBe(1);
@@ -57,8 +61,12 @@ describe('auto-lock shown in Settings', () => {
 });
 
 describe('copying under a policy followed from main', () => {
-  beforeEach(() => { vi.useFakeTimers(); });
-  afterEach(() => { vi.useRealTimers(); });
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it('clears at the managed time, and at the new time after main pushes a change', async () => {
     let current: PolicyStateMessage = managed({ clipboard: { clearSeconds: 10 } });
@@ -66,7 +74,9 @@ describe('copying under a policy followed from main', () => {
     const server = serveRpc(fromNodeMessagePort(channel.port1), PolicyUiContract, { 'policy.get': () => current });
     const client = connectRpc(fromNodeMessagePort(channel.port2), PolicyUiContract);
     let state: UiPolicyState = PERSONAL_DEFAULT_STATE;
-    const stop = followPolicy(client, (s) => { state = s; });
+    const stop = followPolicy(client, (s) => {
+      state = s;
+    });
     await vi.waitFor(() => expect(clipboardClearMs(state)).toBe(10_000));
 
     const clip = new MemoryClipboard();
@@ -105,7 +115,9 @@ describe('copying under a policy followed from main', () => {
     const channel = new MessageChannel();
     const client = connectRpc(fromNodeMessagePort(channel.port2), PolicyUiContract);
     let state: UiPolicyState = PERSONAL_DEFAULT_STATE;
-    const stop = followPolicy(client, (s) => { state = s; });
+    const stop = followPolicy(client, (s) => {
+      state = s;
+    });
     await vi.advanceTimersByTimeAsync(60_000); // past the get timeout
     expect(clipboardClearMs(state)).toBe(30_000);
     stop();

@@ -9,15 +9,21 @@ import { CLIPBOARD_CLEAR_AFTER_MS, copyWithAutoClear, type ClipboardLike } from 
 class MemoryClipboard implements ClipboardLike {
   text = '';
   readable = true;
-  async writeText(t: string): Promise<void> { this.text = t; }
+  async writeText(t: string): Promise<void> {
+    this.text = t;
+  }
   async readText(): Promise<string> {
     if (!this.readable) throw new Error('NotAllowedError');
     return this.text;
   }
 }
 
-beforeEach(() => { vi.useFakeTimers(); });
-afterEach(() => { vi.useRealTimers(); });
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('copyWithAutoClear', () => {
   it('clears the clipboard 30 s after the copy when it still holds the secret', async () => {

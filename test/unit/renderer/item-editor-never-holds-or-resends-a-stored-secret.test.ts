@@ -12,9 +12,21 @@ import { draftFromForm, emptyForm, formFromItem, generatePassword, updateFromFor
 const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 const maskedLogin: ItemView = {
-  id: ID, version: 3, createdAt: 1, updatedAt: 2,
+  id: ID,
+  version: 3,
+  createdAt: 1,
+  updatedAt: 2,
   overview: { kind: 'login', title: 'Mail', username: 'me', urls: ['https://mail.example'], tags: ['work'] },
-  details: { kind: 'login', password: null, totp: null, notes: 'n', customFields: [{ id: 'pin', name: 'PIN', concealed: true, value: null }, { id: 'q', name: 'Question', concealed: false, value: 'blue' }] },
+  details: {
+    kind: 'login',
+    password: null,
+    totp: null,
+    notes: 'n',
+    customFields: [
+      { id: 'pin', name: 'PIN', concealed: true, value: null },
+      { id: 'q', name: 'Question', concealed: false, value: 'blue' },
+    ],
+  },
 };
 
 describe('editing a stored item', () => {

@@ -7,7 +7,10 @@ import { nodeMessageChannelPair, type PortPair } from './fixtures/ports';
 import { TestContract, testHandlers } from './fixtures/test-contract';
 
 let pair: PortPair | undefined;
-afterEach(async () => { await pair?.dispose(); pair = undefined; });
+afterEach(async () => {
+  await pair?.dispose();
+  pair = undefined;
+});
 
 function setup(timeoutMs = 5_000) {
   pair = nodeMessageChannelPair();
@@ -19,7 +22,10 @@ function setup(timeoutMs = 5_000) {
 }
 
 async function rejection(p: Promise<unknown>): Promise<LatchkeyError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LatchkeyError);
   return err as LatchkeyError;
 }
@@ -55,7 +61,11 @@ describe('errors crossing the port', () => {
 
   it('answers rpc_unknown_method for methods the server does not offer, prototype names included', async () => {
     pair = nodeMessageChannelPair();
-    serveRpc(pair.a, TestContract, testHandlers(() => {}));
+    serveRpc(
+      pair.a,
+      TestContract,
+      testHandlers(() => {}),
+    );
     const methods: Record<string, { params: z.ZodType; result: z.ZodType }> = {};
     for (const m of ['nope', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       Object.defineProperty(methods, m, { value: { params: z.unknown(), result: z.unknown() }, enumerable: true });
@@ -73,7 +83,13 @@ describe('errors crossing the port', () => {
   it('refuses a second client or server for the same namespace on one port', () => {
     const { pair: p } = setup();
     expect(() => connectRpc(p.b, TestContract)).toThrow(LatchkeyError);
-    expect(() => serveRpc(p.a, TestContract, testHandlers(() => {}))).toThrow(/already served/);
+    expect(() =>
+      serveRpc(
+        p.a,
+        TestContract,
+        testHandlers(() => {}),
+      ),
+    ).toThrow(/already served/);
   });
 });
 

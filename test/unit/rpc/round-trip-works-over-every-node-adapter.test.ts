@@ -16,13 +16,20 @@ const adapters: Array<[string, () => Promise<PortPair> | PortPair]> = [
 ];
 
 let pair: PortPair | undefined;
-afterEach(async () => { await pair?.dispose(); pair = undefined; });
+afterEach(async () => {
+  await pair?.dispose();
+  pair = undefined;
+});
 
 describe.each(adapters)('RPC over %s', (_name, make) => {
   async function setup() {
     pair = await make();
     const p = pair;
-    const server = serveRpc(p.a, TestContract, testHandlers((i) => server.emit('tick', { i })));
+    const server = serveRpc(
+      p.a,
+      TestContract,
+      testHandlers((i) => server.emit('tick', { i })),
+    );
     const client = connectRpc(p.b, TestContract, { timeoutMs: 5_000 });
     return { server, client };
   }

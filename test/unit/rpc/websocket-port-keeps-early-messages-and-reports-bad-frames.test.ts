@@ -6,7 +6,10 @@ import { webSocketPair, type PortPair } from './fixtures/ports';
 import { TestContract, testHandlers } from './fixtures/test-contract';
 
 let pair: PortPair | undefined;
-afterEach(async () => { await pair?.dispose(); pair = undefined; });
+afterEach(async () => {
+  await pair?.dispose();
+  pair = undefined;
+});
 
 describe('WebSocket port', () => {
   it('keeps messages that arrive before the server registers, and answers them', async () => {
@@ -16,20 +19,31 @@ describe('WebSocket port', () => {
     const early = client.call('echo', { text: 'early' });
     // Let the frame reach the server before anything listens on its port.
     await new Promise((r) => setTimeout(r, 50));
-    serveRpc(ws.a, TestContract, testHandlers(() => {}));
+    serveRpc(
+      ws.a,
+      TestContract,
+      testHandlers(() => {}),
+    );
     await expect(early).resolves.toEqual({ text: 'early' });
   });
 
   it('property: any Uint8Array survives a call over the WebSocket byte for byte, as a Uint8Array', async () => {
     const ws = await webSocketPair();
     pair = ws;
-    serveRpc(ws.a, TestContract, testHandlers(() => {}));
+    serveRpc(
+      ws.a,
+      TestContract,
+      testHandlers(() => {}),
+    );
     const client = connectRpc(ws.b, TestContract, { timeoutMs: 5_000 });
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), async (data) => {
-      const r = await client.call('bytes', { data });
-      expect(r.data).toBeInstanceOf(Uint8Array);
-      expect(Buffer.from(r.data).equals(Buffer.from(data))).toBe(true);
-    }), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), async (data) => {
+        const r = await client.call('bytes', { data });
+        expect(r.data).toBeInstanceOf(Uint8Array);
+        expect(Buffer.from(r.data).equals(Buffer.from(data))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('encodes bytes as CBOR byte strings and refuses duplicate map keys', () => {

@@ -33,11 +33,17 @@ function logFor(dev: TestDevice): AuditLog {
 }
 async function appendN(log: AuditLog, n: number): Promise<AuditRecord[]> {
   const out = [];
-  for (let i = 0; i < n; i++) out.push(await log.append({ action: 'item.reveal', actor: { type: 'person' }, target: { itemId: 'A'.repeat(22), field: 'password' }, outcome: 'success' }));
+  for (let i = 0; i < n; i++)
+    out.push(await log.append({ action: 'item.reveal', actor: { type: 'person' }, target: { itemId: 'A'.repeat(22), field: 'password' }, outcome: 'success' }));
   return out;
 }
 async function refusal(p: Promise<unknown>): Promise<{ code: string; reason: unknown }> {
-  const e = (await p.then(() => { throw new Error('expected a refusal'); }, (x: unknown) => x)) as { code: string; details?: { reason?: unknown } };
+  const e = (await p.then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (x: unknown) => x,
+  )) as { code: string; details?: { reason?: unknown } };
   return { code: e.code, reason: e.details?.reason };
 }
 
@@ -102,7 +108,15 @@ describe('audit upload', () => {
     expect(verifyCheckpointSignature(cp, key)).toBe(true);
 
     const proof = await d1.api.proof(d2.deviceId, 2);
-    expect(verifyInclusion(auditLeafHash({ hash: proof.recordHash }), proof.logIndex, proof.treeSize, proof.path.map((h) => hexToBytes(h)), hexToBytes(cp.root))).toBe(true);
+    expect(
+      verifyInclusion(
+        auditLeafHash({ hash: proof.recordHash }),
+        proof.logIndex,
+        proof.treeSize,
+        proof.path.map((h) => hexToBytes(h)),
+        hexToBytes(cp.root),
+      ),
+    ).toBe(true);
 
     const exported = await env.db.asTenant(t.orgId, (sql) => exportRecords(sql, t.orgId));
     const cps = await listCheckpoints(env.db, t.orgId);

@@ -65,7 +65,10 @@ export async function enrolTestDevice(server: { url: string; db: Database }, org
   const signer = newSigner();
   const r = await enrolDevice({ baseUrl: server.url, fetch: nodeFetch }, code, signer.publicKey, 'test device');
   const api = createServerApi({
-    baseUrl: server.url, fetch: nodeFetch, random: nodeRandom, signer,
+    baseUrl: server.url,
+    fetch: nodeFetch,
+    random: nodeRandom,
+    signer,
     clock: { now: opts.now ?? Date.now },
     identity: { orgId: r.orgId, userId: r.userId, deviceId: r.deviceId },
   });
@@ -94,7 +97,10 @@ export function useTestServer(): { readonly db: Database; readonly server: Runni
     env.db = (await openTestDatabase()).db;
     env.server = await startTestServer(env.db);
   });
-  afterAll(async () => { await env.server?.close(); await env.db?.close(); });
+  afterAll(async () => {
+    await env.server?.close();
+    await env.db?.close();
+  });
   return env;
 }
 
@@ -129,7 +135,13 @@ export function signRequest(
   };
 }
 
-export async function rawRequest(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; json: { error?: { code: string; message: string } } & Record<string, unknown> }> {
+export async function rawRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; json: { error?: { code: string; message: string } } & Record<string, unknown> }> {
   const res = await fetch(baseUrl + path, body === undefined || body === '' ? { method, headers } : { method, headers, body });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : {} };

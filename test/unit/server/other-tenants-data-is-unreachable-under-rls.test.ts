@@ -32,7 +32,10 @@ describe.each(KINDS)('tenant isolation on %s', (kind) => {
     await a.api.push([{ changeId: 'aaaaaaaaaaaaaaaaaaaaaa', id: 'secret-rec', baseVersion: 0, deleted: false, ciphertext: 'QUFBQQ' }]);
     await issueEnrolCode(db, ta.orgId, ta.userId);
   });
-  afterAll(async () => { await server?.close(); await db?.close(); });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
 
   it('a device presenting another org or device id is refused exactly like an unknown id', async () => {
     const asA = { ...b, orgId: a.orgId };
@@ -72,7 +75,7 @@ describe.each(KINDS)('tenant isolation on %s', (kind) => {
     );
   });
 
-  it("a manifest naming another org or person is refused", async () => {
+  it('a manifest naming another org or person is refused', async () => {
     const forged: SignedManifest = await signManifest({ orgId: a.orgId, userId: a.userId, deviceId: b.deviceId, seq: 0, time: Date.now(), entries: [] }, b.signer);
     const body = JSON.stringify(forged);
     const res = await rawRequest(server.url, 'PUT', ROUTES.manifest, signRequest(b, 'PUT', ROUTES.manifest, body), body);
@@ -98,17 +101,21 @@ describe.each(KINDS)('tenant isolation on %s', (kind) => {
     const updated = await db.asTenant(b.orgId, (sql) => sql.query("UPDATE sync_records SET ciphertext = 'pwned' RETURNING org_id"));
     expect(updated.every((r) => r.org_id === b.orgId)).toBe(true);
     expect((await a.api.pull(0, 10)).records[0]?.ciphertext).toBe('QUFBQQ');
-    await expect(db.asTenant(b.orgId, (sql) => sql.query(
-      "INSERT INTO sync_records (org_id, user_id, record_id, version, seq, deleted, ciphertext, last_change_id) VALUES ($1, $2, 'planted', 1, 99, false, 'x', 'x')",
-      [a.orgId, a.userId],
-    ))).rejects.toThrow(/row-level security/);
+    await expect(
+      db.asTenant(b.orgId, (sql) =>
+        sql.query("INSERT INTO sync_records (org_id, user_id, record_id, version, seq, deleted, ciphertext, last_change_id) VALUES ($1, $2, 'planted', 1, 99, false, 'x', 'x')", [
+          a.orgId,
+          a.userId,
+        ]),
+      ),
+    ).rejects.toThrow(/row-level security/);
     await expect(db.asTenant(b.orgId, (sql) => sql.query('SELECT * FROM server_keys'))).rejects.toThrow(/permission denied/);
   });
 
   it('the app role is neither superuser nor able to bypass row-level security', async () => {
-    const rows = await db.asTenant(b.orgId, (sql) => sql.query<{ rolsuper: boolean; rolbypassrls: boolean; who: string }>(
-      'SELECT rolsuper, rolbypassrls, current_user AS who FROM pg_roles WHERE rolname = current_user',
-    ));
+    const rows = await db.asTenant(b.orgId, (sql) =>
+      sql.query<{ rolsuper: boolean; rolbypassrls: boolean; who: string }>('SELECT rolsuper, rolbypassrls, current_user AS who FROM pg_roles WHERE rolname = current_user'),
+    );
     expect(rows[0]).toEqual({ rolsuper: false, rolbypassrls: false, who: 'latchkey_app' });
   });
 });

@@ -79,12 +79,19 @@ describe.each(KINDS)('server killed mid-push (%s)', (kind) => {
       if (init.method === 'POST' && u.endsWith('/v1/sync/push')) pushSent?.();
       return nodeFetch(u, init);
     };
-    const client = (baseUrl: string) => createSyncClient({
-      api: createServerApi({ baseUrl, fetch: fetchWatching, clock: { now: Date.now }, random: nodeRandom, signer, identity }),
-      queue, state, signer, clock: { now: Date.now }, random: nodeRandom,
-      applyRemote: async () => undefined,
-      resolveConflict: async () => { throw new Error('no conflict expected'); },
-    });
+    const client = (baseUrl: string) =>
+      createSyncClient({
+        api: createServerApi({ baseUrl, fetch: fetchWatching, clock: { now: Date.now }, random: nodeRandom, signer, identity }),
+        queue,
+        state,
+        signer,
+        clock: { now: Date.now },
+        random: nodeRandom,
+        applyRemote: async () => undefined,
+        resolveConflict: async () => {
+          throw new Error('no conflict expected');
+        },
+      });
 
     const total = 1200; // three pushes of 500/500/200
     const filler = 'A'.repeat(2000);
@@ -93,8 +100,15 @@ describe.each(KINDS)('server killed mid-push (%s)', (kind) => {
     // Kill while pushes are in flight: once right as the first push leaves, once a little later.
     const outcomes: string[] = [];
     for (const delayMs of [0, 40]) {
-      const sent = new Promise<void>((r) => { pushSent = r; });
-      const syncing = client(url).sync().then(() => 'finished', () => 'failed');
+      const sent = new Promise<void>((r) => {
+        pushSent = r;
+      });
+      const syncing = client(url)
+        .sync()
+        .then(
+          () => 'finished',
+          () => 'failed',
+        );
       await sent;
       pushSent = undefined;
       await new Promise((r) => setTimeout(r, delayMs));

@@ -11,7 +11,8 @@ import { enrolTestDevice, newSigner, newTenant, rawRequest, signRequest, useTest
 
 const env = useTestServer();
 
-const change = (ciphertext: string, extra = '') => `{"changes":[{"changeId":"cccccccccccccccccccc01","id":"x","baseVersion":0,"deleted":false,"ciphertext":"${ciphertext}"${extra}}]}`;
+const change = (ciphertext: string, extra = '') =>
+  `{"changes":[{"changeId":"cccccccccccccccccccc01","id":"x","baseVersion":0,"deleted":false,"ciphertext":"${ciphertext}"${extra}}]}`;
 
 describe('request bodies', () => {
   it('an unsigned or wrongly signed caller gets the same 401 whatever its body is', async () => {

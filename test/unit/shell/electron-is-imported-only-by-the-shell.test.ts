@@ -26,10 +26,11 @@ describe('electron imports', () => {
       const rel = relative(root, file).split('\\').join('/');
       if (ALLOWED.some((r) => r.test(rel))) continue;
       const text = readFileSync(file, 'utf8');
-      const valueImport = /^\s*import\s+(?!type\b)[^;]*?from\s+['"]electron['"]/m.test(text)
-        || /\brequire\(\s*['"]electron['"]\s*\)/.test(text)
-        || /\bimport\(\s*['"]electron['"]\s*\)/.test(text)
-        || /^\s*import\s+['"]electron['"]/m.test(text);
+      const valueImport =
+        /^\s*import\s+(?!type\b)[^;]*?from\s+['"]electron['"]/m.test(text) ||
+        /\brequire\(\s*['"]electron['"]\s*\)/.test(text) ||
+        /\bimport\(\s*['"]electron['"]\s*\)/.test(text) ||
+        /^\s*import\s+['"]electron['"]/m.test(text);
       if (valueImport) offenders.push(rel);
     }
     expect(offenders).toEqual([]);

@@ -13,7 +13,10 @@ import { FakeMessagePortMain } from '../rpc/fixtures/ports';
 
 const h = vi.hoisted(() => ({
   calls: [] as string[],
-  windows: [] as Array<{ options: { webPreferences?: Record<string, unknown> }; webContents: { postMessage: ReturnType<typeof import('vitest').vi.fn>; mainFrame: { url: string } } & import('node:events').EventEmitter }>,
+  windows: [] as Array<{
+    options: { webPreferences?: Record<string, unknown> };
+    webContents: { postMessage: ReturnType<typeof import('vitest').vi.fn>; mainFrame: { url: string } } & import('node:events').EventEmitter;
+  }>,
   ipc: undefined as undefined | import('node:events').EventEmitter,
   protocolHandlers: new Map<string, unknown>(),
   session: { policies: [] as string[] },
@@ -53,7 +56,9 @@ vi.mock('electron', async () => {
       this.webContents = contents;
       h.windows.push(this);
     }
-    loadURL() { return Promise.resolve(); }
+    loadURL() {
+      return Promise.resolve();
+    }
     show() {}
   }
   class MessageChannelMain {
@@ -65,12 +70,17 @@ vi.mock('electron', async () => {
       this.port2 = new FakePort(ch.port2);
     }
   }
-  const listen = (name: string) => () => { h.session.policies.push(name); };
+  const listen = (name: string) => () => {
+    h.session.policies.push(name);
+  };
   return {
     app: {
       enableSandbox: () => h.calls.push('enableSandbox'),
       requestSingleInstanceLock: () => true,
-      whenReady: () => { h.calls.push('whenReady'); return Promise.resolve(); },
+      whenReady: () => {
+        h.calls.push('whenReady');
+        return Promise.resolve();
+      },
       getVersion: () => '9.9.9',
       getPath: () => h.dataDir,
       getAppPath: () => process.cwd(),
@@ -80,7 +90,9 @@ vi.mock('electron', async () => {
     },
     protocol: {
       registerSchemesAsPrivileged: (schemes: Array<{ scheme: string }>) => h.calls.push(`registerSchemes:${schemes.map((s) => s.scheme).join(',')}`),
-      handle: (scheme: string, handler: unknown) => { h.protocolHandlers.set(scheme, handler); },
+      handle: (scheme: string, handler: unknown) => {
+        h.protocolHandlers.set(scheme, handler);
+      },
     },
     session: {
       defaultSession: {
@@ -92,8 +104,15 @@ vi.mock('electron', async () => {
     },
     net: { fetch: vi.fn() },
     dialog: { showErrorBox: vi.fn() },
-    powerMonitor: { on: (event: string) => { h.calls.push(`powerMonitor:${event}`); } },
-    Notification: class { static isSupported = () => false; show() {} },
+    powerMonitor: {
+      on: (event: string) => {
+        h.calls.push(`powerMonitor:${event}`);
+      },
+    },
+    Notification: class {
+      static isSupported = () => false;
+      show() {}
+    },
     ipcMain,
     BrowserWindow,
     MessageChannelMain,
@@ -102,7 +121,9 @@ vi.mock('electron', async () => {
 
 async function started() {
   await import('../../../src/main/index');
-  await vi.waitFor(() => { if (h.windows.length === 0) throw new Error('no window yet'); });
+  await vi.waitFor(() => {
+    if (h.windows.length === 0) throw new Error('no window yet');
+  });
   const win = h.windows[0];
   if (win === undefined || h.ipc === undefined) throw new Error('not started');
   return { win, ipc: h.ipc };
@@ -124,7 +145,7 @@ describe('Electron composition root', () => {
     expect(String(win.options.webPreferences?.preload)).toMatch(/preload[\\/]index\.cjs$/);
   });
 
-  it('answers the page\'s request with a MessagePort carrying RPC to main\'s services', async () => {
+  it("answers the page's request with a MessagePort carrying RPC to main's services", async () => {
     const { win, ipc } = await started();
     ipc.emit(IPC_REQUEST_MAIN_PORT, { sender: win.webContents, senderFrame: win.webContents.mainFrame }, 'request-0001', 'page');
     expect(win.webContents.postMessage).toHaveBeenCalledTimes(1);
@@ -159,4 +180,3 @@ describe('Electron composition root', () => {
     expect(win.webContents.postMessage).not.toHaveBeenCalled();
   });
 });
-

@@ -5,9 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveAppAsset } from '../../../src/main/app/app-protocol';
-import {
-  installNavigationGuards, installSessionPolicies, isAllowedRendererUrl, secureWindowOptions,
-} from '../../../src/main/app/security';
+import { installNavigationGuards, installSessionPolicies, isAllowedRendererUrl, secureWindowOptions } from '../../../src/main/app/security';
 import { CONTENT_SECURITY_POLICY } from '../../../src/shared/csp';
 
 const created = vi.hoisted(() => [] as Array<{ options: unknown; loaded: string[]; contents: { setWindowOpenHandler: unknown } }>);
@@ -21,7 +19,10 @@ vi.mock('electron', async () => {
       super();
       created.push({ options, loaded: this.loaded, contents: this.webContents });
     }
-    loadURL(url: string) { this.loaded.push(url); return Promise.resolve(); }
+    loadURL(url: string) {
+      this.loaded.push(url);
+      return Promise.resolve();
+    }
     show() {}
   }
   return { BrowserWindow };
@@ -32,12 +33,22 @@ type Handler = (...args: never[]) => unknown;
 function fakeSession() {
   const handlers: Record<string, Handler> = {};
   const session = {
-    setPermissionRequestHandler: (h: Handler) => { handlers.request = h; },
-    setPermissionCheckHandler: (h: Handler) => { handlers.check = h; },
-    setDevicePermissionHandler: (h: Handler) => { handlers.device = h; },
+    setPermissionRequestHandler: (h: Handler) => {
+      handlers.request = h;
+    },
+    setPermissionCheckHandler: (h: Handler) => {
+      handlers.check = h;
+    },
+    setDevicePermissionHandler: (h: Handler) => {
+      handlers.device = h;
+    },
     webRequest: {
-      onBeforeRequest: (h: Handler) => { handlers.before = h; },
-      onHeadersReceived: (h: Handler) => { handlers.headers = h; },
+      onBeforeRequest: (h: Handler) => {
+        handlers.before = h;
+      },
+      onHeadersReceived: (h: Handler) => {
+        handlers.headers = h;
+      },
     },
   };
   return { session, handlers };
@@ -50,20 +61,36 @@ function fakeContents() {
 
 function navigate(contents: EventEmitter, event: string, url: string): boolean {
   let prevented = false;
-  contents.emit(event, { preventDefault: () => { prevented = true; } }, url);
+  contents.emit(
+    event,
+    {
+      preventDefault: () => {
+        prevented = true;
+      },
+    },
+    url,
+  );
   return prevented;
 }
 
-beforeEach(() => { created.length = 0; });
+beforeEach(() => {
+  created.length = 0;
+});
 
 describe('BrowserWindow options', () => {
   it('turn on contextIsolation, sandbox and webSecurity, and turn off Node everywhere', () => {
     const prefs = secureWindowOptions('/app/preload/index.cjs').webPreferences;
     expect(prefs).toMatchObject({
       preload: '/app/preload/index.cjs',
-      contextIsolation: true, sandbox: true, webSecurity: true,
-      nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false,
-      allowRunningInsecureContent: false, webviewTag: false, experimentalFeatures: false,
+      contextIsolation: true,
+      sandbox: true,
+      webSecurity: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
     });
   });
 
@@ -95,7 +122,9 @@ describe('session policies', () => {
     installSessionPolicies(session as never);
     const cancelled = (url: string): boolean => {
       let result: { cancel?: boolean } = {};
-      (handlers.before as (...a: unknown[]) => void)({ url }, (r: { cancel?: boolean }) => { result = r; });
+      (handlers.before as (...a: unknown[]) => void)({ url }, (r: { cancel?: boolean }) => {
+        result = r;
+      });
       return result.cancel === true;
     };
     expect(cancelled('app://latchkey/index.html')).toBe(false);
@@ -110,10 +139,9 @@ describe('session policies', () => {
     const { session, handlers } = fakeSession();
     installSessionPolicies(session as never);
     let out: { responseHeaders?: Record<string, string[]> } = {};
-    (handlers.headers as (...a: unknown[]) => void)(
-      { responseHeaders: { 'content-security-policy': ["default-src *"], 'Content-Type': ['text/html'] } },
-      (r: typeof out) => { out = r; },
-    );
+    (handlers.headers as (...a: unknown[]) => void)({ responseHeaders: { 'content-security-policy': ['default-src *'], 'Content-Type': ['text/html'] } }, (r: typeof out) => {
+      out = r;
+    });
     expect(out.responseHeaders?.['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY]);
     expect(out.responseHeaders?.['content-security-policy']).toBeUndefined();
     expect(out.responseHeaders?.['Content-Type']).toEqual(['text/html']);
@@ -122,7 +150,12 @@ describe('session policies', () => {
 
 describe('Content-Security-Policy', () => {
   it('allows nothing remote, no eval or inline script; only wasm compilation and blob: workers as exceptions', () => {
-    const directives = new Map(CONTENT_SECURITY_POLICY.split('; ').map((d) => { const [k, ...v] = d.split(' '); return [k, v]; }));
+    const directives = new Map(
+      CONTENT_SECURITY_POLICY.split('; ').map((d) => {
+        const [k, ...v] = d.split(' ');
+        return [k, v];
+      }),
+    );
     expect(directives.get('default-src')).toEqual(["'none'"]);
     expect(directives.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'"]);
     expect(directives.get('worker-src')).toEqual(["'self'", 'blob:']);
@@ -135,7 +168,9 @@ describe('Content-Security-Policy', () => {
     const { session, handlers } = fakeSession();
     installSessionPolicies(session as never, { devServerUrl: 'http://localhost:5173/' });
     let out: { responseHeaders?: Record<string, string[]> } = {};
-    (handlers.headers as (...a: unknown[]) => void)({ responseHeaders: {} }, (r: typeof out) => { out = r; });
+    (handlers.headers as (...a: unknown[]) => void)({ responseHeaders: {} }, (r: typeof out) => {
+      out = r;
+    });
     const csp = out.responseHeaders?.['Content-Security-Policy']?.[0] ?? '';
     expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval' 'unsafe-inline' http://localhost:5173");
     expect(csp).toContain('ws://localhost:5173');
@@ -171,8 +206,14 @@ describe('app:// protocol', () => {
     expect(resolveAppAsset('/r', 'app://latchkey/')).toBe('/r/index.html');
     expect(resolveAppAsset('/r', 'app://latchkey/assets/a.js')).toBe('/r/assets/a.js');
     for (const url of [
-      'app://latchkey/../etc/passwd', 'app://latchkey/%2e%2e/%2e%2e/etc/passwd', 'app://latchkey/assets/..%2F..%2Fx.js',
-      'app://latchkey/a%00.js', 'app://latchkey/a%5c..%5cb.js', 'app://other/index.html', 'https://latchkey/index.html', 'app://latchkey/%E0%A4%A',
+      'app://latchkey/../etc/passwd',
+      'app://latchkey/%2e%2e/%2e%2e/etc/passwd',
+      'app://latchkey/assets/..%2F..%2Fx.js',
+      'app://latchkey/a%00.js',
+      'app://latchkey/a%5c..%5cb.js',
+      'app://other/index.html',
+      'https://latchkey/index.html',
+      'app://latchkey/%E0%A4%A',
     ]) {
       const file = resolveAppAsset('/r', url);
       expect(file === null || file.startsWith('/r/')).toBe(true);

@@ -13,16 +13,26 @@ const h = vi.hoisted(() => ({
 }));
 
 vi.mock('electron', () => ({
-  contextBridge: { exposeInMainWorld: (key: string, api: unknown) => { h.exposed.set(key, api); } },
+  contextBridge: {
+    exposeInMainWorld: (key: string, api: unknown) => {
+      h.exposed.set(key, api);
+    },
+  },
   ipcRenderer: {
-    send: (...args: unknown[]) => { h.sent.push(args); },
-    on: (channel: string, l: (event: { ports: unknown[] }, message?: unknown) => void) => { h.listeners.set(channel, l); },
+    send: (...args: unknown[]) => {
+      h.sent.push(args);
+    },
+    on: (channel: string, l: (event: { ports: unknown[] }, message?: unknown) => void) => {
+      h.listeners.set(channel, l);
+    },
   },
 }));
 
 vi.stubGlobal('window', {
   location: { origin: 'app://latchkey' },
-  postMessage: (...args: unknown[]) => { h.posted.push(args); },
+  postMessage: (...args: unknown[]) => {
+    h.posted.push(args);
+  },
 });
 
 describe('preload bridge', () => {
@@ -36,7 +46,10 @@ describe('preload bridge', () => {
     request('abcdef0123456789', 'engine', 'extra', 'arguments');
     request('abcdef0123456789', 'admin');
     for (const bad of [undefined, 42, '', 'short', { toString: () => 'abcdef0123456789' }, 'x'.repeat(65), '../../etc']) request(bad);
-    expect(h.sent).toEqual([[IPC_REQUEST_MAIN_PORT, 'abcdef0123456789', 'page'], [IPC_REQUEST_MAIN_PORT, 'abcdef0123456789', 'engine']]);
+    expect(h.sent).toEqual([
+      [IPC_REQUEST_MAIN_PORT, 'abcdef0123456789', 'page'],
+      [IPC_REQUEST_MAIN_PORT, 'abcdef0123456789', 'engine'],
+    ]);
   });
 
   it('hands the port from main to its own origin by window.postMessage, transferring it with its request id', async () => {

@@ -23,14 +23,20 @@ function fakeRendererDir(): string {
   return dir;
 }
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
 
 function get(server: PreviewServer, path: string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, path, method: 'GET', headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
@@ -46,15 +52,24 @@ function cookieFor(server: PreviewServer): string {
 function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { headers });
-    ws.once('open', () => { ws.close(); resolve(101); });
-    ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); });
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+    });
     ws.once('error', () => resolve(-1));
   });
 }
 
 let server: PreviewServer;
-beforeAll(async () => { server = await startPreviewServer({ port: 0, rendererDir: fakeRendererDir() }); });
-afterAll(async () => { await server.close(); });
+beforeAll(async () => {
+  server = await startPreviewServer({ port: 0, rendererDir: fakeRendererDir() });
+});
+afterAll(async () => {
+  await server.close();
+});
 
 describe('preview server access control', () => {
   it('prints a URL on 127.0.0.1 carrying a 256-bit random token', () => {
@@ -118,7 +133,7 @@ describe('preview server access control', () => {
     expect(await upgradeStatus(ws, { Cookie: cookieFor(server), Origin: `http://127.0.0.1:${server.port}` })).toBe(101);
   });
 
-  it('carries a real RPC call to main\'s services over the WebSocket', async () => {
+  it("carries a real RPC call to main's services over the WebSocket", async () => {
     const socket = new WebSocket(`ws://127.0.0.1:${server.port}/rpc`, { headers: { Cookie: cookieFor(server), Origin: `http://localhost:${server.port}` } });
     const port = await openWebSocketPort(socket);
     const app = connectRpc(port, AppContract, { timeoutMs: 5_000 });

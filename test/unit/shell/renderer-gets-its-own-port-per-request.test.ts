@@ -10,7 +10,12 @@ import { WINDOW_MESSAGE_MAIN_PORT } from '../../../src/shared/rpc/bridge';
 
 class FakeWindow extends EventTarget {
   requests: string[] = [];
-  latchkey = { bridgeVersion: 1 as const, requestMainPort: (id: string) => { this.requests.push(id); } };
+  latchkey = {
+    bridgeVersion: 1 as const,
+    requestMainPort: (id: string) => {
+      this.requests.push(id);
+    },
+  };
   setTimeout = globalThis.setTimeout.bind(globalThis) as unknown as Window['setTimeout'];
   clearTimeout = globalThis.clearTimeout.bind(globalThis) as unknown as Window['clearTimeout'];
   deliver(data: unknown, port: MessagePort, source: unknown = this): void {
@@ -37,7 +42,10 @@ describe('renderer port to main', () => {
     win.deliver({ type: WINDOW_MESSAGE_MAIN_PORT, requestId: id1 }, a.port1);
     expect(await first).toBe(a.port1);
     expect(await second).toBe(b.port1);
-    for (const c of [a, b, evil]) { c.port1.close(); c.port2.close(); }
+    for (const c of [a, b, evil]) {
+      c.port1.close();
+      c.port2.close();
+    }
   });
 
   it('uses the preview transport when there is no preload bridge (or a malformed one)', () => {

@@ -49,12 +49,16 @@ export function syncedDevice(dev: TestDevice, stores: { queue?: QueueStore; stat
     resolveConflict: fieldMergeResolver({
       decode: async (_id, c) => decode(c),
       encode: async (id, f) => encode(id, f),
-      storeLocal: async (id, f) => { items.set(id, f); },
+      storeLocal: async (id, f) => {
+        items.set(id, f);
+      },
       newId: () => randomBytes(16).toString('base64url'),
     }),
   });
   return {
-    dev, items, client,
+    dev,
+    items,
+    client,
     async edit(id, fields) {
       items.set(id, fields);
       await client.enqueue({ id, deleted: false, ciphertext: encode(id, fields) });

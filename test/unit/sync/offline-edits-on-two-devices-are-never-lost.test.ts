@@ -102,7 +102,10 @@ describe('offline edits on two devices of one person', () => {
     await again.client.sync();
     expect(await again.client.pendingCount()).toBe(0);
     const page = await dev.api.pull(0, 100);
-    expect(page.records.map((r) => [r.id, r.version]).sort()).toEqual([['item-5', 2], ['item-6', 1]]);
+    expect(page.records.map((r) => [r.id, r.version]).sort()).toEqual([
+      ['item-5', 2],
+      ['item-6', 1],
+    ]);
     expect(page.headSeq).toBe(3);
     s2.close();
   });

@@ -32,14 +32,20 @@ async function restore(orgId: string, b: Backup): Promise<void> {
       await sql.query(`DELETE FROM ${t} WHERE org_id = $1`, [orgId]);
       for (const row of b[t]) {
         const cols = Object.keys(row);
-        await sql.query(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, cols.map((c) => row[c]));
+        await sql.query(
+          `INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
+          cols.map((c) => row[c]),
+        );
       }
     }
   }, orgId);
 }
 
 async function expectRollback(p: Promise<unknown>, code: 'rollback_detected' | 'fork_detected' = 'rollback_detected'): Promise<LatchkeyError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LatchkeyError);
   expect((err as LatchkeyError).code).toBe(code);
   return err as LatchkeyError;
@@ -100,7 +106,10 @@ describe('rollback and fork detection', () => {
     let recorded: string | undefined;
     let replay = false;
     const api = createServerApi({
-      baseUrl: env.server.url, random: nodeRandom, signer: dev.signer, clock: { now: Date.now },
+      baseUrl: env.server.url,
+      random: nodeRandom,
+      signer: dev.signer,
+      clock: { now: Date.now },
       identity: { orgId: dev.orgId, userId: dev.userId, deviceId: dev.deviceId },
       fetch: async (url, init) => {
         const res = await nodeFetch(url, init);
@@ -179,7 +188,7 @@ describe('rollback and fork detection', () => {
     const a = syncedDevice(await enrolTestDevice(env.server, t.orgId, t.userId));
     await a.edit('s-1', { v: 1 });
     expect((await a.client.sync()).manifestSigned).toBe(true);
-    await env.db.asOwner((sql) => sql.query("UPDATE sync_manifests SET hash = $2 WHERE org_id = $1", [t.orgId, 'ab'.repeat(32)]), t.orgId);
+    await env.db.asOwner((sql) => sql.query('UPDATE sync_manifests SET hash = $2 WHERE org_id = $1', [t.orgId, 'ab'.repeat(32)]), t.orgId);
     const err = await expectRollback(a.client.sync(), 'fork_detected');
     expect(err.message).toMatch(/not the one this device verified/);
   });
@@ -213,10 +222,25 @@ describe('rollback and fork detection', () => {
     const seq = Number(stored!.seq);
     const v1 = await signManifest({ ...ids, seq, time: Date.now(), entries: [] }, dev.signer);
     const asV1 = { ...v1, manifest: { ...v1.manifest, v: 1 } } as unknown as SignedManifest;
-    expect(await dev.api.putManifest(asV1).then(() => 'ok', (e: LatchkeyError) => e.code)).toBe('invalid_input');
+    expect(
+      await dev.api.putManifest(asV1).then(
+        () => 'ok',
+        (e: LatchkeyError) => e.code,
+      ),
+    ).toBe('invalid_input');
     const notExtending = await signManifest({ ...ids, seq, time: Date.now(), prev: 'ef'.repeat(32), entries: [] }, dev.signer);
-    expect(await dev.api.putManifest(notExtending).then(() => 'ok', (e: LatchkeyError) => e.code)).toBe('conflict');
+    expect(
+      await dev.api.putManifest(notExtending).then(
+        () => 'ok',
+        (e: LatchkeyError) => e.code,
+      ),
+    ).toBe('conflict');
     const sameSeq = await signManifest({ ...ids, seq, time: Date.now(), prev: stored!.hash, entries: [] }, dev.signer);
-    expect(await dev.api.putManifest(sameSeq).then(() => 'ok', (e: LatchkeyError) => e.code)).toBe('conflict');
+    expect(
+      await dev.api.putManifest(sameSeq).then(
+        () => 'ok',
+        (e: LatchkeyError) => e.code,
+      ),
+    ).toBe('conflict');
   });
 });

@@ -37,7 +37,9 @@ describe('audit upload required, on a device enrolled with the org server', () =
     d.engine.lock();
 
     await expect(d.engine.unlockWithPassword(PASSWORD)).rejects.toMatchObject({
-      code: 'policy_forbidden', details: { rule: 'audit.uploadRequired' }, message: expect.stringMatching(/never uploaded/),
+      code: 'policy_forbidden',
+      details: { rule: 'audit.uploadRequired' },
+      message: expect.stringMatching(/never uploaded/),
     });
 
     // A sync pass while locked uploads the log (the vault part may have nothing to do).

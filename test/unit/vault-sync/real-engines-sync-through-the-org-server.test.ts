@@ -81,7 +81,12 @@ describe('vault sync between two real engines', () => {
     expect((await b.engine.status()).state).toBe('locked');
 
     await b.engine.unlockWithPassword(PASSWORD);
-    expect(b.engine.listItems().map((i) => i.overview.title).sort()).toEqual(['GitHub API', 'Mail', 'Safe combination']);
+    expect(
+      b.engine
+        .listItems()
+        .map((i) => i.overview.title)
+        .sort(),
+    ).toEqual(['GitHub API', 'Mail', 'Safe combination']);
     expect(await b.engine.revealField(ids.login, 'password')).toBe('hunter2-very-secret');
     expect((await b.engine.useCredential(ids.api)).secret).toBe('ghp_supersecrettokenvalue');
     // First unlock of a vault received by sync: the device's vault head is created (trust on first use) and that is said, once.
@@ -134,7 +139,10 @@ describe('vault sync between two real engines', () => {
     }
 
     // Same field: both rename the note differently.
-    for (const [d, title] of [[a, 'Safe (A)'], [b, 'Safe (B)']] as const) {
+    for (const [d, title] of [
+      [a, 'Safe (A)'],
+      [b, 'Safe (B)'],
+    ] as const) {
       const v = await d.engine.getItem(ids.note);
       await d.engine.updateItem({ id: ids.note, baseVersion: v.version, overview: { ...v.overview, title }, details: v.details });
     }
@@ -142,7 +150,10 @@ describe('vault sync between two real engines', () => {
     await b.vaultSync.sync();
     await a.vaultSync.sync();
     for (const d of [a, b]) {
-      const titles = d.engine.listItems().map((i) => i.overview.title).sort();
+      const titles = d.engine
+        .listItems()
+        .map((i) => i.overview.title)
+        .sort();
       expect(titles).toEqual(['GitHub API', 'Safe (A)', 'Safe (B)', 'Work mail']);
       const copy = d.engine.listItems().find((i) => i.overview.title === 'Safe (B)')!;
       expect((await d.engine.getItem(copy.id)).details).toMatchObject({ kind: 'secure_note', text: '12-34-56' });

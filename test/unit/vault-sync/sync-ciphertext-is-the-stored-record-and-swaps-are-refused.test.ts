@@ -17,7 +17,12 @@ const B = 'B'.repeat(22);
 describe('vault records as sync ciphertext', () => {
   it('round-trips every record kind byte for byte and queues tombstones for deletes', () => {
     const changes = changesOfBatch({ putItems: [item(A)], putSlots: [slot], deleteItems: [B], deleteSlots: ['old'] });
-    expect(changes.map((c) => [c.id, c.deleted])).toEqual([[slotSyncId('old'), true], [slotSyncId(slot.id), false], [itemSyncId(B), true], [itemSyncId(A), false]]);
+    expect(changes.map((c) => [c.id, c.deleted])).toEqual([
+      [slotSyncId('old'), true],
+      [slotSyncId(slot.id), false],
+      [itemSyncId(B), true],
+      [itemSyncId(A), false],
+    ]);
     const it = changes.find((c) => c.id === itemSyncId(A))!;
     expect(decodeRecord(it.id, it.ciphertext)).toEqual({ kind: 'item', record: item(A) });
     const sl = changes.find((c) => c.id === slotSyncId(slot.id))!;

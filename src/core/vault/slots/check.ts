@@ -17,12 +17,23 @@ const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export function slotProblem(registry: SlotRegistry, vaultId: string, s: SlotRecord): IntegrityProblem | null {
   try {
     const params = s.params as unknown;
-    const shapeOk = typeof s.id === 'string' && ID_RE.test(s.id) && typeof s.kind === 'string' && s.kind.length > 0 && s.kind.length <= 64
-      && typeof s.label === 'string' && s.label.length <= 128 && Number.isSafeInteger(s.createdAt)
-      && typeof params === 'object' && params !== null && !Array.isArray(params)
-      && Object.values(params).every((v) => (typeof v === 'string' && v.length <= 4096) || Number.isFinite(v))
-      && s.wrappedKey instanceof Uint8Array && s.wrappedKey.length === WRAPPED_VK_BYTES
-      && s.digest instanceof Uint8Array && s.digest.length === 32;
+    const shapeOk =
+      typeof s.id === 'string' &&
+      ID_RE.test(s.id) &&
+      typeof s.kind === 'string' &&
+      s.kind.length > 0 &&
+      s.kind.length <= 64 &&
+      typeof s.label === 'string' &&
+      s.label.length <= 128 &&
+      Number.isSafeInteger(s.createdAt) &&
+      typeof params === 'object' &&
+      params !== null &&
+      !Array.isArray(params) &&
+      Object.values(params).every((v) => (typeof v === 'string' && v.length <= 4096) || Number.isFinite(v)) &&
+      s.wrappedKey instanceof Uint8Array &&
+      s.wrappedKey.length === WRAPPED_VK_BYTES &&
+      s.digest instanceof Uint8Array &&
+      s.digest.length === 32;
     if (!shapeOk) return 'malformed';
     registry.get(s.kind)?.checkParams?.(s);
   } catch {

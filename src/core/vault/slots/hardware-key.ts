@@ -28,7 +28,12 @@ import type { KeySlotKind } from './types';
 export const HARDWARE_KEY_SLOT = 'hardware_key';
 const KEK_LABEL = 'hardware-key-kek';
 
-const b64u = (min: number, max: number) => z.string().regex(/^[A-Za-z0-9_-]+$/).min(min).max(max);
+const b64u = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .min(min)
+    .max(max);
 const paramsSchema = z.object({
   alg: z.literal('fido2-hmac-secret'),
   v: z.literal(1),
@@ -95,8 +100,14 @@ export const hardwareKeySlot: KeySlotKind<HardwareKeyUnlockInput, HardwareKeyCre
     const salt = ctx.random.bytes(16);
     return {
       params: {
-        alg: 'fido2-hmac-secret', v: 1, rpId: HARDWARE_KEY_RP_ID, credentialId: toBase64url(input.credentialId),
-        aaguid: input.aaguid, uv: input.uv ? 1 : 0, prfSalt: toBase64url(input.prfSalt), salt: toBase64url(salt),
+        alg: 'fido2-hmac-secret',
+        v: 1,
+        rpId: HARDWARE_KEY_RP_ID,
+        credentialId: toBase64url(input.credentialId),
+        aaguid: input.aaguid,
+        uv: input.uv ? 1 : 0,
+        prfSalt: toBase64url(input.prfSalt),
+        salt: toBase64url(salt),
       },
       kek: deriveKey(input.secret, salt, KEK_LABEL),
       label: input.name.slice(0, 64) || 'Security key',

@@ -24,18 +24,22 @@ function aadFor(vaultId: string, slot: Pick<SlotRecord, 'id' | 'kind' | 'params'
 }
 
 export function slotDigest(vaultId: string, s: Omit<SlotRecord, 'digest'>): Uint8Array {
-  return sha256Bytes(utf8ToBytes(canonicalJson({
-    vaultId, id: s.id, kind: s.kind, label: s.label, createdAt: s.createdAt, params: s.params, wrappedKey: toBase64url(s.wrappedKey),
-  })));
+  return sha256Bytes(
+    utf8ToBytes(
+      canonicalJson({
+        vaultId,
+        id: s.id,
+        kind: s.kind,
+        label: s.label,
+        createdAt: s.createdAt,
+        params: s.params,
+        wrappedKey: toBase64url(s.wrappedKey),
+      }),
+    ),
+  );
 }
 
-export function sealSlot(
-  vaultId: string,
-  s: Omit<SlotRecord, 'digest' | 'wrappedKey'>,
-  vk: Uint8Array,
-  kek: Uint8Array,
-  random: RandomSource,
-): SlotRecord {
+export function sealSlot(vaultId: string, s: Omit<SlotRecord, 'digest' | 'wrappedKey'>, vk: Uint8Array, kek: Uint8Array, random: RandomSource): SlotRecord {
   const wrappedKey = seal(kek, vk, aadFor(vaultId, s), random);
   const body = { ...s, params: { ...s.params }, wrappedKey };
   return { ...body, digest: slotDigest(vaultId, body) };

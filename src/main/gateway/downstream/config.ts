@@ -19,9 +19,18 @@ export const downstreamServerSchema = z
         args: z.array(z.string().max(8192)).max(256).default([]),
         cwd: z.string().max(4096).optional(),
       }),
-      z.strictObject({ type: z.literal('http'), url: z.string().max(2048).regex(/^https?:\/\//, 'an http(s) URL') }),
+      z.strictObject({
+        type: z.literal('http'),
+        url: z
+          .string()
+          .max(2048)
+          .regex(/^https?:\/\//, 'an http(s) URL'),
+      }),
     ]),
-    credentials: z.array(z.strictObject({ credential: z.string().min(1).max(256), env: envVarName.optional() })).max(16).default([]),
+    credentials: z
+      .array(z.strictObject({ credential: z.string().min(1).max(256), env: envVarName.optional() }))
+      .max(16)
+      .default([]),
   })
   .superRefine((s, ctx) => {
     if (s.transport.type === 'stdio') {

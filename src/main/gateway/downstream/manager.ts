@@ -39,7 +39,10 @@ export interface DownstreamTool {
 export class DownstreamManager {
   private readonly conns = new Map<string, Connection>();
 
-  constructor(private readonly servers: readonly DownstreamServerConfig[], private readonly ctx: ToolContext) {}
+  constructor(
+    private readonly servers: readonly DownstreamServerConfig[],
+    private readonly ctx: ToolContext,
+  ) {}
 
   has(server: string): boolean {
     return this.servers.some((s) => s.name === server);
@@ -68,7 +71,13 @@ export class DownstreamManager {
     return out;
   }
 
-  async call(agent: AuthenticatedAgent, server: string, tool: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<{ result: Record<string, unknown>; credentialName: string | null; itemId: string | null }> {
+  async call(
+    agent: AuthenticatedAgent,
+    server: string,
+    tool: string,
+    args: Record<string, unknown> | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ result: Record<string, unknown>; credentialName: string | null; itemId: string | null }> {
     const s = this.servers.find((x) => x.name === server);
     if (!s) throw new LatchkeyError('not_found', `No downstream server named "${server.slice(0, 32)}".`);
     // Results are scrubbed by the engine: a call made while locked would run the tool
@@ -108,10 +117,19 @@ export class DownstreamManager {
     for (const c of s.credentials) {
       const u = await authorizeUse(this.ctx, { agent, tool, credentialName: c.credential, destination, ...(url ? { url } : {}), ...(signal ? { signal } : {}) });
       // No record, no use: signed before the secret reaches the server (env or request headers), on every list and call.
-      await this.ctx.recordRelease(agent, { label: tool, itemId: u.overview.id, credentialName: u.overview.name, destination, basis: u.basis, audit: { tool: 'downstream', server: s.name, origin: url?.origin ?? null } });
+      await this.ctx.recordRelease(agent, {
+        label: tool,
+        itemId: u.overview.id,
+        credentialName: u.overview.name,
+        destination,
+        basis: u.basis,
+        audit: { tool: 'downstream', server: s.name, origin: url?.origin ?? null },
+      });
       uses.push({ c, ...u });
     }
-    const fingerprint = createHash('sha256').update(JSON.stringify([s, uses.map((u) => [u.use.id, u.use.version, u.use.secret])])).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([s, uses.map((u) => [u.use.id, u.use.version, u.use.secret])]))
+      .digest('hex');
     const key = `${agent.id}/${s.name}`;
     const existing = this.conns.get(key);
     if (existing && existing.fingerprint === fingerprint) return existing;
@@ -124,7 +142,9 @@ export class DownstreamManager {
       const env: Record<string, string> = {};
       for (const k of PASS_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
       for (const u of uses) env[u.c.env!] = u.use.secret;
-      await client.connect(new StdioClientTransport({ command: s.transport.command, args: s.transport.args, env, stderr: 'ignore', ...(s.transport.cwd ? { cwd: s.transport.cwd } : {}) }));
+      await client.connect(
+        new StdioClientTransport({ command: s.transport.command, args: s.transport.args, env, stderr: 'ignore', ...(s.transport.cwd ? { cwd: s.transport.cwd } : {}) }),
+      );
     } else {
       let target = url!;
       let headers: Record<string, string> = {};

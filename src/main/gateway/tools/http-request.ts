@@ -47,7 +47,14 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     ...(signal ? { signal } : {}),
   });
   // No record, no use: the signed record is written before the secret is injected anywhere.
-  await ctx.recordRelease(agent, { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: { tool: 'http_request', origin } });
+  await ctx.recordRelease(agent, {
+    label: 'http_request',
+    itemId: overview.id,
+    credentialName: overview.name,
+    destination: origin,
+    basis,
+    audit: { tool: 'http_request', origin },
+  });
   const secret = use.secret;
   const headers = agentHeaders(use.injection, args.headers);
   let method: string = args.method;

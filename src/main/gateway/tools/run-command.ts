@@ -34,7 +34,14 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
       ...(signal ? { signal } : {}),
     });
     // No record, no use: each credential's signed record is written before it enters the environment.
-    await ctx.recordRelease(agent, { label: 'run_command', itemId: overview.id, credentialName: overview.name, destination, basis, audit: { tool: 'run_command', command: program } });
+    await ctx.recordRelease(agent, {
+      label: 'run_command',
+      itemId: overview.id,
+      credentialName: overview.name,
+      destination,
+      basis,
+      audit: { tool: 'run_command', command: program },
+    });
     env[c.env] = use.secret;
   }
   const timeoutMs = Math.min(args.timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
@@ -59,13 +66,7 @@ interface CommandResult {
   stderrTruncated: boolean;
 }
 
-function runLimited(
-  args: RunCommandArgs,
-  env: Record<string, string>,
-  timeoutMs: number,
-  maxBytes: number,
-  signal?: AbortSignal,
-): Promise<CommandResult> {
+function runLimited(args: RunCommandArgs, env: Record<string, string>, timeoutMs: number, maxBytes: number, signal?: AbortSignal): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     let child;
     try {

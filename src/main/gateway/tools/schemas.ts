@@ -16,7 +16,7 @@ export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'O
  */
 export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const HEADER_VALUE_PATTERN = /^[\t\x20-\x7e\x80-\xff]*$/;
-const headerName = z.string().min(1).max(128).regex(HEADER_NAME_PATTERN, 'an HTTP header name (letters, digits and !#$%&\'*+.^_`|~- only)');
+const headerName = z.string().min(1).max(128).regex(HEADER_NAME_PATTERN, "an HTTP header name (letters, digits and !#$%&'*+.^_`|~- only)");
 const headerValue = z
   .string()
   .max(8192)
@@ -27,9 +27,12 @@ export const listCredentialsArgs = z.strictObject({});
 export const httpRequestArgs = z.strictObject({
   credential: z.string().min(1).max(256).describe('Name of the credential, as returned by list_credentials.'),
   method: z.enum(HTTP_METHODS).default('GET'),
-  url: z.string().min(1).max(8192).describe('Absolute http(s) URL at one of the credential\'s allowed origins.'),
+  url: z.string().min(1).max(8192).describe("Absolute http(s) URL at one of the credential's allowed origins."),
   headers: z.record(headerName, headerValue).optional().describe('Extra request headers (not the credential: Latchkey adds it).'),
-  body: z.string().max(1024 * 1024).optional(),
+  body: z
+    .string()
+    .max(1024 * 1024)
+    .optional(),
   bodyEncoding: z.enum(['utf8', 'base64']).default('utf8'),
 });
 export type HttpRequestArgs = z.infer<typeof httpRequestArgs>;
@@ -43,7 +46,7 @@ export const runCommandArgs = z.strictObject({
     .array(z.strictObject({ credential: z.string().min(1).max(256), env: envVarName }))
     .min(1)
     .max(16)
-    .describe('Each named credential\'s secret is put in the environment variable `env`.'),
+    .describe("Each named credential's secret is put in the environment variable `env`."),
   cwd: z.string().max(4096).optional(),
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
 });

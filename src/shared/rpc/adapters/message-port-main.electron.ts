@@ -35,7 +35,9 @@ export function fromMessagePortMain(port: MessagePortMainLike): Port {
     onClose(handler) {
       const l = (): void => handler();
       port.on('close', l);
-      return () => { port.off('close', l); };
+      return () => {
+        port.off('close', l);
+      };
     },
     close() {
       port.close();

@@ -8,7 +8,9 @@ export function fromMessagePort(port: MessagePort): Port {
   let current: ((ev: MessageEvent) => void) | undefined;
   const closeHandlers = new Set<() => void>();
   // Chromium fires 'close' on an entangled port when the other side goes away.
-  const onClose = (): void => { for (const h of [...closeHandlers]) h(); };
+  const onClose = (): void => {
+    for (const h of [...closeHandlers]) h();
+  };
   port.addEventListener('close', onClose);
   return {
     postMessage(message, transfer) {
@@ -27,7 +29,9 @@ export function fromMessagePort(port: MessagePort): Port {
     },
     onClose(handler) {
       closeHandlers.add(handler);
-      return () => { closeHandlers.delete(handler); };
+      return () => {
+        closeHandlers.delete(handler);
+      };
     },
     close() {
       port.close();

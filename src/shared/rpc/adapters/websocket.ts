@@ -65,11 +65,16 @@ export function fromWebSocket(socket: WebSocketLike, opts: WebSocketPortOptions 
   let closed = socket.readyState > OPEN;
   let closeFired = closed;
 
-  const drop = (reason: DroppedFrameReason): void => { opts.onDroppedFrame?.(reason); };
+  const drop = (reason: DroppedFrameReason): void => {
+    opts.onDroppedFrame?.(reason);
+  };
 
   const onMessage = (ev: { data: unknown }): void => {
     const bytes = frameBytes(ev.data);
-    if (bytes === undefined) { drop('text'); return; }
+    if (bytes === undefined) {
+      drop('text');
+      return;
+    }
     if (bytes.byteLength > maxFrameBytes) {
       drop('too_large');
       socket.close(1009, 'frame too large');
@@ -118,12 +123,19 @@ export function fromWebSocket(socket: WebSocketLike, opts: WebSocketPortOptions 
           while (early.length > 0 && handler !== undefined) handler(early.shift());
         });
       }
-      return () => { if (handler === h) handler = undefined; };
+      return () => {
+        if (handler === h) handler = undefined;
+      };
     },
     onClose(h) {
-      if (closed) { h(); return () => {}; }
+      if (closed) {
+        h();
+        return () => {};
+      }
       closeHandlers.add(h);
-      return () => { closeHandlers.delete(h); };
+      return () => {
+        closeHandlers.delete(h);
+      };
     },
     close() {
       socket.close(1000, 'closed');
@@ -136,9 +148,18 @@ export function fromWebSocket(socket: WebSocketLike, opts: WebSocketPortOptions 
 export function openWebSocketPort(socket: WebSocketLike, opts: WebSocketPortOptions = {}): Promise<Port> {
   return new Promise((resolve, reject) => {
     const port = fromWebSocket(socket, opts);
-    if (socket.readyState === OPEN) { resolve(port); return; }
-    const onOpen = (): void => { cleanup(); resolve(port); };
-    const onFail = (): void => { cleanup(); reject(new LatchkeyError('rpc_closed', 'Could not connect the WebSocket.')); };
+    if (socket.readyState === OPEN) {
+      resolve(port);
+      return;
+    }
+    const onOpen = (): void => {
+      cleanup();
+      resolve(port);
+    };
+    const onFail = (): void => {
+      cleanup();
+      reject(new LatchkeyError('rpc_closed', 'Could not connect the WebSocket.'));
+    };
     const cleanup = (): void => {
       socket.removeEventListener('open', onOpen);
       socket.removeEventListener('close', onFail);

@@ -35,18 +35,34 @@ function endpointPort(target: NodeEndpoint, subscribeClose: (h: () => void) => (
 
 /** Parent side of a worker_threads Worker; close() terminates it; onClose fires on exit. */
 export function fromNodeWorker(worker: Worker): Port {
-  return endpointPort(worker, (h) => {
-    const l = (): void => h();
-    worker.once('exit', l);
-    return () => { worker.off('exit', l); };
-  }, () => { void worker.terminate(); });
+  return endpointPort(
+    worker,
+    (h) => {
+      const l = (): void => h();
+      worker.once('exit', l);
+      return () => {
+        worker.off('exit', l);
+      };
+    },
+    () => {
+      void worker.terminate();
+    },
+  );
 }
 
 /** A node:worker_threads MessagePort (including `parentPort`); onClose fires on 'close'. */
 export function fromNodeMessagePort(port: NodeMessagePort): Port {
-  return endpointPort(port, (h) => {
-    const l = (): void => h();
-    port.once('close', l);
-    return () => { port.off('close', l); };
-  }, () => { port.close(); });
+  return endpointPort(
+    port,
+    (h) => {
+      const l = (): void => h();
+      port.once('close', l);
+      return () => {
+        port.off('close', l);
+      };
+    },
+    () => {
+      port.close();
+    },
+  );
 }

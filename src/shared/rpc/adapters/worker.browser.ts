@@ -31,7 +31,9 @@ function endpointPort(target: WorkerEndpoint, terminate: () => void): Port {
     },
     onClose(handler) {
       closeHandlers.add(handler);
-      return () => { closeHandlers.delete(handler); };
+      return () => {
+        closeHandlers.delete(handler);
+      };
     },
     close() {
       if (closed) return;
