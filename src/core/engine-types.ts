@@ -1,5 +1,4 @@
 /** Public types of the engine object (src/core/engine.ts). */
-import type { EngineSettings, EngineStatus, SlotInfo } from '../shared/contracts/engine';
 
 export type EngineEvent =
   | { readonly type: 'locked'; readonly reason: 'user' | 'idle' | 'external' }
@@ -11,5 +10,3 @@ export interface Timer {
   set(fn: () => void, ms: number): unknown;
   clear(handle: unknown): void;
 }
-
-export type { EngineSettings, EngineStatus, SlotInfo };

@@ -11,13 +11,6 @@
  *     audit: chain /* AuditSink *\/ });
  */
 export { createEngine, type Engine, type EngineDeps } from './engine';
-export type { EngineEvent, Timer } from './engine-types';
-export type { Clock } from './vault/core';
-export type { RandomSource } from './crypto/random';
-export { DEFAULT_ARGON2ID, type Argon2idInput, type Argon2idParams, type Kdf } from './crypto/kdf';
-export type { VaultStore, WriteBatch } from './store/store';
-export { vaultDumpSchema, DUMP_FORMAT, DUMP_VERSION, type VaultDump } from './store/dump';
+export type { EngineEvent } from './engine-types';
 export { engineMainHandlers, engineUiHandlers, forwardEngineEvents } from './vault/rpc-handlers';
-export { createDefaultSlotRegistry, SlotRegistry, openSlot, sealSlot, slotDigestValid, type KeySlotKind, type NewSlot, type SlotContext } from './vault/slots';
-export type { RotationInputs } from './vault/rotate';
-export type { IntegrityIssue } from './vault/session';
+export { createDefaultSlotRegistry, type KeySlotKind } from './vault/slots';

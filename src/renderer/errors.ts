@@ -5,7 +5,3 @@ export function errorText(err: unknown): string {
   if (isLatchkeyError(err)) return err.message;
   return 'Something went wrong. Try again; if it keeps happening, restart Latchkey.';
 }
-
-export function errorCode(err: unknown): string | undefined {
-  return isLatchkeyError(err) ? err.code : undefined;
-}

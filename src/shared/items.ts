@@ -20,7 +20,6 @@ export type ItemKind = z.infer<typeof itemKindSchema>;
 
 /** Item ids: 16 random bytes, base64url without padding (22 characters). */
 export const itemIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'item id');
-export type ItemId = z.infer<typeof itemIdSchema>;
 
 /** An origin as the gateway compares it: scheme://host[:port], no path. */
 export const originSchema = z

@@ -55,10 +55,6 @@ export const agentPatternSchema = z
   .max(128)
   .regex(/^[^*]*\*?$/, 'at most one *, at the end');
 
-/** The gateway's built-in tools. `list_credentials` is always allowed (names only, never values). */
-export const BUILTIN_TOOLS = ['list_credentials', 'http_request', 'run_command'] as const;
-export type BuiltinTool = (typeof BUILTIN_TOOLS)[number];
-
 /** `http_request`, `run_command`, `downstream:<server name>` or `downstream:*`. */
 export const toolPatternSchema = z
   .string()
@@ -71,10 +67,6 @@ export const toolPatternSchema = z
 export const APPROVAL_MODES = ['every_time', 'session', 'always'] as const;
 export const approvalModeSchema = z.enum(APPROVAL_MODES);
 export type ApprovalMode = z.infer<typeof approvalModeSchema>;
-
-/** Slot kinds the engine knows (see src/shared/contracts/engine.ts slotInfoSchema). */
-export const UNLOCK_METHODS = ['password', 'recovery_code', 'hardware_key'] as const;
-export type UnlockMethod = (typeof UNLOCK_METHODS)[number];
 
 /** argon2id cost: memory in KiB (argon2's unit), passes, lanes. */
 export const argon2idParamsSchema = z.strictObject({

@@ -111,7 +111,6 @@ export const auditPublicKeysFileSchema = z.strictObject({
   /** Org server checkpoint keys (several while a key is rotated). */
   server: z.array(keyText).max(16).optional(),
 });
-export type AuditPublicKeysFile = z.infer<typeof auditPublicKeysFileSchema>;
 
 export function parsePublicKeyText(text: string): Uint8Array {
   const bytes = text.length === 64 ? hexToBytes(text.toLowerCase()) : fromBase64url(text);

@@ -14,24 +14,14 @@
 import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import {
-  AUDIT_ACTOR_TYPES,
-  AUDIT_OUTCOMES,
-  AUDIT_RECORD_ACTIONS,
-  auditActorSchema,
-  auditEventSchema,
-  auditOriginSchema,
-  auditReasonSchema,
-  auditTargetSchema,
-  type AuditRecordAction,
-} from '../../shared/contracts/audit-event';
+import { AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditEventSchema, auditReasonSchema, auditTargetSchema } from '../../shared/contracts/audit-event';
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
 import { jcsBytes } from './jcs';
 
 /** The version AuditLog writes. */
 export const AUDIT_RECORD_VERSION = 2 as const;
 
-export { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditOriginSchema, auditReasonSchema, auditTargetSchema, type AuditRecordAction };
+export { AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditReasonSchema, auditTargetSchema };
 
 /** 64 lowercase hex digits: a SHA-256 value. */
 export const hashHexSchema = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');

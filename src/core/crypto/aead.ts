@@ -21,7 +21,6 @@ export const ALG_XCHACHA20POLY1305 = 0x01;
 export const NONCE_LENGTH = 24;
 export const TAG_LENGTH = 16;
 export const HEADER_LENGTH = 2 + NONCE_LENGTH;
-export const KEY_LENGTH = 32;
 
 export type AadContext = 'item' | 'slot' | 'page' | 'settings';
 

@@ -61,11 +61,6 @@ export function compilePattern(pattern: string): CompiledPattern | null {
   };
 }
 
-export function matchesPattern(dest: Destination, pattern: string): boolean {
-  const p = compilePattern(pattern);
-  return p !== null && matchesCompiled(dest, p);
-}
-
 function matchesCompiled(dest: Destination, p: CompiledPattern): boolean {
   if (p.scheme !== null && p.scheme !== dest.scheme) return false;
   if (p.port !== null && p.port !== dest.port) return false;

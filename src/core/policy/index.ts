@@ -4,6 +4,4 @@ export * from './effective';
 export * from './unlock';
 export * from './session';
 export * from './gateway';
-export { parseDestination, matchesPattern } from './destinations';
-export { forbiddenByPolicy } from './rule-error';
 export * from './holder';

@@ -12,19 +12,3 @@ export interface InboxStore {
   list(): Promise<SyncRecord[]>;
   remove(ids: readonly string[]): Promise<void>;
 }
-
-export class MemoryInboxStore implements InboxStore {
-  private readonly records = new Map<string, SyncRecord>();
-  async put(records: readonly SyncRecord[]): Promise<void> {
-    for (const r of records) {
-      const had = this.records.get(r.id);
-      if (!had || had.version <= r.version) this.records.set(r.id, r);
-    }
-  }
-  async list(): Promise<SyncRecord[]> {
-    return [...this.records.values()].sort((a, b) => a.seq - b.seq);
-  }
-  async remove(ids: readonly string[]): Promise<void> {
-    for (const id of ids) this.records.delete(id);
-  }
-}

@@ -24,7 +24,6 @@
  * (trust on first use) and that is reported ('vault_head', 'created'). Any other
  * vault without a head is refused: deleting the head must not turn checks off.
  */
-import { z } from 'zod';
 import { engineSettingsSchema, type EngineSettings } from '../../shared/contracts/engine';
 import { LatchkeyError } from '../../shared/errors';
 import { open, seal } from '../crypto/aead';
@@ -256,8 +255,6 @@ export async function loadVault(
   if (changed) await store.commit({ ...repair, head: sealHead(keys.head, vaultId, next) });
   return { pages, settings, settingsVersion, head: next };
 }
-
-export const vaultIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
 
 export function noVault(): LatchkeyError {
   return new LatchkeyError('no_vault', 'There is no vault yet. Create one first.');

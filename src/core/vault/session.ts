@@ -11,7 +11,7 @@ import { haystackOf, matcher } from '../items/search';
 import { PAGE_COUNT } from '../store/records';
 import type { HeadState } from './head';
 import { wipeVaultKeys, type VaultKeys } from './keys';
-import { pageOf, type PageEntry } from './pages';
+import type { PageEntry } from './pages';
 
 export type IntegrityProblem = 'replayed' | 'older' | 'newer' | 'missing' | 'added' | 'unauthentic' | 'malformed' | 'created';
 
@@ -125,5 +125,3 @@ function indexed(e: PageEntry): Indexed {
     sortKey: `${e.overview.title.toLowerCase()}\u0000${e.id}`,
   };
 }
-
-export { pageOf };

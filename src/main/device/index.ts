@@ -3,7 +3,7 @@ import { DeviceEngineContract, DevicePageContract } from '../../shared/contracts
 import type { RpcHandlers } from '../../shared/rpc/rpc';
 import type { DeviceService } from './device-service';
 
-export { createDeviceService, DEVICE_IDENTITY_ACCOUNT, DEVICE_KEY_ACCOUNT, type DeviceService, type DeviceServiceDeps, type HttpFetch } from './device-service';
+export { createDeviceService, DEVICE_IDENTITY_ACCOUNT, DEVICE_KEY_ACCOUNT, type DeviceService } from './device-service';
 
 /** The page may read the status and enrol; it may not sign or reach the server. */
 export function devicePageHandlers(device: DeviceService): RpcHandlers<typeof DevicePageContract> {

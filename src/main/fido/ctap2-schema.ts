@@ -83,7 +83,6 @@ export const getAssertionResponseSchema = z.object({
   '5': u.optional(),
 });
 
-export const FLAG_UP = 0x01;
 export const FLAG_UV = 0x04;
 export const FLAG_AT = 0x40;
 export const FLAG_ED = 0x80;

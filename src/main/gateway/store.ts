@@ -24,7 +24,6 @@ export const storedAgentSchema = z.object({
 export type StoredAgent = z.infer<typeof storedAgentSchema>;
 
 export const storedGrantSchema = z.object({ agentId: agentIdSchema, itemId: itemIdSchema, mode: grantModeSchema });
-export type StoredGrant = z.infer<typeof storedGrantSchema>;
 
 /** A grant of one downstream MCP server (every tool it offers) to one agent; same modes as credentials. */
 export const storedServerGrantSchema = z.object({ agentId: agentIdSchema, server: serverNameSchema, mode: grantModeSchema });

@@ -1,8 +1,8 @@
 /** Main-process policy: where the files are, loading with fail-closed verification, watching. */
-export { osPolicyPath, managedResourcesDir, defaultPolicySources, MANAGED_KEY_FILE, MANAGED_POLICY_FILE } from './paths';
-export { loadEffectivePolicy, loadPolicyState, type PolicySourcesOptions, type PolicyState } from './loader';
-export { PolicyService, type PolicyChangeEvent, type PolicyChangeListener, type PolicyServiceOptions } from './service';
+export { osPolicyPath, managedResourcesDir, defaultPolicySources } from './paths';
+export { loadEffectivePolicy, loadPolicyState } from './loader';
+export { PolicyService, type PolicyChangeEvent } from './service';
 export { policyChangeAuditEvent } from './audit';
-export { policyMessage, pushPolicyTo, type EnginePolicyLink } from './push-to-engine';
+export { pushPolicyTo, type EnginePolicyLink } from './push-to-engine';
 export { servePolicyUi } from './serve-ui';
-export { keychainPolicySerials, policySerialAccount, type PolicySerialStore } from './serials';
+export { keychainPolicySerials, policySerialAccount } from './serials';

@@ -38,10 +38,6 @@ export async function latestCheckpointIn(sql: SqlClient, orgId: string): Promise
   return rows[0] ? checkpointSchema.parse(parseStrictJson(rows[0].body, 'A stored checkpoint')) : null;
 }
 
-export async function latestCheckpoint(db: Database, orgId: string): Promise<Checkpoint | null> {
-  return db.asTenant(orgId, (sql) => latestCheckpointIn(sql, orgId));
-}
-
 export async function listCheckpoints(db: Database, orgId: string): Promise<Checkpoint[]> {
   const rows = await db.asTenant(orgId, (sql) => sql.query<{ body: string }>('SELECT body FROM audit_checkpoints WHERE org_id = $1 ORDER BY tree_size', [orgId]));
   return rows.map((r) => checkpointSchema.parse(parseStrictJson(r.body, 'A stored checkpoint')));

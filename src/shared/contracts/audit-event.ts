@@ -33,7 +33,6 @@ export const AUDIT_ACTIONS = [
 
 /** Every action a record may name: the engine's, plus device/policy events of main and the server. */
 export const AUDIT_RECORD_ACTIONS = [...AUDIT_ACTIONS, 'device.enrol', 'device.revoke', 'policy.change', 'audit.export'] as const;
-export type AuditRecordAction = (typeof AUDIT_RECORD_ACTIONS)[number];
 
 /** How a use was approved (src/main/gateway/authorize.ts returns one of these as its basis). */
 export const APPROVAL_BASES = ['always', 'session', 'approved_once', 'approved_session', 'approved_always'] as const;

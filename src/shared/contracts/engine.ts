@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
-import { AUDIT_ACTIONS, auditEventSchema, type AuditEvent } from './audit-event';
+import { auditEventSchema, type AuditEvent } from './audit-event';
 import { fieldRefSchema, injectionRuleSchema, itemDraftSchema, itemIdSchema, itemKindSchema, itemSummarySchema, itemUpdateSchema, itemViewSchema, originSchema } from '../items';
 
 // ---------------------------------------------------------------- shared pieces
@@ -78,8 +78,7 @@ export type EngineStatus = z.infer<typeof statusSchema>;
  * in audit-event.ts, the same strict schema the signed record uses, so an event the
  * RPC accepts is one the log can sign. NEVER a secret value here.
  */
-export { AUDIT_ACTIONS, auditEventSchema, type AuditEvent } from './audit-event';
-export const auditActionSchema = z.enum(AUDIT_ACTIONS);
+export { auditEventSchema, type AuditEvent } from './audit-event';
 
 /** Where the engine sends audit events; the audit helper's chain implements it. */
 export interface AuditSink {

@@ -14,7 +14,6 @@ import { itemIdSchema } from '../items';
 
 /** Agent ids: 12 random bytes, base64url (16 characters). Not secret. */
 export const agentIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16}$/, 'agent id');
-export type AgentId = z.infer<typeof agentIdSchema>;
 
 /** Which client the person says they pair; picks the snippet shown first. */
 export const AGENT_CLIENTS = ['claude_desktop', 'claude_code', 'cursor', 'vscode', 'other'] as const;
@@ -88,8 +87,6 @@ export const serverGrantSchema = z.object({
   sessionApproved: z.boolean(),
 });
 export type ServerGrant = z.infer<typeof serverGrantSchema>;
-
-export const GATEWAY_TOOLS = ['list_credentials', 'http_request', 'run_command'] as const;
 
 /** An approval the person has not answered yet. `destination` is an origin, or `command: <name>` for run_command. */
 export const pendingApprovalSchema = z.object({

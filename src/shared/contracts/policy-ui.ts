@@ -14,7 +14,7 @@ import { defineContract } from '../rpc/contract';
 import { z } from 'zod';
 import { policyStateSchema } from './engine-policy';
 
-export { policyStateSchema, type PolicyStateMessage } from './engine-policy';
+export { type PolicyStateMessage } from './engine-policy';
 
 export const PolicyUiContract = defineContract({
   name: 'policy-ui',

@@ -12,8 +12,6 @@
 import { z } from 'zod';
 import { isCanonicalBase64url } from '../encoding/base64url';
 
-export const SYNC_PROTOCOL_VERSION = 1;
-
 /** Request-signing headers (lower-case: HTTP header names are case-insensitive). */
 export const SIGNED_HEADERS = {
   org: 'x-latchkey-org',
@@ -73,7 +71,6 @@ export const enrolRequestSchema = z.strictObject({
   publicKey: ed25519PublicKeySchema,
   deviceName: z.string().min(1).max(100),
 });
-export type EnrolRequest = z.infer<typeof enrolRequestSchema>;
 
 export const enrolResponseSchema = z.strictObject({
   orgId: uuidSchema,
@@ -110,7 +107,6 @@ export const pushChangeSchema = z
 export type PushChange = z.infer<typeof pushChangeSchema>;
 
 export const pushRequestSchema = z.strictObject({ changes: z.array(pushChangeSchema).min(1).max(MAX_PUSH_CHANGES) });
-export type PushRequest = z.infer<typeof pushRequestSchema>;
 
 export const pushResultSchema = z.discriminatedUnion('status', [
   z.strictObject({ status: z.literal('applied'), changeId: changeIdSchema, id: recordIdSchema, version: versionSchema, seq: seqSchema }),
@@ -125,7 +121,6 @@ export type PushResult = z.infer<typeof pushResultSchema>;
  */
 export const manifestHashOrNoneSchema = z.union([manifestHashSchema, z.literal('')]);
 export const pushResponseSchema = z.strictObject({ results: z.array(pushResultSchema), headSeq: seqSchema, manifestSeq: seqSchema, manifestHash: manifestHashOrNoneSchema });
-export type PushResponse = z.infer<typeof pushResponseSchema>;
 
 export const pullQuerySchema = z.strictObject({
   cursor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
@@ -143,7 +138,6 @@ export const pullResponseSchema = z.strictObject({
   manifestSeq: seqSchema,
   manifestHash: manifestHashOrNoneSchema,
 });
-export type PullResponse = z.infer<typeof pullResponseSchema>;
 
 // ------------------------------------------------------------------ vault manifest
 
@@ -211,7 +205,6 @@ export const manifestResponseSchema = z.strictObject({
   links: z.array(manifestLinkSchema).max(MAX_MANIFEST_LINKS),
   signed: signedManifestSchema.nullable(),
 });
-export type ManifestResponse = z.infer<typeof manifestResponseSchema>;
 export const okResponseSchema = z.strictObject({ ok: z.literal(true) });
 
 export const deviceInfoSchema = z.strictObject({
@@ -221,7 +214,6 @@ export const deviceInfoSchema = z.strictObject({
   revoked: z.boolean(),
 });
 export const devicesResponseSchema = z.strictObject({ devices: z.array(deviceInfoSchema) });
-export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 
 // ------------------------------------------------------------------ audit
 
@@ -252,7 +244,6 @@ export const proofResponseSchema = z.strictObject({
   recordHash: z.string().regex(/^[0-9a-f]{64}$/),
   path: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
 });
-export type ProofResponse = z.infer<typeof proofResponseSchema>;
 
 // ------------------------------------------------------------------ errors
 

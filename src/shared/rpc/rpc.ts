@@ -24,7 +24,7 @@ import { muxFor, type PortMux } from './mux';
 import type { Port } from './port';
 import { newAbortController, startTimer, stopTimer, type AbortSignalLike } from './runtime';
 
-export { rpcPortStats, type PortStats } from './mux';
+export { rpcPortStats } from './mux';
 export type { AbortSignalLike } from './runtime';
 
 /** Default per-call timeout. Long waits (a touch on a security key) pass their own. */

@@ -5,8 +5,6 @@
  */
 import type { Page } from 'playwright-core';
 
-export type CallResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
-
 export async function pageCall<T>(page: Page, contract: 'ui' | 'transfer', method: string, params: unknown): Promise<T> {
   const r = await page.evaluate(
     async ([c, m, p]) => {

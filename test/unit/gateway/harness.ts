@@ -22,7 +22,6 @@ import { LatchkeyError } from '../../../src/shared/errors';
 import type { InjectionRule } from '../../../src/shared/items';
 import { DEFAULT_PERSONAL_SETTINGS, type EffectivePolicy } from '../../../src/shared/policy';
 import { createGateway, createMemoryGatewayStore, type CredentialSource, type Gateway, type GatewayOptions } from '../../../src/main/gateway';
-import type { Resolver } from '../../../src/main/egress/request';
 
 export function itemId(): string {
   return randomBytes(16).toString('base64url');
@@ -243,14 +242,5 @@ export async function startServer(handler: (req: http.IncomingMessage, res: http
         server.closeAllConnections();
         server.close(() => r());
       }),
-  };
-}
-
-/** A resolver that knows a fixed table (no real DNS in tests). */
-export function tableResolver(table: Record<string, string>): Resolver {
-  return async (host) => {
-    const a = table[host];
-    if (!a) throw new Error('ENOTFOUND');
-    return [{ address: a, family: a.includes(':') ? 6 : 4 }];
   };
 }

@@ -104,14 +104,6 @@ export function useTestServer(): { readonly db: Database; readonly server: Runni
   return env;
 }
 
-/** Text "ciphertext" for tests: the server treats it as opaque base64url. */
-export function fakeCiphertext(obj: unknown): string {
-  return Buffer.from(JSON.stringify(obj)).toString('base64url');
-}
-export function readFakeCiphertext<T = Record<string, unknown>>(c: string): T {
-  return JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as T;
-}
-
 /** Builds the exact headers of a signed request (so a test can replay or alter it). */
 export function signRequest(
   dev: { orgId: string; deviceId: string; signer: { secretKey: Uint8Array } },

@@ -11,8 +11,8 @@ export function createDefaultSlotRegistry(): SlotRegistry {
   return new SlotRegistry().register(passwordSlot).register(recoveryCodeSlot).register(hardwareKeySlot);
 }
 
-export { PASSWORD_SLOT, passwordSlot } from './password';
+export { PASSWORD_SLOT } from './password';
 export { RECOVERY_SLOT, formatRecoveryCode, parseRecoveryCode, recoveryCodeSlot } from './recovery-code';
-export { SlotRegistry, type KeySlotKind, type NewSlot, type SlotContext } from './types';
+export { SlotRegistry, type KeySlotKind, type SlotContext } from './types';
 export { openSlot, sealSlot, slotDigest, slotDigestValid } from './wrap';
 export { slotProblem } from './check';
