@@ -25,7 +25,9 @@ import { previewRpcUrl } from '../shared/rpc/bridge';
 import type { Port } from '../shared/rpc/port';
 import type { Contract } from '../shared/rpc/contract';
 import { connectRpc, serveRpc, type RpcContext, type RpcHandlers, type RpcServer } from '../shared/rpc/rpc';
-import { buildSyncedEngine, enrolmentFromMain } from './engine/device-sync';
+import { buildPersonalEngine, buildSyncedEngine, deviceFromMain, type DeviceFromMain } from './engine/device-sync';
+import type { AuditReader } from '../core/audit/recent';
+import { EngineAuditContract, type AuditRecentResult } from '../shared/contracts/engine-audit';
 import { EngineTransferContract } from './engine/transfer-contract';
 import { engineInitSchema, type EngineInit } from './engine/worker-protocol';
 
@@ -36,25 +38,50 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const E2E_BUILD = import.meta.env.MODE === 'e2e';
 
-/** How long the worker waits for main to say whether this device is enrolled (ms). */
-const ENROLMENT_WAIT_MS = 3_000;
+/**
+ * How long the worker waits for main to give the device identity (ms). Long enough for
+ * a loaded machine: past it the engine runs without its log and refuses what it would
+ * have recorded, so a slow main must not be mistaken for none.
+ */
+const DEVICE_WAIT_MS = 15_000;
 
-function buildEngine(init: EngineInit, policy: PolicyHolder, enrolment: Awaited<ReturnType<typeof enrolmentFromMain>>) {
+/** No log means no audited action: the engine's audit sink refuses with main's message. */
+function refusingAudit(message: string) {
+  return {
+    append: async (): Promise<void> => {
+      throw new LatchkeyError('audit_unavailable', message);
+    },
+  };
+}
+
+function buildEngine(init: EngineInit, policy: PolicyHolder, device: DeviceFromMain): { engine: Engine; store: ReturnType<typeof createDexieStore>; random: ReturnType<typeof createWebCryptoRandom>; audit: AuditReader | string } {
   const random = createWebCryptoRandom();
   const deps = {
     policy: () => policy.current(),
     kdf: createBrowserArgon2Kdf(),
     timer: { set: (fn: () => void, ms: number) => setTimeout(fn, ms), clear: (h: unknown) => clearTimeout(h as number) },
   };
-  if (enrolment !== undefined) {
-    // Enrolled: same vault database, plus outbox, inbox and a signed audit log (key in main).
-    const synced = buildSyncedEngine({ dbName: init.dbName, client: enrolment.client, status: enrolment.status, random, engine: deps });
+  if (device.kind === 'enrolled') {
+    // Enrolled: same vault and audit databases, plus outbox and inbox (key in main).
+    const synced = buildSyncedEngine({ dbName: init.dbName, client: device.client, status: device.status, random, engine: deps });
     synced.startSchedule();
-    return { engine: synced.engine, store: synced.store, random };
+    return { engine: synced.engine, store: synced.store, random, audit: synced.auditReader };
+  }
+  if (device.kind === 'personal') {
+    // Personal: the signed audit log from vault creation, uploaded if the device enrols.
+    const personal = buildPersonalEngine({ dbName: init.dbName, client: device.client, status: device.status, random, engine: deps });
+    return { ...personal, random, audit: personal.auditReader };
   }
   const store = createDexieStore({ name: init.dbName });
+  if (device.kind === 'broken') return { engine: createEngine({ ...deps, store, random, audit: refusingAudit(device.message) }), store, random, audit: device.message };
+  // No main at all: no agent can reach this vault, and nothing here signs a log.
   const engine = createEngine({ ...deps, store, random });
-  return { engine, store, random };
+  return { engine, store, random, audit: 'This window runs without the Latchkey app, so no agent can reach this vault and it keeps no signed activity log here.' };
+}
+
+function auditRecent(audit: AuditReader | string) {
+  return async (p: { beforeSeq?: number | undefined; limit?: number | undefined }): Promise<AuditRecentResult> =>
+    typeof audit === 'string' ? { state: 'unavailable', message: audit } : audit.recent(p);
 }
 
 /**
@@ -147,12 +174,15 @@ async function start(init: EngineInit, ports: readonly MessagePort[]): Promise<v
     () => undefined,
   );
   // The page's calls wait in its MessagePort's queue meanwhile (it is not started yet).
-  const enrolment = init.mainLink === 'none' ? undefined : await enrolmentFromMain(mainPortP, ENROLMENT_WAIT_MS);
-  const { engine, store, random } = buildEngine(init, policy, enrolment);
+  // Main is asked for the device identity before the engine exists: every engine built
+  // with main around signs its audit log (personal or enrolled), from vault creation.
+  const device: DeviceFromMain = init.mainLink === 'none' ? { kind: 'none' } : await deviceFromMain(mainPortP, DEVICE_WAIT_MS);
+  const { engine, store, random, audit } = buildEngine(init, policy, device);
   lockEngine = () => engine.lock('external');
   engineReady(engine);
   const uiPort = fromMessagePort(uiPortRaw);
   const ui = serveRpc(uiPort, EngineUiContract, engineUiHandlers(engine));
+  serveRpc(uiPort, EngineAuditContract, { 'audit.recent': auditRecent(audit) });
   serveRpc(
     uiPort,
     EngineHardwareKeyContract,

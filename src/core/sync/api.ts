@@ -89,11 +89,18 @@ async function parseResponse<S extends z.ZodType>(res: { status: number; text():
 }
 
 /** Unsigned: registers this device's public key with a one-time code. */
-export async function enrolDevice(deps: { baseUrl: string; fetch: FetchLike }, code: string, publicKey: Uint8Array, deviceName: string): Promise<EnrolResponse> {
+export async function enrolDevice(
+  deps: { baseUrl: string; fetch: FetchLike },
+  code: string,
+  publicKey: Uint8Array,
+  deviceName: string,
+  /** The id the device's audit chain already carries (device-id.ts); the server checks it against the key. */
+  deviceId?: string,
+): Promise<EnrolResponse> {
   const res = await deps.fetch(deps.baseUrl + ROUTES.enrol, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code, publicKey: toBase64url(publicKey), deviceName }),
+    body: JSON.stringify({ code, publicKey: toBase64url(publicKey), deviceName, ...(deviceId !== undefined ? { deviceId } : {}) }),
   });
   return parseResponse(res, enrolResponseSchema);
 }

@@ -1,24 +1,27 @@
 /**
- * Composition of an enrolled device on IndexedDB: the engine (its store wrapped by the
- * sync outbox, its audit sink = this device's signed audit log), the sync client and
- * the inbox. Four databases per vault, named from `dbName`:
+ * Composition of a device on IndexedDB: the engine with its audit sink = this device's
+ * signed audit log, from vault creation on, in personal mode (createPersonalDevice)
+ * and enrolled (createSyncedDevice). Databases per vault, named from `dbName`:
  *   <dbName>            the vault (engine)
- *   <dbName>-sync       sync outbox + state (ciphertext, versions)
- *   <dbName>-inbox      pulled records not yet written (ciphertext)
- *   <dbName>-audit      this device's audit chain
+ *   <dbName>-audit      this device's audit chain (both modes: the same chain continues
+ *                       after enrolment and its first sync uploads it whole)
+ *   <dbName>-sync       sync outbox + state (ciphertext, versions)      enrolled only
+ *   <dbName>-inbox      pulled records not yet written (ciphertext)     enrolled only
  *
- * Call it instead of `createEngine` once the device is enrolled (the engine worker
- * does this when its init message carries an enrolment). The device's Ed25519 key
- * signs requests, vault manifests and audit records; the caller keeps it (OS keychain
- * in main) and should wipe its copy after this returns — the signer keeps its own.
+ * The device's Ed25519 key signs audit records (and, enrolled, requests and vault
+ * manifests); the caller keeps it (OS keychain in main) and should wipe its copy after
+ * this returns — the signer keeps its own. In personal mode the chain's device id is
+ * derived from the public key (../sync/device-id.ts), the id enrolment later registers.
  */
 import { createEngine, type Engine, type EngineDeps } from '../engine';
 import { auditSinkFor, createAuditLog, createEd25519Signer, type AuditLog } from '../audit';
 import { createDexieAuditStore } from '../audit/audit-store.dexie';
+import { createAuditReader, type AuditReader } from '../audit/recent';
 import type { RandomSource } from '../crypto/random';
 import { createDexieStore } from '../store/store.dexie';
 import type { VaultStore } from '../store/store';
 import { createServerApi, type DeviceIdentity, type DeviceSigner, type FetchLike, type ServerApi, type SyncClock } from '../sync';
+import { deviceIdForPublicKey } from '../sync/device-id';
 import { openDexieSyncStores } from '../sync/sync-store.dexie';
 import { openDexieInbox } from './inbox.dexie';
 import { seedSyncOutbox, withSyncOutbox } from './outbox';
@@ -50,8 +53,51 @@ export interface SyncedDevice {
   readonly store: VaultStore;
   readonly vaultSync: VaultSync;
   readonly audit: AuditLog;
+  /** The chain's newest records, verified (the Activity page). */
+  readonly auditReader: AuditReader;
   readonly api: ServerApi;
   close(): void;
+}
+
+export interface PersonalDeviceOptions {
+  /** The vault's IndexedDB database name; the audit chain's is derived from it. */
+  readonly dbName: string;
+  /** The device key (seed, or a signer that keeps it elsewhere); the chain's id is derived from its public half. */
+  readonly deviceKey: Uint8Array | DeviceSigner;
+  readonly random: RandomSource;
+  readonly clock?: SyncClock;
+  readonly engine: Omit<EngineDeps, 'store' | 'audit' | 'random'>;
+}
+
+export interface PersonalDevice {
+  readonly engine: Engine;
+  readonly store: VaultStore;
+  readonly audit: AuditLog;
+  readonly auditReader: AuditReader;
+  close(): void;
+}
+
+/** Not enrolled: the engine and its signed audit log, nothing that talks to a server. */
+export function createPersonalDevice(o: PersonalDeviceOptions): PersonalDevice {
+  const owned = o.deviceKey instanceof Uint8Array ? createEd25519Signer(o.deviceKey) : null;
+  const signer: DeviceSigner = owned ?? (o.deviceKey as DeviceSigner);
+  const deviceId = deviceIdForPublicKey(signer.publicKey);
+  const auditStore = createDexieAuditStore({ name: `${o.dbName}-audit` });
+  const audit = createAuditLog({ store: auditStore, signer, deviceId, ...(o.clock ? { clock: o.clock } : {}) });
+  const store = createDexieStore({ name: o.dbName });
+  const engine = createEngine({ ...o.engine, random: o.random, store, audit: auditSinkFor(audit) });
+  return {
+    engine,
+    store,
+    audit,
+    auditReader: createAuditReader({ store: auditStore, deviceId, publicKey: signer.publicKey }),
+    close() {
+      engine.lock();
+      owned?.dispose();
+      store.close();
+      auditStore.close();
+    },
+  };
 }
 
 export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
@@ -122,6 +168,7 @@ export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
     store,
     vaultSync,
     audit,
+    auditReader: createAuditReader({ store: auditStore, deviceId: o.identity.deviceId, publicKey: signer.publicKey }),
     api,
     close() {
       vaultSync.close();

@@ -1,21 +1,26 @@
 /**
- * Main's side of this device's org-server enrolment (DESIGN.md §7).
+ * Main's side of this device's identity and its org-server enrolment (DESIGN.md §7).
  *
- * Main generates the device's Ed25519 key, registers its public half with a one-time
- * code, and keeps the seed in the OS keychain (account 'device-key'); the identity the
- * server assigned goes to 'device-identity' (JSON). The engine worker never sees the
- * key: it asks main to sign, and it reaches the server only through `serverFetch`,
- * which goes to the ENROLLED server and to paths under /v1/ — nothing else.
+ * The device's Ed25519 key exists from the app's first start, enrolled or not: it signs
+ * the device's audit chain from vault creation (personal mode), and enrolment registers
+ * that same key, so the chain continues and is uploaded whole. Main creates it the first
+ * time anything asks (in practice the engine worker's `device.status` at first start)
+ * and keeps the seed in the OS keychain (account 'device-key'). In personal mode the
+ * device id is derived from the public key (src/core/sync/device-id.ts); enrolment
+ * proposes that id and the server, which checks the derivation, keeps it. The identity
+ * the server confirmed goes to 'device-identity' (JSON). A device enrolled before this
+ * (server-assigned id) keeps its stored identity unchanged.
  *
- * Everything here is inert until enrolment: `status` says "not enrolled" and signing or
- * fetching refuse with a typed error.
+ * The engine worker never sees the key: it asks main to sign, and it reaches the server
+ * only through `serverFetch`, which goes to the ENROLLED server and to paths under /v1/
+ * — nothing else, and nothing before enrolment.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { z } from 'zod';
-import { createEd25519Signer } from '../../core/audit';
+import { createEd25519Signer, generateEd25519SecretKey } from '../../core/audit';
 import { fromBase64url, toBase64url } from '../../core/crypto/bytes';
 import { assertServerUrlAllowed } from '../../core/policy';
 import { enrolDevice, type FetchLike } from '../../core/sync';
+import { deviceIdForPublicKey } from '../../core/sync/device-id';
 import { deviceStatusSchema, enrolParamsSchema, serverFetchParamsSchema, serverUrlSchema, type DeviceStatus, type SyncOutcome } from '../../shared/contracts/device';
 import { LatchkeyError } from '../../shared/errors';
 import type { EffectivePolicy } from '../../shared/policy';
@@ -63,7 +68,7 @@ export interface DeviceService {
   sign(bytes: Uint8Array): Promise<Uint8Array>;
   serverFetch(params: z.input<typeof serverFetchParamsSchema>): Promise<{ status: number; headers: Record<string, string>; body: string }>;
   reportSync(outcome: SyncOutcome): void;
-  /** Wipes the cached signing key. */
+  /** Wipes the cached signing key (the next use reads it from the keychain again). */
   close(): void;
 }
 
@@ -79,7 +84,6 @@ const trimSlash = (url: string): string => url.replace(/\/+$/, '');
 export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
   const httpFetch: HttpFetch = deps.fetch ?? ((url, init) => fetch(url, init));
   let identity: StoredIdentity | null | undefined; // undefined: not read yet
-  let signer: ReturnType<typeof createEd25519Signer> | null = null;
   let lastSync: SyncOutcome | null = null;
   let enrolling = false;
 
@@ -105,35 +109,59 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
     return id;
   }
 
-  async function requireSigner(): Promise<ReturnType<typeof createEd25519Signer>> {
-    const id = await requireIdentity();
-    if (signer !== null) return signer;
+  /**
+   * The device key, created on first use. One creation at a time (memoised promise), so
+   * two first callers cannot store two different keys.
+   */
+  let signerP: Promise<ReturnType<typeof createEd25519Signer>> | null = null;
+  function deviceSigner(): Promise<ReturnType<typeof createEd25519Signer>> {
+    signerP ??= loadOrCreateSigner().catch((e: unknown) => {
+      signerP = null;
+      throw e;
+    });
+    return signerP;
+  }
+
+  async function loadOrCreateSigner(): Promise<ReturnType<typeof createEd25519Signer>> {
+    const id = await loadIdentity();
     const stored = await deps.keychain.get(DEVICE_KEY_ACCOUNT);
-    if (stored === null) throw new LatchkeyError('forbidden', 'The device key is missing from the system keychain: enrol this device again.');
+    if (stored === null) {
+      if (id !== null) throw new LatchkeyError('forbidden', 'The device key is missing from the system keychain: enrol this device again.');
+      const fresh = generateEd25519SecretKey();
+      try {
+        await deps.keychain.set(DEVICE_KEY_ACCOUNT, toBase64url(fresh));
+        return createEd25519Signer(fresh);
+      } finally {
+        fresh.fill(0);
+      }
+    }
     const seed = fromBase64url(stored);
     try {
       if (seed.length !== 32) throw new LatchkeyError('integrity', 'The device key in the system keychain is damaged: enrol this device again.');
       const s = createEd25519Signer(seed);
-      if (toBase64url(s.publicKey) !== id.publicKey) {
+      if (id !== null && toBase64url(s.publicKey) !== id.publicKey) {
         s.dispose();
         throw new LatchkeyError('integrity', 'The device key in the system keychain does not match the enrolled device: enrol this device again.');
       }
-      signer = s;
       return s;
     } finally {
       seed.fill(0);
     }
   }
 
-  function statusOf(id: StoredIdentity | null): DeviceStatus {
-    if (id === null) return { enrolled: false };
+  async function statusOf(id: StoredIdentity | null): Promise<DeviceStatus> {
+    if (id === null) {
+      // Personal mode: the identity the audit chain is signed with, ready for enrolment.
+      const publicKey = (await deviceSigner()).publicKey;
+      return deviceStatusSchema.parse({ enrolled: false, deviceId: deviceIdForPublicKey(publicKey), publicKey: toBase64url(publicKey) });
+    }
     const { serverUrl, orgId, userId, deviceId, publicKey } = id;
     return deviceStatusSchema.parse({ enrolled: true, serverUrl, orgId, userId, deviceId, publicKey, lastSync });
   }
 
   return {
     async status() {
-      return statusOf(await loadIdentity());
+      return await statusOf(await loadIdentity());
     },
 
     async enrol(raw) {
@@ -143,36 +171,39 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
       if (enrolling) throw new LatchkeyError('conflict', 'This device is already being enrolled.');
       // Set before any await, so two overlapping requests cannot both register a key.
       enrolling = true;
-      const seed = ed25519.utils.randomSecretKey();
       try {
         if ((await loadIdentity()) !== null) throw new LatchkeyError('conflict', 'This device is already enrolled with an organisation server.');
-        const publicKey = ed25519.getPublicKey(seed);
+        // The key that has signed this device's audit chain since its first start.
+        const publicKey = (await deviceSigner()).publicKey;
+        const deviceId = deviceIdForPublicKey(publicKey);
         const fetchLike: FetchLike = async (url, init) => {
           const res = await httpFetch(url, { ...init, redirect: 'error' });
           return { status: res.status, text: () => res.text() };
         };
         let r: Awaited<ReturnType<typeof enrolDevice>>;
         try {
-          r = await enrolDevice({ baseUrl: serverUrl, fetch: fetchLike }, p.code, publicKey, p.deviceName);
+          r = await enrolDevice({ baseUrl: serverUrl, fetch: fetchLike }, p.code, publicKey, p.deviceName, deviceId);
         } catch (err) {
           if (err instanceof LatchkeyError) throw err;
           throw new LatchkeyError('upstream_failed', `The organisation server at ${serverUrl} could not be reached.`);
         }
-        const stored: StoredIdentity = storedIdentitySchema.parse({ v: 1, serverUrl, orgId: r.orgId, userId: r.userId, deviceId: r.deviceId, publicKey: toBase64url(publicKey) });
-        // Key first: an identity without its key would claim an enrolment we cannot use.
-        await deps.keychain.set(DEVICE_KEY_ACCOUNT, toBase64url(seed));
+        // Under another id the chain signed so far could not be uploaded as this device's.
+        if (r.deviceId !== deviceId) {
+          throw new LatchkeyError('upstream_failed', `The organisation server at ${serverUrl} assigned this device another id than its key's, so enrolment was not completed. The server needs updating.`);
+        }
+        const stored: StoredIdentity = storedIdentitySchema.parse({ v: 1, serverUrl, orgId: r.orgId, userId: r.userId, deviceId, publicKey: toBase64url(publicKey) });
         await deps.keychain.set(DEVICE_IDENTITY_ACCOUNT, JSON.stringify(stored));
         identity = stored;
         lastSync = null;
-        return statusOf(stored);
+        return await statusOf(stored);
       } finally {
-        seed.fill(0);
         enrolling = false;
       }
     },
 
     async sign(bytes) {
-      const s = await requireSigner();
+      // Personal mode signs too: the audit chain starts before any enrolment.
+      const s = await deviceSigner();
       return await s.sign(bytes);
     },
 
@@ -203,8 +234,12 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
     },
 
     close() {
-      signer?.dispose();
-      signer = null;
+      const p = signerP;
+      signerP = null;
+      void p?.then(
+        (s) => s.dispose(),
+        () => undefined,
+      );
     },
   };
 }

@@ -1,22 +1,23 @@
 /**
- * The engine worker's side of org-server sync (DESIGN.md §7). Only used when main says
- * this device is enrolled; otherwise the worker builds the plain engine and none of
- * this runs.
+ * The engine worker's side of this device's identity (DESIGN.md §7): the signed audit
+ * log in personal mode and, once enrolled, org-server sync.
  *
  * The device key stays in main: the worker's signer asks main (`device.sign`), and its
  * FetchLike asks main to perform the HTTP request (`server.fetch`) to the enrolled
  * server. The ServerApi therefore uses an empty base URL: the "URL" it builds is just
  * the protocol path, which main prefixes with the enrolled server's URL.
  *
- * Same four databases per vault as core/vault-sync/device.dexie.ts (vault, -sync,
- * -inbox, -audit); this differs only in where the signer lives.
+ * Same databases per vault as core/vault-sync/device.dexie.ts (vault and -audit; when
+ * enrolled also -sync and -inbox); this differs only in where the signer lives.
  */
 import { fromBase64url } from '../../core/crypto/bytes';
 import type { RandomSource } from '../../core/crypto/random';
 import type { Engine, EngineDeps } from '../../core/engine';
 import type { VaultStore } from '../../core/store/store';
 import type { DeviceSigner, FetchLike } from '../../core/sync';
-import { createSyncedDevice } from '../../core/vault-sync/device.dexie';
+import { createPersonalDevice, createSyncedDevice } from '../../core/vault-sync/device.dexie';
+import type { AuditReader } from '../../core/audit/recent';
+import { deviceIdForPublicKey } from '../../core/sync/device-id';
 import type { VaultSync } from '../../core/vault-sync/vault-sync';
 import { DeviceEngineContract, type DeviceStatus, type SyncOutcome } from '../../shared/contracts/device';
 import { isLatchkeyError, LatchkeyError } from '../../shared/errors';
@@ -25,6 +26,7 @@ import { connectRpc, type RpcClient } from '../../shared/rpc/rpc';
 
 export type DeviceClient = RpcClient<typeof DeviceEngineContract>;
 export type Enrolled = Extract<DeviceStatus, { enrolled: true }>;
+type Personal = Extract<DeviceStatus, { enrolled: false }>;
 
 /** Quiet time after the last item change before a sync pass (ms). */
 export const SYNC_DEBOUNCE_MS = 2_000;
@@ -32,27 +34,73 @@ export const SYNC_DEBOUNCE_MS = 2_000;
 export const SYNC_PERIOD_MS = 60_000;
 
 /**
- * Asks main whether this device is enrolled. Resolves undefined (plain engine) when main
- * is unreachable, too slow, predates the device contract, or says "not enrolled".
+ * What main says about this device:
+ * - `none`: there is no main (unreachable, or it offers no device identity — the bare
+ *   preview server, which has no agent gateway either): no agent can reach the vault,
+ *   and the engine keeps no signed log;
+ * - `broken`: main is there but did not give the identity in time or refused it: the
+ *   engine must not run without its log (every audited action fails with `message`);
+ * - `personal` / `enrolled`: the identity the audit chain is signed under.
  */
-export async function enrolmentFromMain(mainPort: Promise<Port | undefined>, timeoutMs: number): Promise<{ client: DeviceClient; status: Enrolled } | undefined> {
+export type DeviceFromMain =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'broken'; readonly message: string }
+  | { readonly kind: 'personal'; readonly client: DeviceClient; readonly status: Personal }
+  | { readonly kind: 'enrolled'; readonly client: DeviceClient; readonly status: Enrolled };
+
+const BROKEN = "Latchkey's app did not give this window the device key that signs the activity log, so nothing can be done that would go unrecorded. Restart Latchkey.";
+
+/** Asks main for this device's identity (personal or enrolled); see {@link DeviceFromMain}. */
+export async function deviceFromMain(mainPort: Promise<Port | undefined>, timeoutMs: number): Promise<DeviceFromMain> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
   try {
     const port = await Promise.race([mainPort.catch(() => undefined), timeout]);
-    if (port === undefined) return undefined;
+    if (port === undefined) return { kind: 'none' };
+    if (port === 'timeout') return { kind: 'broken', message: BROKEN };
     const client = connectRpc(port, DeviceEngineContract, { timeoutMs: 60_000 });
-    const status = await Promise.race([client.call('device.status', {}, { timeoutMs }).catch(() => undefined), timeout]);
-    if (status === undefined || !status.enrolled) {
+    const answer = await Promise.race([
+      client.call('device.status', {}, { timeoutMs }).then(
+        (status) => ({ status }),
+        (error: unknown) => ({ error }),
+      ),
+      timeout,
+    ]);
+    if (answer === 'timeout' || 'error' in answer) {
       client.close();
-      return undefined;
+      if (answer !== 'timeout' && isLatchkeyError(answer.error) && answer.error.code === 'rpc_unknown_method') return { kind: 'none' };
+      return { kind: 'broken', message: BROKEN };
     }
-    return { client, status };
+    const { status } = answer;
+    if (status.enrolled) return { kind: 'enrolled', client, status };
+    // The id the chain is signed under must be the key's own, or enrolment could never register it.
+    if (status.deviceId !== deviceIdForPublicKey(fromBase64url(status.publicKey))) {
+      client.close();
+      return { kind: 'broken', message: BROKEN };
+    }
+    return { kind: 'personal', client, status };
   } finally {
     clearTimeout(timer);
   }
+}
+
+function mainSigner(client: DeviceClient, publicKey: string): DeviceSigner {
+  return {
+    publicKey: fromBase64url(publicKey),
+    sign: async (bytes) => (await client.call('device.sign', { bytes })).sig,
+  };
+}
+
+/** Personal mode: the engine with its signed audit log, signed by main's device key. */
+export function buildPersonalEngine(o: { dbName: string; client: DeviceClient; status: Personal; random: RandomSource; engine: Omit<EngineDeps, 'store' | 'audit' | 'random'> }): {
+  engine: Engine;
+  store: VaultStore;
+  auditReader: AuditReader;
+} {
+  const { engine, store, auditReader } = createPersonalDevice({ dbName: o.dbName, deviceKey: mainSigner(o.client, o.status.publicKey), random: o.random, engine: o.engine });
+  return { engine, store, auditReader };
 }
 
 export interface SyncedEngineOptions {
@@ -68,6 +116,7 @@ export interface SyncedEngine {
   /** The vault store wrapped by the sync outbox: every write through it is queued for push. */
   readonly store: VaultStore;
   readonly vaultSync: VaultSync;
+  readonly auditReader: AuditReader;
   /** Starts the schedule: after item changes (debounced), periodically, and after unlock. */
   startSchedule(): void;
 }
@@ -75,10 +124,7 @@ export interface SyncedEngine {
 export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
   const { client, status } = o;
   const clock = { now: () => Date.now() };
-  const signer: DeviceSigner = {
-    publicKey: fromBase64url(status.publicKey),
-    sign: async (bytes) => (await client.call('device.sign', { bytes })).sig,
-  };
+  const signer = mainSigner(client, status.publicKey);
   const relay: FetchLike = async (path, init) => {
     const method = init.method;
     if (method !== 'GET' && method !== 'POST' && method !== 'PUT') throw new LatchkeyError('unsupported', `The sync protocol has no ${method} requests.`);
@@ -91,7 +137,7 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
   };
   // The same composition tests use (createSyncedDevice), with the key kept in main:
   // signing and HTTP go over the device contract.
-  const { engine, store, vaultSync } = createSyncedDevice({
+  const { engine, store, vaultSync, auditReader } = createSyncedDevice({
     dbName: o.dbName,
     baseUrl: '',
     identity,
@@ -139,6 +185,7 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
     engine,
     store,
     vaultSync,
+    auditReader,
     startSchedule() {
       engine.subscribe((e) => {
         if (e.type === 'itemsChanged') soon();

@@ -4,6 +4,11 @@
  * scope and matches the secret's SHA-256, and `used_at` is set in the same UPDATE that
  * checks it, so two devices racing with one code cannot both enrol. Every failure
  * (unknown org, wrong, used or expired code) gets the same answer.
+ *
+ * The device id: a client that already signs an audit chain (personal mode, from the
+ * app's first start) proposes the id it signs with; it is accepted only if it is the
+ * derivation from the public key (src/core/sync/device-id.ts), so nobody can take an
+ * id that is not their key's. Older clients propose none and get a random UUID.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +16,7 @@ import { ROUTES, enrolRequestSchema, enrolResponseSchema } from '../../shared/co
 import { LatchkeyError } from '../../shared/errors';
 import { toBase64url, fromBase64url } from '../../core/crypto/bytes';
 import { hashEnrolSecret } from '../admin/admin';
+import { deviceIdForPublicKey } from '../../core/sync/device-id';
 import { readJsonBody } from './body';
 import type { Database } from '../db/db';
 
@@ -20,8 +26,13 @@ export function registerEnrolRoute(app: FastifyInstance, db: Database, serverPub
   app.post(ROUTES.enrol, { config: { rateLimit: { max: 20, timeWindow: '1 minute' } } }, async (req) => {
     const body = enrolRequestSchema.parse(readJsonBody(req));
     const [orgId, secret] = body.code.split('.') as [string, string];
-    if (fromBase64url(body.publicKey).length !== 32) throw new LatchkeyError('invalid_input', 'The public key must be 32 bytes.');
-    const deviceId = randomUUID();
+    const publicKey = fromBase64url(body.publicKey);
+    if (publicKey.length !== 32) throw new LatchkeyError('invalid_input', 'The public key must be 32 bytes.');
+    // Checked before the code is looked up, so a refused proposal does not use the code up.
+    if (body.deviceId !== undefined && body.deviceId !== deviceIdForPublicKey(publicKey)) {
+      throw new LatchkeyError('invalid_input', 'The proposed device id is not the one derived from this device key, so it was refused. Update Latchkey on this device and enrol again.');
+    }
+    const deviceId = body.deviceId ?? randomUUID();
     const userId = await db.asTenant(orgId, async (sql) => {
       const used = await sql.query<{ user_id: string }>(
         `UPDATE enrol_codes SET used_at = now()
@@ -33,7 +44,13 @@ export function registerEnrolRoute(app: FastifyInstance, db: Database, serverPub
       if (!row) throw new LatchkeyError('unauthorized', REFUSED);
       const user = await sql.query('SELECT 1 FROM users WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL', [orgId, row.user_id]);
       if (user.length === 0) throw new LatchkeyError('unauthorized', REFUSED);
-      await sql.query('INSERT INTO devices (org_id, id, user_id, name, public_key) VALUES ($1, $2, $3, $4, $5)', [orgId, deviceId, row.user_id, body.deviceName, body.publicKey]);
+      // A derived id is taken when this key was enrolled before (revoked, or in another
+      // org): refused as a conflict, and the transaction's rollback gives the code back.
+      const inserted = await sql.query(
+        'INSERT INTO devices (org_id, id, user_id, name, public_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id',
+        [orgId, deviceId, row.user_id, body.deviceName, body.publicKey],
+      );
+      if (inserted.length === 0) throw new LatchkeyError('conflict', 'This device key is already enrolled with an organisation server. Ask your administrator to remove the old enrolment of this device.');
       return row.user_id;
     });
     return enrolResponseSchema.parse({ orgId, userId, deviceId, serverPublicKey: toBase64url(serverPublicKey) });

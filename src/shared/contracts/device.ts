@@ -5,7 +5,8 @@
  * - DeviceEngineContract on the engine worker's port: status, signing with the device
  *   key (the key never leaves main) and HTTP to the ENROLLED server only (paths under
  *   /v1/), so the worker needs no CORS and can reach nothing else through main.
- * Both are inert until the device is enrolled: status says so and the rest refuse.
+ * Before enrolment (personal mode) status gives the device's own identity and signing
+ * works (the audit chain is signed from the first start); the server relay refuses.
  */
 import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
@@ -33,16 +34,24 @@ export const syncOutcomeSchema = z.object({
 });
 export type SyncOutcome = z.infer<typeof syncOutcomeSchema>;
 
+/** The device's Ed25519 public key (32 bytes, base64url): public; it verifies the device's audit chain. */
+const publicKeySchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+
 export const deviceStatusSchema = z.discriminatedUnion('enrolled', [
-  z.object({ enrolled: z.literal(false) }),
+  z.object({
+    enrolled: z.literal(false),
+    /** Personal mode: the id the audit chain is signed under, derived from the key (src/core/sync/device-id.ts). */
+    deviceId: idSchema,
+    publicKey: publicKeySchema,
+  }),
   z.object({
     enrolled: z.literal(true),
     serverUrl: serverUrlSchema,
     orgId: idSchema,
     userId: idSchema,
     deviceId: idSchema,
-    /** The device's Ed25519 public key (32 bytes, base64url): public, registered at enrolment. */
-    publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+    /** Registered at enrolment; the same key the device signed with before enrolling. */
+    publicKey: publicKeySchema,
     lastSync: syncOutcomeSchema.nullable(),
   }),
 ]);
@@ -81,7 +90,7 @@ export const DevicePageContract = defineContract({
   name: 'device',
   methods: {
     'device.status': { params: z.object({}), result: deviceStatusSchema },
-    /** Generates the device key in main, registers it with the one-time code, stores it in the keychain. */
+    /** Registers the device key (made at first start, kept in main's keychain) with the one-time code. */
     'device.enrol': { params: enrolParamsSchema, result: deviceStatusSchema },
   },
   events: {},
@@ -91,7 +100,7 @@ export const DeviceEngineContract = defineContract({
   name: 'device',
   methods: {
     'device.status': { params: z.object({}), result: deviceStatusSchema },
-    /** Ed25519 over `bytes` with the device key (requests, manifests, audit records). */
+    /** Ed25519 over `bytes` with the device key (requests, manifests, audit records), enrolled or not. */
     'device.sign': { params: z.object({ bytes: bytesSchema.refine((b) => b.length <= 1024 * 1024, 'at most 1 MiB') }), result: z.object({ sig: bytesSchema }) },
     'server.fetch': { params: serverFetchParamsSchema, result: serverFetchResultSchema },
     /** The engine tells main how its last sync pass went (shown in Settings). */

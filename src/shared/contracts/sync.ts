@@ -70,6 +70,12 @@ export const enrolRequestSchema = z.strictObject({
   code: enrolCodeSchema,
   publicKey: ed25519PublicKeySchema,
   deviceName: z.string().min(1).max(100),
+  /**
+   * The id this device's audit chain already carries (src/core/sync/device-id.ts). The
+   * server accepts it only if it is the derivation from `publicKey`; without it the
+   * server assigns a random one (clients before personal-mode audit).
+   */
+  deviceId: uuidSchema.optional(),
 });
 
 export const enrolResponseSchema = z.strictObject({

@@ -12,6 +12,7 @@ import type { Keychain } from '../../../src/main/keychain/keychain';
 import { createServerApi, type FetchLike } from '../../../src/core/sync';
 import { personalPolicy } from '../../../src/core/policy';
 import { fromBase64url } from '../../../src/core/crypto/bytes';
+import { deviceIdForPublicKey } from '../../../src/core/sync/device-id';
 import { issueEnrolCode } from '../../../src/server/admin/admin';
 import type { RunningServer } from '../../../src/server/server';
 import { DeviceEngineContract } from '../../../src/shared/contracts/device';
@@ -62,11 +63,32 @@ async function refusal(p: Promise<unknown>): Promise<LatchkeyError> {
 }
 
 describe('device enrolment through main', () => {
-  it('is inert before enrolment: status says not enrolled, sign and server.fetch refuse', async () => {
-    const device = createDeviceService({ keychain: createMemoryKeychain() });
-    expect(await device.status()).toEqual({ enrolled: false });
-    expect((await refusal(device.sign(new Uint8Array([1, 2, 3])))).code).toBe('forbidden');
+  it('before enrolment: one device key from the first ask, its derived id, signing works, the relay refuses', async () => {
+    const keychain = createMemoryKeychain();
+    const device = createDeviceService({ keychain });
+    const [a, b] = await Promise.all([device.status(), device.status()]);
+    expect(a).toEqual(b);
+    if (a.enrolled) throw new Error('expected personal');
+    const seed = fromBase64url((await keychain.get(DEVICE_KEY_ACCOUNT))!);
+    expect(fromBase64url(a.publicKey)).toEqual(ed25519.getPublicKey(seed));
+    expect(a.deviceId).toBe(deviceIdForPublicKey(fromBase64url(a.publicKey)));
+    expect(a.deviceId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const msg = new Uint8Array([1, 2, 3]);
+    expect(ed25519.verify(await device.sign(msg), msg, fromBase64url(a.publicKey))).toBe(true);
     expect((await refusal(device.serverFetch({ method: 'GET', path: '/v1/devices', headers: {} }))).code).toBe('forbidden');
+    // A restart reads the same key back.
+    device.close();
+    expect(await createDeviceService({ keychain }).status()).toEqual(a);
+  });
+
+  it('enrolment registers the key made at first start under its derived id', async () => {
+    const keychain = createMemoryKeychain();
+    const device = createDeviceService({ keychain });
+    const before = await device.status();
+    await device.enrol({ serverUrl: server.url, code: await code(), deviceName: 'laptop' });
+    const after = await device.status();
+    if (before.enrolled || !after.enrolled) throw new Error('expected personal, then enrolled');
+    expect({ deviceId: after.deviceId, publicKey: after.publicKey }).toEqual({ deviceId: before.deviceId, publicKey: before.publicKey });
   });
 
   it('stores the key in the keychain and never returns it', async () => {
@@ -98,7 +120,7 @@ describe('device enrolment through main', () => {
     await createDeviceService({ keychain: createMemoryKeychain() }).enrol({ serverUrl: server.url, code: c, deviceName: 'one' });
     const second = createDeviceService({ keychain: createMemoryKeychain() });
     await refusal(second.enrol({ serverUrl: server.url, code: c, deviceName: 'two' }));
-    expect(await second.status()).toEqual({ enrolled: false });
+    expect((await second.status()).enrolled).toBe(false);
   });
 
   it('refuses to enrol again once enrolled, and two overlapping enrolments register one key', async () => {
@@ -135,7 +157,7 @@ describe('device enrolment through main', () => {
     for (const serverUrl of ['http://latchkey.acme.test', 'ftp://x.test', 'https://user:pw@x.test', 'https://x.test/?a=1', 'https://x.test/#f', 'javascript:alert(1)']) {
       expect((await refusal(device.enrol({ serverUrl, code: 'c', deviceName: 'd' }))).code, serverUrl).toBe('invalid_input');
     }
-    expect(await device.status()).toEqual({ enrolled: false });
+    expect((await device.status()).enrolled).toBe(false);
   });
 
   it('server.fetch refuses every path not under /v1/ (schema at the RPC boundary)', async () => {

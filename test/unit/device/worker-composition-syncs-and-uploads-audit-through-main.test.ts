@@ -3,7 +3,9 @@
  * Node on fake-indexeddb against a REAL org server, with main's REAL device service on
  * the other end of a MessagePort: the worker holds no device key and no server URL, yet
  * its vault records push and its signed audit records upload and are accepted. When
- * main says "not enrolled" or cannot be reached, the worker gets nothing (plain engine).
+ * main says "not enrolled" the worker still gets the device's identity (personal mode:
+ * a signed log); with no main it gets none; a main that does not answer is "broken"
+ * (the engine then refuses what it would have recorded).
  */
 import 'fake-indexeddb/auto';
 import { MessageChannel } from 'node:worker_threads';
@@ -11,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createDeviceService, deviceEngineHandlers, type DeviceService } from '../../../src/main/device';
 import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory';
-import { buildSyncedEngine, enrolmentFromMain } from '../../../src/renderer/engine/device-sync';
+import { buildSyncedEngine, deviceFromMain } from '../../../src/renderer/engine/device-sync';
 import { issueEnrolCode } from '../../../src/server/admin/admin';
 import { exportRecords } from '../../../src/server/audit/store';
 import type { RunningServer } from '../../../src/server/server';
@@ -41,20 +43,25 @@ function mainPortFor(device: DeviceService): Port {
 }
 
 describe('the engine worker syncs through main when the device is enrolled', () => {
-  it('not enrolled, or main unreachable: no enrolment (the worker builds the plain engine)', async () => {
+  it('not enrolled: the personal identity; no main: none; a main that does not answer: broken', async () => {
     const device = createDeviceService({ keychain: createMemoryKeychain() });
-    expect(await enrolmentFromMain(Promise.resolve(mainPortFor(device)), 5_000)).toBeUndefined();
-    expect(await enrolmentFromMain(Promise.resolve(undefined), 5_000)).toBeUndefined();
-    expect(await enrolmentFromMain(Promise.reject(new Error('no main')), 5_000)).toBeUndefined();
-    expect(await enrolmentFromMain(new Promise<Port | undefined>(() => undefined), 10)).toBeUndefined();
+    const personal = await deviceFromMain(Promise.resolve(mainPortFor(device)), 5_000);
+    expect(personal.kind).toBe('personal');
+    expect(await deviceFromMain(Promise.resolve(undefined), 5_000)).toEqual({ kind: 'none' });
+    expect(await deviceFromMain(Promise.reject(new Error('no main')), 5_000)).toEqual({ kind: 'none' });
+    expect((await deviceFromMain(new Promise<Port | undefined>(() => undefined), 10)).kind).toBe('broken');
+    // Main is there but its device service never answers.
+    const silent = new MessageChannel();
+    expect((await deviceFromMain(Promise.resolve(fromNodeMessagePort(silent.port2)), 50)).kind).toBe('broken');
+    silent.port1.close();
   });
 
   it('enrolled: vault records push and signed audit records upload, with the key only in main', async () => {
     const device = createDeviceService({ keychain: createMemoryKeychain() });
     const { code } = await issueEnrolCode(server.db, tenant.orgId, tenant.userId);
     await device.enrol({ serverUrl: server.url, code, deviceName: 'worker test' });
-    const enrolment = await enrolmentFromMain(Promise.resolve(mainPortFor(device)), 5_000);
-    if (enrolment === undefined) throw new Error('expected an enrolment');
+    const enrolment = await deviceFromMain(Promise.resolve(mainPortFor(device)), 5_000);
+    if (enrolment.kind !== 'enrolled') throw new Error('expected an enrolment');
     const synced = buildSyncedEngine({
       dbName: freshDbName(),
       client: enrolment.client,
