@@ -11,8 +11,8 @@ import { KeyPrompts } from './components/KeyPrompts';
 import { PolicyProvider } from './components/PolicyProvider';
 import { ErrorMessage } from './components/ErrorMessage';
 import { useActivityTouch } from './components/useActivityTouch';
-import type { EngineHardwareKey, EngineUi } from './engine/client';
-import { EngineContext, EngineHardwareKeyContext, useEngine } from './engine/context';
+import type { EngineAudit, EngineHardwareKey, EngineUi } from './engine/client';
+import { EngineAuditContext, EngineContext, EngineHardwareKeyContext, useEngine } from './engine/context';
 import { useMain } from './main-services';
 import { CreateVaultView } from './views/CreateVaultView';
 import { FirstKeyView } from './views/FirstKeyView';
@@ -92,17 +92,19 @@ function Screens() {
   }
 }
 
-export function App({ engine, hardwareKey }: { engine: EngineUi; hardwareKey: EngineHardwareKey }) {
+export function App({ engine, hardwareKey, audit }: { engine: EngineUi; hardwareKey: EngineHardwareKey; audit: EngineAudit }) {
   return (
     <EngineContext.Provider value={engine}>
       <EngineHardwareKeyContext.Provider value={hardwareKey}>
-        <PolicyProvider>
-          <ClipboardProvider>
-            <Screens />
-            <ApprovalPrompts />
-            <KeyPrompts />
-          </ClipboardProvider>
-        </PolicyProvider>
+        <EngineAuditContext.Provider value={audit}>
+          <PolicyProvider>
+            <ClipboardProvider>
+              <Screens />
+              <ApprovalPrompts />
+              <KeyPrompts />
+            </ClipboardProvider>
+          </PolicyProvider>
+        </EngineAuditContext.Provider>
       </EngineHardwareKeyContext.Provider>
     </EngineContext.Provider>
   );

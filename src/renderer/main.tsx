@@ -28,7 +28,7 @@ async function boot(): Promise<void> {
   root.render(
     <StrictMode>
       <MainContext.Provider value={main}>
-        <App engine={engine.ui} hardwareKey={engine.hardwareKey} />
+        <App engine={engine.ui} hardwareKey={engine.hardwareKey} audit={engine.audit} />
       </MainContext.Provider>
     </StrictMode>,
   );

@@ -14,6 +14,7 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { AUDIT_RECENT_MAX, type AuditRecentResult } from '../../shared/contracts/engine-audit';
+import { isLatchkeyError } from '../../shared/errors';
 import { verifyChain, type ChainHead } from './chain';
 import { nobleEd25519Verify, type SignatureVerifier } from './signer';
 import type { AuditStore } from './store';
@@ -53,43 +54,53 @@ export function createAuditReader(deps: AuditReaderDeps): AuditReader {
 
   return {
     async recent(params) {
-      const limit = Math.min(AUDIT_RECENT_MAX, Math.max(1, params.limit ?? DEFAULT_LIMIT));
-      const head = await deps.store.last();
-      if (head === undefined) return { state: 'verified', deviceId: deps.deviceId, entries: [], total: 0, older: null };
-      const total = head.seq;
-      const hi = Math.min(total, (params.beforeSeq ?? total + 1) - 1);
-      if (hi < 1) return { state: 'verified', deviceId: deps.deviceId, entries: [], total, older: null };
-      const lo = Math.max(1, hi - limit + 1);
-      // One more below the page, so the page's first record is checked against it.
-      const from = Math.max(1, lo - 1);
-      const rows = await deps.store.range(from, hi - from + 1);
-      // Where the chain is taken on trust: the anchor's own link (it is checked itself).
-      let previous: ReadonlyMap<string, ChainHead> | undefined;
-      if (from > 1) {
-        const anchor = rows[0] as { prevHash?: unknown } | undefined;
-        if (anchor === undefined || typeof anchor.prevHash !== 'string') return failed(`record ${from} is missing or unreadable.`, from);
-        previous = new Map([[deps.deviceId, { seq: from - 1, hash: anchor.prevHash }]]);
+      try {
+        return await page(params);
+      } catch (e) {
+        // The store refuses to hand out a row it cannot parse: that too is a log that does not verify.
+        if (isLatchkeyError(e) && e.code === 'integrity') return failed(e.message);
+        throw e;
       }
-      const check = verifyChain(rows, {
-        publicKeyFor: (d) => (d === deps.deviceId ? deps.publicKey : undefined),
-        verifier: remembering,
-        ...(previous ? { previous } : {}),
-      });
-      if (!check.ok) return failed(check.message, check.seq);
-      if (rows.length !== hi - from + 1) return failed(`records ${from} to ${hi} should all be there, but ${hi - from + 1 - rows.length} are missing.`, hi);
-      const entries = check.records
-        .filter((r) => r.seq >= lo)
-        .reverse()
-        .map((r) => ({
-          seq: r.seq,
-          time: r.time,
-          action: r.action,
-          actor: r.actor,
-          ...(r.target !== undefined ? { target: r.target } : {}),
-          outcome: r.outcome,
-          ...(r.reason !== undefined ? { reason: r.reason } : {}),
-        }));
-      return { state: 'verified', deviceId: deps.deviceId, entries, total, older: lo > 1 ? lo : null };
     },
   };
+
+  async function page(params: { beforeSeq?: number | undefined; limit?: number | undefined }): Promise<AuditRecentResult> {
+    const limit = Math.min(AUDIT_RECENT_MAX, Math.max(1, params.limit ?? DEFAULT_LIMIT));
+    const head = await deps.store.last();
+    if (head === undefined) return { state: 'verified', deviceId: deps.deviceId, entries: [], total: 0, older: null };
+    const total = head.seq;
+    const hi = Math.min(total, (params.beforeSeq ?? total + 1) - 1);
+    if (hi < 1) return { state: 'verified', deviceId: deps.deviceId, entries: [], total, older: null };
+    const lo = Math.max(1, hi - limit + 1);
+    // One more below the page, so the page's first record is checked against it.
+    const from = Math.max(1, lo - 1);
+    const rows = await deps.store.range(from, hi - from + 1);
+    // Where the chain is taken on trust: the anchor's own link (it is checked itself).
+    let previous: ReadonlyMap<string, ChainHead> | undefined;
+    if (from > 1) {
+      const anchor = rows[0] as { prevHash?: unknown } | undefined;
+      if (anchor === undefined || typeof anchor.prevHash !== 'string') return failed(`record ${from} is missing or unreadable.`, from);
+      previous = new Map([[deps.deviceId, { seq: from - 1, hash: anchor.prevHash }]]);
+    }
+    const check = verifyChain(rows, {
+      publicKeyFor: (d) => (d === deps.deviceId ? deps.publicKey : undefined),
+      verifier: remembering,
+      ...(previous ? { previous } : {}),
+    });
+    if (!check.ok) return failed(check.message, check.seq);
+    if (rows.length !== hi - from + 1) return failed(`records ${from} to ${hi} should all be there, but ${hi - from + 1 - rows.length} are missing.`, hi);
+    const entries = check.records
+      .filter((r) => r.seq >= lo)
+      .reverse()
+      .map((r) => ({
+        seq: r.seq,
+        time: r.time,
+        action: r.action,
+        actor: r.actor,
+        ...(r.target !== undefined ? { target: r.target } : {}),
+        outcome: r.outcome,
+        ...(r.reason !== undefined ? { reason: r.reason } : {}),
+      }));
+    return { state: 'verified', deviceId: deps.deviceId, entries, total, older: lo > 1 ? lo : null };
+  }
 }

@@ -3,6 +3,7 @@
  * typed RPC clients. The page never sees a key: it holds only this client.
  */
 import { EngineUiContract } from '../../shared/contracts/engine';
+import { EngineAuditContract } from '../../shared/contracts/engine-audit';
 import { EngineHardwareKeyContract } from '../../shared/contracts/hardware-key';
 import { fromMessagePort } from '../../shared/rpc/adapters/message-port.browser';
 import { connectRpc, type RpcClient } from '../../shared/rpc/rpc';
@@ -12,11 +13,14 @@ import { DEFAULT_DB_NAME, ENGINE_INIT_TYPE, type EngineInit } from './worker-pro
 export type EngineUi = RpcClient<typeof EngineUiContract>;
 export type EngineTransfer = RpcClient<typeof EngineTransferContract>;
 export type EngineHardwareKey = RpcClient<typeof EngineHardwareKeyContract>;
+export type EngineAudit = RpcClient<typeof EngineAuditContract>;
 
 export interface EngineConnection {
   readonly ui: EngineUi;
   /** Enrol / unlock with / rename security keys (the engine talks to main for the key). */
   readonly hardwareKey: EngineHardwareKey;
+  /** The device's signed audit log, verified by the worker (the Activity page). */
+  readonly audit: EngineAudit;
   /** Only answered by e2e builds (the worker serves it there). */
   readonly transfer: EngineTransfer;
   close(): void;
@@ -46,14 +50,17 @@ export function startEngine(opts: StartEngineOptions = {}): EngineConnection {
   const tr = connectRpc(port, EngineTransferContract, { timeoutMs: 120_000 });
   // Touches and PIN entry are the person's pace: the key service has its own limits.
   const hk = connectRpc(port, EngineHardwareKeyContract, { timeoutMs: 5 * 60_000 });
+  const audit = connectRpc(port, EngineAuditContract, { timeoutMs: 60_000 });
   return {
     ui,
     transfer: tr,
     hardwareKey: hk,
+    audit,
     close() {
       ui.close();
       tr.close();
       hk.close();
+      audit.close();
       port.close();
       worker.terminate();
     },

@@ -1,75 +1,166 @@
-/** What agents did with credentials, newest first, live. No value is ever in an entry. */
-import { useEffect, useState } from 'react';
-import type { ActivityEntry } from '../../shared/contracts/gateway';
+/**
+ * What happened in this vault, newest first: the device's signed audit log, read
+ * through the engine worker, which verifies every record it returns (hash, signature,
+ * chain link) — so what the person sees is what IT can verify from the server's
+ * export. A log that does not verify is reported as such and nothing of it is shown.
+ * No value is ever in an entry: records hold ids, origins and words of a fixed
+ * vocabulary; names come from the vault (items) and the gateway (agents).
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { AuditEntry, AuditRecentResult } from '../../shared/contracts/engine-audit';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { useEngine, useEngineAudit } from '../engine/context';
 import { useMain } from '../main-services';
+import { actionWords, outcomeWords, toolWords } from './activity-words';
 
-const LIMIT = 200;
+const PAGE = 100;
+/** The log grows from main (gateway) and the engine alike; re-read now and then too (ms). */
+const REFRESH_MS = 15_000;
+
+type Verified = Extract<AuditRecentResult, { state: 'verified' }>;
 
 export function ActivityView() {
+  const audit = useEngineAudit();
+  const engine = useEngine();
   const main = useMain();
-  const [entries, setEntries] = useState<ActivityEntry[]>([]);
+  const [latest, setLatest] = useState<AuditRecentResult | null>(null);
+  // Older pages the person asked for; dropped if a refresh finds the log no longer verifies.
+  const [older, setOlder] = useState<{ entries: AuditEntry[]; next: number | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    if (main === null) return;
-    let live = true;
-    main.gateway.call('activity.list', { limit: LIMIT }).then(
-      (r) => {
-        if (live) setEntries(r.entries);
-      },
-      (e: unknown) => {
-        if (live) setError(e);
-      },
-    );
-    const off = main.gateway.on('activity', (e) => setEntries((prev) => [e, ...prev.filter((p) => p.id !== e.id)].slice(0, LIMIT)));
-    return () => {
-      live = false;
-      off();
-    };
-  }, [main]);
+  const [items, setItems] = useState<ReadonlyMap<string, string>>(new Map());
+  const [agents, setAgents] = useState<ReadonlyMap<string, string>>(new Map());
 
-  if (main === null)
-    return (
-      <div className="settings">
-        <p className="muted">The agent gateway runs in the Latchkey app; it could not be reached.</p>
-      </div>
+  const refresh = useCallback(() => {
+    audit.call('audit.recent', { limit: PAGE }).then(
+      (r) => {
+        setLatest(r);
+        setError(null);
+        if (r.state !== 'verified') setOlder(null);
+      },
+      (e: unknown) => setError(e),
     );
+    engine.call('items.list', {}).then(
+      (r) => setItems(new Map(r.items.map((i) => [i.id, i.overview.title]))),
+      () => undefined,
+    );
+    main?.gateway.call('agents.list', {}).then(
+      (r) => setAgents(new Map(r.agents.map((a) => [a.id, a.name]))),
+      () => undefined,
+    );
+  }, [audit, engine, main]);
+
+  useEffect(() => {
+    refresh();
+    const t = setInterval(refresh, REFRESH_MS);
+    // Every gateway use is signed before main announces it: a nudge to re-read.
+    const offGateway = main?.gateway.on('activity', refresh);
+    const offItems = engine.on('itemsChanged', refresh);
+    return () => {
+      clearInterval(t);
+      offGateway?.();
+      offItems();
+    };
+  }, [refresh, main, engine]);
+
+  const loadOlder = (beforeSeq: number): void => {
+    audit.call('audit.recent', { beforeSeq, limit: PAGE }).then(
+      (r) => {
+        if (r.state === 'verified') setOlder((prev) => ({ entries: [...(prev?.entries ?? []), ...r.entries], next: r.older }));
+        else setLatest(r);
+      },
+      (e: unknown) => setError(e),
+    );
+  };
+
   return (
     <div className="settings">
       <h2>Activity</h2>
       <ErrorMessage error={error} />
-      {entries.length === 0 && error === null && <p className="muted">No agent has used a credential yet.</p>}
+      {latest?.state === 'failed' && (
+        <p className="error" role="alert" data-testid="activity-unverified">
+          {latest.message}
+        </p>
+      )}
+      {latest?.state === 'unavailable' && (
+        <p className="muted" data-testid="activity-unavailable">
+          {latest.message}
+        </p>
+      )}
+      {latest?.state === 'verified' && <VerifiedLog log={latest} older={older} items={items} agents={agents} onOlder={loadOlder} />}
+    </div>
+  );
+}
+
+function VerifiedLog({
+  log,
+  older,
+  items,
+  agents,
+  onOlder,
+}: {
+  log: Verified;
+  older: { entries: AuditEntry[]; next: number | null } | null;
+  items: ReadonlyMap<string, string>;
+  agents: ReadonlyMap<string, string>;
+  onOlder: (beforeSeq: number) => void;
+}) {
+  // Older pages continue below the newest page only while they still join it.
+  const tail = older !== null && log.entries.length > 0 && older.entries[0]?.seq === (log.entries.at(-1)?.seq ?? 0) - 1 ? older : null;
+  const entries = tail === null ? log.entries : [...log.entries, ...tail.entries];
+  const next = tail === null ? log.older : tail.next;
+  if (entries.length === 0) return <p className="muted">Nothing has happened in this vault yet.</p>;
+  return (
+    <>
+      <p className="muted" data-testid="activity-verified">
+        {log.total} signed record{log.total === 1 ? '' : 's'} on this device (device {log.deviceId}); every one shown here was checked against its signature.
+      </p>
       <table className="grid activity" data-testid="activity">
         <thead>
           <tr>
             <th>When</th>
-            <th>Agent</th>
-            <th>Tool</th>
-            <th>Credential</th>
-            <th>Destination</th>
+            <th>Who</th>
+            <th>What</th>
+            <th>Details</th>
             <th>Outcome</th>
           </tr>
         </thead>
         <tbody>
           {entries.map((e) => (
-            <tr key={e.id} className={`outcome-${e.outcome}`}>
-              <td>{new Date(e.at).toLocaleString()}</td>
-              <td>{e.agentName ?? '—'}</td>
-              <td>
-                <code>{e.tool}</code>
-              </td>
-              <td>{e.credentialName ?? '—'}</td>
-              <td>
-                <code>{e.destination ?? '—'}</code>
-              </td>
-              <td>
-                {e.outcome}
-                {e.reason !== null && <span className="muted"> ({e.reason})</span>}
-              </td>
+            <tr key={e.seq} className={`outcome-${e.outcome}`} data-seq={e.seq}>
+              <td>{new Date(e.time).toLocaleString()}</td>
+              <td>{who(e, agents)}</td>
+              <td>{actionWords(e)}</td>
+              <td>{details(e, items)}</td>
+              <td>{outcomeWords(e)}</td>
             </tr>
           ))}
         </tbody>
       </table>
-    </div>
+      {next !== null && (
+        <button type="button" onClick={() => onOlder(next)} data-testid="activity-older">
+          Show older
+        </button>
+      )}
+    </>
   );
+}
+
+function who(e: AuditEntry, agents: ReadonlyMap<string, string>): string {
+  if (e.actor.type === 'person') return 'You';
+  if (e.actor.type === 'system') return 'Latchkey';
+  const name = e.actor.id === undefined ? undefined : agents.get(e.actor.id);
+  return name ?? `An agent (${e.actor.id ?? 'unknown'})`;
+}
+
+function details(e: AuditEntry, items: ReadonlyMap<string, string>): string {
+  const t = e.target;
+  if (t === undefined) return '—';
+  const parts: string[] = [];
+  if (t.itemId !== undefined) parts.push(items.get(t.itemId) ?? 'a deleted item');
+  if (t.tool !== undefined) parts.push(t.tool === 'downstream' && t.server !== undefined ? `${t.serverTool ?? 'tools'} on ${t.server}` : toolWords(t.tool));
+  if (t.command !== undefined) parts.push(t.command);
+  if (t.origin !== undefined) parts.push(`to ${t.origin}`);
+  if (t.field !== undefined) parts.push(`field ${t.field}`);
+  if (t.deviceId !== undefined) parts.push(`device ${t.deviceId}`);
+  return parts.length > 0 ? parts.join(' · ') : '—';
 }

@@ -1,0 +1,80 @@
+/**
+ * Plain words for the signed audit log's vocabulary (src/shared/contracts/audit-event.ts),
+ * as the Activity page shows them. A word this build does not know (a newer writer's,
+ * or a format v1 record's free token) is shown with its underscores as spaces rather
+ * than hidden: the record says it, so the page says it.
+ */
+import type { AuditEntry } from '../../shared/contracts/engine-audit';
+
+const ACTIONS: Record<AuditEntry['action'], string> = {
+  'vault.create': 'Created the vault',
+  'vault.unlock': 'Unlocked the vault',
+  'vault.lock': 'Locked the vault',
+  'vault.change_password': 'Changed the password',
+  'vault.rotate_key': 'Replaced the vault key',
+  'slot.add': 'Added a way to unlock',
+  'slot.remove': 'Removed a way to unlock',
+  'item.create': 'Added an item',
+  'item.update': 'Changed an item',
+  'item.delete': 'Deleted an item',
+  'item.reveal': 'Showed a hidden value',
+  'item.copy': 'Copied a hidden value',
+  'item.release': 'Handed a credential to the gateway',
+  'credential.use': 'Used a credential',
+  'agent.pair': 'Paired an agent',
+  'agent.revoke': 'Revoked an agent',
+  'policy.load': 'Applied the policy',
+  'device.enrol': 'Enrolled a device',
+  'device.revoke': 'Revoked a device',
+  'policy.change': 'The policy file changed',
+  'audit.export': 'Exported the audit log',
+};
+
+const REASONS: Record<string, string> = {
+  always: 'allowed always',
+  session: 'allowed for this session',
+  approved_once: 'you approved it once',
+  approved_session: 'you approved it for the session',
+  approved_always: 'you approved it for good',
+  approval_denied: 'you said no',
+  approval_timeout: 'nobody answered in time',
+  grant_denied: 'the agent has no grant for it',
+  destination_refused: 'the address is not one the credential may go to',
+  audit_unavailable: 'it could not be recorded',
+  upstream_failed: 'the service could not be reached',
+  vault_locked: 'the vault was locked',
+  policy_forbidden: 'the policy forbids it',
+  user: 'by you',
+  idle: 'after being left idle',
+  external: 'by the system',
+  password: 'with the password',
+  hardware_key: 'with a security key',
+  recovery_code: 'with the recovery code',
+  wrong_password: 'wrong password',
+  wrong_recovery_code: 'wrong recovery code',
+  initial: 'at start',
+  file: 'from a file',
+  reload: 'reloaded',
+};
+
+const TOOLS: Record<string, string> = {
+  http_request: 'HTTP request',
+  run_command: 'command',
+  list_credentials: 'listing credentials',
+  downstream: 'tool of a connected server',
+};
+
+const spaced = (w: string): string => w.replace(/_/g, ' ');
+
+export function actionWords(e: AuditEntry): string {
+  return ACTIONS[e.action] ?? spaced(e.action);
+}
+
+export function outcomeWords(e: AuditEntry): string {
+  const head = e.outcome === 'success' ? (e.action === 'credential.use' ? 'Allowed' : 'Done') : e.outcome === 'denied' ? 'Refused' : 'Failed';
+  return e.reason === undefined ? head : `${head}: ${REASONS[e.reason] ?? spaced(e.reason)}`;
+}
+
+export function toolWords(tool: string): string {
+  return TOOLS[tool] ?? spaced(tool);
+}
