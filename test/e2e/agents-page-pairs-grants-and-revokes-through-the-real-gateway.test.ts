@@ -4,6 +4,8 @@
  * 'engine' connection, the page pairs an agent (token shown once, with config
  * snippets), sets a grant, and revokes. The token the person saw is checked against
  * the gateway itself, and an agent call shows what it may know: names, never values.
+ * Activity shows the device's signed audit log (personal mode, from vault creation),
+ * verified by the worker.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -113,9 +115,15 @@ describe('Agents page with the real gateway', () => {
   it('shows the pairing in Activity, and revoking stops the token at once', async () => {
     await page.click('[data-testid=nav-activity]');
     await expect.poll(() => page.locator('[data-testid=activity] tbody tr').count()).toBeGreaterThan(0);
+    // The signed log, verified by the worker: from vault creation (personal mode), with the agent's refused use.
+    await expect.poll(() => page.textContent('[data-testid=activity-verified]')).toContain('checked against its signature');
     const activity = (await page.textContent('[data-testid=activity]')) ?? '';
-    expect(activity).toContain('pair');
-    expect(activity).toContain('approval_denied');
+    expect(activity).toContain('Created the vault');
+    expect(activity).toContain('Paired an agent');
+    expect(activity).toContain('Claude Code on laptop');
+    expect(activity).toContain('Refused: you said no');
+    expect(activity).toContain('HTTP request · to https://api.weather.example');
+    expect(activity).not.toContain(SECRET);
     await page.screenshot({ path: join(SCREENS, '11-activity.png') });
     await page.click('[data-testid=nav-agents]');
     const card = page.locator('[data-testid=agent-card]', { hasText: 'Claude Code on laptop' });
