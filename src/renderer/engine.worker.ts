@@ -54,7 +54,11 @@ function refusingAudit(message: string) {
   };
 }
 
-function buildEngine(init: EngineInit, policy: PolicyHolder, device: DeviceFromMain): { engine: Engine; store: ReturnType<typeof createDexieStore>; random: ReturnType<typeof createWebCryptoRandom>; audit: AuditReader | string } {
+function buildEngine(
+  init: EngineInit,
+  policy: PolicyHolder,
+  device: DeviceFromMain,
+): { engine: Engine; store: ReturnType<typeof createDexieStore>; random: ReturnType<typeof createWebCryptoRandom>; audit: AuditReader | string } {
   const random = createWebCryptoRandom();
   const deps = {
     policy: () => policy.current(),

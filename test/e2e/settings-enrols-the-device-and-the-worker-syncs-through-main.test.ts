@@ -82,6 +82,9 @@ describe('Settings → Organisation server, then sync through main', () => {
         interval: 500,
       })
       .toBeGreaterThan(0);
+    // The chain the worker signed before enrolment (personal mode) is on the server from its first record.
+    const first = (await org.db.asTenant(tenant.orgId, (sql) => exportRecords(sql, tenant.orgId))).find((r) => r.device === status.deviceId && r.seq === 1);
+    expect(first).toMatchObject({ action: 'vault.create', actor: { type: 'person' } });
     for (const c of await serverRows('sync_records')) expect(Buffer.from(c, 'base64url').toString('utf8')).not.toContain(SECRET);
     await expect
       .poll(

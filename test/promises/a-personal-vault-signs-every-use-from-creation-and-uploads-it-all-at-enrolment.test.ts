@@ -132,7 +132,8 @@ describe('a personal vault signs every use from its creation, and enrolment uplo
       const gw = await gatewayOver(personal.engine);
       cleanups.push(() => gw.close());
       gw.gateway.subscribe((event, payload) => {
-        if (event === 'approval-requested') queueMicrotask(() => void gw.gateway.uiHandlers['approvals.answer']({ approvalId: (payload as PendingApproval).id, answer: 'once' }, {} as never));
+        if (event === 'approval-requested')
+          queueMicrotask(() => void gw.gateway.uiHandlers['approvals.answer']({ approvalId: (payload as PendingApproval).id, answer: 'once' }, {} as never));
       });
       const status = await gw.gateway.start();
       const paired = await gw.gateway.uiHandlers['agents.pair']({ name: 'build-bot', client: 'claude_code' }, {} as never);

@@ -19,7 +19,7 @@ import { verifyChain, type ChainHead } from './chain';
 import { nobleEd25519Verify, type SignatureVerifier } from './signer';
 import type { AuditStore } from './store';
 
-export interface AuditReaderDeps {
+interface AuditReaderDeps {
   readonly store: AuditStore;
   readonly deviceId: string;
   /** The device's 32-byte Ed25519 public key. */

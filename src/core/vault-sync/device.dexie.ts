@@ -59,7 +59,7 @@ export interface SyncedDevice {
   close(): void;
 }
 
-export interface PersonalDeviceOptions {
+interface PersonalDeviceOptions {
   /** The vault's IndexedDB database name; the audit chain's is derived from it. */
   readonly dbName: string;
   /** The device key (seed, or a signer that keeps it elsewhere); the chain's id is derived from its public half. */
@@ -69,7 +69,7 @@ export interface PersonalDeviceOptions {
   readonly engine: Omit<EngineDeps, 'store' | 'audit' | 'random'>;
 }
 
-export interface PersonalDevice {
+interface PersonalDevice {
   readonly engine: Engine;
   readonly store: VaultStore;
   readonly audit: AuditLog;

@@ -189,7 +189,10 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
         }
         // Under another id the chain signed so far could not be uploaded as this device's.
         if (r.deviceId !== deviceId) {
-          throw new LatchkeyError('upstream_failed', `The organisation server at ${serverUrl} assigned this device another id than its key's, so enrolment was not completed. The server needs updating.`);
+          throw new LatchkeyError(
+            'upstream_failed',
+            `The organisation server at ${serverUrl} assigned this device another id than its key's, so enrolment was not completed. The server needs updating.`,
+          );
         }
         const stored: StoredIdentity = storedIdentitySchema.parse({ v: 1, serverUrl, orgId: r.orgId, userId: r.userId, deviceId, publicKey: toBase64url(publicKey) });
         await deps.keychain.set(DEVICE_IDENTITY_ACCOUNT, JSON.stringify(stored));

@@ -30,7 +30,10 @@ export function registerEnrolRoute(app: FastifyInstance, db: Database, serverPub
     if (publicKey.length !== 32) throw new LatchkeyError('invalid_input', 'The public key must be 32 bytes.');
     // Checked before the code is looked up, so a refused proposal does not use the code up.
     if (body.deviceId !== undefined && body.deviceId !== deviceIdForPublicKey(publicKey)) {
-      throw new LatchkeyError('invalid_input', 'The proposed device id is not the one derived from this device key, so it was refused. Update Latchkey on this device and enrol again.');
+      throw new LatchkeyError(
+        'invalid_input',
+        'The proposed device id is not the one derived from this device key, so it was refused. Update Latchkey on this device and enrol again.',
+      );
     }
     const deviceId = body.deviceId ?? randomUUID();
     const userId = await db.asTenant(orgId, async (sql) => {
@@ -46,11 +49,15 @@ export function registerEnrolRoute(app: FastifyInstance, db: Database, serverPub
       if (user.length === 0) throw new LatchkeyError('unauthorized', REFUSED);
       // A derived id is taken when this key was enrolled before (revoked, or in another
       // org): refused as a conflict, and the transaction's rollback gives the code back.
-      const inserted = await sql.query(
-        'INSERT INTO devices (org_id, id, user_id, name, public_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id',
-        [orgId, deviceId, row.user_id, body.deviceName, body.publicKey],
-      );
-      if (inserted.length === 0) throw new LatchkeyError('conflict', 'This device key is already enrolled with an organisation server. Ask your administrator to remove the old enrolment of this device.');
+      const inserted = await sql.query('INSERT INTO devices (org_id, id, user_id, name, public_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id', [
+        orgId,
+        deviceId,
+        row.user_id,
+        body.deviceName,
+        body.publicKey,
+      ]);
+      if (inserted.length === 0)
+        throw new LatchkeyError('conflict', 'This device key is already enrolled with an organisation server. Ask your administrator to remove the old enrolment of this device.');
       return row.user_id;
     });
     return enrolResponseSchema.parse({ orgId, userId, deviceId, serverPublicKey: toBase64url(serverPublicKey) });

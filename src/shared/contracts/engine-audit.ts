@@ -15,7 +15,7 @@ export const AUDIT_RECENT_MAX = 500;
 const seqSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 /** One verified record, as shown: what happened, never a value (the record has none). */
-export const auditEntrySchema = z.strictObject({
+const auditEntrySchema = z.strictObject({
   seq: seqSchema,
   time: z.string().max(32),
   action: z.enum(AUDIT_RECORD_ACTIONS),
@@ -30,7 +30,7 @@ export const auditEntrySchema = z.strictObject({
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
-export const auditRecentResultSchema = z.discriminatedUnion('state', [
+const auditRecentResultSchema = z.discriminatedUnion('state', [
   z.strictObject({
     state: z.literal('verified'),
     deviceId: z.string().max(64),
@@ -48,7 +48,7 @@ export const auditRecentResultSchema = z.discriminatedUnion('state', [
 ]);
 export type AuditRecentResult = z.infer<typeof auditRecentResultSchema>;
 
-export const auditRecentParamsSchema = z.strictObject({
+const auditRecentParamsSchema = z.strictObject({
   /** Records with seq below this one; default: from the newest. */
   beforeSeq: seqSchema.optional(),
   limit: z.number().int().min(1).max(AUDIT_RECENT_MAX).optional(),
