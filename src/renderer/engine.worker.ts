@@ -5,7 +5,8 @@
  * argon2-browser (WASM, off the UI thread), Web Crypto randomness.
  *
  * It serves
- * - EngineUiContract to the page (ports[0] of the init message),
+ * - EngineUiContract to the page (ports[0] of the init message), and on the same port
+ *   EngineAuditContract: the device's signed audit log, verified here (Activity page),
  * - EngineMainContract to main (Electron: a MessagePort in ports[1]; preview: a
  *   WebSocket it opens itself to the preview server), so a secret main asks for
  *   goes worker -> main directly and never through the page's JavaScript,

@@ -1,7 +1,8 @@
 /**
  * Records every gateway use, allowed or refused: first a signed audit event through
- * the engine's chain, then an entry in the in-memory ring the Activity page's live
- * view shows. No record, no use: when the audit append fails, `record` throws
+ * the engine's chain, then an entry in the in-memory ring (`activity.list`) and the
+ * `activity` event. The Activity page shows the signed chain itself (read and verified
+ * by the engine worker); it takes the event only as a cue to re-read it. No record, no use: when the audit append fails, `record` throws
  * `audit_unavailable` and the caller does not go on (the secret is not sent). Neither
  * ever holds a secret: targets are item ids, bare origins and identifier tokens, and
  * reasons come from the one audit vocabulary (src/shared/contracts/audit-event.ts).
