@@ -132,4 +132,35 @@ describe('Agents page with the real gateway', () => {
     await expect.poll(() => main.gateway.authenticate(token)).toBeNull();
     await expect.poll(() => card.textContent()).toContain('revoked');
   });
+
+  it('Activity says the log did not verify, and shows none of it, once a stored record is edited', async () => {
+    // Anyone who can write this origin's IndexedDB: turn the refused use into an allowed one.
+    const edited = await page.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('latchkey-vault-audit');
+          open.onerror = () => reject(new Error('open failed'));
+          open.onsuccess = () => {
+            const tx = open.result.transaction('records', 'readwrite');
+            const records = tx.objectStore('records');
+            const all = records.getAll();
+            all.onsuccess = () => {
+              const denied = (all.result as Array<{ seq: number; outcome: string; reason?: string }>).find((r) => r.outcome === 'denied');
+              if (denied === undefined) return reject(new Error('no refused use in the log'));
+              records.put({ ...denied, outcome: 'success', reason: 'approved_once' });
+              tx.oncomplete = () => {
+                open.result.close();
+                resolve(denied.seq);
+              };
+            };
+          };
+        }),
+    );
+    await page.click('[data-testid=nav-agents]');
+    await page.click('[data-testid=nav-activity]');
+    await expect.poll(() => page.textContent('[data-testid=activity-unverified]')).toContain(`Record ${edited}`);
+    expect(await page.textContent('[data-testid=activity-unverified]')).toContain('did not verify');
+    expect(await page.locator('[data-testid=activity]').count()).toBe(0);
+    await page.screenshot({ path: join(SCREENS, '13-activity-unverified.png') });
+  });
 });
