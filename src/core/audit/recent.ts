@@ -48,7 +48,7 @@ export function createAuditReader(deps: AuditReaderDeps): AuditReader {
   };
   const failed = (message: string, seq?: number): AuditRecentResult => ({
     state: 'failed',
-    message: `This device's activity log did not verify, so none of this page is shown: ${message} Tell your administrator.`,
+    message: `This device's activity log did not verify, so none of this page is shown: ${message} Someone or something changed the stored log; if this device is enrolled with an organisation, tell your administrator.`,
     ...(seq !== undefined ? { seq } : {}),
   });
 

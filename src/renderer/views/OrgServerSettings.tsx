@@ -53,7 +53,8 @@ export function OrgServerSettings() {
       {status !== null && !status.enrolled && (
         <form onSubmit={submit}>
           <p className="muted">
-            Enrol this device to sync your vault (end-to-end encrypted) and upload its signed audit log. Your IT team gives you the server address and a one-time code.
+            Enrol this device to sync your vault (end-to-end encrypted) and upload its signed audit log, from the vault's creation on. Your IT team gives you the server address and
+            a one-time code.
           </p>
           <label>
             Server address

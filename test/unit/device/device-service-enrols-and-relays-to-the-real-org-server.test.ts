@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { createDeviceService, DEVICE_IDENTITY_ACCOUNT, DEVICE_KEY_ACCOUNT, deviceEngineHandlers, type DeviceService } from '../../../src/main/device';
+import type { HttpFetch } from '../../../src/main/device/device-service';
 import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory';
 import type { Keychain } from '../../../src/main/keychain/keychain';
 import { createServerApi, type FetchLike } from '../../../src/core/sync';
@@ -89,6 +90,20 @@ describe('device enrolment through main', () => {
     const after = await device.status();
     if (before.enrolled || !after.enrolled) throw new Error('expected personal, then enrolled');
     expect({ deviceId: after.deviceId, publicKey: after.publicKey }).toEqual({ deviceId: before.deviceId, publicKey: before.publicKey });
+  });
+
+  it("refuses to complete an enrolment when the server answers with another device id than the key's", async () => {
+    // A server that ignores the proposed id (older, or misbehaving): the chain signed so far could not be uploaded.
+    const rewriting: HttpFetch = async (url, init) => {
+      const res = await fetch(url, init);
+      const body = (await res.text()).replace(/"deviceId":"[0-9a-f-]{36}"/, '"deviceId":"00000000-0000-4000-8000-000000000000"');
+      return { status: res.status, headers: res.headers, text: async () => body };
+    };
+    const device = createDeviceService({ keychain: createMemoryKeychain(), fetch: rewriting });
+    const err = await refusal(device.enrol({ serverUrl: server.url, code: await code(), deviceName: 'laptop' }));
+    expect(err.code).toBe('upstream_failed');
+    expect(err.message).toContain('another id');
+    expect((await device.status()).enrolled).toBe(false);
   });
 
   it('stores the key in the keychain and never returns it', async () => {
