@@ -4,7 +4,9 @@
  * and enrolled (createSyncedDevice). Databases per vault, named from `dbName`:
  *   <dbName>            the vault (engine)
  *   <dbName>-audit      this device's audit chain (both modes: the same chain continues
- *                       after enrolment and its first sync uploads it whole)
+ *                       after enrolment and its first sync uploads it whole); when it
+ *                       holds another device's chain, <dbName>-audit-<deviceId> instead
+ *                       (see openDeviceAuditStore)
  *   <dbName>-sync       sync outbox + state (ciphertext, versions)      enrolled only
  *   <dbName>-inbox      pulled records not yet written (ciphertext)     enrolled only
  *
@@ -14,7 +16,7 @@
  * derived from the public key (../sync/device-id.ts), the id enrolment later registers.
  */
 import { createEngine, type Engine, type EngineDeps } from '../engine';
-import { auditSinkFor, createAuditLog, createEd25519Signer, type AuditLog } from '../audit';
+import { auditSinkFor, createAuditLog, createEd25519Signer, type AuditLog, type AuditStore } from '../audit';
 import { createDexieAuditStore } from '../audit/audit-store.dexie';
 import { createAuditReader, type AuditReader } from '../audit/recent';
 import type { RandomSource } from '../crypto/random';
@@ -26,6 +28,44 @@ import { openDexieSyncStores } from '../sync/sync-store.dexie';
 import { openDexieInbox } from './inbox.dexie';
 import { seedSyncOutbox, withSyncOutbox } from './outbox';
 import { createVaultSync, type VaultSync } from './vault-sync';
+
+/**
+ * This device's chain database: `<dbName>-audit`, unless that holds another device's
+ * chain — the device key was lost and made anew (a reset OS keychain), so the id
+ * changed. That chain cannot continue under this key (the server would refuse it as
+ * another device's, and Activity would report it as not verifying forever), so this
+ * device's chain starts in `<dbName>-audit-<deviceId>`, and the old one stays as it is,
+ * still verifiable under its own key. Decided on first use, from the last record.
+ */
+function openDeviceAuditStore(dbName: string, deviceId: string): AuditStore & { close(): void } {
+  const primary = createDexieAuditStore({ name: `${dbName}-audit` });
+  let own: (AuditStore & { close(): void }) | null = null;
+  let choosing: Promise<AuditStore> | null = null;
+  const chosen = (): Promise<AuditStore> => {
+    choosing ??= (async () => {
+      // A row that does not parse is this chain's damage to report, not a sign of another device.
+      const last = await primary.last().catch(() => undefined);
+      if (last === undefined || last.device === deviceId) return primary;
+      own = createDexieAuditStore({ name: `${dbName}-audit-${deviceId}` });
+      return own;
+    })().catch((e: unknown) => {
+      choosing = null;
+      throw e;
+    });
+    return choosing;
+  };
+  return {
+    last: async () => (await chosen()).last(),
+    add: async (r) => (await chosen()).add(r),
+    range: async (from, limit) => (await chosen()).range(from, limit),
+    uploadedThrough: async () => (await chosen()).uploadedThrough(),
+    setUploadedThrough: async (seq) => (await chosen()).setUploadedThrough(seq),
+    close() {
+      primary.close();
+      own?.close();
+    },
+  };
+}
 
 export interface SyncedDeviceOptions {
   /** The vault's IndexedDB database name; the others are derived from it. */
@@ -82,7 +122,7 @@ export function createPersonalDevice(o: PersonalDeviceOptions): PersonalDevice {
   const owned = o.deviceKey instanceof Uint8Array ? createEd25519Signer(o.deviceKey) : null;
   const signer: DeviceSigner = owned ?? (o.deviceKey as DeviceSigner);
   const deviceId = deviceIdForPublicKey(signer.publicKey);
-  const auditStore = createDexieAuditStore({ name: `${o.dbName}-audit` });
+  const auditStore = openDeviceAuditStore(o.dbName, deviceId);
   const audit = createAuditLog({ store: auditStore, signer, deviceId, ...(o.clock ? { clock: o.clock } : {}) });
   const store = createDexieStore({ name: o.dbName });
   const engine = createEngine({ ...o.engine, random: o.random, store, audit: auditSinkFor(audit) });
@@ -109,7 +149,7 @@ export function createSyncedDevice(o: SyncedDeviceOptions): SyncedDevice {
   else signer = o.deviceKey;
   const syncStores = openDexieSyncStores(`${o.dbName}-sync`);
   const inbox = openDexieInbox(`${o.dbName}-inbox`);
-  const auditStore = createDexieAuditStore({ name: `${o.dbName}-audit` });
+  const auditStore = openDeviceAuditStore(o.dbName, o.identity.deviceId);
   const audit = createAuditLog({ store: auditStore, signer, deviceId: o.identity.deviceId, clock });
   const vaultStore = createDexieStore({ name: o.dbName });
   const store = withSyncOutbox(vaultStore, syncStores.queue, o.random, syncStores.state);
