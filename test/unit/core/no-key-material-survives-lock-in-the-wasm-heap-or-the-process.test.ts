@@ -3,10 +3,14 @@
  * - the WASM heap argon2id ran in holds neither the password nor the argon2id output
  *   after a hash — argon2-browser's own hash() is shown leaving both there, so the
  *   scan is one that finds them;
- * - in a real engine process (a child Node), after lock, /proc/<pid>/mem does not hold
- *   the argon2id output — and while unlocked the same scan FINDS VK, so a scan that
- *   sees nothing is not blind. (KEK and VK copies: see the KNOWN GAP test.) With argon2-browser's own
- *   hash() (LK_OLD_KDF=1, the pre-fix path) the argon2id output is still found after lock.
+ * - in a real engine process (a child Node run with the V8 flags the app gives its
+ *   renderers, ENGINE_JS_FLAGS), after lock, /proc/<pid>/mem holds none of: the argon2id
+ *   output, the KEK, VK, the four subkeys derived from VK, nor the head key's HMAC pads —
+ *   and while unlocked the same scan FINDS VK, so a scan that sees nothing is not blind;
+ * - without those flags, the copies @noble/ciphers makes of every ChaCha key are still
+ *   found after lock (what the flags are for);
+ * - with argon2-browser's own hash() (LK_OLD_KDF=1, the pre-fix path) the argon2id
+ *   output is still found after lock.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
@@ -16,8 +20,10 @@ import { describe, expect, it } from 'vitest';
 import { fromBase64url, utf8ToBytes } from '../../../src/core/crypto/bytes';
 import { deriveKey } from '../../../src/core/crypto/hkdf';
 import type { SlotRecord } from '../../../src/core/store/records';
+import { deriveVaultKeys } from '../../../src/core/vault/keys';
 import { openSlot } from '../../../src/core/vault/slots';
 import { passwordSlotParams } from '../../../src/core/vault/slots/password';
+import { ENGINE_JS_FLAGS } from '../../../src/main/app/security';
 import { argon2ModuleForTests, createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 
 /**
@@ -78,10 +84,13 @@ function scanProcess(pid: number, needles: Record<string, Uint8Array>): string[]
   return [...found].sort();
 }
 
-async function runChild(env: Record<string, string>): Promise<{ child: ChildProcessWithoutNullStreams; first: string; next: () => Promise<string> }> {
+async function runChild(
+  env: Record<string, string>,
+  v8Flags = ENGINE_JS_FLAGS.split(' '),
+): Promise<{ child: ChildProcessWithoutNullStreams; first: string; next: () => Promise<string> }> {
   const script = fileURLToPath(new URL('./fixtures/unlock-then-lock-child.ts', import.meta.url));
   // `--import tsx` keeps the script in THIS process (the tsx CLI would run it in a grandchild).
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], { env: { ...process.env, ...env }, cwd: fileURLToPath(new URL('../../..', import.meta.url)) });
+  const child = spawn(process.execPath, [...v8Flags, '--import', 'tsx', script], { env: { ...process.env, ...env }, cwd: fileURLToPath(new URL('../../..', import.meta.url)) });
   let buf = '';
   const waiting: ((l: string) => void)[] = [];
   const lines: string[] = [];
@@ -113,7 +122,21 @@ async function needlesFrom(first: string): Promise<Record<string, Uint8Array>> {
   const { salt, ...p } = passwordSlotParams(slot);
   const master = await createNodeArgon2Kdf().argon2id({ ...p, password: utf8ToBytes(info.password), salt, hashLength: 32 });
   const kek = deriveKey(master, salt, 'password-kek');
-  return { argon2idOutput: master, kek, vk: openSlot(info.vaultId, slot, kek) };
+  const vk = openSlot(info.vaultId, slot, kek);
+  const k = deriveVaultKeys(Uint8Array.from(vk), info.vaultId);
+  // HMAC keeps key XOR ipad / opad (RFC 2104): each is as good as the key.
+  const pad = (key: Uint8Array, b: number) => key.map((x) => x ^ b);
+  return {
+    argon2idOutput: master,
+    kek,
+    vk,
+    itemWrapKey: k.itemWrap,
+    pageKey: k.page,
+    settingsKey: k.settings,
+    headKey: k.head,
+    headKeyIpad: pad(k.head, 0x36),
+    headKeyOpad: pad(k.head, 0x5c),
+  };
 }
 
 describe('a real engine process after lock', () => {
@@ -130,18 +153,26 @@ describe('a real engine process after lock', () => {
     }
   });
 
-  // KNOWN GAP (reported to the integrator): copies of the KEK and VK are still found
-  // in the process after lock. They are not in the WASM heap and not in the buffers
-  // the engine wipes (those are zeroed, and now live outside V8's moving heap); the
-  // remaining copies are made inside JS code we do not control. `it.fails` keeps the
-  // finding visible: this starts failing — and must become a plain `it` — once fixed.
-  it.fails('KNOWN GAP: no copy of the KEK or VK is found after lock', { timeout: 120_000 }, async () => {
+  it('holds no copy of the KEK, VK, the keys derived from VK or their HMAC pads after lock', { timeout: 120_000 }, async () => {
     const { child, first, next } = await runChild({});
     try {
       const needles = await needlesFrom(first);
       child.stdin.write('lock\n');
       expect(await next()).toBe('locked');
       expect(scanProcess(child.pid!, needles)).toEqual([]);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("without the app's V8 flags, the library's copies of the ChaCha keys are still there after lock", { timeout: 120_000 }, async () => {
+    const { child, first, next } = await runChild({}, []);
+    try {
+      const needles = await needlesFrom(first);
+      child.stdin.write('lock\n');
+      expect(await next()).toBe('locked');
+      // 64 overview pages are sealed and opened under the page key: its copies are many.
+      expect(scanProcess(child.pid!, needles)).toContain('pageKey');
     } finally {
       child.kill();
     }
