@@ -139,54 +139,37 @@ async function needlesFrom(first: string): Promise<Record<string, Uint8Array>> {
   };
 }
 
-describe('a real engine process after lock', () => {
-  it('holds VK while unlocked (the scan sees it) and not the argon2id output after lock', { timeout: 120_000 }, async () => {
-    const { child, first, next } = await runChild({});
-    try {
-      const needles = await needlesFrom(first);
-      expect(scanProcess(child.pid!, needles)).toContain('vk');
-      child.stdin.write('lock\n');
-      expect(await next()).toBe('locked');
-      expect(scanProcess(child.pid!, needles)).not.toContain('argon2idOutput');
-    } finally {
-      child.kill();
-    }
-  });
+/** Runs the child, locks it and returns what the scan finds then (and, if asked, while unlocked). */
+async function scanAroundLock(env: Record<string, string>, v8Flags?: string[]): Promise<{ unlocked: string[]; locked: string[] }> {
+  const { child, first, next } = await runChild(env, v8Flags);
+  try {
+    const needles = await needlesFrom(first);
+    const unlocked = scanProcess(child.pid!, needles);
+    child.stdin.write('lock\n');
+    expect(await next()).toBe('locked');
+    return { unlocked, locked: scanProcess(child.pid!, needles) };
+  } finally {
+    child.kill();
+  }
+}
 
-  it('holds no copy of the KEK, VK, the keys derived from VK or their HMAC pads after lock', { timeout: 120_000 }, async () => {
-    const { child, first, next } = await runChild({});
-    try {
-      const needles = await needlesFrom(first);
-      child.stdin.write('lock\n');
-      expect(await next()).toBe('locked');
-      expect(scanProcess(child.pid!, needles)).toEqual([]);
-    } finally {
-      child.kill();
-    }
-  });
+describe('a real engine process after lock', () => {
+  it(
+    'holds VK while unlocked (the scan sees it), and after lock no copy of the argon2id output, KEK, VK, the keys derived from VK or their HMAC pads',
+    { timeout: 120_000 },
+    async () => {
+      const { unlocked, locked } = await scanAroundLock({});
+      expect(unlocked).toContain('vk');
+      expect(locked).toEqual([]);
+    },
+  );
 
   it("without the app's V8 flags, the library's copies of the ChaCha keys are still there after lock", { timeout: 120_000 }, async () => {
-    const { child, first, next } = await runChild({}, []);
-    try {
-      const needles = await needlesFrom(first);
-      child.stdin.write('lock\n');
-      expect(await next()).toBe('locked');
-      // 64 overview pages are sealed and opened under the page key: its copies are many.
-      expect(scanProcess(child.pid!, needles)).toContain('pageKey');
-    } finally {
-      child.kill();
-    }
+    // 64 overview pages are sealed and opened under the page key: its copies are many.
+    expect((await scanAroundLock({}, [])).locked).toContain('pageKey');
   });
 
   it("with argon2-browser's own hash() (the pre-fix path) the argon2id output is still in memory after lock", { timeout: 120_000 }, async () => {
-    const { child, first, next } = await runChild({ LK_OLD_KDF: '1' });
-    try {
-      const needles = await needlesFrom(first);
-      child.stdin.write('lock\n');
-      expect(await next()).toBe('locked');
-      expect(scanProcess(child.pid!, needles)).toContain('argon2idOutput');
-    } finally {
-      child.kill();
-    }
+    expect((await scanAroundLock({ LK_OLD_KDF: '1' })).locked).toContain('argon2idOutput');
   });
 });
