@@ -5,7 +5,8 @@
  *   scan is one that finds them;
  * - in a real engine process (a child Node run with the V8 flags the app gives its
  *   renderers, ENGINE_JS_FLAGS), after lock, /proc/<pid>/mem holds none of: the argon2id
- *   output, the KEK, VK, the four subkeys derived from VK, nor the head key's HMAC pads —
+ *   output, the KEK, VK, the four subkeys derived from VK, the head key's HMAC pads, nor
+ *   the key of an item that was viewed, revealed and released —
  *   and while unlocked the same scan FINDS VK, so a scan that sees nothing is not blind;
  * - without those flags, the copies @noble/ciphers makes of every ChaCha key are still
  *   found after lock (what the flags are for);
@@ -20,6 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { fromBase64url, utf8ToBytes } from '../../../src/core/crypto/bytes';
 import { deriveKey } from '../../../src/core/crypto/hkdf';
 import type { SlotRecord } from '../../../src/core/store/records';
+import { openItemKey } from '../../../src/core/vault/item-codec';
 import { deriveVaultKeys } from '../../../src/core/vault/keys';
 import { openSlot } from '../../../src/core/vault/slots';
 import { passwordSlotParams } from '../../../src/core/vault/slots/password';
@@ -117,13 +119,20 @@ async function runChild(
 }
 
 async function needlesFrom(first: string): Promise<Record<string, Uint8Array>> {
-  const info = JSON.parse(first) as { vaultId: string; password: string; slot: Omit<SlotRecord, 'wrappedKey' | 'digest'> & { wrappedKey: string; digest: string } };
+  const info = JSON.parse(first) as {
+    vaultId: string;
+    password: string;
+    slot: Omit<SlotRecord, 'wrappedKey' | 'digest'> & { wrappedKey: string; digest: string };
+    item: { id: string; version: number; key: string };
+  };
   const slot: SlotRecord = { ...info.slot, wrappedKey: fromBase64url(info.slot.wrappedKey), digest: fromBase64url(info.slot.digest) };
   const { salt, ...p } = passwordSlotParams(slot);
   const master = await createNodeArgon2Kdf().argon2id({ ...p, password: utf8ToBytes(info.password), salt, hashLength: 32 });
   const kek = deriveKey(master, salt, 'password-kek');
   const vk = openSlot(info.vaultId, slot, kek);
   const k = deriveVaultKeys(Uint8Array.from(vk), info.vaultId);
+  const empty = new Uint8Array(0);
+  const itemKey = openItemKey(k.itemWrap, info.vaultId, { id: info.item.id, version: info.item.version, key: fromBase64url(info.item.key), overview: empty, details: empty });
   // HMAC keeps key XOR ipad / opad (RFC 2104): each is as good as the key.
   const pad = (key: Uint8Array, b: number) => key.map((x) => x ^ b);
   return {
@@ -136,6 +145,7 @@ async function needlesFrom(first: string): Promise<Record<string, Uint8Array>> {
     headKey: k.head,
     headKeyIpad: pad(k.head, 0x36),
     headKeyOpad: pad(k.head, 0x5c),
+    itemKey,
   };
 }
 
@@ -155,7 +165,7 @@ async function scanAroundLock(env: Record<string, string>, v8Flags?: string[]): 
 
 describe('a real engine process after lock', () => {
   it(
-    'holds VK while unlocked (the scan sees it), and after lock no copy of the argon2id output, KEK, VK, the keys derived from VK or their HMAC pads',
+    'holds VK while unlocked (the scan sees it), and after lock no copy of the argon2id output, KEK, VK, the keys derived from VK, their HMAC pads or an item key',
     { timeout: 120_000 },
     async () => {
       const { unlocked, locked } = await scanAroundLock({});
@@ -165,8 +175,8 @@ describe('a real engine process after lock', () => {
   );
 
   it("without the app's V8 flags, the library's copies of the ChaCha keys are still there after lock", { timeout: 120_000 }, async () => {
-    // 64 overview pages are sealed and opened under the page key: its copies are many.
-    expect((await scanAroundLock({}, [])).locked).toContain('pageKey');
+    // Every key used as a ChaCha key (so each needle is one the scan can find).
+    expect((await scanAroundLock({}, [])).locked).toEqual(expect.arrayContaining(['kek', 'pageKey', 'itemWrapKey', 'itemKey']));
   });
 
   it("with argon2-browser's own hash() (the pre-fix path) the argon2id output is still in memory after lock", { timeout: 120_000 }, async () => {
