@@ -49,8 +49,11 @@ const layerZones = [
 const ELECTRON_SHELL = ['src/main/app/**', 'src/main/index.ts', 'src/preload/**'];
 /** `import('electron')` and `require('electron')`, which no-restricted-imports does not see. */
 const ELECTRON_LOADS = [
-  { selector: "ImportExpression[source.value=/^@?electron(\\/|$)/]", message: 'Only the shell (src/main/app, src/main/index.ts, src/preload) loads electron.' },
-  { selector: "CallExpression[callee.name='require'][arguments.0.value=/^@?electron(\\/|$)/]", message: 'Only the shell (src/main/app, src/main/index.ts, src/preload) loads electron.' },
+  { selector: 'ImportExpression[source.value=/^@?electron(\\/|$)/]', message: 'Only the shell (src/main/app, src/main/index.ts, src/preload) loads electron.' },
+  {
+    selector: "CallExpression[callee.name='require'][arguments.0.value=/^@?electron(\\/|$)/]",
+    message: 'Only the shell (src/main/app, src/main/index.ts, src/preload) loads electron.',
+  },
 ];
 
 export default defineConfig(
