@@ -47,6 +47,14 @@ const layerZones = [
 ];
 
 const ELECTRON_SHELL = ['src/main/app/**', 'src/main/index.ts', 'src/preload/**'];
+/** `import('electron')` and `require('electron')`, which no-restricted-imports does not see. */
+const ELECTRON_LOADS = [
+  { selector: 'ImportExpression[source.value=/^@?electron(\\/|$)/]', message: 'Only the shell (src/main/app, src/main/index.ts, src/preload) loads electron.' },
+  {
+    selector: "CallExpression[callee.name='require'][arguments.0.value=/^@?electron(\\/|$)/]",
+    message: 'Only the shell (src/main/app, src/main/index.ts, src/preload) loads electron.',
+  },
+];
 
 export default defineConfig(
   {
@@ -153,11 +161,12 @@ export default defineConfig(
           patterns: [{ group: ['electron/*', '@electron/*'], allowTypeImports: true, message: 'Only the shell loads electron.' }],
         },
       ],
+      'no-restricted-syntax': ['error', ...ELECTRON_LOADS],
     },
   },
   {
     files: ELECTRON_SHELL,
-    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
+    rules: { '@typescript-eslint/no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
   },
   {
     // The engine runs in a Web Worker and in Node tests alike: no Node built-in, no
@@ -179,7 +188,7 @@ export default defineConfig(
     // belongs at the edge, in src/node/, never inside the engine.
     files: ['src/core/**/*.node.ts'],
     rules: {
-      'no-restricted-syntax': ['error', { selector: 'Program', message: 'A *.node.ts file is Node-only: it lives in src/node/, not in src/core (DESIGN §3).' }],
+      'no-restricted-syntax': ['error', { selector: 'Program', message: 'A *.node.ts file is Node-only: it lives in src/node/, not in src/core (DESIGN §3).' }, ...ELECTRON_LOADS],
     },
   },
   {

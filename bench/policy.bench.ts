@@ -19,6 +19,7 @@ import {
 import { loadEffectivePolicy } from '../src/main/policy/loader';
 import type { Policy } from '../src/shared/policy';
 import type { Bench } from './lib/harness';
+import { inMemoryPolicySerials } from '../src/main/policy/serials';
 
 export default async function policyBench(bench: Bench): Promise<void> {
   const keys = generateOrgKeyPair();
@@ -62,7 +63,7 @@ export default async function policyBench(bench: Bench): Promise<void> {
         unit: 'ms',
         rounds: bench.rounds(100, 30),
         warmup: 10,
-        subject: { name: 'loadEffectivePolicy', run: () => loadEffectivePolicy({ managedDir: dir, osPolicyPath: path.join(dir, 'os.json') }) },
+        subject: { name: 'loadEffectivePolicy', run: () => loadEffectivePolicy({ managedDir: dir, osPolicyPath: path.join(dir, 'os.json'), serials: inMemoryPolicySerials() }) },
         baseline: {
           name: 'readFile of the same 3 files',
           run: async () => {

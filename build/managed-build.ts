@@ -19,6 +19,7 @@ import { LatchkeyError, isLatchkeyError } from '../src/shared/errors';
 import { parseOrgPublicKey, verifySignedPolicyText } from '../src/core/policy';
 import { loadEffectivePolicy } from '../src/main/policy/loader';
 import { MANAGED_KEY_FILE, MANAGED_POLICY_FILE } from '../src/main/policy/paths';
+import { inMemoryPolicySerials } from '../src/main/policy/serials';
 
 export interface ManagedBuildInput {
   readonly policyPath: string;
@@ -50,7 +51,7 @@ export async function prepareManagedBuild(input: ManagedBuildInput): Promise<Man
   await writeFile(path.join(outDir, MANAGED_KEY_FILE), keyText);
 
   // The app's own loader must accept the result (no OS policy: the baked one alone).
-  const effective = await loadEffectivePolicy({ managedDir: outDir, osPolicyPath: null });
+  const effective = await loadEffectivePolicy({ managedDir: outDir, osPolicyPath: null, serials: inMemoryPolicySerials() });
   if (!effective.managed || effective.keyId !== pinned.keyId) {
     throw new LatchkeyError('internal', 'The written managed directory did not load as a managed policy.');
   }

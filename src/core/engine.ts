@@ -9,7 +9,7 @@ import { LatchkeyError } from '../shared/errors';
 import { slotKindReason } from '../shared/contracts/audit-event';
 import type { FieldRef, ItemDraft, ItemSummary, ItemUpdate, ItemView } from '../shared/items';
 import { EnvelopeError } from './crypto/aead';
-import { constantTimeEqual, offHeapCopy, wipe } from './crypto/bytes';
+import { collectFreedKeyCopies, constantTimeEqual, offHeapCopy, wipe } from './crypto/bytes';
 import { DEFAULT_ARGON2ID, type Argon2idParams, type Kdf } from './crypto/kdf';
 import type { RandomSource } from './crypto/random';
 import type { EngineEvent, Timer } from './engine-types';
@@ -32,7 +32,7 @@ import {
 import { lockedError, makeAuditor, type Clock, type EngineCore } from './vault/core';
 import { newId } from './vault/ids';
 import * as items from './vault/item-ops';
-import { deriveVaultKeys } from './vault/keys';
+import { deriveVaultKeys, wipeVaultKeys } from './vault/keys';
 import { applyToHead, sealHead, stateOf } from './vault/head';
 import { DEFAULT_SETTINGS, headUnauthenticError, loadVault, noVault, readTrustedHead, sealSettings, slotInHead } from './vault/open-vault';
 import { sealPage } from './vault/pages';
@@ -190,6 +190,7 @@ export function createEngine(deps: EngineDeps) {
     const s = session;
     session = null;
     s.wipe();
+    collectFreedKeyCopies();
     void auditQuietly({ action: 'vault.lock', actor: { type: reason === 'idle' ? 'system' : 'person' }, outcome: 'success', reason });
     core.emit({ type: 'locked', reason });
   }
@@ -206,7 +207,7 @@ export function createEngine(deps: EngineDeps) {
       if (session) lock('external');
       session = new UnlockedSession(vaultId, keys, loaded.pages, loaded.settings, loaded.settingsVersion, issues, loaded.head);
     } catch (e) {
-      wipe(keys.itemWrap, keys.page, keys.settings, vk);
+      wipeVaultKeys(keys);
       throw e;
     }
     lastActivity = clock.now();

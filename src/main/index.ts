@@ -7,7 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, MessageChannelMain, net, Notificat
 import { fileURLToPath } from 'node:url';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app/app-protocol';
 import { handleMainPortRequests } from './app/main-port';
-import { installNavigationGuards, installSessionPolicies } from './app/security';
+import { ENGINE_JS_FLAGS, installNavigationGuards, installSessionPolicies } from './app/security';
 import { createMainWindow } from './app/window';
 import { createAppMain } from './compose';
 import { createNodeHidDiscovery } from './fido/hid.node-hid';
@@ -21,6 +21,8 @@ const rendererDir = fileURLToPath(new URL('../renderer', import.meta.url));
 const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
 
 app.enableSandbox(); // every renderer sandboxed, whatever its webPreferences say
+// V8 flags for the renderers, where the engine worker holds the vault key (security.ts).
+app.commandLine.appendSwitch('js-flags', ENGINE_JS_FLAGS);
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 async function main(): Promise<void> {

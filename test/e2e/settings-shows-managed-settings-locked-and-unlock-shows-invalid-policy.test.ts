@@ -9,7 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PolicyService } from '../../src/main/policy';
+import { inMemoryPolicySerials, PolicyService } from '../../src/main/policy';
 import type { PreviewServer } from '../../src/preview/server';
 import { basePolicy, signedText, tempDirs, type TempDirs } from '../unit/policy/helpers';
 import { launchChromium, openApp, startApp } from './harness/browser';
@@ -29,7 +29,7 @@ let page: Page;
 beforeAll(async () => {
   dirs = await tempDirs();
   await writeFile(dirs.osPolicyPath, signedText(MANAGED));
-  policy = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, watch: false });
+  policy = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, serials: inMemoryPolicySerials(), watch: false });
   await policy.start();
   main = await mainWithGateway({ policy });
   server = await startApp(inject('rendererDir'), main.services);

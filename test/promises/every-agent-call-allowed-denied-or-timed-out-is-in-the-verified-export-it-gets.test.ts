@@ -8,28 +8,19 @@
  */
 import 'fake-indexeddb/auto';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { engineMainHandlers, forwardEngineEvents } from '../../src/core';
-import { personalPolicy } from '../../src/core/policy';
-import { createEngineAuditSink, createEngineCredentialSource, createGateway, createMemoryGatewayStore } from '../../src/main/gateway';
 import { openDatabase } from '../../src/server/db/open';
 import { checkpointOrg } from '../../src/server/audit/checkpoints';
 import { loadOrCreateServerKey } from '../../src/server/keys';
-import { EngineMainContract } from '../../src/shared/contracts/engine';
-import type { ApprovalAnswer, PendingApproval } from '../../src/shared/contracts/gateway';
-import { fromNodeMessagePort } from '../../src/shared/rpc/adapters/worker-threads.node';
-import { connectRpc, serveRpc } from '../../src/shared/rpc/rpc';
+import type { ApprovalAnswer } from '../../src/shared/contracts/gateway';
 import { PASSWORD, apiDraft } from '../unit/core/helpers';
 import { startServer as startApi } from '../unit/gateway/harness';
 import { newTenant, startTestServer } from '../unit/server/helpers';
 import { vaultDevice } from '../unit/vault-sync/devices';
+import { callTool, startGatewayOverEngine } from './gateway-over-engine';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SLOW = 300_000;
@@ -77,42 +68,14 @@ describe('IT gets a signed record of every credential use', () => {
       });
 
       // Main's side, wired as the app wires it: the gateway reaches the engine only over EngineMainContract.
-      const ch = new MessageChannel();
-      const rpcServer = serveRpc(fromNodeMessagePort(ch.port1), EngineMainContract, engineMainHandlers(device.engine));
-      const unforward = forwardEngineEvents(device.engine, { main: rpcServer });
-      const engine = connectRpc(fromNodeMessagePort(ch.port2), EngineMainContract);
       const answers: Array<ApprovalAnswer | null> = ['once', 'deny', null];
-      const gateway = await createGateway({
-        credentials: createEngineCredentialSource(engine),
-        audit: createEngineAuditSink(engine),
-        store: createMemoryGatewayStore(),
-        tokenKey: randomBytes(32),
-        policy: () => personalPolicy(),
-        options: { port: 0, socketPath: null, unlockWaitMs: 0, approvalTimeoutMs: 1_000 },
-      });
-      cleanups.push(async () => {
-        await gateway.close();
-        unforward();
-        engine.close();
-        rpcServer.close();
-        ch.port1.close();
-        ch.port2.close();
-      });
-      gateway.subscribe((event, payload) => {
-        if (event !== 'approval-requested') return;
-        const a = answers.shift() ?? null;
-        if (a !== null) queueMicrotask(() => void gateway.uiHandlers['approvals.answer']({ approvalId: (payload as PendingApproval).id, answer: a }, {} as never));
-      });
-      const status = await gateway.start();
-      const paired = await gateway.uiHandlers['agents.pair']({ name: 'build-bot', client: 'claude_code' }, {} as never);
-      const agent = new Client({ name: 'build-bot', version: '1.0.0' });
-      await agent.connect(new StreamableHTTPClientTransport(new URL(status.url!), { requestInit: { headers: { Authorization: `Bearer ${paired.token}` } } }));
-      cleanups.push(() => agent.close());
+      const main = await startGatewayOverEngine(device.engine, { options: { approvalTimeoutMs: 1_000 }, answer: () => answers.shift() ?? null });
+      cleanups.push(() => main.close());
+      const { id: agentId, client: agent } = await main.connectAgent('build-bot');
 
       const results = [];
       for (let i = 0; i < 3; i++) {
-        const r = await agent.callTool({ name: 'http_request', arguments: { credential: 'Build API', method: 'GET', url: `${api.origin}/v1/builds` } });
-        results.push({ isError: r.isError === true, text: (r.content as Array<{ text: string }>).map((c) => c.text).join('') });
+        results.push(await callTool(agent, 'http_request', { credential: 'Build API', method: 'GET', url: `${api.origin}/v1/builds` }));
       }
       expect(results.map((r) => r.isError)).toEqual([false, true, true]);
       expect(results[1]!.text).toContain('approval_denied');
@@ -143,7 +106,7 @@ describe('IT gets a signed record of every credential use', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as Record<string, unknown>)
         .filter((r) => r.action === 'credential.use');
-      const agentActor = { type: 'agent', id: paired.agent.id };
+      const agentActor = { type: 'agent', id: agentId };
       expect(uses).toEqual([
         expect.objectContaining({ v: 2, actor: agentActor, outcome: 'success', reason: 'approved_once', target: { tool: 'http_request', itemId: item.id, origin: api.origin } }),
         expect.objectContaining({ v: 2, actor: agentActor, outcome: 'denied', reason: 'approval_denied', target: { tool: 'http_request', origin: api.origin } }),

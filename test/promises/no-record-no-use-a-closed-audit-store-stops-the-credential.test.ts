@@ -7,21 +7,12 @@
  * receives nothing, and the chain that was written still verifies.
  */
 import 'fake-indexeddb/auto';
-import { randomBytes } from 'node:crypto';
-import { MessageChannel } from 'node:worker_threads';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditSinkFor, createAuditLog, createEd25519Signer, generateEd25519SecretKey, verifyChain } from '../../src/core/audit';
 import { createDexieAuditStore } from '../../src/core/audit/audit-store.dexie';
-import { engineMainHandlers, forwardEngineEvents } from '../../src/core';
-import { personalPolicy } from '../../src/core/policy';
-import { createEngineAuditSink, createEngineCredentialSource, createGateway, createMemoryGatewayStore } from '../../src/main/gateway';
-import { EngineMainContract } from '../../src/shared/contracts/engine';
-import { fromNodeMessagePort } from '../../src/shared/rpc/adapters/worker-threads.node';
-import { connectRpc, serveRpc } from '../../src/shared/rpc/rpc';
 import { PASSWORD, apiDraft, freshDbName, makeHarness } from '../unit/core/helpers';
 import { startServer as startApi } from '../unit/gateway/harness';
+import { callTool, startGatewayOverEngine } from './gateway-over-engine';
 
 const SECRET = 'sk-live_NoRecordNoUse_promise_0123456789';
 const cleanups: Array<() => unknown> = [];
@@ -46,36 +37,11 @@ describe('no use without a record', () => {
       details: { ...draft.details, secret: SECRET } as typeof draft.details,
     });
 
-    const ch = new MessageChannel();
-    const rpcServer = serveRpc(fromNodeMessagePort(ch.port1), EngineMainContract, engineMainHandlers(h.engine));
-    const unforward = forwardEngineEvents(h.engine, { main: rpcServer });
-    const engine = connectRpc(fromNodeMessagePort(ch.port2), EngineMainContract);
-    const gateway = await createGateway({
-      credentials: createEngineCredentialSource(engine),
-      audit: createEngineAuditSink(engine),
-      store: createMemoryGatewayStore(),
-      tokenKey: randomBytes(32),
-      policy: () => personalPolicy(),
-      options: { port: 0, socketPath: null, unlockWaitMs: 0 },
-    });
-    cleanups.push(async () => {
-      await gateway.close();
-      unforward();
-      engine.close();
-      rpcServer.close();
-      ch.port1.close();
-      ch.port2.close();
-    });
-    const status = await gateway.start();
-    const paired = await gateway.uiHandlers['agents.pair']({ name: 'build-bot', client: 'claude_code' }, {} as never);
-    await gateway.uiHandlers['grants.set']({ agentId: paired.agent.id, itemId: item.id, mode: 'always' }, {} as never);
-    const agent = new Client({ name: 'build-bot', version: '1.0.0' });
-    await agent.connect(new StreamableHTTPClientTransport(new URL(status.url!), { requestInit: { headers: { Authorization: `Bearer ${paired.token}` } } }));
-    cleanups.push(() => agent.close());
-    const use = async () => {
-      const r = await agent.callTool({ name: 'http_request', arguments: { credential: 'Build API', method: 'GET', url: `${api.origin}/v1` } });
-      return { isError: r.isError === true, text: (r.content as Array<{ text: string }>).map((c) => c.text).join('') };
-    };
+    const main = await startGatewayOverEngine(h.engine);
+    cleanups.push(() => main.close());
+    const { id: agentId, client: agent } = await main.connectAgent('build-bot');
+    await main.gateway.uiHandlers['grants.set']({ agentId, itemId: item.id, mode: 'always' }, {} as never);
+    const use = () => callTool(agent, 'http_request', { credential: 'Build API', method: 'GET', url: `${api.origin}/v1` });
 
     expect((await use()).isError).toBe(false);
     expect(api.requests.length).toBe(1);

@@ -9,6 +9,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isLatchkeyError } from '../../shared/errors';
 import { POLICY_FIELDS } from '../../shared/policy';
+import { tryParseStrictJson } from '../../shared/encoding/strict-json';
 import { buildEffectivePolicy, generateOrgKeyPair, parseOrgPublicKey, parseOrgSigningKey, signPolicy, verifySignedPolicyText } from '../../core/policy';
 import { parseArgv, processLineIo as processIo, UsageError, type CliIo } from '../args';
 
@@ -121,14 +122,14 @@ async function sign(argv: string[], io: CliIo): Promise<number> {
     serialArg = Number(optional.serial);
   }
   const signingKey = parseOrgSigningKey(await readText(values.key), values.key);
-  let policy: unknown;
-  try {
-    policy = JSON.parse(await readText(values.in));
-  } catch (err) {
-    if (err instanceof FileError) throw err;
-    io.err(`latchkey policy: ${values.in} is not valid JSON`);
+  // Strict: what gets signed is what every reader reads; a repeated member name would
+  // let this parser and another disagree on the policy the signature covers.
+  const parsed = tryParseStrictJson(await readText(values.in));
+  if (!parsed.ok) {
+    io.err(`latchkey policy: ${values.in} is not valid JSON (${parsed.message})`);
     return 1;
   }
+  let policy = parsed.value;
   // Every signed policy carries a serial, so devices can refuse an older one (docs/policy.md "Serial").
   if (policy !== null && typeof policy === 'object' && !Array.isArray(policy)) {
     const own = (policy as Record<string, unknown>).serial;

@@ -60,7 +60,12 @@ export function encodeAad(a: AadFields, header: Uint8Array = new Uint8Array([ENV
 export function seal(key: Uint8Array, plaintext: Uint8Array, aad: AadFields, random: RandomSource): Uint8Array {
   const nonce = random.bytes(NONCE_LENGTH);
   const header = new Uint8Array([ENVELOPE_FORMAT_V1, ALG_XCHACHA20POLY1305]);
-  const ct = xchacha20poly1305(key, nonce, encodeAad(aad, header)).encrypt(plaintext);
+  // Our own output buffer (outside V8's moving heap): the cipher first copies the
+  // plaintext (a key, often) into it, and a library-made small array would be
+  // copied by V8 and left behind where no wipe reaches (bytes.ts offHeap).
+  // (Aligned, so the cipher keeps its word-at-a-time path.)
+  const ct = new Uint8Array(new ArrayBuffer(plaintext.length + TAG_LENGTH));
+  xchacha20poly1305(key, nonce, encodeAad(aad, header)).encrypt(plaintext, ct);
   return concatBytes(header, nonce, ct);
 }
 
@@ -78,8 +83,10 @@ export function open(key: Uint8Array, envelope: Uint8Array, aad: AadFields): Uin
   if (envelope[0] !== ENVELOPE_FORMAT_V1 || envelope[1] !== ALG_XCHACHA20POLY1305) throw new EnvelopeError('unknown envelope format');
   const header = envelope.subarray(0, 2);
   const nonce = envelope.subarray(2, HEADER_LENGTH);
+  // The plaintext (a key, often) goes straight into a buffer outside V8's moving heap (see seal).
+  const out = new Uint8Array(new ArrayBuffer(envelope.length - HEADER_LENGTH - TAG_LENGTH));
   try {
-    return xchacha20poly1305(key, nonce, encodeAad(aad, header)).decrypt(envelope.subarray(HEADER_LENGTH));
+    return xchacha20poly1305(key, nonce, encodeAad(aad, header)).decrypt(envelope.subarray(HEADER_LENGTH), out);
   } catch {
     throw new EnvelopeError('authentication failed');
   }

@@ -54,3 +54,17 @@ export function offHeapCopy(bytes: Uint8Array): Uint8Array {
   out.set(bytes);
   return out;
 }
+
+/**
+ * A full garbage collection, where the runtime offers one (V8's `gc`, present when the
+ * engine's process runs with ENGINE_JS_FLAGS, src/main/app/security.ts). Libraries make
+ * short-lived copies of keys no wipe of ours reaches: @noble/ciphers copies every ChaCha
+ * key into a fresh small Uint8Array and wipes it, but V8 has by then moved that array's
+ * bytes out of its heap (first `.buffer` access) and left the old bytes behind as
+ * garbage. With V8's --clear-free-memory a collection zeroes such garbage, so lock runs
+ * one instead of waiting for the next allocation-driven one (which may never come while
+ * the app sits locked). Without `gc` (plain browsers, tests) this does nothing.
+ */
+export function collectFreedKeyCopies(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}

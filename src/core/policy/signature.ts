@@ -114,13 +114,10 @@ export function parseOrgPublicKey(text: string, file: string): PinnedOrgKey | nu
     .join('\n')
     .trim();
   if (body === '') return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw policyInvalid(file, 'bad_key', `The org policy key ${file} is not valid JSON.`);
-  }
-  const parsed = orgPublicKeySchema.safeParse(json);
+  // Strict: a key file with a repeated member name (two "publicKey"s) is refused, not read last-value-wins.
+  const strict = tryParseStrictJson(body);
+  if (!strict.ok) throw policyInvalid(file, 'bad_key', `The org policy key ${file} is not valid JSON (${strict.message}).`);
+  const parsed = orgPublicKeySchema.safeParse(strict.value);
   if (!parsed.success) throw policyInvalid(file, 'bad_key', `The org policy key ${file} is not a Latchkey org public key: ${describeIssues(parsed.error.issues)}`);
   const publicKey = fromBase64url(parsed.data.publicKey);
   if (!publicKey || publicKey.length !== 32 || keyIdOf(publicKey) !== parsed.data.keyId) {
@@ -130,13 +127,10 @@ export function parseOrgPublicKey(text: string, file: string): PinnedOrgKey | nu
 }
 
 export function parseOrgSigningKey(text: string, file: string): OrgSigningKeyFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new LatchkeyError('invalid_input', `The signing key ${file} is not valid JSON.`);
-  }
-  const parsed = orgSigningKeySchema.safeParse(json);
+  // Strict, as every key file. The parser's message names a member, never a value: safe for key material.
+  const strict = tryParseStrictJson(text);
+  if (!strict.ok) throw new LatchkeyError('invalid_input', `The signing key ${file} is not valid JSON (${strict.message}).`, { reason: strict.reason });
+  const parsed = orgSigningKeySchema.safeParse(strict.value);
   // Never echo the file: it is key material.
   if (!parsed.success) throw new LatchkeyError('invalid_input', `The signing key ${file} is not a Latchkey org signing key (generate one with "latchkey policy keygen").`);
   return parsed.data;

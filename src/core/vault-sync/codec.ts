@@ -15,6 +15,7 @@
  * Overview pages are NOT synced: each device derives its own from the item records.
  */
 import { z } from 'zod';
+import { parseStrictJson } from '../../shared/encoding/strict-json';
 import { bytesToUtf8, fromBase64url, toBase64url, utf8ToBytes } from '../crypto/bytes';
 import { DUMP_FORMAT, DUMP_VERSION, dumpToRecords, recordsToDump, type VaultRecords } from '../store/dump';
 import type { ItemRecord, MetaRecord, SettingsRecord, SlotRecord } from '../store/records';
@@ -93,7 +94,8 @@ export function decodeRecord(syncId: string, ciphertext: string): DecodedRecord 
   const want = parseSyncId(syncId);
   if (!want) return null;
   try {
-    const p = payloadSchema.parse(JSON.parse(bytesToUtf8(fromBase64url(ciphertext))));
+    // Strict: a repeated member name (e.g. two "version"s) is refused, never read last-value-wins.
+    const p = payloadSchema.parse(parseStrictJson(bytesToUtf8(fromBase64url(ciphertext)), 'A synced record'));
     if (p.kind !== want.kind) return null;
     const base = { format: DUMP_FORMAT, version: DUMP_VERSION, meta: null, settings: null, slots: [], items: [], pages: [] };
     switch (p.kind) {

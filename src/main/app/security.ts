@@ -10,6 +10,16 @@
 import type { BrowserWindowConstructorOptions, Session, WebContents, WebPreferences } from 'electron';
 import { CONTENT_SECURITY_POLICY, contentSecurityPolicy } from '../../shared/csp';
 
+/**
+ * V8 flags for the renderer processes, where the engine worker holds the vault key:
+ * --clear-free-memory makes every garbage collection zero what it frees (libraries
+ * leave short-lived copies of keys as garbage no wipe of ours reaches), and
+ * --expose-gc lets the engine run that collection at lock (collectFreedKeyCopies in
+ * src/core/crypto/bytes.ts) instead of leaving the copies until the next one.
+ * test/unit/core/no-key-material-survives-lock-… runs its engine process with these.
+ */
+export const ENGINE_JS_FLAGS = '--clear-free-memory --expose-gc';
+
 /** The custom scheme the packaged renderer is served from (see app-protocol.ts). */
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'latchkey';

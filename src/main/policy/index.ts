@@ -5,4 +5,4 @@ export { PolicyService, type PolicyChangeEvent } from './service';
 export { policyChangeAuditEvent } from './audit';
 export { pushPolicyTo, type EnginePolicyLink } from './push-to-engine';
 export { servePolicyUi } from './serve-ui';
-export { keychainPolicySerials, policySerialAccount } from './serials';
+export { inMemoryPolicySerials, keychainPolicySerials, policySerialAccount } from './serials';

@@ -40,10 +40,12 @@ export interface PolicySourcesOptions {
   readonly osPolicyPath: string | null;
   readonly personal?: PersonalSettings;
   /**
-   * The device's memory of applied serials (the OS keychain in the app). Absent only
-   * where there is no device to remember for (build-time verification, one-shot tools).
+   * The device's memory of applied serials: the OS keychain in the app and the preview
+   * (keychainPolicySerials). Required, so a composition cannot forget it and silently
+   * lose rollback protection; where there is no device to remember for (build-time
+   * verification, tests) the caller says so with inMemoryPolicySerials().
    */
-  readonly serials?: PolicySerialStore;
+  readonly serials: PolicySerialStore;
 }
 
 export type PolicyState = { readonly status: 'ok'; readonly policy: EffectivePolicy } | { readonly status: 'invalid'; readonly error: SerializedError };
@@ -76,7 +78,7 @@ export async function loadEffectivePolicy(opts: PolicySourcesOptions): Promise<E
     }
     layers.push({ policy: withFailClosed(() => verifySignedPolicyText(text, pinned, file)), source, path: file });
   }
-  if (pinned !== null && opts.serials !== undefined) await checkSerials(opts.serials, pinned, layers);
+  if (pinned !== null) await checkSerials(opts.serials, pinned, layers);
 
   if (layers.length === 0) {
     if (pinned !== null) {
@@ -86,7 +88,7 @@ export async function loadEffectivePolicy(opts: PolicySourcesOptions): Promise<E
     return personalPolicy(personal);
   }
   const effective = withFailClosed(() => buildEffectivePolicy(layers, personal, (pinned as PinnedOrgKey).keyId));
-  if (opts.serials !== undefined) await rememberSerials(opts.serials, pinned as PinnedOrgKey, layers);
+  await rememberSerials(opts.serials, pinned as PinnedOrgKey, layers);
   return effective;
 }
 

@@ -41,3 +41,20 @@ export function keychainPolicySerials(keychain: Keychain): PolicySerialStore {
     },
   };
 }
+
+/**
+ * Serials remembered in this process only: rollback protection ends when it exits.
+ * For what has no device to protect (build-time verification, tests, benches); the app
+ * and the preview use keychainPolicySerials.
+ */
+export function inMemoryPolicySerials(): PolicySerialStore {
+  const seen = new Map<string, number>();
+  return {
+    highest: (key, source) => Promise.resolve(seen.get(policySerialAccount(key, source)) ?? 0),
+    remember(key, source, serial) {
+      if (!Number.isSafeInteger(serial) || serial < 1) return Promise.reject(new LatchkeyError('invalid_input', 'A policy serial is a positive whole number.'));
+      seen.set(policySerialAccount(key, source), serial);
+      return Promise.resolve();
+    },
+  };
+}

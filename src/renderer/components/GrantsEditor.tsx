@@ -1,5 +1,5 @@
 /** One agent's grant per API credential and per downstream MCP server: ask every time, this session, always, never. */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { GRANT_MODES, type Grant, type GrantMode, type ServerGrant } from '../../shared/contracts/gateway';
 import type { ItemSummary } from '../../shared/items';
 import { useEngine } from '../engine/context';
@@ -36,20 +36,11 @@ export function GrantsEditor({ agentId, disabled }: { agentId: string; disabled:
     void load();
   }, [load]);
 
-  const set = async (itemId: string, mode: GrantMode) => {
+  // Both tables write through here: one RPC, then a reload of everything shown.
+  const update = async (write: (m: NonNullable<typeof main>) => Promise<unknown>) => {
     if (main === null) return;
     try {
-      await main.gateway.call('grants.set', { agentId, itemId, mode });
-      await load();
-    } catch (e) {
-      setError(e);
-    }
-  };
-
-  const setServer = async (server: string, mode: GrantMode) => {
-    if (main === null) return;
-    try {
-      await main.gateway.call('serverGrants.set', { agentId, server, mode });
+      await write(main);
       await load();
     } catch (e) {
       setError(e);
@@ -61,54 +52,71 @@ export function GrantsEditor({ agentId, disabled }: { agentId: string; disabled:
       <h3>Credentials this agent may use</h3>
       <ErrorMessage error={error} />
       {grants.length === 0 && <p className="muted">No API credentials yet. Add one on the Items page.</p>}
-      <table className="grid">
-        <tbody>
-          {grants.map((g) => (
-            <tr key={g.itemId}>
-              <td>
-                {names.get(g.itemId)?.overview.title ?? g.itemId}
-                {g.sessionApproved && <span className="badge">approved this session</span>}
-              </td>
-              <td>
-                <select value={g.mode} disabled={disabled} aria-label="Grant" onChange={(e) => void set(g.itemId, e.target.value as GrantMode)}>
-                  {GRANT_MODES.map((m) => (
-                    <option key={m} value={m}>
-                      {MODE_LABELS[m]}
-                    </option>
-                  ))}
-                </select>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <GrantTable
+        rows={grants.map((g) => ({
+          key: g.itemId,
+          label: names.get(g.itemId)?.overview.title ?? g.itemId,
+          mode: g.mode,
+          sessionApproved: g.sessionApproved,
+          selectLabel: 'Grant',
+        }))}
+        disabled={disabled}
+        onChange={(itemId, mode) => void update((m) => m.gateway.call('grants.set', { agentId, itemId, mode }))}
+      />
       {servers.length > 0 && (
         <>
           <h3>MCP servers this agent may use</h3>
           <p className="muted">Every tool of a server, with or without credentials. "Never" hides its tools from the agent.</p>
-          <table className="grid">
-            <tbody>
-              {servers.map((g) => (
-                <tr key={g.server}>
-                  <td>
-                    <code>{g.server}</code>
-                    {g.sessionApproved && <span className="badge">approved this session</span>}
-                  </td>
-                  <td>
-                    <select value={g.mode} disabled={disabled} aria-label={`Grant for server ${g.server}`} onChange={(e) => void setServer(g.server, e.target.value as GrantMode)}>
-                      {GRANT_MODES.map((m) => (
-                        <option key={m} value={m}>
-                          {MODE_LABELS[m]}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <GrantTable
+            rows={servers.map((g) => ({
+              key: g.server,
+              label: <code>{g.server}</code>,
+              mode: g.mode,
+              sessionApproved: g.sessionApproved,
+              selectLabel: `Grant for server ${g.server}`,
+            }))}
+            disabled={disabled}
+            onChange={(server, mode) => void update((m) => m.gateway.call('serverGrants.set', { agentId, server, mode }))}
+          />
         </>
       )}
     </div>
+  );
+}
+
+interface GrantRow {
+  /** The item id or server name the grant is for. */
+  readonly key: string;
+  readonly label: ReactNode;
+  readonly mode: GrantMode;
+  readonly sessionApproved: boolean;
+  /** The select's accessible name. */
+  readonly selectLabel: string;
+}
+
+/** One table of grants (credentials or servers): a name, the "approved this session" badge, the mode. */
+function GrantTable({ rows, disabled, onChange }: { rows: readonly GrantRow[]; disabled: boolean; onChange: (key: string, mode: GrantMode) => void }) {
+  return (
+    <table className="grid">
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key}>
+            <td>
+              {r.label}
+              {r.sessionApproved && <span className="badge">approved this session</span>}
+            </td>
+            <td>
+              <select value={r.mode} disabled={disabled} aria-label={r.selectLabel} onChange={(e) => onChange(r.key, e.target.value as GrantMode)}>
+                {GRANT_MODES.map((m) => (
+                  <option key={m} value={m}>
+                    {MODE_LABELS[m]}
+                  </option>
+                ))}
+              </select>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -9,7 +9,7 @@ import type { FidoService } from '../../../src/main/fido/service';
 import type { FidoDiscovery } from '../../../src/main/fido/transport';
 import type { Gateway } from '../../../src/main/gateway';
 import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory';
-import { PolicyService } from '../../../src/main/policy';
+import { inMemoryPolicySerials, PolicyService } from '../../../src/main/policy';
 import type { MainServices } from '../../../src/main/services';
 import type { EngineMainContract } from '../../../src/shared/contracts/engine';
 import type { RpcClient } from '../../../src/shared/rpc/rpc';
@@ -32,7 +32,7 @@ const noKeys: FidoDiscovery = { list: async () => [] };
 /** `policy`: a started PolicyService the test owns (and closes); default: no managed files. */
 export async function mainWithGateway(opts: { fidoDiscovery?: FidoDiscovery; policy?: PolicyService } = {}): Promise<MainWithGateway> {
   const ownPolicy = opts.policy === undefined;
-  const policy = opts.policy ?? new PolicyService({ managedDir: null, osPolicyPath: null, watch: false });
+  const policy = opts.policy ?? new PolicyService({ managedDir: null, osPolicyPath: null, serials: inMemoryPolicySerials(), watch: false });
   if (ownPolicy) await policy.start();
   const app = await createAppMain({
     shell: 'preview',

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main, prepareManagedBuild } from '../../../build/managed-build';
-import { loadEffectivePolicy } from '../../../src/main/policy';
+import { inMemoryPolicySerials, loadEffectivePolicy } from '../../../src/main/policy';
 import { assertExportAllowed } from '../../../src/core/policy';
 import { basePolicy, orgKeys, otherKeys, signedText } from '../policy/helpers';
 
@@ -34,7 +34,7 @@ describe('npm run build:managed', () => {
     expect((await readdir(out)).sort()).toEqual(['manifest.json', 'org-policy-key', 'policy.json']);
     expect(await readFile(path.join(out, 'policy.json'), 'utf8')).toBe(await readFile(policy, 'utf8'));
 
-    const effective = await loadEffectivePolicy({ managedDir: out, osPolicyPath: null });
+    const effective = await loadEffectivePolicy({ managedDir: out, osPolicyPath: null, serials: inMemoryPolicySerials() });
     expect(effective.managed).toBe(true);
     expect(effective.locks['export.allowed']?.source).toBe('build');
     expect(() => assertExportAllowed(effective)).toThrow(/Acme Corp/);

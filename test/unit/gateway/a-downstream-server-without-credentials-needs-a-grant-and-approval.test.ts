@@ -3,7 +3,9 @@
  * only through the agent's grant of that server and its approval rule: a call asks the
  * person (and writes nothing when denied or unanswered), 'never' hides the server's
  * tools and refuses without asking, 'always' stops asking, "this session" ends at lock,
- * and policy's approval floor still forces the prompt.
+ * and policy's approval floor still forces the prompt. No record, no use: each call is
+ * signed into the real audit log before the server sees it, then its outcome; when the
+ * record cannot be written the call fails audit_unavailable and never reaches the server.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -42,6 +44,8 @@ beforeEach(async () => {
 });
 
 const written = (n: string) => existsSync(path.join(dir, `${n}.txt`));
+/** The calls the notes server has received (its own log). */
+const seenByServer = () => (existsSync(path.join(dir, 'calls.log')) ? readFileSync(path.join(dir, 'calls.log'), 'utf8').split('\n').filter(Boolean) : []);
 
 describe('a downstream server without credentials', () => {
   it('with no grant (ask): its tools are listed, and a call asks the person, naming server and tool, before anything runs', async () => {
@@ -138,5 +142,58 @@ describe('a downstream server without credentials', () => {
 
   it('a grant for a server that is not configured is refused', async () => {
     await expect(ui()['serverGrants.set']({ agentId: agent.id, server: 'nope', mode: 'always' }, {} as never)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('a downstream server without credentials: no record, no use', () => {
+  it('the use is signed (with its approval) before the server sees the call, and the outcome after', async () => {
+    await ui()['serverGrants.set']({ agentId: agent.id, server: 'notes', mode: 'always' }, {} as never);
+    const c = await h.connect(agent.token);
+    const from = h.audit.records.length;
+    // What the server had received at the moment each record was signed (the real AuditLog underneath).
+    const seenAtSigning: string[][] = [];
+    const append = h.audit.append.bind(h.audit);
+    h.audit.append = async (e) => {
+      seenAtSigning.push(seenByServer());
+      await append(e);
+    };
+    try {
+      expect((await call(c, 'notes__write_note', { name: 'signed', text: 'x' })).isError).toBe(false);
+    } finally {
+      h.audit.append = append;
+    }
+    const target = { tool: 'downstream', server: 'notes', serverTool: 'write_note' };
+    const signed = h.audit.records.slice(from);
+    expect(signed).toHaveLength(2);
+    expect(signed[0]).toMatchObject({ v: 2, action: 'credential.use', actor: { type: 'agent', id: agent.id }, target, outcome: 'success', reason: 'always' });
+    expect(signed[1]).toMatchObject({ action: 'credential.use', target, outcome: 'success' });
+    expect(signed[1]!.reason).toBeUndefined();
+    expect(seenAtSigning[0]).not.toContain('write_note signed');
+    expect(seenAtSigning[1]).toContain('write_note signed');
+  });
+
+  it('a failing audit store stops the call before the server sees it: audit_unavailable, nothing written', async () => {
+    await ui()['serverGrants.set']({ agentId: agent.id, server: 'notes', mode: 'always' }, {} as never);
+    const c = await h.connect(agent.token);
+    // The connection is already up: only the missing record can stop the call.
+    expect((await c.listTools()).tools.map((t) => t.name)).toContain('notes__write_note');
+    const from = h.audit.records.length;
+    h.audit.failing = true;
+    try {
+      const r = await call(c, 'notes__write_note', { name: 'unsigned', text: 'x' });
+      expect(errorCode(r.text)).toBe('audit_unavailable');
+    } finally {
+      h.audit.failing = false;
+    }
+    expect(seenByServer().filter((l) => l.endsWith(' unsigned'))).toEqual([]);
+    expect(written('unsigned')).toBe(false);
+    expect(h.audit.records.length).toBe(from);
+  });
+
+  it('after an approval prompt, the signed use names the answer', async () => {
+    h.answer = () => 'once';
+    const from = h.audit.records.length;
+    expect((await call(await h.connect(agent.token), 'notes__write_note', { name: 'asked', text: 'x' })).isError).toBe(false);
+    expect(h.audit.records.slice(from)[0]).toMatchObject({ target: { server: 'notes', serverTool: 'write_note' }, outcome: 'success', reason: 'approved_once' });
   });
 });

@@ -89,6 +89,18 @@ describe('only the shell loads electron', () => {
     expect(await rulesFired('electron-value-import.ts', 'src/main/app/lint-fixture.ts')).toEqual([]);
     expect(await rulesFired('electron-value-import.ts', 'src/main/index.ts')).toEqual([]);
   });
+  it("import('electron') and require('electron') outside the shell fail, in src/main, src/renderer and src/core", async () => {
+    for (const at of ['src/main/gateway/lint-fixture.ts', 'src/renderer/lint-fixture.ts', 'src/core/crypto/lint-fixture.ts']) {
+      expect(await rulesFired('electron-dynamic-import.ts', at)).toContain('no-restricted-syntax');
+      expect(await rulesFired('electron-require.ts', at)).toContain('no-restricted-syntax');
+    }
+  });
+  it("import('electron') and require('electron') in the shell pass", async () => {
+    for (const at of ['src/main/app/lint-fixture.ts', 'src/main/index.ts', 'src/preload/lint-fixture.ts']) {
+      expect(await rulesFired('electron-dynamic-import.ts', at)).toEqual([]);
+      expect(await rulesFired('electron-require.ts', at)).toEqual([]);
+    }
+  });
 });
 
 describe('a file’s runtime suffix matches where it sits and what it imports', () => {

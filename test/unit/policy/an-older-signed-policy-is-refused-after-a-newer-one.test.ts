@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertExportAllowed } from '../../../src/core/policy';
 import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory';
 import type { Keychain } from '../../../src/main/keychain/keychain';
-import { keychainPolicySerials, loadPolicyState, PolicyService, policySerialAccount } from '../../../src/main/policy';
+import { inMemoryPolicySerials, keychainPolicySerials, loadPolicyState, PolicyService, policySerialAccount } from '../../../src/main/policy';
+import type { PolicySourcesOptions } from '../../../src/main/policy/loader';
 import { LatchkeyError } from '../../../src/shared/errors';
 import { basePolicy, caught, orgKeys, otherKeys, signedText, signRaw, tempDirs, type TempDirs } from './helpers';
 
@@ -135,5 +136,24 @@ describe('a device refuses a policy older than one it applied', () => {
       expect(r.state.status).toBe('invalid');
       expect(caught(() => r.current()).details).toMatchObject({ reason: 'invalid' });
     }
+  });
+});
+
+describe('the serial store is not optional', () => {
+  it('a composition that leaves it out does not type-check (tsc checks this file)', () => {
+    // @ts-expect-error serials is required: forgetting it must not silently turn rollback protection off
+    const forgot: PolicySourcesOptions = { managedDir: null, osPolicyPath: null };
+    expect(forgot).not.toHaveProperty('serials');
+  });
+
+  it('the explicit in-memory store still refuses a rollback within its process', async () => {
+    const serials = inMemoryPolicySerials();
+    await writeFile(d.osPolicyPath, signedText({ ...basePolicy, serial: 5 }));
+    expect((await loadPolicyState({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, serials })).status).toBe('ok');
+    await writeFile(d.osPolicyPath, signedText({ ...basePolicy, serial: 4 }));
+    const back = await loadPolicyState({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, serials });
+    expect(back).toMatchObject({ status: 'invalid', error: { code: 'policy_invalid', details: { reason: 'rolled_back' } } });
+    // A fresh one remembers nothing: that is what its name says.
+    expect((await loadPolicyState({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, serials: inMemoryPolicySerials() })).status).toBe('ok');
   });
 });

@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPolicyHolder, enginePolicyHandlers } from '../../../src/core/policy';
-import { PolicyService, pushPolicyTo } from '../../../src/main/policy';
+import { inMemoryPolicySerials, PolicyService, pushPolicyTo } from '../../../src/main/policy';
 import { EnginePolicyContract } from '../../../src/shared/contracts/engine-policy';
 import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
 import { serveRpc } from '../../../src/shared/rpc/rpc';
@@ -30,7 +30,7 @@ afterEach(async () => {
 async function mainAndEngine(osPolicyText: string) {
   dirs = await tempDirs();
   await writeFile(dirs.osPolicyPath, osPolicyText);
-  const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, watch: false });
+  const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, serials: inMemoryPolicySerials(), watch: false });
   await service.start();
   const holder = createPolicyHolder();
   const h = makeHarness({ extra: { policy: () => holder.current() } });
@@ -44,6 +44,7 @@ async function mainAndEngine(osPolicyText: string) {
   const link = pushPolicyTo(fromNodeMessagePort(channel.port2), service);
   return {
     osPolicyPath: dirs.osPolicyPath,
+    serials: inMemoryPolicySerials(),
     service,
     holder,
     engine: h.engine,

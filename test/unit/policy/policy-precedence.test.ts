@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertExportAllowed, autoLockMinutes, buildEffectivePolicy, lockedBy, personalPolicy } from '../../../src/core/policy';
-import { loadEffectivePolicy } from '../../../src/main/policy';
+import { inMemoryPolicySerials, loadEffectivePolicy } from '../../../src/main/policy';
 import { DEFAULT_PERSONAL_SETTINGS, POLICY_FIELDS, effectivePolicySchema } from '../../../src/shared/policy';
 import { basePolicy, caught, signedText, tempDirs, type TempDirs } from './helpers';
 
@@ -24,7 +24,7 @@ describe('precedence of policy sources', () => {
       signedText({ version: 1, org: { name: 'Acme IT (OS file)' }, session: { autoLockMinutes: 30, lockOnSleep: true }, export: { allowed: false } }),
     );
     const personal = { ...DEFAULT_PERSONAL_SETTINGS, autoLockMinutes: 20, clipboardClearSeconds: 90 };
-    const p = await loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, personal });
+    const p = await loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, serials: inMemoryPolicySerials(), personal });
 
     expect(p.managed).toBe(true);
     expect(p.orgName).toBe('Acme Corp');

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory';
-import { PolicyService } from '../../../src/main/policy';
+import { inMemoryPolicySerials, PolicyService } from '../../../src/main/policy';
 import { createMainServices } from '../../../src/main/services';
 import { PolicyUiContract } from '../../../src/shared/contracts/policy-ui';
 import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
@@ -42,7 +42,7 @@ describe('policy-ui contract (main → page)', () => {
   it('policy.get returns the managed policy, and a replaced file arrives as a changed event', async () => {
     dirs = await tempDirs();
     await writeFile(dirs.osPolicyPath, signedText({ ...basePolicy, session: { autoLockMinutes: 5 }, clipboard: { clearSeconds: 10 } }));
-    const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, watch: false });
+    const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, serials: inMemoryPolicySerials(), watch: false });
     await service.start();
     cleanups.push(() => service.close());
     const client = await servedPage(service);
@@ -70,7 +70,7 @@ describe('policy-ui contract (main → page)', () => {
   it('a tampered replacement reaches the page as invalid, with the file and the reason', async () => {
     dirs = await tempDirs();
     await writeFile(dirs.osPolicyPath, signedText(basePolicy));
-    const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, watch: false });
+    const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, serials: inMemoryPolicySerials(), watch: false });
     await service.start();
     cleanups.push(() => service.close());
     const client = await servedPage(service);
@@ -96,7 +96,7 @@ describe('policy-ui contract (main → page)', () => {
 
   it('with no managed files the page gets the personal defaults, nothing locked', async () => {
     dirs = await tempDirs(false);
-    const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, watch: false });
+    const service = new PolicyService({ managedDir: dirs.managedDir, osPolicyPath: dirs.osPolicyPath, serials: inMemoryPolicySerials(), watch: false });
     await service.start();
     cleanups.push(() => service.close());
     const client = await servedPage(service);

@@ -6,7 +6,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertExportAllowed } from '../../../src/core/policy';
-import { PolicyService, type PolicyChangeEvent } from '../../../src/main/policy';
+import { inMemoryPolicySerials, type PolicyChangeEvent, PolicyService } from '../../../src/main/policy';
 import { DEFAULT_PERSONAL_SETTINGS } from '../../../src/shared/policy';
 import { basePolicy, caught, signedText, tempDirs, type TempDirs } from './helpers';
 
@@ -33,7 +33,7 @@ describe('PolicyService watches the managed policy file', () => {
   beforeEach(async () => {
     d = await tempDirs();
     await writeFile(d.osPolicyPath, signedText({ ...basePolicy, export: { allowed: true } }));
-    service = new PolicyService({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, debounceMs: 20, pollIntervalMs: 100 });
+    service = new PolicyService({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, serials: inMemoryPolicySerials(), debounceMs: 20, pollIntervalMs: 100 });
   });
   afterEach(async () => {
     service.close();
@@ -80,7 +80,7 @@ describe('PolicyService watches the managed policy file', () => {
 
   it('a policy appearing in a directory created after start is noticed', async () => {
     const late = path.join(d.root, 'created-later', 'policy.json');
-    const s = new PolicyService({ managedDir: null, osPolicyPath: late, debounceMs: 20, pollIntervalMs: 50 });
+    const s = new PolicyService({ managedDir: null, osPolicyPath: late, serials: inMemoryPolicySerials(), debounceMs: 20, pollIntervalMs: 50 });
     try {
       const first = await s.start();
       expect(first.status).toBe('ok');

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifySignedPolicyText } from '../../../src/core/policy';
-import { loadEffectivePolicy, loadPolicyState } from '../../../src/main/policy';
+import { inMemoryPolicySerials, loadEffectivePolicy, loadPolicyState } from '../../../src/main/policy';
 import { basePolicy, caught, orgKeys, otherKeys, pinned, signRaw, signedText, tempDirs, type TempDirs } from './helpers';
 
 const FILE = '/etc/latchkey/policy.json';
@@ -126,7 +126,7 @@ describe('the loader fails closed and names the file', () => {
     const env = JSON.parse(signedText({ ...basePolicy, export: { allowed: false } }));
     env.policy.export.allowed = true;
     await writeFile(d.osPolicyPath, JSON.stringify(env));
-    const state = await loadPolicyState({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath });
+    const state = await loadPolicyState({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, serials: inMemoryPolicySerials() });
     expect(state.status).toBe('invalid');
     if (state.status !== 'invalid') return;
     expect(state.error.code).toBe('policy_invalid');
@@ -139,14 +139,14 @@ describe('the loader fails closed and names the file', () => {
     env.policy.org.name = 'Evil';
     await writeFile(path.join(d.managedDir, 'policy.json'), JSON.stringify(env));
     await writeFile(d.osPolicyPath, signedText(basePolicy));
-    await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath })).rejects.toMatchObject({
+    await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, serials: inMemoryPolicySerials() })).rejects.toMatchObject({
       code: 'policy_invalid',
       details: { reason: 'bad_signature', file: path.join(d.managedDir, 'policy.json') },
     });
   });
 
   it('a managed build (pinned key) with no policy anywhere fails closed: deleting the file is not a way out', async () => {
-    await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath })).rejects.toMatchObject({
+    await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, serials: inMemoryPolicySerials() })).rejects.toMatchObject({
       code: 'policy_invalid',
       details: { reason: 'missing' },
     });
@@ -156,7 +156,7 @@ describe('the loader fails closed and names the file', () => {
     const u = await tempDirs(false);
     try {
       await writeFile(u.osPolicyPath, signedText(basePolicy));
-      await expect(loadEffectivePolicy({ managedDir: u.managedDir, osPolicyPath: u.osPolicyPath })).rejects.toMatchObject({
+      await expect(loadEffectivePolicy({ managedDir: u.managedDir, osPolicyPath: u.osPolicyPath, serials: inMemoryPolicySerials() })).rejects.toMatchObject({
         code: 'policy_invalid',
         details: { reason: 'no_pinned_key', file: u.osPolicyPath },
       });
@@ -167,7 +167,7 @@ describe('the loader fails closed and names the file', () => {
 
   it('a damaged pinned key fails closed', async () => {
     await writeFile(path.join(d.managedDir, 'org-policy-key'), '{"format":"latchkey-org-policy-key"}');
-    await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath })).rejects.toMatchObject({
+    await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, serials: inMemoryPolicySerials() })).rejects.toMatchObject({
       code: 'policy_invalid',
       details: { reason: 'bad_key' },
     });
@@ -176,7 +176,7 @@ describe('the loader fails closed and names the file', () => {
   it('an unreadable policy path (a directory) fails closed rather than counting as absent', async () => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(d.osPolicyPath);
-    await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath })).rejects.toMatchObject({
+    await expect(loadEffectivePolicy({ managedDir: d.managedDir, osPolicyPath: d.osPolicyPath, serials: inMemoryPolicySerials() })).rejects.toMatchObject({
       code: 'policy_invalid',
       details: { reason: 'unreadable' },
     });
@@ -185,7 +185,7 @@ describe('the loader fails closed and names the file', () => {
   it('no pinned key and no managed file: safe personal defaults', async () => {
     const u = await tempDirs(false);
     try {
-      const p = await loadEffectivePolicy({ managedDir: u.managedDir, osPolicyPath: u.osPolicyPath });
+      const p = await loadEffectivePolicy({ managedDir: u.managedDir, osPolicyPath: u.osPolicyPath, serials: inMemoryPolicySerials() });
       expect(p.managed).toBe(false);
       expect(p.personal.autoLockMinutes).toBe(15);
       expect(p.personal.runCommandEnabled).toBe(false);
@@ -195,7 +195,7 @@ describe('the loader fails closed and names the file', () => {
   });
 
   it("the repo's own resources/ (empty key slot, example policy only) loads as unmanaged", async () => {
-    const p = await loadEffectivePolicy({ managedDir: path.resolve('resources'), osPolicyPath: null });
+    const p = await loadEffectivePolicy({ managedDir: path.resolve('resources'), osPolicyPath: null, serials: inMemoryPolicySerials() });
     expect(p.managed).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
  * RPC call to main's services. Requests from other frames or windows get nothing.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { ENGINE_JS_FLAGS } from '../../../src/main/app/security';
 import { AppContract } from '../../../src/shared/contracts/app';
 import { fromMessagePortMain } from '../../../src/shared/rpc/adapters/message-port-main.electron';
 import { IPC_MAIN_PORT, IPC_REQUEST_MAIN_PORT } from '../../../src/shared/rpc/bridge';
@@ -76,6 +77,7 @@ vi.mock('electron', async () => {
   return {
     app: {
       enableSandbox: () => h.calls.push('enableSandbox'),
+      commandLine: { appendSwitch: (name: string, value?: string) => h.calls.push(`switch:${name}=${value ?? ''}`) },
       requestSingleInstanceLock: () => true,
       whenReady: () => {
         h.calls.push('whenReady');
@@ -132,7 +134,8 @@ async function started() {
 describe('Electron composition root', () => {
   it('enables the sandbox and registers app:// before the app is ready, then applies every session policy', async () => {
     await started();
-    expect(h.calls.slice(0, 3)).toEqual(['enableSandbox', 'registerSchemes:app', 'whenReady']);
+    // The renderers' V8 zeroes freed memory and lets the engine collect at lock (ENGINE_JS_FLAGS).
+    expect(h.calls.slice(0, 4)).toEqual(['enableSandbox', `switch:js-flags=${ENGINE_JS_FLAGS}`, 'registerSchemes:app', 'whenReady']);
     // Sleep and screen lock reach main's policy decision (session.lockOnSleep / lockOnScreenLock).
     expect(h.calls).toEqual(expect.arrayContaining(['powerMonitor:suspend', 'powerMonitor:lock-screen']));
     expect(h.protocolHandlers.has('app')).toBe(true);

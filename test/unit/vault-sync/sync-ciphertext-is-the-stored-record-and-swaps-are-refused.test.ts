@@ -1,10 +1,12 @@
 /**
  * The sync ciphertext is the stored record in dump form (docs/sync-protocol.md §6.1):
  * it decodes back to the identical record, and a server that moves one record's
- * ciphertext under another id (or kind) gets it refused (null -> 'integrity').
+ * ciphertext under another id (or kind) gets it refused (null -> 'integrity'), as does
+ * a payload with a repeated member name (strict JSON: no last-value-wins).
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { bytesToUtf8, fromBase64url, toBase64url, utf8ToBytes } from '../../../src/core/crypto/bytes';
 import { changesOfBatch, decodeRecord, itemSyncId, slotSyncId } from '../../../src/core/vault-sync';
 import type { ItemRecord, SlotRecord } from '../../../src/core/store/records';
 
@@ -43,5 +45,17 @@ describe('vault records as sync ciphertext', () => {
     expect(decodeRecord('vault:settings', c!.ciphertext)).toBeNull();
     expect(decodeRecord(itemSyncId(A), 'bm90IGpzb24')).toBeNull();
     expect(decodeRecord(itemSyncId(A), c!.ciphertext.slice(0, -8))).toBeNull();
+  });
+
+  it('refuses a payload with a repeated member name, which JSON.parse would read last-value-wins', () => {
+    const [c] = changesOfBatch({ putItems: [item(A)] });
+    const text = bytesToUtf8(fromBase64url(c!.ciphertext));
+    expect(text).toContain('"version":3');
+    // The same record with an older version first: a lenient parser keeps the last one.
+    const twice = text.replace('"version":3', '"version":1,"version":3');
+    expect((JSON.parse(twice) as { record: { version: number } }).record.version).toBe(3);
+    expect(decodeRecord(itemSyncId(A), toBase64url(utf8ToBytes(twice)))).toBeNull();
+    const twiceKind = text.replace('"kind":"item"', '"kind":"slot","kind":"item"');
+    expect(decodeRecord(itemSyncId(A), toBase64url(utf8ToBytes(twiceKind)))).toBeNull();
   });
 });

@@ -9,7 +9,7 @@
  *   only makes the slot unusable: the AEAD still refuses, reported as a wrong secret.
  */
 import { open, seal } from '../../crypto/aead';
-import { constantTimeEqual, offHeap, toBase64url, utf8ToBytes } from '../../crypto/bytes';
+import { constantTimeEqual, toBase64url, utf8ToBytes } from '../../crypto/bytes';
 import { sha256Bytes } from '../../crypto/hkdf';
 import type { RandomSource } from '../../crypto/random';
 import type { SlotParams, SlotRecord } from '../../store/records';
@@ -53,7 +53,7 @@ export function slotDigestValid(vaultId: string, s: SlotRecord): boolean {
   }
 }
 
-/** Throws EnvelopeError when the KEK is wrong (or the slot was edited with a recomputed digest). */
+/** Throws EnvelopeError when the KEK is wrong (or the slot was edited with a recomputed digest). VK comes back in its own ArrayBuffer (aead.open). */
 export function openSlot(vaultId: string, s: SlotRecord, kek: Uint8Array): Uint8Array {
-  return offHeap(open(kek, s.wrappedKey, aadFor(vaultId, s)));
+  return open(kek, s.wrappedKey, aadFor(vaultId, s));
 }

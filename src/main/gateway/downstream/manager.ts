@@ -3,7 +3,8 @@
  * Client. Every call first goes through the agent's grant of the SERVER and its
  * approval rule (authorizeServerUse: policy `downstream:<server>`, then ask / session /
  * always / never), with or without credentials; a server granted 'never' is not even
- * listed. Every list or call also authorizes each of the server's credentials for
+ * listed. That use is signed into the audit log before the tool runs (no record, no
+ * use), and its outcome after. Every list or call also authorizes each of the server's credentials for
  * this agent (grant, approval), exactly like a built-in tool; a connection whose secrets changed since it was made (item edited) is
  * replaced. Connections end when the vault locks, the agent is revoked or the gateway
  * closes. Everything a downstream server returns is scrubbed by the engine: every
@@ -86,7 +87,18 @@ export class DownstreamManager {
       throw new LatchkeyError('vault_locked', 'The Latchkey vault is locked. Ask the person to unlock Latchkey, then try again.');
     }
     // The server's own grant first: no credential is fetched and no process started for a refused call.
-    await authorizeServerUse(this.ctx, { agent, server: s.name, tool, ...(signal ? { signal } : {}) });
+    const basis = await authorizeServerUse(this.ctx, { agent, server: s.name, tool, ...(signal ? { signal } : {}) });
+    // No record, no use: the server use is signed before the tool can run (with or
+    // without credentials); if it cannot be, this throws audit_unavailable and the
+    // server never sees the call. The dispatcher signs the outcome after it ran.
+    await this.ctx.recordRelease(agent, {
+      label: `downstream:${s.name}`,
+      itemId: null,
+      credentialName: null,
+      destination: `mcp: ${s.name}`,
+      basis,
+      audit: { tool: 'downstream', server: s.name, serverTool: tool },
+    });
     const conn = await this.connection(agent, s, signal);
     const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     return { result: (await scrubDeep(this.ctx, result)) as Record<string, unknown>, credentialName: s.credentials.map((c) => c.credential).join(', ') || null, itemId: null };

@@ -25,12 +25,13 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxCommandOutputBytes: 256 * 1024,
 };
 
-/** One credential about to leave main for one use (after grant, policy and approval). */
+/** One credential (or a downstream server) about to be used once, after grant, policy and approval. */
 export interface CredentialRelease {
   /** The activity label: the tool name, or `downstream:<server>`. */
   readonly label: string;
-  readonly itemId: string;
-  readonly credentialName: string;
+  /** null for a downstream server's own use (no credential: the grant is agent x server). */
+  readonly itemId: string | null;
+  readonly credentialName: string | null;
   /** For the live activity view: an origin or `command: <name>`. */
   readonly destination: string;
   /** authorize.ts's approval basis (always, session, approved_once …). */

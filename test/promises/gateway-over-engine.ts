@@ -1,0 +1,80 @@
+/**
+ * Main's side of a promise test, wired as the app wires it: the real gateway
+ * (createGateway) reaching a real engine only over EngineMainContract (RPC over a
+ * MessageChannel), and an agent paired and connected over the gateway's real HTTP
+ * endpoint. `answer` plays the person at each approval prompt (null leaves it
+ * unanswered, so it times out).
+ */
+import { randomBytes } from 'node:crypto';
+import { MessageChannel } from 'node:worker_threads';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { engineMainHandlers, forwardEngineEvents, type Engine } from '../../src/core';
+import { personalPolicy } from '../../src/core/policy';
+import { createEngineAuditSink, createEngineCredentialSource, createGateway, createMemoryGatewayStore, type Gateway, type GatewayOptions } from '../../src/main/gateway';
+import { EngineMainContract } from '../../src/shared/contracts/engine';
+import type { ApprovalAnswer, PendingApproval } from '../../src/shared/contracts/gateway';
+import { fromNodeMessagePort } from '../../src/shared/rpc/adapters/worker-threads.node';
+import { connectRpc, serveRpc } from '../../src/shared/rpc/rpc';
+
+export interface GatewayOverEngine {
+  readonly gateway: Gateway;
+  /** Pairs an agent and connects it to the gateway's HTTP endpoint with its token. */
+  connectAgent(name: string): Promise<{ id: string; client: Client }>;
+  /** Closes the agents, the gateway and the RPC link (not the engine). */
+  close(): Promise<void>;
+}
+
+export async function startGatewayOverEngine(
+  core: Engine,
+  opts: { options?: Partial<GatewayOptions>; answer?: (p: PendingApproval) => ApprovalAnswer | null } = {},
+): Promise<GatewayOverEngine> {
+  const ch = new MessageChannel();
+  const rpcServer = serveRpc(fromNodeMessagePort(ch.port1), EngineMainContract, engineMainHandlers(core));
+  const unforward = forwardEngineEvents(core, { main: rpcServer });
+  const engine = connectRpc(fromNodeMessagePort(ch.port2), EngineMainContract);
+  const gateway = await createGateway({
+    credentials: createEngineCredentialSource(engine),
+    audit: createEngineAuditSink(engine),
+    store: createMemoryGatewayStore(),
+    tokenKey: randomBytes(32),
+    policy: () => personalPolicy(),
+    options: { port: 0, socketPath: null, unlockWaitMs: 0, ...opts.options },
+  });
+  const answer = opts.answer;
+  if (answer) {
+    gateway.subscribe((event, payload) => {
+      if (event !== 'approval-requested') return;
+      const p = payload as PendingApproval;
+      const a = answer(p);
+      if (a !== null) queueMicrotask(() => void gateway.uiHandlers['approvals.answer']({ approvalId: p.id, answer: a }, {} as never));
+    });
+  }
+  const status = await gateway.start();
+  const clients: Client[] = [];
+  return {
+    gateway,
+    async connectAgent(name) {
+      const paired = await gateway.uiHandlers['agents.pair']({ name, client: 'claude_code' }, {} as never);
+      const client = new Client({ name, version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(status.url!), { requestInit: { headers: { Authorization: `Bearer ${paired.token}` } } }));
+      clients.push(client);
+      return { id: paired.agent.id, client };
+    },
+    async close() {
+      for (const c of clients) await c.close();
+      await gateway.close();
+      unforward();
+      engine.close();
+      rpcServer.close();
+      ch.port1.close();
+      ch.port2.close();
+    },
+  };
+}
+
+/** One tool call, as the agent sees it: whether it failed, and its text. */
+export async function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<{ isError: boolean; text: string }> {
+  const r = await client.callTool({ name, arguments: args });
+  return { isError: r.isError === true, text: (r.content as Array<{ text: string }>).map((c) => c.text).join('') };
+}
