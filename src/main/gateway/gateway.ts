@@ -12,6 +12,7 @@ import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import { systemResolver, type Resolver } from '../egress/request';
 import { ActivityLog, approvalReason } from './activity';
 import { ApprovalQueue } from './approvals';
+import { cacheCredentials } from './credential-cache';
 import { defaultSocketPath } from './bridge-protocol';
 import { callTool, type DispatchDeps, type ToolResult } from './dispatch';
 import { downstreamServerSchema, type DownstreamServerConfig } from './downstream/config';
@@ -102,6 +103,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   );
   const activity = new ActivityLog(deps.audit, (e) => emit('activity', e), now, 5000);
   const unlockWaiters = new Set<() => void>();
+  // Overviews only (never a secret), dropped on lock, unlock and any item change.
+  const credentials = cacheCredentials(deps.credentials);
   const downstreamRef: { current: DownstreamManager | null } = { current: null };
 
   const waitForUnlock = async (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal): Promise<boolean> => {
@@ -125,6 +128,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   };
 
   const unsubs = [
+    () => credentials.dispose(),
     deps.credentials.onLocked(() => {
       registry.clearSessions();
       // Downstream processes hold injected secrets: they end with the session.
@@ -136,7 +140,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   ];
 
   const ctx: ToolContext = {
-    credentials: deps.credentials,
+    credentials,
     registry,
     approvals,
     policy: deps.policy,
@@ -216,7 +220,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       registry.getAgent(agentId);
       let list;
       try {
-        list = await deps.credentials.listCredentials();
+        list = await credentials.listCredentials();
       } catch (err) {
         if (isLatchkeyError(err, 'vault_locked')) return { grants: [] };
         throw err;
