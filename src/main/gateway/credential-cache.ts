@@ -65,5 +65,7 @@ export function cacheCredentials(source: CredentialSource): CachedCredentials {
 /** Main's own frozen copy: shared between calls, so no caller may edit what the next one reads. */
 function freezeAll(list: readonly CredentialOverview[]): readonly CredentialOverview[] {
   // The element type stays CredentialOverview for callers; the freeze is what enforces read-only.
-  return Object.freeze(list.map((c) => Object.freeze({ ...c, injection: Object.freeze({ ...c.injection }), allowedOrigins: Object.freeze([...c.allowedOrigins]) }) as CredentialOverview));
+  return Object.freeze(
+    list.map((c) => Object.freeze({ ...c, injection: Object.freeze({ ...c.injection }), allowedOrigins: Object.freeze([...c.allowedOrigins]) }) as CredentialOverview),
+  );
 }
