@@ -9,6 +9,7 @@ import type { EventIn, EventName } from '../../shared/rpc/contract';
 import type { RpcHandlers } from '../../shared/rpc/rpc';
 import { GatewayUiContract, type GatewayStatus } from '../../shared/contracts/gateway';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
+import { createEgressPool } from '../egress/pool';
 import { systemResolver, type Resolver } from '../egress/request';
 import { ActivityLog, approvalReason } from './activity';
 import { ApprovalQueue } from './approvals';
@@ -105,6 +106,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const unlockWaiters = new Set<() => void>();
   // Overviews only (never a secret), dropped on lock, unlock and any item change.
   const credentials = cacheCredentials(deps.credentials);
+  const pool = createEgressPool();
   const downstreamRef: { current: DownstreamManager | null } = { current: null };
 
   const waitForUnlock = async (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal): Promise<boolean> => {
@@ -131,6 +133,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     () => credentials.dispose(),
     deps.credentials.onLocked(() => {
       registry.clearSessions();
+      // Nothing of the session lingers: kept-alive connections to agents' destinations close too.
+      pool.close();
       // Downstream processes hold injected secrets: they end with the session.
       void downstreamRef.current?.closeAll();
     }),
@@ -146,6 +150,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     policy: deps.policy,
     waitForUnlock,
     resolver: opts.resolver ?? systemResolver,
+    pool,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     recordRelease: (agent, r) =>
       activity.record({
@@ -275,6 +280,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       for (const u of unsubs) u();
       for (const w of [...unlockWaiters]) w();
       await Promise.all([http?.close(), socket?.close(), downstream?.closeAll()]);
+      pool.close();
       http = null;
       socket = null;
       await registry.flush();
