@@ -36,7 +36,8 @@ export function createEgressPool(): EgressPool {
         pools.set(key, known);
         return known;
       }
-      const opts = { keepAlive: true, maxSockets: 16, maxFreeSockets: 4, timeout: IDLE_MS, scheduling: 'lifo' as const };
+      // No cap on sockets in use (as without a pool, parallel calls never queue); only idle ones are bounded.
+      const opts = { keepAlive: true, maxFreeSockets: 4, timeout: IDLE_MS, scheduling: 'lifo' as const };
       const agent = url.protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
       pools.set(key, agent);
       if (pools.size > MAX_POOLS) {
