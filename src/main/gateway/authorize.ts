@@ -121,15 +121,26 @@ export async function authorizeUse(deps: AuthorizeDeps, req: UseRequest): Promis
   checkPolicy(deps, req.agent, req.tool);
   const first = await visibleListing(deps, req.agent, req.tool, req.signal, false);
   if (first.cached) {
-    let quick: { decided: Decided; use: CredentialUse } | null = null;
+    let decided: Decided | null = null;
     try {
-      const decided = await decide(deps, req, first.list, false);
-      if (decided !== null) quick = { decided, use: await deps.credentials.useCredential(decided.overview.id, req.agent.id) };
+      decided = await decide(deps, req, first.list, false);
     } catch (err) {
+      // A refusal decided on the copy is given only after a fresh listing confirms it (below).
       if (!(err instanceof LatchkeyError)) throw err;
     }
-    // Outside the retry: a secret once fetched is never fetched a second time for the same call.
-    if (quick !== null) return withSecret(req, quick.decided, quick.use);
+    if (decided !== null) {
+      let use: CredentialUse | null = null;
+      try {
+        use = await deps.credentials.useCredential(decided.overview.id, req.agent.id);
+      } catch (err) {
+        // Locked (an idle lock the engine notices only now) or gone: decide again on a fresh
+        // listing, which waits for the unlock as a call that found the vault locked does.
+        // Anything else (the engine timed out, the connection closed) fails as it is.
+        if (!isLatchkeyError(err, 'vault_locked') && !isLatchkeyError(err, 'not_found')) throw err;
+      }
+      // Outside the retry: a secret once fetched is never fetched a second time for the same call.
+      if (use !== null) return withSecret(req, decided, use);
+    }
   }
   const { list } = first.cached ? await visibleListing(deps, req.agent, req.tool, req.signal, true) : first;
   const decided = (await decide(deps, req, list, true))!;
