@@ -28,7 +28,7 @@ const managed = (gateway: NonNullable<Policy['gateway']>) =>
 
 beforeAll(async () => {
   api = await startServer((_req, res) => res.end('ok'));
-  h = await startHarness([credential(api.origin)], { approvalTimeoutMs: 300 });
+  h = await startHarness([credential(api.origin)], { approvalTimeoutMs: 300, rateLimit: { perMinute: 1e6, burst: 1e6 } });
   agent = await h.pair('Cursor');
 });
 afterAll(async () => {
@@ -160,6 +160,20 @@ describe('a change between two calls refuses the second', () => {
     const uses = h.vault.useCount;
     await expect(use(h, other.token)).rejects.toMatchObject({ code: 'unauthorized' });
     expect(h.vault.useCount).toBe(uses);
+  });
+});
+
+describe('a secret is asked for once per use', () => {
+  it('an engine failure on the use (timeout) is returned as it is, not retried', async () => {
+    expect((await use()).isError).toBe(false);
+    const attempts = h.vault.useAttempts;
+    h.vault.failUse = new LatchkeyError('timeout', '"credentials.use" got no answer within 30000 ms.');
+    try {
+      expect((await use()).code).toBe('timeout');
+    } finally {
+      h.vault.failUse = null;
+    }
+    expect(h.vault.useAttempts).toBe(attempts + 1);
   });
 });
 

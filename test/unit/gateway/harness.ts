@@ -59,8 +59,13 @@ export class MemoryVault implements CredentialSource {
     this.listCount++;
     return this.credentials.map((c) => ({ id: c.id, name: c.name, description: c.description, injection: c.injection, allowedOrigins: c.allowedOrigins, updatedAt: 1 }));
   }
+  /** When set, 'credentials.use' fails with it (after counting the attempt in useAttempts). */
+  failUse: LatchkeyError | null = null;
+  useAttempts = 0;
   async useCredential(id: string): Promise<CredentialUse> {
     this.touch();
+    this.useAttempts++;
+    if (this.failUse) throw this.failUse;
     if (this.locked) throw new LatchkeyError('vault_locked', 'locked');
     const c = this.credentials.find((x) => x.id === id);
     if (!c) throw new LatchkeyError('not_found', 'no such credential');
