@@ -5,6 +5,12 @@
  * rebinding, TOCTOU) cannot redirect the credential. TLS still verifies the certificate
  * for the URL's host name (SNI and hostname check use the name, not the address).
  *
+ * With a pool (pool.ts) the connection is kept alive for the next request to the same
+ * origin at the same checked address, and only for that. A kept-alive socket the
+ * server closed just as it was reused fails before any answer; an idempotent request
+ * is then sent once more on a new connection to the same pinned address (as Node's
+ * documentation advises), anything else fails as before.
+ *
  * Redirects are NOT followed here; the caller decides per hop (see the gateway's
  * http_request tool) so a credential never follows a redirect to another origin.
  */
@@ -14,6 +20,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { LatchkeyError } from '../../shared/errors';
 import { classifyAddress } from './address';
+import type { EgressPool } from './pool';
 
 export interface ResolvedAddress {
   readonly address: string;
@@ -77,6 +84,8 @@ export interface PinnedRequest {
   /** Bytes of body kept; the rest is dropped and `truncated` set. */
   readonly maxBodyBytes: number;
   readonly signal?: AbortSignal;
+  /** Keep the connection for the next request to this origin and address; none = a new connection per request. */
+  readonly pool?: EgressPool;
 }
 
 export interface PinnedResponse {
@@ -94,7 +103,24 @@ function pinnedLookup(address: ResolvedAddress): LookupFunction {
   }) as unknown as LookupFunction;
 }
 
-export function sendPinned(req: PinnedRequest): Promise<PinnedResponse> {
+/** Safe to send twice (RFC 9110 §9.2.2); POST and PATCH are never retried. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** How a kept-alive socket the server closed under us fails. */
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+class StaleSocket extends Error {}
+
+export async function sendPinned(req: PinnedRequest): Promise<PinnedResponse> {
+  if (!req.pool) return sendOnce(req, false);
+  try {
+    return await sendOnce(req, req.pool.agentFor(req.target.url, req.target.address));
+  } catch (err) {
+    if (!(err instanceof StaleSocket)) throw err;
+    return sendOnce(req, false);
+  }
+}
+
+function sendOnce(req: PinnedRequest, agent: http.Agent | false): Promise<PinnedResponse> {
   const { url, address } = req.target;
   const isHttps = url.protocol === 'https:';
   const mod = isHttps ? https : http;
@@ -109,8 +135,8 @@ export function sendPinned(req: PinnedRequest): Promise<PinnedResponse> {
       method: req.method,
       headers,
       lookup: pinnedLookup(address),
-      // Fresh connection per request: a pooled socket could be to another address.
-      agent: false,
+      // A pool of this origin at this address only (pool.ts), or a new connection.
+      agent,
       ...(isHttps && isIP(url.hostname) === 0 ? { servername: url.hostname } : {}),
     });
     let settled = false;
@@ -129,10 +155,18 @@ export function sendPinned(req: PinnedRequest): Promise<PinnedResponse> {
     const timer = setTimeout(() => fail(new LatchkeyError('timeout', `The request to ${url.origin} took longer than ${req.timeoutMs} ms.`, { origin: url.origin })), req.timeoutMs);
     req.signal?.addEventListener('abort', onAbort, { once: true });
     // Error text from the socket layer can quote the request; keep only its code.
-    r.on('error', (e: NodeJS.ErrnoException) =>
-      fail(new LatchkeyError('upstream_failed', `The request to ${url.origin} failed (${e.code ?? 'network error'}).`, { origin: url.origin })),
-    );
+    let answered = false;
+    r.on('error', (e: NodeJS.ErrnoException) => {
+      if (agent !== false && r.reusedSocket && !answered && !settled && STALE_SOCKET.has(e.code ?? '') && IDEMPOTENT.has(req.method)) {
+        settled = true;
+        cleanup();
+        reject(new StaleSocket());
+        return;
+      }
+      fail(new LatchkeyError('upstream_failed', `The request to ${url.origin} failed (${e.code ?? 'network error'}).`, { origin: url.origin }));
+    });
     r.on('response', (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let size = 0;
       let truncated = false;

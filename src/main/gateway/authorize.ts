@@ -11,11 +11,13 @@ import type { ApprovalMode } from '../../shared/policy';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import type { GrantMode } from '../../shared/contracts/gateway';
 import type { ApprovalQueue } from './approvals';
-import type { CredentialOverview, CredentialSource, CredentialUse, PolicySource } from './ports';
+import type { CachedCredentials, Listing } from './credential-cache';
+import type { CredentialOverview, CredentialUse, PolicySource } from './ports';
 import { serverKey, type AuthenticatedAgent, type Registry } from './registry';
 
 export interface AuthorizeDeps {
-  readonly credentials: CredentialSource;
+  /** The engine, with main's copy of the overviews (credential-cache.ts). */
+  readonly credentials: CachedCredentials;
   readonly registry: Registry;
   readonly approvals: ApprovalQueue;
   readonly policy: PolicySource;
@@ -47,19 +49,25 @@ export function checkPolicy(deps: Pick<AuthorizeDeps, 'policy'>, agent: Authenti
   assertToolAllowed(p, tool);
 }
 
-/** Credentials this agent may see: all API credentials except those granted 'never'. */
+/** Credentials this agent may see: all API credentials except those granted 'never'. Asks the engine now. */
 export async function visibleCredentials(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string, signal?: AbortSignal): Promise<CredentialOverview[]> {
-  let list: CredentialOverview[];
+  return [...(await visibleListing(deps, agent, tool, signal, true)).list];
+}
+
+/** As visibleCredentials; unless `fresh`, from main's copy when it holds one. Grants are always read live. */
+async function visibleListing(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string, signal: AbortSignal | undefined, fresh: boolean): Promise<Listing> {
+  const read = async (): Promise<Listing> => (fresh ? { list: await deps.credentials.listCredentials(), cached: false } : deps.credentials.listCached());
+  let got: Listing;
   try {
-    list = await deps.credentials.listCredentials();
+    got = await read();
   } catch (err) {
     if (!isLatchkeyError(err, 'vault_locked')) throw err;
     if (!(await deps.waitForUnlock(agent, tool, signal))) {
       throw new LatchkeyError('vault_locked', 'The Latchkey vault is locked. Ask the person to unlock Latchkey, then try again.');
     }
-    list = await deps.credentials.listCredentials();
+    got = { list: await deps.credentials.listCredentials(), cached: false };
   }
-  return list.filter((c) => deps.registry.grantMode(agent.id, c.id) !== 'never');
+  return { list: got.list.filter((c) => deps.registry.grantMode(agent.id, c.id) !== 'never'), cached: got.cached };
 }
 
 export function findCredential(list: readonly CredentialOverview[], name: string): CredentialOverview {
@@ -100,21 +108,72 @@ export interface Authorized {
   readonly basis: string;
 }
 
+/**
+ * The first attempt decides on main's copy of the overviews and goes through only when
+ * no person needs asking (grant 'always', or approved for this session) and the engine
+ * then hands out the secret. Anything else is decided again, exactly as without the copy,
+ * on a listing the engine gives now: a prompt (so the person is never asked about a
+ * credential, or while the vault is locked, on the strength of a stale copy), and every
+ * refusal before the secret (not found, origin, grant 'never', a vault that locked on
+ * idle and says so only when the secret is asked for).
+ */
 export async function authorizeUse(deps: AuthorizeDeps, req: UseRequest): Promise<Authorized> {
   checkPolicy(deps, req.agent, req.tool);
-  const list = await visibleCredentials(deps, req.agent, req.tool, req.signal);
+  const first = await visibleListing(deps, req.agent, req.tool, req.signal, false);
+  if (first.cached) {
+    let decided: Decided | null = null;
+    try {
+      decided = await decide(deps, req, first.list, false);
+    } catch (err) {
+      // A refusal decided on the copy is given only after a fresh listing confirms it (below).
+      if (!(err instanceof LatchkeyError)) throw err;
+    }
+    if (decided !== null) {
+      let use: CredentialUse | null = null;
+      try {
+        use = await deps.credentials.useCredential(decided.overview.id, req.agent.id);
+      } catch (err) {
+        // Locked (an idle lock the engine notices only now) or gone: decide again on a fresh
+        // listing, which waits for the unlock as a call that found the vault locked does.
+        // Anything else (the engine timed out, the connection closed) fails as it is.
+        if (!isLatchkeyError(err, 'vault_locked') && !isLatchkeyError(err, 'not_found')) throw err;
+      }
+      // Outside the retry: a secret once fetched is never fetched a second time for the same call.
+      if (use !== null) return withSecret(req, decided, use);
+    }
+  }
+  const { list } = first.cached ? await visibleListing(deps, req.agent, req.tool, req.signal, true) : first;
+  const decided = (await decide(deps, req, list, true))!;
+  return withSecret(req, decided, await deps.credentials.useCredential(decided.overview.id, req.agent.id));
+}
+
+interface Decided {
+  readonly overview: CredentialOverview;
+  readonly basis: string;
+}
+
+/** Credential, origin, policy, tool checks and the approval; null when a prompt is needed and `mayAsk` is false. */
+async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly CredentialOverview[], mayAsk: boolean): Promise<Decided | null> {
   const overview = findCredential(list, req.credentialName);
   if (req.url) {
     assertOrigin(overview, req.url);
     assertDestinationAllowed(deps.policy(), req.url.href);
   }
   req.precheck?.(overview);
-  const basis = await approve(deps, req, overview);
+  const subject = credentialSubject(deps, req, overview);
+  let basis = preapproved(deps, req.agent, subject);
+  if (basis === null) {
+    if (!mayAsk) return null;
+    basis = await ask(deps, req.agent, req.tool, req.destination, req.signal, subject);
+  }
   if (!deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
-  const use = await deps.credentials.useCredential(overview.id, req.agent.id);
+  return { overview, basis };
+}
+
+function withSecret(req: UseRequest, decided: Decided, use: CredentialUse): Authorized {
   // The secret's own version decides: an item edited since the listing may allow less.
   if (req.url) assertOrigin(use, req.url);
-  return { overview, use, basis };
+  return { overview: decided.overview, use, basis: decided.basis };
 }
 
 /** What a grant is for: one credential, or one downstream server (all its tools). */
@@ -129,14 +188,14 @@ interface GrantSubject {
 
 type PendingApprovalInput = Parameters<AuthorizeDeps['approvals']['ask']>[0];
 
-async function approve(deps: AuthorizeDeps, req: UseRequest, c: CredentialOverview): Promise<string> {
-  return approveGrant(deps, req.agent, req.tool, req.destination, req.signal, {
+function credentialSubject(deps: AuthorizeDeps, req: UseRequest, c: CredentialOverview): GrantSubject {
+  return {
     mode: deps.registry.grantMode(req.agent.id, c.id),
     sessionKey: c.id,
     label: `"${c.name}"`,
     prompt: { itemId: c.id, credentialName: c.name, server: null },
     remember: (mode) => deps.registry.setGrant(req.agent.id, c.id, mode),
-  });
+  };
 }
 
 export interface ServerUseRequest {
@@ -168,12 +227,22 @@ export async function authorizeServerUse(deps: AuthorizeDeps, req: ServerUseRequ
 }
 
 async function approveGrant(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string, destination: string, signal: AbortSignal | undefined, s: GrantSubject): Promise<string> {
+  return preapproved(deps, agent, s) ?? ask(deps, agent, tool, destination, signal, s);
+}
+
+/** The basis when no one needs asking ('always', 'session'), else null. Throws for a grant 'never'. */
+function preapproved(deps: Pick<AuthorizeDeps, 'policy' | 'registry'>, agent: AuthenticatedAgent, s: GrantSubject): string | null {
   if (s.mode === 'never') throw new LatchkeyError('grant_denied', `The person does not allow this agent to use ${s.label}.`);
   const p = deps.policy();
   const mode = effectiveApprovalMode(p, GRANT_TO_APPROVAL[s.mode]);
   if (mode === 'always') return 'always';
   // A "this session" answer holds for any grant below 'never', unless policy demands every time.
   if (deps.registry.isSessionApproved(agent.id, s.sessionKey) && effectiveApprovalMode(p, 'session') === 'session') return 'session';
+  return null;
+}
+
+async function ask(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string, destination: string, signal: AbortSignal | undefined, s: GrantSubject): Promise<string> {
+  const p = deps.policy();
   const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination }, signal);
   if (answer === 'deny') throw new LatchkeyError('approval_denied', `The person declined this use of ${s.label}.`);
   if (answer === 'once') return 'approved_once';

@@ -9,9 +9,11 @@ import type { EventIn, EventName } from '../../shared/rpc/contract';
 import type { RpcHandlers } from '../../shared/rpc/rpc';
 import { GatewayUiContract, type GatewayStatus } from '../../shared/contracts/gateway';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
+import { createEgressPool } from '../egress/pool';
 import { systemResolver, type Resolver } from '../egress/request';
 import { ActivityLog, approvalReason } from './activity';
 import { ApprovalQueue } from './approvals';
+import { cacheCredentials } from './credential-cache';
 import { defaultSocketPath } from './bridge-protocol';
 import { callTool, type DispatchDeps, type ToolResult } from './dispatch';
 import { downstreamServerSchema, type DownstreamServerConfig } from './downstream/config';
@@ -102,6 +104,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   );
   const activity = new ActivityLog(deps.audit, (e) => emit('activity', e), now, 5000);
   const unlockWaiters = new Set<() => void>();
+  // Overviews only (never a secret), dropped on lock, unlock and any item change.
+  const credentials = cacheCredentials(deps.credentials);
+  const pool = createEgressPool();
   const downstreamRef: { current: DownstreamManager | null } = { current: null };
 
   const waitForUnlock = async (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal): Promise<boolean> => {
@@ -125,8 +130,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   };
 
   const unsubs = [
+    () => credentials.dispose(),
     deps.credentials.onLocked(() => {
       registry.clearSessions();
+      // Nothing of the session lingers: kept-alive connections to agents' destinations close too.
+      pool.close();
       // Downstream processes hold injected secrets: they end with the session.
       void downstreamRef.current?.closeAll();
     }),
@@ -136,12 +144,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   ];
 
   const ctx: ToolContext = {
-    credentials: deps.credentials,
+    credentials,
     registry,
     approvals,
     policy: deps.policy,
     waitForUnlock,
     resolver: opts.resolver ?? systemResolver,
+    pool,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     recordRelease: (agent, r) =>
       activity.record({
@@ -216,7 +225,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       registry.getAgent(agentId);
       let list;
       try {
-        list = await deps.credentials.listCredentials();
+        list = await credentials.listCredentials();
       } catch (err) {
         if (isLatchkeyError(err, 'vault_locked')) return { grants: [] };
         throw err;
@@ -271,6 +280,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       for (const u of unsubs) u();
       for (const w of [...unlockWaiters]) w();
       await Promise.all([http?.close(), socket?.close(), downstream?.closeAll()]);
+      pool.close();
       http = null;
       socket = null;
       await registry.flush();

@@ -13,11 +13,11 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { DispatchDeps } from './dispatch';
 import { createAgentMcpServer } from './mcp-server';
-import type { AuthenticatedAgent, Registry } from './registry';
+import type { Registry } from './registry';
 
 /** Default port: fixed so pasted client configs keep working across restarts. */
 export const DEFAULT_GATEWAY_PORT = 47615;
@@ -25,11 +25,10 @@ export const MCP_PATH = '/mcp';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-function jsonRpcError(res: Response, status: number, message: string, extraHeaders: Record<string, string> = {}): void {
-  res
-    .status(status)
-    .set(extraHeaders)
-    .json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+function jsonRpcError(res: http.ServerResponse, status: number, message: string, extraHeaders: Record<string, string> = {}): void {
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  res.writeHead(status, { ...extraHeaders, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 export function isLoopbackHost(hostHeader: string | undefined): boolean {
@@ -51,51 +50,73 @@ export function isLoopbackOrigin(origin: string): boolean {
   }
 }
 
-export function createGatewayHttpApp(deps: DispatchDeps, registry: Registry): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', false);
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (!isLoopbackHost(req.headers.host)) return jsonRpcError(res, 403, 'Forbidden host.');
-    const origin = req.headers.origin;
-    if (origin !== undefined && !isLoopbackOrigin(origin)) return jsonRpcError(res, 403, 'Forbidden origin.');
-    next();
-  });
-  app.use(MCP_PATH, (req: Request, res: Response, next: NextFunction) => {
-    const m = /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? '');
-    const agent = m ? registry.authenticate(m[1]!) : null;
-    if (!agent) {
-      return jsonRpcError(res, 401, 'Missing or invalid Latchkey agent token. Pair this agent in Latchkey and use the token it shows.', {
-        'WWW-Authenticate': 'Bearer realm="latchkey", error="invalid_token"',
-      });
-    }
-    res.locals.agent = agent;
-    next();
-  });
-  app.use(MCP_PATH, express.json({ limit: '2mb' }));
-  app.post(MCP_PATH, async (req: Request, res: Response) => {
-    const agent = res.locals.agent as AuthenticatedAgent;
-    const server = createAgentMcpServer(deps, agent);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
+/** The path part of a request target, lower-cased (routes match case-insensitively). */
+function pathOf(target: string | undefined): string {
+  const t = target ?? '/';
+  const q = t.indexOf('?');
+  return (q < 0 ? t : t.slice(0, q)).toLowerCase();
+}
+
+/**
+ * express's own JSON body parser (body-parser), used on its own: the same limits, media
+ * types, charsets, encodings and errors as before, without a router in front of it.
+ */
+const parseJson = express.json({ limit: '2mb' });
+
+function readJson(req: http.IncomingMessage, res: http.ServerResponse): Promise<{ ok: true; body: unknown } | { ok: false; status: number }> {
+  return new Promise((resolve) => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- connect's typings ask for their own subclass of http.IncomingMessage (it only adds an optional originalUrl); body-parser reads node's fields
+    parseJson(req, res, (err?: unknown) => {
+      if (err === undefined || err === null) {
+        resolve({ ok: true, body: (req as { body?: unknown }).body });
+        return;
+      }
+      const status = (err as { status?: unknown }).status;
+      resolve({ ok: false, status: typeof status === 'number' && status >= 400 && status < 500 ? status : 500 });
     });
-    try {
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-    } catch {
+  });
+}
+
+export function createGatewayHttpApp(deps: DispatchDeps, registry: Registry): http.RequestListener {
+  return (req, res) => {
+    void handle(deps, registry, req, res).catch(() => {
       if (!res.headersSent) jsonRpcError(res, 500, 'Internal error.');
-    }
-  });
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(deps: DispatchDeps, registry: Registry, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (!isLoopbackHost(req.headers.host)) return jsonRpcError(res, 403, 'Forbidden host.');
+  const origin = req.headers.origin;
+  if (origin !== undefined && !isLoopbackOrigin(origin)) return jsonRpcError(res, 403, 'Forbidden origin.');
+  const path = pathOf(req.url);
+  if (path !== MCP_PATH && !path.startsWith(`${MCP_PATH}/`)) return jsonRpcError(res, 404, 'Not found.');
+  const m = /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? '');
+  const agent = m ? registry.authenticate(m[1]!) : null;
+  if (!agent) {
+    return jsonRpcError(res, 401, 'Missing or invalid Latchkey agent token. Pair this agent in Latchkey and use the token it shows.', {
+      'WWW-Authenticate': 'Bearer realm="latchkey", error="invalid_token"',
+    });
+  }
+  // Only then is the body read and parsed (size-capped). Parse errors must not echo the body back.
+  const parsed = await readJson(req, res);
+  if (!parsed.ok) return jsonRpcError(res, parsed.status, 'Malformed request.');
+  if (path !== MCP_PATH && path !== `${MCP_PATH}/`) return jsonRpcError(res, 404, 'Not found.');
   // Stateless: no standalone SSE stream and no sessions to delete.
-  app.all(MCP_PATH, (_req: Request, res: Response) => jsonRpcError(res, 405, 'Method not allowed.', { Allow: 'POST' }));
-  app.use((_req: Request, res: Response) => jsonRpcError(res, 404, 'Not found.'));
-  // Parse errors (bad JSON, too large) must not echo the body back.
-  app.use((err: { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    jsonRpcError(res, typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500, 'Malformed request.');
+  if (req.method !== 'POST') return jsonRpcError(res, 405, 'Method not allowed.', { Allow: 'POST' });
+  const server = createAgentMcpServer(deps, agent);
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  res.on('close', () => {
+    void transport.close();
+    void server.close();
   });
-  return app;
+  try {
+    await server.connect(transport);
+    await transport.handleRequest(req, res, parsed.body);
+  } catch {
+    if (!res.headersSent) jsonRpcError(res, 500, 'Internal error.');
+  }
 }
 
 export interface HttpListener {
@@ -104,7 +125,7 @@ export interface HttpListener {
   close(): Promise<void>;
 }
 
-export function listenHttp(app: express.Express, port: number): Promise<HttpListener> {
+export function listenHttp(app: http.RequestListener, port: number): Promise<HttpListener> {
   const server = http.createServer(app);
   // Keep-alive helps agents that reuse connections; bounded so idle sockets do not pile up.
   server.keepAliveTimeout = 5_000;

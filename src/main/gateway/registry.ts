@@ -14,10 +14,20 @@ export interface AuthenticatedAgent {
   readonly name: string;
 }
 
+/**
+ * A call's last-use time reaches the state file at most this long after it happened (or
+ * at close, or with the next change that saves anyway); the UI reads it from memory at
+ * once. Saving on every call wrote the whole file (mkdir, write, chmod, rename) per call.
+ */
+const LAST_USED_SAVE_DELAY_MS = 10_000;
+
 export class Registry {
   private state: GatewayState = emptyGatewayState();
+  /** key(agentId, itemId) → mode, kept in step with state.grants: a call reads it once per credential. */
+  private grantIndex = new Map<string, GrantMode>();
   private readonly sessionApproved = new Set<string>();
   private saving: Promise<void> = Promise.resolve();
+  private lastUsedTimer: ReturnType<typeof setTimeout> | null = null;
 
   private constructor(
     private readonly store: GatewayStore,
@@ -34,10 +44,17 @@ export class Registry {
       if (!parsed.success) throw new LatchkeyError('integrity', 'The gateway state file is damaged; remove it to pair agents again.');
       r.state = parsed.data;
     }
+    // The first entry for a pair wins, as a search of the list would find it.
+    for (const g of r.state.grants) if (!r.grantIndex.has(key(g.agentId, g.itemId))) r.grantIndex.set(key(g.agentId, g.itemId), g.mode);
     return r;
   }
 
   private persist(): Promise<void> {
+    // This save carries every pending last-use time too.
+    if (this.lastUsedTimer !== null) {
+      clearTimeout(this.lastUsedTimer);
+      this.lastUsedTimer = null;
+    }
     const snapshot = structuredClone(this.state);
     this.saving = this.saving.then(() => this.store.save(snapshot));
     return this.saving;
@@ -115,21 +132,29 @@ export class Registry {
     const a = this.state.agents.find((x) => x.id === agentId);
     if (!a) return;
     a.lastUsedAt = this.now();
-    // Best effort: last-use time is informational and must not fail a call.
-    void this.persist().catch(() => undefined);
+    if (this.lastUsedTimer !== null) return;
+    this.lastUsedTimer = setTimeout(() => {
+      this.lastUsedTimer = null;
+      // Best effort: last-use time is informational and must not fail a call.
+      void this.persist().catch(() => undefined);
+    }, LAST_USED_SAVE_DELAY_MS);
+    // A pending last-use save must not keep the process alive; close() flushes it.
+    this.lastUsedTimer.unref?.();
   }
 
   // ------------------------------------------------------------ grants
 
   /** The stored mode; a credential with no grant is 'ask'. */
   grantMode(agentId: string, itemId: string): GrantMode {
-    return this.state.grants.find((g) => g.agentId === agentId && g.itemId === itemId)?.mode ?? 'ask';
+    return this.grantIndex.get(key(agentId, itemId)) ?? 'ask';
   }
 
   async setGrant(agentId: string, itemId: string, mode: GrantMode): Promise<void> {
     this.getAgent(agentId);
     this.state.grants = this.state.grants.filter((g) => !(g.agentId === agentId && g.itemId === itemId));
     if (mode !== 'ask') this.state.grants.push({ agentId, itemId, mode });
+    if (mode === 'ask') this.grantIndex.delete(key(agentId, itemId));
+    else this.grantIndex.set(key(agentId, itemId), mode);
     if (mode === 'never' || mode === 'ask') this.sessionApproved.delete(key(agentId, itemId));
     await this.persist();
   }
@@ -164,8 +189,9 @@ export class Registry {
     for (const k of [...this.sessionApproved]) if (k.startsWith(`${agentId}/`)) this.sessionApproved.delete(k);
   }
 
+  /** Waits for every save, writing a pending last-use time now. */
   flush(): Promise<void> {
-    return this.saving;
+    return this.lastUsedTimer !== null ? this.persist() : this.saving;
   }
 }
 

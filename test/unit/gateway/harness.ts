@@ -40,6 +40,8 @@ export interface TestCredential {
 export class MemoryVault implements CredentialSource {
   locked = false;
   useCount = 0;
+  /** How many times main asked for the listing ('credentials.list'). */
+  listCount = 0;
   /** Concealed values of non-API items (logins…): scrubbed too, never injectable. */
   otherSecrets: string[] = [];
   private readonly lockH = new Set<() => void>();
@@ -48,13 +50,22 @@ export class MemoryVault implements CredentialSource {
   constructor(public credentials: TestCredential[]) {}
 
   async state(): Promise<VaultState> {
+    this.touch();
     return this.locked ? 'locked' : 'unlocked';
   }
   async listCredentials(): Promise<CredentialOverview[]> {
+    this.touch();
     if (this.locked) throw new LatchkeyError('vault_locked', 'locked');
+    this.listCount++;
     return this.credentials.map((c) => ({ id: c.id, name: c.name, description: c.description, injection: c.injection, allowedOrigins: c.allowedOrigins, updatedAt: 1 }));
   }
+  /** When set, 'credentials.use' fails with it (after counting the attempt in useAttempts). */
+  failUse: LatchkeyError | null = null;
+  useAttempts = 0;
   async useCredential(id: string): Promise<CredentialUse> {
+    this.touch();
+    this.useAttempts++;
+    if (this.failUse) throw this.failUse;
     if (this.locked) throw new LatchkeyError('vault_locked', 'locked');
     const c = this.credentials.find((x) => x.id === id);
     if (!c) throw new LatchkeyError('not_found', 'no such credential');
@@ -65,6 +76,7 @@ export class MemoryVault implements CredentialSource {
   scrubCalls: string[][] = [];
   /** Like the engine: every concealed value, matched by the same Scrubber; rebuilt per call (tests are small). */
   async scrub(texts: string[]): Promise<string[]> {
+    this.touch();
     if (this.locked) throw new LatchkeyError('vault_locked', 'locked');
     this.scrubCalls.push([...texts]);
     const scrubber = new Scrubber([...this.credentials.flatMap((c) => [c.secret, ...Object.values(c.fields ?? {})]), ...this.otherSecrets]);
@@ -89,6 +101,26 @@ export class MemoryVault implements CredentialSource {
   unlock(): void {
     this.locked = false;
     for (const h of this.unlockH) h();
+  }
+  /** An item edit as the engine makes it: the change, then its credentialsChanged event. */
+  edit(change: (credentials: TestCredential[]) => void): void {
+    change(this.credentials);
+    for (const h of this.changeH) h();
+  }
+  /**
+   * The engine's idle lock as a call finds it after the machine slept: the idle time is
+   * over but the timer has not run yet, so the engine locks (and emits 'locked') on the
+   * next access, whichever call that is.
+   */
+  idleLockDue(): void {
+    this.idleDue = true;
+  }
+  private idleDue = false;
+  /** Like the engine's checkIdle(), first thing in every call. */
+  private touch(): void {
+    if (!this.idleDue) return;
+    this.idleDue = false;
+    this.lock();
   }
 }
 

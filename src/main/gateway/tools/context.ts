@@ -1,5 +1,6 @@
 /** What the gateway's tools share: authorization, scrubbing, egress and limits. */
 import { LatchkeyError } from '../../../shared/errors';
+import type { EgressPool } from '../../egress/pool';
 import type { Resolver } from '../../egress/request';
 import type { AuditFacts } from '../activity';
 import type { AuthorizeDeps } from '../authorize';
@@ -41,6 +42,8 @@ export interface CredentialRelease {
 
 export interface ToolContext extends AuthorizeDeps {
   readonly resolver: Resolver;
+  /** Kept-alive egress connections, per origin and checked address. */
+  readonly pool: EgressPool;
   readonly limits: GatewayLimits;
   /**
    * Signs this use into the audit log. Called after authorization and BEFORE the secret

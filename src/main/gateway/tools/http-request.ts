@@ -74,6 +74,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
       ...(body !== undefined ? { body } : {}),
       timeoutMs: ctx.limits.httpTimeoutMs,
       maxBodyBytes: ctx.limits.maxResponseBytes,
+      pool: ctx.pool,
       ...(signal ? { signal } : {}),
     });
     const location = res.headers.location;
