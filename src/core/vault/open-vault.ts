@@ -95,10 +95,6 @@ async function rebuildPage(
 function sameItems(entries: readonly PageEntry[], list: PageItems): boolean {
   const { ids, versions } = list;
   if (entries.length !== ids.length) return false;
-  let i = 0;
-  // Pages are sealed sorted by id (pages.ts): one pass. An older page may be in another order.
-  while (i < ids.length && entries[i]!.id === ids[i] && entries[i]!.version === versions[i]) i++;
-  if (i === ids.length) return true;
   const want = new Map<string, number>();
   for (let k = 0; k < ids.length; k++) want.set(ids[k]!, versions[k]!);
   // toEntries refuses a repeated id, so equal counts and every entry listed mean equal sets.

@@ -25,7 +25,7 @@ export interface IntegrityIssue {
 
 /**
  * The title-sorted list, as parallel arrays (no object per item): `keys[i]` is the
- * sort key of `entries[i]`; `hay[i]` its search haystack and `masks[i]` the set of
+ * lower-cased title of `entries[i]` (ties broken by id); `hay[i]` its search haystack and `masks[i]` the set of
  * characters in it (search.ts), both filled on the first search.
  */
 interface Sorted {
@@ -110,7 +110,7 @@ export class UnlockedSession {
 
   private unsort(e: PageEntry): void {
     const s = this.sorted!;
-    const i = lowerBound(s.keys, sortKey(e));
+    const i = lowerBound(s, sortKey(e), e.id);
     if (s.entries[i] !== e) {
       this.sorted = null;
       return;
@@ -125,7 +125,7 @@ export class UnlockedSession {
     const s = this.sorted;
     if (!s) return;
     const k = sortKey(e);
-    const i = lowerBound(s.keys, k);
+    const i = lowerBound(s, k, e.id);
     s.entries.splice(i, 0, e);
     s.keys.splice(i, 0, k);
     s.hay.splice(i, 0, '');
@@ -139,7 +139,11 @@ export class UnlockedSession {
     const list = [...this.index.values()];
     const keys = list.map(sortKey);
     const order = list.map((_, i) => i);
-    order.sort((a, b) => cmp(keys[a]!, keys[b]!));
+    order.sort((a, b) => {
+      const x = keys[a]!;
+      const y = keys[b]!;
+      return x < y ? -1 : x > y ? 1 : cmp(list[a]!.id, list[b]!.id);
+    });
     this.sorted = { entries: order.map((i) => list[i]!), keys: order.map((i) => keys[i]!), hay: new Array<string>(list.length).fill(''), masks: new Array<number>(list.length).fill(-1) };
     return this.sorted;
   }
@@ -178,17 +182,19 @@ export class UnlockedSession {
   }
 }
 
+/** No concatenation with the id (a string per item less to build and compare at unlock): ties go to cmp on ids. */
 function sortKey(e: PageEntry): string {
-  return `${e.overview.title.toLowerCase()}\u0000${e.id}`;
+  return e.overview.title.toLowerCase();
 }
 
-/** First index whose key is ≥ k. */
-function lowerBound(keys: readonly string[], k: string): number {
+/** First index whose (key, id) is ≥ (k, id). */
+function lowerBound(s: Sorted, k: string, id: string): number {
   let lo = 0;
-  let hi = keys.length;
+  let hi = s.keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < k) lo = mid + 1;
+    const m = s.keys[mid]!;
+    if (m < k || (m === k && s.entries[mid]!.id < id)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
