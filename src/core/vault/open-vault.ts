@@ -189,6 +189,12 @@ export async function loadVault(
   let head: HeadState;
   let lists: PageItems[];
   const storeIds: string[][] = Array.from({ length: PAGE_COUNT }, () => []);
+  // Asked for first, awaited after the pages are opened: a real IndexedDB lists the
+  // keys on its own thread while this one decrypts.
+  const idsRead = firstUse ? undefined : store.readItemIds();
+  idsRead?.catch(() => undefined);
+  const byNumber = new Map(storedPages.map((p) => [p.page, p]));
+  const openedPages: Array<PageEntry[] | null> = [];
   if (firstUse) {
     const versions = (await store.readItemVersions()).filter(([id]) => pageOfId(id) >= 0 || !added.push(id));
     for (const [id] of versions) storeIds[pageOfId(id)]!.push(id);
@@ -198,7 +204,18 @@ export async function loadVault(
   } else {
     head = trustedHead.head;
     lists = trustedHead.items;
-    for (const id of await store.readItemIds()) {
+  }
+  // A page the head vouches for lists exactly the head's items of that page (on first
+  // use: exactly the item records of that page).
+  for (let page = 0; page < PAGE_COUNT; page++) {
+    const rec = byNumber.get(page);
+    const committed = head.pages[page]!;
+    const matches = rec !== undefined && (firstUse || (rec.generation === committed.generation && sameDigest(pageDigest(rec), committed.digest)));
+    const entries = matches ? openPage(keys.page, vaultId, rec) : null;
+    openedPages.push(entries && sameItems(entries, lists[page]!) ? entries : null);
+  }
+  if (idsRead) {
+    for (const id of await idsRead) {
       const p = pageOfId(id);
       if (p < 0) added.push(id);
       else storeIds[p]!.push(id);
@@ -237,18 +254,13 @@ export async function loadVault(
   }
 
   // Pages: a page that matches the head is used as stored; any other is rebuilt.
-  const byNumber = new Map(storedPages.map((p) => [p.page, p]));
   const pages: { generation: number; entries: PageEntry[] }[] = [];
   const putPages: PageRecord[] = [];
   for (let page = 0; page < PAGE_COUNT; page++) {
     const rec = byNumber.get(page);
     const committed = head.pages[page]!;
     const gone = missingOn[page];
-    const matches = rec !== undefined && (firstUse || (rec.generation === committed.generation && sameDigest(pageDigest(rec), committed.digest)));
-    let entries = matches ? openPage(keys.page, vaultId, rec) : null;
-    // A page the head vouches for lists exactly the head's items of that page (on first
-    // use: exactly the item records of that page).
-    if (entries && !sameItems(entries, lists[page]!)) entries = null;
+    let entries = openedPages[page]!;
     if (entries && (gone || firstUse)) {
       // Authentic but some of its items are gone from the store: kept, minus them. On
       // first use re-sealed as format 2, the mark that this vault now has a head.
