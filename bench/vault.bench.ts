@@ -111,7 +111,10 @@ async function unlockAndMemory(bench: Bench, n: number, vault: Awaited<ReturnTyp
     notes: ['"After the KDF" = the recovery-code slot: its KEK is HKDF-SHA256 of the code, so argon2id is not in the figure; every other unlock step is.'],
   });
   await vault.engine.unlockWithRecoveryCode(vault.code);
-  const ids = vault.engine.listItems().slice(0, bench.rounds(30, 10)).map((i) => i.id);
+  const ids = vault.engine
+    .listItems()
+    .slice(0, bench.rounds(30, 10))
+    .map((i) => i.id);
   const updates: number[] = [];
   for (const [k, id] of ids.entries()) {
     const v = await vault.engine.getItem(id);
@@ -125,7 +128,9 @@ async function unlockAndMemory(bench: Bench, n: number, vault: Awaited<ReturnTyp
     unit: 'ms',
     subjectName: 'engine.updateItem (head layout 2: re-packs and re-hashes the one page it touches)',
     samples: updates,
-    notes: ['No baseline: there is no head-less engine to run beside it. Before head layout 2 the head re-sorted and re-MACed every item on each write (issue 9 regression: ~9 ms → ~85 ms at 10k).'],
+    notes: [
+      'No baseline: there is no head-less engine to run beside it. Before head layout 2 the head re-sorted and re-MACed every item on each write (issue 9 regression: ~9 ms → ~85 ms at 10k).',
+    ],
   });
   if (n >= 100_000) {
     const gc = gcNow();
@@ -256,7 +261,10 @@ async function kdfRows(bench: Bench, tenK: Awaited<ReturnType<typeof buildVault>
     name: `argon2id m=${p.memoryKiB / 1024} MiB t=${p.iterations} p=${p.parallelism}`,
     unit: 'ms',
     rounds: bench.rounds(5),
-    subject: { name: `engine adapter: ${nodeArgon2Implementation() === 'node:crypto' ? 'node:crypto argon2 (native)' : 'argon2-browser SIMD WASM'}`, run: () => kdf.argon2id({ ...p, password, salt, hashLength: 32 }) },
+    subject: {
+      name: `engine adapter: ${nodeArgon2Implementation() === 'node:crypto' ? 'node:crypto argon2 (native)' : 'argon2-browser SIMD WASM'}`,
+      run: () => kdf.argon2id({ ...p, password, salt, hashLength: 32 }),
+    },
     baseline: {
       name: 'hash-wasm argon2id (WASM)',
       run: () => hashWasmArgon2id({ password, salt, parallelism: p.parallelism, iterations: p.iterations, memorySize: p.memoryKiB, hashLength: 32, outputType: 'binary' }),
@@ -309,7 +317,10 @@ async function kdfRows(bench: Bench, tenK: Awaited<ReturnType<typeof buildVault>
       name: 'argon2id m=64 MiB t=3 p=1, beside KeePassXC opening an empty KDBX 4 with that KDF',
       unit: 'ms',
       rounds: bench.rounds(5),
-      subject: { name: `engine adapter: ${nodeArgon2Implementation() === 'node:crypto' ? 'node:crypto argon2 (native)' : 'argon2-browser SIMD WASM'}`, run: () => kdf.argon2id({ ...p, password, salt, hashLength: 32 }) },
+      subject: {
+        name: `engine adapter: ${nodeArgon2Implementation() === 'node:crypto' ? 'node:crypto argon2 (native)' : 'argon2-browser SIMD WASM'}`,
+        run: () => kdf.argon2id({ ...p, password, salt, hashLength: 32 }),
+      },
       baseline: { name: `KeePassXC ${version}: keepassxc-cli ls of an empty vault (process start + native argon2id)`, run: () => keepassxcList(empty, PASSWORD) },
     });
   } finally {

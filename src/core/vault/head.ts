@@ -26,7 +26,7 @@ import { pageOfId } from './pages';
 export const HEAD_FORMAT = 2;
 const MAGIC = utf8ToBytes('LKHEAD');
 
-export interface HeadPage {
+interface HeadPage {
   readonly generation: number;
   readonly digest: Uint8Array;
   /** This page's items: u32be(count) || f(id) || u32be(version) per item, sorted by id. */
@@ -71,7 +71,7 @@ export function settingsDigest(s: SettingsRecord): Uint8Array {
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Packs (id, version) pairs sorted by id; ids must be printable ASCII, ≤ 255 bytes. */
-export function packPageItems(items: Iterable<readonly [string, number]>): Uint8Array {
+function packPageItems(items: Iterable<readonly [string, number]>): Uint8Array {
   const list = [...items].sort((a, b) => byId(a[0], b[0]));
   let n = 4;
   for (const [id] of list) n += 1 + id.length + 4;
@@ -143,12 +143,7 @@ export function stateOf(r: {
 }): HeadState {
   const pages: { generation: number; digest: Uint8Array }[] = Array.from({ length: PAGE_COUNT }, () => ({ generation: 0, digest: EMPTY }));
   for (const p of r.pages) if (Number.isInteger(p.page) && p.page >= 0 && p.page < PAGE_COUNT) pages[p.page] = { generation: p.generation, digest: pageDigest(p) };
-  return headOf(
-    r.settings ? { version: r.settings.version, digest: settingsDigest(r.settings) } : null,
-    new Map(r.slots.map((s) => [s.id, s.digest])),
-    pages,
-    r.items,
-  );
+  return headOf(r.settings ? { version: r.settings.version, digest: settingsDigest(r.settings) } : null, new Map(r.slots.map((s) => [s.id, s.digest])), pages, r.items);
 }
 
 /** The head after `b` is applied on top of `h` (same order as the store adapter applies a batch); only touched pages are re-packed. */
@@ -188,7 +183,7 @@ export function field(s: string): Uint8Array {
 }
 
 /** The exact MAC input (vault-format.md §6.1); its size does not grow with the item count. */
-export function headMacInput(vaultId: string, h: HeadState): Uint8Array {
+function headMacInput(vaultId: string, h: HeadState): Uint8Array {
   const parts: Uint8Array[] = [MAGIC, Uint8Array.of(HEAD_FORMAT), field(vaultId)];
   if (h.settings) parts.push(Uint8Array.of(1), u32be(h.settings.version), h.settings.digest);
   else parts.push(Uint8Array.of(0));

@@ -109,7 +109,7 @@ export interface LoadedVault {
 }
 
 /** A verified head with every page's item list; `migrated` = it was stored in layout 1 (vault format 2). */
-export interface TrustedHead {
+interface TrustedHead {
   readonly head: HeadState;
   readonly items: PageItems[];
   readonly migrated: boolean;

@@ -144,7 +144,12 @@ export class UnlockedSession {
       const y = keys[b]!;
       return x < y ? -1 : x > y ? 1 : cmp(list[a]!.id, list[b]!.id);
     });
-    this.sorted = { entries: order.map((i) => list[i]!), keys: order.map((i) => keys[i]!), hay: new Array<string>(list.length).fill(''), masks: new Array<number>(list.length).fill(-1) };
+    this.sorted = {
+      entries: order.map((i) => list[i]!),
+      keys: order.map((i) => keys[i]!),
+      hay: new Array<string>(list.length).fill(''),
+      masks: new Array<number>(list.length).fill(-1),
+    };
     return this.sorted;
   }
 

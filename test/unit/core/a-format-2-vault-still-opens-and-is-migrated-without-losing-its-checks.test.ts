@@ -46,7 +46,12 @@ describe('a format-2 vault under format 3', () => {
     const h = await loaded();
     await h.engine.unlockWithPassword(fx.password);
     expect(await issues(h)).toEqual([]);
-    expect(h.engine.listItems().map((i) => [i.id, i.overview.title]).sort()).toEqual(fx.expected.map((e) => [e.id, e.title]).sort());
+    expect(
+      h.engine
+        .listItems()
+        .map((i) => [i.id, i.overview.title])
+        .sort(),
+    ).toEqual(fx.expected.map((e) => [e.id, e.title]).sort());
     for (const e of fx.expected) expect(await h.engine.revealField(e.id, 'password', 'reveal')).toBe(e.secret);
     expect(h.engine.getSettings().autoLockMinutes).toBe(fx.autoLockMinutes);
     const head = (await h.store.readHead())!;
@@ -101,7 +106,10 @@ describe('a format-2 vault under format 3', () => {
   it('a layout-1 head with any altered byte of its MAC or item list is refused by name', async () => {
     const head = fx.dump.head!;
     const flip = (s: string) => (s[5] === 'A' ? `${s.slice(0, 5)}B${s.slice(6)}` : `${s.slice(0, 5)}A${s.slice(6)}`);
-    for (const bad of [{ ...head, mac: flip(head.mac) }, { ...head, items: flip(head.items!) }]) {
+    for (const bad of [
+      { ...head, mac: flip(head.mac) },
+      { ...head, items: flip(head.items!) },
+    ]) {
       const h = await loaded({ ...fx.dump, head: bad });
       expect(await expectCode(h.engine.unlockWithPassword(fx.password), 'integrity')).toMatchObject({ record: 'vault_head' });
     }

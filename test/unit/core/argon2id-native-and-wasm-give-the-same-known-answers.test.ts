@@ -11,7 +11,16 @@ import { createNativeArgon2Kdf, createNodeArgon2Kdf, createWasmArgon2Kdf, nodeAr
 
 const fill = (n: number, b: number) => new Uint8Array(n).fill(b);
 // RFC 9106 §5.3: P=32x01, S=16x02, K=8x03, X=12x04, m=32, t=3, p=4, tag 32 bytes.
-const RFC: Argon2idInput = { password: fill(32, 1), salt: fill(16, 2), secret: fill(8, 3), associatedData: fill(12, 4), memoryKiB: 32, iterations: 3, parallelism: 4, hashLength: 32 };
+const RFC: Argon2idInput = {
+  password: fill(32, 1),
+  salt: fill(16, 2),
+  secret: fill(8, 3),
+  associatedData: fill(12, 4),
+  memoryKiB: 32,
+  iterations: 3,
+  parallelism: 4,
+  hashLength: 32,
+};
 const RFC_TAG = '0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659';
 // Inputs as slots use them (no K, no X), across lanes, lengths and a memory that is not a multiple of 4p.
 const CASES: Argon2idInput[] = [
@@ -39,7 +48,7 @@ describe('argon2id, WASM and native', () => {
   });
 
   it('the engine adapter uses the native path exactly when the runtime has it, and refuses costs over the ceiling on either', async () => {
-    const has = typeof (await import('node:crypto') as Record<string, unknown>).argon2 === 'function';
+    const has = typeof ((await import('node:crypto')) as Record<string, unknown>).argon2 === 'function';
     expect(nodeArgon2Implementation()).toBe(has ? 'node:crypto' : 'wasm');
     expect(bytesToHex(await createNodeArgon2Kdf().argon2id(RFC))).toBe(RFC_TAG);
     const over = { ...CASES[0]!, memoryKiB: 512 * 1024 };
