@@ -94,9 +94,23 @@ export default async function vaultChromiumBench(bench: Bench): Promise<void> {
         try {
           const page = await openApp(context, server);
           step = 'load the dump into the page';
-          await page.evaluate(async (d) => {
+          // In pieces: one 100 MB page.evaluate argument crashes the page (100k items).
+          const text = JSON.stringify(dump);
+          const CHUNK = 8 * 1024 * 1024;
+          await page.evaluate(() => {
+            (window as unknown as { __dumpText: string[] }).__dumpText = [];
+          });
+          for (let o = 0; o < text.length; o += CHUNK) {
+            await page.evaluate((piece) => {
+              (window as unknown as { __dumpText: string[] }).__dumpText.push(piece);
+            }, text.slice(o, o + CHUNK));
+          }
+          await page.evaluate(async () => {
+            const w = window as unknown as { __dumpText?: string[] };
+            const d: unknown = JSON.parse(w.__dumpText!.join(''));
+            delete w.__dumpText;
             await window.__latchkeyE2E.transfer.call('vault.load', { dump: d });
-          }, dump);
+          });
           step = 'unlock';
           const inPageSamples: number[] = [];
           const passwordSamples: number[] = [];
