@@ -101,9 +101,12 @@ export default async function vaultChromiumBench(bench: Bench): Promise<void> {
             (window as unknown as { __dumpText: string[] }).__dumpText = [];
           });
           for (let o = 0; o < text.length; o += CHUNK) {
-            await page.evaluate((piece) => {
-              (window as unknown as { __dumpText: string[] }).__dumpText.push(piece);
-            }, text.slice(o, o + CHUNK));
+            await page.evaluate(
+              (piece) => {
+                (window as unknown as { __dumpText: string[] }).__dumpText.push(piece);
+              },
+              text.slice(o, o + CHUNK),
+            );
           }
           await page.evaluate(async () => {
             const w = window as unknown as { __dumpText?: string[] };
