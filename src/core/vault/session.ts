@@ -109,7 +109,8 @@ export class UnlockedSession {
   }
 
   private unsort(e: PageEntry): void {
-    const s = this.sorted!;
+    const s = this.sorted;
+    if (!s) return; // dropped by an earlier miss in the same commit: rebuilt on next use
     const i = lowerBound(s, sortKey(e), e.id);
     if (s.entries[i] !== e) {
       this.sorted = null;

@@ -8,6 +8,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ItemDraft, ItemSummary } from '../../../src/shared/items';
+import type { HeadState } from '../../../src/core/vault/head';
+import type { VaultKeys } from '../../../src/core/vault/keys';
+import { pageOf, type PageEntry } from '../../../src/core/vault/pages';
+import { UnlockedSession } from '../../../src/core/vault/session';
 import { makeHarness, PASSWORD, type Harness } from './helpers';
 
 // Small alphabets so queries hit often; unicode and digits exercise every mask bit.
@@ -78,4 +82,33 @@ describe('list and search after edits', () => {
       { numRuns: 25 },
     );
   }, 120_000);
+
+  it('a commit that names one id twice (removed and put, or put twice) leaves the list exact', () => {
+    const entry = (id: string, title: string, version = 1): PageEntry => ({ id, version, createdAt: 1, updatedAt: 1, overview: { kind: 'login', title, urls: [], tags: [] } });
+    const a = entry('A'.repeat(22), 'beta');
+    const b = entry(`A${'b'.repeat(21)}`, 'alpha');
+    const pages = Array.from({ length: 64 }, () => ({ generation: 1, entries: [] as PageEntry[] }));
+    pages[pageOf(a.id)]!.entries.push(a, b);
+    const keys = { vk: new Uint8Array(32), itemWrap: new Uint8Array(32), page: new Uint8Array(32), settings: new Uint8Array(32), head: new Uint8Array(32) } as VaultKeys;
+    const s = new UnlockedSession('v'.repeat(22), keys, pages, { autoLockMinutes: 15 }, 1, [], {} as HeadState);
+    expect(s.list({}).map((e) => e.overview.title)).toEqual(['alpha', 'beta']);
+    expect(s.search('beta', 10)).toEqual([a]);
+    const a2 = entry(a.id, 'zeta', 2);
+    const a3 = entry(a.id, 'gamma', 3);
+    s.commitPage(
+      pageOf(a.id),
+      2,
+      new Map([
+        [b.id, b],
+        [a.id, a3],
+      ]),
+      { puts: [a2, a3], removeIds: [a.id] },
+    );
+    expect(s.list({}).map((e) => [e.overview.title, e.version])).toEqual([
+      ['alpha', 1],
+      ['gamma', 3],
+    ]);
+    expect(s.search('zeta', 10)).toEqual([]);
+    expect(s.search('gamma', 10)).toEqual([a3]);
+  });
 });
