@@ -8,8 +8,11 @@ import { fromBase64url, toBase64url } from '../crypto/bytes';
 import { PAGE_COUNT, type HeadRecord, type ItemRecord, type MetaRecord, type PageRecord, type SettingsRecord, type SlotRecord } from './records';
 
 export const DUMP_FORMAT = 'latchkey-vault-dump';
-/** 2: adds `head` (vault format 2). Version 1 dumps still load (no head: migrated at first unlock). */
-export const DUMP_VERSION = 2;
+/**
+ * 2: adds `head` (vault format 2). 3: head layout 2 (vault format 3: `items` per page).
+ * Version 1 and 2 dumps still load (migrated at first unlock).
+ */
+export const DUMP_VERSION = 3;
 
 const b64u = z
   .string()
@@ -33,8 +36,9 @@ const headJson = z
     v: z.number().int().positive(),
     settings: z.object({ version: u32, digest }).strict().nullable(),
     slots: z.array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), digest }).strict()),
-    pages: z.array(z.object({ generation: u32, digest }).strict()).length(PAGE_COUNT),
-    items: b64u,
+    // Layout 2: `items` on every page; layout 1: one `items` for all (vault format 2).
+    pages: z.array(z.object({ generation: u32, digest, items: b64u.optional() }).strict()).length(PAGE_COUNT),
+    items: b64u.optional(),
     mac: digest,
   })
   .strict();
@@ -61,7 +65,7 @@ const pageJson = z.object({
 
 export const vaultDumpSchema = z.object({
   format: z.literal(DUMP_FORMAT),
-  version: z.union([z.literal(1), z.literal(DUMP_VERSION)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(DUMP_VERSION)]),
   meta: metaJson.nullable(),
   head: headJson.nullable().optional(),
   settings: settingsJson.nullable(),
@@ -91,8 +95,8 @@ export function recordsToDump(r: VaultRecords): VaultDump {
           v: r.head.v,
           settings: r.head.settings ? { version: r.head.settings.version, digest: toBase64url(r.head.settings.digest) } : null,
           slots: r.head.slots.map((s) => ({ id: s.id, digest: toBase64url(s.digest) })),
-          pages: r.head.pages.map((p) => ({ generation: p.generation, digest: toBase64url(p.digest) })),
-          items: toBase64url(r.head.items),
+          pages: r.head.pages.map((p) => ({ generation: p.generation, digest: toBase64url(p.digest), ...(p.items ? { items: toBase64url(p.items) } : {}) })),
+          ...(r.head.items ? { items: toBase64url(r.head.items) } : {}),
           mac: toBase64url(r.head.mac),
         }
       : null,
@@ -114,8 +118,8 @@ export function dumpToRecords(input: unknown): VaultRecords {
           v: d.head.v,
           settings: d.head.settings ? { version: d.head.settings.version, digest: fromBase64url(d.head.settings.digest) } : null,
           slots: d.head.slots.map((s) => ({ id: s.id, digest: fromBase64url(s.digest) })),
-          pages: d.head.pages.map((p) => ({ generation: p.generation, digest: fromBase64url(p.digest) })),
-          items: fromBase64url(d.head.items),
+          pages: d.head.pages.map((p) => ({ generation: p.generation, digest: fromBase64url(p.digest), ...(p.items !== undefined ? { items: fromBase64url(p.items) } : {}) })),
+          ...(d.head.items !== undefined ? { items: fromBase64url(d.head.items) } : {}),
           mac: fromBase64url(d.head.mac),
         }
       : undefined,

@@ -5,8 +5,12 @@
  * bound into one's AAD, or covered by a slot's digest.
  */
 /** Storage format of the records below (not the Dexie schema version). */
-/** 2: adds the authenticated vault head (records.ts HeadRecord, vault/head.ts). */
-export const VAULT_FORMAT_VERSION = 2;
+/**
+ * 2: adds the authenticated vault head (records.ts HeadRecord, vault/head.ts).
+ * 3: head layout 2 (item lists per page; page digest over header, nonce and tag);
+ *    a format-2 vault is migrated at its first unlock (vault/head-v1.ts).
+ */
+export const VAULT_FORMAT_VERSION = 3;
 
 /** Overview pages: an item belongs to page = index of its id's first base64url character. */
 export const PAGE_COUNT = 64;
@@ -29,13 +33,15 @@ export interface HeadRecord {
   readonly v: number;
   readonly settings: { readonly version: number; readonly digest: Uint8Array } | null;
   readonly slots: readonly { readonly id: string; readonly digest: Uint8Array }[];
-  readonly pages: readonly { readonly generation: number; readonly digest: Uint8Array }[];
   /**
-   * Every item, packed as in the MAC input (u32be(count), then f(id) || u32be(version)
-   * sorted by id): one byte string instead of an array per item, so storing the
-   * head on each write costs one buffer copy, not 10k structured-clone objects.
+   * Layout 2: per page, its items packed (u32be(count), then f(id) || u32be(version)
+   * sorted by id) — one byte string per page instead of an object per item, so storing
+   * the head costs 64 buffer copies, not 100k structured-clone objects. Layout 1 had
+   * no per-page `items`.
    */
-  readonly items: Uint8Array;
+  readonly pages: readonly { readonly generation: number; readonly digest: Uint8Array; readonly items?: Uint8Array }[];
+  /** Layout 1 only (vault format 2): every item in one packed list. */
+  readonly items?: Uint8Array;
   readonly mac: Uint8Array;
 }
 

@@ -31,10 +31,11 @@ import { bytesToUtf8, utf8ToBytes, wipe } from '../crypto/bytes';
 import type { RandomSource } from '../crypto/random';
 import { PAGE_COUNT, VAULT_FORMAT_VERSION, type MetaRecord, type PageRecord, type SettingsRecord, type SlotRecord } from '../store/records';
 import type { VaultStore, WriteBatch } from '../store/store';
-import { applyToHead, openHead, sameDigest, sealHead, stateOf, type HeadState } from './head';
+import { applyToHead, openHead, pageDigest, sameDigest, sealHead, settingsDigest, stateOf, unpackPageItems, type HeadState, type PageItems } from './head';
+import { openHeadV1 } from './head-v1';
 import { openItemKey, openOverview } from './item-codec';
 import type { VaultKeys } from './keys';
-import { openPage, pageFormat, pageOf, pagePrefix, sealPage, type PageEntry } from './pages';
+import { openPage, pageFormat, pageOfId, pagePrefix, sealPage, type PageEntry } from './pages';
 import type { IntegrityIssue } from './session';
 
 export const DEFAULT_SETTINGS: EngineSettings = { autoLockMinutes: 15 };
@@ -90,11 +91,28 @@ async function rebuildPage(
   return out;
 }
 
+/** True when the page lists exactly the head's items of that page (ids and versions). */
+function sameItems(entries: readonly PageEntry[], list: PageItems): boolean {
+  const { ids, versions } = list;
+  if (entries.length !== ids.length) return false;
+  const want = new Map<string, number>();
+  for (let k = 0; k < ids.length; k++) want.set(ids[k]!, versions[k]!);
+  // toEntries refuses a repeated id, so equal counts and every entry listed mean equal sets.
+  return entries.every((e) => want.get(e.id) === e.version);
+}
+
 export interface LoadedVault {
   pages: { generation: number; entries: PageEntry[] }[];
   settings: EngineSettings;
   settingsVersion: number;
   head: HeadState;
+}
+
+/** A verified head with every page's item list; `migrated` = it was stored in layout 1 (vault format 2). */
+interface TrustedHead {
+  readonly head: HeadState;
+  readonly items: PageItems[];
+  readonly migrated: boolean;
 }
 
 export function headMissingError(): LatchkeyError {
@@ -113,16 +131,30 @@ export function headUnauthenticError(slotId: string): LatchkeyError {
   );
 }
 
+function listsOf(head: HeadState): PageItems[] {
+  return head.pages.map((p, n) => {
+    const list = unpackPageItems(p.items, n);
+    if (!list) throw new Error('head page items');
+    return list;
+  });
+}
+
 /**
  * The stored head, authenticated under `keys`; or, for a vault that legitimately has
  * none, null (the caller then creates it). Throws 'integrity' otherwise.
  */
-export async function readTrustedHead(store: VaultStore, meta: MetaRecord, keys: VaultKeys, slotId: string): Promise<HeadState | null> {
+export async function readTrustedHead(store: VaultStore, meta: MetaRecord, keys: VaultKeys, slotId: string): Promise<TrustedHead | null> {
   const rec = await store.readHead();
   if (rec) {
+    if (rec.v === 1) {
+      // Layout 1 exists only in format-2 vaults: a format-3 vault with one had its head put back.
+      const h = meta.formatVersion <= 2 ? openHeadV1(keys.head, meta.vaultId, rec, await store.readPages()) : null;
+      if (!h) throw headUnauthenticError(slotId);
+      return { head: h, items: listsOf(h), migrated: true };
+    }
     const h = openHead(keys.head, meta.vaultId, rec);
     if (!h) throw headUnauthenticError(slotId);
-    return h;
+    return { ...h, migrated: false };
   }
   const pages = await store.readPages();
   // Format 1 never wrote a format-2 page: one here means a head existed and was removed.
@@ -132,9 +164,11 @@ export async function readTrustedHead(store: VaultStore, meta: MetaRecord, keys:
 }
 
 /** The slot that opened VK must be one the head lists with the same digest. */
-export function slotInHead(head: HeadState | null, slot: SlotRecord): boolean {
-  return head === null || sameDigest(head.slots.get(slot.id), slot.digest);
+export function slotInHead(head: TrustedHead | null, slot: SlotRecord): boolean {
+  return head === null || sameDigest(head.head.slots.get(slot.id), slot.digest);
 }
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export async function loadVault(
   store: VaultStore,
@@ -142,65 +176,98 @@ export async function loadVault(
   keys: VaultKeys,
   random: RandomSource,
   issues: IntegrityIssue[],
-  trustedHead: HeadState | null,
+  trustedHead: TrustedHead | null,
 ): Promise<LoadedVault> {
   const vaultId = meta.vaultId;
   const firstUse = trustedHead === null;
   const [storedPages, srec, slots] = await Promise.all([store.readPages(), store.readSettings(), store.readSlots()]);
+  const drop = new Set<string>();
+  const added: string[] = [];
   // Unlock reads item ids only (keys, no records: docs/performance.md). A record's
   // version is checked against the head when its page is rebuilt (below) and when the
   // item is opened (item-ops.ts); the migration reads every record once.
-  const versions: Array<[string, number]> = firstUse ? await store.readItemVersions() : (await store.readItemIds()).map((id) => [id, trustedHead.items.get(id) ?? -1]);
-  const actual = stateOf({ settings: srec, slots, pages: storedPages, items: versions });
-  if (firstUse) issues.push({ where: 'vault_head', id: 'vault_head', problem: 'created' });
-  const head = trustedHead ?? actual;
-  const repair: { -readonly [K in keyof WriteBatch]: WriteBatch[K] } = { origin: 'sync' };
-
-  // Items: the head's list is the truth.
-  const drop = new Set<string>();
-  const trusted = new Map<string, number>();
-  for (const [id, v] of head.items) {
-    const got = actual.items.get(id);
-    if (got === undefined) issues.push({ where: 'item', id, problem: 'missing' });
-    else if (got !== v) {
-      issues.push({ where: 'item', id, problem: got < v ? 'older' : 'newer' });
-      drop.add(id);
-    } else trusted.set(id, v);
+  let head: HeadState;
+  let lists: PageItems[];
+  const storeIds: string[][] = Array.from({ length: PAGE_COUNT }, () => []);
+  // Asked for first, awaited after the pages are opened: a real IndexedDB lists the
+  // keys on its own thread while this one decrypts.
+  const idsRead = firstUse ? undefined : store.readItemIds();
+  idsRead?.catch(() => undefined);
+  const byNumber = new Map(storedPages.map((p) => [p.page, p]));
+  const openedPages: Array<PageEntry[] | null> = [];
+  if (firstUse) {
+    const versions = (await store.readItemVersions()).filter(([id]) => pageOfId(id) >= 0 || !added.push(id));
+    for (const [id] of versions) storeIds[pageOfId(id)]!.push(id);
+    head = stateOf({ settings: srec, slots, pages: storedPages, items: versions });
+    lists = listsOf(head);
+    issues.push({ where: 'vault_head', id: 'vault_head', problem: 'created' });
+  } else {
+    head = trustedHead.head;
+    lists = trustedHead.items;
   }
-  for (const id of actual.items.keys()) {
-    if (!head.items.has(id)) {
-      issues.push({ where: 'item', id, problem: 'added' });
-      drop.add(id);
+  // A page the head vouches for lists exactly the head's items of that page (on first
+  // use: exactly the item records of that page).
+  for (let page = 0; page < PAGE_COUNT; page++) {
+    const rec = byNumber.get(page);
+    const committed = head.pages[page]!;
+    const matches = rec !== undefined && (firstUse || (rec.generation === committed.generation && sameDigest(pageDigest(rec), committed.digest)));
+    const entries = matches ? openPage(keys.page, vaultId, rec) : null;
+    openedPages.push(entries && sameItems(entries, lists[page]!) ? entries : null);
+  }
+  if (idsRead) {
+    for (const id of await idsRead) {
+      const p = pageOfId(id);
+      if (p < 0) added.push(id);
+      else storeIds[p]!.push(id);
     }
   }
 
+  // Items: the head's list is the truth. Per page, both lists sorted: one merge.
+  const missing: string[] = [];
+  const missingOn: Array<Set<string> | undefined> = [];
+  for (let n = 0; n < PAGE_COUNT; n++) {
+    const want = lists[n]!.ids;
+    const have = storeIds[n]!;
+    for (let k = 1; k < have.length; k++) {
+      if (byId(have[k - 1]!, have[k]!) >= 0) {
+        have.sort(byId);
+        break;
+      }
+    }
+    let i = 0;
+    let j = 0;
+    while (i < want.length || j < have.length) {
+      const c = i === want.length ? 1 : j === have.length ? -1 : byId(want[i]!, have[j]!);
+      if (c === 0) {
+        i++;
+        j++;
+      } else if (c < 0) {
+        missing.push(want[i]!);
+        (missingOn[n] ??= new Set()).add(want[i++]!);
+      } else added.push(have[j++]!);
+    }
+  }
+  for (const id of missing) issues.push({ where: 'item', id, problem: 'missing' });
+  for (const id of added) {
+    issues.push({ where: 'item', id, problem: 'added' });
+    drop.add(id);
+  }
+
   // Pages: a page that matches the head is used as stored; any other is rebuilt.
-  const byNumber = new Map(storedPages.map((p) => [p.page, p]));
   const pages: { generation: number; entries: PageEntry[] }[] = [];
   const putPages: PageRecord[] = [];
   for (let page = 0; page < PAGE_COUNT; page++) {
     const rec = byNumber.get(page);
     const committed = head.pages[page]!;
-    const matches = !firstUse && rec !== undefined && rec.generation === committed.generation && sameDigest(actual.pages[page]!.digest, committed.digest);
-    let entries = matches ? openPage(keys.page, vaultId, rec) : null;
-    // A page the head vouches for lists exactly the head's items of that page.
-    if (entries && !entries.every((e) => head.items.get(e.id) === e.version)) entries = null;
-    if (entries && !firstUse && entries.some((e) => drop.has(e.id) || !trusted.has(e.id))) {
-      // The page is authentic but some of its items were damaged: keep the page, minus them.
-      entries = entries.filter((e) => trusted.has(e.id) && !drop.has(e.id));
-      putPages.push(sealPage(keys.page, vaultId, page, committed.generation + 1, entries, random));
-      pages.push({ generation: committed.generation + 1, entries });
-      continue;
-    }
-    if (entries && firstUse) {
-      // Trust on first use: the page must agree with the item records themselves.
-      const onPage = [...trusted.keys()].filter((id) => pageOf(id) === page);
-      if (entries.length !== onPage.length || !entries.every((e) => trusted.get(e.id) === e.version)) entries = null;
-    }
-    if (entries && firstUse) {
-      // Re-sealed as format 2: the mark that this vault now has a head.
-      putPages.push(sealPage(keys.page, vaultId, page, rec!.generation + 1, entries, random));
-      pages.push({ generation: rec!.generation + 1, entries });
+    const gone = missingOn[page];
+    let entries = openedPages[page]!;
+    if (entries && (gone || firstUse)) {
+      // Authentic but some of its items are gone from the store: kept, minus them. On
+      // first use re-sealed as format 2, the mark that this vault now has a head.
+      if (gone) entries = entries.filter((e) => !gone.has(e.id));
+      const generation = (firstUse ? rec!.generation : committed.generation) + 1;
+      putPages.push(sealPage(keys.page, vaultId, page, generation, entries, random));
+      pages.push({ generation, entries });
       continue;
     }
     if (entries) {
@@ -209,14 +276,16 @@ export async function loadVault(
     }
     // Format 1 vaults may lack pages; that is the migration, already reported as 'created'.
     if (!firstUse || rec !== undefined) issues.push({ where: 'overview_page', id: String(page), problem: rec === undefined ? 'missing' : 'replayed' });
+    const trusted = new Map<string, number>();
+    const { ids, versions } = lists[page]!;
+    for (let k = 0; k < ids.length; k++) if (!gone?.has(ids[k]!)) trusted.set(ids[k]!, versions[k]!);
     const rebuilt = await rebuildPage(store, keys, vaultId, page, trusted, issues, drop);
     const generation = Math.max(committed.generation, rec?.generation ?? 0) + 1;
     putPages.push(sealPage(keys.page, vaultId, page, generation, rebuilt, random));
     pages.push({ generation, entries: rebuilt });
   }
-  // An item whose record failed while its page was rebuilt may still sit on another
-  // page copy: pages are per item id, so the rebuilt page already left it out.
-  const dropIds = [...drop].filter((id) => actual.items.has(id));
+  const repair: { -readonly [K in keyof WriteBatch]: WriteBatch[K] } = { origin: 'sync' };
+  const dropIds = [...drop];
   if (dropIds.length) repair.deleteItems = dropIds;
   if (putPages.length) repair.putPages = putPages;
 
@@ -233,7 +302,7 @@ export async function loadVault(
   let settings = DEFAULT_SETTINGS;
   let settingsVersion = srec?.version ?? 0;
   const settingsMatch =
-    firstUse || (head.settings === null ? srec === undefined : !!srec && srec.version === head.settings.version && sameDigest(actual.settings?.digest, head.settings.digest));
+    firstUse || (head.settings === null ? srec === undefined : !!srec && srec.version === head.settings.version && sameDigest(settingsDigest(srec), head.settings.digest));
   const opened = srec && settingsMatch ? openSettings(keys, vaultId, srec) : null;
   if (opened) settings = opened;
   else if (srec || head.settings) {
@@ -246,12 +315,13 @@ export async function loadVault(
     repair.settings = sealSettings(keys, vaultId, settingsVersion, DEFAULT_SETTINGS, random);
   }
 
-  // The head after the repair must describe exactly what the store then holds.
-  const repaired = applyToHead(actual, repair);
-  const next: HeadState = firstUse ? repaired : { ...repaired, slots: new Map([...head.slots].filter(([id]) => !goneSlots.includes(id))) };
-  const changed = firstUse || putPages.length > 0 || dropIds.length > 0 || goneSlots.length > 0 || !!repair.settings || [...head.items.keys()].some((id) => !actual.items.has(id));
-  // The migration also rewrites the meta as format 2, so a later missing head is refused.
-  if (firstUse && meta.formatVersion < VAULT_FORMAT_VERSION) repair.meta = { key: 'vault', formatVersion: VAULT_FORMAT_VERSION, vaultId, createdAt: meta.createdAt };
+  // The head after the repair must describe exactly what the store then holds: the
+  // head's items minus the missing and the removed, its slots minus the gone ones.
+  const next = applyToHead(head, { ...repair, deleteItems: [...missing, ...dropIds.filter((id) => pageOfId(id) >= 0)], deleteSlots: goneSlots });
+  const migrated = firstUse || trustedHead.migrated;
+  const changed = migrated || putPages.length > 0 || dropIds.length > 0 || goneSlots.length > 0 || !!repair.settings || missing.length > 0;
+  // A migration also rewrites the meta at the current format, so a later missing head is refused.
+  if (migrated && meta.formatVersion < VAULT_FORMAT_VERSION) repair.meta = { key: 'vault', formatVersion: VAULT_FORMAT_VERSION, vaultId, createdAt: meta.createdAt };
   if (changed) await store.commit({ ...repair, head: sealHead(keys.head, vaultId, next) });
   return { pages, settings, settingsVersion, head: next };
 }

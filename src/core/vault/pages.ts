@@ -7,8 +7,9 @@
  *
  * Page of an item = index of its id's first character in the base64url alphabet
  * (ids are random, so pages fill evenly). Plaintext: UTF-8 JSON
- * {"v":1,"entries":[[id, version, createdAt, updatedAt, overview], ...]} — entries
- * positional to keep the bytes (and so decrypt + parse time) down.
+ * {"v":2,"entries":[[id, version, createdAt, updatedAt, overview], ...]} — entries
+ * positional to keep the bytes (and so decrypt + parse time) down, in list order
+ * (since vault format 3; readers do not rely on the order).
  * AAD {context 'page', vaultId, objectId = decimal page number, version = generation, part 'overviews'}.
  */
 import { LatchkeyError } from '../../shared/errors';
@@ -35,8 +36,13 @@ export interface PageEntry {
   readonly overview: ItemOverview;
 }
 
+/** The overview page an item id belongs on, or -1 for an id that belongs on none. */
+export function pageOfId(id: string): number {
+  return B64U.indexOf(id.charAt(0));
+}
+
 export function pageOf(itemId: string): number {
-  const p = B64U.indexOf(itemId.charAt(0));
+  const p = pageOfId(itemId);
   if (p < 0) throw new LatchkeyError('invalid_input', 'Malformed item id.');
   return p;
 }
@@ -98,8 +104,11 @@ function aad(vaultId: string, page: number, generation: number): AadFields {
 
 export function sealPage(pageKey: Uint8Array, vaultId: string, page: number, generation: number, entries: Iterable<PageEntry>, random: RandomSource): PageRecord {
   if (page < 0 || page >= PAGE_COUNT) throw new LatchkeyError('internal', 'Page out of range.');
-  const rows = [...entries].map((e) => [e.id, e.version, e.createdAt, e.updatedAt, e.overview]);
-  const pt = utf8ToBytes(JSON.stringify({ v: PAGE_FORMAT, entries: rows }));
+  // In list order (lower-cased title, then id): unlock's sort of all items then merges
+  // 64 sorted runs instead of sorting from scratch (~3x fewer comparisons at 100k).
+  const rows = [...entries].map((e) => ({ e, t: e.overview.title.toLowerCase() }));
+  rows.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.e.id < b.e.id ? -1 : a.e.id > b.e.id ? 1 : 0));
+  const pt = utf8ToBytes(JSON.stringify({ v: PAGE_FORMAT, entries: rows.map(({ e }) => [e.id, e.version, e.createdAt, e.updatedAt, e.overview]) }));
   return { page, generation, envelope: seal(pageKey, pt, aad(vaultId, page, generation), random) };
 }
 

@@ -1,13 +1,14 @@
 /**
  * What the engine holds while the vault is unlocked: the key schedule, the decrypted
  * overviews (by page, as stored), a title-sorted list for listing and search (its
- * lower-cased haystacks built on the first search), and
+ * lower-cased haystacks built on the first search; a one-item write patches it in
+ * place), and
  * the settings. `wipe()` zeroes every key; the overview objects are dropped (JS
  * strings cannot be zeroed — details are never kept here, only decrypted per call).
  */
 import type { EngineSettings } from '../../shared/contracts/engine';
 import type { ItemSummary } from '../../shared/items';
-import { haystackOf, matcher } from '../items/search';
+import { charMask, haystackOf, matcher } from '../items/search';
 import { PAGE_COUNT } from '../store/records';
 import type { HeadState } from './head';
 import { wipeVaultKeys, type VaultKeys } from './keys';
@@ -22,18 +23,28 @@ export interface IntegrityIssue {
   readonly problem?: IntegrityProblem;
 }
 
-interface Indexed {
-  /** Also the ItemSummary handed out: same fields, no copy per item. */
-  readonly entry: PageEntry;
-  /** Built on first search, not at unlock: unlock only pays for what listing needs. */
-  haystack?: string;
-  readonly sortKey: string;
+/**
+ * The title-sorted list, as parallel arrays (no object per item): `keys[i]` is the
+ * lower-cased title of `entries[i]` (ties broken by id); `hay[i]` its search haystack and `masks[i]` the set of
+ * characters in it (search.ts), both filled on the first search.
+ */
+interface Sorted {
+  entries: PageEntry[];
+  keys: string[];
+  hay: string[];
+  /** -1 until computed. */
+  masks: number[];
 }
+
+/** Beyond this many changed items a commit drops the sorted list instead of patching it. */
+const PATCH_LIMIT = 256;
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class UnlockedSession {
   readonly pages: { generation: number; entries: Map<string, PageEntry> }[];
-  private readonly index = new Map<string, Indexed>();
-  private sorted: Indexed[] | null = null;
+  private readonly index = new Map<string, PageEntry>();
+  private sorted: Sorted | null = null;
 
   constructor(
     readonly vaultId: string,
@@ -46,8 +57,14 @@ export class UnlockedSession {
     public head: HeadState,
   ) {
     if (pages.length !== PAGE_COUNT) throw new Error('page count');
-    this.pages = pages.map((p) => ({ generation: p.generation, entries: new Map(p.entries.map((e) => [e.id, e])) }));
-    for (const p of this.pages) for (const e of p.entries.values()) this.index.set(e.id, indexed(e));
+    this.pages = pages.map((p) => {
+      const m = new Map<string, PageEntry>();
+      for (const e of p.entries) {
+        m.set(e.id, e);
+        this.index.set(e.id, e);
+      }
+      return { generation: p.generation, entries: m };
+    });
   }
 
   get size(): number {
@@ -55,7 +72,7 @@ export class UnlockedSession {
   }
 
   get(id: string): PageEntry | undefined {
-    return this.index.get(id)?.entry;
+    return this.index.get(id);
   }
 
   /** The page's entries with `entry` put (or `removeId` removed), without changing the session. */
@@ -74,40 +91,93 @@ export class UnlockedSession {
     changed: { put?: PageEntry; puts?: readonly PageEntry[]; removeId?: string; removeIds?: readonly string[] },
   ): void {
     this.pages[page] = { generation, entries };
-    if (changed.put) this.index.set(changed.put.id, indexed(changed.put));
-    for (const e of changed.puts ?? []) this.index.set(e.id, indexed(e));
-    if (changed.removeId) this.index.delete(changed.removeId);
-    for (const id of changed.removeIds ?? []) this.index.delete(id);
-    this.sorted = null;
+    const puts = changed.put ? [changed.put, ...(changed.puts ?? [])] : (changed.puts ?? []);
+    const removes = changed.removeId ? [changed.removeId, ...(changed.removeIds ?? [])] : (changed.removeIds ?? []);
+    // One edit patches the sorted list (binary search + splice) instead of re-sorting
+    // and re-building every haystack on the next list or search.
+    const patch = this.sorted !== null && puts.length + removes.length <= PATCH_LIMIT;
+    for (const id of [...removes, ...puts.map((e) => e.id)]) {
+      const old = this.index.get(id);
+      if (old && patch) this.unsort(old);
+    }
+    for (const id of removes) this.index.delete(id);
+    for (const e of puts) {
+      this.index.set(e.id, e);
+      if (patch) this.insort(e);
+    }
+    if (!patch) this.sorted = null;
   }
 
-  private all(): Indexed[] {
-    this.sorted ??= [...this.index.values()].sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+  private unsort(e: PageEntry): void {
+    const s = this.sorted;
+    if (!s) return; // dropped by an earlier miss in the same commit: rebuilt on next use
+    const i = lowerBound(s, sortKey(e), e.id);
+    if (s.entries[i] !== e) {
+      this.sorted = null;
+      return;
+    }
+    s.entries.splice(i, 1);
+    s.keys.splice(i, 1);
+    s.hay.splice(i, 1);
+    s.masks.splice(i, 1);
+  }
+
+  private insort(e: PageEntry): void {
+    const s = this.sorted;
+    if (!s) return;
+    const k = sortKey(e);
+    const i = lowerBound(s, k, e.id);
+    s.entries.splice(i, 0, e);
+    s.keys.splice(i, 0, k);
+    s.hay.splice(i, 0, '');
+    s.masks.splice(i, 0, -1);
+  }
+
+  private all(): Sorted {
+    if (this.sorted) return this.sorted;
+    // Sort indices over a flat array of keys: no object per item, and the comparator
+    // reads two array slots (about half the time of sorting objects by a property).
+    const list = [...this.index.values()];
+    const keys = list.map(sortKey);
+    const order = list.map((_, i) => i);
+    order.sort((a, b) => {
+      const x = keys[a]!;
+      const y = keys[b]!;
+      return x < y ? -1 : x > y ? 1 : cmp(list[a]!.id, list[b]!.id);
+    });
+    this.sorted = {
+      entries: order.map((i) => list[i]!),
+      keys: order.map((i) => keys[i]!),
+      hay: new Array<string>(list.length).fill(''),
+      masks: new Array<number>(list.length).fill(-1),
+    };
     return this.sorted;
   }
 
   list(filter: { kind?: string; tag?: string }): ItemSummary[] {
-    if (!filter.kind && !filter.tag) return this.all().map((x) => x.entry);
-    return this.all()
-      .filter((x) => (!filter.kind || x.entry.overview.kind === filter.kind) && (!filter.tag || x.entry.overview.tags.includes(filter.tag)))
-      .map((x) => x.entry);
+    const all = this.all().entries;
+    if (!filter.kind && !filter.tag) return all.slice();
+    return all.filter((e) => (!filter.kind || e.overview.kind === filter.kind) && (!filter.tag || e.overview.tags.includes(filter.tag)));
   }
 
   search(query: string, limit: number): ItemSummary[] {
-    const match = matcher(query);
+    const s = this.all();
+    const { match, mask } = matcher(query);
+    const { masks, hay, entries } = s;
     const out: ItemSummary[] = [];
-    for (const x of this.all()) {
-      x.haystack ??= haystackOf(x.entry.overview);
-      if (match(x.haystack)) {
-        out.push(x.entry);
-        if (out.length >= limit) break;
-      }
+    for (let i = 0; i < entries.length; i++) {
+      let m = masks[i]!;
+      if (m < 0) m = masks[i] = charMask((hay[i] = haystackOf(entries[i]!.overview)));
+      // Most items lack some character of the query: one AND skips them.
+      if ((m & mask) !== mask || !match(hay[i]!)) continue;
+      out.push(entries[i]!);
+      if (out.length >= limit) break;
     }
     return out;
   }
 
   entries(): IterableIterator<PageEntry> {
-    return [...this.index.values()].map((x) => x.entry)[Symbol.iterator]();
+    return this.index.values();
   }
 
   wipe(): void {
@@ -118,10 +188,20 @@ export class UnlockedSession {
   }
 }
 
-function indexed(e: PageEntry): Indexed {
-  return {
-    entry: e,
-    haystack: undefined, // same hidden class before and after the first search
-    sortKey: `${e.overview.title.toLowerCase()}\u0000${e.id}`,
-  };
+/** No concatenation with the id (a string per item less to build and compare at unlock): ties go to cmp on ids. */
+function sortKey(e: PageEntry): string {
+  return e.overview.title.toLowerCase();
+}
+
+/** First index whose (key, id) is ≥ (k, id). */
+function lowerBound(s: Sorted, k: string, id: string): number {
+  let lo = 0;
+  let hi = s.keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = s.keys[mid]!;
+    if (m < k || (m === k && s.entries[mid]!.id < id)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -35,7 +35,7 @@ describe('dump -> load -> unlock', () => {
     h.engine.lock();
     for (const bad of [
       {},
-      { ...good, version: 3 },
+      { ...good, version: 99 },
       { ...good, items: [{ id: 'short', version: 1, key: '', overview: '', details: '' }] },
       { ...good, slots: [{ ...good.slots[0], wrappedKey: 'not base64!' }] },
     ]) {

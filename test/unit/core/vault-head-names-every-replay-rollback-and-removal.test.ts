@@ -153,10 +153,11 @@ describe('the vault head names what differs from the last write', () => {
       await h.store.commit({ head: { ...head, mac } });
       expect(await expectCode(h.engine.unlockWithPassword(PASSWORD), 'integrity')).toMatchObject({ record: 'vault_head' });
     }
-    // The last item's version, one higher (the packed list ends with u32be(version)).
-    const items = new Uint8Array(head.items);
+    // An item's version, one higher (each page's packed list ends with its last item's u32be(version)).
+    const n = head.pages.findIndex((p) => p.items!.length > 4);
+    const items = new Uint8Array(head.pages[n]!.items!);
     items[items.length - 1]! += 1;
-    await h.store.commit({ head: { ...head, items } });
+    await h.store.commit({ head: { ...head, pages: head.pages.map((p, i) => (i === n ? { ...p, items } : p)) } });
     expect(await expectCode(h.engine.unlockWithPassword(PASSWORD), 'integrity')).toMatchObject({ record: 'vault_head' });
     await h.store.commit({ head });
     await h.engine.unlockWithPassword(PASSWORD);
