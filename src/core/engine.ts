@@ -552,7 +552,7 @@ export function createEngine(deps: EngineDeps) {
     listCredentials: () => items.listCredentials(core),
     useCredential: (itemId: string, agentId?: string) => items.useCredential(core, itemId, agentId),
     /** Every form of every concealed value in the vault redacted from each text ('results.scrub'). */
-    scrubResults: (texts: readonly string[]) => scrubSet.scrub(texts),
+    scrubResults: (texts: readonly string[], truncated?: readonly boolean[]) => scrubSet.scrub(texts, truncated),
     /** Main's events (gateway, pairing, policy) into the same chain. */
     appendAudit: (e: AuditEvent) => auditSink(e),
     subscribe(listener: (e: EngineEvent) => void): () => void {

@@ -62,6 +62,11 @@ export function secretForms(secret: string): string[] {
   // JSON.stringify leaves "/" and non-ASCII alone; other encoders escape them.
   forms.add(json.replace(/\//g, '\\/'));
   forms.add(json.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')));
+  // Percent-decoding and base64/hex decoding yield BYTES (one character each): a
+  // non-ASCII secret is then its UTF-8 bytes read as Latin-1.
+  let latin1 = '';
+  for (const b of bytes) latin1 += String.fromCharCode(b);
+  forms.add(latin1);
   for (const shift of [0, 1, 2] as const) {
     const core = base64Core(bytes, shift);
     forms.add(core);
@@ -69,4 +74,40 @@ export function secretForms(secret: string): string[] {
   }
   bytes.fill(0);
   return [...forms].filter((f) => f.length >= MIN_FORM_LENGTH);
+}
+
+/**
+ * Fuzzy views (skeleton, case-folded, reversed) match a secret with its separators and
+ * case ignored, so they apply only to a secret whose folded skeleton is at least this
+ * long and this random: an ordinary word or phrase never qualifies (see docs/gateway.md).
+ */
+export const FUZZY_MIN_LENGTH = 16;
+/** Shannon entropy of the folded skeleton's characters, bits per character. */
+export const FUZZY_MIN_ENTROPY = 3;
+
+/** Bits per character of `s`'s character distribution. */
+export function entropyPerChar(s: string): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < s.length; i++) counts.set(s.charCodeAt(i), (counts.get(s.charCodeAt(i)) ?? 0) + 1);
+  let h = 0;
+  for (const c of counts.values()) {
+    const p = c / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/**
+ * The fuzzy patterns of `secret`: its folded skeleton, forward and reversed (`fold`
+ * is the skeleton table of scrubber.ts), or none when it is too short or too regular.
+ */
+export function fuzzyForms(secret: string, fold: Uint16Array, skip: number): string[] {
+  let skel = '';
+  for (let i = 0; i < secret.length; i++) {
+    const c = fold[secret.charCodeAt(i)]!;
+    if (c !== skip) skel += String.fromCharCode(c);
+  }
+  if (skel.length < FUZZY_MIN_LENGTH || entropyPerChar(skel) < FUZZY_MIN_ENTROPY) return [];
+  const rev = [...skel].reverse().join('');
+  return rev === skel ? [skel] : [skel, rev];
 }

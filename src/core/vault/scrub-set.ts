@@ -67,11 +67,11 @@ export class VaultScrubSet {
     this.cached = null;
   }
 
-  async scrub(texts: readonly string[]): Promise<{ texts: string[]; redactions: number }> {
+  async scrub(texts: readonly string[], truncated?: readonly boolean[]): Promise<{ texts: string[]; redactions: number }> {
     const scrubber = await this.get();
     let redactions = 0;
-    const out = texts.map((t) => {
-      const r = scrubber.redact(t);
+    const out = texts.map((t, i) => {
+      const r = scrubber.redact(t, { truncated: truncated?.[i] === true });
       redactions += r.redactions;
       return r.text;
     });

@@ -61,9 +61,9 @@ export interface ToolOutcome {
  * arrived split across network reads or process writes is one contiguous match here.
  * Fails closed: if the engine cannot scrub (locked, gone), the result is not returned.
  */
-export async function scrubTexts(ctx: Pick<AuthorizeDeps, 'credentials'>, texts: string[]): Promise<string[]> {
+export async function scrubTexts(ctx: Pick<AuthorizeDeps, 'credentials'>, texts: string[], truncated?: boolean[]): Promise<string[]> {
   if (texts.length === 0) return [];
-  const out = await ctx.credentials.scrub(texts);
+  const out = await (truncated?.some((t) => t) === true ? ctx.credentials.scrub(texts, truncated) : ctx.credentials.scrub(texts));
   if (out.length !== texts.length) throw new LatchkeyError('internal', 'The vault returned a malformed scrub result.');
   return out;
 }

@@ -16,6 +16,7 @@ import { authorizeUse } from '../authorize';
 import { agentHeaders, inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
 import { scrubTexts, type ToolContext, type ToolOutcome } from './context';
+import { decodeContentEncoding } from './decode-body';
 import type { HttpRequestArgs } from './schemas';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -105,25 +106,35 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
 
 /**
  * The result document, scrubbed by the engine in ONE call just before it leaves: the
- * whole body (complete and size-capped by now, so a secret split across network reads
- * is one contiguous string), every header name and value, and our redirect note. The
- * pieces are scrubbed BEFORE they are JSON-encoded: a body that is itself JSON holds a
- * secret JSON-escaped once, which is a form the scrubber knows; encoding it into our
- * document first would escape it twice. Redacting before encoding also keeps the
- * document valid JSON.
+ * whole body (complete, decoded from its Content-Encoding and size-capped by now, so a
+ * secret split across network reads is one contiguous string), every header name and
+ * value, and our notes. The pieces are scrubbed BEFORE they are JSON-encoded: a body
+ * that is itself JSON holds a secret JSON-escaped once; encoding it into our document
+ * first would escape it twice. Redacting before encoding also keeps the document valid
+ * JSON. A body that is not UTF-8 is scrubbed as its bytes (one Latin-1 character each,
+ * which the scrubber's byte views read) and returned as base64 of the SCRUBBED bytes,
+ * so it stays valid base64.
  */
-async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, note: string | null): Promise<string> {
-  let bodyText: string;
-  let encoding: 'utf8' | 'base64';
-  try {
-    bodyText = new TextDecoder('utf-8', { fatal: true }).decode(res.body);
-    encoding = 'utf8';
-  } catch {
-    bodyText = res.body.toString('base64');
-    encoding = 'base64';
+async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, redirectNote: string | null): Promise<string> {
+  const decoded = await decodeContentEncoding(res.body, res.headers['content-encoding'], ctx.limits.maxResponseBytes, res.truncated);
+  const headerList = Object.entries(res.headers).filter(([k]) => decoded.decoded === null || (k !== 'content-encoding' && k !== 'content-length'));
+  const note = [redirectNote, decoded.decoded !== null ? `Body decoded from Content-Encoding ${decoded.decoded}.` : null, decoded.note].filter((n) => n !== null).join(' ');
+  let bodyText = '';
+  let encoding: 'utf8' | 'base64' = 'utf8';
+  if (decoded.body !== null) {
+    try {
+      bodyText = new TextDecoder('utf-8', { fatal: true }).decode(decoded.body);
+    } catch {
+      bodyText = decoded.body.toString('latin1');
+      encoding = 'base64';
+    }
   }
-  const headerList = Object.entries(res.headers);
-  const clean = await scrubTexts(ctx, [bodyText, note ?? '', ...headerList.flat()]);
+  const texts = [bodyText, note, ...headerList.flat()];
+  const clean = await scrubTexts(
+    ctx,
+    texts,
+    texts.map((_, i) => i === 0 && decoded.truncated),
+  );
   const headers: Record<string, string> = {};
   for (let i = 0; i < headerList.length; i++) {
     Object.defineProperty(headers, clean[2 + 2 * i]!, { value: clean[3 + 2 * i]!, enumerable: true, writable: true, configurable: true });
@@ -132,9 +143,10 @@ async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, note: strin
     status: res.status,
     headers,
     bodyEncoding: encoding,
-    body: clean[0]!,
-    truncated: res.truncated,
-    ...(note ? { note: clean[1]! } : {}),
+    body: encoding === 'base64' ? Buffer.from(clean[0]!, 'latin1').toString('base64') : clean[0]!,
+    truncated: decoded.truncated,
+    ...(decoded.body === null ? { bodyWithheld: true } : {}),
+    ...(note !== '' ? { note: clean[1]! } : {}),
   };
   return JSON.stringify(out, null, 2);
 }
