@@ -120,10 +120,10 @@ export function createEngine(deps: EngineDeps) {
     },
   };
 
-  // Results main returns to agents are scrubbed here ('results.scrub'); the matcher
-  // is dropped on every event (lock, item change, re-key) and rebuilt on next use.
+  // Results main returns to agents are scrubbed here ('results.scrub'); the matcher is
+  // built in the background at unlock, follows item changes in place, dropped at lock.
   const scrubSet = new VaultScrubSet(core);
-  listeners.add(() => scrubSet.invalidate());
+  listeners.add((e) => scrubSet.onEvent(e));
 
   const policy = deps.policy ?? (() => personalPolicy());
 

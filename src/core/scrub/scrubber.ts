@@ -7,11 +7,13 @@
  * engine's 'results.scrub'.
  *
  * Decode, then match, then redact in the original (docs/gateway.md, "Scrubbing"):
- * 1. the exact forms of forms.ts (raw, hex, percent, JSON, base64 at each alignment…)
- *    are matched in the text itself;
- * 2. with views on (the default), also in normalizing views (views.ts): the text
- *    unescaped (percent, `\u`, `\x`, HTML entities; repeatedly, for JSON escaped more
- *    than once), and every base64 or hex run of those decoded at every alignment;
+ * 1. views off: the exact forms of forms.ts `secretForms` (raw, hex, percent, JSON,
+ *    base64 at each alignment…) are matched in the text itself;
+ * 2. views on (the default): the secret itself (forms.ts `viewForms`) is matched in the
+ *    text and in normalizing views of it (views.ts), which decode what the encoded forms
+ *    would match and more: the text unescaped (percent, `\u`, `\x`, HTML entities;
+ *    repeatedly, for JSON escaped more than once), and every base64 or hex run of those
+ *    decoded at every alignment;
  * 3. in every view, the fuzzy patterns of long, random secrets (forms.ts fuzzyForms:
  *    folded skeleton, forward and reversed) are matched with separators, whitespace
  *    and NULs skipped and case folded: spaced, dashed, upper-cased, UTF-16, reversed;
@@ -19,7 +21,7 @@
  *    of any exact form, in any view that reaches the cut.
  * Every hit is mapped back to its span in the original, and the merged spans replaced.
  */
-import { FUZZY_MIN_LENGTH, fuzzyForms, secretForms } from './forms';
+import { FUZZY_MIN_LENGTH, fuzzyForms, MIN_SECRET_LENGTH, secretForms, viewForms } from './forms';
 import { GramIndex, makeFold, SKIP } from './gram-index';
 import { decodedRuns, identityView, toOriginal, unescape, type View } from './views';
 
@@ -29,6 +31,8 @@ export const REDACTED = '[REDACTED by Latchkey]';
 export const MIN_CUT_PREFIX = 8;
 /** Repeated unescaping stops here (a secret JSON-escaped four times is still found). */
 const MAX_UNESCAPE_DEPTH = 4;
+/** Runs inside decoded runs are decoded too, this deep (base64 of hex of base64). */
+const MAX_RUN_DEPTH = 3;
 const EXACT_GRAM = 6;
 const FUZZY_GRAM = 8;
 /** Forms per secret are fewer than this (forms.ts): refs are slot * FORM_STRIDE + form. */
@@ -113,7 +117,7 @@ export class Scrubber {
    */
   set(owner: string, secrets: readonly string[]): void {
     const old = this.owners.get(owner) ?? [];
-    const next = [...new Set(secrets.filter((s) => secretForms(s).length > 0))];
+    const next = [...new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH))];
     for (const s of next) this.retain(s);
     for (const s of old) this.release(s);
     if (next.length > 0) this.owners.set(owner, next);
@@ -176,7 +180,7 @@ export class Scrubber {
   private formsOf(slot: number): string[] {
     let f = this.formCache.get(slot);
     if (f === undefined) {
-      f = secretForms(this.slots[slot]!);
+      f = this.views ? viewForms(this.slots[slot]!) : secretForms(this.slots[slot]!);
       if (this.formCache.size >= FORM_CACHE) this.formCache.clear();
       this.formCache.set(slot, f);
     }
@@ -209,14 +213,18 @@ export class Scrubber {
         v = u;
       }
       for (const tv of textViews) {
-        for (const bv of decodedRuns(tv)) {
-          this.scanView(bv, scope, found);
-          const u = unescape(bv);
-          if (u !== null) this.scanView(u, scope, found);
-        }
+        for (const bv of decodedRuns(tv)) this.scanDecoded(bv, scope, found, 1);
       }
     }
     return merge(found);
+  }
+
+  /** A decoded run view: scanned, unescaped once, and its own runs decoded (base64 of hex…) down to MAX_RUN_DEPTH. */
+  private scanDecoded(v: View, scope: ScrubScope, found: Array<[number, number]>, depth: number): void {
+    this.scanView(v, scope, found);
+    const u = unescape(v);
+    if (u !== null) this.scanView(u, scope, found);
+    if (depth < MAX_RUN_DEPTH) for (const inner of decodedRuns(u ?? v)) this.scanDecoded(inner, scope, found, depth + 1);
   }
 
   private scanView(v: View, scope: ScrubScope, found: Array<[number, number]>): void {
