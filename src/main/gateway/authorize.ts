@@ -21,6 +21,8 @@ export interface AuthorizeDeps {
   readonly policy: PolicySource;
   /** Waits (bounded) for the person to unlock; resolves false on timeout. */
   readonly waitForUnlock: (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal) => Promise<boolean>;
+  /** Credential + destination pairs whose host echoed the credential: asked afresh (tools/echo-guard.ts). */
+  readonly echoes?: { warning(itemId: string, destination: string): string | null; clear(itemId: string, destination: string): void };
 }
 
 export interface UseRequest {
@@ -125,6 +127,10 @@ interface GrantSubject {
   readonly label: string;
   readonly prompt: Pick<PendingApprovalInput, 'itemId' | 'credentialName' | 'server'>;
   remember(mode: 'always'): Promise<void>;
+  /** Set: ask the person whatever the grant or session says, with this warning. */
+  readonly warning?: string | null;
+  /** Called once the person allowed it again. */
+  approvedAgain?(): void;
 }
 
 type PendingApprovalInput = Parameters<AuthorizeDeps['approvals']['ask']>[0];
@@ -136,6 +142,8 @@ async function approve(deps: AuthorizeDeps, req: UseRequest, c: CredentialOvervi
     label: `"${c.name}"`,
     prompt: { itemId: c.id, credentialName: c.name, server: null },
     remember: (mode) => deps.registry.setGrant(req.agent.id, c.id, mode),
+    warning: deps.echoes?.warning(c.id, req.destination) ?? null,
+    approvedAgain: () => deps.echoes?.clear(c.id, req.destination),
   });
 }
 
@@ -171,11 +179,13 @@ async function approveGrant(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool
   if (s.mode === 'never') throw new LatchkeyError('grant_denied', `The person does not allow this agent to use ${s.label}.`);
   const p = deps.policy();
   const mode = effectiveApprovalMode(p, GRANT_TO_APPROVAL[s.mode]);
-  if (mode === 'always') return 'always';
+  const warning = s.warning ?? null;
+  if (mode === 'always' && warning === null) return 'always';
   // A "this session" answer holds for any grant below 'never', unless policy demands every time.
-  if (deps.registry.isSessionApproved(agent.id, s.sessionKey) && effectiveApprovalMode(p, 'session') === 'session') return 'session';
-  const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination }, signal);
+  if (warning === null && deps.registry.isSessionApproved(agent.id, s.sessionKey) && effectiveApprovalMode(p, 'session') === 'session') return 'session';
+  const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination, ...(warning !== null ? { warning } : {}) }, signal);
   if (answer === 'deny') throw new LatchkeyError('approval_denied', `The person declined this use of ${s.label}.`);
+  s.approvedAgain?.();
   if (answer === 'once') return 'approved_once';
   if (answer === 'always') {
     try {

@@ -5,6 +5,10 @@
  * reversed, UTF-16LE, gzip / deflate / br bodies, a secret cut by the response cap) and
  * in combinations (gzip of percent-encoded, base64 of reversed…). None reaches the agent:
  * the body is returned DECODED, with the secret's span redacted where it really is.
+ *
+ * The server echoes ANOTHER vault secret (one it holds, as an API can hold a user's
+ * other keys): the credential injected into the request itself is the echo guard's
+ * case, where the whole body is withheld (echo-guard-withholds-a-reflected-credential…).
  */
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +16,7 @@ import { call, itemId, startHarness, startServer, type Harness, type TestServer 
 
 // Quote, slash and backslash: JSON escapes them, so escaping twice changes the text.
 const SECRET = 'lk_live_9fQ2"xZ7/pLm3\\NcVb8RtYw4KaE';
+const INJECTED = 'injected-token-Qm7Zr2Xw9Lp4Ks8Vn3';
 const CAP = 4096;
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -71,7 +76,8 @@ let token: string;
 
 beforeAll(async () => {
   api = await startServer((req, res) => {
-    const got = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (req.headers.authorization !== `Bearer ${INJECTED}`) return void res.writeHead(401).end();
+    const got = SECRET;
     const u = new URL(req.url ?? '/', 'http://x');
     const chain = (u.searchParams.get('form') ?? 'raw').split('+').filter((f) => f in TEXT);
     const encodings = (u.searchParams.get('enc') ?? '').split(',').filter((e) => e !== '');
@@ -85,10 +91,11 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/plain', ...(encodings.length ? { 'content-encoding': label } : {}) });
     res.end(body);
   });
-  h = await startHarness([{ id: itemId(), name: 'Echo', description: 'the echo server', injection: { type: 'bearer' }, allowedOrigins: [api.origin], secret: SECRET }], {
+  h = await startHarness([{ id: itemId(), name: 'Echo', description: 'the echo server', injection: { type: 'bearer' }, allowedOrigins: [api.origin], secret: INJECTED }], {
     limits: { maxResponseBytes: CAP },
     rateLimit: { perMinute: 10_000, burst: 1_000 },
   });
+  h.vault.otherSecrets.push(SECRET);
   token = (await h.pair()).token;
 });
 

@@ -4,6 +4,7 @@ import type { Resolver } from '../../egress/request';
 import type { AuditFacts } from '../activity';
 import type { AuthorizeDeps } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
+import type { EchoLedger } from './echo-guard';
 
 export interface GatewayLimits {
   /** Per hop, milliseconds. */
@@ -39,6 +40,7 @@ export interface CredentialRelease {
 }
 
 export interface ToolContext extends AuthorizeDeps {
+  readonly echoes: EchoLedger;
   readonly resolver: Resolver;
   readonly limits: GatewayLimits;
   /**
@@ -47,6 +49,8 @@ export interface ToolContext extends AuthorizeDeps {
    * record cannot be written, and the caller then does not use the secret.
    */
   readonly recordRelease: (agent: AuthenticatedAgent, release: CredentialRelease) => Promise<void>;
+  /** Signs a guard's finding about a released credential (reason `echo_detected` …) as a failed use. */
+  readonly recordGuard: (agent: AuthenticatedAgent, release: CredentialRelease, reason: 'echo_detected') => Promise<void>;
   /** run_command also needs the person's (or policy's) switch; checked by policy.assertToolAllowed. */
 }
 

@@ -16,7 +16,8 @@ import { authorizeUse } from '../authorize';
 import { agentHeaders, inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
 import { scrubTexts, type ToolContext, type ToolOutcome } from './context';
-import { decodeContentEncoding } from './decode-body';
+import { decodeContentEncoding, type DecodedBody } from './decode-body';
+import { holdsSecret } from './echo-guard';
 import type { HttpRequestArgs } from './schemas';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -48,14 +49,8 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     ...(signal ? { signal } : {}),
   });
   // No record, no use: the signed record is written before the secret is injected anywhere.
-  await ctx.recordRelease(agent, {
-    label: 'http_request',
-    itemId: overview.id,
-    credentialName: overview.name,
-    destination: origin,
-    basis,
-    audit: { tool: 'http_request', origin },
-  });
+  const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: { tool: 'http_request', origin } } as const;
+  await ctx.recordRelease(agent, release);
   const secret = use.secret;
   const headers = agentHeaders(use.injection, args.headers);
   let method: string = args.method;
@@ -100,8 +95,37 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     next.hash = '';
     url = next;
   }
-  const text = await renderScrubbed(ctx, res, notFollowed);
+  const decoded = await decodeContentEncoding(res.body, res.headers['content-encoding'], ctx.limits.maxResponseBytes, res.truncated);
+  if (echoed(secret, res, decoded)) {
+    // Signed before anything is returned; the next use of this pair asks the person again.
+    await ctx.recordGuard(agent, release, 'echo_detected');
+    ctx.echoes.mark(overview.id, origin);
+    return {
+      text: JSON.stringify({ status: res.status, headers: {}, bodyEncoding: 'utf8', body: '', truncated: false, bodyWithheld: true, echoDetected: true, note: ECHO_NOTE }, null, 2),
+    };
+  }
+  const text = await renderScrubbed(ctx, res, decoded, notFollowed);
   return { text };
+}
+
+const ECHO_NOTE =
+  'The destination sent the credential back in its response (an echo), so Latchkey withheld the whole response: only its status is returned. The next use of this credential at this destination needs the person to approve it again.';
+
+/** The echo guard (echo-guard.ts): the injected secret, in any form, in the decoded body or any header. */
+function echoed(secret: string, res: PinnedResponse, decoded: DecodedBody): boolean {
+  const texts: Array<{ text: string; truncated?: boolean }> = Object.entries(res.headers).map(([k, v]) => ({ text: `${k}: ${v}` }));
+  const body = decoded.body ?? res.body;
+  texts.push({ text: bodyString(body), truncated: decoded.body === null ? res.truncated : decoded.truncated });
+  return holdsSecret(secret, texts);
+}
+
+/** UTF-8 when it is, else one Latin-1 character per byte (what the scrubber's byte views read). */
+function bodyString(body: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return body.toString('latin1');
+  }
 }
 
 /**
@@ -115,8 +139,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
  * which the scrubber's byte views read) and returned as base64 of the SCRUBBED bytes,
  * so it stays valid base64.
  */
-async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, redirectNote: string | null): Promise<string> {
-  const decoded = await decodeContentEncoding(res.body, res.headers['content-encoding'], ctx.limits.maxResponseBytes, res.truncated);
+async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, decoded: DecodedBody, redirectNote: string | null): Promise<string> {
   const headerList = Object.entries(res.headers).filter(([k]) => decoded.decoded === null || (k !== 'content-encoding' && k !== 'content-length'));
   const note = [redirectNote, decoded.decoded !== null ? `Body decoded from Content-Encoding ${decoded.decoded}.` : null, decoded.note].filter((n) => n !== null).join(' ');
   let bodyText = '';
