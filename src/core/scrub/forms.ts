@@ -86,14 +86,27 @@ export function secretForms(secret: string): string[] {
 }
 
 /**
- * The exact forms a scrubber WITH views needs: the views decode percent, escapes,
- * entities, base64 and hex before matching, so the encoded forms above would only be
- * found twice. Left: the secret, its UTF-8 bytes as Latin-1 (non-ASCII secrets, for byte
- * views) and form-encoding's `+` for a space (the views do not read `+` as a space).
+ * The exact forms a scrubber WITH views needs: the views decode base64, hex and
+ * entities before matching, so those forms would only be found twice. Left: the
+ * secret, its percent and JSON escapes when it has characters to escape (an escape in
+ * the text just before it can swallow its first characters in the decoded view; `+`
+ * for a space is not decoded at all), and its UTF-8 bytes as Latin-1 (non-ASCII
+ * secrets, for byte views).
  */
 export function viewForms(secret: string): string[] {
   if (secret.length < MIN_SECRET_LENGTH) return [];
-  const forms = [secret];
+  const forms = new Set([secret]);
+  // A decoder reads `%aa%2B…` as the byte AA then `+`: an escape just before the secret
+  // can swallow its first characters. The escaped forms themselves are matched as they are.
+  if (!PLAIN.test(secret)) {
+    const pct = encodeURIComponent(secret);
+    forms.add(pct);
+    forms.add(pct.replace(/%20/g, '+'));
+    forms.add(pct.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+    const json = JSON.stringify(secret).slice(1, -1);
+    forms.add(json);
+    forms.add(json.replace(/\//g, '\\/'));
+  }
   let ascii = true;
   for (let i = 0; i < secret.length && ascii; i++) ascii = secret.charCodeAt(i) < 0x80;
   if (!ascii) {
@@ -101,10 +114,9 @@ export function viewForms(secret: string): string[] {
     let latin1 = '';
     for (const b of bytes) latin1 += String.fromCharCode(b);
     bytes.fill(0);
-    forms.push(latin1);
+    forms.add(latin1);
   }
-  if (secret.includes(' ')) forms.push(encodeURIComponent(secret).replace(/%20/g, '+'));
-  return forms;
+  return [...forms];
 }
 
 /**

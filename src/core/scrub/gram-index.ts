@@ -161,16 +161,16 @@ export class GramIndex {
   }
 
   /**
-   * Calls `onMatch(start, end)` for every occurrence of a pattern in `text` (folded
+   * Calls `onMatch(start, end, ref)` for every occurrence of a pattern in `text` (folded
    * comparison when the index folds; a match then may span skipped characters).
    */
-  scan(text: string, onMatch: (start: number, end: number) => void): void {
+  scan(text: string, onMatch: (start: number, end: number, ref: number) => void): void {
     if (this.live === 0) return;
     if (this.fold === null) this.scanExact(text, onMatch);
     else this.scanFolded(text, this.fold, onMatch);
   }
 
-  private scanExact(text: string, onMatch: (start: number, end: number) => void): void {
+  private scanExact(text: string, onMatch: (start: number, end: number, ref: number) => void): void {
     const q = this.q;
     const n = text.length;
     if (n < q) return;
@@ -187,17 +187,17 @@ export class GramIndex {
     }
   }
 
-  private verifyExact(text: string, gramStart: number, h: number, onMatch: (start: number, end: number) => void): void {
+  private verifyExact(text: string, gramStart: number, h: number, onMatch: (start: number, end: number, ref: number) => void): void {
     for (let e = this.heads[this.bucket(h)]!; e !== -1; e = this.eNext[e]!) {
       if (this.eHash[e] !== h) continue;
       const start = gramStart - this.eOff[e]!;
       const end = start + this.eLen[e]!;
       if (start < 0 || end > text.length) continue;
-      if (text.startsWith(this.patternOf(this.eRef[e]!), start)) onMatch(start, end);
+      if (text.startsWith(this.patternOf(this.eRef[e]!), start)) onMatch(start, end, this.eRef[e]!);
     }
   }
 
-  private scanFolded(text: string, fold: Uint16Array, onMatch: (start: number, end: number) => void): void {
+  private scanFolded(text: string, fold: Uint16Array, onMatch: (start: number, end: number, ref: number) => void): void {
     const n = text.length;
     const filter = this.filter;
     const fshift = this.fshift;
@@ -214,7 +214,7 @@ export class GramIndex {
     }
   }
 
-  private verifyFolded(text: string, fold: Uint16Array, gramLast: number, h: number, onMatch: (start: number, end: number) => void): void {
+  private verifyFolded(text: string, fold: Uint16Array, gramLast: number, h: number, onMatch: (start: number, end: number, ref: number) => void): void {
     for (let e = this.heads[this.bucket(h)]!; e !== -1; e = this.eNext[e]!) {
       if (this.eHash[e] !== h) continue;
       // Walk back over q-1+off folded characters to the pattern's first one.
@@ -234,7 +234,7 @@ export class GramIndex {
         if (c !== p.charCodeAt(k)) break;
         k++;
       }
-      if (k === p.length) onMatch(j, t);
+      if (k === p.length) onMatch(j, t, this.eRef[e]!);
     }
   }
 

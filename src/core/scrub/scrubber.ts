@@ -38,6 +38,8 @@ const FUZZY_GRAM = 8;
 /** Forms per secret are fewer than this (forms.ts): refs are slot * FORM_STRIDE + form. */
 const FORM_STRIDE = 32;
 const FORM_CACHE = 4096;
+/** Characters kept before a match held back by the stream scrubber. */
+const STREAM_CONTEXT = 64;
 
 export interface ScrubOptions {
   /** Normalizing and fuzzy views (on by default); off: the exact forms only. */
@@ -138,11 +140,12 @@ export class Scrubber {
     this.slots[slot] = secret;
     this.bySecret.set(secret, { slot, owners: 1 });
     const forms = this.formsOf(slot);
+    const first = this.firstExact(slot);
     for (let k = 0; k < forms.length; k++) {
-      this.exact.add(slot * FORM_STRIDE + k, forms[k]!);
+      if (k >= first) this.exact.add(slot * FORM_STRIDE + k, forms[k]!);
       if (forms[k]!.length > MIN_CUT_PREFIX) this.prefix.add(slot * FORM_STRIDE + k, forms[k]!);
     }
-    this.patterns += forms.length;
+    this.patterns += forms.length - first;
     if (this.fuzzy) {
       const fz = this.fuzzyOf(slot);
       for (let k = 0; k < fz.length; k++) this.fuzzy.add(slot * 2 + k, fz[k]!);
@@ -155,11 +158,12 @@ export class Scrubber {
     if (!known || --known.owners > 0) return;
     const slot = known.slot;
     const forms = this.formsOf(slot);
+    const first = this.firstExact(slot);
     for (let k = 0; k < forms.length; k++) {
-      this.exact.delete(slot * FORM_STRIDE + k, forms[k]!);
+      if (k >= first) this.exact.delete(slot * FORM_STRIDE + k, forms[k]!);
       if (forms[k]!.length > MIN_CUT_PREFIX) this.prefix.delete(slot * FORM_STRIDE + k, forms[k]!);
     }
-    this.patterns -= forms.length;
+    this.patterns -= forms.length - first;
     if (this.fuzzy) {
       const fz = this.fuzzyOf(slot);
       for (let k = 0; k < fz.length; k++) this.fuzzy.delete(slot * 2 + k, fz[k]!);
@@ -170,6 +174,33 @@ export class Scrubber {
     this.freeSlots.push(slot);
     this.formCache.delete(slot);
     this.fuzzyCache.delete(slot);
+  }
+
+  /**
+   * Views on: a secret with fuzzy patterns needs no exact pattern for itself (form 0):
+   * its folded skeleton matches every raw occurrence too (widen() adds the separators
+   * it begins or ends with), so the text is scanned once for both. Its other forms (Latin-1 bytes, `+` for space) stay exact; the prefix
+   * index keeps form 0 for cut texts.
+   */
+  private firstExact(slot: number): number {
+    return this.views && this.fuzzyOf(slot).length > 0 ? 1 : 0;
+  }
+
+  /**
+   * A fuzzy match spans the skeleton only: a separator the secret itself begins or ends
+   * with (`-----BEGIN …`, `…==`) lies outside it. Widen the span over as many separators
+   * as the secret has there, when the text has them (reversed forms: the other way).
+   */
+  private widen(text: string, ref: number, a: number, b: number): [number, number] {
+    const secret = this.slots[ref >> 1]!;
+    let lead = 0;
+    while (lead < secret.length && isSeparator(secret.charCodeAt(lead))) lead++;
+    let trail = 0;
+    while (trail < secret.length - lead && isSeparator(secret.charCodeAt(secret.length - 1 - trail))) trail++;
+    if ((ref & 1) === 1) [lead, trail] = [trail, lead];
+    for (; lead > 0 && a > 0 && isSeparator(text.charCodeAt(a - 1)); lead--) a--;
+    for (; trail > 0 && b < text.length && isSeparator(text.charCodeAt(b)); trail--) b++;
+    return [a, b];
   }
 
   /**
@@ -230,7 +261,12 @@ export class Scrubber {
   private scanView(v: View, scope: ScrubScope, found: Array<[number, number]>): void {
     const add = (a: number, b: number): void => void found.push(toOriginal(v, a, b));
     this.exact.scan(v.text, add);
-    if (this.fuzzy && v.text.length >= FUZZY_MIN_LENGTH) this.fuzzy.scan(v.text, add);
+    if (this.fuzzy && v.text.length >= FUZZY_MIN_LENGTH) {
+      this.fuzzy.scan(v.text, (a, b, ref) => {
+        const [wa, wb] = this.widen(v.text, ref, a, b);
+        add(wa, wb);
+      });
+    }
     if (scope.truncated === true && v.reachesEnd) {
       const p = this.prefix.cutPrefix(v.text, MIN_CUT_PREFIX);
       if (p >= 0) add(p, v.text.length);
@@ -291,8 +327,13 @@ export class StreamScrubber {
     const keep = Math.max(0, this.scrubber.maxPatternLength * 12 - 1);
     let cut = Math.max(0, text.length - keep);
     const spans = this.scrubber.spans(text);
-    // Never cut through a match: hold back from its start (it is re-found next time).
-    for (const [a, b] of spans) if (a < cut && b > cut) cut = a;
+    // Never cut through or just before a match: hold it back with some text before it,
+    // so that a view needing context (the base64 group a match starts inside) finds it
+    // again next time.
+    for (let i = spans.length - 1; i >= 0; i--) {
+      const [a, b] = spans[i]!;
+      if (a < cut + STREAM_CONTEXT && b > cut) cut = Math.max(0, a - STREAM_CONTEXT);
+    }
     this.carry = text.slice(cut);
     return applySpans(
       text.slice(0, cut),

@@ -114,10 +114,13 @@ class Builder {
   }
 }
 
+/**
+ * Native UTF-16 decoding (TextDecoder is in every runtime the engine runs in). A lone
+ * surrogate becomes U+FFFD, one unit for one: the view keeps its length and maps.
+ */
+const UTF16 = new TextDecoder('utf-16le');
 function codesToString(codes: Uint16Array, n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i += 8192) s += String.fromCharCode(...codes.subarray(i, Math.min(n, i + 8192)));
-  return s;
+  return UTF16.decode(codes.subarray(0, n));
 }
 
 const HEX = new Int8Array(0x10000).fill(-1);
