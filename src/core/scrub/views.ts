@@ -352,89 +352,129 @@ for (let c = 0; c < 128; c++) CLASS[c] = (B64[c]! >= 0 ? IS_B64 : 0) | (HEX[c]! 
  */
 export function decodedRuns(v: View): View[] {
   const s = v.text;
-  const b64: Array<[number, number]> = [];
-  const hex: Array<[number, number]> = [];
-  let b64Chars = 0;
-  let hexChars = 0;
   const n = s.length;
-  const run = (rs: number, re: number): void => {
-    if (re - rs >= MIN_B64_RUN) {
-      b64.push([rs, re]);
-      b64Chars += re - rs;
-    }
-    // Hex digits are base64 characters: hex runs lie inside base64 runs.
-    if (re - rs < MIN_HEX_RUN) return;
-    let hs = -1;
-    for (let j = rs; j <= re; j++) {
-      if (j < re && (CLASS[s.charCodeAt(j)]! & IS_HEX) !== 0) {
-        if (hs < 0) hs = j;
-      } else if (hs >= 0) {
-        if (j - hs >= MIN_HEX_RUN) {
-          hex.push([hs, j]);
-          hexChars += j - hs;
-        }
-        hs = -1;
-      }
-    }
-  };
-  // Any MIN_B64_RUN consecutive positions hold one sample point: test only those, and
-  // measure the run around a sample that is a base64 character (ordinary prose and
-  // JSON are mostly skipped 8 characters at a time).
-  const isB64 = (c: number): boolean => c < 128 && (CLASS[c]! & IS_B64) !== 0;
-  let lastEnd = 0;
-  for (let i = MIN_B64_RUN - 1; i < n;) {
-    if (!isB64(s.charCodeAt(i))) {
-      i += MIN_B64_RUN;
-      continue;
-    }
-    let a = i;
-    while (a > lastEnd && isB64(s.charCodeAt(a - 1))) a--;
-    let b = i + 1;
-    while (b < n && isB64(s.charCodeAt(b))) b++;
-    if (b - a >= MIN_B64_RUN) run(a, b);
-    lastEnd = b;
-    i = b + MIN_B64_RUN;
-  }
   const out: View[] = [];
+  const b64 = findRuns(s, IS_B64, isLineBreak, MIN_B64_RUN);
   if (b64.length > 0) {
+    const total = b64.reduce((t, r) => t + r.length, 0);
     for (let align = 0; align < 4; align++) {
-      const b = new Builder(v, Math.ceil((b64Chars * 6) / 8) + b64.length);
+      const b = new Builder(v, Math.ceil((total * 6) / 8) + b64.length);
       let end = false;
-      for (const [rs, re] of b64) {
-        const first = rs + align;
-        if (re - first < MIN_B64_RUN) continue;
+      for (const pos of b64) {
+        if (pos.length - align < MIN_B64_RUN) continue;
         b.flushSeq();
-        if (b.n > 0) b.push(RUN_GAP, rs, rs + 1);
-        const bytes = Math.floor(((re - first) * 6) / 8);
+        if (b.n > 0) b.push(RUN_GAP, pos[0]!, pos[0]! + 1);
+        const bytes = Math.floor(((pos.length - align) * 6) / 8);
         for (let k = 0; k < bytes; k++) {
           // Byte k is bits [8k, 8k+8) of the run: the end of character c0 and the start of c0+1.
           const bit = 8 * k;
-          const c0 = first + Math.floor(bit / 6);
-          const word = (B64[s.charCodeAt(c0)]! << 6) | B64[s.charCodeAt(c0 + 1)]!;
-          b.pushByte((word >> (4 - (bit % 6))) & 0xff, c0, c0 + 2);
+          const c0 = align + Math.floor(bit / 6);
+          const word = (B64[s.charCodeAt(pos[c0]!)]! << 6) | B64[s.charCodeAt(pos[c0 + 1]!)]!;
+          b.pushByte((word >> (4 - (bit % 6))) & 0xff, pos[c0]!, pos[c0 + 1]! + 1);
         }
-        end = re === n;
+        end = pos[pos.length - 1]! === n - 1;
       }
       if (b.n > 0) out.push(b.view(v.reachesEnd && end));
     }
   }
+  const hex = findRuns(s, IS_HEX, isHexJoiner, MIN_HEX_RUN);
   if (hex.length > 0) {
+    const total = hex.reduce((t, r) => t + r.length, 0);
     for (let align = 0; align < 2; align++) {
-      const b = new Builder(v, (hexChars >> 1) + hex.length);
+      const b = new Builder(v, (total >> 1) + hex.length);
       let end = false;
-      for (const [rs, re] of hex) {
-        const first = rs + align;
+      for (const pos of hex) {
         b.flushSeq();
-        if (b.n > 0) b.push(RUN_GAP, rs, rs + 1);
-        const bytes = (re - first) >> 1;
+        if (b.n > 0) b.push(RUN_GAP, pos[0]!, pos[0]! + 1);
+        const bytes = (pos.length - align) >> 1;
         for (let k = 0; k < bytes; k++) {
-          const i = first + 2 * k;
-          b.pushByte((HEX[s.charCodeAt(i)]! << 4) | HEX[s.charCodeAt(i + 1)]!, i, i + 2);
+          const i = pos[align + 2 * k]!;
+          const j = pos[align + 2 * k + 1]!;
+          b.pushByte((HEX[s.charCodeAt(i)]! << 4) | HEX[s.charCodeAt(j)]!, i, j + 1);
         }
-        end = first + 2 * bytes === n;
+        end = align + 2 * bytes === pos.length && pos[pos.length - 1]! === n - 1;
       }
       if (b.n > 0) out.push(b.view(v.reachesEnd && end));
     }
   }
   return out;
+}
+
+/** MIME and PEM wrap base64 lines (not spaces: prose would join into one run). */
+function isLineBreak(c: number): boolean {
+  return c === 0x0a || c === 0x0d;
+}
+
+/** Hex dumps separate bytes by spaces, tabs, line breaks, colons (`6c:6b`) or dashes. */
+function isHexJoiner(c: number): boolean {
+  return c === 0x20 || c === 0x09 || isLineBreak(c) || c === 0x3a || c === 0x2d;
+}
+
+/** At most this many joiner characters between two characters of one run (`\r\n`). */
+const MAX_JOIN = 2;
+
+/**
+ * The runs of `cls` characters (joined across gaps of at most MAX_JOIN joiners) with at
+ * least `min` characters: each as the positions of its characters. Any `min`
+ * consecutive positions of a run hold a sample point, so only every `min`-th position
+ * is tested (ordinary prose and JSON are mostly skipped that many at a time); a sample
+ * on a joiner looks past it.
+ */
+function findRuns(s: string, cls: number, joiner: (c: number) => boolean, min: number): Int32Array[] {
+  const n = s.length;
+  const out: Int32Array[] = [];
+  let lastEnd = 0;
+  for (let i = Math.min(min - 1, n - 1); i >= 0 && i < n;) {
+    let seed = i;
+    if (!inClass(s.charCodeAt(i), cls)) {
+      seed = joiner(s.charCodeAt(i)) ? across(s, i, 1, lastEnd, cls, joiner) : -1;
+      if (seed < 0) {
+        i += min;
+        continue;
+      }
+    }
+    let a = seed;
+    for (;;) {
+      if (a - 1 >= lastEnd && inClass(s.charCodeAt(a - 1), cls)) a--;
+      else {
+        const j = a - 1 >= lastEnd ? across(s, a, -1, lastEnd, cls, joiner) : -1;
+        if (j < 0) break;
+        a = j;
+      }
+    }
+    let b = seed;
+    for (;;) {
+      if (b + 1 < n && inClass(s.charCodeAt(b + 1), cls)) b++;
+      else {
+        const j = across(s, b, 1, lastEnd, cls, joiner);
+        if (j < 0) break;
+        b = j;
+      }
+    }
+    let count = 0;
+    for (let k = a; k <= b; k++) if (inClass(s.charCodeAt(k), cls)) count++;
+    if (count >= min) {
+      const pos = new Int32Array(count);
+      let p = 0;
+      for (let k = a; k <= b; k++) if (inClass(s.charCodeAt(k), cls)) pos[p++] = k;
+      out.push(pos);
+    }
+    lastEnd = b + 1;
+    i = b + 1 + min;
+  }
+  return out;
+}
+
+function inClass(c: number, cls: number): boolean {
+  return c < 128 && (CLASS[c]! & cls) !== 0;
+}
+
+/** The next run character from position i (direction dir) across joiners only, or -1. */
+function across(s: string, i: number, dir: 1 | -1, floor: number, cls: number, joiner: (c: number) => boolean): number {
+  for (let k = 1, j = i + dir; k <= MAX_JOIN + 1 && j >= floor && j < s.length; k++, j += dir) {
+    const c = s.charCodeAt(j);
+    if (inClass(c, cls)) return j;
+    if (!joiner(c)) return -1;
+  }
+  return -1;
 }

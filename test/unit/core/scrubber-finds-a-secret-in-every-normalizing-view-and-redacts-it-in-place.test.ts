@@ -35,9 +35,14 @@ const OUTER: Record<string, (s: string) => string> = {
   b64off2: (s) => Buffer.concat([Buffer.from('ab'), utf8(s)]).toString('base64'),
   hex: (s) => utf8(s).toString('hex'),
   hexOdd: (s) => `7${utf8(s).toString('hex')}`,
+  mime: (s) =>
+    utf8(s)
+      .toString('base64')
+      .replace(/(.{12})/g, '$1\n'),
+  hexColon: (s) => [...utf8(s)].map((b) => b.toString(16).padStart(2, '0')).join(':'),
 };
 const SEPARATED = new Set(['spaced', 'dotted', 'zeroWidth', 'utf16', 'utf16be']);
-const RUNS = new Set(['b64', 'b64off1', 'b64off2', 'hex', 'hexOdd']);
+const RUNS = new Set(['b64', 'b64off1', 'b64off2', 'hex', 'hexOdd', 'mime', 'hexColon']);
 /**
  * Up to two fuzzy transforms of the secret inside up to two encodings. Base64 or hex
  * of base64 or hex is decoded one level deep: two run encodings only around the bare

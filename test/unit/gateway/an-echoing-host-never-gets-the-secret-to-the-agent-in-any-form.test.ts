@@ -47,6 +47,14 @@ const TEXT: Record<string, (s: string) => string> = {
   b64url: (s) => bytes(`ab${s}`).toString('base64url'),
   hex: (s) => bytes(s).toString('hex'),
   HEX: (s) => bytes(s).toString('hex').toUpperCase(),
+  // MIME/PEM: base64 wrapped into lines.
+  mime: (s) =>
+    bytes(s)
+      .toString('base64')
+      .replace(/(.{16})/g, '$1\r\n'),
+  // Hex dumps: bytes joined by colons or spaces.
+  hexColon: (s) => [...bytes(s)].map((b) => b.toString(16).padStart(2, '0')).join(':'),
+  hexSpaced: (s) => [...bytes(s)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' '),
 };
 /** A UTF-16LE byte-order mark: with it the body is not UTF-8 and comes back as base64. */
 const BOM = (s: string): string => `\xff\xfe${s}`;
