@@ -145,13 +145,16 @@ async function buildAndChange(bench: Bench): Promise<void> {
   for (let i = 0; i < n100; i++) big.set(`item-${i}`, itemValues(i));
   const held = heap() - before;
   const samples = [held];
+  // Each copy stays referenced until every sample is taken (else the GC may free it early).
+  const kept: Scrubber[] = [];
   for (let k = 0; k < 4; k++) {
     const b = heap();
     const again = new Scrubber();
     for (let i = 0; i < n100; i++) again.set(`item-${i}`, itemValues(i));
+    kept.push(again);
     samples.push(heap() - b);
-    again.delete('item-0');
   }
+  kept.length = 0;
   bench.record({
     name: `matcher memory, ${n100.toLocaleString('en-US')} items (JS heap after GC, values included)`,
     unit: 'MiB',
