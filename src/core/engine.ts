@@ -120,10 +120,10 @@ export function createEngine(deps: EngineDeps) {
     },
   };
 
-  // Results main returns to agents are scrubbed here ('results.scrub'); the matcher
-  // is dropped on every event (lock, item change, re-key) and rebuilt on next use.
+  // Results main returns to agents are scrubbed here ('results.scrub'); the matcher is
+  // built in the background at unlock, follows item changes in place, dropped at lock.
   const scrubSet = new VaultScrubSet(core);
-  listeners.add(() => scrubSet.invalidate());
+  listeners.add((e) => scrubSet.onEvent(e));
 
   const policy = deps.policy ?? (() => personalPolicy());
 
@@ -553,7 +553,7 @@ export function createEngine(deps: EngineDeps) {
     listCredentials: () => items.listCredentials(core),
     useCredential: (itemId: string, agentId?: string) => items.useCredential(core, itemId, agentId),
     /** Every form of every concealed value in the vault redacted from each text ('results.scrub'). */
-    scrubResults: (texts: readonly string[]) => scrubSet.scrub(texts),
+    scrubResults: (texts: readonly string[], truncated?: readonly boolean[]) => scrubSet.scrub(texts, truncated),
     /** Main's events (gateway, pairing, policy) into the same chain. */
     appendAudit: (e: AuditEvent) => auditSink(e),
     subscribe(listener: (e: EngineEvent) => void): () => void {

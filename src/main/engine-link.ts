@@ -56,8 +56,8 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
       return (await engine().call('credentials.list', {})).credentials;
     },
     useCredential: (itemId, agentId) => engine().call('credentials.use', { itemId, agentId }),
-    async scrub(texts) {
-      return (await engine().call('results.scrub', { texts })).texts;
+    async scrub(texts, truncated) {
+      return (await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}) })).texts;
     },
     onLocked: subscribe(locked),
     onUnlocked: subscribe(unlocked),

@@ -18,29 +18,33 @@ export const MIN_SECRET_LENGTH = 6;
 export const MIN_FORM_LENGTH = 6;
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Characters no encoder in this file escapes (encodeURIComponent and JSON leave them alone). */
+const PLAIN = /^[A-Za-z0-9\-_.!~*'()]*$/;
 
 /** The base64 characters fully determined by `bytes` when they start at byte offset `shift` (0, 1 or 2). */
 export function base64Core(bytes: Uint8Array, shift: 0 | 1 | 2): string {
-  const startBit = 8 * shift;
-  const endBit = 8 * (shift + bytes.length);
-  const firstChar = Math.ceil(startBit / 6);
-  const lastChar = Math.floor(endBit / 6); // exclusive
+  // Encode `shift` zero bytes + bytes in 3-byte groups, then keep the characters whose
+  // bits lie entirely inside `bytes` (bit range [8·shift, 8·(shift+len))).
+  const total = shift + bytes.length;
+  const at = (i: number): number => (i < shift || i >= total ? 0 : bytes[i - shift]!);
+  const firstChar = Math.ceil((8 * shift) / 6);
+  const lastChar = Math.floor((8 * total) / 6); // exclusive
   let out = '';
-  for (let ci = firstChar; ci < lastChar; ci++) {
-    let v = 0;
-    for (let b = 0; b < 6; b++) {
-      const bit = ci * 6 + b - startBit; // bit index inside `bytes`
-      const byte = bytes[bit >> 3]!;
-      v = (v << 1) | ((byte >> (7 - (bit & 7))) & 1);
+  for (let g = 0; 4 * g < lastChar; g++) {
+    const v = (at(3 * g) << 16) | (at(3 * g + 1) << 8) | at(3 * g + 2);
+    for (let k = 0; k < 4; k++) {
+      const ci = 4 * g + k;
+      if (ci >= firstChar && ci < lastChar) out += B64.charAt((v >> (18 - 6 * k)) & 63);
     }
-    out += B64.charAt(v);
   }
   return out;
 }
 
+const HEX_DIGITS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 function toHex(bytes: Uint8Array): string {
   let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  for (const b of bytes) s += HEX_DIGITS[b]!;
   return s;
 }
 
@@ -52,16 +56,26 @@ export function secretForms(secret: string): string[] {
   const hex = toHex(bytes);
   forms.add(hex);
   forms.add(hex.toUpperCase());
-  const pct = encodeURIComponent(secret);
-  forms.add(pct);
-  forms.add(pct.replace(/%20/g, '+'));
-  // Lower-case percent escapes are equally valid (RFC 3986 §2.1) and some servers emit them.
-  forms.add(pct.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
-  const json = JSON.stringify(secret).slice(1, -1);
-  forms.add(json);
-  // JSON.stringify leaves "/" and non-ASCII alone; other encoders escape them.
-  forms.add(json.replace(/\//g, '\\/'));
-  forms.add(json.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')));
+  // Most secrets are plain ASCII letters and digits: then every escaped form is the secret itself.
+  if (!PLAIN.test(secret)) {
+    const pct = encodeURIComponent(secret);
+    forms.add(pct);
+    forms.add(pct.replace(/%20/g, '+'));
+    // Lower-case percent escapes are equally valid (RFC 3986 §2.1) and some servers emit them.
+    forms.add(pct.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+    const json = JSON.stringify(secret).slice(1, -1);
+    forms.add(json);
+    // JSON.stringify leaves "/" and non-ASCII alone; other encoders escape them.
+    forms.add(json.replace(/\//g, '\\/'));
+    forms.add(json.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')));
+  }
+  // Percent-decoding and base64/hex decoding yield BYTES (one character each): a
+  // non-ASCII secret is then its UTF-8 bytes read as Latin-1.
+  if (bytes.length !== secret.length) {
+    let latin1 = '';
+    for (const b of bytes) latin1 += String.fromCharCode(b);
+    forms.add(latin1);
+  }
   for (const shift of [0, 1, 2] as const) {
     const core = base64Core(bytes, shift);
     forms.add(core);
@@ -69,4 +83,85 @@ export function secretForms(secret: string): string[] {
   }
   bytes.fill(0);
   return [...forms].filter((f) => f.length >= MIN_FORM_LENGTH);
+}
+
+/**
+ * The exact forms a scrubber WITH views needs: the views decode base64, hex and
+ * entities before matching, so those forms would only be found twice. Left: the
+ * secret, its percent and JSON escapes when it has characters to escape (an escape in
+ * the text just before it can swallow its first characters in the decoded view; `+`
+ * for a space is not decoded at all), and its UTF-8 bytes as Latin-1 (non-ASCII
+ * secrets, for byte views).
+ */
+export function viewForms(secret: string): string[] {
+  if (secret.length < MIN_SECRET_LENGTH) return [];
+  const forms = new Set([secret]);
+  // A decoder reads `%aa%2B…` as the byte AA then `+`: an escape just before the secret
+  // can swallow its first characters. The escaped forms themselves are matched as they are.
+  if (!PLAIN.test(secret)) {
+    const pct = encodeURIComponent(secret);
+    forms.add(pct);
+    forms.add(pct.replace(/%20/g, '+'));
+    forms.add(pct.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+    const json = JSON.stringify(secret).slice(1, -1);
+    forms.add(json);
+    forms.add(json.replace(/\//g, '\\/'));
+  }
+  let ascii = true;
+  for (let i = 0; i < secret.length && ascii; i++) ascii = secret.charCodeAt(i) < 0x80;
+  if (!ascii) {
+    const bytes = utf8ToBytes(secret);
+    let latin1 = '';
+    for (const b of bytes) latin1 += String.fromCharCode(b);
+    bytes.fill(0);
+    forms.add(latin1);
+  }
+  return [...forms];
+}
+
+/**
+ * Fuzzy views (skeleton, case-folded, reversed) match a secret with its separators and
+ * case ignored, so they apply only to a secret whose folded skeleton is at least this
+ * long and this random: an ordinary word or phrase never qualifies (see docs/gateway.md).
+ */
+export const FUZZY_MIN_LENGTH = 16;
+/** Shannon entropy of the folded skeleton's characters, bits per character. */
+export const FUZZY_MIN_ENTROPY = 3;
+
+/** Bits per character of `s`'s character distribution. */
+export function entropyPerChar(s: string): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/**
+ * The fuzzy patterns of `secret`: its folded skeleton, forward and reversed (`fold`
+ * is the skeleton table of scrubber.ts), or none when it is too short or too regular.
+ */
+export function fuzzyForms(secret: string, fold: Uint16Array, skip: number): string[] {
+  let skel = '';
+  for (let i = 0; i < secret.length; i++) {
+    const c = fold[secret.charCodeAt(i)]!;
+    if (c !== skip) skel += String.fromCharCode(c);
+  }
+  if (skel.length < FUZZY_MIN_LENGTH || entropyPerChar(skel) < FUZZY_MIN_ENTROPY) return [];
+  let rev = '';
+  for (let i = skel.length - 1; i >= 0; i--) {
+    const c = skel.charCodeAt(i);
+    // Keep a surrogate pair in order: a reversed text reverses characters, not code units.
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0 && skel.charCodeAt(i - 1) >= 0xd800 && skel.charCodeAt(i - 1) <= 0xdbff) {
+      rev += skel[i - 1]! + skel[i]!;
+      i--;
+    } else rev += skel[i]!;
+  }
+  return rev === skel ? [skel] : [skel, rev];
 }

@@ -66,7 +66,7 @@ export function engineMainHandlers(engine: Engine): RpcHandlers<typeof EngineMai
       await engine.appendAudit(event);
       return ok;
     },
-    'results.scrub': ({ texts }) => engine.scrubResults(texts),
+    'results.scrub': ({ texts, truncated }) => engine.scrubResults(texts, truncated),
   };
 }
 

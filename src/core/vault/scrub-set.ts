@@ -5,16 +5,21 @@
  * (src/core/scrub). Main therefore never holds more than the one secret of the
  * invocation it is running.
  *
- * The matcher is built lazily, on the first scrub after unlock: that decrypts the
- * details of every item once (cost in docs/performance.md, "## Gateway"). It is cached
- * for the session and dropped on any item change and at lock. "Dropped" means we let
- * go of the references: the patterns are JS strings (and the automaton's typed arrays
- * of symbol ids), which cannot be zeroed the way key bytes can; the garbage collector
- * reclaims them. The item keys used for the build ARE wiped.
+ * The matcher never blocks a call for long: it is built in the BACKGROUND right after
+ * unlock (one pass that decrypts every item's details; cost in docs/performance.md,
+ * "## Gateway"); a scrub made before that build ends waits only for it. After that,
+ * an item created or changed is decrypted alone and its values replace the old ones
+ * in place (Scrubber.set, O(its forms)); a deleted item's values are removed; nothing
+ * is rebuilt until the next unlock. It is dropped at lock. "Dropped" means we let go of
+ * the references: the values are JS strings (and the index holds only hashes of them),
+ * which cannot be zeroed the way key bytes can; the garbage collector reclaims them.
+ * The item keys used are wiped.
  */
 import type { ItemDetails } from '../../shared/items';
 import { wipe } from '../crypto/bytes';
 import { Scrubber } from '../scrub/scrubber';
+import type { EngineEvent } from '../engine-types';
+import type { ItemRecord } from '../store/records';
 import type { EngineCore } from './core';
 import { lockedError } from './core';
 import { openDetails, openItemKey } from './item-codec';
@@ -53,74 +58,118 @@ export function concealedValues(d: ItemDetails): string[] {
   return out;
 }
 
+interface Built {
+  readonly session: UnlockedSession;
+  readonly scrubber: Scrubber;
+  /** The build, then every update queued after it: a scrub waits for what is queued. */
+  ready: Promise<void>;
+}
+
 export class VaultScrubSet {
-  private cached: { session: UnlockedSession; scrubber: Promise<Scrubber> } | null = null;
-  private generation = 0;
-  /** Items that could not be decrypted at the last build (integrity): not covered. */
+  private built: Built | null = null;
+  /** Items that could not be decrypted (integrity): not covered. */
   skipped = 0;
 
   constructor(private readonly core: EngineCore) {}
 
-  /** Any item change, a key rotation, lock: the next scrub rebuilds (or finds the vault locked). */
-  invalidate(): void {
-    this.generation++;
-    this.cached = null;
+  /** The engine's events: build after unlock, follow item changes, drop at lock. */
+  onEvent(e: EngineEvent): void {
+    if (e.type === 'locked') {
+      this.built = null;
+      return;
+    }
+    if (e.type === 'unlocked') {
+      this.built = null;
+      void this.current().ready.catch(() => undefined);
+      return;
+    }
+    const b = this.built;
+    // A re-key re-wraps item keys; the values (all the matcher holds) are unchanged.
+    if (b === null || e.change === 'rekeyed') return;
+    if (e.change === 'deleted') {
+      for (const id of e.ids) b.scrubber.delete(id);
+      return;
+    }
+    const ids = [...e.ids];
+    b.ready = b.ready.then(() => this.update(b, ids));
+    b.ready.catch(() => {
+      if (this.built === b) this.built = null;
+    });
   }
 
-  async scrub(texts: readonly string[]): Promise<{ texts: string[]; redactions: number }> {
-    const scrubber = await this.get();
+  async scrub(texts: readonly string[], truncated?: readonly boolean[]): Promise<{ texts: string[]; redactions: number }> {
+    const b = this.current();
+    await b.ready;
+    // Locked (or re-unlocked) while waiting: never use a stale matcher.
+    if (this.built !== b || this.core.session() !== b.session) return this.scrub(texts, truncated);
     let redactions = 0;
-    const out = texts.map((t) => {
-      const r = scrubber.redact(t);
+    const out = texts.map((t, i) => {
+      const r = b.scrubber.redact(t, { truncated: truncated?.[i] === true });
       redactions += r.redactions;
       return r.text;
     });
     return { texts: out, redactions };
   }
 
-  private async get(): Promise<Scrubber> {
-    const session = this.core.session(); // 'vault_locked' when locked
-    if (this.cached?.session === session) return this.cached.scrubber;
-    const gen = this.generation;
-    const scrubber = this.build();
-    this.cached = { session, scrubber };
-    scrubber.catch(() => {
-      if (this.generation === gen && this.cached?.scrubber === scrubber) this.cached = null;
+  /** The matcher of this session, its build started if none is (throws 'vault_locked'). */
+  private current(): Built {
+    const session = this.core.session();
+    if (this.built?.session === session) return this.built;
+    const b: Built = { session, scrubber: new Scrubber(), ready: Promise.resolve() };
+    b.ready = this.build(b);
+    b.ready.catch(() => {
+      if (this.built === b) this.built = null;
     });
-    const s = await scrubber;
-    // Locked (or re-keyed, edited…) while building: never hand out a stale matcher.
-    if (this.generation !== gen || this.core.session() !== session) return this.get();
-    return s;
+    this.built = b;
+    return b;
   }
 
   /**
    * Runs as an exclusive operation: no item write can interleave, so every write's
-   * itemsChanged (which invalidates) comes strictly before or after this build.
+   * itemsChanged comes strictly before (then the record read here has it) or after
+   * (then its update is queued behind this build).
    */
-  private build(): Promise<Scrubber> {
+  private build(b: Built): Promise<void> {
     return this.core.exclusive(async () => {
-      const s = this.core.session();
+      const s = b.session;
       const records = await this.core.store.readAllItems();
       if (this.core.session() !== s) throw lockedError();
-      const values: string[] = [];
       let skipped = 0;
       for (const rec of records) {
         // Only items this session knows (a stray record is not part of the vault).
         if (!s.get(rec.id)) continue;
-        let itemKey: Uint8Array | undefined;
-        try {
-          itemKey = openItemKey(s.keys.itemWrap, s.vaultId, rec);
-          for (const v of concealedValues(openDetails(itemKey, s.vaultId, rec))) values.push(v);
-        } catch {
-          // A damaged item is reported by every read of it; it cannot be used through
-          // the gateway either. Counted, not fatal: one bad record must not stop scrubbing.
-          skipped++;
-        } finally {
-          wipe(itemKey);
-        }
+        if (!this.load(b, rec)) skipped++;
       }
       this.skipped = skipped;
-      return new Scrubber(values);
     });
+  }
+
+  private update(b: Built, ids: readonly string[]): Promise<void> {
+    return this.core.exclusive(async () => {
+      if (this.built !== b || this.core.session() !== b.session) return;
+      for (const id of ids) {
+        const rec = b.session.get(id) ? await this.core.store.readItem(id) : undefined;
+        if (rec === undefined) b.scrubber.delete(id);
+        else if (!this.load(b, rec)) this.skipped++;
+      }
+    });
+  }
+
+  /** One item's values into the matcher; false if it could not be decrypted. */
+  private load(b: Built, rec: ItemRecord): boolean {
+    const s = b.session;
+    let itemKey: Uint8Array | undefined;
+    try {
+      itemKey = openItemKey(s.keys.itemWrap, s.vaultId, rec);
+      b.scrubber.set(rec.id, concealedValues(openDetails(itemKey, s.vaultId, rec)));
+      return true;
+    } catch {
+      // A damaged item is reported by every read of it; it cannot be used through
+      // the gateway either. Counted, not fatal: one bad record must not stop scrubbing.
+      b.scrubber.delete(rec.id);
+      return false;
+    } finally {
+      wipe(itemKey);
+    }
   }
 }

@@ -23,6 +23,8 @@ export interface AuthorizeDeps {
   readonly policy: PolicySource;
   /** Waits (bounded) for the person to unlock; resolves false on timeout. */
   readonly waitForUnlock: (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal) => Promise<boolean>;
+  /** Credential + destination pairs whose host echoed the credential: asked afresh (tools/echo-guard.ts). */
+  readonly echoes?: { warning(itemId: string, destination: string): string | null; clear(itemId: string, destination: string): void };
 }
 
 export interface UseRequest {
@@ -184,6 +186,10 @@ interface GrantSubject {
   readonly label: string;
   readonly prompt: Pick<PendingApprovalInput, 'itemId' | 'credentialName' | 'server'>;
   remember(mode: 'always'): Promise<void>;
+  /** Set: ask the person whatever the grant or session says, with this warning. */
+  readonly warning?: string | null;
+  /** Called once the person allowed it again. */
+  approvedAgain?(): void;
 }
 
 type PendingApprovalInput = Parameters<AuthorizeDeps['approvals']['ask']>[0];
@@ -195,6 +201,8 @@ function credentialSubject(deps: AuthorizeDeps, req: UseRequest, c: CredentialOv
     label: `"${c.name}"`,
     prompt: { itemId: c.id, credentialName: c.name, server: null },
     remember: (mode) => deps.registry.setGrant(req.agent.id, c.id, mode),
+    warning: deps.echoes?.warning(c.id, req.destination) ?? null,
+    approvedAgain: () => deps.echoes?.clear(c.id, req.destination),
   };
 }
 
@@ -235,16 +243,19 @@ function preapproved(deps: Pick<AuthorizeDeps, 'policy' | 'registry'>, agent: Au
   if (s.mode === 'never') throw new LatchkeyError('grant_denied', `The person does not allow this agent to use ${s.label}.`);
   const p = deps.policy();
   const mode = effectiveApprovalMode(p, GRANT_TO_APPROVAL[s.mode]);
-  if (mode === 'always') return 'always';
+  const warning = s.warning ?? null;
+  if (mode === 'always' && warning === null) return 'always';
   // A "this session" answer holds for any grant below 'never', unless policy demands every time.
-  if (deps.registry.isSessionApproved(agent.id, s.sessionKey) && effectiveApprovalMode(p, 'session') === 'session') return 'session';
+  if (warning === null && deps.registry.isSessionApproved(agent.id, s.sessionKey) && effectiveApprovalMode(p, 'session') === 'session') return 'session';
   return null;
 }
 
 async function ask(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string, destination: string, signal: AbortSignal | undefined, s: GrantSubject): Promise<string> {
   const p = deps.policy();
-  const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination }, signal);
+  const warning = s.warning ?? null;
+  const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination, ...(warning !== null ? { warning } : {}) }, signal);
   if (answer === 'deny') throw new LatchkeyError('approval_denied', `The person declined this use of ${s.label}.`);
+  s.approvedAgain?.();
   if (answer === 'once') return 'approved_once';
   if (answer === 'always') {
     try {

@@ -13,7 +13,7 @@ export function createEngineCredentialSource(engine: RpcClient<EngineMainContrac
     state: async () => (await engine.call('vault.status', {})).state,
     listCredentials: async () => (await engine.call('credentials.list', {})).credentials,
     useCredential: (itemId, agentId) => engine.call('credentials.use', { itemId, agentId }),
-    scrub: async (texts) => (await engine.call('results.scrub', { texts })).texts,
+    scrub: async (texts, truncated) => (await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}) })).texts,
     onLocked: (h) => engine.on('locked', () => h()),
     onUnlocked: (h) => engine.on('unlocked', () => h()),
     onCredentialsChanged: (h) => engine.on('credentialsChanged', () => h()),

@@ -25,6 +25,7 @@ import { Registry, serverKey, type AuthenticatedAgent } from './registry';
 import { listenSocket, type SocketListener } from './socket-server';
 import { configSnippets } from './snippets';
 import { DEFAULT_LIMITS, type GatewayLimits, type ToolContext } from './tools/context';
+import { EchoLedger } from './tools/echo-guard';
 
 export interface GatewayOptions {
   /** HTTP port on 127.0.0.1; default {@link DEFAULT_GATEWAY_PORT}; 0 picks a free one (tests). */
@@ -144,6 +145,19 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   ];
 
   const ctx: ToolContext = {
+    echoes: new EchoLedger(),
+    recordGuard: (agent, r, reason) =>
+      activity.record({
+        agentId: agent.id,
+        agentName: agent.name,
+        tool: r.label,
+        itemId: r.itemId,
+        credentialName: r.credentialName,
+        destination: r.destination,
+        outcome: 'failure',
+        reason,
+        audit: r.audit,
+      }),
     credentials,
     registry,
     approvals,

@@ -20,9 +20,9 @@ export interface CredentialSource {
    * engine 'results.scrub': each text with every form of every concealed value in the
    * vault redacted, same order. The engine holds the vault-wide matcher; main sends
    * each whole result here once, just before it leaves, and so never holds any secret
-   * but the one of the invocation. Throws LatchkeyError('vault_locked') when locked.
+   * but the one of the invocation. `truncated[i]`: text i was cut by a size cap. Throws LatchkeyError('vault_locked') when locked.
    */
-  scrub(texts: string[]): Promise<string[]>;
+  scrub(texts: string[], truncated?: boolean[]): Promise<string[]>;
   /** engine events locked / unlocked / credentialsChanged; each returns an unsubscribe. */
   onLocked(handler: () => void): () => void;
   onUnlocked(handler: () => void): () => void;

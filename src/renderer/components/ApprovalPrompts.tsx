@@ -73,6 +73,11 @@ export function ApprovalPrompts() {
           <p className="muted">
             with <code>{p.tool}</code> → <code>{p.destination}</code> · refused automatically in {Math.max(0, Math.ceil((p.expiresAt - now) / 1000))} s
           </p>
+          {p.warning !== undefined && (
+            <p className="warning" role="note" data-testid="approval-warning">
+              {p.warning}
+            </p>
+          )}
           <div className="row">
             <button type="button" className="danger" onClick={() => void answer(p.id, 'deny')}>
               Deny

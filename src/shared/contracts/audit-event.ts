@@ -64,16 +64,19 @@ export const POLICY_REASONS = [
   'unknown',
 ] as const;
 
+/** What the result guards found (src/main/gateway/tools/echo-guard.ts …): recorded as a `credential.use` failure. */
+export const GUARD_REASONS = ['echo_detected'] as const;
+
 /**
  * The one vocabulary of `reason`: error codes (refusals and failures), approval bases
  * (allowed uses), lock reasons, slot kinds and policy triggers/refusals. Deduplicated
  * (`conflict`, `invalid` … appear in two lists).
  */
-export const AUDIT_REASONS = [...new Set<string>([...ERROR_CODES, ...APPROVAL_BASES, ...LOCK_REASONS, ...SLOT_KINDS, ...POLICY_REASONS])] as unknown as readonly [
+export const AUDIT_REASONS = [...new Set<string>([...ERROR_CODES, ...APPROVAL_BASES, ...LOCK_REASONS, ...SLOT_KINDS, ...POLICY_REASONS, ...GUARD_REASONS])] as unknown as readonly [
   string,
   ...string[],
 ];
-export type AuditReason = (typeof APPROVAL_BASES | typeof LOCK_REASONS | typeof SLOT_KINDS | typeof POLICY_REASONS | typeof ERROR_CODES)[number];
+export type AuditReason = (typeof APPROVAL_BASES | typeof LOCK_REASONS | typeof SLOT_KINDS | typeof POLICY_REASONS | typeof GUARD_REASONS | typeof ERROR_CODES)[number];
 
 /** The gateway tool a `credential.use` went through. */
 export const AUDIT_TOOLS = ['list_credentials', 'http_request', 'run_command', 'downstream'] as const;

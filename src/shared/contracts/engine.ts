@@ -198,8 +198,13 @@ export type CredentialUse = z.infer<typeof credentialUseSchema>;
 export const SCRUB_MAX_TEXTS = 65_536;
 export const SCRUB_MAX_TOTAL_CHARS = 16 * 1024 * 1024;
 export const scrubParamsSchema = z
-  .object({ texts: z.array(z.string()).max(SCRUB_MAX_TEXTS) })
-  .refine((p) => p.texts.reduce((n, t) => n + t.length, 0) <= SCRUB_MAX_TOTAL_CHARS, { error: 'at most 16 MiB of text per call', path: ['texts'] });
+  .object({
+    texts: z.array(z.string()).max(SCRUB_MAX_TEXTS),
+    /** Per text: it was cut at its end by a size cap (a trailing prefix of a secret is redacted too). */
+    truncated: z.array(z.boolean()).max(SCRUB_MAX_TEXTS).optional(),
+  })
+  .refine((p) => p.texts.reduce((n, t) => n + t.length, 0) <= SCRUB_MAX_TOTAL_CHARS, { error: 'at most 16 MiB of text per call', path: ['texts'] })
+  .refine((p) => p.truncated === undefined || p.truncated.length === p.texts.length, { error: 'one truncated flag per text', path: ['truncated'] });
 
 export const EngineMainContract = defineContract({
   name: 'engine-main',

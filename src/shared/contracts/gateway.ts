@@ -102,6 +102,8 @@ export const pendingApprovalSchema = z.object({
   tool: z.string().max(200),
   destination: z.string().max(600),
   requestedAt: z.number().int(),
+  /** Why this use needs the person although the grant would allow it (e.g. the host echoed the credential last time). */
+  warning: z.string().max(300).optional(),
   /** Unanswered at this time -> refused with 'approval_timeout'. */
   expiresAt: z.number().int(),
 });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { base64Core, secretForms } from '../../../src/core/scrub/forms';
 import { REDACTED, Scrubber } from '../../../src/core/scrub/scrubber';
-import { AhoCorasick } from '../../../src/core/scrub/aho-corasick';
+import { GramIndex, makeFold, SKIP } from '../../../src/core/scrub/gram-index';
 
 const secretArb = fc.string({ minLength: 8, maxLength: 48, unit: 'binary' }).filter((s) => s.trim().length >= 8);
 const asciiSecretArb = fc.string({ minLength: 8, maxLength: 40, unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/+=."& ') });
@@ -48,23 +48,39 @@ function leaks(text: string, secret: string): boolean {
   return cores.some((f) => text.includes(f));
 }
 
-describe('Aho–Corasick', () => {
-  it('finds the longest pattern ending at each position, like a naive search', () => {
+describe('the gram index', () => {
+  it('finds every occurrence of every pattern, like a naive search, and forgets deleted ones', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.string({ minLength: 1, maxLength: 6, unit: fc.constantFrom('a', 'b', 'c') }), { minLength: 1, maxLength: 8 }),
-        fc.string({ maxLength: 60, unit: fc.constantFrom('a', 'b', 'c', 'd') }),
-        (patterns, text) => {
-          const ac = new AhoCorasick(patterns);
-          const got = new Map<number, number>();
-          ac.scan(text, (end, len) => got.set(end, len));
-          for (let end = 1; end <= text.length; end++) {
-            const lens = patterns.filter((p) => text.slice(0, end).endsWith(p)).map((p) => p.length);
-            expect(got.get(end) ?? 0).toBe(lens.length ? Math.max(...lens) : 0);
-          }
+        fc.uniqueArray(fc.string({ minLength: 6, maxLength: 12, unit: fc.constantFrom('a', 'b', 'c') }), { minLength: 1, maxLength: 8 }),
+        fc.string({ maxLength: 80, unit: fc.constantFrom('a', 'b', 'c', 'd') }),
+        fc.nat(),
+        (patterns, text, drop) => {
+          const index = new GramIndex(6, true, null, (ref) => patterns[ref]!);
+          patterns.forEach((p, i) => index.add(i, p));
+          const gone = drop % patterns.length;
+          index.delete(gone, patterns[gone]!);
+          const got = new Set<string>();
+          index.scan(text, (a, b) => got.add(`${a}-${b}`));
+          const want = new Set<string>();
+          patterns.forEach((p, i) => {
+            if (i === gone) return;
+            for (let at = text.indexOf(p); at >= 0; at = text.indexOf(p, at + 1)) want.add(`${at}-${at + p.length}`);
+          });
+          expect(got).toEqual(want);
         },
       ),
     );
+  });
+
+  it('a folding index matches across skipped characters and case, and reports the span in the text', () => {
+    const fold = makeFold((c) => c === 0x20 || c === 0x2d, true);
+    const index = new GramIndex(8, true, fold, () => 'abcdefghij');
+    index.add(0, 'abcdefghij');
+    const spans: Array<[number, number]> = [];
+    index.scan('xx A-B c d E F G H I J yy', (a, b) => spans.push([a, b]));
+    expect(spans).toEqual([[3, 22]]);
+    expect(fold[0x20]).toBe(SKIP);
   });
 });
 

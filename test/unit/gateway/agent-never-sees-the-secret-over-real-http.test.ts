@@ -167,16 +167,26 @@ describe('a paired agent uses a credential it never sees', () => {
     expect(api.requests.at(-1)!.headers.authorization).toBe(`Bearer ${SECRET}`);
   });
 
-  it.each(['raw', 'base64', 'base64-in-longer', 'base64-offset2', 'hex', 'HEX', 'url', 'json', 'header', 'chunks', 'other-secrets'])(
-    'an API that echoes the secret (%s) gets it redacted',
+  // The injected credential sent back is the echo guard's case: the whole response is withheld.
+  it.each(['raw', 'base64', 'base64-in-longer', 'base64-offset2', 'hex', 'HEX', 'url', 'json', 'header', 'chunks'])(
+    'an API that echoes the secret (%s) gets its response withheld',
     async (kind) => {
       const client = await h.connect(token);
       const r = await call(client, 'http_request', { credential: 'Test API', url: `${api.origin}/echo/${kind}` });
       expect(r.isError).toBe(false);
-      expect(r.text).toContain('REDACTED');
+      const res = JSON.parse(r.text) as { status: number; body: string; bodyWithheld?: boolean; echoDetected?: boolean };
+      expect(res).toMatchObject({ status: 200, body: '', bodyWithheld: true, echoDetected: true });
       assertNoSecret(r.text);
     },
   );
+
+  it('an API that echoes OTHER vault secrets gets them redacted', async () => {
+    const client = await h.connect(token);
+    const r = await call(client, 'http_request', { credential: 'Test API', url: `${api.origin}/echo/other-secrets` });
+    expect(r.isError).toBe(false);
+    expect(r.text).toContain('REDACTED');
+    assertNoSecret(r.text);
+  });
 
   it('follows a same-origin redirect with the credential', async () => {
     const client = await h.connect(token);

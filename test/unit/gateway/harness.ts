@@ -16,7 +16,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { MemoryAuditStore, createAuditLog, createEd25519Signer, generateEd25519SecretKey, type AuditLog, type AuditRecord } from '../../../src/core/audit';
 import { personalPolicy } from '../../../src/core/policy';
 import { Scrubber } from '../../../src/core/scrub/scrubber';
-import type { AuditEvent, CredentialOverview, CredentialUse, VaultState } from '../../../src/shared/contracts/engine';
+import { scrubParamsSchema, type AuditEvent, type CredentialOverview, type CredentialUse, type VaultState } from '../../../src/shared/contracts/engine';
 import type { ApprovalAnswer, PendingApproval } from '../../../src/shared/contracts/gateway';
 import { LatchkeyError } from '../../../src/shared/errors';
 import type { InjectionRule } from '../../../src/shared/items';
@@ -75,12 +75,14 @@ export class MemoryVault implements CredentialSource {
   /** How many 'results.scrub' calls the gateway made, and their texts. */
   scrubCalls: string[][] = [];
   /** Like the engine: every concealed value, matched by the same Scrubber; rebuilt per call (tests are small). */
-  async scrub(texts: string[]): Promise<string[]> {
+  async scrub(texts: string[], truncated?: boolean[]): Promise<string[]> {
     this.touch();
     if (this.locked) throw new LatchkeyError('vault_locked', 'locked');
+    // The engine's own bounds: a call the engine would refuse fails here too.
+    scrubParamsSchema.parse({ texts, ...(truncated ? { truncated } : {}) });
     this.scrubCalls.push([...texts]);
     const scrubber = new Scrubber([...this.credentials.flatMap((c) => [c.secret, ...Object.values(c.fields ?? {})]), ...this.otherSecrets]);
-    return texts.map((t) => scrubber.scrub(t));
+    return texts.map((t, i) => scrubber.scrub(t, { truncated: truncated?.[i] === true }));
   }
   onLocked(h: () => void) {
     this.lockH.add(h);

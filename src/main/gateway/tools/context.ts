@@ -5,6 +5,7 @@ import type { Resolver } from '../../egress/request';
 import type { AuditFacts } from '../activity';
 import type { AuthorizeDeps } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
+import type { EchoLedger } from './echo-guard';
 
 export interface GatewayLimits {
   /** Per hop, milliseconds. */
@@ -41,6 +42,7 @@ export interface CredentialRelease {
 }
 
 export interface ToolContext extends AuthorizeDeps {
+  readonly echoes: EchoLedger;
   readonly resolver: Resolver;
   /** Kept-alive egress connections, per origin and checked address. */
   readonly pool: EgressPool;
@@ -51,6 +53,8 @@ export interface ToolContext extends AuthorizeDeps {
    * record cannot be written, and the caller then does not use the secret.
    */
   readonly recordRelease: (agent: AuthenticatedAgent, release: CredentialRelease) => Promise<void>;
+  /** Signs a guard's finding about a released credential (reason `echo_detected` …) as a failed use. */
+  readonly recordGuard: (agent: AuthenticatedAgent, release: CredentialRelease, reason: 'echo_detected') => Promise<void>;
   /** run_command also needs the person's (or policy's) switch; checked by policy.assertToolAllowed. */
 }
 
@@ -65,9 +69,9 @@ export interface ToolOutcome {
  * arrived split across network reads or process writes is one contiguous match here.
  * Fails closed: if the engine cannot scrub (locked, gone), the result is not returned.
  */
-export async function scrubTexts(ctx: Pick<AuthorizeDeps, 'credentials'>, texts: string[]): Promise<string[]> {
+export async function scrubTexts(ctx: Pick<AuthorizeDeps, 'credentials'>, texts: string[], truncated?: boolean[]): Promise<string[]> {
   if (texts.length === 0) return [];
-  const out = await ctx.credentials.scrub(texts);
+  const out = await (truncated?.some((t) => t) === true ? ctx.credentials.scrub(texts, truncated) : ctx.credentials.scrub(texts));
   if (out.length !== texts.length) throw new LatchkeyError('internal', 'The vault returned a malformed scrub result.');
   return out;
 }

@@ -16,6 +16,8 @@ import { authorizeUse } from '../authorize';
 import { agentHeaders, inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
 import { scrubTexts, type ToolContext, type ToolOutcome } from './context';
+import { decodeContentEncoding, type DecodedBody } from './decode-body';
+import { holdsSecret } from './echo-guard';
 import type { HttpRequestArgs } from './schemas';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -47,14 +49,8 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     ...(signal ? { signal } : {}),
   });
   // No record, no use: the signed record is written before the secret is injected anywhere.
-  await ctx.recordRelease(agent, {
-    label: 'http_request',
-    itemId: overview.id,
-    credentialName: overview.name,
-    destination: origin,
-    basis,
-    audit: { tool: 'http_request', origin },
-  });
+  const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: { tool: 'http_request', origin } } as const;
+  await ctx.recordRelease(agent, release);
   const secret = use.secret;
   const headers = agentHeaders(use.injection, args.headers);
   let method: string = args.method;
@@ -100,31 +96,69 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     next.hash = '';
     url = next;
   }
-  const text = await renderScrubbed(ctx, res, notFollowed);
+  const decoded = await decodeContentEncoding(res.body, res.headers['content-encoding'], ctx.limits.maxResponseBytes, res.truncated);
+  if (echoed(secret, res, decoded)) {
+    // Signed before anything is returned; the next use of this pair asks the person again.
+    await ctx.recordGuard(agent, release, 'echo_detected');
+    ctx.echoes.mark(overview.id, origin);
+    return {
+      text: JSON.stringify({ status: res.status, headers: {}, bodyEncoding: 'utf8', body: '', truncated: false, bodyWithheld: true, echoDetected: true, note: ECHO_NOTE }, null, 2),
+    };
+  }
+  const text = await renderScrubbed(ctx, res, decoded, notFollowed);
   return { text };
+}
+
+const ECHO_NOTE =
+  'The destination sent the credential back in its response (an echo), so Latchkey withheld the whole response: only its status is returned. The next use of this credential at this destination needs the person to approve it again.';
+
+/** The echo guard (echo-guard.ts): the injected secret, in any form, in the decoded body or any header. */
+function echoed(secret: string, res: PinnedResponse, decoded: DecodedBody): boolean {
+  const texts: Array<{ text: string; truncated?: boolean }> = Object.entries(res.headers).map(([k, v]) => ({ text: `${k}: ${v}` }));
+  const body = decoded.body ?? res.body;
+  texts.push({ text: bodyString(body), truncated: decoded.body === null ? res.truncated : decoded.truncated });
+  return holdsSecret(secret, texts);
+}
+
+/** UTF-8 when it is, else one Latin-1 character per byte (what the scrubber's byte views read). */
+function bodyString(body: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return body.toString('latin1');
+  }
 }
 
 /**
  * The result document, scrubbed by the engine in ONE call just before it leaves: the
- * whole body (complete and size-capped by now, so a secret split across network reads
- * is one contiguous string), every header name and value, and our redirect note. The
- * pieces are scrubbed BEFORE they are JSON-encoded: a body that is itself JSON holds a
- * secret JSON-escaped once, which is a form the scrubber knows; encoding it into our
- * document first would escape it twice. Redacting before encoding also keeps the
- * document valid JSON.
+ * whole body (complete, decoded from its Content-Encoding and size-capped by now, so a
+ * secret split across network reads is one contiguous string), every header name and
+ * value, and our notes. The pieces are scrubbed BEFORE they are JSON-encoded: a body
+ * that is itself JSON holds a secret JSON-escaped once; encoding it into our document
+ * first would escape it twice. Redacting before encoding also keeps the document valid
+ * JSON. A body that is not UTF-8 is scrubbed as its bytes (one Latin-1 character each,
+ * which the scrubber's byte views read) and returned as base64 of the SCRUBBED bytes,
+ * so it stays valid base64.
  */
-async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, note: string | null): Promise<string> {
-  let bodyText: string;
-  let encoding: 'utf8' | 'base64';
-  try {
-    bodyText = new TextDecoder('utf-8', { fatal: true }).decode(res.body);
-    encoding = 'utf8';
-  } catch {
-    bodyText = res.body.toString('base64');
-    encoding = 'base64';
+async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, decoded: DecodedBody, redirectNote: string | null): Promise<string> {
+  const headerList = Object.entries(res.headers).filter(([k]) => decoded.decoded === null || (k !== 'content-encoding' && k !== 'content-length'));
+  const note = [redirectNote, decoded.decoded !== null ? `Body decoded from Content-Encoding ${decoded.decoded}.` : null, decoded.note].filter((n) => n !== null).join(' ');
+  let bodyText = '';
+  let encoding: 'utf8' | 'base64' = 'utf8';
+  if (decoded.body !== null) {
+    try {
+      bodyText = new TextDecoder('utf-8', { fatal: true }).decode(decoded.body);
+    } catch {
+      bodyText = decoded.body.toString('latin1');
+      encoding = 'base64';
+    }
   }
-  const headerList = Object.entries(res.headers);
-  const clean = await scrubTexts(ctx, [bodyText, note ?? '', ...headerList.flat()]);
+  const texts = [bodyText, note, ...headerList.flat()];
+  const clean = await scrubTexts(
+    ctx,
+    texts,
+    texts.map((_, i) => i === 0 && decoded.truncated),
+  );
   const headers: Record<string, string> = {};
   for (let i = 0; i < headerList.length; i++) {
     Object.defineProperty(headers, clean[2 + 2 * i]!, { value: clean[3 + 2 * i]!, enumerable: true, writable: true, configurable: true });
@@ -133,9 +167,10 @@ async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, note: strin
     status: res.status,
     headers,
     bodyEncoding: encoding,
-    body: clean[0]!,
-    truncated: res.truncated,
-    ...(note ? { note: clean[1]! } : {}),
+    body: encoding === 'base64' ? Buffer.from(clean[0]!, 'latin1').toString('base64') : clean[0]!,
+    truncated: decoded.truncated,
+    ...(decoded.body === null ? { bodyWithheld: true } : {}),
+    ...(note !== '' ? { note: clean[1]! } : {}),
   };
   return JSON.stringify(out, null, 2);
 }

@@ -1,4 +1,9 @@
 /**
+ * THE BASELINE, frozen: src/core/scrub/aho-corasick.ts as it was before issue 10 (commit 67428f4),
+ * so bench/scrub.bench.ts can run today's scrubber beside the new one on the same input.
+ * Not used by the app.
+ */
+/**
  * Aho–Corasick multi-pattern matcher over UTF-16 code units, built for redaction:
  * every position reports only the LONGEST pattern ending there (`outLen`), which is
  * all a redactor needs — any shorter match ending at the same position lies inside it.

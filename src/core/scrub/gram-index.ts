@@ -1,0 +1,275 @@
+/**
+ * A multi-pattern index keyed by ONE q-character gram of each pattern, scanned with a
+ * rolling hash: at every text position the hash of the last q characters picks a
+ * bucket; an empty bucket (nearly every position) costs one typed-array read. A
+ * candidate is verified against the real pattern, which the owner computes on demand
+ * (`patternOf`), so the index itself stores no secret material, only hashes and
+ * integer references: ≈ 20 bytes per pattern instead of an automaton's ≈ 30 bytes per
+ * pattern CHARACTER (the Aho–Corasick matcher this replaces needed ≈ 1 GiB at 100k
+ * items). Insert and delete are O(1) per pattern, so an item change never rebuilds it.
+ *
+ * The gram hash is shift-add over the last q characters, `h = (h << bits) + c` kept to
+ * q·bits ≤ 32 bits: a character older than q is shifted out by itself, so the scan
+ * needs no subtraction and reads each character once.
+ *
+ * Which gram (why): many secrets share a prefix (`ghp_`, `sk-live_`, `AKIA`), which
+ * would put hundreds of patterns in one bucket and verify them all wherever that
+ * prefix appears. The gram at the middle of the pattern is the most random part of
+ * every form (forward, reversed, encoded). `middle: false` keys on the FIRST q
+ * characters instead, for the cut-prefix check at the end of a capped text.
+ *
+ * Folding: `fold` maps each UTF-16 code unit to the character compared (identity, or
+ * lower-cased) or SKIP (a separator dropped from text and patterns alike: the
+ * skeleton view). Patterns given to a folding index must already be folded.
+ */
+
+/** U+FFFF is a noncharacter: no secret holds it, so it can mean "skip". */
+export const SKIP = 0xffff;
+const GOLD = 0x9e37_79b1;
+const FILTER_BITS = 4;
+
+export type Fold = Uint16Array | null;
+
+export class GramIndex {
+  private shift: number;
+  private heads: Int32Array;
+  /**
+   * One bit per 1/16 bucket, read before `heads`: the scan's common case (no pattern
+   * there) then touches a table 8× smaller than heads, one that stays in cache. Bits of
+   * deleted entries stay set until the next rehash (they only cost a look in heads).
+   */
+  private filter: Uint8Array;
+  private fshift: number;
+  private eHash = new Int32Array(64);
+  private eNext = new Int32Array(64);
+  private eRef = new Int32Array(64);
+  private eOff = new Int32Array(64);
+  private eLen = new Int32Array(64);
+  private used = 0;
+  private free = -1;
+  private live = 0;
+  private readonly bits: number;
+  private readonly mask: number;
+  /** Longest pattern inserted (not lowered on delete: only a bound for carry-over). */
+  maxLength = 0;
+
+  constructor(
+    readonly q: number,
+    private readonly middle: boolean,
+    readonly fold: Fold,
+    private readonly patternOf: (ref: number) => string,
+  ) {
+    this.bits = Math.floor(32 / q);
+    this.mask = this.bits * q >= 32 ? -1 : (1 << (this.bits * q)) - 1;
+    this.shift = 32 - 10;
+    this.heads = new Int32Array(1 << 10).fill(-1);
+    this.fshift = this.shift - FILTER_BITS;
+    this.filter = new Uint8Array(1 << (10 + FILTER_BITS - 3));
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  /** Bytes held by the index's arrays (for the memory bench). */
+  get bytes(): number {
+    return this.heads.byteLength + this.filter.byteLength + 5 * this.eHash.byteLength;
+  }
+
+  private gram(pattern: string): { hash: number; off: number } {
+    const off = this.middle ? (pattern.length - this.q) >> 1 : 0;
+    let h = 0;
+    for (let i = off; i < off + this.q; i++) h = ((h << this.bits) + pattern.charCodeAt(i)) & this.mask;
+    return { hash: h, off };
+  }
+
+  private bucket(h: number): number {
+    return Math.imul(h, GOLD) >>> this.shift;
+  }
+
+  add(ref: number, pattern: string): void {
+    if (pattern.length < this.q) return;
+    const { hash, off } = this.gram(pattern);
+    let e = this.free;
+    if (e >= 0) this.free = this.eNext[e]!;
+    else {
+      if (this.used === this.eHash.length) this.growEntries();
+      e = this.used++;
+    }
+    this.eHash[e] = hash;
+    this.eRef[e] = ref;
+    this.eOff[e] = off;
+    this.eLen[e] = pattern.length;
+    const b = this.bucket(hash);
+    this.eNext[e] = this.heads[b]!;
+    this.heads[b] = e;
+    this.mark(hash);
+    this.live++;
+    if (pattern.length > this.maxLength) this.maxLength = pattern.length;
+    if (this.live * 2 > this.heads.length) this.rehash();
+  }
+
+  delete(ref: number, pattern: string): void {
+    if (pattern.length < this.q) return;
+    const { hash } = this.gram(pattern);
+    const b = this.bucket(hash);
+    let prev = -1;
+    for (let e = this.heads[b]!; e !== -1; prev = e, e = this.eNext[e]!) {
+      if (this.eRef[e] !== ref || this.eHash[e] !== hash) continue;
+      if (prev === -1) this.heads[b] = this.eNext[e]!;
+      else this.eNext[prev] = this.eNext[e]!;
+      this.eRef[e] = -1;
+      this.eNext[e] = this.free;
+      this.free = e;
+      this.live--;
+      return;
+    }
+  }
+
+  private growEntries(): void {
+    const n = this.eHash.length * 2;
+    const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.eHash = grow(this.eHash);
+    this.eNext = grow(this.eNext);
+    this.eRef = grow(this.eRef);
+    this.eOff = grow(this.eOff);
+    this.eLen = grow(this.eLen);
+  }
+
+  private mark(hash: number): void {
+    const f = Math.imul(hash, GOLD) >>> this.fshift;
+    this.filter[f >>> 3] = this.filter[f >>> 3]! | (1 << (f & 7));
+  }
+
+  private rehash(): void {
+    const bits = 32 - this.shift + 1;
+    this.shift = 32 - bits;
+    this.fshift = this.shift - FILTER_BITS;
+    this.heads = new Int32Array(1 << bits).fill(-1);
+    this.filter = new Uint8Array(1 << (bits + FILTER_BITS - 3));
+    for (let e = 0; e < this.used; e++) {
+      if (this.eRef[e] === -1) continue;
+      const b = this.bucket(this.eHash[e]!);
+      this.eNext[e] = this.heads[b]!;
+      this.heads[b] = e;
+      this.mark(this.eHash[e]!);
+    }
+  }
+
+  /**
+   * Calls `onMatch(start, end, ref)` for every occurrence of a pattern in `text` (folded
+   * comparison when the index folds; a match then may span skipped characters).
+   */
+  scan(text: string, onMatch: (start: number, end: number, ref: number) => void): void {
+    if (this.live === 0) return;
+    if (this.fold === null) this.scanExact(text, onMatch);
+    else this.scanFolded(text, this.fold, onMatch);
+  }
+
+  private scanExact(text: string, onMatch: (start: number, end: number, ref: number) => void): void {
+    const q = this.q;
+    const n = text.length;
+    if (n < q) return;
+    const filter = this.filter;
+    const fshift = this.fshift;
+    const bits = this.bits;
+    const mask = this.mask;
+    let h = 0;
+    for (let i = 0; i < q - 1; i++) h = ((h << bits) + text.charCodeAt(i)) & mask;
+    for (let i = q - 1; i < n; i++) {
+      h = ((h << bits) + text.charCodeAt(i)) & mask;
+      const f = Math.imul(h, GOLD) >>> fshift;
+      if ((filter[f >>> 3]! >> (f & 7)) & 1) this.verifyExact(text, i + 1 - q, h, onMatch);
+    }
+  }
+
+  private verifyExact(text: string, gramStart: number, h: number, onMatch: (start: number, end: number, ref: number) => void): void {
+    for (let e = this.heads[this.bucket(h)]!; e !== -1; e = this.eNext[e]!) {
+      if (this.eHash[e] !== h) continue;
+      const start = gramStart - this.eOff[e]!;
+      const end = start + this.eLen[e]!;
+      if (start < 0 || end > text.length) continue;
+      if (text.startsWith(this.patternOf(this.eRef[e]!), start)) onMatch(start, end, this.eRef[e]!);
+    }
+  }
+
+  private scanFolded(text: string, fold: Uint16Array, onMatch: (start: number, end: number, ref: number) => void): void {
+    const n = text.length;
+    const filter = this.filter;
+    const fshift = this.fshift;
+    const bits = this.bits;
+    const mask = this.mask;
+    // No warm-up count: a hit before q characters fails verification's walk back.
+    let h = 0;
+    for (let i = 0; i < n; i++) {
+      const c = fold[text.charCodeAt(i)]!;
+      if (c === SKIP) continue;
+      h = ((h << bits) + c) & mask;
+      const f = Math.imul(h, GOLD) >>> fshift;
+      if ((filter[f >>> 3]! >> (f & 7)) & 1) this.verifyFolded(text, fold, i, h, onMatch);
+    }
+  }
+
+  private verifyFolded(text: string, fold: Uint16Array, gramLast: number, h: number, onMatch: (start: number, end: number, ref: number) => void): void {
+    for (let e = this.heads[this.bucket(h)]!; e !== -1; e = this.eNext[e]!) {
+      if (this.eHash[e] !== h) continue;
+      // Walk back over q-1+off folded characters to the pattern's first one.
+      let j = gramLast;
+      let need = this.q - 1 + this.eOff[e]!;
+      while (need > 0 && j > 0) {
+        j--;
+        if (fold[text.charCodeAt(j)] !== SKIP) need--;
+      }
+      if (need > 0) continue;
+      const p = this.patternOf(this.eRef[e]!);
+      let k = 0;
+      let t = j;
+      for (; t < text.length && k < p.length; t++) {
+        const c = fold[text.charCodeAt(t)]!;
+        if (c === SKIP) continue;
+        if (c !== p.charCodeAt(k)) break;
+        k++;
+      }
+      if (k === p.length) onMatch(j, t, this.eRef[e]!);
+    }
+  }
+
+  /**
+   * For a text cut at its end: the earliest start p (with at least `minLength`
+   * characters left) where the rest of the text is a proper prefix of a pattern. Only
+   * for a prefix index (`middle: false`, no folding). -1 if none.
+   */
+  cutPrefix(text: string, minLength: number): number {
+    if (this.live === 0 || this.middle || this.fold !== null) return -1;
+    const n = text.length;
+    const q = this.q;
+    for (let p = Math.max(0, n - this.maxLength + 1); p <= n - Math.max(minLength, q); p++) {
+      let h = 0;
+      for (let i = p; i < p + q; i++) h = ((h << this.bits) + text.charCodeAt(i)) & this.mask;
+      const rest = n - p;
+      for (let e = this.heads[this.bucket(h)]!; e !== -1; e = this.eNext[e]!) {
+        if (this.eHash[e] !== h || this.eLen[e]! <= rest) continue;
+        if (this.patternOf(this.eRef[e]!).startsWith(text.slice(p))) return p;
+      }
+    }
+    return -1;
+  }
+}
+
+/** Identity except SKIP for `skip`, lower-cased when `lower`. */
+export function makeFold(skip: (c: number) => boolean, lower: boolean): Uint16Array {
+  const t = new Uint16Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) {
+    if (c === SKIP || skip(c)) t[c] = SKIP;
+    else if (!lower) t[c] = c;
+    else {
+      const l = String.fromCharCode(c).toLowerCase();
+      t[c] = l.length === 1 ? l.charCodeAt(0) : c;
+    }
+  }
+  return t;
+}

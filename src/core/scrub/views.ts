@@ -1,0 +1,480 @@
+/**
+ * Normalizing views of a text: the text as a decoder would read it, with, for every
+ * character of the view, the span of the ORIGINAL text it came from (`from`, `to`),
+ * so a match found in a view is redacted where it really is. A view of a view maps
+ * straight to the original (maps are composed when a view is made).
+ *
+ * - unescape(): one decoding pass over percent escapes of any byte (`%6C`), `\uXXXX`,
+ *   `\u{…}`, `\xXX` and the single-character backslash escapes of JSON/JS, and HTML
+ *   numeric (`&#108;`, `&#x6C;`) and named (`&amp;`…) entities. Applied repeatedly, it
+ *   undoes JSON escaped twice (or more).
+ * - decodedRuns(): every run of base64 (standard or URL alphabet) or hex
+ *   characters long enough to hold a secret, decoded at every character alignment
+ *   (4 for base64, 2 for hex) into a view whose characters are the decoded BYTES.
+ */
+import { MIN_SECRET_LENGTH } from './forms';
+
+export interface View {
+  readonly text: string;
+  /** Original start of each view character; null: the view IS the original. */
+  readonly from: Int32Array | null;
+  /** Original end (exclusive) of each view character. */
+  readonly to: Int32Array | null;
+  /** Whether the view's last character comes from the original's last one (cut-prefix check). */
+  readonly reachesEnd: boolean;
+}
+
+export function identityView(text: string): View {
+  return { text, from: null, to: null, reachesEnd: true };
+}
+
+/** A view span [a, b) as a span of the original. */
+export function toOriginal(v: View, a: number, b: number): [number, number] {
+  return v.from === null ? [a, b] : [v.from[a]!, v.to![b - 1]!];
+}
+
+class Builder {
+  readonly codes: Uint16Array;
+  readonly from: Int32Array;
+  readonly to: Int32Array;
+  n = 0;
+  constructor(
+    private readonly parent: View,
+    capacity: number,
+  ) {
+    this.codes = new Uint16Array(capacity);
+    this.from = new Int32Array(capacity);
+    this.to = new Int32Array(capacity);
+  }
+  /** One view character made from parent characters [a, b). */
+  push(code: number, a: number, b: number): void {
+    const p = this.parent;
+    this.codes[this.n] = code;
+    this.from[this.n] = p.from === null ? a : p.from[a]!;
+    this.to[this.n] = p.to === null ? b : p.to[b - 1]!;
+    this.n++;
+  }
+  // A UTF-8 sequence being read by pushByte(): its bytes and their parent spans.
+  private seq: number[] = [];
+  private seqFrom: number[] = [];
+  private seqTo: number[] = [];
+  private need = 0;
+
+  /**
+   * One decoded byte: a UTF-8 sequence becomes its one character (as a decoder reads
+   * the bytes), anything else stays one Latin-1 character per byte.
+   */
+  pushByte(byte: number, a: number, b: number): void {
+    if (this.need > 0) {
+      if (byte >= 0x80 && byte <= 0xbf) {
+        this.seq.push(byte);
+        this.seqFrom.push(a);
+        this.seqTo.push(b);
+        if (--this.need === 0) this.endSeq();
+        return;
+      }
+      this.flushSeq();
+    }
+    const extra = byte >= 0xc2 && byte <= 0xdf ? 1 : byte >= 0xe0 && byte <= 0xef ? 2 : byte >= 0xf0 && byte <= 0xf4 ? 3 : 0;
+    if (extra === 0) return this.push(byte, a, b);
+    this.seq = [byte];
+    this.seqFrom = [a];
+    this.seqTo = [b];
+    this.need = extra;
+  }
+
+  private endSeq(): void {
+    const q = this.seq;
+    let cp = q.length === 2 ? q[0]! & 0x1f : q.length === 3 ? q[0]! & 0x0f : q[0]! & 0x07;
+    for (let k = 1; k < q.length; k++) cp = (cp << 6) | (q[k]! & 0x3f);
+    const bad = (q.length === 3 && cp < 0x800) || (q.length === 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff);
+    if (bad) return this.flushSeq();
+    const a = this.seqFrom[0]!;
+    const b = this.seqTo[q.length - 1]!;
+    if (cp <= 0xffff) this.push(cp, a, b);
+    else {
+      this.push(0xd800 + ((cp - 0x10000) >> 10), a, b);
+      this.push(0xdc00 + ((cp - 0x10000) & 0x3ff), a, b);
+    }
+    this.seq = [];
+    this.need = 0;
+  }
+
+  /** An unfinished sequence: its bytes as they are. */
+  flushSeq(): void {
+    const q = this.seq;
+    this.seq = [];
+    this.need = 0;
+    for (let k = 0; k < q.length; k++) this.push(q[k]!, this.seqFrom[k]!, this.seqTo[k]!);
+  }
+
+  view(reachesEnd: boolean): View {
+    this.flushSeq();
+    return { text: codesToString(this.codes, this.n), from: this.from.subarray(0, this.n), to: this.to.subarray(0, this.n), reachesEnd };
+  }
+}
+
+/**
+ * Native UTF-16 decoding (TextDecoder is in every runtime the engine runs in). A lone
+ * surrogate becomes U+FFFD, one unit for one: the view keeps its length and maps.
+ */
+const UTF16 = new TextDecoder('utf-16le');
+function codesToString(codes: Uint16Array, n: number): string {
+  return UTF16.decode(codes.subarray(0, n));
+}
+
+const HEX = new Int8Array(0x10000).fill(-1);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[65 + i] = 10 + i;
+  HEX[97 + i] = 10 + i;
+}
+
+function hexAt(s: string, i: number, digits: number): number {
+  if (i + digits > s.length) return -1;
+  let v = 0;
+  for (let k = 0; k < digits; k++) {
+    const d = HEX[s.charCodeAt(i + k)]!;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+const BACKSLASH: Record<string, number> = { '"': 0x22, "'": 0x27, '\\': 0x5c, '/': 0x2f, b: 0x08, f: 0x0c, n: 0x0a, r: 0x0d, t: 0x09, v: 0x0b, '0': 0x00, '`': 0x60 };
+
+/** HTML named entities whose character could be part of a secret (printable ASCII, NBSP, tab, newline). */
+const ENTITIES: Record<string, number> = {
+  Tab: 9,
+  NewLine: 10,
+  excl: 33,
+  quot: 34,
+  QUOT: 34,
+  num: 35,
+  dollar: 36,
+  percnt: 37,
+  amp: 38,
+  AMP: 38,
+  apos: 39,
+  lpar: 40,
+  rpar: 41,
+  ast: 42,
+  midast: 42,
+  plus: 43,
+  comma: 44,
+  hyphen: 45,
+  dash: 45,
+  period: 46,
+  sol: 47,
+  colon: 58,
+  semi: 59,
+  lt: 60,
+  LT: 60,
+  equals: 61,
+  gt: 62,
+  GT: 62,
+  quest: 63,
+  commat: 64,
+  lsqb: 91,
+  lbrack: 91,
+  bsol: 92,
+  rsqb: 93,
+  rbrack: 93,
+  Hat: 94,
+  lowbar: 95,
+  UnderBar: 95,
+  grave: 96,
+  DiacriticalGrave: 96,
+  lcub: 123,
+  lbrace: 123,
+  verbar: 124,
+  vert: 124,
+  VerticalLine: 124,
+  rcub: 125,
+  rbrace: 125,
+  nbsp: 160,
+  NonBreakingSpace: 160,
+  shy: 173,
+};
+
+/**
+ * One decoding pass (see the file comment), or null when the text holds nothing to
+ * decode (the common case costs three indexOf calls).
+ */
+export function unescape(v: View): View | null {
+  const s = v.text;
+  if (s.indexOf('%') < 0 && s.indexOf('\\') < 0 && s.indexOf('&') < 0) return null;
+  const out = new Builder(v, s.length);
+  let changed = false;
+  const n = s.length;
+  for (let i = 0; i < n;) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 /* % */) {
+      const end = pushByteEscapes(out, s, i, '%', 1);
+      if (end > i) {
+        i = end;
+        changed = true;
+        continue;
+      }
+    } else if (c === 0x5c /* \ */ && i + 1 < n) {
+      const e = s.charAt(i + 1);
+      if (e === 'u') {
+        const u = hexAt(s, i + 2, 4);
+        if (u >= 0) {
+          out.push(u, i, i + 6);
+          i += 6;
+          changed = true;
+          continue;
+        }
+        if (s.charAt(i + 2) === '{') {
+          const close = s.indexOf('}', i + 3);
+          const cp = close > i + 3 && close <= i + 9 ? hexAt(s, i + 3, close - i - 3) : -1;
+          if (cp >= 0 && cp <= 0x10ffff) {
+            pushCodePoint(out, cp, i, close + 1);
+            i = close + 1;
+            changed = true;
+            continue;
+          }
+        }
+      } else if (e === 'x') {
+        const end = pushByteEscapes(out, s, i, '\\x', 2);
+        if (end > i) {
+          i = end;
+          changed = true;
+          continue;
+        }
+      } else {
+        const m = BACKSLASH[e];
+        if (m !== undefined) {
+          out.push(m, i, i + 2);
+          i += 2;
+          changed = true;
+          continue;
+        }
+      }
+    } else if (c === 0x26 /* & */) {
+      const r = entity(s, i);
+      if (r !== null) {
+        pushCodePoint(out, r.cp, i, r.end);
+        i = r.end;
+        changed = true;
+        continue;
+      }
+    }
+    out.push(c, i, i + 1);
+    i++;
+  }
+  return changed ? out.view(v.reachesEnd) : null;
+}
+
+/**
+ * A byte escape (`%XX`, `\xXX`) at `i`, taken with the escapes after it when they
+ * form one UTF-8 sequence (then one character, as a decoder reads it; otherwise the
+ * byte alone, as Latin-1). Returns the end, or `i` when there is no escape there.
+ */
+function pushByteEscapes(out: Builder, s: string, i: number, intro: string, introLen: number): number {
+  const step = introLen + 2;
+  const b0 = hexAt(s, i + introLen, 2);
+  if (b0 < 0) return i;
+  const extra = b0 >= 0xc2 && b0 <= 0xdf ? 1 : b0 >= 0xe0 && b0 <= 0xef ? 2 : b0 >= 0xf0 && b0 <= 0xf4 ? 3 : 0;
+  let cp = extra === 1 ? b0 & 0x1f : extra === 2 ? b0 & 0x0f : b0 & 0x07;
+  let ok = extra > 0;
+  for (let k = 1; ok && k <= extra; k++) {
+    const at = i + k * step;
+    const b = s.startsWith(intro, at) ? hexAt(s, at + introLen, 2) : -1;
+    if (b < 0x80 || b > 0xbf) ok = false;
+    else cp = (cp << 6) | (b & 0x3f);
+  }
+  // Overlong and surrogate encodings are not text: keep the bytes.
+  if (ok && ((extra === 2 && cp < 0x800) || (extra === 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))) ok = false;
+  if (!ok) {
+    out.push(b0, i, i + step);
+    return i + step;
+  }
+  pushCodePoint(out, cp, i, i + (extra + 1) * step);
+  return i + (extra + 1) * step;
+}
+
+function pushCodePoint(out: Builder, cp: number, a: number, b: number): void {
+  if (cp <= 0xffff) out.push(cp, a, b);
+  else {
+    const x = cp - 0x10000;
+    out.push(0xd800 + (x >> 10), a, b);
+    out.push(0xdc00 + (x & 0x3ff), a, b);
+  }
+}
+
+/** An HTML character reference at `i` (`&…`): its code point and end, or null. The `;` is optional for numeric ones, as browsers read them. */
+function entity(s: string, i: number): { cp: number; end: number } | null {
+  if (s.charAt(i + 1) === '#') {
+    const hex = s.charAt(i + 2) === 'x' || s.charAt(i + 2) === 'X';
+    let j = i + (hex ? 3 : 2);
+    let cp = 0;
+    const start = j;
+    for (; j < s.length && j - start < 8; j++) {
+      const ch = s.charCodeAt(j);
+      const d = hex ? HEX[ch]! : ch >= 48 && ch <= 57 ? ch - 48 : -1;
+      if (d < 0) break;
+      cp = cp * (hex ? 16 : 10) + d;
+    }
+    if (j === start || cp > 0x10ffff) return null;
+    return { cp, end: s.charAt(j) === ';' ? j + 1 : j };
+  }
+  const semi = s.indexOf(';', i + 1);
+  if (semi < 0 || semi - i > 18) return null;
+  const cp = ENTITIES[s.slice(i + 1, semi)];
+  return cp === undefined || !Object.hasOwn(ENTITIES, s.slice(i + 1, semi)) ? null : { cp, end: semi + 1 };
+}
+
+const B64 = new Int8Array(0x10000).fill(-1);
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'.split('').forEach((ch, k) => (B64[ch.charCodeAt(0)] = k));
+B64[0x2b] = 62; // +
+B64[0x2d] = 62; // -
+B64[0x2f] = 63; // /
+B64[0x5f] = 63; // _
+
+/** The shortest base64 run worth decoding: the characters of MIN_SECRET_LENGTH bytes at any alignment. */
+const MIN_B64_RUN = Math.ceil((MIN_SECRET_LENGTH * 8) / 6);
+const MIN_HEX_RUN = 2 * MIN_SECRET_LENGTH;
+/**
+ * Between two decoded runs in one view: U+FFFF, a noncharacter no secret holds (and
+ * that the skeleton view does not skip), so no match spans two runs.
+ */
+const RUN_GAP = 0xffff;
+const IS_B64 = 1;
+const IS_HEX = 2;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) CLASS[c] = (B64[c]! >= 0 ? IS_B64 : 0) | (HEX[c]! >= 0 ? IS_HEX : 0);
+
+/**
+ * Every base64 run of `v` decoded at each of the 4 character alignments and every hex
+ * run at both: one byte view per alignment, its runs joined by RUN_GAP.
+ */
+export function decodedRuns(v: View): View[] {
+  const s = v.text;
+  const n = s.length;
+  const out: View[] = [];
+  const b64 = findRuns(s, IS_B64, isLineBreak, MIN_B64_RUN);
+  if (b64.length > 0) {
+    const total = b64.reduce((t, r) => t + r.length, 0);
+    for (let align = 0; align < 4; align++) {
+      const b = new Builder(v, Math.ceil((total * 6) / 8) + b64.length);
+      let end = false;
+      for (const pos of b64) {
+        if (pos.length - align < MIN_B64_RUN) continue;
+        b.flushSeq();
+        if (b.n > 0) b.push(RUN_GAP, pos[0]!, pos[0]! + 1);
+        const bytes = Math.floor(((pos.length - align) * 6) / 8);
+        for (let k = 0; k < bytes; k++) {
+          // Byte k is bits [8k, 8k+8) of the run: the end of character c0 and the start of c0+1.
+          const bit = 8 * k;
+          const c0 = align + Math.floor(bit / 6);
+          const word = (B64[s.charCodeAt(pos[c0]!)]! << 6) | B64[s.charCodeAt(pos[c0 + 1]!)]!;
+          b.pushByte((word >> (4 - (bit % 6))) & 0xff, pos[c0]!, pos[c0 + 1]! + 1);
+        }
+        end = pos[pos.length - 1]! === n - 1;
+      }
+      if (b.n > 0) out.push(b.view(v.reachesEnd && end));
+    }
+  }
+  const hex = findRuns(s, IS_HEX, isHexJoiner, MIN_HEX_RUN);
+  if (hex.length > 0) {
+    const total = hex.reduce((t, r) => t + r.length, 0);
+    for (let align = 0; align < 2; align++) {
+      const b = new Builder(v, (total >> 1) + hex.length);
+      let end = false;
+      for (const pos of hex) {
+        b.flushSeq();
+        if (b.n > 0) b.push(RUN_GAP, pos[0]!, pos[0]! + 1);
+        const bytes = (pos.length - align) >> 1;
+        for (let k = 0; k < bytes; k++) {
+          const i = pos[align + 2 * k]!;
+          const j = pos[align + 2 * k + 1]!;
+          b.pushByte((HEX[s.charCodeAt(i)]! << 4) | HEX[s.charCodeAt(j)]!, i, j + 1);
+        }
+        end = align + 2 * bytes === pos.length && pos[pos.length - 1]! === n - 1;
+      }
+      if (b.n > 0) out.push(b.view(v.reachesEnd && end));
+    }
+  }
+  return out;
+}
+
+/** MIME and PEM wrap base64 lines (not spaces: prose would join into one run). */
+function isLineBreak(c: number): boolean {
+  return c === 0x0a || c === 0x0d;
+}
+
+/** Hex dumps separate bytes by spaces, tabs, line breaks, colons (`6c:6b`) or dashes. */
+function isHexJoiner(c: number): boolean {
+  return c === 0x20 || c === 0x09 || isLineBreak(c) || c === 0x3a || c === 0x2d;
+}
+
+/** At most this many joiner characters between two characters of one run (`\r\n`). */
+const MAX_JOIN = 2;
+
+/**
+ * The runs of `cls` characters (joined across gaps of at most MAX_JOIN joiners) with at
+ * least `min` characters: each as the positions of its characters. Any `min`
+ * consecutive positions of a run hold a sample point, so only every `min`-th position
+ * is tested (ordinary prose and JSON are mostly skipped that many at a time); a sample
+ * on a joiner looks past it.
+ */
+function findRuns(s: string, cls: number, joiner: (c: number) => boolean, min: number): Int32Array[] {
+  const n = s.length;
+  const out: Int32Array[] = [];
+  let lastEnd = 0;
+  for (let i = Math.min(min - 1, n - 1); i >= 0 && i < n;) {
+    let seed = i;
+    if (!inClass(s.charCodeAt(i), cls)) {
+      seed = joiner(s.charCodeAt(i)) ? across(s, i, 1, lastEnd, cls, joiner) : -1;
+      if (seed < 0) {
+        i += min;
+        continue;
+      }
+    }
+    let a = seed;
+    for (;;) {
+      if (a - 1 >= lastEnd && inClass(s.charCodeAt(a - 1), cls)) a--;
+      else {
+        const j = a - 1 >= lastEnd ? across(s, a, -1, lastEnd, cls, joiner) : -1;
+        if (j < 0) break;
+        a = j;
+      }
+    }
+    let b = seed;
+    for (;;) {
+      if (b + 1 < n && inClass(s.charCodeAt(b + 1), cls)) b++;
+      else {
+        const j = across(s, b, 1, lastEnd, cls, joiner);
+        if (j < 0) break;
+        b = j;
+      }
+    }
+    let count = 0;
+    for (let k = a; k <= b; k++) if (inClass(s.charCodeAt(k), cls)) count++;
+    if (count >= min) {
+      const pos = new Int32Array(count);
+      let p = 0;
+      for (let k = a; k <= b; k++) if (inClass(s.charCodeAt(k), cls)) pos[p++] = k;
+      out.push(pos);
+    }
+    lastEnd = b + 1;
+    i = b + 1 + min;
+  }
+  return out;
+}
+
+function inClass(c: number, cls: number): boolean {
+  return c < 128 && (CLASS[c]! & cls) !== 0;
+}
+
+/** The next run character from position i (direction dir) across joiners only, or -1. */
+function across(s: string, i: number, dir: 1 | -1, floor: number, cls: number, joiner: (c: number) => boolean): number {
+  for (let k = 1, j = i + dir; k <= MAX_JOIN + 1 && j >= floor && j < s.length; k++, j += dir) {
+    const c = s.charCodeAt(j);
+    if (inClass(c, cls)) return j;
+    if (!joiner(c)) return -1;
+  }
+  return -1;
+}
