@@ -51,7 +51,7 @@ export function cacheCredentials(source: CredentialSource): CachedCredentials {
       return { list: await fresh(), cached: false };
     },
     useCredential: (itemId, agentId) => source.useCredential(itemId, agentId),
-    scrub: (texts) => source.scrub(texts),
+    scrub: (texts, truncated) => source.scrub(texts, truncated),
     onLocked: (h) => source.onLocked(h),
     onUnlocked: (h) => source.onUnlocked(h),
     onCredentialsChanged: (h) => source.onCredentialsChanged(h),
