@@ -34,7 +34,7 @@ export interface RunningServer {
 
 export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
   const ownsDb = opts.db === undefined;
-  const db = opts.db ?? (await openDatabase(opts));
+  const db = opts.db ?? (await openDatabase({ ...opts, holder: 'server' }));
   const key = await loadOrCreateServerKey(db);
   const app = await buildApp({ ...opts, db, key });
   const host = opts.host ?? '127.0.0.1';
