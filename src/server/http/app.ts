@@ -1,7 +1,7 @@
 /**
  * Builds the Fastify app: raw bodies kept and parsed only after authentication (the
  * signature covers the exact body bytes), body-size limit, rate limiting keyed by device (or address before
- * enrolment), one error shape, and the routes. No route reads a tenant id from
+ * enrolment, admin key for the admin API), one error shape, and the routes. No route reads a tenant id from
  * anywhere but the authenticated device.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -17,6 +17,8 @@ import { keepRawBodies, readJsonBody } from './body';
 import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
+import { registerAdminRoutes } from '../admin/routes';
+import { ADMIN_HEADERS } from '../../shared/contracts/admin';
 
 export interface AppOptions {
   readonly db: Database;
@@ -43,7 +45,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Keyed by address AND claimed device: the header is not yet authenticated here, so
     // keying by device alone would let anyone exhaust another device's budget.
     keyGenerator: (req) => {
-      const d = req.headers[SIGNED_HEADERS.device];
+      const d = req.headers[SIGNED_HEADERS.device] ?? req.headers[ADMIN_HEADERS.key];
       return typeof d === 'string' && d.length <= 64 ? `${req.ip}|${d}` : req.ip;
     },
     errorResponseBuilder: () => new LatchkeyError('rate_limited', 'Too many requests; wait a minute and retry.'),
@@ -59,6 +61,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerEnrolRoute(app, opts.db, opts.key.publicKey);
   registerSyncRoutes(app, auth);
   registerAuditRoutes(app, auth, opts.key);
+  registerAdminRoutes(app, opts.db, opts.key, now);
   app.get('/v1/health', async () => ({ ok: true }));
   return app;
 }
