@@ -291,7 +291,9 @@ async function exportFromDatabase(
   let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
     database = await openDatabase(db);
-  } catch {
+  } catch (err) {
+    // A data dir a running server holds: its own message says to use --server.
+    if (isLatchkeyError(err, 'conflict')) throw err;
     throw new FileError('cannot open the server database (check --database-url or --data-dir)');
   }
   try {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/commands/server';
+import { run as auditCli } from '../../../src/cli/commands/audit';
 import { openDatabase } from '../../../src/server/db/open';
 import { LOCK_FILE_NAME } from '../../../src/server/db/dir-lock';
 import { capture, killHard, spawnServer } from './server-process';
@@ -37,6 +38,10 @@ describe('admin commands and a held data directory', () => {
       expect(msg).toMatch(/in use by a running Latchkey server \(process \d+\)/);
       expect(msg).toMatch(/--server URL --admin-key FILE/);
       expect(refused.out).toEqual([]);
+      // The on-host audit export is refused the same way (it would read a stale copy).
+      const exp = capture();
+      expect(await auditCli(['export', '--data-dir', dataDir, '--org', '00000000-0000-4000-8000-000000000000', '--format', 'jsonl'], exp.io)).toBe(3);
+      expect(exp.err.join('\n')).toMatch(/in use by a running Latchkey server/);
 
       await killHard(child);
       // SIGKILL leaves the lock file behind: it names a dead process, so it is stale.
