@@ -1,8 +1,9 @@
 /**
  * Builds the Fastify app: raw bodies kept and parsed only after authentication (the
  * signature covers the exact body bytes), body-size limit, rate limiting keyed by device (or address before
- * enrolment, admin key for the admin API), one error shape, and the routes. No route reads a tenant id from
- * anywhere but the authenticated device.
+ * enrolment and for the admin API), one error shape, and the routes. No device route reads a tenant id from
+ * anywhere but the authenticated device; admin routes (../admin) take it from the path,
+ * for a server-wide admin authenticated by its own key.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
@@ -18,7 +19,6 @@ import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
 import { registerAdminRoutes } from '../admin/routes';
-import { ADMIN_HEADERS } from '../../shared/contracts/admin';
 
 export interface AppOptions {
   readonly db: Database;
@@ -45,7 +45,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Keyed by address AND claimed device: the header is not yet authenticated here, so
     // keying by device alone would let anyone exhaust another device's budget.
     keyGenerator: (req) => {
-      const d = req.headers[SIGNED_HEADERS.device] ?? req.headers[ADMIN_HEADERS.key];
+      const d = req.headers[SIGNED_HEADERS.device];
       return typeof d === 'string' && d.length <= 64 ? `${req.ip}|${d}` : req.ip;
     },
     errorResponseBuilder: () => new LatchkeyError('rate_limited', 'Too many requests; wait a minute and retry.'),
