@@ -5,6 +5,8 @@
  * queries and bodies are parsed with the shared zod schemas after authentication.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { LatchkeyError } from '../../shared/errors';
 import {
   ADMIN_ROUTES,
   actionListSchema,
@@ -54,9 +56,23 @@ import {
   revokeUserIn,
 } from './admin';
 
+const noQuerySchema = z.strictObject({});
+
 export function registerAdminRoutes(app: FastifyInstance, db: Database, key: ServerKey, now: () => number): void {
-  const run = <T>(req: FastifyRequest, action: AdminAction, note: Partial<ActionNote>, route: (who: AdminContext, sql: SqlClient, note: ActionNote) => Promise<T>) =>
-    withAdmin(db, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody }, now(), action, { orgId: null, target: null, ...note }, route);
+  // `takes`: what the route reads besides its path; anything else sent is refused, so
+  // every query and body goes through a schema (an empty one where none is expected).
+  const run = <T>(
+    req: FastifyRequest,
+    action: AdminAction,
+    note: Partial<ActionNote>,
+    route: (who: AdminContext, sql: SqlClient, note: ActionNote) => Promise<T>,
+    takes: 'nothing' | 'body' | 'query' = 'nothing',
+  ) =>
+    withAdmin(db, { method: req.method, url: req.url, headers: req.headers, rawBody: req.rawBody }, now(), action, { orgId: null, target: null, ...note }, (who, sql, n) => {
+      if (takes !== 'query') noQuerySchema.parse(req.query);
+      if (takes !== 'body' && (req.rawBody?.length ?? 0) > 0) throw new LatchkeyError('invalid_input', 'This request takes no body.');
+      return route(who, sql, n);
+    });
   // Params are only parsed inside the authenticated route (an unsigned caller learns
   // nothing), but the action log wants them: the raw strings go there, bounded.
   const raw = (req: FastifyRequest, k: string): string | null => {
@@ -68,23 +84,35 @@ export function registerAdminRoutes(app: FastifyInstance, db: Database, key: Ser
 
   app.post(ADMIN_ROUTES.orgs, async (req) =>
     createOrgResponseSchema.parse(
-      await run(req, 'create_org', {}, async (_who, sql, note) => {
-        const out = await createOrgIn(sql, createOrgRequestSchema.parse(readJsonBody(req)).name);
-        note.orgId = out.orgId;
-        return out;
-      }),
+      await run(
+        req,
+        'create_org',
+        {},
+        async (_who, sql, note) => {
+          const out = await createOrgIn(sql, createOrgRequestSchema.parse(readJsonBody(req)).name);
+          note.orgId = out.orgId;
+          return out;
+        },
+        'body',
+      ),
     ),
   );
   app.get(ADMIN_ROUTES.orgs, async (req) => orgListSchema.parse({ orgs: await run(req, 'list_orgs', {}, (_w, sql) => listOrgsIn(sql)) }));
 
   app.post(ADMIN_ROUTES.people(':org'), async (req) =>
     createPersonResponseSchema.parse(
-      await run(req, 'create_person', { orgId: raw(req, 'org') }, async (_w, sql, note) => {
-        const { org } = orgParamsSchema.parse(req.params);
-        const out = await createUserIn(sql, org, createPersonRequestSchema.parse(readJsonBody(req)).name);
-        note.target = out.userId;
-        return out;
-      }),
+      await run(
+        req,
+        'create_person',
+        { orgId: raw(req, 'org') },
+        async (_w, sql, note) => {
+          const { org } = orgParamsSchema.parse(req.params);
+          const out = await createUserIn(sql, org, createPersonRequestSchema.parse(readJsonBody(req)).name);
+          note.target = out.userId;
+          return out;
+        },
+        'body',
+      ),
     ),
   );
   app.get(ADMIN_ROUTES.people(':org'), async (req) =>
@@ -114,25 +142,37 @@ export function registerAdminRoutes(app: FastifyInstance, db: Database, key: Ser
   );
 
   app.post(ADMIN_ROUTES.enrolCodes(':org'), async (req) => {
-    const out = await run(req, 'issue_enrol_code', { orgId: raw(req, 'org') }, async (_w, sql, note) => {
-      const { org } = orgParamsSchema.parse(req.params);
-      const body = issueEnrolCodeRequestSchema.parse(readJsonBody(req));
-      note.target = body.userId;
-      return issueEnrolCodeIn(sql, org, body.userId, (body.ttlHours ?? 24) * 3600_000);
-    });
+    const out = await run(
+      req,
+      'issue_enrol_code',
+      { orgId: raw(req, 'org') },
+      async (_w, sql, note) => {
+        const { org } = orgParamsSchema.parse(req.params);
+        const body = issueEnrolCodeRequestSchema.parse(readJsonBody(req));
+        note.target = body.userId;
+        return issueEnrolCodeIn(sql, org, body.userId, (body.ttlHours ?? 24) * 3600_000);
+      },
+      'body',
+    );
     return issueEnrolCodeResponseSchema.parse({ code: out.code, expiresAt: out.expiresAt.toISOString() });
   });
 
   app.get(ADMIN_ROUTES.audit(':org'), async (req, reply) => {
-    const { text, format } = await run(req, 'export_audit', { orgId: raw(req, 'org') }, async (_w, sql, note) => {
-      const { org } = orgParamsSchema.parse(req.params);
-      const q = auditExportQuerySchema.parse(req.query);
-      const records = await exportAuditIn(sql, org, q);
-      // The filters used, so the log says what was exported (ids and times only).
-      note.target = JSON.stringify({ ...q, records: records.length });
-      const fmt = q.format ?? 'jsonl';
-      return { format: fmt, text: fmt === 'csv' ? recordsToCsv(records) : recordsToJsonLines(records) };
-    });
+    const { text, format } = await run(
+      req,
+      'export_audit',
+      { orgId: raw(req, 'org') },
+      async (_w, sql, note) => {
+        const { org } = orgParamsSchema.parse(req.params);
+        const q = auditExportQuerySchema.parse(req.query);
+        const records = await exportAuditIn(sql, org, q);
+        // The filters used, so the log says what was exported (ids and times only).
+        note.target = JSON.stringify({ ...q, records: records.length });
+        const fmt = q.format ?? 'jsonl';
+        return { format: fmt, text: fmt === 'csv' ? recordsToCsv(records) : recordsToJsonLines(records) };
+      },
+      'query',
+    );
     return reply.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').send(text);
   });
   app.get(ADMIN_ROUTES.auditKeys(':org'), async (req) =>
@@ -152,12 +192,18 @@ export function registerAdminRoutes(app: FastifyInstance, db: Database, key: Ser
   app.get(ADMIN_ROUTES.admins, async (req) => adminListSchema.parse({ admins: await run(req, 'list_admins', {}, (_w, sql) => listAdminsIn(sql)) }));
   app.post(ADMIN_ROUTES.admins, async (req) =>
     addAdminResponseSchema.parse(
-      await run(req, 'add_admin', {}, async (_w, sql, note) => {
-        const body = addAdminRequestSchema.parse(readJsonBody(req));
-        const out = await addAdminIn(sql, body.name, body.publicKey);
-        note.target = out.adminId;
-        return out;
-      }),
+      await run(
+        req,
+        'add_admin',
+        {},
+        async (_w, sql, note) => {
+          const body = addAdminRequestSchema.parse(readJsonBody(req));
+          const out = await addAdminIn(sql, body.name, body.publicKey);
+          note.target = out.adminId;
+          return out;
+        },
+        'body',
+      ),
     ),
   );
   app.post(ADMIN_ROUTES.revokeAdmin(':admin'), async (req) =>
@@ -171,10 +217,16 @@ export function registerAdminRoutes(app: FastifyInstance, db: Database, key: Ser
 
   app.get(ADMIN_ROUTES.actions, async (req) =>
     actionListSchema.parse({
-      actions: await run(req, 'list_actions', {}, (_w, sql) => {
-        const q = actionsQuerySchema.parse(req.query);
-        return listAdminActions(sql, { limit: q.limit ?? 100, ...(q.before !== undefined ? { before: q.before } : {}) });
-      }),
+      actions: await run(
+        req,
+        'list_actions',
+        {},
+        (_w, sql) => {
+          const q = actionsQuerySchema.parse(req.query);
+          return listAdminActions(sql, { limit: q.limit ?? 100, ...(q.before !== undefined ? { before: q.before } : {}) });
+        },
+        'query',
+      ),
     }),
   );
 }

@@ -126,13 +126,20 @@ describe('admin API authentication', () => {
     expect(q.status).toBe(400);
     const badParam = await call(a, 'GET', ADMIN_ROUTES.devices('not-an-id'));
     expect(badParam.status).toBe(400);
+    // Routes that take no query or no body refuse one rather than ignore it.
+    expect((await call(a, 'GET', `${ADMIN_ROUTES.orgs}?all=1`)).status).toBe(400);
+    expect((await call(a, 'POST', ADMIN_ROUTES.revokeAdmin(a.adminId), JSON.stringify({ really: true }))).status).toBe(400);
+    expect((await call(a, 'GET', ADMIN_ROUTES.whoami)).status).toBe(200); // not revoked by that
     // An unsigned caller gets the same 401 whatever its body.
     const unsigned = await rawRequest(env.server.url, 'POST', ADMIN_ROUTES.orgs, { 'content-type': 'application/json' }, '{"name":');
     expect(unsigned.status).toBe(401);
 
-    const acts = await lastActions(a, 10);
+    const acts = await lastActions(a, 20);
     const mine = acts.filter((x) => x.adminId !== null && x.action !== 'list_actions');
-    expect(mine.slice(0, 5).map((x) => [x.action, x.outcome, x.reason])).toEqual([
+    expect(mine.slice(0, 8).map((x) => [x.action, x.outcome, x.reason])).toEqual([
+      ['whoami', 'ok', null],
+      ['revoke_admin', 'refused', 'invalid_input'],
+      ['list_orgs', 'refused', 'invalid_input'],
       ['list_devices', 'refused', 'invalid_input'],
       ['export_audit', 'refused', 'invalid_input'],
       ['create_org', 'refused', 'invalid_input'],
