@@ -1,7 +1,9 @@
 /**
  * Starts the org server: opens the database (PGlite by default, PostgreSQL with a
  * URL), applies migrations, loads the checkpoint key, listens, and runs the periodic
- * jobs (checkpoint signing, nonce purge).
+ * jobs (checkpoint signing, nonce purge). A replica holds no state of its own (nonces,
+ * keys, job runs are in the database), so N of them may share one PostgreSQL; an
+ * on-disk PGlite serves one process only (its directory is locked, db/dir-lock.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Database } from './db/db';
@@ -10,6 +12,7 @@ import { buildApp, type AppOptions } from './http/app';
 import { loadOrCreateServerKey, type ServerKey } from './keys';
 import { checkpointAll } from './audit/checkpoints';
 import { purgeExpiredNonces } from './http/auth';
+import { runJobOnce } from './jobs';
 
 export interface StartServerOptions extends OpenDatabaseOptions, Omit<AppOptions, 'db' | 'key'> {
   readonly host?: string;
@@ -34,7 +37,7 @@ export interface RunningServer {
 
 export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
   const ownsDb = opts.db === undefined;
-  const db = opts.db ?? (await openDatabase(opts));
+  const db = opts.db ?? (await openDatabase({ ...opts, holder: 'server' }));
   const key = await loadOrCreateServerKey(db);
   const app = await buildApp({ ...opts, db, key });
   const host = opts.host ?? '127.0.0.1';
@@ -46,16 +49,18 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
   const timers: NodeJS.Timeout[] = [];
   const every = opts.checkpointIntervalMs ?? 60_000;
   if (every > 0) {
-    // Errors in a periodic job must not crash the server; the next tick retries.
+    // Errors in a periodic job must not crash the server; the next tick retries. On a
+    // shared PostgreSQL each job runs once per period across replicas (./jobs.ts).
+    const purgeEvery = 5 * 60_000;
     timers.push(
       setInterval(() => {
-        checkpointAll(db, key).catch(() => undefined);
+        runJobOnce(db, 'checkpoints', every, () => checkpointAll(db, key)).catch(() => undefined);
       }, every).unref(),
     );
     timers.push(
       setInterval(() => {
-        purgeExpiredNonces(db, Date.now()).catch(() => undefined);
-      }, 5 * 60_000).unref(),
+        runJobOnce(db, 'nonce-purge', purgeEvery, () => purgeExpiredNonces(db, Date.now())).catch(() => undefined);
+      }, purgeEvery).unref(),
     );
   }
   return {

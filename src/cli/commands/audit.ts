@@ -11,8 +11,11 @@
  *   export (--database-url URL | --data-dir DIR) --org ORG --format jsonl|csv [--out FILE]
  *          [--checkpoints-out FILE] [--pubkeys-out FILE]
  *     on the server host: reads the org's log, checkpoints and device keys from the
- *     server database (as `latchkey server` admin commands do). There is no admin HTTP
- *     export route, so `--server URL` is refused with that explanation.
+ *     server database (as `latchkey server` admin commands do).
+ *   export --server URL --admin-key FILE --org ORG --format jsonl|csv [--out FILE] [filters]
+ *          [--checkpoints-out FILE] [--pubkeys-out FILE]
+ *     from a running server over the admin API (src/cli/audit-export-server.ts);
+ *     filters --since/--until (record time), --person, --device, --agent, --credential, --outcome.
  *
  * Exit codes: 0 verified / exported; 1 verification failed; 2 usage; 3 file or database error.
  */
@@ -34,6 +37,7 @@ import {
 import { createNodeEd25519Verifier, createParallelEd25519Verifier } from '../../node/verify.node.js';
 import { tryParseStrictJson } from '../../shared/encoding/strict-json';
 import { parseArgv, UsageError } from '../args';
+import { AUDIT_EXPORT_FILTER_OPTIONS, exportFromServer, filtersFromOptions } from '../audit-export-server';
 
 /** Below this many records, starting worker threads costs more than it saves. */
 const PARALLEL_FROM = 5_000;
@@ -55,6 +59,9 @@ const USAGE = [
   '  latchkey audit export --from FILE.jsonl --format jsonl|csv [--out FILE]',
   '  latchkey audit export (--database-url URL | --data-dir DIR) --org ORG --format jsonl|csv [--out FILE]',
   '                        [--checkpoints-out FILE] [--pubkeys-out FILE]',
+  '  latchkey audit export --server URL --admin-key FILE --org ORG --format jsonl|csv [--out FILE]',
+  '                        [--since TIME] [--until TIME] [--person ID] [--device ID] [--agent ID] [--credential ITEM]',
+  '                        [--outcome success|failure|denied] [--checkpoints-out FILE] [--pubkeys-out FILE]',
   '',
   'exit codes: 0 ok, 1 verification failed, 2 usage, 3 file or database error',
 ].join('\n');
@@ -204,13 +211,34 @@ async function exportLog(args: string[], io: CliIo): Promise<number> {
     out: { type: 'string' },
     'checkpoints-out': { type: 'string' },
     'pubkeys-out': { type: 'string' },
+    'admin-key': { type: 'string' },
+    ...AUDIT_EXPORT_FILTER_OPTIONS,
   } as const;
   const { values, positionals } = parseArgv({ args, options, allowPositionals: true, strict: true });
   if (positionals.length > 0) throw new UsageError('export takes no positional arguments');
   const format = values.format ?? 'jsonl';
   if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv');
   if (typeof values.server === 'string') {
-    throw new UsageError('the org server has no admin HTTP export route; run export on the server host with --database-url or --data-dir and --org');
+    if ([values.from, values['database-url'], values['data-dir']].some((x) => typeof x === 'string'))
+      throw new UsageError('give --server or one of --from, --database-url, --data-dir');
+    const got = await exportFromServer({
+      server: values.server,
+      adminKey: values['admin-key'],
+      org: values.org,
+      format,
+      filters: filtersFromOptions(values),
+      out: values.out,
+      checkpointsOut: values['checkpoints-out'],
+      pubkeysOut: values['pubkeys-out'],
+    });
+    if (typeof values.out === 'string') {
+      await writeText(values.out, got.text, 'output');
+      io.err(`exported ${got.records} record(s) as ${format} to ${values.out}`);
+    } else io.out(got.text);
+    return 0;
+  }
+  if (Object.keys(filtersFromOptions(values)).length > 0 || typeof values['admin-key'] === 'string') {
+    throw new UsageError('filters and --admin-key work with --server only');
   }
   const sources = [values.from, values['database-url'], values['data-dir']].filter((x) => typeof x === 'string');
   if (sources.length !== 1) throw new UsageError('give exactly one of --from, --database-url, --data-dir');
@@ -263,7 +291,9 @@ async function exportFromDatabase(
   let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
     database = await openDatabase(db);
-  } catch {
+  } catch (err) {
+    // A data dir a running server holds: its own message says to use --server.
+    if (isLatchkeyError(err, 'conflict')) throw err;
     throw new FileError('cannot open the server database (check --database-url or --data-dir)');
   }
   try {

@@ -18,7 +18,12 @@ export function listMigrations(): { version: number; name: string; sql: string }
 }
 
 export async function migrate(db: Database): Promise<number[]> {
-  await db.asOwner((sql) => sql.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())'));
+  // Under the same lock as each migration: two replicas starting together would
+  // otherwise race on CREATE TABLE IF NOT EXISTS (it is not atomic in PostgreSQL).
+  await db.asOwner(async (sql) => {
+    await sql.query('SELECT pg_advisory_xact_lock(7428751)');
+    await sql.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+  });
   const applied: number[] = [];
   for (const m of listMigrations()) {
     const done = await db.asOwner(async (sql) => {

@@ -1,8 +1,9 @@
 /**
  * Builds the Fastify app: raw bodies kept and parsed only after authentication (the
  * signature covers the exact body bytes), body-size limit, rate limiting keyed by device (or address before
- * enrolment), one error shape, and the routes. No route reads a tenant id from
- * anywhere but the authenticated device.
+ * enrolment and for the admin API), one error shape, and the routes. No device route reads a tenant id from
+ * anywhere but the authenticated device; admin routes (../admin) take it from the path,
+ * for a server-wide admin authenticated by its own key.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
@@ -17,6 +18,7 @@ import { keepRawBodies, readJsonBody } from './body';
 import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
+import { registerAdminRoutes } from '../admin/routes';
 
 export interface AppOptions {
   readonly db: Database;
@@ -59,6 +61,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerEnrolRoute(app, opts.db, opts.key.publicKey);
   registerSyncRoutes(app, auth);
   registerAuditRoutes(app, auth, opts.key);
+  registerAdminRoutes(app, opts.db, opts.key, now);
   app.get('/v1/health', async () => ({ ok: true }));
   return app;
 }

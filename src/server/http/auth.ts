@@ -75,7 +75,8 @@ function nodeKey(publicKeyB64u: string): KeyObject {
   return k;
 }
 
-function signatureValid(message: Uint8Array, signatureB64u: string, publicKeyB64u: string): boolean {
+/** Ed25519 over `message` by the base64url key; false (never a throw) for any malformed input. Shared with admin auth. */
+export function signatureValid(message: Uint8Array, signatureB64u: string, publicKeyB64u: string): boolean {
   try {
     const sig = fromBase64url(signatureB64u);
     return sig.length === 64 && cryptoVerify(null, message, nodeKey(publicKeyB64u), sig);
@@ -135,10 +136,12 @@ export async function withDevice<T>(db: Database, req: SignedRequestParts, now: 
   return out as T;
 }
 
-/** Drops nonces whose requests the clock check already refuses (owner: spans orgs). */
+/** Drops nonces whose requests the clock check already refuses (owner: spans orgs), devices' and admins'. */
 export async function purgeExpiredNonces(db: Database, now: number): Promise<void> {
+  const before = new Date(now).toISOString();
   const orgs = await db.asOwner((sql) => sql.query<{ id: string }>('SELECT id FROM orgs'));
   for (const o of orgs) {
-    await db.asTenant(o.id, (sql) => sql.query('DELETE FROM request_nonces WHERE expires_at < $1', [new Date(now).toISOString()]));
+    await db.asTenant(o.id, (sql) => sql.query('DELETE FROM request_nonces WHERE expires_at < $1', [before]));
   }
+  await db.asOwner((sql) => sql.query('DELETE FROM admin_nonces WHERE expires_at < $1', [before]));
 }

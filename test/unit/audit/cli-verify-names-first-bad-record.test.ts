@@ -132,7 +132,7 @@ describe('latchkey audit verify on a large export (signatures on worker threads)
 
 describe('latchkey audit export', () => {
   it(
-    'converts a JSON lines export to CSV, and says plainly that --server is not available',
+    'converts a JSON lines export to CSV, and says plainly that --server needs an admin key',
     async () => {
       const src = await file('export.jsonl', recordsToJsonLines(log));
       const out = join(dir, 'export.csv');
@@ -146,7 +146,7 @@ describe('latchkey audit export', () => {
       expect(rows).toHaveLength(11);
       expect(rows[5]).toContain('claude-desktop,credential.use,success,,');
       expect(viaServer.code).toBe(2);
-      expect(viaServer.stderr).toContain('no admin HTTP export route');
+      expect(viaServer.stderr).toContain('--admin-key FILE is required with --server');
     },
     SLOW,
   );

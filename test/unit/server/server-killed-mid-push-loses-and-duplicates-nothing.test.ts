@@ -3,7 +3,7 @@
  * same storage (on-disk PGlite; and real PostgreSQL when DATABASE_URL_TEST is set).
  * The client replays its outbox: every record ends up on the server exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,43 +12,16 @@ import { openDatabase } from '../../../src/server/db/open';
 import { createOrg, createUser, issueEnrolCode } from '../../../src/server/admin/admin';
 import { MemoryQueueStore, MemorySyncStateStore, createServerApi, createSyncClient, enrolDevice, type FetchLike } from '../../../src/core/sync';
 import { REAL_PG_URL, createPgDatabase, newSigner, nodeFetch, nodeRandom } from './helpers';
+import { killHard, spawnServer as spawnServerProcess, type Storage } from './server-process';
 
-const ROOT = join(import.meta.dirname, '../../..');
+const spawnServer = (storage: Storage) => spawnServerProcess(storage, [], children);
+
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-type Storage = { dataDir: string } | { databaseUrl: string };
-
-function spawnServer(storage: Storage): Promise<{ url: string; child: ChildProcess }> {
-  // node itself (not npx → tsx → node), so SIGKILL hits the process that holds the database.
-  const args = ['--import', 'tsx', 'src/cli/index.ts', 'server', 'start', '--port', '0', '--checkpoint-seconds', '0'];
-  if ('dataDir' in storage) args.push('--data-dir', storage.dataDir);
-  const env = { ...process.env };
-  if ('databaseUrl' in storage) env.DATABASE_URL = storage.databaseUrl;
-  else delete env.DATABASE_URL;
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1]!, child });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
-  });
-}
-
-async function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await gone;
-}
 
 const KINDS: ('pglite' | 'pg')[] = REAL_PG_URL ? ['pglite', 'pg'] : ['pglite'];
 
