@@ -4,6 +4,7 @@
  * the stdio bridge's local socket). `createGateway(deps)` builds it; `start()` listens;
  * `uiHandlers` serve GatewayUiContract; `subscribe` feeds its events to the UI.
  */
+import type { AuditReason } from '../../shared/contracts/audit-event';
 import { assertAgentAllowed, assertApprovalModeAllowed, assertToolAllowed } from '../../core/policy';
 import type { EventIn, EventName } from '../../shared/rpc/contract';
 import type { RpcHandlers } from '../../shared/rpc/rpc';
@@ -144,20 +145,22 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     }),
   ];
 
+  // One shape for every signed use record: a release (success) and a guard's refusal (failure).
+  const recordUse = (agent: Parameters<ToolContext['recordRelease']>[0], r: Parameters<ToolContext['recordRelease']>[1], outcome: 'success' | 'failure', reason: AuditReason) =>
+    activity.record({
+      agentId: agent.id,
+      agentName: agent.name,
+      tool: r.label,
+      itemId: r.itemId,
+      credentialName: r.credentialName,
+      destination: r.destination,
+      outcome,
+      reason,
+      audit: r.audit,
+    });
   const ctx: ToolContext = {
     echoes: new EchoLedger(),
-    recordGuard: (agent, r, reason) =>
-      activity.record({
-        agentId: agent.id,
-        agentName: agent.name,
-        tool: r.label,
-        itemId: r.itemId,
-        credentialName: r.credentialName,
-        destination: r.destination,
-        outcome: 'failure',
-        reason,
-        audit: r.audit,
-      }),
+    recordGuard: (agent, r, reason) => recordUse(agent, r, 'failure', reason),
     credentials,
     registry,
     approvals,
@@ -166,18 +169,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     resolver: opts.resolver ?? systemResolver,
     pool,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
-    recordRelease: (agent, r) =>
-      activity.record({
-        agentId: agent.id,
-        agentName: agent.name,
-        tool: r.label,
-        itemId: r.itemId,
-        credentialName: r.credentialName,
-        destination: r.destination,
-        outcome: 'success',
-        reason: approvalReason(r.basis),
-        audit: r.audit,
-      }),
+    recordRelease: (agent, r) => recordUse(agent, r, 'success', approvalReason(r.basis)),
   };
   const servers = (opts.downstream ?? []).map((d) => downstreamServerSchema.parse(d));
   if (new Set(servers.map((d) => d.name)).size !== servers.length) throw new LatchkeyError('invalid_input', 'Two downstream MCP servers have the same name.');
