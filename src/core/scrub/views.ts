@@ -118,7 +118,8 @@ class Builder {
  * Native UTF-16 decoding (TextDecoder is in every runtime the engine runs in). A lone
  * surrogate becomes U+FFFD, one unit for one: the view keeps its length and maps.
  */
-const UTF16 = new TextDecoder('utf-16le');
+// src/core's lib has no DOM/Node types; the constructor is typed here to what it is used for.
+const UTF16 = new (globalThis as unknown as { TextDecoder: new (label: string) => { decode(units: Uint16Array): string } }).TextDecoder('utf-16le');
 function codesToString(codes: Uint16Array, n: number): string {
   return UTF16.decode(codes.subarray(0, n));
 }
