@@ -84,7 +84,7 @@ describe('IT gets a signed record of every credential use', () => {
 
       // The device uploads its chain; the server signs a checkpoint over its log.
       await device.vaultSync.sync();
-      expect((await device.audit.pending(100)).length).toBe(0);
+      expect((await device.audit.pending(100)).records.length).toBe(0);
       await checkpointOrg(db, await loadOrCreateServerKey(db), orgId);
       await server.close();
       await db.close();
@@ -108,9 +108,9 @@ describe('IT gets a signed record of every credential use', () => {
         .filter((r) => r.action === 'credential.use');
       const agentActor = { type: 'agent', id: agentId };
       expect(uses).toEqual([
-        expect.objectContaining({ v: 2, actor: agentActor, outcome: 'success', reason: 'approved_once', target: { tool: 'http_request', itemId: item.id, origin: api.origin } }),
-        expect.objectContaining({ v: 2, actor: agentActor, outcome: 'denied', reason: 'approval_denied', target: { tool: 'http_request', origin: api.origin } }),
-        expect.objectContaining({ v: 2, actor: agentActor, outcome: 'denied', reason: 'approval_timeout', target: { tool: 'http_request', origin: api.origin } }),
+        expect.objectContaining({ v: 3, actor: agentActor, outcome: 'success', reason: 'approved_once', target: { tool: 'http_request', itemId: item.id, origin: api.origin } }),
+        expect.objectContaining({ v: 3, actor: agentActor, outcome: 'denied', reason: 'approval_denied', target: { tool: 'http_request', origin: api.origin } }),
+        expect.objectContaining({ v: 3, actor: agentActor, outcome: 'denied', reason: 'approval_timeout', target: { tool: 'http_request', origin: api.origin } }),
       ]);
     },
     SLOW,

@@ -47,7 +47,9 @@ describe('no use without a record', () => {
     expect(api.requests.length).toBe(1);
     const head = await log.head();
     expect(head).toMatchObject({ action: 'credential.use', outcome: 'success', reason: 'always', target: { tool: 'http_request', itemId: item.id } });
-    const written = await auditStore.range(1, 1000);
+    // Sealed (format v3) before the store closes, as at a lock: records then the seal over them.
+    await log.seal();
+    const written = [...(await auditStore.range(1, 1000)), ...(await auditStore.seals(1, Number.MAX_SAFE_INTEGER))];
 
     auditStore.close();
     const refused = await use();

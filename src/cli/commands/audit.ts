@@ -19,28 +19,17 @@
  *
  * Exit codes: 0 verified / exported; 1 verification failed; 2 usage; 3 file or database error.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { isLatchkeyError } from '../../shared/errors';
-import {
-  auditPublicKeysFileSchema,
-  auditRecordSchema,
-  parseJsonLines,
-  parsePublicKeyText,
-  recordsToCsv,
-  recordsToJsonLines,
-  verifyAuditExport,
-  verifyAuditExportBatched,
-  type AuditRecord,
-  type ExportCheck,
-} from '../../core/audit';
-// `.js` because tsx reads an extensionless "verify.node" as a native addon.
-import { createNodeEd25519Verifier, createParallelEd25519Verifier } from '../../node/verify.node.js';
+import { auditPublicKeysFileSchema, parseExportItem, parseJsonLines, parsePublicKeyText, recordsToCsv, recordsToJsonLines, type AuditExportItem } from '../../core/audit';
+import { verifyExportFile, type StreamCheck } from '../../node/verify-stream';
 import { tryParseStrictJson } from '../../shared/encoding/strict-json';
 import { parseArgv, UsageError } from '../args';
 import { AUDIT_EXPORT_FILTER_OPTIONS, exportFromServer, filtersFromOptions } from '../audit-export-server';
 
-/** Below this many records, starting worker threads costs more than it saves. */
-const PARALLEL_FROM = 5_000;
+/** Below this file size (about 3,000 records), starting worker threads costs more than it saves. */
+const PARALLEL_FROM_BYTES = 1 << 20;
 
 export const summary = 'verify an exported audit log offline (names the first bad record); export the log as JSON lines or CSV';
 
@@ -153,34 +142,32 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   const checkpoints = typeof values.checkpoints === 'string' ? parseCheckpointsText(await readText(values.checkpoints, 'checkpoints')) : [];
   if (checkpoints.length > 0 && serverKeys.length === 0) throw new UsageError('checkpoints need the server key: add "server": ["<key>"] to the public keys file');
 
-  const lines = parseJsonLines(await readText(file, 'audit log'));
-  if (!lines.ok) return report(io, values.json === true, { ok: false, kind: 'record', index: -1, reason: 'malformed', message: lines.message }, [], lines.line);
-
-  const checkOptions = {
-    deviceKeys,
-    serverKeys,
-    checkpoints,
-    ...(typeof values.log === 'string' ? { log: values.log } : {}),
-    verifier: createNodeEd25519Verifier(),
-  };
-  // Large exports: device signatures on worker threads (same verdict, see verifyChainBatched).
-  let result: ExportCheck;
-  if (lines.values.length >= PARALLEL_FROM) {
-    const pool = createParallelEd25519Verifier();
-    try {
-      result = await verifyAuditExportBatched(lines.values, { ...checkOptions, verifyMany: pool.verifyMany });
-    } finally {
-      await pool.close();
-    }
-  } else {
-    result = verifyAuditExport(lines.values, checkOptions);
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    throw new FileError(`cannot read the audit log file ${file}`);
   }
-  return report(io, values.json === true, result, lines.lines);
+  // Streamed line by line in bounded memory; large exports on worker threads (same verdict).
+  let result: StreamCheck;
+  try {
+    result = await verifyExportFile(file, {
+      deviceKeys,
+      serverKeys,
+      checkpoints,
+      ...(typeof values.log === 'string' ? { log: values.log } : {}),
+      threads: size >= PARALLEL_FROM_BYTES ? availableParallelism() : 0,
+    });
+  } catch (e) {
+    if (isLatchkeyError(e)) throw e;
+    throw new FileError(`cannot read the audit log file ${file}`);
+  }
+  return report(io, values.json === true, result);
 }
 
-function report(io: CliIo, json: boolean, r: ExportCheck, lineOf: readonly number[], badLine?: number): number {
+function report(io: CliIo, json: boolean, r: StreamCheck): number {
   if (json) {
-    io.out(JSON.stringify(r.ok ? r : { ...r, line: badLine ?? (r.kind === 'record' ? lineOf[r.index] : undefined) }) + '\n');
+    io.out(JSON.stringify(r) + '\n');
     return r.ok ? 0 : 1;
   }
   if (r.ok) {
@@ -189,7 +176,7 @@ function report(io: CliIo, json: boolean, r: ExportCheck, lineOf: readonly numbe
     return 0;
   }
   if (r.kind === 'record') {
-    const line = badLine ?? lineOf[r.index];
+    const line = r.line;
     const where = [line !== undefined ? `line ${line}` : undefined, r.device !== undefined ? `device ${r.device}` : undefined, r.seq !== undefined ? `seq ${r.seq}` : undefined]
       .filter((x) => x !== undefined)
       .join(', ');
@@ -243,15 +230,15 @@ async function exportLog(args: string[], io: CliIo): Promise<number> {
   const sources = [values.from, values['database-url'], values['data-dir']].filter((x) => typeof x === 'string');
   if (sources.length !== 1) throw new UsageError('give exactly one of --from, --database-url, --data-dir');
 
-  let records: AuditRecord[];
+  let records: AuditExportItem[];
   if (typeof values.from === 'string') {
     const lines = parseJsonLines(await readText(values.from, 'audit log'));
     if (!lines.ok) throw new FileError(`${values.from}: ${lines.message}`);
     records = [];
     for (let i = 0; i < lines.values.length; i++) {
-      const r = auditRecordSchema.safeParse(lines.values[i]);
-      if (!r.success) throw new FileError(`${values.from}: line ${lines.lines[i]} is not an audit record`);
-      records.push(r.data);
+      const r = parseExportItem(lines.values[i]);
+      if (!r) throw new FileError(`${values.from}: line ${lines.lines[i]} is not an audit record or seal`);
+      records.push(r);
     }
   } else {
     if (typeof values.org !== 'string') throw new UsageError('--org ORG is required with a database');
@@ -268,7 +255,7 @@ async function exportLog(args: string[], io: CliIo): Promise<number> {
   const text = format === 'csv' ? recordsToCsv(records) : recordsToJsonLines(records);
   if (typeof values.out === 'string') {
     await writeText(values.out, text, 'output');
-    io.err(`exported ${records.length} record(s) as ${format} to ${values.out}`);
+    io.err(`exported ${records.filter((r) => !('type' in r)).length} record(s) as ${format} to ${values.out}`);
   } else {
     io.out(text);
   }
@@ -281,7 +268,7 @@ async function exportFromDatabase(
   db: { databaseUrl?: string; dataDir?: string },
   checkpointsOut: string | undefined,
   pubkeysOut: string | undefined,
-): Promise<AuditRecord[]> {
+): Promise<AuditExportItem[]> {
   const [{ openDatabase }, { exportRecords }, { listCheckpoints }, { loadOrCreateServerKey }] = await Promise.all([
     import('../../server/db/open'),
     import('../../server/audit/store'),
@@ -297,7 +284,11 @@ async function exportFromDatabase(
     throw new FileError('cannot open the server database (check --database-url or --data-dir)');
   }
   try {
-    const records = (await database.asTenant(orgId, (sql) => exportRecords(sql, orgId))).map((r) => auditRecordSchema.parse(r));
+    const records = (await database.asTenant(orgId, (sql) => exportRecords(sql, orgId))).map((r) => {
+      const item = parseExportItem(r);
+      if (!item) throw new FileError('the server database holds an audit row that is not a record or seal');
+      return item;
+    });
     if (checkpointsOut) {
       const cps = await listCheckpoints(database, orgId);
       await writeText(checkpointsOut, cps.map((c) => JSON.stringify(c)).join('\n') + (cps.length ? '\n' : ''), 'checkpoints');

@@ -3,12 +3,13 @@
  * Its own database, so the audit chain's schema evolves apart from the vault's and a
  * vault reset never silently drops the record of that reset.
  *
- * Schema history: 1: records (seq), meta (key).
+ * Schema history: 1: records (seq), meta (key). 2: seals (seq), v3 segment signatures.
  */
 import Dexie, { type Table } from 'dexie';
 import { LatchkeyError } from '../../shared/errors';
 import { auditRecordSchema, type AuditRecord } from './record';
-import { duplicateSeqError, type AuditStore } from './store';
+import { auditSealSchema, type AuditSeal } from './seal';
+import { duplicateSeqError, duplicateSealError, type AuditStore } from './store';
 
 interface MetaRow {
   key: 'uploadedThrough';
@@ -18,10 +19,12 @@ interface MetaRow {
 class AuditDb extends Dexie {
   records!: Table<AuditRecord, number>;
   meta!: Table<MetaRow, string>;
+  seals!: Table<AuditSeal, number>;
 
   constructor(name: string, options?: { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange }) {
     super(name, options);
     this.version(1).stores({ records: 'seq', meta: 'key' });
+    this.version(2).stores({ records: 'seq', meta: 'key', seals: 'seq' });
   }
 }
 
@@ -45,7 +48,27 @@ export function createDexieAuditStore(options: DexieAuditStoreOptions = {}): Aud
     return r.data;
   };
 
+  const parseSeal = (row: unknown): AuditSeal => {
+    const r = auditSealSchema.safeParse(row);
+    if (!r.success) throw new LatchkeyError('integrity', 'A stored audit seal is damaged.');
+    return r.data;
+  };
+
   return {
+    async addSeal(seal) {
+      await db.transaction('rw', db.seals, async () => {
+        if ((await db.seals.get(seal.seq)) !== undefined) throw duplicateSealError(seal.seq);
+        await db.seals.add(seal);
+      });
+    },
+    async lastSeal() {
+      const row = await db.seals.orderBy('seq').last();
+      return row === undefined ? undefined : parseSeal(row);
+    },
+    async seals(fromSeq, toSeq) {
+      if (toSeq < fromSeq) return [];
+      return (await db.seals.where('seq').between(fromSeq, toSeq, true, true).toArray()).map(parseSeal);
+    },
     async last() {
       const row = await db.records.orderBy('seq').last();
       return row === undefined ? undefined : parse(row);

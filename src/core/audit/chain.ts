@@ -1,15 +1,24 @@
 /**
  * Chain verification: the same code runs in the engine (self-check), the server
- * (every upload, via verifyAppend) and the CLI (offline export check), so all three
- * agree on what a bad record is and name it the same way.
+ * (every upload, via verifyAppend) and the CLI (offline export check, streamed), so
+ * all agree on what a bad record is and name it the same way.
  *
- * Order of checks per record, so the reported reason is the most specific one:
- * shape (malformed) → device known → hash recomputed (bad_hash) → signature over the
- * hash (bad_signature) → position in its device's chain (gap, reorder, fork,
- * duplicate, bad_prev_link).
+ * The input is a sequence of items: records (any version) and, for v3 chains, seals
+ * (seal.ts). Order of checks per record, so the reported reason is the most specific:
+ * shape (malformed) → device known → hash recomputed (bad_hash) → v1/v2: signature
+ * over the hash (bad_signature) → position in its device's chain (gap, reorder, fork,
+ * duplicate, bad_prev_link, downgrade). Per seal: shape → device → signature
+ * (bad_signature) → position (truncated, reorder, stale) → hash (seal_mismatch). At
+ * the end, a v3 record no seal covers is `unsealed`.
+ *
+ * ChainVerifier holds per device only its head, and the hashes since its last seal
+ * (bounded by how often the device seals), so a stream of any length verifies in
+ * bounded memory. Telling a reorder from a gap needs to know whether the missing
+ * record comes later: the verifier reports a `lookFor` and its caller keeps reading.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { auditRecordSchema, computeRecordHash, GENESIS_PREV_HASH, issueField, recordSignatureInput, type AuditRecord } from './record';
+import { auditSealSchema, isSealShaped, sealSignatureInput, type AuditSeal } from './seal';
 import { nobleEd25519Verify, type SignatureVerifier } from './signer';
 
 export const CHAIN_FAILURE_REASONS = [
@@ -24,10 +33,14 @@ export const CHAIN_FAILURE_REASONS = [
   'duplicate',
   'bad_prev_link',
   'stale',
+  'downgrade',
+  'seal_mismatch',
+  'truncated',
+  'unsealed',
 ] as const;
 export type ChainFailureReason = (typeof CHAIN_FAILURE_REASONS)[number];
 
-/** The last verified record of one device's chain. */
+/** The last verified record of one device's chain (taken as signed: it was verified before). */
 export interface ChainHead {
   readonly seq: number;
   readonly hash: string;
@@ -35,7 +48,7 @@ export interface ChainHead {
 
 export interface ChainFailure {
   readonly ok: false;
-  /** Position of the bad record in the input (0-based). */
+  /** Position of the bad item in the input (0-based; records and seals both count). */
   readonly index: number;
   readonly seq?: number;
   readonly device?: string;
@@ -46,11 +59,14 @@ export interface ChainFailure {
 
 export interface ChainSuccess {
   readonly ok: true;
+  /** Records accepted. */
   readonly count: number;
   /** Per device, the head after the last record checked (devices in `previous` included). */
   readonly heads: ReadonlyMap<string, ChainHead>;
-  /** The parsed records, in input order. */
+  /** The parsed records, in input order (seals left out). */
   readonly records: readonly AuditRecord[];
+  /** The parsed seals, in input order. */
+  readonly seals: readonly AuditSeal[];
 }
 
 export type ChainResult = ChainSuccess | ChainFailure;
@@ -58,27 +74,88 @@ export type ChainResult = ChainSuccess | ChainFailure;
 export interface VerifyChainOptions {
   /** The device's 32-byte Ed25519 public key, or undefined if the device is unknown. */
   publicKeyFor(deviceId: string): Uint8Array | undefined;
-  /** Heads already verified earlier (e.g. the last checkpoint); those chains continue from there. */
+  /** Heads already verified earlier (e.g. the server's stored head); those chains continue from there. */
   readonly previous?: ReadonlyMap<string, ChainHead>;
-  /** Defaults to noble; Node code may pass the node:crypto verifier (verify.node.ts). */
+  /** Defaults to noble; Node code may pass the node:crypto verifier (src/node/verify.node.ts). */
   readonly verifier?: SignatureVerifier;
+  /**
+   * 'refuse' (default): a v3 record no seal in the input covers is `unsealed`. 'allow':
+   * the device's own newest records, not sealed yet (the Activity page, an upload's
+   * records before its closing seal is checked).
+   */
+  readonly unsealedTail?: 'refuse' | 'allow';
 }
 
 function fail(index: number, reason: ChainFailureReason, message: string, r?: { seq: number; device: string }): ChainFailure {
   return r ? { ok: false, index, seq: r.seq, device: r.device, reason, message } : { ok: false, index, reason, message };
 }
 
-/** A record whose shape, device and hash are fine; its signature is still to be checked. */
-interface Inspected {
-  readonly ok: true;
-  readonly record: AuditRecord;
+/** A failure that depends on whether (device, seq) appears later in the input. */
+export interface PendingFailure {
+  readonly failure: ChainFailure;
+  readonly lookFor: { readonly device: string; readonly seq: number };
+  /** The verdict if it does appear later. */
+  readonly ifFound: ChainFailure;
+}
+
+export type StepResult = ChainFailure | PendingFailure | undefined;
+
+export function isPending(x: StepResult): x is PendingFailure {
+  return x !== undefined && 'lookFor' in x;
+}
+
+/** Does this raw item name (device, seq) as a record? For resolving a PendingFailure. */
+export function itemIsRecord(x: unknown, device: string, seq: number): boolean {
+  if (typeof x !== 'object' || x === null || isSealShaped(x)) return false;
+  const r = x as { device?: unknown; seq?: unknown };
+  return r.device === device && r.seq === seq;
+}
+
+interface DeviceState {
+  seq: number;
+  hash: string;
+  /** Highest seq covered by a signature (its own for v1/v2, a seal for v3). */
+  sealedThrough: number;
+  /** The chain switched to v3 at some record: older versions may not follow. */
+  v3: boolean;
+  /** Hashes of records after sealedThrough, by seq (a seal may cover any of them). */
+  readonly window: Map<number, string>;
+  /** Input index of the first record after sealedThrough. */
+  firstUnsealedIndex: number;
+  /** Hashes accepted in this run, to tell a fork from a duplicate (bounded: see MAX_SEEN). */
+  readonly seen: Map<number, string>;
+}
+
+/** Per device, how many accepted hashes are remembered to tell a fork from a duplicate. */
+const MAX_SEEN = 4096;
+/**
+ * Most v3 records of one device a verifier holds unsealed (devices seal at least every
+ * 256 records and each upload batch of at most 1,000): more is refused as `unsealed`
+ * rather than held in memory without end.
+ */
+export const MAX_UNSEALED_RUN = 65_536;
+
+/** A record or seal whose shape, device and hash are fine; its signature is still to be checked. */
+export type Inspected =
+  | { readonly ok: true; readonly kind: 'record'; readonly record: AuditRecord; readonly check?: SignatureCheck }
+  | { readonly ok: true; readonly kind: 'seal'; readonly seal: AuditSeal; readonly check: SignatureCheck };
+
+export interface SignatureCheck {
   readonly signature: Uint8Array;
-  /** recordSignatureInput(hash): what the device key signed. */
   readonly message: Uint8Array;
   readonly publicKey: Uint8Array;
 }
 
-function inspectRecord(input: unknown, index: number, publicKeyFor: (deviceId: string) => Uint8Array | undefined): Inspected | ChainFailure {
+/** Stateless per-item checks (parallelisable): shape, known device, hash; what a signature must verify. */
+export function inspectItem(input: unknown, index: number, publicKeyFor: (deviceId: string) => Uint8Array | undefined): Inspected | ChainFailure {
+  if (isSealShaped(input)) {
+    const parsed = auditSealSchema.safeParse(input);
+    if (!parsed.success) return fail(index, 'malformed', `Item ${index + 1} is not a valid seal (field ${issueField(parsed.error)}).`);
+    const s = parsed.data;
+    const publicKey = publicKeyFor(s.device);
+    if (!publicKey) return fail(index, 'unknown_device', `No public key is known for device ${s.device}.`, s);
+    return { ok: true, kind: 'seal', seal: s, check: { signature: hexToBytes(s.sig), message: sealSignatureInput(s), publicKey } };
+  }
   const parsed = auditRecordSchema.safeParse(input);
   if (!parsed.success) {
     const where = issueField(parsed.error);
@@ -89,144 +166,215 @@ function inspectRecord(input: unknown, index: number, publicKeyFor: (deviceId: s
   if (!publicKey) return fail(index, 'unknown_device', `No public key is known for device ${r.device}.`, r);
   const hash = computeRecordHash(r);
   if (bytesToHex(hash) !== r.hash) return fail(index, 'bad_hash', `Record ${r.seq} of device ${r.device} does not match its hash: it was altered.`, r);
-  return { ok: true, record: r, signature: hexToBytes(r.sig), message: recordSignatureInput(hash), publicKey };
+  if (r.v === 3) return { ok: true, kind: 'record', record: r };
+  return { ok: true, kind: 'record', record: r, check: { signature: hexToBytes(r.sig), message: recordSignatureInput(hash), publicKey } };
 }
 
-const badSignature = (index: number, r: AuditRecord): ChainFailure =>
-  fail(index, 'bad_signature', `Record ${r.seq} of device ${r.device} has no valid signature by that device's key.`, r);
-
-/** Checks one record's own integrity: schema, hash, signature. */
-export function checkRecord(
-  input: unknown,
-  index: number,
-  publicKeyFor: (deviceId: string) => Uint8Array | undefined,
-  verifier: SignatureVerifier,
-): { ok: true; record: AuditRecord } | ChainFailure {
-  const x = inspectRecord(input, index, publicKeyFor);
-  if (!x.ok) return x;
-  if (!verifier(x.signature, x.message, x.publicKey)) return badSignature(index, x.record);
-  return { ok: true, record: x.record };
+export function badSignature(index: number, x: Inspected): ChainFailure {
+  if (x.kind === 'seal') return fail(index, 'bad_signature', `The seal over record ${x.seal.seq} of device ${x.seal.device} has no valid signature by that device's key.`, x.seal);
+  return fail(index, 'bad_signature', `Record ${x.record.seq} of device ${x.record.device} has no valid signature by that device's key.`, x.record);
 }
 
-/** The position checks (gap, reorder, fork, duplicate, link), fed records in input order. */
-class ChainWalker {
-  readonly heads: Map<string, ChainHead>;
-  readonly accepted: AuditRecord[] = [];
-  // (device, seq) -> hash of every record accepted so far, to tell a fork from a duplicate.
-  private readonly seen = new Map<string, Map<number, string>>();
-  // Which (device, seq) pairs appear anywhere in the input, to tell a reorder from a gap.
-  private readonly present = new Map<string, Set<number>>();
+/**
+ * The position checks, fed inspected (and signature-checked) items in input order.
+ * Memory: per device a head, a window of unsealed hashes, and a bounded fork memory.
+ */
+export class ChainWalker {
+  private readonly devices = new Map<string, DeviceState>();
+  count = 0;
 
-  constructor(records: readonly unknown[], previous: ReadonlyMap<string, ChainHead> | undefined) {
-    this.heads = new Map(previous ?? []);
-    for (const x of records) {
-      if (typeof x !== 'object' || x === null) continue;
-      const { device, seq } = x as { device?: unknown; seq?: unknown };
-      if (typeof device !== 'string' || typeof seq !== 'number') continue;
-      let set = this.present.get(device);
-      if (!set) this.present.set(device, (set = new Set()));
-      set.add(seq);
-    }
+  constructor(
+    previous: ReadonlyMap<string, ChainHead> | undefined,
+    private readonly unsealedTail: 'refuse' | 'allow' = 'refuse',
+  ) {
+    for (const [d, h] of previous ?? []) this.devices.set(d, this.fresh(h));
   }
 
-  step(i: number, r: AuditRecord): ChainFailure | undefined {
-    const head = this.heads.get(r.device);
-    const expected = head ? head.seq + 1 : 1;
-    let byDevice = this.seen.get(r.device);
-    if (!byDevice) this.seen.set(r.device, (byDevice = new Map<number, string>()));
+  private fresh(h: ChainHead | undefined): DeviceState {
+    return { seq: h?.seq ?? 0, hash: h?.hash ?? GENESIS_PREV_HASH, sealedThrough: h?.seq ?? 0, v3: false, window: new Map(), firstUnsealedIndex: -1, seen: new Map() };
+  }
+
+  private state(device: string): DeviceState {
+    let s = this.devices.get(device);
+    if (!s) this.devices.set(device, (s = this.fresh(undefined)));
+    return s;
+  }
+
+  step(i: number, x: Inspected): StepResult {
+    return x.kind === 'record' ? this.record(i, x.record) : this.seal(i, x.seal);
+  }
+
+  private record(i: number, r: AuditRecord): StepResult {
+    const st = this.state(r.device);
+    const expected = st.seq + 1;
     if (r.seq < expected) {
-      const earlier = byDevice.get(r.seq) ?? (head && head.seq === r.seq ? head.hash : undefined);
+      const earlier = st.seen.get(r.seq) ?? (st.seq === r.seq ? st.hash : undefined);
       if (earlier === r.hash) return fail(i, 'duplicate', `Record ${r.seq} of device ${r.device} appears twice.`, r);
       if (earlier !== undefined) return fail(i, 'fork', `Device ${r.device} has two different records numbered ${r.seq}: its history was forked.`, r);
       return fail(i, 'stale', `Record ${r.seq} of device ${r.device} is older than the verified head ${expected - 1}.`, r);
     }
     if (r.seq > expected) {
-      if (this.present.get(r.device)?.has(expected)) {
-        return fail(i, 'reorder', `Record ${r.seq} of device ${r.device} comes before record ${expected}: records were reordered.`, r);
+      return {
+        failure: fail(i, 'gap', `Device ${r.device} jumps from record ${expected - 1} to ${r.seq}: record ${expected} is missing.`, r),
+        lookFor: { device: r.device, seq: expected },
+        ifFound: fail(i, 'reorder', `Record ${r.seq} of device ${r.device} comes before record ${expected}: records were reordered.`, r),
+      };
+    }
+    if (r.prevHash !== st.hash) return fail(i, 'bad_prev_link', `Record ${r.seq} of device ${r.device} does not link to record ${r.seq - 1}.`, r);
+    if (r.v !== 3 && st.v3) {
+      return fail(i, 'downgrade', `Record ${r.seq} of device ${r.device} is version ${r.v} after the chain moved to version 3: older versions may not follow.`, r);
+    }
+    st.seq = r.seq;
+    st.hash = r.hash;
+    if (st.seen.size >= MAX_SEEN) st.seen.clear();
+    st.seen.set(r.seq, r.hash);
+    if (r.v === 3) {
+      st.v3 = true;
+      if (st.window.size === 0) st.firstUnsealedIndex = i;
+      if (this.unsealedTail === 'refuse' && st.window.size >= MAX_UNSEALED_RUN) {
+        return fail(i, 'unsealed', `Device ${r.device} has more than ${MAX_UNSEALED_RUN} records in a row that no seal covers.`, r);
       }
-      return fail(i, 'gap', `Device ${r.device} jumps from record ${expected - 1} to ${r.seq}: record ${expected} is missing.`, r);
+      st.window.set(r.seq, r.hash);
+    } else {
+      // A v1/v2 record carries its own (already checked) signature.
+      st.sealedThrough = r.seq;
     }
-    if (r.prevHash !== (head ? head.hash : GENESIS_PREV_HASH)) {
-      return fail(i, 'bad_prev_link', `Record ${r.seq} of device ${r.device} does not link to record ${r.seq - 1}.`, r);
-    }
-    this.heads.set(r.device, { seq: r.seq, hash: r.hash });
-    byDevice.set(r.seq, r.hash);
-    this.accepted.push(r);
+    this.count++;
     return undefined;
   }
 
-  success(): ChainSuccess {
-    return { ok: true, count: this.accepted.length, heads: this.heads, records: this.accepted };
+  private seal(i: number, s: AuditSeal): StepResult {
+    const st = this.state(s.device);
+    if (s.seq > st.seq) {
+      return {
+        failure: fail(i, 'truncated', `Device ${s.device} signed its chain through record ${s.seq}, but the input holds only up to ${st.seq}: records were removed.`, s),
+        lookFor: { device: s.device, seq: s.seq },
+        ifFound: fail(i, 'reorder', `The seal over record ${s.seq} of device ${s.device} comes before that record: records were reordered.`, s),
+      };
+    }
+    if (s.seq <= st.sealedThrough) {
+      return fail(i, 'stale', `The seal over record ${s.seq} of device ${s.device} covers records already covered through ${st.sealedThrough}.`, s);
+    }
+    const covered = st.window.get(s.seq);
+    if (covered !== s.hash) {
+      return fail(i, 'seal_mismatch', `Device ${s.device} signed a different record ${s.seq} than the one in the input: records up to ${s.seq} were altered and re-hashed.`, s);
+    }
+    for (const seq of st.window.keys()) if (seq <= s.seq) st.window.delete(seq);
+    st.sealedThrough = s.seq;
+    return undefined;
   }
+
+  /** After the last item: every v3 record must be sealed, unless the tail may be unsealed. */
+  finish(): ChainFailure | undefined {
+    if (this.unsealedTail === 'allow') return undefined;
+    let worst: ChainFailure | undefined;
+    for (const [device, st] of this.devices) {
+      if (st.window.size === 0) continue;
+      const first = st.sealedThrough + 1;
+      const f = fail(
+        st.firstUnsealedIndex,
+        'unsealed',
+        `Records ${first} to ${st.seq} of device ${device} are covered by no signature of that device: its seal was removed or never made.`,
+        { seq: first, device },
+      );
+      if (!worst || f.index < worst.index) worst = f;
+    }
+    return worst;
+  }
+
+  heads(): Map<string, ChainHead> {
+    return new Map([...this.devices].map(([d, s]) => [d, { seq: s.seq, hash: s.hash }]));
+  }
+}
+
+/** Resolves a PendingFailure by looking at the items after it. */
+function resolve(p: PendingFailure, rest: Iterable<unknown>): ChainFailure {
+  for (const x of rest) if (itemIsRecord(x, p.lookFor.device, p.lookFor.seq)) return p.ifFound;
+  return p.failure;
+}
+
+function* after(items: readonly unknown[], i: number): Iterable<unknown> {
+  for (let j = i + 1; j < items.length; j++) yield items[j];
 }
 
 /**
- * Verifies records from any number of devices, interleaved in any order across
- * devices but in sequence order within each device. Returns the first bad record.
+ * Verifies records and seals from any number of devices, interleaved in any order
+ * across devices but in sequence order within each device. Returns the first bad item.
  */
-export function verifyChain(records: readonly unknown[], options: VerifyChainOptions): ChainResult {
+export function verifyChain(items: readonly unknown[], options: VerifyChainOptions): ChainResult {
   const verifier = options.verifier ?? nobleEd25519Verify;
-  const walker = new ChainWalker(records, options.previous);
-  for (let i = 0; i < records.length; i++) {
-    const checked = checkRecord(records[i], i, options.publicKeyFor, verifier);
-    if (!checked.ok) return checked;
-    const bad = walker.step(i, checked.record);
-    if (bad) return bad;
+  const walker = new ChainWalker(options.previous, options.unsealedTail);
+  const records: AuditRecord[] = [];
+  const seals: AuditSeal[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const x = inspectItem(items[i], i, options.publicKeyFor);
+    if (!x.ok) return x;
+    if (x.check && !verifier(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(i, x);
+    const bad = walker.step(i, x);
+    if (bad) return isPending(bad) ? resolve(bad, after(items, i)) : bad;
+    if (x.kind === 'record') records.push(x.record);
+    else seals.push(x.seal);
   }
-  return walker.success();
+  const tail = walker.finish();
+  if (tail) return tail;
+  return { ok: true, count: walker.count, heads: walker.heads(), records, seals };
 }
 
-export interface SignatureCheck {
-  readonly signature: Uint8Array;
-  readonly message: Uint8Array;
-  readonly publicKey: Uint8Array;
-}
 /** Verifies many signatures at once (e.g. on worker threads); result i is for item i. */
 export type BatchSignatureVerifier = (items: readonly SignatureCheck[]) => Promise<readonly boolean[]>;
 
 export interface VerifyChainBatchedOptions extends Omit<VerifyChainOptions, 'verifier'> {
   readonly verifyMany: BatchSignatureVerifier;
-  /** Records per verifyMany call; chunks are dispatched while later records are still being hashed. */
+  /** Items per verifyMany call; chunks are dispatched while later items are still being hashed. */
   readonly chunkSize?: number;
 }
 
 /**
- * Same result as verifyChain (same first bad record and reason), but signatures are
+ * Same result as verifyChain (same first bad item and reason), but signatures are
  * checked in chunks by an injected batch verifier, which may run them in parallel
- * (verify.node.ts: worker threads). Shape and hash checks stay on this thread.
+ * (src/node/verify.node.ts: worker threads). Shape and hash checks stay on this thread.
  */
-export async function verifyChainBatched(records: readonly unknown[], options: VerifyChainBatchedOptions): Promise<ChainResult> {
+export async function verifyChainBatched(items: readonly unknown[], options: VerifyChainBatchedOptions): Promise<ChainResult> {
   const chunkSize = Math.max(1, options.chunkSize ?? 1024);
   const inspected: (Inspected | ChainFailure)[] = [];
   const pending: Promise<readonly boolean[]>[] = [];
-  let firstBad = records.length;
-  for (let start = 0; start < records.length && start < firstBad; start += chunkSize) {
-    const items: SignatureCheck[] = [];
+  let firstBad = items.length;
+  for (let start = 0; start < items.length && start < firstBad; start += chunkSize) {
+    const checks: SignatureCheck[] = [];
     for (let i = start; i < Math.min(start + chunkSize, firstBad); i++) {
-      const x = inspectRecord(records[i], i, options.publicKeyFor);
+      const x = inspectItem(items[i], i, options.publicKeyFor);
       inspected.push(x);
-      if (x.ok) items.push(x);
-      else firstBad = i; // nothing after the first malformed or altered record matters
+      if (!x.ok)
+        firstBad = i; // nothing after the first malformed or altered item matters
+      else if (x.check) checks.push(x.check);
     }
-    pending.push(items.length > 0 ? options.verifyMany(items) : Promise.resolve([]));
+    pending.push(checks.length > 0 ? options.verifyMany(checks) : Promise.resolve([]));
   }
   const results = (await Promise.all(pending)).flat();
-  const walker = new ChainWalker(records, options.previous);
+  const walker = new ChainWalker(options.previous, options.unsealedTail);
+  const records: AuditRecord[] = [];
+  const seals: AuditSeal[] = [];
   let k = 0;
   for (let i = 0; i < inspected.length; i++) {
     const x = inspected[i]!;
     if (!x.ok) return x;
-    if (results[k++] !== true) return badSignature(i, x.record);
-    const bad = walker.step(i, x.record);
-    if (bad) return bad;
+    if (x.check && results[k++] !== true) return badSignature(i, x);
+    const bad = walker.step(i, x);
+    if (bad) return isPending(bad) ? resolve(bad, after(items, i)) : bad;
+    if (x.kind === 'record') records.push(x.record);
+    else seals.push(x.seal);
   }
-  return walker.success();
+  const tail = walker.finish();
+  if (tail) return tail;
+  return { ok: true, count: walker.count, heads: walker.heads(), records, seals };
 }
 
 export interface AppendCheckSuccess {
   readonly ok: true;
   /** Records beyond `lastKnown`, in order: what the server should store. */
   readonly fresh: readonly AuditRecord[];
+  /** The batch's seals, checked against the records they cover: what the server should store with them. */
+  readonly seals: readonly AuditSeal[];
   /** Records the server already holds (a retried upload), identical to what it stored. */
   readonly alreadyHeld: number;
   /** The device's head after this batch. */
@@ -247,21 +395,37 @@ export interface VerifyAppendOptions {
 
 /**
  * Server-side check of one device's upload batch against the head the server holds.
- * Refuses gaps, forks, reordering, foreign records, bad hashes and signatures; a
- * leading run of records the server already holds identically is tolerated.
+ * The batch is the device's records, then the seals over them (docs/sync-protocol.md):
+ * every v3 record must be covered by a seal of the batch, so the server never holds an
+ * unsigned record. Refuses gaps, forks, reordering, foreign records, bad hashes and
+ * signatures; a leading run of records the server already holds identically (and the
+ * seals over only those) is tolerated.
  */
-export function verifyAppend(lastKnown: ChainHead | undefined, batch: readonly unknown[], publicKey: Uint8Array, options: VerifyAppendOptions): AppendCheckSuccess | ChainFailure {
+export function verifyAppend(
+  lastKnown: ChainHead | undefined,
+  batch: readonly unknown[],
+  publicKey: Uint8Array,
+  options: VerifyAppendOptions & { readonly seals?: readonly unknown[] },
+): AppendCheckSuccess | ChainFailure {
   const verifier = options.verifier ?? nobleEd25519Verify;
   const keyFor = (d: string) => (d === options.deviceId ? publicKey : undefined);
   const asWrongDevice = (f: ChainFailure): ChainFailure =>
-    f.reason === 'unknown_device' ? { ...f, reason: 'wrong_device', message: `Record ${f.seq ?? '?'} belongs to device ${f.device ?? '?'}, not to the uploading device.` } : f;
+    f.reason === 'unknown_device'
+      ? {
+          ...f,
+          reason: 'wrong_device',
+          message: `${f.seq !== undefined ? `Record ${f.seq}` : `Item ${f.index + 1}`} belongs to device ${f.device ?? '?'}, not to the uploading device.`,
+        }
+      : f;
   let skip = 0;
   let prevSeq: number | undefined;
   // Leading records at or below the stored head must equal what is stored.
   for (; skip < batch.length; skip++) {
-    const checked = checkRecord(batch[skip], skip, keyFor, verifier);
-    if (!checked.ok) return asWrongDevice(checked);
-    const r = checked.record;
+    const x = inspectItem(batch[skip], skip, keyFor);
+    if (!x.ok) return asWrongDevice(x);
+    if (x.kind === 'seal') return fail(skip, 'malformed', `Item ${skip + 1} of the records is a seal; seals travel in "seals".`, x.seal);
+    if (x.check && !verifier(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(skip, x);
+    const r = x.record;
     if (!lastKnown || r.seq > lastKnown.seq) break;
     if (prevSeq !== undefined && prevSeq + 1 !== r.seq) {
       return fail(skip, 'reorder', `Records in the batch are not in sequence order at ${r.seq}.`, r);
@@ -272,8 +436,14 @@ export function verifyAppend(lastKnown: ChainHead | undefined, batch: readonly u
     prevSeq = r.seq;
   }
   const rest = batch.slice(skip);
+  // Seals over records the server already holds (a retry) were checked when first stored.
+  const seals = (options.seals ?? []).filter(
+    (s) => !(lastKnown && typeof s === 'object' && s !== null && typeof (s as { seq?: unknown }).seq === 'number' && (s as { seq: number }).seq <= lastKnown.seq),
+  );
+  for (const s of seals) if (!isSealShaped(s)) return fail(batch.length, 'malformed', 'An item of "seals" is not a seal.');
+  const items = [...rest, ...seals];
   const previous = new Map<string, ChainHead>(lastKnown ? [[options.deviceId, lastKnown]] : []);
-  const result = verifyChain(rest, { publicKeyFor: keyFor, previous, verifier });
+  const result = verifyChain(items, { publicKeyFor: keyFor, previous, verifier });
   if (!result.ok) return asWrongDevice({ ...result, index: result.index + skip });
-  return { ok: true, fresh: result.records, alreadyHeld: skip, head: result.heads.get(options.deviceId) };
+  return { ok: true, fresh: result.records, seals: result.seals, alreadyHeld: skip, head: result.heads.get(options.deviceId) };
 }

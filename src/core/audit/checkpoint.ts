@@ -10,7 +10,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
 import { jcsBytes } from './jcs';
-import { MerkleAccumulator, merkleLeafHash } from './merkle';
+import { MerkleAccumulator, merkleLeafHash, verifyConsistency, verifyInclusion } from './merkle';
 import { auditTimeSchema, hashHexSchema, sigHexSchema, type AuditRecord } from './record';
 import { nobleEd25519Verify, type AuditSigner, type SignatureVerifier } from './signer';
 
@@ -141,4 +141,94 @@ export function verifyCheckpoints(
     lastGood = cp.size;
   }
   return { ok: true, verified: parsed.length, coveredRecords: lastGood };
+}
+
+/** RFC 9162 inclusion proof of one record in a checkpoint's tree (GET /v1/audit/proof). */
+export const inclusionProofSchema = z.strictObject({
+  logIndex: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  treeSize: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  recordHash: hashHexSchema,
+  path: z.array(hashHexSchema).max(64),
+});
+
+/** RFC 9162 consistency proof between two tree sizes (GET /v1/audit/consistency). */
+export const consistencyProofSchema = z.strictObject({
+  oldSize: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  newSize: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  path: z.array(hashHexSchema).max(128),
+});
+
+export type ProofCheck =
+  { readonly ok: true } | { readonly ok: false; readonly reason: 'malformed' | 'unknown_key' | 'bad_signature' | 'wrong_log' | 'bad_proof'; readonly message: string };
+
+function trustedCheckpoint(input: unknown, serverKeys: readonly Uint8Array[], log: string | undefined, verifier: SignatureVerifier, which: string): Checkpoint | ProofCheck {
+  const parsed = checkpointSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, reason: 'malformed', message: `The ${which} checkpoint is not a valid checkpoint.` };
+  const cp = parsed.data;
+  if (log !== undefined && cp.log !== log) return { ok: false, reason: 'wrong_log', message: `The ${which} checkpoint is for log ${cp.log}, not ${log}.` };
+  const key = serverKeys.find((k) => checkpointKeyId(k) === cp.keyId);
+  if (!key) return { ok: false, reason: 'unknown_key', message: `The ${which} checkpoint is signed by key ${cp.keyId}, which is not a trusted server key.` };
+  if (!verifyCheckpointSignature(cp, key, verifier)) return { ok: false, reason: 'bad_signature', message: `The ${which} checkpoint has no valid server signature.` };
+  return cp;
+}
+
+export interface ProofOptions {
+  readonly serverKeys: readonly Uint8Array[];
+  readonly log?: string;
+  readonly verifier?: SignatureVerifier;
+}
+
+/**
+ * Proves a record is in the log: the checkpoint is signed by a trusted server key, and
+ * the RFC 9162 inclusion path leads from the record's leaf at `logIndex` to its root.
+ */
+export function verifyRecordInclusion(record: Pick<AuditRecord, 'hash'>, proof: unknown, checkpoint: unknown, options: ProofOptions): ProofCheck {
+  const cp = trustedCheckpoint(checkpoint, options.serverKeys, options.log, options.verifier ?? nobleEd25519Verify, 'given');
+  if ('ok' in cp) return cp;
+  const p = inclusionProofSchema.safeParse(proof);
+  if (!p.success) return { ok: false, reason: 'malformed', message: 'The inclusion proof is not in the expected form.' };
+  const { logIndex, treeSize, recordHash, path } = p.data;
+  const fits =
+    recordHash === record.hash &&
+    treeSize === cp.size &&
+    verifyInclusion(
+      auditLeafHash(record),
+      logIndex,
+      treeSize,
+      path.map((h) => hexToBytes(h)),
+      hexToBytes(cp.root),
+    );
+  return fits ? { ok: true } : { ok: false, reason: 'bad_proof', message: `The proof does not show this record in the log of ${cp.size} records the checkpoint signs.` };
+}
+
+/**
+ * Proves the log only grew between two signed checkpoints: both are signed by trusted
+ * keys, and the RFC 9162 consistency proof shows the older tree is a prefix of the newer.
+ */
+export function verifyCheckpointConsistency(older: unknown, newer: unknown, proof: unknown, options: ProofOptions): ProofCheck {
+  const verifier = options.verifier ?? nobleEd25519Verify;
+  const a = trustedCheckpoint(older, options.serverKeys, options.log, verifier, 'older');
+  if ('ok' in a) return a;
+  const b = trustedCheckpoint(newer, options.serverKeys, options.log, verifier, 'newer');
+  if ('ok' in b) return b;
+  if (a.log !== b.log) return { ok: false, reason: 'wrong_log', message: 'The two checkpoints are of different logs.' };
+  const p = consistencyProofSchema.safeParse(proof);
+  if (!p.success) return { ok: false, reason: 'malformed', message: 'The consistency proof is not in the expected form.' };
+  const fits =
+    p.data.oldSize === a.size &&
+    p.data.newSize === b.size &&
+    verifyConsistency(
+      a.size,
+      b.size,
+      hexToBytes(a.root),
+      hexToBytes(b.root),
+      p.data.path.map((h) => hexToBytes(h)),
+    );
+  return fits
+    ? { ok: true }
+    : {
+        ok: false,
+        reason: 'bad_proof',
+        message: `The log of ${b.size} records is not provably an extension of the one of ${a.size}: history covered by the older checkpoint was changed.`,
+      };
 }

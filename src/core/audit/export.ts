@@ -8,7 +8,17 @@ import { fromBase64url } from '../crypto/bytes';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { LatchkeyError } from '../../shared/errors';
 import { tryParseStrictJson } from '../../shared/encoding/strict-json';
-import type { AuditRecord } from './record';
+import { auditRecordSchema, type AuditRecord } from './record';
+import { auditSealSchema, isSealShaped, type AuditSeal } from './seal';
+
+/** One line of a JSON-lines export: a record, or (v3) a device's seal. */
+export type AuditExportItem = AuditRecord | AuditSeal;
+
+/** Parses one export line's value as a seal (it has `"type":"seal"`) or a record; undefined if neither. */
+export function parseExportItem(value: unknown): AuditExportItem | undefined {
+  const r = isSealShaped(value) ? auditSealSchema.safeParse(value) : auditRecordSchema.safeParse(value);
+  return r.success ? r.data : undefined;
+}
 
 export type JsonLinesResult =
   | { readonly ok: true; readonly values: unknown[]; /** 1-based source line of each value */ readonly lines: number[] }
@@ -36,7 +46,7 @@ export function parseJsonLines(text: string): JsonLinesResult {
   return { ok: true, values, lines };
 }
 
-export function recordsToJsonLines(records: readonly AuditRecord[]): string {
+export function recordsToJsonLines(records: readonly AuditExportItem[]): string {
   return records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : '');
 }
 
@@ -72,9 +82,11 @@ function csvCell(value: string | number | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function recordsToCsv(records: readonly AuditRecord[]): string {
+/** Records only: a seal is a signature over records, nothing a reader looks up (the JSON lines hold them). */
+export function recordsToCsv(items: readonly AuditExportItem[]): string {
   const out = [AUDIT_CSV_COLUMNS.join(',')];
-  for (const r of records) {
+  for (const r of items) {
+    if ('type' in r) continue;
     out.push(
       [
         r.v,
@@ -93,7 +105,7 @@ export function recordsToCsv(records: readonly AuditRecord[]): string {
         r.target?.deviceId,
         r.prevHash,
         r.hash,
-        r.sig,
+        'sig' in r ? r.sig : undefined,
       ]
         .map(csvCell)
         .join(','),

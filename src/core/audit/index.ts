@@ -3,7 +3,7 @@
  * device-side append-only log, chain verification (engine, server, CLI), RFC 9162
  * Merkle trees and signed checkpoints.
  */
-export { canonicalizeJcs, jcsBytes, type JsonValue } from './jcs';
+export { canonicalizeJcs, type JsonValue } from './jcs';
 export {
   GENESIS_PREV_HASH,
   auditReasonSchema,
@@ -14,14 +14,24 @@ export {
   type AuditEventInput,
   type AuditRecord,
 } from './record';
+export { type AuditSeal } from './seal';
 export { createEd25519Signer, generateEd25519SecretKey, type AuditSigner } from './signer';
 export { MemoryAuditStore, type AuditStore } from './store';
 export { auditSinkFor, createAuditLog, type AuditLog } from './log';
 export { verifyAppend, verifyChain, verifyChainBatched, type ChainHead, type ChainResult } from './chain';
 export { MerkleAccumulator, consistencyProof, inclusionProof, merkleLeafHash, merkleRoot, verifyConsistency, verifyInclusion } from './merkle';
-export { auditLeafHash, checkpointSchema, signCheckpoint, verifyCheckpointSignature, verifyCheckpoints, type Checkpoint } from './checkpoint';
-export { auditPublicKeysFileSchema, parseJsonLines, parsePublicKeyText, recordsToCsv, recordsToJsonLines } from './export';
-export { verifyAuditExport, verifyAuditExportBatched, type ExportCheck } from './verify-export';
+export {
+  auditLeafHash,
+  checkpointSchema,
+  signCheckpoint,
+  verifyCheckpointConsistency,
+  verifyCheckpointSignature,
+  verifyCheckpoints,
+  verifyRecordInclusion,
+  type Checkpoint,
+} from './checkpoint';
+export { auditPublicKeysFileSchema, parseExportItem, parseJsonLines, type AuditExportItem, parsePublicKeyText, recordsToCsv, recordsToJsonLines } from './export';
+export { verifyAuditExport } from './verify-export';
 // Adapters, imported by path (they need Dexie / Node): ./audit-store.dexie (createDexieAuditStore),
 // src/node/verify.node (createNodeEd25519Verifier, node:crypto and worker threads; import it
 // as '.../node/verify.node.js' under tsx) lives outside src/core: it needs Node built-ins.

@@ -1,9 +1,13 @@
 /**
  * The newest records of this device's own chain, checked before anyone sees them (the
  * Activity page, through the engine worker's EngineAuditContract). Each returned
- * record's hash is recomputed, its signature verified under the device key, and its
- * link to the record before it checked — including the one just before the page, so
- * a page cannot be cut loose from the chain it belongs to. The first failure turns the
+ * record's hash is recomputed, its link to the record before it checked — including
+ * the one just before the page, so a page cannot be cut loose from the chain it
+ * belongs to — and its signature verified under the device key: its own (v1/v2) or
+ * the first seal at or after it (v3; records past the page up to that seal are read
+ * and checked too). Only the newest records, after the last seal, are not signed yet
+ * (the log seals them within seconds, at lock and at the next start): they are
+ * checked by hash and link alone. The first failure turns the
  * whole answer into `failed` with the chain's own plain-language message: an altered,
  * re-signed, missing or foreign record is never shown as fine.
  *
@@ -32,6 +36,12 @@ export interface AuditReader {
 }
 
 const DEFAULT_LIMIT = 100;
+/**
+ * Most newest records shown while not sealed yet: the log seals every 256 records, so
+ * a longer unsigned run means seals were removed (or the key is unreachable) and the
+ * page is refused rather than shown on hashes alone.
+ */
+const MAX_UNSEALED_SHOWN = 1024;
 /** Verified (message, signature) pairs remembered; cleared when full. */
 const MAX_REMEMBERED = 20_000;
 
@@ -74,7 +84,27 @@ export function createAuditReader(deps: AuditReaderDeps): AuditReader {
     const lo = Math.max(1, hi - limit + 1);
     // One more below the page, so the page's first record is checked against it.
     const from = Math.max(1, lo - 1);
-    const rows = await deps.store.range(from, hi - from + 1);
+    const pageRows = await deps.store.range(from, hi - from + 1);
+    // The seal that covers the page's top (v3), and the records up to it.
+    const inPage = await deps.store.seals(from, hi);
+    const top = pageRows[pageRows.length - 1];
+    const needsSeal = top !== undefined && top.v === 3 && (inPage[inPage.length - 1]?.seq ?? 0) < top.seq;
+    const next = needsSeal ? (await deps.store.seals(hi + 1, Number.MAX_SAFE_INTEGER))[0] : undefined;
+    if (needsSeal && !next) {
+      // The page reaches into the unsealed newest records; a long such run means seals were removed.
+      const sealedThrough = (await deps.store.lastSeal())?.seq ?? 0;
+      if (total - sealedThrough > MAX_UNSEALED_SHOWN) {
+        return failed(`records ${sealedThrough + 1} to ${total} are covered by no signature of this device.`, sealedThrough + 1);
+      }
+    }
+    const rows = next ? [...pageRows, ...(await deps.store.range(hi + 1, next.seq - hi))] : pageRows;
+    const seals = next ? [...inPage, next] : inPage;
+    const items: unknown[] = [];
+    let k = 0;
+    for (const r of rows) {
+      items.push(r);
+      while (k < seals.length && seals[k]!.seq === r.seq) items.push(seals[k++]);
+    }
     // Where the chain is taken on trust: the anchor's own link (it is checked itself).
     let previous: ReadonlyMap<string, ChainHead> | undefined;
     if (from > 1) {
@@ -82,15 +112,17 @@ export function createAuditReader(deps: AuditReaderDeps): AuditReader {
       if (anchor === undefined || typeof anchor.prevHash !== 'string') return failed(`record ${from} is missing or unreadable.`, from);
       previous = new Map([[deps.deviceId, { seq: from - 1, hash: anchor.prevHash }]]);
     }
-    const check = verifyChain(rows, {
+    const check = verifyChain(items, {
       publicKeyFor: (d) => (d === deps.deviceId ? deps.publicKey : undefined),
       verifier: remembering,
+      // Past the last seal (there is no `next`): the newest records, not sealed yet.
+      unsealedTail: 'allow',
       ...(previous ? { previous } : {}),
     });
     if (!check.ok) return failed(check.message, check.seq);
-    if (rows.length !== hi - from + 1) return failed(`records ${from} to ${hi} should all be there, but ${hi - from + 1 - rows.length} are missing.`, hi);
+    if (pageRows.length !== hi - from + 1) return failed(`records ${from} to ${hi} should all be there, but ${hi - from + 1 - pageRows.length} are missing.`, hi);
     const entries = check.records
-      .filter((r) => r.seq >= lo)
+      .filter((r) => r.seq >= lo && r.seq <= hi)
       .reverse()
       .map((r) => ({
         seq: r.seq,

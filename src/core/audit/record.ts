@@ -18,8 +18,8 @@ import { AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditEventSchem
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
 import { jcsBytes } from './jcs';
 
-/** The version AuditLog writes. */
-export const AUDIT_RECORD_VERSION = 2 as const;
+/** The version AuditLog writes: hash-chained, covered by segment seals (seal.ts), not signed one by one. */
+export const AUDIT_RECORD_VERSION = 3 as const;
 
 export { AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditReasonSchema, auditTargetSchema };
 
@@ -71,24 +71,32 @@ const chainFields = {
   prevHash: hashHexSchema,
 };
 const v1Fields = { v: z.literal(1), ...chainFields, ...v1EventFields };
-const v2Fields = { v: z.literal(2), ...chainFields, ...auditEventSchema.shape, target: auditTargetSchema.refine(nonEmpty, NON_EMPTY_TARGET).optional() };
-const sealFields = { hash: hashHexSchema, sig: sigHexSchema };
+const v2EventFields = { ...auditEventSchema.shape, target: auditTargetSchema.refine(nonEmpty, NON_EMPTY_TARGET).optional() };
+const v2Fields = { v: z.literal(2), ...chainFields, ...v2EventFields };
+/** v3 has v2's members; only how the chain is signed changed (per segment, docs/audit-format.md §3). */
+const v3Fields = { v: z.literal(3), ...chainFields, ...v2EventFields };
+const signedFields = { hash: hashHexSchema, sig: sigHexSchema };
 
-/** The part of a record its hash covers (everything but hash and sig), either version. */
-export const unsignedAuditRecordSchema = z.discriminatedUnion('v', [z.strictObject(v1Fields), z.strictObject(v2Fields)]);
+/** The part of a record its hash covers (everything but hash and sig), any version. */
+export const unsignedAuditRecordSchema = z.discriminatedUnion('v', [z.strictObject(v1Fields), z.strictObject(v2Fields), z.strictObject(v3Fields)]);
 export type UnsignedAuditRecord = z.infer<typeof unsignedAuditRecordSchema>;
 
-export const auditRecordSchema = z.discriminatedUnion('v', [z.strictObject({ ...v1Fields, ...sealFields }), z.strictObject({ ...v2Fields, ...sealFields })]);
+export const auditRecordSchema = z.discriminatedUnion('v', [
+  z.strictObject({ ...v1Fields, ...signedFields }),
+  z.strictObject({ ...v2Fields, ...signedFields }),
+  z.strictObject({ ...v3Fields, hash: hashHexSchema }),
+]);
 export type AuditRecord = z.infer<typeof auditRecordSchema>;
+/** A v1 or v2 record: it carries its own signature. */
+export type SignedAuditRecord = Extract<AuditRecord, { sig: string }>;
 
 /** prevHash of a device's first record: 32 zero bytes. */
 export const GENESIS_PREV_HASH = '0'.repeat(64);
 
-/** Domain separation for record signatures (see docs/audit-format.md §4). */
-/** The same for both record versions: the version is inside the hashed bytes. */
+/** Domain separation for v1/v2 record signatures (docs/audit-format.md §3.1); the version is inside the hashed bytes. */
 export const RECORD_SIGNATURE_CONTEXT = 'latchkey/audit-record/v1';
 
-/** SHA-256 over the RFC 8785 canonical JSON of the record without `hash` and `sig`. */
+/** SHA-256 over the RFC 8785 canonical JSON of the record without `hash` (and `sig`). */
 export function computeRecordHash(record: UnsignedAuditRecord | AuditRecord): Uint8Array {
   return sha256(jcsBytes(unsignedPart(record)));
 }

@@ -5,6 +5,7 @@
  */
 import { LatchkeyError } from '../../shared/errors';
 import type { AuditRecord } from './record';
+import type { AuditSeal } from './seal';
 
 export interface AuditStore {
   /** The record with the highest seq, or undefined for an empty chain. */
@@ -19,6 +20,16 @@ export interface AuditStore {
   /** Highest seq the org server acknowledged (0 when none). */
   uploadedThrough(): Promise<number>;
   setUploadedThrough(seq: number): Promise<void>;
+  /** Stores a seal (v3 segment signature). MUST refuse ('conflict') a second seal at one seq. */
+  addSeal(seal: AuditSeal): Promise<void>;
+  /** The seal with the highest seq, or undefined. */
+  lastSeal(): Promise<AuditSeal | undefined>;
+  /** Seals with fromSeq <= seq <= toSeq, ascending. */
+  seals(fromSeq: number, toSeq: number): Promise<AuditSeal[]>;
+}
+
+export function duplicateSealError(seq: number): LatchkeyError {
+  return new LatchkeyError('conflict', `Audit record ${seq} is already sealed.`, { seq });
 }
 
 export function duplicateSeqError(seq: number): LatchkeyError {
@@ -29,6 +40,7 @@ export class MemoryAuditStore implements AuditStore {
   // Index i holds seq i + 1: appends are dense by construction.
   private readonly rows: AuditRecord[] = [];
   private uploaded = 0;
+  private readonly sealRows: AuditSeal[] = [];
 
   async last(): Promise<AuditRecord | undefined> {
     return this.rows[this.rows.length - 1];
@@ -53,5 +65,19 @@ export class MemoryAuditStore implements AuditStore {
 
   async setUploadedThrough(seq: number): Promise<void> {
     this.uploaded = Math.max(this.uploaded, seq);
+  }
+
+  async addSeal(seal: AuditSeal): Promise<void> {
+    if (this.sealRows.some((s) => s.seq === seal.seq)) throw duplicateSealError(seal.seq);
+    this.sealRows.push(seal);
+    this.sealRows.sort((a, b) => a.seq - b.seq);
+  }
+
+  async lastSeal(): Promise<AuditSeal | undefined> {
+    return this.sealRows[this.sealRows.length - 1];
+  }
+
+  async seals(fromSeq: number, toSeq: number): Promise<AuditSeal[]> {
+    return this.sealRows.filter((s) => s.seq >= fromSeq && s.seq <= toSeq);
   }
 }

@@ -3,7 +3,7 @@
  * record's hash, signature and chain position, then every signed checkpoint against
  * the export in log order. Reports the first problem found.
  */
-import { verifyChain, verifyChainBatched, type BatchSignatureVerifier, type ChainFailure, type ChainResult } from './chain';
+import { verifyChain, type ChainFailure, type ChainResult } from './chain';
 import { verifyCheckpoints, type CheckpointFailure } from './checkpoint';
 import type { SignatureVerifier } from './signer';
 
@@ -26,15 +26,6 @@ export function verifyAuditExport(recordsInLogOrder: readonly unknown[], options
     publicKeyFor: (d) => options.deviceKeys.get(d),
     ...(options.verifier ? { verifier: options.verifier } : {}),
   });
-  return withCheckpoints(chain, options);
-}
-
-/** Same verdict as verifyAuditExport; signatures checked by a batch verifier (e.g. worker threads). */
-export async function verifyAuditExportBatched(
-  recordsInLogOrder: readonly unknown[],
-  options: ExportCheckOptions & { readonly verifyMany: BatchSignatureVerifier },
-): Promise<ExportCheck> {
-  const chain = await verifyChainBatched(recordsInLogOrder, { publicKeyFor: (d) => options.deviceKeys.get(d), verifyMany: options.verifyMany });
   return withCheckpoints(chain, options);
 }
 

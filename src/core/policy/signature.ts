@@ -9,10 +9,10 @@
  * signature → version → schema. The policy is not interpreted before its signature
  * checks out. Pure: text in, Policy out; the caller reads files.
  */
-import canonicalize from 'canonicalize';
+import { jcsBytes, type JsonValue } from '../audit/jcs';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { LatchkeyError } from '../../shared/errors';
 import {
   POLICY_VERSION,
@@ -64,10 +64,9 @@ export function keyIdOf(publicKey: Uint8Array): string {
 }
 
 /** The exact bytes that are signed. Throws on values JSON cannot carry canonically. */
+/** The one canonical JSON (RFC 8785, src/core/audit/jcs.ts) audit records, checkpoints and manifests use too. */
 export function canonicalPolicyBytes(policy: unknown): Uint8Array {
-  const text = canonicalize(policy);
-  if (text === undefined) throw new LatchkeyError('invalid_input', 'The policy is not a JSON value.');
-  return utf8ToBytes(text);
+  return jcsBytes(policy as JsonValue);
 }
 
 /** A fresh org policy key pair. `seed` (32 bytes) only for tests. */

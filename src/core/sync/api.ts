@@ -16,6 +16,7 @@ import {
   auditUploadResponseSchema,
   canonicalRequest,
   checkpointResponseSchema,
+  consistencyResponseSchema,
   devicesResponseSchema,
   enrolResponseSchema,
   errorBodySchema,
@@ -135,9 +136,12 @@ export function createServerApi(deps: ServerApiDeps) {
     getManifest: (after = 0) => signedRequest('GET', `${ROUTES.manifest}?after=${after}`, undefined, manifestResponseSchema),
     putManifest: (signed: SignedManifest) => signedRequest('PUT', ROUTES.manifest, signed, okResponseSchema),
     devices: () => signedRequest('GET', ROUTES.devices, undefined, devicesResponseSchema),
-    uploadAudit: (records: readonly unknown[]) => signedRequest('POST', ROUTES.auditRecords, { records }, auditUploadResponseSchema),
+    uploadAudit: (records: readonly unknown[], seals: readonly unknown[] = []) =>
+      signedRequest('POST', ROUTES.auditRecords, seals.length > 0 ? { records, seals } : { records }, auditUploadResponseSchema),
     auditState: () => signedRequest('GET', ROUTES.auditState, undefined, auditStateResponseSchema),
     checkpoint: () => signedRequest('GET', ROUTES.checkpoint, undefined, checkpointResponseSchema),
+    consistency: (from: number, to?: number) =>
+      signedRequest('GET', `${ROUTES.consistency}?from=${from}${to === undefined ? '' : `&to=${to}`}`, undefined, consistencyResponseSchema),
     proof: (device: string, seq: number) => signedRequest('GET', `${ROUTES.proof}?device=${encodeURIComponent(device)}&seq=${seq}`, undefined, proofResponseSchema),
   };
 }

@@ -60,6 +60,9 @@ function openDeviceAuditStore(dbName: string, deviceId: string): AuditStore & { 
     range: async (from, limit) => (await chosen()).range(from, limit),
     uploadedThrough: async () => (await chosen()).uploadedThrough(),
     setUploadedThrough: async (seq) => (await chosen()).setUploadedThrough(seq),
+    addSeal: async (seal) => (await chosen()).addSeal(seal),
+    lastSeal: async () => (await chosen()).lastSeal(),
+    seals: async (from, to) => (await chosen()).seals(from, to),
     close() {
       primary.close();
       own?.close();

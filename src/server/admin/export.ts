@@ -4,25 +4,31 @@
  * file `latchkey audit verify` checks. A filtered export leaves out records, so its
  * device chains have gaps: it is for reading, not for chain verification.
  */
-import type { AuditRecord } from '../../core/audit';
+import type { AuditExportItem } from '../../core/audit';
 import type { AuditExportQuery } from '../../shared/contracts/admin';
 import type { SqlClient } from '../db/db';
 import { exportRecords } from '../audit/store';
 import { listDevicesIn } from './admin';
 
-export async function exportAuditIn(sql: SqlClient, orgId: string, q: AuditExportQuery): Promise<AuditRecord[]> {
+export async function exportAuditIn(sql: SqlClient, orgId: string, q: AuditExportQuery): Promise<AuditExportItem[]> {
   // Also scopes the transaction to the org and refuses an unknown one.
   const devices = await listDevicesIn(sql, orgId);
   const ofPerson = q.person === undefined ? undefined : new Set(devices.filter((d) => d.userId === q.person).map((d) => d.deviceId));
   const records = await exportRecords(sql, orgId);
-  return records.filter(
-    (r) =>
-      (q.from === undefined || r.time >= q.from) &&
-      (q.to === undefined || r.time < q.to) &&
-      (ofPerson === undefined || ofPerson.has(r.device)) &&
-      (q.device === undefined || r.device === q.device) &&
-      (q.agent === undefined || (r.actor.type === 'agent' && r.actor.id === q.agent)) &&
-      (q.credential === undefined || r.target?.itemId === q.credential) &&
-      (q.outcome === undefined || r.outcome === q.outcome),
+  return records.filter((r) =>
+    // A seal covers its device's chain up to a point: it stays with that device's records.
+    'type' in r ? (ofPerson === undefined || ofPerson.has(r.device)) && (q.device === undefined || r.device === q.device) : recordMatches(r, q, ofPerson),
+  );
+}
+
+function recordMatches(r: Exclude<AuditExportItem, { type: 'seal' }>, q: AuditExportQuery, ofPerson: Set<string> | undefined): boolean {
+  return (
+    (q.from === undefined || r.time >= q.from) &&
+    (q.to === undefined || r.time < q.to) &&
+    (ofPerson === undefined || ofPerson.has(r.device)) &&
+    (q.device === undefined || r.device === q.device) &&
+    (q.agent === undefined || (r.actor.type === 'agent' && r.actor.id === q.agent)) &&
+    (q.credential === undefined || r.target?.itemId === q.credential) &&
+    (q.outcome === undefined || r.outcome === q.outcome)
   );
 }

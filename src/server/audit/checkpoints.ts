@@ -6,6 +6,7 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { merkleLeafHash, merkleRoot, inclusionProof, signCheckpoint, checkpointSchema, type Checkpoint } from '../../core/audit';
+import { consistencyProof } from '../../core/audit/merkle';
 import type { Database, SqlClient } from '../db/db';
 import type { ServerKey } from '../keys';
 import { logRecordHashes } from './store';
@@ -56,4 +57,22 @@ export async function proveRecordIn(sql: SqlClient, orgId: string, deviceId: str
   const leaves = (await logRecordHashes(sql, orgId, cp.size)).map(merkleLeafHash);
   const path = inclusionProof(leaves, Number(row.log_index), cp.size).map((h) => bytesToHex(h));
   return { logIndex: Number(row.log_index), treeSize: cp.size, recordHash: row.record_hash, path };
+}
+
+async function checkpointOfSize(sql: SqlClient, orgId: string, size: number): Promise<Checkpoint | null> {
+  const rows = await sql.query<{ body: string }>('SELECT body FROM audit_checkpoints WHERE org_id = $1 AND tree_size = $2', [orgId, size]);
+  return rows[0] ? checkpointSchema.parse(parseStrictJson(rows[0].body, 'A stored checkpoint')) : null;
+}
+
+/**
+ * RFC 9162 consistency proof from the checkpoint of size `from` to the one of size `to`
+ * (default: the latest), with both signed checkpoints; null if either does not exist.
+ */
+export async function proveConsistencyIn(sql: SqlClient, orgId: string, from: number, to?: number) {
+  const newer = to === undefined ? await latestCheckpointIn(sql, orgId) : await checkpointOfSize(sql, orgId, to);
+  const older = await checkpointOfSize(sql, orgId, from);
+  if (!newer || !older || older.size > newer.size) return null;
+  const leaves = (await logRecordHashes(sql, orgId, newer.size)).map(merkleLeafHash);
+  const path = consistencyProof(leaves, older.size, newer.size).map((h) => bytesToHex(h));
+  return { oldSize: older.size, newSize: newer.size, path, older, newer };
 }

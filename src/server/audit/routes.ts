@@ -1,7 +1,7 @@
 /**
  * Audit routes (signed): batch upload of a device's records, the device's chain state
- * (so a client knows where to resume), the latest signed checkpoint, and an inclusion
- * proof for one record. Only the authenticated device's own records are accepted.
+ * (so a client knows where to resume), the latest signed checkpoint, an inclusion
+ * proof for one record, and a consistency proof between two checkpoints. Only the authenticated device's own records are accepted.
  */
 import type { FastifyInstance } from 'fastify';
 import {
@@ -10,6 +10,8 @@ import {
   auditUploadResponseSchema,
   auditUploadSchema,
   checkpointResponseSchema,
+  consistencyQuerySchema,
+  consistencyResponseSchema,
   proofQuerySchema,
   proofResponseSchema,
 } from '../../shared/contracts/sync';
@@ -18,11 +20,14 @@ import { toBase64url } from '../../core/crypto/bytes';
 import type { Authenticator } from '../http/authenticator';
 import type { ServerKey } from '../keys';
 import { appendAuditBatch, deviceHead } from './store';
-import { latestCheckpointIn, proveRecordIn } from './checkpoints';
+import { latestCheckpointIn, proveConsistencyIn, proveRecordIn } from './checkpoints';
 
 export function registerAuditRoutes(app: FastifyInstance, auth: Authenticator, key: ServerKey): void {
   app.post(ROUTES.auditRecords, async (req) => {
-    const out = await auth(req, (who, sql) => appendAuditBatch(sql, who, auditUploadSchema.parse(req.body).records));
+    const out = await auth(req, (who, sql) => {
+      const body = auditUploadSchema.parse(req.body);
+      return appendAuditBatch(sql, who, body.records, body.seals ?? []);
+    });
     return auditUploadResponseSchema.parse(out);
   });
 
@@ -45,5 +50,15 @@ export function registerAuditRoutes(app: FastifyInstance, auth: Authenticator, k
     });
     if (!proof) throw new LatchkeyError('not_found', 'That record is not covered by a checkpoint yet (or does not exist).');
     return proofResponseSchema.parse(proof);
+  });
+
+  // The log only grew between two checkpoints the caller holds (RFC 9162 §2.1.4).
+  app.get(ROUTES.consistency, async (req) => {
+    const proof = await auth(req, (who, sql) => {
+      const q = consistencyQuerySchema.parse(req.query);
+      return proveConsistencyIn(sql, who.orgId, q.from, q.to);
+    });
+    if (!proof) throw new LatchkeyError('not_found', 'There is no signed checkpoint of that size (or the older one is larger).');
+    return consistencyResponseSchema.parse(proof);
   });
 }

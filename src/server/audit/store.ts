@@ -3,12 +3,14 @@
  * library (verifyAppend: signature, hash, continuity; gaps, forks and reordering are
  * refused) against the head the server holds; accepted records join the org's log in
  * acceptance order (log_index), which is the leaf order of the Merkle checkpoints.
+ * The batch's seals (format v3) are checked with it and stored beside the record each
+ * ends on, so an export carries them in place.
  *
  * Concurrency: the org's audit_heads row is locked before the device head is read, so
  * two uploads cannot both extend one chain or take one log_index.
  */
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { verifyAppend, type AuditRecord, type ChainHead } from '../../core/audit';
+import { verifyAppend, type AuditRecord, type AuditSeal, type ChainHead } from '../../core/audit';
 import { LatchkeyError } from '../../shared/errors';
 import type { SqlClient } from '../db/db';
 import { parseStrictJson } from '../../shared/encoding/strict-json';
@@ -31,6 +33,7 @@ export async function appendAuditBatch(
   sql: SqlClient,
   who: { orgId: string; deviceId: string; publicKey: Uint8Array },
   batch: readonly unknown[],
+  seals: readonly unknown[] = [],
 ): Promise<{ accepted: number; nextSeq: number }> {
   let size = await lockOrgLog(sql, who.orgId);
   const head = await deviceHead(sql, who.orgId, who.deviceId);
@@ -45,7 +48,7 @@ export async function appendAuditBatch(
     ))
       stored.set(Number(r.seq), r.record_hash);
   }
-  const check = verifyAppend(head, batch, who.publicKey, { deviceId: who.deviceId, stored });
+  const check = verifyAppend(head, batch, who.publicKey, { deviceId: who.deviceId, stored, seals });
   if (!check.ok) {
     throw new LatchkeyError('audit_rejected', `Audit upload refused: ${check.message}`, {
       reason: check.reason,
@@ -62,6 +65,15 @@ export async function appendAuditBatch(
       [who.orgId, who.deviceId, idx, fresh.map((r) => r.seq), fresh.map((r) => r.hash), fresh.map((r) => JSON.stringify(r))],
     );
     await sql.query('UPDATE audit_heads SET size = $2 WHERE org_id = $1', [who.orgId, size]);
+    const at = new Map(fresh.map((r, i) => [r.seq, idx[i]!] as const));
+    const placed = check.seals.filter((s) => at.has(s.seq));
+    if (placed.length > 0) {
+      await sql.query(
+        `INSERT INTO audit_seals (org_id, device_id, seq, log_index, body)
+         SELECT $1, $2, s, i, b FROM unnest($3::int8[], $4::int8[], $5::text[]) AS t(s, i, b) ON CONFLICT DO NOTHING`,
+        [who.orgId, who.deviceId, placed.map((s) => s.seq), placed.map((s) => at.get(s.seq)!), placed.map((s) => JSON.stringify(s))],
+      );
+    }
   }
   return { accepted: fresh.length, nextSeq: (check.head?.seq ?? 0) + 1 };
 }
@@ -75,8 +87,18 @@ export async function logRecordHashes(sql: SqlClient, orgId: string, size?: numb
   return rows.map((r) => hexToBytes(r.record_hash));
 }
 
-/** The whole log as stored (records in log order), for `latchkey audit export`. */
-export async function exportRecords(sql: SqlClient, orgId: string): Promise<AuditRecord[]> {
-  const rows = await sql.query<{ body: string }>('SELECT body FROM audit_records WHERE org_id = $1 ORDER BY log_index', [orgId]);
-  return rows.map((r) => parseStrictJson(r.body, 'A stored audit record') as AuditRecord);
+/**
+ * The whole log as stored, for `latchkey audit export`: records in log order, each
+ * seal right after the record it ends on (docs/audit-format.md §7).
+ */
+export async function exportRecords(sql: SqlClient, orgId: string): Promise<(AuditRecord | AuditSeal)[]> {
+  const rows = await sql.query<{ body: string }>(
+    `SELECT body FROM (
+       SELECT log_index, 0 AS k, body FROM audit_records WHERE org_id = $1
+       UNION ALL
+       SELECT log_index, 1 AS k, body FROM audit_seals WHERE org_id = $1
+     ) AS t ORDER BY log_index, k`,
+    [orgId],
+  );
+  return rows.map((r) => parseStrictJson(r.body, 'A stored audit record') as AuditRecord | AuditSeal);
 }

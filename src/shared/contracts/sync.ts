@@ -223,8 +223,12 @@ export const devicesResponseSchema = z.strictObject({ devices: z.array(deviceInf
 
 // ------------------------------------------------------------------ audit
 
-/** Records are validated by the audit library's own schema on the server. */
-export const auditUploadSchema = z.strictObject({ records: z.array(z.unknown()).min(1).max(1_000) });
+/**
+ * Records and the device's seals over them (format v3: every v3 record of a batch is
+ * covered by one of its seals); both are validated by the audit library's own schemas
+ * on the server.
+ */
+export const auditUploadSchema = z.strictObject({ records: z.array(z.unknown()).min(1).max(1_000), seals: z.array(z.unknown()).max(1_000).optional() });
 export const auditUploadResponseSchema = z.strictObject({
   accepted: z.number().int().min(0),
   /** Next sequence number the server expects from this device. */
@@ -242,6 +246,19 @@ export const checkpointResponseSchema = z.strictObject({ checkpoint: z.unknown()
 export const proofQuerySchema = z.strictObject({
   device: uuidSchema,
   seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+});
+/** Two checkpoint sizes; `to` defaults to the latest checkpoint. */
+export const consistencyQuerySchema = z.strictObject({
+  from: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  to: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+/** RFC 9162 consistency proof between two signed checkpoints (both returned, to check their signatures). */
+export const consistencyResponseSchema = z.strictObject({
+  oldSize: z.number().int().min(1),
+  newSize: z.number().int().min(1),
+  path: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+  older: z.unknown(),
+  newer: z.unknown(),
 });
 /** RFC 9162 inclusion proof of one record in the latest checkpoint's tree. */
 export const proofResponseSchema = z.strictObject({
@@ -266,4 +283,5 @@ export const ROUTES = {
   auditState: '/v1/audit/state',
   checkpoint: '/v1/audit/checkpoint',
   proof: '/v1/audit/proof',
+  consistency: '/v1/audit/consistency',
 } as const;

@@ -10,14 +10,14 @@ import 'fake-indexeddb/auto';
 import { MessageChannel } from 'node:worker_threads';
 import Dexie from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeRecordHashHex, createAuditLog, createEd25519Signer, generateEd25519SecretKey, recordSignatureInput, type AuditRecord } from '../../../src/core/audit';
+import { computeRecordHashHex, createAuditLog, createEd25519Signer, generateEd25519SecretKey, type AuditRecord, type AuditSeal } from '../../../src/core/audit';
+import { signSeal } from '../../../src/core/audit/seal';
 import { createDexieAuditStore } from '../../../src/core/audit/audit-store.dexie';
 import { createAuditReader } from '../../../src/core/audit/recent';
 import { deviceIdForPublicKey } from '../../../src/core/sync/device-id';
 import { EngineAuditContract } from '../../../src/shared/contracts/engine-audit';
 import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
 import { connectRpc, serveRpc } from '../../../src/shared/rpc/rpc';
-import { hexToBytes, bytesToHex } from '@noble/hashes/utils.js';
 import { freshDbName } from '../core/helpers';
 
 const closers: Array<() => void> = [];
@@ -42,13 +42,14 @@ async function device(n: number) {
       reason: i % 2 === 0 ? 'approval_denied' : 'approved_once',
     });
   }
+  await log.seal();
   const reader = createAuditReader({ store, deviceId, publicKey: signer.publicKey });
   const ch = new MessageChannel();
   const server = serveRpc(fromNodeMessagePort(ch.port1), EngineAuditContract, { 'audit.recent': (p) => reader.recent(p) });
   const client = connectRpc(fromNodeMessagePort(ch.port2), EngineAuditContract);
   // The stored log, as anyone who can write this IndexedDB database sees it.
   const raw = new Dexie(name);
-  raw.version(1).stores({ records: 'seq', meta: 'key' });
+  raw.version(2).stores({ records: 'seq', meta: 'key', seals: 'seq' });
   closers.push(() => {
     client.close();
     server.close();
@@ -58,7 +59,8 @@ async function device(n: number) {
     store.close();
   });
   const records = raw.table<AuditRecord, number>('records');
-  return { client, deviceId, records };
+  const seals = raw.table<AuditSeal, number>('seals');
+  return { client, deviceId, records, seals };
 }
 
 describe('the Activity page sees only records that verify', () => {
@@ -90,16 +92,23 @@ describe('the Activity page sees only records that verify', () => {
   });
 
   it('a record re-hashed and re-signed with another key is reported as not signed by this device', async () => {
-    const { client, records } = await device(5);
+    const { client, records, seals } = await device(5);
     expect((await client.call('audit.recent', {})).state).toBe('verified');
     const forger = createEd25519Signer(generateEd25519SecretKey());
-    const r3 = (await records.get(3))!;
-    const forged = { ...r3, outcome: 'success' as const, reason: 'approved_once' as const };
-    forged.hash = computeRecordHashHex(forged);
-    forged.sig = bytesToHex(await forger.sign(recordSignatureInput(hexToBytes(forged.hash))));
-    await records.put(forged);
+    // Record 3 rewritten, records 4 and 5 re-linked after it, and the seal over 5 re-signed by another key.
+    let prev = (await records.get(2))!.hash;
+    let head: AuditRecord | undefined;
+    for (const seq of [3, 4, 5]) {
+      const r = (await records.get(seq))!;
+      const forged = { ...r, prevHash: prev, ...(seq === 3 ? { outcome: 'success' as const, reason: 'approved_once' as const } : {}) };
+      forged.hash = computeRecordHashHex(forged);
+      await records.put(forged);
+      prev = forged.hash;
+      head = forged;
+    }
+    await seals.put(await signSeal({ device: head!.device, seq: 5, hash: head!.hash, time: head!.time }, forger));
     const r = await client.call('audit.recent', {});
-    expect(r).toMatchObject({ state: 'failed', seq: 3 });
+    expect(r).toMatchObject({ state: 'failed', seq: 5 });
     if (r.state !== 'failed') throw new Error('expected failed');
     expect(r.message).toContain('no valid signature');
   });

@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { isLatchkeyError } from '../../../src/shared/errors';
 import type { AuditEventInput } from '../../../src/core/audit';
-import { ITEM_ID, makeDevice } from './fixtures';
+import { ITEM_ID, makeV3Device } from './fixtures';
 
 const SECRET = 'sk_live_51H8xQ2eZvKYlo2C0123456789';
 
 async function refusal(event: unknown): Promise<{ code: string; message: string; field: unknown }> {
-  const d = makeDevice('device-g', 3);
+  const d = makeV3Device('device-g', 3);
   try {
     await d.log.append(event as AuditEventInput);
   } catch (e) {
@@ -44,7 +44,7 @@ describe('AuditLog.append refuses secret-shaped events', () => {
   });
 
   it('accepts ids, bare origins (with port, IPv6) and field names', async () => {
-    const d = makeDevice('device-h', 4);
+    const d = makeV3Device('device-h', 4);
     for (const origin of ['https://api.example.com', 'http://127.0.0.1:8080', 'https://[::1]:8443']) {
       const r = await d.log.append({ ...base, target: { itemId: ITEM_ID, origin, field: 'api_key' } });
       expect(r.target?.origin).toBe(origin);
@@ -52,7 +52,7 @@ describe('AuditLog.append refuses secret-shaped events', () => {
   });
 
   it('a refused append leaves the chain intact for the next one', async () => {
-    const d = makeDevice('device-i', 5);
+    const d = makeV3Device('device-i', 5);
     await d.log.append(base);
     await expect(d.log.append({ ...base, reason: 'has space' } as never)).rejects.toThrow();
     const next = await d.log.append(base);

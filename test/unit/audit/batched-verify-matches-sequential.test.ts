@@ -5,9 +5,10 @@
  * reason, as verifyChain — for an honest log and for every kind of damage.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryAuditStore, computeRecordHashHex, createAuditLog, createEd25519Signer, verifyChain, verifyChainBatched, type AuditRecord } from '../../../src/core/audit';
+import { MemoryAuditStore, computeRecordHashHex, createEd25519Signer, verifyChain, verifyChainBatched, type AuditRecord } from '../../../src/core/audit';
 import { createNodeEd25519Signer, createParallelEd25519Verifier } from '../../../src/node/verify.node.js';
 import { interleavedLog, keysOf, makeDevice, sampleEvent, seedKey, testClock } from './fixtures';
+import { createV2AuditLog } from './fixtures';
 
 const pool = createParallelEd25519Verifier(2);
 afterAll(() => pool.close());
@@ -29,7 +30,7 @@ describe('verifyChainBatched on worker threads', async () => {
   const publicKeyFor = keysOf([a, b]);
   const store = new MemoryAuditStore();
   await store.add(log[0]!);
-  const twin = createAuditLog({ store, signer: createNodeEd25519Signer(seedKey(32)), deviceId: 'device-a', clock: testClock });
+  const twin = createV2AuditLog({ store, signer: createNodeEd25519Signer(seedKey(32)), deviceId: 'device-a', clock: testClock });
   const forkRecord = await twin.append(sampleEvent(2));
 
   const edited = { ...log[9]!, reason: 'internal' as const };

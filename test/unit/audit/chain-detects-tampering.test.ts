@@ -11,7 +11,6 @@ import {
   computeRecordHash,
   computeRecordHashHex,
   recordSignatureInput,
-  createAuditLog,
   createEd25519Signer,
   verifyAppend,
   verifyChain,
@@ -20,6 +19,7 @@ import {
 } from '../../../src/core/audit';
 import { createNodeEd25519Verifier } from '../../../src/node/verify.node.js';
 import { interleavedLog, keysOf, makeDevice, sampleEvent, seedKey, testClock } from './fixtures';
+import { createV2AuditLog } from './fixtures';
 
 const a = makeDevice('device-a', 1);
 const b = makeDevice('device-b', 2);
@@ -76,7 +76,7 @@ describe('verifyChain', () => {
     // The same device key writes a second history from record 2 on (e.g. a restored backup).
     const store = new MemoryAuditStore();
     await store.add(log[0]!);
-    const twin = createAuditLog({ store, signer: createEd25519Signer(seedKey(1)), deviceId: 'device-a', clock: testClock });
+    const twin = createV2AuditLog({ store, signer: createEd25519Signer(seedKey(1)), deviceId: 'device-a', clock: testClock });
     const alt = await twin.append({ ...sampleEvent(3) });
     const t = [...log.slice(0, 3), alt];
     expect(failure(verifyChain(t, { publicKeyFor }))).toEqual({ index: 3, device: 'device-a', seq: 2, reason: 'fork' });
@@ -143,7 +143,7 @@ describe('verifyAppend (server upload check)', () => {
     const store = new MemoryAuditStore();
     await store.add(mine[0]!);
     await store.add(mine[1]!);
-    const twin = createAuditLog({ store, signer: createEd25519Signer(seedKey(1)), deviceId: 'device-a', clock: testClock });
+    const twin = createV2AuditLog({ store, signer: createEd25519Signer(seedKey(1)), deviceId: 'device-a', clock: testClock });
     const alt = await twin.append(sampleEvent(4)); // another record 3
     const r = verifyAppend({ seq: 3, hash: mine[2]!.hash }, [alt], a.publicKey, opts);
     expect(!r.ok && r.reason).toBe('fork');

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryAuditStore, createAuditLog, createEd25519Signer, type AuditRecord } from '../../../src/core/audit';
+import { MemoryAuditStore, createAuditLog, createEd25519Signer } from '../../../src/core/audit';
 import { toBase64url } from '../../../src/core/crypto/bytes';
 import { openDatabase } from '../../../src/server/db/open';
 import { createOrg, createUser } from '../../../src/server/admin/admin';
@@ -60,9 +60,11 @@ describe('latchkey audit export from the server database', () => {
           orgId,
         );
         const log = createAuditLog({ store: new MemoryAuditStore(), signer, deviceId, clock: testClock });
-        const records: AuditRecord[] = [];
-        for (let i = 0; i < 6; i++) records.push(await log.append(sampleEvent(i)));
-        await db.asTenant(orgId, (sql) => appendAuditBatch(sql, { orgId, deviceId, publicKey: signer.publicKey }, records));
+        for (let i = 0; i < 6; i++) await log.append(sampleEvent(i));
+        // What the uploader sends: the records and the device's seal over them (format v3).
+        const batch = await log.pending(100);
+        expect(batch.seals.map((s) => s.seq)).toEqual([6]);
+        await db.asTenant(orgId, (sql) => appendAuditBatch(sql, { orgId, deviceId, publicKey: signer.publicKey }, batch.records, batch.seals));
         await checkpointOrg(db, await loadOrCreateServerKey(db), orgId);
       } finally {
         await db.close();
@@ -77,6 +79,15 @@ describe('latchkey audit export from the server database', () => {
       const ok = await cli(['verify', out, '--pubkeys', keys, '--checkpoints', cps, '--log', orgId]);
       expect(ok.code, ok.stdout + ok.stderr).toBe(0);
       expect(ok.stdout).toContain('OK: 6 record(s) from 1 device(s) verified; 1 signed checkpoint(s) match, covering 6 record(s)');
+      // The seal travels in the export, right after the record it ends on.
+      const exportedLines = (await readFile(out, 'utf8')).trimEnd().split('\n');
+      expect(exportedLines).toHaveLength(7);
+      expect(JSON.parse(exportedLines[6]!)).toMatchObject({ type: 'seal', seq: 6 });
+      const unsealed = join(dir, 'unsealed.jsonl');
+      await writeFile(unsealed, exportedLines.slice(0, 6).join('\n') + '\n');
+      const dropped = await cli(['verify', unsealed, '--pubkeys', keys]);
+      expect(dropped.code).toBe(1);
+      expect(dropped.stdout).toContain('seq 1: unsealed');
 
       const lines = (await readFile(out, 'utf8')).trimEnd().split('\n');
       lines[2] = lines[2]!.replace('"outcome":"success"', '"outcome":"denied"');

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { MemoryAuditStore, auditLeafHash, createAuditLog, createEd25519Signer, merkleRoot, recordsToJsonLines, signCheckpoint, type AuditRecord } from '../../../src/core/audit';
+import { MemoryAuditStore, auditLeafHash, createEd25519Signer, merkleRoot, recordsToJsonLines, signCheckpoint, type AuditRecord } from '../../../src/core/audit';
 import { createNodeEd25519Signer } from '../../../src/node/verify.node.js';
 import { interleavedLog, makeDevice, sampleEvent, seedKey, testClock } from './fixtures';
+import { createV2AuditLog } from './fixtures';
 
 const ROOT = join(import.meta.dirname, '../../..');
 // Spawning processes is slow on a loaded 2-core machine; these are not timing assertions.
@@ -62,7 +63,7 @@ describe('latchkey audit verify', () => {
       [reordered[4], reordered[6]] = [reordered[6]!, reordered[4]!];
       const twinStore = new MemoryAuditStore();
       await twinStore.add(log[0]!);
-      const twin = createAuditLog({ store: twinStore, signer: createEd25519Signer(seedKey(21)), deviceId: 'device-a', clock: testClock });
+      const twin = createV2AuditLog({ store: twinStore, signer: createEd25519Signer(seedKey(21)), deviceId: 'device-a', clock: testClock });
       const forked = [...log.slice(0, 3), await twin.append(sampleEvent(3))];
 
       const [ok, t, d, r, f, w] = await Promise.all([
@@ -118,7 +119,7 @@ describe('latchkey audit verify on a large export (signatures on worker threads)
   it(
     'names the first bad record of a 5,100-record export',
     async () => {
-      const big = createAuditLog({ store: new MemoryAuditStore(), signer: createNodeEd25519Signer(seedKey(21)), deviceId: 'device-a', clock: testClock });
+      const big = createV2AuditLog({ store: new MemoryAuditStore(), signer: createNodeEd25519Signer(seedKey(21)), deviceId: 'device-a', clock: testClock });
       const records: AuditRecord[] = [];
       for (let i = 0; i < 5_100; i++) records.push(await big.append(sampleEvent(i)));
       records[5_050] = { ...records[5_050]!, time: '2020-01-01T00:00:00.000Z' };

@@ -6,14 +6,30 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore, auditRecordSchema, createAuditLog, createEd25519Signer, signCheckpoint, verifyChain, type AuditRecord } from '../../../src/core/audit';
-import { seedKey } from './fixtures';
+import { createV2AuditLog, seedKey } from './fixtures';
 
 const spki = (raw: Uint8Array) => createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]), format: 'der', type: 'spki' });
 
 describe('record and checkpoint bytes as documented', () => {
+  it('record (v3) hash = SHA-256 of the JCS text, no sig; seal sig = Ed25519 over "latchkey/audit-seal/v1" 0x00 JCS(seal without sig)', async () => {
+    const signer = createEd25519Signer(seedKey(43));
+    const at = Date.UTC(2026, 0, 2, 3, 4, 6, 678);
+    const log = createAuditLog({ store: new MemoryAuditStore(), signer, deviceId: 'device-a', clock: { now: () => at } });
+    const r = await log.append({ action: 'vault.lock', actor: { type: 'system' }, outcome: 'success', reason: 'idle' });
+    const jcs = `{"action":"vault.lock","actor":{"type":"system"},"device":"device-a","outcome":"success","prevHash":"${'0'.repeat(64)}","reason":"idle","seq":1,"time":"2026-01-02T03:04:06.678Z","v":3}`;
+    const hash = createHash('sha256').update(jcs, 'utf8').digest('hex');
+    expect(r).toEqual({ ...(JSON.parse(jcs) as object), hash });
+    const seal = (await log.seal())!;
+    expect(seal).toMatchObject({ type: 'seal', v: 3, device: 'device-a', seq: 1, hash, time: '2026-01-02T03:04:06.678Z' });
+    const sealJcs = `{"device":"device-a","hash":"${hash}","seq":1,"time":"2026-01-02T03:04:06.678Z","type":"seal","v":3}`;
+    const signed = Buffer.concat([Buffer.from('latchkey/audit-seal/v1', 'utf8'), Buffer.of(0), Buffer.from(sealJcs, 'utf8')]);
+    expect(verify(null, signed, spki(signer.publicKey), Buffer.from(seal.sig, 'hex'))).toBe(true);
+    expect(verify(null, Buffer.from(sealJcs, 'utf8'), spki(signer.publicKey), Buffer.from(seal.sig, 'hex'))).toBe(false); // the context is required
+  });
+
   it('record (v2) hash = SHA-256 of the JCS text; sig = Ed25519 over "latchkey/audit-record/v1" 0x00 hash', async () => {
     const signer = createEd25519Signer(seedKey(40));
-    const log = createAuditLog({ store: new MemoryAuditStore(), signer, deviceId: 'device-a', clock: { now: () => Date.UTC(2026, 0, 2, 3, 4, 6, 678) } });
+    const log = createV2AuditLog({ store: new MemoryAuditStore(), signer, deviceId: 'device-a', clock: { now: () => Date.UTC(2026, 0, 2, 3, 4, 6, 678) } });
     const r = await log.append({
       action: 'credential.use',
       actor: { type: 'agent', id: 'claude-desktop' },
@@ -44,7 +60,7 @@ describe('record and checkpoint bytes as documented', () => {
     const v1 = { ...(JSON.parse(jcs) as object), hash: hash.toString('hex'), sig } as unknown as AuditRecord;
     const store = new MemoryAuditStore();
     await store.add(v1);
-    const log = createAuditLog({ store, signer, deviceId: 'device-v1' });
+    const log = createV2AuditLog({ store, signer, deviceId: 'device-v1' });
     const next = await log.append({ action: 'vault.lock', actor: { type: 'system' }, outcome: 'success', reason: 'idle' });
     expect(next).toMatchObject({ v: 2, seq: 2, prevHash: hash.toString('hex') });
     const publicKeyFor = (d: string) => (d === 'device-v1' ? signer.publicKey : undefined);
@@ -52,8 +68,20 @@ describe('record and checkpoint bytes as documented', () => {
     // The same free-token reason in a v2 record, or a v2 member in a v1 record, is malformed.
     expect(auditRecordSchema.safeParse({ ...v1, v: 2 }).success).toBe(false);
     expect(auditRecordSchema.safeParse({ ...v1, target: { origin: 'https://api.example.com', tool: 'http_request' } }).success).toBe(false);
-    // And a v2 writer cannot use a reason outside the vocabulary.
-    await expect(log.append({ action: 'vault.lock', actor: { type: 'system' }, outcome: 'success', reason: 'http_request: always' } as never)).rejects.toThrow(/field reason/);
+    // And a v2 record cannot hold a reason outside the vocabulary.
+    await expect(log.append({ action: 'vault.lock', actor: { type: 'system' }, outcome: 'success', reason: 'http_request: always' } as never)).rejects.toThrow(/reason/);
+
+    // The chain switches to v3 at the next record (what an upgraded build writes), and verifies whole once sealed.
+    const v3log = createAuditLog({ store, signer, deviceId: 'device-v1', sealEvery: { records: 1000, ms: 3_600_000 } });
+    const third = await v3log.append({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: 'password' });
+    const fourth = await v3log.append({ action: 'vault.lock', actor: { type: 'person' }, outcome: 'success', reason: 'user' });
+    expect(third).toMatchObject({ v: 3, seq: 3, prevHash: next.hash });
+    expect(verifyChain([v1, next, third, fourth], { publicKeyFor })).toMatchObject({ ok: false, reason: 'unsealed', seq: 3, index: 2 });
+    const seal = (await v3log.seal())!;
+    expect(verifyChain([v1, next, third, fourth, seal], { publicKeyFor }).ok).toBe(true);
+    // No way back: a v2 record after a v3 one is refused, even validly signed.
+    const back = await createV2AuditLog({ store, signer, deviceId: 'device-v1' }).append({ action: 'vault.lock', actor: { type: 'system' }, outcome: 'success', reason: 'idle' });
+    expect(verifyChain([v1, next, third, fourth, seal, back], { publicKeyFor })).toMatchObject({ ok: false, reason: 'downgrade', seq: 5 });
   });
 
   it('checkpoint sig = Ed25519 over "latchkey/audit-checkpoint/v1" 0x00 JCS(checkpoint without sig); keyId = SHA-256(key)[0..8]', async () => {

@@ -32,7 +32,7 @@ describe('a use that cannot be signed is not made', () => {
     expect(r.isError).toBe(false);
     const use = h.audit.records.at(-1)!;
     expect(auditRecordSchema.parse(use)).toMatchObject({
-      v: 2,
+      v: 3,
       action: 'credential.use',
       outcome: 'success',
       reason: 'approved_once',

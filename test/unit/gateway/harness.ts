@@ -134,8 +134,8 @@ export class MemoryVault implements CredentialSource {
  */
 export class SignedAudit {
   readonly store = new MemoryAuditStore();
-  /** Always format v2: AuditLog writes nothing else. */
-  readonly records: Array<Extract<AuditRecord, { v: 2 }>> = [];
+  /** Always format v3: AuditLog writes nothing else. */
+  readonly records: Array<Extract<AuditRecord, { v: 3 }>> = [];
   failing = false;
   private readonly log: AuditLog;
   constructor() {
@@ -146,6 +146,9 @@ export class SignedAudit {
         range: (from, limit) => store.range(from, limit),
         uploadedThrough: () => store.uploadedThrough(),
         setUploadedThrough: (seq) => store.setUploadedThrough(seq),
+        addSeal: (seal) => store.addSeal(seal),
+        lastSeal: () => store.lastSeal(),
+        seals: (from, to) => store.seals(from, to),
         add: async (r) => {
           if (this.failing) throw new LatchkeyError('internal', 'The audit store is full.');
           await store.add(r);
@@ -156,12 +159,12 @@ export class SignedAudit {
     });
   }
   /** The signed records' event parts, in order. */
-  get events(): Array<Extract<AuditRecord, { v: 2 }>> {
+  get events(): Array<Extract<AuditRecord, { v: 3 }>> {
     return this.records;
   }
   async append(e: AuditEvent): Promise<void> {
     const r = await this.log.append(e);
-    if (r.v !== 2) throw new Error('AuditLog wrote a record that is not format v2');
+    if (r.v !== 3) throw new Error('AuditLog wrote a record that is not format v3');
     this.records.push(r);
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The server verifies every uploaded audit record with the audit library: a tampered,
- * dropped, reordered, forked or foreign record is refused and nothing of that batch is
- * stored; an honest retry is accepted once. Signed checkpoints and inclusion proofs
+ * The server verifies every uploaded audit record and seal (format v3) with the audit
+ * library: a tampered, dropped, reordered, forked, unsealed, re-hashed, re-signed or
+ * foreign record is refused and nothing of that batch is stored; an honest retry is
+ * accepted once. Signed checkpoints and inclusion proofs
  * make a later deletion on the server provable.
  */
 import { describe, expect, it } from 'vitest';
@@ -13,13 +14,15 @@ import {
   computeRecordHashHex,
   createAuditLog,
   createEd25519Signer,
-  recordSignatureInput,
+  verifyCheckpointConsistency,
   verifyCheckpointSignature,
+  verifyRecordInclusion,
   verifyCheckpoints,
   verifyInclusion,
   type AuditLog,
   type AuditRecord,
 } from '../../../src/core/audit';
+import { signSeal } from '../../../src/core/audit/seal';
 import { uploadPendingAudit } from '../../../src/core/sync';
 import { fromBase64url } from '../../../src/core/crypto/bytes';
 import { exportRecords } from '../../../src/server/audit/store';
@@ -29,7 +32,7 @@ import { enrolTestDevice, newTenant, type TestDevice, useTestServer } from './he
 const env = useTestServer();
 
 function logFor(dev: TestDevice): AuditLog {
-  return createAuditLog({ store: new MemoryAuditStore(), signer: createEd25519Signer(dev.signer.secretKey), deviceId: dev.deviceId });
+  return createAuditLog({ store: new MemoryAuditStore(), signer: createEd25519Signer(dev.signer.secretKey), deviceId: dev.deviceId, sealEvery: { records: 1000, ms: 3_600_000 } });
 }
 async function appendN(log: AuditLog, n: number): Promise<AuditRecord[]> {
   const out = [];
@@ -53,8 +56,9 @@ describe('audit upload', () => {
     const dev = await enrolTestDevice(env.server, t.orgId, t.userId);
     const log = logFor(dev);
     const recs = await appendN(log, 5);
+    const seal = (await log.pending(100)).seals;
     expect(await uploadPendingAudit(dev.api, log)).toBe(5);
-    expect(await dev.api.uploadAudit(recs)).toEqual({ accepted: 0, nextSeq: 6 });
+    expect(await dev.api.uploadAudit(recs, seal)).toEqual({ accepted: 0, nextSeq: 6 });
     expect(await dev.api.auditState()).toEqual({ nextSeq: 6, lastHash: recs[4]!.hash });
   });
 
@@ -64,29 +68,40 @@ describe('audit upload', () => {
     const other = await enrolTestDevice(env.server, t.orgId, t.userId);
     const log = logFor(dev);
     const [r1, r2, r3, r4] = await appendN(log, 4);
-    await dev.api.uploadAudit([r1!, r2!]);
+    const first = await log.pending(2);
+    expect(first.records).toEqual([r1, r2]);
+    await dev.api.uploadAudit(first.records, first.seals);
+    await log.acknowledge(2);
+    const seal4 = (await log.pending(10)).seals;
+    expect(seal4.map((x) => x.seq)).toEqual([4]);
 
-    // Tampered content (hash no longer matches), and tampered + re-hashed (signature no longer matches).
+    // Tampered content (hash no longer matches).
     const edited = { ...r3!, outcome: 'denied' as const };
-    expect(await refusal(dev.api.uploadAudit([edited, r4!]))).toEqual({ code: 'audit_rejected', reason: 'bad_hash' });
+    expect(await refusal(dev.api.uploadAudit([edited, r4!], seal4))).toEqual({ code: 'audit_rejected', reason: 'bad_hash' });
+    // Tampered, re-hashed and re-linked: the device's seal was over another head.
     const rehashed = { ...edited, hash: computeRecordHashHex(edited) };
-    expect(await refusal(dev.api.uploadAudit([rehashed, r4!]))).toEqual({ code: 'audit_rejected', reason: 'bad_signature' });
+    const relinked = { ...r4!, prevHash: rehashed.hash };
+    const relinkedR4 = { ...relinked, hash: computeRecordHashHex(relinked) };
+    expect(await refusal(dev.api.uploadAudit([rehashed, relinkedR4], seal4))).toEqual({ code: 'audit_rejected', reason: 'seal_mismatch' });
+    // ... and a seal over it re-signed by any other key.
+    const resigned = await signSeal({ device: dev.deviceId, seq: 4, hash: relinkedR4.hash, time: seal4[0]!.time }, createEd25519Signer(new Uint8Array(32).fill(9)));
+    expect(await refusal(dev.api.uploadAudit([rehashed, relinkedR4], [resigned]))).toEqual({ code: 'audit_rejected', reason: 'bad_signature' });
+    // Records without the seal over them: the server never holds an unsigned record.
+    expect(await refusal(dev.api.uploadAudit([r3!, r4!]))).toEqual({ code: 'audit_rejected', reason: 'unsealed' });
     // Dropped record 3.
-    expect(await refusal(dev.api.uploadAudit([r4!]))).toEqual({ code: 'audit_rejected', reason: 'gap' });
+    expect(await refusal(dev.api.uploadAudit([r4!], seal4))).toEqual({ code: 'audit_rejected', reason: 'gap' });
     // Reordered.
-    expect(await refusal(dev.api.uploadAudit([r4!, r3!]))).toEqual({ code: 'audit_rejected', reason: 'reorder' });
-    // Fork: a different, validly signed record 2.
-    const signer = createEd25519Signer(dev.signer.secretKey);
+    expect(await refusal(dev.api.uploadAudit([r4!, r3!], seal4))).toEqual({ code: 'audit_rejected', reason: 'reorder' });
+    // Fork: a different record 2.
     const alt = { ...r2!, action: 'vault.lock' as const, target: undefined };
     delete (alt as { target?: unknown }).target;
-    const altHash = computeRecordHashHex(alt);
-    const forked: AuditRecord = { ...alt, hash: altHash, sig: Buffer.from(await signer.sign(recordSignatureInput(hexToBytes(altHash)))).toString('hex') };
-    expect(await refusal(dev.api.uploadAudit([forked, r3!]))).toEqual({ code: 'audit_rejected', reason: 'fork' });
+    const forked: AuditRecord = { ...alt, hash: computeRecordHashHex(alt) };
+    expect(await refusal(dev.api.uploadAudit([forked, r3!], seal4))).toEqual({ code: 'audit_rejected', reason: 'fork' });
     // Another device uploading this device's records.
-    expect((await refusal(other.api.uploadAudit([r3!]))).code).toBe('audit_rejected');
+    expect((await refusal(other.api.uploadAudit([r3!, r4!], seal4))).code).toBe('audit_rejected');
 
     expect((await dev.api.auditState()).nextSeq).toBe(3);
-    expect(await dev.api.uploadAudit([r3!, r4!])).toEqual({ accepted: 2, nextSeq: 5 });
+    expect(await dev.api.uploadAudit([r3!, r4!], seal4)).toEqual({ accepted: 2, nextSeq: 5 });
   });
 
   it('signs checkpoints whose proofs verify, and that expose a record later deleted on the server', async () => {
@@ -118,11 +133,36 @@ describe('audit upload', () => {
       ),
     ).toBe(true);
 
-    const exported = await env.db.asTenant(t.orgId, (sql) => exportRecords(sql, t.orgId));
+    const items = await env.db.asTenant(t.orgId, (sql) => exportRecords(sql, t.orgId));
+    // The export places each device's seal right after the record it ends on; leaves are the records.
+    expect(items.filter((x) => 'type' in x).map((x) => [x.device, x.seq])).toEqual([
+      [d1.deviceId, 3],
+      [d2.deviceId, 2],
+    ]);
+    const exported = items.filter((x): x is AuditRecord => !('type' in x));
     const cps = await listCheckpoints(env.db, t.orgId);
     expect(verifyCheckpoints(exported, cps, { serverKeys: [key], log: t.orgId })).toMatchObject({ ok: true, coveredRecords: 5 });
     // The server (or someone with its database) silently deletes one record: the kept checkpoint proves it.
     const trimmed = exported.filter((_, i) => i !== 1);
     expect(verifyCheckpoints(trimmed, cps, { serverKeys: [key], log: t.orgId })).toMatchObject({ ok: false });
+
+    // The log grows; the server proves the new tree head extends the one the device kept.
+    await appendN(l1, 4);
+    await uploadPendingAudit(d1.api, l1);
+    await env.server.checkpointNow();
+    const grown = await d1.api.consistency(5);
+    expect(grown).toMatchObject({ oldSize: 5, newSize: 9 });
+    const opts = { serverKeys: [key], log: t.orgId };
+    const grownProof = { oldSize: grown.oldSize, newSize: grown.newSize, path: grown.path };
+    expect(verifyCheckpointConsistency(cp, grown.newer, grownProof, opts)).toEqual({ ok: true });
+    expect(grown.older).toEqual(cp);
+    // ...and the inclusion proof from the route checks out against the newest head.
+    const latest = checkpointSchema.parse((await d1.api.checkpoint()).checkpoint);
+    const p9 = await d1.api.proof(d1.deviceId, 7);
+    expect(verifyRecordInclusion({ hash: p9.recordHash }, p9, latest, opts)).toEqual({ ok: true });
+    // A forged proof (one path element changed) is refused.
+    const forged = { ...grownProof, path: grownProof.path.map((h, i) => (i === 0 ? (h[0] === 'a' ? 'b' : 'a') + h.slice(1) : h)) };
+    expect(verifyCheckpointConsistency(cp, grown.newer, forged, opts)).toMatchObject({ ok: false, reason: 'bad_proof' });
+    await expect(d1.api.consistency(4)).rejects.toMatchObject({ code: 'not_found' });
   });
 });

@@ -80,7 +80,8 @@ describe('request bodies', () => {
     const dev = await enrolTestDevice(env.server, t.orgId, t.userId);
     const log = createAuditLog({ store: new MemoryAuditStore(), signer: createEd25519Signer(dev.signer.secretKey), deviceId: dev.deviceId });
     const rec = await log.append({ action: 'vault.lock', actor: { type: 'system' }, outcome: 'success', reason: 'idle' });
-    const line = JSON.stringify({ records: [rec] });
+    const seal = await log.seal();
+    const line = JSON.stringify({ records: [rec], seals: [seal] });
     for (const body of [line.replace('"outcome":"success"', '"outcome":"denied","outcome":"success"'), line.replace('"outcome":', '"target":{},"outcome":')]) {
       const res = await rawRequest(env.server.url, 'POST', ROUTES.auditRecords, signRequest(dev, 'POST', ROUTES.auditRecords, body), body);
       expect(res.status).toBeGreaterThanOrEqual(400);

@@ -10,7 +10,7 @@
  */
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../../src/core/audit';
+import { verifyChain, type AuditRecord } from '../../../src/core/audit';
 import { itemSyncId } from '../../../src/core/vault-sync';
 import type { Database } from '../../../src/server/db/db';
 import type { RunningServer } from '../../../src/server/server';
@@ -213,11 +213,14 @@ describe('vault sync between two real engines', () => {
     await a.engine.revealField(ids.login, 'password');
     const r = await a.vaultSync.sync();
     expect(r.auditUploaded).toBeGreaterThan(0);
-    expect(await a.audit.pending(10)).toEqual([]);
+    expect((await a.audit.pending(10)).records).toEqual([]);
 
-    const stored = (await db.asTenant(t.orgId, (sql) => exportRecords(sql, t.orgId))).filter((x) => x.device === a.dev.deviceId);
-    const result = verifyChain(stored, { publicKeyFor: (id) => (id === a.dev.deviceId ? a.dev.signer.publicKey : undefined) });
+    const items = (await db.asTenant(t.orgId, (sql) => exportRecords(sql, t.orgId))).filter((x) => x.device === a.dev.deviceId);
+    // Records and the device's seals over them (format v3), as the server exports them.
+    expect(items.some((x) => 'type' in x)).toBe(true);
+    const result = verifyChain(items, { publicKeyFor: (id) => (id === a.dev.deviceId ? a.dev.signer.publicKey : undefined) });
     expect(result.ok).toBe(true);
+    const stored = items.filter((x): x is AuditRecord => !('type' in x));
     const actions = stored.map((x) => x.action);
     expect(actions).toEqual(expect.arrayContaining(['vault.create', 'item.create', 'vault.lock', 'vault.unlock', 'item.reveal']));
     expect(stored.some((x) => x.action === 'vault.unlock' && x.outcome === 'failure')).toBe(true);
@@ -225,7 +228,7 @@ describe('vault sync between two real engines', () => {
     // No secret in any audit record.
     expect(JSON.stringify(stored)).not.toContain('hunter2-very-secret');
     // A record altered on the server no longer verifies.
-    const forged = stored.map((x, i) => (i === stored.length - 1 ? { ...x, outcome: 'failure' } : x));
+    const forged = items.map((x) => (x === stored[stored.length - 1] ? { ...x, outcome: 'failure' } : x));
     expect(verifyChain(forged, { publicKeyFor: () => a.dev.signer.publicKey }).ok).toBe(false);
   });
 });

@@ -1,0 +1,254 @@
+/**
+ * The streaming, parallel verifier behind `latchkey audit verify` (docs/audit-format.md
+ * §4, §6): reads the export line by line (constant memory: no line is kept after its
+ * chunk is walked), spreads the per-line work — strict JSON, schema, hash, v1/v2 and seal
+ * signatures — over worker threads in chunks, and walks the results in input order on
+ * this thread (ChainWalker: links, gaps, seals), feeding each accepted record's leaf to a
+ * Merkle accumulator so every checkpoint is compared the moment its size is reached.
+ * Same verdict, first bad line and reason as verifyAuditExport on the whole file.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { ChainWalker, isPending, itemIsRecord, type PendingFailure, type SignatureCheck } from '../core/audit/chain';
+import { auditLeafHash, checkpointKeyId, checkpointSchema, verifyCheckpointSignature, type Checkpoint, type CheckpointFailure } from '../core/audit/checkpoint';
+import { MerkleAccumulator } from '../core/audit/merkle';
+import type { AuditRecord } from '../core/audit/record';
+import type { AuditSeal } from '../core/audit/seal';
+import type { ExportCheck } from '../core/audit/verify-export';
+import { createNodeEd25519Verifier } from './verify.node.js';
+import { checkLines, type ChunkRequest, type LineResult } from './verify-stream.worker.js';
+
+export interface StreamVerifyOptions {
+  readonly deviceKeys: ReadonlyMap<string, Uint8Array>;
+  readonly serverKeys?: readonly Uint8Array[];
+  readonly checkpoints?: readonly unknown[];
+  readonly log?: string;
+  /** Worker threads for the per-line checks; 0 runs them on this thread. */
+  readonly threads?: number;
+  readonly chunkLines?: number;
+}
+
+/** The verdict, with the 1-based line of the first bad item (record failures). */
+export type StreamCheck = ExportCheck & { readonly line?: number };
+
+interface Pool {
+  run(first: number, lines: readonly string[]): Promise<LineResult[]>;
+  close(): Promise<void>;
+}
+
+/** Starts a worker on the TypeScript worker module (through tsx when running from source). */
+function startWorker(): Worker {
+  const url = new URL('./verify-stream.worker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url);
+  if (!url.pathname.endsWith('.ts')) return new Worker(url);
+  const boot = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(url.href)});`;
+  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)));
+}
+
+function workerPool(threads: number, keys: Readonly<Record<string, Uint8Array>>): Pool {
+  const workers = Array.from({ length: threads }, startWorker);
+  const waiting = new Map<number, { resolve(r: LineResult[]): void; reject(e: Error): void }>();
+  let failed: Error | undefined;
+  const failAll = (e: Error) => {
+    failed ??= e;
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  for (const w of workers) {
+    w.unref();
+    w.on('message', (m: { id: number; results: LineResult[] }) => {
+      waiting.get(m.id)?.resolve(m.results);
+      waiting.delete(m.id);
+    });
+    w.on('error', () => failAll(new Error('A verification worker failed.')));
+    w.on('exit', () => failAll(new Error('A verification worker stopped.')));
+  }
+  let next = 0;
+  return {
+    run(first, lines) {
+      if (failed) return Promise.reject(failed);
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        const req: ChunkRequest = { id, first, lines, keys };
+        workers[id % workers.length]!.postMessage(req);
+      });
+    },
+    async close() {
+      waiting.clear();
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+const inThread = (keys: Readonly<Record<string, Uint8Array>>): Pool => ({
+  run: async (first, lines) => checkLines({ first, lines, keys }),
+  close: async () => undefined,
+});
+
+type CheckpointStep = { readonly ok: true; readonly sorted: { cp: Checkpoint; index: number }[] } | CheckpointFailure;
+
+function checkCheckpointSignatures(input: readonly unknown[], serverKeys: readonly Uint8Array[], log: string | undefined): CheckpointStep {
+  const verifier = createNodeEd25519Verifier();
+  const keys = new Map(serverKeys.map((k) => [checkpointKeyId(k), k] as const));
+  const out: { cp: Checkpoint; index: number }[] = [];
+  for (let i = 0; i < input.length; i++) {
+    const r = checkpointSchema.safeParse(input[i]);
+    if (!r.success) return { ok: false, checkpoint: i, reason: 'malformed', message: `Checkpoint ${i + 1} is not a valid checkpoint.` };
+    const cp = r.data;
+    if (log !== undefined && cp.log !== log) return { ok: false, checkpoint: i, reason: 'wrong_log', message: `Checkpoint ${i + 1} is for log ${cp.log}, not ${log}.` };
+    const key = keys.get(cp.keyId);
+    if (!key) return { ok: false, checkpoint: i, reason: 'unknown_key', message: `Checkpoint ${i + 1} is signed by key ${cp.keyId}, which is not a trusted server key.` };
+    if (!verifyCheckpointSignature(cp, key, verifier))
+      return { ok: false, checkpoint: i, reason: 'bad_signature', message: `Checkpoint ${i + 1} (size ${cp.size}) has no valid server signature.` };
+    out.push({ cp, index: i });
+  }
+  return { ok: true, sorted: out.sort((a, b) => a.cp.size - b.cp.size) };
+}
+
+/** A seal's signature was checked on the worker; the walker never reads this. */
+const NO_CHECK: SignatureCheck = { signature: new Uint8Array(0), message: new Uint8Array(0), publicKey: new Uint8Array(0) };
+
+/** Verifies an export file in bounded memory. */
+export async function verifyExportFile(path: string, options: StreamVerifyOptions): Promise<StreamCheck> {
+  const cps = checkCheckpointSignatures(options.checkpoints ?? [], options.serverKeys ?? [], options.log);
+  if (!cps.ok) return { kind: 'checkpoint', ...cps };
+  const keys = Object.fromEntries(options.deviceKeys);
+  const threads = Math.max(0, options.threads ?? 0);
+  const chunkLines = Math.max(1, options.chunkLines ?? 2048);
+  const pool = threads > 0 ? workerPool(threads, keys) : inThread(keys);
+  const walker = new ChainWalker(undefined);
+  const acc = new MerkleAccumulator();
+  const devices = new Set<string>();
+  let nextCp = 0;
+  let lastGood = 0;
+  let pending: PendingFailure | undefined;
+  let pendingLine = 0;
+  let verdict: StreamCheck | undefined;
+
+  // Chunks in flight, bounded, each with the item index of its first line.
+  const inFlight: { first: number; lines: number[]; results: Promise<LineResult[]> }[] = [];
+  const maxInFlight = Math.max(2, threads * 2);
+  let buf: string[] = [];
+  let bufLines: number[] = [];
+  let items = 0;
+  // Line of an item index: index + 1 plus the blank lines before it, kept only where that changes.
+  const shifts: { from: number; extra: number }[] = [];
+  const lineOf = (index: number): number => {
+    let extra = 0;
+    for (const s of shifts) if (s.from <= index) extra = s.extra;
+    return index + 1 + extra;
+  };
+
+  const walk = (first: number, results: readonly LineResult[], lineNos: readonly number[]): void => {
+    for (let k = 0; k < results.length && !verdict; k++) {
+      const r = results[k]!;
+      const line = lineNos[k]!;
+      if (pending) {
+        // Only looking for the missing record now, to tell a reorder from a gap.
+        if (r.ok && r.kind === 'record' && itemIsRecord(r.item, pending.lookFor.device, pending.lookFor.seq)) verdict = { kind: 'record', ...pending.ifFound, line: pendingLine };
+        continue;
+      }
+      if (!r.ok) {
+        const message = r.lineError === undefined ? r.message : r.lineError === 'syntax' ? `Line ${line} is not valid JSON.` : `Line ${line}: ${r.lineError}`;
+        verdict = {
+          kind: 'record',
+          ok: false,
+          index: r.index,
+          reason: r.reason,
+          message,
+          line,
+          ...(r.seq !== undefined ? { seq: r.seq } : {}),
+          ...(r.device !== undefined ? { device: r.device } : {}),
+        };
+        return;
+      }
+      const bad =
+        r.kind === 'record'
+          ? walker.step(first + k, { ok: true, kind: 'record', record: r.item as AuditRecord })
+          : walker.step(first + k, { ok: true, kind: 'seal', seal: r.item as AuditSeal, check: NO_CHECK });
+      if (bad) {
+        if (isPending(bad)) {
+          pending = bad;
+          pendingLine = line;
+          continue;
+        }
+        verdict = { kind: 'record', ...bad, line };
+        return;
+      }
+      if (r.kind !== 'record') continue;
+      const record = r.item as AuditRecord;
+      devices.add(record.device);
+      acc.push(auditLeafHash(record));
+      while (cps.sorted[nextCp] && cps.sorted[nextCp]!.cp.size === acc.size) {
+        const { cp, index } = cps.sorted[nextCp++]!;
+        if (bytesToHex(acc.root()) !== cp.root) {
+          verdict = {
+            kind: 'checkpoint',
+            ok: false,
+            checkpoint: index,
+            reason: 'root_mismatch',
+            afterRecord: lastGood,
+            beforeRecord: cp.size,
+            message: `Checkpoint ${index + 1} (size ${cp.size}) does not match the export: a record at positions ${lastGood + 1}–${cp.size} was removed, altered or reordered.`,
+          };
+          return;
+        }
+        lastGood = cp.size;
+      }
+    }
+  };
+
+  const flush = (): void => {
+    if (buf.length === 0) return;
+    inFlight.push({ first: items - buf.length, lines: bufLines, results: pool.run(items - buf.length, buf) });
+    buf = [];
+    bufLines = [];
+  };
+  const drainOne = async (): Promise<void> => {
+    const c = inFlight.shift()!;
+    walk(c.first, await c.results, c.lines);
+  };
+
+  const input = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let lineNo = 0;
+  try {
+    for await (const raw of input) {
+      lineNo++;
+      if (verdict) break;
+      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (text.trim() === '') continue;
+      if (lineNo !== items + 1 + (shifts[shifts.length - 1]?.extra ?? 0)) shifts.push({ from: items, extra: lineNo - items - 1 });
+      buf.push(text);
+      bufLines.push(lineNo);
+      items++;
+      if (buf.length >= chunkLines) {
+        flush();
+        while (inFlight.length >= maxInFlight && !verdict) await drainOne();
+      }
+    }
+    flush();
+    while (inFlight.length > 0 && !verdict) await drainOne();
+  } finally {
+    input.close();
+    await pool.close();
+  }
+  if (verdict) return verdict;
+  if (pending) return { kind: 'record', ...pending.failure, line: pendingLine };
+  const tail = walker.finish();
+  if (tail) return { kind: 'record', ...tail, line: lineOf(tail.index) };
+  const over = cps.sorted[nextCp];
+  if (over) {
+    return {
+      kind: 'checkpoint',
+      ok: false,
+      checkpoint: over.index,
+      reason: 'truncated',
+      afterRecord: lastGood,
+      beforeRecord: acc.size,
+      message: `Checkpoint ${over.index + 1} covers ${over.cp.size} records but the export holds only ${acc.size}: records were removed.`,
+    };
+  }
+  return { ok: true, records: walker.count, devices: devices.size, checkpoints: cps.sorted.length, coveredRecords: lastGood };
+}

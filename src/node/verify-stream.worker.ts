@@ -1,0 +1,39 @@
+/**
+ * Worker thread of the streaming verifier (verify-stream.ts): for a chunk of export
+ * lines, the stateless per-line checks — strict JSON, schema, hash, and the signature of
+ * a v1/v2 record or a seal (node:crypto) — and back the parsed item or the failure.
+ * What depends on order (links, seals, gaps) stays on the main thread.
+ */
+import { parentPort } from 'node:worker_threads';
+import { badSignature, inspectItem, type ChainFailure, type Inspected } from '../core/audit/chain';
+import { tryParseStrictJson } from '../shared/encoding/strict-json';
+import { createNodeEd25519Verifier } from './verify.node.js';
+
+export type LineResult = { readonly ok: true; readonly kind: 'record' | 'seal'; readonly item: unknown } | ({ readonly lineError?: string } & ChainFailure);
+
+export interface ChunkRequest {
+  readonly id: number;
+  /** Index (in items) of the chunk's first line. */
+  readonly first: number;
+  readonly lines: readonly string[];
+  readonly keys: Readonly<Record<string, Uint8Array>>;
+}
+
+const verify = createNodeEd25519Verifier();
+
+export function checkLines(req: Omit<ChunkRequest, 'id'>): LineResult[] {
+  const keyFor = (d: string) => req.keys[d];
+  return req.lines.map((text, k): LineResult => {
+    const index = req.first + k;
+    const parsed = tryParseStrictJson(text);
+    if (!parsed.ok) return { ok: false, index, reason: 'malformed', message: '', lineError: parsed.reason === 'syntax' ? 'syntax' : parsed.message };
+    const x: Inspected | ChainFailure = inspectItem(parsed.value, index, keyFor);
+    if (!x.ok) return x;
+    if (x.check && !verify(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(index, x);
+    return { ok: true, kind: x.kind, item: x.kind === 'record' ? x.record : x.seal };
+  });
+}
+
+parentPort?.on('message', (req: ChunkRequest) => {
+  parentPort!.postMessage({ id: req.id, results: checkLines(req) });
+});
