@@ -165,7 +165,7 @@ describe('a downstream server without credentials: no record, no use', () => {
     const target = { tool: 'downstream', server: 'notes', serverTool: 'write_note' };
     const signed = h.audit.records.slice(from);
     expect(signed).toHaveLength(2);
-    expect(signed[0]).toMatchObject({ v: 2, action: 'credential.use', actor: { type: 'agent', id: agent.id }, target, outcome: 'success', reason: 'always' });
+    expect(signed[0]).toMatchObject({ v: 3, action: 'credential.use', actor: { type: 'agent', id: agent.id }, target, outcome: 'success', reason: 'always' });
     expect(signed[1]).toMatchObject({ action: 'credential.use', target, outcome: 'success' });
     expect(signed[1]!.reason).toBeUndefined();
     expect(seenAtSigning[0]).not.toContain('write_note signed');

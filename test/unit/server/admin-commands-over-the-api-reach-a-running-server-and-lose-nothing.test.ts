@@ -113,7 +113,10 @@ describe('admin commands against a running server', () => {
       if (readFileSync(cps, 'utf8').includes('"size":5')) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(5);
+    // Five records and the seal that signs their chain head (format v3).
+    const exported = readFileSync(out, 'utf8').trim().split('\n');
+    expect(exported).toHaveLength(6);
+    expect(exported.filter((l) => l.includes('"type":"seal"'))).toHaveLength(1);
     const v = capture();
     expect(await auditCli(['verify', out, '--pubkeys', keys, '--checkpoints', cps, '--log', orgId], v.io)).toBe(0);
     expect(v.out.join('')).toMatch(/^OK: 5 record\(s\) from 1 device\(s\) verified; 1 signed checkpoint\(s\) match/);
