@@ -1,8 +1,7 @@
 /**
  * The org audit log for the admin export, filtered (docs/admin-api.md §3.6). Records
  * come out in log order, exactly as stored, so an unfiltered JSON lines export is the
- * file `latchkey audit verify` checks. A filtered export leaves out records, so its
- * device chains have gaps: it is for reading, not for chain verification.
+ * file `latchkey audit verify` checks; so is one filtered by device or person only.
  */
 import type { AuditExportItem } from '../../core/audit';
 import type { AuditExportQuery } from '../../shared/contracts/admin';
@@ -15,9 +14,12 @@ export async function exportAuditIn(sql: SqlClient, orgId: string, q: AuditExpor
   const devices = await listDevicesIn(sql, orgId);
   const ofPerson = q.person === undefined ? undefined : new Set(devices.filter((d) => d.userId === q.person).map((d) => d.deviceId));
   const records = await exportRecords(sql, orgId);
+  // A seal signs a device's whole chain up to a point. Filtering by device or person
+  // keeps whole chains, so their seals stay and that export still verifies; any filter
+  // on what a record says leaves gaps that no seal covers, so seals go with them.
+  const wholeChains = q.from === undefined && q.to === undefined && q.agent === undefined && q.credential === undefined && q.outcome === undefined;
   return records.filter((r) =>
-    // A seal covers its device's chain up to a point: it stays with that device's records.
-    'type' in r ? (ofPerson === undefined || ofPerson.has(r.device)) && (q.device === undefined || r.device === q.device) : recordMatches(r, q, ofPerson),
+    'type' in r ? wholeChains && (ofPerson === undefined || ofPerson.has(r.device)) && (q.device === undefined || r.device === q.device) : recordMatches(r, q, ofPerson),
   );
 }
 
