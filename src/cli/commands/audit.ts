@@ -264,20 +264,20 @@ async function exportLog(args: string[], io: CliIo): Promise<number> {
   if (typeof values.server === 'string') {
     if ([values.from, values['database-url'], values['data-dir']].some((x) => typeof x === 'string'))
       throw new UsageError('give --server or one of --from, --database-url, --data-dir');
-    const got = await exportFromServer({
-      server: values.server,
-      adminKey: values['admin-key'],
-      org: values.org,
-      format,
-      filters: filtersFromOptions(values),
-      out: values.out,
-      checkpointsOut: values['checkpoints-out'],
-      pubkeysOut: values['pubkeys-out'],
-    });
-    if (typeof values.out === 'string') {
-      await writeText(values.out, got.text, 'output');
-      io.err(`exported ${got.records} record(s) as ${format} to ${values.out}`);
-    } else io.out(got.text);
+    const got = await exportFromServer(
+      {
+        server: values.server,
+        adminKey: values['admin-key'],
+        org: values.org,
+        format,
+        filters: filtersFromOptions(values),
+        out: values.out,
+        checkpointsOut: values['checkpoints-out'],
+        pubkeysOut: values['pubkeys-out'],
+      },
+      (text) => io.out(text),
+    );
+    if (typeof values.out === 'string') io.err(`exported ${got.records} record(s) as ${format} to ${values.out}`);
     return 0;
   }
   if (Object.keys(filtersFromOptions(values)).length > 0 || typeof values['admin-key'] === 'string') {

@@ -15,11 +15,12 @@ import { recordsToJsonLines, type AuditEventInput, type AuditRecord, type AuditS
 import { run as auditCli, type CliIo } from '../../../src/cli/commands/audit';
 import { createSummaryBuilder } from '../../../src/core/audit/summary';
 import { esc, renderSummaryHtml } from '../../../src/core/audit/summary-html';
+import type { AuditReason } from '../../../src/shared/contracts/audit-event';
 import { makeV3Device } from './fixtures';
 
 const GITHUB = 'G'.repeat(22);
 const STRIPE = 'S'.repeat(22);
-const use = (agent: string, itemId: string, origin: string, outcome: AuditEventInput['outcome'], reason?: string): AuditEventInput => ({
+const use = (agent: string, itemId: string, origin: string, outcome: AuditEventInput['outcome'], reason?: AuditReason): AuditEventInput => ({
   action: 'credential.use',
   actor: { type: 'agent', id: agent },
   target: { itemId, origin, tool: 'http_request' },
