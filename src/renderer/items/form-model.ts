@@ -8,6 +8,7 @@
  * a NEW value the person typed.
  */
 import { z } from 'zod';
+import { plainIssue } from '../../shared/plain-issue';
 import { itemDraftSchema, itemUpdateSchema, type InjectionRule, type ItemDraft, type ItemKind, type ItemUpdate, type ItemView } from '../../shared/items';
 
 export type Concealed =
@@ -233,15 +234,9 @@ export function formToParts(f: ItemFormState): { overview: Record<string, unknow
   return { overview, details };
 }
 
-/** The first schema problem as a sentence naming the field (never its value). */
+/** The first schema problem as a sentence naming the field as the form labels it (never its value). */
 function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'The item is not valid.';
-  const path = issue.path
-    .filter((p) => p !== 'overview' && p !== 'details')
-    .map(String)
-    .join('.');
-  return path ? `${path}: ${issue.message}` : issue.message;
+  return plainIssue(error.issues[0], 'The item is not valid.').message;
 }
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
