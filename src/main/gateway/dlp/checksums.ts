@@ -130,6 +130,11 @@ const IBAN_LENGTHS: Record<string, number> = {
   YE: 30,
 };
 
+/** The length of an IBAN of country `cc` (upper case), or undefined for an unknown country. */
+export function ibanLength(cc: string): number | undefined {
+  return Object.hasOwn(IBAN_LENGTHS, cc) ? IBAN_LENGTHS[cc] : undefined;
+}
+
 /** An IBAN without spaces, upper case: known country, its length, and ISO 7064 mod 97-10 remainder 1. */
 export function isIban(compact: string): boolean {
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(compact)) return false;

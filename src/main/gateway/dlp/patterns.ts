@@ -5,7 +5,7 @@
  * rule). Each returns spans of the text; the match itself is never kept beyond that.
  */
 import type { DlpCategory } from '../../../shared/policy';
-import { isCardNumber, isIban } from './checksums';
+import { ibanLength, isCardNumber, isIban } from './checksums';
 
 export interface DlpFinding {
   readonly category: DlpCategory;
@@ -44,7 +44,15 @@ export function findCards(text: string): DlpFinding[] {
 export function findIbans(text: string): DlpFinding[] {
   const out: DlpFinding[] = [];
   each(IBAN, text, (m) => {
-    if (isIban(m[0].replace(/ /g, '').toUpperCase())) out.push({ category: 'iban', rule: 'iban.mod97', start: m.index, end: m.index + m[0].length });
+    // Printed in groups of four, an IBAN can run into the next word ("… 7654 32 today"):
+    // take exactly as many characters as the country's IBANs have, then a word boundary.
+    const want = ibanLength(m[0].slice(0, 2).toUpperCase());
+    if (want === undefined) return;
+    let n = 0;
+    let end = 0;
+    while (end < m[0].length && n < want) if (m[0][end++] !== ' ') n++;
+    if (n < want || /[A-Za-z0-9]/.test(m[0][end] ?? '')) return;
+    if (isIban(m[0].slice(0, end).replace(/ /g, '').toUpperCase())) out.push({ category: 'iban', rule: 'iban.mod97', start: m.index, end: m.index + end });
   });
   return out;
 }
