@@ -55,12 +55,42 @@ export interface DlpResult {
   readonly blocked: boolean;
 }
 
+/**
+ * Between texts in the one document a result is scanned as: no pattern matches across
+ * it (NUL and line breaks end every pattern here and every secretlint rule's token).
+ */
+const JOIN = '\n\u0000\n';
+
 export async function applyDlp(texts: readonly string[], actions: Readonly<Record<DlpCategory, DlpAction>>): Promise<DlpResult> {
   const seen = new Map<string, { category: DlpCategory; rule: string; action: Exclude<DlpAction, 'off'> }>();
   let blocked = false;
   const out: string[] = [];
-  for (const text of texts) {
-    const found = text.length === 0 ? [] : await findDlp(text, actions);
+  // ONE scan of the whole result (a downstream result can be thousands of short strings:
+  // one secretlint run each would cost far more than the scan), findings mapped back.
+  const starts: number[] = [];
+  let at = 0;
+  for (const t of texts) {
+    starts.push(at);
+    at += t.length + JOIN.length;
+  }
+  const joined = texts.join(JOIN);
+  const all = joined.length === 0 ? [] : await findDlp(joined, actions);
+  const byText: DlpFinding[][] = texts.map(() => []);
+  for (const f of all) {
+    // The text holding the start: the last whose start is <= f.start.
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= f.start) lo = mid;
+      else hi = mid - 1;
+    }
+    const base = starts[lo]!;
+    if (f.end - base <= texts[lo]!.length) byText[lo]!.push({ ...f, start: f.start - base, end: f.end - base });
+  }
+  for (let t = 0; t < texts.length; t++) {
+    const text = texts[t]!;
+    const found = byText[t]!;
     let pos = 0;
     let rebuilt = '';
     for (const f of found) {

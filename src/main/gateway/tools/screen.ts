@@ -8,6 +8,7 @@
  * Every finding is signed before the result leaves (no record, no result). The echo
  * guard runs before this, in each tool, against the one secret it injected.
  */
+import { LatchkeyError } from '../../../shared/errors';
 import type { DlpCategory } from '../../../shared/policy';
 import { applyDlp, dlpActions } from '../dlp';
 import type { AuthenticatedAgent } from '../registry';
@@ -29,7 +30,7 @@ export async function screenTexts(ctx: ToolContext, agent: AuthenticatedAgent, s
   const scrubResults = ctx.credentials.scrubResults;
   if (scrubResults && texts.length > 0) {
     const r = await (truncated?.some((t) => t) === true ? scrubResults.call(ctx.credentials, texts, truncated) : scrubResults.call(ctx.credentials, texts));
-    if (r.texts.length !== texts.length) return { texts: await scrubTexts(ctx, texts, truncated), warnings: [], blocked: null };
+    if (r.texts.length !== texts.length) throw new LatchkeyError('internal', 'The vault returned a malformed scrub result.');
     clean = r.texts;
     canaries = r.canaries;
   } else clean = await scrubTexts(ctx, texts, truncated);
