@@ -111,14 +111,20 @@ export class VaultScrubSet {
     // Locked (or re-unlocked) while waiting: never use a stale matcher.
     if (this.built !== b || this.core.session() !== b.session) return this.scrub(texts, truncated);
     let redactions = 0;
+    // Texts with a redaction: only these can hold a canary (its values are in the vault-wide
+    // matcher too), so a clean result costs nothing more, however many canaries there are.
+    const redacted: number[] = [];
     const out = texts.map((t, i) => {
       const r = b.scrubber.redact(t, { truncated: truncated?.[i] === true });
       redactions += r.redactions;
+      if (r.redactions > 0) redacted.push(i);
       return r.text;
     });
     const tripped: string[] = [];
-    for (const [id, canary] of b.canaries) {
-      if (texts.some((t, i) => canary.contains(t, { truncated: truncated?.[i] === true }))) tripped.push(id);
+    if (redacted.length > 0) {
+      for (const [id, canary] of b.canaries) {
+        if (redacted.some((i) => canary.contains(texts[i]!, { truncated: truncated?.[i] === true }))) tripped.push(id);
+      }
     }
     return tripped.length > 0 ? { texts: out, redactions, canaries: tripped } : { texts: out, redactions };
   }
