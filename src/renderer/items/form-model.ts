@@ -49,6 +49,8 @@ export interface ItemFormState {
   /** One origin per line. */
   allowedOrigins: string;
   secret: Concealed;
+  /** A canary: listed to agents, never sent; touching it raises an alert (docs/gateway.md). */
+  canary: boolean;
   // ssh_key
   privateKey: Concealed;
   publicKey: string;
@@ -86,6 +88,7 @@ export function emptyForm(kind: ItemKind): ItemFormState {
     queryParam: 'api_key',
     allowedOrigins: '',
     secret: absent,
+    canary: false,
     privateKey: absent,
     publicKey: '',
     passphrase: absent,
@@ -116,6 +119,7 @@ export function formFromItem(item: ItemView): ItemFormState {
   if (o.kind === 'api_credential') {
     f.description = o.description ?? '';
     f.allowedOrigins = (o.allowedOrigins ?? []).join('\n');
+    f.canary = o.canary === true;
     const rule = o.injection;
     if (rule !== undefined) {
       f.injectionType = rule.type;
@@ -200,6 +204,7 @@ export function formToParts(f: ItemFormState): { overview: Record<string, unknow
     overview.description = f.description.trim();
     overview.injection = injectionRule(f);
     overview.allowedOrigins = lines(f.allowedOrigins).map((o) => o.replace(/\/+$/, ''));
+    if (f.canary) overview.canary = true;
   }
   const common = {
     ...(f.notes.trim() ? { notes: f.notes } : {}),
