@@ -63,6 +63,6 @@ export function guessImportFormat(fileName: string, bytes: Uint8Array): ImportFo
   const head = bytesToUtf8(bytes.subarray(0, 4096))
     .replace(/^\uFEFF/, '')
     .trimStart();
-  if (head.startsWith('{')) return 'bitwarden_json';
+  if (head.startsWith('{')) return /"format"\s*:\s*"latchkey-export"/.test(head) ? 'latchkey_export' : 'bitwarden_json';
   return detectCsvFormat(head);
 }

@@ -7,24 +7,9 @@
 import { z } from 'zod';
 import { LatchkeyError } from '../../shared/errors';
 import type { ItemDraft } from '../../shared/items';
+import { SOURCE_KINDS } from '../../shared/contracts/import-export';
 
-export const IMPORT_FORMATS = [
-  'bitwarden_json',
-  'bitwarden_csv',
-  'onepassword_1pux',
-  'onepassword_csv',
-  'kdbx',
-  'keepassxc_csv',
-  'chrome_csv',
-  'firefox_csv',
-  'safari_csv',
-  'latchkey_export',
-] as const;
-export const importFormatSchema = z.enum(IMPORT_FORMATS);
-export type ImportFormat = z.infer<typeof importFormatSchema>;
-
-/** What a source entry was, as the person knows it (cards and identities become notes with fields). */
-export const SOURCE_KINDS = ['login', 'secure_note', 'card', 'identity', 'ssh_key', 'api_credential'] as const;
+export { IMPORT_FORMATS, importFormatSchema, SOURCE_KINDS, type ImportFormat } from '../../shared/contracts/import-export';
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface ImportedEntry {
@@ -44,9 +29,9 @@ export interface SkippedEntry {
 export interface ImportReport {
   /** Items to be created, by what they were in the source. */
   readonly counts: Record<SourceKind, number>;
-  readonly skipped: readonly SkippedEntry[];
+  readonly skipped: SkippedEntry[];
   /** Parts of kept entries that are not imported (attachments, password history). */
-  readonly dropped: readonly SkippedEntry[];
+  readonly dropped: SkippedEntry[];
 }
 
 export interface ImportResult {
