@@ -6,6 +6,7 @@
  */
 import type { AuditEvent } from '../../shared/contracts/engine';
 import { LatchkeyError } from '../../shared/errors';
+import { PLAINTEXT_EXPORT_CONFIRMATION } from '../../shared/contracts/import-export';
 import type { EffectivePolicy } from '../../shared/policy';
 import type { ItemDetails, ItemSummary } from '../../shared/items';
 import { utf8ToBytes } from '../crypto/bytes';
@@ -15,8 +16,7 @@ import { assertExportAllowed } from '../policy';
 import { sealExport, type ExportedItem } from './latchkey-export';
 import { exportCsv, exportJson } from './plaintext';
 
-/** What the person must have agreed to, word for word, before a plaintext export. */
-export const PLAINTEXT_EXPORT_CONFIRMATION = 'I understand this file is not encrypted and anyone who gets it can read every secret in it.';
+export { PLAINTEXT_EXPORT_CONFIRMATION } from '../../shared/contracts/import-export';
 
 export interface ExportServiceDeps {
   readonly kdf: Kdf;
