@@ -27,10 +27,10 @@ export function PasswordGenerator({ onUse, onCancel }: { onUse: (value: string) 
   return (
     <div className="generator card" data-testid="generator">
       <div className="row" role="radiogroup" aria-label="Kind">
-        <label>
+        <label className="check">
           <input type="radio" checked={options.mode === 'characters'} onChange={() => update(DEFAULT_CHARACTERS)} /> Characters
         </label>
-        <label>
+        <label className="check">
           <input type="radio" checked={options.mode === 'passphrase'} onChange={() => update(DEFAULT_PASSPHRASE)} data-testid="gen-passphrase" /> Passphrase
         </label>
       </div>
@@ -55,7 +55,7 @@ export function PasswordGenerator({ onUse, onCancel }: { onUse: (value: string) 
               </label>
             ))}
           </div>
-          <label>
+          <label className="check">
             <input type="checkbox" checked={options.avoidAmbiguous} onChange={(e) => update({ ...options, avoidAmbiguous: e.target.checked })} /> Avoid look-alikes (0 O 1 l I)
           </label>
         </>
@@ -75,10 +75,10 @@ export function PasswordGenerator({ onUse, onCancel }: { onUse: (value: string) 
                 <option value="_">_</option>
               </select>
             </label>
-            <label>
+            <label className="check">
               <input type="checkbox" checked={options.capitalize} onChange={(e) => update({ ...options, capitalize: e.target.checked })} /> Capitalise
             </label>
-            <label>
+            <label className="check">
               <input type="checkbox" checked={options.addDigit} onChange={(e) => update({ ...options, addDigit: e.target.checked })} /> Add a digit
             </label>
           </div>

@@ -77,7 +77,7 @@ export function ExportPanel() {
       <details>
         <summary>Export without encryption</summary>
         <p className="muted">For moving to another app. Anyone who gets the file can read every password in it; delete it as soon as you have imported it.</p>
-        <label>
+        <label className="check">
           <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} data-testid="export-plain-confirm" /> {PLAINTEXT_EXPORT_CONFIRMATION}
         </label>
         <label>

@@ -190,7 +190,7 @@ export function ImportPanel() {
                   <td>{e.tags.join(', ')}</td>
                   <td>
                     {e.apiSuggestion ? (
-                      <label>
+                      <label className="check">
                         <input
                           type="checkbox"
                           checked={asApi.has(e.index)}
