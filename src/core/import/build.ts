@@ -6,7 +6,8 @@
  */
 import { itemDraftSchema, type ItemDraft } from '../../shared/items';
 import { suggestApiCredential } from './api-detect';
-import { SOURCE_KINDS, type ImportResult, type ImportedEntry, type SkippedEntry, type SourceKind } from './types';
+import { SOURCE_KINDS } from '../../shared/contracts/import-export';
+import type { ImportResult, ImportedEntry, SkippedEntry, SourceKind } from './types';
 
 export interface SourceField {
   readonly name: string;

@@ -13,7 +13,7 @@ import { importOnePux } from './onepassword-1pux';
 import { importError, type ImportFormat, type ImportResult } from './types';
 
 export { guessImportFormat } from './guess';
-export { IMPORT_FORMATS, importFormatSchema, SOURCE_KINDS, type ImportFormat, type ImportResult, type ImportReport, type ImportedEntry, type SourceKind } from './types';
+export type { ImportFormat, ImportResult } from './types';
 
 export interface ImportInput {
   readonly format: ImportFormat;

@@ -9,7 +9,7 @@ import { LatchkeyError } from '../../shared/errors';
 import type { ItemDraft } from '../../shared/items';
 import { SOURCE_KINDS } from '../../shared/contracts/import-export';
 
-export { IMPORT_FORMATS, importFormatSchema, SOURCE_KINDS, type ImportFormat } from '../../shared/contracts/import-export';
+export type { ImportFormat } from '../../shared/contracts/import-export';
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface ImportedEntry {
