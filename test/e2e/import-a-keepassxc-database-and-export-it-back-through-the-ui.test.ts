@@ -87,7 +87,7 @@ describe.skipIf(!keepassxcAvailable())('import and export in Chromium', () => {
     await page.fill('[data-testid=export-passphrase-again]', 'export passphrase e2e');
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.click('[data-testid=export-encrypted]')]);
     expect(download.suggestedFilename()).toMatch(/\.lkexport$/);
-    const bytes = readFileSync((await download.path()));
+    const bytes = readFileSync(await download.path());
     expect(bytes.subarray(0, 4).toString('latin1')).toBe('LKEX');
     expect(bytes.includes(Buffer.from('hunter2'))).toBe(false);
     await shot('export-1280');
