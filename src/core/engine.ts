@@ -40,6 +40,9 @@ import { VaultScrubSet } from './vault/scrub-set';
 import { rotateVaultKey, type RotationInputs } from './vault/rotate';
 import * as remote from './vault/remote-apply';
 import { UnlockedSession, type IntegrityIssue } from './vault/session';
+import { createImportService } from './import/service';
+import { importLatchkeyExport } from './export/latchkey-export';
+import { createExportService } from './export/service';
 import {
   createDefaultSlotRegistry,
   PASSWORD_SLOT,
@@ -127,6 +130,28 @@ export function createEngine(deps: EngineDeps) {
 
   const policy = deps.policy ?? (() => personalPolicy());
 
+  // Import parses here, in the worker; export decrypts here. Neither is reachable from main.
+  const imports = createImportService({
+    kdf: deps.kdf,
+    random: deps.random,
+    requireUnlocked: () => void core.session(),
+    importItems: async (drafts) => {
+      const made = await items.importItems(core, drafts);
+      await auditSink({ action: 'vault.import', actor: { type: 'person' }, outcome: 'success' });
+      return made;
+    },
+    openLatchkeyExport: (file, bytes, passphrase) => importLatchkeyExport(file, bytes, passphrase, deps.kdf),
+  });
+  const exports = createExportService({
+    kdf: deps.kdf,
+    random: deps.random,
+    now: () => clock.now(),
+    policy: () => policy(),
+    params: () => slotCtx('').passwordKdf,
+    readAll: () => items.readAllItems(core),
+    audit: (e) => auditSink(e),
+  });
+
   function slotCtx(vaultId: string): SlotContext {
     if (deps.allowWeakKdfForTesting) return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf, kdfFloor };
     // Policy raises the floor, and new password slots are made at the policy's floor at
@@ -189,6 +214,7 @@ export function createEngine(deps: EngineDeps) {
     if (!session) return;
     const s = session;
     session = null;
+    imports.clear();
     s.wipe();
     collectFreedKeyCopies();
     void auditQuietly({ action: 'vault.lock', actor: { type: reason === 'idle' ? 'system' : 'person' }, outcome: 'success', reason });
@@ -546,6 +572,12 @@ export function createEngine(deps: EngineDeps) {
     createItem: (draft: ItemDraft) => items.createItem(core, draft),
     /** Many items in one transaction (import). */
     importItems: (drafts: readonly ItemDraft[]) => items.importItems(core, drafts),
+    /** Parses a file of another app (src/core/import); nothing is written until importCommit. */
+    importPreview: imports.preview,
+    importCommit: imports.commit,
+    /** Refused when policy forbids export (assertExportAllowed). */
+    exportEncrypted: exports.encrypted,
+    exportPlaintext: exports.plaintext,
     updateItem: (upd: ItemUpdate) => items.updateItem(core, upd),
     deleteItem: (id: string) => items.deleteItem(core, id),
     revealField: (id: string, field: FieldRef, purpose: 'reveal' | 'copy' = 'reveal') => items.revealField(core, id, field, purpose),

@@ -116,7 +116,9 @@ export function nodeArgon2Implementation(): 'node:crypto' | 'wasm' {
 }
 
 export function createNodeArgon2Kdf(): Kdf {
-  return createNativeArgon2Kdf() ?? createWasmArgon2Kdf();
+  const native = createNativeArgon2Kdf();
+  // argon2d (reading KeePass files only) always through the WASM: one path to keep correct.
+  return native ? { argon2id: (i) => native.argon2id(i), argon2d: (i) => createWasmArgon2Kdf().argon2d!(i) } : createWasmArgon2Kdf();
 }
 
 /** TESTS ONLY: the module, so a test can scan its heap for key bytes. */

@@ -39,6 +39,7 @@ export interface Argon2Module {
   ): number;
 }
 
+const ARGON2D = 0;
 const ARGON2ID = 2;
 const VERSION_13 = 0x13;
 
@@ -56,11 +57,21 @@ export function createArgon2Kdf(load: (memoryKiB: number) => Promise<Argon2Modul
       }
       return hashZeroed(mod, input);
     },
+    async argon2d(input: Argon2idInput): Promise<Uint8Array> {
+      checkArgon2idBounds(input);
+      let mod: Argon2Module;
+      try {
+        mod = await load(input.memoryKiB);
+      } catch {
+        throw new LatchkeyError('internal', 'argon2d could not be loaded.');
+      }
+      return hashZeroed(mod, input, ARGON2D);
+    },
   };
 }
 
 /** Runs one hash; every region we allocated is zeroed before it is freed, on every path. */
-export function hashZeroed(mod: Argon2Module, input: Argon2idInput): Uint8Array {
+export function hashZeroed(mod: Argon2Module, input: Argon2idInput, type: number = ARGON2ID): Uint8Array {
   const regions: [number, number][] = [];
   const put = (bytes: Uint8Array | undefined, extra = 0): number => {
     if (!bytes || bytes.length === 0) return 0;
@@ -90,7 +101,7 @@ export function hashZeroed(mod: Argon2Module, input: Argon2idInput): Uint8Array 
       input.hashLength,
       0,
       0,
-      ARGON2ID,
+      type,
       secret,
       input.secret?.length ?? 0,
       ad,

@@ -25,6 +25,11 @@ export interface Argon2idInput extends Argon2idParams {
 
 export interface Kdf {
   argon2id(input: Argon2idInput): Promise<Uint8Array>;
+  /**
+   * argon2d, same bounds: only to read other apps' files (KeePass KDBX 4 defaults to it).
+   * Never for Latchkey's own keys; optional so a Kdf without it just cannot import those.
+   */
+  argon2d?(input: Argon2idInput): Promise<Uint8Array>;
 }
 
 /** Defaults for new password slots: m = 64 MiB, t = 3, p = 1 (issue 2; RFC 9106 §4 second recommendation uses 64 MiB). */

@@ -254,3 +254,14 @@ export async function useCredential(core: EngineCore, itemId: string, agentId?: 
     fields: Object.fromEntries(details.customFields.map((c) => [c.name, c.value])),
   };
 }
+
+/** Every item with its details, authenticated like a reveal (export only; the caller checked policy). */
+export async function readAllItems(core: EngineCore): Promise<{ summary: ItemSummary; details: ItemDetails }[]> {
+  const out: { summary: ItemSummary; details: ItemDetails }[] = [];
+  for (const summary of core.session().list({})) {
+    const { entry, details, itemKey } = await loadDetails(core, summary.id);
+    wipe(itemKey);
+    out.push({ summary: summaryOf(entry), details });
+  }
+  return out;
+}

@@ -54,6 +54,10 @@ export function engineUiHandlers(engine: Engine): RpcHandlers<typeof EngineUiCon
     },
     'item.reveal': async ({ id, field, purpose }) => ({ value: await t(engine.revealField(id, field, purpose)) }),
     'item.totp': ({ id }) => t(engine.totp(id)),
+    'import.preview': ({ file, ...p }) => t(engine.importPreview({ ...p, bytes: file })),
+    'import.commit': (p) => t(engine.importCommit(p)),
+    'export.encrypted': ({ passphrase }) => t(engine.exportEncrypted(passphrase)),
+    'export.plaintext': ({ format, confirmation }) => t(engine.exportPlaintext(format, confirmation)),
   };
 }
 

@@ -3,8 +3,10 @@
  * the person sees "stored" and can replace or remove it; only a new value they type
  * is held in the form.
  */
+import { useState } from 'react';
 import type { Concealed } from '../items/form-model';
-import { generatePassword } from '../items/form-model';
+import { PasswordGenerator } from './PasswordGenerator';
+import { StrengthMeter } from './StrengthMeter';
 
 interface Props {
   label: string;
@@ -18,6 +20,7 @@ interface Props {
 }
 
 export function ConcealedInput({ label, value, onChange, required = false, multiline = false, generate = false, testId }: Props) {
+  const [generating, setGenerating] = useState(false);
   if (value.mode === 'keep') {
     return (
       <div className="label-like">
@@ -39,20 +42,32 @@ export function ConcealedInput({ label, value, onChange, required = false, multi
   const text = value.mode === 'set' ? value.value : '';
   const set = (v: string) => onChange(v === '' && !required ? { mode: 'absent' } : { mode: 'set', value: v });
   return (
-    <label>
-      {label}
-      <div className="row">
-        {multiline ? (
-          <textarea className="mono" rows={5} spellCheck={false} value={text} onChange={(e) => set(e.target.value)} data-testid={testId} />
-        ) : (
-          <input type="password" autoComplete="new-password" spellCheck={false} value={text} onChange={(e) => set(e.target.value)} data-testid={testId} />
-        )}
-        {generate && (
-          <button type="button" onClick={() => onChange({ mode: 'set', value: generatePassword() })}>
-            Generate
-          </button>
-        )}
-      </div>
-    </label>
+    <>
+      <label>
+        {label}
+        <div className="row">
+          {multiline ? (
+            <textarea className="mono" rows={5} spellCheck={false} value={text} onChange={(e) => set(e.target.value)} data-testid={testId} />
+          ) : (
+            <input type="password" autoComplete="new-password" spellCheck={false} value={text} onChange={(e) => set(e.target.value)} data-testid={testId} />
+          )}
+          {generate && !generating && (
+            <button type="button" onClick={() => setGenerating(true)} data-testid={testId ? `${testId}-generate` : undefined}>
+              Generate…
+            </button>
+          )}
+        </div>
+        {generate && <StrengthMeter password={text} />}
+      </label>
+      {generating && (
+        <PasswordGenerator
+          onUse={(v) => {
+            onChange({ mode: 'set', value: v });
+            setGenerating(false);
+          }}
+          onCancel={() => setGenerating(false)}
+        />
+      )}
+    </>
   );
 }

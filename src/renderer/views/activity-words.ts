@@ -24,6 +24,8 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'agent.pair': 'Paired an agent',
   'agent.revoke': 'Revoked an agent',
   'policy.load': 'Applied the policy',
+  'vault.import': 'Imported items',
+  'vault.export': 'Exported the vault',
   'device.enrol': 'Enrolled a device',
   'device.revoke': 'Revoked a device',
   'policy.change': 'The policy file changed',

@@ -5,6 +5,7 @@
 import type { ComponentType } from 'react';
 import { ActivityView } from './ActivityView';
 import { AgentsView } from './AgentsView';
+import { ImportExportView } from './ImportExportView';
 import { ItemsView } from './ItemsView';
 import { SecurityKeysView } from './SecurityKeysView';
 import { SettingsView } from './SettingsView';
@@ -20,5 +21,6 @@ export const PAGES: readonly Page[] = [
   { id: 'agents', label: 'Agents', View: AgentsView },
   { id: 'activity', label: 'Activity', View: ActivityView },
   { id: 'keys', label: 'Security keys', View: SecurityKeysView },
+  { id: 'import', label: 'Import & export', View: ImportExportView },
   { id: 'settings', label: 'Settings', View: SettingsView },
 ];

@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   'agent.pair',
   'agent.revoke',
   'policy.load',
+  'vault.import',
+  'vault.export',
 ] as const;
 
 /** Every action a record may name: the engine's, plus device/policy events of main and the server. */

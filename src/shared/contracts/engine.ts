@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
 import { auditEventSchema, type AuditEvent } from './audit-event';
+import { exportFileSchema, importCommitParamsSchema, importPreviewParamsSchema, importPreviewSchema } from './import-export';
 import { fieldRefSchema, injectionRuleSchema, itemDraftSchema, itemIdSchema, itemKindSchema, itemSummarySchema, itemUpdateSchema, itemViewSchema, originSchema } from '../items';
 
 // ---------------------------------------------------------------- shared pieces
@@ -152,6 +153,20 @@ export const EngineUiContract = defineContract({
       params: z.object({ id: itemIdSchema }),
       result: z.object({ code: z.string(), period: z.number().int(), validUntil: z.number().int() }),
     },
+
+    /**
+     * Parses a file of another app (or a Latchkey export) in the worker and keeps it
+     * there; returns what to show before anything is written (never a secret).
+     * 'wrong_password' when the file's password is missing or wrong; 'invalid_input'
+     * naming the file (details.file, details.entry) when it cannot be read.
+     */
+    'import.preview': { params: importPreviewParamsSchema, result: importPreviewSchema },
+    /** Writes the previewed entries in one transaction; 'not_found' when the preview is gone (lock, newer preview). */
+    'import.commit': { params: importCommitParamsSchema, result: z.object({ created: z.number().int().nonnegative() }) },
+    /** docs/export-format.md; 'policy_forbidden' when policy forbids export. */
+    'export.encrypted': { params: z.object({ passphrase: passwordSchema }), result: exportFileSchema },
+    /** Unencrypted CSV or JSON; `confirmation` must be the exact sentence shown (PLAINTEXT_EXPORT_CONFIRMATION). */
+    'export.plaintext': { params: z.object({ format: z.enum(['json', 'csv']), confirmation: z.string().max(512) }), result: exportFileSchema },
   },
   events: {
     locked: z.object({ reason: z.enum(['user', 'idle', 'external']) }),
