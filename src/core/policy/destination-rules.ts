@@ -179,3 +179,10 @@ export function itemAllows(rules: readonly string[], url: string, method: string
   const t = requestTarget(url, method);
   return t !== null && firstMatch(compileItemRule, rules, t, false) !== null;
 }
+
+/** True when some destination rule of the item names this origin (whatever its methods and paths). */
+export function itemNamesOrigin(rules: readonly string[], url: string): boolean {
+  const dest = parseDestination(url);
+  if (!dest) return false;
+  return rules.some((r) => compileItemRule(r)?.host(dest) === true);
+}
