@@ -5,6 +5,7 @@ import type { Resolver } from '../../egress/request';
 import type { AuditFacts } from '../activity';
 import type { AuthorizeDeps } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
+import type { RunProxyConfig } from '../../proxy/config';
 import type { EchoLedger } from './echo-guard';
 
 export interface GatewayLimits {
@@ -56,6 +57,10 @@ export interface ToolContext extends AuthorizeDeps {
   /** Signs a guard's finding about a released credential (reason `echo_detected` …) as a failed use. */
   readonly recordGuard: (agent: AuthenticatedAgent, release: CredentialRelease, reason: 'echo_detected') => Promise<void>;
   /** run_command also needs the person's (or policy's) switch; checked by policy.assertToolAllowed. */
+  /** Set: run_command runs in proxy mode (placeholders in the child, src/main/proxy). */
+  readonly runProxy?: RunProxyConfig;
+  /** Signs a refusal by the run proxy (a placeholder on its way to a destination the item does not allow). */
+  readonly recordRefusal?: (agent: AuthenticatedAgent, release: CredentialRelease, reason: 'destination_refused') => Promise<void>;
 }
 
 /** A tool's outcome before it becomes an MCP result: text, already scrubbed. Its uses were recorded as they were released. */

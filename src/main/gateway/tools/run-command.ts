@@ -11,6 +11,8 @@ import { LatchkeyError } from '../../../shared/errors';
 import { authorizeUse, checkPolicy } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
 import { scrubTexts, type ToolContext, type ToolOutcome } from './context';
+import type { RunProxyConfig } from '../../proxy/config';
+import { startProxiedRun, type ProxiedRun, type RunSecret } from '../../proxy/run-env';
 import type { RunCommandArgs } from './schemas';
 
 /** Variables passed through from main's environment (nothing that could hold a secret). */
@@ -25,6 +27,8 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
     const v = process.env[k];
     if (v !== undefined) env[k] = v;
   }
+  const proxied: RunSecret[] = [];
+  const bases = new Map<string, string>();
   for (const c of args.credentials) {
     const { overview, use, basis } = await authorizeUse(ctx, {
       agent,
@@ -42,10 +46,20 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
       basis,
       audit: { tool: 'run_command', command: program },
     });
-    env[c.env] = use.secret;
+    bases.set(overview.id, basis);
+    if (ctx.runProxy) proxied.push({ env: c.env, itemId: overview.id, name: overview.name, secret: use.secret, rules: use.allowedOrigins });
+    else env[c.env] = use.secret;
   }
   const timeoutMs = Math.min(args.timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
-  const result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
+  // Proxy mode: the child gets placeholders; the per-run proxy swaps them where the item allows.
+  const run = ctx.runProxy ? await startAgentRunProxy(ctx, ctx.runProxy, agent, program, proxied, bases) : null;
+  if (run) Object.assign(env, run.env);
+  let result: CommandResult;
+  try {
+    result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
+  } finally {
+    await run?.close();
+  }
   // Drop our references to the secrets; the child's copy ends with it.
   for (const k of Object.keys(env)) Reflect.deleteProperty(env, k);
   // Both streams whole, in one call, before they are JSON-encoded (a program that prints
@@ -54,6 +68,40 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
   const [stdout, stderr] = await scrubTexts(ctx, [result.stdout, result.stderr]);
   const text = JSON.stringify({ ...result, stdout: stdout!, stderr: stderr! }, null, 2);
   return { text };
+}
+
+/** Every swap is a signed use (no record, no use); every refusal a signed failure. */
+async function startAgentRunProxy(
+  ctx: ToolContext,
+  cfg: RunProxyConfig,
+  agent: AuthenticatedAgent,
+  program: string,
+  secrets: readonly RunSecret[],
+  bases: ReadonlyMap<string, string>,
+): Promise<ProxiedRun> {
+  return startProxiedRun(secrets, {
+    ca: await cfg.ca(),
+    command: program,
+    policy: ctx.policy,
+    otherHosts: cfg.otherHosts ?? 'tunnel',
+    ...(cfg.dial ? { dial: cfg.dial } : {}),
+    ...(cfg.upstreamCa ? { upstreamCa: cfg.upstreamCa } : {}),
+    ...(cfg.extraChildCa ? { extraChildCa: cfg.extraChildCa } : {}),
+    resolver: ctx.resolver,
+    record: async (r) => {
+      if (r.itemId === undefined) return;
+      const release = {
+        label: 'run_command',
+        itemId: r.itemId,
+        credentialName: r.credentialName ?? null,
+        destination: `${r.method} ${r.origin} · command: ${program}`.slice(0, 600),
+        basis: bases.get(r.itemId) ?? 'approved_once',
+        audit: { tool: 'run_command', command: program, origin: r.origin },
+      } as const;
+      if (r.action === 'proxy.swap') await ctx.recordRelease(agent, release);
+      else await ctx.recordRefusal?.(agent, release, 'destination_refused');
+    },
+  });
 }
 
 interface CommandResult {
