@@ -35,22 +35,11 @@ export const aaguidSchema = z
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'an AAGUID such as cb69481e-8ff7-4039-93ec-0a2729a154a8');
 
 /**
- * A destination pattern: `[scheme://]host[:port]`. `host` is a DNS name, an IPv4
+ * A destination rule: `[METHODS SP]pattern[path-glob]` (docs/policy.md "Destination
+ * rules"). The pattern is `[scheme://]host[:port]`: `host` is a DNS name, an IPv4
  * literal or a bracketed IPv6 literal; `*.` in front matches every subdomain at any
  * depth but NOT the bare domain (write both to mean both). No scheme = http and
- * https; no port = any port. Compared case-insensitively.
- */
-export const destinationPatternSchema = z
-  .string()
-  .max(300)
-  .regex(
-    /^(?:https?:\/\/)?(?:\*\.)?(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/,
-    'a destination such as https://api.example.com, *.example.com or 10.0.0.1:8443 (no path)',
-  );
-
-/**
- * A destination rule: `[METHODS SP]pattern[path-glob]` (docs/policy.md "Destination
- * rules"). METHODS is a comma list of upper-case method names (`GET,POST`), absent =
+ * https; no port = any port. Compared case-insensitively. METHODS is a comma list of upper-case method names (`GET,POST`), absent =
  * any method; the path glob starts with `/`, `*` matches within one segment and `**`
  * across segments, absent = any path. The plain pattern form stays valid.
  */

@@ -39,7 +39,7 @@ interface CompiledRule {
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
 /** Decodes escapes of unreserved characters, upper-cases the rest; null when an encoded / or \ remains. */
-export function canonicalPath(path: string): string | null {
+function canonicalPath(path: string): string | null {
   const out = path.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
     const c = String.fromCharCode(parseInt(hex, 16));
     return UNRESERVED.test(c) ? c : `%${hex.toUpperCase()}`;

@@ -1,5 +1,5 @@
 /**
- * Matching a request URL against destination patterns (grammar: destinationPatternSchema
+ * Matching a request URL against destination patterns (grammar: destinationRuleSchema
  * in src/shared/policy.ts). The URL is parsed by the runtime's WHATWG URL parser — the
  * same one the gateway uses to send the request — so both agree on the host:
  * `http://2130706433/` is 127.0.0.1, `https://EVIL.com./` is evil.com, userinfo is not

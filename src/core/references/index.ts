@@ -1,3 +1,3 @@
-export { parseReference, formatReference, encodeReferencePart, REFERENCE_SCHEME, type SecretReference } from './reference';
-export { templateSlots, fillTemplate, parseEnvFile, parseEnvArg, type TemplateSlot } from './template';
-export { pickByIdOrName, resolveReference } from './resolve';
+export { parseReference, formatReference, type SecretReference } from './reference';
+export { templateSlots, fillTemplate, parseEnvFile, parseEnvArg } from './template';
+export { resolveReference } from './resolve';

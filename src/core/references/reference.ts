@@ -12,7 +12,7 @@ export interface SecretReference {
   readonly field: string;
 }
 
-export const REFERENCE_SCHEME = 'latchkey://';
+const REFERENCE_SCHEME = 'latchkey://';
 const MAX_REFERENCE = 2048;
 const MAX_PART = 256;
 const PART_NAMES = ['vault', 'item', 'field'] as const;
@@ -57,7 +57,7 @@ export function parseReference(input: string): SecretReference {
 }
 
 /** Encodes one part so parseReference gives it back unchanged. */
-export function encodeReferencePart(text: string): string {
+function encodeReferencePart(text: string): string {
   // encodeURIComponent leaves only A–Z a–z 0–9 - _ . ! ~ * ' ( ), all allowed in a part.
   return encodeURIComponent(text);
 }

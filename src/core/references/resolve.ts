@@ -12,7 +12,7 @@ interface Named {
 }
 
 /** Id first (exact), then name (exact, then case-insensitive); more than one name match is an error, never a guess. */
-export function pickByIdOrName<T extends Named>(list: readonly T[], wanted: string, what: 'vault' | 'item' | 'field'): T {
+function pickByIdOrName<T extends Named>(list: readonly T[], wanted: string, what: 'vault' | 'item' | 'field'): T {
   const byId = list.find((x) => x.id === wanted);
   if (byId) return byId;
   const exact = list.filter((x) => x.name === wanted);

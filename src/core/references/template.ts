@@ -6,7 +6,7 @@ import { LatchkeyError } from '../../shared/errors';
 import { parseReference, type SecretReference } from './reference';
 
 /** One `{{ latchkey://… }}` in a template, by position. */
-export interface TemplateSlot {
+interface TemplateSlot {
   readonly start: number;
   readonly end: number;
   readonly reference: SecretReference;

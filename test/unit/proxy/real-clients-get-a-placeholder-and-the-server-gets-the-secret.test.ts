@@ -116,7 +116,7 @@ describe('real clients through the proxy', () => {
   });
 
   it('Node (undici fetch with EnvHttpProxyAgent)', async () => {
-    const r = await runChild(process.execPath, [path.resolve('test/fixtures/proxy/node-client.mjs'), 'https://api.test/echo/node'], env);
+    const r = await runChild(process.execPath, [path.resolve('test/unit/proxy/fixtures/node-client.mjs'), 'https://api.test/echo/node'], env);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`200 seen GET /echo/node Bearer ${placeholder}\n`);
     expect(api.requests.at(-1)!.headers.authorization).toBe(`Bearer ${SECRET}`);
