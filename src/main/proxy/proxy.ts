@@ -184,6 +184,8 @@ export async function startRunProxy(opts: ProxyOptions): Promise<RunProxy> {
   const inner = http.createServer((req, res) => {
     const t = tunnels.get(req.socket);
     if (!t) return refuse(res, 400, 'unknown tunnel.');
+    // Inside a tunnel only origin-form targets: an absolute URL would leave the host the tunnel was opened to.
+    if (!(req.url ?? '').startsWith('/')) return refuse(res, 400, 'inside a tunnel, requests must name a path, not another URL.');
     let url: URL;
     try {
       url = new URL(req.url ?? '/', `https://${net.isIPv6(t.host) ? `[${t.host}]` : t.host}:${t.port}`);

@@ -155,6 +155,13 @@ describe('refusals', () => {
     expect(other.requests.at(-1)!.headers.authorization).toBe(`Bearer ${placeholder}`);
   });
 
+  it('inside a tunnel, an absolute URL to another host is refused', async () => {
+    const before = other.requests.length;
+    const r = await sh('curl -sS -o /dev/null -w "%{http_code}" --request-target "https://other.test/x" -H "Authorization: Bearer $TOKEN" https://api.test/echo/x');
+    expect(r.stdout).toBe('400');
+    expect(other.requests.length).toBe(before);
+  });
+
   it('a client without the per-run proxy credential is refused (407)', async () => {
     const before = api.requests.length;
     const bare = `http://127.0.0.1:${run.proxy.port}`;
