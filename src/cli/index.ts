@@ -10,6 +10,8 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   audit: () => import('./commands/audit'),
   policy: () => import('./commands/policy'),
   server: () => import('./commands/server'),
+  run: () => import('./commands/run'),
+  inject: () => import('./commands/inject'),
 };
 
 export interface CliCommand {

@@ -12,6 +12,7 @@ import { createFidoService, type FidoService } from './fido/service';
 import type { FidoDiscovery } from './fido/transport';
 import { createFileGatewayStore, createGateway, createMemoryGatewayStore, loadOrCreateTokenKey, type Gateway, type GatewayOptions, type Notifier } from './gateway';
 import { policyChangeAuditEvent, pushPolicyTo, type EnginePolicyLink, type PolicyService } from './policy';
+import { loadOrCreateDeviceCa } from './proxy/ca';
 import type { Keychain } from './keychain/keychain';
 import { createMainServices, type MainServices, type MainServicesDeps } from './services';
 
@@ -62,7 +63,8 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     tokenKey: await loadOrCreateTokenKey(opts.keychain),
     policy: () => opts.policy.current(),
     ...(opts.notify === undefined ? {} : { notify: opts.notify }),
-    ...(opts.gateway === undefined ? {} : { options: opts.gateway }),
+    // Agents' commands get placeholders, not secrets: proxy mode with the per-device CA from the keychain.
+    options: { runProxy: { ca: () => loadOrCreateDeviceCa(opts.keychain) }, ...opts.gateway },
     ...(opts.onUnexpectedError === undefined ? {} : { onError: (err: unknown) => opts.onUnexpectedError?.(err, 'gateway') }),
   });
   const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)) });

@@ -13,6 +13,7 @@
  * means "keep the stored value", a string sets it, an absent field removes it.
  */
 import { z } from 'zod';
+import { pathGlobProblem } from './policy';
 
 export const ITEM_KINDS = ['login', 'api_credential', 'ssh_key', 'secure_note'] as const;
 export const itemKindSchema = z.enum(ITEM_KINDS);
@@ -21,11 +22,19 @@ export type ItemKind = z.infer<typeof itemKindSchema>;
 /** Item ids: 16 random bytes, base64url without padding (22 characters). */
 export const itemIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'item id');
 
-/** An origin as the gateway compares it: scheme://host[:port], no path. */
+/**
+ * Where an item's credential may go: an origin as the gateway compares it,
+ * scheme://host[:port], optionally with upper-case methods in front and a path glob
+ * after (`GET,POST https://api.github.com/repos/acme/*`); docs/policy.md "Destination rules".
+ */
 export const originSchema = z
   .string()
-  .max(512)
-  .regex(/^https?:\/\/[^/?#\s]+$/i, 'an origin such as https://api.example.com (no path)');
+  .max(600)
+  .regex(
+    /^(?:[A-Z]{1,20}(?:,[A-Z]{1,20}){0,15} )?[Hh][Tt][Tt][Pp][Ss]?:\/\/[^/?#\s]+(?:\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?$/,
+    'an origin such as https://api.example.com, optionally with methods and a path: GET,POST https://api.example.com/repos/*',
+  )
+  .refine((r) => pathGlobProblem(r) === null, { error: 'a path without "." or ".." segments and without an encoded / or \\ (%2F, %5C)' });
 
 /**
  * How the gateway places an API credential's secret in an outgoing request.

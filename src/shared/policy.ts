@@ -35,18 +35,34 @@ export const aaguidSchema = z
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'an AAGUID such as cb69481e-8ff7-4039-93ec-0a2729a154a8');
 
 /**
- * A destination pattern: `[scheme://]host[:port]`. `host` is a DNS name, an IPv4
+ * A destination rule: `[METHODS SP]pattern[path-glob]` (docs/policy.md "Destination
+ * rules"). The pattern is `[scheme://]host[:port]`: `host` is a DNS name, an IPv4
  * literal or a bracketed IPv6 literal; `*.` in front matches every subdomain at any
  * depth but NOT the bare domain (write both to mean both). No scheme = http and
- * https; no port = any port. Compared case-insensitively.
+ * https; no port = any port. Compared case-insensitively. METHODS is a comma list of upper-case method names (`GET,POST`), absent =
+ * any method; the path glob starts with `/`, `*` matches within one segment and `**`
+ * across segments, absent = any path. The plain pattern form stays valid.
  */
-export const destinationPatternSchema = z
+export const destinationRuleSchema = z
   .string()
-  .max(300)
+  .max(600)
   .regex(
-    /^(?:https?:\/\/)?(?:\*\.)?(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/,
-    'a destination such as https://api.example.com, *.example.com or 10.0.0.1:8443 (no path)',
-  );
+    /^(?:[A-Z]{1,20}(?:,[A-Z]{1,20}){0,15} )?(?:https?:\/\/)?(?:\*\.)?(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?(?:\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?$/,
+    'a destination such as https://api.example.com, *.example.com or GET,POST https://api.example.com/repos/acme/* (upper-case methods, then a space; no query)',
+  )
+  .refine((r) => pathGlobProblem(r) === null, { error: 'a path without "." or ".." segments and without an encoded / or \\ (%2F, %5C)' });
+
+/** Null when the rule's path glob (if any) is acceptable; else why not. Shared with the item's rules. */
+export function pathGlobProblem(rule: string): string | null {
+  const afterMethods = rule.replace(/^[A-Z,]+ /, '');
+  const start = afterMethods.replace(/^https?:\/\//i, '').indexOf('/');
+  if (start < 0) return null;
+  const path = afterMethods.replace(/^https?:\/\//i, '').slice(start);
+  if (/%(?:2f|5c)/i.test(path)) return 'encoded slash';
+  const segs = path.split('/').map((s) => s.replace(/%2e/gi, '.'));
+  if (segs.some((s) => s === '.' || s === '..')) return 'dot segment';
+  return null;
+}
 
 /** An agent as named when it was paired (e.g. "Claude Code"); a trailing * is a prefix match. */
 export const agentPatternSchema = z
@@ -139,8 +155,8 @@ export const policySchema = z
         allowedTools: z.array(toolPatternSchema).max(256).optional(),
         destinations: z
           .strictObject({
-            allow: z.array(destinationPatternSchema).max(1024).optional(),
-            deny: z.array(destinationPatternSchema).max(1024).optional(),
+            allow: z.array(destinationRuleSchema).max(1024).optional(),
+            deny: z.array(destinationRuleSchema).max(1024).optional(),
           })
           .optional(),
         approvalModeFloor: approvalModeSchema.optional(),

@@ -1,5 +1,5 @@
 /**
- * Matching a request URL against destination patterns (grammar: destinationPatternSchema
+ * Matching a request URL against destination patterns (grammar: destinationRuleSchema
  * in src/shared/policy.ts). The URL is parsed by the runtime's WHATWG URL parser — the
  * same one the gateway uses to send the request — so both agree on the host:
  * `http://2130706433/` is 127.0.0.1, `https://EVIL.com./` is evil.com, userinfo is not
@@ -38,7 +38,7 @@ export function parseDestination(url: string): Destination | null {
   return { scheme, host, port };
 }
 
-interface CompiledPattern {
+export interface CompiledPattern {
   readonly scheme: 'http' | 'https' | null;
   readonly host: string;
   readonly wildcard: boolean;
@@ -59,31 +59,4 @@ export function compilePattern(pattern: string): CompiledPattern | null {
     port: m[4] !== undefined ? Number(m[4]) : null,
     suffix: `.${host}`,
   };
-}
-
-function matchesCompiled(dest: Destination, p: CompiledPattern): boolean {
-  if (p.scheme !== null && p.scheme !== dest.scheme) return false;
-  if (p.port !== null && p.port !== dest.port) return false;
-  // "*.example.com" = strictly below example.com; the bare domain needs its own entry.
-  return p.wildcard ? dest.host.endsWith(p.suffix) : dest.host === p.host;
-}
-
-/**
- * Compiled lists are cached per array: an EffectivePolicy is immutable once built, and
- * the gateway checks every request hop against lists of up to 1,024 entries.
- */
-const compiledLists = new WeakMap<readonly string[], readonly (readonly [string, CompiledPattern])[]>();
-
-/** The first pattern that matches, or null. */
-export function matchesAny(dest: Destination, patterns: readonly string[]): string | null {
-  let compiled = compiledLists.get(patterns);
-  if (!compiled) {
-    compiled = patterns.flatMap((pattern) => {
-      const c = compilePattern(pattern);
-      return c ? [[pattern, c] as const] : [];
-    });
-    compiledLists.set(patterns, compiled);
-  }
-  for (const [pattern, c] of compiled) if (matchesCompiled(dest, c)) return pattern;
-  return null;
 }

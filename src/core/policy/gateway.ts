@@ -5,7 +5,7 @@
  */
 import { LatchkeyError } from '../../shared/errors';
 import { APPROVAL_MODES, type ApprovalMode, type EffectivePolicy } from '../../shared/policy';
-import { matchesAny, parseDestination } from './destinations';
+import { matchesPolicyRule, requestTarget } from './destination-rules';
 import { forbiddenByPolicy, forbiddenBySettings } from './rule-error';
 
 export function gatewayEnabled(p: EffectivePolicy): boolean {
@@ -51,22 +51,30 @@ export function assertToolAllowed(p: EffectivePolicy, tool: string): void {
 }
 
 /**
- * Refuses sending a credential to `url` (every hop, redirects included). Applies ON
- * TOP of the item's allowed origins: the deny-list always wins; a non-empty or
- * present allow-list restricts to its entries (an empty list allows nothing).
+ * Refuses sending a credential to `url` with `method` (every hop, redirects included).
+ * Applies ON TOP of the item's allowed destinations: the deny-list always wins; a
+ * non-empty or present allow-list restricts to its entries (an empty list allows
+ * nothing). Rules may name methods and a path glob (destination-rules.ts); with no
+ * `method` known, a rule that names methods allows nothing and denies everything.
  */
-export function assertDestinationAllowed(p: EffectivePolicy, url: string): void {
-  const dest = parseDestination(url);
-  if (!dest) throw new LatchkeyError('invalid_input', 'The destination is not an absolute http(s) URL.');
+export function assertDestinationAllowed(p: EffectivePolicy, url: string, method?: string): void {
+  const t = requestTarget(url, method ?? null);
+  if (!t) throw new LatchkeyError('invalid_input', 'The destination is not an absolute http(s) URL.');
   const rules = p.policy?.gateway?.destinations;
   if (!rules) return;
+  const { dest } = t;
   const origin = `${dest.scheme}://${dest.host}:${dest.port}`;
+  const what = method ? `${method} ${origin}` : origin;
   if (rules.deny) {
-    const hit = matchesAny(dest, rules.deny);
-    if (hit !== null) throw forbiddenByPolicy(p, 'gateway.destinations.deny', `Sending a credential to ${origin} is refused (deny-list entry "${hit}").`);
+    const hit = matchesPolicyRule(t, rules.deny, true);
+    if (hit !== null) throw forbiddenByPolicy(p, 'gateway.destinations.deny', `Sending a credential to ${what} is refused (deny-list entry "${hit}").`);
   }
-  if (rules.allow && matchesAny(dest, rules.allow) === null) {
-    throw forbiddenByPolicy(p, 'gateway.destinations.allow', `Sending a credential to ${origin} is refused: it is not on the list of allowed destinations.`);
+  if (rules.allow && matchesPolicyRule(t, rules.allow, false) === null) {
+    throw forbiddenByPolicy(
+      p,
+      'gateway.destinations.allow',
+      `Sending a credential to ${what}${t.path ? ` (path ${t.path.slice(0, 200)})` : ''} is refused: it is not on the list of allowed destinations.`,
+    );
   }
 }
 

@@ -5,3 +5,4 @@ export * from './unlock';
 export * from './session';
 export * from './gateway';
 export * from './holder';
+export { itemAllows, itemNamesOrigin } from './destination-rules';

@@ -6,7 +6,15 @@
  *   allows and policy's destination rules accept → approval per grant mode and policy
  *   floor → the secret, whose rule and origins are re-checked from the same version.
  */
-import { assertAgentAllowed, assertApprovalModeAllowed, assertDestinationAllowed, assertGatewayEnabled, assertToolAllowed, effectiveApprovalMode } from '../../core/policy';
+import {
+  assertAgentAllowed,
+  assertApprovalModeAllowed,
+  assertDestinationAllowed,
+  assertGatewayEnabled,
+  assertToolAllowed,
+  effectiveApprovalMode,
+  itemAllows,
+} from '../../core/policy';
 import type { ApprovalMode } from '../../shared/policy';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import type { GrantMode } from '../../shared/contracts/gateway';
@@ -36,6 +44,8 @@ export interface UseRequest {
   readonly destination: string;
   /** For http_request: the full URL (checked against the item's origins and policy). */
   readonly url?: URL;
+  /** For http_request: the method (an item's or policy's rule may name methods). */
+  readonly method?: string;
   readonly signal?: AbortSignal;
   /** Tool-specific checks of the arguments against the item (before approval or the secret). */
   readonly precheck?: (overview: CredentialOverview) => void;
@@ -83,21 +93,16 @@ export function findCredential(list: readonly CredentialOverview[], name: string
   throw new LatchkeyError('not_found', `No credential named "${name.slice(0, 128)}" is available to this agent. Call list_credentials to see the names.`);
 }
 
-export function originAllowed(allowedOrigins: readonly string[], url: URL): boolean {
-  return allowedOrigins.some((o) => {
-    try {
-      return new URL(o).origin === url.origin;
-    } catch {
-      return false;
-    }
-  });
+/** True when one of the item's destinations (origin, optional methods and path glob) allows this request. */
+export function originAllowed(allowedOrigins: readonly string[], url: URL, method?: string): boolean {
+  return itemAllows(allowedOrigins, url.href, method ?? '');
 }
 
-function assertOrigin(c: { name?: string; allowedOrigins: readonly string[] }, url: URL): void {
-  if (!originAllowed(c.allowedOrigins, url)) {
+function assertOrigin(c: { name?: string; allowedOrigins: readonly string[] }, url: URL, method?: string): void {
+  if (!originAllowed(c.allowedOrigins, url, method)) {
     throw new LatchkeyError(
       'destination_refused',
-      `This credential may only be sent to ${c.allowedOrigins.length ? c.allowedOrigins.join(', ') : '(no origin yet)'}; ${url.origin} is not one of them.`,
+      `This credential may only be sent to ${c.allowedOrigins.length ? c.allowedOrigins.join(', ') : '(no origin yet)'}; ${method ? `${method} ` : ''}${url.origin}${url.pathname === '/' ? '' : url.pathname.slice(0, 200)} is not one of them.`,
       { origin: url.origin },
     );
   }
@@ -158,8 +163,8 @@ interface Decided {
 async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly CredentialOverview[], mayAsk: boolean): Promise<Decided | null> {
   const overview = findCredential(list, req.credentialName);
   if (req.url) {
-    assertOrigin(overview, req.url);
-    assertDestinationAllowed(deps.policy(), req.url.href);
+    assertOrigin(overview, req.url, req.method);
+    assertDestinationAllowed(deps.policy(), req.url.href, req.method);
   }
   req.precheck?.(overview);
   const subject = credentialSubject(deps, req, overview);
@@ -174,7 +179,7 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
 
 function withSecret(req: UseRequest, decided: Decided, use: CredentialUse): Authorized {
   // The secret's own version decides: an item edited since the listing may allow less.
-  if (req.url) assertOrigin(use, req.url);
+  if (req.url) assertOrigin(use, req.url, req.method);
   return { overview: decided.overview, use, basis: decided.basis };
 }
 

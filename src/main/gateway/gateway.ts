@@ -25,6 +25,7 @@ import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { Registry, serverKey, type AuthenticatedAgent } from './registry';
 import { listenSocket, type SocketListener } from './socket-server';
 import { configSnippets } from './snippets';
+import type { RunProxyConfig } from '../proxy/config';
 import { DEFAULT_LIMITS, type GatewayLimits, type ToolContext } from './tools/context';
 import { EchoLedger } from './tools/echo-guard';
 import { CanaryAlarm, type CanaryTrip } from './tools/canary';
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   readonly bridgeCommand?: readonly string[];
   /** Downstream MCP servers (parsed with downstreamServerSchema; names must be unique). */
   readonly downstream?: readonly DownstreamServerConfig[];
+  /** Set: run_command runs in proxy mode (docs/gateway.md "Proxy mode"). */
+  readonly runProxy?: RunProxyConfig;
 }
 
 export interface GatewayDeps {
@@ -218,6 +221,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     pool,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     recordRelease: (agent, r) => recordUse(agent, r, 'success', approvalReason(r.basis)),
+    recordRefusal: (agent, r, reason) => recordUse(agent, r, 'failure', reason),
+    ...(opts.runProxy ? { runProxy: opts.runProxy } : {}),
   };
   const servers = (opts.downstream ?? []).map((d) => downstreamServerSchema.parse(d));
   if (new Set(servers.map((d) => d.name)).size !== servers.length) throw new LatchkeyError('invalid_input', 'Two downstream MCP servers have the same name.');

@@ -72,7 +72,8 @@ describe('new items', () => {
     const f = emptyForm('api_credential');
     f.title = 'Bad';
     f.secret = { mode: 'set', value: 'super-secret-value' };
-    f.allowedOrigins = 'https://api.example.com/v1/path';
+    // A path is a valid destination rule since method/path rules; a query never is.
+    f.allowedOrigins = 'https://api.example.com/v1/path?x=1';
     const r = draftFromForm(f);
     expect(r.ok).toBe(false);
     if (r.ok) return;

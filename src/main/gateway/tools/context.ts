@@ -6,6 +6,7 @@ import type { Resolver } from '../../egress/request';
 import type { AuditFacts } from '../activity';
 import type { AuthorizeDeps } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
+import type { RunProxyConfig } from '../../proxy/config';
 import type { CanaryAlarm } from './canary';
 import type { EchoLedger } from './echo-guard';
 
@@ -78,6 +79,10 @@ export interface ToolContext extends AuthorizeDeps {
   /** Canary credentials' alarm (tools/canary.ts). */
   readonly canary?: CanaryAlarm;
   /** run_command also needs the person's (or policy's) switch; checked by policy.assertToolAllowed. */
+  /** Set: run_command runs in proxy mode (placeholders in the child, src/main/proxy). */
+  readonly runProxy?: RunProxyConfig;
+  /** Signs a refusal by the run proxy (a placeholder on its way to a destination the item does not allow). */
+  readonly recordRefusal?: (agent: AuthenticatedAgent, release: CredentialRelease, reason: 'destination_refused') => Promise<void>;
 }
 
 /** A tool's outcome before it becomes an MCP result: text, already scrubbed. Its uses were recorded as they were released. */

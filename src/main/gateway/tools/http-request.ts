@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import { assertDestinationAllowed } from '../../../core/policy';
 import { LatchkeyError } from '../../../shared/errors';
 import { resolveChecked, sendPinned, type PinnedResponse } from '../../egress/request';
-import { authorizeUse } from '../authorize';
+import { authorizeUse, originAllowed } from '../authorize';
 import { agentHeaders, inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
 import { guardCanaryUse, refuseCanary } from './canary';
@@ -48,6 +48,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
       credentialName: args.credential,
       destination: origin,
       url: first,
+      method: args.method,
       // A canary, and shadowing headers, are refused before the person is asked or the secret is fetched.
       precheck: (o) => {
         refuseCanary(o);
@@ -68,7 +69,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
   let notFollowed: string | null = null;
   let hops = 0;
   for (;;) {
-    assertDestinationAllowed(ctx.policy(), url.href);
+    assertDestinationAllowed(ctx.policy(), url.href, method);
     const placed = inject(use.injection, secret, url, headers);
     const target = await resolveChecked(placed.url, { resolver: ctx.resolver, allowNonPublicLiteral: isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 });
     res = await sendPinned({
@@ -97,8 +98,14 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
       notFollowed = `More than ${ctx.limits.maxRedirects} redirects; stopped.`;
       break;
     }
-    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-      method = 'GET';
+    const nextMethod = res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST') ? 'GET' : method;
+    // Method and path rules hold on every hop: a same-origin redirect may leave the item's paths.
+    if (!originAllowed(use.allowedOrigins, next, nextMethod)) {
+      notFollowed = `Redirect to ${nextMethod} ${next.pathname.slice(0, 200)} not followed: the credential's destination rules do not allow it.`;
+      break;
+    }
+    if (nextMethod !== method) {
+      method = nextMethod;
       body = undefined;
     }
     next.hash = '';

@@ -1,7 +1,10 @@
 /**
  * `run_command` (off unless the person or policy turns it on): runs one executable,
- * without a shell, with named credentials in its environment — like `op run`. The child
- * gets a minimal environment (not main's), a time limit, and an output cap. Its output
+ * without a shell. With a run proxy (the app always has one) the child's variables hold
+ * placeholders and its HTTPS traffic goes through the per-run proxy, which swaps in the
+ * real value only where the item's rules allow (src/main/proxy); without one (tests,
+ * preview) the real value is in its environment, like `op run`. The child gets a minimal
+ * environment (not main's), a time limit, and an output cap. Its output
  * is collected whole (capped) and the finished result is scrubbed by the engine in one
  * call, so a secret the program prints, even split across writes, never reaches the agent.
  */
@@ -10,6 +13,8 @@ import path from 'node:path';
 import { LatchkeyError } from '../../../shared/errors';
 import { authorizeUse, checkPolicy } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
+import type { RunProxyConfig } from '../../proxy/config';
+import { startProxiedRun, type ProxiedRun, type RunSecret } from '../../proxy/run-env';
 import { guardCanaryUse, refuseCanary } from './canary';
 import type { CredentialRelease, ToolContext, ToolOutcome } from './context';
 import { holdsSecret } from './echo-guard';
@@ -33,6 +38,8 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
   }
   const source = { tool: 'run_command', destination, audit: { tool: 'run_command', command: program } } as const;
   const released: Array<{ release: CredentialRelease; secret: string }> = [];
+  const proxied: RunSecret[] = [];
+  const bases = new Map<string, string>();
   for (const c of args.credentials) {
     const { overview, use, basis } = await guardCanaryUse(ctx.canary, agent, source, () =>
       authorizeUse(ctx, {
@@ -47,11 +54,23 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
     // No record, no use: each credential's signed record is written before it enters the environment.
     const release: CredentialRelease = { label: 'run_command', itemId: overview.id, credentialName: overview.name, destination, basis, audit: source.audit };
     await ctx.recordRelease(agent, release);
+    // The echo guard looks for the real value in the output in both modes: in proxy mode the
+    // proxy turns it back into the placeholder, so finding it means it came some other way.
     released.push({ release, secret: use.secret });
-    env[c.env] = use.secret;
+    bases.set(overview.id, basis);
+    if (ctx.runProxy) proxied.push({ env: c.env, itemId: overview.id, name: overview.name, secret: use.secret, rules: use.allowedOrigins });
+    else env[c.env] = use.secret;
   }
   const timeoutMs = Math.min(args.timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
-  const result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
+  // Proxy mode: the child gets placeholders; the per-run proxy swaps them where the item allows.
+  const run = ctx.runProxy ? await startAgentRunProxy(ctx, ctx.runProxy, agent, program, proxied, bases) : null;
+  if (run) Object.assign(env, run.env);
+  let result: CommandResult;
+  try {
+    result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
+  } finally {
+    await run?.close();
+  }
   // Drop our references to the secrets; the child's copy ends with it.
   for (const k of Object.keys(env)) Reflect.deleteProperty(env, k);
   const streams = [
@@ -98,6 +117,40 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
   const warning = dlpWarningNote(screened.warnings);
   const text = JSON.stringify({ ...result, stdout: stdout!, stderr: stderr!, ...(warning !== null ? { dlpWarning: warning } : {}) }, null, 2);
   return { text };
+}
+
+/** Every swap is a signed use (no record, no use); every refusal a signed failure. */
+async function startAgentRunProxy(
+  ctx: ToolContext,
+  cfg: RunProxyConfig,
+  agent: AuthenticatedAgent,
+  program: string,
+  secrets: readonly RunSecret[],
+  bases: ReadonlyMap<string, string>,
+): Promise<ProxiedRun> {
+  return startProxiedRun(secrets, {
+    ca: await cfg.ca(),
+    command: program,
+    policy: ctx.policy,
+    otherHosts: cfg.otherHosts ?? 'tunnel',
+    ...(cfg.dial ? { dial: cfg.dial } : {}),
+    ...(cfg.upstreamCa ? { upstreamCa: cfg.upstreamCa } : {}),
+    ...(cfg.extraChildCa ? { extraChildCa: cfg.extraChildCa } : {}),
+    resolver: ctx.resolver,
+    record: async (r) => {
+      if (r.itemId === undefined) return;
+      const release = {
+        label: 'run_command',
+        itemId: r.itemId,
+        credentialName: r.credentialName ?? null,
+        destination: `${r.method} ${r.origin} · command: ${program}`.slice(0, 600),
+        basis: bases.get(r.itemId) ?? 'approved_once',
+        audit: { tool: 'run_command', command: program, origin: r.origin },
+      } as const;
+      if (r.action === 'proxy.swap') await ctx.recordRelease(agent, release);
+      else await ctx.recordRefusal?.(agent, release, 'destination_refused');
+    },
+  });
 }
 
 interface CommandResult {

@@ -1,0 +1,3 @@
+export { parseReference, formatReference, type SecretReference } from './reference';
+export { templateSlots, fillTemplate, parseEnvFile, parseEnvArg } from './template';
+export { resolveReference } from './resolve';
