@@ -24,6 +24,7 @@ import type { AuditSink, CredentialSource, GatewayStore, Notifier, PolicySource 
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { Registry, serverKey, type AuthenticatedAgent } from './registry';
 import { listenSocket, type SocketListener } from './socket-server';
+import { TaskStore } from './tasks';
 import { configSnippets } from './snippets';
 import { DEFAULT_LIMITS, type GatewayLimits, type ToolContext } from './tools/context';
 import { EchoLedger } from './tools/echo-guard';
@@ -191,6 +192,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
   };
 
+  const tasks = new TaskStore(now);
+  const agentServers = { dispatch, tasks };
+
   let http: HttpListener | null = null;
   let socket: SocketListener | null = null;
   const status = (): GatewayStatus => ({
@@ -221,6 +225,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     'agents.revoke': async ({ agentId }) => {
       const a = registry.getAgent(agentId);
       await registry.revoke(agentId);
+      tasks.cancelAll(agentId);
       approvals.cancelForAgent(agentId, 'This agent was revoked.');
       await downstream?.closeForAgent(agentId);
       await activity.record({ agentId, agentName: a.name, tool: 'revoke', itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
@@ -276,12 +281,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   return {
     async start() {
-      if (!http) http = await listenHttp(createGatewayHttpApp(dispatch, registry), opts.port ?? DEFAULT_GATEWAY_PORT);
+      if (!http) http = await listenHttp(createGatewayHttpApp(agentServers, registry), opts.port ?? DEFAULT_GATEWAY_PORT);
       const sp = opts.socketPath === undefined ? defaultSocketPath() : opts.socketPath;
-      if (!socket && sp !== null) socket = await listenSocket(dispatch, registry, sp);
+      if (!socket && sp !== null) socket = await listenSocket(agentServers, registry, sp);
       return status();
     },
     async close() {
+      tasks.cancelAll();
       approvals.cancelAll('Latchkey is shutting down.');
       for (const u of unsubs) u();
       for (const w of [...unlockWaiters]) w();
