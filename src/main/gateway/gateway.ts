@@ -15,6 +15,7 @@ import { systemResolver, type Resolver } from '../egress/request';
 import { ActivityLog, approvalReason } from './activity';
 import { ApprovalQueue } from './approvals';
 import { cacheCredentials } from './credential-cache';
+import { defaultBridgeLaunch, type BridgeLaunch } from './bridge-launch';
 import { defaultSocketPath } from './bridge-protocol';
 import { callTool, type DispatchDeps, type ToolResult } from './dispatch';
 import { downstreamServerSchema, type DownstreamServerConfig } from './downstream/config';
@@ -42,8 +43,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<GatewayLimits>;
   /** DNS resolver for egress checks (tests pass a fixed table). */
   readonly resolver?: Resolver;
-  /** How client configs start the stdio bridge. Default ['latchkey', 'mcp']. */
-  readonly bridgeCommand?: readonly string[];
+  /** How client configs start the stdio bridge (absolute command). Default: defaultBridgeLaunch(). */
+  readonly bridge?: BridgeLaunch;
   /** Downstream MCP servers (parsed with downstreamServerSchema; names must be unique). */
   readonly downstream?: readonly DownstreamServerConfig[];
 }
@@ -205,7 +206,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     runCommandEnabled: dispatch.runCommandOffered(),
   });
   const snippetsFor = (token: string) =>
-    configSnippets({ url: http?.url ?? `http://127.0.0.1:${opts.port ?? DEFAULT_GATEWAY_PORT}${MCP_PATH}`, bridgeCommand: opts.bridgeCommand ?? ['latchkey', 'mcp'] }, token);
+    configSnippets({ url: http?.url ?? `http://127.0.0.1:${opts.port ?? DEFAULT_GATEWAY_PORT}${MCP_PATH}`, bridge: opts.bridge ?? defaultBridgeLaunch() }, token);
 
   const uiHandlers: RpcHandlers<GatewayUiContract> = {
     'gateway.status': () => status(),
