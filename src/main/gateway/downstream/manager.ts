@@ -12,9 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { LatchkeyError } from '../../../shared/errors';
 import { resolveChecked } from '../../egress/request';
 import { authorizeServerUse, authorizeUse, checkPolicy } from '../authorize';
@@ -100,7 +99,7 @@ export class DownstreamManager {
       audit: { tool: 'downstream', server: s.name, serverTool: tool },
     });
     const conn = await this.connection(agent, s, signal);
-    const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
+    const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     return { result: (await scrubDeep(this.ctx, result)) as Record<string, unknown>, credentialName: s.credentials.map((c) => c.credential).join(', ') || null, itemId: null };
   }
 
