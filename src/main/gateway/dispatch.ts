@@ -144,6 +144,11 @@ const TOOLS = {
 
 type ToolName = keyof typeof TOOLS;
 
+/** The output schema Latchkey declares for one of its own tools (downstream tools: none of ours). */
+export function ownOutputSchema(name: string): ToolDescriptor['outputSchema'] {
+  return Object.hasOwn(TOOLS, name) ? (TOOLS[name as ToolName] as ToolDef<z.ZodType>).outputSchema : undefined;
+}
+
 export async function listTools(deps: DispatchDeps, agent: AuthenticatedAgent, signal?: AbortSignal): Promise<ToolDescriptor[]> {
   const own = (Object.keys(TOOLS) as ToolName[])
     .filter((n) => n !== 'run_command' || deps.runCommandOffered())

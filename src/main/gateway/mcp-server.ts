@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { LatchkeyError, toSerializedError } from '../../shared/errors';
 import type { PendingApproval } from '../../shared/contracts/gateway';
 import { watchApprovals } from './approvals';
-import { callTool, credentialSummaries, listTools, type DispatchDeps, type ToolResult } from './dispatch';
+import { callTool, credentialSummaries, listTools, ownOutputSchema, type DispatchDeps, type ToolResult } from './dispatch';
 import type { AuthenticatedAgent } from './registry';
 import { TASKS_EXTENSION, type TaskStore } from './tasks';
 
@@ -81,12 +81,8 @@ export function createAgentMcpServer(deps: AgentServerDeps, agent: Authenticated
       'resources/list': { ttlMs: 0, cacheScope: 'private' },
     },
   });
-  const descriptors = new Map<string, Record<string, unknown> | undefined>();
-
   server.setRequestHandler('tools/list', async (_req, ctx) => {
-    const tools = await listTools(deps.dispatch, agent, ctx.mcpReq.signal);
-    for (const t of tools) descriptors.set(t.name, t.outputSchema);
-    return { tools };
+    return { tools: await listTools(deps.dispatch, agent, ctx.mcpReq.signal) };
   });
 
   server.setRequestHandler('tools/call', async (req, ctx) => {
@@ -122,16 +118,16 @@ export function createAgentMcpServer(deps: AgentServerDeps, agent: Authenticated
       if (ticker !== null) clearInterval(ticker);
       ctx.mcpReq.signal.removeEventListener('abort', onRequestAbort);
     });
-    if (!asTask) return project(server, await run, descriptors.get(name));
+    if (!asTask) return project(server, await run, ownOutputSchema(name));
     const first = await Promise.race([run.then((r) => ({ done: r })), firstPrompt.then((p) => ({ prompt: p }))]);
-    if ('done' in first) return project(server, first.done, descriptors.get(name));
+    if ('done' in first) return project(server, first.done, ownOutputSchema(name));
     // From here the task owns the call: the HTTP exchange ending must not cancel it.
     ctx.mcpReq.signal.removeEventListener('abort', onRequestAbort);
     const view = deps.tasks.create(
       agent.id,
       controller,
       promptLine(first.prompt),
-      run.then((r) => project(server, r, descriptors.get(name))),
+      run.then((r) => project(server, r, ownOutputSchema(name))),
     );
     // The extension's CreateTaskResult: the SDK passes resultType "task" through on 2026-07-28.
     return { resultType: 'task', ...view } as unknown as ToolResult;
@@ -174,8 +170,8 @@ export function createAgentMcpServer(deps: AgentServerDeps, agent: Authenticated
   return server;
 }
 
+/** The codec's own era projection (e.g. the 2025 wrap of non-object structured output); the schema is static, never learnt from an earlier tools/list. */
 function project(server: Server, result: ToolResult, outputSchema: Record<string, unknown> | undefined): ToolResult {
-  // The codec's own era projection (e.g. the 2025 wrap of non-object structured output).
   return server.projectCallToolResult(result, result.structuredContent ? outputSchema : undefined) as ToolResult;
 }
 
