@@ -194,7 +194,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   };
 
   const tasks = new TaskStore(now);
-  const agentServers = { dispatch, tasks };
+  const agentServers = { dispatch, tasks, inflight: new Map<string, AbortController>() };
 
   let http: HttpListener | null = null;
   let socket: SocketListener | null = null;

@@ -87,8 +87,9 @@ function mcpHandler(deps: AgentServerDeps): McpHttpHandler {
   return createMcpHandler(
     (ctx) => {
       const agent = ctx.authInfo?.extra?.agent as AuthenticatedAgent | undefined;
+      const exchange = ctx.authInfo?.extra?.exchange as AbortSignal | undefined;
       if (!agent) throw new Error('no authenticated agent');
-      return createAgentMcpServer(deps, agent, ctx.era);
+      return createAgentMcpServer(deps, agent, ctx.era, exchange);
     },
     { legacy: 'stateless', responseMode: 'auto', maxRequestBodySize: 2 * 1024 * 1024 },
   );
@@ -123,10 +124,13 @@ async function handle(handler: McpHttpHandler, registry: Registry, req: http.Inc
   if (path !== MCP_PATH && path !== `${MCP_PATH}/`) return jsonRpcError(res, 404, 'Not found.');
   // Stateless: no standalone SSE stream and no sessions to delete.
   if (req.method !== 'POST') return jsonRpcError(res, 405, 'Method not allowed.', { Allow: 'POST' });
-  const { request, abort } = toWebRequest(req, parsed.body);
-  res.on('close', abort);
+  const { request, abort, signal } = toWebRequest(req, parsed.body);
+  // Only an exchange that ends before its response was fully written counts as abandoned.
+  res.on('close', () => {
+    if (!res.writableFinished) abort();
+  });
   try {
-    const response = await handler.fetch(request, { parsedBody: parsed.body, authInfo: { token: '', clientId: agent.id, scopes: [], extra: { agent } } });
+    const response = await handler.fetch(request, { parsedBody: parsed.body, authInfo: { token: '', clientId: agent.id, scopes: [], extra: { agent, exchange: signal } } });
     await writeWebResponse(response, res);
   } catch {
     if (!res.headersSent) jsonRpcError(res, 500, 'Internal error.');

@@ -47,7 +47,15 @@ const PROGRESS_EVERY_MS = 5_000;
 export interface AgentServerDeps {
   readonly dispatch: DispatchDeps;
   readonly tasks: TaskStore;
+  /**
+   * 2025-era HTTP calls in flight, by agent and JSON-RPC id: over stateless HTTP a
+   * `notifications/cancelled` arrives in its own POST (its own instance), so this is how
+   * it finds the call it cancels — only among the same agent's calls.
+   */
+  readonly inflight: Map<string, AbortController>;
 }
+
+const inflightKey = (agentId: string, requestId: unknown): string => `${agentId}\u0000${JSON.stringify(requestId)}`;
 
 const taskParams = z.looseObject({ taskId: z.string().max(200) });
 
@@ -69,7 +77,13 @@ function promptLine(p: PendingApproval): string {
   return `Waiting for the person to approve ${p.tool} with ${p.credentialName} → ${p.destination} in Latchkey.`;
 }
 
-export function createAgentMcpServer(deps: AgentServerDeps, agent: AuthenticatedAgent, era: 'legacy' | 'modern'): Server {
+/**
+ * `exchange`: aborted when the HTTP exchange that carries this instance's request ends
+ * early (the client went away). The SDK's stateless 2025-era leg does not turn that into
+ * the handler's signal, and a `notifications/cancelled` arrives on another POST (another
+ * instance), so the gateway passes it in: a client abandoning a waiting call withdraws the prompt.
+ */
+export function createAgentMcpServer(deps: AgentServerDeps, agent: AuthenticatedAgent, era: 'legacy' | 'modern', exchange?: AbortSignal): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: false }, resources: {}, ...(era === 'modern' ? { extensions: { [TASKS_EXTENSION]: {} } } : {}) },
     instructions: INSTRUCTIONS,
@@ -92,7 +106,14 @@ export function createAgentMcpServer(deps: AgentServerDeps, agent: Authenticated
     // The call's own signal: the request's, until a task takes the call over.
     const controller = new AbortController();
     const onRequestAbort = (): void => controller.abort();
-    ctx.mcpReq.signal.addEventListener('abort', onRequestAbort, { once: true });
+    const upstream = [ctx.mcpReq.signal, ...(exchange ? [exchange] : [])];
+    const detach = (): void => {
+      for (const sig of upstream) sig.removeEventListener('abort', onRequestAbort);
+    };
+    for (const sig of upstream) {
+      if (sig.aborted) controller.abort();
+      else sig.addEventListener('abort', onRequestAbort, { once: true });
+    }
     let prompted: (p: PendingApproval) => void = () => undefined;
     const firstPrompt = new Promise<PendingApproval>((r) => (prompted = r));
     let progress = 0;
@@ -114,15 +135,18 @@ export function createAgentMcpServer(deps: AgentServerDeps, agent: Authenticated
         report(`Approval ${outcome}.`);
       },
     });
+    const key = era === 'legacy' && exchange ? inflightKey(agent.id, ctx.mcpReq.id) : null;
+    if (key !== null) deps.inflight.set(key, controller);
     const run = callTool(deps.dispatch, agent, name, args, controller.signal).finally(() => {
       if (ticker !== null) clearInterval(ticker);
-      ctx.mcpReq.signal.removeEventListener('abort', onRequestAbort);
+      detach();
+      if (key !== null && deps.inflight.get(key) === controller) deps.inflight.delete(key);
     });
     if (!asTask) return project(server, await run, ownOutputSchema(name));
     const first = await Promise.race([run.then((r) => ({ done: r })), firstPrompt.then((p) => ({ prompt: p }))]);
     if ('done' in first) return project(server, first.done, ownOutputSchema(name));
     // From here the task owns the call: the HTTP exchange ending must not cancel it.
-    ctx.mcpReq.signal.removeEventListener('abort', onRequestAbort);
+    detach();
     const view = deps.tasks.create(
       agent.id,
       controller,
@@ -153,6 +177,15 @@ export function createAgentMcpServer(deps: AgentServerDeps, agent: Authenticated
     if (!found) throw new ResourceNotFoundError(uri.slice(0, 300), 'Latchkey has no credential resource at that address that this agent may use.');
     return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(found, null, 2) }] };
   });
+
+  if (era === 'legacy' && exchange) {
+    // Stateless 2025-era HTTP: the cancelled call lives in another instance (see AgentServerDeps.inflight).
+    server.setNotificationHandler('notifications/cancelled', (n) => {
+      const requestId = (n.params as { requestId?: unknown } | undefined)?.requestId;
+      if (requestId === undefined) return;
+      deps.inflight.get(inflightKey(agent.id, requestId))?.abort();
+    });
+  }
 
   if (era === 'modern') {
     server.setRequestHandler('tasks/get', { params: taskParams }, (params, ctx) => {

@@ -6,7 +6,7 @@
  */
 import type http from 'node:http';
 
-export function toWebRequest(req: http.IncomingMessage, body: unknown): { request: Request; abort: () => void } {
+export function toWebRequest(req: http.IncomingMessage, body: unknown): { request: Request; abort: () => void; signal: AbortSignal } {
   const controller = new AbortController();
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
@@ -23,7 +23,7 @@ export function toWebRequest(req: http.IncomingMessage, body: unknown): { reques
     ...(hasBody ? { body: JSON.stringify(body) } : {}),
     signal: controller.signal,
   });
-  return { request, abort: () => controller.abort() };
+  return { request, abort: () => controller.abort(), signal: controller.signal };
 }
 
 /** Streams a Fetch Response (JSON or SSE) onto the node response; stops if the client leaves. */

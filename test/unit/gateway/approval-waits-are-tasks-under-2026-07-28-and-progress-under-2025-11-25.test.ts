@@ -155,3 +155,28 @@ describe.each(['v1', 'v2-legacy', 'v2-modern'] as const)('progress while waiting
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThan(seen[i - 1]!.progress);
   });
 });
+
+describe('ending a wait from the other side', () => {
+  it('revoking the agent cancels its waiting task and withdraws the prompt', async () => {
+    const temp = await h.pair('Revoked while waiting');
+    await h.gateway.uiHandlers['grants.set']({ agentId: temp.id, itemId: id, mode: 'ask' }, {} as never);
+    const task = taskOf(await modernRequest(h.url, temp.token, 'tools/call', callArgs(), { extensions: ext }));
+    expect(await pending()).toHaveLength(1);
+    await h.gateway.uiHandlers['agents.revoke']({ agentId: temp.id }, {} as never);
+    expect(await pending()).toHaveLength(0);
+    // The revoked token cannot even ask any more.
+    expect((await modernRequest(h.url, temp.token, 'tasks/get', { taskId: task.taskId }, { extensions: ext })).status).toBe(401);
+  });
+
+  it.each(['v1', 'v2-legacy'] as const)('%s: the client abandoning a waiting call withdraws the prompt', async (kind) => {
+    const c = await connectAgent(kind, h.url, agent.token);
+    open.push(c);
+    const abandon = new AbortController();
+    const call = c.callTool('http_request', callArgs().arguments, () => abandon.abort(), abandon.signal);
+    await expect(call).rejects.toThrow();
+    // The server learns of it when the client's socket closes: wait for that (bounded), then check.
+    for (let i = 0; i < 300 && (await pending()).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await pending()).toHaveLength(0);
+    expect(settled.at(-1)).toMatchObject({ outcome: 'cancelled' });
+  });
+});

@@ -26,7 +26,7 @@ export interface AgentClient {
   readonly era: 'legacy' | 'modern';
   protocolVersion(): string | undefined;
   listTools(): Promise<Array<{ name: string; description?: string; inputSchema: unknown; outputSchema?: unknown }>>;
-  callTool(name: string, args: Record<string, unknown>, onprogress?: (p: { progress: number; message?: string }) => void): Promise<CallOutcome>;
+  callTool(name: string, args: Record<string, unknown>, onprogress?: (p: { progress: number; message?: string }) => void, signal?: AbortSignal): Promise<CallOutcome>;
   listResources(): Promise<Array<{ uri: string; name: string; description?: string }>>;
   readResource(uri: string): Promise<string>;
   close(): Promise<void>;
@@ -51,7 +51,8 @@ export async function connectAgent(kind: ClientKind, url: string, token: string)
       era: 'legacy',
       protocolVersion: () => (c.transport as V1Transport | undefined)?.protocolVersion,
       listTools: async () => (await c.listTools()).tools,
-      callTool: async (name, args, onprogress) => outcome(await c.callTool({ name, arguments: args }, undefined, onprogress ? { onprogress } : {})),
+      callTool: async (name, args, onprogress, signal) =>
+        outcome(await c.callTool({ name, arguments: args }, undefined, { ...(onprogress ? { onprogress } : {}), ...(signal ? { signal } : {}) })),
       listResources: async () => (await c.listResources()).resources,
       readResource: async (uri) => textOf((await c.readResource({ uri })).contents),
       close: () => c.close(),
@@ -65,7 +66,8 @@ export async function connectAgent(kind: ClientKind, url: string, token: string)
     era: modern ? 'modern' : 'legacy',
     protocolVersion: () => c.getNegotiatedProtocolVersion(),
     listTools: async () => (await c.listTools()).tools,
-    callTool: async (name, args, onprogress) => outcome(await c.callTool({ name, arguments: args }, onprogress ? { onprogress } : {})),
+    callTool: async (name, args, onprogress, signal) =>
+      outcome(await c.callTool({ name, arguments: args }, { ...(onprogress ? { onprogress } : {}), ...(signal ? { signal } : {}) })),
     listResources: async () => (await c.listResources()).resources,
     readResource: async (uri) => textOf((await c.readResource({ uri })).contents),
     close: () => c.close(),
