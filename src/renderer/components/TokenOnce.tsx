@@ -73,7 +73,7 @@ export function TokenOnce({ agentName, client, token, snippets, onDone }: Props)
           </span>
         </div>
       </div>
-      <div className="tabs" role="tablist">
+      <div className="tabs" role="tablist" style={{ flexWrap: 'wrap' }}>
         {TABS.map((t) => (
           <button key={t.client} type="button" role="tab" aria-selected={tab === t.client} className={tab === t.client ? 'nav active' : 'nav'} onClick={() => setTab(t.client)}>
             {t.label}
