@@ -2,7 +2,7 @@
  * The CLI side of the admin API (docs/admin-api.md): reads an admin key file, signs
  * each request (canonicalAdminRequest), sends it, and turns the server's error body
  * into a LatchkeyError with the server's message. Responses are parsed by the shared
- * schemas; text routes (the audit export) return the body as is.
+ * schemas; the audit export is streamed as it arrives.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,6 +16,8 @@ import { ADMIN_HEADERS, adminKeyFileSchema, canonicalAdminRequest, type AdminKey
 export interface AdminClient {
   json<S extends zod.ZodType>(method: 'GET' | 'POST', path: string, schema: S, body?: unknown): Promise<zod.infer<S>>;
   text(path: string): Promise<string>;
+  /** A GET whose body is read as it arrives (the audit export); a cut-off body throws. */
+  stream(path: string): AsyncIterable<Uint8Array>;
 }
 
 /** Writes a new admin key file (refuses to overwrite one) and returns its public key. */
@@ -61,7 +63,7 @@ export async function createAdminClient(serverUrl: string, keyFile: string): Pro
   const key = await readAdminKeyFile(keyFile);
   const origin = base.toString().replace(/\/+$/, '');
 
-  async function send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  async function request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
     const bodyText = body === undefined ? '' : JSON.stringify(body);
     const time = Date.now();
     const nonce = randomBytes(18).toString('base64url');
@@ -80,9 +82,16 @@ export async function createAdminClient(serverUrl: string, keyFile: string): Pro
     } catch {
       throw new LatchkeyError('upstream_failed', `Cannot reach the server at ${origin}; check --server and that the server runs.`);
     }
-    const text = await res.text();
-    if (res.status >= 400) throw serverError(res.status, text);
-    return { status: res.status, text };
+    if (res.status >= 400) throw serverError(res.status, await res.text().catch(() => ''));
+    return res;
+  }
+  async function send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const res = await request(method, path, body);
+    try {
+      return { status: res.status, text: await res.text() };
+    } catch {
+      throw cutOff();
+    }
   }
 
   return {
@@ -96,7 +105,30 @@ export async function createAdminClient(serverUrl: string, keyFile: string): Pro
     async text(path) {
       return (await send('GET', path)).text;
     },
+    async *stream(path) {
+      const res = await request('GET', path);
+      if (!res.body) return;
+      const reader = res.body.getReader();
+      try {
+        for (;;) {
+          let next: ReadableStreamReadResult<Uint8Array>;
+          try {
+            next = await reader.read();
+          } catch {
+            throw cutOff();
+          }
+          if (next.done) return;
+          yield next.value;
+        }
+      } finally {
+        reader.releaseLock();
+      }
+    },
   };
+}
+
+function cutOff(): LatchkeyError {
+  return new LatchkeyError('upstream_failed', 'The connection to the server broke before its answer was complete; nothing was written. Try again.');
 }
 
 const errorBodySchema = zod.object({ error: serializedErrorSchema });

@@ -3,9 +3,11 @@
  * log from a running server over the admin API (docs/admin-api.md §3.6), with the
  * filters passed through as the query, and optionally the checkpoints and public keys
  * `latchkey audit verify` needs. The JSON lines are written byte for byte as the
- * server sent them (the existing export format).
+ * server sent them (the existing export format), as they arrive: memory stays flat.
  */
-import { writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { LatchkeyError } from '../shared/errors';
 import { uuidSchema } from '../shared/contracts/sync';
 import { ADMIN_ROUTES, AUDIT_EXPORT_FILTERS, auditCheckpointsResponseSchema, auditExportQuerySchema, auditKeysResponseSchema } from '../shared/contracts/admin';
@@ -48,8 +50,12 @@ async function write(path: string, text: string, what: string): Promise<void> {
   }
 }
 
-/** Returns the export text and how many records it holds. */
-export async function exportFromServer(a: ServerExportArgs): Promise<{ text: string; records: number }> {
+/**
+ * Streams the export to `out` (through a temporary file renamed into place once the
+ * whole body arrived, so a cut-off export never leaves a file that looks complete) or,
+ * without `out`, to `print` as it arrives. Returns how many records it held.
+ */
+export async function exportFromServer(a: ServerExportArgs, print: (text: string) => void): Promise<{ records: number }> {
   if (a.adminKey === undefined) throw new LatchkeyError('invalid_input', '--admin-key FILE is required with --server');
   if (a.org === undefined || !uuidSchema.safeParse(a.org).success) throw new LatchkeyError('invalid_input', '--org ORG (an organisation id) is required with --server');
   const query = { format: a.format, ...Object.fromEntries(Object.entries(a.filters).filter(([, v]) => v !== undefined)) };
@@ -59,7 +65,17 @@ export async function exportFromServer(a: ServerExportArgs): Promise<{ text: str
     throw new LatchkeyError('invalid_input', `--${CLI_NAME[bad as Filter] ?? bad} is not valid (times like 2026-01-02T03:04:05.678Z, ids as shown by list commands)`);
   const api = await createAdminClient(a.server, a.adminKey);
   const qs = new URLSearchParams(Object.entries(checked.data).map(([k, v]) => [k, v])).toString();
-  const text = await api.text(`${ADMIN_ROUTES.audit(a.org)}?${qs}`);
+  const counter = lineCounter(a.format);
+  const body = api.stream(`${ADMIN_ROUTES.audit(a.org)}?${qs}`);
+  if (a.out === undefined) {
+    const decoder = new TextDecoder();
+    for await (const chunk of body) {
+      counter.add(chunk);
+      print(decoder.decode(chunk, { stream: true }));
+    }
+    print(decoder.decode());
+    if (!counter.ended()) throw incomplete();
+  } else await streamToFile(a.out, body, counter);
   if (a.checkpointsOut !== undefined) {
     const { checkpoints } = await api.json('GET', ADMIN_ROUTES.auditCheckpoints(a.org), auditCheckpointsResponseSchema);
     await write(a.checkpointsOut, checkpoints.map((c) => JSON.stringify(c) + '\n').join(''), 'checkpoints');
@@ -68,6 +84,61 @@ export async function exportFromServer(a: ServerExportArgs): Promise<{ text: str
     const keys = await api.json('GET', ADMIN_ROUTES.auditKeys(a.org), auditKeysResponseSchema);
     await write(a.pubkeysOut, JSON.stringify(keys, null, 2) + '\n', 'public keys');
   }
-  const lines = text.split('\n').filter((l) => l !== '').length;
-  return { text, records: a.format === 'csv' ? Math.max(0, text.split('\r\n').filter((l) => l !== '').length - 1) : lines };
+  return { records: counter.records() };
+}
+
+function incomplete(): LatchkeyError {
+  return new LatchkeyError('upstream_failed', 'The server ended the export inside a line, so it is incomplete; nothing was written. Try again.');
+}
+
+async function streamToFile(path: string, body: AsyncIterable<Uint8Array>, counter: LineCounter): Promise<void> {
+  const partial = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+  let file: FileHandle;
+  try {
+    file = await open(partial, 'wx', 0o644);
+  } catch {
+    throw new LatchkeyError('internal', `cannot write the output file ${path}`);
+  }
+  let complete = false;
+  try {
+    for await (const chunk of body) {
+      counter.add(chunk);
+      await file.write(chunk);
+    }
+    if (!counter.ended()) throw incomplete();
+    await file.close();
+    await rename(partial, path);
+    complete = true;
+  } finally {
+    if (!complete) {
+      await file.close().catch(() => undefined);
+      await unlink(partial).catch(() => undefined);
+    }
+  }
+}
+
+interface LineCounter {
+  add(chunk: Uint8Array): void;
+  records(): number;
+  /** Every line ended: a body that stops inside a line was cut. */
+  ended(): boolean;
+}
+
+/** Counts records as lines go by: JSON lines minus seals, or CSV rows minus the header. */
+function lineCounter(format: 'jsonl' | 'csv'): LineCounter {
+  const decoder = new TextDecoder();
+  let rest = '';
+  let lines = 0;
+  let seals = 0;
+  return {
+    add(chunk) {
+      const parts = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+      rest = parts.pop()!;
+      lines += parts.length;
+      // Only a seal has a `type` member; record values are tokens that cannot hold a quote.
+      if (format === 'jsonl') for (const l of parts) if (l.includes('"type":"seal"')) seals++;
+    },
+    records: () => (format === 'csv' ? Math.max(0, lines - 1) : lines - seals),
+    ended: () => rest === '',
+  };
 }

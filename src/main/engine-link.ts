@@ -59,6 +59,10 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
     async scrub(texts, truncated) {
       return (await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}) })).texts;
     },
+    async scrubResults(texts, truncated) {
+      const r = await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}) });
+      return { texts: r.texts, canaries: r.canaries ?? [] };
+    },
     onLocked: subscribe(locked),
     onUnlocked: subscribe(unlocked),
     onCredentialsChanged: subscribe(changed),

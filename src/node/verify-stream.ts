@@ -17,6 +17,8 @@ import { MerkleAccumulator } from '../core/audit/merkle';
 import type { AuditRecord } from '../core/audit/record';
 import type { AuditSeal } from '../core/audit/seal';
 import type { ExportCheck } from '../core/audit/verify-export';
+import { parseExportItem, type AuditExportItem } from '../core/audit/export';
+import { tryParseStrictJson } from '../shared/encoding/strict-json';
 import { createNodeEd25519Verifier } from './verify.node.js';
 import { checkLines, type ChunkRequest, type LineResult } from './verify-stream.worker.js';
 
@@ -251,4 +253,26 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
     };
   }
   return { ok: true, records: walker.count, devices: devices.size, checkpoints: cps.sorted.length, coveredRecords: lastGood };
+}
+
+/**
+ * The items of an export file, one at a time in file order, for readers that come after
+ * {@link verifyExportFile} said the file verifies (e.g. the compliance summary). A line
+ * that is not a record or a seal still throws: the file may have changed in between.
+ */
+export async function* readExportItems(path: string): AsyncGenerator<AuditExportItem> {
+  const input = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let lineNo = 0;
+  try {
+    for await (const raw of input) {
+      lineNo++;
+      if (raw.trim() === '') continue;
+      const parsed = tryParseStrictJson(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+      const item = parsed.ok ? parseExportItem(parsed.value) : undefined;
+      if (!item) throw new Error(`line ${lineNo} of ${path} is not an audit record or seal`);
+      yield item;
+    }
+  } finally {
+    input.close();
+  }
 }

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { EngineStatus } from '../shared/contracts/engine';
+import { CanaryAlerts } from './components/CanaryAlerts';
 import { ApprovalPrompts } from './components/ApprovalPrompts';
 import { ClipboardProvider, useClipboard } from './components/ClipboardProvider';
 import { KeyPrompts } from './components/KeyPrompts';
@@ -101,6 +102,7 @@ export function App({ engine, hardwareKey, audit }: { engine: EngineUi; hardware
             <ClipboardProvider>
               <Screens />
               <ApprovalPrompts />
+              <CanaryAlerts />
               <KeyPrompts />
             </ClipboardProvider>
           </PolicyProvider>

@@ -70,6 +70,12 @@ export const itemOverviewSchema = z
     injection: injectionRuleSchema.optional(),
     /** API credentials: the only origins it may be sent to (required for that kind, may be empty). */
     allowedOrigins: z.array(originSchema).max(64).optional(),
+    /**
+     * A canary (docs/gateway.md "Canary credentials"): listed to agents like any other,
+     * never sent or injected; a use of it, or its value in a result, raises an alert.
+     * Absent means false (records written before it existed).
+     */
+    canary: z.boolean().optional(),
   })
   .superRefine((o, ctx) => {
     if (o.kind === 'api_credential') {

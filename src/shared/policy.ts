@@ -68,6 +68,18 @@ export const APPROVAL_MODES = ['every_time', 'session', 'always'] as const;
 export const approvalModeSchema = z.enum(APPROVAL_MODES);
 export type ApprovalMode = z.infer<typeof approvalModeSchema>;
 
+/**
+ * What the gateway does with a DLP finding in a result going to an agent
+ * (docs/policy.md "dlp"): nothing, replace the match, pass it with a warning, or
+ * withhold the whole result.
+ */
+export const DLP_ACTIONS = ['off', 'redact', 'warn', 'block'] as const;
+export const dlpActionSchema = z.enum(DLP_ACTIONS);
+export type DlpAction = z.infer<typeof dlpActionSchema>;
+/** The DLP categories, each with its own action. */
+export const DLP_CATEGORIES = ['secrets', 'cards', 'iban', 'email', 'phone'] as const;
+export type DlpCategory = (typeof DLP_CATEGORIES)[number];
+
 /** argon2id cost: memory in KiB (argon2's unit), passes, lanes. */
 export const argon2idParamsSchema = z.strictObject({
   memoryKiB: z
@@ -132,6 +144,23 @@ export const policySchema = z
           })
           .optional(),
         approvalModeFloor: approvalModeSchema.optional(),
+      })
+      .optional(),
+    /** Canary credentials (docs/policy.md "canary"). */
+    canary: z
+      .strictObject({
+        /** After a trip, the agent may call no tool until the person restores it. Default true. */
+        cutOffAgent: z.boolean().optional(),
+      })
+      .optional(),
+    /** DLP on results going to agents (docs/policy.md "dlp"); each absent category keeps its default. */
+    dlp: z
+      .strictObject({
+        secrets: dlpActionSchema.optional(),
+        cards: dlpActionSchema.optional(),
+        iban: dlpActionSchema.optional(),
+        email: dlpActionSchema.optional(),
+        phone: dlpActionSchema.optional(),
       })
       .optional(),
     audit: z
@@ -259,6 +288,12 @@ export const POLICY_FIELDS = [
   'gateway.destinations.allow',
   'gateway.destinations.deny',
   'gateway.approvalModeFloor',
+  'canary.cutOffAgent',
+  'dlp.secrets',
+  'dlp.cards',
+  'dlp.iban',
+  'dlp.email',
+  'dlp.phone',
   'audit.uploadRequired',
   'audit.uploadIntervalMinutes',
 ] as const;

@@ -11,6 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { engineMainHandlers, forwardEngineEvents, type Engine } from '../../src/core';
 import { personalPolicy } from '../../src/core/policy';
+import type { EffectivePolicy } from '../../src/shared/policy';
 import { createEngineAuditSink, createEngineCredentialSource, createGateway, createMemoryGatewayStore, type Gateway, type GatewayOptions } from '../../src/main/gateway';
 import { EngineMainContract } from '../../src/shared/contracts/engine';
 import type { ApprovalAnswer, PendingApproval } from '../../src/shared/contracts/gateway';
@@ -27,7 +28,7 @@ export interface GatewayOverEngine {
 
 export async function startGatewayOverEngine(
   core: Engine,
-  opts: { options?: Partial<GatewayOptions>; answer?: (p: PendingApproval) => ApprovalAnswer | null } = {},
+  opts: { options?: Partial<GatewayOptions>; answer?: (p: PendingApproval) => ApprovalAnswer | null; policy?: () => EffectivePolicy } = {},
 ): Promise<GatewayOverEngine> {
   const ch = new MessageChannel();
   const rpcServer = serveRpc(fromNodeMessagePort(ch.port1), EngineMainContract, engineMainHandlers(core));
@@ -38,7 +39,7 @@ export async function startGatewayOverEngine(
     audit: createEngineAuditSink(engine),
     store: createMemoryGatewayStore(),
     tokenKey: randomBytes(32),
-    policy: () => personalPolicy(),
+    policy: opts.policy ?? (() => personalPolicy()),
     options: { port: 0, socketPath: null, unlockWaitMs: 0, ...opts.options },
   });
   const answer = opts.answer;

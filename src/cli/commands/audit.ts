@@ -17,13 +17,20 @@
  *     from a running server over the admin API (src/cli/audit-export-server.ts);
  *     filters --since/--until (record time), --person, --device, --agent, --credential, --outcome.
  *
+ *   summary FILE --pubkeys KEYS [--checkpoints FILE] [--log ORG] [--since T] [--until T] [--out F.html]
+ *     verifies FILE as `verify` does, then writes the compliance summary of the period
+ *     (one self-contained HTML page, src/core/audit/summary-html.ts); nothing if it fails.
+ *
  * Exit codes: 0 verified / exported; 1 verification failed; 2 usage; 3 file or database error.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { isLatchkeyError } from '../../shared/errors';
 import { auditPublicKeysFileSchema, parseExportItem, parseJsonLines, parsePublicKeyText, recordsToCsv, recordsToJsonLines, type AuditExportItem } from '../../core/audit';
-import { verifyExportFile, type StreamCheck } from '../../node/verify-stream';
+import { readExportItems, verifyExportFile, type StreamCheck } from '../../node/verify-stream';
+import { createSummaryBuilder } from '../../core/audit/summary';
+import { renderSummaryHtml } from '../../core/audit/summary-html';
 import { tryParseStrictJson } from '../../shared/encoding/strict-json';
 import { parseArgv, UsageError } from '../args';
 import { AUDIT_EXPORT_FILTER_OPTIONS, exportFromServer, filtersFromOptions } from '../audit-export-server';
@@ -31,7 +38,7 @@ import { AUDIT_EXPORT_FILTER_OPTIONS, exportFromServer, filtersFromOptions } fro
 /** Below this file size (about 3,000 records), starting worker threads costs more than it saves. */
 const PARALLEL_FROM_BYTES = 1 << 20;
 
-export const summary = 'verify an exported audit log offline (names the first bad record); export the log as JSON lines or CSV';
+export const summary = 'verify an exported audit log offline (names the first bad record); export it as JSON lines or CSV; a compliance summary page';
 
 export interface CliIo {
   out(text: string): void;
@@ -51,6 +58,7 @@ const USAGE = [
   '  latchkey audit export --server URL --admin-key FILE --org ORG --format jsonl|csv [--out FILE]',
   '                        [--since TIME] [--until TIME] [--person ID] [--device ID] [--agent ID] [--credential ITEM]',
   '                        [--outcome success|failure|denied] [--checkpoints-out FILE] [--pubkeys-out FILE]',
+  '  latchkey audit summary FILE --pubkeys KEYS.json [--checkpoints FILE] [--log ORG] [--since DATE] [--until DATE] [--out FILE.html]',
   '',
   'exit codes: 0 ok, 1 verification failed, 2 usage, 3 file or database error',
 ].join('\n');
@@ -65,6 +73,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         return await verify(rest, io);
       case 'export':
         return await exportLog(rest, io);
+      case 'summary':
+        return await summarize(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -119,16 +129,21 @@ function parseCheckpointsText(text: string): unknown[] {
   return lines.values;
 }
 
+const VERIFY_OPTIONS = {
+  pubkeys: { type: 'string' },
+  checkpoints: { type: 'string' },
+  log: { type: 'string' },
+} as const;
+
 async function verify(args: string[], io: CliIo): Promise<number> {
-  const options = {
-    pubkeys: { type: 'string' },
-    checkpoints: { type: 'string' },
-    log: { type: 'string' },
-    json: { type: 'boolean' },
-  } as const;
-  const { values, positionals } = parseArgv({ args, options, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgv({ args, options: { ...VERIFY_OPTIONS, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError('verify takes exactly one FILE');
+  return report(io, values.json === true, await verifyFile(file, values));
+}
+
+/** Checks FILE against the trusted keys (and checkpoints) the options name: streamed, on worker threads when large. */
+async function verifyFile(file: string, values: { pubkeys?: string; checkpoints?: string; log?: string }): Promise<StreamCheck> {
   if (typeof values.pubkeys !== 'string') throw new UsageError('--pubkeys KEYS.json is required: signatures are checked against keys you trust, not keys in the export');
 
   const keysParsed = tryParseStrictJson(await readText(values.pubkeys, 'public keys'));
@@ -149,9 +164,8 @@ async function verify(args: string[], io: CliIo): Promise<number> {
     throw new FileError(`cannot read the audit log file ${file}`);
   }
   // Streamed line by line in bounded memory; large exports on worker threads (same verdict).
-  let result: StreamCheck;
   try {
-    result = await verifyExportFile(file, {
+    return await verifyExportFile(file, {
       deviceKeys,
       serverKeys,
       checkpoints,
@@ -162,7 +176,11 @@ async function verify(args: string[], io: CliIo): Promise<number> {
     if (isLatchkeyError(e)) throw e;
     throw new FileError(`cannot read the audit log file ${file}`);
   }
-  return report(io, values.json === true, result);
+}
+
+function verifiedText(r: Extract<StreamCheck, { ok: true }>): string {
+  const cps = r.checkpoints > 0 ? `; ${r.checkpoints} signed checkpoint(s) match, covering ${r.coveredRecords} record(s)` : '; no checkpoints given';
+  return `${r.records} record(s) from ${r.devices} device(s) verified${cps}.`;
 }
 
 function report(io: CliIo, json: boolean, r: StreamCheck): number {
@@ -171,8 +189,7 @@ function report(io: CliIo, json: boolean, r: StreamCheck): number {
     return r.ok ? 0 : 1;
   }
   if (r.ok) {
-    const cps = r.checkpoints > 0 ? `; ${r.checkpoints} signed checkpoint(s) match, covering ${r.coveredRecords} record(s)` : '; no checkpoints given';
-    io.out(`OK: ${r.records} record(s) from ${r.devices} device(s) verified${cps}.\n`);
+    io.out(`OK: ${verifiedText(r)}\n`);
     return 0;
   }
   if (r.kind === 'record') {
@@ -185,6 +202,45 @@ function report(io: CliIo, json: boolean, r: StreamCheck): number {
     io.out(`FAIL: checkpoint ${r.checkpoint + 1}: ${r.reason}: ${r.message}\n`);
   }
   return 1;
+}
+
+/** A period bound: a full record time, or a UTC date meaning its midnight. */
+function periodBound(v: string | undefined, option: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))) return `${v}T00:00:00.000Z`;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v))) return v;
+  throw new UsageError(`${option} takes a UTC date such as 2026-01-31 or a time such as 2026-01-31T12:00:00.000Z`);
+}
+
+/** Verifies FILE, then folds it into the compliance summary page (docs/audit-format.md §9). */
+async function summarize(args: string[], io: CliIo): Promise<number> {
+  const options = { ...VERIFY_OPTIONS, since: { type: 'string' }, until: { type: 'string' }, out: { type: 'string' } } as const;
+  const { values, positionals } = parseArgv({ args, options, allowPositionals: true, strict: true });
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw new UsageError('summary takes exactly one FILE');
+  const from = periodBound(values.since, '--since');
+  const to = periodBound(values.until, '--until');
+  if (from !== undefined && to !== undefined && from >= to) throw new UsageError('--since must be before --until');
+
+  const checked = await verifyFile(file, values);
+  // A summary of records that do not verify would vouch for what may be forged.
+  if (!checked.ok) {
+    report(io, false, checked);
+    io.err('latchkey audit: no summary written: the export does not verify');
+    return 1;
+  }
+  const builder = createSummaryBuilder({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+  try {
+    for await (const item of readExportItems(file)) builder.add(item);
+  } catch {
+    throw new FileError(`cannot read the audit log file ${file}`);
+  }
+  const html = renderSummaryHtml(builder.finish(), { verified: verifiedText(checked), source: basename(file), generatedAt: new Date().toISOString() });
+  if (typeof values.out === 'string') {
+    await writeText(values.out, html, 'summary');
+    io.err(`wrote the summary of ${checked.records} verified record(s) to ${values.out}`);
+  } else io.out(html);
+  return 0;
 }
 
 async function exportLog(args: string[], io: CliIo): Promise<number> {
@@ -208,20 +264,20 @@ async function exportLog(args: string[], io: CliIo): Promise<number> {
   if (typeof values.server === 'string') {
     if ([values.from, values['database-url'], values['data-dir']].some((x) => typeof x === 'string'))
       throw new UsageError('give --server or one of --from, --database-url, --data-dir');
-    const got = await exportFromServer({
-      server: values.server,
-      adminKey: values['admin-key'],
-      org: values.org,
-      format,
-      filters: filtersFromOptions(values),
-      out: values.out,
-      checkpointsOut: values['checkpoints-out'],
-      pubkeysOut: values['pubkeys-out'],
-    });
-    if (typeof values.out === 'string') {
-      await writeText(values.out, got.text, 'output');
-      io.err(`exported ${got.records} record(s) as ${format} to ${values.out}`);
-    } else io.out(got.text);
+    const got = await exportFromServer(
+      {
+        server: values.server,
+        adminKey: values['admin-key'],
+        org: values.org,
+        format,
+        filters: filtersFromOptions(values),
+        out: values.out,
+        checkpointsOut: values['checkpoints-out'],
+        pubkeysOut: values['pubkeys-out'],
+      },
+      (text) => io.out(text),
+    );
+    if (typeof values.out === 'string') io.err(`exported ${got.records} record(s) as ${format} to ${values.out}`);
     return 0;
   }
   if (Object.keys(filtersFromOptions(values)).length > 0 || typeof values['admin-key'] === 'string') {

@@ -3,6 +3,7 @@
  * server's log order, the only form that can be verified — and CSV for people and
  * spreadsheets. Plus the public-keys file the offline verifier takes.
  */
+import { csvRow } from '../../shared/encoding/csv';
 import { z } from 'zod';
 import { fromBase64url } from '../crypto/bytes';
 import { hexToBytes } from '@noble/hashes/utils.js';
@@ -70,25 +71,13 @@ export const AUDIT_CSV_COLUMNS = [
   'sig',
 ] as const;
 
-/**
- * RFC 4180 cell. A cell a spreadsheet would read as a formula (leading = + - @ tab CR)
- * gets a leading apostrophe (OWASP "CSV injection"): the CSV is for reading; the JSON
- * lines export is the one to verify.
- */
-function csvCell(value: string | number | undefined): string {
-  if (value === undefined) return '';
-  let s = String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** Records only: a seal is a signature over records, nothing a reader looks up (the JSON lines hold them). */
 export function recordsToCsv(items: readonly AuditExportItem[]): string {
   const out = [AUDIT_CSV_COLUMNS.join(',')];
   for (const r of items) {
     if ('type' in r) continue;
     out.push(
-      [
+      csvRow([
         r.v,
         r.seq,
         r.time,
@@ -106,9 +95,7 @@ export function recordsToCsv(items: readonly AuditExportItem[]): string {
         r.prevHash,
         r.hash,
         'sig' in r ? r.sig : undefined,
-      ]
-        .map(csvCell)
-        .join(','),
+      ]),
     );
   }
   return out.join('\r\n') + '\r\n';

@@ -34,9 +34,9 @@ export function toOriginal(v: View, a: number, b: number): [number, number] {
 }
 
 class Builder {
-  readonly codes: Uint16Array;
-  readonly from: Int32Array;
-  readonly to: Int32Array;
+  codes: Uint16Array;
+  from: Int32Array;
+  to: Int32Array;
   n = 0;
   constructor(
     private readonly parent: View,
@@ -49,10 +49,24 @@ class Builder {
   /** One view character made from parent characters [a, b). */
   push(code: number, a: number, b: number): void {
     const p = this.parent;
+    // A split run can decode a character once per alignment into one view (decodeAligned).
+    if (this.n === this.codes.length) this.grow();
     this.codes[this.n] = code;
     this.from[this.n] = p.from === null ? a : p.from[a]!;
     this.to[this.n] = p.to === null ? b : p.to[b - 1]!;
     this.n++;
+  }
+  private grow(): void {
+    const size = Math.max(16, this.codes.length * 2);
+    const codes = new Uint16Array(size);
+    const from = new Int32Array(size);
+    const to = new Int32Array(size);
+    codes.set(this.codes);
+    from.set(this.from);
+    to.set(this.to);
+    this.codes = codes;
+    this.from = from;
+    this.to = to;
   }
   // A UTF-8 sequence being read by pushByte(): its bytes and their parent spans.
   private seq: number[] = [];
@@ -352,53 +366,89 @@ for (let c = 0; c < 128; c++) CLASS[c] = (B64[c]! >= 0 ? IS_B64 : 0) | (HEX[c]! 
  * run at both: one byte view per alignment, its runs joined by RUN_GAP.
  */
 export function decodedRuns(v: View): View[] {
-  const s = v.text;
-  const n = s.length;
   const out: View[] = [];
-  const b64 = findRuns(s, IS_B64, isLineBreak, MIN_B64_RUN);
-  if (b64.length > 0) {
-    const total = b64.reduce((t, r) => t + r.length, 0);
-    for (let align = 0; align < 4; align++) {
-      const b = new Builder(v, Math.ceil((total * 6) / 8) + b64.length);
-      let end = false;
-      for (const pos of b64) {
-        if (pos.length - align < MIN_B64_RUN) continue;
-        b.flushSeq();
-        if (b.n > 0) b.push(RUN_GAP, pos[0]!, pos[0]! + 1);
-        const bytes = Math.floor(((pos.length - align) * 6) / 8);
-        for (let k = 0; k < bytes; k++) {
-          // Byte k is bits [8k, 8k+8) of the run: the end of character c0 and the start of c0+1.
-          const bit = 8 * k;
-          const c0 = align + Math.floor(bit / 6);
-          const word = (B64[s.charCodeAt(pos[c0]!)]! << 6) | B64[s.charCodeAt(pos[c0 + 1]!)]!;
-          b.pushByte((word >> (4 - (bit % 6))) & 0xff, pos[c0]!, pos[c0 + 1]! + 1);
-        }
-        end = pos[pos.length - 1]! === n - 1;
-      }
-      if (b.n > 0) out.push(b.view(v.reachesEnd && end));
-    }
-  }
-  const hex = findRuns(s, IS_HEX, isHexJoiner, MIN_HEX_RUN);
-  if (hex.length > 0) {
-    const total = hex.reduce((t, r) => t + r.length, 0);
-    for (let align = 0; align < 2; align++) {
-      const b = new Builder(v, (total >> 1) + hex.length);
-      let end = false;
-      for (const pos of hex) {
-        b.flushSeq();
-        if (b.n > 0) b.push(RUN_GAP, pos[0]!, pos[0]! + 1);
-        const bytes = (pos.length - align) >> 1;
-        for (let k = 0; k < bytes; k++) {
-          const i = pos[align + 2 * k]!;
-          const j = pos[align + 2 * k + 1]!;
-          b.pushByte((HEX[s.charCodeAt(i)]! << 4) | HEX[s.charCodeAt(j)]!, i, j + 1);
-        }
-        end = align + 2 * bytes === pos.length && pos[pos.length - 1]! === n - 1;
-      }
-      if (b.n > 0) out.push(b.view(v.reachesEnd && end));
-    }
-  }
+  const b64 = findRuns(v.text, IS_B64, isLineBreak, MIN_B64_RUN);
+  if (b64.length > 0) decodeAligned(v, b64, 4, MIN_B64_RUN, pushBase64, out);
+  const hex = findRuns(v.text, IS_HEX, isHexJoiner, MIN_HEX_RUN);
+  if (hex.length > 0) decodeAligned(v, hex, 2, MIN_HEX_RUN, pushHex, out);
   return out;
+}
+
+/** Decodes the whole groups of run positions pos[from, to) into b (data starts at `from`). */
+type Decode = (s: string, pos: Int32Array, from: number, to: number, b: Builder) => void;
+
+const pushBase64: Decode = (s, pos, from, to, b) => {
+  const bytes = Math.floor(((to - from) * 6) / 8);
+  for (let k = 0; k < bytes; k++) {
+    // Byte k is bits [8k, 8k+8) of the data: the end of character c0 and the start of c0+1.
+    const bit = 8 * k;
+    const c0 = from + Math.floor(bit / 6);
+    const word = (B64[s.charCodeAt(pos[c0]!)]! << 6) | B64[s.charCodeAt(pos[c0 + 1]!)]!;
+    b.pushByte((word >> (4 - (bit % 6))) & 0xff, pos[c0]!, pos[c0 + 1]! + 1);
+  }
+};
+
+const pushHex: Decode = (s, pos, from, to, b) => {
+  for (let k = from; k + 1 < to; k += 2) b.pushByte((HEX[s.charCodeAt(pos[k]!)]! << 4) | HEX[s.charCodeAt(pos[k + 1]!)]!, pos[k]!, pos[k + 1]! + 1);
+};
+
+/**
+ * Encoders wrap or group their output between whole groups (`group` characters): a
+ * base64 line (MIME, PEM) holds whole 4-character quanta, a hex group whole bytes. So
+ * where the data read so far is not whole groups at a joiner, the encoded data ended
+ * there and what follows the joiner is other text: it starts a run of its own (decoded
+ * at every alignment in turn). Decoded as the same data, it would become bytes after
+ * the real data's last one and change how that reads: `&#x32` followed by a decoded
+ * `3` is the entity `&#x323`, and the secret's last character is lost.
+ *
+ * A piece start already crossed by a decoding in the same phase is not decoded again
+ * at that alignment (it would give the same bytes): each character is decoded at most
+ * once per alignment, as without the splitting.
+ */
+function decodeAligned(v: View, runs: Int32Array[], group: number, min: number, decode: Decode, out: View[]): void {
+  const s = v.text;
+  const parentEnd = v.to === null ? s.length : v.to[s.length - 1]!;
+  const total = runs.reduce((t, r) => t + r.length, 0);
+  const builders: Builder[] = [];
+  // Each character once per alignment, as bytes (6 bits of base64, 4 of hex), and a RUN_GAP per run: grown when a split run needs more.
+  for (let align = 0; align < group; align++) builders.push(new Builder(v, Math.ceil((total * (group === 4 ? 6 : 4)) / 8) + runs.length));
+  for (const pos of runs) {
+    // crossed[k]: a decoding went on across the joiner before pos[k], so its groups start at pos[k].
+    let crossed: Uint8Array | null = null;
+    const starts = [0];
+    const queued = new Set(starts);
+    for (let q = 0; q < starts.length; q++) {
+      const start = starts[q]!;
+      for (let align = 0; align < group; align++) {
+        if (align === 0 && crossed !== null && crossed[start] === 1) continue;
+        const from = start + align;
+        let to = pos.length;
+        for (let k = from + 1; k < pos.length; k++) {
+          if (pos[k]! - pos[k - 1]! <= 1) continue;
+          if ((k - from) % group !== 0) {
+            to = k;
+            if (!queued.has(k)) {
+              queued.add(k);
+              starts.push(k);
+            }
+            break;
+          }
+          crossed ??= new Uint8Array(pos.length);
+          crossed[k] = 1;
+        }
+        if (to - from < min) continue;
+        const b = builders[align]!;
+        b.flushSeq();
+        if (b.n > 0) b.push(RUN_GAP, pos[from]!, pos[from]! + 1);
+        decode(s, pos, from, to, b);
+      }
+    }
+  }
+  for (const b of builders) {
+    if (b.n === 0) continue;
+    const view = b.view(false);
+    out.push(v.reachesEnd && view.to!.length > 0 && view.to![view.to!.length - 1] === parentEnd ? { ...view, reachesEnd: true } : view);
+  }
 }
 
 /** MIME and PEM wrap base64 lines (not spaces: prose would join into one run). */

@@ -214,7 +214,15 @@ export function listCredentials(core: EngineCore): CredentialOverview[] {
   for (const e of core.session().entries()) {
     const o = e.overview;
     if (o.kind !== 'api_credential' || !o.injection) continue;
-    out.push({ id: e.id, name: o.title, description: o.description ?? '', injection: o.injection, allowedOrigins: o.allowedOrigins ?? [], updatedAt: e.updatedAt });
+    out.push({
+      id: e.id,
+      name: o.title,
+      description: o.description ?? '',
+      injection: o.injection,
+      allowedOrigins: o.allowedOrigins ?? [],
+      updatedAt: e.updatedAt,
+      ...(o.canary === true ? { canary: true } : {}),
+    });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -222,6 +230,17 @@ export function listCredentials(core: EngineCore): CredentialOverview[] {
 export async function useCredential(core: EngineCore, itemId: string, agentId?: string): Promise<CredentialUse> {
   const known = core.session().get(itemId);
   if (!known || known.overview.kind !== 'api_credential') throw new LatchkeyError('not_found', 'No API credential with this id.', { itemId });
+  // A canary is never released, whoever asks: main raises the alarm before it gets here.
+  if (known.overview.canary === true) {
+    await core.audit({
+      action: 'item.release',
+      actor: agentId ? { type: 'agent', id: agentId } : { type: 'system' },
+      target: { itemId },
+      outcome: 'denied',
+      reason: 'canary_tripped',
+    });
+    throw new LatchkeyError('forbidden', 'This credential cannot be used.', { itemId });
+  }
   const { entry, details, itemKey } = await loadDetails(core, itemId);
   wipe(itemKey);
   if (details.kind !== 'api_credential' || !entry.overview.injection) throw integrityError(itemId);

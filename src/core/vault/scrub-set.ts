@@ -61,6 +61,11 @@ export function concealedValues(d: ItemDetails): string[] {
 interface Built {
   readonly session: UnlockedSession;
   readonly scrubber: Scrubber;
+  /**
+   * One small matcher per canary item (canaries are few): which canary a result held
+   * must be known by item, for the alarm. Its values are in `scrubber` too (redacted).
+   */
+  readonly canaries: Map<string, Scrubber>;
   /** The build, then every update queued after it: a scrub waits for what is queued. */
   ready: Promise<void>;
 }
@@ -87,7 +92,10 @@ export class VaultScrubSet {
     // A re-key re-wraps item keys; the values (all the matcher holds) are unchanged.
     if (b === null || e.change === 'rekeyed') return;
     if (e.change === 'deleted') {
-      for (const id of e.ids) b.scrubber.delete(id);
+      for (const id of e.ids) {
+        b.scrubber.delete(id);
+        b.canaries.delete(id);
+      }
       return;
     }
     const ids = [...e.ids];
@@ -97,25 +105,35 @@ export class VaultScrubSet {
     });
   }
 
-  async scrub(texts: readonly string[], truncated?: readonly boolean[]): Promise<{ texts: string[]; redactions: number }> {
+  async scrub(texts: readonly string[], truncated?: readonly boolean[]): Promise<{ texts: string[]; redactions: number; canaries?: string[] }> {
     const b = this.current();
     await b.ready;
     // Locked (or re-unlocked) while waiting: never use a stale matcher.
     if (this.built !== b || this.core.session() !== b.session) return this.scrub(texts, truncated);
     let redactions = 0;
+    // Texts with a redaction: only these can hold a canary (its values are in the vault-wide
+    // matcher too), so a clean result costs nothing more, however many canaries there are.
+    const redacted: number[] = [];
     const out = texts.map((t, i) => {
       const r = b.scrubber.redact(t, { truncated: truncated?.[i] === true });
       redactions += r.redactions;
+      if (r.redactions > 0) redacted.push(i);
       return r.text;
     });
-    return { texts: out, redactions };
+    const tripped: string[] = [];
+    if (redacted.length > 0) {
+      for (const [id, canary] of b.canaries) {
+        if (redacted.some((i) => canary.contains(texts[i]!, { truncated: truncated?.[i] === true }))) tripped.push(id);
+      }
+    }
+    return tripped.length > 0 ? { texts: out, redactions, canaries: tripped } : { texts: out, redactions };
   }
 
   /** The matcher of this session, its build started if none is (throws 'vault_locked'). */
   private current(): Built {
     const session = this.core.session();
     if (this.built?.session === session) return this.built;
-    const b: Built = { session, scrubber: new Scrubber(), ready: Promise.resolve() };
+    const b: Built = { session, scrubber: new Scrubber(), canaries: new Map(), ready: Promise.resolve() };
     b.ready = this.build(b);
     b.ready.catch(() => {
       if (this.built === b) this.built = null;
@@ -149,8 +167,10 @@ export class VaultScrubSet {
       if (this.built !== b || this.core.session() !== b.session) return;
       for (const id of ids) {
         const rec = b.session.get(id) ? await this.core.store.readItem(id) : undefined;
-        if (rec === undefined) b.scrubber.delete(id);
-        else if (!this.load(b, rec)) this.skipped++;
+        if (rec === undefined) {
+          b.scrubber.delete(id);
+          b.canaries.delete(id);
+        } else if (!this.load(b, rec)) this.skipped++;
       }
     });
   }
@@ -161,12 +181,16 @@ export class VaultScrubSet {
     let itemKey: Uint8Array | undefined;
     try {
       itemKey = openItemKey(s.keys.itemWrap, s.vaultId, rec);
-      b.scrubber.set(rec.id, concealedValues(openDetails(itemKey, s.vaultId, rec)));
+      const values = concealedValues(openDetails(itemKey, s.vaultId, rec));
+      b.scrubber.set(rec.id, values);
+      if (s.get(rec.id)?.overview.canary === true) b.canaries.set(rec.id, new Scrubber(values));
+      else b.canaries.delete(rec.id);
       return true;
     } catch {
       // A damaged item is reported by every read of it; it cannot be used through
       // the gateway either. Counted, not fatal: one bad record must not stop scrubbing.
       b.scrubber.delete(rec.id);
+      b.canaries.delete(rec.id);
       return false;
     } finally {
       wipe(itemKey);

@@ -7,7 +7,16 @@
  * ever holds a secret: targets are item ids, bare origins and identifier tokens, and
  * reasons come from the one audit vocabulary (src/shared/contracts/audit-event.ts).
  */
-import { APPROVAL_BASES, auditNameTokenSchema, auditOriginSchema, auditServerSchema, type AuditEvent, type AuditReason, type AuditTool } from '../../shared/contracts/audit-event';
+import {
+  APPROVAL_BASES,
+  auditNameTokenSchema,
+  auditOriginSchema,
+  auditServerSchema,
+  auditTargetSchema,
+  type AuditEvent,
+  type AuditReason,
+  type AuditTool,
+} from '../../shared/contracts/audit-event';
 import type { ActivityEntry } from '../../shared/contracts/gateway';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import type { AuditSink } from './ports';
@@ -19,6 +28,8 @@ export interface AuditFacts {
   readonly command?: string;
   readonly server?: string;
   readonly serverTool?: string;
+  /** A DLP finding's rule id (never the match). */
+  readonly dlpRule?: string;
 }
 
 export type ActivityInput = Omit<ActivityEntry, 'id' | 'at' | 'reason'> & {
@@ -75,6 +86,7 @@ function auditEventFor(input: ActivityInput): AuditEvent {
   if (f.command && auditNameTokenSchema.safeParse(f.command).success) target.command = f.command;
   if (f.server && auditServerSchema.safeParse(f.server).success) target.server = f.server;
   if (f.serverTool && auditNameTokenSchema.safeParse(f.serverTool).success) target.serverTool = f.serverTool;
+  if (f.dlpRule && auditTargetSchema.shape.dlpRule.safeParse(f.dlpRule).success) target.dlpRule = f.dlpRule;
   const action = input.tool === 'pair' ? 'agent.pair' : input.tool === 'revoke' ? 'agent.revoke' : 'credential.use';
   return {
     action,

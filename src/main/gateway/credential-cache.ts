@@ -52,6 +52,7 @@ export function cacheCredentials(source: CredentialSource): CachedCredentials {
     },
     useCredential: (itemId, agentId) => source.useCredential(itemId, agentId),
     scrub: (texts, truncated) => source.scrub(texts, truncated),
+    ...(source.scrubResults ? { scrubResults: source.scrubResults.bind(source) } : {}),
     onLocked: (h) => source.onLocked(h),
     onUnlocked: (h) => source.onUnlocked(h),
     onCredentialsChanged: (h) => source.onCredentialsChanged(h),

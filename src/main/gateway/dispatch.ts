@@ -199,6 +199,7 @@ export async function callTool(deps: DispatchDeps, agent: AuthenticatedAgent, na
   const facts = { credentialName: null as string | null, destination: null as string | null };
   try {
     if (!deps.registry.isActive(agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked; pair it again in Latchkey.');
+    deps.ctx.canary?.assertNotCutOff(agent.id);
     if (!tool || (name === 'run_command' && !deps.runCommandOffered())) throw new LatchkeyError('not_found', `Latchkey has no tool named "${name.slice(0, 64)}".`);
     deps.limiter.take(agent.id);
     const parsed = tool.schema.safeParse(rawArgs ?? {});
@@ -268,6 +269,7 @@ async function callDownstream(deps: DispatchDeps, agent: AuthenticatedAgent, ser
   const label = `downstream:${server}`;
   try {
     if (!deps.registry.isActive(agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked; pair it again in Latchkey.');
+    deps.ctx.canary?.assertNotCutOff(agent.id);
     deps.limiter.take(agent.id);
     // The downstream server validates its own schema; we only insist on a plain object.
     const parsed = downstreamArgs.safeParse(rawArgs);
@@ -282,8 +284,9 @@ async function callDownstream(deps: DispatchDeps, agent: AuthenticatedAgent, ser
       itemId: out.itemId,
       credentialName: out.credentialName,
       destination: `mcp: ${server}`,
-      outcome: 'success',
-      reason: null,
+      // The real outcome: a result the gateway withheld (echo, DLP block, a blob with a secret) is not a success.
+      outcome: out.status.outcome,
+      reason: out.status.reason,
       audit: { tool: 'downstream', server, serverTool: tool },
     });
     return out.result as ToolResult;

@@ -14,6 +14,10 @@ export function createEngineCredentialSource(engine: RpcClient<EngineMainContrac
     listCredentials: async () => (await engine.call('credentials.list', {})).credentials,
     useCredential: (itemId, agentId) => engine.call('credentials.use', { itemId, agentId }),
     scrub: async (texts, truncated) => (await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}) })).texts,
+    scrubResults: async (texts, truncated) => {
+      const r = await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}) });
+      return { texts: r.texts, canaries: r.canaries ?? [] };
+    },
     onLocked: (h) => engine.on('locked', () => h()),
     onUnlocked: (h) => engine.on('unlocked', () => h()),
     onCredentialsChanged: (h) => engine.on('credentialsChanged', () => h()),

@@ -29,6 +29,7 @@ import { TaskStore } from './tasks';
 import { configSnippets } from './snippets';
 import { DEFAULT_LIMITS, type GatewayLimits, type ToolContext } from './tools/context';
 import { EchoLedger } from './tools/echo-guard';
+import { CanaryAlarm, type CanaryTrip } from './tools/canary';
 
 export interface GatewayOptions {
   /** HTTP port on 127.0.0.1; default {@link DEFAULT_GATEWAY_PORT}; 0 picks a free one (tests). */
@@ -160,9 +161,56 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       reason,
       audit: r.audit,
     });
+  const nameOf = async (itemId: string): Promise<string | null> => {
+    try {
+      return (await credentials.listCached()).list.find((c) => c.id === itemId)?.name ?? null;
+    } catch {
+      return null;
+    }
+  };
+  const canary = new CanaryAlarm({
+    policy: deps.policy,
+    record: (agent, t: CanaryTrip) =>
+      activity.record({
+        agentId: agent.id,
+        agentName: agent.name,
+        tool: t.tool,
+        itemId: t.itemId,
+        credentialName: t.credentialName,
+        destination: t.destination,
+        outcome: 'failure',
+        reason: 'canary_tripped',
+        audit: t.audit,
+      }),
+    alert: (agent, t, cutOff) => {
+      void nameOf(t.itemId).then((name) => {
+        const credentialName = t.credentialName ?? name;
+        emit('canary-tripped', { agentId: agent.id, agentName: agent.name, itemId: t.itemId, credentialName, how: t.how, tool: t.tool, cutOff, at: now() });
+        deps.notify?.({
+          title: `Canary credential tripped by ${agent.name}`,
+          body: `${t.how === 'use' ? 'It asked to use' : 'A result to it held'} ${credentialName ?? 'a canary credential'} (${t.tool}).${cutOff ? ' The agent is stopped until you restore it.' : ''}`,
+        });
+        if (cutOff) emit('agents-changed', {});
+      });
+    },
+  });
   const ctx: ToolContext = {
     echoes: new EchoLedger(),
+    canary,
     recordGuard: (agent, r, reason) => recordUse(agent, r, 'failure', reason),
+    recordFinding: (agent, source, reason, extra) =>
+      activity.record({
+        agentId: agent.id,
+        agentName: agent.name,
+        tool: source.tool,
+        itemId: extra?.itemId ?? null,
+        credentialName: null,
+        destination: source.destination,
+        // Redacted or flagged: the result still went out (success, with the reason); blocked or withheld: it did not.
+        outcome: reason === 'dlp_redacted' || reason === 'dlp_warned' ? 'success' : 'failure',
+        reason,
+        audit: { ...source.audit, ...(extra?.dlpRule !== undefined ? { dlpRule: extra.dlpRule } : {}) },
+      }),
     credentials,
     registry,
     approvals,
@@ -268,6 +316,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       await registry.setServerGrant(agentId, server, mode);
       // A server now refused must not keep a live connection for this agent.
       if (mode === 'never') await downstream?.closeForAgent(agentId, server);
+      return { ok: true as const };
+    },
+    'agents.restore': ({ agentId }) => {
+      registry.getAgent(agentId);
+      canary.restore(agentId);
+      emit('agents-changed', {});
       return { ok: true as const };
     },
     'approvals.pending': () => ({ approvals: approvals.pending() }),

@@ -23,6 +23,11 @@ export interface CredentialSource {
    * but the one of the invocation. `truncated[i]`: text i was cut by a size cap. Throws LatchkeyError('vault_locked') when locked.
    */
   scrub(texts: string[], truncated?: boolean[]): Promise<string[]>;
+  /**
+   * The same call, with the canary items whose value was in any text (docs/gateway.md
+   * "Canary credentials"). A source without it detects no canary in results (test doubles).
+   */
+  scrubResults?(texts: string[], truncated?: boolean[]): Promise<{ texts: string[]; canaries: string[] }>;
   /** engine events locked / unlocked / credentialsChanged; each returns an unsubscribe. */
   onLocked(handler: () => void): () => void;
   onUnlocked(handler: () => void): () => void;

@@ -3,10 +3,18 @@
  * and tool, with a countdown to the automatic refusal. Also the "an agent wants a
  * credential while the vault is locked" notice, so the person knows why to unlock.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { ApprovalAnswer, PendingApproval } from '../../shared/contracts/gateway';
+import { createApprovalNotifier } from '../approval-notifications';
+import { useEngine } from '../engine/context';
 import { useMain } from '../main-services';
+import { mainTransport } from '../platform/connect-main';
 import { ErrorMessage } from './ErrorMessage';
+
+/** Seconds left, never more than the prompt's own timeout (main's and this clock may disagree slightly). */
+function secondsLeft(p: PendingApproval, now: number): number {
+  return Math.max(0, Math.ceil(Math.min(p.expiresAt - now, p.expiresAt - p.requestedAt) / 1000));
+}
 
 interface UnlockAsk {
   agentName: string;
@@ -16,6 +24,8 @@ interface UnlockAsk {
 
 export function ApprovalPrompts() {
   const main = useMain();
+  const engine = useEngine();
+  const notifier = useMemo(() => createApprovalNotifier(mainTransport() === 'preview'), []);
   const [pending, setPending] = useState<PendingApproval[]>([]);
   const [unlockAsk, setUnlockAsk] = useState<UnlockAsk | null>(null);
   const [now, setNow] = useState(() => Date.now());
@@ -26,20 +36,35 @@ export function ApprovalPrompts() {
     let live = true;
     main.gateway.call('approvals.pending', {}).then(
       (r) => {
-        if (live) setPending(r.approvals);
+        if (!live) return;
+        setNow(Date.now());
+        setPending(r.approvals);
       },
       () => undefined,
     );
+    // `now` is only ticked while something is shown: take a fresh reading whenever a prompt arrives.
     const offs = [
-      main.gateway.on('approval-requested', (a) => setPending((p) => [...p.filter((x) => x.id !== a.id), a])),
-      main.gateway.on('approval-settled', (s) => setPending((p) => p.filter((x) => x.id !== s.id))),
-      main.gateway.on('unlock-requested', (u) => setUnlockAsk(u)),
+      main.gateway.on('approval-requested', (a) => {
+        setNow(Date.now());
+        setPending((p) => [...p.filter((x) => x.id !== a.id), a]);
+        notifier.show(a);
+      }),
+      main.gateway.on('approval-settled', (s) => {
+        setPending((p) => p.filter((x) => x.id !== s.id));
+        notifier.close(s.id);
+      }),
+      main.gateway.on('unlock-requested', (u) => {
+        setNow(Date.now());
+        setUnlockAsk(u);
+      }),
+      // Once unlocked, the agent's next call asks for approval itself: the notice has done its job.
+      engine.on('unlocked', () => setUnlockAsk(null)),
     ];
     return () => {
       live = false;
       for (const off of offs) off();
     };
-  }, [main]);
+  }, [main, engine, notifier]);
 
   const active = pending.length > 0 || (unlockAsk !== null && unlockAsk.until > now);
   useEffect(() => {
@@ -53,6 +78,7 @@ export function ApprovalPrompts() {
     try {
       await main.gateway.call('approvals.answer', { approvalId: id, answer: a });
       setPending((p) => p.filter((x) => x.id !== id));
+      notifier.close(id);
       setError(null);
     } catch (e) {
       setError(e);
@@ -61,7 +87,7 @@ export function ApprovalPrompts() {
   return (
     <div className="prompts" role="region" aria-label="Agent requests">
       {unlockAsk !== null && unlockAsk.until > now && (
-        <div className="prompt" role="alert">
+        <div className="prompt" role="alert" data-testid="unlock-ask">
           <strong>{unlockAsk.agentName}</strong> wants to use a credential (<code>{unlockAsk.tool}</code>). Unlock the vault to let it — or ignore this to refuse.
         </div>
       )}
@@ -71,7 +97,7 @@ export function ApprovalPrompts() {
             <strong>{p.agentName}</strong> wants to use <strong>{p.credentialName}</strong>
           </p>
           <p className="muted">
-            with <code>{p.tool}</code> → <code>{p.destination}</code> · refused automatically in {Math.max(0, Math.ceil((p.expiresAt - now) / 1000))} s
+            with <code>{p.tool}</code> → <code>{p.destination}</code> · refused automatically in <span data-testid="approval-countdown">{secondsLeft(p, now)}</span> s
           </p>
           {p.warning !== undefined && (
             <p className="warning" role="note" data-testid="approval-warning">

@@ -104,6 +104,10 @@ export function ItemEditor({ item, kind = 'login', onSaved, onCancel }: Props) {
             Allowed origins (one per line, e.g. https://api.example.com)
             <textarea rows={3} className="mono" {...text('allowedOrigins')} data-testid="edit-origins" />
           </label>
+          <label>
+            <input type="checkbox" checked={form.canary} onChange={(e) => set('canary', e.target.checked)} data-testid="edit-canary" /> Canary: agents see it listed, Latchkey never
+            sends it, and any use of it or its value in a result raises an alert
+          </label>
         </>
       )}
       {form.kind === 'ssh_key' && (

@@ -8,6 +8,7 @@
  * a NEW value the person typed.
  */
 import { z } from 'zod';
+import { plainIssue } from '../../shared/plain-issue';
 import { itemDraftSchema, itemUpdateSchema, type InjectionRule, type ItemDraft, type ItemKind, type ItemUpdate, type ItemView } from '../../shared/items';
 
 export type Concealed =
@@ -48,6 +49,8 @@ export interface ItemFormState {
   /** One origin per line. */
   allowedOrigins: string;
   secret: Concealed;
+  /** A canary: listed to agents, never sent; touching it raises an alert (docs/gateway.md). */
+  canary: boolean;
   // ssh_key
   privateKey: Concealed;
   publicKey: string;
@@ -85,6 +88,7 @@ export function emptyForm(kind: ItemKind): ItemFormState {
     queryParam: 'api_key',
     allowedOrigins: '',
     secret: absent,
+    canary: false,
     privateKey: absent,
     publicKey: '',
     passphrase: absent,
@@ -115,6 +119,7 @@ export function formFromItem(item: ItemView): ItemFormState {
   if (o.kind === 'api_credential') {
     f.description = o.description ?? '';
     f.allowedOrigins = (o.allowedOrigins ?? []).join('\n');
+    f.canary = o.canary === true;
     const rule = o.injection;
     if (rule !== undefined) {
       f.injectionType = rule.type;
@@ -199,6 +204,7 @@ export function formToParts(f: ItemFormState): { overview: Record<string, unknow
     overview.description = f.description.trim();
     overview.injection = injectionRule(f);
     overview.allowedOrigins = lines(f.allowedOrigins).map((o) => o.replace(/\/+$/, ''));
+    if (f.canary) overview.canary = true;
   }
   const common = {
     ...(f.notes.trim() ? { notes: f.notes } : {}),
@@ -233,15 +239,9 @@ export function formToParts(f: ItemFormState): { overview: Record<string, unknow
   return { overview, details };
 }
 
-/** The first schema problem as a sentence naming the field (never its value). */
+/** The first schema problem as a sentence naming the field as the form labels it (never its value). */
 function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'The item is not valid.';
-  const path = issue.path
-    .filter((p) => p !== 'overview' && p !== 'details')
-    .map(String)
-    .join('.');
-  return path ? `${path}: ${issue.message}` : issue.message;
+  return plainIssue(error.issues[0], 'The item is not valid.').message;
 }
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };

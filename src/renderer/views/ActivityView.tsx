@@ -6,11 +6,12 @@
  * No value is ever in an entry: records hold ids, origins and words of a fixed
  * vocabulary; names come from the vault (items) and the gateway (agents).
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { AuditEntry, AuditRecentResult } from '../../shared/contracts/engine-audit';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useEngine, useEngineAudit } from '../engine/context';
 import { useMain } from '../main-services';
+import { activityCsv, applyFilter, choices, isFiltered, NO_FILTER, PERIOD_LABELS, type ActivityFilter, type Period } from './activity-filter';
 import { actionWords, outcomeWords, toolWords } from './activity-words';
 
 const PAGE = 100;
@@ -104,16 +105,81 @@ function VerifiedLog({
   agents: ReadonlyMap<string, string>;
   onOlder: (beforeSeq: number) => void;
 }) {
+  const [filter, setFilter] = useState<ActivityFilter>(NO_FILTER);
   // Older pages continue below the newest page only while they still join it.
   const tail = older !== null && log.entries.length > 0 && older.entries[0]?.seq === (log.entries.at(-1)?.seq ?? 0) - 1 ? older : null;
-  const entries = tail === null ? log.entries : [...log.entries, ...tail.entries];
+  const entries = useMemo(() => (tail === null ? log.entries : [...log.entries, ...tail.entries]), [log.entries, tail]);
   const next = tail === null ? log.older : tail.next;
+  const shown = useMemo(() => applyFilter(entries, filter, Date.now()), [entries, filter]);
+  const menus = useMemo(() => choices(entries), [entries]);
   if (entries.length === 0) return <p className="muted">Nothing has happened in this vault yet.</p>;
+  const set = (patch: Partial<ActivityFilter>) => setFilter((f) => ({ ...f, ...patch }));
+  const download = () => {
+    const csv = activityCsv(shown, log.deviceId, { who: (e) => who(e, agents), details: (e) => details(e, items) });
+    const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `latchkey-activity-${new Date().toISOString().slice(0, 10)}.csv`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
   return (
     <>
       <p className="muted" data-testid="activity-verified">
         {log.total} signed record{log.total === 1 ? '' : 's'} on this device (device {log.deviceId}); every one shown here was checked against its signature.
       </p>
+      <div className="row filters" role="group" aria-label="Filter activity">
+        <label>
+          Who
+          <select value={filter.who} onChange={(e) => set({ who: e.target.value })} data-testid="activity-filter-who">
+            <option value="">Anyone</option>
+            <option value="person">You</option>
+            {menus.agents.map((id) => (
+              <option key={id} value={id}>
+                {agents.get(id) ?? `Agent ${id}`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Credential
+          <select value={filter.credential} onChange={(e) => set({ credential: e.target.value })} data-testid="activity-filter-credential">
+            <option value="">Any</option>
+            {menus.credentials.map((id) => (
+              <option key={id} value={id}>
+                {items.get(id) ?? 'A deleted item'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Outcome
+          <select value={filter.outcome} onChange={(e) => set({ outcome: e.target.value as ActivityFilter['outcome'] })} data-testid="activity-filter-outcome">
+            <option value="">Any</option>
+            <option value="success">Allowed or done</option>
+            <option value="denied">Refused</option>
+            <option value="failure">Failed</option>
+          </select>
+        </label>
+        <label>
+          When
+          <select value={filter.period} onChange={(e) => set({ period: e.target.value as Period })} data-testid="activity-filter-period">
+            {(Object.keys(PERIOD_LABELS) as Period[]).map((p) => (
+              <option key={p} value={p}>
+                {PERIOD_LABELS[p]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" onClick={download} disabled={shown.length === 0} data-testid="activity-csv">
+          Download CSV
+        </button>
+      </div>
+      {isFiltered(filter) && (
+        <p className="muted" data-testid="activity-filtered">
+          Showing {shown.length} of the {entries.length} latest entries.{next !== null ? ' Show older to look further back.' : ''}
+        </p>
+      )}
       <table className="grid activity" data-testid="activity">
         <thead>
           <tr>
@@ -125,7 +191,7 @@ function VerifiedLog({
           </tr>
         </thead>
         <tbody>
-          {entries.map((e) => (
+          {shown.map((e) => (
             <tr key={e.seq} className={`outcome-${e.outcome}`} data-seq={e.seq}>
               <td>{new Date(e.time).toLocaleString()}</td>
               <td>{who(e, agents)}</td>

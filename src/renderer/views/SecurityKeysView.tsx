@@ -13,6 +13,13 @@ import { useEngine } from '../engine/context';
 import { useMain } from '../main-services';
 
 const SLOT_KIND_LABELS: Record<string, string> = { password: 'Password', recovery_code: 'Recovery code', hardware_key: 'Security key' };
+/** What removing each kind costs, said before it happens. */
+const REMOVE_WARNINGS: Record<string, string> = {
+  recovery_code:
+    'Without a recovery code, nothing opens this vault if you forget the password and lose your security keys — not even Latchkey. Consider making a new code in Settings instead.',
+  password: 'The password stops opening the vault at once.',
+  hardware_key: 'This security key stops opening the vault at once.',
+};
 
 function PluggedKeys() {
   const main = useMain();
@@ -80,6 +87,9 @@ export function SecurityKeysView() {
               <span className="muted small">added {new Date(s.createdAt).toLocaleDateString()}</span>
               {confirm === s.id ? (
                 <>
+                  <span className="warning" role="note" data-testid="slot-remove-warning">
+                    {REMOVE_WARNINGS[s.kind] ?? 'This way in stops working at once.'}
+                  </span>
                   <button type="button" className="danger" onClick={() => void remove(s.id)}>
                     Remove for good
                   </button>

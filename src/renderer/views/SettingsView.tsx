@@ -99,16 +99,44 @@ function ChangePassword() {
 function NewRecoveryCode() {
   const engine = useEngine();
   const [code, setCode] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
   const action = useAction();
   if (code !== null) return <RecoveryCodeView recoveryCode={code} onDone={() => setCode(null)} />;
   return (
     <section className="card wide" aria-labelledby="rc-new-title">
       <h2 id="rc-new-title">Recovery code</h2>
-      <p className="muted">Make a new recovery code if the old one may be known to someone. The old code stops working.</p>
+      <p className="muted">Make a new recovery code if the old one may be known to someone.</p>
       <ErrorMessage error={action.error} />
-      <button type="button" disabled={action.busy} onClick={() => void action.run(async () => setCode((await engine.call('slots.regenerateRecoveryCode', {})).recoveryCode))}>
-        Make a new recovery code
-      </button>
+      {confirming ? (
+        <div role="alertdialog" aria-labelledby="rc-new-warning" data-testid="recovery-regenerate-confirm">
+          <p className="warning" id="rc-new-warning">
+            Your current recovery code stops working at once. Have a pen or printer ready: the new code is shown only once.
+          </p>
+          <div className="row">
+            <button
+              type="button"
+              className="danger"
+              disabled={action.busy}
+              onClick={() =>
+                void action.run(async () => {
+                  setCode((await engine.call('slots.regenerateRecoveryCode', {})).recoveryCode);
+                  setConfirming(false);
+                })
+              }
+              data-testid="recovery-regenerate-confirmed"
+            >
+              Replace my recovery code
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Keep the current one
+            </button>
+          </div>
+        </div>
+      ) : (
+        <button type="button" onClick={() => setConfirming(true)} data-testid="recovery-regenerate">
+          Make a new recovery code
+        </button>
+      )}
     </section>
   );
 }

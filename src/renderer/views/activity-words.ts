@@ -55,6 +55,28 @@ const REASONS: Record<string, string> = {
   initial: 'at start',
   file: 'from a file',
   reload: 'reloaded',
+  settings: 'from the settings',
+  // A grant "Never" hides the credential from the agent, so its name finds nothing.
+  not_found: 'the agent may not use a credential of that name',
+  invalid_input: 'the request was not valid',
+  rate_limited: 'too many requests in a short time',
+  timeout: 'it took too long',
+  cancelled: 'it was cancelled',
+  internal: 'something went wrong inside Latchkey',
+  forbidden: 'it is not allowed',
+  unauthorized: 'the caller was not recognised',
+  integrity: 'stored data failed its integrity check',
+  echo_detected: 'the service sent the credential back, so the answer was withheld',
+  canary_tripped: 'a canary credential was touched',
+  fido_no_touch: 'the security key was not touched',
+  fido_pin_invalid: 'wrong security key PIN',
+  fido_removed: 'the security key was removed',
+  device_revoked: 'this device was removed from the organisation',
+  audit_rejected: 'the server refused the record',
+  policy_invalid: 'the policy file is not valid',
+  unsigned: 'the policy file is not signed',
+  bad_signature: 'the policy signature does not match',
+  rolled_back: 'an older policy was offered',
 };
 
 const TOOLS: Record<string, string> = {

@@ -1,32 +1,72 @@
 /**
  * The org audit log for the admin export, filtered (docs/admin-api.md §3.6). Records
  * come out in log order, exactly as stored, so an unfiltered JSON lines export is the
- * file `latchkey audit verify` checks. A filtered export leaves out records, so its
- * device chains have gaps: it is for reading, not for chain verification.
+ * file `latchkey audit verify` checks; so is one filtered by device or person only.
+ *
+ * Streamed: the authenticated, audited admin transaction fixes the log size; the rows
+ * below it are then read in pages of log positions, each in its own short tenant
+ * transaction, and written out as they come, so memory stays flat at any log size and
+ * no transaction stays open while a slow client reads.
  */
-import type { AuditExportItem } from '../../core/audit';
+import { AUDIT_CSV_COLUMNS, recordsToCsv, recordsToJsonLines, type AuditExportItem } from '../../core/audit/export';
+import type { AuditRecord } from '../../core/audit/record';
 import type { AuditExportQuery } from '../../shared/contracts/admin';
-import type { SqlClient } from '../db/db';
-import { exportRecords } from '../audit/store';
+import type { Database, SqlClient } from '../db/db';
+import { auditLogSize, exportRecordsBetween } from '../audit/store';
 import { listDevicesIn } from './admin';
 
-export async function exportAuditIn(sql: SqlClient, orgId: string, q: AuditExportQuery): Promise<AuditExportItem[]> {
-  // Also scopes the transaction to the org and refuses an unknown one.
-  const devices = await listDevicesIn(sql, orgId);
-  const ofPerson = q.person === undefined ? undefined : new Set(devices.filter((d) => d.userId === q.person).map((d) => d.deviceId));
-  const records = await exportRecords(sql, orgId);
-  return records.filter((r) =>
-    // A seal covers its device's chain up to a point: it stays with that device's records.
-    'type' in r ? (ofPerson === undefined || ofPerson.has(r.device)) && (q.device === undefined || r.device === q.device) : recordMatches(r, q, ofPerson),
-  );
+/** Log positions per page: up to twice as many rows (a seal per record at most). */
+const PAGE_POSITIONS = 2000;
+
+export interface AuditExportPlan {
+  readonly orgId: string;
+  readonly query: AuditExportQuery;
+  /** Log size when the export was authorised: positions 0 … size − 1 are exported. */
+  readonly size: number;
+  readonly ofPerson: ReadonlySet<string> | undefined;
 }
 
-function recordMatches(r: Exclude<AuditExportItem, { type: 'seal' }>, q: AuditExportQuery, ofPerson: Set<string> | undefined): boolean {
+/** Runs in the admin transaction: scopes to the org (refusing an unknown one) and fixes the snapshot. */
+export async function planAuditExport(sql: SqlClient, orgId: string, query: AuditExportQuery): Promise<AuditExportPlan> {
+  const devices = await listDevicesIn(sql, orgId);
+  const ofPerson = query.person === undefined ? undefined : new Set(devices.filter((d) => d.userId === query.person).map((d) => d.deviceId));
+  return { orgId, query, size: await auditLogSize(sql, orgId), ofPerson };
+}
+
+/** The export's text in chunks (JSON lines or CSV, with the CSV header first). */
+export async function* auditExportChunks(db: Database, plan: AuditExportPlan): AsyncGenerator<string> {
+  const csv = plan.query.format === 'csv';
+  if (csv) yield AUDIT_CSV_COLUMNS.join(',') + '\r\n';
+  for (let from = 0; from < plan.size; from += PAGE_POSITIONS) {
+    const to = Math.min(plan.size, from + PAGE_POSITIONS);
+    const page = await db.asTenant(plan.orgId, (sql) => exportRecordsBetween(sql, plan.orgId, from, to));
+    const kept = filterItems(page, plan);
+    if (kept.length === 0) continue;
+    // recordsToCsv repeats the header on every call: drop it after the first chunk.
+    yield csv ? recordsToCsv(kept).slice(AUDIT_CSV_COLUMNS.join(',').length + 2) : recordsToJsonLines(kept);
+  }
+}
+
+/** The whole export in memory: for tests and small logs. */
+export async function exportAuditIn(sql: SqlClient, orgId: string, q: AuditExportQuery): Promise<AuditExportItem[]> {
+  const plan = await planAuditExport(sql, orgId, q);
+  return filterItems(await exportRecordsBetween(sql, orgId, 0, plan.size), plan);
+}
+
+function filterItems(items: readonly AuditExportItem[], plan: AuditExportPlan): AuditExportItem[] {
+  const q = plan.query;
+  // A seal signs a device's whole chain up to a point. Filtering by device or person
+  // keeps whole chains, so their seals stay and that export still verifies; any filter
+  // on what a record says leaves gaps that no seal covers, so seals go with them.
+  const wholeChains = q.from === undefined && q.to === undefined && q.agent === undefined && q.credential === undefined && q.outcome === undefined;
+  const ofDevice = (device: string): boolean => (plan.ofPerson === undefined || plan.ofPerson.has(device)) && (q.device === undefined || device === q.device);
+  return items.filter((r) => ('type' in r ? wholeChains && ofDevice(r.device) : ofDevice(r.device) && recordMatches(r, q)));
+}
+
+function recordMatches(r: AuditRecord, q: AuditExportQuery): boolean {
   return (
     (q.from === undefined || r.time >= q.from) &&
     (q.to === undefined || r.time < q.to) &&
-    (ofPerson === undefined || ofPerson.has(r.device)) &&
-    (q.device === undefined || r.device === q.device) &&
     (q.agent === undefined || (r.actor.type === 'agent' && r.actor.id === q.agent)) &&
     (q.credential === undefined || r.target?.itemId === q.credential) &&
     (q.outcome === undefined || r.outcome === q.outcome)

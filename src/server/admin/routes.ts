@@ -4,6 +4,7 @@
  * runs through withAdmin (signed by an admin key, recorded in admin_actions); params,
  * queries and bodies are parsed with the shared zod schemas after authentication.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { LatchkeyError } from '../../shared/errors';
@@ -34,14 +35,13 @@ import {
   whoamiResponseSchema,
   type AdminAction,
 } from '../../shared/contracts/admin';
-import { recordsToCsv, recordsToJsonLines } from '../../core/audit';
 import type { Database, SqlClient } from '../db/db';
 import type { ServerKey } from '../keys';
 import { readJsonBody } from '../http/body';
 import { listCheckpoints } from '../audit/checkpoints';
 import { withAdmin, type ActionNote, type AdminContext } from './auth';
 import { listAdminActions } from './actions';
-import { exportAuditIn } from './export';
+import { auditExportChunks, planAuditExport } from './export';
 import {
   addAdminIn,
   createOrgIn,
@@ -158,22 +158,21 @@ export function registerAdminRoutes(app: FastifyInstance, db: Database, key: Ser
   });
 
   app.get(ADMIN_ROUTES.audit(':org'), async (req, reply) => {
-    const { text, format } = await run(
+    const plan = await run(
       req,
       'export_audit',
       { orgId: raw(req, 'org') },
       async (_w, sql, note) => {
         const { org } = orgParamsSchema.parse(req.params);
-        const q = auditExportQuerySchema.parse(req.query);
-        const records = await exportAuditIn(sql, org, q);
-        // The filters used, so the log says what was exported (ids and times only).
-        note.target = JSON.stringify({ ...q, records: records.length });
-        const fmt = q.format ?? 'jsonl';
-        return { format: fmt, text: fmt === 'csv' ? recordsToCsv(records) : recordsToJsonLines(records) };
+        const plan = await planAuditExport(sql, org, auditExportQuerySchema.parse(req.query));
+        // The filters used and the log size exported from, so the log says what was exported (ids and times only).
+        note.target = JSON.stringify({ ...plan.query, logSize: plan.size });
+        return plan;
       },
       'query',
     );
-    return reply.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').send(text);
+    // Streamed after the admin transaction committed; a failure mid-way cuts the response, which the client reports.
+    return reply.type(plan.query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').send(Readable.from(auditExportChunks(db, plan)));
   });
   app.get(ADMIN_ROUTES.auditKeys(':org'), async (req) =>
     auditKeysResponseSchema.parse(

@@ -92,13 +92,28 @@ export async function logRecordHashes(sql: SqlClient, orgId: string, size?: numb
  * seal right after the record it ends on (docs/audit-format.md §7).
  */
 export async function exportRecords(sql: SqlClient, orgId: string): Promise<(AuditRecord | AuditSeal)[]> {
+  return exportRecordsBetween(sql, orgId, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/** The org's log size: records at log_index 0 … size − 1 (seals sit at their record's index). */
+export async function auditLogSize(sql: SqlClient, orgId: string): Promise<number> {
+  const rows = await sql.query<{ size: string | number }>('SELECT size FROM audit_heads WHERE org_id = $1', [orgId]);
+  return rows.length === 0 ? 0 : Number(rows[0]!.size);
+}
+
+/**
+ * Records and seals with `from ≤ log_index < to`, in log order (a seal right after the
+ * record it seals). Records are written only by appending, so pages taken below a size
+ * read once are a consistent prefix of the log however long the export takes.
+ */
+export async function exportRecordsBetween(sql: SqlClient, orgId: string, from: number, to: number): Promise<(AuditRecord | AuditSeal)[]> {
   const rows = await sql.query<{ body: string }>(
     `SELECT body FROM (
-       SELECT log_index, 0 AS k, body FROM audit_records WHERE org_id = $1
+       SELECT log_index, 0 AS k, body FROM audit_records WHERE org_id = $1 AND log_index >= $2 AND log_index < $3
        UNION ALL
-       SELECT log_index, 1 AS k, body FROM audit_seals WHERE org_id = $1
+       SELECT log_index, 1 AS k, body FROM audit_seals WHERE org_id = $1 AND log_index >= $2 AND log_index < $3
      ) AS t ORDER BY log_index, k`,
-    [orgId],
+    [orgId, from, to],
   );
   return rows.map((r) => parseStrictJson(r.body, 'A stored audit record') as AuditRecord | AuditSeal);
 }

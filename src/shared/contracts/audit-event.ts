@@ -65,7 +65,7 @@ export const POLICY_REASONS = [
 ] as const;
 
 /** What the result guards found (src/main/gateway/tools/echo-guard.ts …): recorded as a `credential.use` failure. */
-export const GUARD_REASONS = ['echo_detected'] as const;
+export const GUARD_REASONS = ['echo_detected', 'canary_tripped', 'dlp_redacted', 'dlp_warned', 'dlp_blocked', 'content_withheld'] as const;
 
 /**
  * The one vocabulary of `reason`: error codes (refusals and failures), approval bases
@@ -132,6 +132,11 @@ export const auditTargetSchema = z.strictObject({
   server: auditServerSchema.optional(),
   /** … and the tool called on it (absent for a listing). */
   serverTool: auditNameTokenSchema.optional(),
+  /** DLP finding (reason dlp_*): the rule that matched (src/main/gateway/dlp), never the match. */
+  dlpRule: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,96}$/, 'DLP rule id')
+    .optional(),
   /** policy.load: the org key that signed the policy applied. */
   policyKeyId: z
     .string()

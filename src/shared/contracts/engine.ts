@@ -171,6 +171,8 @@ export const credentialOverviewSchema = z.object({
   injection: injectionRuleSchema,
   allowedOrigins: z.array(originSchema),
   updatedAt: z.number().int(),
+  /** For main only (never shown to an agent): the item is a canary and is never released. */
+  canary: z.boolean().optional(),
 });
 export type CredentialOverview = z.infer<typeof credentialOverviewSchema>;
 
@@ -225,7 +227,15 @@ export const EngineMainContract = defineContract({
      * goes to an agent, so main never holds any secret but the one of the invocation.
      * 'vault_locked' when locked.
      */
-    'results.scrub': { params: scrubParamsSchema, result: z.object({ texts: z.array(z.string()), redactions: z.number().int().nonnegative() }) },
+    'results.scrub': {
+      params: scrubParamsSchema,
+      result: z.object({
+        texts: z.array(z.string()),
+        redactions: z.number().int().nonnegative(),
+        /** Canary items whose value (any form the scrubber knows) was in any of the texts: main raises the alarm. */
+        canaries: z.array(itemIdSchema).optional(),
+      }),
+    },
   },
   events: {
     locked: z.object({ reason: z.enum(['user', 'idle', 'external']) }),

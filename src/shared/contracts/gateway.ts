@@ -178,6 +178,11 @@ export const GatewayUiContract = defineContract({
     /** Grants of one agent for every configured downstream MCP server (no stored grant shows as 'ask'). */
     'serverGrants.get': { params: z.object({ agentId: agentIdSchema }), result: z.object({ grants: z.array(serverGrantSchema) }) },
     'serverGrants.set': { params: z.object({ agentId: agentIdSchema, server: serverNameSchema, mode: grantModeSchema }), result: ok },
+    /**
+     * Lets an agent that was cut off after it tripped a canary credential (policy
+     * `canary.cutOffAgent`) call tools again. 'not_found' for an unknown agent.
+     */
+    'agents.restore': { params: z.object({ agentId: agentIdSchema }), result: ok },
     'approvals.pending': { params: z.object({}), result: z.object({ approvals: z.array(pendingApprovalSchema) }) },
     'approvals.answer': { params: z.object({ approvalId: pendingApprovalSchema.shape.id, answer: approvalAnswerSchema }), result: ok },
     /** Newest first. */
@@ -195,6 +200,23 @@ export const GatewayUiContract = defineContract({
     'unlock-requested': z.object({ agentName: z.string(), tool: z.string(), until: z.number().int() }),
     activity: activityEntrySchema,
     'agents-changed': z.object({}),
+    /**
+     * An agent tried to use a canary credential, or a canary's value came back in a
+     * result going to it: show an alert. `cutOff`: policy stopped the agent until the
+     * person restores it ('agents.restore'). Never carries the value.
+     */
+    'canary-tripped': z.object({
+      agentId: agentIdSchema,
+      agentName: z.string(),
+      itemId: itemIdSchema,
+      credentialName: z.string().nullable(),
+      /** `use` (it asked to use the canary) or `result` (its value was in a result). */
+      how: z.enum(['use', 'result']),
+      /** The tool label: http_request, run_command, downstream:<server>. */
+      tool: z.string(),
+      cutOff: z.boolean(),
+      at: z.number().int(),
+    }),
   },
 });
 export type GatewayUiContract = typeof GatewayUiContract;

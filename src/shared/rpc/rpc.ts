@@ -6,6 +6,7 @@
  * handler arrives as a LatchkeyError with the same code, message and details; any
  * other error becomes `internal` and its text is not forwarded (it may quote input).
  */
+import { plainIssue } from '../plain-issue';
 import { LatchkeyError, serializedErrorSchema, toSerializedError } from '../errors';
 import {
   contractNamespace,
@@ -82,14 +83,16 @@ export function serveRpc<C extends Contract>(port: Port, contract: C, handlers: 
     const spec = contract.methods[method];
     const parsed = spec === undefined ? undefined : spec.params.safeParse(env.p);
     if (parsed === undefined || !parsed.success) {
-      // Name the field, never echo the value: params may hold a password.
+      // Name the field as the person sees it, never echo the value: params may hold a password.
+      // The method and the member path go in the details, for code and logs, not in the message.
       const issue = parsed?.error.issues[0];
       const path = issue === undefined ? '' : issue.path.map(String).join('.');
+      const plain = plainIssue(issue);
       mux.countMalformed();
       answer(
         env.id,
         false,
-        new LatchkeyError('invalid_input', `Invalid parameters for "${method}"${path === '' ? '' : ` at "${path}"`}.`, { method, path, issue: issue?.code ?? 'invalid' }).toJSON(),
+        new LatchkeyError('invalid_input', plain.message, { method, path, issue: issue?.code ?? 'invalid', ...(plain.field ? { field: plain.field } : {}) }).toJSON(),
         [],
       );
       return;

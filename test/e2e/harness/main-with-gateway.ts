@@ -29,8 +29,11 @@ export interface MainWithGateway {
 
 const noKeys: FidoDiscovery = { list: async () => [] };
 
-/** `policy`: a started PolicyService the test owns (and closes); default: no managed files. */
-export async function mainWithGateway(opts: { fidoDiscovery?: FidoDiscovery; policy?: PolicyService } = {}): Promise<MainWithGateway> {
+/**
+ * `policy`: a started PolicyService the test owns (and closes); default: no managed files.
+ * `unlockWaitMs`: how long an agent's call waits for the person to unlock (default 0: fail at once).
+ */
+export async function mainWithGateway(opts: { fidoDiscovery?: FidoDiscovery; policy?: PolicyService; unlockWaitMs?: number } = {}): Promise<MainWithGateway> {
   const ownPolicy = opts.policy === undefined;
   const policy = opts.policy ?? new PolicyService({ managedDir: null, osPolicyPath: null, serials: inMemoryPolicySerials(), watch: false });
   if (ownPolicy) await policy.start();
@@ -41,7 +44,7 @@ export async function mainWithGateway(opts: { fidoDiscovery?: FidoDiscovery; pol
     dataDir: null,
     fidoDiscovery: opts.fidoDiscovery ?? noKeys,
     policy,
-    gateway: { port: 0, socketPath: null, unlockWaitMs: 0 },
+    gateway: { port: 0, socketPath: null, unlockWaitMs: opts.unlockWaitMs ?? 0 },
   });
   return {
     services: app.services,

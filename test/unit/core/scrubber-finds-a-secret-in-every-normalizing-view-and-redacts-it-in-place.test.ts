@@ -91,7 +91,12 @@ describe('normalizing views', () => {
           // Periodic separator encodings: any piece of the form also looks like the few
           // separators left outside the redaction. Check that only those few are left.
           expect(out.length - REDACTED.length - before.length - after.length - 2, chain.join('+')).toBeLessThanOrEqual(form.length / 4);
-        } else for (const p of pieces(form)) expect(out.includes(p), `${chain.join('+')}: ${p}`).toBe(false);
+        } else {
+          // A piece that the same chain makes of a stand-in secret encodes the bytes around
+          // the secret (the "ab" of b64off2 is `YW`), not the secret: it may stay.
+          const around = apply(inner, outer, '~'.repeat(secret.length));
+          for (const p of pieces(form)) if (!around.includes(p)) expect(out.includes(p), `${chain.join('+')}: ${p}`).toBe(false);
+        }
         expect(out.startsWith(`${before}\n`)).toBe(true);
         expect(out.endsWith(`\n${after}`)).toBe(true);
       }),
@@ -148,5 +153,26 @@ describe('normalizing views', () => {
     expect(scrubber.patternCount).toBe(0);
     scrubber.set('item-2', [b]);
     expect(scrubber.scrub([...b].reverse().join(''))).toBe(REDACTED);
+  });
+});
+
+describe('runs joined across line breaks', () => {
+  // Counterexample of the property above (seed 1539442086): the `z` after the line
+  // break was decoded as a byte after the block's last one, `&#x32` + `3` read as `&#x323`.
+  it('text after a base64 block that ends mid-quantum is not decoded as part of it', () => {
+    const secret = 'AAAAAAAAAAAT0Ldk8yhmiTJUM2';
+    const ent = [...secret].map((c) => `&#x${c.codePointAt(0)!.toString(16)}`).join('');
+    const form = Buffer.concat([Buffer.from('a'), utf8(ent)]).toString('base64url');
+    expect(new Scrubber([secret]).scrub(`\n${form}\nz`)).toContain(REDACTED);
+  });
+
+  it('a MIME block after a short line of other text is still decoded, and hex after other hex', () => {
+    const secret = 'mime-Secret-9fQ2xZ7pLm3NcVb8';
+    const scrubber = new Scrubber([secret]);
+    const mime = utf8(`{"k":"${secret}"}`)
+      .toString('base64')
+      .replace(/(.{16})/g, '$1\n');
+    expect(scrubber.scrub(`abc\n${mime}`)).toContain(REDACTED);
+    expect(scrubber.scrub(`a\n7${utf8(secret).toString('hex')}`)).toContain(REDACTED);
   });
 });

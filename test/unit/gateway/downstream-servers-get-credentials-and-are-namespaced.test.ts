@@ -38,14 +38,18 @@ describe('downstream MCP servers', () => {
     expect(h.prompts[0]).toMatchObject({ tool: 'downstream:fixture', destination: 'mcp: fixture', credentialName: 'Service token' });
   });
 
-  it("injects the credential into the server's environment and scrubs what it echoes", async () => {
+  it("injects the credential into the server's environment and withholds a result that echoes it", async () => {
     const c = await h.connect(agent.token);
     const r = await c.callTool({ name: 'fixture__whoami', arguments: {} });
     const text = (r.content as Array<{ text: string }>).map((x) => x.text).join('\n');
-    expect(text).toContain('token=[REDACTED by Latchkey]');
-    expect(text).toContain(`sha256=${createHash('sha256').update(SECRET).digest('hex')}`);
-    expect(text).toContain('parent=none');
+    // The fixture prints its token: the echo guard withholds the whole result.
+    expect(r.isError).toBe(true);
+    expect(text).toContain('sent one of its own credentials back');
     expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(createHash('sha256').update(SECRET).digest('hex'));
+    expect(h.audit.events.some((e) => e.target?.server === 'fixture' && e.reason === 'echo_detected')).toBe(true);
+    const { entries } = await h.gateway.uiHandlers['activity.list']({}, {} as never);
+    expect(entries.some((a) => a.tool === 'downstream:fixture' && a.outcome === 'failure' && a.reason === 'echo_detected')).toBe(true);
     const sum = await call(c, 'fixture__add', { a: 2, b: 3 });
     expect(sum.text).toBe('5');
     expect(h.audit.events.some((e) => e.action === 'credential.use' && e.target?.tool === 'downstream' && e.target.server === 'fixture')).toBe(true);

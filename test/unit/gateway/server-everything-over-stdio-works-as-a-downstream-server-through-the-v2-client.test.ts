@@ -3,7 +3,7 @@
  * server-everything over stdio, started by the gateway's SDK v2 client with a credential
  * in its environment. Its tools reach the agent namespaced, on both protocol eras; a
  * call works after approval; and when the server hands the credential back (its get-env
- * tool prints the environment) the agent gets it redacted.
+ * tool prints the environment) the agent never gets it.
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe.each(['v1', 'v2-modern'] as const)('server-everything behind the gateway: %s', (kind) => {
-  it('its tools are listed namespaced; echo answers; get-env returns the environment with the credential redacted', async () => {
+  it('its tools are listed namespaced; echo answers; get-env, which prints its environment, never gets the credential to the agent', async () => {
     const c = await connectAgent(kind, h.url, agent.token);
     open.push(c);
     const names = (await c.listTools()).map((t) => t.name);
@@ -45,9 +45,9 @@ describe.each(['v1', 'v2-modern'] as const)('server-everything behind the gatewa
     const echo = await c.callTool('everything__echo', { message: 'hello from the agent' });
     expect(echo.isError).toBe(false);
     expect(echo.text).toContain('hello from the agent');
+    // The server hands its own credential back: the echo guard withholds the result (or it is redacted); never the value.
     const env = await c.callTool('everything__get-env', {});
-    expect(env.isError).toBe(false);
-    expect(env.text).toContain('EVERYTHING_TOKEN');
+    expect(env.text.length).toBeGreaterThan(0);
     expect(env.text).not.toContain(SECRET);
   });
 });

@@ -146,6 +146,16 @@ describe('admin commands against a running server', () => {
     const none = capture();
     expect(await auditCli(['export', '--server', url, '--admin-key', keyA(), '--org', orgId, '--format', 'jsonl', '--since', '2999-01-01T00:00:00.000Z'], none.io)).toBe(0);
     expect(none.out.join('').trim()).toBe('');
+
+    // A filter by device keeps that device's whole chain and its seal: it still verifies.
+    const oneDevice = join(tmp, 'one-device.jsonl');
+    expect(
+      await auditCli(['export', '--server', url, '--admin-key', keyA(), '--org', orgId, '--format', 'jsonl', '--device', enrolled.deviceId, '--out', oneDevice], capture().io),
+    ).toBe(0);
+    expect(readFileSync(oneDevice, 'utf8').trim().split('\n')).toHaveLength(6);
+    const vOne = capture();
+    expect(await auditCli(['verify', oneDevice, '--pubkeys', keys], vOne.io)).toBe(0);
+    expect(vOne.out.join('')).toMatch(/^OK: 5 record\(s\) from 1 device\(s\) verified/);
   });
 
   it('no admin action is lost: concurrent commands all land, and each is in the admin log', async () => {

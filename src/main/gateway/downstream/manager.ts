@@ -7,8 +7,10 @@
  * use), and its outcome after. Every list or call also authorizes each of the server's credentials for
  * this agent (grant, approval), exactly like a built-in tool; a connection whose secrets changed since it was made (item edited) is
  * replaced. Connections end when the vault locks, the agent is revoked or the gateway
- * closes. Everything a downstream server returns is scrubbed by the engine: every
- * string of the whole result (keys too) in one 'results.scrub' call.
+ * closes. Everything a downstream server returns goes through the echo guard (its own
+ * credentials) and the one result path of the built-in tools (vault scrub, canaries,
+ * DLP: screen-result.ts), every string of the whole result (keys too, base64 blobs
+ * decoded) in one 'results.scrub' call.
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -19,7 +21,10 @@ import { resolveChecked } from '../../egress/request';
 import { authorizeServerUse, authorizeUse, checkPolicy } from '../authorize';
 import { inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
-import { scrubTexts, type ToolContext } from '../tools/context';
+import { guardCanaryUse, refuseCanary } from '../tools/canary';
+import { scrubTexts, type CredentialRelease, type ToolContext } from '../tools/context';
+import { holdsSecret } from '../tools/echo-guard';
+import { resultTexts, screenResult } from './screen-result';
 import { NAMESPACE_SEPARATOR, type DownstreamServerConfig } from './config';
 
 const PASS_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'ComSpec', 'PATHEXT'];
@@ -29,6 +34,16 @@ interface Connection {
   readonly client: Client;
   readonly fingerprint: string;
 }
+
+/** The server's credentials released for this list or call: what the echo guard looks for. */
+type Released = ReadonlyArray<{ readonly release: CredentialRelease; readonly secret: string }>;
+
+const ECHO_NOTE =
+  'The server sent one of its own credentials back in its result (in some form), so Latchkey withheld the result. The next use of this credential with this server needs the person to approve it again.';
+
+/** What the dispatcher records as the call's outcome (Activity): the real one, not `success` when the gateway withheld. */
+export type DownstreamOutcome =
+  { readonly outcome: 'success'; readonly reason: null } | { readonly outcome: 'failure'; readonly reason: 'echo_detected' | 'dlp_blocked' | 'content_withheld' };
 
 export interface DownstreamTool {
   name: string;
@@ -55,7 +70,7 @@ export class DownstreamManager {
       // 'never' hides the server entirely; no process is started for it.
       if (this.ctx.registry.serverGrantMode(agent.id, s.name) === 'never') continue;
       try {
-        const conn = await this.connection(agent, s, signal);
+        const { conn } = await this.connection(agent, s, signal);
         const { tools } = await conn.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
         const listed = tools.map((t) => ({
           name: `${s.name}${NAMESPACE_SEPARATOR}${t.name}`.slice(0, 128),
@@ -77,7 +92,7 @@ export class DownstreamManager {
     tool: string,
     args: Record<string, unknown> | undefined,
     signal?: AbortSignal,
-  ): Promise<{ result: Record<string, unknown>; credentialName: string | null; itemId: string | null }> {
+  ): Promise<{ result: Record<string, unknown>; credentialName: string | null; itemId: string | null; status: DownstreamOutcome }> {
     const s = this.servers.find((x) => x.name === server);
     if (!s) throw new LatchkeyError('not_found', `No downstream server named "${server.slice(0, 32)}".`);
     // Results are scrubbed by the engine: a call made while locked would run the tool
@@ -98,9 +113,28 @@ export class DownstreamManager {
       basis,
       audit: { tool: 'downstream', server: s.name, serverTool: tool },
     });
-    const conn = await this.connection(agent, s, signal);
+    const { conn, released } = await this.connection(agent, s, signal);
     const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
-    return { result: (await scrubDeep(this.ctx, result)) as Record<string, unknown>, credentialName: s.credentials.map((c) => c.credential).join(', ') || null, itemId: null };
+    const credentialName = s.credentials.map((c) => c.credential).join(', ') || null;
+    const source = { tool: `downstream:${s.name}`, destination: `mcp: ${s.name}`, audit: { tool: 'downstream', server: s.name, serverTool: tool } } as const;
+    // The echo guard: the server's own credential in its result (any form, blobs decoded).
+    const texts = resultTexts(result).map((text) => ({ text }));
+    const echoes = released.filter((r) => holdsSecret(r.secret, texts));
+    if (echoes.length > 0) {
+      for (const e of echoes) {
+        await this.ctx.recordGuard(agent, e.release, 'echo_detected');
+        if (e.release.itemId !== null) this.ctx.echoes.mark(e.release.itemId, e.release.destination);
+      }
+      return { result: { content: [{ type: 'text', text: ECHO_NOTE }], isError: true }, credentialName, itemId: null, status: { outcome: 'failure', reason: 'echo_detected' } };
+    }
+    const screened = await screenResult(this.ctx, agent, source, result);
+    if (screened.withheld > 0) await this.ctx.recordFinding(agent, source, 'content_withheld');
+    const status: DownstreamOutcome = screened.blocked
+      ? { outcome: 'failure', reason: 'dlp_blocked' }
+      : screened.withheld > 0
+        ? { outcome: 'failure', reason: 'content_withheld' }
+        : { outcome: 'success', reason: null };
+    return { result: screened.result, credentialName, itemId: null, status };
   }
 
   async closeAll(): Promise<void> {
@@ -119,23 +153,22 @@ export class DownstreamManager {
     }
   }
 
-  private async connection(agent: AuthenticatedAgent, s: DownstreamServerConfig, signal?: AbortSignal): Promise<Connection> {
+  private async connection(agent: AuthenticatedAgent, s: DownstreamServerConfig, signal?: AbortSignal): Promise<{ conn: Connection; released: Released }> {
     const tool = `downstream:${s.name}`;
     checkPolicy(this.ctx, agent, tool);
     const url = s.transport.type === 'http' ? new URL(s.transport.url) : undefined;
     const destination = url ? url.origin : `mcp: ${s.name}`;
     const uses = [];
+    const released: Array<{ release: CredentialRelease; secret: string }> = [];
+    const audit = { tool: 'downstream', server: s.name, origin: url?.origin ?? null } as const;
     for (const c of s.credentials) {
-      const u = await authorizeUse(this.ctx, { agent, tool, credentialName: c.credential, destination, ...(url ? { url } : {}), ...(signal ? { signal } : {}) });
+      const u = await guardCanaryUse(this.ctx.canary, agent, { tool, destination, audit }, () =>
+        authorizeUse(this.ctx, { agent, tool, credentialName: c.credential, destination, precheck: refuseCanary, ...(url ? { url } : {}), ...(signal ? { signal } : {}) }),
+      );
       // No record, no use: signed before the secret reaches the server (env or request headers), on every list and call.
-      await this.ctx.recordRelease(agent, {
-        label: tool,
-        itemId: u.overview.id,
-        credentialName: u.overview.name,
-        destination,
-        basis: u.basis,
-        audit: { tool: 'downstream', server: s.name, origin: url?.origin ?? null },
-      });
+      const release: CredentialRelease = { label: tool, itemId: u.overview.id, credentialName: u.overview.name, destination, basis: u.basis, audit };
+      await this.ctx.recordRelease(agent, release);
+      released.push({ release, secret: u.use.secret });
       uses.push({ c, ...u });
     }
     const fingerprint = createHash('sha256')
@@ -143,7 +176,7 @@ export class DownstreamManager {
       .digest('hex');
     const key = `${agent.id}/${s.name}`;
     const existing = this.conns.get(key);
-    if (existing && existing.fingerprint === fingerprint) return existing;
+    if (existing && existing.fingerprint === fingerprint) return { conn: existing, released };
     if (existing) {
       this.conns.delete(key);
       await existing.client.close().catch(() => undefined);
@@ -166,7 +199,7 @@ export class DownstreamManager {
     }
     const conn: Connection = { client, fingerprint };
     this.conns.set(key, conn);
-    return conn;
+    return { conn, released };
   }
 }
 

@@ -1,11 +1,25 @@
 /** What the gateway's tools share: authorization, scrubbing, egress and limits. */
+import type { GUARD_REASONS } from '../../../shared/contracts/audit-event';
 import { LatchkeyError } from '../../../shared/errors';
 import type { EgressPool } from '../../egress/pool';
 import type { Resolver } from '../../egress/request';
 import type { AuditFacts } from '../activity';
 import type { AuthorizeDeps } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
+import type { CanaryAlarm } from './canary';
 import type { EchoLedger } from './echo-guard';
+
+/** Where a result came from, for the canary alarm and the result guards' records. */
+export interface ResultSource {
+  /** The tool label: http_request, run_command, downstream:<server>. */
+  readonly tool: string;
+  /** An origin, `command: <name>` or `mcp: <server>`. */
+  readonly destination: string | null;
+  readonly audit: AuditFacts;
+}
+
+/** What a result guard can find (src/shared/contracts/audit-event.ts GUARD_REASONS). */
+export type GuardReason = (typeof GUARD_REASONS)[number];
 
 export interface GatewayLimits {
   /** Per hop, milliseconds. */
@@ -54,7 +68,15 @@ export interface ToolContext extends AuthorizeDeps {
    */
   readonly recordRelease: (agent: AuthenticatedAgent, release: CredentialRelease) => Promise<void>;
   /** Signs a guard's finding about a released credential (reason `echo_detected` …) as a failed use. */
-  readonly recordGuard: (agent: AuthenticatedAgent, release: CredentialRelease, reason: 'echo_detected') => Promise<void>;
+  readonly recordGuard: (agent: AuthenticatedAgent, release: CredentialRelease, reason: GuardReason) => Promise<void>;
+  /**
+   * Signs a result guard's finding that is about the result, not one released
+   * credential: a DLP rule (dlp_redacted / dlp_warned / dlp_blocked, naming the rule,
+   * never the match) or content withheld. `blocked` and withheld results are failures.
+   */
+  readonly recordFinding: (agent: AuthenticatedAgent, source: ResultSource, reason: GuardReason, extra?: { readonly dlpRule?: string; readonly itemId?: string }) => Promise<void>;
+  /** Canary credentials' alarm (tools/canary.ts). */
+  readonly canary?: CanaryAlarm;
   /** run_command also needs the person's (or policy's) switch; checked by policy.assertToolAllowed. */
 }
 

@@ -15,9 +15,11 @@ import { resolveChecked, sendPinned, type PinnedResponse } from '../../egress/re
 import { authorizeUse } from '../authorize';
 import { agentHeaders, inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
-import { scrubTexts, type ToolContext, type ToolOutcome } from './context';
+import { guardCanaryUse, refuseCanary } from './canary';
+import type { ResultSource, ToolContext, ToolOutcome } from './context';
 import { decodeContentEncoding, type DecodedBody } from './decode-body';
 import { holdsSecret } from './echo-guard';
+import { dlpBlockNote, dlpWarningNote, screenTexts } from './screen';
 import type { HttpRequestArgs } from './schemas';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -38,16 +40,22 @@ export function parseTargetUrl(raw: string): URL {
 export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgent, args: HttpRequestArgs, signal?: AbortSignal): Promise<ToolOutcome> {
   const first = parseTargetUrl(args.url);
   const origin = first.origin;
-  const { overview, use, basis } = await authorizeUse(ctx, {
-    agent,
-    tool: 'http_request',
-    credentialName: args.credential,
-    destination: origin,
-    url: first,
-    // Refuse shadowing headers before the person is asked or the secret is fetched.
-    precheck: (o) => void agentHeaders(o.injection, args.headers),
-    ...(signal ? { signal } : {}),
-  });
+  const source = { tool: 'http_request', destination: origin, audit: { tool: 'http_request', origin } } as const;
+  const { overview, use, basis } = await guardCanaryUse(ctx.canary, agent, source, () =>
+    authorizeUse(ctx, {
+      agent,
+      tool: 'http_request',
+      credentialName: args.credential,
+      destination: origin,
+      url: first,
+      // A canary, and shadowing headers, are refused before the person is asked or the secret is fetched.
+      precheck: (o) => {
+        refuseCanary(o);
+        agentHeaders(o.injection, args.headers);
+      },
+      ...(signal ? { signal } : {}),
+    }),
+  );
   // No record, no use: the signed record is written before the secret is injected anywhere.
   const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: { tool: 'http_request', origin } } as const;
   await ctx.recordRelease(agent, release);
@@ -105,7 +113,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
       text: JSON.stringify({ status: res.status, headers: {}, bodyEncoding: 'utf8', body: '', truncated: false, bodyWithheld: true, echoDetected: true, note: ECHO_NOTE }, null, 2),
     };
   }
-  const text = await renderScrubbed(ctx, res, decoded, notFollowed);
+  const text = await renderScrubbed(ctx, agent, source, res, decoded, notFollowed);
   return { text };
 }
 
@@ -140,7 +148,14 @@ function bodyString(body: Buffer): string {
  * which the scrubber's byte views read) and returned as base64 of the SCRUBBED bytes,
  * so it stays valid base64.
  */
-async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, decoded: DecodedBody, redirectNote: string | null): Promise<string> {
+async function renderScrubbed(
+  ctx: ToolContext,
+  agent: AuthenticatedAgent,
+  source: ResultSource,
+  res: PinnedResponse,
+  decoded: DecodedBody,
+  redirectNote: string | null,
+): Promise<string> {
   const headerList = Object.entries(res.headers).filter(([k]) => decoded.decoded === null || (k !== 'content-encoding' && k !== 'content-length'));
   const note = [redirectNote, decoded.decoded !== null ? `Body decoded from Content-Encoding ${decoded.decoded}.` : null, decoded.note].filter((n) => n !== null).join(' ');
   let bodyText = '';
@@ -154,11 +169,22 @@ async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, decoded: De
     }
   }
   const texts = [bodyText, note, ...headerList.flat()];
-  const clean = await scrubTexts(
+  const screened = await screenTexts(
     ctx,
+    agent,
+    source,
     texts,
     texts.map((_, i) => i === 0 && decoded.truncated),
   );
+  if (screened.blocked) {
+    return JSON.stringify(
+      { status: res.status, headers: {}, bodyEncoding: 'utf8', body: '', truncated: false, bodyWithheld: true, dlpBlocked: true, note: dlpBlockNote(screened.blocked) },
+      null,
+      2,
+    );
+  }
+  const clean = screened.texts;
+  const warning = dlpWarningNote(screened.warnings);
   const headers: Record<string, string> = {};
   for (let i = 0; i < headerList.length; i++) {
     Object.defineProperty(headers, clean[2 + 2 * i]!, { value: clean[3 + 2 * i]!, enumerable: true, writable: true, configurable: true });
@@ -171,6 +197,7 @@ async function renderScrubbed(ctx: ToolContext, res: PinnedResponse, decoded: De
     truncated: decoded.truncated,
     ...(decoded.body === null ? { bodyWithheld: true } : {}),
     ...(note !== '' ? { note: clean[1]! } : {}),
+    ...(warning !== null ? { dlpWarning: warning } : {}),
   };
   return JSON.stringify(out, null, 2);
 }

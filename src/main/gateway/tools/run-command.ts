@@ -10,7 +10,13 @@ import path from 'node:path';
 import { LatchkeyError } from '../../../shared/errors';
 import { authorizeUse, checkPolicy } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
-import { scrubTexts, type ToolContext, type ToolOutcome } from './context';
+import { guardCanaryUse, refuseCanary } from './canary';
+import type { CredentialRelease, ToolContext, ToolOutcome } from './context';
+import { holdsSecret } from './echo-guard';
+import { dlpBlockNote, dlpWarningNote, screenTexts } from './screen';
+
+const ECHO_NOTE =
+  'The program printed a credential it was given (in some form), so Latchkey withheld its output: only the exit status is returned. The next run with this credential needs the person to approve it again.';
 import type { RunCommandArgs } from './schemas';
 
 /** Variables passed through from main's environment (nothing that could hold a secret). */
@@ -25,34 +31,72 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
     const v = process.env[k];
     if (v !== undefined) env[k] = v;
   }
+  const source = { tool: 'run_command', destination, audit: { tool: 'run_command', command: program } } as const;
+  const released: Array<{ release: CredentialRelease; secret: string }> = [];
   for (const c of args.credentials) {
-    const { overview, use, basis } = await authorizeUse(ctx, {
-      agent,
-      tool: 'run_command',
-      credentialName: c.credential,
-      destination,
-      ...(signal ? { signal } : {}),
-    });
+    const { overview, use, basis } = await guardCanaryUse(ctx.canary, agent, source, () =>
+      authorizeUse(ctx, {
+        agent,
+        tool: 'run_command',
+        credentialName: c.credential,
+        destination,
+        precheck: refuseCanary,
+        ...(signal ? { signal } : {}),
+      }),
+    );
     // No record, no use: each credential's signed record is written before it enters the environment.
-    await ctx.recordRelease(agent, {
-      label: 'run_command',
-      itemId: overview.id,
-      credentialName: overview.name,
-      destination,
-      basis,
-      audit: { tool: 'run_command', command: program },
-    });
+    const release: CredentialRelease = { label: 'run_command', itemId: overview.id, credentialName: overview.name, destination, basis, audit: source.audit };
+    await ctx.recordRelease(agent, release);
+    released.push({ release, secret: use.secret });
     env[c.env] = use.secret;
   }
   const timeoutMs = Math.min(args.timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
   const result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
   // Drop our references to the secrets; the child's copy ends with it.
   for (const k of Object.keys(env)) Reflect.deleteProperty(env, k);
+  const streams = [
+    { text: result.stdout, truncated: result.stdoutTruncated },
+    { text: result.stderr, truncated: result.stderrTruncated },
+  ];
+  // The echo guard, as for http_request: a program that prints a credential it was given
+  // (in any form) has its output withheld, and the next run with it asks the person again.
+  const echoes = released.filter((r) => holdsSecret(r.secret, streams));
+  released.length = 0;
+  if (echoes.length > 0) {
+    for (const e of echoes) {
+      await ctx.recordGuard(agent, e.release, 'echo_detected');
+      if (e.release.itemId !== null) ctx.echoes.mark(e.release.itemId, destination);
+    }
+    return {
+      text: JSON.stringify(
+        { ...result, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, outputWithheld: true, echoDetected: true, note: ECHO_NOTE },
+        null,
+        2,
+      ),
+    };
+  }
   // Both streams whole, in one call, before they are JSON-encoded (a program that prints
   // JSON holds a secret escaped once, a form the scrubber knows; encoding first would
-  // escape it twice).
-  const [stdout, stderr] = await scrubTexts(ctx, [result.stdout, result.stderr]);
-  const text = JSON.stringify({ ...result, stdout: stdout!, stderr: stderr! }, null, 2);
+  // escape it twice). Then canaries and DLP (screen.ts).
+  const screened = await screenTexts(
+    ctx,
+    agent,
+    source,
+    streams.map((s) => s.text),
+    streams.map((s) => s.truncated),
+  );
+  if (screened.blocked) {
+    return {
+      text: JSON.stringify(
+        { ...result, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, outputWithheld: true, dlpBlocked: true, note: dlpBlockNote(screened.blocked) },
+        null,
+        2,
+      ),
+    };
+  }
+  const [stdout, stderr] = screened.texts;
+  const warning = dlpWarningNote(screened.warnings);
+  const text = JSON.stringify({ ...result, stdout: stdout!, stderr: stderr!, ...(warning !== null ? { dlpWarning: warning } : {}) }, null, 2);
   return { text };
 }
 

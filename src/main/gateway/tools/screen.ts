@@ -1,0 +1,59 @@
+/**
+ * The one path every result text takes on its way to an agent — http_request's body and
+ * headers, run_command's output, a downstream server's result — in this order:
+ *  1. the engine's vault-wide scrub (every form of every concealed value redacted), in
+ *     ONE call for the whole result, which also names any canary whose value was there;
+ *  2. a canary found trips the alarm (tools/canary.ts);
+ *  3. DLP (../dlp) on the scrubbed texts, per policy: redact, warn (annotated) or block.
+ * Every finding is signed before the result leaves (no record, no result). The echo
+ * guard runs before this, in each tool, against the one secret it injected.
+ */
+import { LatchkeyError } from '../../../shared/errors';
+import type { DlpCategory } from '../../../shared/policy';
+import { applyDlp, dlpActions } from '../dlp';
+import type { AuthenticatedAgent } from '../registry';
+import { scrubTexts, type ResultSource, type ToolContext } from './context';
+
+export interface Screened {
+  readonly texts: string[];
+  /** DLP `warn` findings, for the result's annotation: category and rule id only. */
+  readonly warnings: ReadonlyArray<{ readonly category: DlpCategory; readonly rule: string }>;
+  /** A `block` category was found: the caller withholds the result and says why. */
+  readonly blocked: ReadonlyArray<{ readonly category: DlpCategory; readonly rule: string }> | null;
+}
+
+export const DLP_BLOCK_NOTE = 'Latchkey withheld this result: it contains data that policy does not let reach an agent';
+
+export async function screenTexts(ctx: ToolContext, agent: AuthenticatedAgent, source: ResultSource, texts: string[], truncated?: boolean[]): Promise<Screened> {
+  let clean: string[];
+  let canaries: string[] = [];
+  const scrubResults = ctx.credentials.scrubResults;
+  if (scrubResults && texts.length > 0) {
+    const r = await (truncated?.some((t) => t) === true ? scrubResults.call(ctx.credentials, texts, truncated) : scrubResults.call(ctx.credentials, texts));
+    if (r.texts.length !== texts.length) throw new LatchkeyError('internal', 'The vault returned a malformed scrub result.');
+    clean = r.texts;
+    canaries = r.canaries;
+  } else clean = await scrubTexts(ctx, texts, truncated);
+  for (const itemId of canaries) {
+    await ctx.canary?.trip(agent, { itemId, credentialName: null, how: 'result', tool: source.tool, destination: source.destination, audit: source.audit });
+  }
+  const dlp = await applyDlp(clean, dlpActions(ctx.policy()));
+  for (const f of dlp.findings) {
+    const reason = f.action === 'block' ? 'dlp_blocked' : f.action === 'warn' ? 'dlp_warned' : 'dlp_redacted';
+    await ctx.recordFinding(agent, source, reason, { dlpRule: f.rule });
+  }
+  const warnings = dlp.findings.filter((f) => f.action === 'warn').map(({ category, rule }) => ({ category, rule }));
+  const blocked = dlp.blocked ? dlp.findings.filter((f) => f.action === 'block').map(({ category, rule }) => ({ category, rule })) : null;
+  return { texts: dlp.texts, warnings, blocked };
+}
+
+/** The annotation of a result with DLP warnings, or null. */
+export function dlpWarningNote(warnings: Screened['warnings']): string | null {
+  if (warnings.length === 0) return null;
+  const cats = [...new Set(warnings.map((w) => w.category))].join(', ');
+  return `Latchkey DLP: this result contains ${cats} (rules: ${[...new Set(warnings.map((w) => w.rule))].join(', ')}). Treat it as sensitive.`;
+}
+
+export function dlpBlockNote(blocked: NonNullable<Screened['blocked']>): string {
+  return `${DLP_BLOCK_NOTE} (${[...new Set(blocked.map((b) => b.category))].join(', ')}; rules: ${[...new Set(blocked.map((b) => b.rule))].join(', ')}).`;
+}
