@@ -108,7 +108,15 @@ export default defineConfig(
       'no-useless-assignment': 'off',
       // The gateway uses the SDK's low-level Server on purpose (tool list and argument parsing
       // stay ours, zod first; see src/main/gateway/mcp-server.ts). Anything else deprecated fails.
-      '@typescript-eslint/no-deprecated': ['error', { allow: [{ from: 'package', package: '@modelcontextprotocol/sdk', name: 'Server' }] }],
+      '@typescript-eslint/no-deprecated': [
+        'error',
+        {
+          allow: [
+            { from: 'package', package: '@modelcontextprotocol/sdk', name: 'Server' },
+            { from: 'package', package: '@modelcontextprotocol/server', name: 'Server' },
+          ],
+        },
+      ],
       // `_`-prefixed names are the tree's "deliberately unused" (a destructured-away field, an arity-4 handler).
       '@typescript-eslint/no-unused-vars': [
         'error',

@@ -97,4 +97,18 @@ async function main(): Promise<void> {
   });
 }
 
-void main();
+/**
+ * `<installed app> mcp`: the stdio bridge for clients that start commands (the snippets
+ * and the .mcpb bundle point at process.execPath, since `latchkey` is not on PATH and
+ * the RunAsNode fuse is off). No window, no single-instance lock: it relays stdio to the
+ * running app over the agent socket and exits with the bridge's code.
+ */
+async function bridge(argv: string[]): Promise<void> {
+  app.dock?.hide();
+  const { run } = await import('../cli/commands/mcp');
+  app.exit(await run(argv));
+}
+
+const cliArgs = app.isPackaged ? process.argv.slice(1) : [];
+if (cliArgs[0] === 'mcp') void bridge(cliArgs.slice(1));
+else void main();

@@ -10,8 +10,8 @@
  */
 import net from 'node:net';
 import { parseArgs } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/server';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { BRIDGE_PROTOCOL_VERSION, HELLO_TIMEOUT_MS, defaultSocketPath, readLine, welcomeSchema } from '../../main/gateway/bridge-protocol';
 
 export const summary = 'stdio MCP bridge to the running Latchkey app (for Claude Desktop and other stdio-only clients)';

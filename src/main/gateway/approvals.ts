@@ -15,6 +15,23 @@ export interface ApprovalEvents {
   settled(id: string, outcome: 'approved' | 'denied' | 'timeout' | 'cancelled'): void;
 }
 
+/**
+ * Who is waiting on a call's prompt: the MCP front of that call, which tells its client
+ * (a progress notification under 2025-11-25, a Task under 2026-07-28). Keyed by the
+ * call's AbortSignal, the one thing that travels with the call down to `ask`.
+ */
+export interface ApprovalWatcher {
+  requested(p: PendingApproval): void;
+  settled(outcome: 'approved' | 'denied' | 'timeout' | 'cancelled'): void;
+}
+
+const watchers = new WeakMap<AbortSignal, ApprovalWatcher>();
+
+/** Tells `watcher` about every prompt the call carrying `signal` raises. */
+export function watchApprovals(signal: AbortSignal, watcher: ApprovalWatcher): void {
+  watchers.set(signal, watcher);
+}
+
 interface Waiting {
   readonly prompt: PendingApproval;
   resolve(answer: ApprovalAnswer): void;
@@ -46,6 +63,7 @@ export class ApprovalQueue {
         this.waiting.delete(prompt.id);
         clearTimeout(w.timer);
         this.events.settled(prompt.id, outcome);
+        if (signal) watchers.get(signal)?.settled(outcome);
         return true;
       };
       const timer = setTimeout(() => {
@@ -65,6 +83,7 @@ export class ApprovalQueue {
         once: true,
       });
       this.events.requested(prompt);
+      if (signal) watchers.get(signal)?.requested(prompt);
     });
   }
 

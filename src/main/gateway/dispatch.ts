@@ -20,6 +20,8 @@ import { httpRequestArgs, listCredentialsArgs, runCommandArgs, toolInputJsonSche
 
 export interface ToolResult {
   content: Array<{ type: 'text'; text: string }>;
+  /** The same JSON as the text, for tools with an output schema (MCP structured tool output). */
+  structuredContent?: Record<string, unknown>;
   isError?: boolean;
   [key: string]: unknown;
 }
@@ -28,6 +30,7 @@ export interface ToolDescriptor {
   name: string;
   description: string;
   inputSchema: { type: 'object'; [k: string]: unknown };
+  outputSchema?: { type: 'object'; [k: string]: unknown };
 }
 
 export interface DispatchDeps {
@@ -44,6 +47,8 @@ export interface DispatchDeps {
 interface ToolDef<S extends z.ZodType> {
   readonly schema: S;
   readonly description: string;
+  /** JSON Schema of the tool's JSON text; when set, results carry it as structuredContent too. */
+  readonly outputSchema?: { type: 'object'; [k: string]: unknown };
   run(deps: DispatchDeps, agent: AuthenticatedAgent, args: z.output<S>, signal?: AbortSignal): Promise<ToolOutcome>;
 }
 
@@ -51,21 +56,83 @@ function def<S extends z.ZodType>(d: ToolDef<S>): ToolDef<S> {
   return d;
 }
 
+export interface CredentialSummary {
+  name: string;
+  kind: 'api_credential';
+  injection: string;
+  description: string;
+  allowedOrigins: string[];
+}
+
+/**
+ * What an agent may know of the credentials granted to it (list_credentials and the
+ * credential resources): never a value. Scrubbed anyway, since a name or description
+ * could quote a secret by mistake.
+ */
+export async function credentialSummaries(deps: DispatchDeps, agent: AuthenticatedAgent, signal?: AbortSignal): Promise<CredentialSummary[]> {
+  checkPolicy(deps.ctx, agent, 'list_credentials');
+  const list = await visibleCredentials(deps.ctx, agent, 'list_credentials', signal);
+  const credentials: CredentialSummary[] = list.map((c) => ({
+    name: c.name,
+    kind: 'api_credential',
+    injection: c.injection.type,
+    description: c.description,
+    allowedOrigins: [...c.allowedOrigins],
+  }));
+  return JSON.parse(await scrubText(deps.ctx, JSON.stringify(credentials))) as CredentialSummary[];
+}
+
+const LIST_CREDENTIALS_OUTPUT = {
+  type: 'object',
+  properties: {
+    credentials: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          kind: { type: 'string' },
+          injection: { type: 'string' },
+          description: { type: 'string' },
+          allowedOrigins: { type: 'array', items: { type: 'string' } },
+        },
+        required: ['name', 'kind', 'injection', 'description', 'allowedOrigins'],
+      },
+    },
+  },
+  required: ['credentials'],
+} as const satisfies ToolDescriptor['outputSchema'];
+
+/** The JSON http_request returns (tools/http-request.ts renders it); extra fields are allowed so that file may grow. */
+const HTTP_REQUEST_OUTPUT = {
+  type: 'object',
+  properties: {
+    status: { type: 'integer', description: 'HTTP status code' },
+    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Response headers, secrets redacted' },
+    bodyEncoding: { type: 'string', enum: ['utf8', 'base64'] },
+    body: { type: 'string', description: 'Response body (size-capped), secrets redacted' },
+    truncated: { type: 'boolean' },
+    bodyWithheld: { type: 'boolean' },
+    echoDetected: { type: 'boolean' },
+    note: { type: 'string' },
+  },
+  required: ['status', 'headers', 'body'],
+} as const satisfies ToolDescriptor['outputSchema'];
+
 const TOOLS = {
   list_credentials: def({
     schema: listCredentialsArgs,
     description: 'Lists the credentials you may use through Latchkey: name, kind, what each is for and where it may be sent. Never returns a secret value.',
+    outputSchema: LIST_CREDENTIALS_OUTPUT,
     async run(deps, agent, _args, signal) {
-      checkPolicy(deps.ctx, agent, 'list_credentials');
-      const list = await visibleCredentials(deps.ctx, agent, 'list_credentials', signal);
-      const credentials = list.map((c) => ({ name: c.name, kind: 'api_credential', injection: c.injection.type, description: c.description, allowedOrigins: c.allowedOrigins }));
-      return { text: await scrubText(deps.ctx, JSON.stringify({ credentials }, null, 2)) };
+      return { text: JSON.stringify({ credentials: await credentialSummaries(deps, agent, signal) }, null, 2) };
     },
   }),
   http_request: def({
     schema: httpRequestArgs,
     description:
       "Sends an HTTP request with a named credential added by Latchkey (you never see the secret). The URL must be at one of the credential's allowed origins. Returns status, headers and body (size-capped); secrets in the response are redacted.",
+    outputSchema: HTTP_REQUEST_OUTPUT,
     run: (deps, agent, args, signal) => httpRequestTool(deps.ctx, agent, args, signal),
   }),
   run_command: def({
@@ -77,10 +144,18 @@ const TOOLS = {
 
 type ToolName = keyof typeof TOOLS;
 
+/** The output schema Latchkey declares for one of its own tools (downstream tools: none of ours). */
+export function ownOutputSchema(name: string): ToolDescriptor['outputSchema'] {
+  return Object.hasOwn(TOOLS, name) ? (TOOLS[name as ToolName] as ToolDef<z.ZodType>).outputSchema : undefined;
+}
+
 export async function listTools(deps: DispatchDeps, agent: AuthenticatedAgent, signal?: AbortSignal): Promise<ToolDescriptor[]> {
   const own = (Object.keys(TOOLS) as ToolName[])
     .filter((n) => n !== 'run_command' || deps.runCommandOffered())
-    .map((name) => ({ name, description: TOOLS[name].description, inputSchema: toolInputJsonSchema(TOOLS[name].schema) }));
+    .map((name): ToolDescriptor => {
+      const t: ToolDef<z.ZodType> = TOOLS[name];
+      return { name, description: t.description, inputSchema: toolInputJsonSchema(t.schema), ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}) };
+    });
   if (!deps.downstream || !deps.registry.isActive(agent.id)) return own;
   const pendingRecords: Promise<void>[] = [];
   const downstream = await deps.downstream.listTools(agent, signal, (server, err) => {
@@ -139,7 +214,7 @@ export async function callTool(deps: DispatchDeps, agent: AuthenticatedAgent, na
     // The union of tool defs cannot be called through one signature; args were parsed by this tool's own schema.
     // Each credential use was signed as it was released (ToolContext.recordRelease), before its secret left.
     const out = await (tool.run as (d: DispatchDeps, a: AuthenticatedAgent, x: unknown, s?: AbortSignal) => Promise<ToolOutcome>)(deps, agent, args, signal);
-    return { content: [{ type: 'text', text: out.text }] };
+    return withStructured(out.text, (tool as ToolDef<z.ZodType>).outputSchema !== undefined);
   } catch (err) {
     return refuse(deps, agent, name, err, { ...facts, audit: { ...(tool ? { tool: name as ToolName } : {}), origin: facts.destination } });
   }
@@ -218,6 +293,19 @@ async function callDownstream(deps: DispatchDeps, agent: AuthenticatedAgent, ser
   } catch (err) {
     return refuse(deps, agent, label, err, { credentialName: null, destination: `mcp: ${server}`, audit: { tool: 'downstream', server, serverTool: tool } });
   }
+}
+
+/** The tool's JSON text, also as structuredContent when the tool declares an output schema. */
+function withStructured(text: string, structured: boolean): ToolResult {
+  const result: ToolResult = { content: [{ type: 'text', text }] };
+  if (!structured) return result;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) result.structuredContent = value as Record<string, unknown>;
+  } catch {
+    // Not JSON: text only (a client then reads content, as for any tool).
+  }
+  return result;
 }
 
 function safeOrigin(url: string): string | null {

@@ -15,6 +15,7 @@ import { systemResolver, type Resolver } from '../egress/request';
 import { ActivityLog, approvalReason } from './activity';
 import { ApprovalQueue } from './approvals';
 import { cacheCredentials } from './credential-cache';
+import { defaultBridgeLaunch, type BridgeLaunch } from './bridge-launch';
 import { defaultSocketPath } from './bridge-protocol';
 import { callTool, type DispatchDeps, type ToolResult } from './dispatch';
 import { downstreamServerSchema, type DownstreamServerConfig } from './downstream/config';
@@ -24,6 +25,7 @@ import type { AuditSink, CredentialSource, GatewayStore, Notifier, PolicySource 
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { Registry, serverKey, type AuthenticatedAgent } from './registry';
 import { listenSocket, type SocketListener } from './socket-server';
+import { TaskStore } from './tasks';
 import { configSnippets } from './snippets';
 import type { RunProxyConfig } from '../proxy/config';
 import { DEFAULT_LIMITS, type GatewayLimits, type ToolContext } from './tools/context';
@@ -43,8 +45,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<GatewayLimits>;
   /** DNS resolver for egress checks (tests pass a fixed table). */
   readonly resolver?: Resolver;
-  /** How client configs start the stdio bridge. Default ['latchkey', 'mcp']. */
-  readonly bridgeCommand?: readonly string[];
+  /** How client configs start the stdio bridge (absolute command). Default: defaultBridgeLaunch(). */
+  readonly bridge?: BridgeLaunch;
   /** Downstream MCP servers (parsed with downstreamServerSchema; names must be unique). */
   readonly downstream?: readonly DownstreamServerConfig[];
   /** Set: run_command runs in proxy mode (docs/gateway.md "Proxy mode"). */
@@ -244,6 +246,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
   };
 
+  const tasks = new TaskStore(now);
+  const agentServers = { dispatch, tasks, inflight: new Map<string, AbortController>() };
+
   let http: HttpListener | null = null;
   let socket: SocketListener | null = null;
   const status = (): GatewayStatus => ({
@@ -254,7 +259,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     runCommandEnabled: dispatch.runCommandOffered(),
   });
   const snippetsFor = (token: string) =>
-    configSnippets({ url: http?.url ?? `http://127.0.0.1:${opts.port ?? DEFAULT_GATEWAY_PORT}${MCP_PATH}`, bridgeCommand: opts.bridgeCommand ?? ['latchkey', 'mcp'] }, token);
+    configSnippets({ url: http?.url ?? `http://127.0.0.1:${opts.port ?? DEFAULT_GATEWAY_PORT}${MCP_PATH}`, bridge: opts.bridge ?? defaultBridgeLaunch() }, token);
 
   const uiHandlers: RpcHandlers<GatewayUiContract> = {
     'gateway.status': () => status(),
@@ -274,6 +279,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     'agents.revoke': async ({ agentId }) => {
       const a = registry.getAgent(agentId);
       await registry.revoke(agentId);
+      tasks.cancelAll(agentId);
       approvals.cancelForAgent(agentId, 'This agent was revoked.');
       await downstream?.closeForAgent(agentId);
       await activity.record({ agentId, agentName: a.name, tool: 'revoke', itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
@@ -335,12 +341,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   return {
     async start() {
-      if (!http) http = await listenHttp(createGatewayHttpApp(dispatch, registry), opts.port ?? DEFAULT_GATEWAY_PORT);
+      if (!http) http = await listenHttp(createGatewayHttpApp(agentServers, registry), opts.port ?? DEFAULT_GATEWAY_PORT);
       const sp = opts.socketPath === undefined ? defaultSocketPath() : opts.socketPath;
-      if (!socket && sp !== null) socket = await listenSocket(dispatch, registry, sp);
+      if (!socket && sp !== null) socket = await listenSocket(agentServers, registry, sp);
       return status();
     },
     async close() {
+      tasks.cancelAll();
       approvals.cancelAll('Latchkey is shutting down.');
       for (const u of unsubs) u();
       for (const w of [...unlockWaiters]) w();

@@ -14,10 +14,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { DispatchDeps } from './dispatch';
-import { createAgentMcpServer } from './mcp-server';
-import type { Registry } from './registry';
+import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createAgentMcpServer, type AgentServerDeps } from './mcp-server';
+import type { AuthenticatedAgent, Registry } from './registry';
+import { toWebRequest, writeWebResponse } from './web-bridge';
 
 /** Default port: fixed so pasted client configs keep working across restarts. */
 export const DEFAULT_GATEWAY_PORT = 47615;
@@ -77,16 +77,35 @@ function readJson(req: http.IncomingMessage, res: http.ServerResponse): Promise<
   });
 }
 
-export function createGatewayHttpApp(deps: DispatchDeps, registry: Registry): http.RequestListener {
+/**
+ * The SDK v2 entry serves both eras on one URL: 2026-07-28 requests (per-request `_meta`
+ * envelope) on its modern path, everything else through its stateless 2025-era leg.
+ * The agent reaches the factory only through this request's authInfo, which our own
+ * bearer check filled in; the token itself is not passed on.
+ */
+function mcpHandler(deps: AgentServerDeps): McpHttpHandler {
+  return createMcpHandler(
+    (ctx) => {
+      const agent = ctx.authInfo?.extra?.agent as AuthenticatedAgent | undefined;
+      const exchange = ctx.authInfo?.extra?.exchange as AbortSignal | undefined;
+      if (!agent) throw new Error('no authenticated agent');
+      return createAgentMcpServer(deps, agent, ctx.era, exchange);
+    },
+    { legacy: 'stateless', responseMode: 'auto', maxRequestBodySize: 2 * 1024 * 1024 },
+  );
+}
+
+export function createGatewayHttpApp(deps: AgentServerDeps, registry: Registry): http.RequestListener {
+  const handler = mcpHandler(deps);
   return (req, res) => {
-    void handle(deps, registry, req, res).catch(() => {
+    void handle(handler, registry, req, res).catch(() => {
       if (!res.headersSent) jsonRpcError(res, 500, 'Internal error.');
       else res.destroy();
     });
   };
 }
 
-async function handle(deps: DispatchDeps, registry: Registry, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(handler: McpHttpHandler, registry: Registry, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (!isLoopbackHost(req.headers.host)) return jsonRpcError(res, 403, 'Forbidden host.');
   const origin = req.headers.origin;
   if (origin !== undefined && !isLoopbackOrigin(origin)) return jsonRpcError(res, 403, 'Forbidden origin.');
@@ -105,17 +124,17 @@ async function handle(deps: DispatchDeps, registry: Registry, req: http.Incoming
   if (path !== MCP_PATH && path !== `${MCP_PATH}/`) return jsonRpcError(res, 404, 'Not found.');
   // Stateless: no standalone SSE stream and no sessions to delete.
   if (req.method !== 'POST') return jsonRpcError(res, 405, 'Method not allowed.', { Allow: 'POST' });
-  const server = createAgentMcpServer(deps, agent);
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const { request, abort, signal } = toWebRequest(req, parsed.body);
+  // Only an exchange that ends before its response was fully written counts as abandoned.
   res.on('close', () => {
-    void transport.close();
-    void server.close();
+    if (!res.writableFinished) abort();
   });
   try {
-    await server.connect(transport);
-    await transport.handleRequest(req, res, parsed.body);
+    const response = await handler.fetch(request, { parsedBody: parsed.body, authInfo: { token: '', clientId: agent.id, scopes: [], extra: { agent, exchange: signal } } });
+    await writeWebResponse(response, res);
   } catch {
     if (!res.headersSent) jsonRpcError(res, 500, 'Internal error.');
+    else res.destroy();
   }
 }
 

@@ -3,9 +3,7 @@
  * per line), for the app side of the bridge socket.
  */
 import type net from 'node:net';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ReadBuffer, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/server';
 
 /** Messages larger than this close the connection (an MCP message is never near it). */
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;

@@ -3,9 +3,9 @@ import { chmod, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { LatchkeyError, toSerializedError } from '../../shared/errors';
 import { HELLO_MAX_BYTES, HELLO_TIMEOUT_MS, helloSchema, prepareSocketDir, readLine } from './bridge-protocol';
-import type { DispatchDeps } from './dispatch';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { LineSocketTransport } from './line-transport';
-import { createAgentMcpServer } from './mcp-server';
+import { createAgentMcpServer, type AgentServerDeps } from './mcp-server';
 import type { Registry } from './registry';
 
 export interface SocketListener {
@@ -24,7 +24,7 @@ async function inUse(socketPath: string): Promise<boolean> {
   });
 }
 
-export async function listenSocket(deps: DispatchDeps, registry: Registry, socketPath: string): Promise<SocketListener> {
+export async function listenSocket(deps: AgentServerDeps, registry: Registry, socketPath: string): Promise<SocketListener> {
   await prepareSocketDir(socketPath);
   if (process.platform !== 'win32') {
     if (await inUse(socketPath)) throw new LatchkeyError('conflict', 'Another Latchkey is already serving the agent socket.');
@@ -51,7 +51,7 @@ export async function listenSocket(deps: DispatchDeps, registry: Registry, socke
   };
 }
 
-async function handle(deps: DispatchDeps, registry: Registry, socket: net.Socket): Promise<void> {
+async function handle(deps: AgentServerDeps, registry: Registry, socket: net.Socket): Promise<void> {
   socket.on('error', () => undefined);
   let rest: Buffer;
   let agent;
@@ -72,8 +72,8 @@ async function handle(deps: DispatchDeps, registry: Registry, socket: net.Socket
     return;
   }
   socket.write(JSON.stringify({ ok: true }) + '\n');
-  const server = createAgentMcpServer(deps, agent);
-  const transport = new LineSocketTransport(socket, rest);
-  transport.onclose = () => void server.close();
-  await server.connect(transport);
+  const bound = agent;
+  // The SDK's stdio entry picks the era from the opening message (server/discover with an
+  // envelope, or initialize) and pins one instance for this connection.
+  serveStdio((ctx) => createAgentMcpServer(deps, bound, ctx.era), { transport: new LineSocketTransport(socket, rest) });
 }

@@ -40,14 +40,22 @@ export type AgentSummary = z.infer<typeof agentSummarySchema>;
  * UI shows it once, next to a copy button, and never stores it.
  */
 export const configSnippetsSchema = z.object({
-  /** claude_desktop_config.json `mcpServers` entry: the stdio bridge (Claude Desktop does not connect to localhost HTTP). */
+  /** claude_desktop_config.json `mcpServers` entry: the stdio bridge by absolute path (Claude Desktop does not connect to localhost HTTP). */
   claudeDesktop: z.string(),
+  /** A Claude Desktop extension (.mcpb, MCPB manifest 0.3), base64: no token inside; Claude Desktop asks for it at install. */
+  claudeDesktopBundle: z.string(),
   /** A `claude mcp add` command line (HTTP transport with the bearer header). */
   claudeCode: z.string(),
   /** ~/.cursor/mcp.json entry (HTTP with headers). */
   cursor: z.string(),
+  /** Cursor's one-click install link (cursor://anysphere.cursor-deeplink/mcp/install?name=…&config=base64(JSON)). */
+  cursorDeeplink: z.string(),
   /** .vscode/mcp.json entry (type http with headers). */
   vscode: z.string(),
+  /** A `code --add-mcp '<json>'` command line (VS Code adds the server to the user profile). */
+  vscodeAddMcp: z.string(),
+  /** Any other client: an `mcpServers` block with the HTTP endpoint and the stdio bridge. */
+  generic: z.string(),
 });
 export type ConfigSnippets = z.infer<typeof configSnippetsSchema>;
 

@@ -41,8 +41,12 @@ describe('GatewayUiContract over RPC', () => {
     const paired = await ui.call('agents.pair', { name: 'VS Code', client: 'vscode' });
     expect(paired.token).toMatch(/^lkat_/);
     expect(JSON.parse(paired.snippets.vscode)).toEqual({ servers: { latchkey: { type: 'http', url: h.url, headers: { Authorization: `Bearer ${paired.token}` } } } });
-    expect(JSON.parse(paired.snippets.claudeDesktop).mcpServers.latchkey).toMatchObject({ command: 'latchkey', args: ['mcp'], env: { LATCHKEY_AGENT_TOKEN: paired.token } });
-    expect(paired.snippets.claudeCode).toContain(`--header "Authorization: Bearer ${paired.token}"`);
+    expect(JSON.parse(paired.snippets.claudeDesktop).mcpServers.latchkey).toMatchObject({
+      command: process.execPath,
+      args: [expect.stringMatching(/[/\\]bin[/\\]latchkey\.mjs$/), 'mcp'],
+      env: { LATCHKEY_AGENT_TOKEN: paired.token },
+    });
+    expect(paired.snippets.claudeCode).toContain(`--header 'Authorization: Bearer ${paired.token}'`);
     const listed = await ui.call('agents.list', {});
     wire.push(listed);
     expect(JSON.stringify(listed)).not.toContain(paired.token);

@@ -14,9 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { LatchkeyError } from '../../../shared/errors';
 import { resolveChecked } from '../../egress/request';
 import { authorizeServerUse, authorizeUse, checkPolicy } from '../authorize';
@@ -115,7 +114,7 @@ export class DownstreamManager {
       audit: { tool: 'downstream', server: s.name, serverTool: tool },
     });
     const { conn, released } = await this.connection(agent, s, signal);
-    const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
+    const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     const credentialName = s.credentials.map((c) => c.credential).join(', ') || null;
     const source = { tool: `downstream:${s.name}`, destination: `mcp: ${s.name}`, audit: { tool: 'downstream', server: s.name, serverTool: tool } } as const;
     // The echo guard: the server's own credential in its result (any form, blobs decoded).
