@@ -7,7 +7,7 @@
  * - minting one leaf certificate for a new host (ECDSA P-256, @peculiar/x509).
  * The upstream is a local HTTPS server with its own CA (trusted by both clients and the proxy).
  */
-import '../src/main/proxy/reflect-metadata';
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';

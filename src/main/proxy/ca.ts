@@ -8,7 +8,8 @@
  * it exists in the clear only in the keychain's answer and WebCrypto's key object.
  */
 import { KeyObject, webcrypto } from 'node:crypto';
-import './reflect-metadata';
+// @peculiar/x509's dependency tsyringe needs the Reflect metadata API at load time.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { z } from 'zod';
 import { LatchkeyError } from '../../shared/errors';

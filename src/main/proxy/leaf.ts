@@ -5,7 +5,8 @@
  */
 import { isIP } from 'node:net';
 import { webcrypto } from 'node:crypto';
-import './reflect-metadata';
+// @peculiar/x509's dependency tsyringe needs the Reflect metadata API at load time.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { EC_ALG, privateKeyPem, type DeviceCa } from './ca';
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import '../../../src/main/proxy/reflect-metadata';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);

@@ -3,7 +3,7 @@
  * nowhere else), reused across runs, replaced when damaged or near expiry, and the
  * leaves it mints chain to it with the host as their only name.
  */
-import '../../../src/main/proxy/reflect-metadata';
+import 'reflect-metadata';
 import { X509Certificate as NodeX509 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory';
