@@ -68,7 +68,7 @@ describe('new items', () => {
     expect(r.value.overview.allowedOrigins).toEqual(['https://api.github.com', 'https://uploads.github.com']);
   });
 
-  it('names the field that is wrong and never echoes a value', () => {
+  it('names the field that is wrong as the form labels it, and never echoes a value', () => {
     const f = emptyForm('api_credential');
     f.title = 'Bad';
     f.secret = { mode: 'set', value: 'super-secret-value' };
@@ -77,14 +77,15 @@ describe('new items', () => {
     const r = draftFromForm(f);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.message).toContain('allowedOrigins');
+    expect(r.message).toMatch(/^Allowed destinations, line 1: /);
+    expect(r.message).not.toContain('allowedOrigins');
     expect(r.message).not.toContain('super-secret-value');
   });
 
   it('refuses an item without a title', () => {
     const r = draftFromForm(emptyForm('secure_note'));
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.message).toContain('title');
+    expect(!r.ok && r.message).toBe('Title: cannot be empty.');
   });
 
   it('generates 20-character passwords that differ each time', () => {
