@@ -6,10 +6,9 @@
  * well-known shapes, generated passwords, hex keys, TOTP seeds, passphrases — gives ZERO
  * redactions. A control proves the same run would see a secret planted in that corpus.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Scrubber } from '../../../src/core/scrub/scrubber';
+import { benignCorpus } from '../../fixtures/benign-corpus';
 
 /** Deterministic (mulberry32): a failure names a corpus file and can be replayed. */
 function rng(seed: number): () => number {
@@ -41,37 +40,8 @@ function secrets(): string[] {
   return out;
 }
 
-function corpus(): Array<{ file: string; text: string }> {
-  const root = path.resolve(__dirname, '../../../node_modules');
-  const out: Array<{ file: string; text: string }> = [];
-  const walk = (dir: string, depth: number): void => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      const p = path.join(dir, name);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) {
-        if (depth < 12 && name !== '.bin') walk(p, depth + 1);
-      } else if ((name === 'package.json' || /^readme/i.test(name)) && st.size < 2_000_000) {
-        out.push({ file: path.relative(root, p), text: readFileSync(p, 'utf8') });
-      }
-    }
-  };
-  walk(root, 0);
-  return out;
-}
-
 describe('no false positives', () => {
-  const files = corpus();
+  const files = benignCorpus();
   const scrubber = new Scrubber(secrets());
 
   it('scrubs every package.json and README under node_modules without a single redaction', () => {
