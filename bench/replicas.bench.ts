@@ -17,9 +17,8 @@
  * There is no baseline: nothing else does this work. The figures are reported, not
  * compared; the loss/duplicate/consistency checks throw, so a broken run fails the bench.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { MemoryAuditStore, createAuditLog, type AuditLog } from '../src/core/audit';
 import { verifyCheckpointConsistency } from '../src/core/audit/checkpoint';
@@ -33,8 +32,8 @@ import { listCheckpoints } from '../src/server/audit/checkpoints';
 import type { Bench } from './lib/harness';
 import { benchPostgres, freshPgDatabase } from './lib/postgres';
 import { summarize } from './lib/stats';
+import { spawnServer } from '../test/unit/server/server-process';
 
-const ROOT = join(import.meta.dirname, '..');
 const REPLICAS = 3;
 const ORGS = 5;
 const RECORDS_PER_BATCH = 8;
@@ -47,23 +46,6 @@ const fetchLike: FetchLike = async (url, init) => {
 };
 const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function spawnReplica(databaseUrl: string, children: ChildProcess[]): Promise<string> {
-  const args = ['--import', 'tsx', 'src/cli/index.ts', 'server', 'start', '--port', '0', '--checkpoint-seconds', '2'];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`replica exited early (${code}): ${err.slice(0, 500)}`)));
-  });
-}
 
 interface SimDevice {
   readonly orgId: string;
@@ -90,7 +72,7 @@ export default async function replicas(bench: Bench): Promise<void> {
   const url = await freshPgDatabase(pgServer.url, 'lk_load');
   const db = await openDatabase({ databaseUrl: url });
   try {
-    const replicaUrls = await Promise.all(Array.from({ length: REPLICAS }, () => spawnReplica(url, children)));
+    const replicaUrls = (await Promise.all(Array.from({ length: REPLICAS }, () => spawnServer({ databaseUrl: url }, ['--checkpoint-seconds', '2'], children)))).map((r) => r.url);
     const devices = await createDevices(db, devicesN, replicaUrls);
 
     const latency = { audit: [] as number[], push: [] as number[] };

@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import pg from 'pg';
 import type { Bench } from './lib/harness';
 import { openDatabase } from '../src/server/db/open';
 import type { Database } from '../src/server/db/db';
@@ -14,6 +13,7 @@ import { startServer } from '../src/server/server';
 import { createOrg, createUser, issueEnrolCode } from '../src/server/admin/admin';
 import { MemoryQueueStore, MemorySyncStateStore, createServerApi, createSyncClient, enrolDevice, type FetchLike } from '../src/core/sync';
 import type { SyncRecord } from '../src/shared/contracts/sync';
+import { freshPgDatabase } from './lib/postgres';
 
 const ITEMS = 10_000;
 const CIPHERTEXT = () => randomBytes(450).toString('base64url'); // ~600 chars, a typical item
@@ -22,17 +22,6 @@ const fetchLike: FetchLike = async (url, init) => {
   return { status: res.status, text: () => res.text() };
 };
 const random = { bytes: (n: number) => new Uint8Array(randomBytes(n)) };
-
-async function freshPgUrl(base: string): Promise<string> {
-  const name = `lk_bench_${randomBytes(5).toString('hex')}`;
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 async function device(url: string, db: Database, orgId: string, userId: string) {
   const { code } = await issueEnrolCode(db, orgId, userId);
@@ -189,7 +178,7 @@ export default async function syncBench(bench: Bench): Promise<void> {
     await bench.section('Sync — PostgreSQL', () => bench.skip('PostgreSQL rows', 'DATABASE_URL_TEST is not set (point it at a PostgreSQL server to add them)'));
     return;
   }
-  const db = await openDatabase({ databaseUrl: await freshPgUrl(base) });
+  const db = await openDatabase({ databaseUrl: await freshPgDatabase(base) });
   try {
     await bench.section('Sync — PostgreSQL', () => benchOn(bench, 'PostgreSQL', db));
   } finally {

@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import type { AgentClient, ConfigSnippets } from '../../shared/contracts/gateway';
 import { useClipboard } from './ClipboardProvider';
+import { saveFile } from '../save-file';
 
 type TextSnippet = Exclude<keyof ConfigSnippets, 'claudeDesktopBundle'>;
 
@@ -34,13 +35,11 @@ const TABS: { client: AgentClient; label: string; parts: { key: TextSnippet; lab
 
 /** Saves the .mcpb bundle (base64 from main) as a file; opening it installs the extension in Claude Desktop. */
 function downloadBundle(base64: string): void {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/zip' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = 'Latchkey.mcpb';
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  saveFile(
+    'Latchkey.mcpb',
+    'application/zip',
+    Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
+  );
 }
 
 interface Props {

@@ -11,6 +11,7 @@ import type { AuditEntry, AuditRecentResult } from '../../shared/contracts/engin
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useEngine, useEngineAudit } from '../engine/context';
 import { useMain } from '../main-services';
+import { saveFile } from '../save-file';
 import { activityCsv, applyFilter, choices, isFiltered, NO_FILTER, PERIOD_LABELS, type ActivityFilter, type Period } from './activity-filter';
 import { actionWords, outcomeWords, toolWords } from './activity-words';
 
@@ -116,12 +117,7 @@ function VerifiedLog({
   const set = (patch: Partial<ActivityFilter>) => setFilter((f) => ({ ...f, ...patch }));
   const download = () => {
     const csv = activityCsv(shown, log.deviceId, { who: (e) => who(e, agents), details: (e) => details(e, items) });
-    const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `latchkey-activity-${new Date().toISOString().slice(0, 10)}.csv`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveFile(`latchkey-activity-${new Date().toISOString().slice(0, 10)}.csv`, 'text/csv;charset=utf-8', csv);
   };
   return (
     <>

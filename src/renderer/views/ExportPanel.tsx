@@ -9,15 +9,10 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { usePolicy } from '../components/PolicyProvider';
 import { useAction } from '../components/useAction';
 import { useEngine } from '../engine/context';
+import { saveFile } from '../save-file';
 
 function download(file: { fileName: string; mediaType: string; bytes: Uint8Array }): void {
-  const url = URL.createObjectURL(new Blob([file.bytes.slice()], { type: file.mediaType }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = file.fileName;
-  a.click();
-  // The click has started the download; the URL (and its plaintext, for CSV) can go.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  saveFile(file.fileName, file.mediaType, file.bytes.slice());
 }
 
 export function ExportPanel() {
