@@ -12,7 +12,15 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { engineMainHandlers, forwardEngineEvents, type Engine } from '../../src/core';
 import { personalPolicy } from '../../src/core/policy';
 import type { EffectivePolicy } from '../../src/shared/policy';
-import { createEngineAuditSink, createEngineCredentialSource, createGateway, createMemoryGatewayStore, type Gateway, type GatewayOptions } from '../../src/main/gateway';
+import {
+  createEngineAuditSink,
+  createEngineCredentialSource,
+  createGateway,
+  createMemoryGatewayStore,
+  type Gateway,
+  type GatewayOptions,
+  type GatewayStore,
+} from '../../src/main/gateway';
 import { EngineMainContract } from '../../src/shared/contracts/engine';
 import type { ApprovalAnswer, PendingApproval } from '../../src/shared/contracts/gateway';
 import { fromNodeMessagePort } from '../../src/shared/rpc/adapters/worker-threads.node';
@@ -21,14 +29,23 @@ import { connectRpc, serveRpc } from '../../src/shared/rpc/rpc';
 export interface GatewayOverEngine {
   readonly gateway: Gateway;
   /** Pairs an agent and connects it to the gateway's HTTP endpoint with its token. */
-  connectAgent(name: string): Promise<{ id: string; client: Client }>;
+  connectAgent(name: string): Promise<{ id: string; client: Client; token: string }>;
+  /** Connects an agent paired before (e.g. by an earlier gateway on the same store and token key). */
+  connectWithToken(token: string): Promise<Client>;
   /** Closes the agents, the gateway and the RPC link (not the engine). */
   close(): Promise<void>;
 }
 
 export async function startGatewayOverEngine(
   core: Engine,
-  opts: { options?: Partial<GatewayOptions>; answer?: (p: PendingApproval) => ApprovalAnswer | null; policy?: () => EffectivePolicy } = {},
+  opts: {
+    options?: Partial<GatewayOptions>;
+    answer?: (p: PendingApproval) => ApprovalAnswer | null;
+    policy?: () => EffectivePolicy;
+    /** The registry's store and token key; pass both to reopen what an earlier gateway saved. */
+    store?: GatewayStore;
+    tokenKey?: Uint8Array;
+  } = {},
 ): Promise<GatewayOverEngine> {
   const ch = new MessageChannel();
   const rpcServer = serveRpc(fromNodeMessagePort(ch.port1), EngineMainContract, engineMainHandlers(core));
@@ -37,8 +54,8 @@ export async function startGatewayOverEngine(
   const gateway = await createGateway({
     credentials: createEngineCredentialSource(engine),
     audit: createEngineAuditSink(engine),
-    store: createMemoryGatewayStore(),
-    tokenKey: randomBytes(32),
+    store: opts.store ?? createMemoryGatewayStore(),
+    tokenKey: opts.tokenKey ?? randomBytes(32),
     policy: opts.policy ?? (() => personalPolicy()),
     options: { port: 0, socketPath: null, unlockWaitMs: 0, ...opts.options },
   });
@@ -53,15 +70,19 @@ export async function startGatewayOverEngine(
   }
   const status = await gateway.start();
   const clients: Client[] = [];
+  const connect = async (name: string, token: string): Promise<Client> => {
+    const client = new Client({ name, version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(status.url!), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    clients.push(client);
+    return client;
+  };
   return {
     gateway,
     async connectAgent(name) {
       const paired = await gateway.uiHandlers['agents.pair']({ name, client: 'claude_code' }, {} as never);
-      const client = new Client({ name, version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(status.url!), { requestInit: { headers: { Authorization: `Bearer ${paired.token}` } } }));
-      clients.push(client);
-      return { id: paired.agent.id, client };
+      return { id: paired.agent.id, client: await connect(name, paired.token), token: paired.token };
     },
+    connectWithToken: (token) => connect('reconnected', token),
     async close() {
       for (const c of clients) await c.close();
       await gateway.close();

@@ -77,6 +77,14 @@ export class ActivityLog {
   }
 }
 
+/** Activity "tools" that are the person managing an agent, not a use. */
+const AGENT_ACTIONS: Partial<Record<string, AuditEvent['action']>> = {
+  pair: 'agent.pair',
+  revoke: 'agent.revoke',
+  restore: 'agent.restore',
+  remove: 'agent.remove',
+};
+
 function auditEventFor(input: ActivityInput): AuditEvent {
   const target: NonNullable<AuditEvent['target']> = {};
   const f = input.audit ?? {};
@@ -87,7 +95,7 @@ function auditEventFor(input: ActivityInput): AuditEvent {
   if (f.server && auditServerSchema.safeParse(f.server).success) target.server = f.server;
   if (f.serverTool && auditNameTokenSchema.safeParse(f.serverTool).success) target.serverTool = f.serverTool;
   if (f.dlpRule && auditTargetSchema.shape.dlpRule.safeParse(f.dlpRule).success) target.dlpRule = f.dlpRule;
-  const action = input.tool === 'pair' ? 'agent.pair' : input.tool === 'revoke' ? 'agent.revoke' : 'credential.use';
+  const action = AGENT_ACTIONS[input.tool] ?? 'credential.use';
   return {
     action,
     actor: input.agentId === null ? { type: 'person' } : { type: 'agent', id: input.agentId },

@@ -173,6 +173,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   };
   const canary = new CanaryAlarm({
     policy: deps.policy,
+    stops: registry,
     record: (agent, t: CanaryTrip) =>
       activity.record({
         agentId: agent.id,
@@ -323,9 +324,18 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       if (mode === 'never') await downstream?.closeForAgent(agentId, server);
       return { ok: true as const };
     },
-    'agents.restore': ({ agentId }) => {
-      registry.getAgent(agentId);
-      canary.restore(agentId);
+    'agents.restore': async ({ agentId }) => {
+      const a = registry.getAgent(agentId);
+      if (a.stoppedAt === null) return { ok: true as const };
+      await canary.restore(agentId);
+      await activity.record({ agentId, agentName: a.name, tool: 'restore', itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
+      emit('agents-changed', {});
+      return { ok: true as const };
+    },
+    'agents.remove': async ({ agentId }) => {
+      const a = registry.getAgent(agentId);
+      await registry.remove(agentId);
+      await activity.record({ agentId, agentName: a.name, tool: 'remove', itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
       emit('agents-changed', {});
       return { ok: true as const };
     },

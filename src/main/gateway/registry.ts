@@ -83,6 +83,7 @@ export class Registry {
       tokenIssuedAt: t,
       lastUsedAt: null,
       revoked: false,
+      stoppedAt: null,
       tokenHash: hashToken(this.tokenKey, token),
     };
     this.state.agents.push(agent);
@@ -105,6 +106,39 @@ export class Registry {
     a.revoked = true;
     a.tokenHash = '';
     this.clearSessionFor(agentId);
+    await this.persist();
+  }
+
+  /** Forgets a revoked agent and its grants (its activity entries carry their own name). */
+  async remove(agentId: string): Promise<void> {
+    const a = this.getAgent(agentId);
+    if (!a.revoked) throw new LatchkeyError('forbidden', 'Revoke this agent before removing it.', { agentId });
+    this.state.agents = this.state.agents.filter((x) => x.id !== agentId);
+    this.state.grants = this.state.grants.filter((g) => g.agentId !== agentId);
+    this.state.serverGrants = this.state.serverGrants.filter((g) => g.agentId !== agentId);
+    for (const k of [...this.grantIndex.keys()]) if (k.startsWith(`${agentId}/`)) this.grantIndex.delete(k);
+    await this.persist();
+  }
+
+  /**
+   * Stops the agent (a canary trip). The in-memory flag is set before the save starts,
+   * so the very next call is refused even while the file is being written.
+   */
+  async stop(agentId: string): Promise<void> {
+    const a = this.state.agents.find((x) => x.id === agentId);
+    if (!a || a.stoppedAt !== null) return;
+    a.stoppedAt = this.now();
+    await this.persist();
+  }
+
+  isStopped(agentId: string): boolean {
+    return (this.state.agents.find((x) => x.id === agentId)?.stoppedAt ?? null) !== null;
+  }
+
+  async restore(agentId: string): Promise<void> {
+    const a = this.getAgent(agentId);
+    if (a.stoppedAt === null) return;
+    a.stoppedAt = null;
     await this.persist();
   }
 
@@ -213,5 +247,6 @@ function summary(a: StoredAgent): AgentSummary {
     tokenIssuedAt: a.tokenIssuedAt,
     lastUsedAt: a.lastUsedAt,
     revoked: a.revoked,
+    stoppedAt: a.stoppedAt,
   };
 }

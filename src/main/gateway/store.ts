@@ -18,6 +18,12 @@ export const storedAgentSchema = z.object({
   tokenIssuedAt: z.number().int(),
   lastUsedAt: z.number().int().nullable(),
   revoked: z.boolean(),
+  /**
+   * When a canary trip stopped the agent (policy canary.cutOffAgent); null while it may
+   * call tools. Persisted so a restart does not quietly let a stopped agent back in;
+   * files written before this field read as not stopped.
+   */
+  stoppedAt: z.number().int().nullable().default(null),
   /** hex HMAC-SHA256(tokenKey, token); '' once revoked. */
   tokenHash: z.string().regex(/^([0-9a-f]{64})?$/),
 });

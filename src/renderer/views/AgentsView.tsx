@@ -1,6 +1,7 @@
 /**
  * Paired agents: pair a new one (token shown once, with config snippets), revoke,
- * rotate the token, and set its grant per credential. Talks to main's gateway
+ * rotate the token, set its grant per credential, let an agent a canary trip stopped
+ * work again, and remove a revoked one. Talks to main's gateway
  * (GatewayUiContract); no credential value ever appears here.
  */
 import { useCallback, useEffect, useState, type SubmitEvent } from 'react';
@@ -78,6 +79,7 @@ function AgentCard({ main, agent, onIssued, onChanged }: { main: MainClients; ag
           <h2>{agent.name}</h2>
           <span className="badge">{CLIENT_LABELS[agent.client]}</span>
           {agent.revoked && <span className="tag">revoked</span>}
+          {!agent.revoked && agent.stoppedAt !== null && <span className="tag warning">stopped</span>}
           <p className="muted small">
             Paired {when(agent.createdAt)} · token issued {when(agent.tokenIssuedAt)} · last use {when(agent.lastUsedAt)}
           </p>
@@ -109,6 +111,43 @@ function AgentCard({ main, agent, onIssued, onChanged }: { main: MainClients; ag
           </div>
         )}
       </header>
+      {!agent.revoked && agent.stoppedAt !== null && (
+        <div className="row" role="alert">
+          <p className="warning">Latchkey stopped this agent on {when(agent.stoppedAt)} after it touched a canary credential; it can call no tool until you let it work again.</p>
+          <button
+            type="button"
+            disabled={action.busy}
+            data-testid="agent-restore"
+            onClick={() =>
+              void action.run(async () => {
+                await main.gateway.call('agents.restore', { agentId: agent.id });
+                onChanged();
+              })
+            }
+          >
+            Let it work again
+          </button>
+        </div>
+      )}
+      {agent.revoked && (
+        <div className="row">
+          <p className="muted small">Its activity stays in the log under this name.</p>
+          <button
+            type="button"
+            className="danger-link"
+            disabled={action.busy}
+            data-testid="agent-remove"
+            onClick={() =>
+              void action.run(async () => {
+                await main.gateway.call('agents.remove', { agentId: agent.id });
+                onChanged();
+              })
+            }
+          >
+            Remove from this list
+          </button>
+        </div>
+      )}
       <ErrorMessage error={action.error} />
       {!agent.revoked && <GrantsEditor agentId={agent.id} disabled={agent.revoked} />}
     </section>

@@ -23,6 +23,8 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'credential.use': 'Used a credential',
   'agent.pair': 'Paired an agent',
   'agent.revoke': 'Revoked an agent',
+  'agent.restore': 'Let a stopped agent work again',
+  'agent.remove': 'Removed a revoked agent',
   'policy.load': 'Applied the policy',
   'vault.import': 'Imported items',
   'vault.export': 'Exported the vault',

@@ -28,6 +28,8 @@ export const AUDIT_ACTIONS = [
   'credential.use',
   'agent.pair',
   'agent.revoke',
+  'agent.restore',
+  'agent.remove',
   'policy.load',
   'vault.import',
   'vault.export',

@@ -32,6 +32,8 @@ export const agentSummarySchema = z.object({
   lastUsedAt: z.number().int().nullable(),
   /** Revoked agents stay listed (greyed out) so their activity still has a name. */
   revoked: z.boolean(),
+  /** Stopped after it touched a canary credential (until the person restores it); null otherwise. */
+  stoppedAt: z.number().int().nullable(),
 });
 export type AgentSummary = z.infer<typeof agentSummarySchema>;
 
@@ -183,6 +185,12 @@ export const GatewayUiContract = defineContract({
      * `canary.cutOffAgent`) call tools again. 'not_found' for an unknown agent.
      */
     'agents.restore': { params: z.object({ agentId: agentIdSchema }), result: ok },
+    /**
+     * Forgets a revoked agent: its entry and grants go; its activity keeps the name it
+     * had. 'forbidden' while the agent is not revoked (revoke first), 'not_found' for an
+     * unknown agent.
+     */
+    'agents.remove': { params: z.object({ agentId: agentIdSchema }), result: ok },
     'approvals.pending': { params: z.object({}), result: z.object({ approvals: z.array(pendingApprovalSchema) }) },
     'approvals.answer': { params: z.object({ approvalId: pendingApprovalSchema.shape.id, answer: approvalAnswerSchema }), result: ok },
     /** Newest first. */

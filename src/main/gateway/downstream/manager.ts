@@ -22,7 +22,8 @@ import { authorizeServerUse, authorizeUse, checkPolicy } from '../authorize';
 import { inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
 import { guardCanaryUse, refuseCanary } from '../tools/canary';
-import { scrubTexts, type CredentialRelease, type ToolContext } from '../tools/context';
+import type { CredentialRelease, ResultSource, ToolContext } from '../tools/context';
+import { dlpBlockNote, screenTexts } from '../tools/screen';
 import { holdsSecret } from '../tools/echo-guard';
 import { resultTexts, screenResult } from './screen-result';
 import { NAMESPACE_SEPARATOR, type DownstreamServerConfig } from './config';
@@ -77,8 +78,10 @@ export class DownstreamManager {
           description: `[${s.name}] ${t.description ?? ''}`,
           inputSchema: t.inputSchema,
         }));
-        // The whole listing in one scrub call (names are ours, truncated; scrubbed anyway).
-        out.push(...((await scrubDeep(this.ctx, listed)) as DownstreamTool[]));
+        // A listing is a downstream response like any result: the one result path (vault
+        // scrub, canaries, DLP) in one call; a DLP block leaves the server out.
+        const source = { tool: `downstream:${s.name}`, destination: `mcp: ${s.name}`, audit: { tool: 'downstream', server: s.name } } as const;
+        out.push(...((await screenDeep(this.ctx, agent, source, listed)) as DownstreamTool[]));
       } catch (err) {
         onRefused?.(s.name, err);
       }
@@ -204,19 +207,21 @@ export class DownstreamManager {
 }
 
 /**
- * Every string in a JSON-like value (keys too: a server could echo a secret as a key),
- * scrubbed in ONE engine call, structure kept. Collection and rebuild walk the value
- * in the same order (array order, Object.entries order).
+ * Every string in a JSON-like value (keys too: a server could echo a secret as a key)
+ * through screenTexts in ONE call, structure kept. Collection and rebuild walk the value
+ * in the same order (array order, Object.entries order). A DLP block throws
+ * `forbidden`: the caller leaves the whole value out.
  */
-export async function scrubDeep(ctx: Pick<ToolContext, 'credentials'>, value: unknown): Promise<unknown> {
+export async function screenDeep(ctx: ToolContext, agent: AuthenticatedAgent, source: ResultSource, value: unknown): Promise<unknown> {
   const texts: string[] = [];
   walk(value, (s) => {
     texts.push(s);
     return s;
   });
-  const clean = await scrubTexts(ctx, texts);
+  const screened = await screenTexts(ctx, agent, source, texts);
+  if (screened.blocked !== null) throw new LatchkeyError('forbidden', dlpBlockNote(screened.blocked));
   let i = 0;
-  return walk(value, () => clean[i++]!);
+  return walk(value, () => screened.texts[i++]!);
 }
 
 function walk(value: unknown, map: (s: string) => string): unknown {

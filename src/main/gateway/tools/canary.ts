@@ -28,8 +28,16 @@ export interface CanaryTrip {
   readonly audit: AuditFacts;
 }
 
+/** Where a stop is kept (the registry: persisted, so a restart keeps the agent stopped). */
+export interface AgentStops {
+  stop(agentId: string): Promise<void>;
+  isStopped(agentId: string): boolean;
+  restore(agentId: string): Promise<void>;
+}
+
 export interface CanaryAlarmDeps {
   readonly policy: PolicySource;
+  readonly stops: AgentStops;
   /** Signs the trip (reason canary_tripped); throws audit_unavailable when it cannot. */
   readonly record: (agent: AuthenticatedAgent, trip: CanaryTrip) => Promise<void>;
   /** UI event and OS notification. */
@@ -40,22 +48,16 @@ export const CANARY_REFUSAL = 'This credential cannot be used.';
 export const CUT_OFF_MESSAGE = 'Latchkey has stopped this agent after it touched a credential it must not use. Ask the person to restore it in Latchkey.';
 
 export class CanaryAlarm {
-  private readonly cutOff = new Set<string>();
-
   constructor(private readonly deps: CanaryAlarmDeps) {}
 
   /** Throws `forbidden` for an agent that is cut off. */
   assertNotCutOff(agentId: string): void {
-    if (this.cutOff.has(agentId)) throw new LatchkeyError('forbidden', CUT_OFF_MESSAGE);
-  }
-
-  isCutOff(agentId: string): boolean {
-    return this.cutOff.has(agentId);
+    if (this.deps.stops.isStopped(agentId)) throw new LatchkeyError('forbidden', CUT_OFF_MESSAGE);
   }
 
   /** The person restored the agent. */
-  restore(agentId: string): void {
-    this.cutOff.delete(agentId);
+  restore(agentId: string): Promise<void> {
+    return this.deps.stops.restore(agentId);
   }
 
   /**
@@ -64,10 +66,12 @@ export class CanaryAlarm {
    */
   async trip(agent: AuthenticatedAgent, trip: CanaryTrip): Promise<void> {
     const cut = managedValue(this.deps.policy(), 'canary.cutOffAgent') !== false;
-    if (cut) this.cutOff.add(agent.id);
+    // stop() flags the agent synchronously; its save is awaited with the record.
+    const stopped = cut ? this.deps.stops.stop(agent.id) : Promise.resolve();
     try {
       await this.deps.record(agent, trip);
     } finally {
+      await stopped.catch(() => undefined);
       this.deps.alert(agent, trip, cut);
     }
   }
