@@ -108,9 +108,15 @@ describe('IT gets a signed record of every credential use', () => {
         .filter((r) => r.action === 'credential.use');
       const agentActor = { type: 'agent', id: agentId };
       expect(uses).toEqual([
-        expect.objectContaining({ v: 3, actor: agentActor, outcome: 'success', reason: 'approved_once', target: { tool: 'http_request', itemId: item.id, origin: api.origin } }),
-        expect.objectContaining({ v: 3, actor: agentActor, outcome: 'denied', reason: 'approval_denied', target: { tool: 'http_request', origin: api.origin } }),
-        expect.objectContaining({ v: 3, actor: agentActor, outcome: 'denied', reason: 'approval_timeout', target: { tool: 'http_request', origin: api.origin } }),
+        expect.objectContaining({
+          v: 3,
+          actor: agentActor,
+          outcome: 'success',
+          reason: 'approved_once',
+          target: { tool: 'http_request', itemId: item.id, origin: api.origin, method: 'GET' },
+        }),
+        expect.objectContaining({ v: 3, actor: agentActor, outcome: 'denied', reason: 'approval_denied', target: { tool: 'http_request', origin: api.origin, method: 'GET' } }),
+        expect.objectContaining({ v: 3, actor: agentActor, outcome: 'denied', reason: 'approval_timeout', target: { tool: 'http_request', origin: api.origin, method: 'GET' } }),
       ]);
     },
     SLOW,

@@ -9,6 +9,7 @@
  */
 import {
   APPROVAL_BASES,
+  auditMethodSchema,
   auditNameTokenSchema,
   auditOriginSchema,
   auditServerSchema,
@@ -26,6 +27,8 @@ export interface AuditFacts {
   readonly tool?: AuditTool;
   readonly origin?: string | null;
   readonly command?: string;
+  /** The HTTP method of the request the credential went into (http_request, the run proxy). */
+  readonly method?: string;
   readonly server?: string;
   readonly serverTool?: string;
   /** A DLP finding's rule id (never the match). */
@@ -92,6 +95,7 @@ function auditEventFor(input: ActivityInput): AuditEvent {
   if (f.tool) target.tool = f.tool;
   if (f.origin && auditOriginSchema.safeParse(f.origin).success) target.origin = f.origin;
   if (f.command && auditNameTokenSchema.safeParse(f.command).success) target.command = f.command;
+  if (f.method && auditMethodSchema.safeParse(f.method).success) target.method = f.method;
   if (f.server && auditServerSchema.safeParse(f.server).success) target.server = f.server;
   if (f.serverTool && auditNameTokenSchema.safeParse(f.serverTool).success) target.serverTool = f.serverTool;
   if (f.dlpRule && auditTargetSchema.shape.dlpRule.safeParse(f.dlpRule).success) target.dlpRule = f.dlpRule;

@@ -108,6 +108,9 @@ export const auditServerSchema = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'serve
 /** A program's or a downstream tool's bare name: what an agent asked for, never its arguments. */
 export const auditNameTokenSchema = z.string().regex(/^[A-Za-z0-9_.+-]{1,64}$/, 'name (letters, digits, _ . + -)');
 
+/** An HTTP method token as sent (RFC 9110 token, upper-case letters only: what our tools and the proxy accept). */
+export const auditMethodSchema = z.string().regex(/^[A-Z]{1,16}$/, 'HTTP method (upper-case letters)');
+
 export const auditTargetSchema = z.strictObject({
   itemId: z
     .string()
@@ -132,6 +135,8 @@ export const auditTargetSchema = z.strictObject({
   tool: z.enum(AUDIT_TOOLS).optional(),
   /** run_command: the program's base name. */
   command: auditNameTokenSchema.optional(),
+  /** The HTTP method of the request a credential went into or was refused for (http_request, the run proxy). */
+  method: auditMethodSchema.optional(),
   /** downstream: the configured server … */
   server: auditServerSchema.optional(),
   /** … and the tool called on it (absent for a listing). */

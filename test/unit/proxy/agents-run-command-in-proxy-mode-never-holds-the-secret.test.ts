@@ -59,6 +59,7 @@ describe('run_command in proxy mode', () => {
     expect(api.requests.at(-1)!.headers.authorization).toBe(`Bearer ${SECRET}`);
     const uses = h.audit.events.filter((e) => JSON.stringify(e).includes('"origin":"https://api.test"'));
     expect(uses.length).toBeGreaterThan(0);
+    expect(uses.at(-1)).toMatchObject({ action: 'credential.use', outcome: 'success', target: { tool: 'run_command', command: 'sh', origin: 'https://api.test', method: 'GET' } });
     expect(JSON.stringify(h.audit.events)).toContain('"command":"sh"');
     expect(JSON.stringify(h.audit.events)).not.toContain(SECRET);
     expect(JSON.stringify(h.audit.events)).not.toContain(ph);
@@ -75,6 +76,6 @@ describe('run_command in proxy mode', () => {
     expect(api.requests.length).toBe(before);
     const last = JSON.stringify(h.audit.events.at(-1));
     expect(last).toContain('destination_refused');
-    expect(last).toContain('https://api.test');
+    expect(h.audit.events.at(-1)).toMatchObject({ outcome: 'failure', target: { command: 'sh', origin: 'https://api.test', method: 'POST' } });
   });
 });

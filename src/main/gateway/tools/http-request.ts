@@ -40,7 +40,7 @@ export function parseTargetUrl(raw: string): URL {
 export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgent, args: HttpRequestArgs, signal?: AbortSignal): Promise<ToolOutcome> {
   const first = parseTargetUrl(args.url);
   const origin = first.origin;
-  const source = { tool: 'http_request', destination: origin, audit: { tool: 'http_request', origin } } as const;
+  const source = { tool: 'http_request', destination: origin, audit: { tool: 'http_request', origin, method: args.method } } as const;
   const { overview, use, basis } = await guardCanaryUse(ctx.canary, agent, source, () =>
     authorizeUse(ctx, {
       agent,
@@ -58,7 +58,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     }),
   );
   // No record, no use: the signed record is written before the secret is injected anywhere.
-  const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: { tool: 'http_request', origin } } as const;
+  const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: source.audit } as const;
   await ctx.recordRelease(agent, release);
   const secret = use.secret;
   const headers = agentHeaders(use.injection, args.headers);

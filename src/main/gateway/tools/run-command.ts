@@ -145,7 +145,7 @@ async function startAgentRunProxy(
         credentialName: r.credentialName ?? null,
         destination: `${r.method} ${r.origin} · command: ${program}`.slice(0, 600),
         basis: bases.get(r.itemId) ?? 'approved_once',
-        audit: { tool: 'run_command', command: program, origin: r.origin },
+        audit: { tool: 'run_command', command: program, origin: r.origin, method: r.method },
       } as const;
       if (r.action === 'proxy.swap') await ctx.recordRelease(agent, release);
       else await ctx.recordRefusal?.(agent, release, 'destination_refused');
