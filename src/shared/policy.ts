@@ -160,6 +160,8 @@ export const policySchema = z
           })
           .optional(),
         approvalModeFloor: approvalModeSchema.optional(),
+        /** run_command may put the real value in the child's environment (env mode) when the agent asks. Default false. */
+        realEnvAllowed: z.boolean().optional(),
       })
       .optional(),
     /** Canary credentials (docs/policy.md "canary"). */
@@ -304,6 +306,7 @@ export const POLICY_FIELDS = [
   'gateway.destinations.allow',
   'gateway.destinations.deny',
   'gateway.approvalModeFloor',
+  'gateway.realEnvAllowed',
   'canary.cutOffAgent',
   'dlp.secrets',
   'dlp.cards',

@@ -97,3 +97,23 @@ export function assertApprovalModeAllowed(p: EffectivePolicy, requested: Approva
     throw forbiddenByPolicy(p, 'gateway.approvalModeFloor', `Approving "${requested}" is refused: the person must approve at least "${floor}".`);
   }
 }
+
+/**
+ * Refuses an agent's request for env mode (`run_command` with `realEnv`: the real value
+ * in the child's environment, which the program can send anywhere) unless the org
+ * policy allows it. Without a policy it is refused too: an agent chooses the command.
+ */
+export function assertRealEnvAllowed(p: EffectivePolicy): void {
+  if (p.policy?.gateway?.realEnvAllowed === true) return;
+  if (p.policy?.gateway?.realEnvAllowed === false) {
+    throw forbiddenByPolicy(
+      p,
+      'gateway.realEnvAllowed',
+      "Putting the real credential in the program's environment is turned off; run without realEnv (the program gets a placeholder that works through Latchkey's proxy).",
+    );
+  }
+  throw new LatchkeyError(
+    'forbidden',
+    "Putting the real credential in the program's environment is off for agents; run without realEnv (the program gets a placeholder that works through Latchkey's proxy), or ask IT to allow it (policy gateway.realEnvAllowed).",
+  );
+}

@@ -3,7 +3,8 @@
  * without a shell. With a run proxy (the app always has one) the child's variables hold
  * placeholders and its HTTPS traffic goes through the per-run proxy, which swaps in the
  * real value only where the item's rules allow (src/main/proxy); without one (tests,
- * preview) the real value is in its environment, like `op run`. The child gets a minimal
+ * preview), or in env mode (`realEnv`, only where policy gateway.realEnvAllowed is
+ * true), the real value is in its environment, like `op run`. The child gets a minimal
  * environment (not main's), a time limit, and an output cap. Its output
  * is collected whole (capped) and the finished result is scrubbed by the engine in one
  * call, so a secret the program prints, even split across writes, never reaches the agent.
@@ -11,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { LatchkeyError } from '../../../shared/errors';
+import { assertRealEnvAllowed } from '../../../core/policy';
 import { authorizeUse, checkPolicy } from '../authorize';
 import type { AuthenticatedAgent } from '../registry';
 import type { RunProxyConfig } from '../../proxy/config';
@@ -29,6 +31,9 @@ const PASS_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'T
 
 export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent, args: RunCommandArgs, signal?: AbortSignal): Promise<ToolOutcome> {
   checkPolicy(ctx, agent, 'run_command');
+  // Asked for before any credential is touched: a refusal costs no prompt.
+  if (args.realEnv === true) assertRealEnvAllowed(ctx.policy());
+  const proxy = args.realEnv === true ? undefined : ctx.runProxy;
   const program = path.basename(args.command);
   const destination = `command: ${program}`.slice(0, 600);
   const env: Record<string, string> = {};
@@ -58,12 +63,12 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
     // proxy turns it back into the placeholder, so finding it means it came some other way.
     released.push({ release, secret: use.secret });
     bases.set(overview.id, basis);
-    if (ctx.runProxy) proxied.push({ env: c.env, itemId: overview.id, name: overview.name, secret: use.secret, rules: use.allowedOrigins });
+    if (proxy) proxied.push({ env: c.env, itemId: overview.id, name: overview.name, secret: use.secret, rules: use.allowedOrigins });
     else env[c.env] = use.secret;
   }
   const timeoutMs = Math.min(args.timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
   // Proxy mode: the child gets placeholders; the per-run proxy swaps them where the item allows.
-  const run = ctx.runProxy ? await startAgentRunProxy(ctx, ctx.runProxy, agent, program, proxied, bases) : null;
+  const run = proxy ? await startAgentRunProxy(ctx, proxy, agent, program, proxied, bases) : null;
   if (run) Object.assign(env, run.env);
   let result: CommandResult;
   try {

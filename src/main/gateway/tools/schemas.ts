@@ -49,6 +49,10 @@ export const runCommandArgs = z.strictObject({
     .describe("Each named credential's secret is put in the environment variable `env`."),
   cwd: z.string().max(4096).optional(),
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
+  realEnv: z
+    .boolean()
+    .optional()
+    .describe("Put the real values in the environment instead of placeholders (env mode; refused unless the organisation's policy allows it). Output is still scrubbed."),
 });
 export type RunCommandArgs = z.infer<typeof runCommandArgs>;
 
