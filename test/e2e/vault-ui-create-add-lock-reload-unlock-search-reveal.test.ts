@@ -151,6 +151,36 @@ describe('vault UI end to end in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid=item-row]').count()).toBe(2);
   });
 
+  it('keyboard: / searches, P copies the selected password, ? lists the shortcuts, L locks; plain fields copy too', async () => {
+    await page.click('[data-testid=item-list]');
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('search');
+    // Typed into the search box, letters are text, not shortcuts.
+    await page.keyboard.type('gitl');
+    expect(await page.inputValue('[data-testid=search]')).toBe('gitl');
+    await page.fill('[data-testid=search]', 'github');
+    await page.locator('[data-testid=item-row]', { hasText: 'GitHub' }).click();
+    await page.waitForSelector('[data-testid=detail-title]:has-text("GitHub")');
+    await page.keyboard.press('p');
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(LOGIN_SECRET);
+    await page.keyboard.press('u');
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('octo@example.com');
+    await page.evaluate(() => navigator.clipboard.writeText(''));
+    await page.click('[data-plain=Username] button:has-text("Copy")');
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('octo@example.com');
+    await page.keyboard.press('?');
+    await page.waitForSelector('[data-testid=shortcut-help]');
+    expect(await page.textContent('[data-testid=shortcut-help]')).toContain('Lock Latchkey');
+    await shot('09-shortcuts');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('[data-testid=shortcut-help]').count()).toBe(0);
+    await page.keyboard.press('l');
+    await page.waitForSelector('[data-testid=unlock-password]');
+    await page.fill('[data-testid=unlock-password]', PASSWORD);
+    await page.click('[data-testid=unlock-submit]');
+    await page.waitForSelector('[data-testid=search]', { timeout: 30_000 });
+  });
+
   it('stores the auto-lock choice made on the Settings page and lists the ways to unlock', async () => {
     await page.click('[data-testid=nav-settings]');
     await page.selectOption('[data-testid=autolock]', '5');

@@ -7,17 +7,29 @@ import { useEffect, useState } from 'react';
 import type { ItemView } from '../../shared/items';
 import { useEngine } from '../engine/context';
 import { KIND_LABELS } from '../items/form-model';
+import { useClipboard } from './ClipboardProvider';
 import { ErrorMessage } from './ErrorMessage';
 import { SecretField } from './SecretField';
 import { TotpCode } from './TotpCode';
 import { useAction } from './useAction';
 
-function Plain({ label, value, mono = false }: { label: string; value: string | undefined; mono?: boolean }) {
+/** A value shown in the clear, with its own Copy (through the one clipboard slot, so it clears like any copy). */
+function Plain({ label, value, mono = false, copy = true }: { label: string; value: string | undefined; mono?: boolean; copy?: boolean }) {
+  const clipboard = useClipboard();
   if (value === undefined || value === '') return null;
   return (
-    <div className="field">
+    <div className="field" data-plain={label}>
       <span className="field-label">{label}</span>
-      <div className="field-value">{mono ? <code>{value}</code> : <span>{value}</span>}</div>
+      <div className="field-value">
+        {mono ? <code className="wrap">{value}</code> : <span className="wrap">{value}</span>}
+        {copy && (
+          <span className="field-actions">
+            <button type="button" onClick={() => void clipboard.copySecret(label, value)}>
+              Copy
+            </button>
+          </span>
+        )}
+      </div>
     </div>
   );
 }
@@ -39,6 +51,7 @@ function injectionText(item: ItemView): string | undefined {
 
 function NoteText({ text }: { text: string }) {
   const [shown, setShown] = useState(false);
+  const clipboard = useClipboard();
   return (
     <div className="field">
       <span className="field-label">Note</span>
@@ -53,6 +66,9 @@ function NoteText({ text }: { text: string }) {
         <span className="field-actions">
           <button type="button" onClick={() => setShown(!shown)}>
             {shown ? 'Hide' : 'Show'}
+          </button>
+          <button type="button" onClick={() => void clipboard.copySecret('Note', text)}>
+            Copy
           </button>
         </span>
       </div>
@@ -69,6 +85,7 @@ interface Props {
 
 export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
   const engine = useEngine();
+  const clipboard = useClipboard();
   const [item, setItem] = useState<ItemView | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -153,7 +170,7 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
         <>
           <SecretField key={`${item.id}:secret`} itemId={item.id} field="secret" label="Secret" />
           <Plain label="What it is for" value={o.description} />
-          <Plain label="Sent as" value={injectionText(item)} mono />
+          <Plain label="Sent as" value={injectionText(item)} mono copy={false} />
           <div className="field">
             <span className="field-label">Allowed origins</span>
             <div className="field-value">
@@ -186,7 +203,12 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
           <div className="field-value">
             <ul className="plain-list">
               {o.urls.map((u) => (
-                <li key={u}>{u}</li>
+                <li key={u}>
+                  <span className="wrap">{u}</span>{' '}
+                  <button type="button" className="link-button" onClick={() => void clipboard.copySecret('Website', u)}>
+                    Copy
+                  </button>
+                </li>
               ))}
             </ul>
           </div>

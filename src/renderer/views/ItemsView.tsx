@@ -2,18 +2,26 @@
  * The vault: search box and list on the left, the selected item (or the editor) on
  * the right. Search runs in the engine over the overviews it decrypted at unlock, so
  * each keystroke is one in-memory query; stale answers are dropped by sequence.
+ * Shortcuts (keyboard/shortcuts.ts): / search, N new, U / P copy the selected item's
+ * username / password or secret.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ITEM_KINDS, type ItemKind, type ItemSummary, type ItemView } from '../../shared/items';
+import { useClipboard } from '../components/ClipboardProvider';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ItemDetail } from '../components/ItemDetail';
 import { ItemEditor } from '../components/ItemEditor';
+import { useAction } from '../components/useAction';
 import { useEngine } from '../engine/context';
 import { KIND_LABELS } from '../items/form-model';
+import { useShortcut } from '../keyboard/useShortcut';
 
 const CHANGE_COALESCE_MS = 50;
 
 type Pane = { mode: 'none' } | { mode: 'view'; id: string } | { mode: 'edit'; item: ItemView } | { mode: 'new'; kind: ItemKind };
+
+/** What "copy password" (P) copies for each kind; a note has nothing to copy. */
+const SECRET_FIELD: Record<ItemKind, 'password' | 'secret' | 'privateKey' | null> = { login: 'password', api_credential: 'secret', ssh_key: 'privateKey', secure_note: null };
 
 /** Letter badges (no emoji: the fonts on a locked-down machine may lack them). */
 const KIND_ICONS: Record<ItemKind, string> = { login: 'L', api_credential: 'A', ssh_key: 'S', secure_note: 'N' };
@@ -65,11 +73,29 @@ export function ItemsView() {
   }, [engine, query, refresh]);
 
   const selectedId = pane.mode === 'view' ? pane.id : pane.mode === 'edit' ? pane.item.id : null;
+  const search = useRef<HTMLInputElement>(null);
+  const clipboard = useClipboard();
+  const shortcut = useAction();
+  useShortcut('search', () => search.current?.focus());
+  useShortcut('new', () => setPane({ mode: 'new', kind: newKind }));
+  useShortcut('copy-username', () => {
+    const it = items.find((x) => x.id === selectedId);
+    if (it?.overview.username) void shortcut.run(() => clipboard.copySecret('Username', it.overview.username!));
+  });
+  useShortcut('copy-password', () => {
+    const it = items.find((x) => x.id === selectedId);
+    const field = it === undefined ? null : SECRET_FIELD[it.overview.kind];
+    if (it === undefined || field === null) return;
+    void shortcut.run(async () => {
+      const r = await engine.call('item.reveal', { id: it.id, field, purpose: 'copy' });
+      await clipboard.copySecret(field === 'password' ? 'Password' : 'Secret', r.value);
+    });
+  });
 
   return (
     <div className="items-layout">
       <aside className="item-list">
-        <input type="search" placeholder="Search" aria-label="Search items" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="search" />
+        <input ref={search} type="search" placeholder="Search" aria-label="Search items" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="search" />
         <div className="row new-item">
           <select value={newKind} onChange={(e) => setNewKind(e.target.value as ItemKind)} aria-label="Kind of new item" data-testid="new-kind">
             {ITEM_KINDS.map((k) => (
@@ -82,7 +108,7 @@ export function ItemsView() {
             New
           </button>
         </div>
-        <ErrorMessage error={error} />
+        <ErrorMessage error={error ?? shortcut.error} />
         <ul role="listbox" aria-label="Items" data-testid="item-list">
           {items.map((it) => (
             <li

@@ -1,7 +1,9 @@
-/** The unlocked app: header with nav and the lock button, then the active page. */
+/** The unlocked app: header with nav, the shortcuts button and the lock button, then the active page. */
 import { useState } from 'react';
 import { useClipboard } from '../components/ClipboardProvider';
 import { useEngine } from '../engine/context';
+import { ShortcutHelp } from '../keyboard/ShortcutHelp';
+import { useShortcut } from '../keyboard/useShortcut';
 import { PAGES } from './pages';
 
 export function Shell() {
@@ -9,10 +11,14 @@ export function Shell() {
   const clipboard = useClipboard();
   const [pageId, setPageId] = useState(PAGES[0]?.id ?? 'items');
   const page = PAGES.find((p) => p.id === pageId) ?? PAGES[0];
+  const [help, setHelp] = useState(false);
   const lock = async () => {
     await clipboard.clearNow();
     await engine.call('vault.lock', {});
   };
+  useShortcut('lock', () => void lock());
+  useShortcut('help', () => setHelp(true));
+  useShortcut('close', () => setHelp(false), help);
   return (
     <div className="shell">
       <header className="topbar">
@@ -31,11 +37,15 @@ export function Shell() {
             </button>
           ))}
         </nav>
+        <button type="button" className="icon-button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" data-testid="shortcuts">
+          ?
+        </button>
         <button type="button" className="lock" onClick={() => void lock()} data-testid="lock">
           Lock
         </button>
       </header>
       <main className="page">{page && <page.View />}</main>
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
     </div>
   );
 }
