@@ -60,8 +60,8 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
       return (await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}) })).texts;
     },
     async scrubResults(texts, truncated) {
-      const r = await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}) });
-      return { texts: r.texts, canaries: r.canaries ?? [] };
+      const r = await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}), reportRedacted: true });
+      return { texts: r.texts, canaries: r.canaries ?? [], ...(r.redacted ? { redacted: r.redacted } : {}) };
     },
     onLocked: subscribe(locked),
     onUnlocked: subscribe(unlocked),

@@ -151,6 +151,24 @@ export function ruleMatches(rule: CompiledRule, t: RequestTarget, asDeny: boolea
 type Compiler = (rule: string) => CompiledRule | null;
 const caches = new Map<Compiler, WeakMap<readonly string[], readonly (readonly [string, CompiledRule])[]>>();
 
+// A credential's rules reach main in a new array with every 'credentials.use' (so the
+// per-array cache misses): compiled rules are also kept by their text, which is all a
+// compiled rule depends on. Bounded: a long-running app sees only the rules it has.
+const RULE_CACHE_MAX = 4096;
+const byText = new Map<Compiler, Map<string, CompiledRule | null>>();
+
+function compiledRule(compiler: Compiler, rule: string): CompiledRule | null {
+  let m = byText.get(compiler);
+  if (!m) byText.set(compiler, (m = new Map<string, CompiledRule | null>()));
+  let c = m.get(rule);
+  if (c === undefined) {
+    if (m.size >= RULE_CACHE_MAX) m.clear();
+    c = compiler(rule);
+    m.set(rule, c);
+  }
+  return c;
+}
+
 /**
  * The first rule of `rules` that matches, or null. Compiled lists are cached per
  * array: an EffectivePolicy and an item's rules are immutable once built.
@@ -161,7 +179,7 @@ function firstMatch(compiler: Compiler, rules: readonly string[], t: RequestTarg
   let compiled = cache.get(rules);
   if (!compiled) {
     compiled = rules.flatMap((r) => {
-      const c = compiler(r);
+      const c = compiledRule(compiler, r);
       return c ? [[r, c] as const] : [];
     });
     cache.set(rules, compiled);

@@ -70,7 +70,10 @@ export function engineMainHandlers(engine: Engine): RpcHandlers<typeof EngineMai
       await engine.appendAudit(event);
       return ok;
     },
-    'results.scrub': ({ texts, truncated }) => engine.scrubResults(texts, truncated),
+    'results.scrub': async ({ texts, truncated, reportRedacted }) => {
+      const { redacted, ...r } = await engine.scrubResults(texts, truncated);
+      return reportRedacted === true ? { ...r, redacted } : r;
+    },
   };
 }
 

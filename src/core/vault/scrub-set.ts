@@ -105,7 +105,7 @@ export class VaultScrubSet {
     });
   }
 
-  async scrub(texts: readonly string[], truncated?: readonly boolean[]): Promise<{ texts: string[]; redactions: number; canaries?: string[] }> {
+  async scrub(texts: readonly string[], truncated?: readonly boolean[]): Promise<{ texts: string[]; redactions: number; redacted: number[]; canaries?: string[] }> {
     const b = this.current();
     await b.ready;
     // Locked (or re-unlocked) while waiting: never use a stale matcher.
@@ -126,7 +126,7 @@ export class VaultScrubSet {
         if (redacted.some((i) => canary.contains(texts[i]!, { truncated: truncated?.[i] === true }))) tripped.push(id);
       }
     }
-    return tripped.length > 0 ? { texts: out, redactions, canaries: tripped } : { texts: out, redactions };
+    return tripped.length > 0 ? { texts: out, redactions, redacted, canaries: tripped } : { texts: out, redactions, redacted };
   }
 
   /** The matcher of this session, its build started if none is (throws 'vault_locked'). */

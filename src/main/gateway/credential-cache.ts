@@ -23,6 +23,12 @@ export interface Listing {
 export interface CachedCredentials extends CredentialSource {
   /** Main's copy if it holds one, else a fresh listing (kept for next time). */
   listCached(): Promise<Listing>;
+  /**
+   * Goes up on every engine event that can change a credential or the vault (locked,
+   * unlocked, credentialsChanged): equal before and after a step means no such change
+   * was seen in between.
+   */
+  generation(): number;
   /** Stops following the engine's events. */
   dispose(): void;
 }
@@ -50,6 +56,7 @@ export function cacheCredentials(source: CredentialSource): CachedCredentials {
       if (held !== null) return { list: held, cached: true };
       return { list: await fresh(), cached: false };
     },
+    generation: () => generation,
     useCredential: (itemId, agentId) => source.useCredential(itemId, agentId),
     scrub: (texts, truncated) => source.scrub(texts, truncated),
     ...(source.scrubResults ? { scrubResults: source.scrubResults.bind(source) } : {}),

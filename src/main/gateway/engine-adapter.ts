@@ -15,8 +15,8 @@ export function createEngineCredentialSource(engine: RpcClient<EngineMainContrac
     useCredential: (itemId, agentId) => engine.call('credentials.use', { itemId, agentId }),
     scrub: async (texts, truncated) => (await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}) })).texts,
     scrubResults: async (texts, truncated) => {
-      const r = await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}) });
-      return { texts: r.texts, canaries: r.canaries ?? [] };
+      const r = await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}), reportRedacted: true });
+      return { texts: r.texts, canaries: r.canaries ?? [], ...(r.redacted ? { redacted: r.redacted } : {}) };
     },
     onLocked: (h) => engine.on('locked', () => h()),
     onUnlocked: (h) => engine.on('unlocked', () => h()),

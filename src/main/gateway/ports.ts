@@ -26,8 +26,10 @@ export interface CredentialSource {
   /**
    * The same call, with the canary items whose value was in any text (docs/gateway.md
    * "Canary credentials"). A source without it detects no canary in results (test doubles).
+   * `redacted`: the indexes of the texts in which anything was redacted; without it, main
+   * cannot narrow its echo check and looks in every text.
    */
-  scrubResults?(texts: string[], truncated?: boolean[]): Promise<{ texts: string[]; canaries: string[] }>;
+  scrubResults?(texts: string[], truncated?: boolean[]): Promise<{ texts: string[]; canaries: string[]; redacted?: number[] }>;
   /** engine events locked / unlocked / credentialsChanged; each returns an unsubscribe. */
   onLocked(handler: () => void): () => void;
   onUnlocked(handler: () => void): () => void;

@@ -219,6 +219,8 @@ export const scrubParamsSchema = z
     texts: z.array(z.string()).max(SCRUB_MAX_TEXTS),
     /** Per text: it was cut at its end by a size cap (a trailing prefix of a secret is redacted too). */
     truncated: z.array(z.boolean()).max(SCRUB_MAX_TEXTS).optional(),
+    /** Also answer `redacted`: which texts had a redaction. */
+    reportRedacted: z.boolean().optional(),
   })
   .refine((p) => p.texts.reduce((n, t) => n + t.length, 0) <= SCRUB_MAX_TOTAL_CHARS, { error: 'at most 16 MiB of text per call', path: ['texts'] })
   .refine((p) => p.truncated === undefined || p.truncated.length === p.texts.length, { error: 'one truncated flag per text', path: ['truncated'] });
@@ -249,6 +251,11 @@ export const EngineMainContract = defineContract({
         redactions: z.number().int().nonnegative(),
         /** Canary items whose value (any form the scrubber knows) was in any of the texts: main raises the alarm. */
         canaries: z.array(itemIdSchema).optional(),
+        /**
+         * With `reportRedacted`: indexes of the texts in which something was redacted (never
+         * what). Main's echo guard then looks for the one secret it injected only in those.
+         */
+        redacted: z.array(z.number().int().nonnegative()).max(SCRUB_MAX_TEXTS).optional(),
       }),
     },
   },

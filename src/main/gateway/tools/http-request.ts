@@ -16,10 +16,10 @@ import { authorizeUse, originAllowed } from '../authorize';
 import { agentHeaders, inject } from '../inject';
 import type { AuthenticatedAgent } from '../registry';
 import { guardCanaryUse, refuseCanary } from './canary';
-import type { ResultSource, ToolContext, ToolOutcome } from './context';
+import type { CredentialRelease, ResultSource, ToolContext, ToolOutcome } from './context';
 import { decodeContentEncoding, type DecodedBody } from './decode-body';
 import { holdsSecret } from './echo-guard';
-import { dlpBlockNote, dlpWarningNote, screenTexts } from './screen';
+import { dlpBlockNote, dlpWarningNote, screenTexts, type EchoCheck } from './screen';
 import type { HttpRequestArgs } from './schemas';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -41,6 +41,8 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
   const first = parseTargetUrl(args.url);
   const origin = first.origin;
   const source = { tool: 'http_request', destination: origin, audit: { tool: 'http_request', origin, method: args.method } } as const;
+  // Read before the secret is fetched: the echo guard trusts the engine's scrub only if nothing changed since (tools/screen.ts).
+  const since = ctx.credentials.generation();
   const { overview, use, basis } = await guardCanaryUse(ctx.canary, agent, source, () =>
     authorizeUse(ctx, {
       agent,
@@ -112,16 +114,23 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     url = next;
   }
   const decoded = await decodeContentEncoding(res.body, res.headers['content-encoding'], ctx.limits.maxResponseBytes, res.truncated);
-  if (echoed(secret, res, decoded)) {
-    // Signed before anything is returned; the next use of this pair asks the person again.
-    await ctx.recordGuard(agent, release, 'echo_detected');
-    ctx.echoes.mark(overview.id, origin);
-    return {
-      text: JSON.stringify({ status: res.status, headers: {}, bodyEncoding: 'utf8', body: '', truncated: false, bodyWithheld: true, echoDetected: true, note: ECHO_NOTE }, null, 2),
-    };
-  }
-  const text = await renderScrubbed(ctx, agent, source, res, decoded, notFollowed);
-  return { text };
+  // The rendered texts are the whole response only when nothing was dropped from it (a
+  // decoded body drops its encoding headers; a withheld body is not rendered): then the
+  // echo guard asks the same scrub call (tools/screen.ts). Else it looks at the whole
+  // response here first, as it always did.
+  const rendersAll = decoded.decoded === null && decoded.body !== null;
+  if (!rendersAll && echoed(secret, res, decoded)) return echoWithheld(ctx, agent, release, overview.id, res.status);
+  const text = await renderScrubbed(ctx, agent, source, res, decoded, notFollowed, rendersAll ? { secret, since } : undefined);
+  return text === null ? echoWithheld(ctx, agent, release, overview.id, res.status) : { text };
+}
+
+/** Signed before anything is returned; the next use of this pair asks the person again. */
+async function echoWithheld(ctx: ToolContext, agent: AuthenticatedAgent, release: CredentialRelease, itemId: string, status: number): Promise<ToolOutcome> {
+  await ctx.recordGuard(agent, release, 'echo_detected');
+  ctx.echoes.mark(itemId, release.destination);
+  return {
+    text: JSON.stringify({ status, headers: {}, bodyEncoding: 'utf8', body: '', truncated: false, bodyWithheld: true, echoDetected: true, note: ECHO_NOTE }, null, 2),
+  };
 }
 
 const ECHO_NOTE =
@@ -153,7 +162,8 @@ function bodyString(body: Buffer): string {
  * first would escape it twice. Redacting before encoding also keeps the document valid
  * JSON. A body that is not UTF-8 is scrubbed as its bytes (one Latin-1 character each,
  * which the scrubber's byte views read) and returned as base64 of the SCRUBBED bytes,
- * so it stays valid base64.
+ * so it stays valid base64. With `echo`, the same call answers the echo guard: null
+ * when the result holds the injected secret (nothing else is done with it then).
  */
 async function renderScrubbed(
   ctx: ToolContext,
@@ -162,7 +172,8 @@ async function renderScrubbed(
   res: PinnedResponse,
   decoded: DecodedBody,
   redirectNote: string | null,
-): Promise<string> {
+  echo?: EchoCheck,
+): Promise<string | null> {
   const headerList = Object.entries(res.headers).filter(([k]) => decoded.decoded === null || (k !== 'content-encoding' && k !== 'content-length'));
   const note = [redirectNote, decoded.decoded !== null ? `Body decoded from Content-Encoding ${decoded.decoded}.` : null, decoded.note].filter((n) => n !== null).join(' ');
   let bodyText = '';
@@ -182,7 +193,9 @@ async function renderScrubbed(
     source,
     texts,
     texts.map((_, i) => i === 0 && decoded.truncated),
+    echo,
   );
+  if (screened.echoed) return null;
   if (screened.blocked) {
     return JSON.stringify(
       { status: res.status, headers: {}, bodyEncoding: 'utf8', body: '', truncated: false, bodyWithheld: true, dlpBlocked: true, note: dlpBlockNote(screened.blocked) },

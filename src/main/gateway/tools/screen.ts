@@ -13,8 +13,11 @@ import type { DlpCategory } from '../../../shared/policy';
 import { applyDlp, dlpActions } from '../dlp';
 import type { AuthenticatedAgent } from '../registry';
 import { scrubTexts, type ResultSource, type ToolContext } from './context';
+import { holdsSecret } from './echo-guard';
 
 export interface Screened {
+  /** Set: the echo guard found the injected secret; nothing else was done (no canary, no DLP), the caller withholds the result. */
+  readonly echoed?: true;
   readonly texts: string[];
   /** DLP `warn` findings, for the result's annotation: category and rule id only. */
   readonly warnings: ReadonlyArray<{ readonly category: DlpCategory; readonly rule: string }>;
@@ -24,16 +27,45 @@ export interface Screened {
 
 export const DLP_BLOCK_NOTE = 'Latchkey withheld this result: it contains data that policy does not let reach an agent';
 
-export async function screenTexts(ctx: ToolContext, agent: AuthenticatedAgent, source: ResultSource, texts: string[], truncated?: boolean[]): Promise<Screened> {
+/**
+ * The echo guard's question, asked of the texts being screened: does any hold `secret`
+ * (the one the tool injected)? `since`: the credential cache's generation read before
+ * the secret was fetched.
+ */
+export interface EchoCheck {
+  readonly secret: string;
+  readonly since: number;
+}
+
+export async function screenTexts(ctx: ToolContext, agent: AuthenticatedAgent, source: ResultSource, texts: string[], truncated?: boolean[], echo?: EchoCheck): Promise<Screened> {
   let clean: string[];
   let canaries: string[] = [];
+  // Texts the echo guard must look in: all of them, unless the engine says which had a redaction.
+  let echoIn: readonly number[] | null = null;
   const scrubResults = ctx.credentials.scrubResults;
   if (scrubResults && texts.length > 0) {
     const r = await (truncated?.some((t) => t) === true ? scrubResults.call(ctx.credentials, texts, truncated) : scrubResults.call(ctx.credentials, texts));
     if (r.texts.length !== texts.length) throw new LatchkeyError('internal', 'The vault returned a malformed scrub result.');
     clean = r.texts;
     canaries = r.canaries;
+    // The vault-wide matcher holds every form of the injected secret, so a text it left
+    // untouched cannot hold it: a clean result needs no one-secret matcher at all. That
+    // holds only while the vault is the one the secret came from, unchanged (an edit
+    // since then may have taken the old value out of the matcher): else look everywhere.
+    if (echo && r.redacted && ctx.credentials.generation() === echo.since) echoIn = r.redacted.filter((i) => i < texts.length);
   } else clean = await scrubTexts(ctx, texts, truncated);
+  if (echo) {
+    const idx = echoIn ?? texts.map((_, i) => i);
+    if (
+      idx.length > 0 &&
+      holdsSecret(
+        echo.secret,
+        idx.map((i) => ({ text: texts[i]!, truncated: truncated?.[i] === true })),
+      )
+    ) {
+      return { echoed: true, texts: [], warnings: [], blocked: null };
+    }
+  }
   for (const itemId of canaries) {
     await ctx.canary?.trip(agent, { itemId, credentialName: null, how: 'result', tool: source.tool, destination: source.destination, audit: source.audit });
   }
