@@ -10,6 +10,7 @@ import { ItemDetail } from '../components/ItemDetail';
 import { ItemEditor } from '../components/ItemEditor';
 import { useEngine } from '../engine/context';
 import { KIND_LABELS } from '../items/form-model';
+import { LIST_STEP, shownRows } from '../items/list-window';
 
 const CHANGE_COALESCE_MS = 50;
 
@@ -22,11 +23,13 @@ export function ItemsView() {
   const engine = useEngine();
   const [query, setQuery] = useState('');
   const [items, setItems] = useState<ItemSummary[]>([]);
+  const [shown, setShown] = useState(LIST_STEP);
   const [error, setError] = useState<unknown>(null);
   const [pane, setPane] = useState<Pane>({ mode: 'none' });
   const [reloadKey, setReloadKey] = useState(0);
   const [newKind, setNewKind] = useState<ItemKind>('login');
   const seq = useRef(0);
+  const lastQuery = useRef('');
 
   const refresh = useCallback(
     async (q: string) => {
@@ -35,6 +38,8 @@ export function ItemsView() {
         const r = q.trim() === '' ? await engine.call('items.list', {}) : await engine.call('items.search', { query: q.trim(), limit: 500 });
         if (mine === seq.current) {
           setItems(r.items);
+          if (q !== lastQuery.current) setShown(LIST_STEP);
+          lastQuery.current = q;
           setError(null);
         }
       } catch (e) {
@@ -64,6 +69,7 @@ export function ItemsView() {
     };
   }, [engine, query, refresh]);
 
+  const rows = shownRows(items.length, shown);
   const selectedId = pane.mode === 'view' ? pane.id : pane.mode === 'edit' ? pane.item.id : null;
 
   return (
@@ -84,7 +90,7 @@ export function ItemsView() {
         </div>
         <ErrorMessage error={error} />
         <ul role="listbox" aria-label="Items" data-testid="item-list">
-          {items.map((it) => (
+          {items.slice(0, rows.count).map((it) => (
             <li
               key={it.id}
               role="option"
@@ -103,6 +109,13 @@ export function ItemsView() {
             </li>
           ))}
           {items.length === 0 && <li className="muted empty">{query ? 'Nothing matches.' : 'No items yet.'}</li>}
+          {rows.more > 0 && (
+            <li className="muted">
+              <button type="button" onClick={() => setShown(rows.count + LIST_STEP)} data-testid="show-more-items">
+                Show {rows.more.toLocaleString()} more ({rows.count.toLocaleString()} of {items.length.toLocaleString()} shown)
+              </button>
+            </li>
+          )}
         </ul>
       </aside>
       <div className="item-pane">
