@@ -72,7 +72,8 @@ function inPage(page: Page, name: string, fn: () => Promise<number>) {
 }
 
 export default async function vaultChromiumBench(bench: Bench): Promise<void> {
-  const sizes = (process.env.LK_CHROMIUM_SIZES ?? '10000').split(',').map(Number);
+  // 100k is where issue 15's goals are set (unlock ≤ 1 s, search p95 ≤ 16 ms); --quick keeps 10k only.
+  const sizes = (process.env.LK_CHROMIUM_SIZES ?? (bench.quick ? '10000' : '10000,100000')).split(',').map(Number);
   await bench.section('Vault engine in Chromium (real IndexedDB, engine worker)', async () => {
     let rendererDir: string;
     let server: Awaited<ReturnType<typeof startApp>>;
@@ -175,6 +176,9 @@ export default async function vaultChromiumBench(bench: Bench): Promise<void> {
             samples: samples.ours,
             baseline: { name: 'Array.filter over the titles in the page (ABAB with the search)', samples: samples.naive },
             goals: [{ metric: 'wall', stat: 'p95', op: '<=', value: 16, unit: 'ms', source: 'issue 15' }],
+            notes: [
+              "Samples start right after an unlock, so they overlap the scrub matcher's background build (every item's details decrypted, in 4 ms slices: src/core/vault/background.ts), as a person's first searches after unlocking do; each search can wait up to one slice.",
+            ],
           });
         } catch (e) {
           // One size failing (a crashed page at 100k) must not take the other sizes' rows with it.

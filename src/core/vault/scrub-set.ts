@@ -6,8 +6,10 @@
  * invocation it is running.
  *
  * The matcher never blocks a call for long: it is built in the BACKGROUND right after
- * unlock (one pass that decrypts every item's details; cost in docs/performance.md,
- * "## Gateway"); a scrub made before that build ends waits only for it. After that,
+ * unlock (one pass that decrypts every item's details, in slices of a few ms with the
+ * event loop's turn between them so searches and a lock are not held behind it —
+ * background.ts; cost in docs/performance.md, "## Gateway"); a scrub made before that
+ * build ends waits only for it; a lock ends it at the next slice. After that,
  * an item created or changed is decrypted alone and its values replace the old ones
  * in place (Scrubber.set, O(its forms)); a deleted item's values are removed; nothing
  * is rebuilt until the next unlock. It is dropped at lock. "Dropped" means we let go of
@@ -22,6 +24,7 @@ import type { EngineEvent } from '../engine-types';
 import type { ItemRecord } from '../store/records';
 import type { EngineCore } from './core';
 import { lockedError } from './core';
+import { sliceClock, yieldToHost } from './background';
 import { openDetails, openItemKey } from './item-codec';
 import type { UnlockedSession } from './session';
 
@@ -151,9 +154,17 @@ export class VaultScrubSet {
     return this.core.exclusive(async () => {
       const s = b.session;
       const records = await this.core.store.readAllItems();
-      if (this.core.session() !== s) throw lockedError();
       let skipped = 0;
-      for (const rec of records) {
+      const slice = sliceClock();
+      for (let i = 0; i < records.length; i++) {
+        // In slices of a few ms, so RPC calls (a search, a lock) run between them; a lock
+        // or another unlock ends the build at the next slice instead of after every item.
+        if (i === 0 || slice.due()) {
+          if (i > 0) await yieldToHost();
+          if (this.built !== b || this.core.session() !== s) throw lockedError();
+          slice.reset();
+        }
+        const rec = records[i]!;
         // Only items this session knows (a stray record is not part of the vault).
         if (!s.get(rec.id)) continue;
         if (!this.load(b, rec)) skipped++;

@@ -41,8 +41,36 @@ const PATCH_LIMIT = 256;
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * One overview page as the session holds it. Its id → entry map is built on first use
+ * (a write to that page, a re-key): unlock itself builds only the vault-wide index, not
+ * 64 more maps of the same 100k entries that most sessions never touch.
+ */
+export interface SessionPage {
+  generation: number;
+  readonly entries: Map<string, PageEntry>;
+}
+
+class LoadedPage implements SessionPage {
+  private map: Map<string, PageEntry> | null = null;
+
+  constructor(
+    public generation: number,
+    private list: readonly PageEntry[],
+  ) {}
+
+  get entries(): Map<string, PageEntry> {
+    if (this.map === null) {
+      this.map = new Map();
+      for (const e of this.list) this.map.set(e.id, e);
+      this.list = [];
+    }
+    return this.map;
+  }
+}
+
 export class UnlockedSession {
-  readonly pages: { generation: number; entries: Map<string, PageEntry> }[];
+  readonly pages: SessionPage[];
   private readonly index = new Map<string, PageEntry>();
   private sorted: Sorted | null = null;
 
@@ -58,12 +86,8 @@ export class UnlockedSession {
   ) {
     if (pages.length !== PAGE_COUNT) throw new Error('page count');
     this.pages = pages.map((p) => {
-      const m = new Map<string, PageEntry>();
-      for (const e of p.entries) {
-        m.set(e.id, e);
-        this.index.set(e.id, e);
-      }
-      return { generation: p.generation, entries: m };
+      for (const e of p.entries) this.index.set(e.id, e);
+      return new LoadedPage(p.generation, p.entries);
     });
   }
 
@@ -184,7 +208,8 @@ export class UnlockedSession {
     wipeVaultKeys(this.keys);
     this.index.clear();
     this.sorted = null;
-    for (const p of this.pages) p.entries.clear();
+    // Empty pages, not cleared maps: clearing would first build each page's map.
+    this.pages.forEach((p, i) => (this.pages[i] = { generation: p.generation, entries: new Map() }));
   }
 }
 

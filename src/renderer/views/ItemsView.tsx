@@ -14,6 +14,7 @@ import { ItemEditor } from '../components/ItemEditor';
 import { useAction } from '../components/useAction';
 import { useEngine } from '../engine/context';
 import { KIND_LABELS } from '../items/form-model';
+import { LIST_STEP, shownRows } from '../items/list-window';
 import { useShortcut } from '../keyboard/useShortcut';
 
 const CHANGE_COALESCE_MS = 50;
@@ -30,11 +31,13 @@ export function ItemsView() {
   const engine = useEngine();
   const [query, setQuery] = useState('');
   const [items, setItems] = useState<ItemSummary[]>([]);
+  const [shown, setShown] = useState(LIST_STEP);
   const [error, setError] = useState<unknown>(null);
   const [pane, setPane] = useState<Pane>({ mode: 'none' });
   const [reloadKey, setReloadKey] = useState(0);
   const [newKind, setNewKind] = useState<ItemKind>('login');
   const seq = useRef(0);
+  const lastQuery = useRef('');
 
   const refresh = useCallback(
     async (q: string) => {
@@ -43,6 +46,8 @@ export function ItemsView() {
         const r = q.trim() === '' ? await engine.call('items.list', {}) : await engine.call('items.search', { query: q.trim(), limit: 500 });
         if (mine === seq.current) {
           setItems(r.items);
+          if (q !== lastQuery.current) setShown(LIST_STEP);
+          lastQuery.current = q;
           setError(null);
         }
       } catch (e) {
@@ -72,6 +77,7 @@ export function ItemsView() {
     };
   }, [engine, query, refresh]);
 
+  const rows = shownRows(items.length, shown);
   const selectedId = pane.mode === 'view' ? pane.id : pane.mode === 'edit' ? pane.item.id : null;
   const search = useRef<HTMLInputElement>(null);
   const clipboard = useClipboard();
@@ -110,7 +116,7 @@ export function ItemsView() {
         </div>
         <ErrorMessage error={error ?? shortcut.error} />
         <ul role="listbox" aria-label="Items" data-testid="item-list">
-          {items.map((it) => (
+          {items.slice(0, rows.count).map((it) => (
             <li
               key={it.id}
               role="option"
@@ -129,6 +135,13 @@ export function ItemsView() {
             </li>
           ))}
           {items.length === 0 && <li className="muted empty">{query ? 'Nothing matches.' : 'No items yet.'}</li>}
+          {rows.more > 0 && (
+            <li className="muted">
+              <button type="button" onClick={() => setShown(rows.count + LIST_STEP)} data-testid="show-more-items">
+                Show {rows.more.toLocaleString()} more ({rows.count.toLocaleString()} of {items.length.toLocaleString()} shown)
+              </button>
+            </li>
+          )}
         </ul>
       </aside>
       <div className="item-pane">
