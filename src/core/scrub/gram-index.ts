@@ -37,8 +37,10 @@ export class GramIndex {
    * One bit per 1/16 bucket, read before `heads`: the scan's common case (no pattern
    * there) then touches a table 8× smaller than heads, one that stays in cache. Bits of
    * deleted entries stay set until the next rehash (they only cost a look in heads).
+   * 32-bit words: `word >>> f` takes the bit index mod 32 itself, one operation fewer
+   * per text character than bytes (the scan's hot loop is little else).
    */
-  private filter: Uint8Array;
+  private filter: Int32Array;
   private fshift: number;
   private eHash = new Int32Array(64);
   private eNext = new Int32Array(64);
@@ -64,7 +66,7 @@ export class GramIndex {
     this.shift = 32 - 10;
     this.heads = new Int32Array(1 << 10).fill(-1);
     this.fshift = this.shift - FILTER_BITS;
-    this.filter = new Uint8Array(1 << (10 + FILTER_BITS - 3));
+    this.filter = new Int32Array(1 << (10 + FILTER_BITS - 5));
   }
 
   get size(): number {
@@ -142,7 +144,7 @@ export class GramIndex {
 
   private mark(hash: number): void {
     const f = Math.imul(hash, GOLD) >>> this.fshift;
-    this.filter[f >>> 3] = this.filter[f >>> 3]! | (1 << (f & 7));
+    this.filter[f >>> 5] = this.filter[f >>> 5]! | (1 << (f & 31));
   }
 
   private rehash(): void {
@@ -150,7 +152,7 @@ export class GramIndex {
     this.shift = 32 - bits;
     this.fshift = this.shift - FILTER_BITS;
     this.heads = new Int32Array(1 << bits).fill(-1);
-    this.filter = new Uint8Array(1 << (bits + FILTER_BITS - 3));
+    this.filter = new Int32Array(1 << (bits + FILTER_BITS - 5));
     for (let e = 0; e < this.used; e++) {
       if (this.eRef[e] === -1) continue;
       const b = this.bucket(this.eHash[e]!);
@@ -183,7 +185,7 @@ export class GramIndex {
     for (let i = q - 1; i < n; i++) {
       h = ((h << bits) + text.charCodeAt(i)) & mask;
       const f = Math.imul(h, GOLD) >>> fshift;
-      if ((filter[f >>> 3]! >> (f & 7)) & 1) this.verifyExact(text, i + 1 - q, h, onMatch);
+      if ((filter[f >>> 5]! >>> f) & 1) this.verifyExact(text, i + 1 - q, h, onMatch);
     }
   }
 
@@ -210,7 +212,7 @@ export class GramIndex {
       if (c === SKIP) continue;
       h = ((h << bits) + c) & mask;
       const f = Math.imul(h, GOLD) >>> fshift;
-      if ((filter[f >>> 3]! >> (f & 7)) & 1) this.verifyFolded(text, fold, i, h, onMatch);
+      if ((filter[f >>> 5]! >>> f) & 1) this.verifyFolded(text, fold, i, h, onMatch);
     }
   }
 
