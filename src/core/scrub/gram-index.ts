@@ -60,7 +60,17 @@ export class GramIndex {
     private readonly middle: boolean,
     readonly fold: Fold,
     private readonly patternOf: (ref: number) => string,
+    /**
+     * > 1: the text is hashed only at every `stride`-th position, and each pattern is
+     * keyed by `stride` consecutive grams instead of one (exact, middle-keyed only;
+     * patterns of at least q + stride − 1 characters). An occurrence then holds exactly
+     * one sampled position at one of its keyed offsets, so it is found exactly once,
+     * for 1/stride of the hashing: what lets a long-secret scan run far above a byte
+     * per step. Costs `stride` entries per pattern.
+     */
+    readonly stride = 1,
   ) {
+    if (stride > 1 && (fold !== null || !middle)) throw new Error('A strided gram index is exact and middle-keyed.');
     this.bits = Math.floor(32 / q);
     this.mask = this.bits * q >= 32 ? -1 : (1 << (this.bits * q)) - 1;
     this.shift = 32 - 10;
@@ -78,8 +88,14 @@ export class GramIndex {
     return this.heads.byteLength + this.filter.byteLength + 5 * this.eHash.byteLength;
   }
 
-  private gram(pattern: string): { hash: number; off: number } {
-    const off = this.middle ? (pattern.length - this.q) >> 1 : 0;
+  /** Shortest pattern the index takes. */
+  get minLength(): number {
+    return this.q + this.stride - 1;
+  }
+
+  /** The k-th keyed gram of `pattern` (k < stride): centred, as the most random part of it. */
+  private gram(pattern: string, k = 0): { hash: number; off: number } {
+    const off = this.middle ? ((pattern.length - this.q - this.stride + 1) >> 1) + k : 0;
     let h = 0;
     for (let i = off; i < off + this.q; i++) h = ((h << this.bits) + pattern.charCodeAt(i)) & this.mask;
     return { hash: h, off };
@@ -91,7 +107,13 @@ export class GramIndex {
 
   add(ref: number, pattern: string): void {
     if (pattern.length < this.q) return;
-    const { hash, off } = this.gram(pattern);
+    if (pattern.length < this.minLength) throw new Error('Pattern too short for this strided index.');
+    for (let k = 0; k < this.stride; k++) this.addGram(ref, pattern, k);
+    if (pattern.length > this.maxLength) this.maxLength = pattern.length;
+  }
+
+  private addGram(ref: number, pattern: string, k: number): void {
+    const { hash, off } = this.gram(pattern, k);
     let e = this.free;
     if (e >= 0) this.free = this.eNext[e]!;
     else {
@@ -107,17 +129,20 @@ export class GramIndex {
     this.heads[b] = e;
     this.mark(hash);
     this.live++;
-    if (pattern.length > this.maxLength) this.maxLength = pattern.length;
     if (this.live * 2 > this.heads.length) this.rehash();
   }
 
   delete(ref: number, pattern: string): void {
-    if (pattern.length < this.q) return;
-    const { hash } = this.gram(pattern);
+    if (pattern.length < this.minLength) return;
+    for (let k = 0; k < this.stride; k++) this.deleteGram(ref, pattern, k);
+  }
+
+  private deleteGram(ref: number, pattern: string, k: number): void {
+    const { hash, off } = this.gram(pattern, k);
     const b = this.bucket(hash);
     let prev = -1;
     for (let e = this.heads[b]!; e !== -1; prev = e, e = this.eNext[e]!) {
-      if (this.eRef[e] !== ref || this.eHash[e] !== hash) continue;
+      if (this.eRef[e] !== ref || this.eHash[e] !== hash || this.eOff[e] !== off) continue;
       if (prev === -1) this.heads[b] = this.eNext[e]!;
       else this.eNext[prev] = this.eNext[e]!;
       this.eRef[e] = -1;
@@ -168,7 +193,8 @@ export class GramIndex {
    */
   scan(text: string, onMatch: (start: number, end: number, ref: number) => void): void {
     if (this.live === 0) return;
-    if (this.fold === null) this.scanExact(text, onMatch);
+    if (this.stride > 1) this.scanStrided(text, onMatch);
+    else if (this.fold === null) this.scanExact(text, onMatch);
     else this.scanFolded(text, this.fold, onMatch);
   }
 
@@ -186,6 +212,39 @@ export class GramIndex {
       h = ((h << bits) + text.charCodeAt(i)) & mask;
       const f = Math.imul(h, GOLD) >>> fshift;
       if ((filter[f >>> 5]! >>> f) & 1) this.verifyExact(text, i + 1 - q, h, onMatch);
+    }
+  }
+
+  private scanStrided(text: string, onMatch: (start: number, end: number, ref: number) => void): void {
+    const q = this.q;
+    const s = this.stride;
+    const filter = this.filter;
+    const fshift = this.fshift;
+    const bits = this.bits;
+    const mask = this.mask;
+    const last = text.length - q;
+    if (q === 6 && bits === 5) {
+      // The exact index's gram, unrolled: the same value as the loop below (shift-add
+      // mod 2^30 is the same whether masked per step or once).
+      for (let i = 0; i <= last; i += s) {
+        const h =
+          ((text.charCodeAt(i) << 25) +
+            (text.charCodeAt(i + 1) << 20) +
+            (text.charCodeAt(i + 2) << 15) +
+            (text.charCodeAt(i + 3) << 10) +
+            (text.charCodeAt(i + 4) << 5) +
+            text.charCodeAt(i + 5)) &
+          mask;
+        const f = Math.imul(h, GOLD) >>> fshift;
+        if ((filter[f >>> 5]! >>> f) & 1) this.verifyExact(text, i, h, onMatch);
+      }
+      return;
+    }
+    for (let i = 0; i <= last; i += s) {
+      let h = 0;
+      for (let k = i; k < i + q; k++) h = ((h << bits) + text.charCodeAt(k)) & mask;
+      const f = Math.imul(h, GOLD) >>> fshift;
+      if ((filter[f >>> 5]! >>> f) & 1) this.verifyExact(text, i, h, onMatch);
     }
   }
 
