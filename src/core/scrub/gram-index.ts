@@ -26,7 +26,11 @@
 /** U+FFFF is a noncharacter: no secret holds it, so it can mean "skip". */
 export const SKIP = 0xffff;
 const GOLD = 0x9e37_79b1;
-const FILTER_BITS = 4;
+/** Filter bits per bucket: 32 (one word), so at the load factor of ≤ 1 under 1 in 32 empty looks pass it. */
+const FILTER_BITS = 5;
+/** Keyed grams per pattern at most; an entry's ref holds which one (ref · MAX_STRIDE + k). */
+const STRIDE_BITS = 4;
+const MAX_STRIDE = 1 << STRIDE_BITS;
 
 export type Fold = Uint16Array | null;
 
@@ -44,9 +48,12 @@ export class GramIndex {
   private fshift: number;
   private eHash = new Int32Array(64);
   private eNext = new Int32Array(64);
+  /**
+   * ref · MAX_STRIDE + k (the k-th keyed gram), −1 when free. Three words an entry, no
+   * offset or length: both follow from the pattern, which verification reads anyway
+   * (memory at 100k items, with `stride` entries a pattern).
+   */
   private eRef = new Int32Array(64);
-  private eOff = new Int32Array(64);
-  private eLen = new Int32Array(64);
   private used = 0;
   private free = -1;
   private live = 0;
@@ -62,15 +69,21 @@ export class GramIndex {
     private readonly patternOf: (ref: number) => string,
     /**
      * > 1: the text is hashed only at every `stride`-th position, and each pattern is
-     * keyed by `stride` consecutive grams instead of one (exact, middle-keyed only;
-     * patterns of at least q + stride − 1 characters). An occurrence then holds exactly
-     * one sampled position at one of its keyed offsets, so it is found exactly once,
-     * for 1/stride of the hashing: what lets a long-secret scan run far above a byte
+     * keyed by `stride` consecutive grams instead of one (patterns of at least
+     * q + stride − 1 characters). Exact: the keyed grams are centred, and an occurrence
+     * holds exactly one sampled position at one of its keyed offsets, so it is found
+     * exactly once. Folded: a sample reads the first q kept characters from its
+     * position on, and the keyed grams start at the pattern's first q + stride − 1
+     * folded characters: the sample in [start, start + stride) of an occurrence has
+     * fewer than `stride` kept characters of it before it, so its gram is keyed (a
+     * text with separators may be found from two samples; callers merge spans).
+     * 1/stride of the hashing: what lets a long-secret scan run far above a character
      * per step. Costs `stride` entries per pattern.
      */
     readonly stride = 1,
   ) {
-    if (stride > 1 && (fold !== null || !middle)) throw new Error('A strided gram index is exact and middle-keyed.');
+    if (stride < 1 || stride > MAX_STRIDE) throw new Error(`A gram index strides 1 to ${MAX_STRIDE} characters.`);
+    if (stride > 1 && !middle) throw new Error('A strided gram index is keyed inside its patterns, not on their first gram.');
     this.bits = Math.floor(32 / q);
     this.mask = this.bits * q >= 32 ? -1 : (1 << (this.bits * q)) - 1;
     this.shift = 32 - 10;
@@ -85,7 +98,7 @@ export class GramIndex {
 
   /** Bytes held by the index's arrays (for the memory bench). */
   get bytes(): number {
-    return this.heads.byteLength + this.filter.byteLength + 5 * this.eHash.byteLength;
+    return this.heads.byteLength + this.filter.byteLength + 3 * this.eHash.byteLength;
   }
 
   /** Shortest pattern the index takes. */
@@ -94,11 +107,17 @@ export class GramIndex {
   }
 
   /** The k-th keyed gram of `pattern` (k < stride): centred, as the most random part of it. */
-  private gram(pattern: string, k = 0): { hash: number; off: number } {
-    const off = this.middle ? ((pattern.length - this.q - this.stride + 1) >> 1) + k : 0;
+  private gram(pattern: string, k = 0): number {
+    const off = this.offset(pattern.length, k);
     let h = 0;
     for (let i = off; i < off + this.q; i++) h = ((h << this.bits) + pattern.charCodeAt(i)) & this.mask;
-    return { hash: h, off };
+    return h;
+  }
+
+  /** Where the k-th keyed gram of a pattern of `length` characters starts in it. */
+  private offset(length: number, k: number): number {
+    if (!this.middle) return 0;
+    return this.fold !== null && this.stride > 1 ? k : ((length - this.q - this.stride + 1) >> 1) + k;
   }
 
   private bucket(h: number): number {
@@ -113,7 +132,7 @@ export class GramIndex {
   }
 
   private addGram(ref: number, pattern: string, k: number): void {
-    const { hash, off } = this.gram(pattern, k);
+    const hash = this.gram(pattern, k);
     let e = this.free;
     if (e >= 0) this.free = this.eNext[e]!;
     else {
@@ -121,15 +140,13 @@ export class GramIndex {
       e = this.used++;
     }
     this.eHash[e] = hash;
-    this.eRef[e] = ref;
-    this.eOff[e] = off;
-    this.eLen[e] = pattern.length;
+    this.eRef[e] = ref * MAX_STRIDE + k;
     const b = this.bucket(hash);
     this.eNext[e] = this.heads[b]!;
     this.heads[b] = e;
     this.mark(hash);
     this.live++;
-    if (this.live * 2 > this.heads.length) this.rehash();
+    if (this.live > this.heads.length) this.rehash();
   }
 
   delete(ref: number, pattern: string): void {
@@ -138,11 +155,12 @@ export class GramIndex {
   }
 
   private deleteGram(ref: number, pattern: string, k: number): void {
-    const { hash, off } = this.gram(pattern, k);
+    const hash = this.gram(pattern, k);
     const b = this.bucket(hash);
+    const key = ref * MAX_STRIDE + k;
     let prev = -1;
     for (let e = this.heads[b]!; e !== -1; prev = e, e = this.eNext[e]!) {
-      if (this.eRef[e] !== ref || this.eHash[e] !== hash || this.eOff[e] !== off) continue;
+      if (this.eRef[e] !== key || this.eHash[e] !== hash) continue;
       if (prev === -1) this.heads[b] = this.eNext[e]!;
       else this.eNext[prev] = this.eNext[e]!;
       this.eRef[e] = -1;
@@ -154,7 +172,8 @@ export class GramIndex {
   }
 
   private growEntries(): void {
-    const n = this.eHash.length * 2;
+    // × 1.5, not × 2: the arrays are most of the index's memory at 100k items.
+    const n = this.eHash.length + (this.eHash.length >> 1);
     const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
       const b = new Int32Array(n);
       b.set(a);
@@ -163,8 +182,6 @@ export class GramIndex {
     this.eHash = grow(this.eHash);
     this.eNext = grow(this.eNext);
     this.eRef = grow(this.eRef);
-    this.eOff = grow(this.eOff);
-    this.eLen = grow(this.eLen);
   }
 
   private mark(hash: number): void {
@@ -193,7 +210,10 @@ export class GramIndex {
    */
   scan(text: string, onMatch: (start: number, end: number, ref: number) => void): void {
     if (this.live === 0) return;
-    if (this.stride > 1) this.scanStrided(text, onMatch);
+    if (this.stride > 1) {
+      if (this.fold === null) this.scanStrided(text, onMatch);
+      else this.scanFoldedStrided(text, this.fold, onMatch);
+    }
     else if (this.fold === null) this.scanExact(text, onMatch);
     else this.scanFolded(text, this.fold, onMatch);
   }
@@ -251,10 +271,12 @@ export class GramIndex {
   private verifyExact(text: string, gramStart: number, h: number, onMatch: (start: number, end: number, ref: number) => void): void {
     for (let e = this.heads[this.bucket(h)]!; e !== -1; e = this.eNext[e]!) {
       if (this.eHash[e] !== h) continue;
-      const start = gramStart - this.eOff[e]!;
-      const end = start + this.eLen[e]!;
+      const ref = this.eRef[e]! >> STRIDE_BITS;
+      const p = this.patternOf(ref);
+      const start = gramStart - this.offset(p.length, this.eRef[e]! & (MAX_STRIDE - 1));
+      const end = start + p.length;
       if (start < 0 || end > text.length) continue;
-      if (text.startsWith(this.patternOf(this.eRef[e]!), start)) onMatch(start, end, this.eRef[e]!);
+      if (text.startsWith(p, start)) onMatch(start, end, ref);
     }
   }
 
@@ -275,18 +297,43 @@ export class GramIndex {
     }
   }
 
+  private scanFoldedStrided(text: string, fold: Uint16Array, onMatch: (start: number, end: number, ref: number) => void): void {
+    const n = text.length;
+    const q = this.q;
+    const s = this.stride;
+    const filter = this.filter;
+    const fshift = this.fshift;
+    const bits = this.bits;
+    const mask = this.mask;
+    for (let i = 0; i < n; i += s) {
+      let h = 0;
+      let got = 0;
+      let j = i;
+      for (; j < n; j++) {
+        const c = fold[text.charCodeAt(j)]!;
+        if (c === SKIP) continue;
+        h = ((h << bits) + c) & mask;
+        if (++got === q) break;
+      }
+      if (got < q) return;
+      const f = Math.imul(h, GOLD) >>> fshift;
+      if ((filter[f >>> 5]! >>> f) & 1) this.verifyFolded(text, fold, j, h, onMatch);
+    }
+  }
+
   private verifyFolded(text: string, fold: Uint16Array, gramLast: number, h: number, onMatch: (start: number, end: number, ref: number) => void): void {
     for (let e = this.heads[this.bucket(h)]!; e !== -1; e = this.eNext[e]!) {
       if (this.eHash[e] !== h) continue;
       // Walk back over q-1+off folded characters to the pattern's first one.
       let j = gramLast;
-      let need = this.q - 1 + this.eOff[e]!;
+      const ref = this.eRef[e]! >> STRIDE_BITS;
+      const p = this.patternOf(ref);
+      let need = this.q - 1 + this.offset(p.length, this.eRef[e]! & (MAX_STRIDE - 1));
       while (need > 0 && j > 0) {
         j--;
         if (fold[text.charCodeAt(j)] !== SKIP) need--;
       }
       if (need > 0) continue;
-      const p = this.patternOf(this.eRef[e]!);
       let k = 0;
       let t = j;
       for (; t < text.length && k < p.length; t++) {
@@ -295,7 +342,7 @@ export class GramIndex {
         if (c !== p.charCodeAt(k)) break;
         k++;
       }
-      if (k === p.length) onMatch(j, t, this.eRef[e]!);
+      if (k === p.length) onMatch(j, t, ref);
     }
   }
 
@@ -313,8 +360,9 @@ export class GramIndex {
       for (let i = p; i < p + q; i++) h = ((h << this.bits) + text.charCodeAt(i)) & this.mask;
       const rest = n - p;
       for (let e = this.heads[this.bucket(h)]!; e !== -1; e = this.eNext[e]!) {
-        if (this.eHash[e] !== h || this.eLen[e]! <= rest) continue;
-        if (this.patternOf(this.eRef[e]!).startsWith(text.slice(p))) return p;
+        if (this.eHash[e] !== h) continue;
+        const pattern = this.patternOf(this.eRef[e]! >> STRIDE_BITS);
+        if (pattern.length > rest && pattern.startsWith(text.slice(p))) return p;
       }
     }
     return -1;
