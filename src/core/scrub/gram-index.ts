@@ -213,8 +213,7 @@ export class GramIndex {
     if (this.stride > 1) {
       if (this.fold === null) this.scanStrided(text, onMatch);
       else this.scanFoldedStrided(text, this.fold, onMatch);
-    }
-    else if (this.fold === null) this.scanExact(text, onMatch);
+    } else if (this.fold === null) this.scanExact(text, onMatch);
     else this.scanFolded(text, this.fold, onMatch);
   }
 
