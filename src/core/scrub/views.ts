@@ -56,6 +56,30 @@ class Builder {
     this.to[this.n] = p.to === null ? b : p.to[b - 1]!;
     this.n++;
   }
+  /**
+   * Parent characters [a, b) as they are, one view character each: the unchanged text
+   * between escapes, copied without a call per character (most of any text).
+   */
+  copy(s: string, a: number, b: number): void {
+    const len = b - a;
+    while (this.n + len > this.codes.length) this.grow();
+    const codes = this.codes;
+    const n = this.n;
+    for (let k = 0; k < len; k++) codes[n + k] = s.charCodeAt(a + k);
+    const p = this.parent;
+    if (p.from === null) {
+      const from = this.from;
+      const to = this.to;
+      for (let k = 0; k < len; k++) {
+        from[n + k] = a + k;
+        to[n + k] = a + k + 1;
+      }
+    } else {
+      this.from.set(p.from.subarray(a, b), n);
+      this.to.set(p.to!.subarray(a, b), n);
+    }
+    this.n += len;
+  }
   private grow(): void {
     const size = Math.max(16, this.codes.length * 2);
     const codes = new Uint16Array(size);
@@ -222,7 +246,20 @@ export function unescape(v: View): View | null {
   const out = new Builder(v, s.length);
   let changed = false;
   const n = s.length;
+  // Where the next '%', backslash and '&' are (n: none): the text between is copied in one go.
+  let pct = -1;
+  let bsl = -1;
+  let amp = -1;
   for (let i = 0; i < n;) {
+    if (pct < i) pct = at(s.indexOf('%', i), n);
+    if (bsl < i) bsl = at(s.indexOf('\\', i), n);
+    if (amp < i) amp = at(s.indexOf('&', i), n);
+    const next = Math.min(pct, bsl, amp);
+    if (next > i) {
+      out.copy(s, i, next);
+      i = next;
+      if (i === n) break;
+    }
     const c = s.charCodeAt(i);
     if (c === 0x25 /* % */) {
       const end = pushByteEscapes(out, s, i, '%', 1);
@@ -280,6 +317,11 @@ export function unescape(v: View): View | null {
     i++;
   }
   return changed ? out.view(v.reachesEnd) : null;
+}
+
+/** indexOf's result, with n for "not found". */
+function at(found: number, n: number): number {
+  return found < 0 ? n : found;
 }
 
 /**
@@ -419,6 +461,17 @@ function decodeAligned(v: View, runs: Int32Array[], group: number, min: number, 
   // Each character once per alignment, as bytes (6 bits of base64, 4 of hex), and a RUN_GAP per run: grown when a split run needs more.
   for (let align = 0; align < group; align++) builders.push(new Builder(v, Math.ceil((total * (group === 4 ? 6 : 4)) / 8) + runs.length));
   for (const pos of runs) {
+    // Most runs have no joiner (one token): every alignment decodes the whole run.
+    if (pos[pos.length - 1]! - pos[0]! === pos.length - 1) {
+      for (let align = 0; align < group; align++) {
+        if (pos.length - align < min) continue;
+        const b = builders[align]!;
+        b.flushSeq();
+        if (b.n > 0) b.push(RUN_GAP, pos[align]!, pos[align]! + 1);
+        decode(s, pos, align, pos.length, b);
+      }
+      continue;
+    }
     // crossed[k]: a decoding went on across the joiner before pos[k], so its groups start at pos[k].
     let crossed: Uint8Array | null = null;
     const starts = [0];
