@@ -69,21 +69,16 @@ export class GramIndex {
     private readonly patternOf: (ref: number) => string,
     /**
      * > 1: the text is hashed only at every `stride`-th position, and each pattern is
-     * keyed by `stride` consecutive grams instead of one (patterns of at least
-     * q + stride − 1 characters). Exact: the keyed grams are centred, and an occurrence
-     * holds exactly one sampled position at one of its keyed offsets, so it is found
-     * exactly once. Folded: a sample reads the first q kept characters from its
-     * position on, and the keyed grams start at the pattern's first q + stride − 1
-     * folded characters: the sample in [start, start + stride) of an occurrence has
-     * fewer than `stride` kept characters of it before it, so its gram is keyed (a
-     * text with separators may be found from two samples; callers merge spans).
-     * 1/stride of the hashing: what lets a long-secret scan run far above a character
-     * per step. Costs `stride` entries per pattern.
+     * keyed by `stride` consecutive grams, centred, instead of one (exact, middle-keyed
+     * only; patterns of at least q + stride − 1 characters). An occurrence then holds
+     * exactly one sampled position at one of its keyed offsets, so it is found exactly
+     * once, for 1/stride of the hashing: what lets a long-secret scan run far above a
+     * character per step. Costs `stride` entries per pattern.
      */
     readonly stride = 1,
   ) {
     if (stride < 1 || stride > MAX_STRIDE) throw new Error(`A gram index strides 1 to ${MAX_STRIDE} characters.`);
-    if (stride > 1 && !middle) throw new Error('A strided gram index is keyed inside its patterns, not on their first gram.');
+    if (stride > 1 && (fold !== null || !middle)) throw new Error('A strided gram index is exact and middle-keyed.');
     this.bits = Math.floor(32 / q);
     this.mask = this.bits * q >= 32 ? -1 : (1 << (this.bits * q)) - 1;
     this.shift = 32 - 10;
@@ -117,7 +112,7 @@ export class GramIndex {
   /** Where the k-th keyed gram of a pattern of `length` characters starts in it. */
   private offset(length: number, k: number): number {
     if (!this.middle) return 0;
-    return this.fold !== null && this.stride > 1 ? k : ((length - this.q - this.stride + 1) >> 1) + k;
+    return ((length - this.q - this.stride + 1) >> 1) + k;
   }
 
   private bucket(h: number): number {
@@ -210,10 +205,8 @@ export class GramIndex {
    */
   scan(text: string, onMatch: (start: number, end: number, ref: number) => void): void {
     if (this.live === 0) return;
-    if (this.stride > 1) {
-      if (this.fold === null) this.scanStrided(text, onMatch);
-      else this.scanFoldedStrided(text, this.fold, onMatch);
-    } else if (this.fold === null) this.scanExact(text, onMatch);
+    if (this.stride > 1) this.scanStrided(text, onMatch);
+    else if (this.fold === null) this.scanExact(text, onMatch);
     else this.scanFolded(text, this.fold, onMatch);
   }
 
@@ -293,30 +286,6 @@ export class GramIndex {
       h = ((h << bits) + c) & mask;
       const f = Math.imul(h, GOLD) >>> fshift;
       if ((filter[f >>> 5]! >>> f) & 1) this.verifyFolded(text, fold, i, h, onMatch);
-    }
-  }
-
-  private scanFoldedStrided(text: string, fold: Uint16Array, onMatch: (start: number, end: number, ref: number) => void): void {
-    const n = text.length;
-    const q = this.q;
-    const s = this.stride;
-    const filter = this.filter;
-    const fshift = this.fshift;
-    const bits = this.bits;
-    const mask = this.mask;
-    for (let i = 0; i < n; i += s) {
-      let h = 0;
-      let got = 0;
-      let j = i;
-      for (; j < n; j++) {
-        const c = fold[text.charCodeAt(j)]!;
-        if (c === SKIP) continue;
-        h = ((h << bits) + c) & mask;
-        if (++got === q) break;
-      }
-      if (got < q) return;
-      const f = Math.imul(h, GOLD) >>> fshift;
-      if ((filter[f >>> 5]! >>> f) & 1) this.verifyFolded(text, fold, j, h, onMatch);
     }
   }
 

@@ -40,9 +40,12 @@ const EXACT_GRAM = 6;
  * ones (short passwords) keep the per-character index, scanned only when there are any.
  */
 const LONG_PATTERN = 16;
-const FUZZY_GRAM = 6;
-/** Every fuzzy pattern has FUZZY_MIN_LENGTH folded characters or more: the widest stride that still finds them. */
-const FUZZY_STRIDE = FUZZY_MIN_LENGTH - FUZZY_GRAM + 1;
+/**
+ * The fuzzy index is not strided: a strided folded scan (a sample reads the next q kept
+ * characters) measured only ≈ 20 % faster for 11× the entries (build time and memory
+ * at 100k items), since skipping separators costs a branch per character either way.
+ */
+const FUZZY_GRAM = 8;
 /** Forms per secret are fewer than this (forms.ts): refs are slot * FORM_STRIDE + form. */
 const FORM_STRIDE = 32;
 const FORM_CACHE = 4096;
@@ -106,7 +109,7 @@ export class Scrubber {
     this.exact = new GramIndex(EXACT_GRAM, true, null, formOf);
     this.exactLong = new GramIndex(EXACT_GRAM, true, null, formOf, LONG_PATTERN - EXACT_GRAM + 1);
     this.prefix = new GramIndex(MIN_CUT_PREFIX, false, null, (ref) => this.formsOf(Math.floor(ref / FORM_STRIDE))[ref % FORM_STRIDE]!);
-    this.fuzzy = this.views ? new GramIndex(FUZZY_GRAM, true, skeletonFold(), (ref) => this.fuzzyOf(ref >> 1)[ref & 1]!, FUZZY_STRIDE) : null;
+    this.fuzzy = this.views ? new GramIndex(FUZZY_GRAM, true, skeletonFold(), (ref) => this.fuzzyOf(ref >> 1)[ref & 1]!) : null;
     this.set('', [...secrets]);
   }
 
