@@ -128,18 +128,34 @@ export const FUZZY_MIN_LENGTH = 16;
 /** Shannon entropy of the folded skeleton's characters, bits per character. */
 export const FUZZY_MIN_ENTROPY = 3;
 
-/** Bits per character of `s`'s character distribution. */
+/** Counts of Latin-1 code units, zero between calls (entropyPerChar runs for every secret at unlock). */
+const LATIN1_COUNTS = new Int32Array(256);
+
+/**
+ * Bits per character of `s`'s character distribution. Summed in first-occurrence order
+ * (as a Map would iterate), so the value is the same to the last bit whichever way the
+ * counts are kept: the threshold decision must not change between add and delete.
+ */
 export function entropyPerChar(s: string): number {
-  const counts = new Map<number, number>();
+  const order: number[] = [];
+  let wide: Map<number, number> | null = null;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    counts.set(c, (counts.get(c) ?? 0) + 1);
+    if (c < 256) {
+      if (LATIN1_COUNTS[c]!++ === 0) order.push(c);
+    } else {
+      wide ??= new Map();
+      const n = wide.get(c);
+      if (n === undefined) order.push(c);
+      wide.set(c, (n ?? 0) + 1);
+    }
   }
   let h = 0;
-  for (const n of counts.values()) {
-    const p = n / s.length;
+  for (const c of order) {
+    const p = (c < 256 ? LATIN1_COUNTS[c]! : wide!.get(c)!) / s.length;
     h -= p * Math.log2(p);
   }
+  for (const c of order) if (c < 256) LATIN1_COUNTS[c] = 0;
   return h;
 }
 
