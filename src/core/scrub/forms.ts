@@ -159,25 +159,36 @@ export function entropyPerChar(s: string): number {
   return h;
 }
 
+/** A string of UTF-16 code units, in slices: a spread of a long value (a key file) would overflow the call stack. */
+function fromCodes(units: readonly number[]): string {
+  let out = '';
+  for (let i = 0; i < units.length; i += 4096) out += String.fromCharCode(...units.slice(i, i + 4096));
+  return out;
+}
+
 /**
  * The fuzzy patterns of `secret`: its folded skeleton, forward and reversed (`fold`
  * is the skeleton table of scrubber.ts), or none when it is too short or too regular.
  */
 export function fuzzyForms(secret: string, fold: Uint16Array, skip: number): string[] {
-  let skel = '';
+  // Code arrays, one string each at the end: this runs for every secret at unlock.
+  const units: number[] = [];
   for (let i = 0; i < secret.length; i++) {
     const c = fold[secret.charCodeAt(i)]!;
-    if (c !== skip) skel += String.fromCharCode(c);
+    if (c !== skip) units.push(c);
   }
-  if (skel.length < FUZZY_MIN_LENGTH || entropyPerChar(skel) < FUZZY_MIN_ENTROPY) return [];
-  let rev = '';
-  for (let i = skel.length - 1; i >= 0; i--) {
-    const c = skel.charCodeAt(i);
+  if (units.length < FUZZY_MIN_LENGTH) return [];
+  const skel = fromCodes(units);
+  if (entropyPerChar(skel) < FUZZY_MIN_ENTROPY) return [];
+  const back: number[] = [];
+  for (let i = units.length - 1; i >= 0; i--) {
+    const c = units[i]!;
     // Keep a surrogate pair in order: a reversed text reverses characters, not code units.
-    if (c >= 0xdc00 && c <= 0xdfff && i > 0 && skel.charCodeAt(i - 1) >= 0xd800 && skel.charCodeAt(i - 1) <= 0xdbff) {
-      rev += skel[i - 1]! + skel[i]!;
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0 && units[i - 1]! >= 0xd800 && units[i - 1]! <= 0xdbff) {
+      back.push(units[i - 1]!, c);
       i--;
-    } else rev += skel[i]!;
+    } else back.push(c);
   }
+  const rev = fromCodes(back);
   return rev === skel ? [skel] : [skel, rev];
 }
