@@ -128,19 +128,42 @@ export const FUZZY_MIN_LENGTH = 16;
 /** Shannon entropy of the folded skeleton's characters, bits per character. */
 export const FUZZY_MIN_ENTROPY = 3;
 
-/** Bits per character of `s`'s character distribution. */
+/** Counts of Latin-1 code units, zero between calls (entropyPerChar runs for every secret at unlock). */
+const LATIN1_COUNTS = new Int32Array(256);
+
+/**
+ * Bits per character of `s`'s character distribution. Summed in first-occurrence order
+ * (as a Map would iterate), so the value is the same to the last bit whichever way the
+ * counts are kept: the threshold decision must not change between add and delete.
+ */
 export function entropyPerChar(s: string): number {
-  const counts = new Map<number, number>();
+  const order: number[] = [];
+  let wide: Map<number, number> | null = null;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    counts.set(c, (counts.get(c) ?? 0) + 1);
+    if (c < 256) {
+      if (LATIN1_COUNTS[c]!++ === 0) order.push(c);
+    } else {
+      wide ??= new Map();
+      const n = wide.get(c);
+      if (n === undefined) order.push(c);
+      wide.set(c, (n ?? 0) + 1);
+    }
   }
   let h = 0;
-  for (const n of counts.values()) {
-    const p = n / s.length;
+  for (const c of order) {
+    const p = (c < 256 ? LATIN1_COUNTS[c]! : wide!.get(c)!) / s.length;
     h -= p * Math.log2(p);
   }
+  for (const c of order) if (c < 256) LATIN1_COUNTS[c] = 0;
   return h;
+}
+
+/** A string of UTF-16 code units, in slices: a spread of a long value (a key file) would overflow the call stack. */
+function fromCodes(units: readonly number[]): string {
+  let out = '';
+  for (let i = 0; i < units.length; i += 4096) out += String.fromCharCode(...units.slice(i, i + 4096));
+  return out;
 }
 
 /**
@@ -148,20 +171,24 @@ export function entropyPerChar(s: string): number {
  * is the skeleton table of scrubber.ts), or none when it is too short or too regular.
  */
 export function fuzzyForms(secret: string, fold: Uint16Array, skip: number): string[] {
-  let skel = '';
+  // Code arrays, one string each at the end: this runs for every secret at unlock.
+  const units: number[] = [];
   for (let i = 0; i < secret.length; i++) {
     const c = fold[secret.charCodeAt(i)]!;
-    if (c !== skip) skel += String.fromCharCode(c);
+    if (c !== skip) units.push(c);
   }
-  if (skel.length < FUZZY_MIN_LENGTH || entropyPerChar(skel) < FUZZY_MIN_ENTROPY) return [];
-  let rev = '';
-  for (let i = skel.length - 1; i >= 0; i--) {
-    const c = skel.charCodeAt(i);
+  if (units.length < FUZZY_MIN_LENGTH) return [];
+  const skel = fromCodes(units);
+  if (entropyPerChar(skel) < FUZZY_MIN_ENTROPY) return [];
+  const back: number[] = [];
+  for (let i = units.length - 1; i >= 0; i--) {
+    const c = units[i]!;
     // Keep a surrogate pair in order: a reversed text reverses characters, not code units.
-    if (c >= 0xdc00 && c <= 0xdfff && i > 0 && skel.charCodeAt(i - 1) >= 0xd800 && skel.charCodeAt(i - 1) <= 0xdbff) {
-      rev += skel[i - 1]! + skel[i]!;
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0 && units[i - 1]! >= 0xd800 && units[i - 1]! <= 0xdbff) {
+      back.push(units[i - 1]!, c);
       i--;
-    } else rev += skel[i]!;
+    } else back.push(c);
   }
+  const rev = fromCodes(back);
   return rev === skel ? [skel] : [skel, rev];
 }

@@ -26,7 +26,11 @@
 /** U+FFFF is a noncharacter: no secret holds it, so it can mean "skip". */
 export const SKIP = 0xffff;
 const GOLD = 0x9e37_79b1;
-const FILTER_BITS = 4;
+/** Filter bits per bucket: 32 (one word), so at the load factor of ≤ 1 under 1 in 32 empty looks pass it. */
+const FILTER_BITS = 5;
+/** Keyed grams per pattern at most; an entry's ref holds which one (ref · MAX_STRIDE + k). */
+const STRIDE_BITS = 4;
+const MAX_STRIDE = 1 << STRIDE_BITS;
 
 export type Fold = Uint16Array | null;
 
@@ -37,14 +41,19 @@ export class GramIndex {
    * One bit per 1/16 bucket, read before `heads`: the scan's common case (no pattern
    * there) then touches a table 8× smaller than heads, one that stays in cache. Bits of
    * deleted entries stay set until the next rehash (they only cost a look in heads).
+   * 32-bit words: `word >>> f` takes the bit index mod 32 itself, one operation fewer
+   * per text character than bytes (the scan's hot loop is little else).
    */
-  private filter: Uint8Array;
+  private filter: Int32Array;
   private fshift: number;
   private eHash = new Int32Array(64);
   private eNext = new Int32Array(64);
+  /**
+   * ref · MAX_STRIDE + k (the k-th keyed gram), −1 when free. Three words an entry, no
+   * offset or length: both follow from the pattern, which verification reads anyway
+   * (memory at 100k items, with `stride` entries a pattern).
+   */
   private eRef = new Int32Array(64);
-  private eOff = new Int32Array(64);
-  private eLen = new Int32Array(64);
   private used = 0;
   private free = -1;
   private live = 0;
@@ -58,13 +67,24 @@ export class GramIndex {
     private readonly middle: boolean,
     readonly fold: Fold,
     private readonly patternOf: (ref: number) => string,
+    /**
+     * > 1: the text is hashed only at every `stride`-th position, and each pattern is
+     * keyed by `stride` consecutive grams, centred, instead of one (exact, middle-keyed
+     * only; patterns of at least q + stride − 1 characters). An occurrence then holds
+     * exactly one sampled position at one of its keyed offsets, so it is found exactly
+     * once, for 1/stride of the hashing: what lets a long-secret scan run far above a
+     * character per step. Costs `stride` entries per pattern.
+     */
+    readonly stride = 1,
   ) {
+    if (stride < 1 || stride > MAX_STRIDE) throw new Error(`A gram index strides 1 to ${MAX_STRIDE} characters.`);
+    if (stride > 1 && (fold !== null || !middle)) throw new Error('A strided gram index is exact and middle-keyed.');
     this.bits = Math.floor(32 / q);
     this.mask = this.bits * q >= 32 ? -1 : (1 << (this.bits * q)) - 1;
     this.shift = 32 - 10;
     this.heads = new Int32Array(1 << 10).fill(-1);
     this.fshift = this.shift - FILTER_BITS;
-    this.filter = new Uint8Array(1 << (10 + FILTER_BITS - 3));
+    this.filter = new Int32Array(1 << (10 + FILTER_BITS - 5));
   }
 
   get size(): number {
@@ -73,14 +93,26 @@ export class GramIndex {
 
   /** Bytes held by the index's arrays (for the memory bench). */
   get bytes(): number {
-    return this.heads.byteLength + this.filter.byteLength + 5 * this.eHash.byteLength;
+    return this.heads.byteLength + this.filter.byteLength + 3 * this.eHash.byteLength;
   }
 
-  private gram(pattern: string): { hash: number; off: number } {
-    const off = this.middle ? (pattern.length - this.q) >> 1 : 0;
+  /** Shortest pattern the index takes. */
+  get minLength(): number {
+    return this.q + this.stride - 1;
+  }
+
+  /** The k-th keyed gram of `pattern` (k < stride): centred, as the most random part of it. */
+  private gram(pattern: string, k = 0): number {
+    const off = this.offset(pattern.length, k);
     let h = 0;
     for (let i = off; i < off + this.q; i++) h = ((h << this.bits) + pattern.charCodeAt(i)) & this.mask;
-    return { hash: h, off };
+    return h;
+  }
+
+  /** Where the k-th keyed gram of a pattern of `length` characters starts in it. */
+  private offset(length: number, k: number): number {
+    if (!this.middle) return 0;
+    return ((length - this.q - this.stride + 1) >> 1) + k;
   }
 
   private bucket(h: number): number {
@@ -89,7 +121,13 @@ export class GramIndex {
 
   add(ref: number, pattern: string): void {
     if (pattern.length < this.q) return;
-    const { hash, off } = this.gram(pattern);
+    if (pattern.length < this.minLength) throw new Error('Pattern too short for this strided index.');
+    for (let k = 0; k < this.stride; k++) this.addGram(ref, pattern, k);
+    if (pattern.length > this.maxLength) this.maxLength = pattern.length;
+  }
+
+  private addGram(ref: number, pattern: string, k: number): void {
+    const hash = this.gram(pattern, k);
     let e = this.free;
     if (e >= 0) this.free = this.eNext[e]!;
     else {
@@ -97,25 +135,27 @@ export class GramIndex {
       e = this.used++;
     }
     this.eHash[e] = hash;
-    this.eRef[e] = ref;
-    this.eOff[e] = off;
-    this.eLen[e] = pattern.length;
+    this.eRef[e] = ref * MAX_STRIDE + k;
     const b = this.bucket(hash);
     this.eNext[e] = this.heads[b]!;
     this.heads[b] = e;
     this.mark(hash);
     this.live++;
-    if (pattern.length > this.maxLength) this.maxLength = pattern.length;
-    if (this.live * 2 > this.heads.length) this.rehash();
+    if (this.live > this.heads.length) this.rehash();
   }
 
   delete(ref: number, pattern: string): void {
-    if (pattern.length < this.q) return;
-    const { hash } = this.gram(pattern);
+    if (pattern.length < this.minLength) return;
+    for (let k = 0; k < this.stride; k++) this.deleteGram(ref, pattern, k);
+  }
+
+  private deleteGram(ref: number, pattern: string, k: number): void {
+    const hash = this.gram(pattern, k);
     const b = this.bucket(hash);
+    const key = ref * MAX_STRIDE + k;
     let prev = -1;
     for (let e = this.heads[b]!; e !== -1; prev = e, e = this.eNext[e]!) {
-      if (this.eRef[e] !== ref || this.eHash[e] !== hash) continue;
+      if (this.eRef[e] !== key || this.eHash[e] !== hash) continue;
       if (prev === -1) this.heads[b] = this.eNext[e]!;
       else this.eNext[prev] = this.eNext[e]!;
       this.eRef[e] = -1;
@@ -127,7 +167,8 @@ export class GramIndex {
   }
 
   private growEntries(): void {
-    const n = this.eHash.length * 2;
+    // × 1.5, not × 2: the arrays are most of the index's memory at 100k items.
+    const n = this.eHash.length + (this.eHash.length >> 1);
     const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
       const b = new Int32Array(n);
       b.set(a);
@@ -136,13 +177,11 @@ export class GramIndex {
     this.eHash = grow(this.eHash);
     this.eNext = grow(this.eNext);
     this.eRef = grow(this.eRef);
-    this.eOff = grow(this.eOff);
-    this.eLen = grow(this.eLen);
   }
 
   private mark(hash: number): void {
     const f = Math.imul(hash, GOLD) >>> this.fshift;
-    this.filter[f >>> 3] = this.filter[f >>> 3]! | (1 << (f & 7));
+    this.filter[f >>> 5] = this.filter[f >>> 5]! | (1 << (f & 31));
   }
 
   private rehash(): void {
@@ -150,7 +189,7 @@ export class GramIndex {
     this.shift = 32 - bits;
     this.fshift = this.shift - FILTER_BITS;
     this.heads = new Int32Array(1 << bits).fill(-1);
-    this.filter = new Uint8Array(1 << (bits + FILTER_BITS - 3));
+    this.filter = new Int32Array(1 << (bits + FILTER_BITS - 5));
     for (let e = 0; e < this.used; e++) {
       if (this.eRef[e] === -1) continue;
       const b = this.bucket(this.eHash[e]!);
@@ -166,7 +205,8 @@ export class GramIndex {
    */
   scan(text: string, onMatch: (start: number, end: number, ref: number) => void): void {
     if (this.live === 0) return;
-    if (this.fold === null) this.scanExact(text, onMatch);
+    if (this.stride > 1) this.scanStrided(text, onMatch);
+    else if (this.fold === null) this.scanExact(text, onMatch);
     else this.scanFolded(text, this.fold, onMatch);
   }
 
@@ -183,17 +223,52 @@ export class GramIndex {
     for (let i = q - 1; i < n; i++) {
       h = ((h << bits) + text.charCodeAt(i)) & mask;
       const f = Math.imul(h, GOLD) >>> fshift;
-      if ((filter[f >>> 3]! >> (f & 7)) & 1) this.verifyExact(text, i + 1 - q, h, onMatch);
+      if ((filter[f >>> 5]! >>> f) & 1) this.verifyExact(text, i + 1 - q, h, onMatch);
+    }
+  }
+
+  private scanStrided(text: string, onMatch: (start: number, end: number, ref: number) => void): void {
+    const q = this.q;
+    const s = this.stride;
+    const filter = this.filter;
+    const fshift = this.fshift;
+    const bits = this.bits;
+    const mask = this.mask;
+    const last = text.length - q;
+    if (q === 6 && bits === 5) {
+      // The exact index's gram, unrolled: the same value as the loop below (shift-add
+      // mod 2^30 is the same whether masked per step or once).
+      for (let i = 0; i <= last; i += s) {
+        const h =
+          ((text.charCodeAt(i) << 25) +
+            (text.charCodeAt(i + 1) << 20) +
+            (text.charCodeAt(i + 2) << 15) +
+            (text.charCodeAt(i + 3) << 10) +
+            (text.charCodeAt(i + 4) << 5) +
+            text.charCodeAt(i + 5)) &
+          mask;
+        const f = Math.imul(h, GOLD) >>> fshift;
+        if ((filter[f >>> 5]! >>> f) & 1) this.verifyExact(text, i, h, onMatch);
+      }
+      return;
+    }
+    for (let i = 0; i <= last; i += s) {
+      let h = 0;
+      for (let k = i; k < i + q; k++) h = ((h << bits) + text.charCodeAt(k)) & mask;
+      const f = Math.imul(h, GOLD) >>> fshift;
+      if ((filter[f >>> 5]! >>> f) & 1) this.verifyExact(text, i, h, onMatch);
     }
   }
 
   private verifyExact(text: string, gramStart: number, h: number, onMatch: (start: number, end: number, ref: number) => void): void {
     for (let e = this.heads[this.bucket(h)]!; e !== -1; e = this.eNext[e]!) {
       if (this.eHash[e] !== h) continue;
-      const start = gramStart - this.eOff[e]!;
-      const end = start + this.eLen[e]!;
+      const ref = this.eRef[e]! >> STRIDE_BITS;
+      const p = this.patternOf(ref);
+      const start = gramStart - this.offset(p.length, this.eRef[e]! & (MAX_STRIDE - 1));
+      const end = start + p.length;
       if (start < 0 || end > text.length) continue;
-      if (text.startsWith(this.patternOf(this.eRef[e]!), start)) onMatch(start, end, this.eRef[e]!);
+      if (text.startsWith(p, start)) onMatch(start, end, ref);
     }
   }
 
@@ -210,7 +285,7 @@ export class GramIndex {
       if (c === SKIP) continue;
       h = ((h << bits) + c) & mask;
       const f = Math.imul(h, GOLD) >>> fshift;
-      if ((filter[f >>> 3]! >> (f & 7)) & 1) this.verifyFolded(text, fold, i, h, onMatch);
+      if ((filter[f >>> 5]! >>> f) & 1) this.verifyFolded(text, fold, i, h, onMatch);
     }
   }
 
@@ -219,13 +294,14 @@ export class GramIndex {
       if (this.eHash[e] !== h) continue;
       // Walk back over q-1+off folded characters to the pattern's first one.
       let j = gramLast;
-      let need = this.q - 1 + this.eOff[e]!;
+      const ref = this.eRef[e]! >> STRIDE_BITS;
+      const p = this.patternOf(ref);
+      let need = this.q - 1 + this.offset(p.length, this.eRef[e]! & (MAX_STRIDE - 1));
       while (need > 0 && j > 0) {
         j--;
         if (fold[text.charCodeAt(j)] !== SKIP) need--;
       }
       if (need > 0) continue;
-      const p = this.patternOf(this.eRef[e]!);
       let k = 0;
       let t = j;
       for (; t < text.length && k < p.length; t++) {
@@ -234,7 +310,7 @@ export class GramIndex {
         if (c !== p.charCodeAt(k)) break;
         k++;
       }
-      if (k === p.length) onMatch(j, t, this.eRef[e]!);
+      if (k === p.length) onMatch(j, t, ref);
     }
   }
 
@@ -252,8 +328,9 @@ export class GramIndex {
       for (let i = p; i < p + q; i++) h = ((h << this.bits) + text.charCodeAt(i)) & this.mask;
       const rest = n - p;
       for (let e = this.heads[this.bucket(h)]!; e !== -1; e = this.eNext[e]!) {
-        if (this.eHash[e] !== h || this.eLen[e]! <= rest) continue;
-        if (this.patternOf(this.eRef[e]!).startsWith(text.slice(p))) return p;
+        if (this.eHash[e] !== h) continue;
+        const pattern = this.patternOf(this.eRef[e]! >> STRIDE_BITS);
+        if (pattern.length > rest && pattern.startsWith(text.slice(p))) return p;
       }
     }
     return -1;

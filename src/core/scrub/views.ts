@@ -56,6 +56,30 @@ class Builder {
     this.to[this.n] = p.to === null ? b : p.to[b - 1]!;
     this.n++;
   }
+  /**
+   * Parent characters [a, b) as they are, one view character each: the unchanged text
+   * between escapes, copied without a call per character (most of any text).
+   */
+  copy(s: string, a: number, b: number): void {
+    const len = b - a;
+    while (this.n + len > this.codes.length) this.grow();
+    const codes = this.codes;
+    const n = this.n;
+    for (let k = 0; k < len; k++) codes[n + k] = s.charCodeAt(a + k);
+    const p = this.parent;
+    if (p.from === null) {
+      const from = this.from;
+      const to = this.to;
+      for (let k = 0; k < len; k++) {
+        from[n + k] = a + k;
+        to[n + k] = a + k + 1;
+      }
+    } else {
+      this.from.set(p.from.subarray(a, b), n);
+      this.to.set(p.to!.subarray(a, b), n);
+    }
+    this.n += len;
+  }
   private grow(): void {
     const size = Math.max(16, this.codes.length * 2);
     const codes = new Uint16Array(size);
@@ -222,7 +246,20 @@ export function unescape(v: View): View | null {
   const out = new Builder(v, s.length);
   let changed = false;
   const n = s.length;
+  // Where the next '%', backslash and '&' are (n: none): the text between is copied in one go.
+  let pct = -1;
+  let bsl = -1;
+  let amp = -1;
   for (let i = 0; i < n;) {
+    if (pct < i) pct = at(s.indexOf('%', i), n);
+    if (bsl < i) bsl = at(s.indexOf('\\', i), n);
+    if (amp < i) amp = at(s.indexOf('&', i), n);
+    const next = Math.min(pct, bsl, amp);
+    if (next > i) {
+      out.copy(s, i, next);
+      i = next;
+      if (i === n) break;
+    }
     const c = s.charCodeAt(i);
     if (c === 0x25 /* % */) {
       const end = pushByteEscapes(out, s, i, '%', 1);
@@ -280,6 +317,11 @@ export function unescape(v: View): View | null {
     i++;
   }
   return changed ? out.view(v.reachesEnd) : null;
+}
+
+/** indexOf's result, with n for "not found". */
+function at(found: number, n: number): number {
+  return found < 0 ? n : found;
 }
 
 /**
@@ -360,6 +402,12 @@ const IS_B64 = 1;
 const IS_HEX = 2;
 const CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) CLASS[c] = (B64[c]! >= 0 ? IS_B64 : 0) | (HEX[c]! >= 0 ? IS_HEX : 0);
+/** Joiner bits of CLASS: MIME and PEM wrap base64 lines (not spaces: prose would join into one run). */
+const B64_JOIN = 4;
+/** Hex dumps separate bytes by spaces, tabs, line breaks, colons (`6c:6b`) or dashes. */
+const HEX_JOIN = 8;
+for (const c of [0x0a, 0x0d]) CLASS[c] = CLASS[c]! | B64_JOIN | HEX_JOIN;
+for (const c of [0x20, 0x09, 0x3a, 0x2d]) CLASS[c] = CLASS[c]! | HEX_JOIN;
 
 /**
  * Every base64 run of `v` decoded at each of the 4 character alignments and every hex
@@ -367,9 +415,9 @@ for (let c = 0; c < 128; c++) CLASS[c] = (B64[c]! >= 0 ? IS_B64 : 0) | (HEX[c]! 
  */
 export function decodedRuns(v: View): View[] {
   const out: View[] = [];
-  const b64 = findRuns(v.text, IS_B64, isLineBreak, MIN_B64_RUN);
+  const b64 = findRuns(v.text, IS_B64, B64_JOIN, MIN_B64_RUN);
   if (b64.length > 0) decodeAligned(v, b64, 4, MIN_B64_RUN, pushBase64, out);
-  const hex = findRuns(v.text, IS_HEX, isHexJoiner, MIN_HEX_RUN);
+  const hex = findRuns(v.text, IS_HEX, HEX_JOIN, MIN_HEX_RUN);
   if (hex.length > 0) decodeAligned(v, hex, 2, MIN_HEX_RUN, pushHex, out);
   return out;
 }
@@ -413,6 +461,17 @@ function decodeAligned(v: View, runs: Int32Array[], group: number, min: number, 
   // Each character once per alignment, as bytes (6 bits of base64, 4 of hex), and a RUN_GAP per run: grown when a split run needs more.
   for (let align = 0; align < group; align++) builders.push(new Builder(v, Math.ceil((total * (group === 4 ? 6 : 4)) / 8) + runs.length));
   for (const pos of runs) {
+    // Most runs have no joiner (one token): every alignment decodes the whole run.
+    if (pos[pos.length - 1]! - pos[0]! === pos.length - 1) {
+      for (let align = 0; align < group; align++) {
+        if (pos.length - align < min) continue;
+        const b = builders[align]!;
+        b.flushSeq();
+        if (b.n > 0) b.push(RUN_GAP, pos[align]!, pos[align]! + 1);
+        decode(s, pos, align, pos.length, b);
+      }
+      continue;
+    }
     // crossed[k]: a decoding went on across the joiner before pos[k], so its groups start at pos[k].
     let crossed: Uint8Array | null = null;
     const starts = [0];
@@ -451,63 +510,66 @@ function decodeAligned(v: View, runs: Int32Array[], group: number, min: number, 
   }
 }
 
-/** MIME and PEM wrap base64 lines (not spaces: prose would join into one run). */
-function isLineBreak(c: number): boolean {
-  return c === 0x0a || c === 0x0d;
-}
-
-/** Hex dumps separate bytes by spaces, tabs, line breaks, colons (`6c:6b`) or dashes. */
-function isHexJoiner(c: number): boolean {
-  return c === 0x20 || c === 0x09 || isLineBreak(c) || c === 0x3a || c === 0x2d;
-}
-
 /** At most this many joiner characters between two characters of one run (`\r\n`). */
 const MAX_JOIN = 2;
 
+/** CLASS bits of a UTF-16 code unit (0 outside ASCII). */
+function classOf(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  return c < 128 ? CLASS[c]! : 0;
+}
+
 /**
- * The runs of `cls` characters (joined across gaps of at most MAX_JOIN joiners) with at
- * least `min` characters: each as the positions of its characters. Any `min`
- * consecutive positions of a run hold a sample point, so only every `min`-th position
- * is tested (ordinary prose and JSON are mostly skipped that many at a time); a sample
- * on a joiner looks past it.
+ * The runs of `cls` characters (joined across gaps of at most MAX_JOIN `join`
+ * characters) with at least `min` characters: each as the positions of its characters.
+ * Any `min` consecutive positions of a run hold a sample point, so only every `min`-th
+ * position is tested (ordinary prose and JSON are mostly skipped that many at a time);
+ * a sample on a joiner looks past it. Classes are table bits, not callbacks: this runs
+ * over every byte of every result.
  */
-function findRuns(s: string, cls: number, joiner: (c: number) => boolean, min: number): Int32Array[] {
+function findRuns(s: string, cls: number, join: number, min: number): Int32Array[] {
   const n = s.length;
   const out: Int32Array[] = [];
   let lastEnd = 0;
   for (let i = Math.min(min - 1, n - 1); i >= 0 && i < n;) {
     let seed = i;
-    if (!inClass(s.charCodeAt(i), cls)) {
-      seed = joiner(s.charCodeAt(i)) ? across(s, i, 1, lastEnd, cls, joiner) : -1;
+    const k0 = classOf(s, i);
+    if ((k0 & cls) === 0) {
+      seed = (k0 & join) !== 0 ? across(s, i, 1, lastEnd, cls, join) : -1;
       if (seed < 0) {
         i += min;
         continue;
       }
     }
     let a = seed;
+    let count = 1;
     for (;;) {
-      if (a - 1 >= lastEnd && inClass(s.charCodeAt(a - 1), cls)) a--;
-      else {
-        const j = a - 1 >= lastEnd ? across(s, a, -1, lastEnd, cls, joiner) : -1;
+      if (a - 1 >= lastEnd && (classOf(s, a - 1) & cls) !== 0) {
+        a--;
+        count++;
+      } else {
+        const j = a - 1 >= lastEnd ? across(s, a, -1, lastEnd, cls, join) : -1;
         if (j < 0) break;
         a = j;
+        count++;
       }
     }
     let b = seed;
     for (;;) {
-      if (b + 1 < n && inClass(s.charCodeAt(b + 1), cls)) b++;
-      else {
-        const j = across(s, b, 1, lastEnd, cls, joiner);
+      if (b + 1 < n && (classOf(s, b + 1) & cls) !== 0) {
+        b++;
+        count++;
+      } else {
+        const j = across(s, b, 1, lastEnd, cls, join);
         if (j < 0) break;
         b = j;
+        count++;
       }
     }
-    let count = 0;
-    for (let k = a; k <= b; k++) if (inClass(s.charCodeAt(k), cls)) count++;
     if (count >= min) {
       const pos = new Int32Array(count);
       let p = 0;
-      for (let k = a; k <= b; k++) if (inClass(s.charCodeAt(k), cls)) pos[p++] = k;
+      for (let k = a; k <= b; k++) if ((classOf(s, k) & cls) !== 0) pos[p++] = k;
       out.push(pos);
     }
     lastEnd = b + 1;
@@ -516,16 +578,12 @@ function findRuns(s: string, cls: number, joiner: (c: number) => boolean, min: n
   return out;
 }
 
-function inClass(c: number, cls: number): boolean {
-  return c < 128 && (CLASS[c]! & cls) !== 0;
-}
-
 /** The next run character from position i (direction dir) across joiners only, or -1. */
-function across(s: string, i: number, dir: 1 | -1, floor: number, cls: number, joiner: (c: number) => boolean): number {
+function across(s: string, i: number, dir: 1 | -1, floor: number, cls: number, join: number): number {
   for (let k = 1, j = i + dir; k <= MAX_JOIN + 1 && j >= floor && j < s.length; k++, j += dir) {
-    const c = s.charCodeAt(j);
-    if (inClass(c, cls)) return j;
-    if (!joiner(c)) return -1;
+    const c = classOf(s, j);
+    if ((c & cls) !== 0) return j;
+    if ((c & join) === 0) return -1;
   }
   return -1;
 }
