@@ -23,7 +23,7 @@ import type { ApprovalAnswer, PendingApproval } from '../../../src/shared/contra
 import type { AuditEvent } from '../../../src/shared/contracts/engine';
 import { PASSWORD, apiDraft, makeHarness, type Harness } from '../core/helpers';
 import { startGatewayOverEngine, type GatewayOverEngine } from '../../promises/gateway-over-engine';
-import { createTestCa, startUpstream, type Upstream } from './harness';
+import { createTestCa, runChild, startUpstream, type Upstream } from './harness';
 
 const SECRET = 'ghp_TerminalSecretValue0123456789abcdefXY';
 const REF = 'latchkey://Personal/GitHub/secret';
@@ -180,6 +180,39 @@ describe('latchkey inject through the app', () => {
     expect(prompts.at(-1)).toMatchObject({ agentName: 'Terminal', destination: 'file: config.yml' });
     expect(events().at(-1)).toMatchObject({ action: 'credential.use', outcome: 'success', target: { tool: 'latchkey_inject', command: 'config.yml', itemId } });
   });
+});
+
+describe('the latchkey command itself (bin/latchkey.mjs, LATCHKEY_SOCKET)', () => {
+  const bin = path.join(__dirname, '../../../bin/latchkey.mjs');
+  it('run: proxy mode end to end; inject: a 0600 file; each approved in the app', async () => {
+    nextAnswer = 'once';
+    const env = { HOME: dir, LATCHKEY_SOCKET: socketPath };
+    const r = await runChild(
+      process.execPath,
+      [bin, 'run', '--env', `GH=${REF}`, '--', 'sh', '-c', 'echo "env=$GH"; curl -sS -H "Authorization: Bearer $GH" https://api.test/echo/b'],
+      env,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const ph = /env=(ghp_[A-Za-z0-9]+)/.exec(r.stdout)![1]!;
+    expect(r.stdout).toContain(`seen GET /echo/b Bearer ${ph}`);
+    expect(r.stdout).not.toContain(SECRET);
+    expect(api.requests.at(-1)!.headers.authorization).toBe(`Bearer ${SECRET}`);
+    const tpl = path.join(dir, 'cli.tpl');
+    const dst = path.join(dir, 'cli.env');
+    writeFileSync(tpl, `GH={{ ${REF} }}\n`);
+    const i = await runChild(process.execPath, [bin, 'inject', '-i', tpl, '-o', dst], env);
+    expect(i.code).toBe(0);
+    expect(i.stderr).toMatch(/holds 1 secret in the clear/);
+    expect(readFileSync(dst, 'utf8')).toBe(`GH=${SECRET}\n`);
+    expect(statSync(dst).mode & 0o777).toBe(0o600);
+  }, 60_000);
+
+  it('app not running: exit 1 and a message naming what to start', async () => {
+    const r = await runChild(process.execPath, [bin, 'run', '--env', `GH=${REF}`, '--', 'true'], { HOME: dir, LATCHKEY_SOCKET: path.join(dir, 'none.sock') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Latchkey is not running .*Start the Latchkey app/);
+  }, 60_000);
 });
 
 describe('the terminal endpoint refuses bad input', () => {
