@@ -161,6 +161,18 @@ describe('latchkey run through the app', () => {
     nextAnswer = 'once';
   });
 
+  it('no answer is remembered: "always" and "session" still ask at the next resolution (any same-user process can connect)', async () => {
+    for (const answer of ['always', 'session', 'always'] as const) {
+      nextAnswer = answer;
+      const before = prompts.length;
+      const a = await parseRunArgs(['--real-env', '--env', `GH=${REF}`, '--', 'true']);
+      expect(await withApp((_app, deps) => runWithReferences(deps, a))).toBe(0);
+      expect(prompts.length).toBe(before + 1);
+      expect(events().at(-1)).toMatchObject({ outcome: 'success', reason: 'approved_once', target: { tool: 'latchkey_run', command: 'true' } });
+    }
+    nextAnswer = 'once';
+  });
+
   it('app not running: a message naming what to start', async () => {
     await expect(connectApp(path.join(dir, 'nothing.sock'))).rejects.toThrow(/Start the Latchkey app/);
   });
