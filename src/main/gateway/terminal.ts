@@ -19,7 +19,7 @@ import type { ActivityInput } from './activity';
 import { approvalReason } from './activity';
 import { authorizeUse } from './authorize';
 import { TERMINAL_MAX_LINE_BYTES, terminalRequestSchema, type TerminalRequest } from './terminal-protocol';
-import { refuseCanary } from './tools/canary';
+import { CanaryTouched, refuseCanary } from './tools/canary';
 import type { ToolContext } from './tools/context';
 
 /** The caller every terminal use is decided and recorded as (not a paired agent). */
@@ -110,6 +110,11 @@ export async function resolveForTerminal(deps: TerminalDeps, ref: SecretReferenc
       ...(signal ? { signal } : {}),
     });
   } catch (err) {
+    if (err instanceof CanaryTouched) {
+      // A canary is never released, to the person's terminal either; its use is signed.
+      await fail(item.id, item.name, 'canary_tripped').catch(() => undefined);
+      throw new LatchkeyError('forbidden', `${item.name} is a canary credential: Latchkey never releases it.`);
+    }
     const code = isLatchkeyError(err) ? err.code : 'internal';
     await fail(item.id, item.name, code === 'vault_locked' ? 'vault_locked' : (code as AuditReason)).catch(() => undefined);
     if (code === 'vault_locked') throw new LatchkeyError('vault_locked', LOCKED);

@@ -72,6 +72,10 @@ beforeAll(async () => {
       details: { ...d.details, secret: SECRET } as typeof d.details,
     })
   ).id;
+  await h.engine.createItem({
+    overview: { ...d.overview, title: 'AWS root', allowedOrigins: ['https://api.test'], canary: true },
+    details: { ...d.details, secret: 'AKIA-canary-0123456789abcdefXYZ' } as typeof d.details,
+  });
   const keychain = createMemoryKeychain();
   main = await startGatewayOverEngine(h.engine, {
     answer: (p) => {
@@ -171,6 +175,14 @@ describe('latchkey run through the app', () => {
       expect(events().at(-1)).toMatchObject({ outcome: 'success', reason: 'approved_once', target: { tool: 'latchkey_run', command: 'true' } });
     }
     nextAnswer = 'once';
+  });
+
+  it('a canary item is never released to the terminal, and the attempt is signed', async () => {
+    const before = prompts.length;
+    const a = await parseRunArgs(['--real-env', '--env', 'K=latchkey://Personal/AWS%20root/secret', '--', 'true']);
+    await expect(withApp((_app, deps) => runWithReferences(deps, a))).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('canary') });
+    expect(prompts.length).toBe(before);
+    expect(events().at(-1)).toMatchObject({ outcome: 'failure', reason: 'canary_tripped', target: { tool: 'latchkey_run' } });
   });
 
   it('app not running: a message naming what to start', async () => {
