@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LatchkeyError } from '../../shared/errors';
-import { appReferenceResolver } from './app-resolver';
+import { connectApp } from './app-resolver';
 import { injectTemplate } from './inject-core';
 
 export const summary = 'fill latchkey:// references in a template into an owner-only file';
@@ -23,13 +23,16 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(USAGE + '\n');
     return 2;
   }
+  let app;
   try {
-    const app = await appReferenceResolver();
+    app = await connectApp();
     await injectTemplate(app.resolver, values.in, values.out, (line) => process.stderr.write(line + '\n'));
     return 0;
   } catch (err) {
     if (!(err instanceof LatchkeyError)) throw err;
     process.stderr.write(`latchkey inject: ${err.message}\n`);
     return 1;
+  } finally {
+    app?.close();
   }
 }

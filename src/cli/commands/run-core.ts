@@ -62,11 +62,21 @@ export async function parseRunArgs(argv: readonly string[]): Promise<RunArgs> {
   return { env, plain, realEnv, command: argv[dash + 1]!, args: argv.slice(dash + 2) };
 }
 
+/** Proxy mode run by the app (terminal.ts): the CLI never holds the value nor the CA key. */
+export interface RemoteRun {
+  readonly env: Readonly<Record<string, string>>;
+  readonly unset: readonly string[];
+  close(): Promise<void>;
+}
+
 export interface RunDeps {
   readonly resolver: ReferenceResolver;
-  readonly ca: () => Promise<DeviceCa>;
-  readonly policy: () => EffectivePolicy;
-  readonly record: ProxyOptions['record'];
+  /** Set (the running app): proxy mode is started there, and ca/policy/record are not used. */
+  readonly startRun?: (command: string, env: ReadonlyArray<{ name: string; reference: SecretReference }>) => Promise<RemoteRun>;
+  /** In-process proxy mode (tests): this process runs the proxy. */
+  readonly ca?: () => Promise<DeviceCa>;
+  readonly policy?: () => EffectivePolicy;
+  readonly record?: ProxyOptions['record'];
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
@@ -77,11 +87,21 @@ export interface RunDeps {
 /** Runs the command; resolves to its exit code (128 + signal number style: 1 when killed). */
 export async function runWithReferences(deps: RunDeps, a: RunArgs): Promise<number> {
   const program = path.basename(a.command);
-  const resolved = [];
-  for (const e of a.env) resolved.push({ env: e.name, ...(await deps.resolver.resolve(e.reference, `run:${program}`)) });
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(deps.baseEnv)) if (v !== undefined) env[k] = v;
   Object.assign(env, a.plain);
+  if (!a.realEnv && deps.startRun) {
+    const remote = await deps.startRun(program, a.env);
+    for (const k of remote.unset) Reflect.deleteProperty(env, k);
+    Object.assign(env, remote.env);
+    try {
+      return await spawnChild(a, env, (s, out) => s.pipe(out, { end: false }), deps);
+    } finally {
+      await remote.close();
+    }
+  }
+  const resolved = [];
+  for (const e of a.env) resolved.push({ env: e.name, ...(await deps.resolver.resolve(e.reference, `run:${program}`)) });
   if (a.realEnv) {
     for (const r of resolved) env[r.env] = r.value;
     const scrubber = new Scrubber(resolved.map((r) => r.value));
@@ -97,6 +117,7 @@ export async function runWithReferences(deps: RunDeps, a: RunArgs): Promise<numb
       deps,
     );
   }
+  if (!deps.ca || !deps.policy || !deps.record) throw new LatchkeyError('unsupported', 'Proxy mode needs the running Latchkey app; use --real-env.');
   const run = await startProxiedRun(
     resolved.map((r) => ({ env: r.env, itemId: r.itemId, name: r.name, secret: r.value, rules: r.rules })),
     { ca: await deps.ca(), command: program, policy: deps.policy, record: deps.record, otherHosts: 'tunnel', ...deps.proxy },

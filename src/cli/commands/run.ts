@@ -5,7 +5,7 @@
  */
 import { LatchkeyError } from '../../shared/errors';
 import { UsageError } from '../args';
-import { appReferenceResolver } from './app-resolver';
+import { connectApp, type AppClient } from './app-resolver';
 import { RUN_USAGE, parseRunArgs, runWithReferences } from './run-core';
 
 export const summary = 'run a command with secrets as placeholders swapped by a per-run proxy (or --real-env)';
@@ -23,12 +23,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`latchkey run: ${err.message}\n${RUN_USAGE}\n`);
     return 2;
   }
-  const app = await appReferenceResolver();
+  let app: AppClient | undefined;
   try {
-    return await runWithReferences({ ...app, baseEnv: process.env, stdout: process.stdout, stderr: process.stderr }, args);
+    const client = await connectApp();
+    app = client;
+    return await runWithReferences(
+      { resolver: client.resolver, startRun: (c, e) => client.startRun(c, e), baseEnv: process.env, stdout: process.stdout, stderr: process.stderr },
+      args,
+    );
   } catch (err) {
     if (!(err instanceof LatchkeyError)) throw err;
     process.stderr.write(`latchkey run: ${err.message}\n`);
     return 1;
+  } finally {
+    app?.close();
   }
 }

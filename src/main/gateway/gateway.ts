@@ -26,6 +26,7 @@ import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { Registry, serverKey, type AuthenticatedAgent } from './registry';
 import { listenSocket, type SocketListener } from './socket-server';
 import { TaskStore } from './tasks';
+import type { TerminalDeps } from './terminal';
 import { configSnippets } from './snippets';
 import type { RunProxyConfig } from '../proxy/config';
 import { DEFAULT_LIMITS, type GatewayLimits, type ToolContext } from './tools/context';
@@ -247,6 +248,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
   };
 
+  const terminal: TerminalDeps = { ctx, record: (input) => activity.record(input), ...(opts.runProxy ? { runProxy: opts.runProxy } : {}) };
   const tasks = new TaskStore(now);
   const agentServers = { dispatch, tasks, inflight: new Map<string, AbortController>() };
 
@@ -353,7 +355,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     async start() {
       if (!http) http = await listenHttp(createGatewayHttpApp(agentServers, registry), opts.port ?? DEFAULT_GATEWAY_PORT);
       const sp = opts.socketPath === undefined ? defaultSocketPath() : opts.socketPath;
-      if (!socket && sp !== null) socket = await listenSocket(agentServers, registry, sp);
+      if (!socket && sp !== null) socket = await listenSocket(agentServers, registry, sp, terminal);
       return status();
     },
     async close() {

@@ -7,6 +7,8 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { LineSocketTransport } from './line-transport';
 import { createAgentMcpServer, type AgentServerDeps } from './mcp-server';
 import type { Registry } from './registry';
+import { serveTerminal, type TerminalDeps } from './terminal';
+import { terminalHelloSchema } from './terminal-protocol';
 
 export interface SocketListener {
   readonly path: string;
@@ -24,7 +26,8 @@ async function inUse(socketPath: string): Promise<boolean> {
   });
 }
 
-export async function listenSocket(deps: AgentServerDeps, registry: Registry, socketPath: string): Promise<SocketListener> {
+/** `terminal`: also serve `latchkey run` / `inject` (a hello of {"latchkey":"cli"}, terminal-protocol.ts). */
+export async function listenSocket(deps: AgentServerDeps, registry: Registry, socketPath: string, terminal?: TerminalDeps): Promise<SocketListener> {
   await prepareSocketDir(socketPath);
   if (process.platform !== 'win32') {
     if (await inUse(socketPath)) throw new LatchkeyError('conflict', 'Another Latchkey is already serving the agent socket.');
@@ -34,7 +37,7 @@ export async function listenSocket(deps: AgentServerDeps, registry: Registry, so
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    void handle(deps, registry, socket);
+    void handle(deps, registry, socket, terminal);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -51,20 +54,27 @@ export async function listenSocket(deps: AgentServerDeps, registry: Registry, so
   };
 }
 
-async function handle(deps: AgentServerDeps, registry: Registry, socket: net.Socket): Promise<void> {
+async function handle(deps: AgentServerDeps, registry: Registry, socket: net.Socket, terminal?: TerminalDeps): Promise<void> {
   socket.on('error', () => undefined);
   let rest: Buffer;
   let agent;
   try {
     const hello = await readLine(socket, HELLO_MAX_BYTES, HELLO_TIMEOUT_MS);
     rest = hello.rest;
-    let parsed;
+    let raw: unknown = null;
     try {
-      parsed = helloSchema.safeParse(JSON.parse(hello.line));
+      raw = JSON.parse(hello.line);
     } catch {
-      parsed = null;
+      raw = null;
     }
-    if (!parsed?.success) throw new LatchkeyError('invalid_input', 'This is not a Latchkey bridge handshake (is `latchkey mcp` the same version as the app?).');
+    if (terminalHelloSchema.safeParse(raw).success) {
+      if (!terminal) throw new LatchkeyError('unsupported', 'This Latchkey does not serve latchkey run / inject on this socket.');
+      socket.write(JSON.stringify({ ok: true }) + '\n');
+      serveTerminal(terminal, socket, rest);
+      return;
+    }
+    const parsed = helloSchema.safeParse(raw);
+    if (!parsed.success) throw new LatchkeyError('invalid_input', 'This is not a Latchkey bridge handshake (is `latchkey mcp` the same version as the app?).');
     agent = registry.authenticate(parsed.data.token);
     if (!agent) throw new LatchkeyError('unauthorized', 'The agent token is missing, wrong or revoked. Pair the agent in Latchkey and set LATCHKEY_AGENT_TOKEN.');
   } catch (err) {

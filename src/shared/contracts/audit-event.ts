@@ -83,7 +83,7 @@ export const AUDIT_REASONS = [...new Set<string>([...ERROR_CODES, ...APPROVAL_BA
 export type AuditReason = (typeof APPROVAL_BASES | typeof LOCK_REASONS | typeof SLOT_KINDS | typeof POLICY_REASONS | typeof GUARD_REASONS | typeof ERROR_CODES)[number];
 
 /** The gateway tool a `credential.use` went through. */
-export const AUDIT_TOOLS = ['list_credentials', 'http_request', 'run_command', 'downstream'] as const;
+export const AUDIT_TOOLS = ['list_credentials', 'http_request', 'run_command', 'downstream', 'latchkey_run', 'latchkey_inject'] as const;
 export type AuditTool = (typeof AUDIT_TOOLS)[number];
 
 export const AUDIT_OUTCOMES = ['success', 'failure', 'denied'] as const;
