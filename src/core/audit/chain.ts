@@ -16,7 +16,7 @@
  * bounded memory. Telling a reorder from a gap needs to know whether the missing
  * record comes later: the verifier reports a `lookFor` and its caller keeps reading.
  */
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { auditRecordSchema, computeRecordHashHex, GENESIS_PREV_HASH, issueField, recordSignatureInput, type AuditRecord, type Sha256 } from './record';
 import { auditSealSchema, isSealShaped, sealSignatureInput, type AuditSeal } from './seal';
 import { nobleEd25519Verify, type SignatureVerifier } from './signer';

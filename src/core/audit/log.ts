@@ -146,7 +146,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     // An empty target says nothing; leaving it out keeps one encoding per meaning.
     if (e.target && Object.keys(e.target).length > 0) unsigned.target = e.target;
     if (e.reason !== undefined) unsigned.reason = e.reason;
-    return { ...unsigned, hash: computeRecordHashHex(unsigned, deps.sha256) } as AuditRecord;
+    return { ...unsigned, hash: computeRecordHashHex(unsigned, deps.sha256) };
   }
 
   function appended(n: number): void {

@@ -16,7 +16,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditEventSchema, auditReasonSchema, auditTargetSchema } from '../../shared/contracts/audit-event';
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
-import { canonicalizeJcs, type JsonValue } from './jcs';
+import { canonicalizeJcs } from './jcs';
 
 /** The version AuditLog writes: hash-chained, covered by segment seals (seal.ts), not signed one by one. */
 export const AUDIT_RECORD_VERSION = 3 as const;
@@ -167,7 +167,7 @@ export function recordJcs(r: UnsignedAuditRecord | AuditRecord): string {
     !Number.isSafeInteger(r.seq) ||
     !Number.isSafeInteger(r.v)
   ) {
-    return canonicalizeJcs(unsignedPart(r) as JsonValue);
+    return canonicalizeJcs(unsignedPart(r));
   }
   return (
     `{"action":${action},"actor":${actor},"device":${device},"outcome":${outcome},"prevHash":${prevHash}` +
