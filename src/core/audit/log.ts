@@ -83,9 +83,10 @@ export interface AuditLog {
   /** Validates, chains, hashes and stores one event. Refuses (invalid_input) anything outside the schema. */
   append(event: AuditEventInput): Promise<AuditRecord>;
   /**
-   * Appends several events as one segment: all are validated before any is stored (one
-   * refused event stores none), stored in one store call, then sealed once. For bulk
-   * work (an import) where one append per event was the cost.
+   * Appends several events at once: all are validated before any is stored (one refused
+   * event stores none), stored in one store call, and sealed as single appends would be
+   * (every `sealEvery.records`, and at the end). For bulk work (an import), where one
+   * append, one store transaction and one timer per event were the cost.
    */
   appendMany(events: readonly AuditEventInput[]): Promise<AuditRecord[]>;
   /** Signs the chain head if a record is not covered yet (lock, quit, before an upload). */
@@ -194,7 +195,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     }
     const end = records[records.length - 1]!;
     ownHead = { seq: end.seq, hash: end.hash };
-    // One segment: sealed now, whatever its length.
+    // Sealed now, every `sealEvery.records` and at the end, over the hashes computed here:
+    // segments stay as long as single appends make them (a verifier bounds an unsealed run).
+    for (let k = everyRecords - 1; k < records.length - 1; k += everyRecords) {
+      const at = records[k]!;
+      await deps.store.addSeal(await signSeal({ device: deps.deviceId, seq: at.seq, hash: at.hash, time }, deps.signer));
+    }
     unsealed += records.length;
     await sealNow();
     return records;
