@@ -211,6 +211,22 @@ export default async function auditBench(bench: Bench): Promise<void> {
       goals: appendGoal,
     });
     await bench.compare({
+      name: `device append+sign in bulk (AuditLog.appendMany, an import's path), node:crypto, ${APPEND_N} records`,
+      unit: 'records/s',
+      work: APPEND_N,
+      rounds: bench.rounds(5),
+      subject: {
+        name: `format v3: appendMany of ${APPEND_N} events (one store write, a seal every ${SEAL_EVERY}), node:crypto SHA-256`,
+        run: async () => {
+          const store = new MemoryAuditStore();
+          const log = createAuditLog({ store, signer: nodeSigner, deviceId: 'device-0', clock: fixedClock, sha256: nodeSha256, sealEvery: { records: SEAL_EVERY, ms: 3_600_000 } });
+          await log.appendMany(Array.from({ length: APPEND_N }, (_, i) => event(i)));
+        },
+      },
+      baseline: { name: 'format v2: one node:crypto signature per record', run: () => appendV2(nodeSigner, APPEND_N) },
+      goals: appendGoal,
+    });
+    await bench.compare({
       name: `verifyChain, node:crypto, 1 thread, ${VERIFY_N} records / ${DEVICES} devices`,
       unit: 'records/s',
       work: VERIFY_N,
