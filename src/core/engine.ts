@@ -29,7 +29,7 @@ import {
   personalPolicy,
   type HardwareKeyFacts,
 } from './policy';
-import { lockedError, makeAuditor, type Clock, type EngineCore } from './vault/core';
+import { lockedError, makeAuditor, makeBatchAuditor, type Clock, type EngineCore } from './vault/core';
 import { newId } from './vault/ids';
 import * as items from './vault/item-ops';
 import { deriveVaultKeys, wipeVaultKeys } from './vault/keys';
@@ -118,6 +118,7 @@ export function createEngine(deps: EngineDeps) {
       return run;
     },
     audit: auditSink,
+    auditMany: makeBatchAuditor(deps.audit),
     emit(e) {
       for (const l of listeners) l(e);
     },

@@ -11,11 +11,9 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { ChainWalker, isPending, itemIsRecord, type PendingFailure, type SignatureCheck } from '../core/audit/chain';
+import { ChainWalker, isPending, itemIsRecord, type PendingFailure } from '../core/audit/chain';
 import { auditLeafHash, checkpointKeyId, checkpointSchema, verifyCheckpointSignature, type Checkpoint, type CheckpointFailure } from '../core/audit/checkpoint';
 import { MerkleAccumulator } from '../core/audit/merkle';
-import type { AuditRecord } from '../core/audit/record';
-import type { AuditSeal } from '../core/audit/seal';
 import type { ExportCheck } from '../core/audit/verify-export';
 import { parseExportItem, type AuditExportItem } from '../core/audit/export';
 import { tryParseStrictJson } from '../shared/encoding/strict-json';
@@ -109,9 +107,6 @@ function checkCheckpointSignatures(input: readonly unknown[], serverKeys: readon
   return { ok: true, sorted: out.sort((a, b) => a.cp.size - b.cp.size) };
 }
 
-/** A seal's signature was checked on the worker; the walker never reads this. */
-const NO_CHECK: SignatureCheck = { signature: new Uint8Array(0), message: new Uint8Array(0), publicKey: new Uint8Array(0) };
-
 /** Verifies an export file in bounded memory. */
 export async function verifyExportFile(path: string, options: StreamVerifyOptions): Promise<StreamCheck> {
   const cps = checkCheckpointSignatures(options.checkpoints ?? [], options.serverKeys ?? [], options.log);
@@ -149,7 +144,7 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
       const line = lineNos[k]!;
       if (pending) {
         // Only looking for the missing record now, to tell a reorder from a gap.
-        if (r.ok && r.kind === 'record' && itemIsRecord(r.item, pending.lookFor.device, pending.lookFor.seq)) verdict = { kind: 'record', ...pending.ifFound, line: pendingLine };
+        if (r.ok && r.kind === 'record' && itemIsRecord(r.record, pending.lookFor.device, pending.lookFor.seq)) verdict = { kind: 'record', ...pending.ifFound, line: pendingLine };
         continue;
       }
       if (!r.ok) {
@@ -166,10 +161,7 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
         };
         return;
       }
-      const bad =
-        r.kind === 'record'
-          ? walker.step(first + k, { ok: true, kind: 'record', record: r.item as AuditRecord })
-          : walker.step(first + k, { ok: true, kind: 'seal', seal: r.item as AuditSeal, check: NO_CHECK });
+      const bad = walker.step(first + k, r);
       if (bad) {
         if (isPending(bad)) {
           pending = bad;
@@ -180,8 +172,10 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
         return;
       }
       if (r.kind !== 'record') continue;
-      const record = r.item as AuditRecord;
+      const record = r.record;
       devices.add(record.device);
+      // The tree only serves the checkpoints: past the largest one (or with none) no root is ever compared.
+      if (nextCp >= cps.sorted.length) continue;
       acc.push(auditLeafHash(record));
       while (cps.sorted[nextCp] && cps.sorted[nextCp]!.cp.size === acc.size) {
         const { cp, index } = cps.sorted[nextCp++]!;

@@ -5,11 +5,15 @@
  * What depends on order (links, seals, gaps) stays on the main thread.
  */
 import { parentPort } from 'node:worker_threads';
-import { badSignature, inspectItem, type ChainFailure, type Inspected } from '../core/audit/chain';
+import { badSignature, inspectItem, type ChainFailure, type Inspected, type WalkItem } from '../core/audit/chain';
 import { tryParseStrictJson } from '../shared/encoding/strict-json';
-import { createNodeEd25519Verifier } from './verify.node.js';
+import { createNodeEd25519Verifier, nodeSha256 } from './verify.node.js';
 
-export type LineResult = { readonly ok: true; readonly kind: 'record' | 'seal'; readonly item: unknown } | ({ readonly lineError?: string } & ChainFailure);
+/**
+ * Only what the main thread's walk reads goes back (device, seq, hashes): cloning whole
+ * records across threads cost about as much as checking them.
+ */
+export type LineResult = ({ readonly ok: true } & WalkItem) | ({ readonly lineError?: string } & ChainFailure);
 
 export interface ChunkRequest {
   readonly id: number;
@@ -27,10 +31,12 @@ export function checkLines(req: Omit<ChunkRequest, 'id'>): LineResult[] {
     const index = req.first + k;
     const parsed = tryParseStrictJson(text);
     if (!parsed.ok) return { ok: false, index, reason: 'malformed', message: '', lineError: parsed.reason === 'syntax' ? 'syntax' : parsed.message };
-    const x: Inspected | ChainFailure = inspectItem(parsed.value, index, keyFor);
+    const x: Inspected | ChainFailure = inspectItem(parsed.value, index, keyFor, nodeSha256);
     if (!x.ok) return x;
     if (x.check && !verify(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(index, x);
-    return { ok: true, kind: x.kind, item: x.kind === 'record' ? x.record : x.seal };
+    if (x.kind === 'seal') return { ok: true, kind: 'seal', seal: { device: x.seal.device, seq: x.seal.seq, hash: x.seal.hash } };
+    const { v, seq, device, hash, prevHash } = x.record;
+    return { ok: true, kind: 'record', record: { v, seq, device, hash, prevHash } };
   });
 }
 

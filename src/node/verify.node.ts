@@ -4,7 +4,7 @@
  * Several times faster than pure JS (docs/performance.md, "Audit"). Same interface as
  * nobleEd25519Verify, so callers inject it: `verifyChain(rows, { …, verifier })`.
  */
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash, sign, verify, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BatchSignatureVerifier, SignatureCheck } from '../core/audit/chain';
@@ -32,6 +32,9 @@ export function createNodeEd25519Signer(secretKey: Uint8Array): AuditSigner {
     sign: (message) => new Uint8Array(sign(null, message, key)),
   };
 }
+
+/** Hex SHA-256 of a text's UTF-8 bytes through OpenSSL (audit record hashes): several times faster than pure JS on a record. */
+export const nodeSha256 = (text: string): string => hash('sha256', text, 'hex');
 
 /** A verifier that caches one KeyObject per public key (a few devices sign thousands of records). */
 export function createNodeEd25519Verifier(maxCachedKeys = 4096): SignatureVerifier {

@@ -84,6 +84,19 @@ export function createDexieAuditStore(options: DexieAuditStoreOptions = {}): Aud
         await db.records.add(record);
       });
     },
+    async addMany(records) {
+      if (records.length === 0) return;
+      // One transaction: the whole segment or nothing (a bulkAdd is one request per row otherwise).
+      await db.transaction('rw', db.records, async () => {
+        const last = await db.records.orderBy('seq').last();
+        const lastSeq = last?.seq ?? 0;
+        records.forEach((r, i) => {
+          if (r.seq <= lastSeq + i) throw duplicateSeqError(r.seq);
+          if (r.seq !== lastSeq + 1 + i) throw new LatchkeyError('invalid_input', `Audit record ${r.seq} would leave a gap after ${lastSeq + i}.`, { seq: r.seq });
+        });
+        await db.records.bulkAdd([...records]);
+      });
+    },
     async range(fromSeq, limit) {
       if (limit <= 0) return [];
       const rows = await db.records.where('seq').aboveOrEqual(fromSeq).limit(limit).toArray();

@@ -16,8 +16,8 @@
  * bounded memory. Telling a reorder from a gap needs to know whether the missing
  * record comes later: the verifier reports a `lookFor` and its caller keeps reading.
  */
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { auditRecordSchema, computeRecordHash, GENESIS_PREV_HASH, issueField, recordSignatureInput, type AuditRecord } from './record';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { auditRecordSchema, computeRecordHashHex, GENESIS_PREV_HASH, issueField, recordSignatureInput, type AuditRecord, type Sha256 } from './record';
 import { auditSealSchema, isSealShaped, sealSignatureInput, type AuditSeal } from './seal';
 import { nobleEd25519Verify, type SignatureVerifier } from './signer';
 
@@ -147,7 +147,7 @@ export interface SignatureCheck {
 }
 
 /** Stateless per-item checks (parallelisable): shape, known device, hash; what a signature must verify. */
-export function inspectItem(input: unknown, index: number, publicKeyFor: (deviceId: string) => Uint8Array | undefined): Inspected | ChainFailure {
+export function inspectItem(input: unknown, index: number, publicKeyFor: (deviceId: string) => Uint8Array | undefined, sha?: Sha256): Inspected | ChainFailure {
   if (isSealShaped(input)) {
     const parsed = auditSealSchema.safeParse(input);
     if (!parsed.success) return fail(index, 'malformed', `Item ${index + 1} is not a valid seal (field ${issueField(parsed.error)}).`);
@@ -164,16 +164,22 @@ export function inspectItem(input: unknown, index: number, publicKeyFor: (device
   const r = parsed.data;
   const publicKey = publicKeyFor(r.device);
   if (!publicKey) return fail(index, 'unknown_device', `No public key is known for device ${r.device}.`, r);
-  const hash = computeRecordHash(r);
-  if (bytesToHex(hash) !== r.hash) return fail(index, 'bad_hash', `Record ${r.seq} of device ${r.device} does not match its hash: it was altered.`, r);
+  const hash = computeRecordHashHex(r, sha);
+  if (hash !== r.hash) return fail(index, 'bad_hash', `Record ${r.seq} of device ${r.device} does not match its hash: it was altered.`, r);
   if (r.v === 3) return { ok: true, kind: 'record', record: r };
-  return { ok: true, kind: 'record', record: r, check: { signature: hexToBytes(r.sig), message: recordSignatureInput(hash), publicKey } };
+  return { ok: true, kind: 'record', record: r, check: { signature: hexToBytes(r.sig), message: recordSignatureInput(hexToBytes(hash)), publicKey } };
 }
 
 export function badSignature(index: number, x: Inspected): ChainFailure {
   if (x.kind === 'seal') return fail(index, 'bad_signature', `The seal over record ${x.seal.seq} of device ${x.seal.device} has no valid signature by that device's key.`, x.seal);
   return fail(index, 'bad_signature', `Record ${x.record.seq} of device ${x.record.device} has no valid signature by that device's key.`, x.record);
 }
+
+/** What the position checks read of a record: a worker may hand back only this, not the whole record. */
+export type RecordLink = Pick<AuditRecord, 'v' | 'seq' | 'device' | 'hash' | 'prevHash'>;
+/** What the position checks read of a seal (its signature was checked before). */
+export type SealLink = Pick<AuditSeal, 'seq' | 'device' | 'hash'>;
+export type WalkItem = { readonly kind: 'record'; readonly record: RecordLink } | { readonly kind: 'seal'; readonly seal: SealLink };
 
 /**
  * The position checks, fed inspected (and signature-checked) items in input order.
@@ -200,11 +206,11 @@ export class ChainWalker {
     return s;
   }
 
-  step(i: number, x: Inspected): StepResult {
+  step(i: number, x: WalkItem): StepResult {
     return x.kind === 'record' ? this.record(i, x.record) : this.seal(i, x.seal);
   }
 
-  private record(i: number, r: AuditRecord): StepResult {
+  private record(i: number, r: RecordLink): StepResult {
     const st = this.state(r.device);
     const expected = st.seq + 1;
     if (r.seq < expected) {
@@ -243,7 +249,7 @@ export class ChainWalker {
     return undefined;
   }
 
-  private seal(i: number, s: AuditSeal): StepResult {
+  private seal(i: number, s: SealLink): StepResult {
     const st = this.state(s.device);
     if (s.seq > st.seq) {
       return {

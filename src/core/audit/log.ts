@@ -27,6 +27,7 @@ import {
   GENESIS_PREV_HASH,
   type AuditEventInput,
   type AuditRecord,
+  type Sha256,
   type UnsignedAuditRecord,
 } from './record';
 import { signSeal, type AuditSeal } from './seal';
@@ -67,6 +68,8 @@ export interface AuditLogDeps {
   /** Seal after this many unsealed records (default 256) or this long after the first (default 10 s). */
   readonly sealEvery?: { readonly records?: number; readonly ms?: number };
   readonly timer?: AuditTimer;
+  /** SHA-256 for record hashes; defaults to noble (the engine worker). Node hosts pass node:crypto's. */
+  readonly sha256?: Sha256;
 }
 
 /** Records and the seals over them, ready for one upload (docs/sync-protocol.md §audit). */
@@ -79,6 +82,13 @@ export interface AuditLog {
   readonly deviceId: string;
   /** Validates, chains, hashes and stores one event. Refuses (invalid_input) anything outside the schema. */
   append(event: AuditEventInput): Promise<AuditRecord>;
+  /**
+   * Appends several events at once: all are validated before any is stored (one refused
+   * event stores none), stored in one store call, and sealed as single appends would be
+   * (every `sealEvery.records`, and at the end). For bulk work (an import), where one
+   * append, one store transaction and one timer per event were the cost.
+   */
+  appendMany(events: readonly AuditEventInput[]): Promise<AuditRecord[]>;
   /** Signs the chain head if a record is not covered yet (lock, quit, before an upload). */
   seal(): Promise<AuditSeal | undefined>;
   /** The last record, or undefined before the first append. */
@@ -113,19 +123,21 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   let unsealed = 0;
   let armed: unknown;
 
-  async function appendNow(event: AuditEventInput): Promise<AuditRecord> {
+  function parseEvent(event: AuditEventInput): AuditEventInput {
     const parsed = auditEventInputSchema.safeParse(event);
     if (!parsed.success) {
       // Name the field, never echo the value: a refused value may be the very secret we keep out.
       const where = issueField(parsed.error);
       throw new LatchkeyError('invalid_input', `Audit event refused: field ${where} is not allowed or not in the expected form.`, { field: where });
     }
-    const e = parsed.data;
-    const last = ownHead ?? (await deps.store.last());
+    return parsed.data;
+  }
+
+  function chained(e: AuditEventInput, last: { seq: number; hash: string } | undefined, time: string): AuditRecord {
     const unsigned: UnsignedAuditRecord = {
       v: AUDIT_RECORD_VERSION,
       seq: last ? last.seq + 1 : 1,
-      time: new Date(clock.now()).toISOString(),
+      time,
       device: deps.deviceId,
       action: e.action,
       actor: e.actor,
@@ -135,15 +147,11 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     // An empty target says nothing; leaving it out keeps one encoding per meaning.
     if (e.target && Object.keys(e.target).length > 0) unsigned.target = e.target;
     if (e.reason !== undefined) unsigned.reason = e.reason;
-    const record = { ...unsigned, hash: computeRecordHashHex(unsigned) } as AuditRecord;
-    try {
-      await deps.store.add(record);
-    } catch (err) {
-      ownHead = undefined; // re-read the store next time: it may hold what we do not know
-      throw err;
-    }
-    ownHead = { seq: record.seq, hash: record.hash };
-    unsealed++;
+    return { ...unsigned, hash: computeRecordHashHex(unsigned, deps.sha256) };
+  }
+
+  function appended(n: number): void {
+    unsealed += n;
     if (unsealed >= everyRecords) void serial(sealNow).catch(() => undefined);
     else if (armed === undefined) {
       armed = timer.set(() => {
@@ -151,7 +159,51 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         void serial(sealNow).catch(() => undefined);
       }, everyMs);
     }
+  }
+
+  async function appendNow(event: AuditEventInput): Promise<AuditRecord> {
+    const e = parseEvent(event);
+    const last = ownHead ?? (await deps.store.last());
+    const record = chained(e, last, new Date(clock.now()).toISOString());
+    try {
+      await deps.store.add(record);
+    } catch (err) {
+      ownHead = undefined; // re-read the store next time: it may hold what we do not know
+      throw err;
+    }
+    ownHead = { seq: record.seq, hash: record.hash };
+    appended(1);
     return record;
+  }
+
+  async function appendManyNow(events: readonly AuditEventInput[]): Promise<AuditRecord[]> {
+    const parsed = events.map(parseEvent);
+    if (parsed.length === 0) return [];
+    let last: { seq: number; hash: string } | undefined = ownHead ?? (await deps.store.last());
+    const time = new Date(clock.now()).toISOString();
+    const records = parsed.map((e) => {
+      const r = chained(e, last, time);
+      last = r;
+      return r;
+    });
+    try {
+      if (deps.store.addMany) await deps.store.addMany(records);
+      else for (const r of records) await deps.store.add(r);
+    } catch (err) {
+      ownHead = undefined;
+      throw err;
+    }
+    const end = records[records.length - 1]!;
+    ownHead = { seq: end.seq, hash: end.hash };
+    // Sealed now, every `sealEvery.records` and at the end, over the hashes computed here:
+    // segments stay as long as single appends make them (a verifier bounds an unsealed run).
+    for (let k = everyRecords - 1; k < records.length - 1; k += everyRecords) {
+      const at = records[k]!;
+      await deps.store.addSeal(await signSeal({ device: deps.deviceId, seq: at.seq, hash: at.hash, time }, deps.signer));
+    }
+    unsealed += records.length;
+    await sealNow();
+    return records;
   }
 
   async function sealNow(): Promise<AuditSeal | undefined> {
@@ -228,6 +280,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   return {
     deviceId: deps.deviceId,
     append: (event) => serial(() => appendNow(event)),
+    appendMany: (events) => serial(() => appendManyNow(events)),
     seal: () => serial(sealNow),
     head: () => deps.store.last(),
     pending: (limit) => serial(() => pendingNow(limit)),
@@ -245,6 +298,9 @@ export function auditSinkFor(log: AuditLog): AuditSink {
     async append(event) {
       await log.append(event);
       if (event.action === 'vault.lock') await log.seal().catch(() => undefined);
+    },
+    async appendMany(events) {
+      await log.appendMany(events);
     },
   };
 }

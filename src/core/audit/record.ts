@@ -13,10 +13,10 @@
  */
 import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditEventSchema, auditReasonSchema, auditTargetSchema } from '../../shared/contracts/audit-event';
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
-import { jcsBytes } from './jcs';
+import { canonicalizeJcs } from './jcs';
 
 /** The version AuditLog writes: hash-chained, covered by segment seals (seal.ts), not signed one by one. */
 export const AUDIT_RECORD_VERSION = 3 as const;
@@ -96,13 +96,86 @@ export const GENESIS_PREV_HASH = '0'.repeat(64);
 /** Domain separation for v1/v2 record signatures (docs/audit-format.md §3.1); the version is inside the hashed bytes. */
 export const RECORD_SIGNATURE_CONTEXT = 'latchkey/audit-record/v1';
 
+/**
+ * Lowercase hex SHA-256 of a text's UTF-8 bytes: noble by default (every runtime); Node
+ * callers pass node:crypto's (src/node/verify.node.ts), several times faster on a
+ * record's few hundred bytes, and it hashes the string without a copy to bytes first.
+ */
+export type Sha256 = (text: string) => string;
+
+export const nobleSha256Hex: Sha256 = (text) => bytesToHex(sha256(utf8ToBytes(text)));
+
 /** SHA-256 over the RFC 8785 canonical JSON of the record without `hash` (and `sig`). */
-export function computeRecordHash(record: UnsignedAuditRecord | AuditRecord): Uint8Array {
-  return sha256(jcsBytes(unsignedPart(record)));
+export function computeRecordHash(record: UnsignedAuditRecord | AuditRecord, hash?: Sha256): Uint8Array {
+  return hash ? hexToBytes(hash(recordJcs(record))) : sha256(utf8ToBytes(recordJcs(record)));
 }
 
-export function computeRecordHashHex(record: UnsignedAuditRecord | AuditRecord): string {
-  return bytesToHex(computeRecordHash(record));
+export function computeRecordHashHex(record: UnsignedAuditRecord | AuditRecord, hash: Sha256 = nobleSha256Hex): string {
+  return hash(recordJcs(record));
+}
+
+// A high surrogate not followed by a low one, or a low one not preceded by a high one (RFC 8785 refuses them).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A flat object of strings and safe integers in JCS form, or undefined when it holds anything else. */
+function flatJcs(o: unknown): string | undefined {
+  if (typeof o !== 'object' || o === null || Array.isArray(o) || Object.getPrototypeOf(o) !== Object.prototype) return undefined;
+  const keys = Object.keys(o).sort(); // default sort: UTF-16 code units, the order RFC 8785 §3.2.3 requires
+  let out = '{';
+  for (const k of keys) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return undefined;
+    } else if (!Number.isSafeInteger(v)) return undefined;
+    if (LONE_SURROGATE.test(k)) return undefined;
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + JSON.stringify(v);
+  }
+  return out + '}';
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && !LONE_SURROGATE.test(v) ? JSON.stringify(v) : undefined);
+
+/**
+ * The RFC 8785 text of the record without `hash` and `sig`: the bytes its hash covers.
+ * Written member by member in JCS order (action, actor, device, outcome, prevHash,
+ * reason, seq, target, time, v) because this runs once per record on every append and
+ * every verification, and the general canonicalizer spends most of its time finding
+ * that order; for strings (escaped by JSON.stringify, as RFC 8785 §3.2.2.2 specifies),
+ * safe integers and flat actor/target objects the output is byte for byte
+ * canonicalizeJcs's (test/unit/audit/record-jcs-fast-path-equals-the-general-canonicalizer.test.ts).
+ * Anything else takes the general path, which also refuses what is not I-JSON.
+ */
+export function recordJcs(r: UnsignedAuditRecord | AuditRecord): string {
+  const action = str(r.action);
+  const actor = flatJcs(r.actor);
+  const device = str(r.device);
+  const outcome = str(r.outcome);
+  const prevHash = str(r.prevHash);
+  const reason = r.reason === undefined ? '' : str(r.reason);
+  const target = r.target === undefined ? '' : flatJcs(r.target);
+  const time = str(r.time);
+  if (
+    action === undefined ||
+    actor === undefined ||
+    device === undefined ||
+    outcome === undefined ||
+    prevHash === undefined ||
+    reason === undefined ||
+    target === undefined ||
+    time === undefined ||
+    !Number.isSafeInteger(r.seq) ||
+    !Number.isSafeInteger(r.v)
+  ) {
+    return canonicalizeJcs(unsignedPart(r));
+  }
+  return (
+    `{"action":${action},"actor":${actor},"device":${device},"outcome":${outcome},"prevHash":${prevHash}` +
+    (reason === '' ? '' : `,"reason":${reason}`) +
+    `,"seq":${r.seq}` +
+    (target === '' ? '' : `,"target":${target}`) +
+    `,"time":${time},"v":${r.v}}`
+  );
 }
 
 /** Bytes the device key signs: UTF-8 context, one 0x00 byte, the 32-byte record hash. */

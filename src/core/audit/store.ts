@@ -15,6 +15,8 @@ export interface AuditStore {
    * is already stored: a chain never rewrites a record.
    */
   add(record: AuditRecord): Promise<void>;
+  /** Optional: stores consecutive records in one atomic write (all or none), same refusals as add. */
+  addMany?(records: readonly AuditRecord[]): Promise<void>;
   /** Up to `limit` records with seq >= fromSeq, ascending by seq. */
   range(fromSeq: number, limit: number): Promise<AuditRecord[]>;
   /** Highest seq the org server acknowledged (0 when none). */
@@ -52,6 +54,16 @@ export class MemoryAuditStore implements AuditStore {
       throw new LatchkeyError('invalid_input', `Audit record ${record.seq} would leave a gap after ${this.rows.length}.`, { seq: record.seq });
     }
     this.rows.push(record);
+  }
+
+  async addMany(records: readonly AuditRecord[]): Promise<void> {
+    // Checked whole first, so a refused batch leaves nothing behind.
+    records.forEach((r, i) => {
+      const at = this.rows.length + 1 + i;
+      if (r.seq < at) throw duplicateSeqError(r.seq);
+      if (r.seq !== at) throw new LatchkeyError('invalid_input', `Audit record ${r.seq} would leave a gap after ${at - 1}.`, { seq: r.seq });
+    });
+    this.rows.push(...records);
   }
 
   async range(fromSeq: number, limit: number): Promise<AuditRecord[]> {

@@ -32,7 +32,17 @@ export interface EngineCore {
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** Appends to the audit chain; errors propagate (an unauditable reveal must fail). */
   audit(event: AuditEvent): Promise<void>;
+  /** Appends many events at once (an import): one segment when the sink can batch. */
+  auditMany(events: readonly AuditEvent[]): Promise<void>;
   emit(event: EngineEvent): void;
+}
+
+export function makeBatchAuditor(sink: AuditSink | undefined): (events: readonly AuditEvent[]) => Promise<void> {
+  return async (events) => {
+    if (!sink || events.length === 0) return;
+    if (sink.appendMany) await sink.appendMany(events);
+    else for (const e of events) await sink.append(e);
+  };
 }
 
 export function makeAuditor(sink: AuditSink | undefined): (e: AuditEvent) => Promise<void> {

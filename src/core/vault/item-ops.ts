@@ -131,7 +131,8 @@ export async function importItems(core: EngineCore, draftsIn: readonly ItemDraft
     });
     await core.commit({ putItems, putPages: pageWrites.map((w) => w.rec) });
     if (core.session() === s) for (const w of pageWrites) s.commitPage(w.page, w.generation, w.entries, { puts: w.added });
-    for (const r of putItems) await core.audit({ action: 'item.create', actor: { type: 'person' }, target: { itemId: r.id }, outcome: 'success' });
+    // One audit segment for the whole import (one store write, one seal), not one append per item.
+    await core.auditMany(putItems.map((r) => ({ action: 'item.create', actor: { type: 'person' }, target: { itemId: r.id }, outcome: 'success' })));
     core.emit({ type: 'itemsChanged', change: 'created', ids: putItems.map((r) => r.id) });
     return pageWrites.flatMap((w) => w.added.map(summaryOf));
   });

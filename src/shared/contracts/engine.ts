@@ -84,6 +84,8 @@ export { auditEventSchema, type AuditEvent } from './audit-event';
 /** Where the engine sends audit events; the audit helper's chain implements it. */
 export interface AuditSink {
   append(event: AuditEvent): void | Promise<void>;
+  /** Optional: many events as one segment (one store write, one seal); without it, append each. */
+  appendMany?(events: readonly AuditEvent[]): void | Promise<void>;
 }
 
 // ---------------------------------------------------------------- UI -> engine
