@@ -125,6 +125,9 @@ describe('vault UI end to end in Chromium', () => {
     await shot('06-api-credential-revealed');
     await page.click('[data-field=secret] button:has-text("Hide")');
     expect(await page.content()).not.toContain(API_SECRET);
+    // "Copy reference" names the field without its value: vault id / title / field.
+    await page.click('[data-field=secret] [data-testid=copy-reference]');
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toMatch(/^latchkey:\/\/[A-Za-z0-9_-]{22}\/Stripe%20API\/secret$/);
   });
 
   it('edits an item without touching its stored secret, copies it with a countdown, deletes another', async () => {

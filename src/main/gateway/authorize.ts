@@ -40,6 +40,11 @@ export interface UseRequest {
   /** http_request, run_command, or downstream:<server>. */
   readonly tool: string;
   readonly credentialName: string;
+  /**
+   * Set when the caller already resolved the item (a `latchkey://` reference may name it
+   * by id): the use is of that item, so a title shared with another item is no ambiguity.
+   */
+  readonly itemId?: string;
   /** Origin, or `command: <name>` for run_command; shown in the prompt and recorded. */
   readonly destination: string;
   /** For http_request: the full URL (checked against the item's origins and policy). */
@@ -88,6 +93,12 @@ async function visibleListing(deps: AuthorizeDeps, agent: AuthenticatedAgent, to
     got = { list: await deps.credentials.listCredentials(), cached: false };
   }
   return { list: got.list.filter((c) => deps.registry.grantMode(agent.id, c.id) !== 'never'), cached: got.cached };
+}
+
+function credentialById(list: readonly CredentialOverview[], itemId: string): CredentialOverview {
+  const found = list.find((c) => c.id === itemId);
+  if (found) return found;
+  throw new LatchkeyError('not_found', 'That credential is no longer in the vault (or is not available to this caller).');
 }
 
 export function findCredential(list: readonly CredentialOverview[], name: string): CredentialOverview {
@@ -169,7 +180,7 @@ interface Decided {
 
 /** Credential, origin, policy, tool checks and the approval; null when a prompt is needed and `mayAsk` is false. */
 async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly CredentialOverview[], mayAsk: boolean): Promise<Decided | null> {
-  const overview = findCredential(list, req.credentialName);
+  const overview = req.itemId !== undefined ? credentialById(list, req.itemId) : findCredential(list, req.credentialName);
   if (req.url) {
     assertOrigin(overview, req.url, req.method);
     assertDestinationAllowed(deps.policy(), req.url.href, req.method);

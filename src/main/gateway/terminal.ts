@@ -104,6 +104,7 @@ export async function resolveForTerminal(deps: TerminalDeps, ref: SecretReferenc
       agent: TERMINAL_CALLER,
       tool: label(kind),
       credentialName: item.name,
+      itemId: item.id,
       destination,
       person: true,
       precheck: refuseCanary,

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import type { ItemView } from '../../shared/items';
 import { useEngine } from '../engine/context';
 import { KIND_LABELS } from '../items/form-model';
+import { referenceFor } from '../items/reference-for';
 import { useClipboard } from './ClipboardProvider';
 import { ErrorMessage } from './ErrorMessage';
 import { SecretField } from './SecretField';
@@ -76,6 +77,21 @@ function NoteText({ text }: { text: string }) {
   );
 }
 
+type ReferenceParts = Omit<Parameters<typeof referenceFor>[0], 'field'>;
+
+/** The vault id and whether the title names this item alone (else the reference uses the id). */
+async function referenceParts(engine: ReturnType<typeof useEngine>, item: ItemView): Promise<ReferenceParts | null> {
+  try {
+    const [status, same] = await Promise.all([engine.call('vault.status', {}), engine.call('items.search', { query: item.overview.title.slice(0, 256), limit: 1000 })]);
+    if (status.vaultId === undefined) return null;
+    const exact = same.items.filter((x) => x.overview.title === item.overview.title).length;
+    return { vaultId: status.vaultId, itemId: item.id, title: item.overview.title, titleIsUnique: exact === 1 && same.items.length < 1000 };
+  } catch {
+    // No reference offered rather than a wrong one.
+    return null;
+  }
+}
+
 interface Props {
   id: string;
   onEdit: (item: ItemView) => void;
@@ -89,17 +105,25 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
   const [item, setItem] = useState<ItemView | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [refs, setRefs] = useState<ReferenceParts | null>(null);
   const action = useAction();
 
   useEffect(() => {
     let live = true;
     setItem(null);
+    setRefs(null);
     setConfirmDelete(false);
     engine.call('item.get', { id }).then(
       (r) => {
         if (live) {
           setItem(r.item);
           setLoadError(null);
+        }
+        // Only API credentials are resolved for the command line (docs/references.md).
+        if (r.item.overview.kind === 'api_credential') {
+          void referenceParts(engine, r.item).then((p) => {
+            if (live) setRefs(p);
+          });
         }
       },
       (e: unknown) => {
@@ -168,7 +192,7 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
       )}
       {d.kind === 'api_credential' && (
         <>
-          <SecretField key={`${item.id}:secret`} itemId={item.id} field="secret" label="Secret" />
+          <SecretField key={`${item.id}:secret`} itemId={item.id} field="secret" label="Secret" reference={refs ? referenceFor({ ...refs, field: 'secret' }) : undefined} />
           <Plain label="What it is for" value={o.description} />
           <Plain label="Sent as" value={injectionText(item)} mono copy={false} />
           <div className="field">
@@ -216,7 +240,13 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
       )}
       {d.customFields.map((c) =>
         c.concealed ? (
-          <SecretField key={`${item.id}:custom:${c.id}`} itemId={item.id} field={`custom:${c.id}`} label={c.name} />
+          <SecretField
+            key={`${item.id}:custom:${c.id}`}
+            itemId={item.id}
+            field={`custom:${c.id}`}
+            label={c.name}
+            reference={refs && d.customFields.filter((x) => x.name === c.name).length === 1 && c.name !== 'secret' ? referenceFor({ ...refs, field: c.name }) : undefined}
+          />
         ) : (
           <Plain key={c.id} label={c.name} value={c.value ?? ''} />
         ),

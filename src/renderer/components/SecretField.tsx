@@ -11,7 +11,20 @@ import { ErrorMessage } from './ErrorMessage';
 import { useClipboard } from './ClipboardProvider';
 import { useAction } from './useAction';
 
-export function SecretField({ itemId, field, label, multiline = false }: { itemId: string; field: FieldRef; label: string; multiline?: boolean }) {
+export function SecretField({
+  itemId,
+  field,
+  label,
+  multiline = false,
+  reference,
+}: {
+  itemId: string;
+  field: FieldRef;
+  label: string;
+  multiline?: boolean;
+  /** A `latchkey://` reference to this field, offered as "Copy reference" (no value: it names the field). */
+  reference?: string | undefined;
+}) {
   const engine = useEngine();
   const clipboard = useClipboard();
   const [value, setValue] = useState<string | null>(null);
@@ -58,6 +71,11 @@ export function SecretField({ itemId, field, label, multiline = false }: { itemI
           <button type="button" onClick={copy} disabled={action.busy}>
             Copy
           </button>
+          {reference !== undefined && (
+            <button type="button" onClick={() => void navigator.clipboard.writeText(reference)} title={reference} data-testid="copy-reference">
+              Copy reference
+            </button>
+          )}
         </span>
       </div>
       <ErrorMessage error={action.error} />

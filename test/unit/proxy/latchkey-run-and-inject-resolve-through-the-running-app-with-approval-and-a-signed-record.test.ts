@@ -21,6 +21,7 @@ import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory
 import { loadOrCreateDeviceCa } from '../../../src/main/proxy/ca';
 import type { ApprovalAnswer, PendingApproval } from '../../../src/shared/contracts/gateway';
 import type { AuditEvent } from '../../../src/shared/contracts/engine';
+import { referenceFor } from '../../../src/renderer/items/reference-for';
 import { PASSWORD, apiDraft, makeHarness, type Harness } from '../core/helpers';
 import { startGatewayOverEngine, type GatewayOverEngine } from '../../promises/gateway-over-engine';
 import { createTestCa, runChild, startUpstream, type Upstream } from './harness';
@@ -153,6 +154,41 @@ describe('latchkey run through the app', () => {
     expect(out.stdout).not.toContain(SECRET);
     expect(out.stdout).not.toContain(Buffer.from(SECRET).toString('base64').slice(0, 24));
     expect(prompts.at(-1)).toMatchObject({ agentName: 'Terminal', destination: `command: ${path.basename(process.execPath)}` });
+  });
+
+  it('the reference "Copy reference" makes resolves to that item: by title, or by id when the title is shared', async () => {
+    nextAnswer = 'once';
+    const vaultId = (await h.engine.status()).vaultId!;
+    const d = apiDraft('GitHub');
+    // A second item with the same title: a title reference would be refused, so the UI writes the id.
+    const twinId = (
+      await h.engine.createItem({
+        overview: { ...d.overview, allowedOrigins: ['https://api.test'] },
+        details: { ...d.details, secret: 'ghp_TwinSecret0123456789abcdefghijkl' } as typeof d.details,
+      })
+    ).id;
+    try {
+      for (const [id, secret] of [
+        [itemId, SECRET],
+        [twinId, 'ghp_TwinSecret0123456789abcdefghijkl'],
+      ] as const) {
+        const ref = referenceFor({ vaultId, itemId: id, title: 'GitHub', titleIsUnique: false, field: 'secret' });
+        expect(ref).toBe(`latchkey://${vaultId}/${id}/secret`);
+        const a = await parseRunArgs(['--real-env', '--env', `GH=${ref}`, '--', process.execPath, '-e', 'console.log("len=" + process.env.GH.length)']);
+        expect(await withApp((_app, deps) => runWithReferences(deps, a))).toBe(0);
+        expect(out.stdout).toBe(`len=${secret.length}
+`);
+        expect(events().at(-1)).toMatchObject({ action: 'credential.use', target: { itemId: id } });
+      }
+    } finally {
+      await h.engine.deleteItem(twinId);
+    }
+    const byTitle = referenceFor({ vaultId, itemId, title: 'GitHub', titleIsUnique: true, field: 'secret' });
+    expect(byTitle).toBe(`latchkey://${vaultId}/GitHub/secret`);
+    const a = await parseRunArgs(['--real-env', '--env', `GH=${byTitle}`, '--', process.execPath, '-e', 'console.log("len=" + process.env.GH.length)']);
+    expect(await withApp((_app, deps) => runWithReferences(deps, a))).toBe(0);
+    expect(out.stdout).toBe(`len=${SECRET.length}
+`);
   });
 
   it('a denied prompt: a clear error, nothing runs, a signed refusal', async () => {
