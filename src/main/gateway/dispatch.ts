@@ -196,7 +196,8 @@ export async function callTool(deps: DispatchDeps, agent: AuthenticatedAgent, na
   const tool = Object.hasOwn(TOOLS, name) ? TOOLS[name as ToolName] : undefined;
   const ns = tool ? null : splitToolName(name);
   if (ns && deps.downstream?.has(ns.server)) return callDownstream(deps, agent, ns.server, ns.tool, rawArgs, signal);
-  const facts = { credentialName: null as string | null, destination: null as string | null, method: undefined as string | undefined };
+  const facts = { credentialName: null as string | null, destination: null as string | null };
+  let method: string | undefined;
   try {
     if (!deps.registry.isActive(agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked; pair it again in Latchkey.');
     deps.ctx.canary?.assertNotCutOff(agent.id);
@@ -210,17 +211,16 @@ export async function callTool(deps: DispatchDeps, agent: AuthenticatedAgent, na
     const args = parsed.data as Record<string, unknown>;
     if (typeof args.credential === 'string') facts.credentialName = args.credential.slice(0, 256);
     if (typeof args.url === 'string') facts.destination = safeOrigin(args.url);
-    if (typeof args.method === 'string') facts.method = args.method;
+    if (typeof args.method === 'string') method = args.method;
     deps.registry.markUsed(agent.id);
     // The union of tool defs cannot be called through one signature; args were parsed by this tool's own schema.
     // Each credential use was signed as it was released (ToolContext.recordRelease), before its secret left.
     const out = await (tool.run as (d: DispatchDeps, a: AuthenticatedAgent, x: unknown, s?: AbortSignal) => Promise<ToolOutcome>)(deps, agent, args, signal);
     return withStructured(out.text, (tool as ToolDef<z.ZodType>).outputSchema !== undefined);
   } catch (err) {
-    const { method, ...shown } = facts;
     return refuse(deps, agent, name, err, {
-      ...shown,
-      audit: { ...(tool ? { tool: name as ToolName } : {}), origin: shown.destination, ...(method !== undefined ? { method } : {}) },
+      ...facts,
+      audit: { ...(tool ? { tool: name as ToolName } : {}), origin: facts.destination, ...(method !== undefined ? { method } : {}) },
     });
   }
 }

@@ -248,6 +248,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
   };
 
+  /** The person paired, revoked, restored or removed an agent (signed as agent.<tool>, activity.ts). */
+  const recordAgentChange = (a: { id: string; name: string }, tool: 'pair' | 'revoke' | 'restore' | 'remove') =>
+    activity.record({ agentId: a.id, agentName: a.name, tool, itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
   const terminal: TerminalDeps = { ctx, record: (input) => activity.record(input), ...(opts.runProxy ? { runProxy: opts.runProxy } : {}) };
   const tasks = new TaskStore(now);
   const agentServers = { dispatch, tasks, inflight: new Map<string, AbortController>() };
@@ -270,7 +273,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     'agents.pair': async ({ name, client }) => {
       assertAgentAllowed(deps.policy(), name);
       const { agent, token } = await registry.pair(name, client);
-      await activity.record({ agentId: agent.id, agentName: agent.name, tool: 'pair', itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
+      await recordAgentChange(agent, 'pair');
       emit('agents-changed', {});
       return { agent, token, snippets: snippetsFor(token) };
     },
@@ -285,7 +288,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       tasks.cancelAll(agentId);
       approvals.cancelForAgent(agentId, 'This agent was revoked.');
       await downstream?.closeForAgent(agentId);
-      await activity.record({ agentId, agentName: a.name, tool: 'revoke', itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
+      await recordAgentChange(a, 'revoke');
       emit('agents-changed', {});
       return { ok: true as const };
     },
@@ -328,16 +331,16 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
     'agents.restore': async ({ agentId }) => {
       const a = registry.getAgent(agentId);
-      if (a.stoppedAt === null) return { ok: true as const };
-      await canary.restore(agentId);
-      await activity.record({ agentId, agentName: a.name, tool: 'restore', itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
+      // Restoring an agent that is not stopped changes nothing and records nothing.
+      if (!(await canary.restore(agentId))) return { ok: true as const };
+      await recordAgentChange(a, 'restore');
       emit('agents-changed', {});
       return { ok: true as const };
     },
     'agents.remove': async ({ agentId }) => {
       const a = registry.getAgent(agentId);
       await registry.remove(agentId);
-      await activity.record({ agentId, agentName: a.name, tool: 'remove', itemId: null, credentialName: null, destination: null, outcome: 'success', reason: null });
+      await recordAgentChange(a, 'remove');
       emit('agents-changed', {});
       return { ok: true as const };
     },

@@ -135,11 +135,13 @@ export class Registry {
     return (this.state.agents.find((x) => x.id === agentId)?.stoppedAt ?? null) !== null;
   }
 
-  async restore(agentId: string): Promise<void> {
+  /** Lets a stopped agent call tools again; false when it was not stopped (nothing saved). */
+  async restore(agentId: string): Promise<boolean> {
     const a = this.getAgent(agentId);
-    if (a.stoppedAt === null) return;
+    if (a.stoppedAt === null) return false;
     a.stoppedAt = null;
     await this.persist();
+    return true;
   }
 
   /** The agent a bearer token belongs to, or null (unknown, malformed or revoked). */

@@ -122,6 +122,21 @@ export const apiDraft = (title = 'GitHub API'): ItemDraft => ({
   details: { kind: 'api_credential', secret: 'ghp_supersecrettokenvalue', customFields: [{ id: 'org', name: 'ORG', concealed: false, value: 'acme' }] },
 });
 
+/** An API credential with the given secret, sent as a bearer token to `allowedOrigins`; `canary` marks it as bait. */
+export const apiCredentialDraft = (title: string, secret: string, o: { allowedOrigins: string[]; canary?: boolean }): ItemDraft => ({
+  overview: {
+    kind: 'api_credential',
+    title,
+    urls: [],
+    tags: [],
+    description: `${title} access`,
+    injection: { type: 'bearer' },
+    allowedOrigins: o.allowedOrigins,
+    ...(o.canary === true ? { canary: true } : {}),
+  },
+  details: { kind: 'api_credential', secret, customFields: [] },
+});
+
 export const sshDraft = (): ItemDraft => ({
   overview: { kind: 'ssh_key', title: 'Deploy key', urls: [], tags: [] },
   details: {

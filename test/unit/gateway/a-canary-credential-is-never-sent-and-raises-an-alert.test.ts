@@ -10,7 +10,7 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, startGatewayOverEngine, type GatewayOverEngine } from '../../promises/gateway-over-engine';
-import { makeHarness, PASSWORD, type Harness as EngineHarness } from '../core/helpers';
+import { apiCredentialDraft, makeHarness, PASSWORD, type Harness as EngineHarness } from '../core/helpers';
 import { startServer, type TestServer } from './harness';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 
@@ -33,19 +33,7 @@ beforeAll(async () => {
   });
   engineH = makeHarness();
   await engineH.engine.createVault(PASSWORD);
-  const mk = (title: string, secret: string, canary: boolean) => ({
-    overview: {
-      kind: 'api_credential' as const,
-      title,
-      urls: [],
-      tags: [],
-      description: `${title} access`,
-      injection: { type: 'bearer' as const },
-      allowedOrigins: [api.origin],
-      ...(canary ? { canary: true } : {}),
-    },
-    details: { kind: 'api_credential' as const, secret, customFields: [] },
-  });
+  const mk = (title: string, secret: string, canary: boolean) => apiCredentialDraft(title, secret, { allowedOrigins: [api.origin], canary });
   ids.canary = (await engineH.engine.createItem(mk('Prod admin', CANARY_SECRET, true))).id;
   ids.build = (await engineH.engine.createItem(mk('Build API', BUILD_SECRET, false))).id;
   main = await startGatewayOverEngine(engineH.engine, { answer: () => 'once' });

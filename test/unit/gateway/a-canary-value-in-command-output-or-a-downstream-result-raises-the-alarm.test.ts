@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personalPolicy } from '../../../src/core/policy';
 import { DEFAULT_PERSONAL_SETTINGS, type EffectivePolicy } from '../../../src/shared/policy';
 import { callTool, startGatewayOverEngine, type GatewayOverEngine } from '../../promises/gateway-over-engine';
-import { makeHarness, PASSWORD, type Harness as EngineHarness } from '../core/helpers';
+import { apiCredentialDraft, makeHarness, PASSWORD, type Harness as EngineHarness } from '../core/helpers';
 import { PLANTED_CANARY } from './fixtures/canary-secret';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -24,25 +24,8 @@ const alerts: Array<Record<string, unknown>> = [];
 beforeAll(async () => {
   engineH = makeHarness();
   await engineH.engine.createVault(PASSWORD);
-  canaryId = (
-    await engineH.engine.createItem({
-      overview: {
-        kind: 'api_credential',
-        title: 'AWS root',
-        urls: [],
-        tags: [],
-        description: 'root keys',
-        injection: { type: 'bearer' },
-        allowedOrigins: ['https://aws.example'],
-        canary: true,
-      },
-      details: { kind: 'api_credential', secret: PLANTED_CANARY, customFields: [] },
-    })
-  ).id;
-  await engineH.engine.createItem({
-    overview: { kind: 'api_credential', title: 'Deploy', urls: [], tags: [], description: 'deploys', injection: { type: 'bearer' }, allowedOrigins: ['https://deploy.example'] },
-    details: { kind: 'api_credential', secret: 'deploy-Secret-0123456789abcdefXY', customFields: [] },
-  });
+  canaryId = (await engineH.engine.createItem(apiCredentialDraft('AWS root', PLANTED_CANARY, { allowedOrigins: ['https://aws.example'], canary: true }))).id;
+  await engineH.engine.createItem(apiCredentialDraft('Deploy', 'deploy-Secret-0123456789abcdefXY', { allowedOrigins: ['https://deploy.example'] }));
   main = await startGatewayOverEngine(engineH.engine, {
     answer: () => 'once',
     policy: () => policy,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PERSONAL_SETTINGS, type EffectivePolicy } from '../../../src/shared/policy';
 import { startGatewayOverEngine, type GatewayOverEngine } from '../../promises/gateway-over-engine';
-import { makeHarness, PASSWORD, type Harness as EngineHarness } from '../core/helpers';
+import { apiCredentialDraft, makeHarness, PASSWORD, type Harness as EngineHarness } from '../core/helpers';
 import { PLANTED_CANARY } from './fixtures/canary-secret';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -42,21 +42,7 @@ const leakyServer = (name: string, mode: string) => ({
 beforeAll(async () => {
   engineH = makeHarness();
   await engineH.engine.createVault(PASSWORD);
-  canaryId = (
-    await engineH.engine.createItem({
-      overview: {
-        kind: 'api_credential',
-        title: 'AWS root',
-        urls: [],
-        tags: [],
-        description: 'root keys',
-        injection: { type: 'bearer' },
-        allowedOrigins: ['https://aws.example'],
-        canary: true,
-      },
-      details: { kind: 'api_credential', secret: PLANTED_CANARY, customFields: [] },
-    })
-  ).id;
+  canaryId = (await engineH.engine.createItem(apiCredentialDraft('AWS root', PLANTED_CANARY, { allowedOrigins: ['https://aws.example'], canary: true }))).id;
   main = await startGatewayOverEngine(engineH.engine, {
     answer: () => 'once',
     policy: () => policy,

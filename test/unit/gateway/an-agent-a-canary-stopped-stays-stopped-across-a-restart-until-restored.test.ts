@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileGatewayStore } from '../../../src/main/gateway';
 import { callTool, startGatewayOverEngine, type GatewayOverEngine } from '../../promises/gateway-over-engine';
-import { makeHarness, PASSWORD, type Harness as EngineHarness } from '../core/helpers';
+import { apiCredentialDraft, makeHarness, PASSWORD, type Harness as EngineHarness } from '../core/helpers';
 import { startServer, type TestServer } from './harness';
 
 const CANARY_SECRET = 'canary-Zq8LmN3xTb7WcR2pYk5HdF9s';
@@ -41,19 +41,7 @@ beforeAll(async () => {
   });
   engineH = makeHarness();
   await engineH.engine.createVault(PASSWORD);
-  const mk = (title: string, secret: string, canary: boolean) => ({
-    overview: {
-      kind: 'api_credential' as const,
-      title,
-      urls: [],
-      tags: [],
-      description: `${title} access`,
-      injection: { type: 'bearer' as const },
-      allowedOrigins: [api.origin],
-      ...(canary ? { canary: true } : {}),
-    },
-    details: { kind: 'api_credential' as const, secret, customFields: [] },
-  });
+  const mk = (title: string, secret: string, canary: boolean) => apiCredentialDraft(title, secret, { allowedOrigins: [api.origin], canary });
   ids.canary = (await engineH.engine.createItem(mk('Prod admin', CANARY_SECRET, true))).id;
   ids.build = (await engineH.engine.createItem(mk('Build API', BUILD_SECRET, false))).id;
 });

@@ -32,7 +32,8 @@ export interface CanaryTrip {
 export interface AgentStops {
   stop(agentId: string): Promise<void>;
   isStopped(agentId: string): boolean;
-  restore(agentId: string): Promise<void>;
+  /** False when the agent was not stopped. */
+  restore(agentId: string): Promise<boolean>;
 }
 
 export interface CanaryAlarmDeps {
@@ -55,8 +56,8 @@ export class CanaryAlarm {
     if (this.deps.stops.isStopped(agentId)) throw new LatchkeyError('forbidden', CUT_OFF_MESSAGE);
   }
 
-  /** The person restored the agent. */
-  restore(agentId: string): Promise<void> {
+  /** The person restored the agent; false when it was not stopped. */
+  restore(agentId: string): Promise<boolean> {
     return this.deps.stops.restore(agentId);
   }
 
