@@ -47,6 +47,10 @@ export const ERROR_CODES = [
   'destination_refused',
   'approval_denied',
   'approval_timeout',
+  // a high-risk credential's use was not approved by a touch of an enrolled security key
+  'touch_required',
+  // the request sent is not the one approved, or its receipt was used already
+  'receipt_refused',
   'upstream_failed',
   // audit: the signed record of a use could not be written, so the use did not happen
   'audit_unavailable',

@@ -14,13 +14,16 @@ import {
   assertToolAllowed,
   effectiveApprovalMode,
   itemAllows,
+  touchRequirement,
 } from '../../core/policy';
+import type { ApprovalReceipt } from '../../shared/contracts/approval-receipt';
 import type { ApprovalMode } from '../../shared/policy';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import type { GrantMode } from '../../shared/contracts/gateway';
 import type { ApprovalQueue } from './approvals';
 import type { CachedCredentials, Listing } from './credential-cache';
 import type { CredentialOverview, CredentialUse, PolicySource } from './ports';
+import { promptRequest, type ReceiptBook, type ReceiptGrant, type ReceiptTouch, type SentRequest } from './receipts';
 import { serverKey, type AuthenticatedAgent, type Registry } from './registry';
 
 export interface AuthorizeDeps {
@@ -33,6 +36,8 @@ export interface AuthorizeDeps {
   readonly waitForUnlock: (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal) => Promise<boolean>;
   /** Credential + destination pairs whose host echoed the credential: asked afresh (tools/echo-guard.ts). */
   readonly echoes?: { warning(itemId: string, destination: string): string | null; clear(itemId: string, destination: string): void };
+  /** Approval receipts and touches (receipts.ts). */
+  readonly receipts: ReceiptBook;
 }
 
 export interface UseRequest {
@@ -61,6 +66,11 @@ export interface UseRequest {
    * (which the terminal cannot be given) or policy could skip the prompt.
    */
   readonly person?: boolean;
+  /**
+   * For http_request: the request about to be sent (before the credential is placed).
+   * The approval gets a receipt for its digest, and the prompt shows its method, URL and size.
+   */
+  readonly sent?: Omit<SentRequest, 'itemId' | 'agent'>;
 }
 
 const GRANT_TO_APPROVAL: Record<Exclude<GrantMode, 'never'>, ApprovalMode> = { ask: 'every_time', session: 'session', always: 'always' };
@@ -132,6 +142,10 @@ export interface Authorized {
   readonly use: CredentialUse;
   /** 'always' | 'session' | 'approved_once' … for the activity record. */
   readonly basis: string;
+  /** The approval's receipt, to redeem against the request actually sent (set when `sent` was). */
+  readonly receipt?: ApprovalReceipt;
+  /** The credential needs a touch for each use (with UV when `uv`): redeem checks it again. */
+  readonly touch: { readonly uv: boolean } | null;
 }
 
 /**
@@ -176,6 +190,8 @@ export async function authorizeUse(deps: AuthorizeDeps, req: UseRequest): Promis
 interface Decided {
   readonly overview: CredentialOverview;
   readonly basis: string;
+  readonly receipt?: ApprovalReceipt;
+  readonly touch: { readonly uv: boolean } | null;
 }
 
 /** Credential, origin, policy, tool checks and the approval; null when a prompt is needed and `mayAsk` is false. */
@@ -186,20 +202,43 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
     assertDestinationAllowed(deps.policy(), req.url.href, req.method);
   }
   req.precheck?.(overview);
+  const touch = touchRequirement(deps.policy(), overview.tags);
+  if (touch !== null && req.sent === undefined) {
+    // Only a request the gateway sends itself has a digest a touch can sign.
+    throw new LatchkeyError(
+      'touch_required',
+      `"${overview.name.slice(0, 128)}" is marked high-risk: each use needs a touch of your security key over the exact request, so it can only be used through http_request.`,
+    );
+  }
+  const prepared = req.sent !== undefined ? deps.receipts.prepare({ ...req.sent, itemId: overview.id, agent: req.agent.id }) : null;
   const subject = credentialSubject(deps, req, overview);
-  let basis = preapproved(deps, req.agent, subject);
+  const standing = preapproved(deps, req.agent, subject); // throws for a grant 'never'
+  // A touch signs one request: no standing grant can stand in for it.
+  let basis = touch === null ? standing : null;
   if (basis === null) {
     if (!mayAsk) return null;
-    basis = await ask(deps, req.agent, req.tool, req.destination, req.signal, subject);
+    const shown = req.sent !== undefined ? { request: promptRequest(req.sent), ...(touch !== null ? { touch: true } : {}) } : {};
+    basis = await ask(deps, req.agent, req.tool, req.destination, req.signal, subject, shown);
   }
   if (req.person !== true && !deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
-  return { overview, basis };
+  if (prepared === null) return { overview, basis, touch };
+  let assertion: ReceiptTouch | undefined;
+  if (touch !== null) assertion = await deps.receipts.touchFor(prepared, touch.uv, req.signal);
+  const receipt = deps.receipts.issue(prepared, standingGrant(deps, req.agent, overview.id, basis), assertion);
+  return { overview, basis, receipt, touch };
+}
+
+/** The standing grant a use went through, and when the person made it, for the receipt. */
+function standingGrant(deps: Pick<AuthorizeDeps, 'registry'>, agent: AuthenticatedAgent, itemId: string, basis: string): ReceiptGrant | undefined {
+  if (basis !== 'always' && basis !== 'session') return undefined;
+  const at = deps.registry.grantedAt(agent.id, itemId, basis);
+  return { mode: basis, ...(at !== undefined ? { at: new Date(at).toISOString() } : {}) };
 }
 
 function withSecret(req: UseRequest, decided: Decided, use: CredentialUse): Authorized {
   // The secret's own version decides: an item edited since the listing may allow less.
   if (req.url) assertOrigin(use, req.url, req.method);
-  return { overview: decided.overview, use, basis: decided.basis };
+  return { overview: decided.overview, use, basis: decided.basis, touch: decided.touch, ...(decided.receipt ? { receipt: decided.receipt } : {}) };
 }
 
 /** What a grant is for: one credential, or one downstream server (all its tools). */
@@ -287,10 +326,18 @@ function preapproved(deps: Pick<AuthorizeDeps, 'policy' | 'registry'>, agent: Au
   return null;
 }
 
-async function ask(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string, destination: string, signal: AbortSignal | undefined, s: GrantSubject): Promise<string> {
+async function ask(
+  deps: AuthorizeDeps,
+  agent: AuthenticatedAgent,
+  tool: string,
+  destination: string,
+  signal: AbortSignal | undefined,
+  s: GrantSubject,
+  shown: Pick<PendingApprovalInput, 'request' | 'touch'> = {},
+): Promise<string> {
   const p = deps.policy();
   const warning = s.warning ?? null;
-  const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination, ...(warning !== null ? { warning } : {}) }, signal);
+  const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination, ...shown, ...(warning !== null ? { warning } : {}) }, signal);
   if (answer === 'deny') throw new LatchkeyError('approval_denied', `The person declined this use of ${s.label}.`);
   s.approvedAgain?.();
   if (answer === 'once' || s.perUse === true) return 'approved_once';

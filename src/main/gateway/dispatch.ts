@@ -184,6 +184,8 @@ const DENIED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'grant_denied',
   'approval_denied',
   'approval_timeout',
+  'touch_required',
+  'receipt_refused',
   'destination_refused',
   'policy_forbidden',
   'forbidden',

@@ -23,6 +23,7 @@ import { DownstreamManager } from './downstream/manager';
 import { DEFAULT_GATEWAY_PORT, MCP_PATH, createGatewayHttpApp, listenHttp, type HttpListener } from './http-server';
 import type { AuditSink, CredentialSource, GatewayStore, Notifier, PolicySource } from './ports';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
+import { ReceiptBook, type ApprovalTouch } from './receipts';
 import { Registry, serverKey, type AuthenticatedAgent } from './registry';
 import { listenSocket, type SocketListener } from './socket-server';
 import { TaskStore } from './tasks';
@@ -66,6 +67,8 @@ export interface GatewayDeps {
   readonly options?: GatewayOptions;
   /** Unexpected failures (audit sink down…); never forwarded to agents. */
   readonly onError?: (err: unknown) => void;
+  /** The person's security key for touches to approve high-risk credentials (receipts.ts); none: such uses are refused. */
+  readonly touch?: ApprovalTouch;
 }
 
 type GatewayEvent = EventName<GatewayUiContract>;
@@ -84,6 +87,8 @@ export interface Gateway {
    * benchmarks). Refuses with 'unauthorized' for a bad token.
    */
   callTool(token: string, name: string, args: unknown, signal?: AbortSignal): Promise<ToolResult>;
+  /** The approval receipts this gateway issues and redeems (tests try to misuse them through it). */
+  readonly receipts: ReceiptBook;
 }
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
@@ -164,7 +169,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       outcome,
       reason,
       audit: r.audit,
+      // The receipt belongs to the release record only (a guard's later failure record does not repeat it).
+      ...(outcome === 'success' && r.receipt !== undefined ? { receipt: r.receipt } : {}),
     });
+  const receipts = new ReceiptBook({ now, touch: deps.touch ?? null });
   const nameOf = async (itemId: string): Promise<string | null> => {
     try {
       return (await credentials.listCached()).list.find((c) => c.id === itemId)?.name ?? null;
@@ -219,6 +227,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     credentials,
     registry,
     approvals,
+    receipts,
     policy: deps.policy,
     waitForUnlock,
     resolver: opts.resolver ?? systemResolver,
@@ -384,5 +393,6 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       if (!agent) throw new LatchkeyError('unauthorized', 'Missing or invalid Latchkey agent token.');
       return callTool(dispatch, agent, name, args, signal);
     },
+    receipts,
   };
 }

@@ -25,7 +25,8 @@ export class Registry {
   private state: GatewayState = emptyGatewayState();
   /** key(agentId, itemId) → mode, kept in step with state.grants: a call reads it once per credential. */
   private grantIndex = new Map<string, GrantMode>();
-  private readonly sessionApproved = new Set<string>();
+  /** key → when the person approved it for this session (ms). */
+  private readonly sessionApproved = new Map<string, number>();
   private saving: Promise<void> = Promise.resolve();
   private lastUsedTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -188,7 +189,7 @@ export class Registry {
   async setGrant(agentId: string, itemId: string, mode: GrantMode): Promise<void> {
     this.getAgent(agentId);
     this.state.grants = this.state.grants.filter((g) => !(g.agentId === agentId && g.itemId === itemId));
-    if (mode !== 'ask') this.state.grants.push({ agentId, itemId, mode });
+    if (mode !== 'ask') this.state.grants.push({ agentId, itemId, mode, at: this.now() });
     if (mode === 'ask') this.grantIndex.delete(key(agentId, itemId));
     else this.grantIndex.set(key(agentId, itemId), mode);
     if (mode === 'never' || mode === 'ask') this.sessionApproved.delete(key(agentId, itemId));
@@ -213,7 +214,13 @@ export class Registry {
   }
 
   approveForSession(agentId: string, itemId: string): void {
-    this.sessionApproved.add(key(agentId, itemId));
+    this.sessionApproved.set(key(agentId, itemId), this.now());
+  }
+
+  /** When the person made the standing grant a use goes through (for its receipt); undefined when not known. */
+  grantedAt(agentId: string, itemId: string, mode: 'session' | 'always'): number | undefined {
+    if (mode === 'session') return this.sessionApproved.get(key(agentId, itemId));
+    return this.state.grants.find((g) => g.agentId === agentId && g.itemId === itemId)?.at;
   }
 
   /** Vault locked: every "this session" approval ends. */
@@ -222,7 +229,7 @@ export class Registry {
   }
 
   private clearSessionFor(agentId: string): void {
-    for (const k of [...this.sessionApproved]) if (k.startsWith(`${agentId}/`)) this.sessionApproved.delete(k);
+    for (const k of [...this.sessionApproved.keys()]) if (k.startsWith(`${agentId}/`)) this.sessionApproved.delete(k);
   }
 
   /** Waits for every save, writing a pending last-use time now. */

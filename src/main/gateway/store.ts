@@ -29,7 +29,8 @@ export const storedAgentSchema = z.object({
 });
 export type StoredAgent = z.infer<typeof storedAgentSchema>;
 
-export const storedGrantSchema = z.object({ agentId: agentIdSchema, itemId: itemIdSchema, mode: grantModeSchema });
+/** `at`: when the person made the grant (ms since the epoch); absent for grants saved before receipts named it. */
+export const storedGrantSchema = z.object({ agentId: agentIdSchema, itemId: itemIdSchema, mode: grantModeSchema, at: z.number().int().min(0).optional() });
 
 /** A grant of one downstream MCP server (every tool it offers) to one agent; same modes as credentials. */
 export const storedServerGrantSchema = z.object({ agentId: agentIdSchema, server: serverNameSchema, mode: grantModeSchema });

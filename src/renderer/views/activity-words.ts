@@ -32,6 +32,7 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'device.revoke': 'Revoked a device',
   'policy.change': 'The policy file changed',
   'audit.export': 'Exported the audit log',
+  'approval_key.add': 'Enrolled a security key to approve agent requests',
 };
 
 const REASONS: Record<string, string> = {

@@ -114,6 +114,13 @@ export const pendingApprovalSchema = z.object({
   requestedAt: z.number().int(),
   /** Why this use needs the person although the grant would allow it (e.g. the host echoed the credential last time). */
   warning: z.string().max(300).optional(),
+  /**
+   * The exact request to approve (http_request): method, URL without its query (which
+   * may carry a token), and body size. Shown before a touch is asked for.
+   */
+  request: z.strictObject({ method: z.string().max(16), url: z.string().max(600), bodyBytes: z.number().int().min(0) }).optional(),
+  /** Approving needs a touch of an enrolled security key (a high-risk credential). */
+  touch: z.boolean().optional(),
   /** Unanswered at this time -> refused with 'approval_timeout'. */
   expiresAt: z.number().int(),
 });
