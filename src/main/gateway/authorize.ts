@@ -211,10 +211,9 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
     );
   }
   const prepared = req.sent !== undefined ? deps.receipts.prepare({ ...req.sent, itemId: overview.id, agent: req.agent.id }) : null;
-  const subject = credentialSubject(deps, req, overview);
-  const standing = preapproved(deps, req.agent, subject); // throws for a grant 'never'
-  // A touch signs one request: no standing grant can stand in for it.
-  let basis = touch === null ? standing : null;
+  // A touch signs one request: no standing grant stands in for it, and every answer counts once.
+  const subject: GrantSubject = touch === null ? credentialSubject(deps, req, overview) : { ...credentialSubject(deps, req, overview), perUse: true };
+  let basis = preapproved(deps, req.agent, subject);
   if (basis === null) {
     if (!mayAsk) return null;
     const shown = req.sent !== undefined ? { request: promptRequest(req.sent), ...(touch !== null ? { touch: true } : {}) } : {};

@@ -23,7 +23,9 @@ import { DownstreamManager } from './downstream/manager';
 import { DEFAULT_GATEWAY_PORT, MCP_PATH, createGatewayHttpApp, listenHttp, type HttpListener } from './http-server';
 import type { AuditSink, CredentialSource, GatewayStore, Notifier, PolicySource } from './ports';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
-import { ReceiptBook, type ApprovalTouch } from './receipts';
+import { ReceiptBook } from './receipts';
+import type { ApprovalAuthenticator } from './approval-touch';
+import type { ApprovalKey } from '../../shared/contracts/approval-receipt';
 import { Registry, serverKey, type AuthenticatedAgent } from './registry';
 import { listenSocket, type SocketListener } from './socket-server';
 import { TaskStore } from './tasks';
@@ -67,8 +69,8 @@ export interface GatewayDeps {
   readonly options?: GatewayOptions;
   /** Unexpected failures (audit sink down…); never forwarded to agents. */
   readonly onError?: (err: unknown) => void;
-  /** The person's security key for touches to approve high-risk credentials (receipts.ts); none: such uses are refused. */
-  readonly touch?: ApprovalTouch;
+  /** The person's security key for touches to approve high-risk credentials (approval-touch.ts); none: such uses are refused. */
+  readonly securityKey?: ApprovalAuthenticator;
 }
 
 type GatewayEvent = EventName<GatewayUiContract>;
@@ -89,6 +91,12 @@ export interface Gateway {
   callTool(token: string, name: string, args: unknown, signal?: AbortSignal): Promise<ToolResult>;
   /** The approval receipts this gateway issues and redeems (tests try to misuse them through it). */
   readonly receipts: ReceiptBook;
+  /**
+   * Enrols the plugged-in security key to approve requests: MakeCredential, then the
+   * key's public key is signed into the audit log (approval_key.add) BEFORE it is kept,
+   * so no touch is ever accepted from a key a verifier cannot find.
+   */
+  enrolApprovalKey(opts?: { uv?: boolean }): Promise<ApprovalKey>;
 }
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
@@ -172,7 +180,22 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       // The receipt belongs to the release record only (a guard's later failure record does not repeat it).
       ...(outcome === 'success' && r.receipt !== undefined ? { receipt: r.receipt } : {}),
     });
-  const receipts = new ReceiptBook({ now, touch: deps.touch ?? null });
+  const securityKey = deps.securityKey;
+  const receipts = new ReceiptBook({
+    now,
+    touch: securityKey ? { keys: () => registry.approvalKeys(), assert: (input) => securityKey.assert(input) } : null,
+  });
+  const enrolApprovalKey = async (o: { uv?: boolean } = {}): Promise<ApprovalKey> => {
+    if (!securityKey) throw new LatchkeyError('unsupported', 'Security keys are not available in this build, so none can be enrolled to approve requests.');
+    const key = await securityKey.enrol({ exclude: registry.approvalKeys().map((k) => k.credentialId), uv: o.uv === true });
+    try {
+      await deps.audit.append({ action: 'approval_key.add', actor: { type: 'person' }, outcome: 'success', approvalKey: key });
+    } catch {
+      throw new LatchkeyError('audit_unavailable', 'Latchkey could not sign the new approval key into its audit log, so the key was not enrolled. Unlock Latchkey and try again.');
+    }
+    await registry.addApprovalKey(key);
+    return key;
+  };
   const nameOf = async (itemId: string): Promise<string | null> => {
     try {
       return (await credentials.listCached()).list.find((c) => c.id === itemId)?.name ?? null;
@@ -354,6 +377,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       return { ok: true as const };
     },
     'approvals.pending': () => ({ approvals: approvals.pending() }),
+    'approvalKeys.list': () => ({ keys: registry.approvalKeys().map((k) => ({ credentialId: k.credentialId, alg: k.alg })) }),
+    'approvalKeys.enrol': async ({ uv }) => ({ credentialId: (await enrolApprovalKey(uv !== undefined ? { uv } : {})).credentialId }),
     'approvals.answer': ({ approvalId, answer }) => {
       approvals.answer(approvalId, answer);
       return { ok: true as const };
@@ -394,5 +419,6 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       return callTool(dispatch, agent, name, args, signal);
     },
     receipts,
+    enrolApprovalKey,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LatchkeyError } from '../../shared/errors';
+import type { ApprovalKey } from '../../shared/contracts/approval-receipt';
 import type { AgentClient, AgentSummary, GrantMode } from '../../shared/contracts/gateway';
 import type { GatewayStore } from './ports';
 import { emptyGatewayState, gatewayStateSchema, type GatewayState, type StoredAgent } from './store';
@@ -221,6 +222,22 @@ export class Registry {
   grantedAt(agentId: string, itemId: string, mode: 'session' | 'always'): number | undefined {
     if (mode === 'session') return this.sessionApproved.get(key(agentId, itemId));
     return this.state.grants.find((g) => g.agentId === agentId && g.itemId === itemId)?.at;
+  }
+
+  // ------------------------------------------------------------ approval keys
+
+  /** Security keys enrolled to approve requests, oldest first. */
+  approvalKeys(): readonly ApprovalKey[] {
+    return this.state.approvalKeys ?? [];
+  }
+
+  /** Keeps a key enrolled to approve requests (after its approval_key.add record was signed). */
+  async addApprovalKey(k: ApprovalKey): Promise<void> {
+    const keys = this.state.approvalKeys ?? [];
+    if (keys.some((x) => x.credentialId === k.credentialId)) return;
+    if (keys.length >= 16) throw new LatchkeyError('invalid_input', 'At most 16 security keys can be enrolled to approve requests; remove one first.');
+    this.state.approvalKeys = [...keys, k];
+    await this.persist();
   }
 
   /** Vault locked: every "this session" approval ends. */

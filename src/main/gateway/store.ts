@@ -6,6 +6,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { approvalKeySchema, type ApprovalKey } from '../../shared/contracts/approval-receipt';
 import { agentClientSchema, agentIdSchema, grantModeSchema, serverNameSchema } from '../../shared/contracts/gateway';
 import { itemIdSchema } from '../../shared/items';
 import type { GatewayStore } from './ports';
@@ -45,8 +46,13 @@ const stateV1Schema = z.object({
 
 /** Version 2 adds serverGrants; a version-1 file reads as version 2 with none (every server: ask). */
 export const gatewayStateSchema = z.union([
-  stateV1Schema.extend({ version: z.literal(2), serverGrants: z.array(storedServerGrantSchema).max(100_000) }),
-  stateV1Schema.transform((s) => ({ ...s, version: 2 as const, serverGrants: [] as StoredServerGrant[] })),
+  stateV1Schema.extend({
+    version: z.literal(2),
+    serverGrants: z.array(storedServerGrantSchema).max(100_000),
+    /** Security keys enrolled to approve requests (touch to approve); each was published by an approval_key.add record. */
+    approvalKeys: z.array(approvalKeySchema).max(16).optional(),
+  }),
+  stateV1Schema.transform((s) => ({ ...s, version: 2 as const, serverGrants: [] as StoredServerGrant[], approvalKeys: [] as ApprovalKey[] })),
 ]);
 export type GatewayState = z.output<typeof gatewayStateSchema>;
 

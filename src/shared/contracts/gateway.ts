@@ -199,6 +199,10 @@ export const GatewayUiContract = defineContract({
      */
     'agents.remove': { params: z.object({ agentId: agentIdSchema }), result: ok },
     'approvals.pending': { params: z.object({}), result: z.object({ approvals: z.array(pendingApprovalSchema) }) },
+    /** Security keys enrolled to approve high-risk credentials' requests (touch to approve). */
+    'approvalKeys.list': { params: z.object({}), result: z.object({ keys: z.array(z.object({ credentialId: z.string().max(1366), alg: z.number().int() })) }) },
+    /** Enrols the plugged-in security key to approve requests (a touch now); `uv`: the key verifies the person too. */
+    'approvalKeys.enrol': { params: z.strictObject({ uv: z.boolean().optional() }), result: z.object({ credentialId: z.string().max(1366) }) },
     'approvals.answer': { params: z.object({ approvalId: pendingApprovalSchema.shape.id, answer: approvalAnswerSchema }), result: ok },
     /** Newest first. */
     'activity.list': {
