@@ -210,6 +210,13 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
       `"${overview.name.slice(0, 128)}" is marked high-risk: each use needs a touch of your security key over the exact request, so it can only be used through http_request.`,
     );
   }
+  // Refused before the person is asked: an approval that no key can sign would be wasted on them.
+  if (touch !== null && !deps.receipts.touchAvailable) {
+    throw new LatchkeyError(
+      'touch_required',
+      `"${overview.name.slice(0, 128)}" is marked high-risk: each use needs a touch of a security key enrolled for approvals, and none is. Ask the person to enrol one in Latchkey.`,
+    );
+  }
   const prepared = req.sent !== undefined ? deps.receipts.prepare({ ...req.sent, itemId: overview.id, agent: req.agent.id }) : null;
   // A touch signs one request: no standing grant stands in for it, and every answer counts once.
   const subject: GrantSubject = touch === null ? credentialSubject(deps, req, overview) : { ...credentialSubject(deps, req, overview), perUse: true };
