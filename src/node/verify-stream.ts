@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { ChainWalker, isPending, itemIsRecord, type PendingFailure } from '../core/audit/chain';
-import { ReceiptChecker } from '../core/audit/receipt-check';
+import { ReceiptChecker, receiptCounts } from '../core/audit/receipt-check';
 import { auditLeafHash, checkpointKeyId, checkpointSchema, verifyCheckpointSignature, type Checkpoint, type CheckpointFailure } from '../core/audit/checkpoint';
 import { MerkleAccumulator } from '../core/audit/merkle';
 import type { ExportCheck } from '../core/audit/verify-export';
@@ -255,7 +255,7 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
     };
   }
   if (receiptFailure) return receiptFailure;
-  return { ok: true, records: walker.count, devices: devices.size, checkpoints: cps.sorted.length, coveredRecords: lastGood, receipts: receipts.receipts, touches: receipts.touches };
+  return { ok: true, records: walker.count, devices: devices.size, checkpoints: cps.sorted.length, coveredRecords: lastGood, ...receiptCounts(receipts) };
 }
 
 /**

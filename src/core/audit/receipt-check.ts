@@ -89,3 +89,8 @@ export class ReceiptChecker {
     return undefined;
   }
 }
+
+/** The counts a verdict reports, present only when the export held receipts (older verdicts keep their exact shape). */
+export function receiptCounts(c: ReceiptChecker): { receipts?: number; touches?: number } {
+  return c.receipts > 0 ? { receipts: c.receipts, touches: c.touches } : {};
+}

@@ -5,7 +5,7 @@
  */
 import { verifyChain, type ChainFailure, type ChainResult } from './chain';
 import { verifyCheckpoints, type CheckpointFailure } from './checkpoint';
-import { ReceiptChecker, type ReceiptFailure } from './receipt-check';
+import { ReceiptChecker, receiptCounts, type ReceiptFailure } from './receipt-check';
 import type { SignatureVerifier } from './signer';
 
 export interface ExportCheckOptions {
@@ -49,7 +49,7 @@ function withReceipts(result: ExportCheck, chain: ChainResult): ExportCheck {
     const bad = checker.step(chain.records[i]!, i);
     if (bad) return { kind: 'receipt', ...bad };
   }
-  return { ...result, receipts: checker.receipts, touches: checker.touches };
+  return { ...result, ...receiptCounts(checker) };
 }
 
 function withCheckpoints(chain: ChainResult, options: ExportCheckOptions): ExportCheck {
