@@ -78,7 +78,11 @@ function recordsWithReceipts(n: number, touched: boolean): { records: AuditRecor
   for (let i = 0; i < n; i++) {
     const p = book.prepare(sampleRequest(i));
     const touch = touched
-      ? { credentialId: key.credentialId, authenticatorData: toBase64url(authData), signature: toBase64url(p256.sign(concatBytes(authData, approvalClientDataHash(p.digest)), sk, { format: 'der' })) }
+      ? {
+          credentialId: key.credentialId,
+          authenticatorData: toBase64url(authData),
+          signature: toBase64url(p256.sign(concatBytes(authData, approvalClientDataHash(p.digest)), sk, { format: 'der' })),
+        }
       : undefined;
     const receipt: ApprovalReceipt = book.issue(p, undefined, touch);
     records.push({
@@ -117,7 +121,11 @@ async function perUse(bench: Bench): Promise<void> {
     rounds,
     warmup: 3,
     // Untimed: a fresh receipt for every request (a redeemed one cannot be redeemed again).
-    subject: { name: 'ReceiptBook.redeem', before: () => (issued = requests.map((r) => book.issue(book.prepare(r)))), run: () => issued.map((rc, i) => book.redeem(rc, requests[i]!, null)) },
+    subject: {
+      name: 'ReceiptBook.redeem',
+      before: () => (issued = requests.map((r) => book.issue(book.prepare(r)))),
+      run: () => issued.map((rc, i) => book.redeem(rc, requests[i]!, null)),
+    },
     baseline: { name: 'one SHA-256 over the request as JSON', run: () => requests.map(naiveDigest) },
     goals: [{ metric: 'wall', stat: 'p50', op: '<=', value: GOAL_US, unit: 'µs', source: 'issue 17' }],
   });

@@ -163,6 +163,8 @@ describe('a high-risk credential is used only with a touch over that exact reque
     await writeFile(join(dir, 'keys.json'), dev.keysJson());
     const r = await cliVerify(join(dir, 'log.jsonl'), join(dir, 'keys.json'));
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`FAIL: first bad receipt: line ${items.findIndex((x) => !('type' in x) && x.seq === bad.seq) + 1}, device ${DEVICE_ID}, seq ${bad.seq}: receipt_bad_touch`);
+    expect(r.stdout).toContain(
+      `FAIL: first bad receipt: line ${items.findIndex((x) => !('type' in x) && x.seq === bad.seq) + 1}, device ${DEVICE_ID}, seq ${bad.seq}: receipt_bad_touch`,
+    );
   }, 120_000);
 });

@@ -147,11 +147,8 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     // An empty target says nothing; leaving it out keeps one encoding per meaning.
     if (e.target && Object.keys(e.target).length > 0) unsigned.target = e.target;
     if (e.reason !== undefined) unsigned.reason = e.reason;
-    if (e.receipt !== undefined || e.approvalKey !== undefined) {
-      const v3 = unsigned as Extract<UnsignedAuditRecord, { v: 3 }>;
-      if (e.receipt !== undefined) v3.receipt = e.receipt;
-      if (e.approvalKey !== undefined) v3.approvalKey = e.approvalKey;
-    }
+    if (e.receipt !== undefined) unsigned.receipt = e.receipt;
+    if (e.approvalKey !== undefined) unsigned.approvalKey = e.approvalKey;
     return { ...unsigned, hash: computeRecordHashHex(unsigned, deps.sha256) };
   }
 

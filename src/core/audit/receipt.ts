@@ -11,12 +11,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import {
-  APPROVAL_CLIENT_DATA_CONTEXT,
-  type ApprovalKey,
-  type ApprovalReceipt,
-  type ApprovalRequest,
-} from '../../shared/contracts/approval-receipt';
+import { APPROVAL_CLIENT_DATA_CONTEXT, type ApprovalKey, type ApprovalReceipt, type ApprovalRequest } from '../../shared/contracts/approval-receipt';
 import { decodeBase64urlOrNull } from '../../shared/encoding/base64url';
 import { concatBytes, constantTimeEqual, utf8ToBytes } from '../crypto/bytes';
 import { canonicalizeJcs } from './jcs';

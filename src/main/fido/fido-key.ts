@@ -224,7 +224,12 @@ export class FidoKey {
     // A 2.0 key with a PIN set requires it for makeCredential even when UV is not wanted later.
     const v = await this.verification(input.uv || this.caps.clientPin === true, PERMISSION.makeCredential, hooks);
     try {
-      return await makeApprovalCredential(this.client, { userId: input.userId, userName: input.userName, exclude: input.exclude, verification: v }, this.opts.random, this.txOptions(hooks));
+      return await makeApprovalCredential(
+        this.client,
+        { userId: input.userId, userName: input.userName, exclude: input.exclude, verification: v },
+        this.opts.random,
+        this.txOptions(hooks),
+      );
     } finally {
       if (v.kind === 'pin') v.token.fill(0);
     }

@@ -183,7 +183,8 @@ export function createFidoService(deps: FidoServiceDeps): FidoService {
       }
     }
     if (holders.length === 0) throw new LatchkeyError('fido_not_enrolled', 'None of the plugged-in security keys is enrolled to approve requests.');
-    if (holders.length > 1) throw new LatchkeyError('invalid_input', 'Several enrolled security keys are plugged in; unplug all but one.', { reason: 'choose_device', count: holders.length });
+    if (holders.length > 1)
+      throw new LatchkeyError('invalid_input', 'Several enrolled security keys are plugged in; unplug all but one.', { reason: 'choose_device', count: holders.length });
     return holders[0]!;
   }
 

@@ -12,12 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { approvalClientDataHash, approvalRequestDigest, checkTouch, headersHash, sha256Hex } from '../../core/audit/receipt';
-import {
-  APPROVAL_REQUEST_VERSION,
-  type ApprovalKey,
-  type ApprovalReceipt,
-  type ApprovalRequest,
-} from '../../shared/contracts/approval-receipt';
+import { APPROVAL_REQUEST_VERSION, type ApprovalKey, type ApprovalReceipt, type ApprovalRequest } from '../../shared/contracts/approval-receipt';
 import { LatchkeyError } from '../../shared/errors';
 
 /** The request as the gateway sends it (before the credential is placed in it). */
@@ -108,9 +103,17 @@ export class ReceiptBook {
   async touchFor(p: PreparedRequest, uv: boolean, signal?: AbortSignal): Promise<ReceiptTouch> {
     const keys = this.opts.touch?.keys() ?? [];
     if (!this.opts.touch || keys.length === 0) {
-      throw new LatchkeyError('touch_required', 'This credential needs a touch of your security key to approve each use, and no security key is enrolled for approvals. Enrol one in Settings.');
+      throw new LatchkeyError(
+        'touch_required',
+        'This credential needs a touch of your security key to approve each use, and no security key is enrolled for approvals. Enrol one in Settings.',
+      );
     }
-    const touch = await this.opts.touch.assert({ credentialIds: keys.map((k) => k.credentialId), clientDataHash: approvalClientDataHash(p.digest), uv, ...(signal ? { signal } : {}) });
+    const touch = await this.opts.touch.assert({
+      credentialIds: keys.map((k) => k.credentialId),
+      clientDataHash: approvalClientDataHash(p.digest),
+      uv,
+      ...(signal ? { signal } : {}),
+    });
     this.checkTouch(touch, p.digest, uv);
     return touch;
   }

@@ -66,7 +66,12 @@ function softApprover(alg: -7 | -8) {
     alg === -7
       ? (() => {
           const pub = p256.getPublicKey(sk, false);
-          return { credentialId: toBase64url(credentialId), alg, rpId: APPROVAL_RP_ID, publicKey: { kty: 'EC', crv: 'P-256', x: toBase64url(pub.slice(1, 33)), y: toBase64url(pub.slice(33)) } };
+          return {
+            credentialId: toBase64url(credentialId),
+            alg,
+            rpId: APPROVAL_RP_ID,
+            publicKey: { kty: 'EC', crv: 'P-256', x: toBase64url(pub.slice(1, 33)), y: toBase64url(pub.slice(33)) },
+          };
         })()
       : { credentialId: toBase64url(credentialId), alg, rpId: APPROVAL_RP_ID, publicKey: { kty: 'OKP', crv: 'Ed25519', x: toBase64url(ed25519.getPublicKey(sk)) } };
   const touch = (digest: string, flags = 0x01): NonNullable<ApprovalReceipt['touch']> => {

@@ -52,7 +52,13 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     headers: Object.fromEntries(Object.entries(args.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
     ...(firstBody !== undefined ? { body: firstBody } : {}),
   } as const;
-  const { overview, use, basis, receipt: approved, touch } = await guardCanaryUse(ctx.canary, agent, source, () =>
+  const {
+    overview,
+    use,
+    basis,
+    receipt: approved,
+    touch,
+  } = await guardCanaryUse(ctx.canary, agent, source, () =>
     authorizeUse(ctx, {
       agent,
       tool: 'http_request',
@@ -75,7 +81,11 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
   let url = first;
   // The receipt is redeemed against exactly what the first hop sends (method, URL, the agent's headers, body).
   if (approved === undefined) throw new LatchkeyError('internal', 'The approval carried no receipt; nothing was sent.');
-  const receipt = ctx.receipts.redeem(approved, { itemId: overview.id, agent: agent.id, tool: 'http_request', method, url, headers, ...(body !== undefined ? { body } : {}) }, touch);
+  const receipt = ctx.receipts.redeem(
+    approved,
+    { itemId: overview.id, agent: agent.id, tool: 'http_request', method, url, headers, ...(body !== undefined ? { body } : {}) },
+    touch,
+  );
   // No record, no use: the signed record (with its receipt) is written before the secret is injected anywhere.
   const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: source.audit, receipt } as const;
   await ctx.recordRelease(agent, release);
