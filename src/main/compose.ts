@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createDeviceService, type DeviceService } from './device';
 import { createEngineLink, type EngineLink } from './engine-link';
 import { createFidoService, type FidoService } from './fido/service';
+import { fidoApprovalAuthenticator } from './gateway/approval-touch';
 import type { FidoDiscovery } from './fido/transport';
 import { createFileGatewayStore, createGateway, createMemoryGatewayStore, loadOrCreateTokenKey, type Gateway, type GatewayOptions, type Notifier } from './gateway';
 import { policyChangeAuditEvent, pushPolicyTo, type EnginePolicyLink, type PolicyService } from './policy';
@@ -56,8 +57,11 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
       };
     },
   });
+  const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)) });
   const gateway = await createGateway({
     credentials: engineLink.credentials,
+    // Touch to approve: the same FIDO service the UI and engine use (one device, one operation at a time).
+    securityKey: fidoApprovalAuthenticator(fido),
     audit: engineLink.audit,
     store: opts.dataDir === null ? createMemoryGatewayStore() : createFileGatewayStore(path.join(opts.dataDir, 'gateway.json')),
     tokenKey: await loadOrCreateTokenKey(opts.keychain),
@@ -67,7 +71,6 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     options: { runProxy: { ca: () => loadOrCreateDeviceCa(opts.keychain) }, ...opts.gateway },
     ...(opts.onUnexpectedError === undefined ? {} : { onError: (err: unknown) => opts.onUnexpectedError?.(err, 'gateway') }),
   });
-  const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)) });
   const device = createDeviceService({ keychain: opts.keychain, policy: () => opts.policy.current() });
   const services = createMainServices({
     shell: opts.shell,

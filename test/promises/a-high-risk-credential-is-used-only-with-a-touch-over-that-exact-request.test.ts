@@ -9,7 +9,9 @@
  *   touch's assertion becomes the receipt, which the export verifies offline;
  * - no touch, or a touch made for another request (replayed by a lying main), sends nothing;
  * - a receipt whose signature was changed before it was signed into the log is named
- *   by `latchkey audit verify` (record seq and reason).
+ *   by `latchkey audit verify` (record seq and reason);
+ * - policy's own tags need a touch too, one that verifies the person when policy says so,
+ *   and a high-risk credential is refused for run_command before anyone is asked.
  */
 import 'fake-indexeddb/auto';
 import { execFile } from 'node:child_process';
@@ -23,6 +25,7 @@ import type { AuditSink } from '../../src/main/gateway/ports';
 import type { ReceiptTouch } from '../../src/main/gateway/receipts';
 import type { ApprovalReceipt } from '../../src/shared/contracts/approval-receipt';
 import type { PendingApproval } from '../../src/shared/contracts/gateway';
+import { DEFAULT_PERSONAL_SETTINGS, type EffectivePolicy } from '../../src/shared/policy';
 import { decodeBase64urlOrNull, toBase64url } from '../../src/shared/encoding/base64url';
 import { PASSWORD, apiCredentialDraft } from '../unit/core/helpers';
 import { makeKey, makeService } from '../unit/fido/helpers';
@@ -45,14 +48,14 @@ function cliVerify(file: string, keys: string): Promise<{ code: number; stdout: 
   });
 }
 
-async function setup(o: { auditVia?: (sink: AuditSink) => AuditSink } = {}) {
+async function setup(o: { auditVia?: (sink: AuditSink) => AuditSink; policy?: EffectivePolicy; tags?: string[] } = {}) {
   const dev = signedDevice();
   cleanups.push(() => dev.close());
   const api = await startApi((_req, res) => res.end('{"ok":true}'));
   cleanups.push(() => api.close());
   await dev.h.engine.createVault(PASSWORD);
   const draft = apiCredentialDraft('Prod DB API', SECRET, { allowedOrigins: [api.origin] });
-  const item = await dev.h.engine.createItem({ ...draft, overview: { ...draft.overview, tags: ['Production'] } });
+  const item = await dev.h.engine.createItem({ ...draft, overview: { ...draft.overview, tags: o.tags ?? ['Production'] } });
   const key = makeKey('approval-key');
   const fido = makeService([key]);
   const real = fidoApprovalAuthenticator(fido.service);
@@ -75,6 +78,7 @@ async function setup(o: { auditVia?: (sink: AuditSink) => AuditSink } = {}) {
       return 'once';
     },
     ...(o.auditVia ? { auditVia: o.auditVia } : {}),
+    ...(o.policy ? { policy: () => o.policy! } : {}),
   });
   cleanups.push(() => main.close());
   const { id: agentId, client: agent } = await main.connectAgent('ops-bot');
@@ -166,5 +170,32 @@ describe('a high-risk credential is used only with a touch over that exact reque
     expect(r.stdout).toContain(
       `FAIL: first bad receipt: line ${items.findIndex((x) => !('type' in x) && x.seq === bad.seq) + 1}, device ${DEVICE_ID}, seq ${bad.seq}: receipt_bad_touch`,
     );
+  }, 120_000);
+
+  it('policy tags and user verification: a tagged credential needs a touch that verifies the person; run_command is refused unasked', async () => {
+    const personal = { ...DEFAULT_PERSONAL_SETTINGS, runCommandEnabled: true };
+    const policy: EffectivePolicy = {
+      managed: true,
+      orgName: 'Acme',
+      policy: { version: 1, org: { name: 'Acme' }, gateway: { touchRequiredTags: ['payments'], touchUserVerification: true } },
+      locks: {},
+      personal,
+      keyId: null,
+    };
+    const { api, main, agent, prompts } = await setup({ policy, tags: ['PAYMENTS'] });
+    await main.gateway.enrolApprovalKey();
+
+    // The software key has no PIN and no built-in UV: a touch cannot verify the person, so nothing is sent.
+    const noUv = await callTool(agent, 'http_request', { credential: 'Prod DB API', method: 'GET', url: `${api.origin}/v1/balance` });
+    expect(noUv.isError).toBe(true);
+    expect(errorCode(noUv.text)).toBe('fido_pin_required');
+    expect(prompts.length).toBe(1);
+    expect(api.requests.length).toBe(0);
+
+    // A program run with the credential has no request a touch could sign: refused before anyone is asked.
+    const run = await callTool(agent, 'run_command', { command: process.execPath, args: ['-e', '0'], credentials: [{ credential: 'Prod DB API', env: 'TOKEN' }] });
+    expect(run.isError).toBe(true);
+    expect(errorCode(run.text)).toBe('touch_required');
+    expect(prompts.length).toBe(1);
   }, 120_000);
 });
