@@ -37,7 +37,8 @@ export function checkLines(req: Omit<ChunkRequest, 'id'>): LineResult[] {
     if (x.check && !verify(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(index, x);
     if (x.kind === 'seal') return { ok: true, kind: 'seal', seal: { device: x.seal.device, seq: x.seal.seq, hash: x.seal.hash } };
     const { v, seq, device, hash, prevHash } = x.record;
-    const full = x.record.v === 3 && (x.record.receipt !== undefined || x.record.approvalKey !== undefined) ? { full: x.record } : {};
+    const r = x.record;
+    const full = r.v === 3 && (r.receipt !== undefined || r.approvalKey !== undefined || r.action === 'approval_key.add') ? { full: r } : {};
     return { ok: true, kind: 'record', record: { v, seq, device, hash, prevHash }, ...full };
   });
 }

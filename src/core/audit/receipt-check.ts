@@ -8,6 +8,7 @@
  * proves nothing either way).
  */
 import type { ApprovalKey } from '../../shared/contracts/approval-receipt';
+import { canonicalizeJcs } from './jcs';
 import { checkTouch, digestMatches } from './receipt';
 import type { AuditRecord } from './record';
 
@@ -54,7 +55,7 @@ export class ReceiptChecker {
         return fail('approval_key_misplaced', 'An approval key may only be published by a successful approval_key.add record.');
       const mine = this.keys.get(record.device) ?? new Map<string, ApprovalKey>();
       const before = mine.get(record.approvalKey.credentialId);
-      if (before && JSON.stringify(before) !== JSON.stringify(record.approvalKey))
+      if (before && canonicalizeJcs(before) !== canonicalizeJcs(record.approvalKey))
         return fail('approval_key_conflict', 'This approval credential was published before with another public key.');
       mine.set(record.approvalKey.credentialId, record.approvalKey);
       this.keys.set(record.device, mine);

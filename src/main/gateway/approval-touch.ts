@@ -25,19 +25,15 @@ function idBytes(id: string): Uint8Array {
   return b;
 }
 
-export function fidoApprovalAuthenticator(fido: Pick<FidoService, 'enrolApproval' | 'approve' | 'cancel'>, userName = 'Latchkey approvals'): ApprovalAuthenticator {
+export function fidoApprovalAuthenticator(fido: Pick<FidoService, 'enrolApproval' | 'approve'>, userName = 'Latchkey approvals'): ApprovalAuthenticator {
   return {
     enrol: ({ exclude, uv }) => fido.enrolApproval({ userId: randomBytes(16), userName, exclude: exclude.map(idBytes), uv }),
     async assert({ credentialIds, clientDataHash, uv, signal }) {
-      // An abandoned call (the agent cancelled) stops waiting for the touch.
-      const stop = (): void => fido.cancel();
-      signal?.addEventListener('abort', stop, { once: true });
-      try {
-        const a = await fido.approve({ credentialIds: credentialIds.map(idBytes), clientDataHash, uv });
-        return { credentialId: toBase64url(a.credentialId), authenticatorData: toBase64url(a.authenticatorData), signature: toBase64url(a.signature) };
-      } finally {
-        signal?.removeEventListener('abort', stop);
-      }
+      // Not cancelled on the call's abort: the service cancels by operation, and cancelling
+      // all could stop the person's unlock. An abandoned touch ends at the touch timeout.
+      if (signal?.aborted === true) throw new LatchkeyError('cancelled', 'The call was cancelled before the security key was asked.');
+      const a = await fido.approve({ credentialIds: credentialIds.map(idBytes), clientDataHash, uv });
+      return { credentialId: toBase64url(a.credentialId), authenticatorData: toBase64url(a.authenticatorData), signature: toBase64url(a.signature) };
     },
   };
 }

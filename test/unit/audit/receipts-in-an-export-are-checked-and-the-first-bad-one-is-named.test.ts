@@ -126,6 +126,9 @@ async function bothVerdicts(events: AuditEventInput[]) {
   const file = join(dir, 'log.jsonl');
   await writeFile(file, recordsToJsonLines(items));
   const streamed = await verifyExportFile(file, { deviceKeys: keys, threads: 0 });
+  // On worker threads (what the CLI uses for large files), in small chunks: the same verdict.
+  const onWorkers = await verifyExportFile(file, { deviceKeys: keys, threads: 2, chunkLines: 2 });
+  expect(onWorkers).toEqual(streamed);
   return { whole, streamed };
 }
 
@@ -197,6 +200,15 @@ describe('receipts in an export are checked and the first bad one is named', () 
     ],
     ['a key published again with another public key', () => [publish(es.key), publish({ ...other.key, credentialId: es.key.credentialId })], 'approval_key_conflict', 2],
     ['an approval key on another action', () => [{ ...publish(es.key), action: 'slot.add' }], 'approval_key_misplaced', 1],
+    [
+      'an approval_key.add that publishes no key',
+      () => {
+        const { approvalKey: _k, ...bare } = publish(es.key);
+        return [bare];
+      },
+      'approval_key_misplaced',
+      1,
+    ],
   ];
   for (const [what, events, reason, seq] of cases) {
     it(`${what}: ${reason} at seq ${seq}, by both verifiers`, async () => {
