@@ -117,7 +117,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     {
       requested: (p) => {
         emit('approval-requested', p);
-        deps.notify?.({ title: `${p.agentName} wants to use ${p.credentialName}`, body: `${p.tool} → ${p.destination}` });
+        const what = p.request ? `${p.request.method} ${p.request.url} · ${p.request.bodyBytes} bytes of body` : `${p.tool} → ${p.destination}`;
+        deps.notify?.({ title: `${p.agentName} wants to use ${p.credentialName}`, body: p.touch === true ? `${what} · needs a touch of your security key` : what });
       },
       settled: (id, outcome) => emit('approval-settled', { id, outcome }),
     },
