@@ -39,12 +39,14 @@ import { sealPage } from './vault/pages';
 import { VaultScrubSet } from './vault/scrub-set';
 import { rotateVaultKey, type RotationInputs } from './vault/rotate';
 import * as remote from './vault/remote-apply';
+import { announceBreakGlass, breakGlassNotices, orgRecoveryKeyOf, planOrgRecoverySlots } from './vault/break-glass';
 import { UnlockedSession, type IntegrityIssue } from './vault/session';
 import { createImportService } from './import/service';
 import { importLatchkeyExport } from './export/latchkey-export';
 import { createExportService } from './export/service';
 import {
   createDefaultSlotRegistry,
+  ORG_RECOVERY_SLOT,
   PASSWORD_SLOT,
   RECOVERY_SLOT,
   openSlot,
@@ -93,6 +95,8 @@ export function createEngine(deps: EngineDeps) {
   const listeners = new Set<(e: EngineEvent) => void>();
 
   let session: UnlockedSession | null = null;
+  /** Break-glass slots this engine already told the person about (remote apply or unlock). */
+  const announced = new Set<string>();
   let lastActivity = 0;
   let timerHandle: unknown;
   let chain: Promise<unknown> = Promise.resolve();
@@ -154,13 +158,38 @@ export function createEngine(deps: EngineDeps) {
   });
 
   function slotCtx(vaultId: string): SlotContext {
-    if (deps.allowWeakKdfForTesting) return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf, kdfFloor };
+    const p = policy();
+    const org = orgRecoveryKeyOf(p);
+    const orgRecovery = org ? { orgRecovery: org } : {};
+    if (deps.allowWeakKdfForTesting) return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf, kdfFloor, ...orgRecovery };
     // Policy raises the floor, and new password slots are made at the policy's floor at
     // least; a configured passwordKdf below the app's own floor is still refused.
-    const p = policy();
     const orgFloor = p.policy?.kdf?.argon2idFloor;
     const floor = maxKdf(kdfFloor, policyKdfFloor(p));
-    return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf: orgFloor ? maxKdf(passwordKdf, orgFloor) : passwordKdf, kdfFloor: floor };
+    return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf: orgFloor ? maxKdf(passwordKdf, orgFloor) : passwordKdf, kdfFloor: floor, ...orgRecovery };
+  }
+
+  /**
+   * Brings the org-recovery slot in line with policy (vault/break-glass.ts) after the
+   * vault opened. A failure here never stops the person's unlock: it is audited and
+   * retried at the next one.
+   */
+  async function syncOrgRecoverySlot(): Promise<void> {
+    try {
+      const { s, slots } = await readSlotsUnlocked();
+      const key = orgRecoveryKeyOf(policy());
+      const plan = planOrgRecoverySlots(registry, s.vaultId, slots, key?.keyId);
+      if (plan.add) {
+        const { slotId } = await addSlotUnqueued(ORG_RECOVERY_SLOT);
+        await auditSink({ action: 'slot.add', actor: { type: 'system' }, target: { slotId }, outcome: 'success', reason: 'org_recovery' });
+      }
+      if (plan.remove.length > 0) {
+        await core.commit({ deleteSlots: plan.remove });
+        for (const slotId of plan.remove) await auditSink({ action: 'slot.remove', actor: { type: 'system' }, target: { slotId }, outcome: 'success', reason: 'org_recovery' });
+      }
+    } catch (e) {
+      await auditQuietly({ action: 'slot.add', actor: { type: 'system' }, outcome: 'failure', reason: e instanceof LatchkeyError ? e.code : 'internal' });
+    }
   }
 
   /** Failure records must not mask the error the person needs to see. */
@@ -269,6 +298,7 @@ export function createEngine(deps: EngineDeps) {
       await deps.store.commit({ clear: true, meta: { key: 'vault', formatVersion: VAULT_FORMAT_VERSION, vaultId, createdAt: now }, settings, putSlots, putPages, head });
       await startSession(vaultId, vk, [], putSlots[0]!);
       await auditSink({ action: 'vault.create', actor: { type: 'person' }, outcome: 'success' });
+      await syncOrgRecoverySlot();
       return { vaultId, recoveryCode: rc.reveal! };
     });
   }
@@ -329,6 +359,7 @@ export function createEngine(deps: EngineDeps) {
       );
     }
     let opened = false;
+    let openedBy: SlotRecord | undefined;
     let wrongInput = false;
     let slotError: LatchkeyError | undefined;
     for (const slot of usable) {
@@ -355,6 +386,7 @@ export function createEngine(deps: EngineDeps) {
       try {
         await startSession(vaultId, vk, issues, slot);
         opened = true;
+        openedBy = slot;
         break;
       } catch (e) {
         wipe(vk);
@@ -376,6 +408,10 @@ export function createEngine(deps: EngineDeps) {
       );
     }
     await auditSink({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: slotKindReason(kindName) });
+    // A device that first sees a break-glass code by opening the vault with it tells the person too.
+    if (openedBy) await announceBreakGlass(core, [openedBy], announced);
+    if (openedBy) announced.add(openedBy.id);
+    await core.exclusive(syncOrgRecoverySlot);
     return { vaultId };
   }
 
@@ -471,8 +507,8 @@ export function createEngine(deps: EngineDeps) {
     const kind = registry.get(kindName);
     if (!kind) throw new LatchkeyError('unsupported', `Unknown slot kind ${kindName}.`);
     assertSlotCreationAllowed(policy(), kindName, inputFacts(input));
-    const n = await kind.create(slotCtx(s.vaultId), input);
     const id = newId(deps.random);
+    const n = await kind.create({ ...slotCtx(s.vaultId), slotId: id }, input);
     try {
       const rec = sealSlot(
         s.vaultId,
@@ -564,6 +600,8 @@ export function createEngine(deps: EngineDeps) {
     removeSlot,
     regenerateRecoveryCode,
     listSlots,
+    /** Break-glass recoveries this vault holds a code from; works while locked (slots are not secret). */
+    breakGlassNotices: async () => breakGlassNotices(await deps.store.readSlots()),
     relabelSlot,
     getSettings: (): EngineSettings => ({ ...core.session().settings }),
     updateSettings,
@@ -596,7 +634,16 @@ export function createEngine(deps: EngineDeps) {
     // ---- org sync (src/core/vault-sync). In-worker only, never over RPC: results hold plaintext.
     /** Writes records pulled from the org server (checked under this vault's key; see vault/remote-apply.ts). */
     applyRemoteRecords: (records: remote.RemoteRecords): Promise<remote.RemoteApplyResult> =>
-      core.exclusive(() => remote.applyRemoteRecords(core, registry, () => session !== null, records)),
+      core.exclusive(async () => {
+        const before = new Set((await deps.store.readSlots()).map((x) => x.id));
+        const r = await remote.applyRemoteRecords(core, registry, () => session !== null, records);
+        if (r.state === 'applied') {
+          const arrived = (records.putSlots ?? []).filter((x) => !r.refused.some((f) => f.kind === 'slot' && f.id === x.id) && !announced.has(x.id));
+          for (const x of arrived) announced.add(x.id);
+          await announceBreakGlass(core, arrived, before);
+        }
+        return r;
+      }),
     /** Decrypts one item record of this vault (merge input); 'integrity' when it does not authenticate. */
     openItemRecord: (rec: ItemRecord): remote.ItemContent => remote.openItemRecord(core, rec),
     /** Stores a merge result (or kept copy) as a new version above `aboveVersion`; returns the record to push. */

@@ -108,6 +108,29 @@ export const argon2idParamsSchema = z.strictObject({
 });
 export type Argon2idParams = z.infer<typeof argon2idParamsSchema>;
 
+/** A break-glass admin as named at the ceremony (docs/break-glass.md §2); shown in notices and logs. */
+export const breakGlassAdminNameSchema = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'an admin name: letters, digits, . _ @ - (up to 64)');
+
+/**
+ * recovery.breakGlass (docs/break-glass.md): the org recovery public key every vault's
+ * key is additionally wrapped to (HPKE, docs/vault-format.md §4.4), and the k-of-n
+ * split of its private key the ceremony made. keyId is the first 8 bytes of
+ * SHA-256(public key), hex; the engine checks it against the key before wrapping.
+ */
+export const breakGlassPolicySchema = z
+  .strictObject({
+    /** X25519 public key, 32 bytes, base64url without padding. */
+    orgRecoveryPublicKey: z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, '32 bytes, base64url without padding (43 characters)'),
+    keyId: z.string().regex(/^[0-9a-f]{16}$/, '16 lower-case hex digits'),
+    threshold: z.number().int().min(2).max(255),
+    admins: z.array(breakGlassAdminNameSchema).min(2).max(255),
+  })
+  .superRefine((b, ctx) => {
+    if (new Set(b.admins).size !== b.admins.length) ctx.addIssue({ code: 'custom', path: ['admins'], message: 'names each admin once' });
+    if (b.threshold > b.admins.length) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'cannot be more than the number of admins' });
+  });
+export type BreakGlassPolicy = z.infer<typeof breakGlassPolicySchema>;
+
 // ---------------------------------------------------------------- the policy document
 
 export const policySchema = z
@@ -181,6 +204,8 @@ export const policySchema = z
         phone: dlpActionSchema.optional(),
       })
       .optional(),
+    /** Organisation recovery (docs/break-glass.md); absent = the vault stays end-to-end only. */
+    recovery: z.strictObject({ breakGlass: breakGlassPolicySchema.optional() }).optional(),
     audit: z
       .strictObject({
         uploadRequired: z.boolean(),
@@ -315,6 +340,7 @@ export const POLICY_FIELDS = [
   'dlp.phone',
   'audit.uploadRequired',
   'audit.uploadIntervalMinutes',
+  'recovery.breakGlass',
 ] as const;
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 

@@ -19,6 +19,7 @@ import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
 import { registerAdminRoutes } from '../admin/routes';
+import { registerBreakGlassRoutes } from '../admin/break-glass-routes';
 
 export interface AppOptions {
   readonly db: Database;
@@ -62,6 +63,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerSyncRoutes(app, auth);
   registerAuditRoutes(app, auth, opts.key);
   registerAdminRoutes(app, opts.db, opts.key, now);
+  registerBreakGlassRoutes(app, opts.db, now);
   app.get('/v1/health', async () => ({ ok: true }));
   return app;
 }

@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   'policy.load',
   'vault.import',
   'vault.export',
+  'vault.break_glass',
 ] as const;
 
 /** Every action a record may name: the engine's, plus device/policy events of main and the server. */
@@ -43,7 +44,7 @@ export const APPROVAL_BASES = ['always', 'session', 'approved_once', 'approved_s
 /** Why the vault locked. */
 export const LOCK_REASONS = ['user', 'idle', 'external'] as const;
 /** Unlock-method kinds (slot.add, vault.unlock). */
-export const SLOT_KINDS = ['password', 'hardware_key', 'recovery_code'] as const;
+export const SLOT_KINDS = ['password', 'hardware_key', 'recovery_code', 'org_recovery'] as const;
 /** What made policy load (success), or why it was refused (failure). */
 export const POLICY_REASONS = [
   'initial',
