@@ -16,12 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { LatchkeyError } from '../../shared/errors';
 import { uuidSchema } from '../../shared/contracts/sync';
-import {
-  BREAK_GLASS_ROUTES,
-  breakGlassKeyResponseSchema,
-  breakGlassRecoverResponseSchema,
-  breakGlassSlotResponseSchema,
-} from '../../shared/contracts/break-glass';
+import { BREAK_GLASS_ROUTES, breakGlassKeyResponseSchema, breakGlassRecoverResponseSchema, breakGlassSlotResponseSchema } from '../../shared/contracts/break-glass';
 import { wipe } from '../../core/crypto/bytes';
 import { newId } from '../../core/vault/ids';
 import { openKekWithOrgKey, openSlot, sealBreakGlassRecoverySlot, ORG_RECOVERY_SLOT } from '../../core/vault/slots';
@@ -104,7 +99,8 @@ async function recover(v: Values, io: CliIo): Promise<number> {
   try {
     const got = await client.json('GET', BREAK_GLASS_ROUTES.slot(orgId, userId), breakGlassSlotResponseSchema);
     const d = decodeRecord(got.recordId, got.ciphertext);
-    if (d?.kind !== 'slot' || d.record.kind !== ORG_RECOVERY_SLOT) throw new LatchkeyError('upstream_failed', 'The server sent something that is not an organisation-recovery slot.');
+    if (d?.kind !== 'slot' || d.record.kind !== ORG_RECOVERY_SLOT)
+      throw new LatchkeyError('upstream_failed', 'The server sent something that is not an organisation-recovery slot.');
     kek = await openKekWithOrgKey(privateKey, got.vaultId, d.record);
     try {
       vk = openSlot(got.vaultId, d.record, kek);

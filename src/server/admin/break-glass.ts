@@ -52,7 +52,13 @@ export async function readBreakGlassKeyIn(sql: SqlClient, orgId: string): Promis
   );
   const r = rows[0];
   if (!r) throw new LatchkeyError('not_found', 'Break-glass recovery is not set up for this organisation (no recovery key was registered).');
-  return { keyId: r.key_id, publicKey: r.public_key, threshold: Number(r.threshold), admins: JSON.parse(r.admins) as string[], createdAt: new Date(r.created_at as string).toISOString() };
+  return {
+    keyId: r.key_id,
+    publicKey: r.public_key,
+    threshold: Number(r.threshold),
+    admins: JSON.parse(r.admins) as string[],
+    createdAt: new Date(r.created_at as string).toISOString(),
+  };
 }
 
 async function liveRecords(sql: SqlClient, orgId: string, userId: string): Promise<{ record_id: string; ciphertext: string }[]> {
@@ -114,7 +120,9 @@ export async function storeBreakGlassSlotIn(
   }
   if (origin.admins !== [...req.admins].sort().join(',')) throw new LatchkeyError('invalid_input', 'The new slot names other admins than the request.');
   const slotId = parseSyncId(req.recordId)!.id;
-  const out = await pushChanges(sql, orgId, userId, [{ changeId: randomBytes(18).toString('base64url'), id: req.recordId, baseVersion: 0, deleted: false, ciphertext: req.ciphertext }]);
+  const out = await pushChanges(sql, orgId, userId, [
+    { changeId: randomBytes(18).toString('base64url'), id: req.recordId, baseVersion: 0, deleted: false, ciphertext: req.ciphertext },
+  ]);
   const r = out.results[0];
   if (r?.status !== 'applied') throw new LatchkeyError('conflict', 'A slot with this id already exists in the vault; run the recovery again.');
   await sql.query('INSERT INTO break_glass_recoveries (org_id, user_id, key_id, slot_id, admins, admin_id) VALUES ($1, $2, $3, $4, $5, $6)', [

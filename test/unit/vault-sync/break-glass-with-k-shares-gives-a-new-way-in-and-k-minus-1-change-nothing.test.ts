@@ -21,7 +21,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as serverCli } from '../../../src/cli/commands/server';
 import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createSyncedDevice, type SyncedDevice } from '../../../src/core/vault-sync/device.dexie';
-import { decodeRecord } from '../../../src/core/vault-sync/codec';
+import { changesOfBatch, decodeRecord } from '../../../src/core/vault-sync/codec';
+import { slotDigest } from '../../../src/core/vault/slots';
 import { personalPolicy } from '../../../src/core/policy';
 import type { EngineEvent } from '../../../src/core/engine-types';
 import { addAdmin, createUser } from '../../../src/server/admin/admin';
@@ -164,10 +165,30 @@ describe('break-glass recovery', () => {
     const typo = join(tmp, 'carol-typo.json');
     const c = file.share[10] === 'A' ? 'B' : 'A';
     writeFileSync(typo, JSON.stringify({ ...file, share: file.share.slice(0, 10) + c + file.share.slice(11) }));
-    const r = await cli(['break-glass', 'recover', '--org', t.orgId, '--person', t.userId, ...['alice', 'bob'].flatMap((x) => ['--share', shareOf(shares, x)]), '--share', typo, ...target()]);
+    const r = await cli([
+      'break-glass',
+      'recover',
+      '--org',
+      t.orgId,
+      '--person',
+      t.userId,
+      ...['alice', 'bob'].flatMap((x) => ['--share', shareOf(shares, x)]),
+      '--share',
+      typo,
+      ...target(),
+    ]);
     expect(r.code).toBe(1);
     expect(r.err.join('\n')).toContain(`${typo} (admin carol): the share's checksum does not match`);
-    const twice = await cli(['break-glass', 'recover', '--org', t.orgId, '--person', t.userId, ...['alice', 'bob', 'bob'].flatMap((x) => ['--share', shareOf(shares, x)]), ...target()]);
+    const twice = await cli([
+      'break-glass',
+      'recover',
+      '--org',
+      t.orgId,
+      '--person',
+      t.userId,
+      ...['alice', 'bob', 'bob'].flatMap((x) => ['--share', shareOf(shares, x)]),
+      ...target(),
+    ]);
     expect(twice.code).toBe(1);
     expect(twice.err.join('\n')).toMatch(/given twice/);
     expect(await serverState(t.orgId, t.userId)).toEqual(before);
@@ -175,7 +196,16 @@ describe('break-glass recovery', () => {
 
   let code = '';
   it('k shares: a new recovery code, pushed as a slot of the vault; the admin log records it', async () => {
-    const r = await cli(['break-glass', 'recover', '--org', t.orgId, '--person', t.userId, ...['dave', 'alice', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]), ...target()]);
+    const r = await cli([
+      'break-glass',
+      'recover',
+      '--org',
+      t.orgId,
+      '--person',
+      t.userId,
+      ...['dave', 'alice', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]),
+      ...target(),
+    ]);
     expect(r.err.join('\n')).not.toMatch(/refused|failed/);
     expect(r.code).toBe(0);
     code = r.out[0]!;
@@ -219,9 +249,57 @@ describe('break-glass recovery', () => {
     expect((await e.engine.listSlots()).map((s) => s.kind).sort()).toEqual(['password', 'recovery_code']);
     await e.vaultSync.sync();
     const before = await serverState(t.orgId, userId);
-    const r = await cli(['break-glass', 'recover', '--org', t.orgId, '--person', userId, ...['alice', 'bob', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]), ...target()]);
+    const r = await cli([
+      'break-glass',
+      'recover',
+      '--org',
+      t.orgId,
+      '--person',
+      userId,
+      ...['alice', 'bob', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]),
+      ...target(),
+    ]);
     expect(r.code).toBe(1);
     expect(r.err.join('\n')).toMatch(/no organisation-recovery slot/);
+    expect(await serverState(t.orgId, userId)).toEqual(before);
+  });
+
+  it('an org-recovery slot the server altered is refused by the admin CLI, and nothing changes', async () => {
+    const { userId } = await createUser(db, t.orgId, 'gina');
+    const g = await device(t.orgId, userId, () => managed(bg));
+    await g.engine.createVault(PASSWORD);
+    await g.vaultSync.sync();
+    // The server swaps the HPKE ciphertext and recomputes the (unkeyed) digest, so the slot still looks well-formed.
+    await db.asOwner(async (sql) => {
+      const rows = await sql.query<{ record_id: string; ciphertext: string }>(
+        "SELECT record_id, ciphertext FROM sync_records WHERE org_id = $1 AND user_id = $2 AND record_id LIKE 'slot:%'",
+        [t.orgId, userId],
+      );
+      const meta = (await g.store.readMeta())!;
+      for (const r of rows) {
+        const d = decodeRecord(r.record_id, r.ciphertext);
+        if (d?.kind !== 'slot' || d.record.kind !== 'org_recovery') continue;
+        const ct = Buffer.from((d.record.params as { ct: string }).ct, 'base64url');
+        ct[0]! ^= 1;
+        const { digest: _d, ...body } = { ...d.record, params: { ...d.record.params, ct: ct.toString('base64url') } };
+        const forged = changesOfBatch({ putSlots: [{ ...body, digest: slotDigest(meta.vaultId, body) }] })[0]!;
+        await sql.query('UPDATE sync_records SET ciphertext = $1 WHERE org_id = $2 AND user_id = $3 AND record_id = $4', [forged.ciphertext, t.orgId, userId, r.record_id]);
+      }
+    });
+    const before = await serverState(t.orgId, userId);
+    const r = await cli([
+      'break-glass',
+      'recover',
+      '--org',
+      t.orgId,
+      '--person',
+      userId,
+      ...['alice', 'bob', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]),
+      ...target(),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toMatch(/does not open with the organisation's recovery key/);
+    expect(r.out).toEqual([]);
     expect(await serverState(t.orgId, userId)).toEqual(before);
   });
 
@@ -237,7 +315,16 @@ describe('break-glass recovery', () => {
     expect((await f.engine.listSlots()).some((s) => s.kind === 'org_recovery')).toBe(false);
 
     const other = await newTenant(db, 'globex');
-    const r = await cli(['break-glass', 'recover', '--org', other.orgId, '--person', other.userId, ...['alice', 'bob', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]), ...target()]);
+    const r = await cli([
+      'break-glass',
+      'recover',
+      '--org',
+      other.orgId,
+      '--person',
+      other.userId,
+      ...['alice', 'bob', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]),
+      ...target(),
+    ]);
     expect(r.code).toBe(1);
     expect(r.err.join('\n')).toMatch(/share for another organisation/);
   });
