@@ -49,6 +49,7 @@ import {
   ORG_RECOVERY_SLOT,
   PASSWORD_SLOT,
   RECOVERY_SLOT,
+  breakGlassOrigin,
   openSlot,
   sealSlot,
   slotDigest,
@@ -483,7 +484,10 @@ export function createEngine(deps: EngineDeps) {
     return core.exclusive(async () => {
       const { slots } = await readSlotsUnlocked();
       if (!slots.some((x) => x.id === slotId)) throw new LatchkeyError('not_found', 'No such key slot.', { slotId });
-      if (slots.length <= 1) throw new LatchkeyError('last_slot', 'This is the only way into the vault; add another before removing it.', { slotId });
+      // The org-recovery slot is no way in on a device: it does not count as one.
+      if (slots.filter((x) => x.kind !== ORG_RECOVERY_SLOT && x.id !== slotId).length === 0) {
+        throw new LatchkeyError('last_slot', 'This is the only way into the vault; add another before removing it.', { slotId });
+      }
       const removed = slots.find((x) => x.id === slotId)!;
       assertSlotRemovalAllowed(policy(), removed.kind, slots.filter((x) => x.kind === 'hardware_key' && x.id !== slotId).length);
       await core.commit({ deleteSlots: [slotId] });
@@ -666,6 +670,7 @@ function maxKdf(a: Argon2idParams, b: Argon2idParams): Argon2idParams {
 
 /** What a hardware-key slot recorded at enrolment (params: aaguid text, uv 0|1); {} for other kinds. */
 function slotFacts(slot: SlotRecord): HardwareKeyFacts {
+  if (slot.kind === RECOVERY_SLOT) return breakGlassOrigin(slot) ? { breakGlassCode: true } : {};
   const p = slot.params as { aaguid?: unknown; uv?: unknown } | null;
   if (slot.kind !== 'hardware_key' || typeof p !== 'object' || p === null) return {};
   return { ...(typeof p.aaguid === 'string' ? { aaguid: p.aaguid } : {}), userVerification: p.uv === 1 };

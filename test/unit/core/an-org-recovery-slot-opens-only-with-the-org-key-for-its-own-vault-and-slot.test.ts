@@ -128,6 +128,22 @@ describe('the org-recovery slot', () => {
     expect(() => openSlot(vaultId, stripped, kek)).toThrow();
   });
 
+  it('where policy forbids personal recovery codes, the code IT issued by break-glass still opens the vault', async () => {
+    const k = orgKey();
+    let policy = managed(k);
+    const { h, vaultId, slot } = await vaultWith(() => policy);
+    const own = await h.engine.regenerateRecoveryCode();
+    const vk = openSlot(vaultId, slot!, await openKekWithOrgKey(k.sk, vaultId, slot!));
+    const made = sealBreakGlassRecoverySlot({ vaultId, slotId: 'E'.repeat(22), vk, now: Date.now(), keyId: k.keyId, admins: ['a1', 'a2'] }, random);
+    await h.engine.applyRemoteRecords({ putSlots: [made.slot] });
+    h.engine.lock();
+    policy = { ...policy, policy: { ...policy.policy!, unlock: { recoveryCodeAllowed: false } } };
+    // The person's own code is not even tried (its slot is forbidden): only the issued one is.
+    await expectCode(h.engine.unlockWithRecoveryCode(own), 'wrong_recovery_code');
+    await h.engine.unlockWithRecoveryCode(made.recoveryCode);
+    expect(await h.engine.breakGlassNotices()).toEqual([{ slotId: made.slot.id, keyId: k.keyId, admins: ['a1', 'a2'], at: made.slot.createdAt }]);
+  });
+
   it('without the policy there is no slot', async () => {
     const { slot } = await vaultWith(() => managed(null));
     expect(slot).toBeUndefined();
