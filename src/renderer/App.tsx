@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { EngineStatus } from '../shared/contracts/engine';
+import { BreakGlassNotices } from './components/BreakGlassNotices';
 import { CanaryAlerts } from './components/CanaryAlerts';
 import { ApprovalPrompts } from './components/ApprovalPrompts';
 import { ClipboardProvider, useClipboard } from './components/ClipboardProvider';
@@ -103,6 +104,7 @@ export function App({ engine, hardwareKey, audit }: { engine: EngineUi; hardware
               <Screens />
               <ApprovalPrompts />
               <CanaryAlerts />
+              <BreakGlassNotices />
               <KeyPrompts />
             </ClipboardProvider>
           </PolicyProvider>

@@ -14,7 +14,12 @@ import 'fake-indexeddb/auto';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { engineUiHandlers, forwardEngineEvents } from '../../../src/core';
+import { EngineUiContract } from '../../../src/shared/contracts/engine';
+import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
+import { connectRpc, serveRpc } from '../../../src/shared/rpc/rpc';
 import { personalPolicy } from '../../../src/core/policy';
 import { ORG_RECOVERY_SLOT, RECOVERY_SLOT, openKekWithOrgKey, openSlot, parseRecoveryCode, sealBreakGlassRecoverySlot, slotDigest } from '../../../src/core/vault/slots';
 import { deriveKey } from '../../../src/core/crypto/hkdf';
@@ -142,6 +147,32 @@ describe('the org-recovery slot', () => {
     await expectCode(h.engine.unlockWithRecoveryCode(own), 'wrong_recovery_code');
     await h.engine.unlockWithRecoveryCode(made.recoveryCode);
     expect(await h.engine.breakGlassNotices()).toEqual([{ slotId: made.slot.id, keyId: k.keyId, admins: ['a1', 'a2'], at: made.slot.createdAt }]);
+  });
+
+  it('the UI gets the notice over RPC: the breakGlass event when the code arrives, and the list while locked', async () => {
+    const k = orgKey();
+    const { h, vaultId, slot } = await vaultWith(() => managed(k));
+    const ch = new MessageChannel();
+    const server = serveRpc(fromNodeMessagePort(ch.port1), EngineUiContract, engineUiHandlers(h.engine));
+    const unsub = forwardEngineEvents(h.engine, { ui: server });
+    const ui = connectRpc(fromNodeMessagePort(ch.port2), EngineUiContract);
+    try {
+      const seen = new Promise((resolve) => ui.on('breakGlass', resolve));
+      expect((await ui.call('vault.breakGlassNotices', {})).notices).toEqual([]);
+      const vk = openSlot(vaultId, slot!, await openKekWithOrgKey(k.sk, vaultId, slot!));
+      const made = sealBreakGlassRecoverySlot({ vaultId, slotId: 'F'.repeat(22), vk, now: 1234, keyId: k.keyId, admins: ['a1', 'a2'] }, random);
+      await h.engine.applyRemoteRecords({ putSlots: [made.slot] });
+      const notice = { slotId: made.slot.id, keyId: k.keyId, admins: ['a1', 'a2'], at: 1234 };
+      expect(await seen).toEqual(notice);
+      await ui.call('vault.lock', {});
+      expect((await ui.call('vault.breakGlassNotices', {})).notices).toEqual([notice]);
+    } finally {
+      unsub();
+      ui.close();
+      server.close();
+      ch.port1.close();
+      ch.port2.close();
+    }
   });
 
   it('without the policy there is no slot', async () => {
