@@ -409,9 +409,12 @@ export function createEngine(deps: EngineDeps) {
       );
     }
     await auditSink({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: slotKindReason(kindName) });
-    // A device that first sees a break-glass code by opening the vault with it tells the person too.
-    if (openedBy) await announceBreakGlass(core, [openedBy], announced);
-    if (openedBy) announced.add(openedBy.id);
+    // A device that first sees a break-glass code by opening the vault with it tells the
+    // person too; the unlock itself already succeeded, so a log failure does not undo it.
+    if (openedBy && !announced.has(openedBy.id)) {
+      announced.add(openedBy.id);
+      await announceBreakGlass(core, [openedBy], new Set());
+    }
     await core.exclusive(syncOrgRecoverySlot);
     return { vaultId };
   }
@@ -644,7 +647,10 @@ export function createEngine(deps: EngineDeps) {
         if (r.state === 'applied') {
           const arrived = (records.putSlots ?? []).filter((x) => !r.refused.some((f) => f.kind === 'slot' && f.id === x.id) && !announced.has(x.id));
           for (const x of arrived) announced.add(x.id);
-          await announceBreakGlass(core, arrived, before);
+          // The records are committed: an audit failure fails this sync pass (so it is seen), not the apply.
+          const failure = await announceBreakGlass(core, arrived, before);
+          if (failure !== undefined)
+            throw failure instanceof Error ? failure : new LatchkeyError('audit_unavailable', 'The break-glass notice could not be written to the audit log.');
         }
         return r;
       }),

@@ -47,15 +47,23 @@ export function breakGlassNotices(slots: readonly SlotRecord[]): BreakGlassNotic
 
 /**
  * Tells the person about each break-glass slot in `arrived` that was not there before:
- * an event for the UI and a record in this device's audit chain (which its next sync
- * uploads). Audit errors propagate: a notice nobody could record is not silently dropped.
+ * an event for the UI first (the person is told even if the log cannot be written),
+ * then a record in this device's audit chain (which its next sync uploads). Returns
+ * the first audit error, for the caller to raise or report; the notice list
+ * (breakGlassNotices) shows the slot either way.
  */
-export async function announceBreakGlass(core: EngineCore, arrived: readonly SlotRecord[], before: ReadonlySet<string>): Promise<void> {
+export async function announceBreakGlass(core: EngineCore, arrived: readonly SlotRecord[], before: ReadonlySet<string>): Promise<unknown> {
+  let failure: unknown;
   for (const slot of arrived) {
     if (before.has(slot.id)) continue;
     const notice = noticeOf(slot);
     if (!notice) continue;
-    await core.audit({ action: 'vault.break_glass', actor: { type: 'system' }, target: { slotId: slot.id }, outcome: 'success', reason: 'org_recovery' });
     core.emit({ type: 'breakGlass', notice });
+    try {
+      await core.audit({ action: 'vault.break_glass', actor: { type: 'system' }, target: { slotId: slot.id }, outcome: 'success', reason: 'org_recovery' });
+    } catch (e) {
+      failure ??= e;
+    }
   }
+  return failure;
 }
