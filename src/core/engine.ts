@@ -177,8 +177,12 @@ export function createEngine(deps: EngineDeps) {
    */
   async function syncOrgRecoverySlot(): Promise<void> {
     try {
+      const p = policy();
+      // Only a managed policy speaks for the organisation: a device without one (a
+      // personal build enrolled beside managed ones) leaves the slot as it finds it.
+      if (!p.managed) return;
       const { s, slots } = await readSlotsUnlocked();
-      const key = orgRecoveryKeyOf(policy());
+      const key = orgRecoveryKeyOf(p);
       const plan = planOrgRecoverySlots(registry, s.vaultId, slots, key?.keyId);
       if (plan.add) {
         const { slotId } = await addSlotUnqueued(ORG_RECOVERY_SLOT);
