@@ -32,6 +32,9 @@ import type { EffectivePolicy, BreakGlassPolicy } from '../../../src/shared/poli
 import { PASSWORD, TEST_KDF, freshDbName, loginDraft } from '../core/helpers';
 import { enrolTestDevice, newTenant, nodeFetch, nodeRandom, openTestDatabase, startTestServer } from '../server/helpers';
 import { capture } from '../server/server-process';
+import { createAdminClient } from '../../../src/cli/admin-client';
+import { BREAK_GLASS_ROUTES, breakGlassRecoverResponseSchema } from '../../../src/shared/contracts/break-glass';
+import { expectCode } from '../core/helpers';
 
 let db: Database;
 let server: RunningServer;
@@ -301,6 +304,25 @@ describe('break-glass recovery', () => {
     expect(r.err.join('\n')).toMatch(/does not open with the organisation's recovery key/);
     expect(r.out).toEqual([]);
     expect(await serverState(t.orgId, userId)).toEqual(before);
+  });
+
+  it('the server itself refuses a slot claimed by too few or unknown admins, or one that is not a break-glass code', async () => {
+    const api = await createAdminClient(server.url, adminKey());
+    const { records } = await serverState(t.orgId, t.userId);
+    const plainSlot = records.find((r) => {
+      const d = decodeRecord(r.record_id, r.ciphertext);
+      return d?.kind === 'slot' && d.record.kind === 'password';
+    })!;
+    const send = (body: unknown) => api.json('POST', BREAK_GLASS_ROUTES.recover(t.orgId, t.userId), breakGlassRecoverResponseSchema, body);
+    const before = await serverState(t.orgId, t.userId);
+    const body = { keyId: bg.keyId, recordId: `slot:${'Z'.repeat(22)}`, ciphertext: plainSlot.ciphertext };
+    await expectCode(send({ ...body, admins: ['alice', 'bob'] }), 'forbidden');
+    await expectCode(send({ ...body, admins: ['alice', 'bob', 'mallory'] }), 'forbidden');
+    await expectCode(send({ ...body, admins: ['alice', 'bob', 'carol'] }), 'invalid_input');
+    await expectCode(send({ ...body, admins: ['alice', 'bob', 'carol'], extra: 1 }), 'invalid_input');
+    expect(await serverState(t.orgId, t.userId)).toEqual(before);
+    const log = await cli(['admin-log', '--limit', '10', ...target()]);
+    expect(log.out.filter((l) => / break_glass_recover {2}refused \((forbidden|invalid_input)\)/.test(l))).toHaveLength(4);
   });
 
   it('turning the policy off removes the slot at the next unlock; an org without a ceremony has no recovery', async () => {
