@@ -9,6 +9,7 @@ import { fromBase64url } from '../crypto/bytes';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { LatchkeyError } from '../../shared/errors';
 import { tryParseStrictJson } from '../../shared/encoding/strict-json';
+import type { AuditEvent } from '../../shared/contracts/audit-event';
 import { auditRecordSchema, type AuditRecord } from './record';
 import { auditSealSchema, isSealShaped, type AuditSeal } from './seal';
 
@@ -95,6 +96,8 @@ export function recordsToCsvRows(items: readonly AuditExportItem[]): string {
   const out: string[] = [];
   for (const r of items) {
     if ('type' in r) continue;
+    // A v1 record's target has fewer members; read every record through the widest one.
+    const t: AuditEvent['target'] = r.target;
     out.push(
       csvRow([
         r.v,
@@ -106,21 +109,21 @@ export function recordsToCsvRows(items: readonly AuditExportItem[]): string {
         r.action,
         r.outcome,
         r.reason,
-        r.target?.itemId,
-        r.target?.slotId,
-        r.target?.origin,
-        r.target?.field,
-        r.target?.deviceId,
+        t?.itemId,
+        t?.slotId,
+        t?.origin,
+        t?.field,
+        t?.deviceId,
         r.prevHash,
         r.hash,
         'sig' in r ? r.sig : undefined,
-        r.target?.tool,
-        r.target?.command,
-        r.target?.method,
-        r.target?.server,
-        r.target?.serverTool,
-        r.target?.policyKeyId,
-        r.target?.dlpRule,
+        t?.tool,
+        t?.command,
+        t?.method,
+        t?.server,
+        t?.serverTool,
+        t?.policyKeyId,
+        t?.dlpRule,
       ]),
     );
   }
