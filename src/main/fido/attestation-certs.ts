@@ -70,7 +70,7 @@ export function certKey(c: Certificate, org: string): KeyObject {
 
 /**
  * WebAuthn §8.2.1 for a packed attestation certificate: X.509 v3; subject C, O, CN
- * present and OU exactly "Authenticator Attestation"; Basic Constraints present with
+ * present and an OU "Authenticator Attestation"; Basic Constraints present with
  * CA false; the AAGUID extension, when present, not critical.
  */
 export function checkPackedLeaf(c: Certificate, org: string): void {
@@ -87,8 +87,7 @@ export function checkPackedLeaf(c: Certificate, org: string): void {
     one('C').length > 0 &&
     one('O').length > 0 &&
     one('CN').length > 0 &&
-    one('OU').length === 1 &&
-    one('OU')[0] === 'Authenticator Attestation' &&
+    one('OU').includes('Authenticator Attestation') &&
     basicConstraints(c)?.ca === false &&
     c.getExtension(FIDO_AAGUID_OID)?.critical !== true;
   if (!ok) throw new AttestationRefused('certificate', org);

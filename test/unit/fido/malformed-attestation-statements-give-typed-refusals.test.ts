@@ -11,15 +11,14 @@ import fc from 'fast-check';
 import { encode } from 'cborg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { aaguidText } from '../../../src/main/fido/ctap2';
-import { parseAuthData } from '../../../src/main/fido/ctap2-schema';
-import { parseCoseKey } from '../../../src/main/fido/cose-key';
-import { verifyAttestation, type AttestationObject, type AttestedCredential } from '../../../src/main/fido/attestation';
+import { verifyAttestation } from '../../../src/main/fido/attestation';
 import type { AttestationRequirement } from '../../../src/core/policy';
 import { LatchkeyError } from '../../../src/shared/errors';
 import { issueAttestationCert, makeTestCa, packed, fidoU2f, type AttestationKey, type TestCa } from '../../fido/attestation-ca';
-import { SoftAuthenticator, type SoftAttestation } from '../../fido/soft-authenticator';
+import type { SoftAttestation } from '../../fido/soft-authenticator';
+import { makeCredentialDirect } from './attestation-helpers';
 import { managed } from '../policy/helpers';
-import { expectCode, makeKey, makeService, random } from './helpers';
+import { expectCode, makeKey, makeService } from './helpers';
 
 const MODEL = new Uint8Array(randomBytes(16));
 let ca: TestCa;
@@ -178,30 +177,6 @@ describe('malformed statements through the real client and service', () => {
   });
 });
 
-/** One genuine MakeCredential straight from the software authenticator, with the clientDataHash used. */
-async function genuine(att: SoftAttestation): Promise<{ att: AttestationObject; cred: AttestedCredential }> {
-  const auth = new SoftAuthenticator({ random, attestation: att });
-  auth.state.aaguid = MODEL.slice();
-  const cdh = random(32);
-  const params = new Map<number, unknown>([
-    [1, cdh],
-    [2, { id: 'latchkey.local' }],
-    [3, { id: new Uint8Array([1]), name: 'x' }],
-    [4, [{ alg: -7, type: 'public-key' }]],
-  ]);
-  const res = await auth.handle(new Uint8Array([0x01, ...encode(params)]), { status: () => {}, cancelled: () => false });
-  expect(res[0]).toBe(0);
-  const { decode } = await import('cborg');
-  const m = decode(res.subarray(1), { useMaps: true }) as Answer;
-  const authData = m.get(2) as Uint8Array;
-  const ad = parseAuthData(authData);
-  const stmt = Object.fromEntries(stmtOf(m)) as Record<string, unknown>;
-  return {
-    att: { fmt: m.get(1) as string, attStmt: stmt, authData, clientDataHash: cdh },
-    cred: { rpIdHash: ad.rpIdHash, aaguid: ad.attested!.aaguid, credentialId: ad.attested!.credentialId, credentialPublicKey: parseCoseKey(ad.attested!.publicKey) },
-  };
-}
-
 async function settlesTyped(p: Promise<unknown>): Promise<void> {
   try {
     await p;
@@ -212,12 +187,12 @@ async function settlesTyped(p: Promise<unknown>): Promise<void> {
 
 describe('the verifier against generated input', () => {
   it('accepts the genuine statement it is fuzzed from', async () => {
-    const g = await genuine(packed(leaf));
+    const g = await makeCredentialDirect(packed(leaf), MODEL);
     await expect(verifyAttestation(g.att, g.cred, requirement(), new Date())).resolves.toMatchObject({ fmt: 'packed' });
   });
 
   it('any statement shape settles with a LatchkeyError or a verdict, never another exception', async () => {
-    const g = await genuine(packed(leaf));
+    const g = await makeCredentialDirect(packed(leaf), MODEL);
     const value = fc.oneof(
       fc.integer(),
       fc.string(),
@@ -236,7 +211,7 @@ describe('the verifier against generated input', () => {
   });
 
   it('any mutation of the attestation certificate settles typed and is never accepted with a different AAGUID', async () => {
-    const g = await genuine(packed(leaf));
+    const g = await makeCredentialDirect(packed(leaf), MODEL);
     const der = (g.att.attStmt.x5c as Uint8Array[])[0]!;
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: der.length - 1 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: der.length }), async (at, xor, cut) => {
