@@ -12,7 +12,6 @@ import { LatchkeyError } from '../../shared/errors';
 import { plain } from './ctap2-schema';
 
 export const COSE_ALG = { ES256: -7, EdDSA: -8, RS256: -257 } as const;
-export type CoseAlg = (typeof COSE_ALG)[keyof typeof COSE_ALG];
 
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes');
 const bytesN = (n: number) => bytes.refine((b) => b.length === n);
