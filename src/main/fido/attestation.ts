@@ -41,6 +41,9 @@ export interface VerifiedAttestation {
   aaguid: Uint8Array;
 }
 
+/** What a format proved; aaguid null = the statement vouches for no model (fido-u2f without the extension). */
+type Proven = { fmt: VerifiedAttestation['fmt']; aaguid: Uint8Array | null };
+
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes');
 const sig = bytes.refine((b) => b.length >= 1 && b.length <= 1024);
 const x5c = z.array(bytes).min(1).max(5);
@@ -82,8 +85,6 @@ export async function verifyAttestation(att: AttestationObject, cred: AttestedCr
   // A fido-u2f key whose certificate names no model is recorded as "model not told" (zeros).
   return { fmt: verified.fmt, aaguid: verified.aaguid ?? new Uint8Array(16) };
 }
-
-type Proven = { fmt: VerifiedAttestation['fmt']; aaguid: Uint8Array | null };
 
 async function packed(att: AttestationObject, cred: AttestedCredential, roots: Certificate[], now: Date, org: string): Promise<Proven> {
   const s = packedSchema.safeParse(att.attStmt);

@@ -95,6 +95,22 @@ describe('enrolment under a policy that pins a maker', () => {
     expect(err.details?.rule).toBe('unlock.attestationRoots');
   });
 
+  it('a policy may pin an intermediate or the attestation certificate itself', async () => {
+    const mid = await makeIntermediate(ca, 'Latchkey Test Maker Issuing CA');
+    const leaf = await issueAttestationCert(mid, { aaguid: MODEL });
+    const pinMid = restricting({ allowedAaguids: [aaguidText(MODEL)], attestationRoots: [mid.pem] });
+    await expect(keyWith(packed(leaf, [mid]), pinMid).svc.service.enrol(enrolParams)).resolves.toMatchObject({ aaguid: aaguidText(MODEL) });
+    const pinLeaf = restricting({ allowedAaguids: [aaguidText(MODEL)], attestationRoots: [Buffer.from(leaf.der).toString('base64')] });
+    await expect(keyWith(packed(leaf), pinLeaf).svc.service.enrol(enrolParams)).resolves.toMatchObject({ aaguid: aaguidText(MODEL) });
+  });
+
+  it('refuses a chain whose issuer exceeds its path length', async () => {
+    const top = await makeIntermediate(ca, 'Top CA', { pathLength: 0 });
+    const below = await makeIntermediate(top, 'Below CA');
+    const leaf = await issueAttestationCert(below, { aaguid: MODEL });
+    await refusedWith(keyWith(packed(leaf, [below, top]), restricting()).svc.service.enrol(enrolParams), 'untrusted');
+  });
+
   it('refuses a chain whose intermediate is not a CA, and one whose leaf or root has expired', async () => {
     const notCa = await makeIntermediate(ca, 'Not A CA', { ca: false });
     const viaNotCa = await issueAttestationCert(notCa, { aaguid: MODEL });
