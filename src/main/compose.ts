@@ -67,7 +67,7 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     options: { runProxy: { ca: () => loadOrCreateDeviceCa(opts.keychain) }, ...opts.gateway },
     ...(opts.onUnexpectedError === undefined ? {} : { onError: (err: unknown) => opts.onUnexpectedError?.(err, 'gateway') }),
   });
-  const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)) });
+  const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)), policy: () => opts.policy.current() });
   const device = createDeviceService({ keychain: opts.keychain, policy: () => opts.policy.current() });
   const services = createMainServices({
     shell: opts.shell,
