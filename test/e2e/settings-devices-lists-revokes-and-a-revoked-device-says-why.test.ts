@@ -83,7 +83,15 @@ describe('Settings → Devices', () => {
     // An item change starts a pass (2 s debounce); Settings refreshes the status every 10 s.
     await pageCall(page, 'ui', 'item.create', {
       item: {
-        overview: { kind: 'api_credential', title: 'After revocation', urls: [], tags: [], description: '', injection: { type: 'bearer' }, allowedOrigins: ['https://api.example'] },
+        overview: {
+          kind: 'api_credential',
+          title: 'After revocation',
+          urls: [],
+          tags: [],
+          description: '',
+          injection: { type: 'bearer' },
+          allowedOrigins: ['https://api.example'],
+        },
         details: { kind: 'api_credential', secret: 'sk_after_revocation', customFields: [] },
       },
     });

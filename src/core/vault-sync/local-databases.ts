@@ -49,7 +49,10 @@ function deleteOne(idb: IdbFactoryLike, name: string): Promise<void> {
     };
     // Blocked is not failed: the deletion proceeds once the last connection closes.
     req.onblocked = () => {
-      timer ??= setTimeout(() => reject(new LatchkeyError('conflict', 'A database of this vault is still open in another Latchkey window; close it and try again.')), BLOCKED_WAIT_MS);
+      timer ??= setTimeout(
+        () => reject(new LatchkeyError('conflict', 'A database of this vault is still open in another Latchkey window; close it and try again.')),
+        BLOCKED_WAIT_MS,
+      );
     };
   });
 }

@@ -120,10 +120,12 @@ describe("a person's own devices", () => {
 
     // The scheduled pass reports it to main (Settings shows it), with the typed reason.
     bSync.startSchedule();
-    await expect.poll(async () => {
-      const s = await b.device.status();
-      return s.enrolled ? s.lastSync?.error?.code : undefined;
-    }).toBe('device_revoked');
+    await expect
+      .poll(async () => {
+        const s = await b.device.status();
+        return s.enrolled ? s.lastSync?.error?.code : undefined;
+      })
+      .toBe('device_revoked');
     const s = await b.device.status();
     if (!s.enrolled) throw new Error('expected enrolled');
     expect(s.lastSync?.error?.revocation).toMatchObject({ revokedBy: 'person', byDeviceName: 'Work laptop' });
@@ -193,7 +195,9 @@ describe('un-enrolling this device', () => {
     expect(await e.device.unenrol({ localData: 'keep' })).toEqual({ localData: 'keep', serverNotified: true });
     expect(await e.keychain.get(DEVICE_IDENTITY_ACCOUNT)).toBeNull();
     expect(await e.keychain.get(DEVICE_KEY_ACCOUNT)).toBeNull();
-    const rows = await server.db.asTenant(tenant.orgId, (sql) => sql.query<{ revoked_by: string; revoked_by_device: string }>('SELECT revoked_by, revoked_by_device FROM devices WHERE id = $1', [e.deviceId]));
+    const rows = await server.db.asTenant(tenant.orgId, (sql) =>
+      sql.query<{ revoked_by: string; revoked_by_device: string }>('SELECT revoked_by, revoked_by_device FROM devices WHERE id = $1', [e.deviceId]),
+    );
     expect(rows[0]).toEqual({ revoked_by: 'person', revoked_by_device: e.deviceId });
     expect(e.audited).toContainEqual({ action: 'device.revoke', actor: { type: 'person' }, target: { deviceId: e.deviceId }, outcome: 'success' });
 
@@ -235,7 +239,9 @@ describe('un-enrolling this device', () => {
     expect(await e.keychain.get(DEVICE_KEY_ACCOUNT)).not.toBe(oldKey);
     expect(await e.keychain.get(DEVICE_IDENTITY_ACCOUNT)).toBeNull();
     // Refused from now on, with the reason.
-    const rows = await server.db.asTenant(tenant.orgId, (sql) => sql.query<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1', [e.deviceId]));
+    const rows = await server.db.asTenant(tenant.orgId, (sql) =>
+      sql.query<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1', [e.deviceId]),
+    );
     expect(rows[0]?.revoked).toBe(true);
   });
 
