@@ -37,6 +37,7 @@ import { uuidSchema } from '../../shared/contracts/sync';
 import { isLatchkeyError, LatchkeyError } from '../../shared/errors';
 import type { EffectivePolicy } from '../../shared/policy';
 import type { Keychain } from '../keychain/keychain';
+import { CA_ACCOUNT } from '../proxy/ca';
 
 export const DEVICE_KEY_ACCOUNT = 'device-key';
 export const DEVICE_IDENTITY_ACCOUNT = 'device-identity';
@@ -342,6 +343,10 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
           );
       }
       await forgetEnrolment();
+      // Wiping leaves no key of this device behind: the per-device CA that run proxies
+      // sign with goes too (made anew when next needed). Policy serials stay: they are
+      // what refuses an older policy file, and wiping must not reopen that door.
+      if (p.localData === 'wipe') await deps.keychain.delete(CA_ACCOUNT);
       return { localData: p.localData, serverNotified };
     },
 

@@ -13,6 +13,7 @@ import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createDeviceService, DEVICE_IDENTITY_ACCOUNT, DEVICE_KEY_ACCOUNT, deviceEngineHandlers, type DeviceService } from '../../../src/main/device';
 import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory';
 import type { Keychain } from '../../../src/main/keychain/keychain';
+import { CA_ACCOUNT } from '../../../src/main/proxy/ca';
 import { buildPersonalEngine, buildSyncedEngine, deviceFromMain } from '../../../src/renderer/engine/device-sync';
 import { forgetLocalDatabases } from '../../../src/core/vault-sync/local-databases';
 import { createUser, issueEnrolCode, revokeDevice } from '../../../src/server/admin/admin';
@@ -192,7 +193,9 @@ describe('un-enrolling this device', () => {
     await synced.vaultSync.sync();
     synced.engine.lock();
 
+    await e.keychain.set(CA_ACCOUNT, 'the per-device proxy CA');
     expect(await e.device.unenrol({ localData: 'keep' })).toEqual({ localData: 'keep', serverNotified: true });
+    expect(await e.keychain.get(CA_ACCOUNT)).toBe('the per-device proxy CA');
     expect(await e.keychain.get(DEVICE_IDENTITY_ACCOUNT)).toBeNull();
     expect(await e.keychain.get(DEVICE_KEY_ACCOUNT)).toBeNull();
     const rows = await server.db.asTenant(tenant.orgId, (sql) =>
@@ -230,7 +233,12 @@ describe('un-enrolling this device', () => {
     synced.engine.lock();
 
     const oldKey = await e.keychain.get(DEVICE_KEY_ACCOUNT);
+    await e.keychain.set(CA_ACCOUNT, 'the per-device proxy CA');
+    await e.keychain.set('policy.serial.test', '7');
     expect(await e.device.unenrol({ localData: 'wipe' })).toEqual({ localData: 'wipe', serverNotified: true });
+    expect(await e.keychain.get(CA_ACCOUNT)).toBeNull();
+    // Policy serials stay: wiping must not let an older policy file back in.
+    expect(await e.keychain.get('policy.serial.test')).toBe('7');
     await forgetLocalDatabases(indexedDB, synced.dbName, 'all');
     const left = (await indexedDB.databases()).map((d) => d.name).filter((n) => n === synced.dbName || n?.startsWith(`${synced.dbName}-`));
     expect(left).toEqual([]);
