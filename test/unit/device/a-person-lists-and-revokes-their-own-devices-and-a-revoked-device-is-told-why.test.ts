@@ -31,7 +31,8 @@ let server: RunningServer;
 let tenant: { orgId: string; userId: string };
 let other: { orgId: string; userId: string };
 beforeAll(async () => {
-  const { db } = await openTestDatabase('pglite');
+  // PGlite, or the real PostgreSQL named by DATABASE_URL_TEST.
+  const { db } = await openTestDatabase();
   server = await startTestServer(db);
   tenant = await newTenant(server.db);
   other = await newTenant(server.db, 'globex');
