@@ -4,7 +4,8 @@
  * person's other one, revokes the other (after confirming) — whose next request the
  * server then refuses, naming this device — and when another of the person's devices
  * revokes THIS one, the app's next sync says so in Settings in plain words and sync
- * stops. Un-enrolling with "wipe" then removes the vault from this browser.
+ * stops. Un-enrolling with "keep" leaves the vault (sync state gone, personal again);
+ * enrolled anew, un-enrolling with "wipe" removes the vault from this browser.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,6 +16,7 @@ import { enrolTestDevice, newTenant, openTestDatabase, startTestServer, type Tes
 import { launchChromium, openApp, startApp } from './harness/browser';
 import { mainWithGateway, type MainWithGateway } from './harness/main-with-gateway';
 import { pageCall } from './harness/page-engine';
+import { DEFAULT_DB_NAME } from '../../src/renderer/engine/worker-protocol';
 
 const PASSWORD = 'devices panel e2e password';
 
@@ -53,6 +55,10 @@ afterAll(async () => {
   await main?.close();
   await org?.close();
 });
+
+async function databaseNames(): Promise<string[]> {
+  return await page.evaluate(async () => (await indexedDB.databases()).flatMap((d) => (d.name === undefined ? [] : [d.name])));
+}
 
 const row = (name: string) => `[data-testid=device-row][data-name="${name}"]`;
 
@@ -103,12 +109,43 @@ describe('Settings → Devices', () => {
     expect(text).not.toMatch(/device_revoked|revokedBy|byDevice/);
   });
 
-  it('un-enrolling with "wipe" deletes the vault from this browser and main is no longer enrolled', async () => {
+  it('un-enrolling with "keep": the sync state goes, the vault stays and unlocks, and the device is personal again', async () => {
+    await page.click('[data-testid=unenrol-keep]');
+    await page.click('[data-testid=unenrol]');
+    await page.click('[data-testid=unenrol-confirm]');
+    // The page reloads onto the kept vault.
+    await page.waitForSelector('[data-testid=unlock-password]', { timeout: 60_000 });
+    const names = await databaseNames();
+    expect(names).toContain(DEFAULT_DB_NAME);
+    expect(names).not.toContain(`${DEFAULT_DB_NAME}-sync`);
+    expect(names).not.toContain(`${DEFAULT_DB_NAME}-inbox`);
+    await pageCall(page, 'ui', 'vault.unlockWithPassword', { password: PASSWORD });
+    const items = (await pageCall(page, 'ui', 'items.list', {})) as { items: { overview: { title: string } }[] };
+    expect(items.items.map((i) => i.overview.title)).toContain('After revocation');
+    const status = await main.device.status();
+    expect(status.enrolled).toBe(false);
+    expect(status.deviceId).not.toBe(appDeviceId);
+    await page.click('[data-testid=nav-settings]');
+    await page.waitForSelector('[data-testid=org-enrol]');
+  });
+
+  it('un-enrolling with "wipe" deletes the vault and its databases from this browser', async () => {
+    // Enrolled again (new key, new code), then wiped from Settings.
+    const { code } = await issueEnrolCode(org.db, tenant.orgId, tenant.userId);
+    await main.device.enrol({ serverUrl: org.url, code, deviceName: 'e2e laptop again' });
+    await page.reload();
+    await page.waitForSelector('[data-testid=unlock-password]', { timeout: 30_000 });
+    await pageCall(page, 'ui', 'vault.unlockWithPassword', { password: PASSWORD });
+    await page.click('[data-testid=nav-settings]');
+    await page.waitForSelector(row('e2e laptop again'), { timeout: 30_000 });
     await page.click('[data-testid=unenrol-wipe]');
     await page.click('[data-testid=unenrol]');
     await page.click('[data-testid=unenrol-confirm]');
     // The page reloads with no vault on this device.
     await page.waitForSelector('[data-testid=create-password]', { timeout: 60_000 });
     expect((await main.device.status()).enrolled).toBe(false);
+    const left = (await databaseNames()).filter((n) => n === DEFAULT_DB_NAME || n.startsWith(`${DEFAULT_DB_NAME}-`));
+    // The engine that started after the reload may have opened an empty vault database; nothing else of the old vault is left.
+    expect(left.filter((n) => n !== DEFAULT_DB_NAME && !n.startsWith(`${DEFAULT_DB_NAME}-audit`))).toEqual([]);
   });
 });
