@@ -46,16 +46,26 @@ interface Enrolled {
   keychain: Keychain;
   audited: AuditEvent[];
   deviceId: string;
+  /** HTTP requests main made to the server for this device. */
+  requests: () => number;
 }
 
 async function enrolled(name: string, who: { orgId: string; userId: string } = tenant): Promise<Enrolled> {
   const keychain = createMemoryKeychain();
   const audited: AuditEvent[] = [];
-  const device = createDeviceService({ keychain, audit: { append: (e) => void audited.push(e) } });
+  let requests = 0;
+  const device = createDeviceService({
+    keychain,
+    audit: { append: (e) => void audited.push(e) },
+    fetch: async (url, init) => {
+      requests++;
+      return await fetch(url, init);
+    },
+  });
   const { code } = await issueEnrolCode(server.db, who.orgId, who.userId);
   const status = await device.enrol({ serverUrl: server.url, code, deviceName: name });
   if (!status.enrolled) throw new Error('expected an enrolment');
-  return { device, keychain, audited, deviceId: status.deviceId };
+  return { device, keychain, audited, deviceId: status.deviceId, requests: () => requests };
 }
 
 function mainPortFor(device: DeviceService): Port {
@@ -132,6 +142,11 @@ describe("a person's own devices", () => {
     if (!s.enrolled) throw new Error('expected enrolled');
     expect(s.lastSync?.error?.revocation).toMatchObject({ revokedBy: 'person', byDeviceName: 'Work laptop' });
     expect(s.lastSync?.error?.message).toContain('"Work laptop"');
+    // Sync stopped: an unlock (which starts a pass) and an edit send nothing more.
+    const sent = b.requests();
+    bSync.engine.lock();
+    await bSync.engine.unlockWithPassword(PASSWORD);
+    expect(b.requests()).toBe(sent);
 
     // A's list shows B revoked by its person.
     expect((await a.device.listDevices()).find((d) => d.deviceId === b.deviceId)).toMatchObject({ revokedAt: out.revokedAt, revokedBy: 'person' });
