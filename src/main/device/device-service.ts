@@ -75,6 +75,12 @@ export interface DeviceServiceDeps {
   readonly fetch?: HttpFetch;
   /** This device's audit log (the engine's chain, through main's engine link): revocations are recorded there. */
   readonly audit?: { append(event: AuditEvent): void | Promise<void> };
+  /**
+   * Whether the vault is unlocked now. Revoking devices and un-enrolling need it: the
+   * device key signs without the vault, so without this check anyone at an unlocked OS
+   * session with Latchkey locked could revoke the person's other devices.
+   */
+  readonly vaultUnlocked?: () => Promise<boolean>;
 }
 
 export interface DeviceService {
@@ -218,6 +224,12 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
     await Promise.resolve(deps.audit.append(event)).catch(() => undefined);
   }
 
+  async function requireUnlocked(): Promise<void> {
+    if (deps.vaultUnlocked !== undefined && !(await deps.vaultUnlocked().catch(() => false))) {
+      throw new LatchkeyError('vault_locked', 'Unlock Latchkey first: revoking devices and un-enrolling need the unlocked vault.');
+    }
+  }
+
   async function revoke(deviceId: string): Promise<{ deviceId: string; revokedAt: string }> {
     const { api } = await signedApi();
     try {
@@ -323,12 +335,15 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
     },
 
     async revokeDevice(raw) {
-      return await revoke(parseInput(uuidSchema, raw, 'device id'));
+      const deviceId = parseInput(uuidSchema, raw, 'device id');
+      await requireUnlocked();
+      return await revoke(deviceId);
     },
 
     async unenrol(raw) {
       const p = parseInput(unenrolParamsSchema, raw, 'un-enrolment request');
       const id = await requireIdentity();
+      await requireUnlocked();
       let serverNotified = false;
       try {
         await revoke(id.deviceId);

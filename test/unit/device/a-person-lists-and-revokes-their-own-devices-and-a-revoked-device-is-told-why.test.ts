@@ -185,6 +185,24 @@ describe("a person's own devices", () => {
     expect((await a.device.listDevices()).find((d) => d.thisDevice)?.revokedAt).toBeNull();
   });
 
+  it('revoking and un-enrolling need the unlocked vault: the device key signs without it', async () => {
+    const keychain = createMemoryKeychain();
+    let unlocked = false;
+    const device = createDeviceService({ keychain, vaultUnlocked: async () => unlocked });
+    const { code } = await issueEnrolCode(server.db, tenant.orgId, tenant.userId);
+    const status = await device.enrol({ serverUrl: server.url, code, deviceName: 'Unattended laptop' });
+    if (!status.enrolled) throw new Error('expected enrolled');
+    const victim = await enrolled('Other laptop');
+    await expectCode(device.revokeDevice(victim.deviceId), 'vault_locked');
+    await expectCode(device.unenrol({ localData: 'wipe' }), 'vault_locked');
+    expect(await keychain.get(DEVICE_IDENTITY_ACCOUNT)).not.toBeNull();
+    // Listing is not destructive and works locked.
+    expect((await device.listDevices()).find((d) => d.deviceId === victim.deviceId)?.revokedAt).toBeNull();
+    unlocked = true;
+    await device.revokeDevice(victim.deviceId);
+    expect((await device.listDevices()).find((d) => d.deviceId === victim.deviceId)?.revokedAt).not.toBeNull();
+  });
+
   it('the revoke route parses its body strictly and takes ids of the caller only', async () => {
     const dev = await enrolTestDevice(server, tenant.orgId, tenant.userId);
     for (const body of ['{"deviceId":"not-a-uuid"}', `{"deviceId":"${dev.deviceId}","userId":"${tenant.userId}"}`, `{"deviceId":"${dev.deviceId}","deviceId":"${dev.deviceId}"}`]) {
