@@ -25,7 +25,7 @@ import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-thr
 import type { Port } from '../../../src/shared/rpc/port';
 import { serveRpc } from '../../../src/shared/rpc/rpc';
 import { PASSWORD, TEST_KDF, expectCode, freshDbName, loginDraft } from '../core/helpers';
-import { enrolTestDevice, newTenant, nodeRandom, openTestDatabase, rawRequest, signRequest, startTestServer } from '../server/helpers';
+import { enrolTestDevice, newSigner, newTenant, nodeRandom, openTestDatabase, rawRequest, signRequest, startTestServer } from '../server/helpers';
 
 let server: RunningServer;
 let tenant: { orgId: string; userId: string };
@@ -212,6 +212,14 @@ describe("a person's own devices", () => {
     // Unsigned: the one 401, whatever the body.
     const r = await rawRequest(server.url, 'POST', MY_DEVICES_ROUTES.revoke, { 'content-type': 'application/json' }, `{"deviceId":"${dev.deviceId}"}`);
     expect(r.status).toBe(401);
+    // Signed by another key under this device's id: the same 401, nothing revoked.
+    const stranger = { ...dev, signer: newSigner() };
+    const forgedBody = `{"deviceId":"${dev.deviceId}"}`;
+    const forged = await rawRequest(server.url, 'POST', MY_DEVICES_ROUTES.revoke, signRequest(stranger, 'POST', MY_DEVICES_ROUTES.revoke, forgedBody), forgedBody);
+    expect(forged.status).toBe(401);
+    // The list takes no query and no body.
+    const withQuery = `${MY_DEVICES_ROUTES.list}?userId=${tenant.userId}`;
+    expect((await rawRequest(server.url, 'GET', withQuery, signRequest(dev, 'GET', withQuery, ''))).status).toBe(400);
     expect((await dev.api.myDevices()).devices.find((d) => d.thisDevice)?.revokedAt).toBeNull();
   });
 });
