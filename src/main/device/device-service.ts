@@ -14,6 +14,12 @@
  * The engine worker never sees the key: it asks main to sign, and it reaches the server
  * only through `serverFetch`, which goes to the ENROLLED server and to paths under /v1/
  * — nothing else, and nothing before enrolment.
+ *
+ * Settings → Devices (docs/sync-protocol.md §5.4) is main's own signed traffic: listing
+ * the person's devices, revoking one (recorded as `device.revoke` in the engine's log),
+ * and un-enrolling this device, which revokes it on the server before the key and the
+ * enrolment leave the keychain — so a device never forgets an enrolment the server
+ * still honours, unless the person forces it with the server unreachable.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
