@@ -120,7 +120,7 @@ describe('Settings → Devices', () => {
     expect(names).not.toContain(`${DEFAULT_DB_NAME}-sync`);
     expect(names).not.toContain(`${DEFAULT_DB_NAME}-inbox`);
     await pageCall(page, 'ui', 'vault.unlockWithPassword', { password: PASSWORD });
-    const items = (await pageCall(page, 'ui', 'items.list', {})) as { items: { overview: { title: string } }[] };
+    const items = await pageCall<{ items: { overview: { title: string } }[] }>(page, 'ui', 'items.list', {});
     expect(items.items.map((i) => i.overview.title)).toContain('After revocation');
     const status = await main.device.status();
     expect(status.enrolled).toBe(false);
