@@ -26,6 +26,8 @@ export function managed(fields: Omit<Policy, 'version' | 'org'>): EffectivePolic
 export interface GuardWorld {
   readonly h: Harness;
   readonly api: TestServer;
+  /** A second API the credential may also go to (another origin). */
+  readonly other: TestServer;
   readonly main: GatewayOverEngine;
   readonly clock: { t: number };
   readonly itemId: string;
@@ -42,11 +44,12 @@ export interface GuardWorld {
   close(): Promise<void>;
 }
 
-export async function guardWorld(opts: { body?: string; policy?: EffectivePolicy; extraOrigins?: string[]; mcp?: boolean } = {}): Promise<GuardWorld> {
+export async function guardWorld(opts: { body?: string; policy?: EffectivePolicy; mcp?: boolean } = {}): Promise<GuardWorld> {
   const h = makeHarness();
   const api = await startServer((_req, res) => res.end(opts.body ?? '{"ok":true}'));
+  const other = await startServer((_req, res) => res.end('{"ok":true}'));
   await h.engine.createVault(PASSWORD);
-  const item = await h.engine.createItem(apiCredentialDraft('Build API', 'sk-live_GuardTest_0123456789abcdef', { allowedOrigins: [api.origin, ...(opts.extraOrigins ?? [])] }));
+  const item = await h.engine.createItem(apiCredentialDraft('Build API', 'sk-live_GuardTest_0123456789abcdef', { allowedOrigins: [api.origin, other.origin] }));
   const clock = { t: T0 };
   const store: GatewayStore = createMemoryGatewayStore();
   const tokenKey = randomBytes(32);
@@ -55,6 +58,7 @@ export async function guardWorld(opts: { body?: string; policy?: EffectivePolicy
   const world = {
     h,
     api,
+    other,
     clock,
     itemId: item.id,
     prompts,
@@ -91,6 +95,7 @@ export async function guardWorld(opts: { body?: string; policy?: EffectivePolicy
   world.close = async () => {
     await world.main.close();
     await api.close();
+    await other.close();
     h.store.close();
   };
   return world;

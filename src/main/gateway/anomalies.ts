@@ -6,8 +6,9 @@
  *   credential's first released use seeds what it has seen and raises nothing: the
  *   person granted it for that first destination knowingly, and an alert on every new
  *   credential would teach people to dismiss alerts. A path's shape is its pathname
- *   with every segment that holds a digit replaced by `*` (/v1/builds/123 →
- *   /v1/builds/*); what is kept is a digest of it. Each rule checks its own set, so a
+ *   with every segment that holds a digit, other than an API version (`v` and 1–3
+ *   digits), replaced by `*` (/v1/builds/123 → /v1/builds/*); what is kept is a
+ *   digest of it. Each rule checks its own set, so a
  *   new origin with a known path raises only new_destination.
  * - burst: the agent's uses in the current UTC minute, counting this one, exceed
  *   max(10, 5 × the median of its per-minute uses over the 60 minutes before). At most
@@ -237,11 +238,11 @@ export function inWindow(w: UsualHours, h: number): boolean {
   return w.from < to ? h >= w.from && h < to : h >= w.from || h < to;
 }
 
-/** The pathname with every segment holding a digit as `*`: ids and dates vary, the shape of the API does not. */
+/** The pathname with every segment holding a digit as `*` (except an API version, v + 1–3 digits): ids and dates vary, the shape of the API does not. */
 export function pathShape(pathname: string): string {
   return pathname
     .split('/')
-    .map((s) => (/[0-9]/.test(s) ? '*' : s))
+    .map((s) => (/[0-9]/.test(s) && !/^v[0-9]{1,3}$/i.test(s) ? '*' : s))
     .join('/')
     .slice(0, 2048);
 }
