@@ -43,8 +43,6 @@ beforeAll(async () => {
   await pageCall(page, 'ui', 'vault.create', { password: 'alerts e2e password' });
   await pageCall(page, 'ui', 'item.create', apiItem('Weather API', false));
   await pageCall(page, 'ui', 'item.create', apiItem('Old Deploy Key', true));
-  await expect.poll(() => main.engine() !== null).toBe(true);
-  token = (await main.gateway.uiHandlers['agents.pair']({ name: 'Night Bot', client: 'other' }, {} as never)).token;
 });
 
 afterAll(async () => {
@@ -55,6 +53,8 @@ afterAll(async () => {
 
 describe('alerts and budgets in the UI', () => {
   it('Activity shows an alert above the signed log, and Dismiss takes it away', async () => {
+    await expect.poll(() => main.engine() !== null).toBe(true);
+    token = (await main.gateway.uiHandlers['agents.pair']({ name: 'Night Bot', client: 'other' }, {} as never)).token;
     await page.click('[data-testid=nav-activity]');
     await expect.poll(() => page.locator('[data-testid=activity] tbody tr').count()).toBeGreaterThan(0);
     const r = await main.gateway.callTool(token, 'http_request', { credential: 'Old Deploy Key', method: 'GET', url: 'https://api.weather.example/today' });
@@ -85,6 +85,8 @@ describe('alerts and budgets in the UI', () => {
 
   it('the Agents page sets a budget the gateway then holds the agent to', async () => {
     await main.gateway.uiHandlers['agents.restore']({ agentId: main.gateway.authenticate(token)!.id }, {} as never);
+    // The canary alarm's own banner (components/CanaryAlerts.tsx) stays on every screen until dismissed.
+    await page.locator('[data-testid=canary-alert] button:has-text("Dismiss")').click();
     await page.click('[data-testid=nav-agents]');
     const budget = page.locator('[data-testid=budget]', { hasText: 'Weather API' });
     await budget.waitFor();
