@@ -100,10 +100,21 @@ describe('budgets and alerts in the verified export', () => {
         .map((l) => JSON.parse(l) as Record<string, unknown>);
       const agentActor = { type: 'agent', id: agentId };
       expect(records.filter((r) => r.action === 'alert.raised')).toEqual([
-        expect.objectContaining({ v: 3, actor: agentActor, outcome: 'success', target: { itemId: item.id, tool: 'http_request', origin: api.origin, method: 'POST', rule: 'new_method' } }),
+        expect.objectContaining({
+          v: 3,
+          actor: agentActor,
+          outcome: 'success',
+          target: { itemId: item.id, tool: 'http_request', origin: api.origin, method: 'POST', rule: 'new_method' },
+        }),
       ]);
       expect(records.filter((r) => r.action === 'credential.use').at(-1)).toEqual(
-        expect.objectContaining({ v: 3, actor: agentActor, outcome: 'denied', reason: 'budget_exceeded', target: { tool: 'http_request', origin: api.origin, method: 'GET', budget: 'uses_per_hour' } }),
+        expect.objectContaining({
+          v: 3,
+          actor: agentActor,
+          outcome: 'denied',
+          reason: 'budget_exceeded',
+          target: { tool: 'http_request', origin: api.origin, method: 'GET', budget: 'uses_per_hour' },
+        }),
       );
     },
     SLOW,

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 const setBudget = (x: GuardWorld, budget: Record<string, unknown> | null) =>
-  x.main.gateway.uiHandlers['budgets.set']({ agentId: x.agentId, itemId: x.itemId, budget } as never, {} as never);
+  x.main.gateway.uiHandlers['budgets.set']({ agentId: x.agentId, itemId: x.itemId, budget }, {} as never);
 
 describe('budgets per grant', () => {
   it('uses per hour: the use past the limit asks again naming the budget, the answer counts once, and the sliding hour gives uses back', async () => {
@@ -41,7 +41,9 @@ describe('budgets per grant', () => {
 
     const uses = events(w, 'credential.use');
     expect(uses.filter((e) => e.outcome === 'success' && e.target?.budget === undefined)).toHaveLength(3);
-    expect(uses).toContainEqual(expect.objectContaining({ outcome: 'success', reason: 'approved_once', target: expect.objectContaining({ budget: 'uses_per_hour', method: 'GET' }) }));
+    expect(uses).toContainEqual(
+      expect.objectContaining({ outcome: 'success', reason: 'approved_once', target: expect.objectContaining({ budget: 'uses_per_hour', method: 'GET' }) }),
+    );
     expect(uses).toContainEqual(expect.objectContaining({ outcome: 'denied', reason: 'approval_denied', target: expect.objectContaining({ budget: 'uses_per_hour' }) }));
 
     // 59 minutes after the first three: still in the window; at 60 they leave it (minute buckets), the use at 10 min stays.
@@ -94,7 +96,9 @@ describe('budgets per grant', () => {
     expect(post.isError).toBe(true);
     expect(w.prompts).toHaveLength(1);
     expect(w.prompts[0]!.warning).toContain('only GET, and this is a POST');
-    expect(events(w, 'credential.use')).toContainEqual(expect.objectContaining({ reason: 'approval_denied', target: expect.objectContaining({ budget: 'methods', method: 'POST' }) }));
+    expect(events(w, 'credential.use')).toContainEqual(
+      expect.objectContaining({ reason: 'approval_denied', target: expect.objectContaining({ budget: 'methods', method: 'POST' }) }),
+    );
   });
 
   it("policy's floor makes a looser budget stricter and never a stricter one looser", async () => {

@@ -102,12 +102,16 @@ describe('anomaly alerts', () => {
     expect(first.isError).toBe(true);
     expect(first.text).toContain('approval_denied');
     expect(w.prompts[0]!.warning).toContain(`First use of this credential at ${w.other.origin}`);
-    expect(events(w, 'credential.use')).toContainEqual(expect.objectContaining({ outcome: 'denied', reason: 'approval_denied', target: expect.objectContaining({ rule: 'new_destination' }) }));
+    expect(events(w, 'credential.use')).toContainEqual(
+      expect.objectContaining({ outcome: 'denied', reason: 'approval_denied', target: expect.objectContaining({ rule: 'new_destination' }) }),
+    );
     // Asked again (it is still new), but alerted only once.
     w.answers.push('always');
     expect((await w.call({ origin: w.other.origin })).isError).toBe(false);
     expect(w.prompts).toHaveLength(2);
-    expect(events(w, 'credential.use')).toContainEqual(expect.objectContaining({ outcome: 'success', reason: 'approved_once', target: expect.objectContaining({ rule: 'new_destination' }) }));
+    expect(events(w, 'credential.use')).toContainEqual(
+      expect.objectContaining({ outcome: 'success', reason: 'approved_once', target: expect.objectContaining({ rule: 'new_destination' }) }),
+    );
     // Learned now; and "always" at that prompt did not change the grant or silence the rule for another value.
     expect((await w.call({ origin: w.other.origin })).isError).toBe(false);
     expect(w.prompts).toHaveLength(2);

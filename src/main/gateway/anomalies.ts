@@ -196,7 +196,10 @@ export class Anomalies {
   }
 
   /** A refused placeholder or a canary trip: an alert now, and (per policy) the agent's next use asks afresh. */
-  async event(rule: 'placeholder_refused' | 'canary', a: Omit<AlertInput, 'rule' | 'requiresApproval' | 'message' | 'path' | 'method'> & { method?: string | null }): Promise<void> {
+  async event(
+    rule: 'placeholder_refused' | 'canary',
+    a: Omit<AlertInput, 'rule' | 'requiresApproval' | 'message' | 'path' | 'method'> & { method?: string | null },
+  ): Promise<void> {
     const requiresApproval = this.requires(rule);
     if (requiresApproval) this.marked.set(a.agentId, rule);
     const message =

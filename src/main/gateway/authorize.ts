@@ -229,7 +229,10 @@ function withGate(s: GrantSubject, gate: UseGate | null): GrantSubject {
   if (gate === null || gate.warning === null) return s;
   return {
     ...s,
-    warning: [s.warning, gate.warning].filter((w) => w !== null && w !== undefined).join(' ').slice(0, 300),
+    warning: [s.warning, gate.warning]
+      .filter((w) => w !== null && w !== undefined)
+      .join(' ')
+      .slice(0, 300),
     perUse: true,
     approvedAgain: () => {
       s.approvedAgain?.();

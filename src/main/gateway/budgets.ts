@@ -65,13 +65,8 @@ export class Budgets {
 
   /** Policy's floor (the budget fields of policy `budgets`); {} when it sets none. */
   floor(): Budget {
-    const p = this.policy();
-    const out: Record<string, unknown> = {};
-    for (const f of ['usesPerHour', 'usesPerDay', 'bytesPerHour', 'bytesPerDay', 'methods'] as const) {
-      const v = managedValue(p, `budgets.${f}`);
-      if (v !== undefined) out[f] = v;
-    }
-    return out as Budget;
+    const { onExceeded: _action, ...floor } = this.policy().policy?.budgets ?? {};
+    return floor;
   }
 
   /** The budget that applies: the person's, made stricter by policy's floor. */
@@ -103,7 +98,8 @@ export class Budgets {
     const person = this.get(agentId, itemId) ?? {};
     const floor = this.floor();
     const b = stricter(person, floor);
-    const by = (k: keyof Budget): string => (floor[k] !== undefined && (person[k] === undefined || JSON.stringify(b[k]) !== JSON.stringify(person[k])) ? 'your organisation’s policy' : 'the person');
+    const by = (k: keyof Budget): string =>
+      floor[k] !== undefined && (person[k] === undefined || JSON.stringify(b[k]) !== JSON.stringify(person[k])) ? 'your organisation’s policy' : 'the person';
     if (b.methods !== undefined && (method === undefined || !b.methods.includes(method))) {
       const allowed = b.methods.length === 0 ? 'no method at all' : `only ${b.methods.join(', ')}`;
       return {
@@ -114,11 +110,17 @@ export class Budgets {
     const u = this.usage(agentId, itemId);
     const uses = (limit: number | undefined, used: number, kind: BudgetKind, per: string, k: keyof Budget): Exceeded | null =>
       limit !== undefined && used + 1 > limit
-        ? { kind, message: `This use is beyond the budget set by ${by(k)}: at most ${limit} use${limit === 1 ? '' : 's'} ${per} (${used} in the last ${per === 'an hour' ? 'hour' : '24 hours'}).` }
+        ? {
+            kind,
+            message: `This use is beyond the budget set by ${by(k)}: at most ${limit} use${limit === 1 ? '' : 's'} ${per} (${used} in the last ${per === 'an hour' ? 'hour' : '24 hours'}).`,
+          }
         : null;
     const bytes = (limit: number | undefined, used: number, kind: BudgetKind, per: string, k: keyof Budget): Exceeded | null =>
       limit !== undefined && used >= limit
-        ? { kind, message: `This use is beyond the budget set by ${by(k)}: at most ${limit} bytes of responses ${per} (${used} returned in the last ${per === 'an hour' ? 'hour' : '24 hours'}).` }
+        ? {
+            kind,
+            message: `This use is beyond the budget set by ${by(k)}: at most ${limit} bytes of responses ${per} (${used} returned in the last ${per === 'an hour' ? 'hour' : '24 hours'}).`,
+          }
         : null;
     return (
       uses(b.usesPerHour, u.usesHour, 'uses_per_hour', 'an hour', 'usesPerHour') ??
@@ -166,16 +168,15 @@ export class Budgets {
 
 /** Each figure the smaller one, methods the intersection: never looser than either. */
 export function stricter(a: Budget, b: Budget): Budget {
-  const out: Record<string, unknown> = {};
+  const out: Budget = {};
   for (const f of ['usesPerHour', 'usesPerDay', 'bytesPerHour', 'bytesPerDay'] as const) {
     const x = a[f];
     const y = b[f];
     if (x !== undefined || y !== undefined) out[f] = Math.min(x ?? Infinity, y ?? Infinity);
   }
-  if (a.methods !== undefined || b.methods !== undefined) {
-    out.methods = a.methods === undefined ? [...b.methods!] : b.methods === undefined ? [...a.methods] : a.methods.filter((m) => b.methods!.includes(m));
-  }
-  return out as Budget;
+  if (a.methods !== undefined && b.methods !== undefined) out.methods = a.methods.filter((m) => b.methods!.includes(m));
+  else if (a.methods !== undefined || b.methods !== undefined) out.methods = [...(a.methods ?? b.methods ?? [])];
+  return out;
 }
 
 /** The RPC's budget, parsed, with a message a person can act on. */

@@ -176,7 +176,15 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     }
   };
   // Budgets and anomaly alerts (guard-wiring.ts): their state lives in the registry's file.
-  const guards = createGuardWiring({ registry, activity, policy: deps.policy, now, emit, ...(deps.notify ? { notify: deps.notify } : {}), ...(opts.localHour ? { localHour: opts.localHour } : {}) });
+  const guards = createGuardWiring({
+    registry,
+    activity,
+    policy: deps.policy,
+    now,
+    emit,
+    ...(deps.notify ? { notify: deps.notify } : {}),
+    ...(opts.localHour ? { localHour: opts.localHour } : {}),
+  });
   const canary = new CanaryAlarm({
     policy: deps.policy,
     stops: registry,

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { agentClientSchema, agentIdSchema, grantModeSchema, serverNameSchema } from '../../shared/contracts/gateway';
 import { itemIdSchema } from '../../shared/items';
 import type { GatewayStore } from './ports';
-import { emptyGuardState, guardStateSchema, type GuardState } from './guard-state';
+import { emptyGuardState, guardStateSchema } from './guard-state';
 
 export const storedAgentSchema = z.object({
   id: agentIdSchema,
@@ -52,7 +52,7 @@ const stateV2Schema = stateV1Schema.extend({ version: z.literal(2), serverGrants
 export const gatewayStateSchema = z.union([
   stateV2Schema.extend({ version: z.literal(3), guards: guardStateSchema }),
   stateV2Schema.transform((s) => ({ ...s, version: 3 as const, guards: emptyGuardState() })),
-  stateV1Schema.transform((s) => ({ ...s, version: 3 as const, serverGrants: [] as StoredServerGrant[], guards: emptyGuardState() as GuardState })),
+  stateV1Schema.transform((s) => ({ ...s, version: 3 as const, serverGrants: [] as StoredServerGrant[], guards: emptyGuardState() })),
 ]);
 export type GatewayState = z.output<typeof gatewayStateSchema>;
 

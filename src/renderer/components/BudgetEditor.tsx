@@ -60,7 +60,7 @@ function BudgetRow({ row, name, disabled, onSave }: { row: GrantBudget; name: st
   const [methods, setMethods] = useState(row.budget?.methods?.join(', ') ?? '');
   const [problem, setProblem] = useState<string | null>(null);
   const submit = () => {
-    const out: Record<string, unknown> = {};
+    const out: Budget = {};
     for (const f of FIGURES) {
       const v = values[f.key]!.trim();
       if (v === '') continue;
@@ -74,7 +74,7 @@ function BudgetRow({ row, name, disabled, onSave }: { row: GrantBudget; name: st
     if (list.some((m) => !/^[A-Z]{1,16}$/.test(m))) return setProblem('Methods: names such as GET, POST, separated by commas.');
     if (list.length > 0) out.methods = [...new Set(list)];
     setProblem(null);
-    onSave(Object.keys(out).length > 0 ? (out as Budget) : null);
+    onSave(Object.keys(out).length > 0 ? out : null);
   };
   return (
     <fieldset className="budget" data-testid="budget" data-item={row.itemId}>
@@ -90,7 +90,8 @@ function BudgetRow({ row, name, disabled, onSave }: { row: GrantBudget; name: st
             onChange={(e) => setValues((v) => ({ ...v, [f.key]: e.target.value }))}
           />
           <span className="muted">
-            {row.usage[f.used]} used{row.effective[f.key] !== undefined && row.effective[f.key] !== row.budget?.[f.key] ? ` · applies: ${row.effective[f.key]} (your organisation)` : ''}
+            {row.usage[f.used]} used
+            {row.effective[f.key] !== undefined && row.effective[f.key] !== row.budget?.[f.key] ? ` · applies: ${row.effective[f.key]} (your organisation)` : ''}
           </span>
         </label>
       ))}

@@ -78,7 +78,11 @@ describe('run_command in proxy mode', () => {
     const [refusal, alert] = h.audit.events.slice(-2);
     expect(JSON.stringify(refusal)).toContain('destination_refused');
     expect(refusal).toMatchObject({ outcome: 'failure', target: { command: 'sh', origin: 'https://api.test', method: 'POST' } });
-    expect(alert).toMatchObject({ action: 'alert.raised', outcome: 'success', target: { itemId: ID, tool: 'run_command', origin: 'https://api.test', method: 'POST', rule: 'placeholder_refused' } });
+    expect(alert).toMatchObject({
+      action: 'alert.raised',
+      outcome: 'success',
+      target: { itemId: ID, tool: 'run_command', origin: 'https://api.test', method: 'POST', rule: 'placeholder_refused' },
+    });
     expect(JSON.stringify(alert)).not.toContain(SECRET);
   });
 });
