@@ -20,6 +20,8 @@ import { createUseGuards, type UseGuards } from './use-guards';
 
 /** Alerts kept for the UI; the signed log keeps every one. */
 const ALERTS_KEPT = 200;
+/** One OS notification per agent and rule per minute: an agent walking new paths must not flood the desktop. */
+const NOTIFY_EVERY_MS = 60_000;
 
 type Emit = <E extends EventName<GatewayUiContract>>(event: E, payload: EventIn<GatewayUiContract, E>) => void;
 
@@ -47,6 +49,7 @@ export interface GuardWiring {
 export function createGuardWiring(deps: GuardWiringDeps): GuardWiring {
   const alerts: Alert[] = [];
   let nextId = 0;
+  const notified = new Map<string, number>();
   const raise = async (a: AlertInput): Promise<void> => {
     await deps.activity.record({
       agentId: a.agentId,
@@ -63,6 +66,11 @@ export function createGuardWiring(deps: GuardWiringDeps): GuardWiring {
     alerts.push(alert);
     if (alerts.length > ALERTS_KEPT) alerts.shift();
     deps.emit('alert-raised', alert);
+    const key = `${a.agentId}/${a.rule}`;
+    const last = notified.get(key);
+    if (last !== undefined && alert.at - last < NOTIFY_EVERY_MS) return;
+    if (notified.size > 10_000) notified.clear();
+    notified.set(key, alert.at);
     deps.notify?.({ title: `Unusual use by ${a.agentName}`, body: `${a.message}${a.requiresApproval ? ' Latchkey will ask you before it goes on.' : ''}`.slice(0, 300) });
   };
   const budgets = new Budgets(deps.registry, deps.policy, deps.now);
