@@ -14,6 +14,7 @@
  * This file compiles under the core tsconfig (no DOM, no Node): no URL class here.
  */
 import { z } from 'zod';
+import { anomalyPolicySchema, budgetPolicySchema } from './budgets';
 
 /** The only policy document version this app understands. */
 export const POLICY_VERSION = 1;
@@ -187,6 +188,10 @@ export const policySchema = z
         cutOffAgent: z.boolean().optional(),
       })
       .optional(),
+    /** Floors for every grant's budget (docs/policy.md "budgets"): policy can make a budget stricter, never looser. */
+    budgets: budgetPolicySchema.optional(),
+    /** Anomaly alerts (docs/policy.md "anomalies"): rules that also ask afresh, and the usual hours. */
+    anomalies: anomalyPolicySchema.optional(),
     /** DLP on results going to agents (docs/policy.md "dlp"); each absent category keeps its default. */
     dlp: z
       .strictObject({
@@ -325,6 +330,14 @@ export const POLICY_FIELDS = [
   'gateway.approvalModeFloor',
   'gateway.realEnvAllowed',
   'canary.cutOffAgent',
+  'budgets.usesPerHour',
+  'budgets.usesPerDay',
+  'budgets.bytesPerHour',
+  'budgets.bytesPerDay',
+  'budgets.methods',
+  'budgets.onExceeded',
+  'anomalies.requireApproval',
+  'anomalies.usualHours',
   'dlp.secrets',
   'dlp.cards',
   'dlp.iban',
