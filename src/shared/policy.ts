@@ -14,6 +14,7 @@
  * This file compiles under the core tsconfig (no DOM, no Node): no URL class here.
  */
 import { z } from 'zod';
+import { anomalyPolicySchema, budgetPolicySchema } from './budgets';
 
 /** The only policy document version this app understands. */
 export const POLICY_VERSION = 1;
@@ -33,6 +34,21 @@ export const serverUrlSchema = z
 export const aaguidSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'an AAGUID such as cb69481e-8ff7-4039-93ec-0a2729a154a8');
+
+/**
+ * A certificate an organisation trusts to vouch for security-key models: PEM
+ * ("-----BEGIN CERTIFICATE-----" armour) or the bare base64 DER the FIDO Metadata
+ * Service puts in `attestationRootCertificates`. Only the text shape is checked here
+ * (this file compiles for the engine, without an X.509 parser); main parses the DER
+ * when it verifies an enrolment and refuses the enrolment if a root does not parse.
+ */
+export const attestationRootSchema = z
+  .string()
+  .max(16_384)
+  .regex(
+    /^\s*(?:-----BEGIN CERTIFICATE-----\s*[A-Za-z0-9+/=\s]{64,}-----END CERTIFICATE-----|[A-Za-z0-9+/]{64,}={0,2})\s*$/,
+    'a certificate in PEM form, or its base64 DER as in FIDO Metadata Service statements',
+  );
 
 /**
  * A destination rule: `[METHODS SP]pattern[path-glob]` (docs/policy.md "Destination
@@ -153,6 +169,7 @@ export const policySchema = z
         recoveryCodeAllowed: z.boolean().optional(),
         minEnrolledKeys: z.number().int().min(0).max(16).optional(),
         allowedAaguids: z.array(aaguidSchema).min(1).max(256).optional(),
+        attestationRoots: z.array(attestationRootSchema).min(1).max(64).optional(),
         userVerificationRequired: z.boolean().optional(),
       })
       .optional(),
@@ -194,6 +211,10 @@ export const policySchema = z
         cutOffAgent: z.boolean().optional(),
       })
       .optional(),
+    /** Floors for every grant's budget (docs/policy.md "budgets"): policy can make a budget stricter, never looser. */
+    budgets: budgetPolicySchema.optional(),
+    /** Anomaly alerts (docs/policy.md "anomalies"): rules that also ask afresh, and the usual hours. */
+    anomalies: anomalyPolicySchema.optional(),
     /** DLP on results going to agents (docs/policy.md "dlp"); each absent category keeps its default. */
     dlp: z
       .strictObject({
@@ -318,6 +339,7 @@ export const POLICY_FIELDS = [
   'unlock.recoveryCodeAllowed',
   'unlock.minEnrolledKeys',
   'unlock.allowedAaguids',
+  'unlock.attestationRoots',
   'unlock.userVerificationRequired',
   'kdf.argon2idFloor',
   'session.autoLockMinutes',
@@ -333,6 +355,14 @@ export const POLICY_FIELDS = [
   'gateway.approvalModeFloor',
   'gateway.realEnvAllowed',
   'canary.cutOffAgent',
+  'budgets.usesPerHour',
+  'budgets.usesPerDay',
+  'budgets.bytesPerHour',
+  'budgets.bytesPerDay',
+  'budgets.methods',
+  'budgets.onExceeded',
+  'anomalies.requireApproval',
+  'anomalies.usualHours',
   'dlp.secrets',
   'dlp.cards',
   'dlp.iban',

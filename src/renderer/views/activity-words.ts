@@ -33,6 +33,7 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'device.revoke': 'Revoked a device',
   'policy.change': 'The policy file changed',
   'audit.export': 'Exported the audit log',
+  'alert.raised': 'Raised an alert about unusual use',
 };
 
 const REASONS: Record<string, string> = {
@@ -74,6 +75,7 @@ const REASONS: Record<string, string> = {
   integrity: 'stored data failed its integrity check',
   echo_detected: 'the service sent the credential back, so the answer was withheld',
   canary_tripped: 'a canary credential was touched',
+  budget_exceeded: 'it was beyond the budget of that grant',
   fido_no_touch: 'the security key was not touched',
   fido_pin_invalid: 'wrong security key PIN',
   fido_removed: 'the security key was removed',
