@@ -51,6 +51,8 @@ export const ERROR_CODES = [
   'touch_required',
   // the request sent is not the one approved, or its receipt was used already
   'receipt_refused',
+  /** A use beyond its grant's budget, refused by policy (budgets.onExceeded: refuse). */
+  'budget_exceeded',
   'upstream_failed',
   // audit: the signed record of a use could not be written, so the use did not happen
   'audit_unavailable',

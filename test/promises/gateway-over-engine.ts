@@ -51,6 +51,8 @@ export async function startGatewayOverEngine(
     securityKey?: ApprovalAuthenticator;
     /** Stands between the gateway and the engine's audit log (a test playing a compromised main). */
     auditVia?: (sink: AuditSink) => AuditSink;
+    /** The gateway's clock (budgets, anomaly rules, rate limits); default Date.now. */
+    now?: () => number;
   } = {},
 ): Promise<GatewayOverEngine> {
   const ch = new MessageChannel();
@@ -63,6 +65,7 @@ export async function startGatewayOverEngine(
     store: opts.store ?? createMemoryGatewayStore(),
     tokenKey: opts.tokenKey ?? randomBytes(32),
     policy: opts.policy ?? (() => personalPolicy()),
+    ...(opts.now ? { now: opts.now } : {}),
     options: { port: 0, socketPath: null, unlockWaitMs: 0, ...opts.options },
     ...(opts.securityKey ? { securityKey: opts.securityKey } : {}),
   });

@@ -25,6 +25,7 @@ import type { CachedCredentials, Listing } from './credential-cache';
 import type { CredentialOverview, CredentialUse, PolicySource } from './ports';
 import { promptRequest, type ReceiptBook, type ReceiptGrant, type ReceiptTouch, type SentRequest } from './receipts';
 import { serverKey, type AuthenticatedAgent, type Registry } from './registry';
+import type { GuardFacts, UseGate, UseGuards } from './use-guards';
 
 export interface AuthorizeDeps {
   /** The engine, with main's copy of the overviews (credential-cache.ts). */
@@ -38,6 +39,8 @@ export interface AuthorizeDeps {
   readonly echoes?: { warning(itemId: string, destination: string): string | null; clear(itemId: string, destination: string): void };
   /** Approval receipts and touches (receipts.ts). */
   readonly receipts: ReceiptBook;
+  /** Budgets and anomaly rules of agents' uses (use-guards.ts); absent = none. */
+  readonly guards?: UseGuards;
 }
 
 export interface UseRequest {
@@ -146,6 +149,8 @@ export interface Authorized {
   readonly receipt?: ApprovalReceipt;
   /** The credential needs a touch for each use (with UV when `uv`): redeem checks it again. */
   readonly touch: { readonly uv: boolean } | null;
+  /** The budget / anomaly rule that made this use ask afresh, for its release record. */
+  readonly guard: GuardFacts;
 }
 
 /**
@@ -192,6 +197,7 @@ interface Decided {
   readonly basis: string;
   readonly receipt?: ApprovalReceipt;
   readonly touch: { readonly uv: boolean } | null;
+  readonly gate: UseGate | null;
 }
 
 /** Credential, origin, policy, tool checks and the approval; null when a prompt is needed and `mayAsk` is false. */
@@ -217,21 +223,23 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
       `"${overview.name.slice(0, 128)}" is marked high-risk: each use needs a touch of a security key enrolled for approvals, and none is. Ask the person to enrol one in Latchkey.`,
     );
   }
+  const gate = await guardGate(deps, req, overview);
   const prepared = req.sent !== undefined ? deps.receipts.prepare({ ...req.sent, itemId: overview.id, agent: req.agent.id }) : null;
+  const gated = withGate(credentialSubject(deps, req, overview), gate);
   // A touch signs one request: no standing grant stands in for it, and every answer counts once.
-  const subject: GrantSubject = touch === null ? credentialSubject(deps, req, overview) : { ...credentialSubject(deps, req, overview), perUse: true };
+  const subject: GrantSubject = touch === null ? gated : { ...gated, perUse: true };
   let basis = preapproved(deps, req.agent, subject);
   if (basis === null) {
     if (!mayAsk) return null;
     const shown = req.sent !== undefined ? { request: promptRequest(req.sent), ...(touch !== null ? { touch: true } : {}) } : {};
-    basis = await ask(deps, req.agent, req.tool, req.destination, req.signal, subject, shown);
+    basis = await withGuardFacts(gate, () => ask(deps, req.agent, req.tool, req.destination, req.signal, subject, shown));
   }
   if (req.person !== true && !deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
-  if (prepared === null) return { overview, basis, touch };
+  if (prepared === null) return { overview, basis, gate, touch };
   let assertion: ReceiptTouch | undefined;
   if (touch !== null) assertion = await deps.receipts.touchFor(prepared, touch.uv, req.signal);
   const receipt = deps.receipts.issue(prepared, standingGrant(deps, req.agent, overview.id, basis), assertion);
-  return { overview, basis, receipt, touch };
+  return { overview, basis, gate, receipt, touch };
 }
 
 /** The standing grant a use went through, and when the person made it, for the receipt. */
@@ -244,7 +252,56 @@ function standingGrant(deps: Pick<AuthorizeDeps, 'registry'>, agent: Authenticat
 function withSecret(req: UseRequest, decided: Decided, use: CredentialUse): Authorized {
   // The secret's own version decides: an item edited since the listing may allow less.
   if (req.url) assertOrigin(use, req.url, req.method);
-  return { overview: decided.overview, use, basis: decided.basis, touch: decided.touch, ...(decided.receipt ? { receipt: decided.receipt } : {}) };
+  decided.gate?.commit();
+  return {
+    overview: decided.overview,
+    use,
+    basis: decided.basis,
+    guard: decided.gate?.facts ?? {},
+    touch: decided.touch,
+    ...(decided.receipt ? { receipt: decided.receipt } : {}),
+  };
+}
+
+/** Budgets and anomaly rules: agents' uses only (the person at a terminal has no grant to budget). */
+function guardGate(deps: AuthorizeDeps, req: UseRequest, c: CredentialOverview): Promise<UseGate | null> {
+  if (req.person === true || deps.guards === undefined) return Promise.resolve(null);
+  return deps.guards.check({
+    agentId: req.agent.id,
+    agentName: req.agent.name,
+    itemId: c.id,
+    credentialName: c.name,
+    tool: req.tool,
+    ...(req.url ? { url: req.url } : {}),
+    ...(req.method !== undefined ? { method: req.method } : {}),
+  });
+}
+
+/** A gate with a warning asks afresh, whatever the grant, and the answer counts once. */
+function withGate(s: GrantSubject, gate: UseGate | null): GrantSubject {
+  if (gate === null || gate.warning === null) return s;
+  return {
+    ...s,
+    warning: [s.warning, gate.warning]
+      .filter((w) => w !== null && w !== undefined)
+      .join(' ')
+      .slice(0, 300),
+    perUse: true,
+    approvedAgain: () => {
+      s.approvedAgain?.();
+      gate.approvedAgain();
+    },
+  };
+}
+
+/** A refusal at a prompt the guards raised names the budget or rule in its record. */
+async function withGuardFacts<T>(gate: UseGate | null, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (gate === null || gate.warning === null || !(err instanceof LatchkeyError)) throw err;
+    throw new LatchkeyError(err.code, err.message, { ...err.details, ...gate.facts });
+  }
 }
 
 /** What a grant is for: one credential, or one downstream server (all its tools). */

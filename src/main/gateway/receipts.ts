@@ -1,5 +1,5 @@
 /**
- * Approval receipts, gateway side (docs/gateway.md §14, docs/audit-format.md §1.5).
+ * Approval receipts, gateway side (docs/gateway.md §16, docs/audit-format.md §1.5).
  *
  * At approval time the gateway describes the request it is about to send — credential,
  * agent, tool, method, origin, and SHA-256 of the full URL, of the agent's headers and of

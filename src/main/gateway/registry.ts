@@ -7,6 +7,7 @@ import { LatchkeyError } from '../../shared/errors';
 import type { ApprovalKey } from '../../shared/contracts/approval-receipt';
 import type { AgentClient, AgentSummary, GrantMode } from '../../shared/contracts/gateway';
 import type { GatewayStore } from './ports';
+import type { GuardState, GuardStateHolder } from './guard-state';
 import { emptyGatewayState, gatewayStateSchema, type GatewayState, type StoredAgent } from './store';
 import { findTokenHash, hashToken, newToken } from './tokens';
 
@@ -22,7 +23,7 @@ export interface AuthenticatedAgent {
  */
 const LAST_USED_SAVE_DELAY_MS = 10_000;
 
-export class Registry {
+export class Registry implements GuardStateHolder {
   private state: GatewayState = emptyGatewayState();
   /** key(agentId, itemId) → mode, kept in step with state.grants: a call reads it once per credential. */
   private grantIndex = new Map<string, GrantMode>();
@@ -118,6 +119,8 @@ export class Registry {
     this.state.agents = this.state.agents.filter((x) => x.id !== agentId);
     this.state.grants = this.state.grants.filter((g) => g.agentId !== agentId);
     this.state.serverGrants = this.state.serverGrants.filter((g) => g.agentId !== agentId);
+    this.state.guards.budgets = this.state.guards.budgets.filter((b) => b.agentId !== agentId);
+    this.state.guards.usage = this.state.guards.usage.filter((u) => u.agentId !== agentId);
     for (const k of [...this.grantIndex.keys()]) if (k.startsWith(`${agentId}/`)) this.grantIndex.delete(k);
     await this.persist();
   }
@@ -170,6 +173,22 @@ export class Registry {
     const a = this.state.agents.find((x) => x.id === agentId);
     if (!a) return;
     a.lastUsedAt = this.now();
+    this.saveSoon();
+  }
+
+  guards(): GuardState {
+    return this.state.guards;
+  }
+
+  saveGuards(): Promise<void> {
+    return this.persist();
+  }
+
+  saveGuardsSoon(): void {
+    this.saveSoon();
+  }
+
+  private saveSoon(): void {
     if (this.lastUsedTimer !== null) return;
     this.lastUsedTimer = setTimeout(() => {
       this.lastUsedTimer = null;
@@ -228,15 +247,16 @@ export class Registry {
 
   /** Security keys enrolled to approve requests, oldest first. */
   approvalKeys(): readonly ApprovalKey[] {
-    return this.state.approvalKeys ?? [];
+    return ('approvalKeys' in this.state ? this.state.approvalKeys : undefined) ?? [];
   }
 
   /** Keeps a key enrolled to approve requests (after its approval_key.add record was signed). */
   async addApprovalKey(k: ApprovalKey): Promise<void> {
-    const keys = this.state.approvalKeys ?? [];
+    const keys = this.approvalKeys();
     if (keys.some((x) => x.credentialId === k.credentialId)) return;
     if (keys.length >= 16) throw new LatchkeyError('invalid_input', 'At most 16 security keys can be enrolled to approve requests; remove one first.');
-    this.state.approvalKeys = [...keys, k];
+    // Older files read without the member (store.ts); it is written from here on.
+    (this.state as { approvalKeys?: ApprovalKey[] }).approvalKeys = [...keys, k];
     await this.persist();
   }
 

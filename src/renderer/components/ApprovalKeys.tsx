@@ -1,6 +1,6 @@
 /**
  * Security keys enrolled to approve agents' requests for high-risk credentials (touch to
- * approve, docs/gateway.md §14). Enrolling asks the plugged-in key for a touch; its
+ * approve, docs/gateway.md §16). Enrolling asks the plugged-in key for a touch; its
  * public key is signed into the audit log so anyone can check the approvals offline.
  */
 import { useCallback, useEffect, useState } from 'react';

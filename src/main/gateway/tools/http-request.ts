@@ -56,6 +56,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     overview,
     use,
     basis,
+    guard,
     receipt: approved,
     touch,
   } = await guardCanaryUse(ctx.canary, agent, source, () =>
@@ -87,7 +88,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     touch,
   );
   // No record, no use: the signed record (with its receipt) is written before the secret is injected anywhere.
-  const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: source.audit, receipt } as const;
+  const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: { ...source.audit, ...guard }, receipt } as const;
   await ctx.recordRelease(agent, release);
   const secret = use.secret;
   let res: PinnedResponse | undefined;
@@ -137,6 +138,8 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     url = next;
   }
   const decoded = await decodeContentEncoding(res.body, res.headers['content-encoding'], ctx.limits.maxResponseBytes, res.truncated);
+  // The bytes budget (budgets.ts) counts what came back, before scrubbing.
+  ctx.guards?.budgets.noteBytes(agent.id, overview.id, (decoded.body ?? res.body).length);
   // The rendered texts are the whole response only when nothing was dropped from it (a
   // decoded body drops its encoding headers; a withheld body is not rendered): then the
   // echo guard asks the same scrub call (tools/screen.ts). Else it looks at the whole
