@@ -11,7 +11,6 @@
  * an algorithm we did not offer, a point not on the curve, an assertion without user
  * presence, or for a credential not asked for.
  */
-import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { APPROVAL_RP_ID, approvalKeySchema, type ApprovalKey } from '../../shared/contracts/approval-receipt';
@@ -19,7 +18,8 @@ import { toBase64url } from '../../shared/encoding/base64url';
 import { LatchkeyError } from '../../shared/errors';
 import type { CborValue } from './cbor';
 import { CMD, type Ctap2Client } from './ctap2';
-import { getAssertionResponseSchema, makeCredentialResponseSchema, parseAuthData, parseCbor, plain } from './ctap2-schema';
+import { coseKeyObject, parseCoseKey } from './cose-key';
+import { getAssertionResponseSchema, makeCredentialResponseSchema, parseAuthData, parseCbor } from './ctap2-schema';
 import type { TransactOptions } from './ctaphid';
 import type { Verification } from './hmac-secret';
 
@@ -48,31 +48,18 @@ function pinParams(v: Verification, clientDataHash: Uint8Array, key: number): Ar
 }
 
 /**
- * COSE_Key → the published key. EC2 (kty 2) P-256 (crv 1) with alg -7, or OKP (kty 1)
- * Ed25519 (crv 6) with alg -8; nothing else. The P-256 point is checked on the curve.
+ * COSE_Key → the published key, through the one COSE parser (cose-key.ts): EC2 P-256
+ * with ES256, or OKP Ed25519 with EdDSA; RS256 is not offered for approvals, so refused.
+ * Importing the key checks the P-256 point is on the curve.
  */
 export function approvalKeyFromCose(cose: unknown, credentialId: Uint8Array): ApprovalKey {
-  const k = plain(cose) as Record<string, unknown> | null;
-  if (typeof k !== 'object' || k === null || Array.isArray(k)) throw malformed('cose');
-  const bytes32 = (v: unknown): Uint8Array => {
-    if (!(v instanceof Uint8Array) || v.length !== 32) throw malformed('cose coordinate');
-    return v;
-  };
-  let key: ApprovalKey;
-  if (k['1'] === 2 && k['3'] === -7 && k['-1'] === 1) {
-    const x = bytes32(k['-2']);
-    const y = bytes32(k['-3']);
-    try {
-      p256.Point.fromBytes(new Uint8Array([4, ...x, ...y])).assertValidity();
-    } catch {
-      throw malformed('point');
-    }
-    key = { credentialId: toBase64url(credentialId), alg: -7, publicKey: { kty: 'EC', crv: 'P-256', x: toBase64url(x), y: toBase64url(y) }, rpId: APPROVAL_RP_ID };
-  } else if (k['1'] === 1 && k['3'] === -8 && k['-1'] === 6) {
-    key = { credentialId: toBase64url(credentialId), alg: -8, publicKey: { kty: 'OKP', crv: 'Ed25519', x: toBase64url(bytes32(k['-2'])) }, rpId: APPROVAL_RP_ID };
-  } else {
-    throw malformed('algorithm');
-  }
+  const k = parseCoseKey(cose);
+  if (k.kty === 'RSA') throw malformed('algorithm');
+  coseKeyObject(k);
+  const key: ApprovalKey =
+    k.kty === 'EC2'
+      ? { credentialId: toBase64url(credentialId), alg: -7, publicKey: { kty: 'EC', crv: 'P-256', x: toBase64url(k.x), y: toBase64url(k.y) }, rpId: APPROVAL_RP_ID }
+      : { credentialId: toBase64url(credentialId), alg: -8, publicKey: { kty: 'OKP', crv: 'Ed25519', x: toBase64url(k.x) }, rpId: APPROVAL_RP_ID };
   const parsed = approvalKeySchema.safeParse(key);
   if (!parsed.success) throw malformed('credential id');
   return parsed.data;
