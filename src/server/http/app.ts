@@ -19,6 +19,9 @@ import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
 import { registerAdminRoutes } from '../admin/routes';
+import { registerOidcRoutes } from '../identity/oidc-routes';
+import { registerIdentityAdminRoutes } from '../identity/admin-routes';
+import { registerScimRoutes } from '../identity/scim/routes';
 
 export interface AppOptions {
   readonly db: Database;
@@ -27,6 +30,8 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** Requests per minute per address and device (default 1200). */
   readonly rateLimitPerMinute?: number;
+  /** Unsigned enrolment requests (OIDC start and complete) per minute per address (default 20). */
+  readonly enrolRateLimitPerMinute?: number;
   /** Server clock, ms (tests move it to prove stale-request refusal). */
   readonly now?: () => number;
 }
@@ -62,6 +67,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerSyncRoutes(app, auth);
   registerAuditRoutes(app, auth, opts.key);
   registerAdminRoutes(app, opts.db, opts.key, now);
+  registerOidcRoutes(app, opts.db, opts.key.publicKey, now, opts.enrolRateLimitPerMinute ?? 20);
+  registerIdentityAdminRoutes(app, opts.db, now);
+  registerScimRoutes(app, opts.db);
   app.get('/v1/health', async () => ({ ok: true }));
   return app;
 }

@@ -7,8 +7,8 @@
  *    signature get the same answer, so a caller learns nothing about other tenants;
  * 2. signature verified;
  * 3. time within ±MAX_CLOCK_SKEW_MS ('stale_request');
- * 4. device and person not revoked ('device_revoked') — checked on every request, so a
- *    revocation takes effect on the next one;
+ * 4. person not deactivated by SCIM ('access_disabled'), device and person not revoked
+ *    ('device_revoked') — checked on every request, so either takes effect on the next one;
  * 5. nonce unused within the window ('replayed_request'): inserted under a primary key,
  *    so two concurrent copies of one request cannot both pass.
  */
@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { fromBase64url, utf8ToBytes } from '../../core/crypto/bytes';
 import { LatchkeyError } from '../../shared/errors';
 import { MAX_CLOCK_SKEW_MS, SIGNED_HEADERS, canonicalRequest, ed25519SignatureSchema, nonceSchema, uuidSchema } from '../../shared/contracts/sync';
+import { ACCESS_DISABLED_MESSAGE } from '../../shared/contracts/identity';
 import type { Database, SqlClient } from '../db/db';
 
 export interface AuthContext {
@@ -89,8 +90,9 @@ export function signatureValid(message: Uint8Array, signatureB64u: string, publi
 async function authenticateIn(sql: SqlClient, h: SignedHeaders, req: SignedRequestParts, now: number): Promise<AuthContext> {
   const bodySha256 = bytesToHex(sha256(req.rawBody ?? new Uint8Array(0)));
   const message = utf8ToBytes(canonicalRequest({ method: req.method, path: req.url, bodySha256, time: h.time, nonce: h.nonce, orgId: h.orgId, deviceId: h.deviceId }));
-  const rows = await sql.query<{ user_id: string; public_key: string; device_revoked: boolean; user_revoked: boolean }>(
-    `SELECT d.user_id, d.public_key, d.revoked_at IS NOT NULL AS device_revoked, u.revoked_at IS NOT NULL AS user_revoked
+  const rows = await sql.query<{ user_id: string; public_key: string; device_revoked: boolean; user_revoked: boolean; user_deactivated: boolean }>(
+    `SELECT d.user_id, d.public_key, d.revoked_at IS NOT NULL AS device_revoked, u.revoked_at IS NOT NULL AS user_revoked,
+            u.deactivated_at IS NOT NULL AS user_deactivated
        FROM devices d JOIN users u ON u.org_id = d.org_id AND u.id = d.user_id
       WHERE d.org_id = $1 AND d.id = $2`,
     [h.orgId, h.deviceId],
@@ -100,6 +102,8 @@ async function authenticateIn(sql: SqlClient, h: SignedHeaders, req: SignedReque
   if (Math.abs(now - h.time) > MAX_CLOCK_SKEW_MS) {
     throw new LatchkeyError('stale_request', "The request time is too far from the server clock (over 5 minutes); check this computer's clock.");
   }
+  // Before revocation: a person the IdP turned off is told so, whatever else holds.
+  if (row.user_deactivated) throw new LatchkeyError('access_disabled', ACCESS_DISABLED_MESSAGE);
   if (row.device_revoked || row.user_revoked) {
     throw new LatchkeyError('device_revoked', 'This device or its owner was revoked by an administrator; it can no longer sync.');
   }

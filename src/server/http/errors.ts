@@ -14,6 +14,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   stale_request: 401,
   replayed_request: 401,
   device_revoked: 403,
+  access_disabled: 403,
   forbidden: 403,
   not_found: 404,
   conflict: 409,

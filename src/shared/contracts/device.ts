@@ -63,6 +63,13 @@ export const enrolParamsSchema = z.object({
   deviceName: z.string().trim().min(1).max(64),
 });
 
+/** Enrolment by signing in with the org's IdP (docs/identity.md §3): the server and the org's id on it. */
+export const signInEnrolParamsSchema = z.object({
+  serverUrl: serverUrlSchema,
+  orgId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'an organisation id'),
+  deviceName: z.string().trim().min(1).max(64),
+});
+
 const HTTP_HEADER_NAME = /^[a-z0-9-]{1,64}$/;
 /** Paths the engine may request: the protocol's own, nothing that climbs out of /v1/. */
 export const serverPathSchema = z
@@ -92,6 +99,8 @@ export const DevicePageContract = defineContract({
     'device.status': { params: z.object({}), result: deviceStatusSchema },
     /** Registers the device key (made at first start, kept in main's keychain) with the one-time code. */
     'device.enrol': { params: enrolParamsSchema, result: deviceStatusSchema },
+    /** Registers the same key after the person signs in with the org's IdP (OIDC); opens their browser. */
+    'device.enrolSignIn': { params: signInEnrolParamsSchema, result: deviceStatusSchema },
   },
   events: {},
 });
