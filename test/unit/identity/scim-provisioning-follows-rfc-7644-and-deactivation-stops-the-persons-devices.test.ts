@@ -216,8 +216,8 @@ describe.each(KINDS)('SCIM on %s', (kind) => {
       expect((await two.api.pull(0, 10)).records).toHaveLength(1);
 
       await scimA('PATCH', `/Users/${id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
-      for (const call of [one.api.push([change(2)]), two.api.pull(0, 10), one.api.auditState(), two.api.devices()]) {
-        const err = await refusal(call);
+      for (const call of [() => one.api.push([change(2)]), () => two.api.pull(0, 10), () => one.api.auditState(), () => two.api.devices()]) {
+        const err = await refusal(call());
         expect(err.code).toBe('access_disabled');
         expect(err.message).toBe(ACCESS_DISABLED_MESSAGE);
       }
