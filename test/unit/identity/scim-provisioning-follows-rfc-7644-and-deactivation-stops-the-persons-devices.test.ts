@@ -14,10 +14,10 @@ import { fromBase64url } from '../../../src/core/crypto/bytes';
 import { createOrg, issueEnrolCode } from '../../../src/server/admin/admin';
 import type { Database } from '../../../src/server/db/db';
 import type { RunningServer } from '../../../src/server/server';
-import { ACCESS_DISABLED_MESSAGE } from '../../../src/shared/contracts/identity';
+import { ACCESS_DISABLED_MESSAGE, IDENTITY_ROUTES } from '../../../src/shared/contracts/identity';
 import { LatchkeyError } from '../../../src/shared/errors';
 import { REAL_PG_URL, newSigner, nodeFetch, nodeRandom, openTestDatabase, startTestServer } from '../server/helpers';
-import { ERROR_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, scimClient, scimTokenFor, type ScimAnswer } from '../../identity/helpers';
+import { ERROR_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, configureOidc, postJson, scimClient, scimTokenFor, type ScimAnswer } from '../../identity/helpers';
 
 const KINDS: ('pglite' | 'pg')[] = REAL_PG_URL ? ['pglite', 'pg'] : ['pglite'];
 
@@ -180,6 +180,22 @@ describe.each(KINDS)('SCIM on %s', (kind) => {
     expect((await scimB('GET', `/Users/${id}`)).json).toMatchObject({ active: true, meta: { version: 'W/"1"' } });
     // The same userName may exist in both orgs: they are separate people.
     expect((await scimA('POST', '/Users', bjensen('only-in-b@example.com'))).status).toBe(201);
+  });
+
+  it("row-level security hides org A's identity rows from org B's scope, even without a WHERE clause", async () => {
+    await configureOidc(db, orgA, { issuer: 'https://idp.a.test', clientId: 'a', allowedDomains: ['a.test'], allowedGroups: [] });
+    const start = await postJson(server.url + IDENTITY_ROUTES.oidcStart, { orgId: orgA, publicKey: Buffer.from(newSigner().publicKey).toString('base64url') });
+    expect(start.status).toBe(200);
+    const seen = await db.asTenant(orgB, async (sql) => {
+      let n = 0;
+      for (const t of ['org_oidc', 'oidc_attempts', 'scim_tokens', 'users']) n += (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t} WHERE org_id <> $1`, [orgB]))[0]!.n;
+      return n;
+    });
+    expect(seen).toBe(0);
+    await expect(db.asTenant(orgB, (sql) => sql.query("UPDATE scim_tokens SET token_hash = 'x' RETURNING org_id"))).resolves.toEqual([{ org_id: orgB }]);
+    expect((await scimA('GET', '/Users')).status).toBe(200);
+    tokenB = await scimTokenFor(db, orgB);
+    scimB = scimClient(server.url, tokenB);
   });
 
   describe('deactivation reaches every device at its next request', () => {
