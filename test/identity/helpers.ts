@@ -35,7 +35,10 @@ export function scimClient(baseUrl: string, token: string) {
   };
 }
 
-export async function postJson(url: string, body: unknown): Promise<{ status: number; json: { error?: { code: string; message: string; details?: Record<string, unknown> } } & Record<string, unknown> }> {
+export async function postJson(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; json: { error?: { code: string; message: string; details?: Record<string, unknown> } } & Record<string, unknown> }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : {} };

@@ -8,7 +8,14 @@
  *   scim-token --org ORG         (creates or rotates; prints the token once)
  *   scim-token-revoke --org ORG
  */
-import { IDENTITY_ADMIN_ROUTES, deletedResponseSchema, oidcConfigResponseSchema, oidcConfigSchema, scimTokenResponseSchema, type OidcConfig } from '../../shared/contracts/identity';
+import {
+  IDENTITY_ADMIN_ROUTES,
+  deletedResponseSchema,
+  oidcConfigResponseSchema,
+  oidcConfigSchema,
+  scimTokenResponseSchema,
+  type OidcConfig,
+} from '../../shared/contracts/identity';
 import { revokedResponseSchema } from '../../shared/contracts/admin';
 import type { AdminClient } from '../admin-client';
 import { UsageError, type CliIo } from '../args';

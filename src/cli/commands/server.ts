@@ -59,6 +59,7 @@ const USAGE = [
   '  latchkey server list-orgs | list-admins',
   '  latchkey server list-users --org ORG_ID',
   '  latchkey server admin-log [--limit 100]',
+  ...IDENTITY_USAGE,
   '',
   'Storage for start: DATABASE_URL=postgres://… selects PostgreSQL; otherwise embedded PGlite',
   '(--data-dir DIR to keep data; in memory without it). Several servers may share one',

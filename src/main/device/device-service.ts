@@ -23,7 +23,15 @@ import { completeOidcEnrolment, enrolDevice, startOidcEnrolment, type FetchLike 
 import type { EnrolResponse } from '../../shared/contracts/sync';
 import { signInWithOidc } from './oidc-sign-in';
 import { deviceIdForPublicKey } from '../../core/sync/device-id';
-import { deviceStatusSchema, enrolParamsSchema, serverFetchParamsSchema, signInEnrolParamsSchema, serverUrlSchema, type DeviceStatus, type SyncOutcome } from '../../shared/contracts/device';
+import {
+  deviceStatusSchema,
+  enrolParamsSchema,
+  serverFetchParamsSchema,
+  signInEnrolParamsSchema,
+  serverUrlSchema,
+  type DeviceStatus,
+  type SyncOutcome,
+} from '../../shared/contracts/device';
 import { LatchkeyError } from '../../shared/errors';
 import type { EffectivePolicy } from '../../shared/policy';
 import type { Keychain } from '../keychain/keychain';

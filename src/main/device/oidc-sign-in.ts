@@ -67,7 +67,15 @@ export async function signInWithOidc(start: OidcStartResponse, deps: OidcSignInD
   const insecure = LOOPBACK_ISSUER.test(start.issuer);
   let config: oidc.Configuration;
   try {
-    config = await oidc.discovery(new URL(start.issuer), start.clientId, undefined, oidc.None(), insecure ? { execute: [oidc.allowInsecureRequests], timeout: 10 } : { timeout: 10 });
+    config = await oidc.discovery(
+      new URL(start.issuer),
+      start.clientId,
+      undefined,
+      oidc.None(),
+      // Plain http only to an IdP on this computer (the issuer schema allows nothing else).
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- marked deprecated only as a warning sign; a loopback IdP (development, tests) needs it
+      insecure ? { execute: [oidc.allowInsecureRequests], timeout: 10 } : { timeout: 10 },
+    );
   } catch {
     throw idpError(`Your organisation's sign-in service (${new URL(start.issuer).host}) could not be reached or did not answer as an OpenID provider.`);
   }

@@ -47,10 +47,10 @@ export function registerEnrolRoute(app: FastifyInstance, db: Database, serverPub
       );
       const row = used[0];
       if (!row) throw new LatchkeyError('unauthorized', REFUSED);
-      const user = await sql.query<{ deactivated: boolean }>(
-        'SELECT deactivated_at IS NOT NULL AS deactivated FROM users WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL',
-        [orgId, row.user_id],
-      );
+      const user = await sql.query<{ deactivated: boolean }>('SELECT deactivated_at IS NOT NULL AS deactivated FROM users WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL', [
+        orgId,
+        row.user_id,
+      ]);
       if (user.length === 0) throw new LatchkeyError('unauthorized', REFUSED);
       if (user[0]!.deactivated) throw new LatchkeyError('access_disabled', ACCESS_DISABLED_MESSAGE);
       await bindDevice(sql, { orgId, deviceId, userId: row.user_id, name: body.deviceName, publicKey: body.publicKey, via: 'code' });

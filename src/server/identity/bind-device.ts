@@ -13,10 +13,7 @@ export type EnrolledVia = 'code' | 'oidc';
  * this key was enrolled before (revoked, or in another org): refused as a conflict, and
  * the caller's rollback undoes whatever it spent (a code's use).
  */
-export async function bindDevice(
-  sql: SqlClient,
-  d: { orgId: string; deviceId: string; userId: string; name: string; publicKey: string; via: EnrolledVia },
-): Promise<void> {
+export async function bindDevice(sql: SqlClient, d: { orgId: string; deviceId: string; userId: string; name: string; publicKey: string; via: EnrolledVia }): Promise<void> {
   const inserted = await sql.query(
     'INSERT INTO devices (org_id, id, user_id, name, public_key, enrolled_via) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id',
     [d.orgId, d.deviceId, d.userId, d.name, d.publicKey, d.via],

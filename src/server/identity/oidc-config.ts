@@ -50,10 +50,7 @@ export async function setOidcConfigIn(sql: SqlClient, orgId: string, c: OidcConf
 
 /** Under the org's scope (tenant or owner with app.org_id set); null when the org has none. */
 export async function readOidcConfig(sql: SqlClient, orgId: string): Promise<OidcConfig | null> {
-  const rows = await sql.query<Row>(
-    'SELECT issuer, client_id, allowed_domains, allowed_groups, groups_claim, create_people, updated_at FROM org_oidc WHERE org_id = $1',
-    [orgId],
-  );
+  const rows = await sql.query<Row>('SELECT issuer, client_id, allowed_domains, allowed_groups, groups_claim, create_people, updated_at FROM org_oidc WHERE org_id = $1', [orgId]);
   const r = rows[0];
   if (!r) return null;
   return {

@@ -16,7 +16,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { LatchkeyError } from '../../shared/errors';
-import { ACCESS_DISABLED_MESSAGE, IDENTITY_ROUTES, OIDC_ATTEMPT_TTL_MS, oidcCompleteRequestSchema, oidcStartRequestSchema, oidcStartResponseSchema } from '../../shared/contracts/identity';
+import {
+  ACCESS_DISABLED_MESSAGE,
+  IDENTITY_ROUTES,
+  OIDC_ATTEMPT_TTL_MS,
+  oidcCompleteRequestSchema,
+  oidcStartRequestSchema,
+  oidcStartResponseSchema,
+} from '../../shared/contracts/identity';
 import { enrolResponseSchema } from '../../shared/contracts/sync';
 import { fromBase64url, toBase64url } from '../../core/crypto/bytes';
 import { deviceIdForPublicKey } from '../../core/sync/device-id';

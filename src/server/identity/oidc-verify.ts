@@ -27,7 +27,7 @@ function refuse(reason: OidcRefusal, message: string): LatchkeyError {
   return new LatchkeyError(code, message, { reason });
 }
 
-const discoverySchema = z.object({ issuer: z.string(), jwks_uri: z.string().url() });
+const discoverySchema = z.object({ issuer: z.string(), jwks_uri: z.url() });
 const LOOPBACK_HTTP = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?\//;
 
 type Jwks = ReturnType<typeof createRemoteJWKSet>;
@@ -97,7 +97,8 @@ export async function verifyIdToken(idToken: string, config: OidcConfig, nonceHa
     if (err instanceof joseErrors.JWTExpired) throw refuse('expired', 'The sign-in has expired. Sign in again.');
     if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'aud')
       throw refuse('audience', "The sign-in was made for another application than your organisation's Latchkey. Ask your administrator to check the OIDC client id.");
-    if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'iss') throw refuse('issuer', "The sign-in came from another sign-in service than your organisation's.");
+    if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'iss')
+      throw refuse('issuer', "The sign-in came from another sign-in service than your organisation's.");
     if (err instanceof joseErrors.JWTClaimValidationFailed) throw refuse('claims', 'The sign-in answer is missing a required part or is not valid yet.');
     if (err instanceof joseErrors.JOSEError && (err.code === 'ERR_JWKS_TIMEOUT' || err.code === 'ERR_JOSE_GENERIC'))
       throw refuse('idp_unreachable', "Your organisation's sign-in service could not be reached by the Latchkey server; try again later.");
@@ -114,6 +115,7 @@ export async function verifyIdToken(idToken: string, config: OidcConfig, nonceHa
   const groupsClaim = payload[config.groupsClaim];
   const groups = Array.isArray(groupsClaim) ? groupsClaim.filter((g): g is string => typeof g === 'string') : typeof groupsClaim === 'string' ? [groupsClaim] : [];
   const allowed = config.allowedDomains.includes(domain) || groups.some((g) => config.allowedGroups.includes(g));
-  if (!allowed) throw refuse('not_allowed', 'Your organisation does not allow this account to enrol devices in Latchkey (its e-mail domain or groups are not on the allowed list).');
+  if (!allowed)
+    throw refuse('not_allowed', 'Your organisation does not allow this account to enrol devices in Latchkey (its e-mail domain or groups are not on the allowed list).');
   return { email, subject: String(payload.sub) };
 }

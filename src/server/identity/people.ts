@@ -8,11 +8,7 @@ import type { SqlClient } from '../db/db';
 /** The key the unique index compares: Unicode-lower-cased. */
 export const userNameKey = (userName: string): string => userName.toLowerCase();
 
-export async function findPersonByUserName(
-  sql: SqlClient,
-  orgId: string,
-  userName: string,
-): Promise<{ userId: string; revoked: boolean; deactivated: boolean } | null> {
+export async function findPersonByUserName(sql: SqlClient, orgId: string, userName: string): Promise<{ userId: string; revoked: boolean; deactivated: boolean } | null> {
   const rows = await sql.query<{ id: string; revoked: boolean; deactivated: boolean }>(
     `SELECT id, revoked_at IS NOT NULL AS revoked, deactivated_at IS NOT NULL AS deactivated
        FROM users WHERE org_id = $1 AND user_name_key = $2 AND scim_deleted_at IS NULL`,

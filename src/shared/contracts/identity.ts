@@ -103,7 +103,10 @@ export const oidcStartResponseSchema = z.strictObject({
 export type OidcStartResponse = z.infer<typeof oidcStartResponseSchema>;
 
 /** A compact JWS: three base64url parts. Bounded: an ID token is a few KiB. */
-export const idTokenSchema = z.string().regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'ID token (compact JWS)').max(16_384);
+export const idTokenSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'ID token (compact JWS)')
+  .max(16_384);
 
 export const oidcCompleteRequestSchema = z.strictObject({
   orgId: uuidSchema,

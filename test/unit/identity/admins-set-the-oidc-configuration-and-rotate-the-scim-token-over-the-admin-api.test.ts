@@ -46,9 +46,27 @@ afterAll(async () => {
 
 describe('identity admin commands', () => {
   it('oidc-config sets what oidc-show prints and what enrolment offers; oidc-remove ends it', async () => {
-    const set = await cli(['oidc-config', '--org', orgId, '--issuer', 'https://login.acme.test/tenant', '--client-id', 'latchkey', '--allowed-domains', 'Acme.test, acme.example', '--allowed-groups', 'vault-users']);
+    const set = await cli([
+      'oidc-config',
+      '--org',
+      orgId,
+      '--issuer',
+      'https://login.acme.test/tenant',
+      '--client-id',
+      'latchkey',
+      '--allowed-domains',
+      'Acme.test, acme.example',
+      '--allowed-groups',
+      'vault-users',
+    ]);
     expect(set.code).toBe(0);
-    expect(set.out).toEqual(['issuer https://login.acme.test/tenant', 'client latchkey', 'domains acme.test,acme.example', 'groups vault-users (claim groups)', 'create people no']);
+    expect(set.out).toEqual([
+      'issuer https://login.acme.test/tenant',
+      'client latchkey',
+      'domains acme.test,acme.example',
+      'groups vault-users (claim groups)',
+      'create people no',
+    ]);
     expect((await cli(['oidc-show', '--org', orgId])).out).toEqual(set.out);
 
     const publicKey = Buffer.from(newSigner().publicKey).toString('base64url');
@@ -65,7 +83,17 @@ describe('identity admin commands', () => {
     expect((await cli(['oidc-config', '--org', orgId, '--issuer', 'http://login.acme.test', '--client-id', 'x', '--allowed-domains', 'acme.test'])).code).toBe(2);
     expect((await cli(['oidc-config', '--org', orgId, '--issuer', 'https://login.acme.test', '--client-id', 'x'])).code).toBe(2);
     expect((await cli(['oidc-config', '--org', orgId, '--issuer', 'https://login.acme.test', '--client-id', 'x', '--allowed-domains', 'not a domain'])).code).toBe(2);
-    const unknown = await cli(['oidc-config', '--org', '00000000-0000-4000-8000-000000000000', '--issuer', 'https://login.acme.test', '--client-id', 'x', '--allowed-domains', 'acme.test']);
+    const unknown = await cli([
+      'oidc-config',
+      '--org',
+      '00000000-0000-4000-8000-000000000000',
+      '--issuer',
+      'https://login.acme.test',
+      '--client-id',
+      'x',
+      '--allowed-domains',
+      'acme.test',
+    ]);
     expect(unknown.code).toBe(1);
     expect(unknown.err.join('\n')).toContain('No such organisation');
   });

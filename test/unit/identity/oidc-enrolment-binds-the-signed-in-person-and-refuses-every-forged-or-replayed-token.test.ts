@@ -77,7 +77,13 @@ describe.each(KINDS)('OIDC enrolment on %s', (kind) => {
     signInWithOidc({ ...attempt, issuer: at.issuer, clientId: client }, { openBrowser: browserFor(login) });
 
   const complete = (base: string, attempt: OidcStartResponse, signer: { publicKey: Uint8Array }, idToken: string) =>
-    postJson(base + IDENTITY_ROUTES.oidcComplete, { orgId, attemptId: attempt.attemptId, idToken, publicKey: Buffer.from(signer.publicKey).toString('base64url'), deviceName: 'laptop' });
+    postJson(base + IDENTITY_ROUTES.oidcComplete, {
+      orgId,
+      attemptId: attempt.attemptId,
+      idToken,
+      publicKey: Buffer.from(signer.publicKey).toString('base64url'),
+      deviceName: 'laptop',
+    });
 
   it('the device service signs in, is bound to the person SCIM made for that e-mail, and syncs', async () => {
     const device = createDeviceService({ keychain: createMemoryKeychain(), openBrowser: browserFor('alice') });

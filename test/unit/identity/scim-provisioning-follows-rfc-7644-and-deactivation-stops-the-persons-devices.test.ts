@@ -72,7 +72,13 @@ describe.each(KINDS)('SCIM on %s', (kind) => {
     expect(meta).toMatchObject({ resourceType: 'User', location: `${server.url}/scim/v2/Users/${id}`, version: 'W/"1"' });
     expect(created.headers.get('location')).toBe(meta.location);
     expect(created.headers.get('etag')).toBe('W/"1"');
-    expect(created.json).toMatchObject({ schemas: [USER_SCHEMA], userName: 'bjensen@example.com', externalId: 'bjensen', active: true, name: { givenName: 'Barbara', familyName: 'Jensen' } });
+    expect(created.json).toMatchObject({
+      schemas: [USER_SCHEMA],
+      userName: 'bjensen@example.com',
+      externalId: 'bjensen',
+      active: true,
+      name: { givenName: 'Barbara', familyName: 'Jensen' },
+    });
 
     const read = await scimA('GET', `/Users/${id}`);
     expect(read.status).toBe(200);
@@ -188,7 +194,8 @@ describe.each(KINDS)('SCIM on %s', (kind) => {
     expect(start.status).toBe(200);
     const seen = await db.asTenant(orgB, async (sql) => {
       let n = 0;
-      for (const t of ['org_oidc', 'oidc_attempts', 'scim_tokens', 'users']) n += (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t} WHERE org_id <> $1`, [orgB]))[0]!.n;
+      for (const t of ['org_oidc', 'oidc_attempts', 'scim_tokens', 'users'])
+        n += (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t} WHERE org_id <> $1`, [orgB]))[0]!.n;
       return n;
     });
     expect(seen).toBe(0);

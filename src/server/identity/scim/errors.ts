@@ -36,7 +36,7 @@ export function toScimError(err: unknown): ScimError {
     const status = err.code === 'invalid_input' ? 400 : err.code === 'rate_limited' ? 429 : err.code === 'not_found' ? 404 : 500;
     return new ScimError(status, status === 500 ? 'The server could not complete the request.' : err.message, status === 400 ? 'invalidSyntax' : undefined);
   }
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ScimError(413, 'The request body is too large.');
   const status = (err as { statusCode?: unknown } | null)?.statusCode;
   if (status === 429) return new ScimError(429, 'Too many requests; wait a minute and retry.');

@@ -68,10 +68,9 @@ function apply(state: UserState, op: 'add' | 'replace' | 'remove', rawPath: stri
   }
   if (path.startsWith('name.') && NAME_SUBS.has(path.slice(5))) {
     const sub = path.slice(5) as keyof NonNullable<UserState['name']>;
-    const name = { ...(state.name ?? {}) };
-    if (removing) delete name[sub];
-    else name[sub] = parseValue(displayNameSchema, value, rawPath);
-    state.name = Object.keys(name).length > 0 ? name : null;
+    const name = Object.entries(state.name ?? {}).filter(([k]) => k !== sub);
+    if (!removing) name.push([sub, parseValue(displayNameSchema, value, rawPath)]);
+    state.name = name.length > 0 ? Object.fromEntries(name) : null;
     return;
   }
   const m = EMAIL_FILTER.exec(path);

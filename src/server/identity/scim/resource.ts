@@ -16,7 +16,22 @@ export const ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterpr
 export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-const IGNORED = new Set(['id', 'meta', 'nickname', 'profileurl', 'title', 'usertype', 'preferredlanguage', 'locale', 'timezone', 'phonenumbers', 'addresses', 'roles', 'password', ENTERPRISE_SCHEMA.toLowerCase()]);
+const IGNORED = new Set([
+  'id',
+  'meta',
+  'nickname',
+  'profileurl',
+  'title',
+  'usertype',
+  'preferredlanguage',
+  'locale',
+  'timezone',
+  'phonenumbers',
+  'addresses',
+  'roles',
+  'password',
+  ENTERPRISE_SCHEMA.toLowerCase(),
+]);
 
 /** Lower-cases member names at every depth; refuses names that collide once lower-cased. */
 export function lowerKeys(v: unknown, depth = 0): unknown {

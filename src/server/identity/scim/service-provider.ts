@@ -9,7 +9,12 @@ export const SERVICE_PROVIDER_CONFIG = {
   sort: { supported: false },
   etag: { supported: true },
   authenticationSchemes: [
-    { type: 'oauthbearertoken', name: 'Bearer token', description: 'The organisation SCIM token from `latchkey server scim-token` (Authorization: Bearer <token>).', primary: true },
+    {
+      type: 'oauthbearertoken',
+      name: 'Bearer token',
+      description: 'The organisation SCIM token from `latchkey server scim-token` (Authorization: Bearer <token>).',
+      primary: true,
+    },
   ],
   meta: { resourceType: 'ServiceProviderConfig', location: '/scim/v2/ServiceProviderConfig' },
 } as const;

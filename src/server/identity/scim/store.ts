@@ -61,7 +61,10 @@ export async function getUser(sql: SqlClient, orgId: string, id: string): Promis
  * (created just in time by OIDC enrolment): the IdP is the authority on who they are.
  */
 export async function createUser(sql: SqlClient, orgId: string, s: UserState): Promise<StoredUser> {
-  const existing = await sql.query<{ id: string; scim_managed: boolean }>(`SELECT id, scim_managed FROM users WHERE ${VISIBLE} AND user_name_key = $2`, [orgId, userNameKey(s.userName)]);
+  const existing = await sql.query<{ id: string; scim_managed: boolean }>(`SELECT id, scim_managed FROM users WHERE ${VISIBLE} AND user_name_key = $2`, [
+    orgId,
+    userNameKey(s.userName),
+  ]);
   const hit = existing[0];
   if (hit?.scim_managed) throw TAKEN();
   if (hit) {
@@ -107,7 +110,13 @@ export async function deleteUser(sql: SqlClient, orgId: string, id: string): Pro
 
 export async function listUsers(sql: SqlClient, orgId: string, filter: UserFilter | null, startIndex: number, count: number): Promise<{ total: number; users: StoredUser[] }> {
   const where =
-    filter === null ? VISIBLE : filter.attribute === 'userName' ? `${VISIBLE} AND user_name_key = $2` : filter.attribute === 'externalId' ? `${VISIBLE} AND external_id = $2` : `${VISIBLE} AND id::text = $2`;
+    filter === null
+      ? VISIBLE
+      : filter.attribute === 'userName'
+        ? `${VISIBLE} AND user_name_key = $2`
+        : filter.attribute === 'externalId'
+          ? `${VISIBLE} AND external_id = $2`
+          : `${VISIBLE} AND id::text = $2`;
   const params: unknown[] = filter === null ? [orgId] : [orgId, filter.attribute === 'userName' ? userNameKey(filter.value) : filter.value];
   const total = Number((await sql.query<{ n: unknown }>(`SELECT count(*) AS n FROM users WHERE ${where}`, params))[0]?.n ?? 0);
   const rows = count === 0 ? [] : await sql.query<Row>(`SELECT ${COLUMNS} FROM users WHERE ${where} ORDER BY created_at, id LIMIT ${count} OFFSET ${startIndex - 1}`, params);
