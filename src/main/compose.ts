@@ -28,6 +28,8 @@ export interface AppMainOptions {
   policy: PolicyService;
   gateway?: GatewayOptions;
   notify?: Notifier;
+  /** Opens an IdP's sign-in page in the person's browser, for sign-in enrolment (docs/identity.md §3.2). */
+  openBrowser?: (url: string) => Promise<void>;
   onUnexpectedError?: MainServicesDeps['onUnexpectedError'];
 }
 
@@ -68,7 +70,11 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     ...(opts.onUnexpectedError === undefined ? {} : { onError: (err: unknown) => opts.onUnexpectedError?.(err, 'gateway') }),
   });
   const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)) });
-  const device = createDeviceService({ keychain: opts.keychain, policy: () => opts.policy.current() });
+  const device = createDeviceService({
+    keychain: opts.keychain,
+    policy: () => opts.policy.current(),
+    ...(opts.openBrowser === undefined ? {} : { openBrowser: opts.openBrowser }),
+  });
   const services = createMainServices({
     shell: opts.shell,
     version: opts.version,

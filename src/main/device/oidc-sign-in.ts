@@ -95,7 +95,11 @@ export async function signInWithOidc(start: OidcStartResponse, deps: OidcSignInD
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new LatchkeyError('timeout', 'The sign-in was not finished in time. Start the enrolment again.')), deps.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     });
-    await deps.openBrowser(url.href);
+    try {
+      await deps.openBrowser(url.href);
+    } catch {
+      throw new LatchkeyError('unsupported', 'The sign-in page could not be opened in your browser.');
+    }
     const callback = await Promise.race([listener.next, timeout]);
     const denied = callback.searchParams.get('error');
     if (denied !== null) {

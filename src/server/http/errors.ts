@@ -22,6 +22,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   fork_detected: 409,
   audit_rejected: 422,
   rate_limited: 429,
+  upstream_failed: 502,
   internal: 500,
 };
 
