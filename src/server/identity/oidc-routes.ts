@@ -32,7 +32,7 @@ import { readJsonBody } from '../http/body';
 import { bindDevice } from './bind-device';
 import { readOidcConfig } from './oidc-config';
 import { hashNonce, newNonce } from './oidc-nonce';
-import { verifyIdToken } from './oidc-verify';
+import { verifyIdToken, type VerifiedIdentity } from './oidc-verify';
 import { findPersonByUserName, userNameKey } from './people';
 
 const NO_OIDC = 'This organisation does not offer sign-in enrolment on this server. Check the organisation id, or enrol with a one-time code from your administrator.';
@@ -89,10 +89,10 @@ export function registerOidcRoutes(app: FastifyInstance, db: Database, serverPub
       throw new LatchkeyError('unauthorized', 'This sign-in was started for another device key. Start the enrolment again on this device.', { reason: 'attempt' });
     }
     const who = await verifyIdToken(body.idToken, attempt.config, attempt.row.nonce_hash, now());
-    const createPeople = attempt.config.createPeople;
+    const { createPeople, issuer } = attempt.config;
     const deviceId = body.deviceId ?? randomUUID();
     const userId = await db.asTenant(body.orgId, async (sql) => {
-      const userId = await personFor(sql, body.orgId, who.email, createPeople);
+      const userId = await personFor(sql, body.orgId, who, issuer, createPeople);
       await bindDevice(sql, { orgId: body.orgId, deviceId, userId, name: body.deviceName, publicKey: body.publicKey, via: 'oidc' });
       return userId;
     });
@@ -100,11 +100,24 @@ export function registerOidcRoutes(app: FastifyInstance, db: Database, serverPub
   });
 }
 
-async function personFor(sql: SqlClient, orgId: string, email: string, createPeople: boolean): Promise<string> {
-  const p = await findPersonByUserName(sql, orgId, email);
+/**
+ * The person this sign-in is: found by userName = the verified e-mail, and pinned to the
+ * IdP account (issuer, sub) of their first OIDC enrolment; created just in time if the
+ * org allows it.
+ */
+async function personFor(sql: SqlClient, orgId: string, who: VerifiedIdentity, issuer: string, createPeople: boolean): Promise<string> {
+  const p = await findPersonByUserName(sql, orgId, who.email);
   if (p) {
     if (p.deactivated) throw new LatchkeyError('access_disabled', ACCESS_DISABLED_MESSAGE);
     if (p.revoked) throw new LatchkeyError('forbidden', 'Your access to this organisation was revoked by an administrator.');
+    if (p.oidcIssuer === issuer && p.oidcSubject !== who.subject) {
+      throw new LatchkeyError(
+        'forbidden',
+        'This e-mail address belonged to another account at your sign-in service when it was first used with Latchkey. Ask your IT administrator.',
+        { reason: 'subject' },
+      );
+    }
+    if (p.oidcIssuer !== issuer) await sql.query('UPDATE users SET oidc_issuer = $3, oidc_subject = $4 WHERE org_id = $1 AND id = $2', [orgId, p.userId, issuer, who.subject]);
     return p.userId;
   }
   if (!createPeople) {
@@ -113,7 +126,15 @@ async function personFor(sql: SqlClient, orgId: string, email: string, createPeo
     });
   }
   const userId = randomUUID();
-  await sql.query('INSERT INTO users (org_id, id, name, user_name, user_name_key) VALUES ($1, $2, $3, $4, $5)', [orgId, userId, email.slice(0, 100), email, userNameKey(email)]);
+  await sql.query('INSERT INTO users (org_id, id, name, user_name, user_name_key, oidc_issuer, oidc_subject) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    orgId,
+    userId,
+    who.email.slice(0, 100),
+    who.email,
+    userNameKey(who.email),
+    issuer,
+    who.subject,
+  ]);
   await sql.query('INSERT INTO sync_heads (org_id, user_id) VALUES ($1, $2)', [orgId, userId]);
   return userId;
 }

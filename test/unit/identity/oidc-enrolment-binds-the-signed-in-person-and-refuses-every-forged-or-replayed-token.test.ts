@@ -31,6 +31,8 @@ const ACCOUNTS = {
   bob: { email: 'bob@elsewhere.test', groups: ['sales'] },
   carol: { email: 'carol@contractor.test', groups: ['latchkey-users'] },
   dave: { email: 'dave@acme.test', emailVerified: false },
+  // Another account of the same IdP that was given Alice's address later.
+  mallory: { email: 'alice@acme.test', groups: ['eng'] },
 };
 
 describe.each(KINDS)('OIDC enrolment on %s', (kind) => {
@@ -105,6 +107,13 @@ describe.each(KINDS)('OIDC enrolment on %s', (kind) => {
     expect(pushed.results[0]).toMatchObject({ status: 'applied', version: 1 });
     const pulled = await api.pull(0, 100);
     expect(pulled.records.map((r) => [r.id, r.ciphertext])).toEqual([['item-1', 'c2VhbGVk']]);
+  });
+
+  it("a later sign-in with the person's e-mail from another account of the IdP is refused", async () => {
+    const { signer, attempt } = await start();
+    const r = await complete(server.url, attempt, signer, await tokenFrom(idp, attempt, 'mallory'));
+    expect(r.status).toBe(403);
+    expect(r.json.error?.details?.reason).toBe('subject');
   });
 
   it('a group the org allows admits an e-mail outside its domains, and creates the person just in time', async () => {

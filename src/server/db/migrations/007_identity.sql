@@ -21,6 +21,12 @@ ALTER TABLE users ADD COLUMN deactivated_at timestamptz;
 ALTER TABLE users ADD COLUMN scim_deleted_at timestamptz;
 CREATE UNIQUE INDEX users_user_name ON users (org_id, user_name_key) WHERE scim_deleted_at IS NULL;
 
+-- The IdP account (issuer, sub) the person's first OIDC enrolment came from. A later
+-- sign-in with the same e-mail but another account of that IdP is refused: an IdP that
+-- hands a departed person's address to someone else does not hand over their vault.
+ALTER TABLE users ADD COLUMN oidc_issuer text;
+ALTER TABLE users ADD COLUMN oidc_subject text;
+
 -- How a device was enrolled (one-time code or OIDC), shown to admins.
 ALTER TABLE devices ADD COLUMN enrolled_via text NOT NULL DEFAULT 'code';
 

@@ -37,6 +37,8 @@ export function toScimError(err: unknown): ScimError {
     return new ScimError(status, status === 500 ? 'The server could not complete the request.' : err.message, status === 400 ? 'invalidSyntax' : undefined);
   }
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  // Two writers raced for one userName; the unique index kept one (PostgreSQL unique_violation).
+  if (code === '23505') return new ScimError(409, 'A user with this userName already exists in this organisation.', 'uniqueness');
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ScimError(413, 'The request body is too large.');
   const status = (err as { statusCode?: unknown } | null)?.statusCode;
   if (status === 429) return new ScimError(429, 'Too many requests; wait a minute and retry.');
