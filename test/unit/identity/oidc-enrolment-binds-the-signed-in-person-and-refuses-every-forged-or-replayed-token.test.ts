@@ -14,6 +14,7 @@ import { createDeviceService } from '../../../src/main/device';
 import { signInWithOidc } from '../../../src/main/device/oidc-sign-in';
 import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory';
 import { createServerApi } from '../../../src/core/sync';
+import { personalPolicy } from '../../../src/core/policy';
 import { fromBase64url } from '../../../src/core/crypto/bytes';
 import { createOrg } from '../../../src/server/admin/admin';
 import type { Database } from '../../../src/server/db/db';
@@ -193,6 +194,17 @@ describe.each(KINDS)('OIDC enrolment on %s', (kind) => {
     const r = await complete(server.url, attempt, newSigner(), token);
     expect(r.status).toBe(401);
     expect(r.json.error?.details?.reason).toBe('attempt');
+  });
+
+  it('the device service refuses sign-in to a server other than the one policy names, and without a browser to open', async () => {
+    let opened = false;
+    const policy = { ...personalPolicy(), managed: true, policy: { version: 1 as const, org: { name: 'Acme', serverUrl: 'https://latchkey.acme.test' } } };
+    const managed = createDeviceService({ keychain: createMemoryKeychain(), policy: () => policy, openBrowser: () => void (opened = true) });
+    const err = await managed.enrolWithSignIn({ serverUrl: server.url, orgId, deviceName: 'x' }).catch((e: unknown) => e);
+    expect((err as LatchkeyError).code).toBe('policy_forbidden');
+    expect(opened).toBe(false);
+    const headless = createDeviceService({ keychain: createMemoryKeychain() });
+    expect(((await headless.enrolWithSignIn({ serverUrl: server.url, orgId, deviceName: 'x' }).catch((e: unknown) => e)) as LatchkeyError).code).toBe('unsupported');
   });
 
   it('an org without OIDC configuration offers no sign-in; the device service says so', async () => {
