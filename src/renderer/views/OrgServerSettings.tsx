@@ -73,11 +73,13 @@ export function OrgServerSettings() {
           </label>
           <fieldset>
             <legend>How</legend>
-            <label>
-              <input type="radio" name="org-how" checked={how === 'code'} onChange={() => setHow('code')} data-testid="org-how-code" /> One-time code from IT
+            <label className="check">
+              <input type="radio" name="org-how" checked={how === 'code'} onChange={() => setHow('code')} data-testid="org-how-code" />
+              One-time code from IT
             </label>
-            <label>
-              <input type="radio" name="org-how" checked={how === 'signin'} onChange={() => setHow('signin')} data-testid="org-how-signin" /> Sign in with my organisation account
+            <label className="check">
+              <input type="radio" name="org-how" checked={how === 'signin'} onChange={() => setHow('signin')} data-testid="org-how-signin" />
+              Sign in with my organisation account
             </label>
           </fieldset>
           {how === 'code' ? (
