@@ -22,6 +22,7 @@ import { registerAdminRoutes } from '../admin/routes';
 import { registerOidcRoutes } from '../identity/oidc-routes';
 import { registerIdentityAdminRoutes } from '../identity/admin-routes';
 import { registerScimRoutes } from '../identity/scim/routes';
+import { registerAccountRoutes } from '../account/routes';
 
 export interface AppOptions {
   readonly db: Database;
@@ -66,6 +67,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerEnrolRoute(app, opts.db, opts.key.publicKey);
   registerSyncRoutes(app, auth);
   registerAuditRoutes(app, auth, opts.key);
+  registerAccountRoutes(app, auth, now);
   registerAdminRoutes(app, opts.db, opts.key, now);
   registerOidcRoutes(app, opts.db, opts.key.publicKey, now, opts.enrolRateLimitPerMinute ?? 20);
   registerIdentityAdminRoutes(app, opts.db, now);
