@@ -35,6 +35,7 @@ import { addAdmin, createOrg, createUser, issueEnrolCode, listDevices, revokeAdm
 import { createAdminClient, writeAdminKeyFile, type AdminClient } from '../admin-client';
 import { parseArgv, processLineIo as processIo, UsageError, type CliIo } from '../args';
 import { IDENTITY_OPTS, IDENTITY_USAGE, runIdentityCommand, type IdentityCommand, type IdentityValues } from './server-identity';
+import { BREAK_GLASS_USAGE, runBreakGlass } from './break-glass';
 
 export type { CliIo };
 
@@ -60,6 +61,8 @@ const USAGE = [
   '  latchkey server list-users --org ORG_ID',
   '  latchkey server admin-log [--limit 100]',
   ...IDENTITY_USAGE,
+  'break-glass recovery (docs/break-glass.md), over the admin API:',
+  BREAK_GLASS_USAGE,
   '',
   'Storage for start: DATABASE_URL=postgres://… selects PostgreSQL; otherwise embedded PGlite',
   '(--data-dir DIR to keep data; in memory without it). Several servers may share one',
@@ -183,6 +186,7 @@ async function withBackend<T>(v: Values, fn: (b: Backend) => Promise<T>): Promis
 export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
   const [sub, ...rest] = argv;
   try {
+    if (sub === 'break-glass') return await runBreakGlass(rest, io);
     const values = parseArgv({ args: rest, options: OPTS, strict: true, allowPositionals: false }).values as Values;
     switch (sub) {
       case 'start':

@@ -22,6 +22,7 @@ import { registerAdminRoutes } from '../admin/routes';
 import { registerOidcRoutes } from '../identity/oidc-routes';
 import { registerIdentityAdminRoutes } from '../identity/admin-routes';
 import { registerScimRoutes } from '../identity/scim/routes';
+import { registerBreakGlassRoutes } from '../admin/break-glass-routes';
 import { registerAccountRoutes } from '../account/routes';
 
 export interface AppOptions {
@@ -72,6 +73,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerOidcRoutes(app, opts.db, opts.key.publicKey, now, opts.enrolRateLimitPerMinute ?? 20);
   registerIdentityAdminRoutes(app, opts.db, now);
   registerScimRoutes(app, opts.db);
+  registerBreakGlassRoutes(app, opts.db, now);
   app.get('/v1/health', async () => ({ ok: true }));
   return app;
 }
