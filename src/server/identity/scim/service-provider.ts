@@ -1,7 +1,6 @@
 /** What this SCIM service provider supports (RFC 7643 §5), as GET /ServiceProviderConfig answers. */
 export const SERVICE_PROVIDER_CONFIG = {
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
-  documentationUri: 'https://github.com/latchkey/latchkey/blob/main/docs/identity.md',
   patch: { supported: true },
   bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
   filter: { supported: true, maxResults: 500 },
