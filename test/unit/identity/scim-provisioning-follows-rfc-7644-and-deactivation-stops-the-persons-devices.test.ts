@@ -162,6 +162,9 @@ describe.each(KINDS)('SCIM on %s', (kind) => {
   });
 
   it('no token, a wrong token or a rotated-away token gets one 401 with a Bearer challenge', async () => {
+    const config = await scimA('GET', '/ServiceProviderConfig');
+    expect(config.json).toMatchObject({ patch: { supported: true }, filter: { supported: true, maxResults: 500 }, bulk: { supported: false }, etag: { supported: true } });
+    expect((await fetch(`${server.url}/scim/v2/ServiceProviderConfig`)).status).toBe(401);
     const noAuth = await fetch(`${server.url}/scim/v2/Users`);
     expect(noAuth.status).toBe(401);
     expect(noAuth.headers.get('www-authenticate')).toMatch(/^Bearer/);
