@@ -29,6 +29,8 @@ export interface AppMainOptions {
   policy: PolicyService;
   gateway?: GatewayOptions;
   notify?: Notifier;
+  /** Opens an IdP's sign-in page in the person's browser, for sign-in enrolment (docs/identity.md §3.2). */
+  openBrowser?: (url: string) => Promise<void>;
   onUnexpectedError?: MainServicesDeps['onUnexpectedError'];
 }
 
@@ -77,6 +79,7 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     policy: () => opts.policy.current(),
     audit: engineLink.audit,
     vaultUnlocked: async () => (await engineLink.credentials.state()) === 'unlocked',
+    ...(opts.openBrowser === undefined ? {} : { openBrowser: opts.openBrowser }),
   });
   const services = createMainServices({
     shell: opts.shell,

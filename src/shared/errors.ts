@@ -62,6 +62,8 @@ export const ERROR_CODES = [
   'rollback_detected',
   'fork_detected',
   'device_revoked',
+  // the organisation turned this person's access off (SCIM deactivation)
+  'access_disabled',
   'audit_rejected',
   // policy
   'policy_invalid',
