@@ -223,6 +223,7 @@ export function listCredentials(core: EngineCore): CredentialOverview[] {
       allowedOrigins: o.allowedOrigins ?? [],
       updatedAt: e.updatedAt,
       ...(o.canary === true ? { canary: true } : {}),
+      ...(o.swapInBody === true ? { swapInBody: true } : {}),
     });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
