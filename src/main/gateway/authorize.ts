@@ -54,18 +54,11 @@ export interface UseRequest {
   readonly signal?: AbortSignal;
   /** Tool-specific checks of the arguments against the item (before approval or the secret). */
   readonly precheck?: (overview: CredentialOverview) => void;
-  /**
-   * The person at a terminal (`latchkey run` / `inject`, terminal.ts), not a paired agent:
-   * agent-only policy (allowed agents and tools) does not apply, and an answer is never
-   * reused — any process of the same user can reach the socket, so only a grant 'always'
-   * (which the terminal cannot be given) or policy could skip the prompt.
-   */
-  readonly person?: boolean;
 }
 
 const GRANT_TO_APPROVAL: Record<Exclude<GrantMode, 'never'>, ApprovalMode> = { ask: 'every_time', session: 'session', always: 'always' };
 
-/** The gateway-wide checks that do not depend on a credential. */
+/** The gateway-wide checks that do not depend on a credential; `person` (the terminal, terminal.ts): agent-only lists do not apply. */
 export function checkPolicy(deps: Pick<AuthorizeDeps, 'policy'>, agent: AuthenticatedAgent, tool: string, person = false): void {
   const p = deps.policy();
   assertGatewayEnabled(p);
@@ -144,7 +137,7 @@ export interface Authorized {
  * idle and says so only when the secret is asked for).
  */
 export async function authorizeUse(deps: AuthorizeDeps, req: UseRequest): Promise<Authorized> {
-  checkPolicy(deps, req.agent, req.tool, req.person === true);
+  checkPolicy(deps, req.agent, req.tool);
   const first = await visibleListing(deps, req.agent, req.tool, req.signal, false);
   if (first.cached) {
     let decided: Decided | null = null;
@@ -192,7 +185,7 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
     if (!mayAsk) return null;
     basis = await ask(deps, req.agent, req.tool, req.destination, req.signal, subject);
   }
-  if (req.person !== true && !deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
+  if (!deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
   return { overview, basis };
 }
 
@@ -214,23 +207,11 @@ interface GrantSubject {
   readonly warning?: string | null;
   /** Called once the person allowed it again. */
   approvedAgain?(): void;
-  /** Set: every use is asked and every answer counts once (the terminal caller). */
-  readonly perUse?: boolean;
 }
 
 type PendingApprovalInput = Parameters<AuthorizeDeps['approvals']['ask']>[0];
 
 function credentialSubject(deps: AuthorizeDeps, req: UseRequest, c: CredentialOverview): GrantSubject {
-  if (req.person === true) {
-    return {
-      mode: 'ask',
-      sessionKey: c.id,
-      label: `"${c.name}"`,
-      prompt: { itemId: c.id, credentialName: c.name, server: null },
-      remember: () => Promise.resolve(),
-      perUse: true,
-    };
-  }
   return {
     mode: deps.registry.grantMode(req.agent.id, c.id),
     sessionKey: c.id,
@@ -280,7 +261,6 @@ function preapproved(deps: Pick<AuthorizeDeps, 'policy' | 'registry'>, agent: Au
   const p = deps.policy();
   const mode = effectiveApprovalMode(p, GRANT_TO_APPROVAL[s.mode]);
   const warning = s.warning ?? null;
-  if (s.perUse === true) return null;
   if (mode === 'always' && warning === null) return 'always';
   // A "this session" answer holds for any grant below 'never', unless policy demands every time.
   if (warning === null && deps.registry.isSessionApproved(agent.id, s.sessionKey) && effectiveApprovalMode(p, 'session') === 'session') return 'session';
@@ -293,7 +273,7 @@ async function ask(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string,
   const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination, ...(warning !== null ? { warning } : {}) }, signal);
   if (answer === 'deny') throw new LatchkeyError('approval_denied', `The person declined this use of ${s.label}.`);
   s.approvedAgain?.();
-  if (answer === 'once' || s.perUse === true) return 'approved_once';
+  if (answer === 'once') return 'approved_once';
   if (answer === 'always') {
     try {
       assertApprovalModeAllowed(p, 'always');
