@@ -81,12 +81,22 @@ export async function resolveItemReference(core: EngineCore, ref: SecretReferenc
   const vault = { id: s.vaultId, name: OPEN_VAULT_NAME };
   const entries = [...s.entries()].map((e) => ({ id: e.id, name: e.overview.title, entry: e }));
   // The item first (overviews are in memory); only that item's details are opened, for its field names.
-  const picked = resolveReference(ref, [vault], () => entries, () => [{ id: ref.field, name: ref.field }]);
+  const picked = resolveReference(
+    ref,
+    [vault],
+    () => entries,
+    () => [{ id: ref.field, name: ref.field }],
+  );
   const opened = await openDetailsOf(core, picked.item.id);
   const fields = fieldsOf(opened.overview, opened.details);
   let field: FieldEntry;
   try {
-    field = resolveReference({ vault: vault.id, item: picked.item.id, field: ref.field }, [vault], () => [picked.item], () => fields).field;
+    field = resolveReference(
+      { vault: vault.id, item: picked.item.id, field: ref.field },
+      [vault],
+      () => [picked.item],
+      () => fields,
+    ).field;
   } catch (err) {
     if (!(err instanceof LatchkeyError) || err.code !== 'not_found') throw err;
     const names = fields.map((f) => (f.id.startsWith('custom:') ? `${f.name} (${f.id})` : f.id)).join(', ');

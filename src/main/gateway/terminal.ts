@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import type net from 'node:net';
-import { parseReference, resolveReference, type SecretReference } from '../../core/references';
+import { parseReference, type SecretReference } from '../../core/references';
 import type { AuditReason } from '../../shared/contracts/audit-event';
 import type { ReferenceResolution } from '../../shared/contracts/engine';
 import { LatchkeyError, isLatchkeyError, toSerializedError } from '../../shared/errors';

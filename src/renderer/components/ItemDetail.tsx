@@ -16,7 +16,19 @@ import { TotpCode } from './TotpCode';
 import { useAction } from './useAction';
 
 /** A value shown in the clear, with its own Copy (through the one clipboard slot, so it clears like any copy). */
-function Plain({ label, value, mono = false, copy = true, reference }: { label: string; value: string | undefined; mono?: boolean; copy?: boolean; reference?: string | undefined }) {
+function Plain({
+  label,
+  value,
+  mono = false,
+  copy = true,
+  reference,
+}: {
+  label: string;
+  value: string | undefined;
+  mono?: boolean;
+  copy?: boolean;
+  reference?: string | undefined;
+}) {
   const clipboard = useClipboard();
   if (value === undefined || value === '') return null;
   return (
@@ -242,13 +254,7 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
       )}
       {d.customFields.map((c) =>
         c.concealed ? (
-          <SecretField
-            key={`${item.id}:custom:${c.id}`}
-            itemId={item.id}
-            field={`custom:${c.id}`}
-            label={c.name}
-            reference={ref[`custom:${c.id}`]}
-          />
+          <SecretField key={`${item.id}:custom:${c.id}`} itemId={item.id} field={`custom:${c.id}`} label={c.name} reference={ref[`custom:${c.id}`]} />
         ) : (
           <Plain key={c.id} label={c.name} value={c.value ?? ''} reference={ref[`custom:${c.id}`]} />
         ),

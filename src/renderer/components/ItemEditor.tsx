@@ -109,8 +109,8 @@ export function ItemEditor({ item, kind = 'login', onSaved, onCancel }: Props) {
             sends it, and any use of it or its value in a result raises an alert
           </label>
           <label>
-            <input type="checkbox" checked={form.swapInBody} onChange={(e) => set('swapInBody', e.target.checked)} data-testid="edit-swap-in-body" /> Also swap it in
-            request bodies: latchkey run puts the real value into JSON, form and text bodies sent to the allowed origins (up to 1 MiB)
+            <input type="checkbox" checked={form.swapInBody} onChange={(e) => set('swapInBody', e.target.checked)} data-testid="edit-swap-in-body" /> Also swap it in request
+            bodies: latchkey run puts the real value into JSON, form and text bodies sent to the allowed origins (up to 1 MiB)
           </label>
         </>
       )}

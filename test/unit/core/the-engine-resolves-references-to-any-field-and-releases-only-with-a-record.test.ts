@@ -39,7 +39,10 @@ describe('references.resolve', () => {
 
   it('another vault name, an ambiguous title and a missing field are refused', async () => {
     await expect(h.engine.resolveReference({ vault: 'Work', item: 'Mail', field: 'password' })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(h.engine.resolveReference({ vault: 'Personal', item: 'Shared', field: 'password' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('use its id') });
+    await expect(h.engine.resolveReference({ vault: 'Personal', item: 'Shared', field: 'password' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('use its id'),
+    });
     await expect(h.engine.resolveReference({ vault: 'Personal', item: 'Deploy key', field: 'secret' })).rejects.toMatchObject({
       code: 'not_found',
       message: expect.stringContaining('privateKey, publicKey, passphrase'),

@@ -101,7 +101,9 @@ describe('a credential whose item sets swapInBody', () => {
   });
 
   it('a form body is percent-encoded so the secret stays one value; a chunked upload arrives with a Content-Length', async () => {
-    await sh(`printf 'a=1&key=%s&b=2' "$BODY_KEY" | curl -sS -H 'content-type: application/x-www-form-urlencoded' -H 'transfer-encoding: chunked' --data-binary @- https://api.test/body/form`);
+    await sh(
+      `printf 'a=1&key=%s&b=2' "$BODY_KEY" | curl -sS -H 'content-type: application/x-www-form-urlencoded' -H 'transfer-encoding: chunked' --data-binary @- https://api.test/body/form`,
+    );
     const form = new URLSearchParams(last().body);
     expect(form.get('key')).toBe(BODY_SECRET);
     expect([form.get('a'), form.get('b')]).toEqual(['1', '2']);

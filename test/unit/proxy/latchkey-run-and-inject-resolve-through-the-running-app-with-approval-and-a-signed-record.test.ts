@@ -45,7 +45,10 @@ function sink(key: 'stdout' | 'stderr'): PassThrough {
 }
 const events = (): AuditEvent[] => h.audit;
 /** The Terminal's signed record (the engine's item.release for the same use comes after it). */
-const lastUse = (): AuditEvent | undefined => events().filter((e) => e.action === 'credential.use').at(-1);
+const lastUse = (): AuditEvent | undefined =>
+  events()
+    .filter((e) => e.action === 'credential.use')
+    .at(-1);
 
 async function withApp<T>(f: (app: AppClient, deps: RunDeps) => Promise<T>): Promise<T> {
   const app = await connectApp(socketPath);

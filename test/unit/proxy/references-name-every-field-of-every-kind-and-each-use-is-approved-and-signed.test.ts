@@ -131,7 +131,10 @@ function expectRecordedBeforeRelease(itemId: string): void {
   const releases = all.map((e, i) => [e, i] as const).filter(([e]) => e.action === 'item.release' && e.target?.itemId === itemId);
   expect(releases.length).toBeGreaterThan(0);
   for (const [, i] of releases) {
-    const before = all.slice(0, i).reverse().find((e) => e.action === 'credential.use');
+    const before = all
+      .slice(0, i)
+      .reverse()
+      .find((e) => e.action === 'credential.use');
     expect(before).toMatchObject({ outcome: 'success', actor: { type: 'person' }, target: { itemId } });
   }
 }

@@ -69,7 +69,7 @@ describe('names that could mean something else', () => {
           { id: 'd', name: 'custom:a', concealed: false, value: 'three' },
           { id: 'e', name: 'Region', concealed: false, value: 'eu' },
         ],
-      } as ItemDraft['details'],
+      },
     };
     const id = (await h.engine.createItem(draft)).id;
     const refs = await expectEachResolvesToItself(id, ['username', 'password', 'totp', 'notes', 'custom:a', 'custom:b', 'custom:c', 'custom:d', 'custom:e']);
@@ -80,7 +80,8 @@ describe('names that could mean something else', () => {
   it('a title shared with another item, or shaped like an item id, is written as the id', async () => {
     const one = (await h.engine.createItem(loginDraft('Twin'))).id;
     const two = (await h.engine.createItem(loginDraft('Twin'))).id;
-    for (const id of [one, two]) expect((await expectEachResolvesToItself(id, ['username', 'password', 'totp', 'notes', 'custom:pin', 'custom:hint'])).password).toContain(`/${id}/`);
+    for (const id of [one, two])
+      expect((await expectEachResolvesToItself(id, ['username', 'password', 'totp', 'notes', 'custom:pin', 'custom:hint'])).password).toContain(`/${id}/`);
     const idShaped = (await h.engine.createItem(loginDraft(two.split('').reverse().join('')))).id;
     expect((await expectEachResolvesToItself(idShaped, ['username', 'password', 'totp', 'notes', 'custom:pin', 'custom:hint'])).password).toContain(`/${idShaped}/`);
   });

@@ -19,7 +19,14 @@ describe('swapInBody', () => {
     const set = draftFromForm(f);
     expect(set.ok && set.value.overview.swapInBody === true).toBe(true);
     if (!set.ok) return;
-    const item = { id: 'AAAAAAAAAAAAAAAAAAAAAA', version: 1, createdAt: 1, updatedAt: 1, overview: set.value.overview, details: { kind: 'api_credential', secret: null, customFields: [] } } as ItemView;
+    const item = {
+      id: 'AAAAAAAAAAAAAAAAAAAAAA',
+      version: 1,
+      createdAt: 1,
+      updatedAt: 1,
+      overview: set.value.overview,
+      details: { kind: 'api_credential', secret: null, customFields: [] },
+    } as ItemView;
     const again = formFromItem(item);
     expect(again.swapInBody).toBe(true);
     const kept = updateFromForm(again, item.id, item.version);
@@ -31,6 +38,8 @@ describe('swapInBody', () => {
     expect(
       itemOverviewSchema.safeParse({ kind: 'api_credential', title: 'x', urls: [], tags: [], injection: { type: 'bearer' }, allowedOrigins: [], swapInBody: 'yes' }).success,
     ).toBe(false);
-    expect(itemOverviewSchema.safeParse({ kind: 'api_credential', title: 'x', urls: [], tags: [], injection: { type: 'bearer' }, allowedOrigins: [], swapInBody: true }).success).toBe(true);
+    expect(
+      itemOverviewSchema.safeParse({ kind: 'api_credential', title: 'x', urls: [], tags: [], injection: { type: 'bearer' }, allowedOrigins: [], swapInBody: true }).success,
+    ).toBe(true);
   });
 });
