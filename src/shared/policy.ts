@@ -14,6 +14,7 @@
  * This file compiles under the core tsconfig (no DOM, no Node): no URL class here.
  */
 import { z } from 'zod';
+import { anomalyPolicySchema, budgetPolicySchema } from './budgets';
 
 /** The only policy document version this app understands. */
 export const POLICY_VERSION = 1;
@@ -33,6 +34,21 @@ export const serverUrlSchema = z
 export const aaguidSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'an AAGUID such as cb69481e-8ff7-4039-93ec-0a2729a154a8');
+
+/**
+ * A certificate an organisation trusts to vouch for security-key models: PEM
+ * ("-----BEGIN CERTIFICATE-----" armour) or the bare base64 DER the FIDO Metadata
+ * Service puts in `attestationRootCertificates`. Only the text shape is checked here
+ * (this file compiles for the engine, without an X.509 parser); main parses the DER
+ * when it verifies an enrolment and refuses the enrolment if a root does not parse.
+ */
+export const attestationRootSchema = z
+  .string()
+  .max(16_384)
+  .regex(
+    /^\s*(?:-----BEGIN CERTIFICATE-----\s*[A-Za-z0-9+/=\s]{64,}-----END CERTIFICATE-----|[A-Za-z0-9+/]{64,}={0,2})\s*$/,
+    'a certificate in PEM form, or its base64 DER as in FIDO Metadata Service statements',
+  );
 
 /**
  * A destination rule: `[METHODS SP]pattern[path-glob]` (docs/policy.md "Destination
@@ -108,6 +124,29 @@ export const argon2idParamsSchema = z.strictObject({
 });
 export type Argon2idParams = z.infer<typeof argon2idParamsSchema>;
 
+/** A break-glass admin as named at the ceremony (docs/break-glass.md §2); shown in notices and logs. */
+export const breakGlassAdminNameSchema = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'an admin name: letters, digits, . _ @ - (up to 64)');
+
+/**
+ * recovery.breakGlass (docs/break-glass.md): the org recovery public key every vault's
+ * key is additionally wrapped to (HPKE, docs/vault-format.md §4.4), and the k-of-n
+ * split of its private key the ceremony made. keyId is the first 8 bytes of
+ * SHA-256(public key), hex; the engine checks it against the key before wrapping.
+ */
+export const breakGlassPolicySchema = z
+  .strictObject({
+    /** X25519 public key, 32 bytes, base64url without padding. */
+    orgRecoveryPublicKey: z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, '32 bytes, base64url without padding (43 characters)'),
+    keyId: z.string().regex(/^[0-9a-f]{16}$/, '16 lower-case hex digits'),
+    threshold: z.number().int().min(2).max(255),
+    admins: z.array(breakGlassAdminNameSchema).min(2).max(255),
+  })
+  .superRefine((b, ctx) => {
+    if (new Set(b.admins).size !== b.admins.length) ctx.addIssue({ code: 'custom', path: ['admins'], message: 'names each admin once' });
+    if (b.threshold > b.admins.length) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'cannot be more than the number of admins' });
+  });
+export type BreakGlassPolicy = z.infer<typeof breakGlassPolicySchema>;
+
 // ---------------------------------------------------------------- the policy document
 
 export const policySchema = z
@@ -130,6 +169,7 @@ export const policySchema = z
         recoveryCodeAllowed: z.boolean().optional(),
         minEnrolledKeys: z.number().int().min(0).max(16).optional(),
         allowedAaguids: z.array(aaguidSchema).min(1).max(256).optional(),
+        attestationRoots: z.array(attestationRootSchema).min(1).max(64).optional(),
         userVerificationRequired: z.boolean().optional(),
       })
       .optional(),
@@ -171,6 +211,10 @@ export const policySchema = z
         cutOffAgent: z.boolean().optional(),
       })
       .optional(),
+    /** Floors for every grant's budget (docs/policy.md "budgets"): policy can make a budget stricter, never looser. */
+    budgets: budgetPolicySchema.optional(),
+    /** Anomaly alerts (docs/policy.md "anomalies"): rules that also ask afresh, and the usual hours. */
+    anomalies: anomalyPolicySchema.optional(),
     /** DLP on results going to agents (docs/policy.md "dlp"); each absent category keeps its default. */
     dlp: z
       .strictObject({
@@ -181,6 +225,8 @@ export const policySchema = z
         phone: dlpActionSchema.optional(),
       })
       .optional(),
+    /** Organisation recovery (docs/break-glass.md); absent = the vault stays end-to-end only. */
+    recovery: z.strictObject({ breakGlass: breakGlassPolicySchema.optional() }).optional(),
     audit: z
       .strictObject({
         uploadRequired: z.boolean(),
@@ -293,6 +339,7 @@ export const POLICY_FIELDS = [
   'unlock.recoveryCodeAllowed',
   'unlock.minEnrolledKeys',
   'unlock.allowedAaguids',
+  'unlock.attestationRoots',
   'unlock.userVerificationRequired',
   'kdf.argon2idFloor',
   'session.autoLockMinutes',
@@ -308,6 +355,14 @@ export const POLICY_FIELDS = [
   'gateway.approvalModeFloor',
   'gateway.realEnvAllowed',
   'canary.cutOffAgent',
+  'budgets.usesPerHour',
+  'budgets.usesPerDay',
+  'budgets.bytesPerHour',
+  'budgets.bytesPerDay',
+  'budgets.methods',
+  'budgets.onExceeded',
+  'anomalies.requireApproval',
+  'anomalies.usualHours',
   'dlp.secrets',
   'dlp.cards',
   'dlp.iban',
@@ -315,6 +370,7 @@ export const POLICY_FIELDS = [
   'dlp.phone',
   'audit.uploadRequired',
   'audit.uploadIntervalMinutes',
+  'recovery.breakGlass',
 ] as const;
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 

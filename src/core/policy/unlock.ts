@@ -15,6 +15,8 @@ export interface HardwareKeyFacts {
   readonly aaguid?: string | Uint8Array;
   /** Whether the slot's hmac-secret is the user-verified one (PIN / biometric). */
   readonly userVerification?: boolean;
+  /** A recovery-code slot made by break-glass recovery (IT-issued, docs/break-glass.md). */
+  readonly breakGlassCode?: boolean;
 }
 
 /** True when the policy requires every unlock to use a hardware key. */
@@ -77,7 +79,17 @@ function checkMethod(p: EffectivePolicy, kind: string, verb: string, hw: Hardwar
       if (!passwordAllowed(p)) throw forbiddenByPolicy(p, 'unlock.passwordAllowed', `${verb} a password is refused.`);
       return;
     case 'recovery_code':
-      if (!recoveryCodeAllowed(p)) throw forbiddenByPolicy(p, 'unlock.recoveryCodeAllowed', `${verb} a recovery code is refused.`);
+      // A code IT issued by break-glass is not the person's own code: it still opens the
+      // vault where policy turns break-glass on, even if personal codes are forbidden.
+      if (!recoveryCodeAllowed(p) && !(hw.breakGlassCode === true && !creating && p.policy?.recovery?.breakGlass !== undefined)) {
+        throw forbiddenByPolicy(p, 'unlock.recoveryCodeAllowed', `${verb} a recovery code is refused.`);
+      }
+      return;
+    case 'org_recovery':
+      // Made by the engine under recovery.breakGlass; never an unlock method on a device.
+      if (!creating || p.policy?.recovery?.breakGlass === undefined) {
+        throw forbiddenByPolicy(p, 'recovery.breakGlass', `${verb} an organisation-recovery slot is refused: the policy does not turn break-glass recovery on here.`);
+      }
       return;
     case 'hardware_key':
       checkAuthenticator(p, hw, verb, creating);
@@ -101,6 +113,32 @@ function checkAuthenticator(p: EffectivePolicy, hw: HardwareKeyFacts, verb: stri
   if (userVerificationRequired(p) && hw.userVerification !== true) {
     throw forbiddenByPolicy(p, 'unlock.userVerificationRequired', `${verb} a security key without PIN or biometric verification is refused.`);
   }
+}
+
+/**
+ * What a new security key must prove about itself (docs/hardware-key.md "Attestation").
+ * A managed policy that lists approved models (`allowedAaguids`) or trusted makers
+ * (`attestationRoots`) restricts authenticators: enrolment then verifies the key's
+ * attestation up to `roots`, and `allowedAaguids` (null = any model those makers
+ * certify) is compared with the AAGUID the verified certificate vouches for. Without
+ * roots nothing can be verified, so such a policy refuses every new key (fail closed);
+ * keys enrolled earlier still unlock by the AAGUID their slot recorded.
+ */
+export interface AttestationRequirement {
+  readonly org: string;
+  readonly allowedAaguids: readonly string[] | null;
+  readonly roots: readonly string[];
+}
+
+/** Null when the policy lets any key enrol (unmanaged, or no authenticator rule). */
+export function attestationRequirement(p: EffectivePolicy): AttestationRequirement | null {
+  const unlock = p.managed ? p.policy?.unlock : undefined;
+  if (!unlock || (unlock.allowedAaguids === undefined && unlock.attestationRoots === undefined)) return null;
+  return {
+    org: p.orgName ?? 'your organisation',
+    allowedAaguids: unlock.allowedAaguids?.map((a) => a.toLowerCase()) ?? null,
+    roots: unlock.attestationRoots ?? [],
+  };
 }
 
 /** Lower-case dashed UUID, or null if `value` is not 16 bytes / 32 hex digits. */

@@ -22,6 +22,7 @@ import type { ApprovalQueue } from './approvals';
 import type { CachedCredentials, Listing } from './credential-cache';
 import type { CredentialOverview, CredentialUse, PolicySource } from './ports';
 import { serverKey, type AuthenticatedAgent, type Registry } from './registry';
+import type { GuardFacts, UseGate, UseGuards } from './use-guards';
 
 export interface AuthorizeDeps {
   /** The engine, with main's copy of the overviews (credential-cache.ts). */
@@ -33,6 +34,8 @@ export interface AuthorizeDeps {
   readonly waitForUnlock: (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal) => Promise<boolean>;
   /** Credential + destination pairs whose host echoed the credential: asked afresh (tools/echo-guard.ts). */
   readonly echoes?: { warning(itemId: string, destination: string): string | null; clear(itemId: string, destination: string): void };
+  /** Budgets and anomaly rules of agents' uses (use-guards.ts); absent = none. */
+  readonly guards?: UseGuards;
 }
 
 export interface UseRequest {
@@ -54,11 +57,18 @@ export interface UseRequest {
   readonly signal?: AbortSignal;
   /** Tool-specific checks of the arguments against the item (before approval or the secret). */
   readonly precheck?: (overview: CredentialOverview) => void;
+  /**
+   * The person at a terminal (`latchkey run` / `inject`, terminal.ts), not a paired agent:
+   * agent-only policy (allowed agents and tools) does not apply, and an answer is never
+   * reused — any process of the same user can reach the socket, so only a grant 'always'
+   * (which the terminal cannot be given) or policy could skip the prompt.
+   */
+  readonly person?: boolean;
 }
 
 const GRANT_TO_APPROVAL: Record<Exclude<GrantMode, 'never'>, ApprovalMode> = { ask: 'every_time', session: 'session', always: 'always' };
 
-/** The gateway-wide checks that do not depend on a credential; `person` (the terminal, terminal.ts): agent-only lists do not apply. */
+/** The gateway-wide checks that do not depend on a credential. */
 export function checkPolicy(deps: Pick<AuthorizeDeps, 'policy'>, agent: AuthenticatedAgent, tool: string, person = false): void {
   const p = deps.policy();
   assertGatewayEnabled(p);
@@ -125,6 +135,8 @@ export interface Authorized {
   readonly use: CredentialUse;
   /** 'always' | 'session' | 'approved_once' … for the activity record. */
   readonly basis: string;
+  /** The budget / anomaly rule that made this use ask afresh, for its release record. */
+  readonly guard: GuardFacts;
 }
 
 /**
@@ -137,7 +149,7 @@ export interface Authorized {
  * idle and says so only when the secret is asked for).
  */
 export async function authorizeUse(deps: AuthorizeDeps, req: UseRequest): Promise<Authorized> {
-  checkPolicy(deps, req.agent, req.tool);
+  checkPolicy(deps, req.agent, req.tool, req.person === true);
   const first = await visibleListing(deps, req.agent, req.tool, req.signal, false);
   if (first.cached) {
     let decided: Decided | null = null;
@@ -169,6 +181,7 @@ export async function authorizeUse(deps: AuthorizeDeps, req: UseRequest): Promis
 interface Decided {
   readonly overview: CredentialOverview;
   readonly basis: string;
+  readonly gate: UseGate | null;
 }
 
 /** Credential, origin, policy, tool checks and the approval; null when a prompt is needed and `mayAsk` is false. */
@@ -179,20 +192,63 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
     assertDestinationAllowed(deps.policy(), req.url.href, req.method);
   }
   req.precheck?.(overview);
-  const subject = credentialSubject(deps, req, overview);
+  const gate = await guardGate(deps, req, overview);
+  const subject = withGate(credentialSubject(deps, req, overview), gate);
   let basis = preapproved(deps, req.agent, subject);
   if (basis === null) {
     if (!mayAsk) return null;
-    basis = await ask(deps, req.agent, req.tool, req.destination, req.signal, subject);
+    basis = await withGuardFacts(gate, () => ask(deps, req.agent, req.tool, req.destination, req.signal, subject));
   }
-  if (!deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
-  return { overview, basis };
+  if (req.person !== true && !deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
+  return { overview, basis, gate };
 }
 
 function withSecret(req: UseRequest, decided: Decided, use: CredentialUse): Authorized {
   // The secret's own version decides: an item edited since the listing may allow less.
   if (req.url) assertOrigin(use, req.url, req.method);
-  return { overview: decided.overview, use, basis: decided.basis };
+  decided.gate?.commit();
+  return { overview: decided.overview, use, basis: decided.basis, guard: decided.gate?.facts ?? {} };
+}
+
+/** Budgets and anomaly rules: agents' uses only (the person at a terminal has no grant to budget). */
+function guardGate(deps: AuthorizeDeps, req: UseRequest, c: CredentialOverview): Promise<UseGate | null> {
+  if (req.person === true || deps.guards === undefined) return Promise.resolve(null);
+  return deps.guards.check({
+    agentId: req.agent.id,
+    agentName: req.agent.name,
+    itemId: c.id,
+    credentialName: c.name,
+    tool: req.tool,
+    ...(req.url ? { url: req.url } : {}),
+    ...(req.method !== undefined ? { method: req.method } : {}),
+  });
+}
+
+/** A gate with a warning asks afresh, whatever the grant, and the answer counts once. */
+function withGate(s: GrantSubject, gate: UseGate | null): GrantSubject {
+  if (gate === null || gate.warning === null) return s;
+  return {
+    ...s,
+    warning: [s.warning, gate.warning]
+      .filter((w) => w !== null && w !== undefined)
+      .join(' ')
+      .slice(0, 300),
+    perUse: true,
+    approvedAgain: () => {
+      s.approvedAgain?.();
+      gate.approvedAgain();
+    },
+  };
+}
+
+/** A refusal at a prompt the guards raised names the budget or rule in its record. */
+async function withGuardFacts<T>(gate: UseGate | null, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (gate === null || gate.warning === null || !(err instanceof LatchkeyError)) throw err;
+    throw new LatchkeyError(err.code, err.message, { ...err.details, ...gate.facts });
+  }
 }
 
 /** What a grant is for: one credential, or one downstream server (all its tools). */
@@ -207,11 +263,23 @@ interface GrantSubject {
   readonly warning?: string | null;
   /** Called once the person allowed it again. */
   approvedAgain?(): void;
+  /** Set: every use is asked and every answer counts once (the terminal caller). */
+  readonly perUse?: boolean;
 }
 
 type PendingApprovalInput = Parameters<AuthorizeDeps['approvals']['ask']>[0];
 
 function credentialSubject(deps: AuthorizeDeps, req: UseRequest, c: CredentialOverview): GrantSubject {
+  if (req.person === true) {
+    return {
+      mode: 'ask',
+      sessionKey: c.id,
+      label: `"${c.name}"`,
+      prompt: { itemId: c.id, credentialName: c.name, server: null },
+      remember: () => Promise.resolve(),
+      perUse: true,
+    };
+  }
   return {
     mode: deps.registry.grantMode(req.agent.id, c.id),
     sessionKey: c.id,
@@ -261,6 +329,7 @@ function preapproved(deps: Pick<AuthorizeDeps, 'policy' | 'registry'>, agent: Au
   const p = deps.policy();
   const mode = effectiveApprovalMode(p, GRANT_TO_APPROVAL[s.mode]);
   const warning = s.warning ?? null;
+  if (s.perUse === true) return null;
   if (mode === 'always' && warning === null) return 'always';
   // A "this session" answer holds for any grant below 'never', unless policy demands every time.
   if (warning === null && deps.registry.isSessionApproved(agent.id, s.sessionKey) && effectiveApprovalMode(p, 'session') === 'session') return 'session';
@@ -273,7 +342,7 @@ async function ask(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string,
   const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination, ...(warning !== null ? { warning } : {}) }, signal);
   if (answer === 'deny') throw new LatchkeyError('approval_denied', `The person declined this use of ${s.label}.`);
   s.approvedAgain?.();
-  if (answer === 'once') return 'approved_once';
+  if (answer === 'once' || s.perUse === true) return 'approved_once';
   if (answer === 'always') {
     try {
       assertApprovalModeAllowed(p, 'always');

@@ -20,6 +20,7 @@ import type { AuditReader } from '../../core/audit/recent';
 import { deviceIdForPublicKey } from '../../core/sync/device-id';
 import type { VaultSync } from '../../core/vault-sync/vault-sync';
 import { DeviceEngineContract, type DeviceStatus, type SyncOutcome } from '../../shared/contracts/device';
+import { revocationDetailsSchema } from '../../shared/contracts/my-devices';
 import { isLatchkeyError, LatchkeyError } from '../../shared/errors';
 import type { Port } from '../../shared/rpc/port';
 import { connectRpc, type RpcClient } from '../../shared/rpc/rpc';
@@ -103,6 +104,13 @@ export function buildPersonalEngine(o: { dbName: string; client: DeviceClient; s
   return { engine, store, auditReader };
 }
 
+/** A failed pass as Settings shows it: code and message, and for a revoked device the server's typed reason. */
+export function syncError(err: unknown): NonNullable<SyncOutcome['error']> {
+  if (!isLatchkeyError(err)) return { code: 'internal', message: 'Sync failed unexpectedly.' };
+  const revocation = err.code === 'device_revoked' ? revocationDetailsSchema.safeParse(err.details) : undefined;
+  return revocation?.success === true ? { code: err.code, message: err.message, revocation: revocation.data } : { code: err.code, message: err.message };
+}
+
 export interface SyncedEngineOptions {
   readonly dbName: string;
   readonly client: DeviceClient;
@@ -153,7 +161,12 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
   // One pass at a time; a request during a pass runs once more after it.
   let running = false;
   let again = false;
+  // Revoked: the server will refuse every request from now on, so no pass runs again
+  // (until the app restarts, when the first pass learns it once more).
+  let revoked = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
   const pass = async (): Promise<void> => {
+    if (revoked) return;
     if (running) {
       again = true;
       return;
@@ -167,10 +180,14 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
           report({ at: Date.now(), ok: true });
         } catch (err) {
           // rollback_detected, integrity, device_revoked, network…: shown in Settings, never fatal.
-          const e = isLatchkeyError(err) ? { code: err.code, message: err.message } : { code: 'internal', message: 'Sync failed unexpectedly.' };
-          report({ at: Date.now(), ok: false, error: e });
+          report({ at: Date.now(), ok: false, error: syncError(err) });
+          if (isLatchkeyError(err, 'device_revoked')) {
+            revoked = true;
+            clearInterval(timer);
+            clearTimeout(debounce);
+          }
         }
-      } while (again);
+      } while (again && !revoked);
     } finally {
       running = false;
     }
@@ -191,7 +208,7 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
         if (e.type === 'itemsChanged') soon();
         else if (e.type === 'unlocked') void pass();
       });
-      setInterval(() => void pass(), SYNC_PERIOD_MS);
+      timer = setInterval(() => void pass(), SYNC_PERIOD_MS);
       void pass();
     },
   };
