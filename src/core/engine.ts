@@ -32,6 +32,8 @@ import {
 import { lockedError, makeAuditor, makeBatchAuditor, type Clock, type EngineCore } from './vault/core';
 import { newId } from './vault/ids';
 import * as items from './vault/item-ops';
+import * as refs from './vault/reference-ops';
+import type { SecretReference } from './references';
 import { deriveVaultKeys, wipeVaultKeys } from './vault/keys';
 import { applyToHead, sealHead, stateOf } from './vault/head';
 import { DEFAULT_SETTINGS, headUnauthenticError, loadVault, noVault, readTrustedHead, sealSettings, slotInHead } from './vault/open-vault';
@@ -634,6 +636,10 @@ export function createEngine(deps: EngineDeps) {
     totp: (id: string) => items.totpCode(core, id),
     listCredentials: () => items.listCredentials(core),
     useCredential: (itemId: string, agentId?: string) => items.useCredential(core, itemId, agentId),
+    /** Which item and field a `latchkey://` reference names, for every kind (never a value). */
+    resolveReference: (ref: SecretReference) => refs.resolveItemReference(core, ref),
+    /** One field's value for a terminal use main approved and recorded; audited as item.release. */
+    releaseReferencedField: (itemId: string, field: string) => refs.releaseReferencedField(core, itemId, field),
     /** Every form of every concealed value in the vault redacted from each text ('results.scrub'). */
     scrubResults: (texts: readonly string[], truncated?: readonly boolean[]) => scrubSet.scrub(texts, truncated),
     /** Main's events (gateway, pairing, policy) into the same chain. */

@@ -56,6 +56,8 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
       return (await engine().call('credentials.list', {})).credentials;
     },
     useCredential: (itemId, agentId) => engine().call('credentials.use', { itemId, agentId }),
+    resolveReference: (ref) => engine().call('references.resolve', { vault: ref.vault, item: ref.item, field: ref.field }),
+    releaseField: (itemId, field, purpose) => engine().call('references.release', { itemId, field, purpose }),
     async scrub(texts, truncated) {
       return (await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}) })).texts;
     },

@@ -85,8 +85,17 @@ export const itemOverviewSchema = z
      * Absent means false (records written before it existed).
      */
     canary: z.boolean().optional(),
+    /**
+     * API credentials: the run proxy also swaps this credential's placeholder in request
+     * bodies of textual types (docs/gateway.md §10a "Body swaps"), not only in the URL and
+     * headers. Absent means false.
+     */
+    swapInBody: z.boolean().optional(),
   })
   .superRefine((o, ctx) => {
+    if (o.swapInBody !== undefined && o.kind !== 'api_credential') {
+      ctx.addIssue({ code: 'custom', path: ['swapInBody'], message: 'only API credentials have a body-swap rule' });
+    }
     if (o.kind === 'api_credential') {
       if (!o.injection) ctx.addIssue({ code: 'custom', path: ['injection'], message: 'an API credential needs an injection rule' });
       if (!o.allowedOrigins) ctx.addIssue({ code: 'custom', path: ['allowedOrigins'], message: 'an API credential needs its allowed origins' });

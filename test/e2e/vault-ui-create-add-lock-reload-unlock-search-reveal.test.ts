@@ -96,6 +96,11 @@ describe('vault UI end to end in Chromium', () => {
     await page.waitForSelector('[data-testid=detail-title]:has-text("GitHub")');
     await page.click('button:has-text("Show code")');
     await expect.poll(async () => (await page.textContent('[data-testid=totp-code]')) ?? '').toMatch(/^\d{3} \d{3}$/);
+    // Every field has "Copy reference": username, password and one-time code, each naming its own field.
+    const refs = page.locator('[data-testid=copy-reference]');
+    await expect.poll(() => refs.count()).toBe(3);
+    const written = await refs.evaluateAll((els) => els.map((e) => e.getAttribute('data-reference')));
+    expect(written.map((r) => r?.replace(/^latchkey:\/\/[A-Za-z0-9_-]{22}\//, ''))).toEqual(['GitHub/username', 'GitHub/password', 'GitHub/totp']);
     await shot('04-items-login-detail');
   });
 

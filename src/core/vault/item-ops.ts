@@ -224,6 +224,7 @@ export function listCredentials(core: EngineCore): CredentialOverview[] {
       updatedAt: e.updatedAt,
       ...(o.canary === true ? { canary: true } : {}),
       ...(o.tags.length > 0 ? { tags: [...o.tags] } : {}),
+      ...(o.swapInBody === true ? { swapInBody: true } : {}),
     });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -67,6 +67,8 @@ export function engineMainHandlers(engine: Engine): RpcHandlers<typeof EngineMai
     'vault.status': () => engine.status(),
     'credentials.list': () => ({ credentials: engine.listCredentials() }),
     'credentials.use': ({ itemId, agentId }) => engine.useCredential(itemId, agentId),
+    'references.resolve': (ref) => engine.resolveReference(ref),
+    'references.release': ({ itemId, field }) => engine.releaseReferencedField(itemId, field),
     'audit.append': async (event) => {
       await engine.appendAudit(event);
       return ok;

@@ -59,6 +59,8 @@ export function cacheCredentials(source: CredentialSource): CachedCredentials {
     generation: () => generation,
     useCredential: (itemId, agentId) => source.useCredential(itemId, agentId),
     scrub: (texts, truncated) => source.scrub(texts, truncated),
+    ...(source.resolveReference ? { resolveReference: source.resolveReference.bind(source) } : {}),
+    ...(source.releaseField ? { releaseField: source.releaseField.bind(source) } : {}),
     ...(source.scrubResults ? { scrubResults: source.scrubResults.bind(source) } : {}),
     onLocked: (h) => source.onLocked(h),
     onUnlocked: (h) => source.onUnlocked(h),

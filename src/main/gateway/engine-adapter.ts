@@ -13,6 +13,8 @@ export function createEngineCredentialSource(engine: RpcClient<EngineMainContrac
     state: async () => (await engine.call('vault.status', {})).state,
     listCredentials: async () => (await engine.call('credentials.list', {})).credentials,
     useCredential: (itemId, agentId) => engine.call('credentials.use', { itemId, agentId }),
+    resolveReference: (ref) => engine.call('references.resolve', { vault: ref.vault, item: ref.item, field: ref.field }),
+    releaseField: (itemId, field, purpose) => engine.call('references.release', { itemId, field, purpose }),
     scrub: async (texts, truncated) => (await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}) })).texts,
     scrubResults: async (texts, truncated) => {
       const r = await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}), reportRedacted: true });

@@ -3,10 +3,11 @@
  * in src/main/services.ts. They mirror EngineMainContract (src/shared/contracts/engine.ts)
  * so an RPC client to the engine implements them with one line per method.
  */
-import type { AuditEvent, CredentialOverview, CredentialUse, VaultState } from '../../shared/contracts/engine';
+import type { AuditEvent, CredentialOverview, CredentialUse, ReferenceRelease, ReferenceResolution, VaultState } from '../../shared/contracts/engine';
+import type { SecretReference } from '../../core/references';
 import type { EffectivePolicy } from '../../shared/policy';
 
-export type { AuditEvent, CredentialOverview, CredentialUse };
+export type { AuditEvent, CredentialOverview, CredentialUse, ReferenceRelease, ReferenceResolution };
 
 /** The vault, as the gateway may see it. */
 export interface CredentialSource {
@@ -16,6 +17,10 @@ export interface CredentialSource {
   listCredentials(): Promise<CredentialOverview[]>;
   /** engine 'credentials.use': one item's secret for ONE invocation (main drops it after). */
   useCredential(itemId: string, agentId: string): Promise<CredentialUse>;
+  /** engine 'references.resolve': what a `latchkey://` reference names, any kind (never a value). Absent: the terminal cannot resolve. */
+  resolveReference?(ref: SecretReference): Promise<ReferenceResolution>;
+  /** engine 'references.release': one field for one approved, recorded terminal use. */
+  releaseField?(itemId: string, field: ReferenceResolution['field'], purpose: string): Promise<ReferenceRelease>;
   /**
    * engine 'results.scrub': each text with every form of every concealed value in the
    * vault redacted, same order. The engine holds the vault-wide matcher; main sends

@@ -1,25 +1,27 @@
 /**
  * The app side of the terminal endpoint (terminal-protocol.ts): `latchkey run` and
  * `latchkey inject` resolve references here, as the caller "Terminal". Any process of
- * the same OS user can reach the socket, so every resolution is decided like an
- * agent's use (authorize.ts with `person: true`): policy, the vault unlocked, the item,
- * a prompt naming the command or file and the credential, answered for this use only;
- * then the signed record, and only then the value. In proxy mode (`run.start`) the
+ * the same OS user can reach the socket, so every resolution is decided as a use:
+ * policy, the engine's resolution of the reference over its own vault, items and fields
+ * ('references.resolve', every kind), a prompt naming the command or file and the item,
+ * answered for this use only; then the signed record, and only then the engine releases
+ * the value ('references.release'). In proxy mode (`run.start`) the
  * value never leaves main: the run's proxy runs here, with the per-device CA's key, and
  * the CLI gets placeholders, the proxy URL with its credential and the CA bundle path.
  */
 import path from 'node:path';
 import type net from 'node:net';
-import { parseReference, resolveReference, type SecretReference } from '../../core/references';
+import { touchRequirement } from '../../core/policy';
+import { parseReference, type SecretReference } from '../../core/references';
 import type { AuditReason } from '../../shared/contracts/audit-event';
+import type { ReferenceResolution } from '../../shared/contracts/engine';
 import { LatchkeyError, isLatchkeyError, toSerializedError } from '../../shared/errors';
 import type { RunProxyConfig } from '../proxy/config';
 import { startProxiedRun, type ProxiedRun, type RunSecret } from '../proxy/run-env';
 import type { ActivityInput } from './activity';
 import { approvalReason } from './activity';
-import { authorizeUse } from './authorize';
+import { checkPolicy } from './authorize';
 import { TERMINAL_MAX_LINE_BYTES, terminalRequestSchema, type TerminalRequest } from './terminal-protocol';
-import { CanaryTouched, refuseCanary } from './tools/canary';
 import type { ToolContext } from './tools/context';
 
 /** The caller every terminal use is decided and recorded as (not a paired agent). */
@@ -34,14 +36,27 @@ export interface TerminalDeps {
 interface Resolved {
   readonly itemId: string;
   readonly name: string;
+  /** The engine's id of the field (`password`, `custom:<id>` …): one placeholder per item and field. */
+  readonly field: string;
   readonly value: string;
+  /** Where the run proxy may put it (an API credential's rules, a login's web origins). */
   readonly rules: readonly string[];
+  readonly swapInBody: boolean;
   readonly basis: string;
 }
 
 type Kind = 'run' | 'inject';
+/** `value`: the value itself leaves main (inject, --real-env); `proxy`: only a placeholder does. */
+type Use = 'value' | 'proxy';
 
 const LOCKED = 'Latchkey is locked. Unlock Latchkey, then run the command again.';
+
+const KIND_WORDS: Record<ReferenceResolution['kind'], string> = {
+  login: 'a login',
+  api_credential: 'an API credential',
+  ssh_key: 'an SSH key',
+  secure_note: 'a secure note',
+};
 
 function facts(kind: Kind, target: string) {
   return { tool: kind === 'run' ? ('latchkey_run' as const) : ('latchkey_inject' as const), command: target };
@@ -55,18 +70,17 @@ function destinationOf(kind: Kind, target: string): string {
   return (kind === 'run' ? `command: ${target}` : `file: ${target}`).slice(0, 600);
 }
 
-/** The field a reference names in the item's secret: `secret` (the API credential's), else a custom field by name. */
-function pickField(use: { secret: string; fields: Record<string, string> }, field: string): string {
-  if (field === 'secret') return use.secret;
-  const names = Object.keys(use.fields);
-  const exact = names.filter((n) => n === field);
-  const folded = exact.length ? exact : names.filter((n) => n.toLowerCase() === field.toLowerCase());
-  if (folded.length === 1) return use.fields[folded[0]!]!;
-  if (folded.length > 1) throw new LatchkeyError('invalid_input', `More than one field is named "${field.slice(0, 128)}"; rename one in Latchkey.`);
-  throw new LatchkeyError('not_found', `The item has no field "${field.slice(0, 128)}"; its fields are: ${['secret', ...names].join(', ').slice(0, 512)}.`);
+function lockedOr(err: unknown): unknown {
+  return isLatchkeyError(err, 'vault_locked') ? new LatchkeyError('vault_locked', LOCKED) : err;
 }
 
-export async function resolveForTerminal(deps: TerminalDeps, ref: SecretReference, kind: Kind, target: string, signal?: AbortSignal): Promise<Resolved> {
+/**
+ * One reference for one use by the person: resolved in the engine (any kind; the vault
+ * part must name the open vault), then — cheapest refusals first — proxy mode needs a
+ * destination, a canary is refused, the person is asked (every time), the signed record
+ * is written, and only then does the engine release the field.
+ */
+export async function resolveForTerminal(deps: TerminalDeps, ref: SecretReference, kind: Kind, target: string, signal?: AbortSignal, use: Use = 'value'): Promise<Resolved> {
   const { ctx } = deps;
   const destination = destinationOf(kind, target);
   const fail = async (itemId: string | null, credentialName: string | null, reason: AuditReason): Promise<void> => {
@@ -82,60 +96,75 @@ export async function resolveForTerminal(deps: TerminalDeps, ref: SecretReferenc
       audit: facts(kind, target),
     });
   };
-  let list;
+  const source = ctx.credentials;
+  if (!source.resolveReference || !source.releaseField) throw new LatchkeyError('unsupported', 'This Latchkey cannot resolve references.');
   try {
-    list = await ctx.credentials.listCredentials();
+    checkPolicy(ctx, TERMINAL_CALLER, label(kind), true);
+  } catch (err) {
+    await fail(null, null, (isLatchkeyError(err) ? err.code : 'internal') as AuditReason).catch(() => undefined);
+    throw err;
+  }
+  let r: ReferenceResolution;
+  try {
+    r = await source.resolveReference(ref);
   } catch (err) {
     if (!isLatchkeyError(err, 'vault_locked')) throw err;
     // The signed log is the vault's: while it is locked the refusal may not be recordable.
     await fail(null, null, 'vault_locked').catch(() => undefined);
-    throw new LatchkeyError('vault_locked', LOCKED);
+    throw lockedOr(err);
   }
-  // The app has one open vault (its name is not known to main): the vault part is accepted as naming it.
-  const { item } = resolveReference(
-    ref,
-    [{ id: ref.vault, name: ref.vault }],
-    () => list,
-    () => [{ id: ref.field, name: ref.field }],
-  );
-  let auth;
+  if (r.canary) {
+    // A canary is never released, to the person's terminal either; its use is signed.
+    await fail(r.itemId, r.title, 'canary_tripped').catch(() => undefined);
+    throw new LatchkeyError('forbidden', `${r.title} is a canary credential: Latchkey never releases it.`);
+  }
+  if (touchRequirement(ctx.policy(), r.tags) !== null) {
+    // A touch signs one request the gateway sends itself; a terminal's use has none to sign.
+    await fail(r.itemId, r.title, 'touch_required').catch(() => undefined);
+    throw new LatchkeyError(
+      'touch_required',
+      `${r.title} is marked high-risk: each use needs a touch of your security key over the exact request, so only an agent's http_request through Latchkey can use it, not latchkey run or inject.`,
+    );
+  }
+  if (use === 'proxy' && r.destinations.length === 0) {
+    await fail(r.itemId, r.title, 'destination_refused').catch(() => undefined);
+    throw new LatchkeyError(
+      'destination_refused',
+      `${r.title} is ${KIND_WORDS[r.kind]} with no web address it may be sent to, so latchkey run cannot stand in a placeholder for it. Use latchkey run --real-env (the command gets the value itself) or latchkey inject.`,
+    );
+  }
   try {
-    auth = await authorizeUse(ctx, {
-      agent: TERMINAL_CALLER,
-      tool: label(kind),
-      credentialName: item.name,
-      itemId: item.id,
-      destination,
-      person: true,
-      precheck: refuseCanary,
-      ...(signal ? { signal } : {}),
-    });
+    const answer = await ctx.approvals.ask(
+      { agentId: TERMINAL_CALLER.id, agentName: TERMINAL_CALLER.name, itemId: r.itemId, credentialName: r.title, server: null, tool: label(kind), destination },
+      signal,
+    );
+    if (answer === 'deny') throw new LatchkeyError('approval_denied', `You declined ${r.title} for ${destination} in Latchkey; nothing was resolved.`);
   } catch (err) {
-    if (err instanceof CanaryTouched) {
-      // A canary is never released, to the person's terminal either; its use is signed.
-      await fail(item.id, item.name, 'canary_tripped').catch(() => undefined);
-      throw new LatchkeyError('forbidden', `${item.name} is a canary credential: Latchkey never releases it.`);
-    }
     const code = isLatchkeyError(err) ? err.code : 'internal';
-    await fail(item.id, item.name, code === 'vault_locked' ? 'vault_locked' : (code as AuditReason)).catch(() => undefined);
-    if (code === 'vault_locked') throw new LatchkeyError('vault_locked', LOCKED);
-    if (code === 'approval_denied') throw new LatchkeyError('approval_denied', `You declined ${item.name} for ${destination} in Latchkey; nothing was resolved.`);
+    await fail(r.itemId, r.title, code as AuditReason).catch(() => undefined);
     throw err;
   }
-  const value = pickField(auth.use, ref.field);
+  // Any process of the same user can reach the socket: an answer counts for this one use.
+  const basis = 'approved_once';
   // No record, no use: the signed record is written before the value goes anywhere.
   await deps.record({
     agentId: null,
     agentName: TERMINAL_CALLER.name,
     tool: label(kind),
-    itemId: auth.overview.id,
-    credentialName: auth.overview.name,
+    itemId: r.itemId,
+    credentialName: r.title,
     destination,
     outcome: 'success',
-    reason: approvalReason(auth.basis),
+    reason: approvalReason(basis),
     audit: facts(kind, target),
   });
-  return { itemId: auth.overview.id, name: auth.overview.name, value, rules: auth.use.allowedOrigins, basis: auth.basis };
+  let value: string;
+  try {
+    value = (await source.releaseField(r.itemId, r.field, `${kind}:${target}`.slice(0, 300))).value;
+  } catch (err) {
+    throw lockedOr(err);
+  }
+  return { itemId: r.itemId, name: r.title, field: r.field, value, rules: r.destinations, swapInBody: r.swapInBody, basis };
 }
 
 function parseRef(text: string): SecretReference {
@@ -150,8 +179,8 @@ async function startRun(deps: TerminalDeps, req: Extract<TerminalRequest, { op: 
   const secrets: RunSecret[] = [];
   const bases = new Map<string, string>();
   for (const e of refs) {
-    const r = await resolveForTerminal(deps, e.ref, 'run', program, signal);
-    secrets.push({ env: e.name, itemId: r.itemId, name: r.name, secret: r.value, rules: r.rules });
+    const r = await resolveForTerminal(deps, e.ref, 'run', program, signal, 'proxy');
+    secrets.push({ env: e.name, itemId: r.itemId, field: r.field, name: r.name, secret: r.value, rules: r.rules, swapInBody: r.swapInBody });
     bases.set(r.itemId, r.basis);
   }
   return startProxiedRun(secrets, {

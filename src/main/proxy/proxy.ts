@@ -4,7 +4,8 @@
  * clients presenting this run's proxy credential (Proxy-Authorization: Basic
  * `latchkey:<token>`), then:
  * - CONNECT to a host one of the run's credentials names: TLS is terminated with a
- *   leaf from the per-device CA, each request's head is searched for the run's
+ *   leaf from the per-device CA, each request's head (and, for an item whose rule
+ *   says so, its textual body: body.ts) is searched for the run's
  *   placeholders, and a placeholder is swapped for its secret only when that
  *   credential's rules and policy allow the request's method, origin and path — else
  *   the request is refused (403) and recorded. Upstream is a new TLS connection with
@@ -25,6 +26,7 @@ import type { EffectivePolicy } from '../../shared/policy';
 import { resolveChecked, systemResolver, type Resolver } from '../egress/request';
 import type { DeviceCa } from './ca';
 import { createLeafMinter, type LeafMinter } from './leaf';
+import { MAX_SWAP_BODY_BYTES, bodyForm, encodeForBody, readBody, replaceInBody } from './body';
 import { SecretToPlaceholder, headerHolds, swapHeaderValue } from './swap';
 
 export interface ProxyCredential {
@@ -35,6 +37,8 @@ export interface ProxyCredential {
   readonly secret: string;
   /** The item's destination rules (origin, optional methods and path glob). */
   readonly rules: readonly string[];
+  /** The item's rule: also swap the placeholder in textual request bodies (body.ts). */
+  readonly swapInBody?: boolean;
 }
 
 export type ProxyAction = 'proxy.swap' | 'proxy.refused_destination' | 'proxy.refused_unauthenticated' | 'proxy.refused_host';
@@ -73,6 +77,11 @@ export interface RunProxy {
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -118,9 +127,25 @@ export async function startRunProxy(opts: ProxyOptions): Promise<RunProxy> {
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k)) headers[k] = v;
     let target = url.pathname + url.search;
     const swapped: ProxyCredential[] = [];
+    // A body is read (bounded) only when a credential of the run asks for body swaps and the type is textual.
+    const form = opts.credentials.some((c) => c.swapInBody === true) ? bodyForm(header(req, 'content-type'), header(req, 'content-encoding')) : null;
+    let body: Buffer | null = null;
+    if (form !== null) {
+      const read = await readBody(req);
+      if (!read.ok) {
+        if (read.reason === 'aborted') return void res.destroy();
+        return refuse(
+          res,
+          413,
+          `a request body over ${MAX_SWAP_BODY_BYTES / (1024 * 1024)} MiB is not searched for placeholders, so it was not sent (a credential of this run is swapped in bodies).`,
+        );
+      }
+      body = read.body;
+    }
     for (const c of opts.credentials) {
       const inHead = target.includes(c.placeholder) || Object.entries(headers).some(([k, v]) => [v].flat().some((x) => headerHolds(k, x, c.placeholder)));
-      if (!inHead) continue;
+      const inBody = body !== null && c.swapInBody === true && body.includes(c.placeholder);
+      if (!inHead && !inBody) continue;
       let allowed = itemAllows(c.rules, url.href, method);
       if (allowed) {
         try {
@@ -140,7 +165,13 @@ export async function startRunProxy(opts: ProxyOptions): Promise<RunProxy> {
       target = target.split(c.placeholder).join(c.secret);
       for (const [k, v] of Object.entries(headers))
         headers[k] = Array.isArray(v) ? v.map((x) => swapHeaderValue(k, x, c.placeholder, c.secret)) : swapHeaderValue(k, v, c.placeholder, c.secret);
+      if (inBody && body !== null && form !== null) body = replaceInBody(body, c.placeholder, encodeForBody(c.secret, form)).body;
       swapped.push(c);
+    }
+    if (body !== null && (body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)) {
+      // Sent whole with its new length: the client's chunking (or Expect) does not apply to this copy.
+      headers['content-length'] = String(body.length);
+      delete headers['expect'];
     }
     // Compressed bodies could hide an echoed secret from the response filter.
     if (swapped.length) headers['accept-encoding'] = 'identity';
@@ -164,7 +195,11 @@ export async function startRunProxy(opts: ProxyOptions): Promise<RunProxy> {
     up.on('error', () => refuse(res, 502, `the connection to ${origin} failed (its certificate may not be trusted).`));
     up.on('response', (u) => {
       const out: Record<string, string | string[]> = {};
-      const pairs = swapped.map((c) => ({ secret: c.secret, placeholder: c.placeholder }));
+      const pairs = swapped.flatMap((c) => {
+        // A secret swapped into a body in an escaped form is turned back in that form too.
+        const escaped = form !== null && c.swapInBody === true ? encodeForBody(c.secret, form) : c.secret;
+        return [{ secret: c.secret, placeholder: c.placeholder }, ...(escaped !== c.secret ? [{ secret: escaped, placeholder: c.placeholder }] : [])];
+      });
       for (const [k, v] of Object.entries(u.headers)) {
         if (v === undefined || HOP_BY_HOP.includes(k)) continue;
         out[k] = pairs.reduce<string | string[]>(
@@ -177,7 +212,8 @@ export async function startRunProxy(opts: ProxyOptions): Promise<RunProxy> {
       res.writeHead(u.statusCode ?? 502, out);
       (filter ? u.pipe(new SecretToPlaceholder(pairs)) : u).pipe(res);
     });
-    req.pipe(up);
+    if (body !== null) up.end(body);
+    else req.pipe(up);
   };
 
   // One HTTP parser for the requests inside every terminated tunnel.

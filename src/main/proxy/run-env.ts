@@ -23,9 +23,13 @@ export interface RunSecret {
   /** The child's variable. */
   readonly env: string;
   readonly itemId: string;
+  /** Which field of the item (references name any field): one placeholder per item and field. */
+  readonly field?: string;
   readonly name: string;
   readonly secret: string;
   readonly rules: readonly string[];
+  /** The item's rule: swap the placeholder in textual request bodies too. */
+  readonly swapInBody?: boolean;
 }
 
 export interface ProxiedRun {
@@ -33,6 +37,7 @@ export interface ProxiedRun {
   readonly env: Record<string, string>;
   /** Variables to remove from the child's environment. */
   readonly unset: readonly string[];
+  /** By item id, or `<item id>/<field>` for a secret that names its field (references). */
   readonly placeholders: ReadonlyMap<string, string>;
   readonly proxy: RunProxy;
   close(): Promise<void>;
@@ -46,12 +51,13 @@ export async function startProxiedRun(
   const env: Record<string, string> = {};
   const placeholders = new Map<string, string>();
   for (const s of secrets) {
-    // One placeholder per item, however many variables name it.
-    let ph = placeholders.get(s.itemId);
+    // One placeholder per item and field, however many variables name it.
+    const key = s.field === undefined ? s.itemId : `${s.itemId}/${s.field}`;
+    let ph = placeholders.get(key);
     if (ph === undefined) {
       ph = makePlaceholder(s.secret);
-      placeholders.set(s.itemId, ph);
-      credentials.push({ itemId: s.itemId, name: s.name, placeholder: ph, secret: s.secret, rules: s.rules });
+      placeholders.set(key, ph);
+      credentials.push({ itemId: s.itemId, name: s.name, placeholder: ph, secret: s.secret, rules: s.rules, ...(s.swapInBody === true ? { swapInBody: true } : {}) });
     }
     env[s.env] = ph;
   }

@@ -7,7 +7,8 @@ import { useEffect, useState } from 'react';
 import type { ItemView } from '../../shared/items';
 import { useEngine } from '../engine/context';
 import { KIND_LABELS } from '../items/form-model';
-import { referenceFor } from '../items/reference-for';
+import { fieldReferences, type ReferenceParts } from '../items/reference-for';
+import { CopyReference } from './CopyReference';
 import { useClipboard } from './ClipboardProvider';
 import { ErrorMessage } from './ErrorMessage';
 import { SecretField } from './SecretField';
@@ -15,7 +16,19 @@ import { TotpCode } from './TotpCode';
 import { useAction } from './useAction';
 
 /** A value shown in the clear, with its own Copy (through the one clipboard slot, so it clears like any copy). */
-function Plain({ label, value, mono = false, copy = true }: { label: string; value: string | undefined; mono?: boolean; copy?: boolean }) {
+function Plain({
+  label,
+  value,
+  mono = false,
+  copy = true,
+  reference,
+}: {
+  label: string;
+  value: string | undefined;
+  mono?: boolean;
+  copy?: boolean;
+  reference?: string | undefined;
+}) {
   const clipboard = useClipboard();
   if (value === undefined || value === '') return null;
   return (
@@ -23,11 +36,14 @@ function Plain({ label, value, mono = false, copy = true }: { label: string; val
       <span className="field-label">{label}</span>
       <div className="field-value">
         {mono ? <code className="wrap">{value}</code> : <span className="wrap">{value}</span>}
-        {copy && (
+        {(copy || reference !== undefined) && (
           <span className="field-actions">
-            <button type="button" onClick={() => void clipboard.copySecret(label, value)}>
-              Copy
-            </button>
+            {copy && (
+              <button type="button" onClick={() => void clipboard.copySecret(label, value)}>
+                Copy
+              </button>
+            )}
+            <CopyReference reference={reference} />
           </span>
         )}
       </div>
@@ -50,7 +66,7 @@ function injectionText(item: ItemView): string | undefined {
   }
 }
 
-function NoteText({ text }: { text: string }) {
+function NoteText({ text, reference }: { text: string; reference?: string | undefined }) {
   const [shown, setShown] = useState(false);
   const clipboard = useClipboard();
   return (
@@ -71,13 +87,12 @@ function NoteText({ text }: { text: string }) {
           <button type="button" onClick={() => void clipboard.copySecret('Note', text)}>
             Copy
           </button>
+          <CopyReference reference={reference} />
         </span>
       </div>
     </div>
   );
 }
-
-type ReferenceParts = Omit<Parameters<typeof referenceFor>[0], 'field'>;
 
 /** The vault id and whether the title names this item alone (else the reference uses the id). */
 async function referenceParts(engine: ReturnType<typeof useEngine>, item: ItemView): Promise<ReferenceParts | null> {
@@ -119,12 +134,10 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
           setItem(r.item);
           setLoadError(null);
         }
-        // Only API credentials are resolved for the command line (docs/references.md).
-        if (r.item.overview.kind === 'api_credential') {
-          void referenceParts(engine, r.item).then((p) => {
-            if (live) setRefs(p);
-          });
-        }
+        // Every field of every kind has a reference (docs/references.md "Copy reference in the app").
+        void referenceParts(engine, r.item).then((p) => {
+          if (live) setRefs(p);
+        });
       },
       (e: unknown) => {
         if (live) setLoadError(e);
@@ -144,6 +157,7 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
   if (item === null) return <section className="detail muted">Loading…</section>;
   const o = item.overview;
   const d = item.details;
+  const ref = refs ? fieldReferences(item, refs) : {};
   const del = () =>
     action.run(async () => {
       await engine.call('item.delete', { id: item.id });
@@ -183,16 +197,16 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
         </div>
       </header>
       <ErrorMessage error={action.error} />
-      <Plain label="Username" value={o.username} />
+      <Plain label="Username" value={o.username} reference={ref.username} />
       {d.kind === 'login' && (
         <>
-          {d.password !== undefined && <SecretField key={`${item.id}:password`} itemId={item.id} field="password" label="Password" />}
-          {d.totp !== undefined && <TotpCode key={`${item.id}:totp`} itemId={item.id} />}
+          {d.password !== undefined && <SecretField key={`${item.id}:password`} itemId={item.id} field="password" label="Password" reference={ref.password} />}
+          {d.totp !== undefined && <TotpCode key={`${item.id}:totp`} itemId={item.id} reference={ref.totp} />}
         </>
       )}
       {d.kind === 'api_credential' && (
         <>
-          <SecretField key={`${item.id}:secret`} itemId={item.id} field="secret" label="Secret" reference={refs ? referenceFor({ ...refs, field: 'secret' }) : undefined} />
+          <SecretField key={`${item.id}:secret`} itemId={item.id} field="secret" label="Secret" reference={ref.secret} />
           <Plain label="What it is for" value={o.description} />
           <Plain label="Sent as" value={injectionText(item)} mono copy={false} />
           <div className="field">
@@ -215,12 +229,12 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
       )}
       {d.kind === 'ssh_key' && (
         <>
-          <SecretField key={`${item.id}:privateKey`} itemId={item.id} field="privateKey" label="Private key" multiline />
-          <Plain label="Public key" value={d.publicKey} mono />
-          {d.passphrase !== undefined && <SecretField key={`${item.id}:passphrase`} itemId={item.id} field="passphrase" label="Passphrase" />}
+          <SecretField key={`${item.id}:privateKey`} itemId={item.id} field="privateKey" label="Private key" multiline reference={ref.privateKey} />
+          <Plain label="Public key" value={d.publicKey} mono reference={ref.publicKey} />
+          {d.passphrase !== undefined && <SecretField key={`${item.id}:passphrase`} itemId={item.id} field="passphrase" label="Passphrase" reference={ref.passphrase} />}
         </>
       )}
-      {d.kind === 'secure_note' && <NoteText key={item.id} text={d.text} />}
+      {d.kind === 'secure_note' && <NoteText key={item.id} text={d.text} reference={ref.text} />}
       {o.urls.length > 0 && (
         <div className="field">
           <span className="field-label">Websites</span>
@@ -240,18 +254,12 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
       )}
       {d.customFields.map((c) =>
         c.concealed ? (
-          <SecretField
-            key={`${item.id}:custom:${c.id}`}
-            itemId={item.id}
-            field={`custom:${c.id}`}
-            label={c.name}
-            reference={refs && d.customFields.filter((x) => x.name === c.name).length === 1 && c.name !== 'secret' ? referenceFor({ ...refs, field: c.name }) : undefined}
-          />
+          <SecretField key={`${item.id}:custom:${c.id}`} itemId={item.id} field={`custom:${c.id}`} label={c.name} reference={ref[`custom:${c.id}`]} />
         ) : (
-          <Plain key={c.id} label={c.name} value={c.value ?? ''} />
+          <Plain key={c.id} label={c.name} value={c.value ?? ''} reference={ref[`custom:${c.id}`]} />
         ),
       )}
-      <Plain label="Notes" value={d.notes} />
+      <Plain label="Notes" value={d.notes} reference={ref.notes} />
       <p className="muted small">
         Version {item.version} · updated {new Date(item.updatedAt).toLocaleString()}
       </p>

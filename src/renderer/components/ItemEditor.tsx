@@ -108,6 +108,10 @@ export function ItemEditor({ item, kind = 'login', onSaved, onCancel }: Props) {
             <input type="checkbox" checked={form.canary} onChange={(e) => set('canary', e.target.checked)} data-testid="edit-canary" /> Canary: agents see it listed, Latchkey never
             sends it, and any use of it or its value in a result raises an alert
           </label>
+          <label>
+            <input type="checkbox" checked={form.swapInBody} onChange={(e) => set('swapInBody', e.target.checked)} data-testid="edit-swap-in-body" /> Also swap it in request
+            bodies: latchkey run puts the real value into JSON, form and text bodies sent to the allowed origins (up to 1 MiB)
+          </label>
         </>
       )}
       {form.kind === 'ssh_key' && (

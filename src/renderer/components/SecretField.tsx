@@ -7,6 +7,7 @@
 import { useState } from 'react';
 import type { FieldRef } from '../../shared/items';
 import { useEngine } from '../engine/context';
+import { CopyReference } from './CopyReference';
 import { ErrorMessage } from './ErrorMessage';
 import { useClipboard } from './ClipboardProvider';
 import { useAction } from './useAction';
@@ -71,11 +72,7 @@ export function SecretField({
           <button type="button" onClick={copy} disabled={action.busy}>
             Copy
           </button>
-          {reference !== undefined && (
-            <button type="button" onClick={() => void navigator.clipboard.writeText(reference)} title={reference} data-testid="copy-reference">
-              Copy reference
-            </button>
-          )}
+          <CopyReference reference={reference} />
         </span>
       </div>
       <ErrorMessage error={action.error} />

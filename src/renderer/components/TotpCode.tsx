@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'react';
 import { useEngine } from '../engine/context';
 import { useClipboard } from './ClipboardProvider';
+import { CopyReference } from './CopyReference';
 import { ErrorMessage } from './ErrorMessage';
 
 interface Code {
@@ -14,7 +15,7 @@ interface Code {
   validUntil: number;
 }
 
-export function TotpCode({ itemId }: { itemId: string }) {
+export function TotpCode({ itemId, reference }: { itemId: string; reference?: string | undefined }) {
   const engine = useEngine();
   const clipboard = useClipboard();
   const [shown, setShown] = useState(false);
@@ -79,6 +80,7 @@ export function TotpCode({ itemId }: { itemId: string }) {
               Copy
             </button>
           )}
+          <CopyReference reference={reference} />
         </span>
       </div>
       <ErrorMessage error={error} />

@@ -51,6 +51,8 @@ export interface ItemFormState {
   secret: Concealed;
   /** A canary: listed to agents, never sent; touching it raises an alert (docs/gateway.md). */
   canary: boolean;
+  /** `latchkey run` also swaps the placeholder in request bodies (docs/gateway.md §10a "Body swaps"). */
+  swapInBody: boolean;
   // ssh_key
   privateKey: Concealed;
   publicKey: string;
@@ -89,6 +91,7 @@ export function emptyForm(kind: ItemKind): ItemFormState {
     allowedOrigins: '',
     secret: absent,
     canary: false,
+    swapInBody: false,
     privateKey: absent,
     publicKey: '',
     passphrase: absent,
@@ -120,6 +123,7 @@ export function formFromItem(item: ItemView): ItemFormState {
     f.description = o.description ?? '';
     f.allowedOrigins = (o.allowedOrigins ?? []).join('\n');
     f.canary = o.canary === true;
+    f.swapInBody = o.swapInBody === true;
     const rule = o.injection;
     if (rule !== undefined) {
       f.injectionType = rule.type;
@@ -205,6 +209,7 @@ export function formToParts(f: ItemFormState): { overview: Record<string, unknow
     overview.injection = injectionRule(f);
     overview.allowedOrigins = lines(f.allowedOrigins).map((o) => o.replace(/\/+$/, ''));
     if (f.canary) overview.canary = true;
+    if (f.swapInBody) overview.swapInBody = true;
   }
   const common = {
     ...(f.notes.trim() ? { notes: f.notes } : {}),

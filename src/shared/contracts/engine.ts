@@ -205,6 +205,8 @@ export const credentialOverviewSchema = z.object({
   canary: z.boolean().optional(),
   /** The item's tags, when it has any (main asks for a touch for high-risk tags, docs/policy.md). */
   tags: z.array(z.string().min(1).max(64)).max(32).optional(),
+  /** The run proxy swaps the placeholder in textual request bodies too (item overview `swapInBody`). */
+  swapInBody: z.boolean().optional(),
 });
 export type CredentialOverview = z.infer<typeof credentialOverviewSchema>;
 
@@ -242,6 +244,40 @@ export const scrubParamsSchema = z
   .refine((p) => p.texts.reduce((n, t) => n + t.length, 0) <= SCRUB_MAX_TOTAL_CHARS, { error: 'at most 16 MiB of text per call', path: ['texts'] })
   .refine((p) => p.truncated === undefined || p.truncated.length === p.texts.length, { error: 'one truncated flag per text', path: ['truncated'] });
 
+/**
+ * A reference's field, as the engine names it once resolved (docs/references.md
+ * "Resolution"): a fixed field of the item's kind, or `custom:<id>`.
+ */
+export const referenceFieldSchema = z.union([
+  z.enum(['username', 'password', 'totp', 'secret', 'privateKey', 'publicKey', 'passphrase', 'text', 'notes']),
+  z.string().regex(/^custom:[A-Za-z0-9_-]{1,32}$/),
+]);
+
+/** What a reference names, resolved in the engine. Never a value. */
+export const referenceResolutionSchema = z.strictObject({
+  itemId: itemIdSchema,
+  title: z.string().min(1).max(256),
+  kind: itemKindSchema,
+  field: referenceFieldSchema,
+  /**
+   * Where the run proxy may send the value: an API credential's destination rules, a
+   * login's web origins (from its URLs), none for other kinds (proxy mode refused).
+   */
+  destinations: z.array(originSchema).max(64),
+  /** A canary is never released; main refuses (and records) before any prompt. */
+  canary: z.boolean(),
+  /** API credentials with the body-swap rule set. */
+  swapInBody: z.boolean(),
+  /** The item's tags: a high-risk one (docs/policy.md `touchRequiredTags`) keeps it from terminals. */
+  tags: z.array(z.string().min(1).max(64)).max(32),
+});
+export type ReferenceResolution = z.infer<typeof referenceResolutionSchema>;
+
+export const referenceReleaseSchema = z.strictObject({ value: z.string().max(65_536), version: z.number().int().positive() });
+export type ReferenceRelease = z.infer<typeof referenceReleaseSchema>;
+
+const referencePart = z.string().min(1).max(1024);
+
 export const EngineMainContract = defineContract({
   name: 'engine-main',
   methods: {
@@ -252,6 +288,26 @@ export const EngineMainContract = defineContract({
     'credentials.use': {
       params: z.object({ itemId: itemIdSchema, agentId: z.string().max(128).optional() }),
       result: credentialUseSchema,
+    },
+    /**
+     * A parsed `latchkey://` reference resolved over the open vault (its id or name), its
+     * items (id or title) and the item's fields (docs/references.md "Resolution"), for every
+     * kind. Never a value. 'not_found' / 'invalid_input' (ambiguous) / 'vault_locked'.
+     */
+    'references.resolve': {
+      params: z.strictObject({ vault: referencePart, item: referencePart, field: referencePart }),
+      result: referenceResolutionSchema,
+    },
+    /**
+     * One field's value for ONE use by the person at a terminal (`latchkey run`, `inject`),
+     * after main's approval and signed record. `totp` is the current code, not the seed.
+     * Audited as item.release (actor person, target item and field); a canary is refused.
+     * `purpose` (`run:<argv0>` / `inject:<file>`) is not part of that record: main's own
+     * signed credential.use, written before this call, names the command or file.
+     */
+    'references.release': {
+      params: z.strictObject({ itemId: itemIdSchema, field: referenceFieldSchema, purpose: z.string().min(1).max(300) }),
+      result: referenceReleaseSchema,
     },
     /** Main's own audit events (gateway use, pairing, policy) join the engine's chain. */
     'audit.append': { params: auditEventSchema, result: ok },

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import 'reflect-metadata';
@@ -56,7 +57,8 @@ export async function createTestCa(): Promise<TestCa> {
 
 export interface Upstream {
   port: number;
-  requests: Array<{ method: string; url: string; headers: Record<string, string | string[] | undefined> }>;
+  /** `body`: what arrived, as UTF-8 (read whole for every request). */
+  requests: Array<{ method: string; url: string; headers: Record<string, string | string[] | undefined>; body: string }>;
   close(): Promise<void>;
 }
 
@@ -71,8 +73,17 @@ export async function startUpstream(ca: TestCa, names: string[]): Promise<Upstre
   const { cert, key } = await ca.issue(names);
   const requests: Upstream['requests'] = [];
   const server = https.createServer({ cert, key }, (req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    req.resume();
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => answer(req, res, Buffer.concat(parts).toString('utf8')));
+  });
+  const answer = (req: IncomingMessage, res: ServerResponse, body: string): void => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+    if (req.url?.startsWith('/body/')) {
+      // Echoes the body: the proxy must turn a swapped secret back into the placeholder.
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`body ${body}`);
+      return;
+    }
     if (req.url?.startsWith('/repo.git/info/refs')) {
       res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement', 'cache-control': 'no-cache' }).end(ADVERT);
       return;
@@ -83,7 +94,7 @@ export async function startUpstream(ca: TestCa, names: string[]): Promise<Upstre
     }
     // Echoes the credential back, in a header and the body: the proxy must turn it back into the placeholder.
     res.writeHead(200, { 'content-type': 'text/plain', 'x-seen': String(req.headers.authorization ?? '') }).end(`seen ${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
-  });
+  };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as AddressInfo).port,

@@ -44,6 +44,11 @@ function sink(key: 'stdout' | 'stderr'): PassThrough {
   return s;
 }
 const events = (): AuditEvent[] => h.audit;
+/** The Terminal's signed record (the engine's item.release for the same use comes after it). */
+const lastUse = (): AuditEvent | undefined =>
+  events()
+    .filter((e) => e.action === 'credential.use')
+    .at(-1);
 
 async function withApp<T>(f: (app: AppClient, deps: RunDeps) => Promise<T>): Promise<T> {
   const app = await connectApp(socketPath);
@@ -135,7 +140,7 @@ describe('latchkey run through the app', () => {
     expect(await withApp((_app, deps) => runWithReferences(deps, a))).toBe(0);
     expect(out.stdout).toBe('403');
     expect(api.requests.length).toBe(before);
-    expect(events().at(-1)).toMatchObject({ outcome: 'failure', reason: 'destination_refused', target: { origin: 'https://api.test', command: 'sh', tool: 'latchkey_run' } });
+    expect(lastUse()).toMatchObject({ outcome: 'failure', reason: 'destination_refused', target: { origin: 'https://api.test', command: 'sh', tool: 'latchkey_run' } });
   });
 
   it('--real-env: the child has the value, its output is masked raw and base64', async () => {
@@ -178,7 +183,7 @@ describe('latchkey run through the app', () => {
         expect(await withApp((_app, deps) => runWithReferences(deps, a))).toBe(0);
         expect(out.stdout).toBe(`len=${secret.length}
 `);
-        expect(events().at(-1)).toMatchObject({ action: 'credential.use', target: { itemId: id } });
+        expect(lastUse()).toMatchObject({ action: 'credential.use', target: { itemId: id } });
       }
     } finally {
       await h.engine.deleteItem(twinId);
@@ -197,7 +202,7 @@ describe('latchkey run through the app', () => {
     const a = await parseRunArgs(['--env', `GH=${REF}`, '--', 'sh', '-c', `touch ${marker}`]);
     await expect(withApp((_app, deps) => runWithReferences(deps, a))).rejects.toMatchObject({ code: 'approval_denied', message: expect.stringContaining('You declined GitHub') });
     expect(() => statSync(marker)).toThrow();
-    expect(events().at(-1)).toMatchObject({ outcome: 'failure', reason: 'approval_denied', target: { itemId, tool: 'latchkey_run', command: 'sh' } });
+    expect(lastUse()).toMatchObject({ outcome: 'failure', reason: 'approval_denied', target: { itemId, tool: 'latchkey_run', command: 'sh' } });
     nextAnswer = 'once';
   });
 
@@ -208,7 +213,7 @@ describe('latchkey run through the app', () => {
       const a = await parseRunArgs(['--real-env', '--env', `GH=${REF}`, '--', 'true']);
       expect(await withApp((_app, deps) => runWithReferences(deps, a))).toBe(0);
       expect(prompts.length).toBe(before + 1);
-      expect(events().at(-1)).toMatchObject({ outcome: 'success', reason: 'approved_once', target: { tool: 'latchkey_run', command: 'true' } });
+      expect(lastUse()).toMatchObject({ outcome: 'success', reason: 'approved_once', target: { tool: 'latchkey_run', command: 'true' } });
     }
     nextAnswer = 'once';
   });
@@ -218,7 +223,7 @@ describe('latchkey run through the app', () => {
     const a = await parseRunArgs(['--real-env', '--env', 'K=latchkey://Personal/AWS%20root/secret', '--', 'true']);
     await expect(withApp((_app, deps) => runWithReferences(deps, a))).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('canary') });
     expect(prompts.length).toBe(before);
-    expect(events().at(-1)).toMatchObject({ outcome: 'failure', reason: 'canary_tripped', target: { tool: 'latchkey_run' } });
+    expect(lastUse()).toMatchObject({ outcome: 'failure', reason: 'canary_tripped', target: { tool: 'latchkey_run' } });
   });
 
   it('app not running: a message naming what to start', async () => {
@@ -238,7 +243,7 @@ describe('latchkey inject through the app', () => {
     expect(statSync(dst).mode & 0o777).toBe(0o600);
     expect(warnings.join('\n')).toMatch(/holds 1 secret in the clear/);
     expect(prompts.at(-1)).toMatchObject({ agentName: 'Terminal', destination: 'file: config.yml' });
-    expect(events().at(-1)).toMatchObject({ action: 'credential.use', outcome: 'success', target: { tool: 'latchkey_inject', command: 'config.yml', itemId } });
+    expect(lastUse()).toMatchObject({ action: 'credential.use', outcome: 'success', target: { tool: 'latchkey_inject', command: 'config.yml', itemId } });
   });
 });
 

@@ -63,7 +63,15 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
     // proxy turns it back into the placeholder, so finding it means it came some other way.
     released.push({ release, secret: use.secret });
     bases.set(overview.id, basis);
-    if (proxy) proxied.push({ env: c.env, itemId: overview.id, name: overview.name, secret: use.secret, rules: use.allowedOrigins });
+    if (proxy)
+      proxied.push({
+        env: c.env,
+        itemId: overview.id,
+        name: overview.name,
+        secret: use.secret,
+        rules: use.allowedOrigins,
+        ...(overview.swapInBody === true ? { swapInBody: true } : {}),
+      });
     else env[c.env] = use.secret;
   }
   const timeoutMs = Math.min(args.timeoutMs ?? ctx.limits.commandTimeoutMs, ctx.limits.commandTimeoutMs);
