@@ -78,6 +78,8 @@ const AUDIT_CSV_COLUMNS = [
   'target_server_tool',
   'target_policy_key',
   'target_dlp_rule',
+  'target_budget',
+  'target_rule',
 ] as const;
 
 /** The CSV header line, CRLF-terminated. */
@@ -124,6 +126,8 @@ export function recordsToCsvRows(items: readonly AuditExportItem[]): string {
         t?.serverTool,
         t?.policyKeyId,
         t?.dlpRule,
+        t?.budget,
+        t?.rule,
       ]),
     );
   }
