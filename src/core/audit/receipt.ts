@@ -61,12 +61,6 @@ export function checkTouch(key: ApprovalKey, touch: NonNullable<ApprovalReceipt[
   return verifySignature(key, signature, signed) ? null : 'bad_signature';
 }
 
-/** Whether the authenticator data says the key verified the person (UV flag). */
-export function touchVerifiedPerson(touch: NonNullable<ApprovalReceipt['touch']>): boolean {
-  const authData = decodeBase64urlOrNull(touch.authenticatorData);
-  return authData !== null && authData.length >= 37 && (authData[32]! & FLAG_UV) !== 0;
-}
-
 function verifySignature(key: ApprovalKey, signature: Uint8Array, message: Uint8Array): boolean {
   try {
     const pk = key.publicKey;

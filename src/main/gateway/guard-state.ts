@@ -19,7 +19,6 @@ export const MAX_PATHS = 4096;
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const storedBudgetSchema = z.object({ agentId: agentIdSchema, itemId: itemIdSchema, budget: budgetSchema });
-export type StoredBudget = z.infer<typeof storedBudgetSchema>;
 
 /** One grant's use in one minute: [minute since the epoch (UTC ms / 60000, floored), uses, response bytes]. */
 const minuteSchema = z.tuple([count, count, count]);

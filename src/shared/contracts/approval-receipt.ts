@@ -91,7 +91,6 @@ export const approvalPublicKeySchema = z.discriminatedUnion('kty', [
   z.strictObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string().regex(/^[A-Za-z0-9_-]{43}$/), y: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }),
   z.strictObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }),
 ]);
-export type ApprovalPublicKey = z.infer<typeof approvalPublicKeySchema>;
 
 /** The `approvalKey` member of an `approval_key.add` record: a security key enrolled to approve uses. */
 export const approvalKeySchema = z.strictObject({
