@@ -32,6 +32,8 @@ import {
 import { lockedError, makeAuditor, makeBatchAuditor, type Clock, type EngineCore } from './vault/core';
 import { newId } from './vault/ids';
 import * as items from './vault/item-ops';
+import * as trash from './vault/trash-ops';
+import * as history from './vault/history-ops';
 import { deriveVaultKeys, wipeVaultKeys } from './vault/keys';
 import { applyToHead, sealHead, stateOf } from './vault/head';
 import { DEFAULT_SETTINGS, headUnauthenticError, loadVault, noVault, readTrustedHead, sealSettings, slotInHead } from './vault/open-vault';
@@ -130,6 +132,41 @@ export function createEngine(deps: EngineDeps) {
   listeners.add((e) => scrubSet.onEvent(e));
 
   const policy = deps.policy ?? (() => personalPolicy());
+
+  // ------------------------------------------------------------ trash purge
+  // At unlock and then when the oldest trashed item is due (re-checked at least every
+  // PURGE_RECHECK_MS, so a clock that jumps is caught up with); only while something is in the trash.
+  let purgeHandle: unknown;
+  function clearPurge(): void {
+    if (deps.timer && purgeHandle !== undefined) deps.timer.clear(purgeHandle);
+    purgeHandle = undefined;
+  }
+  function schedulePurge(): void {
+    clearPurge();
+    if (!deps.timer || !session) return;
+    const due = trash.nextExpiry(core);
+    if (due === null) return;
+    purgeHandle = deps.timer.set(
+      () => {
+        purgeHandle = undefined;
+        void purgeQuietly();
+      },
+      Math.min(PURGE_RECHECK_MS, Math.max(0, due - clock.now())),
+    );
+  }
+  /** A purge that fails (locked meanwhile, audit refused) is retried at the next unlock or timer. */
+  async function purgeQuietly(): Promise<void> {
+    try {
+      if (session) await trash.purgeExpired(core);
+    } catch {
+      /* retried later */
+    }
+    schedulePurge();
+  }
+  listeners.add((e) => {
+    if (e.type === 'itemsChanged') schedulePurge();
+    else if (e.type === 'locked') clearPurge();
+  });
 
   // Import parses here, in the worker; export decrypts here. Neither is reachable from main.
   const imports = createImportService({
@@ -376,6 +413,7 @@ export function createEngine(deps: EngineDeps) {
       );
     }
     await auditSink({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: slotKindReason(kindName) });
+    await purgeQuietly();
     return { vaultId };
   }
 
@@ -580,7 +618,18 @@ export function createEngine(deps: EngineDeps) {
     exportEncrypted: exports.encrypted,
     exportPlaintext: exports.plaintext,
     updateItem: (upd: ItemUpdate) => items.updateItem(core, upd),
+    /** Deletes an item for good, in the trash or not ('item.delete' over RPC is trashItem). */
     deleteItem: (id: string) => items.deleteItem(core, id),
+    /** Moves the item to the trash (restorable for TRASH_DAYS): the person's delete. */
+    trashItem: (id: string) => trash.moveToTrash(core, id),
+    listTrash: (): ItemSummary[] => core.session().trash(),
+    restoreItem: (id: string) => trash.restoreFromTrash(core, id),
+    deleteItemForever: (id: string) => trash.deleteForever(core, id),
+    emptyTrash: () => trash.emptyTrash(core),
+    /** Deletes what has been in the trash TRASH_DAYS or longer (also run at unlock and on the timer). */
+    purgeTrash: () => trash.purgeExpired(core),
+    revealPreviousValue: (id: string, version: number, field: FieldRef, purpose: 'reveal' | 'copy' = 'reveal') => history.revealPreviousValue(core, id, version, field, purpose),
+    restorePreviousVersion: (id: string, baseVersion: number, version: number) => history.restorePreviousVersion(core, id, baseVersion, version),
     revealField: (id: string, field: FieldRef, purpose: 'reveal' | 'copy' = 'reveal') => items.revealField(core, id, field, purpose),
     totp: (id: string) => items.totpCode(core, id),
     listCredentials: () => items.listCredentials(core),
@@ -610,6 +659,9 @@ export function createEngine(deps: EngineDeps) {
     },
   };
 }
+
+/** The longest the purge timer sleeps before looking at the trash again (ms). */
+const PURGE_RECHECK_MS = 6 * 60 * 60 * 1000;
 
 // ------------------------------------------------------------ policy helpers
 

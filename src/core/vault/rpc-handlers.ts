@@ -49,9 +49,18 @@ export function engineUiHandlers(engine: Engine): RpcHandlers<typeof EngineUiCon
     'item.create': async ({ item }) => ({ item: await t(engine.createItem(item)) }),
     'item.update': async (upd) => ({ item: await t(engine.updateItem(upd)) }),
     'item.delete': async ({ id }) => {
-      await t(engine.deleteItem(id));
+      await t(engine.trashItem(id));
       return ok;
     },
+    'trash.list': () => ({ items: t(engine.listTrash()) }),
+    'trash.restore': async ({ id }) => ({ item: await t(engine.restoreItem(id)) }),
+    'trash.delete': async ({ id }) => {
+      await t(engine.deleteItemForever(id));
+      return ok;
+    },
+    'trash.empty': async () => ({ deleted: await t(engine.emptyTrash()) }),
+    'item.revealPrevious': async ({ id, version, field, purpose }) => ({ value: await t(engine.revealPreviousValue(id, version, field, purpose)) }),
+    'item.restorePrevious': async ({ id, baseVersion, version }) => ({ item: await t(engine.restorePreviousVersion(id, baseVersion, version)) }),
     'item.reveal': async ({ id, field, purpose }) => ({ value: await t(engine.revealField(id, field, purpose)) }),
     'item.totp': ({ id }) => t(engine.totp(id)),
     'import.preview': ({ file, ...p }) => t(engine.importPreview({ ...p, bytes: file })),

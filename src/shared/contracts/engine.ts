@@ -144,7 +144,26 @@ export const EngineUiContract = defineContract({
     'item.create': { params: z.object({ item: itemDraftSchema }), result: z.object({ item: itemSummarySchema }) },
     /** 'conflict' when baseVersion is not the stored version. */
     'item.update': { params: itemUpdateSchema, result: z.object({ item: itemSummarySchema }) },
+    /** Moves the item to the trash (restorable for TRASH_DAYS); audited item.delete, reason trashed. */
     'item.delete': { params: z.object({ id: itemIdSchema }), result: ok },
+    /** Items in the trash, most recently deleted first (overview.trashedAt set). */
+    'trash.list': { params: empty, result: z.object({ items: z.array(itemSummarySchema) }) },
+    /** Back out of the trash with every field, tag and grant; audited item.update, reason restored. */
+    'trash.restore': { params: z.object({ id: itemIdSchema }), result: z.object({ item: itemSummarySchema }) },
+    /** Deletes one trashed item for good; 'not_found' if it is not in the trash. */
+    'trash.delete': { params: z.object({ id: itemIdSchema }), result: ok },
+    /** Deletes everything in the trash for good. */
+    'trash.empty': { params: empty, result: z.object({ deleted: z.number().int().nonnegative() }) },
+    /** One value of an earlier version (item.get's `history`); audited like item.reveal, reason previous_version. */
+    'item.revealPrevious': {
+      params: z.object({ id: itemIdSchema, version: z.number().int().positive(), field: fieldRefSchema, purpose: z.enum(['reveal', 'copy']) }),
+      result: z.object({ value: z.string() }),
+    },
+    /** Puts an earlier version's values back as a new version; 'conflict' when baseVersion is not the stored version. */
+    'item.restorePrevious': {
+      params: z.object({ id: itemIdSchema, baseVersion: z.number().int().positive(), version: z.number().int().positive() }),
+      result: z.object({ item: itemSummarySchema }),
+    },
     /** Returns one concealed value; audited as item.reveal or item.copy. */
     'item.reveal': {
       params: z.object({ id: itemIdSchema, field: fieldRefSchema, purpose: z.enum(['reveal', 'copy']) }),
