@@ -4,12 +4,13 @@
  * masked view; the note body is still shown only on request.
  */
 import { useEffect, useState } from 'react';
-import type { ItemView } from '../../shared/items';
+import { TRASH_DAYS, type ItemView } from '../../shared/items';
 import { useEngine } from '../engine/context';
 import { KIND_LABELS } from '../items/form-model';
 import { referenceFor } from '../items/reference-for';
 import { useClipboard } from './ClipboardProvider';
 import { ErrorMessage } from './ErrorMessage';
+import { HistorySection } from './HistorySection';
 import { SecretField } from './SecretField';
 import { TotpCode } from './TotpCode';
 import { useAction } from './useAction';
@@ -169,7 +170,7 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
           {confirmDelete ? (
             <>
               <button type="button" className="danger" onClick={del} disabled={action.busy} data-testid="detail-delete-confirm">
-                Delete for good
+                Move to trash
               </button>
               <button type="button" onClick={() => setConfirmDelete(false)}>
                 Keep
@@ -182,6 +183,11 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
           )}
         </div>
       </header>
+      {confirmDelete && (
+        <p className="muted small" role="status" data-testid="detail-delete-note">
+          It stays in the Trash for {TRASH_DAYS} days, where you can restore it.
+        </p>
+      )}
       <ErrorMessage error={action.error} />
       <Plain label="Username" value={o.username} />
       {d.kind === 'login' && (
@@ -252,6 +258,7 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
         ),
       )}
       <Plain label="Notes" value={d.notes} />
+      <HistorySection item={item} />
       <p className="muted small">
         Version {item.version} · updated {new Date(item.updatedAt).toLocaleString()}
       </p>

@@ -19,6 +19,8 @@ import { createPersonalDevice, createSyncedDevice } from '../../core/vault-sync/
 import type { AuditReader } from '../../core/audit/recent';
 import { deviceIdForPublicKey } from '../../core/sync/device-id';
 import type { VaultSync } from '../../core/vault-sync/vault-sync';
+import type { SyncControl } from '../../core/vault/rpc-handlers';
+import type { SyncStatus } from '../../shared/contracts/engine';
 import { DeviceEngineContract, type DeviceStatus, type SyncOutcome } from '../../shared/contracts/device';
 import { isLatchkeyError, LatchkeyError } from '../../shared/errors';
 import type { Port } from '../../shared/rpc/port';
@@ -117,6 +119,8 @@ export interface SyncedEngine {
   readonly store: VaultStore;
   readonly vaultSync: VaultSync;
   readonly auditReader: AuditReader;
+  /** 'Sync now' and the last-sync status line (Settings → Organisation server). */
+  readonly sync: SyncControl;
   /** Starts the schedule: after item changes (debounced), periodically, and after unlock. */
   startSchedule(): void;
 }
@@ -150,30 +154,41 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
       report({ at: Date.now(), ok: false, error: { code: 'integrity', message: `${ids.length} record(s) from the server failed the integrity check and were not applied.` } }),
   });
 
-  // One pass at a time; a request during a pass runs once more after it.
-  let running = false;
+  // One pass at a time; a request during a pass runs once more after it, and every
+  // caller waits for the run that started after its request (so 'Sync now' reports it).
+  let state: SyncStatus = { active: true, running: false, lastSuccessAt: null, lastFailure: null };
+  let running: Promise<void> | null = null;
   let again = false;
-  const pass = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
+  const runLoop = async (): Promise<void> => {
+    state = { ...state, running: true };
     try {
       do {
         again = false;
         try {
           await vaultSync.sync();
-          report({ at: Date.now(), ok: true });
+          const at = Date.now();
+          state = { ...state, lastSuccessAt: at, lastFailure: null };
+          report({ at, ok: true });
         } catch (err) {
           // rollback_detected, integrity, device_revoked, network…: shown in Settings, never fatal.
           const e = isLatchkeyError(err) ? { code: err.code, message: err.message } : { code: 'internal', message: 'Sync failed unexpectedly.' };
-          report({ at: Date.now(), ok: false, error: e });
+          const at = Date.now();
+          state = { ...state, lastFailure: { at, ...e } };
+          report({ at, ok: false, error: e });
         }
       } while (again);
     } finally {
-      running = false;
+      running = null;
+      state = { ...state, running: false };
     }
+  };
+  const pass = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = runLoop();
+    return running;
   };
   let debounce: ReturnType<typeof setTimeout> | undefined;
   const soon = (): void => {
@@ -186,6 +201,13 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
     store,
     vaultSync,
     auditReader,
+    sync: {
+      status: () => ({ ...state }),
+      now: async () => {
+        await pass();
+        return { ...state };
+      },
+    },
     startSchedule() {
       engine.subscribe((e) => {
         if (e.type === 'itemsChanged') soon();

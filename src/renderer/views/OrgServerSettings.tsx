@@ -6,6 +6,9 @@
  */
 import { useCallback, useEffect, useState, type SubmitEvent } from 'react';
 import type { DeviceStatus } from '../../shared/contracts/device';
+import type { SyncStatus } from '../../shared/contracts/engine';
+import { useEngine } from '../engine/context';
+import { syncStatusWords } from './sync-words';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useAction } from '../components/useAction';
 import { useMain } from '../main-services';
@@ -15,7 +18,10 @@ const REFRESH_MS = 10_000;
 
 export function OrgServerSettings() {
   const main = useMain();
+  const engine = useEngine();
   const [status, setStatus] = useState<DeviceStatus | null>(null);
+  const [sync, setSync] = useState<SyncStatus | null>(null);
+  const syncNow = useAction();
   const [loadError, setLoadError] = useState<unknown>(null);
   const [serverUrl, setServerUrl] = useState('');
   const [code, setCode] = useState('');
@@ -26,11 +32,13 @@ export function OrgServerSettings() {
     if (main === null) return;
     try {
       setStatus(await main.device.call('device.status', {}));
+      // The worker syncs, so it knows the last success and the last failure (main only the last outcome).
+      setSync(await engine.call('sync.status', {}));
       setLoadError(null);
     } catch (e) {
       setLoadError(e);
     }
-  }, [main]);
+  }, [main, engine]);
   useEffect(() => {
     void refresh();
     const t = setInterval(() => void refresh(), REFRESH_MS);
@@ -83,14 +91,51 @@ export function OrgServerSettings() {
           <dd>{status.deviceId}</dd>
           <dt>Last sync</dt>
           <dd role="status" data-testid="org-last-sync">
-            {status.lastSync === null
-              ? 'None yet. Sync starts the next time Latchkey opens after enrolling, then runs every minute.'
-              : status.lastSync.ok
-                ? `OK at ${new Date(status.lastSync.at).toLocaleTimeString()}`
-                : `Failed at ${new Date(status.lastSync.at).toLocaleTimeString()}: ${status.lastSync.error?.message ?? 'unknown error'}${status.lastSync.error?.code === 'rollback_detected' || status.lastSync.error?.code === 'integrity' ? ' Tell your administrator.' : ''}`}
+            {sync?.active === true ? (
+              <SyncLine status={sync} />
+            ) : status.lastSync === null ? (
+              'None yet. Sync starts the next time Latchkey opens after enrolling, then runs every minute.'
+            ) : status.lastSync.ok ? (
+              `OK at ${new Date(status.lastSync.at).toLocaleTimeString()}`
+            ) : (
+              `Failed at ${new Date(status.lastSync.at).toLocaleTimeString()}: ${status.lastSync.error?.message ?? 'unknown error'}${status.lastSync.error?.code === 'rollback_detected' || status.lastSync.error?.code === 'integrity' ? ' Tell your administrator.' : ''}`
+            )}
           </dd>
         </dl>
       )}
+      {status !== null && status.enrolled && sync?.active === true && (
+        <div className="row">
+          <button
+            type="button"
+            onClick={() =>
+              void syncNow.run(async () => {
+                setSync({ ...sync, running: true });
+                setSync(await engine.call('sync.now', {}));
+              })
+            }
+            disabled={syncNow.busy || sync.running}
+            data-testid="org-sync-now"
+          >
+            {syncNow.busy || sync.running ? 'Syncing…' : 'Sync now'}
+          </button>
+          <ErrorMessage error={syncNow.error} />
+        </div>
+      )}
     </section>
+  );
+}
+
+function SyncLine({ status }: { status: SyncStatus }) {
+  const words = syncStatusWords(status);
+  return (
+    <>
+      <span data-testid="org-last-success">{words.success}</span>
+      {words.failure !== null && (
+        <span className="error" data-testid="org-last-failure">
+          {' '}
+          {words.failure}
+        </span>
+      )}
+    </>
   );
 }

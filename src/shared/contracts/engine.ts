@@ -72,6 +72,19 @@ export const statusSchema = z.object({
 });
 export type EngineStatus = z.infer<typeof statusSchema>;
 
+/**
+ * This worker's org sync (src/renderer/engine/device-sync.ts): whether it syncs at all
+ * (an enrolled device, from the app start after enrolment), whether a pass runs now,
+ * when one last succeeded and why the last one failed (cleared by the next success).
+ */
+export const syncStatusSchema = z.object({
+  active: z.boolean(),
+  running: z.boolean(),
+  lastSuccessAt: z.number().int().nullable(),
+  lastFailure: z.object({ at: z.number().int(), code: z.string().max(64), message: z.string().max(2000) }).nullable(),
+});
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
 // ---------------------------------------------------------------- audit events
 
 /**
@@ -165,6 +178,9 @@ export const EngineUiContract = defineContract({
       result: z.object({ item: itemSummarySchema }),
     },
     /** Returns one concealed value; audited as item.reveal or item.copy. */
+    /** This worker's org sync, and a pass started at once ('sync.now' resolves when it has run; 'unsupported' when this device does not sync). */
+    'sync.status': { params: empty, result: syncStatusSchema },
+    'sync.now': { params: empty, result: syncStatusSchema },
     'item.reveal': {
       params: z.object({ id: itemIdSchema, field: fieldRefSchema, purpose: z.enum(['reveal', 'copy']) }),
       result: z.object({ value: z.string() }),
