@@ -131,8 +131,7 @@ function SyncLine({ status }: { status: SyncStatus }) {
     <>
       <span data-testid="org-last-success">{words.success}</span>
       {words.failure !== null && (
-        <span className="error" data-testid="org-last-failure">
-          {' '}
+        <span className="error sync-failure" data-testid="org-last-failure">
           {words.failure}
         </span>
       )}
