@@ -163,25 +163,36 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
             </span>
           ))}
         </div>
-        <div className="row">
-          <button type="button" onClick={() => onEdit(item)} data-testid="detail-edit">
-            Edit
-          </button>
-          {confirmDelete ? (
-            <>
-              <button type="button" className="danger" onClick={del} disabled={action.busy} data-testid="detail-delete-confirm">
-                Move to trash
-              </button>
-              <button type="button" onClick={() => setConfirmDelete(false)}>
-                Keep
-              </button>
-            </>
-          ) : (
-            <button type="button" className="danger-link" onClick={() => setConfirmDelete(true)} data-testid="detail-delete">
-              Delete
+        {o.trashedAt !== undefined ? (
+          <div className="row">
+            <span className="muted" role="status">
+              In the trash since {new Date(o.trashedAt).toLocaleDateString()}
+            </span>
+            <button type="button" onClick={() => void action.run(() => engine.call('trash.restore', { id: item.id }))} disabled={action.busy} data-testid="detail-restore">
+              Restore
             </button>
-          )}
-        </div>
+          </div>
+        ) : (
+          <div className="row">
+            <button type="button" onClick={() => onEdit(item)} data-testid="detail-edit">
+              Edit
+            </button>
+            {confirmDelete ? (
+              <>
+                <button type="button" className="danger" onClick={del} disabled={action.busy} data-testid="detail-delete-confirm">
+                  Move to trash
+                </button>
+                <button type="button" onClick={() => setConfirmDelete(false)}>
+                  Keep
+                </button>
+              </>
+            ) : (
+              <button type="button" className="danger-link" onClick={() => setConfirmDelete(true)} data-testid="detail-delete">
+                Delete
+              </button>
+            )}
+          </div>
+        )}
       </header>
       {confirmDelete && (
         <p className="muted small" role="status" data-testid="detail-delete-note">

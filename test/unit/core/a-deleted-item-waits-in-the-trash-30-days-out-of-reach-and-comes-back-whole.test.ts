@@ -152,4 +152,24 @@ describe('the trash', () => {
     expect((await use()).isError).toBe(false);
     expect(api.requests.length).toBe(2);
   }, 60_000);
+
+  it('only the engine sets or clears the trash mark and the history: drafts and edits that carry them do not', async () => {
+    const h = makeHarness();
+    await h.engine.createVault(PASSWORD);
+    const d = loginDraft('Sneaky');
+    const made = await h.engine.createItem({ ...d, overview: { ...d.overview, trashedAt: 1 } });
+    expect(made.overview.trashedAt).toBeUndefined();
+    expect(h.engine.listItems().map((i) => i.id)).toEqual([made.id]);
+    const [imported] = await h.engine.importItems([{ ...d, overview: { ...d.overview, title: 'Imported', trashedAt: 1 } }]);
+    expect(imported?.overview.trashedAt).toBeUndefined();
+    // An edit cannot put an item in the trash behind the engine's back (no item.delete record, no purge clock of its choosing)…
+    const v = await h.engine.getItem(made.id);
+    const edited = await h.engine.updateItem({ id: made.id, baseVersion: v.version, overview: { ...v.overview, trashedAt: 1 }, details: v.details });
+    expect(edited.overview.trashedAt).toBeUndefined();
+    // … nor bring in a made-up history.
+    const forged = [{ version: 1, at: 1, fields: [{ field: 'password', name: 'Password', value: 'planted' }] }];
+    await expectCode(h.engine.createItem({ ...d, details: { ...d.details, history: forged } } as never), 'invalid_input');
+    await expectCode(h.engine.updateItem({ id: made.id, baseVersion: edited.version, overview: v.overview, details: { ...v.details, history: forged } } as never), 'invalid_input');
+    expect((await h.engine.getItem(made.id)).history).toEqual([]);
+  });
 });

@@ -96,4 +96,27 @@ describe('trash and history across devices', () => {
     const everything = await serverText(t.orgId);
     for (const secret of ['hunter2-very-secret', 'rotated-on-A', 'trashedAt', 'history']) expect(everything).not.toContain(secret);
   }, 120_000);
+
+  it("A trashes an item while B edits it offline: after sync both devices hold it trashed, with B's edit and its history", async () => {
+    const { a, b, ids } = await twoDevices();
+    await a.engine.trashItem(ids.login);
+    const v = await b.engine.getItem(ids.login);
+    await b.engine.updateItem({
+      id: ids.login,
+      baseVersion: v.version,
+      overview: { ...v.overview, title: 'Mail (edited on B)' },
+      details: { ...v.details, password: 'edited-on-B' } as ItemView['details'],
+    });
+    await a.vaultSync.sync();
+    await b.vaultSync.sync();
+    await a.vaultSync.sync();
+    for (const d of [a, b]) {
+      expect(d.engine.listItems().map((i) => i.id)).toEqual([ids.api]);
+      const [t] = d.engine.listTrash();
+      expect(t?.id).toBe(ids.login);
+      expect(t?.overview.title).toBe('Mail (edited on B)');
+      expect(await d.engine.revealField(ids.login, 'password')).toBe('edited-on-B');
+      expect(await d.engine.revealPreviousValue(ids.login, v.version, 'password')).toBe('hunter2-very-secret');
+    }
+  }, 120_000);
 });
