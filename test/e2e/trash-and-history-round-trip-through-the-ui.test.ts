@@ -26,10 +26,16 @@ let context: BrowserContext;
 let page: Page;
 const problems: string[] = [];
 
+/** 1280×800 and 760×800, light and dark. */
 async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENS, `${name}.png`) });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: join(SCREENS, `${name}-dark.png`) });
+  for (const width of [1280, 760]) {
+    await page.setViewportSize({ width, height: 800 });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: join(SCREENS, `${name}-${width}-${scheme}.png`) });
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.emulateMedia({ colorScheme: 'light' });
 }
 

@@ -107,9 +107,7 @@ export function TrashView() {
             <div className="row">
               {confirmEmpty ? (
                 <>
-                  <span role="status">
-                    Delete all {items.length} item{items.length === 1 ? '' : 's'} forever?
-                  </span>
+                  <span role="status">{items.length === 1 ? 'Delete the item in the trash forever?' : `Delete all ${items.length} items forever?`}</span>
                   <button type="button" className="danger" onClick={emptyAll} disabled={empty.busy} data-testid="trash-empty-confirm">
                     Empty trash
                   </button>
