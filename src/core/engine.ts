@@ -144,7 +144,7 @@ export function createEngine(deps: EngineDeps) {
   function schedulePurge(): void {
     clearPurge();
     if (!deps.timer || !session) return;
-    const due = trash.nextExpiry(core);
+    const due = trash.nextExpiry(session);
     if (due === null) return;
     purgeHandle = deps.timer.set(
       () => {

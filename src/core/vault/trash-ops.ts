@@ -11,6 +11,7 @@ import { LatchkeyError } from '../../shared/errors';
 import { TRASH_DAYS, type ItemSummary } from '../../shared/items';
 import { wipe } from '../crypto/bytes';
 import type { EngineCore } from './core';
+import type { UnlockedSession } from './session';
 import { deleteItems, loadDetails, rewriteItem, summaryOf, untrashed } from './item-ops';
 
 export const TRASH_MS = TRASH_DAYS * 24 * 60 * 60 * 1000;
@@ -90,9 +91,13 @@ export async function purgeExpired(core: EngineCore): Promise<number> {
   });
 }
 
-/** When the next purge is due (ms since epoch), or null with an empty trash. */
-export function nextExpiry(core: EngineCore): number | null {
-  const trash = core.session().trash();
+/**
+ * When the next purge is due (ms since epoch), or null with an empty trash. Takes the
+ * session itself, not core.session(): it runs inside event listeners, where an idle
+ * check that locks and throws would fail the write that emitted the event.
+ */
+export function nextExpiry(session: UnlockedSession): number | null {
+  const trash = session.trash();
   if (trash.length === 0) return null;
   return Math.min(...trash.map((e) => e.overview.trashedAt!)) + TRASH_MS;
 }
