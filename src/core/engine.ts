@@ -163,6 +163,15 @@ export function createEngine(deps: EngineDeps) {
     }
     schedulePurge();
   }
+  /**
+   * Not awaited: the purge queues on the write chain, where the scrub matcher's build
+   * started by this unlock runs first, and unlock must not wait for that build.
+   */
+  function purgeAtUnlock(): void {
+    const due = session ? trash.nextExpiry(session) : null;
+    if (due !== null && due <= clock.now()) void purgeQuietly();
+    else schedulePurge();
+  }
   listeners.add((e) => {
     if (e.type === 'itemsChanged') schedulePurge();
     else if (e.type === 'locked') clearPurge();
@@ -413,7 +422,7 @@ export function createEngine(deps: EngineDeps) {
       );
     }
     await auditSink({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: slotKindReason(kindName) });
-    await purgeQuietly();
+    purgeAtUnlock();
     return { vaultId };
   }
 

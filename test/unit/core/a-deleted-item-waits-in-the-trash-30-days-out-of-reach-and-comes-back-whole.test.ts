@@ -96,18 +96,22 @@ describe('the trash', () => {
     await h.engine.trashItem(old.id);
     h.clock.t += 10 * DAY;
     await h.engine.trashItem(young.id);
+    // The unlock starts the purge on the write chain without waiting for it (the scrub
+    // matcher's build runs there first): the next write queues behind it.
+    const settle = () => h.engine.updateSettings({ autoLockMinutes: 0 });
     h.engine.lock();
     h.clock.t += 20 * DAY - 1;
     await h.engine.unlockWithPassword(PASSWORD);
+    await settle();
     expect(h.engine.listTrash()).toHaveLength(2); // one millisecond short of 30 days
     h.engine.lock();
     h.clock.t += 1;
     await h.engine.unlockWithPassword(PASSWORD);
+    await settle();
     expect(h.engine.listTrash().map((i) => i.id)).toEqual([young.id]);
     expect(h.audit.find((e) => e.action === 'item.delete' && e.target?.itemId === old.id && e.reason === 'expired')?.actor).toEqual({ type: 'system' });
     // The second one goes while the vault stays open: the timer fires when it is due.
-    // Each step lets the purge the timer started finish (the next write queues behind it).
-    const settle = () => h.engine.updateSettings({ autoLockMinutes: 0 });
+    // Each step lets the purge the timer started finish.
     for (let hours = 0; hours < 9 * 24; hours += 6) {
       h.timer.advance(6 * 60 * 60 * 1000);
       await settle();
