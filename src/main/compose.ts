@@ -67,8 +67,14 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     options: { runProxy: { ca: () => loadOrCreateDeviceCa(opts.keychain) }, ...opts.gateway },
     ...(opts.onUnexpectedError === undefined ? {} : { onError: (err: unknown) => opts.onUnexpectedError?.(err, 'gateway') }),
   });
-  const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)) });
-  const device = createDeviceService({ keychain: opts.keychain, policy: () => opts.policy.current() });
+  const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)), policy: () => opts.policy.current() });
+  // Revocations the person makes need the unlocked vault and are recorded in the open engine's signed audit log.
+  const device = createDeviceService({
+    keychain: opts.keychain,
+    policy: () => opts.policy.current(),
+    audit: engineLink.audit,
+    vaultUnlocked: async () => (await engineLink.credentials.state()) === 'unlocked',
+  });
   const services = createMainServices({
     shell: opts.shell,
     version: opts.version,

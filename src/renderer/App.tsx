@@ -13,7 +13,7 @@ import { PolicyProvider } from './components/PolicyProvider';
 import { ErrorMessage } from './components/ErrorMessage';
 import { useActivityTouch } from './components/useActivityTouch';
 import type { EngineAudit, EngineHardwareKey, EngineUi } from './engine/client';
-import { EngineAuditContext, EngineContext, EngineHardwareKeyContext, useEngine } from './engine/context';
+import { EngineAuditContext, EngineContext, EngineHardwareKeyContext, ForgetLocalDataContext, useEngine } from './engine/context';
 import { useMain } from './main-services';
 import { CreateVaultView } from './views/CreateVaultView';
 import { FirstKeyView } from './views/FirstKeyView';
@@ -93,21 +93,33 @@ function Screens() {
   }
 }
 
-export function App({ engine, hardwareKey, audit }: { engine: EngineUi; hardwareKey: EngineHardwareKey; audit: EngineAudit }) {
+export function App({
+  engine,
+  hardwareKey,
+  audit,
+  forgetLocalData = null,
+}: {
+  engine: EngineUi;
+  hardwareKey: EngineHardwareKey;
+  audit: EngineAudit;
+  forgetLocalData?: ((scope: 'sync' | 'all') => Promise<void>) | null;
+}) {
   return (
-    <EngineContext.Provider value={engine}>
-      <EngineHardwareKeyContext.Provider value={hardwareKey}>
-        <EngineAuditContext.Provider value={audit}>
-          <PolicyProvider>
-            <ClipboardProvider>
-              <Screens />
-              <ApprovalPrompts />
-              <CanaryAlerts />
-              <KeyPrompts />
-            </ClipboardProvider>
-          </PolicyProvider>
-        </EngineAuditContext.Provider>
-      </EngineHardwareKeyContext.Provider>
-    </EngineContext.Provider>
+    <ForgetLocalDataContext.Provider value={forgetLocalData}>
+      <EngineContext.Provider value={engine}>
+        <EngineHardwareKeyContext.Provider value={hardwareKey}>
+          <EngineAuditContext.Provider value={audit}>
+            <PolicyProvider>
+              <ClipboardProvider>
+                <Screens />
+                <ApprovalPrompts />
+                <CanaryAlerts />
+                <KeyPrompts />
+              </ClipboardProvider>
+            </PolicyProvider>
+          </EngineAuditContext.Provider>
+        </EngineHardwareKeyContext.Provider>
+      </EngineContext.Provider>
+    </ForgetLocalDataContext.Provider>
   );
 }

@@ -25,10 +25,15 @@ async function boot(): Promise<void> {
   const engine = startEngine(link);
   if (import.meta.env.MODE === 'e2e') window.__latchkeyE2E = { ui: engine.ui, transfer: engine.transfer, hardwareKey: engine.hardwareKey };
   const main = await connectMainClients().catch(() => null);
+  // Un-enrolment: the worker stops, this vault's databases go, and the app starts afresh.
+  const forgetLocalData = async (scope: 'sync' | 'all'): Promise<void> => {
+    await engine.forgetLocalData(scope);
+    location.reload();
+  };
   root.render(
     <StrictMode>
       <MainContext.Provider value={main}>
-        <App engine={engine.ui} hardwareKey={engine.hardwareKey} audit={engine.audit} />
+        <App engine={engine.ui} hardwareKey={engine.hardwareKey} audit={engine.audit} forgetLocalData={forgetLocalData} />
       </MainContext.Provider>
     </StrictMode>,
   );

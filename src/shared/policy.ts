@@ -35,6 +35,21 @@ export const aaguidSchema = z
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'an AAGUID such as cb69481e-8ff7-4039-93ec-0a2729a154a8');
 
 /**
+ * A certificate an organisation trusts to vouch for security-key models: PEM
+ * ("-----BEGIN CERTIFICATE-----" armour) or the bare base64 DER the FIDO Metadata
+ * Service puts in `attestationRootCertificates`. Only the text shape is checked here
+ * (this file compiles for the engine, without an X.509 parser); main parses the DER
+ * when it verifies an enrolment and refuses the enrolment if a root does not parse.
+ */
+export const attestationRootSchema = z
+  .string()
+  .max(16_384)
+  .regex(
+    /^\s*(?:-----BEGIN CERTIFICATE-----\s*[A-Za-z0-9+/=\s]{64,}-----END CERTIFICATE-----|[A-Za-z0-9+/]{64,}={0,2})\s*$/,
+    'a certificate in PEM form, or its base64 DER as in FIDO Metadata Service statements',
+  );
+
+/**
  * A destination rule: `[METHODS SP]pattern[path-glob]` (docs/policy.md "Destination
  * rules"). The pattern is `[scheme://]host[:port]`: `host` is a DNS name, an IPv4
  * literal or a bracketed IPv6 literal; `*.` in front matches every subdomain at any
@@ -130,6 +145,7 @@ export const policySchema = z
         recoveryCodeAllowed: z.boolean().optional(),
         minEnrolledKeys: z.number().int().min(0).max(16).optional(),
         allowedAaguids: z.array(aaguidSchema).min(1).max(256).optional(),
+        attestationRoots: z.array(attestationRootSchema).min(1).max(64).optional(),
         userVerificationRequired: z.boolean().optional(),
       })
       .optional(),
@@ -293,6 +309,7 @@ export const POLICY_FIELDS = [
   'unlock.recoveryCodeAllowed',
   'unlock.minEnrolledKeys',
   'unlock.allowedAaguids',
+  'unlock.attestationRoots',
   'unlock.userVerificationRequired',
   'kdf.argon2idFloor',
   'session.autoLockMinutes',

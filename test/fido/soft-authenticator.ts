@@ -2,7 +2,9 @@
  * A software FIDO2 authenticator (CTAP 2.1 subset) for tests: getInfo, ClientPIN with
  * protocols 1 and 2 (retry counter, 3-wrong-in-a-row power-cycle block, blocking at
  * zero), MakeCredential and GetAssertion with hmac-secret (separate secrets with and
- * without UV) and credProtect, user presence simulated ('auto' | 'never' | callback).
+ * without UV) and credProtect, user presence simulated ('auto' | 'never' | callback),
+ * and an attestation statement per {@link SoftAttestation} ("none" by default; packed
+ * full / self and fido-u2f with certificates from test/fido/attestation-ca.ts).
  * It answers CTAP2 requests (command byte + CBOR) with status byte + CBOR; CTAPHID
  * framing lives in soft-ctaphid.ts. Test code: correctness over speed.
  */
@@ -40,6 +42,19 @@ export const S = {
 
 export type Presence = 'auto' | 'never' | (() => Promise<boolean>);
 
+/**
+ * What MakeCredential attests with. `sign` holds the attestation private key (test CA
+ * issued); packed signs authData ‖ clientDataHash, fido-u2f its verificationData.
+ */
+export type SoftAttestation =
+  | { fmt: 'none' }
+  | { fmt: 'packed-self' }
+  | { fmt: 'packed'; alg: number; x5c: Uint8Array[]; sign(data: Uint8Array): Uint8Array }
+  | { fmt: 'fido-u2f'; x5c: Uint8Array[]; sign(data: Uint8Array): Uint8Array };
+
+/** A MakeCredential answer a hostile-key test rewrote: a map to encode, or raw body bytes. */
+export type MakeCredentialRewrite = (answer: Map<number, unknown>) => Map<number, unknown> | Uint8Array;
+
 export interface SoftAuthenticatorOptions {
   random: (n: number) => Uint8Array;
   /** Default [2, 1]; [1] simulates an older key. */
@@ -51,6 +66,7 @@ export interface SoftAuthenticatorOptions {
   /** How long 'never' waits before USER_ACTION_TIMEOUT (ms). */
   presenceTimeoutMs?: number;
   state?: string;
+  attestation?: SoftAttestation;
 }
 
 class Fail extends Error {
@@ -72,6 +88,9 @@ export interface RequestHooks {
 export class SoftAuthenticator {
   state: SoftState;
   presence: Presence;
+  attestation: SoftAttestation;
+  /** Hostile-key tests: rewrites the MakeCredential answer before it is sent. */
+  rewriteMakeCredential: MakeCredentialRewrite | null = null;
   private readonly random: (n: number) => Uint8Array;
   private readonly protocols: number[];
   private readonly pinUvAuthToken: boolean;
@@ -91,6 +110,7 @@ export class SoftAuthenticator {
     this.pinUvAuthToken = o.pinUvAuthToken ?? true;
     this.hmacSecret = o.hmacSecret ?? true;
     this.presence = o.presence ?? 'auto';
+    this.attestation = o.attestation ?? { fmt: 'none' };
     this.presenceTimeoutMs = o.presenceTimeoutMs ?? 30_000;
     this.state = o.state ? stateFromJson(o.state) : freshState(o.random);
     this.kaKey = p256.utils.randomSecretKey(this.random(48));
@@ -136,7 +156,7 @@ export class SoftAuthenticator {
         default:
           throw new Fail(S.INVALID_COMMAND);
       }
-      const enc = body === undefined ? new Uint8Array(0) : encode(body);
+      const enc = body === undefined ? new Uint8Array(0) : body instanceof Uint8Array ? body : encode(body);
       return concatBytes(new Uint8Array([S.OK]), enc);
     } catch (e) {
       if (e instanceof Fail) return new Uint8Array([e.status]);
@@ -275,7 +295,7 @@ export class SoftAuthenticator {
     return concatBytes(rpIdHash, new Uint8Array([flags]), count, ...rest);
   }
 
-  private async makeCredential(p: M, hooks: RequestHooks): Promise<M> {
+  private async makeCredential(p: M, hooks: RequestHooks): Promise<M | Uint8Array> {
     const cdh = p.get(1);
     const rp = p.get(2);
     const user = p.get(3);
@@ -328,11 +348,50 @@ export class SoftAuthenticator {
     const idLen = new Uint8Array([cred.id.length >> 8, cred.id.length & 0xff]);
     const flags = 0x01 | (uv ? 0x04 : 0) | 0x40 | (extOut.size ? 0x80 : 0);
     const ad = this.authData(rpIdHash, flags, [this.state.aaguid, idLen, cred.id, cose, ...(extOut.size ? [encode(extOut)] : [])]);
-    return new Map<number, unknown>([
-      [1, 'none'],
+    const pub = p256.getPublicKey(cred.privateKey, false);
+    const [fmt, stmt] = this.attest(ad, cdh, rpIdHash, cred, pub);
+    const answer = new Map<number, unknown>([
+      [1, fmt],
       [2, ad],
-      [3, new Map()],
+      [3, stmt],
     ]);
+    return this.rewriteMakeCredential ? this.rewriteMakeCredential(answer) : answer;
+  }
+
+  /** The attestation statement (WebAuthn §8.2 packed, §8.6 fido-u2f, §8.7 none). */
+  private attest(ad: Uint8Array, cdh: Uint8Array, rpIdHash: Uint8Array, cred: SoftCredential, pub: Uint8Array): [string, Map<string, unknown>] {
+    const a = this.attestation;
+    switch (a.fmt) {
+      case 'none':
+        return ['none', new Map()];
+      case 'packed-self':
+        return [
+          'packed',
+          new Map<string, unknown>([
+            ['alg', -7],
+            ['sig', p256.sign(concatBytes(ad, cdh), cred.privateKey, { format: 'der' })],
+          ]),
+        ];
+      case 'packed':
+        return [
+          'packed',
+          new Map<string, unknown>([
+            ['alg', a.alg],
+            ['sig', a.sign(concatBytes(ad, cdh))],
+            ['x5c', a.x5c],
+          ]),
+        ];
+      case 'fido-u2f': {
+        const data = concatBytes(new Uint8Array([0]), rpIdHash, cdh, cred.id, pub);
+        return [
+          'fido-u2f',
+          new Map<string, unknown>([
+            ['sig', a.sign(data)],
+            ['x5c', a.x5c],
+          ]),
+        ];
+      }
+    }
   }
 
   private async getAssertion(p: M, hooks: RequestHooks): Promise<M> {

@@ -9,6 +9,7 @@ import { fromBase64url } from '../crypto/bytes';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { LatchkeyError } from '../../shared/errors';
 import { tryParseStrictJson } from '../../shared/encoding/strict-json';
+import type { AuditEvent } from '../../shared/contracts/audit-event';
 import { auditRecordSchema, type AuditRecord } from './record';
 import { auditSealSchema, isSealShaped, type AuditSeal } from './seal';
 
@@ -51,7 +52,7 @@ export function recordsToJsonLines(records: readonly AuditExportItem[]): string 
   return records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : '');
 }
 
-export const AUDIT_CSV_COLUMNS = [
+const AUDIT_CSV_COLUMNS = [
   'v',
   'seq',
   'time',
@@ -69,13 +70,34 @@ export const AUDIT_CSV_COLUMNS = [
   'prev_hash',
   'hash',
   'sig',
+  // Added after `sig` so a reader that picks the first 17 columns by position still works.
+  'target_tool',
+  'target_command',
+  'target_method',
+  'target_server',
+  'target_server_tool',
+  'target_policy_key',
+  'target_dlp_rule',
 ] as const;
 
-/** Records only: a seal is a signature over records, nothing a reader looks up (the JSON lines hold them). */
+/** The CSV header line, CRLF-terminated. */
+export const AUDIT_CSV_HEADER = AUDIT_CSV_COLUMNS.join(',') + '\r\n';
+
+/** A whole CSV export: the header, then one row per record. */
 export function recordsToCsv(items: readonly AuditExportItem[]): string {
-  const out = [AUDIT_CSV_COLUMNS.join(',')];
+  return AUDIT_CSV_HEADER + recordsToCsvRows(items);
+}
+
+/**
+ * CRLF-terminated rows without the header, for a writer that streams pages. Records
+ * only: a seal is a signature over records, nothing a reader looks up (the JSON lines hold them).
+ */
+export function recordsToCsvRows(items: readonly AuditExportItem[]): string {
+  const out: string[] = [];
   for (const r of items) {
     if ('type' in r) continue;
+    // A v1 record's target has fewer members; read every record through the widest one.
+    const t: AuditEvent['target'] = r.target;
     out.push(
       csvRow([
         r.v,
@@ -87,18 +109,25 @@ export function recordsToCsv(items: readonly AuditExportItem[]): string {
         r.action,
         r.outcome,
         r.reason,
-        r.target?.itemId,
-        r.target?.slotId,
-        r.target?.origin,
-        r.target?.field,
-        r.target?.deviceId,
+        t?.itemId,
+        t?.slotId,
+        t?.origin,
+        t?.field,
+        t?.deviceId,
         r.prevHash,
         r.hash,
         'sig' in r ? r.sig : undefined,
+        t?.tool,
+        t?.command,
+        t?.method,
+        t?.server,
+        t?.serverTool,
+        t?.policyKeyId,
+        t?.dlpRule,
       ]),
     );
   }
-  return out.join('\r\n') + '\r\n';
+  return out.length === 0 ? '' : out.join('\r\n') + '\r\n';
 }
 
 const keyText = z.string().regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9_-]{43})$/, '32-byte Ed25519 public key as 64 hex digits or 43 base64url characters');

@@ -103,6 +103,32 @@ function checkAuthenticator(p: EffectivePolicy, hw: HardwareKeyFacts, verb: stri
   }
 }
 
+/**
+ * What a new security key must prove about itself (docs/hardware-key.md "Attestation").
+ * A managed policy that lists approved models (`allowedAaguids`) or trusted makers
+ * (`attestationRoots`) restricts authenticators: enrolment then verifies the key's
+ * attestation up to `roots`, and `allowedAaguids` (null = any model those makers
+ * certify) is compared with the AAGUID the verified certificate vouches for. Without
+ * roots nothing can be verified, so such a policy refuses every new key (fail closed);
+ * keys enrolled earlier still unlock by the AAGUID their slot recorded.
+ */
+export interface AttestationRequirement {
+  readonly org: string;
+  readonly allowedAaguids: readonly string[] | null;
+  readonly roots: readonly string[];
+}
+
+/** Null when the policy lets any key enrol (unmanaged, or no authenticator rule). */
+export function attestationRequirement(p: EffectivePolicy): AttestationRequirement | null {
+  const unlock = p.managed ? p.policy?.unlock : undefined;
+  if (!unlock || (unlock.allowedAaguids === undefined && unlock.attestationRoots === undefined)) return null;
+  return {
+    org: p.orgName ?? 'your organisation',
+    allowedAaguids: unlock.allowedAaguids?.map((a) => a.toLowerCase()) ?? null,
+    roots: unlock.attestationRoots ?? [],
+  };
+}
+
 /** Lower-case dashed UUID, or null if `value` is not 16 bytes / 32 hex digits. */
 export function normalizeAaguid(value: string | Uint8Array): string | null {
   let hex: string;

@@ -29,6 +29,7 @@ import {
   type PushChange,
   type SignedManifest,
 } from '../../shared/contracts/sync';
+import { MY_DEVICES_ROUTES, myDevicesResponseSchema, revokeMyDeviceResponseSchema } from '../../shared/contracts/my-devices';
 import { toBase64url, utf8ToBytes } from '../crypto/bytes';
 import { parseStrictJson, tryParseStrictJson } from '../../shared/encoding/strict-json';
 import type { RandomSource } from '../crypto/random';
@@ -143,5 +144,9 @@ export function createServerApi(deps: ServerApiDeps) {
     consistency: (from: number, to?: number) =>
       signedRequest('GET', `${ROUTES.consistency}?from=${from}${to === undefined ? '' : `&to=${to}`}`, undefined, consistencyResponseSchema),
     proof: (device: string, seq: number) => signedRequest('GET', `${ROUTES.proof}?device=${encodeURIComponent(device)}&seq=${seq}`, undefined, proofResponseSchema),
+    /** The person's devices, for Settings → Devices (docs/sync-protocol.md §5.4). */
+    myDevices: () => signedRequest('GET', MY_DEVICES_ROUTES.list, undefined, myDevicesResponseSchema),
+    /** Revokes one of the person's devices, this one included. */
+    revokeMyDevice: (deviceId: string) => signedRequest('POST', MY_DEVICES_ROUTES.revoke, { deviceId }, revokeMyDeviceResponseSchema),
   };
 }

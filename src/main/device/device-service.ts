@@ -14,17 +14,36 @@
  * The engine worker never sees the key: it asks main to sign, and it reaches the server
  * only through `serverFetch`, which goes to the ENROLLED server and to paths under /v1/
  * — nothing else, and nothing before enrolment.
+ *
+ * Settings → Devices (docs/sync-protocol.md §5.4) is main's own signed traffic: listing
+ * the person's devices, revoking one (recorded as `device.revoke` in the engine's log),
+ * and un-enrolling this device, which revokes it on the server before the key and the
+ * enrolment leave the keychain — so a device never forgets an enrolment the server
+ * still honours, unless the person forces it with the server unreachable.
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { createEd25519Signer, generateEd25519SecretKey } from '../../core/audit';
 import { fromBase64url, toBase64url } from '../../core/crypto/bytes';
 import { assertServerUrlAllowed } from '../../core/policy';
-import { enrolDevice, type FetchLike } from '../../core/sync';
+import { createServerApi, enrolDevice, type FetchLike, type ServerApi } from '../../core/sync';
 import { deviceIdForPublicKey } from '../../core/sync/device-id';
-import { deviceStatusSchema, enrolParamsSchema, serverFetchParamsSchema, serverUrlSchema, type DeviceStatus, type SyncOutcome } from '../../shared/contracts/device';
-import { LatchkeyError } from '../../shared/errors';
+import {
+  deviceStatusSchema,
+  enrolParamsSchema,
+  serverFetchParamsSchema,
+  serverUrlSchema,
+  unenrolParamsSchema,
+  type DeviceStatus,
+  type SyncOutcome,
+} from '../../shared/contracts/device';
+import type { MyDevice } from '../../shared/contracts/my-devices';
+import type { AuditEvent } from '../../shared/contracts/audit-event';
+import { uuidSchema } from '../../shared/contracts/sync';
+import { isLatchkeyError, LatchkeyError } from '../../shared/errors';
 import type { EffectivePolicy } from '../../shared/policy';
 import type { Keychain } from '../keychain/keychain';
+import { CA_ACCOUNT } from '../proxy/ca';
 
 export const DEVICE_KEY_ACCOUNT = 'device-key';
 export const DEVICE_IDENTITY_ACCOUNT = 'device-identity';
@@ -60,6 +79,14 @@ export interface DeviceServiceDeps {
   readonly policy?: () => EffectivePolicy;
   /** Defaults to global fetch. */
   readonly fetch?: HttpFetch;
+  /** This device's audit log (the engine's chain, through main's engine link): revocations are recorded there. */
+  readonly audit?: { append(event: AuditEvent): void | Promise<void> };
+  /**
+   * Whether the vault is unlocked now. Revoking devices and un-enrolling need it: the
+   * device key signs without the vault, so without this check anyone at an unlocked OS
+   * session with Latchkey locked could revoke the person's other devices.
+   */
+  readonly vaultUnlocked?: () => Promise<boolean>;
 }
 
 export interface DeviceService {
@@ -68,6 +95,16 @@ export interface DeviceService {
   sign(bytes: Uint8Array): Promise<Uint8Array>;
   serverFetch(params: z.input<typeof serverFetchParamsSchema>): Promise<{ status: number; headers: Record<string, string>; body: string }>;
   reportSync(outcome: SyncOutcome): void;
+  /** This person's devices, asked of the server by this device. */
+  listDevices(): Promise<MyDevice[]>;
+  /** Revokes one of this person's devices (this one included). */
+  revokeDevice(deviceId: string): Promise<{ deviceId: string; revokedAt: string }>;
+  /**
+   * Tells the server this device is revoked, then removes the device key and the
+   * enrolment from the keychain; the caller deletes the local databases ('sync' state
+   * when keeping the vault, everything when wiping).
+   */
+  unenrol(params: z.input<typeof unenrolParamsSchema>): Promise<{ localData: 'keep' | 'wipe'; serverNotified: boolean }>;
   /** Wipes the cached signing key (the next use reads it from the keychain again). */
   close(): void;
 }
@@ -159,6 +196,72 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
     return deviceStatusSchema.parse({ enrolled: true, serverUrl, orgId, userId, deviceId, publicKey, lastSync });
   }
 
+  const fetchLike: FetchLike = async (url, init) => {
+    const res = await httpFetch(url, { ...init, redirect: 'error' });
+    return { status: res.status, text: () => res.text() };
+  };
+
+  /** The server API signed by this device, as main itself (the page's device actions). */
+  async function signedApi(): Promise<{ api: ServerApi; id: StoredIdentity }> {
+    const id = await requireIdentity();
+    if (deps.policy !== undefined) assertServerUrlAllowed(deps.policy(), id.serverUrl);
+    const signer = await deviceSigner();
+    const api = createServerApi({
+      baseUrl: id.serverUrl,
+      fetch: async (url, init) => {
+        try {
+          return await fetchLike(url, init);
+        } catch {
+          throw new LatchkeyError('upstream_failed', `The organisation server at ${id.serverUrl} could not be reached.`);
+        }
+      },
+      clock: { now: () => Date.now() },
+      random: { bytes: (n) => new Uint8Array(randomBytes(n)) },
+      signer: { publicKey: signer.publicKey, sign: (m) => signer.sign(m) },
+      identity: { orgId: id.orgId, userId: id.userId, deviceId: id.deviceId },
+    });
+    return { api, id };
+  }
+
+  /** A revocation joins this device's signed audit log; without an open engine there is no log to write to, and the server keeps who revoked it. */
+  async function recordRevoke(deviceId: string, outcome: AuditEvent['outcome'], reason?: AuditEvent['reason']): Promise<void> {
+    if (deps.audit === undefined) return;
+    const event: AuditEvent = { action: 'device.revoke', actor: { type: 'person' }, target: { deviceId }, outcome, ...(reason === undefined ? {} : { reason }) };
+    await Promise.resolve(deps.audit.append(event)).catch(() => undefined);
+  }
+
+  async function requireUnlocked(): Promise<void> {
+    if (deps.vaultUnlocked !== undefined && !(await deps.vaultUnlocked().catch(() => false))) {
+      throw new LatchkeyError('vault_locked', 'Unlock Latchkey first: revoking devices and un-enrolling need the unlocked vault.');
+    }
+  }
+
+  async function revoke(deviceId: string): Promise<{ deviceId: string; revokedAt: string }> {
+    const { api } = await signedApi();
+    try {
+      const out = await api.revokeMyDevice(deviceId);
+      await recordRevoke(deviceId, 'success');
+      return out;
+    } catch (err) {
+      await recordRevoke(deviceId, 'failure', isLatchkeyError(err) ? err.code : 'internal');
+      throw err;
+    }
+  }
+
+  async function forgetEnrolment(): Promise<void> {
+    const p = signerP;
+    signerP = null;
+    await p?.then(
+      (s) => s.dispose(),
+      () => undefined,
+    );
+    // Identity first: a device key left without it is personal mode again, never a half enrolment.
+    await deps.keychain.delete(DEVICE_IDENTITY_ACCOUNT);
+    await deps.keychain.delete(DEVICE_KEY_ACCOUNT);
+    identity = null;
+    lastSync = null;
+  }
+
   return {
     async status() {
       return await statusOf(await loadIdentity());
@@ -176,10 +279,6 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
         // The key that has signed this device's audit chain since its first start.
         const publicKey = (await deviceSigner()).publicKey;
         const deviceId = deviceIdForPublicKey(publicKey);
-        const fetchLike: FetchLike = async (url, init) => {
-          const res = await httpFetch(url, { ...init, redirect: 'error' });
-          return { status: res.status, text: () => res.text() };
-        };
         let r: Awaited<ReturnType<typeof enrolDevice>>;
         try {
           r = await enrolDevice({ baseUrl: serverUrl, fetch: fetchLike }, p.code, publicKey, p.deviceName, deviceId);
@@ -234,6 +333,42 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
 
     reportSync(outcome) {
       lastSync = outcome;
+    },
+
+    async listDevices() {
+      const { api } = await signedApi();
+      return (await api.myDevices()).devices;
+    },
+
+    async revokeDevice(raw) {
+      const deviceId = parseInput(uuidSchema, raw, 'device id');
+      await requireUnlocked();
+      return await revoke(deviceId);
+    },
+
+    async unenrol(raw) {
+      const p = parseInput(unenrolParamsSchema, raw, 'un-enrolment request');
+      const id = await requireIdentity();
+      await requireUnlocked();
+      let serverNotified = false;
+      try {
+        await revoke(id.deviceId);
+        serverNotified = true;
+      } catch (err) {
+        // Revoked already (by an admin, or from another device): the server knows.
+        if (isLatchkeyError(err, 'device_revoked')) serverNotified = true;
+        else if (p.force !== true)
+          throw new LatchkeyError(
+            isLatchkeyError(err) ? err.code : 'upstream_failed',
+            `This device is still enrolled: the organisation server could not be told (${isLatchkeyError(err) ? err.message : 'it could not be reached'}). Try again, or remove it from this device only.`,
+          );
+      }
+      await forgetEnrolment();
+      // Wiping leaves no key of this device behind: the per-device CA that run proxies
+      // sign with goes too (made anew when next needed). Policy serials stay: they are
+      // what refuses an older policy file, and wiping must not reopen that door.
+      if (p.localData === 'wipe') await deps.keychain.delete(CA_ACCOUNT);
+      return { localData: p.localData, serverNotified };
     },
 
     close() {

@@ -5,11 +5,14 @@ import type { DeviceService } from './device-service';
 
 export { createDeviceService, DEVICE_IDENTITY_ACCOUNT, DEVICE_KEY_ACCOUNT, type DeviceService } from './device-service';
 
-/** The page may read the status and enrol; it may not sign or reach the server. */
+/** The page may read the status, enrol, list and revoke the person's devices and un-enrol; it may not sign or reach the server itself. */
 export function devicePageHandlers(device: DeviceService): RpcHandlers<typeof DevicePageContract> {
   return {
     'device.status': () => device.status(),
     'device.enrol': (p) => device.enrol(p),
+    'devices.list': async () => ({ devices: await device.listDevices() }),
+    'devices.revoke': (p) => device.revokeDevice(p.deviceId),
+    'device.unenrol': (p) => device.unenrol(p),
   };
 }
 

@@ -7,7 +7,9 @@
  *   used its other hmac secret and the slot would silently not open.
  */
 import { HARDWARE_KEY_RP_ID, type DeviceInfo, type UvPreference } from '../../shared/contracts/hardware-key';
+import type { AttestationRequirement } from '../../core/policy';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
+import { verifyAttestation } from './attestation';
 import { getPinRetries, getPinToken, PERMISSION, setPin } from './client-pin';
 import { aaguidText, capabilities, Ctap2Client, CtapStatusError, STATUS, type KeyCapabilities } from './ctap2';
 import { CtapHidDevice, type KeepaliveStatus } from './ctaphid';
@@ -145,7 +147,16 @@ export class FidoKey {
     }
   }
 
-  async enrol(input: { userId: Uint8Array; userName: string; exclude: Uint8Array[]; uv: UvPreference }, hooks: OperationHooks) {
+  /**
+   * MakeCredential; with `attestation` (policy restricts authenticators) the statement
+   * is verified and the AAGUID returned is the one its certificate vouches for. A
+   * refused key keeps nothing: the credential is not resident (rk false), so the key
+   * holds no state for it, and no PIN token is kept.
+   */
+  async enrol(
+    input: { userId: Uint8Array; userName: string; exclude: Uint8Array[]; uv: UvPreference; attestation?: { requirement: AttestationRequirement; now: Date } },
+    hooks: OperationHooks,
+  ) {
     if (!this.caps.hmacSecret) throw new LatchkeyError('fido_no_hmac_secret', 'This security key does not support hmac-secret, which Latchkey needs to unlock a vault.');
     const verify = this.willVerify(input.uv);
     // A 2.0 key with a PIN set requires it for makeCredential even when UV is not wanted later.
@@ -158,11 +169,19 @@ export class FidoKey {
         this.opts.random,
         this.txOptions(hooks),
       );
+      const proven = input.attestation
+        ? await verifyAttestation(
+            made.attestation,
+            { rpIdHash: made.rpIdHash, aaguid: made.aaguid, credentialId: made.credentialId, credentialPublicKey: made.credentialPublicKey },
+            input.attestation.requirement,
+            input.attestation.now,
+          )
+        : null;
       if (v.kind === 'pin' && verify && hooks.tokenCache) {
         hooks.tokenCache.put(v.proto.version, v.token);
         keep = true;
       }
-      return { credentialId: made.credentialId, aaguid: aaguidText(made.aaguid), uv: verify };
+      return { credentialId: made.credentialId, aaguid: aaguidText(proven ? proven.aaguid : made.aaguid), uv: verify };
     } finally {
       if (v.kind === 'pin' && !keep) v.token.fill(0);
     }

@@ -15,6 +15,8 @@ import { PRF_CONTEXT } from '../../shared/contracts/hardware-key';
 import { LatchkeyError } from '../../shared/errors';
 import type { CborValue } from './cbor';
 import { keyAgreement } from './client-pin';
+import type { AttestationObject } from './attestation';
+import { parseCoseKey, type CosePublicKey } from './cose-key';
 import { CMD, CtapStatusError, STATUS, type Ctap2Client } from './ctap2';
 import { FLAG_UV, getAssertionResponseSchema, makeCredentialResponseSchema, parseAuthData, parseCbor } from './ctap2-schema';
 import type { TransactOptions } from './ctaphid';
@@ -60,8 +62,14 @@ export interface MakeCredentialInput {
 
 export interface MadeCredential {
   credentialId: Uint8Array;
+  /** As the key's authenticator data states it (its own word until attestation is verified). */
   aaguid: Uint8Array;
   uv: boolean;
+  rpIdHash: Uint8Array;
+  /** The credential's public key from the attested data (verifies its later assertions). */
+  credentialPublicKey: CosePublicKey;
+  /** The statement and the bytes it signs, for attestation/verify (checked only when policy asks). */
+  attestation: AttestationObject;
 }
 
 export async function makeHmacCredential(client: Ctap2Client, input: MakeCredentialInput, random: Random, o: TransactOptions): Promise<MadeCredential> {
@@ -90,7 +98,14 @@ export async function makeHmacCredential(client: Ctap2Client, input: MakeCredent
   if (ad.extensions?.['hmac-secret'] !== true) {
     throw new LatchkeyError('fido_no_hmac_secret', 'This security key did not enable hmac-secret for the credential; Latchkey cannot use it.');
   }
-  return { credentialId: ad.attested.credentialId, aaguid: ad.attested.aaguid, uv: (ad.flags & FLAG_UV) !== 0 };
+  return {
+    credentialId: ad.attested.credentialId,
+    aaguid: ad.attested.aaguid,
+    uv: (ad.flags & FLAG_UV) !== 0,
+    rpIdHash: ad.rpIdHash,
+    credentialPublicKey: parseCoseKey(ad.attested.publicKey),
+    attestation: { fmt: r['1'], attStmt: r['3'], authData: r['2'], clientDataHash },
+  };
 }
 
 /** Silent probe (up=false, no extensions): which of `ids` lives on this key? null if none. */

@@ -19,7 +19,9 @@ import {
   hmacSecretParamsSchema,
 } from '../../shared/contracts/hardware-key';
 import type { z } from 'zod';
+import { attestationRequirement } from '../../core/policy';
 import { LatchkeyError } from '../../shared/errors';
+import type { EffectivePolicy } from '../../shared/policy';
 import type { RpcHandlers, RpcServer } from '../../shared/rpc/rpc';
 import type { EventIn } from '../../shared/rpc/contract';
 import { FidoKey, type OperationHooks } from './fido-key';
@@ -38,6 +40,14 @@ export interface FidoServiceDeps {
   /** CTAPHID INIT/cancel deadline (tests shorten it). */
   shortTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The running policy. When it restricts authenticators, enrolment verifies the key's
+   * attestation (docs/hardware-key.md "Attestation"); absent = no restriction (tests,
+   * preview). It throws while a managed policy is invalid, so enrolment fails closed.
+   */
+  policy?: () => EffectivePolicy;
+  /** Clock for certificate validity (tests move it). */
+  now?: () => Date;
 }
 
 export interface FidoService extends HardwareKey {
@@ -177,8 +187,21 @@ export function createFidoService(deps: FidoServiceDeps): FidoService {
     },
     async enrol(raw: z.input<typeof enrolParamsSchema>): Promise<EnrolResult> {
       const p = enrolParamsSchema.parse(raw);
+      // Read before the touch: a policy that is broken now refuses before the key is asked.
+      const requirement = deps.policy ? attestationRequirement(deps.policy()) : null;
       const h = await only(p.deviceId);
-      const made = await operation(h, (k, hooks) => k.enrol({ userId: p.userId, userName: p.userName, exclude: p.exclude, uv: p.uv }, hooks));
+      const made = await operation(h, (k, hooks) =>
+        k.enrol(
+          {
+            userId: p.userId,
+            userName: p.userName,
+            exclude: p.exclude,
+            uv: p.uv,
+            ...(requirement ? { attestation: { requirement, now: deps.now?.() ?? new Date() } } : {}),
+          },
+          hooks,
+        ),
+      );
       return { ...made, name: p.name, product: h.product.slice(0, 128) };
     },
     async getHmacSecret(raw): Promise<HmacSecretResult> {

@@ -7,6 +7,7 @@ import { EngineAuditContract } from '../../shared/contracts/engine-audit';
 import { EngineHardwareKeyContract } from '../../shared/contracts/hardware-key';
 import { fromMessagePort } from '../../shared/rpc/adapters/message-port.browser';
 import { connectRpc, type RpcClient } from '../../shared/rpc/rpc';
+import { forgetLocalDatabases, type ForgetScope } from '../../core/vault-sync/local-databases';
 import { EngineTransferContract } from './transfer-contract';
 import { DEFAULT_DB_NAME, ENGINE_INIT_TYPE, type EngineInit } from './worker-protocol';
 
@@ -24,6 +25,12 @@ export interface EngineConnection {
   /** Only answered by e2e builds (the worker serves it there). */
   readonly transfer: EngineTransfer;
   close(): void;
+  /**
+   * Un-enrolment's local half: stops the worker (closing every database it holds open),
+   * then deletes this vault's sync state ('sync') or the vault and all of its databases
+   * ('all'). The connection is unusable afterwards: the page reloads.
+   */
+  forgetLocalData(scope: ForgetScope): Promise<void>;
 }
 
 export interface StartEngineOptions {
@@ -37,10 +44,11 @@ export interface StartEngineOptions {
 export function startEngine(opts: StartEngineOptions = {}): EngineConnection {
   const worker = new Worker(new URL('../engine.worker.ts', import.meta.url), { type: 'module', name: 'latchkey-engine' });
   const channel = new MessageChannel();
+  const dbName = opts.dbName ?? DEFAULT_DB_NAME;
   const init: EngineInit = {
     type: ENGINE_INIT_TYPE,
     mainLink: opts.mainPort !== undefined ? 'port' : (opts.mainLink ?? 'none'),
-    dbName: opts.dbName ?? DEFAULT_DB_NAME,
+    dbName,
   };
   const transfer: Transferable[] = opts.mainPort !== undefined ? [channel.port2, opts.mainPort] : [channel.port2];
   worker.postMessage(init, transfer);
@@ -51,18 +59,23 @@ export function startEngine(opts: StartEngineOptions = {}): EngineConnection {
   // Touches and PIN entry are the person's pace: the key service has its own limits.
   const hk = connectRpc(port, EngineHardwareKeyContract, { timeoutMs: 5 * 60_000 });
   const audit = connectRpc(port, EngineAuditContract, { timeoutMs: 60_000 });
+  const close = (): void => {
+    ui.close();
+    tr.close();
+    hk.close();
+    audit.close();
+    port.close();
+    worker.terminate();
+  };
   return {
     ui,
     transfer: tr,
     hardwareKey: hk,
     audit,
-    close() {
-      ui.close();
-      tr.close();
-      hk.close();
-      audit.close();
-      port.close();
-      worker.terminate();
+    close,
+    async forgetLocalData(scope) {
+      close();
+      await forgetLocalDatabases(indexedDB, dbName, scope);
     },
   };
 }

@@ -8,6 +8,12 @@ import type { EngineAudit, EngineHardwareKey, EngineUi } from './client';
 export const EngineContext = createContext<EngineUi | null>(null);
 export const EngineHardwareKeyContext = createContext<EngineHardwareKey | null>(null);
 export const EngineAuditContext = createContext<EngineAudit | null>(null);
+/** Deletes this vault's local databases and restarts the page (un-enrolment); null when the page cannot (tests that render parts). */
+export const ForgetLocalDataContext = createContext<((scope: 'sync' | 'all') => Promise<void>) | null>(null);
+
+export function useForgetLocalData(): ((scope: 'sync' | 'all') => Promise<void>) | null {
+  return useContext(ForgetLocalDataContext);
+}
 
 export function useEngineAudit(): EngineAudit {
   const a = useContext(EngineAuditContext);

@@ -22,6 +22,7 @@ import type { VaultSync } from '../../core/vault-sync/vault-sync';
 import type { SyncControl } from '../../core/vault/rpc-handlers';
 import type { SyncStatus } from '../../shared/contracts/engine';
 import { DeviceEngineContract, type DeviceStatus, type SyncOutcome } from '../../shared/contracts/device';
+import { revocationDetailsSchema } from '../../shared/contracts/my-devices';
 import { isLatchkeyError, LatchkeyError } from '../../shared/errors';
 import type { Port } from '../../shared/rpc/port';
 import { connectRpc, type RpcClient } from '../../shared/rpc/rpc';
@@ -105,6 +106,13 @@ export function buildPersonalEngine(o: { dbName: string; client: DeviceClient; s
   return { engine, store, auditReader };
 }
 
+/** A failed pass as Settings shows it: code and message, and for a revoked device the server's typed reason. */
+export function syncError(err: unknown): NonNullable<SyncOutcome['error']> {
+  if (!isLatchkeyError(err)) return { code: 'internal', message: 'Sync failed unexpectedly.' };
+  const revocation = err.code === 'device_revoked' ? revocationDetailsSchema.safeParse(err.details) : undefined;
+  return revocation?.success === true ? { code: err.code, message: err.message, revocation: revocation.data } : { code: err.code, message: err.message };
+}
+
 export interface SyncedEngineOptions {
   readonly dbName: string;
   readonly client: DeviceClient;
@@ -159,6 +167,10 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
   let state: SyncStatus = { active: true, running: false, lastSuccessAt: null, lastFailure: null };
   let running: Promise<void> | null = null;
   let again = false;
+  // Revoked: the server will refuse every request from now on, so no pass runs again
+  // (until the app restarts, when the first pass learns it once more).
+  let revoked = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
   const runLoop = async (): Promise<void> => {
     state = { ...state, running: true };
     try {
@@ -171,18 +183,24 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
           report({ at, ok: true });
         } catch (err) {
           // rollback_detected, integrity, device_revoked, network…: shown in Settings, never fatal.
-          const e = isLatchkeyError(err) ? { code: err.code, message: err.message } : { code: 'internal', message: 'Sync failed unexpectedly.' };
+          const error = syncError(err);
           const at = Date.now();
-          state = { ...state, lastFailure: { at, ...e } };
-          report({ at, ok: false, error: e });
+          state = { ...state, lastFailure: { at, code: error.code, message: error.message } };
+          report({ at, ok: false, error });
+          if (isLatchkeyError(err, 'device_revoked')) {
+            revoked = true;
+            clearInterval(timer);
+            clearTimeout(debounce);
+          }
         }
-      } while (again);
+      } while (again && !revoked);
     } finally {
       running = null;
       state = { ...state, running: false };
     }
   };
   const pass = (): Promise<void> => {
+    if (revoked) return Promise.resolve();
     if (running) {
       again = true;
       return running;
@@ -213,7 +231,7 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
         if (e.type === 'itemsChanged') soon();
         else if (e.type === 'unlocked') void pass();
       });
-      setInterval(() => void pass(), SYNC_PERIOD_MS);
+      timer = setInterval(() => void pass(), SYNC_PERIOD_MS);
       void pass();
     },
   };

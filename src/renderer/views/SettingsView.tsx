@@ -6,6 +6,7 @@ import { ManagedBy } from '../components/PolicyNotices';
 import { useManagedAutoLock } from '../components/useManagedAutoLock';
 import { useAction } from '../components/useAction';
 import { useEngine } from '../engine/context';
+import { DevicesPanel } from './DevicesPanel';
 import { OrgServerSettings } from './OrgServerSettings';
 import { RecoveryCodeView } from './RecoveryCodeView';
 
@@ -147,7 +148,7 @@ export function SettingsView() {
       <AutoLock />
       <ChangePassword />
       <NewRecoveryCode />
-      <OrgServerSettings />
+      <OrgServerSettings devicesPanel={<DevicesPanel />} />
     </div>
   );
 }

@@ -75,7 +75,11 @@ export async function issueEnrolCodeIn(sql: SqlClient, orgId: string, userId: st
 
 export async function revokeDeviceIn(sql: SqlClient, orgId: string, deviceId: string): Promise<void> {
   await scope(sql, orgId);
-  const rows = await sql.query('UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, deviceId]);
+  // The first revocation stands: revoking again changes neither its time nor who did it.
+  const rows = await sql.query(
+    "UPDATE devices SET revoked_by = CASE WHEN revoked_at IS NULL THEN 'admin' ELSE revoked_by END, revoked_at = coalesce(revoked_at, now()) WHERE org_id = $1 AND id = $2 RETURNING id",
+    [orgId, deviceId],
+  );
   if (rows.length === 0) throw new LatchkeyError('not_found', 'No such device in that organisation.');
 }
 

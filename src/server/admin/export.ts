@@ -8,7 +8,7 @@
  * transaction, and written out as they come, so memory stays flat at any log size and
  * no transaction stays open while a slow client reads.
  */
-import { AUDIT_CSV_COLUMNS, recordsToCsv, recordsToJsonLines, type AuditExportItem } from '../../core/audit/export';
+import { AUDIT_CSV_HEADER, recordsToCsvRows, recordsToJsonLines, type AuditExportItem } from '../../core/audit/export';
 import type { AuditRecord } from '../../core/audit/record';
 import type { AuditExportQuery } from '../../shared/contracts/admin';
 import type { Database, SqlClient } from '../db/db';
@@ -36,14 +36,13 @@ export async function planAuditExport(sql: SqlClient, orgId: string, query: Audi
 /** The export's text in chunks (JSON lines or CSV, with the CSV header first). */
 export async function* auditExportChunks(db: Database, plan: AuditExportPlan): AsyncGenerator<string> {
   const csv = plan.query.format === 'csv';
-  if (csv) yield AUDIT_CSV_COLUMNS.join(',') + '\r\n';
+  if (csv) yield AUDIT_CSV_HEADER;
   for (let from = 0; from < plan.size; from += PAGE_POSITIONS) {
     const to = Math.min(plan.size, from + PAGE_POSITIONS);
     const page = await db.asTenant(plan.orgId, (sql) => exportRecordsBetween(sql, plan.orgId, from, to));
     const kept = filterItems(page, plan);
     if (kept.length === 0) continue;
-    // recordsToCsv repeats the header on every call: drop it after the first chunk.
-    yield csv ? recordsToCsv(kept).slice(AUDIT_CSV_COLUMNS.join(',').length + 2) : recordsToJsonLines(kept);
+    yield csv ? recordsToCsvRows(kept) : recordsToJsonLines(kept);
   }
 }
 

@@ -19,6 +19,7 @@ import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
 import { registerAdminRoutes } from '../admin/routes';
+import { registerAccountRoutes } from '../account/routes';
 
 export interface AppOptions {
   readonly db: Database;
@@ -61,6 +62,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerEnrolRoute(app, opts.db, opts.key.publicKey);
   registerSyncRoutes(app, auth);
   registerAuditRoutes(app, auth, opts.key);
+  registerAccountRoutes(app, auth, now);
   registerAdminRoutes(app, opts.db, opts.key, now);
   app.get('/v1/health', async () => ({ ok: true }));
   return app;

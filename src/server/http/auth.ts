@@ -7,8 +7,8 @@
  *    signature get the same answer, so a caller learns nothing about other tenants;
  * 2. signature verified;
  * 3. time within ±MAX_CLOCK_SKEW_MS ('stale_request');
- * 4. device and person not revoked ('device_revoked') — checked on every request, so a
- *    revocation takes effect on the next one;
+ * 4. device and person not revoked ('device_revoked', saying who revoked it and when:
+ *    ./revocation.ts) — checked on every request, so a revocation takes effect on the next one;
  * 5. nonce unused within the window ('replayed_request'): inserted under a primary key,
  *    so two concurrent copies of one request cannot both pass.
  */
@@ -20,6 +20,7 @@ import { fromBase64url, utf8ToBytes } from '../../core/crypto/bytes';
 import { LatchkeyError } from '../../shared/errors';
 import { MAX_CLOCK_SKEW_MS, SIGNED_HEADERS, canonicalRequest, ed25519SignatureSchema, nonceSchema, uuidSchema } from '../../shared/contracts/sync';
 import type { Database, SqlClient } from '../db/db';
+import { revocationError } from './revocation';
 
 export interface AuthContext {
   readonly orgId: string;
@@ -85,13 +86,36 @@ export function signatureValid(message: Uint8Array, signatureB64u: string, publi
   }
 }
 
-/** Checks 1–5 inside the caller's tenant transaction; inserts the nonce. */
+interface DeviceRow {
+  user_id: string;
+  public_key: string;
+  last_seen_at: unknown;
+  revoked_at: unknown;
+  revoked_by: string | null;
+  revoked_by_device: string | null;
+  by_name: string | null;
+  user_revoked_at: unknown;
+}
+
+const toDate = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string | Date));
+
+/** How stale `last_seen_at` may get before a request writes it again (ms): one row write a minute per device, not one per request. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** Records when the device was last seen, at most once per LAST_SEEN_RESOLUTION_MS (before the route's savepoint: a failed route still saw the device). */
+async function noteLastSeen(sql: SqlClient, h: SignedHeaders, lastSeen: Date | null, now: number): Promise<void> {
+  if (lastSeen !== null && now - lastSeen.getTime() < LAST_SEEN_RESOLUTION_MS) return;
+  await sql.query('UPDATE devices SET last_seen_at = $3 WHERE org_id = $1 AND id = $2', [h.orgId, h.deviceId, new Date(now).toISOString()]);
+}
+
+/** Checks 1–5 inside the caller's tenant transaction; inserts the nonce and notes the device as seen. */
 async function authenticateIn(sql: SqlClient, h: SignedHeaders, req: SignedRequestParts, now: number): Promise<AuthContext> {
   const bodySha256 = bytesToHex(sha256(req.rawBody ?? new Uint8Array(0)));
   const message = utf8ToBytes(canonicalRequest({ method: req.method, path: req.url, bodySha256, time: h.time, nonce: h.nonce, orgId: h.orgId, deviceId: h.deviceId }));
-  const rows = await sql.query<{ user_id: string; public_key: string; device_revoked: boolean; user_revoked: boolean }>(
-    `SELECT d.user_id, d.public_key, d.revoked_at IS NOT NULL AS device_revoked, u.revoked_at IS NOT NULL AS user_revoked
+  const rows = await sql.query<DeviceRow>(
+    `SELECT d.user_id, d.public_key, d.last_seen_at, d.revoked_at, d.revoked_by, d.revoked_by_device, b.name AS by_name, u.revoked_at AS user_revoked_at
        FROM devices d JOIN users u ON u.org_id = d.org_id AND u.id = d.user_id
+       LEFT JOIN devices b ON b.org_id = d.org_id AND b.id = d.revoked_by_device
       WHERE d.org_id = $1 AND d.id = $2`,
     [h.orgId, h.deviceId],
   );
@@ -100,15 +124,22 @@ async function authenticateIn(sql: SqlClient, h: SignedHeaders, req: SignedReque
   if (Math.abs(now - h.time) > MAX_CLOCK_SKEW_MS) {
     throw new LatchkeyError('stale_request', "The request time is too far from the server clock (over 5 minutes); check this computer's clock.");
   }
-  if (row.device_revoked || row.user_revoked) {
-    throw new LatchkeyError('device_revoked', 'This device or its owner was revoked by an administrator; it can no longer sync.');
-  }
+  const revoked = revocationError({
+    deviceId: h.deviceId,
+    deviceRevokedAt: toDate(row.revoked_at),
+    deviceRevokedBy: row.revoked_by === 'person' || row.revoked_by === 'admin' ? row.revoked_by : null,
+    byDeviceId: row.revoked_by_device,
+    byDeviceName: row.by_name,
+    personRevokedAt: toDate(row.user_revoked_at),
+  });
+  if (revoked !== null) throw revoked;
   const inserted = await sql.query(
     `INSERT INTO request_nonces (org_id, device_id, nonce, expires_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (device_id, nonce) DO NOTHING RETURNING 1 AS ok`,
     [h.orgId, h.deviceId, h.nonce, new Date(h.time + 2 * MAX_CLOCK_SKEW_MS).toISOString()],
   );
   if (inserted.length === 0) throw new LatchkeyError('replayed_request', 'This exact request was already received; a request cannot be replayed.');
+  await noteLastSeen(sql, h, toDate(row.last_seen_at), now);
   return { orgId: h.orgId, userId: row.user_id, deviceId: h.deviceId, publicKey: fromBase64url(row.public_key) };
 }
 

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
 import { bytesSchema } from './hardware-key';
+import { myDeviceSchema, revocationDetailsSchema, revokeMyDeviceResponseSchema } from './my-devices';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'identifier');
 
@@ -30,7 +31,14 @@ export const syncOutcomeSchema = z.object({
   /** Epoch ms when the pass ended. */
   at: z.number().int().nonnegative(),
   ok: z.boolean(),
-  error: z.object({ code: z.string().max(64), message: z.string().max(2000) }).optional(),
+  error: z
+    .object({
+      code: z.string().max(64),
+      message: z.string().max(2000),
+      /** With `device_revoked`: who revoked this device (or its person) and when, as the server said. */
+      revocation: revocationDetailsSchema.optional(),
+    })
+    .optional(),
 });
 export type SyncOutcome = z.infer<typeof syncOutcomeSchema>;
 
@@ -63,6 +71,21 @@ export const enrolParamsSchema = z.object({
   deviceName: z.string().trim().min(1).max(64),
 });
 
+/**
+ * Un-enrolling this device: the server is told (this device revoked by its person),
+ * then main removes the device key and the enrolment from the keychain. `localData`:
+ * 'keep' leaves the vault on this device (personal mode, with a new device key at the
+ * next start), 'wipe' is answered by the page deleting the vault and its databases too.
+ * `force`: remove locally even when the server cannot be told (it then still lists the
+ * device as enrolled until an administrator or another device revokes it).
+ */
+export const unenrolParamsSchema = z.strictObject({ localData: z.enum(['keep', 'wipe']), force: z.boolean().optional() });
+export const unenrolResultSchema = z.strictObject({
+  localData: z.enum(['keep', 'wipe']),
+  /** Whether the server recorded this device as revoked (false only with `force`). */
+  serverNotified: z.boolean(),
+});
+
 const HTTP_HEADER_NAME = /^[a-z0-9-]{1,64}$/;
 /** Paths the engine may request: the protocol's own, nothing that climbs out of /v1/. */
 export const serverPathSchema = z
@@ -92,6 +115,11 @@ export const DevicePageContract = defineContract({
     'device.status': { params: z.object({}), result: deviceStatusSchema },
     /** Registers the device key (made at first start, kept in main's keychain) with the one-time code. */
     'device.enrol': { params: enrolParamsSchema, result: deviceStatusSchema },
+    /** This person's devices (Settings → Devices), signed by this device. `forbidden` when not enrolled. */
+    'devices.list': { params: z.object({}), result: z.object({ devices: z.array(myDeviceSchema).max(1000) }) },
+    /** Revokes one of this person's devices (this one included); recorded as `device.revoke` in this device's audit log. */
+    'devices.revoke': { params: z.strictObject({ deviceId: z.string().regex(/^[0-9a-f-]{36}$/, 'device id') }), result: revokeMyDeviceResponseSchema },
+    'device.unenrol': { params: unenrolParamsSchema, result: unenrolResultSchema },
   },
   events: {},
 });

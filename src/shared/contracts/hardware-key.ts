@@ -21,7 +21,9 @@
  * on the key), fido_no_touch, fido_removed, fido_no_hmac_secret, fido_device (malformed
  * or failing device), fido_busy, cancelled, not_found (no key plugged in / unknown
  * deviceId), invalid_input (several keys plugged in and none chosen: details.reason
- * 'choose_device').
+ * 'choose_device'). `keys.enrol` under a policy that restricts authenticators also:
+ * policy_forbidden (the key's attestation was refused; details.reason, docs/hardware-key.md
+ * §3a) and policy_invalid (the managed policy, or one of its pinned roots, is broken).
  *
  * PINs: the UI answers a 'pin-needed' event with `pin.answer`; PINs never appear in an
  * event, a result, an error or a log.

@@ -143,7 +143,9 @@ describe('latchkey audit export', () => {
       ]);
       expect(csv.code).toBe(0);
       const rows = (await readFile(out, 'utf8')).trimEnd().split('\r\n');
-      expect(rows[0]).toBe('v,seq,time,device,actor_type,actor_id,action,outcome,reason,target_item,target_slot,target_origin,target_field,target_device,prev_hash,hash,sig');
+      expect(rows[0]).toBe(
+        'v,seq,time,device,actor_type,actor_id,action,outcome,reason,target_item,target_slot,target_origin,target_field,target_device,prev_hash,hash,sig,target_tool,target_command,target_method,target_server,target_server_tool,target_policy_key,target_dlp_rule',
+      );
       expect(rows).toHaveLength(11);
       expect(rows[5]).toContain('claude-desktop,credential.use,success,,');
       expect(viaServer.code).toBe(2);

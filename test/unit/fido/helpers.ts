@@ -2,7 +2,7 @@
  * Fixtures for the hardware-key tests: software keys behind the real client and
  * service, short timeouts (no test waits seconds), and a scripted PIN pad.
  */
-import { createFidoService, type FidoService, type HardwareKeyEvent } from '../../../src/main/fido/service';
+import { createFidoService, type FidoService, type FidoServiceDeps, type HardwareKeyEvent } from '../../../src/main/fido/service';
 import type { SoftAuthenticatorOptions } from '../../fido/soft-authenticator';
 import { softDiscovery, softKey, type SoftKey } from '../../fido/soft-transport';
 import { random } from '../../fido/random';
@@ -21,7 +21,7 @@ export interface ServiceHarness {
   pins: Array<string | undefined>;
 }
 
-export function makeService(keys: SoftKey[], o: { touchTimeoutMs?: number } = {}): ServiceHarness {
+export function makeService(keys: SoftKey[], o: { touchTimeoutMs?: number } & Pick<FidoServiceDeps, 'policy' | 'now'> = {}): ServiceHarness {
   const discovery = softDiscovery(keys);
   const service = createFidoService({
     discovery,
@@ -30,6 +30,8 @@ export function makeService(keys: SoftKey[], o: { touchTimeoutMs?: number } = {}
     pinTimeoutMs: 2_000,
     shortTimeoutMs: 300,
     sleep: async () => {},
+    ...(o.policy ? { policy: o.policy } : {}),
+    ...(o.now ? { now: o.now } : {}),
   });
   const h: ServiceHarness = { service, keys, events: [], pins: [] };
   service.subscribe((e) => {

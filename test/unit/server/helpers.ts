@@ -60,10 +60,10 @@ export interface TestDevice {
   readonly deviceId: string;
 }
 
-export async function enrolTestDevice(server: { url: string; db: Database }, orgId: string, userId: string, opts: { now?: () => number } = {}): Promise<TestDevice> {
+export async function enrolTestDevice(server: { url: string; db: Database }, orgId: string, userId: string, opts: { now?: () => number; name?: string } = {}): Promise<TestDevice> {
   const { code } = await issueEnrolCode(server.db, orgId, userId);
   const signer = newSigner();
-  const r = await enrolDevice({ baseUrl: server.url, fetch: nodeFetch }, code, signer.publicKey, 'test device');
+  const r = await enrolDevice({ baseUrl: server.url, fetch: nodeFetch }, code, signer.publicKey, opts.name ?? 'test device');
   const api = createServerApi({
     baseUrl: server.url,
     fetch: nodeFetch,
