@@ -116,6 +116,12 @@ export type FieldRef = z.infer<typeof fieldRefSchema>;
 export const TRASH_DAYS = 30;
 /** Previous versions of secret fields kept per item (the oldest is dropped first). */
 export const HISTORY_LIMIT = 20;
+/**
+ * And at most this many characters of kept values in all (oldest versions dropped
+ * first, the newest always kept): 20 copies of a large item would otherwise make every
+ * reveal decrypt and parse megabytes.
+ */
+export const HISTORY_MAX_CHARS = 262_144;
 
 /** One concealed field's value as it was before an edit replaced or removed it. */
 export const historyFieldSchema = z.object({ field: fieldRefSchema, name: z.string().min(1).max(128), value: z.string().max(65_536) });

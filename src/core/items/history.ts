@@ -4,7 +4,16 @@
  * see (names, never values), and the details a restore leads to.
  */
 import { LatchkeyError } from '../../shared/errors';
-import { CONCEALED_FIELDS, HISTORY_LIMIT, type FieldRef, type HistoryEntry, type HistoryVersion, type ItemDetails, type StoredItemDetails } from '../../shared/items';
+import {
+  CONCEALED_FIELDS,
+  HISTORY_LIMIT,
+  HISTORY_MAX_CHARS,
+  type FieldRef,
+  type HistoryEntry,
+  type HistoryVersion,
+  type ItemDetails,
+  type StoredItemDetails,
+} from '../../shared/items';
 
 type Loose = Record<string, unknown>;
 
@@ -33,9 +42,21 @@ export function withHistory(prev: StoredItemDetails, prevVersion: number, next: 
   const fields: HistoryVersion['fields'] = [];
   for (const [field, { name, value }] of before) if (after.get(field)?.value !== value) fields.push({ field, name, value });
   const old = prev.history ?? [];
-  const history = fields.length > 0 ? [{ version: prevVersion, at, fields }, ...old].slice(0, HISTORY_LIMIT) : old;
+  const history = fields.length > 0 ? bounded([{ version: prevVersion, at, fields }, ...old]) : old;
   const { history: _drop, ...body } = next as StoredItemDetails;
   return history.length > 0 ? { ...body, history } : body;
+}
+
+/** The newest versions within HISTORY_LIMIT and HISTORY_MAX_CHARS (the newest one always). */
+function bounded(history: HistoryVersion[]): HistoryVersion[] {
+  const out: HistoryVersion[] = [];
+  let chars = 0;
+  for (const h of history.slice(0, HISTORY_LIMIT)) {
+    chars += h.fields.reduce((n, f) => n + f.value.length, 0);
+    if (out.length > 0 && chars > HISTORY_MAX_CHARS) break;
+    out.push(h);
+  }
+  return out;
 }
 
 /** What the UI may see of the history: versions and field names, no value. */

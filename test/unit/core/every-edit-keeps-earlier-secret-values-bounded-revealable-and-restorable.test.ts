@@ -7,7 +7,7 @@
  * versions are kept; earlier values are scrubbed from agent results too.
  */
 import { describe, expect, it } from 'vitest';
-import { HISTORY_LIMIT, type ItemView } from '../../../src/shared/items';
+import { HISTORY_LIMIT, HISTORY_MAX_CHARS, type ItemView } from '../../../src/shared/items';
 import { PASSWORD, apiDraft, expectCode, loginDraft, makeHarness, type Harness } from './helpers';
 
 async function setPassword(h: Harness, id: string, password: string): Promise<ItemView> {
@@ -103,6 +103,19 @@ describe('item history', () => {
     await expectCode(h.engine.revealPreviousValue(item.id, 1, 'password'), 'not_found');
     await expectCode(h.engine.revealPreviousValue(item.id, 5, 'password'), 'not_found');
     expect(await h.engine.revealPreviousValue(item.id, 6, 'password')).toBe('password 5');
+  });
+
+  it(`keeps at most ${HISTORY_MAX_CHARS} characters of earlier values, dropping the oldest first`, async () => {
+    const h = makeHarness();
+    await h.engine.createVault(PASSWORD);
+    const item = await h.engine.createItem(loginDraft('Big'));
+    const big = (i: number) => `${i}`.padEnd(60_000, 'x');
+    for (let i = 1; i <= 6; i++) await setPassword(h, item.id, big(i));
+    const v = await h.engine.getItem(item.id);
+    // Versions 2..5 hold 60 000 characters each: four fit in the bound, the fifth would not.
+    expect(v.history?.map((x) => x.version)).toEqual([6, 5, 4, 3]);
+    expect(await h.engine.revealPreviousValue(item.id, 3, 'password')).toBe(big(2));
+    await expectCode(h.engine.revealPreviousValue(item.id, 2, 'password'), 'not_found');
   });
 
   it('scrubs an earlier API secret from agent results as well as the current one', async () => {
