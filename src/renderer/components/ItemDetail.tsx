@@ -3,7 +3,7 @@
  * reveals or copies it (SecretField). Secure-note text and plain fields arrive in the
  * masked view; the note body is still shown only on request.
  */
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useRef, useState } from 'react';
 import { TRASH_DAYS, type ItemView } from '../../shared/items';
 import { useEngine } from '../engine/context';
 import { KIND_LABELS } from '../items/form-model';
@@ -107,17 +107,24 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [refs, setRefs] = useState<ReferenceParts | null>(null);
+  const shownId = useRef<string | null>(null);
   const action = useAction();
 
   useEffect(() => {
     let live = true;
-    setItem(null);
-    setRefs(null);
-    setConfirmDelete(false);
+    // Another item: start blank. The same item reloaded (after any vault change) stays on
+    // screen, revealed values included, and is replaced only if its version changed.
+    const sameItem = shownId.current === id;
+    shownId.current = id;
+    if (!sameItem) {
+      setItem(null);
+      setRefs(null);
+      setConfirmDelete(false);
+    }
     engine.call('item.get', { id }).then(
       (r) => {
         if (live) {
-          setItem(r.item);
+          setItem((cur) => (cur !== null && cur.id === r.item.id && cur.version === r.item.version ? cur : r.item));
           setLoadError(null);
         }
         // Only API credentials are resolved for the command line (docs/references.md).
@@ -200,79 +207,82 @@ export function ItemDetail({ id, onEdit, onDeleted, reloadKey }: Props) {
         </p>
       )}
       <ErrorMessage error={action.error} />
-      <Plain label="Username" value={o.username} />
-      {d.kind === 'login' && (
-        <>
-          {d.password !== undefined && <SecretField key={`${item.id}:password`} itemId={item.id} field="password" label="Password" />}
-          {d.totp !== undefined && <TotpCode key={`${item.id}:totp`} itemId={item.id} />}
-        </>
-      )}
-      {d.kind === 'api_credential' && (
-        <>
-          <SecretField key={`${item.id}:secret`} itemId={item.id} field="secret" label="Secret" reference={refs ? referenceFor({ ...refs, field: 'secret' }) : undefined} />
-          <Plain label="What it is for" value={o.description} />
-          <Plain label="Sent as" value={injectionText(item)} mono copy={false} />
+      {/* Keyed by version: a value revealed from one version never stays on screen for the next. */}
+      <Fragment key={`${item.id}:${item.version}`}>
+        <Plain label="Username" value={o.username} />
+        {d.kind === 'login' && (
+          <>
+            {d.password !== undefined && <SecretField key={`${item.id}:password`} itemId={item.id} field="password" label="Password" />}
+            {d.totp !== undefined && <TotpCode key={`${item.id}:totp`} itemId={item.id} />}
+          </>
+        )}
+        {d.kind === 'api_credential' && (
+          <>
+            <SecretField key={`${item.id}:secret`} itemId={item.id} field="secret" label="Secret" reference={refs ? referenceFor({ ...refs, field: 'secret' }) : undefined} />
+            <Plain label="What it is for" value={o.description} />
+            <Plain label="Sent as" value={injectionText(item)} mono copy={false} />
+            <div className="field">
+              <span className="field-label">Allowed origins</span>
+              <div className="field-value">
+                {(o.allowedOrigins ?? []).length === 0 ? (
+                  <span className="muted">None — agents cannot use it yet</span>
+                ) : (
+                  <ul className="plain-list">
+                    {(o.allowedOrigins ?? []).map((x) => (
+                      <li key={x}>
+                        <code>{x}</code>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </div>
+            </div>
+          </>
+        )}
+        {d.kind === 'ssh_key' && (
+          <>
+            <SecretField key={`${item.id}:privateKey`} itemId={item.id} field="privateKey" label="Private key" multiline />
+            <Plain label="Public key" value={d.publicKey} mono />
+            {d.passphrase !== undefined && <SecretField key={`${item.id}:passphrase`} itemId={item.id} field="passphrase" label="Passphrase" />}
+          </>
+        )}
+        {d.kind === 'secure_note' && <NoteText key={item.id} text={d.text} />}
+        {o.urls.length > 0 && (
           <div className="field">
-            <span className="field-label">Allowed origins</span>
+            <span className="field-label">Websites</span>
             <div className="field-value">
-              {(o.allowedOrigins ?? []).length === 0 ? (
-                <span className="muted">None — agents cannot use it yet</span>
-              ) : (
-                <ul className="plain-list">
-                  {(o.allowedOrigins ?? []).map((x) => (
-                    <li key={x}>
-                      <code>{x}</code>
-                    </li>
-                  ))}
-                </ul>
-              )}
+              <ul className="plain-list">
+                {o.urls.map((u) => (
+                  <li key={u}>
+                    <span className="wrap">{u}</span>{' '}
+                    <button type="button" className="link-button" onClick={() => void clipboard.copySecret('Website', u)}>
+                      Copy
+                    </button>
+                  </li>
+                ))}
+              </ul>
             </div>
           </div>
-        </>
-      )}
-      {d.kind === 'ssh_key' && (
-        <>
-          <SecretField key={`${item.id}:privateKey`} itemId={item.id} field="privateKey" label="Private key" multiline />
-          <Plain label="Public key" value={d.publicKey} mono />
-          {d.passphrase !== undefined && <SecretField key={`${item.id}:passphrase`} itemId={item.id} field="passphrase" label="Passphrase" />}
-        </>
-      )}
-      {d.kind === 'secure_note' && <NoteText key={item.id} text={d.text} />}
-      {o.urls.length > 0 && (
-        <div className="field">
-          <span className="field-label">Websites</span>
-          <div className="field-value">
-            <ul className="plain-list">
-              {o.urls.map((u) => (
-                <li key={u}>
-                  <span className="wrap">{u}</span>{' '}
-                  <button type="button" className="link-button" onClick={() => void clipboard.copySecret('Website', u)}>
-                    Copy
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </div>
-        </div>
-      )}
-      {d.customFields.map((c) =>
-        c.concealed ? (
-          <SecretField
-            key={`${item.id}:custom:${c.id}`}
-            itemId={item.id}
-            field={`custom:${c.id}`}
-            label={c.name}
-            reference={refs && d.customFields.filter((x) => x.name === c.name).length === 1 && c.name !== 'secret' ? referenceFor({ ...refs, field: c.name }) : undefined}
-          />
-        ) : (
-          <Plain key={c.id} label={c.name} value={c.value ?? ''} />
-        ),
-      )}
-      <Plain label="Notes" value={d.notes} />
-      <HistorySection item={item} />
-      <p className="muted small">
-        Version {item.version} · updated {new Date(item.updatedAt).toLocaleString()}
-      </p>
+        )}
+        {d.customFields.map((c) =>
+          c.concealed ? (
+            <SecretField
+              key={`${item.id}:custom:${c.id}`}
+              itemId={item.id}
+              field={`custom:${c.id}`}
+              label={c.name}
+              reference={refs && d.customFields.filter((x) => x.name === c.name).length === 1 && c.name !== 'secret' ? referenceFor({ ...refs, field: c.name }) : undefined}
+            />
+          ) : (
+            <Plain key={c.id} label={c.name} value={c.value ?? ''} />
+          ),
+        )}
+        <Plain label="Notes" value={d.notes} />
+        <HistorySection item={item} />
+        <p className="muted small">
+          Version {item.version} · updated {new Date(item.updatedAt).toLocaleString()}
+        </p>
+      </Fragment>
     </section>
   );
 }
