@@ -41,14 +41,17 @@ import { sealPage } from './vault/pages';
 import { VaultScrubSet } from './vault/scrub-set';
 import { rotateVaultKey, type RotationInputs } from './vault/rotate';
 import * as remote from './vault/remote-apply';
+import { announceBreakGlass, breakGlassNotices, orgRecoveryKeyOf, planOrgRecoverySlots } from './vault/break-glass';
 import { UnlockedSession, type IntegrityIssue } from './vault/session';
 import { createImportService } from './import/service';
 import { importLatchkeyExport } from './export/latchkey-export';
 import { createExportService } from './export/service';
 import {
   createDefaultSlotRegistry,
+  ORG_RECOVERY_SLOT,
   PASSWORD_SLOT,
   RECOVERY_SLOT,
+  breakGlassOrigin,
   openSlot,
   sealSlot,
   slotDigest,
@@ -95,6 +98,8 @@ export function createEngine(deps: EngineDeps) {
   const listeners = new Set<(e: EngineEvent) => void>();
 
   let session: UnlockedSession | null = null;
+  /** Break-glass slots this engine already told the person about (remote apply or unlock). */
+  const announced = new Set<string>();
   let lastActivity = 0;
   let timerHandle: unknown;
   let chain: Promise<unknown> = Promise.resolve();
@@ -200,13 +205,42 @@ export function createEngine(deps: EngineDeps) {
   });
 
   function slotCtx(vaultId: string): SlotContext {
-    if (deps.allowWeakKdfForTesting) return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf, kdfFloor };
+    const p = policy();
+    const org = orgRecoveryKeyOf(p);
+    const orgRecovery = org ? { orgRecovery: org } : {};
+    if (deps.allowWeakKdfForTesting) return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf, kdfFloor, ...orgRecovery };
     // Policy raises the floor, and new password slots are made at the policy's floor at
     // least; a configured passwordKdf below the app's own floor is still refused.
-    const p = policy();
     const orgFloor = p.policy?.kdf?.argon2idFloor;
     const floor = maxKdf(kdfFloor, policyKdfFloor(p));
-    return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf: orgFloor ? maxKdf(passwordKdf, orgFloor) : passwordKdf, kdfFloor: floor };
+    return { vaultId, random: deps.random, kdf: deps.kdf, passwordKdf: orgFloor ? maxKdf(passwordKdf, orgFloor) : passwordKdf, kdfFloor: floor, ...orgRecovery };
+  }
+
+  /**
+   * Brings the org-recovery slot in line with policy (vault/break-glass.ts) after the
+   * vault opened. A failure here never stops the person's unlock: it is audited and
+   * retried at the next one.
+   */
+  async function syncOrgRecoverySlot(): Promise<void> {
+    try {
+      const p = policy();
+      // Only a managed policy speaks for the organisation: a device without one (a
+      // personal build enrolled beside managed ones) leaves the slot as it finds it.
+      if (!p.managed) return;
+      const { s, slots } = await readSlotsUnlocked();
+      const key = orgRecoveryKeyOf(p);
+      const plan = planOrgRecoverySlots(registry, s.vaultId, slots, key?.keyId);
+      if (plan.add) {
+        const { slotId } = await addSlotUnqueued(ORG_RECOVERY_SLOT);
+        await auditSink({ action: 'slot.add', actor: { type: 'system' }, target: { slotId }, outcome: 'success', reason: 'org_recovery' });
+      }
+      if (plan.remove.length > 0) {
+        await core.commit({ deleteSlots: plan.remove });
+        for (const slotId of plan.remove) await auditSink({ action: 'slot.remove', actor: { type: 'system' }, target: { slotId }, outcome: 'success', reason: 'org_recovery' });
+      }
+    } catch (e) {
+      await auditQuietly({ action: 'slot.add', actor: { type: 'system' }, outcome: 'failure', reason: e instanceof LatchkeyError ? e.code : 'internal' });
+    }
   }
 
   /** Failure records must not mask the error the person needs to see. */
@@ -315,6 +349,7 @@ export function createEngine(deps: EngineDeps) {
       await deps.store.commit({ clear: true, meta: { key: 'vault', formatVersion: VAULT_FORMAT_VERSION, vaultId, createdAt: now }, settings, putSlots, putPages, head });
       await startSession(vaultId, vk, [], putSlots[0]!);
       await auditSink({ action: 'vault.create', actor: { type: 'person' }, outcome: 'success' });
+      await syncOrgRecoverySlot();
       return { vaultId, recoveryCode: rc.reveal! };
     });
   }
@@ -375,6 +410,7 @@ export function createEngine(deps: EngineDeps) {
       );
     }
     let opened = false;
+    let openedBy: SlotRecord | undefined;
     let wrongInput = false;
     let slotError: LatchkeyError | undefined;
     for (const slot of usable) {
@@ -401,6 +437,7 @@ export function createEngine(deps: EngineDeps) {
       try {
         await startSession(vaultId, vk, issues, slot);
         opened = true;
+        openedBy = slot;
         break;
       } catch (e) {
         wipe(vk);
@@ -422,6 +459,13 @@ export function createEngine(deps: EngineDeps) {
       );
     }
     await auditSink({ action: 'vault.unlock', actor: { type: 'person' }, outcome: 'success', reason: slotKindReason(kindName) });
+    // A device that first sees a break-glass code by opening the vault with it tells the
+    // person too; the unlock itself already succeeded, so a log failure does not undo it.
+    if (openedBy && !announced.has(openedBy.id)) {
+      announced.add(openedBy.id);
+      await announceBreakGlass(core, [openedBy], new Set());
+    }
+    await core.exclusive(syncOrgRecoverySlot);
     purgeAtUnlock();
     return { vaultId };
   }
@@ -494,7 +538,10 @@ export function createEngine(deps: EngineDeps) {
     return core.exclusive(async () => {
       const { slots } = await readSlotsUnlocked();
       if (!slots.some((x) => x.id === slotId)) throw new LatchkeyError('not_found', 'No such key slot.', { slotId });
-      if (slots.length <= 1) throw new LatchkeyError('last_slot', 'This is the only way into the vault; add another before removing it.', { slotId });
+      // The org-recovery slot is no way in on a device: it does not count as one.
+      if (slots.filter((x) => x.kind !== ORG_RECOVERY_SLOT && x.id !== slotId).length === 0) {
+        throw new LatchkeyError('last_slot', 'This is the only way into the vault; add another before removing it.', { slotId });
+      }
       const removed = slots.find((x) => x.id === slotId)!;
       assertSlotRemovalAllowed(policy(), removed.kind, slots.filter((x) => x.kind === 'hardware_key' && x.id !== slotId).length);
       await core.commit({ deleteSlots: [slotId] });
@@ -518,8 +565,8 @@ export function createEngine(deps: EngineDeps) {
     const kind = registry.get(kindName);
     if (!kind) throw new LatchkeyError('unsupported', `Unknown slot kind ${kindName}.`);
     assertSlotCreationAllowed(policy(), kindName, inputFacts(input));
-    const n = await kind.create(slotCtx(s.vaultId), input);
     const id = newId(deps.random);
+    const n = await kind.create({ ...slotCtx(s.vaultId), slotId: id }, input);
     try {
       const rec = sealSlot(
         s.vaultId,
@@ -611,6 +658,8 @@ export function createEngine(deps: EngineDeps) {
     removeSlot,
     regenerateRecoveryCode,
     listSlots,
+    /** Break-glass recoveries this vault holds a code from; works while locked (slots are not secret). */
+    breakGlassNotices: async () => breakGlassNotices(await deps.store.readSlots()),
     relabelSlot,
     getSettings: (): EngineSettings => ({ ...core.session().settings }),
     updateSettings,
@@ -654,7 +703,19 @@ export function createEngine(deps: EngineDeps) {
     // ---- org sync (src/core/vault-sync). In-worker only, never over RPC: results hold plaintext.
     /** Writes records pulled from the org server (checked under this vault's key; see vault/remote-apply.ts). */
     applyRemoteRecords: (records: remote.RemoteRecords): Promise<remote.RemoteApplyResult> =>
-      core.exclusive(() => remote.applyRemoteRecords(core, registry, () => session !== null, records)),
+      core.exclusive(async () => {
+        const before = new Set((await deps.store.readSlots()).map((x) => x.id));
+        const r = await remote.applyRemoteRecords(core, registry, () => session !== null, records);
+        if (r.state === 'applied') {
+          const arrived = (records.putSlots ?? []).filter((x) => !r.refused.some((f) => f.kind === 'slot' && f.id === x.id) && !announced.has(x.id));
+          for (const x of arrived) announced.add(x.id);
+          // The records are committed: an audit failure fails this sync pass (so it is seen), not the apply.
+          const failure = await announceBreakGlass(core, arrived, before);
+          if (failure !== undefined)
+            throw failure instanceof Error ? failure : new LatchkeyError('audit_unavailable', 'The break-glass notice could not be written to the audit log.');
+        }
+        return r;
+      }),
     /** Decrypts one item record of this vault (merge input); 'integrity' when it does not authenticate. */
     openItemRecord: (rec: ItemRecord): remote.ItemContent => remote.openItemRecord(core, rec),
     /** Stores a merge result (or kept copy) as a new version above `aboveVersion`; returns the record to push. */
@@ -680,6 +741,7 @@ function maxKdf(a: Argon2idParams, b: Argon2idParams): Argon2idParams {
 
 /** What a hardware-key slot recorded at enrolment (params: aaguid text, uv 0|1); {} for other kinds. */
 function slotFacts(slot: SlotRecord): HardwareKeyFacts {
+  if (slot.kind === RECOVERY_SLOT) return breakGlassOrigin(slot) ? { breakGlassCode: true } : {};
   const p = slot.params as { aaguid?: unknown; uv?: unknown } | null;
   if (slot.kind !== 'hardware_key' || typeof p !== 'object' || p === null) return {};
   return { ...(typeof p.aaguid === 'string' ? { aaguid: p.aaguid } : {}), userVerification: p.uv === 1 };

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { EngineStatus } from '../shared/contracts/engine';
+import { BreakGlassNotices } from './components/BreakGlassNotices';
 import { CanaryAlerts } from './components/CanaryAlerts';
 import { ApprovalPrompts } from './components/ApprovalPrompts';
 import { ClipboardProvider, useClipboard } from './components/ClipboardProvider';
@@ -114,6 +115,7 @@ export function App({
                 <Screens />
                 <ApprovalPrompts />
                 <CanaryAlerts />
+                <BreakGlassNotices />
                 <KeyPrompts />
               </ClipboardProvider>
             </PolicyProvider>

@@ -47,6 +47,8 @@ export const ERROR_CODES = [
   'destination_refused',
   'approval_denied',
   'approval_timeout',
+  /** A use beyond its grant's budget, refused by policy (budgets.onExceeded: refuse). */
+  'budget_exceeded',
   'upstream_failed',
   // audit: the signed record of a use could not be written, so the use did not happen
   'audit_unavailable',

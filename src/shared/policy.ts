@@ -14,6 +14,7 @@
  * This file compiles under the core tsconfig (no DOM, no Node): no URL class here.
  */
 import { z } from 'zod';
+import { anomalyPolicySchema, budgetPolicySchema } from './budgets';
 
 /** The only policy document version this app understands. */
 export const POLICY_VERSION = 1;
@@ -123,6 +124,29 @@ export const argon2idParamsSchema = z.strictObject({
 });
 export type Argon2idParams = z.infer<typeof argon2idParamsSchema>;
 
+/** A break-glass admin as named at the ceremony (docs/break-glass.md §2); shown in notices and logs. */
+export const breakGlassAdminNameSchema = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'an admin name: letters, digits, . _ @ - (up to 64)');
+
+/**
+ * recovery.breakGlass (docs/break-glass.md): the org recovery public key every vault's
+ * key is additionally wrapped to (HPKE, docs/vault-format.md §4.4), and the k-of-n
+ * split of its private key the ceremony made. keyId is the first 8 bytes of
+ * SHA-256(public key), hex; the engine checks it against the key before wrapping.
+ */
+export const breakGlassPolicySchema = z
+  .strictObject({
+    /** X25519 public key, 32 bytes, base64url without padding. */
+    orgRecoveryPublicKey: z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, '32 bytes, base64url without padding (43 characters)'),
+    keyId: z.string().regex(/^[0-9a-f]{16}$/, '16 lower-case hex digits'),
+    threshold: z.number().int().min(2).max(255),
+    admins: z.array(breakGlassAdminNameSchema).min(2).max(255),
+  })
+  .superRefine((b, ctx) => {
+    if (new Set(b.admins).size !== b.admins.length) ctx.addIssue({ code: 'custom', path: ['admins'], message: 'names each admin once' });
+    if (b.threshold > b.admins.length) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'cannot be more than the number of admins' });
+  });
+export type BreakGlassPolicy = z.infer<typeof breakGlassPolicySchema>;
+
 // ---------------------------------------------------------------- the policy document
 
 export const policySchema = z
@@ -187,6 +211,10 @@ export const policySchema = z
         cutOffAgent: z.boolean().optional(),
       })
       .optional(),
+    /** Floors for every grant's budget (docs/policy.md "budgets"): policy can make a budget stricter, never looser. */
+    budgets: budgetPolicySchema.optional(),
+    /** Anomaly alerts (docs/policy.md "anomalies"): rules that also ask afresh, and the usual hours. */
+    anomalies: anomalyPolicySchema.optional(),
     /** DLP on results going to agents (docs/policy.md "dlp"); each absent category keeps its default. */
     dlp: z
       .strictObject({
@@ -197,6 +225,8 @@ export const policySchema = z
         phone: dlpActionSchema.optional(),
       })
       .optional(),
+    /** Organisation recovery (docs/break-glass.md); absent = the vault stays end-to-end only. */
+    recovery: z.strictObject({ breakGlass: breakGlassPolicySchema.optional() }).optional(),
     audit: z
       .strictObject({
         uploadRequired: z.boolean(),
@@ -325,6 +355,14 @@ export const POLICY_FIELDS = [
   'gateway.approvalModeFloor',
   'gateway.realEnvAllowed',
   'canary.cutOffAgent',
+  'budgets.usesPerHour',
+  'budgets.usesPerDay',
+  'budgets.bytesPerHour',
+  'budgets.bytesPerDay',
+  'budgets.methods',
+  'budgets.onExceeded',
+  'anomalies.requireApproval',
+  'anomalies.usualHours',
   'dlp.secrets',
   'dlp.cards',
   'dlp.iban',
@@ -332,6 +370,7 @@ export const POLICY_FIELDS = [
   'dlp.phone',
   'audit.uploadRequired',
   'audit.uploadIntervalMinutes',
+  'recovery.breakGlass',
 ] as const;
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 

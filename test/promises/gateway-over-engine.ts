@@ -45,6 +45,8 @@ export async function startGatewayOverEngine(
     /** The registry's store and token key; pass both to reopen what an earlier gateway saved. */
     store?: GatewayStore;
     tokenKey?: Uint8Array;
+    /** The gateway's clock (budgets, anomaly rules, rate limits); default Date.now. */
+    now?: () => number;
   } = {},
 ): Promise<GatewayOverEngine> {
   const ch = new MessageChannel();
@@ -57,6 +59,7 @@ export async function startGatewayOverEngine(
     store: opts.store ?? createMemoryGatewayStore(),
     tokenKey: opts.tokenKey ?? randomBytes(32),
     policy: opts.policy ?? (() => personalPolicy()),
+    ...(opts.now ? { now: opts.now } : {}),
     options: { port: 0, socketPath: null, unlockWaitMs: 0, ...opts.options },
   });
   const answer = opts.answer;

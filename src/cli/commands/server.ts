@@ -34,6 +34,7 @@ import type { Database } from '../../server/db/db';
 import { addAdmin, createOrg, createUser, issueEnrolCode, listDevices, revokeAdmin, revokeDevice, revokeUser } from '../../server/admin/admin';
 import { createAdminClient, writeAdminKeyFile, type AdminClient } from '../admin-client';
 import { parseArgv, processLineIo as processIo, UsageError, type CliIo } from '../args';
+import { BREAK_GLASS_USAGE, runBreakGlass } from './break-glass';
 
 export type { CliIo };
 
@@ -58,6 +59,8 @@ const USAGE = [
   '  latchkey server list-orgs | list-admins',
   '  latchkey server list-users --org ORG_ID',
   '  latchkey server admin-log [--limit 100]',
+  'break-glass recovery (docs/break-glass.md), over the admin API:',
+  BREAK_GLASS_USAGE,
   '',
   'Storage for start: DATABASE_URL=postgres://… selects PostgreSQL; otherwise embedded PGlite',
   '(--data-dir DIR to keep data; in memory without it). Several servers may share one',
@@ -180,6 +183,7 @@ async function withBackend<T>(v: Values, fn: (b: Backend) => Promise<T>): Promis
 export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
   const [sub, ...rest] = argv;
   try {
+    if (sub === 'break-glass') return await runBreakGlass(rest, io);
     const values = parseArgv({ args: rest, options: OPTS, strict: true, allowPositionals: false }).values as Values;
     switch (sub) {
       case 'start':

@@ -15,6 +15,8 @@ export interface HardwareKeyFacts {
   readonly aaguid?: string | Uint8Array;
   /** Whether the slot's hmac-secret is the user-verified one (PIN / biometric). */
   readonly userVerification?: boolean;
+  /** A recovery-code slot made by break-glass recovery (IT-issued, docs/break-glass.md). */
+  readonly breakGlassCode?: boolean;
 }
 
 /** True when the policy requires every unlock to use a hardware key. */
@@ -77,7 +79,17 @@ function checkMethod(p: EffectivePolicy, kind: string, verb: string, hw: Hardwar
       if (!passwordAllowed(p)) throw forbiddenByPolicy(p, 'unlock.passwordAllowed', `${verb} a password is refused.`);
       return;
     case 'recovery_code':
-      if (!recoveryCodeAllowed(p)) throw forbiddenByPolicy(p, 'unlock.recoveryCodeAllowed', `${verb} a recovery code is refused.`);
+      // A code IT issued by break-glass is not the person's own code: it still opens the
+      // vault where policy turns break-glass on, even if personal codes are forbidden.
+      if (!recoveryCodeAllowed(p) && !(hw.breakGlassCode === true && !creating && p.policy?.recovery?.breakGlass !== undefined)) {
+        throw forbiddenByPolicy(p, 'unlock.recoveryCodeAllowed', `${verb} a recovery code is refused.`);
+      }
+      return;
+    case 'org_recovery':
+      // Made by the engine under recovery.breakGlass; never an unlock method on a device.
+      if (!creating || p.policy?.recovery?.breakGlass === undefined) {
+        throw forbiddenByPolicy(p, 'recovery.breakGlass', `${verb} an organisation-recovery slot is refused: the policy does not turn break-glass recovery on here.`);
+      }
       return;
     case 'hardware_key':
       checkAuthenticator(p, hw, verb, creating);

@@ -20,7 +20,7 @@ import { deriveVaultKeys, wipeVaultKeys } from './keys';
 import { sealSettings } from './open-vault';
 import { sealPage } from './pages';
 import type { UnlockedSession } from './session';
-import { PASSWORD_SLOT, sealSlot, type SlotContext, type SlotRegistry } from './slots';
+import { ORG_RECOVERY_SLOT, PASSWORD_SLOT, sealSlot, type SlotContext, type SlotRegistry } from './slots';
 
 export interface RotationInputs {
   readonly currentPassword?: string;
@@ -69,14 +69,18 @@ export async function rotateVaultKey(
           wipe(kek);
         }
       } else if (kind.regenerateOnRotation) {
-        const n = await kind.create(slotCtx(vaultId), {});
+        const ctx = slotCtx(vaultId);
+        deleteSlots.push(slot.id);
+        // An org-recovery slot follows policy: without recovery.breakGlass it just goes.
+        if (slot.kind === ORG_RECOVERY_SLOT && !ctx.orgRecovery) continue;
+        const id = newId(core.random);
+        const n = await kind.create({ ...ctx, slotId: id }, {});
         try {
-          putSlots.push(sealSlot(vaultId, { id: newId(core.random), kind: slot.kind, label: n.label, createdAt: now, params: n.params }, newVk, n.kek, core.random));
+          putSlots.push(sealSlot(vaultId, { id, kind: slot.kind, label: n.label, createdAt: now, params: n.params }, newVk, n.kek, core.random));
         } finally {
           wipe(n.kek);
         }
-        deleteSlots.push(slot.id);
-        recoveryCode = n.reveal;
+        if (n.reveal !== undefined) recoveryCode = n.reveal;
       } else {
         throw new LatchkeyError(
           slot.kind === PASSWORD_SLOT ? 'wrong_password' : 'unsupported',

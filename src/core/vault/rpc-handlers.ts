@@ -46,6 +46,7 @@ export function engineUiHandlers(engine: Engine, opts: { sync?: SyncControl } = 
     'vault.rotateKey': ({ currentPassword }) => t(engine.rotateVaultKey(currentPassword === undefined ? {} : { currentPassword })),
     'session.touch': () => t(ok),
     'slots.list': async () => ({ slots: await t(engine.listSlots()) }),
+    'vault.breakGlassNotices': async () => ({ notices: await t(engine.breakGlassNotices()) }),
     'slots.remove': async ({ slotId }) => {
       await t(engine.removeSlot(slotId));
       return ok;
@@ -110,6 +111,8 @@ export function forwardEngineEvents(engine: Engine, to: { ui?: RpcServer<typeof 
     } else if (e.type === 'unlocked') {
       to.ui?.emit('unlocked', { vaultId: e.vaultId });
       to.main?.emit('unlocked', { vaultId: e.vaultId });
+    } else if (e.type === 'breakGlass') {
+      to.ui?.emit('breakGlass', { ...e.notice, admins: [...e.notice.admins] });
     } else {
       to.ui?.emit('itemsChanged', { change: e.change, ids: [...e.ids] });
       to.main?.emit('credentialsChanged', { ids: [...e.ids] });

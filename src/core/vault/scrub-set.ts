@@ -93,6 +93,7 @@ export class VaultScrubSet {
       void this.current().ready.catch(() => undefined);
       return;
     }
+    if (e.type !== 'itemsChanged') return;
     const b = this.built;
     // A re-key re-wraps item keys; the values (all the matcher holds) are unchanged.
     if (b === null || e.change === 'rekeyed') return;

@@ -33,6 +33,10 @@ export interface AuditFacts {
   readonly serverTool?: string;
   /** A DLP finding's rule id (never the match). */
   readonly dlpRule?: string;
+  /** The budget a use went beyond (src/shared/budgets.ts). */
+  readonly budget?: string;
+  /** The anomaly rule of an alert, or that made a use ask afresh. */
+  readonly rule?: string;
 }
 
 export type ActivityInput = Omit<ActivityEntry, 'id' | 'at' | 'reason'> & {
@@ -86,6 +90,8 @@ const AGENT_ACTIONS: Partial<Record<string, AuditEvent['action']>> = {
   revoke: 'agent.revoke',
   restore: 'agent.restore',
   remove: 'agent.remove',
+  /** An anomaly alert (anomalies.ts): the rule in target.rule. */
+  alert: 'alert.raised',
 };
 
 function auditEventFor(input: ActivityInput): AuditEvent {
@@ -99,6 +105,10 @@ function auditEventFor(input: ActivityInput): AuditEvent {
   if (f.server && auditServerSchema.safeParse(f.server).success) target.server = f.server;
   if (f.serverTool && auditNameTokenSchema.safeParse(f.serverTool).success) target.serverTool = f.serverTool;
   if (f.dlpRule && auditTargetSchema.shape.dlpRule.safeParse(f.dlpRule).success) target.dlpRule = f.dlpRule;
+  const budget = auditTargetSchema.shape.budget.safeParse(f.budget);
+  if (budget.success && budget.data !== undefined) target.budget = budget.data;
+  const rule = auditTargetSchema.shape.rule.safeParse(f.rule);
+  if (rule.success && rule.data !== undefined) target.rule = rule.data;
   const action = AGENT_ACTIONS[input.tool] ?? 'credential.use';
   return {
     action,

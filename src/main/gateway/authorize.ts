@@ -22,6 +22,7 @@ import type { ApprovalQueue } from './approvals';
 import type { CachedCredentials, Listing } from './credential-cache';
 import type { CredentialOverview, CredentialUse, PolicySource } from './ports';
 import { serverKey, type AuthenticatedAgent, type Registry } from './registry';
+import type { GuardFacts, UseGate, UseGuards } from './use-guards';
 
 export interface AuthorizeDeps {
   /** The engine, with main's copy of the overviews (credential-cache.ts). */
@@ -33,6 +34,8 @@ export interface AuthorizeDeps {
   readonly waitForUnlock: (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal) => Promise<boolean>;
   /** Credential + destination pairs whose host echoed the credential: asked afresh (tools/echo-guard.ts). */
   readonly echoes?: { warning(itemId: string, destination: string): string | null; clear(itemId: string, destination: string): void };
+  /** Budgets and anomaly rules of agents' uses (use-guards.ts); absent = none. */
+  readonly guards?: UseGuards;
 }
 
 export interface UseRequest {
@@ -132,6 +135,8 @@ export interface Authorized {
   readonly use: CredentialUse;
   /** 'always' | 'session' | 'approved_once' … for the activity record. */
   readonly basis: string;
+  /** The budget / anomaly rule that made this use ask afresh, for its release record. */
+  readonly guard: GuardFacts;
 }
 
 /**
@@ -176,6 +181,7 @@ export async function authorizeUse(deps: AuthorizeDeps, req: UseRequest): Promis
 interface Decided {
   readonly overview: CredentialOverview;
   readonly basis: string;
+  readonly gate: UseGate | null;
 }
 
 /** Credential, origin, policy, tool checks and the approval; null when a prompt is needed and `mayAsk` is false. */
@@ -186,20 +192,63 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
     assertDestinationAllowed(deps.policy(), req.url.href, req.method);
   }
   req.precheck?.(overview);
-  const subject = credentialSubject(deps, req, overview);
+  const gate = await guardGate(deps, req, overview);
+  const subject = withGate(credentialSubject(deps, req, overview), gate);
   let basis = preapproved(deps, req.agent, subject);
   if (basis === null) {
     if (!mayAsk) return null;
-    basis = await ask(deps, req.agent, req.tool, req.destination, req.signal, subject);
+    basis = await withGuardFacts(gate, () => ask(deps, req.agent, req.tool, req.destination, req.signal, subject));
   }
   if (req.person !== true && !deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
-  return { overview, basis };
+  return { overview, basis, gate };
 }
 
 function withSecret(req: UseRequest, decided: Decided, use: CredentialUse): Authorized {
   // The secret's own version decides: an item edited since the listing may allow less.
   if (req.url) assertOrigin(use, req.url, req.method);
-  return { overview: decided.overview, use, basis: decided.basis };
+  decided.gate?.commit();
+  return { overview: decided.overview, use, basis: decided.basis, guard: decided.gate?.facts ?? {} };
+}
+
+/** Budgets and anomaly rules: agents' uses only (the person at a terminal has no grant to budget). */
+function guardGate(deps: AuthorizeDeps, req: UseRequest, c: CredentialOverview): Promise<UseGate | null> {
+  if (req.person === true || deps.guards === undefined) return Promise.resolve(null);
+  return deps.guards.check({
+    agentId: req.agent.id,
+    agentName: req.agent.name,
+    itemId: c.id,
+    credentialName: c.name,
+    tool: req.tool,
+    ...(req.url ? { url: req.url } : {}),
+    ...(req.method !== undefined ? { method: req.method } : {}),
+  });
+}
+
+/** A gate with a warning asks afresh, whatever the grant, and the answer counts once. */
+function withGate(s: GrantSubject, gate: UseGate | null): GrantSubject {
+  if (gate === null || gate.warning === null) return s;
+  return {
+    ...s,
+    warning: [s.warning, gate.warning]
+      .filter((w) => w !== null && w !== undefined)
+      .join(' ')
+      .slice(0, 300),
+    perUse: true,
+    approvedAgain: () => {
+      s.approvedAgain?.();
+      gate.approvedAgain();
+    },
+  };
+}
+
+/** A refusal at a prompt the guards raised names the budget or rule in its record. */
+async function withGuardFacts<T>(gate: UseGate | null, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (gate === null || gate.warning === null || !(err instanceof LatchkeyError)) throw err;
+    throw new LatchkeyError(err.code, err.message, { ...err.details, ...gate.facts });
+  }
 }
 
 /** What a grant is for: one credential, or one downstream server (all its tools). */

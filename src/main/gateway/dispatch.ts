@@ -10,6 +10,7 @@ import { LatchkeyError, toSerializedError, type ErrorCode } from '../../shared/e
 import type { ActivityLog, AuditFacts } from './activity';
 import { checkPolicy, visibleCredentials } from './authorize';
 import type { RateLimiter } from './rate-limit';
+import { guardFactsOf } from './use-guards';
 import type { AuthenticatedAgent, Registry } from './registry';
 import { scrubText, type ToolContext, type ToolOutcome } from './tools/context';
 import { httpRequestTool } from './tools/http-request';
@@ -184,6 +185,7 @@ const DENIED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'grant_denied',
   'approval_denied',
   'approval_timeout',
+  'budget_exceeded',
   'destination_refused',
   'policy_forbidden',
   'forbidden',
@@ -220,7 +222,7 @@ export async function callTool(deps: DispatchDeps, agent: AuthenticatedAgent, na
   } catch (err) {
     return refuse(deps, agent, name, err, {
       ...facts,
-      audit: { ...(tool ? { tool: name as ToolName } : {}), origin: facts.destination, ...(method !== undefined ? { method } : {}) },
+      audit: { ...(tool ? { tool: name as ToolName } : {}), origin: facts.destination, ...(method !== undefined ? { method } : {}), ...guardFactsOf(err) },
     });
   }
 }

@@ -32,6 +32,7 @@ import type { RunProxyConfig } from '../proxy/config';
 import { DEFAULT_LIMITS, type GatewayLimits, type ToolContext } from './tools/context';
 import { EchoLedger } from './tools/echo-guard';
 import { CanaryAlarm, type CanaryTrip } from './tools/canary';
+import { createGuardWiring } from './guard-wiring';
 
 export interface GatewayOptions {
   /** HTTP port on 127.0.0.1; default {@link DEFAULT_GATEWAY_PORT}; 0 picks a free one (tests). */
@@ -52,6 +53,8 @@ export interface GatewayOptions {
   readonly downstream?: readonly DownstreamServerConfig[];
   /** Set: run_command runs in proxy mode (docs/gateway.md "Proxy mode"). */
   readonly runProxy?: RunProxyConfig;
+  /** The device's local hour of day at a time (anomaly rule unusual_hours); default the system time zone's. */
+  readonly localHour?: (t: number) => number;
 }
 
 export interface GatewayDeps {
@@ -172,6 +175,16 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       return null;
     }
   };
+  // Budgets and anomaly alerts (guard-wiring.ts): their state lives in the registry's file.
+  const guards = createGuardWiring({
+    registry,
+    activity,
+    policy: deps.policy,
+    now,
+    emit,
+    ...(deps.notify ? { notify: deps.notify } : {}),
+    ...(opts.localHour ? { localHour: opts.localHour } : {}),
+  });
   const canary = new CanaryAlarm({
     policy: deps.policy,
     stops: registry,
@@ -197,6 +210,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         });
         if (cutOff) emit('agents-changed', {});
       });
+      guards.canary(agent, t);
     },
   });
   const ctx: ToolContext = {
@@ -225,7 +239,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     pool,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     recordRelease: (agent, r) => recordUse(agent, r, 'success', approvalReason(r.basis)),
-    recordRefusal: (agent, r, reason) => recordUse(agent, r, 'failure', reason),
+    recordRefusal: async (agent, r, reason) => {
+      await recordUse(agent, r, 'failure', reason);
+      await guards.placeholderRefused(agent, r);
+    },
+    guards: guards.useGuards,
     ...(opts.runProxy ? { runProxy: opts.runProxy } : {}),
   };
   const servers = (opts.downstream ?? []).map((d) => downstreamServerSchema.parse(d));
@@ -344,6 +362,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       emit('agents-changed', {});
       return { ok: true as const };
     },
+    ...guards.handlers(() => credentials.listCredentials()),
     'approvals.pending': () => ({ approvals: approvals.pending() }),
     'approvals.answer': ({ approvalId, answer }) => {
       approvals.answer(approvalId, answer);

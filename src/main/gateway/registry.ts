@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { LatchkeyError } from '../../shared/errors';
 import type { AgentClient, AgentSummary, GrantMode } from '../../shared/contracts/gateway';
 import type { GatewayStore } from './ports';
+import type { GuardState, GuardStateHolder } from './guard-state';
 import { emptyGatewayState, gatewayStateSchema, type GatewayState, type StoredAgent } from './store';
 import { findTokenHash, hashToken, newToken } from './tokens';
 
@@ -21,7 +22,7 @@ export interface AuthenticatedAgent {
  */
 const LAST_USED_SAVE_DELAY_MS = 10_000;
 
-export class Registry {
+export class Registry implements GuardStateHolder {
   private state: GatewayState = emptyGatewayState();
   /** key(agentId, itemId) → mode, kept in step with state.grants: a call reads it once per credential. */
   private grantIndex = new Map<string, GrantMode>();
@@ -116,6 +117,8 @@ export class Registry {
     this.state.agents = this.state.agents.filter((x) => x.id !== agentId);
     this.state.grants = this.state.grants.filter((g) => g.agentId !== agentId);
     this.state.serverGrants = this.state.serverGrants.filter((g) => g.agentId !== agentId);
+    this.state.guards.budgets = this.state.guards.budgets.filter((b) => b.agentId !== agentId);
+    this.state.guards.usage = this.state.guards.usage.filter((u) => u.agentId !== agentId);
     for (const k of [...this.grantIndex.keys()]) if (k.startsWith(`${agentId}/`)) this.grantIndex.delete(k);
     await this.persist();
   }
@@ -168,6 +171,22 @@ export class Registry {
     const a = this.state.agents.find((x) => x.id === agentId);
     if (!a) return;
     a.lastUsedAt = this.now();
+    this.saveSoon();
+  }
+
+  guards(): GuardState {
+    return this.state.guards;
+  }
+
+  saveGuards(): Promise<void> {
+    return this.persist();
+  }
+
+  saveGuardsSoon(): void {
+    this.saveSoon();
+  }
+
+  private saveSoon(): void {
     if (this.lastUsedTimer !== null) return;
     this.lastUsedTimer = setTimeout(() => {
       this.lastUsedTimer = null;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { agentClientSchema, agentIdSchema, grantModeSchema, serverNameSchema } from '../../shared/contracts/gateway';
 import { itemIdSchema } from '../../shared/items';
 import type { GatewayStore } from './ports';
+import { emptyGuardState, guardStateSchema } from './guard-state';
 
 export const storedAgentSchema = z.object({
   id: agentIdSchema,
@@ -42,15 +43,21 @@ const stateV1Schema = z.object({
   grants: z.array(storedGrantSchema).max(100_000),
 });
 
-/** Version 2 adds serverGrants; a version-1 file reads as version 2 with none (every server: ask). */
+const stateV2Schema = stateV1Schema.extend({ version: z.literal(2), serverGrants: z.array(storedServerGrantSchema).max(100_000) });
+
+/**
+ * Version 2 adds serverGrants; version 3 adds guards (budgets, usage counters, anomaly
+ * learning: guard-state.ts). Older files read as version 3 with none of what they lack.
+ */
 export const gatewayStateSchema = z.union([
-  stateV1Schema.extend({ version: z.literal(2), serverGrants: z.array(storedServerGrantSchema).max(100_000) }),
-  stateV1Schema.transform((s) => ({ ...s, version: 2 as const, serverGrants: [] as StoredServerGrant[] })),
+  stateV2Schema.extend({ version: z.literal(3), guards: guardStateSchema }),
+  stateV2Schema.transform((s) => ({ ...s, version: 3 as const, guards: emptyGuardState() })),
+  stateV1Schema.transform((s) => ({ ...s, version: 3 as const, serverGrants: [] as StoredServerGrant[], guards: emptyGuardState() })),
 ]);
 export type GatewayState = z.output<typeof gatewayStateSchema>;
 
 export function emptyGatewayState(): GatewayState {
-  return { format: 'latchkey-gateway-state', version: 2, agents: [], grants: [], serverGrants: [] };
+  return { format: 'latchkey-gateway-state', version: 3, agents: [], grants: [], serverGrants: [], guards: emptyGuardState() };
 }
 
 export function createMemoryGatewayStore(initial?: unknown): GatewayStore & { readonly saved: unknown } {

@@ -4,6 +4,7 @@ import { GRANT_MODES, type Grant, type GrantMode, type ServerGrant } from '../..
 import type { ItemSummary } from '../../shared/items';
 import { useEngine } from '../engine/context';
 import { useMain } from '../main-services';
+import { BudgetEditor } from './BudgetEditor';
 import { ErrorMessage } from './ErrorMessage';
 
 const MODE_LABELS: Record<GrantMode, string> = { ask: 'Ask every time', session: 'Allow until lock', always: 'Always allow', never: 'Never' };
@@ -63,6 +64,7 @@ export function GrantsEditor({ agentId, disabled }: { agentId: string; disabled:
         disabled={disabled}
         onChange={(itemId, mode) => void update((m) => m.gateway.call('grants.set', { agentId, itemId, mode }))}
       />
+      <BudgetEditor agentId={agentId} disabled={disabled} names={new Map([...names].map(([id, i]) => [id, i.overview.title]))} />
       {servers.length > 0 && (
         <>
           <h3>MCP servers this agent may use</h3>

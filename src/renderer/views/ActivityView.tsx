@@ -8,6 +8,7 @@
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { AuditEntry, AuditRecentResult } from '../../shared/contracts/engine-audit';
+import { AnomalyAlerts } from '../components/AnomalyAlerts';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useEngine, useEngineAudit } from '../engine/context';
 import { useMain } from '../main-services';
@@ -78,6 +79,8 @@ export function ActivityView() {
   return (
     <div className="settings">
       <h2>Activity</h2>
+      {/* Alerts first: the unusual is what the person opens this page to find. */}
+      <AnomalyAlerts />
       <ErrorMessage error={error} />
       {latest?.state === 'failed' && (
         <p className="error" role="alert" data-testid="activity-unverified">
@@ -225,5 +228,7 @@ function details(e: AuditEntry, items: ReadonlyMap<string, string>): string {
   if (t.origin !== undefined) parts.push(`to ${t.origin}`);
   if (t.field !== undefined) parts.push(`field ${t.field}`);
   if (t.deviceId !== undefined) parts.push(`device ${t.deviceId}`);
+  if (t.budget !== undefined) parts.push(`budget: ${t.budget.replace(/_/g, ' ')}`);
+  if (t.rule !== undefined) parts.push(`rule: ${t.rule.replace(/_/g, ' ')}`);
   return parts.length > 0 ? parts.join(' · ') : '—';
 }

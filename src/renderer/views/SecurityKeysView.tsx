@@ -12,7 +12,12 @@ import { useAction } from '../components/useAction';
 import { useEngine } from '../engine/context';
 import { useMain } from '../main-services';
 
-const SLOT_KIND_LABELS: Record<string, string> = { password: 'Password', recovery_code: 'Recovery code', hardware_key: 'Security key' };
+const SLOT_KIND_LABELS: Record<string, string> = {
+  password: 'Password',
+  recovery_code: 'Recovery code',
+  hardware_key: 'Security key',
+  org_recovery: 'Organisation recovery',
+};
 /** What removing each kind costs, said before it happens. */
 const REMOVE_WARNINGS: Record<string, string> = {
   recovery_code:
@@ -85,7 +90,12 @@ export function SecurityKeysView() {
               <span className="badge">{SLOT_KIND_LABELS[s.kind] ?? s.kind}</span>
               <span>{s.label}</span>
               <span className="muted small">added {new Date(s.createdAt).toLocaleDateString()}</span>
-              {confirm === s.id ? (
+              {s.kind === 'org_recovery' ? (
+                // Kept by policy (recovery.breakGlass): removing it would only bring it back at the next unlock.
+                <span className="muted small" data-testid="org-recovery-note">
+                  your organisation&apos;s administrators can, together, give you a new way in (break-glass recovery); set by policy
+                </span>
+              ) : confirm === s.id ? (
                 <>
                   <span className="warning" role="note" data-testid="slot-remove-warning">
                     {REMOVE_WARNINGS[s.kind] ?? 'This way in stops working at once.'}

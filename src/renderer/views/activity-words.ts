@@ -28,10 +28,12 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'policy.load': 'Applied the policy',
   'vault.import': 'Imported items',
   'vault.export': 'Exported the vault',
+  'vault.break_glass': 'Your organisation gave this vault a new way in (break-glass recovery)',
   'device.enrol': 'Enrolled a device',
   'device.revoke': 'Revoked a device',
   'policy.change': 'The policy file changed',
   'audit.export': 'Exported the audit log',
+  'alert.raised': 'Raised an alert about unusual use',
 };
 
 const REASONS: Record<string, string> = {
@@ -54,6 +56,7 @@ const REASONS: Record<string, string> = {
   password: 'with the password',
   hardware_key: 'with a security key',
   recovery_code: 'with the recovery code',
+  org_recovery: "for your organisation's recovery",
   wrong_password: 'wrong password',
   wrong_recovery_code: 'wrong recovery code',
   initial: 'at start',
@@ -72,6 +75,7 @@ const REASONS: Record<string, string> = {
   integrity: 'stored data failed its integrity check',
   echo_detected: 'the service sent the credential back, so the answer was withheld',
   canary_tripped: 'a canary credential was touched',
+  budget_exceeded: 'it was beyond the budget of that grant',
   fido_no_touch: 'the security key was not touched',
   fido_pin_invalid: 'wrong security key PIN',
   fido_removed: 'the security key was removed',

@@ -19,6 +19,7 @@ import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
 import { registerAdminRoutes } from '../admin/routes';
+import { registerBreakGlassRoutes } from '../admin/break-glass-routes';
 import { registerAccountRoutes } from '../account/routes';
 
 export interface AppOptions {
@@ -64,6 +65,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerAuditRoutes(app, auth, opts.key);
   registerAccountRoutes(app, auth, now);
   registerAdminRoutes(app, opts.db, opts.key, now);
+  registerBreakGlassRoutes(app, opts.db, now);
   app.get('/v1/health', async () => ({ ok: true }));
   return app;
 }

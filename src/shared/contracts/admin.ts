@@ -86,6 +86,9 @@ export const whoamiResponseSchema = z.strictObject({ adminId: uuidSchema, name: 
 /** What the admin audit table records of every admin action (docs/admin-api.md §4). */
 export const ADMIN_ACTIONS = [
   'add_admin',
+  'break_glass_read_slot',
+  'break_glass_recover',
+  'break_glass_register',
   'create_org',
   'create_person',
   'export_audit',

@@ -9,6 +9,7 @@
  * Unknown members are refused (`strictObject`), so nobody can slip a `value` in.
  */
 import { z } from 'zod';
+import { ANOMALY_RULES, BUDGET_KINDS } from '../budgets';
 import { ERROR_CODES } from '../errors';
 
 export const AUDIT_ACTIONS = [
@@ -33,17 +34,18 @@ export const AUDIT_ACTIONS = [
   'policy.load',
   'vault.import',
   'vault.export',
+  'vault.break_glass',
 ] as const;
 
 /** Every action a record may name: the engine's, plus device/policy events of main and the server. */
-export const AUDIT_RECORD_ACTIONS = [...AUDIT_ACTIONS, 'device.enrol', 'device.revoke', 'policy.change', 'audit.export'] as const;
+export const AUDIT_RECORD_ACTIONS = [...AUDIT_ACTIONS, 'device.enrol', 'device.revoke', 'policy.change', 'audit.export', 'alert.raised'] as const;
 
 /** How a use was approved (src/main/gateway/authorize.ts returns one of these as its basis). */
 export const APPROVAL_BASES = ['always', 'session', 'approved_once', 'approved_session', 'approved_always'] as const;
 /** Why the vault locked. */
 export const LOCK_REASONS = ['user', 'idle', 'external'] as const;
 /** Unlock-method kinds (slot.add, vault.unlock). */
-export const SLOT_KINDS = ['password', 'hardware_key', 'recovery_code'] as const;
+export const SLOT_KINDS = ['password', 'hardware_key', 'recovery_code', 'org_recovery'] as const;
 /** What made policy load (success), or why it was refused (failure). */
 export const POLICY_REASONS = [
   'initial',
@@ -155,6 +157,10 @@ export const auditTargetSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,96}$/, 'DLP rule id')
     .optional(),
+  /** A use beyond a budget (reason budget_exceeded, or asked again and approved/denied): which budget (src/shared/budgets.ts). */
+  budget: z.enum(BUDGET_KINDS).optional(),
+  /** alert.raised (and a use asked afresh for it): the anomaly rule, never the value that tripped it. */
+  rule: z.enum(ANOMALY_RULES).optional(),
   /** policy.load: the org key that signed the policy applied. */
   policyKeyId: z
     .string()

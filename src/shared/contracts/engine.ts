@@ -106,6 +106,15 @@ export interface AuditSink {
 const empty = z.object({});
 const ok = z.object({ ok: z.literal(true) });
 
+/** What a person is told of a break-glass recovery: when, by which admins, under which org key. */
+export const breakGlassNoticeSchema = z.strictObject({
+  slotId: slotIdSchema,
+  keyId: z.string().regex(/^[0-9a-f]{16}$/),
+  admins: z.array(z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/)).min(1),
+  at: z.number().int(),
+});
+export type BreakGlassNotice = z.infer<typeof breakGlassNoticeSchema>;
+
 export const EngineUiContract = defineContract({
   name: 'engine-ui',
   methods: {
@@ -134,6 +143,8 @@ export const EngineUiContract = defineContract({
     'session.touch': { params: empty, result: ok },
 
     'slots.list': { params: empty, result: z.object({ slots: z.array(slotInfoSchema) }) },
+    /** Break-glass recoveries this vault holds a slot from (docs/break-glass.md §5); readable while locked. */
+    'vault.breakGlassNotices': { params: empty, result: z.object({ notices: z.array(breakGlassNoticeSchema) }) },
     /** Refuses with 'last_slot' when it is the only slot. */
     'slots.remove': { params: z.object({ slotId: slotIdSchema }), result: ok },
     /** Replaces the recovery-code slot with a new code (returned once). */
@@ -209,6 +220,8 @@ export const EngineUiContract = defineContract({
     locked: z.object({ reason: z.enum(['user', 'idle', 'external']) }),
     unlocked: z.object({ vaultId: vaultIdSchema }),
     itemsChanged: z.object({ change: z.enum(['created', 'updated', 'deleted', 'rekeyed']), ids: z.array(itemIdSchema) }),
+    /** The organisation's break-glass recovery gave this vault a new way in (docs/break-glass.md §5). */
+    breakGlass: breakGlassNoticeSchema,
   },
 });
 export type EngineUiContract = typeof EngineUiContract;

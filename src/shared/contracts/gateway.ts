@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
 import { itemIdSchema } from '../items';
+import { ANOMALY_RULES, budgetSchema } from '../budgets';
 
 /** Agent ids: 12 random bytes, base64url (16 characters). Not secret. */
 export const agentIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16}$/, 'agent id');
@@ -157,6 +158,36 @@ export type GatewayStatus = z.infer<typeof gatewayStatusSchema>;
 
 const ok = z.object({ ok: z.literal(true) });
 
+/** An anomaly alert (docs/gateway.md §15): what rule, who, where. Never a value; `path` is the path's shape, for this screen only. */
+export const alertSchema = z.object({
+  id: z.number().int().nonnegative(),
+  rule: z.enum(ANOMALY_RULES),
+  agentId: agentIdSchema,
+  agentName: z.string(),
+  itemId: itemIdSchema.nullable(),
+  credentialName: z.string().nullable(),
+  tool: z.string(),
+  origin: z.string().nullable(),
+  method: z.string().nullable(),
+  path: z.string().max(2048).nullable(),
+  /** Policy made this use (or the agent's next use) ask the person afresh. */
+  requiresApproval: z.boolean(),
+  message: z.string().max(300),
+  at: z.number().int(),
+});
+export type Alert = z.infer<typeof alertSchema>;
+
+/** One grant's budget as the Agents page shows it: the person's, the one that applies (policy's floor in), and what is used. */
+export const grantBudgetSchema = z.object({
+  itemId: itemIdSchema,
+  /** What the person set; null = none. */
+  budget: budgetSchema.nullable(),
+  /** The person's budget made stricter by policy's floor: what is enforced. */
+  effective: budgetSchema,
+  usage: z.object({ usesHour: z.number().int(), usesDay: z.number().int(), bytesHour: z.number().int(), bytesDay: z.number().int() }),
+});
+export type GrantBudget = z.infer<typeof grantBudgetSchema>;
+
 export const GatewayUiContract = defineContract({
   name: 'gateway-ui',
   methods: {
@@ -191,6 +222,13 @@ export const GatewayUiContract = defineContract({
      * unknown agent.
      */
     'agents.remove': { params: z.object({ agentId: agentIdSchema }), result: ok },
+    /** Budgets of one agent's grants, for every API credential; empty while locked. */
+    'budgets.get': { params: z.object({ agentId: agentIdSchema }), result: z.object({ budgets: z.array(grantBudgetSchema), floor: budgetSchema }) },
+    /** Sets the person's budget of a grant (null: none). Policy's floor still applies on top. */
+    'budgets.set': { params: z.object({ agentId: agentIdSchema, itemId: itemIdSchema, budget: budgetSchema.nullable() }), result: ok },
+    /** Anomaly alerts not dismissed, newest first. */
+    'alerts.list': { params: z.object({}), result: z.object({ alerts: z.array(alertSchema) }) },
+    'alerts.dismiss': { params: z.object({ id: z.number().int().nonnegative() }), result: ok },
     'approvals.pending': { params: z.object({}), result: z.object({ approvals: z.array(pendingApprovalSchema) }) },
     'approvals.answer': { params: z.object({ approvalId: pendingApprovalSchema.shape.id, answer: approvalAnswerSchema }), result: ok },
     /** Newest first. */
@@ -208,6 +246,8 @@ export const GatewayUiContract = defineContract({
     'unlock-requested': z.object({ agentName: z.string(), tool: z.string(), until: z.number().int() }),
     activity: activityEntrySchema,
     'agents-changed': z.object({}),
+    /** An anomaly alert: show it first on the Activity page (and as an OS notification). */
+    'alert-raised': alertSchema,
     /**
      * An agent tried to use a canary credential, or a canary's value came back in a
      * result going to it: show an alert. `cutOff`: policy stopped the agent until the

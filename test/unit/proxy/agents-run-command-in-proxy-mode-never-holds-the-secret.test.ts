@@ -65,7 +65,7 @@ describe('run_command in proxy mode', () => {
     expect(JSON.stringify(h.audit.events)).not.toContain(ph);
   });
 
-  it('the placeholder sent where the item does not allow is refused and signed as a failure', async () => {
+  it('the placeholder sent where the item does not allow is refused, signed as a failure, and raises a placeholder_refused alert', async () => {
     const before = api.requests.length;
     const r = await call(await h.connect(token), 'run_command', {
       command: 'sh',
@@ -74,8 +74,15 @@ describe('run_command in proxy mode', () => {
     });
     expect((JSON.parse(r.text) as { stdout: string }).stdout).toBe('403');
     expect(api.requests.length).toBe(before);
-    const last = JSON.stringify(h.audit.events.at(-1));
-    expect(last).toContain('destination_refused');
-    expect(h.audit.events.at(-1)).toMatchObject({ outcome: 'failure', target: { command: 'sh', origin: 'https://api.test', method: 'POST' } });
+    // The refusal, then the anomaly alert it raises (rule placeholder_refused, docs/gateway.md §15): both signed, neither with a value.
+    const [refusal, alert] = h.audit.events.slice(-2);
+    expect(JSON.stringify(refusal)).toContain('destination_refused');
+    expect(refusal).toMatchObject({ outcome: 'failure', target: { command: 'sh', origin: 'https://api.test', method: 'POST' } });
+    expect(alert).toMatchObject({
+      action: 'alert.raised',
+      outcome: 'success',
+      target: { itemId: ID, tool: 'run_command', origin: 'https://api.test', method: 'POST', rule: 'placeholder_refused' },
+    });
+    expect(JSON.stringify(alert)).not.toContain(SECRET);
   });
 });

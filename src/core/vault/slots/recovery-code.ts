@@ -12,7 +12,10 @@ import { z } from 'zod';
 import { LatchkeyError } from '../../../shared/errors';
 import { concatBytes, fromBase64url, toBase64url, utf8ToBytes, wipe } from '../../crypto/bytes';
 import { deriveKey, sha256Bytes } from '../../crypto/hkdf';
+import type { RandomSource } from '../../crypto/random';
+import type { SlotRecord } from '../../store/records';
 import type { KeySlotKind } from './types';
+import { sealSlot } from './wrap';
 
 export const RECOVERY_SLOT = 'recovery_code';
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -61,7 +64,61 @@ export function parseRecoveryCode(text: string): Uint8Array {
   return data;
 }
 
-const paramsSchema = z.object({ alg: z.literal('hkdf-sha256'), salt: z.string().regex(/^[A-Za-z0-9_-]{22}$/) });
+/**
+ * A code an organisation's break-glass recovery made (docs/break-glass.md §4) also
+ * says so — `origin: "org_recovery"`, the org key id and the admins whose shares were
+ * combined — inside params, so inside the wrap's AAD: it cannot be stripped or added
+ * without the slot failing to open. Older readers ignore the extra members.
+ */
+const paramsSchema = z.object({
+  alg: z.literal('hkdf-sha256'),
+  salt: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+  origin: z.literal('org_recovery').optional(),
+  keyId: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
+  /** Comma-separated admin names (breakGlassAdminNameSchema each). */
+  admins: z
+    .string()
+    .regex(/^[A-Za-z0-9._@-]{1,64}(,[A-Za-z0-9._@-]{1,64}){0,254}$/)
+    .optional(),
+});
+
+export interface BreakGlassOrigin {
+  readonly keyId: string;
+  readonly admins: string;
+}
+
+/** The break-glass facts of a recovery-code slot, or null for a code the person made. */
+export function breakGlassOrigin(slot: Pick<SlotRecord, 'kind' | 'params'>): BreakGlassOrigin | null {
+  if (slot.kind !== RECOVERY_SLOT) return null;
+  const p = paramsSchema.safeParse(slot.params);
+  if (!p.success || p.data.origin !== 'org_recovery' || !p.data.keyId || !p.data.admins) return null;
+  return { keyId: p.data.keyId, admins: p.data.admins };
+}
+
+/**
+ * A new recovery-code slot made by break-glass recovery on an admin machine, sealed
+ * under VK like any slot (wrap.ts). The code is returned once, for the admin to hand
+ * over; nothing keeps it.
+ */
+export function sealBreakGlassRecoverySlot(
+  o: { vaultId: string; slotId: string; vk: Uint8Array; now: number; keyId: string; admins: readonly string[] },
+  random: RandomSource,
+): { slot: SlotRecord; recoveryCode: string } {
+  const data = random.bytes(DATA_BYTES);
+  const salt = random.bytes(16);
+  const kek = deriveKey(data, salt, 'recovery-kek');
+  try {
+    const params = { alg: 'hkdf-sha256', salt: toBase64url(salt), origin: 'org_recovery', keyId: o.keyId, admins: [...o.admins].sort().join(',') };
+    if (!paramsSchema.safeParse(params).success) throw new LatchkeyError('invalid_input', 'Admin names must be letters, digits, . _ @ or - (up to 64 each).');
+    const slot = sealSlot(o.vaultId, { id: o.slotId, kind: RECOVERY_SLOT, label: 'Recovery code from your organisation', createdAt: o.now, params }, o.vk, kek, random);
+    return { slot, recoveryCode: formatRecoveryCode(data) };
+  } finally {
+    wipe(data, kek);
+  }
+}
 
 export const recoveryCodeSlot: KeySlotKind<{ recoveryCode: string }, Record<string, never>> = {
   kind: RECOVERY_SLOT,

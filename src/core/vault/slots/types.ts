@@ -18,6 +18,10 @@ export interface SlotContext {
   readonly passwordKdf: Argon2idParams;
   /** The least cost a password slot may use (policy's KDF floor). */
   readonly kdfFloor: Argon2idParams;
+  /** The id the new slot will have (set by the engine before create; bound into org-recovery slots). */
+  readonly slotId?: string;
+  /** Policy's org recovery key (recovery.breakGlass), when break-glass is on. */
+  readonly orgRecovery?: { readonly publicKey: Uint8Array; readonly keyId: string };
 }
 
 export interface NewSlot {

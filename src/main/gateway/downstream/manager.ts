@@ -169,7 +169,7 @@ export class DownstreamManager {
         authorizeUse(this.ctx, { agent, tool, credentialName: c.credential, destination, precheck: refuseCanary, ...(url ? { url } : {}), ...(signal ? { signal } : {}) }),
       );
       // No record, no use: signed before the secret reaches the server (env or request headers), on every list and call.
-      const release: CredentialRelease = { label: tool, itemId: u.overview.id, credentialName: u.overview.name, destination, basis: u.basis, audit };
+      const release: CredentialRelease = { label: tool, itemId: u.overview.id, credentialName: u.overview.name, destination, basis: u.basis, audit: { ...audit, ...u.guard } };
       await this.ctx.recordRelease(agent, release);
       released.push({ release, secret: u.use.secret });
       uses.push({ c, ...u });

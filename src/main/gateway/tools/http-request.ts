@@ -43,7 +43,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
   const source = { tool: 'http_request', destination: origin, audit: { tool: 'http_request', origin, method: args.method } } as const;
   // Read before the secret is fetched: the echo guard trusts the engine's scrub only if nothing changed since (tools/screen.ts).
   const since = ctx.credentials.generation();
-  const { overview, use, basis } = await guardCanaryUse(ctx.canary, agent, source, () =>
+  const { overview, use, basis, guard } = await guardCanaryUse(ctx.canary, agent, source, () =>
     authorizeUse(ctx, {
       agent,
       tool: 'http_request',
@@ -60,7 +60,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     }),
   );
   // No record, no use: the signed record is written before the secret is injected anywhere.
-  const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: source.audit } as const;
+  const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: { ...source.audit, ...guard } } as const;
   await ctx.recordRelease(agent, release);
   const secret = use.secret;
   const headers = agentHeaders(use.injection, args.headers);
@@ -114,6 +114,8 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
     url = next;
   }
   const decoded = await decodeContentEncoding(res.body, res.headers['content-encoding'], ctx.limits.maxResponseBytes, res.truncated);
+  // The bytes budget (budgets.ts) counts what came back, before scrubbing.
+  ctx.guards?.budgets.noteBytes(agent.id, overview.id, (decoded.body ?? res.body).length);
   // The rendered texts are the whole response only when nothing was dropped from it (a
   // decoded body drops its encoding headers; a withheld body is not rendered): then the
   // echo guard asks the same scrub call (tools/screen.ts). Else it looks at the whole

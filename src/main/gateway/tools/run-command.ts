@@ -46,7 +46,7 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
   const proxied: RunSecret[] = [];
   const bases = new Map<string, string>();
   for (const c of args.credentials) {
-    const { overview, use, basis } = await guardCanaryUse(ctx.canary, agent, source, () =>
+    const { overview, use, basis, guard } = await guardCanaryUse(ctx.canary, agent, source, () =>
       authorizeUse(ctx, {
         agent,
         tool: 'run_command',
@@ -57,7 +57,7 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
       }),
     );
     // No record, no use: each credential's signed record is written before it enters the environment.
-    const release: CredentialRelease = { label: 'run_command', itemId: overview.id, credentialName: overview.name, destination, basis, audit: source.audit };
+    const release: CredentialRelease = { label: 'run_command', itemId: overview.id, credentialName: overview.name, destination, basis, audit: { ...source.audit, ...guard } };
     await ctx.recordRelease(agent, release);
     // The echo guard looks for the real value in the output in both modes: in proxy mode the
     // proxy turns it back into the placeholder, so finding it means it came some other way.
