@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createDeviceService, type DeviceService } from './device';
 import { createEngineLink, type EngineLink } from './engine-link';
 import { createFidoService, type FidoService } from './fido/service';
+import { fidoApprovalAuthenticator } from './gateway/approval-touch';
 import type { FidoDiscovery } from './fido/transport';
 import { createFileGatewayStore, createGateway, createMemoryGatewayStore, loadOrCreateTokenKey, type Gateway, type GatewayOptions, type Notifier } from './gateway';
 import { policyChangeAuditEvent, pushPolicyTo, type EnginePolicyLink, type PolicyService } from './policy';
@@ -28,6 +29,8 @@ export interface AppMainOptions {
   policy: PolicyService;
   gateway?: GatewayOptions;
   notify?: Notifier;
+  /** Opens an IdP's sign-in page in the person's browser, for sign-in enrolment (docs/identity.md §3.2). */
+  openBrowser?: (url: string) => Promise<void>;
   onUnexpectedError?: MainServicesDeps['onUnexpectedError'];
 }
 
@@ -56,8 +59,11 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
       };
     },
   });
+  const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)), policy: () => opts.policy.current() });
   const gateway = await createGateway({
     credentials: engineLink.credentials,
+    // Touch to approve: the same FIDO service the UI and engine use (one device, one operation at a time).
+    securityKey: fidoApprovalAuthenticator(fido),
     audit: engineLink.audit,
     store: opts.dataDir === null ? createMemoryGatewayStore() : createFileGatewayStore(path.join(opts.dataDir, 'gateway.json')),
     tokenKey: await loadOrCreateTokenKey(opts.keychain),
@@ -67,13 +73,13 @@ export async function createAppMain(opts: AppMainOptions): Promise<AppMain> {
     options: { runProxy: { ca: () => loadOrCreateDeviceCa(opts.keychain) }, ...opts.gateway },
     ...(opts.onUnexpectedError === undefined ? {} : { onError: (err: unknown) => opts.onUnexpectedError?.(err, 'gateway') }),
   });
-  const fido = createFidoService({ discovery: opts.fidoDiscovery, random: (n) => new Uint8Array(randomBytes(n)), policy: () => opts.policy.current() });
   // Revocations the person makes need the unlocked vault and are recorded in the open engine's signed audit log.
   const device = createDeviceService({
     keychain: opts.keychain,
     policy: () => opts.policy.current(),
     audit: engineLink.audit,
     vaultUnlocked: async () => (await engineLink.credentials.state()) === 'unlocked',
+    ...(opts.openBrowser === undefined ? {} : { openBrowser: opts.openBrowser }),
   });
   const services = createMainServices({
     shell: opts.shell,

@@ -3,7 +3,7 @@
  * that imports 'electron'. Everything it wires is built from plain constructors so
  * the same services also run under Node (src/preview, tests).
  */
-import { app, BrowserWindow, dialog, ipcMain, MessageChannelMain, net, Notification, powerMonitor, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, MessageChannelMain, net, Notification, powerMonitor, protocol, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app/app-protocol';
 import { handleMainPortRequests } from './app/main-port';
@@ -51,6 +51,11 @@ async function main(): Promise<void> {
     ...(process.env['LATCHKEY_GATEWAY_PORT'] === undefined ? {} : { gateway: { port: Number(process.env['LATCHKEY_GATEWAY_PORT']) } }),
     notify: ({ title, body }) => {
       if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
+    // Only web URLs reach the OS handler: an IdP answer naming another scheme opens nothing.
+    openBrowser: async (url) => {
+      if (!/^https?:\/\//.test(url)) throw new Error('not a web URL');
+      await shell.openExternal(url);
     },
     onUnexpectedError: (_err, method) => console.error(`[main] "${method}" failed unexpectedly`),
   });

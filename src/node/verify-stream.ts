@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { ChainWalker, isPending, itemIsRecord, type PendingFailure } from '../core/audit/chain';
+import { ReceiptChecker, receiptCounts } from '../core/audit/receipt-check';
 import { auditLeafHash, checkpointKeyId, checkpointSchema, verifyCheckpointSignature, type Checkpoint, type CheckpointFailure } from '../core/audit/checkpoint';
 import { MerkleAccumulator } from '../core/audit/merkle';
 import type { ExportCheck } from '../core/audit/verify-export';
@@ -116,6 +117,9 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
   const chunkLines = Math.max(1, options.chunkLines ?? 2048);
   const pool = threads > 0 ? workerPool(threads, keys) : inThread(keys);
   const walker = new ChainWalker(undefined);
+  const receipts = new ReceiptChecker();
+  // Reported only when the chain and checkpoints verify (a receipt in a forged record proves nothing).
+  let receiptFailure: StreamCheck | undefined;
   const acc = new MerkleAccumulator();
   const devices = new Set<string>();
   let nextCp = 0;
@@ -172,6 +176,10 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
         return;
       }
       if (r.kind !== 'record') continue;
+      if (r.full !== undefined && receiptFailure === undefined) {
+        const bad = receipts.step(r.full, first + k);
+        if (bad) receiptFailure = { kind: 'receipt', ...bad, line };
+      }
       const record = r.record;
       devices.add(record.device);
       // The tree only serves the checkpoints: past the largest one (or with none) no root is ever compared.
@@ -246,7 +254,8 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
       message: `Checkpoint ${over.index + 1} covers ${over.cp.size} records but the export holds only ${acc.size}: records were removed.`,
     };
   }
-  return { ok: true, records: walker.count, devices: devices.size, checkpoints: cps.sorted.length, coveredRecords: lastGood };
+  if (receiptFailure) return receiptFailure;
+  return { ok: true, records: walker.count, devices: devices.size, checkpoints: cps.sorted.length, coveredRecords: lastGood, ...receiptCounts(receipts) };
 }
 
 /**

@@ -6,14 +6,15 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { badSignature, inspectItem, type ChainFailure, type Inspected, type WalkItem } from '../core/audit/chain';
+import type { AuditRecord } from '../core/audit/record';
 import { tryParseStrictJson } from '../shared/encoding/strict-json';
 import { createNodeEd25519Verifier, nodeSha256 } from './verify.node.js';
 
 /**
  * Only what the main thread's walk reads goes back (device, seq, hashes): cloning whole
- * records across threads cost about as much as checking them.
+ * records across threads cost about as much as checking them. `full`: the whole record, for those with a receipt or an approval key (checked in order on the main thread).
  */
-export type LineResult = ({ readonly ok: true } & WalkItem) | ({ readonly lineError?: string } & ChainFailure);
+export type LineResult = ({ readonly ok: true; readonly full?: AuditRecord } & WalkItem) | ({ readonly lineError?: string } & ChainFailure);
 
 export interface ChunkRequest {
   readonly id: number;
@@ -36,7 +37,9 @@ export function checkLines(req: Omit<ChunkRequest, 'id'>): LineResult[] {
     if (x.check && !verify(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(index, x);
     if (x.kind === 'seal') return { ok: true, kind: 'seal', seal: { device: x.seal.device, seq: x.seal.seq, hash: x.seal.hash } };
     const { v, seq, device, hash, prevHash } = x.record;
-    return { ok: true, kind: 'record', record: { v, seq, device, hash, prevHash } };
+    const r = x.record;
+    const full = r.v === 3 && (r.receipt !== undefined || r.approvalKey !== undefined || r.action === 'approval_key.add') ? { full: r } : {};
+    return { ok: true, kind: 'record', record: { v, seq, device, hash, prevHash }, ...full };
   });
 }
 

@@ -47,6 +47,10 @@ export const ERROR_CODES = [
   'destination_refused',
   'approval_denied',
   'approval_timeout',
+  // a high-risk credential's use was not approved by a touch of an enrolled security key
+  'touch_required',
+  // the request sent is not the one approved, or its receipt was used already
+  'receipt_refused',
   /** A use beyond its grant's budget, refused by policy (budgets.onExceeded: refuse). */
   'budget_exceeded',
   'upstream_failed',
@@ -58,6 +62,8 @@ export const ERROR_CODES = [
   'rollback_detected',
   'fork_detected',
   'device_revoked',
+  // the organisation turned this person's access off (SCIM deactivation)
+  'access_disabled',
   'audit_rejected',
   // policy
   'policy_invalid',

@@ -202,6 +202,13 @@ export const policySchema = z
         approvalModeFloor: approvalModeSchema.optional(),
         /** run_command may put the real value in the child's environment (env mode) when the agent asks. Default false. */
         realEnvAllowed: z.boolean().optional(),
+        /**
+         * Credentials with any of these tags need a touch of an enrolled security key for
+         * every use (docs/policy.md "touch to approve"); `production` always does.
+         */
+        touchRequiredTags: z.array(z.string().min(1).max(64)).max(64).optional(),
+        /** A touch to approve must also verify the person (PIN or built-in UV). Default false. */
+        touchUserVerification: z.boolean().optional(),
       })
       .optional(),
     /** Canary credentials (docs/policy.md "canary"). */
@@ -354,6 +361,8 @@ export const POLICY_FIELDS = [
   'gateway.destinations.deny',
   'gateway.approvalModeFloor',
   'gateway.realEnvAllowed',
+  'gateway.touchRequiredTags',
+  'gateway.touchUserVerification',
   'canary.cutOffAgent',
   'budgets.usesPerHour',
   'budgets.usesPerDay',

@@ -21,6 +21,8 @@ import {
   type GatewayOptions,
   type GatewayStore,
 } from '../../src/main/gateway';
+import type { ApprovalAuthenticator } from '../../src/main/gateway/approval-touch';
+import type { AuditSink } from '../../src/main/gateway/ports';
 import { EngineMainContract } from '../../src/shared/contracts/engine';
 import type { ApprovalAnswer, PendingApproval } from '../../src/shared/contracts/gateway';
 import { fromNodeMessagePort } from '../../src/shared/rpc/adapters/worker-threads.node';
@@ -45,6 +47,10 @@ export async function startGatewayOverEngine(
     /** The registry's store and token key; pass both to reopen what an earlier gateway saved. */
     store?: GatewayStore;
     tokenKey?: Uint8Array;
+    /** The person's security key for touches to approve (the software key behind the real FIDO service). */
+    securityKey?: ApprovalAuthenticator;
+    /** Stands between the gateway and the engine's audit log (a test playing a compromised main). */
+    auditVia?: (sink: AuditSink) => AuditSink;
     /** The gateway's clock (budgets, anomaly rules, rate limits); default Date.now. */
     now?: () => number;
   } = {},
@@ -55,12 +61,13 @@ export async function startGatewayOverEngine(
   const engine = connectRpc(fromNodeMessagePort(ch.port2), EngineMainContract);
   const gateway = await createGateway({
     credentials: createEngineCredentialSource(engine),
-    audit: createEngineAuditSink(engine),
+    audit: opts.auditVia ? opts.auditVia(createEngineAuditSink(engine)) : createEngineAuditSink(engine),
     store: opts.store ?? createMemoryGatewayStore(),
     tokenKey: opts.tokenKey ?? randomBytes(32),
     policy: opts.policy ?? (() => personalPolicy()),
     ...(opts.now ? { now: opts.now } : {}),
     options: { port: 0, socketPath: null, unlockWaitMs: 0, ...opts.options },
+    ...(opts.securityKey ? { securityKey: opts.securityKey } : {}),
   });
   const answer = opts.answer;
   if (answer) {

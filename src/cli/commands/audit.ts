@@ -180,7 +180,8 @@ async function verifyFile(file: string, values: { pubkeys?: string; checkpoints?
 
 function verifiedText(r: Extract<StreamCheck, { ok: true }>): string {
   const cps = r.checkpoints > 0 ? `; ${r.checkpoints} signed checkpoint(s) match, covering ${r.coveredRecords} record(s)` : '; no checkpoints given';
-  return `${r.records} record(s) from ${r.devices} device(s) verified${cps}.`;
+  const receipts = r.receipts ? `; ${r.receipts} approval receipt(s) verified, ${r.touches ?? 0} with a security key's touch` : '';
+  return `${r.records} record(s) from ${r.devices} device(s) verified${cps}${receipts}.`;
 }
 
 function report(io: CliIo, json: boolean, r: StreamCheck): number {
@@ -198,6 +199,9 @@ function report(io: CliIo, json: boolean, r: StreamCheck): number {
       .filter((x) => x !== undefined)
       .join(', ');
     io.out(`FAIL: first bad record: ${where || 'unknown position'}: ${r.reason}: ${r.message}\n`);
+  } else if (r.kind === 'receipt') {
+    const where = [r.line !== undefined ? `line ${r.line}` : undefined, `device ${r.device}`, `seq ${r.seq}`].filter((x) => x !== undefined).join(', ');
+    io.out(`FAIL: first bad receipt: ${where}: ${r.reason}: ${r.message}\n`);
   } else {
     io.out(`FAIL: checkpoint ${r.checkpoint + 1}: ${r.reason}: ${r.message}\n`);
   }

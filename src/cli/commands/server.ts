@@ -34,6 +34,7 @@ import type { Database } from '../../server/db/db';
 import { addAdmin, createOrg, createUser, issueEnrolCode, listDevices, revokeAdmin, revokeDevice, revokeUser } from '../../server/admin/admin';
 import { createAdminClient, writeAdminKeyFile, type AdminClient } from '../admin-client';
 import { parseArgv, processLineIo as processIo, UsageError, type CliIo } from '../args';
+import { IDENTITY_OPTS, IDENTITY_USAGE, runIdentityCommand, type IdentityCommand, type IdentityValues } from './server-identity';
 import { BREAK_GLASS_USAGE, runBreakGlass } from './break-glass';
 
 export type { CliIo };
@@ -59,6 +60,7 @@ const USAGE = [
   '  latchkey server list-orgs | list-admins',
   '  latchkey server list-users --org ORG_ID',
   '  latchkey server admin-log [--limit 100]',
+  ...IDENTITY_USAGE,
   'break-glass recovery (docs/break-glass.md), over the admin API:',
   BREAK_GLASS_USAGE,
   '',
@@ -83,11 +85,12 @@ const OPTS = {
   'admin-key': { type: 'string' },
   out: { type: 'string' },
   limit: { type: 'string' },
+  ...IDENTITY_OPTS,
 } as const;
 
-type Values = { [K in keyof typeof OPTS]?: string };
+type Values = { [K in Exclude<keyof typeof OPTS, keyof typeof IDENTITY_OPTS>]?: string } & IdentityValues;
 
-function need(v: Values, k: keyof Values): string {
+function need(v: Values, k: Exclude<keyof Values, 'create-people'>): string {
   const x = v[k];
   if (x === undefined || x === '') throw new UsageError(`--${k} is required`);
   return x;
@@ -257,6 +260,12 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
           io.out(`${a.id}  ${a.at}  ${a.adminId ?? 'server-host'}  ${a.action}  ${a.outcome}${a.reason ? ` (${a.reason})` : ''}  org ${a.orgId ?? '-'}  ${a.target ?? ''}`);
         return 0;
       }
+      case 'oidc-config':
+      case 'oidc-show':
+      case 'oidc-remove':
+      case 'scim-token':
+      case 'scim-token-revoke':
+        return await runIdentityCommand(sub satisfies IdentityCommand, id(values, 'org'), values, await apiOf(values), io);
       case undefined:
       case 'help':
       case '--help':

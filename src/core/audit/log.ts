@@ -147,6 +147,8 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     // An empty target says nothing; leaving it out keeps one encoding per meaning.
     if (e.target && Object.keys(e.target).length > 0) unsigned.target = e.target;
     if (e.reason !== undefined) unsigned.reason = e.reason;
+    if (e.receipt !== undefined) unsigned.receipt = e.receipt;
+    if (e.approvalKey !== undefined) unsigned.approvalKey = e.approvalKey;
     return { ...unsigned, hash: computeRecordHashHex(unsigned, deps.sha256) };
   }
 

@@ -71,10 +71,15 @@ const chainFields = {
   prevHash: hashHexSchema,
 };
 const v1Fields = { v: z.literal(1), ...chainFields, ...v1EventFields };
-const v2EventFields = { ...auditEventSchema.shape, target: auditTargetSchema.refine(nonEmpty, NON_EMPTY_TARGET).optional() };
+const { receipt: receiptField, approvalKey: approvalKeyField, ...v2Event } = auditEventSchema.shape;
+const v2EventFields = { ...v2Event, target: auditTargetSchema.refine(nonEmpty, NON_EMPTY_TARGET).optional() };
 const v2Fields = { v: z.literal(2), ...chainFields, ...v2EventFields };
-/** v3 has v2's members; only how the chain is signed changed (per segment, docs/audit-format.md §3). */
-const v3Fields = { v: z.literal(3), ...chainFields, ...v2EventFields };
+/**
+ * v3 has v2's members; only how the chain is signed changed (per segment, docs/audit-format.md §3).
+ * `receipt` and `approvalKey` are optional v3 members added later (§1.5, §1.6): additive, as
+ * `dlpRule` was; a v3 reader that predates them refuses a record carrying one (strict record).
+ */
+const v3Fields = { v: z.literal(3), ...chainFields, ...v2EventFields, receipt: receiptField, approvalKey: approvalKeyField };
 const signedFields = { hash: hashHexSchema, sig: sigHexSchema };
 
 /** The part of a record its hash covers (everything but hash and sig), any version. */
@@ -155,6 +160,8 @@ export function recordJcs(r: UnsignedAuditRecord | AuditRecord): string {
   const reason = r.reason === undefined ? '' : str(r.reason);
   const target = r.target === undefined ? '' : flatJcs(r.target);
   const time = str(r.time);
+  // Nested members (a receipt, an approval key) take the general canonicalizer.
+  if ('receipt' in r || 'approvalKey' in r) return canonicalizeJcs(unsignedPart(r));
   if (
     action === undefined ||
     actor === undefined ||
@@ -197,6 +204,8 @@ export function unsignedPart(r: UnsignedAuditRecord | AuditRecord): UnsignedAudi
   };
   if (r.target !== undefined) out.target = r.target;
   if (r.reason !== undefined) out.reason = r.reason;
+  if ('receipt' in r && r.receipt !== undefined) out.receipt = r.receipt;
+  if ('approvalKey' in r && r.approvalKey !== undefined) out.approvalKey = r.approvalKey;
   return out as UnsignedAuditRecord;
 }
 

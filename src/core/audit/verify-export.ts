@@ -5,6 +5,7 @@
  */
 import { verifyChain, type ChainFailure, type ChainResult } from './chain';
 import { verifyCheckpoints, type CheckpointFailure } from './checkpoint';
+import { ReceiptChecker, receiptCounts, type ReceiptFailure } from './receipt-check';
 import type { SignatureVerifier } from './signer';
 
 export interface ExportCheckOptions {
@@ -17,9 +18,19 @@ export interface ExportCheckOptions {
 }
 
 export type ExportCheck =
-  | { readonly ok: true; readonly records: number; readonly devices: number; readonly checkpoints: number; readonly coveredRecords: number }
+  | {
+      readonly ok: true;
+      readonly records: number;
+      readonly devices: number;
+      readonly checkpoints: number;
+      readonly coveredRecords: number;
+      /** Approval receipts checked (§1.7), and how many of them carried a security key's touch. */
+      readonly receipts?: number;
+      readonly touches?: number;
+    }
   | ({ readonly kind: 'record' } & ChainFailure)
-  | ({ readonly kind: 'checkpoint' } & CheckpointFailure);
+  | ({ readonly kind: 'checkpoint' } & CheckpointFailure)
+  | ({ readonly kind: 'receipt' } & ReceiptFailure);
 
 export function verifyAuditExport(recordsInLogOrder: readonly unknown[], options: ExportCheckOptions): ExportCheck {
   const chain = verifyChain(recordsInLogOrder, {
@@ -29,7 +40,23 @@ export function verifyAuditExport(recordsInLogOrder: readonly unknown[], options
   return withCheckpoints(chain, options);
 }
 
+/** The first bad receipt in log order, once the chain and checkpoints verified; else the chain's verdict with the receipt counts. */
+function withReceipts(result: ExportCheck, chain: ChainResult): ExportCheck {
+  if (!result.ok || !chain.ok) return result;
+  const checker = new ReceiptChecker();
+  // index: the record's position among the export's records (seals not counted).
+  for (let i = 0; i < chain.records.length; i++) {
+    const bad = checker.step(chain.records[i]!, i);
+    if (bad) return { kind: 'receipt', ...bad };
+  }
+  return { ...result, ...receiptCounts(checker) };
+}
+
 function withCheckpoints(chain: ChainResult, options: ExportCheckOptions): ExportCheck {
+  return withReceipts(checkpointsOf(chain, options), chain);
+}
+
+function checkpointsOf(chain: ChainResult, options: ExportCheckOptions): ExportCheck {
   if (!chain.ok) return { kind: 'record', ...chain };
   const checkpoints = options.checkpoints ?? [];
   if (checkpoints.length === 0) {

@@ -117,3 +117,17 @@ export function assertRealEnvAllowed(p: EffectivePolicy): void {
     "Putting the real credential in the program's environment is off for agents; run without realEnv (the program gets a placeholder that works through Latchkey's proxy), or ask IT to allow it (policy gateway.realEnvAllowed).",
   );
 }
+
+/** Tags whose credentials need a touch to approve whatever policy says (docs/policy.md "touch to approve"). */
+export const TOUCH_REQUIRED_TAGS_BUILTIN = ['production'] as const;
+
+/**
+ * What a use of a credential with these tags needs from the security key: nothing
+ * (null), a touch, or a touch that also verifies the person. Tags compare without case.
+ */
+export function touchRequirement(p: EffectivePolicy, tags: readonly string[] | undefined): { uv: boolean } | null {
+  if (!tags || tags.length === 0) return null;
+  const marked = new Set([...TOUCH_REQUIRED_TAGS_BUILTIN, ...(p.policy?.gateway?.touchRequiredTags ?? [])].map((t) => t.toLowerCase()));
+  if (!tags.some((t) => marked.has(t.toLowerCase()))) return null;
+  return { uv: p.policy?.gateway?.touchUserVerification === true };
+}

@@ -29,6 +29,7 @@ import {
   type PushChange,
   type SignedManifest,
 } from '../../shared/contracts/sync';
+import { IDENTITY_ROUTES, oidcStartResponseSchema, type OidcStartResponse } from '../../shared/contracts/identity';
 import { MY_DEVICES_ROUTES, myDevicesResponseSchema, revokeMyDeviceResponseSchema } from '../../shared/contracts/my-devices';
 import { toBase64url, utf8ToBytes } from '../crypto/bytes';
 import { parseStrictJson, tryParseStrictJson } from '../../shared/encoding/strict-json';
@@ -103,6 +104,36 @@ export async function enrolDevice(
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ code, publicKey: toBase64url(publicKey), deviceName, ...(deviceId !== undefined ? { deviceId } : {}) }),
+  });
+  return parseResponse(res, enrolResponseSchema);
+}
+
+/** Unsigned: asks the org's server for its IdP and a nonce bound to this device key (docs/identity.md §3.1). */
+export async function startOidcEnrolment(deps: { baseUrl: string; fetch: FetchLike }, orgId: string, publicKey: Uint8Array): Promise<OidcStartResponse> {
+  const res = await deps.fetch(deps.baseUrl + IDENTITY_ROUTES.oidcStart, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ orgId, publicKey: toBase64url(publicKey) }),
+  });
+  return parseResponse(res, oidcStartResponseSchema);
+}
+
+/** Unsigned: registers this device's key with the ID token the IdP issued for that attempt (docs/identity.md §3.3). */
+export async function completeOidcEnrolment(
+  deps: { baseUrl: string; fetch: FetchLike },
+  p: { orgId: string; attemptId: string; idToken: string; publicKey: Uint8Array; deviceName: string; deviceId?: string },
+): Promise<EnrolResponse> {
+  const res = await deps.fetch(deps.baseUrl + IDENTITY_ROUTES.oidcComplete, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      orgId: p.orgId,
+      attemptId: p.attemptId,
+      idToken: p.idToken,
+      publicKey: toBase64url(p.publicKey),
+      deviceName: p.deviceName,
+      ...(p.deviceId !== undefined ? { deviceId: p.deviceId } : {}),
+    }),
   });
   return parseResponse(res, enrolResponseSchema);
 }

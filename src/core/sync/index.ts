@@ -1,5 +1,5 @@
 /** Client side of sync (DESIGN.md §7, docs/sync-protocol.md). */
-export { createServerApi, enrolDevice, type DeviceIdentity, type FetchLike, type ServerApi, type SyncClock } from './api';
+export { completeOidcEnrolment, createServerApi, enrolDevice, startOidcEnrolment, type DeviceIdentity, type FetchLike, type ServerApi, type SyncClock } from './api';
 export { createSyncClient, type SyncClient, type SyncOptions, type SyncReport } from './client';
 export { checkStateCoversManifest, signManifest, verifyManifestSignature, type DeviceSigner } from './manifest';
 export { fieldMergeResolver, mergeFields, type ConflictResolver, type FieldMap, type FieldValue } from './merge';

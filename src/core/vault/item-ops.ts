@@ -269,6 +269,7 @@ export function listCredentials(core: EngineCore): CredentialOverview[] {
       allowedOrigins: o.allowedOrigins ?? [],
       updatedAt: e.updatedAt,
       ...(o.canary === true ? { canary: true } : {}),
+      ...(o.tags.length > 0 ? { tags: [...o.tags] } : {}),
     });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

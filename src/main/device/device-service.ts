@@ -26,12 +26,14 @@ import { z } from 'zod';
 import { createEd25519Signer, generateEd25519SecretKey } from '../../core/audit';
 import { fromBase64url, toBase64url } from '../../core/crypto/bytes';
 import { assertServerUrlAllowed } from '../../core/policy';
-import { createServerApi, enrolDevice, type FetchLike, type ServerApi } from '../../core/sync';
+import { completeOidcEnrolment, createServerApi, enrolDevice, startOidcEnrolment, type FetchLike, type ServerApi } from '../../core/sync';
+import { signInWithOidc } from './oidc-sign-in';
 import { deviceIdForPublicKey } from '../../core/sync/device-id';
 import {
   deviceStatusSchema,
   enrolParamsSchema,
   serverFetchParamsSchema,
+  signInEnrolParamsSchema,
   serverUrlSchema,
   unenrolParamsSchema,
   type DeviceStatus,
@@ -39,7 +41,7 @@ import {
 } from '../../shared/contracts/device';
 import type { MyDevice } from '../../shared/contracts/my-devices';
 import type { AuditEvent } from '../../shared/contracts/audit-event';
-import { uuidSchema } from '../../shared/contracts/sync';
+import { uuidSchema, type EnrolResponse } from '../../shared/contracts/sync';
 import { isLatchkeyError, LatchkeyError } from '../../shared/errors';
 import type { EffectivePolicy } from '../../shared/policy';
 import type { Keychain } from '../keychain/keychain';
@@ -79,6 +81,10 @@ export interface DeviceServiceDeps {
   readonly policy?: () => EffectivePolicy;
   /** Defaults to global fetch. */
   readonly fetch?: HttpFetch;
+  /** Opens the IdP's sign-in page in the browser; without it sign-in enrolment is unsupported. */
+  readonly openBrowser?: (url: string) => Promise<void> | void;
+  /** How long sign-in enrolment waits for the browser (default 5 minutes). */
+  readonly signInTimeoutMs?: number;
   /** This device's audit log (the engine's chain, through main's engine link): revocations are recorded there. */
   readonly audit?: { append(event: AuditEvent): void | Promise<void> };
   /**
@@ -92,6 +98,8 @@ export interface DeviceServiceDeps {
 export interface DeviceService {
   status(): Promise<DeviceStatus>;
   enrol(params: z.input<typeof enrolParamsSchema>): Promise<DeviceStatus>;
+  /** Enrols by signing in with the org's IdP (OIDC, docs/identity.md §3); the one-time code stays the fallback. */
+  enrolWithSignIn(params: z.input<typeof signInEnrolParamsSchema>): Promise<DeviceStatus>;
   sign(bytes: Uint8Array): Promise<Uint8Array>;
   serverFetch(params: z.input<typeof serverFetchParamsSchema>): Promise<{ status: number; headers: Record<string, string>; body: string }>;
   reportSync(outcome: SyncOutcome): void;
@@ -262,6 +270,48 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
     lastSync = null;
   }
 
+  /**
+   * Both enrolment paths: registers the key that has signed this device's audit chain
+   * since its first start, under its derived id, then stores the identity the server
+   * confirmed. `register` talks to the server (one-time code, or sign-in with the IdP).
+   */
+  async function enrolWith(
+    rawServerUrl: string,
+    register: (api: { baseUrl: string; fetch: FetchLike }, publicKey: Uint8Array, deviceId: string) => Promise<EnrolResponse>,
+  ): Promise<DeviceStatus> {
+    const serverUrl = trimSlash(rawServerUrl);
+    if (deps.policy !== undefined) assertServerUrlAllowed(deps.policy(), serverUrl);
+    if (enrolling) throw new LatchkeyError('conflict', 'This device is already being enrolled.');
+    // Set before any await, so two overlapping requests cannot both register a key.
+    enrolling = true;
+    try {
+      if ((await loadIdentity()) !== null) throw new LatchkeyError('conflict', 'This device is already enrolled with an organisation server.');
+      const publicKey = (await deviceSigner()).publicKey;
+      const deviceId = deviceIdForPublicKey(publicKey);
+      let r: EnrolResponse;
+      try {
+        r = await register({ baseUrl: serverUrl, fetch: fetchLike }, publicKey, deviceId);
+      } catch (err) {
+        if (err instanceof LatchkeyError) throw err;
+        throw new LatchkeyError('upstream_failed', `The organisation server at ${serverUrl} could not be reached.`);
+      }
+      // Under another id the chain signed so far could not be uploaded as this device's.
+      if (r.deviceId !== deviceId) {
+        throw new LatchkeyError(
+          'upstream_failed',
+          `The organisation server at ${serverUrl} assigned this device another id than its key's, so enrolment was not completed. The server needs updating.`,
+        );
+      }
+      const stored: StoredIdentity = storedIdentitySchema.parse({ v: 1, serverUrl, orgId: r.orgId, userId: r.userId, deviceId, publicKey: toBase64url(publicKey) });
+      await deps.keychain.set(DEVICE_IDENTITY_ACCOUNT, JSON.stringify(stored));
+      identity = stored;
+      lastSync = null;
+      return await statusOf(stored);
+    } finally {
+      enrolling = false;
+    }
+  }
+
   return {
     async status() {
       return await statusOf(await loadIdentity());
@@ -269,38 +319,18 @@ export function createDeviceService(deps: DeviceServiceDeps): DeviceService {
 
     async enrol(raw) {
       const p = parseInput(enrolParamsSchema, raw, 'enrolment request');
-      const serverUrl = trimSlash(p.serverUrl);
-      if (deps.policy !== undefined) assertServerUrlAllowed(deps.policy(), serverUrl);
-      if (enrolling) throw new LatchkeyError('conflict', 'This device is already being enrolled.');
-      // Set before any await, so two overlapping requests cannot both register a key.
-      enrolling = true;
-      try {
-        if ((await loadIdentity()) !== null) throw new LatchkeyError('conflict', 'This device is already enrolled with an organisation server.');
-        // The key that has signed this device's audit chain since its first start.
-        const publicKey = (await deviceSigner()).publicKey;
-        const deviceId = deviceIdForPublicKey(publicKey);
-        let r: Awaited<ReturnType<typeof enrolDevice>>;
-        try {
-          r = await enrolDevice({ baseUrl: serverUrl, fetch: fetchLike }, p.code, publicKey, p.deviceName, deviceId);
-        } catch (err) {
-          if (err instanceof LatchkeyError) throw err;
-          throw new LatchkeyError('upstream_failed', `The organisation server at ${serverUrl} could not be reached.`);
-        }
-        // Under another id the chain signed so far could not be uploaded as this device's.
-        if (r.deviceId !== deviceId) {
-          throw new LatchkeyError(
-            'upstream_failed',
-            `The organisation server at ${serverUrl} assigned this device another id than its key's, so enrolment was not completed. The server needs updating.`,
-          );
-        }
-        const stored: StoredIdentity = storedIdentitySchema.parse({ v: 1, serverUrl, orgId: r.orgId, userId: r.userId, deviceId, publicKey: toBase64url(publicKey) });
-        await deps.keychain.set(DEVICE_IDENTITY_ACCOUNT, JSON.stringify(stored));
-        identity = stored;
-        lastSync = null;
-        return await statusOf(stored);
-      } finally {
-        enrolling = false;
-      }
+      return enrolWith(p.serverUrl, (api, publicKey, deviceId) => enrolDevice(api, p.code, publicKey, p.deviceName, deviceId));
+    },
+
+    async enrolWithSignIn(raw) {
+      const p = parseInput(signInEnrolParamsSchema, raw, 'enrolment request');
+      const openBrowser = deps.openBrowser;
+      if (openBrowser === undefined) throw new LatchkeyError('unsupported', 'Sign-in enrolment is not available in this build; enrol with a one-time code.');
+      return enrolWith(p.serverUrl, async (api, publicKey, deviceId) => {
+        const start = await startOidcEnrolment(api, p.orgId, publicKey);
+        const idToken = await signInWithOidc(start, { openBrowser, ...(deps.signInTimeoutMs !== undefined ? { timeoutMs: deps.signInTimeoutMs } : {}) });
+        return completeOidcEnrolment(api, { orgId: p.orgId, attemptId: start.attemptId, idToken, publicKey, deviceName: p.deviceName, deviceId });
+      });
     },
 
     async sign(bytes) {

@@ -10,6 +10,7 @@ export function devicePageHandlers(device: DeviceService): RpcHandlers<typeof De
   return {
     'device.status': () => device.status(),
     'device.enrol': (p) => device.enrol(p),
+    'device.enrolSignIn': (p) => device.enrolWithSignIn(p),
     'devices.list': async () => ({ devices: await device.listDevices() }),
     'devices.revoke': (p) => device.revokeDevice(p.deviceId),
     'device.unenrol': (p) => device.unenrol(p),

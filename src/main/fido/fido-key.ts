@@ -13,6 +13,8 @@ import { verifyAttestation } from './attestation';
 import { getPinRetries, getPinToken, PERMISSION, setPin } from './client-pin';
 import { aaguidText, capabilities, Ctap2Client, CtapStatusError, STATUS, type KeyCapabilities } from './ctap2';
 import { CtapHidDevice, type KeepaliveStatus } from './ctaphid';
+import { getApprovalAssertion, makeApprovalCredential, type ApprovalAssertion } from './approval-assertion';
+import type { ApprovalKey } from '../../shared/contracts/approval-receipt';
 import { findCredential, getHmacSecretOutput, makeHmacCredential, prfSalt, type Verification } from './hmac-secret';
 import { pinProtocol, type PinProtocol } from './pin-protocol';
 import type { FidoTransport } from './transport';
@@ -232,6 +234,33 @@ export class FidoKey {
       return { credentialId, secret: out.secret };
     } finally {
       salt.fill(0);
+      if (v.kind === 'pin') v.token.fill(0);
+    }
+  }
+
+  /** A signing credential to approve requests with (touch to approve); its public key comes back to be published. */
+  async enrolApproval(input: { userId: Uint8Array; userName: string; exclude: Uint8Array[]; uv: boolean }, hooks: OperationHooks): Promise<ApprovalKey> {
+    // A 2.0 key with a PIN set requires it for makeCredential even when UV is not wanted later.
+    const v = await this.verification(input.uv || this.caps.clientPin === true, PERMISSION.makeCredential, hooks);
+    try {
+      return await makeApprovalCredential(
+        this.client,
+        { userId: input.userId, userName: input.userName, exclude: input.exclude, verification: v },
+        this.opts.random,
+        this.txOptions(hooks),
+      );
+    } finally {
+      if (v.kind === 'pin') v.token.fill(0);
+    }
+  }
+
+  /** One touch over a request's clientDataHash; with `uv`, the person is verified too (PIN or built-in). */
+  async approve(input: { credentialIds: Uint8Array[]; clientDataHash: Uint8Array; uv: boolean }, hooks: OperationHooks): Promise<ApprovalAssertion> {
+    if (input.uv) this.willVerify('required');
+    const v = await this.verification(input.uv, PERMISSION.getAssertion, hooks);
+    try {
+      return await getApprovalAssertion(this.client, { credentialIds: input.credentialIds, clientDataHash: input.clientDataHash, verification: v }, this.txOptions(hooks));
+    } finally {
       if (v.kind === 'pin') v.token.fill(0);
     }
   }

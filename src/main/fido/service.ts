@@ -24,6 +24,8 @@ import { LatchkeyError } from '../../shared/errors';
 import type { EffectivePolicy } from '../../shared/policy';
 import type { RpcHandlers, RpcServer } from '../../shared/rpc/rpc';
 import type { EventIn } from '../../shared/rpc/contract';
+import type { ApprovalKey } from '../../shared/contracts/approval-receipt';
+import type { ApprovalAssertion } from './approval-assertion';
 import { FidoKey, type OperationHooks } from './fido-key';
 import type { FidoDeviceHandle, FidoDiscovery } from './transport';
 
@@ -52,6 +54,10 @@ export interface FidoServiceDeps {
 
 export interface FidoService extends HardwareKey {
   info(deviceId?: string): Promise<DeviceInfo>;
+  /** Makes a credential to approve requests with (touch to approve), on the one plugged-in key or `deviceId`. */
+  enrolApproval(input: { userId: Uint8Array; userName: string; exclude: Uint8Array[]; uv: boolean; deviceId?: string }): Promise<ApprovalKey>;
+  /** A touch over `clientDataHash` by whichever plugged-in key holds one of `credentialIds`. */
+  approve(input: { credentialIds: Uint8Array[]; clientDataHash: Uint8Array; uv: boolean }): Promise<ApprovalAssertion>;
   setPin(pin: string, deviceId?: string): Promise<void>;
   answerPin(requestId: string, pin: string | undefined): void;
   cancel(requestId?: string): void;
@@ -175,6 +181,23 @@ export function createFidoService(deps: FidoServiceDeps): FidoService {
     }
   }
 
+  /** The one plugged-in key holding one of `ids`, found by silent probes when several are plugged in. */
+  async function holderOf(handles: FidoDeviceHandle[], ids: Uint8Array[]): Promise<FidoDeviceHandle> {
+    if (handles.length === 1) return handles[0]!;
+    const holders: FidoDeviceHandle[] = [];
+    for (const c of handles) {
+      try {
+        if (await withKey(c, (k) => k.findCredential(ids))) holders.push(c);
+      } catch {
+        /* a key that fails the probe is simply not chosen */
+      }
+    }
+    if (holders.length === 0) throw new LatchkeyError('fido_not_enrolled', 'None of the plugged-in security keys is enrolled to approve requests.');
+    if (holders.length > 1)
+      throw new LatchkeyError('invalid_input', 'Several enrolled security keys are plugged in; unplug all but one.', { reason: 'choose_device', count: holders.length });
+    return holders[0]!;
+  }
+
   return {
     async list() {
       return (await deps.discovery.list()).map(toDescriptor);
@@ -203,6 +226,14 @@ export function createFidoService(deps: FidoServiceDeps): FidoService {
         ),
       );
       return { ...made, name: p.name, product: h.product.slice(0, 128) };
+    },
+    async enrolApproval(input) {
+      const h = await only(input.deviceId);
+      return operation(h, (k, hooks) => k.enrolApproval(input, hooks));
+    },
+    async approve(input) {
+      const h = await holderOf(await pick(undefined), input.credentialIds);
+      return operation(h, (k, hooks) => k.approve(input, hooks));
     },
     async getHmacSecret(raw): Promise<HmacSecretResult> {
       const p = hmacSecretParamsSchema.parse(raw);

@@ -18,6 +18,7 @@ import {
   type AuditReason,
   type AuditTool,
 } from '../../shared/contracts/audit-event';
+import type { ApprovalReceipt } from '../../shared/contracts/approval-receipt';
 import type { ActivityEntry } from '../../shared/contracts/gateway';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import type { AuditSink } from './ports';
@@ -42,6 +43,8 @@ export interface AuditFacts {
 export type ActivityInput = Omit<ActivityEntry, 'id' | 'at' | 'reason'> & {
   readonly reason: AuditReason | null;
   readonly audit?: AuditFacts;
+  /** An approved use's receipt (receipts.ts): hashes and ids only, never a value. */
+  readonly receipt?: ApprovalReceipt;
 };
 
 export class ActivityLog {
@@ -66,7 +69,7 @@ export class ActivityLog {
         `Latchkey could not write this ${input.outcome === 'success' ? 'use' : 'refusal'} to its signed audit log, so nothing was sent. Unlock Latchkey and try again; if it keeps failing, the audit log needs attention (${isLatchkeyError(err) ? err.code : 'internal'}).`,
       );
     }
-    const { audit: _facts, ...shown } = input;
+    const { audit: _facts, receipt: _receipt, ...shown } = input;
     const entry: ActivityEntry = { ...shown, id: this.nextId++, at: this.now() };
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.shift();
@@ -116,6 +119,7 @@ function auditEventFor(input: ActivityInput): AuditEvent {
     ...(Object.keys(target).length > 0 ? { target } : {}),
     outcome: input.outcome,
     ...(input.reason !== null ? { reason: input.reason } : {}),
+    ...(input.receipt !== undefined ? { receipt: input.receipt } : {}),
   };
 }
 

@@ -14,13 +14,16 @@ import {
   assertToolAllowed,
   effectiveApprovalMode,
   itemAllows,
+  touchRequirement,
 } from '../../core/policy';
+import type { ApprovalReceipt } from '../../shared/contracts/approval-receipt';
 import type { ApprovalMode } from '../../shared/policy';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import type { GrantMode } from '../../shared/contracts/gateway';
 import type { ApprovalQueue } from './approvals';
 import type { CachedCredentials, Listing } from './credential-cache';
 import type { CredentialOverview, CredentialUse, PolicySource } from './ports';
+import { promptRequest, type ReceiptBook, type ReceiptGrant, type ReceiptTouch, type SentRequest } from './receipts';
 import { serverKey, type AuthenticatedAgent, type Registry } from './registry';
 import type { GuardFacts, UseGate, UseGuards } from './use-guards';
 
@@ -34,6 +37,8 @@ export interface AuthorizeDeps {
   readonly waitForUnlock: (agent: AuthenticatedAgent, tool: string, signal?: AbortSignal) => Promise<boolean>;
   /** Credential + destination pairs whose host echoed the credential: asked afresh (tools/echo-guard.ts). */
   readonly echoes?: { warning(itemId: string, destination: string): string | null; clear(itemId: string, destination: string): void };
+  /** Approval receipts and touches (receipts.ts). */
+  readonly receipts: ReceiptBook;
   /** Budgets and anomaly rules of agents' uses (use-guards.ts); absent = none. */
   readonly guards?: UseGuards;
 }
@@ -64,6 +69,11 @@ export interface UseRequest {
    * (which the terminal cannot be given) or policy could skip the prompt.
    */
   readonly person?: boolean;
+  /**
+   * For http_request: the request about to be sent (before the credential is placed).
+   * The approval gets a receipt for its digest, and the prompt shows its method, URL and size.
+   */
+  readonly sent?: Omit<SentRequest, 'itemId' | 'agent'>;
 }
 
 const GRANT_TO_APPROVAL: Record<Exclude<GrantMode, 'never'>, ApprovalMode> = { ask: 'every_time', session: 'session', always: 'always' };
@@ -135,6 +145,10 @@ export interface Authorized {
   readonly use: CredentialUse;
   /** 'always' | 'session' | 'approved_once' … for the activity record. */
   readonly basis: string;
+  /** The approval's receipt, to redeem against the request actually sent (set when `sent` was). */
+  readonly receipt?: ApprovalReceipt;
+  /** The credential needs a touch for each use (with UV when `uv`): redeem checks it again. */
+  readonly touch: { readonly uv: boolean } | null;
   /** The budget / anomaly rule that made this use ask afresh, for its release record. */
   readonly guard: GuardFacts;
 }
@@ -181,6 +195,8 @@ export async function authorizeUse(deps: AuthorizeDeps, req: UseRequest): Promis
 interface Decided {
   readonly overview: CredentialOverview;
   readonly basis: string;
+  readonly receipt?: ApprovalReceipt;
+  readonly touch: { readonly uv: boolean } | null;
   readonly gate: UseGate | null;
 }
 
@@ -192,22 +208,59 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
     assertDestinationAllowed(deps.policy(), req.url.href, req.method);
   }
   req.precheck?.(overview);
+  const touch = touchRequirement(deps.policy(), overview.tags);
+  if (touch !== null && req.sent === undefined) {
+    // Only a request the gateway sends itself has a digest a touch can sign.
+    throw new LatchkeyError(
+      'touch_required',
+      `"${overview.name.slice(0, 128)}" is marked high-risk: each use needs a touch of your security key over the exact request, so it can only be used through http_request.`,
+    );
+  }
+  // Refused before the person is asked: an approval that no key can sign would be wasted on them.
+  if (touch !== null && !deps.receipts.touchAvailable) {
+    throw new LatchkeyError(
+      'touch_required',
+      `"${overview.name.slice(0, 128)}" is marked high-risk: each use needs a touch of a security key enrolled for approvals, and none is. Ask the person to enrol one in Latchkey.`,
+    );
+  }
   const gate = await guardGate(deps, req, overview);
-  const subject = withGate(credentialSubject(deps, req, overview), gate);
+  const prepared = req.sent !== undefined ? deps.receipts.prepare({ ...req.sent, itemId: overview.id, agent: req.agent.id }) : null;
+  const gated = withGate(credentialSubject(deps, req, overview), gate);
+  // A touch signs one request: no standing grant stands in for it, and every answer counts once.
+  const subject: GrantSubject = touch === null ? gated : { ...gated, perUse: true };
   let basis = preapproved(deps, req.agent, subject);
   if (basis === null) {
     if (!mayAsk) return null;
-    basis = await withGuardFacts(gate, () => ask(deps, req.agent, req.tool, req.destination, req.signal, subject));
+    const shown = req.sent !== undefined ? { request: promptRequest(req.sent), ...(touch !== null ? { touch: true } : {}) } : {};
+    basis = await withGuardFacts(gate, () => ask(deps, req.agent, req.tool, req.destination, req.signal, subject, shown));
   }
   if (req.person !== true && !deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
-  return { overview, basis, gate };
+  if (prepared === null) return { overview, basis, gate, touch };
+  let assertion: ReceiptTouch | undefined;
+  if (touch !== null) assertion = await deps.receipts.touchFor(prepared, touch.uv, req.signal);
+  const receipt = deps.receipts.issue(prepared, standingGrant(deps, req.agent, overview.id, basis), assertion);
+  return { overview, basis, gate, receipt, touch };
+}
+
+/** The standing grant a use went through, and when the person made it, for the receipt. */
+function standingGrant(deps: Pick<AuthorizeDeps, 'registry'>, agent: AuthenticatedAgent, itemId: string, basis: string): ReceiptGrant | undefined {
+  if (basis !== 'always' && basis !== 'session') return undefined;
+  const at = deps.registry.grantedAt(agent.id, itemId, basis);
+  return { mode: basis, ...(at !== undefined ? { at: new Date(at).toISOString() } : {}) };
 }
 
 function withSecret(req: UseRequest, decided: Decided, use: CredentialUse): Authorized {
   // The secret's own version decides: an item edited since the listing may allow less.
   if (req.url) assertOrigin(use, req.url, req.method);
   decided.gate?.commit();
-  return { overview: decided.overview, use, basis: decided.basis, guard: decided.gate?.facts ?? {} };
+  return {
+    overview: decided.overview,
+    use,
+    basis: decided.basis,
+    guard: decided.gate?.facts ?? {},
+    touch: decided.touch,
+    ...(decided.receipt ? { receipt: decided.receipt } : {}),
+  };
 }
 
 /** Budgets and anomaly rules: agents' uses only (the person at a terminal has no grant to budget). */
@@ -336,10 +389,18 @@ function preapproved(deps: Pick<AuthorizeDeps, 'policy' | 'registry'>, agent: Au
   return null;
 }
 
-async function ask(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string, destination: string, signal: AbortSignal | undefined, s: GrantSubject): Promise<string> {
+async function ask(
+  deps: AuthorizeDeps,
+  agent: AuthenticatedAgent,
+  tool: string,
+  destination: string,
+  signal: AbortSignal | undefined,
+  s: GrantSubject,
+  shown: Pick<PendingApprovalInput, 'request' | 'touch'> = {},
+): Promise<string> {
   const p = deps.policy();
   const warning = s.warning ?? null;
-  const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination, ...(warning !== null ? { warning } : {}) }, signal);
+  const answer = await deps.approvals.ask({ agentId: agent.id, agentName: agent.name, ...s.prompt, tool, destination, ...shown, ...(warning !== null ? { warning } : {}) }, signal);
   if (answer === 'deny') throw new LatchkeyError('approval_denied', `The person declined this use of ${s.label}.`);
   s.approvedAgain?.();
   if (answer === 'once' || s.perUse === true) return 'approved_once';

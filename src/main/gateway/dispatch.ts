@@ -185,6 +185,8 @@ const DENIED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'grant_denied',
   'approval_denied',
   'approval_timeout',
+  'touch_required',
+  'receipt_refused',
   'budget_exceeded',
   'destination_refused',
   'policy_forbidden',

@@ -23,6 +23,9 @@ import { DownstreamManager } from './downstream/manager';
 import { DEFAULT_GATEWAY_PORT, MCP_PATH, createGatewayHttpApp, listenHttp, type HttpListener } from './http-server';
 import type { AuditSink, CredentialSource, GatewayStore, Notifier, PolicySource } from './ports';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
+import { ReceiptBook } from './receipts';
+import type { ApprovalAuthenticator } from './approval-touch';
+import type { ApprovalKey } from '../../shared/contracts/approval-receipt';
 import { Registry, serverKey, type AuthenticatedAgent } from './registry';
 import { listenSocket, type SocketListener } from './socket-server';
 import { TaskStore } from './tasks';
@@ -69,6 +72,8 @@ export interface GatewayDeps {
   readonly options?: GatewayOptions;
   /** Unexpected failures (audit sink down…); never forwarded to agents. */
   readonly onError?: (err: unknown) => void;
+  /** The person's security key for touches to approve high-risk credentials (approval-touch.ts); none: such uses are refused. */
+  readonly securityKey?: ApprovalAuthenticator;
 }
 
 type GatewayEvent = EventName<GatewayUiContract>;
@@ -87,6 +92,14 @@ export interface Gateway {
    * benchmarks). Refuses with 'unauthorized' for a bad token.
    */
   callTool(token: string, name: string, args: unknown, signal?: AbortSignal): Promise<ToolResult>;
+  /** The approval receipts this gateway issues and redeems (tests try to misuse them through it). */
+  readonly receipts: ReceiptBook;
+  /**
+   * Enrols the plugged-in security key to approve requests: MakeCredential, then the
+   * key's public key is signed into the audit log (approval_key.add) BEFORE it is kept,
+   * so no touch is ever accepted from a key a verifier cannot find.
+   */
+  enrolApprovalKey(opts?: { uv?: boolean }): Promise<ApprovalKey>;
 }
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
@@ -107,7 +120,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     {
       requested: (p) => {
         emit('approval-requested', p);
-        deps.notify?.({ title: `${p.agentName} wants to use ${p.credentialName}`, body: `${p.tool} → ${p.destination}` });
+        const what = p.request ? `${p.request.method} ${p.request.url} · ${p.request.bodyBytes} bytes of body` : `${p.tool} → ${p.destination}`;
+        deps.notify?.({ title: `${p.agentName} wants to use ${p.credentialName}`, body: p.touch === true ? `${what} · needs a touch of your security key` : what });
       },
       settled: (id, outcome) => emit('approval-settled', { id, outcome }),
     },
@@ -167,7 +181,25 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       outcome,
       reason,
       audit: r.audit,
+      // The receipt belongs to the release record only (a guard's later failure record does not repeat it).
+      ...(outcome === 'success' && r.receipt !== undefined ? { receipt: r.receipt } : {}),
     });
+  const securityKey = deps.securityKey;
+  const receipts = new ReceiptBook({
+    now,
+    touch: securityKey ? { keys: () => registry.approvalKeys(), assert: (input) => securityKey.assert(input) } : null,
+  });
+  const enrolApprovalKey = async (o: { uv?: boolean } = {}): Promise<ApprovalKey> => {
+    if (!securityKey) throw new LatchkeyError('unsupported', 'Security keys are not available in this build, so none can be enrolled to approve requests.');
+    const key = await securityKey.enrol({ exclude: registry.approvalKeys().map((k) => k.credentialId), uv: o.uv === true });
+    try {
+      await deps.audit.append({ action: 'approval_key.add', actor: { type: 'person' }, outcome: 'success', approvalKey: key });
+    } catch {
+      throw new LatchkeyError('audit_unavailable', 'Latchkey could not sign the new approval key into its audit log, so the key was not enrolled. Unlock Latchkey and try again.');
+    }
+    await registry.addApprovalKey(key);
+    return key;
+  };
   const nameOf = async (itemId: string): Promise<string | null> => {
     try {
       return (await credentials.listCached()).list.find((c) => c.id === itemId)?.name ?? null;
@@ -233,6 +265,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     credentials,
     registry,
     approvals,
+    receipts,
     policy: deps.policy,
     waitForUnlock,
     resolver: opts.resolver ?? systemResolver,
@@ -364,6 +397,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     },
     ...guards.handlers(() => credentials.listCredentials()),
     'approvals.pending': () => ({ approvals: approvals.pending() }),
+    'approvalKeys.list': () => ({ keys: registry.approvalKeys().map((k) => ({ credentialId: k.credentialId, alg: k.alg })) }),
+    'approvalKeys.enrol': async ({ uv }) => ({ credentialId: (await enrolApprovalKey(uv !== undefined ? { uv } : {})).credentialId }),
     'approvals.answer': ({ approvalId, answer }) => {
       approvals.answer(approvalId, answer);
       return { ok: true as const };
@@ -403,5 +438,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       if (!agent) throw new LatchkeyError('unauthorized', 'Missing or invalid Latchkey agent token.');
       return callTool(dispatch, agent, name, args, signal);
     },
+    receipts,
+    enrolApprovalKey,
   };
 }

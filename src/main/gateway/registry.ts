@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LatchkeyError } from '../../shared/errors';
+import type { ApprovalKey } from '../../shared/contracts/approval-receipt';
 import type { AgentClient, AgentSummary, GrantMode } from '../../shared/contracts/gateway';
 import type { GatewayStore } from './ports';
 import type { GuardState, GuardStateHolder } from './guard-state';
@@ -26,7 +27,8 @@ export class Registry implements GuardStateHolder {
   private state: GatewayState = emptyGatewayState();
   /** key(agentId, itemId) → mode, kept in step with state.grants: a call reads it once per credential. */
   private grantIndex = new Map<string, GrantMode>();
-  private readonly sessionApproved = new Set<string>();
+  /** key → when the person approved it for this session (ms). */
+  private readonly sessionApproved = new Map<string, number>();
   private saving: Promise<void> = Promise.resolve();
   private lastUsedTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -207,7 +209,7 @@ export class Registry implements GuardStateHolder {
   async setGrant(agentId: string, itemId: string, mode: GrantMode): Promise<void> {
     this.getAgent(agentId);
     this.state.grants = this.state.grants.filter((g) => !(g.agentId === agentId && g.itemId === itemId));
-    if (mode !== 'ask') this.state.grants.push({ agentId, itemId, mode });
+    if (mode !== 'ask') this.state.grants.push({ agentId, itemId, mode, at: this.now() });
     if (mode === 'ask') this.grantIndex.delete(key(agentId, itemId));
     else this.grantIndex.set(key(agentId, itemId), mode);
     if (mode === 'never' || mode === 'ask') this.sessionApproved.delete(key(agentId, itemId));
@@ -232,7 +234,30 @@ export class Registry implements GuardStateHolder {
   }
 
   approveForSession(agentId: string, itemId: string): void {
-    this.sessionApproved.add(key(agentId, itemId));
+    this.sessionApproved.set(key(agentId, itemId), this.now());
+  }
+
+  /** When the person made the standing grant a use goes through (for its receipt); undefined when not known. */
+  grantedAt(agentId: string, itemId: string, mode: 'session' | 'always'): number | undefined {
+    if (mode === 'session') return this.sessionApproved.get(key(agentId, itemId));
+    return this.state.grants.find((g) => g.agentId === agentId && g.itemId === itemId)?.at;
+  }
+
+  // ------------------------------------------------------------ approval keys
+
+  /** Security keys enrolled to approve requests, oldest first. */
+  approvalKeys(): readonly ApprovalKey[] {
+    return ('approvalKeys' in this.state ? this.state.approvalKeys : undefined) ?? [];
+  }
+
+  /** Keeps a key enrolled to approve requests (after its approval_key.add record was signed). */
+  async addApprovalKey(k: ApprovalKey): Promise<void> {
+    const keys = this.approvalKeys();
+    if (keys.some((x) => x.credentialId === k.credentialId)) return;
+    if (keys.length >= 16) throw new LatchkeyError('invalid_input', 'At most 16 security keys can be enrolled to approve requests; remove one first.');
+    // Older files read without the member (store.ts); it is written from here on.
+    (this.state as { approvalKeys?: ApprovalKey[] }).approvalKeys = [...keys, k];
+    await this.persist();
   }
 
   /** Vault locked: every "this session" approval ends. */
@@ -241,7 +266,7 @@ export class Registry implements GuardStateHolder {
   }
 
   private clearSessionFor(agentId: string): void {
-    for (const k of [...this.sessionApproved]) if (k.startsWith(`${agentId}/`)) this.sessionApproved.delete(k);
+    for (const k of [...this.sessionApproved.keys()]) if (k.startsWith(`${agentId}/`)) this.sessionApproved.delete(k);
   }
 
   /** Waits for every save, writing a pending last-use time now. */

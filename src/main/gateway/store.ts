@@ -6,6 +6,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { approvalKeySchema } from '../../shared/contracts/approval-receipt';
 import { agentClientSchema, agentIdSchema, grantModeSchema, serverNameSchema } from '../../shared/contracts/gateway';
 import { itemIdSchema } from '../../shared/items';
 import type { GatewayStore } from './ports';
@@ -30,7 +31,8 @@ export const storedAgentSchema = z.object({
 });
 export type StoredAgent = z.infer<typeof storedAgentSchema>;
 
-export const storedGrantSchema = z.object({ agentId: agentIdSchema, itemId: itemIdSchema, mode: grantModeSchema });
+/** `at`: when the person made the grant (ms since the epoch); absent for grants saved before receipts named it. */
+export const storedGrantSchema = z.object({ agentId: agentIdSchema, itemId: itemIdSchema, mode: grantModeSchema, at: z.number().int().min(0).optional() });
 
 /** A grant of one downstream MCP server (every tool it offers) to one agent; same modes as credentials. */
 export const storedServerGrantSchema = z.object({ agentId: agentIdSchema, server: serverNameSchema, mode: grantModeSchema });
@@ -50,7 +52,12 @@ const stateV2Schema = stateV1Schema.extend({ version: z.literal(2), serverGrants
  * learning: guard-state.ts). Older files read as version 3 with none of what they lack.
  */
 export const gatewayStateSchema = z.union([
-  stateV2Schema.extend({ version: z.literal(3), guards: guardStateSchema }),
+  stateV2Schema.extend({
+    version: z.literal(3),
+    guards: guardStateSchema,
+    /** Security keys enrolled to approve requests (touch to approve); each was published by an approval_key.add record. */
+    approvalKeys: z.array(approvalKeySchema).max(16).optional(),
+  }),
   stateV2Schema.transform((s) => ({ ...s, version: 3 as const, guards: emptyGuardState() })),
   stateV1Schema.transform((s) => ({ ...s, version: 3 as const, serverGrants: [] as StoredServerGrant[], guards: emptyGuardState() })),
 ]);

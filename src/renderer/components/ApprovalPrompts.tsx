@@ -16,6 +16,13 @@ function secondsLeft(p: PendingApproval, now: number): number {
   return Math.max(0, Math.ceil(Math.min(p.expiresAt - now, p.expiresAt - p.requestedAt) / 1000));
 }
 
+/** A body size for people: "no body", "512 bytes", "12.3 KB". */
+function formatBytes(n: number): string {
+  if (n === 0) return 'no body';
+  if (n < 1024) return `${n} byte${n === 1 ? '' : 's'} of body`;
+  return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB of body`;
+}
+
 interface UnlockAsk {
   agentName: string;
   tool: string;
@@ -99,6 +106,16 @@ export function ApprovalPrompts() {
           <p className="muted">
             with <code>{p.tool}</code> → <code>{p.destination}</code> · refused automatically in <span data-testid="approval-countdown">{secondsLeft(p, now)}</span> s
           </p>
+          {p.request !== undefined && (
+            <p data-testid="approval-request">
+              <code>{p.request.method}</code> <code>{p.request.url}</code> · {formatBytes(p.request.bodyBytes)}
+            </p>
+          )}
+          {p.touch === true && (
+            <p className="warning" role="note" data-testid="approval-touch">
+              This credential is marked high-risk: after you allow it, touch your security key to approve exactly this request.
+            </p>
+          )}
           {p.warning !== undefined && (
             <p className="warning" role="note" data-testid="approval-warning">
               {p.warning}
@@ -111,12 +128,17 @@ export function ApprovalPrompts() {
             <button type="button" className="primary" onClick={() => void answer(p.id, 'once')} data-testid="approve-once">
               Allow once
             </button>
-            <button type="button" onClick={() => void answer(p.id, 'session')}>
-              Allow until lock
-            </button>
-            <button type="button" onClick={() => void answer(p.id, 'always')}>
-              Always allow
-            </button>
+            {/* A touch approves one request: no standing answer can stand in for it. */}
+            {p.touch !== true && (
+              <>
+                <button type="button" onClick={() => void answer(p.id, 'session')}>
+                  Allow until lock
+                </button>
+                <button type="button" onClick={() => void answer(p.id, 'always')}>
+                  Always allow
+                </button>
+              </>
+            )}
           </div>
         </div>
       ))}

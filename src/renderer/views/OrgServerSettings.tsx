@@ -1,8 +1,9 @@
 /**
- * Settings → Organisation server: enrol this device with a one-time code from IT, or
- * show which server and device it is enrolled as, and how the last sync went. The key
- * is generated and kept by main (OS keychain); nothing secret reaches this page except
- * the one-time code the person types.
+ * Settings → Organisation server: enrol this device with a one-time code from IT or by
+ * signing in with the organisation's account (OIDC, docs/identity.md §3; main opens the
+ * browser), or show which server and device it is enrolled as, and how the last sync
+ * went. The key is generated and kept by main (OS keychain); nothing secret reaches this
+ * page except the one-time code the person types.
  */
 import { useCallback, useEffect, useState, type ReactNode, type SubmitEvent } from 'react';
 import type { DeviceStatus } from '../../shared/contracts/device';
@@ -16,6 +17,8 @@ import { lastSyncWords } from './device-words';
 
 /** How often the shown sync result refreshes while Settings is open (ms). */
 const REFRESH_MS = 10_000;
+/** Sign-in waits for the person in their browser: main gives up after 5 minutes, the page a little later. */
+const SIGN_IN_TIMEOUT_MS = 6 * 60_000;
 
 /** `devicesPanel`: shown below once this device is enrolled (Settings → Devices). */
 export function OrgServerSettings({ devicesPanel = null }: { devicesPanel?: ReactNode }) {
@@ -28,6 +31,8 @@ export function OrgServerSettings({ devicesPanel = null }: { devicesPanel?: Reac
   const [serverUrl, setServerUrl] = useState('');
   const [code, setCode] = useState('');
   const [deviceName, setDeviceName] = useState('');
+  const [how, setHow] = useState<'code' | 'signin'>('code');
+  const [orgId, setOrgId] = useState('');
   const action = useAction();
 
   const refresh = useCallback(async () => {
@@ -51,10 +56,17 @@ export function OrgServerSettings({ devicesPanel = null }: { devicesPanel?: Reac
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
     void action.run(async () => {
+      if (how === 'signin') {
+        setStatus(
+          await main.device.call('device.enrolSignIn', { serverUrl: serverUrl.trim(), orgId: orgId.trim(), deviceName: deviceName.trim() }, { timeoutMs: SIGN_IN_TIMEOUT_MS }),
+        );
+        return;
+      }
       setStatus(await main.device.call('device.enrol', { serverUrl: serverUrl.trim(), code: code.trim(), deviceName: deviceName.trim() }));
       setCode('');
     });
   };
+  const secondField = how === 'code' ? code : orgId;
 
   return (
     <>
@@ -64,25 +76,43 @@ export function OrgServerSettings({ devicesPanel = null }: { devicesPanel?: Reac
         {status !== null && !status.enrolled && (
           <form onSubmit={submit}>
             <p className="muted">
-              Enrol this device to sync your vault (end-to-end encrypted) and upload its signed audit log, from the vault's creation on. Your IT team gives you the server address
-              and a one-time code.
+              Enrol this device to sync your vault (end-to-end encrypted) and upload its signed audit log, from the vault's creation on. Your IT team gives you the server address,
+              and a one-time code or the organisation id to sign in with.
             </p>
             <label>
               Server address
               <input type="url" value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} data-testid="org-server-url" placeholder="https://latchkey.example.com" />
             </label>
-            <label>
-              One-time code
-              <input type="text" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} data-testid="org-code" />
-            </label>
+            <fieldset>
+              <legend>How</legend>
+              <label className="check">
+                <input type="radio" name="org-how" checked={how === 'code'} onChange={() => setHow('code')} data-testid="org-how-code" />
+                One-time code from IT
+              </label>
+              <label className="check">
+                <input type="radio" name="org-how" checked={how === 'signin'} onChange={() => setHow('signin')} data-testid="org-how-signin" />
+                Sign in with my organisation account
+              </label>
+            </fieldset>
+            {how === 'code' ? (
+              <label>
+                One-time code
+                <input type="text" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} data-testid="org-code" />
+              </label>
+            ) : (
+              <label>
+                Organisation id
+                <input type="text" value={orgId} onChange={(e) => setOrgId(e.target.value)} data-testid="org-id" placeholder="From your IT team" />
+              </label>
+            )}
             <label>
               Device name
               <input type="text" value={deviceName} onChange={(e) => setDeviceName(e.target.value)} data-testid="org-device-name" placeholder="Work laptop" />
             </label>
             <ErrorMessage error={action.error} />
-            <p className="muted">After enrolling, reopen Latchkey to start syncing.</p>
-            <button type="submit" data-testid="org-enrol" disabled={action.busy || serverUrl.trim() === '' || code.trim() === '' || deviceName.trim() === ''}>
-              Enrol this device
+            <p className="muted">{how === 'signin' ? 'Your browser opens to sign in; come back here when it says so. ' : ''}After enrolling, reopen Latchkey to start syncing.</p>
+            <button type="submit" data-testid="org-enrol" disabled={action.busy || serverUrl.trim() === '' || secondField.trim() === '' || deviceName.trim() === ''}>
+              {how === 'signin' && action.busy ? 'Waiting for the sign-in…' : 'Enrol this device'}
             </button>
           </form>
         )}

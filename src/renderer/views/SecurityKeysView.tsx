@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { SlotInfo } from '../../shared/contracts/engine';
 import type { DeviceDescriptor } from '../../shared/contracts/hardware-key';
+import { ApprovalKeys } from '../components/ApprovalKeys';
 import { EnrolledKeys } from '../components/EnrolledKeys';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useAction } from '../components/useAction';
@@ -118,6 +119,7 @@ export function SecurityKeysView() {
         <ErrorMessage error={action.error ?? loadError} />
       </section>
       <EnrolledKeys onChanged={() => void load().catch(setLoadError)} />
+      <ApprovalKeys />
       <PluggedKeys />
     </div>
   );

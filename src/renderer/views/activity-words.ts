@@ -33,6 +33,7 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'device.revoke': 'Revoked a device',
   'policy.change': 'The policy file changed',
   'audit.export': 'Exported the audit log',
+  'approval_key.add': 'Enrolled a security key to approve agent requests',
   'alert.raised': 'Raised an alert about unusual use',
 };
 
@@ -80,6 +81,7 @@ const REASONS: Record<string, string> = {
   fido_pin_invalid: 'wrong security key PIN',
   fido_removed: 'the security key was removed',
   device_revoked: 'this device was removed from the organisation',
+  access_disabled: 'your organisation turned off your access',
   audit_rejected: 'the server refused the record',
   policy_invalid: 'the policy file is not valid',
   unsigned: 'the policy file is not signed',

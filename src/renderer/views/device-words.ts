@@ -56,6 +56,8 @@ export function lastSyncWords(lastSync: SyncOutcome | null, thisDeviceId: string
     const why = e.revocation === undefined ? 'This device was removed from your organisation and no longer syncs.' : revocationWords(e.revocation, thisDeviceId);
     return `${why} Un-enrol it below; you can then use Latchkey on its own here, or enrol it again with a new code.`;
   }
+  // The organisation's IdP turned the person off (SCIM): its words, as the server sent them.
+  if (e?.code === 'access_disabled') return `${e.message} This device no longer syncs; what is on it stays, locked by your own keys.`;
   const tell = e?.code === 'rollback_detected' || e?.code === 'integrity' ? ' Tell your administrator.' : '';
   return `Failed at ${new Date(lastSync.at).toLocaleTimeString()}: ${e?.message ?? 'unknown error'}${tell}`;
 }

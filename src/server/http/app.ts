@@ -19,6 +19,9 @@ import { registerEnrolRoute } from './enrol';
 import { registerSyncRoutes } from '../sync/routes';
 import { registerAuditRoutes } from '../audit/routes';
 import { registerAdminRoutes } from '../admin/routes';
+import { registerOidcRoutes } from '../identity/oidc-routes';
+import { registerIdentityAdminRoutes } from '../identity/admin-routes';
+import { registerScimRoutes } from '../identity/scim/routes';
 import { registerBreakGlassRoutes } from '../admin/break-glass-routes';
 import { registerAccountRoutes } from '../account/routes';
 
@@ -29,6 +32,8 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** Requests per minute per address and device (default 1200). */
   readonly rateLimitPerMinute?: number;
+  /** Unsigned enrolment requests (OIDC start and complete) per minute per address (default 20). */
+  readonly enrolRateLimitPerMinute?: number;
   /** Server clock, ms (tests move it to prove stale-request refusal). */
   readonly now?: () => number;
 }
@@ -65,6 +70,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerAuditRoutes(app, auth, opts.key);
   registerAccountRoutes(app, auth, now);
   registerAdminRoutes(app, opts.db, opts.key, now);
+  registerOidcRoutes(app, opts.db, opts.key.publicKey, now, opts.enrolRateLimitPerMinute ?? 20);
+  registerIdentityAdminRoutes(app, opts.db, now);
+  registerScimRoutes(app, opts.db);
   registerBreakGlassRoutes(app, opts.db, now);
   app.get('/v1/health', async () => ({ ok: true }));
   return app;

@@ -7,8 +7,9 @@
  *    signature get the same answer, so a caller learns nothing about other tenants;
  * 2. signature verified;
  * 3. time within ±MAX_CLOCK_SKEW_MS ('stale_request');
- * 4. device and person not revoked ('device_revoked', saying who revoked it and when:
- *    ./revocation.ts) — checked on every request, so a revocation takes effect on the next one;
+ * 4. person not deactivated by SCIM ('access_disabled'), then device and person not
+ *    revoked ('device_revoked', saying who revoked it and when: ./revocation.ts) — checked
+ *    on every request, so either takes effect on the next one;
  * 5. nonce unused within the window ('replayed_request'): inserted under a primary key,
  *    so two concurrent copies of one request cannot both pass.
  */
@@ -19,6 +20,7 @@ import { z } from 'zod';
 import { fromBase64url, utf8ToBytes } from '../../core/crypto/bytes';
 import { LatchkeyError } from '../../shared/errors';
 import { MAX_CLOCK_SKEW_MS, SIGNED_HEADERS, canonicalRequest, ed25519SignatureSchema, nonceSchema, uuidSchema } from '../../shared/contracts/sync';
+import { ACCESS_DISABLED_MESSAGE } from '../../shared/contracts/identity';
 import type { Database, SqlClient } from '../db/db';
 import { revocationError } from './revocation';
 
@@ -95,6 +97,7 @@ interface DeviceRow {
   revoked_by_device: string | null;
   by_name: string | null;
   user_revoked_at: unknown;
+  user_deactivated: boolean;
 }
 
 const toDate = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string | Date));
@@ -113,7 +116,8 @@ async function authenticateIn(sql: SqlClient, h: SignedHeaders, req: SignedReque
   const bodySha256 = bytesToHex(sha256(req.rawBody ?? new Uint8Array(0)));
   const message = utf8ToBytes(canonicalRequest({ method: req.method, path: req.url, bodySha256, time: h.time, nonce: h.nonce, orgId: h.orgId, deviceId: h.deviceId }));
   const rows = await sql.query<DeviceRow>(
-    `SELECT d.user_id, d.public_key, d.last_seen_at, d.revoked_at, d.revoked_by, d.revoked_by_device, b.name AS by_name, u.revoked_at AS user_revoked_at
+    `SELECT d.user_id, d.public_key, d.last_seen_at, d.revoked_at, d.revoked_by, d.revoked_by_device, b.name AS by_name, u.revoked_at AS user_revoked_at,
+            u.deactivated_at IS NOT NULL AS user_deactivated
        FROM devices d JOIN users u ON u.org_id = d.org_id AND u.id = d.user_id
        LEFT JOIN devices b ON b.org_id = d.org_id AND b.id = d.revoked_by_device
       WHERE d.org_id = $1 AND d.id = $2`,
@@ -124,6 +128,8 @@ async function authenticateIn(sql: SqlClient, h: SignedHeaders, req: SignedReque
   if (Math.abs(now - h.time) > MAX_CLOCK_SKEW_MS) {
     throw new LatchkeyError('stale_request', "The request time is too far from the server clock (over 5 minutes); check this computer's clock.");
   }
+  // Before revocation: a person the IdP turned off is told so, whatever else holds.
+  if (row.user_deactivated) throw new LatchkeyError('access_disabled', ACCESS_DISABLED_MESSAGE);
   const revoked = revocationError({
     deviceId: h.deviceId,
     deviceRevokedAt: toDate(row.revoked_at),

@@ -18,6 +18,8 @@ import { toBase64url, fromBase64url } from '../../core/crypto/bytes';
 import { hashEnrolSecret } from '../admin/admin';
 import { deviceIdForPublicKey } from '../../core/sync/device-id';
 import { readJsonBody } from './body';
+import { bindDevice } from '../identity/bind-device';
+import { ACCESS_DISABLED_MESSAGE } from '../../shared/contracts/identity';
 import type { Database } from '../db/db';
 
 const REFUSED = 'This enrolment code is not valid: it may be mistyped, used already or expired. Ask your administrator for a new one.';
@@ -45,19 +47,13 @@ export function registerEnrolRoute(app: FastifyInstance, db: Database, serverPub
       );
       const row = used[0];
       if (!row) throw new LatchkeyError('unauthorized', REFUSED);
-      const user = await sql.query('SELECT 1 FROM users WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL', [orgId, row.user_id]);
-      if (user.length === 0) throw new LatchkeyError('unauthorized', REFUSED);
-      // A derived id is taken when this key was enrolled before (revoked, or in another
-      // org): refused as a conflict, and the transaction's rollback gives the code back.
-      const inserted = await sql.query('INSERT INTO devices (org_id, id, user_id, name, public_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id', [
+      const user = await sql.query<{ deactivated: boolean }>('SELECT deactivated_at IS NOT NULL AS deactivated FROM users WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL', [
         orgId,
-        deviceId,
         row.user_id,
-        body.deviceName,
-        body.publicKey,
       ]);
-      if (inserted.length === 0)
-        throw new LatchkeyError('conflict', 'This device key is already enrolled with an organisation server. Ask your administrator to remove the old enrolment of this device.');
+      if (user.length === 0) throw new LatchkeyError('unauthorized', REFUSED);
+      if (user[0]!.deactivated) throw new LatchkeyError('access_disabled', ACCESS_DISABLED_MESSAGE);
+      await bindDevice(sql, { orgId, deviceId, userId: row.user_id, name: body.deviceName, publicKey: body.publicKey, via: 'code' });
       return row.user_id;
     });
     return enrolResponseSchema.parse({ orgId, userId, deviceId, serverPublicKey: toBase64url(serverPublicKey) });

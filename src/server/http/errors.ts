@@ -14,6 +14,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   stale_request: 401,
   replayed_request: 401,
   device_revoked: 403,
+  access_disabled: 403,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
@@ -21,6 +22,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   fork_detected: 409,
   audit_rejected: 422,
   rate_limited: 429,
+  upstream_failed: 502,
   internal: 500,
 };
 

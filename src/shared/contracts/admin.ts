@@ -91,7 +91,9 @@ export const ADMIN_ACTIONS = [
   'break_glass_register',
   'create_org',
   'create_person',
+  'delete_oidc_config',
   'export_audit',
+  'get_oidc_config',
   'issue_enrol_code',
   'list_actions',
   'list_admins',
@@ -101,6 +103,9 @@ export const ADMIN_ACTIONS = [
   'revoke_admin',
   'revoke_device',
   'revoke_person',
+  'revoke_scim_token',
+  'rotate_scim_token',
+  'set_oidc_config',
   'whoami',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];

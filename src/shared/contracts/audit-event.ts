@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { ANOMALY_RULES, BUDGET_KINDS } from '../budgets';
 import { ERROR_CODES } from '../errors';
+import { approvalKeySchema, approvalReceiptSchema } from './approval-receipt';
 
 export const AUDIT_ACTIONS = [
   'vault.create',
@@ -38,7 +39,7 @@ export const AUDIT_ACTIONS = [
 ] as const;
 
 /** Every action a record may name: the engine's, plus device/policy events of main and the server. */
-export const AUDIT_RECORD_ACTIONS = [...AUDIT_ACTIONS, 'device.enrol', 'device.revoke', 'policy.change', 'audit.export', 'alert.raised'] as const;
+export const AUDIT_RECORD_ACTIONS = [...AUDIT_ACTIONS, 'device.enrol', 'device.revoke', 'policy.change', 'audit.export', 'alert.raised', 'approval_key.add'] as const;
 
 /** How a use was approved (src/main/gateway/authorize.ts returns one of these as its basis). */
 export const APPROVAL_BASES = ['always', 'session', 'approved_once', 'approved_session', 'approved_always'] as const;
@@ -177,6 +178,10 @@ export const auditEventSchema = z.strictObject({
   target: auditTargetSchema.optional(),
   outcome: z.enum(AUDIT_OUTCOMES),
   reason: auditReasonSchema.optional(),
+  /** An approved gateway use: the receipt binding the approval to the exact request (docs/audit-format.md §1.5). */
+  receipt: approvalReceiptSchema.optional(),
+  /** approval_key.add: the security key enrolled to approve uses, published for offline verification (§1.6). */
+  approvalKey: approvalKeySchema.optional(),
 });
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 

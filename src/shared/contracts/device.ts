@@ -71,6 +71,13 @@ export const enrolParamsSchema = z.object({
   deviceName: z.string().trim().min(1).max(64),
 });
 
+/** Enrolment by signing in with the org's IdP (docs/identity.md §3): the server and the org's id on it. */
+export const signInEnrolParamsSchema = z.object({
+  serverUrl: serverUrlSchema,
+  orgId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'an organisation id'),
+  deviceName: z.string().trim().min(1).max(64),
+});
+
 /**
  * Un-enrolling this device: the server is told (this device revoked by its person),
  * then main removes the device key and the enrolment from the keychain. `localData`:
@@ -115,6 +122,8 @@ export const DevicePageContract = defineContract({
     'device.status': { params: z.object({}), result: deviceStatusSchema },
     /** Registers the device key (made at first start, kept in main's keychain) with the one-time code. */
     'device.enrol': { params: enrolParamsSchema, result: deviceStatusSchema },
+    /** Registers the same key after the person signs in with the org's IdP (OIDC); opens their browser. */
+    'device.enrolSignIn': { params: signInEnrolParamsSchema, result: deviceStatusSchema },
     /** This person's devices (Settings → Devices), signed by this device. `forbidden` when not enrolled. */
     'devices.list': { params: z.object({}), result: z.object({ devices: z.array(myDeviceSchema).max(1000) }) },
     /** Revokes one of this person's devices (this one included); recorded as `device.revoke` in this device's audit log. */

@@ -238,6 +238,8 @@ export const credentialOverviewSchema = z.object({
   updatedAt: z.number().int(),
   /** For main only (never shown to an agent): the item is a canary and is never released. */
   canary: z.boolean().optional(),
+  /** The item's tags, when it has any (main asks for a touch for high-risk tags, docs/policy.md). */
+  tags: z.array(z.string().min(1).max(64)).max(32).optional(),
 });
 export type CredentialOverview = z.infer<typeof credentialOverviewSchema>;
 

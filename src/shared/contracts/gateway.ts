@@ -115,6 +115,13 @@ export const pendingApprovalSchema = z.object({
   requestedAt: z.number().int(),
   /** Why this use needs the person although the grant would allow it (e.g. the host echoed the credential last time). */
   warning: z.string().max(300).optional(),
+  /**
+   * The exact request to approve (http_request): method, URL without its query (which
+   * may carry a token), and body size. Shown before a touch is asked for.
+   */
+  request: z.strictObject({ method: z.string().max(16), url: z.string().max(600), bodyBytes: z.number().int().min(0) }).optional(),
+  /** Approving needs a touch of an enrolled security key (a high-risk credential). */
+  touch: z.boolean().optional(),
   /** Unanswered at this time -> refused with 'approval_timeout'. */
   expiresAt: z.number().int(),
 });
@@ -230,6 +237,10 @@ export const GatewayUiContract = defineContract({
     'alerts.list': { params: z.object({}), result: z.object({ alerts: z.array(alertSchema) }) },
     'alerts.dismiss': { params: z.object({ id: z.number().int().nonnegative() }), result: ok },
     'approvals.pending': { params: z.object({}), result: z.object({ approvals: z.array(pendingApprovalSchema) }) },
+    /** Security keys enrolled to approve high-risk credentials' requests (touch to approve). */
+    'approvalKeys.list': { params: z.object({}), result: z.object({ keys: z.array(z.object({ credentialId: z.string().max(1366), alg: z.number().int() })) }) },
+    /** Enrols the plugged-in security key to approve requests (a touch now); `uv`: the key verifies the person too. */
+    'approvalKeys.enrol': { params: z.strictObject({ uv: z.boolean().optional() }), result: z.object({ credentialId: z.string().max(1366) }) },
     'approvals.answer': { params: z.object({ approvalId: pendingApprovalSchema.shape.id, answer: approvalAnswerSchema }), result: ok },
     /** Newest first. */
     'activity.list': {

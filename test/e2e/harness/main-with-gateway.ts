@@ -32,8 +32,11 @@ const noKeys: FidoDiscovery = { list: async () => [] };
 /**
  * `policy`: a started PolicyService the test owns (and closes); default: no managed files.
  * `unlockWaitMs`: how long an agent's call waits for the person to unlock (default 0: fail at once).
+ * `openBrowser`: what opens an IdP's sign-in page (sign-in enrolment); default none.
  */
-export async function mainWithGateway(opts: { fidoDiscovery?: FidoDiscovery; policy?: PolicyService; unlockWaitMs?: number } = {}): Promise<MainWithGateway> {
+export async function mainWithGateway(
+  opts: { fidoDiscovery?: FidoDiscovery; policy?: PolicyService; unlockWaitMs?: number; openBrowser?: (url: string) => Promise<void> } = {},
+): Promise<MainWithGateway> {
   const ownPolicy = opts.policy === undefined;
   const policy = opts.policy ?? new PolicyService({ managedDir: null, osPolicyPath: null, serials: inMemoryPolicySerials(), watch: false });
   if (ownPolicy) await policy.start();
@@ -45,6 +48,7 @@ export async function mainWithGateway(opts: { fidoDiscovery?: FidoDiscovery; pol
     fidoDiscovery: opts.fidoDiscovery ?? noKeys,
     policy,
     gateway: { port: 0, socketPath: null, unlockWaitMs: opts.unlockWaitMs ?? 0 },
+    ...(opts.openBrowser === undefined ? {} : { openBrowser: opts.openBrowser }),
   });
   return {
     services: app.services,

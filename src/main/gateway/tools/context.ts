@@ -1,4 +1,5 @@
 /** What the gateway's tools share: authorization, scrubbing, egress and limits. */
+import type { ApprovalReceipt } from '../../../shared/contracts/approval-receipt';
 import type { GUARD_REASONS } from '../../../shared/contracts/audit-event';
 import { LatchkeyError } from '../../../shared/errors';
 import type { EgressPool } from '../../egress/pool';
@@ -54,6 +55,8 @@ export interface CredentialRelease {
   /** authorize.ts's approval basis (always, session, approved_once …). */
   readonly basis: string;
   readonly audit: AuditFacts;
+  /** The redeemed approval receipt of this use (http_request), signed into its release record. */
+  readonly receipt?: ApprovalReceipt;
 }
 
 export interface ToolContext extends AuthorizeDeps {

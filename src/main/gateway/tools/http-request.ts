@@ -43,7 +43,23 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
   const source = { tool: 'http_request', destination: origin, audit: { tool: 'http_request', origin, method: args.method } } as const;
   // Read before the secret is fetched: the echo guard trusts the engine's scrub only if nothing changed since (tools/screen.ts).
   const since = ctx.credentials.generation();
-  const { overview, use, basis, guard } = await guardCanaryUse(ctx.canary, agent, source, () =>
+  const firstBody: Uint8Array | undefined = args.body === undefined ? undefined : Buffer.from(args.body, args.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+  // What the approval is for: the request as it will be sent, before the credential is in it (receipts.ts).
+  const sent = {
+    tool: 'http_request',
+    method: args.method,
+    url: first,
+    headers: Object.fromEntries(Object.entries(args.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+    ...(firstBody !== undefined ? { body: firstBody } : {}),
+  } as const;
+  const {
+    overview,
+    use,
+    basis,
+    guard,
+    receipt: approved,
+    touch,
+  } = await guardCanaryUse(ctx.canary, agent, source, () =>
     authorizeUse(ctx, {
       agent,
       tool: 'http_request',
@@ -51,6 +67,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
       destination: origin,
       url: first,
       method: args.method,
+      sent,
       // A canary, and shadowing headers, are refused before the person is asked or the secret is fetched.
       precheck: (o) => {
         refuseCanary(o);
@@ -59,14 +76,21 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
       ...(signal ? { signal } : {}),
     }),
   );
-  // No record, no use: the signed record is written before the secret is injected anywhere.
-  const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: { ...source.audit, ...guard } } as const;
-  await ctx.recordRelease(agent, release);
-  const secret = use.secret;
   const headers = agentHeaders(use.injection, args.headers);
   let method: string = args.method;
-  let body: Uint8Array | undefined = args.body === undefined ? undefined : Buffer.from(args.body, args.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+  let body: Uint8Array | undefined = firstBody;
   let url = first;
+  // The receipt is redeemed against exactly what the first hop sends (method, URL, the agent's headers, body).
+  if (approved === undefined) throw new LatchkeyError('internal', 'The approval carried no receipt; nothing was sent.');
+  const receipt = ctx.receipts.redeem(
+    approved,
+    { itemId: overview.id, agent: agent.id, tool: 'http_request', method, url, headers, ...(body !== undefined ? { body } : {}) },
+    touch,
+  );
+  // No record, no use: the signed record (with its receipt) is written before the secret is injected anywhere.
+  const release = { label: 'http_request', itemId: overview.id, credentialName: overview.name, destination: origin, basis, audit: { ...source.audit, ...guard }, receipt } as const;
+  await ctx.recordRelease(agent, release);
+  const secret = use.secret;
   let res: PinnedResponse | undefined;
   let notFollowed: string | null = null;
   let hops = 0;
