@@ -34,6 +34,8 @@ import { newId } from './vault/ids';
 import * as items from './vault/item-ops';
 import * as refs from './vault/reference-ops';
 import type { SecretReference } from './references';
+import * as trash from './vault/trash-ops';
+import * as history from './vault/history-ops';
 import { deriveVaultKeys, wipeVaultKeys } from './vault/keys';
 import { applyToHead, sealHead, stateOf } from './vault/head';
 import { DEFAULT_SETTINGS, headUnauthenticError, loadVault, noVault, readTrustedHead, sealSettings, slotInHead } from './vault/open-vault';
@@ -138,6 +140,50 @@ export function createEngine(deps: EngineDeps) {
 
   const policy = deps.policy ?? (() => personalPolicy());
 
+  // ------------------------------------------------------------ trash purge
+  // At unlock and then when the oldest trashed item is due (re-checked at least every
+  // PURGE_RECHECK_MS, so a clock that jumps is caught up with); only while something is in the trash.
+  let purgeHandle: unknown;
+  function clearPurge(): void {
+    if (deps.timer && purgeHandle !== undefined) deps.timer.clear(purgeHandle);
+    purgeHandle = undefined;
+  }
+  function schedulePurge(): void {
+    clearPurge();
+    if (!deps.timer || !session) return;
+    const due = trash.nextExpiry(session);
+    if (due === null) return;
+    purgeHandle = deps.timer.set(
+      () => {
+        purgeHandle = undefined;
+        void purgeQuietly();
+      },
+      Math.min(PURGE_RECHECK_MS, Math.max(0, due - clock.now())),
+    );
+  }
+  /** A purge that fails (locked meanwhile, audit refused) is retried at the next unlock or timer. */
+  async function purgeQuietly(): Promise<void> {
+    try {
+      if (session) await trash.purgeExpired(core);
+    } catch {
+      /* retried later */
+    }
+    schedulePurge();
+  }
+  /**
+   * Not awaited: the purge queues on the write chain, where the scrub matcher's build
+   * started by this unlock runs first, and unlock must not wait for that build.
+   */
+  function purgeAtUnlock(): void {
+    const due = session ? trash.nextExpiry(session) : null;
+    if (due !== null && due <= clock.now()) void purgeQuietly();
+    else schedulePurge();
+  }
+  listeners.add((e) => {
+    if (e.type === 'itemsChanged') schedulePurge();
+    else if (e.type === 'locked') clearPurge();
+  });
+
   // Import parses here, in the worker; export decrypts here. Neither is reachable from main.
   const imports = createImportService({
     kdf: deps.kdf,
@@ -196,6 +242,20 @@ export function createEngine(deps: EngineDeps) {
       }
     } catch (e) {
       await auditQuietly({ action: 'slot.add', actor: { type: 'system' }, outcome: 'failure', reason: e instanceof LatchkeyError ? e.code : 'internal' });
+    }
+  }
+
+  /** Whether syncOrgRecoverySlot has anything to do (a read of the slots, no write). */
+  async function orgRecoverySlotsNeedChange(): Promise<boolean> {
+    const p = policy();
+    if (!p.managed) return false;
+    try {
+      const { s, slots } = await readSlotsUnlocked();
+      const plan = planOrgRecoverySlots(registry, s.vaultId, slots, orgRecoveryKeyOf(p)?.keyId);
+      return plan.add || plan.remove.length > 0;
+    } catch {
+      // Let syncOrgRecoverySlot meet the same error and record it.
+      return true;
     }
   }
 
@@ -421,7 +481,10 @@ export function createEngine(deps: EngineDeps) {
       announced.add(openedBy.id);
       await announceBreakGlass(core, [openedBy], new Set());
     }
-    await core.exclusive(syncOrgRecoverySlot);
+    // Only a slot that must change waits its turn in the queue, where the scrub matcher's
+    // background build may be running: an ordinary unlock does not wait for that build.
+    if (await orgRecoverySlotsNeedChange()) await core.exclusive(syncOrgRecoverySlot);
+    purgeAtUnlock();
     return { vaultId };
   }
 
@@ -631,7 +694,18 @@ export function createEngine(deps: EngineDeps) {
     exportEncrypted: exports.encrypted,
     exportPlaintext: exports.plaintext,
     updateItem: (upd: ItemUpdate) => items.updateItem(core, upd),
+    /** Deletes an item for good, in the trash or not ('item.delete' over RPC is trashItem). */
     deleteItem: (id: string) => items.deleteItem(core, id),
+    /** Moves the item to the trash (restorable for TRASH_DAYS): the person's delete. */
+    trashItem: (id: string) => trash.moveToTrash(core, id),
+    listTrash: (): ItemSummary[] => core.session().trash(),
+    restoreItem: (id: string) => trash.restoreFromTrash(core, id),
+    deleteItemForever: (id: string) => trash.deleteForever(core, id),
+    emptyTrash: () => trash.emptyTrash(core),
+    /** Deletes what has been in the trash TRASH_DAYS or longer (also run at unlock and on the timer). */
+    purgeTrash: () => trash.purgeExpired(core),
+    revealPreviousValue: (id: string, version: number, field: FieldRef, purpose: 'reveal' | 'copy' = 'reveal') => history.revealPreviousValue(core, id, version, field, purpose),
+    restorePreviousVersion: (id: string, baseVersion: number, version: number) => history.restorePreviousVersion(core, id, baseVersion, version),
     revealField: (id: string, field: FieldRef, purpose: 'reveal' | 'copy' = 'reveal') => items.revealField(core, id, field, purpose),
     totp: (id: string) => items.totpCode(core, id),
     listCredentials: () => items.listCredentials(core),
@@ -677,6 +751,9 @@ export function createEngine(deps: EngineDeps) {
     },
   };
 }
+
+/** The longest the purge timer sleeps before looking at the trash again (ms). */
+const PURGE_RECHECK_MS = 6 * 60 * 60 * 1000;
 
 // ------------------------------------------------------------ policy helpers
 

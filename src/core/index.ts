@@ -12,5 +12,5 @@
  */
 export { createEngine, type Engine, type EngineDeps } from './engine';
 export type { EngineEvent } from './engine-types';
-export { engineMainHandlers, engineUiHandlers, forwardEngineEvents } from './vault/rpc-handlers';
+export { engineMainHandlers, engineUiHandlers, forwardEngineEvents, type SyncControl } from './vault/rpc-handlers';
 export { createDefaultSlotRegistry, type KeySlotKind } from './vault/slots';

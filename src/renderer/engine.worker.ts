@@ -12,7 +12,7 @@
  *   goes worker -> main directly and never through the page's JavaScript,
  * - EngineTransferContract (dump/load/bulk import) only in e2e builds.
  */
-import { createEngine, engineMainHandlers, engineUiHandlers, forwardEngineEvents, type Engine } from '../core';
+import { createEngine, engineMainHandlers, engineUiHandlers, forwardEngineEvents, type Engine, type SyncControl } from '../core';
 import { createBrowserArgon2Kdf } from '../core/crypto/kdf.argon2.browser';
 import { createWebCryptoRandom } from '../core/crypto/random.browser';
 import { createDexieStore } from '../core/store/store.dexie';
@@ -59,7 +59,7 @@ function buildEngine(
   init: EngineInit,
   policy: PolicyHolder,
   device: DeviceFromMain,
-): { engine: Engine; store: ReturnType<typeof createDexieStore>; random: ReturnType<typeof createWebCryptoRandom>; audit: AuditReader | string } {
+): { engine: Engine; store: ReturnType<typeof createDexieStore>; random: ReturnType<typeof createWebCryptoRandom>; audit: AuditReader | string; sync?: SyncControl } {
   const random = createWebCryptoRandom();
   const deps = {
     policy: () => policy.current(),
@@ -70,7 +70,7 @@ function buildEngine(
     // Enrolled: same vault and audit databases, plus outbox and inbox (key in main).
     const synced = buildSyncedEngine({ dbName: init.dbName, client: device.client, status: device.status, random, engine: deps });
     synced.startSchedule();
-    return { engine: synced.engine, store: synced.store, random, audit: synced.auditReader };
+    return { engine: synced.engine, store: synced.store, random, audit: synced.auditReader, sync: synced.sync };
   }
   if (device.kind === 'personal') {
     // Personal: the signed audit log from vault creation, uploaded if the device enrols.
@@ -182,11 +182,11 @@ async function start(init: EngineInit, ports: readonly MessagePort[]): Promise<v
   // Main is asked for the device identity before the engine exists: every engine built
   // with main around signs its audit log (personal or enrolled), from vault creation.
   const device: DeviceFromMain = init.mainLink === 'none' ? { kind: 'none' } : await deviceFromMain(mainPortP, DEVICE_WAIT_MS);
-  const { engine, store, random, audit } = buildEngine(init, policy, device);
+  const { engine, store, random, audit, sync } = buildEngine(init, policy, device);
   lockEngine = () => engine.lock('external');
   engineReady(engine);
   const uiPort = fromMessagePort(uiPortRaw);
-  const ui = serveRpc(uiPort, EngineUiContract, engineUiHandlers(engine));
+  const ui = serveRpc(uiPort, EngineUiContract, engineUiHandlers(engine, sync ? { sync } : {}));
   serveRpc(uiPort, EngineAuditContract, { 'audit.recent': auditRecent(audit) });
   serveRpc(
     uiPort,

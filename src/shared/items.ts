@@ -91,6 +91,12 @@ export const itemOverviewSchema = z
      * headers. Absent means false.
      */
     swapInBody: z.boolean().optional(),
+    /**
+     * In the trash since this time (ms; docs/vault-format.md §5.3). Set and cleared by
+     * the engine only (delete, restore): a trashed item is never listed, searched or
+     * given to an agent, and is purged TRASH_DAYS after this time.
+     */
+    trashedAt: z.number().int().nonnegative().optional(),
   })
   .superRefine((o, ctx) => {
     if (o.swapInBody !== undefined && o.kind !== 'api_credential') {
@@ -109,18 +115,50 @@ export type ItemOverview = z.infer<typeof itemOverviewSchema>;
 export const customFieldIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
 
 /**
+ * A concealed field the UI may reveal or copy: a fixed field name of the item's
+ * kind, or `custom:<id>` for a concealed custom field.
+ */
+export const fieldRefSchema = z.union([z.enum(['password', 'totp', 'secret', 'privateKey', 'passphrase']), z.string().regex(/^custom:[A-Za-z0-9_-]{1,32}$/)]);
+export type FieldRef = z.infer<typeof fieldRefSchema>;
+
+/** Days an item stays in the trash before it is purged. */
+export const TRASH_DAYS = 30;
+/** Previous versions of secret fields kept per item (the oldest is dropped first). */
+export const HISTORY_LIMIT = 20;
+/**
+ * And at most this many characters of kept values in all (oldest versions dropped
+ * first, the newest always kept): 20 copies of a large item would otherwise make every
+ * reveal decrypt and parse megabytes.
+ */
+export const HISTORY_MAX_CHARS = 262_144;
+
+/** One concealed field's value as it was before an edit replaced or removed it. */
+export const historyFieldSchema = z.object({ field: fieldRefSchema, name: z.string().min(1).max(128), value: z.string().max(65_536) });
+/**
+ * One previous version (docs/vault-format.md §5.4): the concealed values that the edit
+ * made at `at` replaced, as they were in item version `version`. Stored inside the
+ * details ciphertext, so it syncs and is sealed with the item.
+ */
+export const historyVersionSchema = z.object({
+  version: z.number().int().positive(),
+  at: z.number().int(),
+  fields: z.array(historyFieldSchema).min(1).max(70),
+});
+export type HistoryVersion = z.infer<typeof historyVersionSchema>;
+
+/**
  * Details schemas are built from one template so the three shapes cannot drift:
  * `S` is the type of a concealed value — string (stored / create), string | null
  * (masked view, update input).
  */
-function detailsSchemaWith<S extends z.ZodType>(secret: S) {
+function detailsSchemaWith<S extends z.ZodType, H extends z.ZodType>(secret: S, history: H) {
   const customField = z.object({
     id: customFieldIdSchema,
     name: z.string().min(1).max(128),
     concealed: z.boolean(),
     value: z.union([z.string().max(65_536), secret]),
   });
-  const common = { notes: longText.optional(), customFields: z.array(customField).max(64) };
+  const common = { notes: longText.optional(), customFields: z.array(customField).max(64), history };
   return z.discriminatedUnion('kind', [
     z.object({
       kind: z.literal('login'),
@@ -143,18 +181,18 @@ function detailsSchemaWith<S extends z.ZodType>(secret: S) {
 
 const secretString = z.string().max(65_536);
 /** Details as stored (inside the ciphertext) and as given at creation. */
-export const itemDetailsSchema = detailsSchemaWith(secretString);
+export const itemDetailsSchema = detailsSchemaWith(secretString, z.undefined().optional());
 export type ItemDetails = z.infer<typeof itemDetailsSchema>;
-/** Details as the UI sees them (concealed values present -> null) and sends them on update (null -> keep). */
-export const maskedItemDetailsSchema = detailsSchemaWith(secretString.nullable());
-export type MaskedItemDetails = z.infer<typeof maskedItemDetailsSchema>;
-
 /**
- * A concealed field the UI may reveal or copy: a fixed field name of the item's
- * kind, or `custom:<id>` for a concealed custom field.
+ * Details as sealed in the item record: the same, plus the previous versions of its
+ * concealed values (newest first, at most HISTORY_LIMIT). Never leaves the engine whole:
+ * the UI sees the version list without values (itemViewSchema) and reveals one value at a time.
  */
-export const fieldRefSchema = z.union([z.enum(['password', 'totp', 'secret', 'privateKey', 'passphrase']), z.string().regex(/^custom:[A-Za-z0-9_-]{1,32}$/)]);
-export type FieldRef = z.infer<typeof fieldRefSchema>;
+export const storedItemDetailsSchema = detailsSchemaWith(secretString, z.array(historyVersionSchema).max(HISTORY_LIMIT).optional());
+export type StoredItemDetails = z.infer<typeof storedItemDetailsSchema>;
+/** Details as the UI sees them (concealed values present -> null) and sends them on update (null -> keep). */
+export const maskedItemDetailsSchema = detailsSchemaWith(secretString.nullable(), z.undefined().optional());
+export type MaskedItemDetails = z.infer<typeof maskedItemDetailsSchema>;
 
 export const itemMetaSchema = z.object({
   id: itemIdSchema,
@@ -167,7 +205,15 @@ export const itemMetaSchema = z.object({
 export const itemSummarySchema = itemMetaSchema.extend({ overview: itemOverviewSchema });
 export type ItemSummary = z.infer<typeof itemSummarySchema>;
 
-export const itemViewSchema = itemSummarySchema.extend({ details: maskedItemDetailsSchema });
+/** A previous version as the UI lists it: which fields it holds, never their values. */
+export const historyEntrySchema = z.object({
+  version: z.number().int().positive(),
+  at: z.number().int(),
+  fields: z.array(z.object({ field: fieldRefSchema, name: z.string().max(128) })),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+export const itemViewSchema = itemSummarySchema.extend({ details: maskedItemDetailsSchema, history: z.array(historyEntrySchema).max(HISTORY_LIMIT).optional() });
 export type ItemView = z.infer<typeof itemViewSchema>;
 
 export const itemDraftSchema = z

@@ -156,6 +156,7 @@ describe('every screen at 1280 and 760 wide, light and dark', () => {
     wrong.push(...(await everyWay('04-item-detail', { fullWidth: true })));
 
     for (const [id, name] of [
+      ['trash', '04b-trash'],
       ['agents', '05-agents'],
       ['activity', '06-activity'],
       ['keys', '07-security-keys'],

@@ -3,11 +3,17 @@
  * REAL org server (PGlite, HTTP on 127.0.0.1) through main (key generated and kept in
  * main's keychain); after a reload the engine worker builds its synced engine, and an
  * item created in the page reaches the server as ciphertext while the engine's signed
- * audit records upload — the worker signing and fetching only through main.
+ * audit records upload — the worker signing and fetching only through main. "Sync now"
+ * runs a pass at once and the status line shows the last success and, once the server
+ * is gone, the reason of the last failure in plain words.
  */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PreviewServer } from '../../src/preview/server';
+import { itemSyncId } from '../../src/core/vault-sync';
 import { issueEnrolCode } from '../../src/server/admin/admin';
 import { exportRecords } from '../../src/server/audit/store';
 import type { RunningServer } from '../../src/server/server';
@@ -29,6 +35,7 @@ let page: Page;
 beforeAll(async () => {
   org = await startTestServer((await openTestDatabase('pglite')).db);
   tenant = await newTenant(org.db);
+  mkdirSync(join(tmpdir(), 'latchkey-e2e-screens'), { recursive: true });
   main = await mainWithGateway();
   app = await startApp(inject('rendererDir'), main.services);
   browser = await launchChromium();
@@ -40,8 +47,10 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
   await main?.close();
-  await org?.close();
+  if (!orgClosed) await org?.close();
 });
+
+let orgClosed = false;
 
 async function serverRows(table: 'sync_records'): Promise<string[]> {
   const rows = await org.db.asOwner((sql) => sql.query<{ ciphertext: string }>(`SELECT ciphertext FROM ${table} WHERE org_id = $1`, [tenant.orgId]));
@@ -95,5 +104,33 @@ describe('Settings → Organisation server, then sync through main', () => {
         { timeout: 30_000, interval: 500 },
       )
       .toBe(true);
+  });
+
+  it('Sync now runs a pass at once and the status line shows the last success, then the reason of a failure', async () => {
+    await page.click('[data-testid=nav-settings]');
+    await page.waitForSelector('[data-testid=org-sync-now]');
+    await expect.poll(() => page.textContent('[data-testid=org-last-sync]'), { timeout: 30_000 }).toContain('Last synced');
+    const made = await pageCall<{ item: { id: string } }>(page, 'ui', 'item.create', {
+      item: { overview: { kind: 'secure_note', title: 'Synced now', urls: [], tags: [] }, details: { kind: 'secure_note', text: 'note', customFields: [] } },
+    });
+    await page.click('[data-testid=org-sync-now]');
+    await page.waitForSelector('[data-testid=org-sync-now]:has-text("Sync now"):not([disabled])', { timeout: 30_000 });
+    // The pass the button ran has pushed the new item (the debounced one would start 2 s later).
+    const ids = await org.db.asOwner((sql) => sql.query<{ record_id: string }>('SELECT record_id FROM sync_records WHERE org_id = $1', [tenant.orgId]));
+    expect(ids.map((r) => r.record_id)).toContain(itemSyncId(made.item.id));
+    expect(await page.textContent('[data-testid=org-last-success]')).toMatch(/^Last synced .+\.$/);
+    expect(await page.locator('[data-testid=org-last-failure]').count()).toBe(0);
+
+    await org.close();
+    orgClosed = true;
+    await page.click('[data-testid=org-sync-now]');
+    const failure = page.locator('[data-testid=org-last-failure]');
+    await failure.waitFor({ timeout: 30_000 });
+    const text = (await failure.textContent()) ?? '';
+    expect(text).toContain('could not be reached');
+    expect(text).toContain('tries again every minute');
+    // The last success is still shown beside the failure.
+    expect(await page.textContent('[data-testid=org-last-success]')).toMatch(/^Last synced /);
+    await page.screenshot({ path: join(tmpdir(), 'latchkey-e2e-screens', 'org-sync-failed.png') });
   });
 });

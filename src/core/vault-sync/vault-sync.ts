@@ -10,7 +10,7 @@
  * Conflicts on vault-level records (meta, settings, slots) take the server's version.
  */
 import { LatchkeyError } from '../../shared/errors';
-import { itemDetailsSchema, itemOverviewSchema } from '../../shared/items';
+import { storedItemDetailsSchema, itemOverviewSchema } from '../../shared/items';
 import type { SyncRecord } from '../../shared/contracts/sync';
 import type { EngineEvent } from '../engine-types';
 import type { AuditLog } from '../audit';
@@ -110,7 +110,7 @@ function fromFields(itemId: string, f: FieldMap): Omit<ItemContent, 'updatedAt'>
     else if (k.startsWith('details.')) details[k.slice(8)] = v;
   }
   const ov = itemOverviewSchema.safeParse(overview);
-  const dt = itemDetailsSchema.safeParse(details);
+  const dt = storedItemDetailsSchema.safeParse(details);
   const createdAt = f[TIMESTAMP_FIELDS];
   if (!ov.success || !dt.success || typeof createdAt !== 'number' || ov.data.kind !== dt.data.kind) {
     throw new LatchkeyError('conflict', 'Two edits of this item could not be combined into a valid item.', { itemId });

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { LatchkeyError } from '../../shared/errors';
-import { itemDetailsSchema, itemOverviewSchema, type ItemDetails, type ItemOverview } from '../../shared/items';
+import { itemOverviewSchema, storedItemDetailsSchema, type ItemOverview, type StoredItemDetails } from '../../shared/items';
 import { open, seal, type AadFields } from '../crypto/aead';
 import { bytesToUtf8, utf8ToBytes, wipe } from '../crypto/bytes';
 import type { RandomSource } from '../crypto/random';
@@ -37,7 +37,7 @@ export function sealItem(
   version: number,
   itemKey: Uint8Array,
   overview: OverviewPayload,
-  details: ItemDetails,
+  details: StoredItemDetails,
   random: RandomSource,
 ): ItemRecord {
   const ov = utf8ToBytes(JSON.stringify(overview));
@@ -91,6 +91,6 @@ export function openOverview(itemKey: Uint8Array, vaultId: string, rec: ItemReco
   return openJson(itemKey, rec.overview, aad(vaultId, rec.id, rec.version, 'overview'), overviewPayloadSchema, rec.id);
 }
 
-export function openDetails(itemKey: Uint8Array, vaultId: string, rec: ItemRecord): ItemDetails {
-  return openJson(itemKey, rec.details, aad(vaultId, rec.id, rec.version, 'details'), itemDetailsSchema, rec.id);
+export function openDetails(itemKey: Uint8Array, vaultId: string, rec: ItemRecord): StoredItemDetails {
+  return openJson(itemKey, rec.details, aad(vaultId, rec.id, rec.version, 'details'), storedItemDetailsSchema, rec.id);
 }

@@ -12,12 +12,15 @@ import {
   type FieldRef,
   type ItemDetails,
   type ItemDraft,
+  type ItemOverview,
   type ItemSummary,
   type ItemUpdate,
   type ItemView,
+  type StoredItemDetails,
 } from '../../shared/items';
 import { wipe } from '../crypto/bytes';
 import { maskDetails, mergeUpdate, readField } from '../items/details';
+import { historyEntries, withHistory, withoutHistory } from '../items/history';
 import { parseTotp, totpAt } from '../items/totp';
 import type { ItemRecord } from '../store/records';
 import { canonicalJson } from './canonical';
@@ -26,7 +29,17 @@ import { newId } from './ids';
 import { integrityError, openDetails, openItemKey, openOverview, sealItem } from './item-codec';
 import { pageOf, sealPage, type PageEntry } from './pages';
 
-function summaryOf(e: PageEntry): ItemSummary {
+/** The overview without the trash mark: only the engine's trash operations set or clear it. */
+export function untrashed(o: ItemOverview): ItemOverview {
+  const { trashedAt: _t, ...rest } = o;
+  return rest;
+}
+
+export function trashedError(id: string): LatchkeyError {
+  return new LatchkeyError('conflict', 'This item is in the trash. Restore it before editing it.', { itemId: id });
+}
+
+export function summaryOf(e: PageEntry): ItemSummary {
   return { id: e.id, version: e.version, createdAt: e.createdAt, updatedAt: e.updatedAt, overview: e.overview };
 }
 
@@ -37,7 +50,7 @@ function parseOrInvalid<T>(schema: { safeParse(v: unknown): { success: true; dat
 }
 
 /** Reads and authenticates an item record against its overview entry; returns the details. */
-async function loadDetails(core: EngineCore, id: string): Promise<{ entry: PageEntry; rec: ItemRecord; details: ItemDetails; itemKey: Uint8Array }> {
+export async function loadDetails(core: EngineCore, id: string): Promise<{ entry: PageEntry; rec: ItemRecord; details: StoredItemDetails; itemKey: Uint8Array }> {
   const entry = core.session().get(id);
   if (!entry) throw new LatchkeyError('not_found', 'No such item.', { itemId: id });
   const rec = await core.store.readItem(id);
@@ -57,6 +70,19 @@ async function loadDetails(core: EngineCore, id: string): Promise<{ entry: PageE
   }
 }
 
+/**
+ * Seals the next version of a loaded item (same item key) with `overview` and
+ * `details` and writes it with its page. The caller holds core.exclusive and wipes itemKey.
+ */
+export async function rewriteItem(core: EngineCore, entry: PageEntry, itemKey: Uint8Array, overview: ItemOverview, details: StoredItemDetails): Promise<PageEntry> {
+  const s = core.session();
+  const now = Math.max(core.clock.now(), entry.updatedAt);
+  const next: PageEntry = { id: entry.id, version: entry.version + 1, createdAt: entry.createdAt, updatedAt: now, overview };
+  const rec = sealItem(s.keys.itemWrap, s.vaultId, entry.id, next.version, itemKey, { createdAt: next.createdAt, updatedAt: now, overview }, details, core.random);
+  await writeItem(core, next, rec);
+  return next;
+}
+
 async function writeItem(core: EngineCore, entry: PageEntry, rec: ItemRecord): Promise<void> {
   const s = core.session();
   const page = pageOf(entry.id);
@@ -70,12 +96,13 @@ async function writeItem(core: EngineCore, entry: PageEntry, rec: ItemRecord): P
 export async function getItem(core: EngineCore, id: string): Promise<ItemView> {
   return loadDetails(core, id).then(({ entry, details, itemKey }) => {
     wipe(itemKey);
-    return { ...summaryOf(entry), details: maskDetails(details) };
+    return { ...summaryOf(entry), details: maskDetails(withoutHistory(details)), history: historyEntries(details) };
   });
 }
 
 export async function createItem(core: EngineCore, draftIn: ItemDraft): Promise<ItemSummary> {
-  const draft = parseOrInvalid(itemDraftSchema, draftIn, 'item');
+  const parsed = parseOrInvalid(itemDraftSchema, draftIn, 'item');
+  const draft = { ...parsed, overview: untrashed(parsed.overview) };
   return core.exclusive(async () => {
     const s = core.session();
     let id = newId(core.random);
@@ -101,7 +128,7 @@ export async function createItem(core: EngineCore, draftIn: ItemDraft): Promise<
  * vault). Each touched page is re-sealed once, not once per item.
  */
 export async function importItems(core: EngineCore, draftsIn: readonly ItemDraft[]): Promise<ItemSummary[]> {
-  const drafts = draftsIn.map((d) => parseOrInvalid(itemDraftSchema, d, 'item'));
+  const drafts = draftsIn.map((d) => parseOrInvalid(itemDraftSchema, d, 'item')).map((d) => ({ ...d, overview: untrashed(d.overview) }));
   return core.exclusive(async () => {
     const s = core.session();
     const now = core.clock.now();
@@ -146,24 +173,14 @@ export async function updateItem(core: EngineCore, updIn: ItemUpdate): Promise<I
     if (current.version !== upd.baseVersion) {
       throw new LatchkeyError('conflict', 'The item changed since you opened it. Reload it and edit again.', { itemId: upd.id, version: current.version });
     }
+    if (current.overview.trashedAt !== undefined) throw trashedError(upd.id);
     if (current.overview.kind !== upd.overview.kind) throw new LatchkeyError('invalid_input', 'An item cannot change kind.', { itemId: upd.id });
     const { entry, details, itemKey } = await loadDetails(core, upd.id);
     try {
-      const merged = parseOrInvalid(itemDetailsSchema, mergeUpdate(details, upd.details), 'item details');
-      const s = core.session();
-      const now = Math.max(core.clock.now(), entry.updatedAt);
-      const next: PageEntry = { id: entry.id, version: entry.version + 1, createdAt: entry.createdAt, updatedAt: now, overview: upd.overview };
-      const rec = sealItem(
-        s.keys.itemWrap,
-        s.vaultId,
-        entry.id,
-        next.version,
-        itemKey,
-        { createdAt: next.createdAt, updatedAt: now, overview: next.overview },
-        merged,
-        core.random,
-      );
-      await writeItem(core, next, rec);
+      const merged = parseOrInvalid(itemDetailsSchema, mergeUpdate(withoutHistory(details), upd.details), 'item details');
+      // The concealed values this edit replaces become the newest previous version.
+      const stored = withHistory(details, entry.version, merged, Math.max(core.clock.now(), entry.updatedAt));
+      const next = await rewriteItem(core, entry, itemKey, untrashed(upd.overview), stored);
       await core.audit({ action: 'item.update', actor: { type: 'person' }, target: { itemId: entry.id }, outcome: 'success' });
       core.emit({ type: 'itemsChanged', change: 'updated', ids: [entry.id] });
       return summaryOf(next);
@@ -173,6 +190,34 @@ export async function updateItem(core: EngineCore, updIn: ItemUpdate): Promise<I
   });
 }
 
+/**
+ * Deletes item records for good (delete forever, empty trash, the 30-day purge): one
+ * transaction, each touched page re-sealed once. The sync outbox sends tombstones.
+ * The caller holds core.exclusive.
+ */
+export async function deleteItems(core: EngineCore, ids: readonly string[], audit: { actor: 'person' | 'system'; reason: 'purged' | 'expired' }): Promise<void> {
+  const s = core.session();
+  const byPage = new Map<number, string[]>();
+  for (const id of ids) {
+    if (!s.get(id)) throw new LatchkeyError('not_found', 'No such item.', { itemId: id });
+    const list = byPage.get(pageOf(id)) ?? [];
+    list.push(id);
+    byPage.set(pageOf(id), list);
+  }
+  if (byPage.size === 0) return;
+  const writes = [...byPage].map(([page, removed]) => {
+    const entries = new Map(s.pages[page]!.entries);
+    for (const id of removed) entries.delete(id);
+    const generation = s.pages[page]!.generation + 1;
+    return { page, removed, entries, generation, rec: sealPage(s.keys.page, s.vaultId, page, generation, entries.values(), core.random) };
+  });
+  await core.commit({ deleteItems: [...ids], putPages: writes.map((w) => w.rec) });
+  if (core.session() === s) for (const w of writes) s.commitPage(w.page, w.generation, w.entries, { removeIds: w.removed });
+  await core.auditMany(ids.map((id) => ({ action: 'item.delete', actor: { type: audit.actor }, target: { itemId: id }, outcome: 'success', reason: audit.reason })));
+  core.emit({ type: 'itemsChanged', change: 'deleted', ids: [...ids] });
+}
+
+/** Deletes an item record for good, in the trash or not (the person's delete is trash-ops.ts moveToTrash). */
 export async function deleteItem(core: EngineCore, id: string): Promise<void> {
   return core.exclusive(async () => {
     const s = core.session();
@@ -191,7 +236,7 @@ export async function deleteItem(core: EngineCore, id: string): Promise<void> {
 export async function revealField(core: EngineCore, id: string, field: FieldRef, purpose: 'reveal' | 'copy'): Promise<string> {
   const { details, itemKey } = await loadDetails(core, id);
   wipe(itemKey);
-  const value = readField(details, field, id);
+  const value = readField(withoutHistory(details), field, id);
   // Audited before the value leaves: if the record cannot be written, the value is not returned.
   await core.audit({ action: purpose === 'copy' ? 'item.copy' : 'item.reveal', actor: { type: 'person' }, target: { itemId: id, field }, outcome: 'success' });
   return value;
@@ -214,7 +259,8 @@ export function listCredentials(core: EngineCore): CredentialOverview[] {
   const out: CredentialOverview[] = [];
   for (const e of core.session().entries()) {
     const o = e.overview;
-    if (o.kind !== 'api_credential' || !o.injection) continue;
+    // A trashed credential is not offered to agents (nor resolved by reference: references resolve over this list).
+    if (o.kind !== 'api_credential' || !o.injection || o.trashedAt !== undefined) continue;
     out.push({
       id: e.id,
       name: o.title,
@@ -232,7 +278,8 @@ export function listCredentials(core: EngineCore): CredentialOverview[] {
 
 export async function useCredential(core: EngineCore, itemId: string, agentId?: string): Promise<CredentialUse> {
   const known = core.session().get(itemId);
-  if (!known || known.overview.kind !== 'api_credential') throw new LatchkeyError('not_found', 'No API credential with this id.', { itemId });
+  if (!known || known.overview.kind !== 'api_credential' || known.overview.trashedAt !== undefined)
+    throw new LatchkeyError('not_found', 'No API credential with this id.', { itemId });
   // A canary is never released, whoever asks: main raises the alarm before it gets here.
   if (known.overview.canary === true) {
     await core.audit({
@@ -264,7 +311,7 @@ export async function readAllItems(core: EngineCore): Promise<{ summary: ItemSum
   for (const summary of core.session().list({})) {
     const { entry, details, itemKey } = await loadDetails(core, summary.id);
     wipe(itemKey);
-    out.push({ summary: summaryOf(entry), details });
+    out.push({ summary: summaryOf(entry), details: withoutHistory(details) });
   }
   return out;
 }

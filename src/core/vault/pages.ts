@@ -69,6 +69,8 @@ function toOverview(v: unknown): ItemOverview | null {
   const o = v as Record<string, unknown>;
   if (!isStr(o.kind) || !KINDS.has(o.kind) || !isStr(o.title) || !isStrArray(o.urls) || !isStrArray(o.tags)) return null;
   if (o.username !== undefined && !isStr(o.username)) return null;
+  // A trashed item must stay out of listings and away from agents: a malformed mark is refused, not read as "not trashed".
+  if (o.trashedAt !== undefined && (!isInt(o.trashedAt) || o.trashedAt < 0)) return null;
   if (o.kind === 'api_credential' || o.injection !== undefined || o.allowedOrigins !== undefined || o.description !== undefined) {
     const r = itemOverviewSchema.safeParse(o);
     return r.success ? r.data : null;

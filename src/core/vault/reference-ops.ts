@@ -7,7 +7,7 @@
  */
 import type { ReferenceRelease, ReferenceResolution } from '../../shared/contracts/engine';
 import { LatchkeyError } from '../../shared/errors';
-import type { ItemDetails, ItemOverview } from '../../shared/items';
+import type { ItemOverview, StoredItemDetails as ItemDetails } from '../../shared/items';
 import { wipe } from '../crypto/bytes';
 import { parseTotp, totpAt } from '../items/totp';
 import { resolveReference, type SecretReference } from '../references';
@@ -79,7 +79,8 @@ async function openDetailsOf(core: EngineCore, id: string): Promise<{ version: n
 export async function resolveItemReference(core: EngineCore, ref: SecretReference): Promise<ReferenceResolution> {
   const s = core.session();
   const vault = { id: s.vaultId, name: OPEN_VAULT_NAME };
-  const entries = [...s.entries()].map((e) => ({ id: e.id, name: e.overview.title, entry: e }));
+  // A trashed item is out of reach until it is restored (docs/vault-format.md §5.3).
+  const entries = [...s.entries()].filter((e) => e.overview.trashedAt === undefined).map((e) => ({ id: e.id, name: e.overview.title, entry: e }));
   // The item first (overviews are in memory); only that item's details are opened, for its field names.
   const picked = resolveReference(
     ref,
@@ -139,6 +140,7 @@ function valueOf(core: EngineCore, overview: ItemOverview, details: ItemDetails,
 export async function releaseReferencedField(core: EngineCore, itemId: string, field: string): Promise<ReferenceRelease> {
   const known = core.session().get(itemId);
   if (!known) throw new LatchkeyError('not_found', 'That item is no longer in the vault.', { itemId });
+  if (known.overview.trashedAt !== undefined) throw new LatchkeyError('not_found', 'That item is in the trash; restore it in Latchkey to use it.', { itemId });
   const target = { itemId, field };
   if (known.overview.canary === true) {
     await core.audit({ action: 'item.release', actor: { type: 'person' }, target, outcome: 'denied', reason: 'canary_tripped' });

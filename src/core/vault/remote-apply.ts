@@ -20,7 +20,7 @@
  *   in ONE store transaction together with the re-sealed overview pages, and the
  *   running session picks it up (itemsChanged event).
  */
-import type { ItemDetails } from '../../shared/items';
+import type { StoredItemDetails } from '../../shared/items';
 import { wipe } from '../crypto/bytes';
 import { PAGE_COUNT, type ItemRecord, type SettingsRecord } from '../store/records';
 import type { WriteBatch } from '../store/store';
@@ -52,7 +52,7 @@ export interface ItemContent {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly overview: OverviewPayload['overview'];
-  readonly details: ItemDetails;
+  readonly details: StoredItemDetails;
 }
 
 export async function applyRemoteRecords(core: EngineCore, registry: SlotRegistry, isUnlocked: () => boolean, r: RemoteRecords): Promise<RemoteApplyResult> {

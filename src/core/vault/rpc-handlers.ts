@@ -8,13 +8,23 @@
  *   const main = serveRpc(mainPort, EngineMainContract, engineMainHandlers(engine));
  *   forwardEngineEvents(engine, { ui, main });
  */
-import { EngineMainContract, EngineUiContract } from '../../shared/contracts/engine';
+import { EngineMainContract, EngineUiContract, type SyncStatus } from '../../shared/contracts/engine';
+import { LatchkeyError } from '../../shared/errors';
 import type { RpcHandlers, RpcServer } from '../../shared/rpc/rpc';
 import type { Engine } from '../engine';
 
 const ok = { ok: true } as const;
 
-export function engineUiHandlers(engine: Engine): RpcHandlers<typeof EngineUiContract> {
+/** The worker's org sync, when this device syncs (src/renderer/engine/device-sync.ts). */
+export interface SyncControl {
+  status(): SyncStatus;
+  /** Runs a pass now (or once more after the running one) and resolves when it has run. */
+  now(): Promise<SyncStatus>;
+}
+
+const NOT_SYNCING: SyncStatus = { active: false, running: false, lastSuccessAt: null, lastFailure: null };
+
+export function engineUiHandlers(engine: Engine, opts: { sync?: SyncControl } = {}): RpcHandlers<typeof EngineUiContract> {
   const t = <T>(v: T): T => {
     engine.touch();
     return v;
@@ -50,8 +60,22 @@ export function engineUiHandlers(engine: Engine): RpcHandlers<typeof EngineUiCon
     'item.create': async ({ item }) => ({ item: await t(engine.createItem(item)) }),
     'item.update': async (upd) => ({ item: await t(engine.updateItem(upd)) }),
     'item.delete': async ({ id }) => {
-      await t(engine.deleteItem(id));
+      await t(engine.trashItem(id));
       return ok;
+    },
+    'trash.list': () => ({ items: t(engine.listTrash()) }),
+    'trash.restore': async ({ id }) => ({ item: await t(engine.restoreItem(id)) }),
+    'trash.delete': async ({ id }) => {
+      await t(engine.deleteItemForever(id));
+      return ok;
+    },
+    'trash.empty': async () => ({ deleted: await t(engine.emptyTrash()) }),
+    'item.revealPrevious': async ({ id, version, field, purpose }) => ({ value: await t(engine.revealPreviousValue(id, version, field, purpose)) }),
+    'item.restorePrevious': async ({ id, baseVersion, version }) => ({ item: await t(engine.restorePreviousVersion(id, baseVersion, version)) }),
+    'sync.status': () => opts.sync?.status() ?? NOT_SYNCING,
+    'sync.now': async () => {
+      if (!opts.sync) throw new LatchkeyError('unsupported', 'This device does not sync: enrol it with your organisation server in Settings, then reopen Latchkey.');
+      return opts.sync.now();
     },
     'item.reveal': async ({ id, field, purpose }) => ({ value: await t(engine.revealField(id, field, purpose)) }),
     'item.totp': ({ id }) => t(engine.totp(id)),

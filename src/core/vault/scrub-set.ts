@@ -17,7 +17,7 @@
  * which cannot be zeroed the way key bytes can; the garbage collector reclaims them.
  * The item keys used are wiped.
  */
-import type { ItemDetails } from '../../shared/items';
+import type { StoredItemDetails } from '../../shared/items';
 import { wipe } from '../crypto/bytes';
 import { Scrubber } from '../scrub/scrubber';
 import type { EngineEvent } from '../engine-types';
@@ -29,7 +29,7 @@ import { openDetails, openItemKey } from './item-codec';
 import type { UnlockedSession } from './session';
 
 /** The concealed values of one item, in the forms an agent-facing result could echo. */
-export function concealedValues(d: ItemDetails): string[] {
+export function concealedValues(d: StoredItemDetails): string[] {
   const out: string[] = [];
   const add = (v: string | undefined): void => {
     if (v !== undefined && v.length > 0) out.push(v);
@@ -58,6 +58,8 @@ export function concealedValues(d: ItemDetails): string[] {
     // ('credentials.use' → fields, e.g. for environment injection): treat them as secret.
     if (c.concealed || d.kind === 'api_credential') add(c.value);
   }
+  // Previous values too: a replaced key may still work where it was used, and an agent must not be handed it either.
+  for (const h of d.history ?? []) for (const f of h.fields) add(f.value);
   return out;
 }
 

@@ -178,10 +178,17 @@ export class UnlockedSession {
     return this.sorted;
   }
 
+  /** Items not in the trash, by title. */
   list(filter: { kind?: string; tag?: string }): ItemSummary[] {
     const all = this.all().entries;
-    if (!filter.kind && !filter.tag) return all.slice();
-    return all.filter((e) => (!filter.kind || e.overview.kind === filter.kind) && (!filter.tag || e.overview.tags.includes(filter.tag)));
+    return all.filter((e) => e.overview.trashedAt === undefined && (!filter.kind || e.overview.kind === filter.kind) && (!filter.tag || e.overview.tags.includes(filter.tag)));
+  }
+
+  /** Items in the trash, most recently deleted first. */
+  trash(): ItemSummary[] {
+    const out: PageEntry[] = [];
+    for (const e of this.index.values()) if (e.overview.trashedAt !== undefined) out.push(e);
+    return out.sort((a, b) => b.overview.trashedAt! - a.overview.trashedAt! || cmp(a.id, b.id));
   }
 
   search(query: string, limit: number): ItemSummary[] {
@@ -193,7 +200,7 @@ export class UnlockedSession {
       let m = masks[i]!;
       if (m < 0) m = masks[i] = charMask((hay[i] = haystackOf(entries[i]!.overview)));
       // Most items lack some character of the query: one AND skips them.
-      if ((m & mask) !== mask || !match(hay[i]!)) continue;
+      if ((m & mask) !== mask || entries[i]!.overview.trashedAt !== undefined || !match(hay[i]!)) continue;
       out.push(entries[i]!);
       if (out.length >= limit) break;
     }

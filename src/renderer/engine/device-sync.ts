@@ -19,6 +19,8 @@ import { createPersonalDevice, createSyncedDevice } from '../../core/vault-sync/
 import type { AuditReader } from '../../core/audit/recent';
 import { deviceIdForPublicKey } from '../../core/sync/device-id';
 import type { VaultSync } from '../../core/vault-sync/vault-sync';
+import type { SyncControl } from '../../core/vault/rpc-handlers';
+import type { SyncStatus } from '../../shared/contracts/engine';
 import { DeviceEngineContract, type DeviceStatus, type SyncOutcome } from '../../shared/contracts/device';
 import { revocationDetailsSchema } from '../../shared/contracts/my-devices';
 import { isLatchkeyError, LatchkeyError } from '../../shared/errors';
@@ -125,6 +127,8 @@ export interface SyncedEngine {
   readonly store: VaultStore;
   readonly vaultSync: VaultSync;
   readonly auditReader: AuditReader;
+  /** 'Sync now' and the last-sync status line (Settings → Organisation server). */
+  readonly sync: SyncControl;
   /** Starts the schedule: after item changes (debounced), periodically, and after unlock. */
   startSchedule(): void;
 }
@@ -158,29 +162,31 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
       report({ at: Date.now(), ok: false, error: { code: 'integrity', message: `${ids.length} record(s) from the server failed the integrity check and were not applied.` } }),
   });
 
-  // One pass at a time; a request during a pass runs once more after it.
-  let running = false;
+  // One pass at a time; a request during a pass runs once more after it, and every
+  // caller waits for the run that started after its request (so 'Sync now' reports it).
+  let state: SyncStatus = { active: true, running: false, lastSuccessAt: null, lastFailure: null };
+  let running: Promise<void> | null = null;
   let again = false;
   // Revoked: the server will refuse every request from now on, so no pass runs again
   // (until the app restarts, when the first pass learns it once more).
   let revoked = false;
   let timer: ReturnType<typeof setInterval> | undefined;
-  const pass = async (): Promise<void> => {
-    if (revoked) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
+  const runLoop = async (): Promise<void> => {
+    state = { ...state, running: true };
     try {
       do {
         again = false;
         try {
           await vaultSync.sync();
-          report({ at: Date.now(), ok: true });
+          const at = Date.now();
+          state = { ...state, lastSuccessAt: at, lastFailure: null };
+          report({ at, ok: true });
         } catch (err) {
           // rollback_detected, integrity, device_revoked, network…: shown in Settings, never fatal.
-          report({ at: Date.now(), ok: false, error: syncError(err) });
+          const error = syncError(err);
+          const at = Date.now();
+          state = { ...state, lastFailure: { at, code: error.code, message: error.message } };
+          report({ at, ok: false, error });
           if (isLatchkeyError(err, 'device_revoked')) {
             revoked = true;
             clearInterval(timer);
@@ -189,8 +195,18 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
         }
       } while (again && !revoked);
     } finally {
-      running = false;
+      running = null;
+      state = { ...state, running: false };
     }
+  };
+  const pass = (): Promise<void> => {
+    if (revoked) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = runLoop();
+    return running;
   };
   let debounce: ReturnType<typeof setTimeout> | undefined;
   const soon = (): void => {
@@ -203,6 +219,13 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
     store,
     vaultSync,
     auditReader,
+    sync: {
+      status: () => ({ ...state }),
+      now: async () => {
+        await pass();
+        return { ...state };
+      },
+    },
     startSchedule() {
       engine.subscribe((e) => {
         if (e.type === 'itemsChanged') soon();

@@ -42,8 +42,9 @@ export function ActivityView() {
       },
       (e: unknown) => setError(e),
     );
-    engine.call('items.list', {}).then(
-      (r) => setItems(new Map(r.items.map((i) => [i.id, i.overview.title]))),
+    // Trashed items are still named in the log (their records say what happened to them).
+    Promise.all([engine.call('items.list', {}), engine.call('trash.list', {})]).then(
+      ([live, trashed]) => setItems(new Map([...live.items, ...trashed.items].map((i) => [i.id, i.overview.title]))),
       () => undefined,
     );
     main?.gateway.call('agents.list', {}).then(

@@ -7,6 +7,9 @@
  */
 import { useCallback, useEffect, useState, type ReactNode, type SubmitEvent } from 'react';
 import type { DeviceStatus } from '../../shared/contracts/device';
+import type { SyncStatus } from '../../shared/contracts/engine';
+import { useEngine } from '../engine/context';
+import { syncStatusWords } from './sync-words';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useAction } from '../components/useAction';
 import { useMain } from '../main-services';
@@ -20,7 +23,10 @@ const SIGN_IN_TIMEOUT_MS = 6 * 60_000;
 /** `devicesPanel`: shown below once this device is enrolled (Settings → Devices). */
 export function OrgServerSettings({ devicesPanel = null }: { devicesPanel?: ReactNode }) {
   const main = useMain();
+  const engine = useEngine();
   const [status, setStatus] = useState<DeviceStatus | null>(null);
+  const [sync, setSync] = useState<SyncStatus | null>(null);
+  const syncNow = useAction();
   const [loadError, setLoadError] = useState<unknown>(null);
   const [serverUrl, setServerUrl] = useState('');
   const [code, setCode] = useState('');
@@ -33,11 +39,13 @@ export function OrgServerSettings({ devicesPanel = null }: { devicesPanel?: Reac
     if (main === null) return;
     try {
       setStatus(await main.device.call('device.status', {}));
+      // The worker syncs, so it knows the last success and the last failure (main only the last outcome).
+      setSync(await engine.call('sync.status', {}));
       setLoadError(null);
     } catch (e) {
       setLoadError(e);
     }
-  }, [main]);
+  }, [main, engine]);
   useEffect(() => {
     void refresh();
     const t = setInterval(() => void refresh(), REFRESH_MS);
@@ -116,12 +124,45 @@ export function OrgServerSettings({ devicesPanel = null }: { devicesPanel?: Reac
             <dd>{status.deviceId}</dd>
             <dt>Last sync</dt>
             <dd role="status" data-testid="org-last-sync" data-revoked={status.lastSync?.error?.code === 'device_revoked' ? 'yes' : 'no'}>
-              {lastSyncWords(status.lastSync, status.deviceId)}
+              {/* A revocation is said in main's words (who and when); otherwise the worker knows the last success and the last failure. */}
+              {sync?.active === true && status.lastSync?.error?.code !== 'device_revoked' ? <SyncLine status={sync} /> : lastSyncWords(status.lastSync, status.deviceId)}
             </dd>
           </dl>
         )}
+        {status !== null && status.enrolled && sync?.active === true && status.lastSync?.error?.code !== 'device_revoked' && (
+          <div className="row">
+            <button
+              type="button"
+              onClick={() =>
+                void syncNow.run(async () => {
+                  setSync({ ...sync, running: true });
+                  setSync(await engine.call('sync.now', {}));
+                })
+              }
+              disabled={syncNow.busy || sync.running}
+              data-testid="org-sync-now"
+            >
+              {syncNow.busy || sync.running ? 'Syncing…' : 'Sync now'}
+            </button>
+            <ErrorMessage error={syncNow.error} />
+          </div>
+        )}
       </section>
       {status !== null && status.enrolled && devicesPanel}
+    </>
+  );
+}
+
+function SyncLine({ status }: { status: SyncStatus }) {
+  const words = syncStatusWords(status);
+  return (
+    <>
+      <span data-testid="org-last-success">{words.success}</span>
+      {words.failure !== null && (
+        <span className="error sync-failure" data-testid="org-last-failure">
+          {words.failure}
+        </span>
+      )}
     </>
   );
 }

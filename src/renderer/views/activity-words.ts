@@ -87,6 +87,12 @@ const REASONS: Record<string, string> = {
   unsigned: 'the policy file is not signed',
   bad_signature: 'the policy signature does not match',
   rolled_back: 'an older policy was offered',
+  trashed: 'moved to the trash',
+  purged: 'deleted for good',
+  expired: 'deleted for good after 30 days in the trash',
+  restored: 'restored from the trash',
+  version_restored: 'an earlier version was restored',
+  previous_version: 'an earlier value',
 };
 
 const TOOLS: Record<string, string> = {

@@ -9,6 +9,7 @@ import { ImportExportView } from './ImportExportView';
 import { ItemsView } from './ItemsView';
 import { SecurityKeysView } from './SecurityKeysView';
 import { SettingsView } from './SettingsView';
+import { TrashView } from './TrashView';
 
 export interface Page {
   readonly id: string;
@@ -18,6 +19,7 @@ export interface Page {
 
 export const PAGES: readonly Page[] = [
   { id: 'items', label: 'Items', View: ItemsView },
+  { id: 'trash', label: 'Trash', View: TrashView },
   { id: 'agents', label: 'Agents', View: AgentsView },
   { id: 'activity', label: 'Activity', View: ActivityView },
   { id: 'keys', label: 'Security keys', View: SecurityKeysView },

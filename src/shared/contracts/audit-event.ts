@@ -75,15 +75,24 @@ export const POLICY_REASONS = [
 export const GUARD_REASONS = ['echo_detected', 'canary_tripped', 'dlp_redacted', 'dlp_warned', 'dlp_blocked', 'content_withheld'] as const;
 
 /**
+ * Item lifecycle (docs/audit-format.md §1.3): item.delete `trashed` (moved to the trash),
+ * `purged` (deleted forever by the person), `expired` (purged after the trash period,
+ * actor system); item.update `restored` (out of the trash), `version_restored` (earlier
+ * secret values put back); item.reveal / item.copy `previous_version`.
+ */
+export const ITEM_REASONS = ['trashed', 'purged', 'expired', 'restored', 'version_restored', 'previous_version'] as const;
+
+/**
  * The one vocabulary of `reason`: error codes (refusals and failures), approval bases
  * (allowed uses), lock reasons, slot kinds and policy triggers/refusals. Deduplicated
  * (`conflict`, `invalid` … appear in two lists).
  */
-export const AUDIT_REASONS = [...new Set<string>([...ERROR_CODES, ...APPROVAL_BASES, ...LOCK_REASONS, ...SLOT_KINDS, ...POLICY_REASONS, ...GUARD_REASONS])] as unknown as readonly [
-  string,
-  ...string[],
-];
-export type AuditReason = (typeof APPROVAL_BASES | typeof LOCK_REASONS | typeof SLOT_KINDS | typeof POLICY_REASONS | typeof GUARD_REASONS | typeof ERROR_CODES)[number];
+export const AUDIT_REASONS = [
+  ...new Set<string>([...ERROR_CODES, ...APPROVAL_BASES, ...LOCK_REASONS, ...SLOT_KINDS, ...POLICY_REASONS, ...GUARD_REASONS, ...ITEM_REASONS]),
+] as unknown as readonly [string, ...string[]];
+export type AuditReason = (
+  typeof APPROVAL_BASES | typeof LOCK_REASONS | typeof SLOT_KINDS | typeof POLICY_REASONS | typeof GUARD_REASONS | typeof ITEM_REASONS | typeof ERROR_CODES
+)[number];
 
 /** The gateway tool a `credential.use` went through. */
 export const AUDIT_TOOLS = ['list_credentials', 'http_request', 'run_command', 'downstream', 'latchkey_run', 'latchkey_inject'] as const;

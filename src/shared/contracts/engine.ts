@@ -72,6 +72,19 @@ export const statusSchema = z.object({
 });
 export type EngineStatus = z.infer<typeof statusSchema>;
 
+/**
+ * This worker's org sync (src/renderer/engine/device-sync.ts): whether it syncs at all
+ * (an enrolled device, from the app start after enrolment), whether a pass runs now,
+ * when one last succeeded and why the last one failed (cleared by the next success).
+ */
+export const syncStatusSchema = z.object({
+  active: z.boolean(),
+  running: z.boolean(),
+  lastSuccessAt: z.number().int().nullable(),
+  lastFailure: z.object({ at: z.number().int(), code: z.string().max(64), message: z.string().max(2000) }).nullable(),
+});
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
 // ---------------------------------------------------------------- audit events
 
 /**
@@ -155,8 +168,30 @@ export const EngineUiContract = defineContract({
     'item.create': { params: z.object({ item: itemDraftSchema }), result: z.object({ item: itemSummarySchema }) },
     /** 'conflict' when baseVersion is not the stored version. */
     'item.update': { params: itemUpdateSchema, result: z.object({ item: itemSummarySchema }) },
+    /** Moves the item to the trash (restorable for TRASH_DAYS); audited item.delete, reason trashed. */
     'item.delete': { params: z.object({ id: itemIdSchema }), result: ok },
+    /** Items in the trash, most recently deleted first (overview.trashedAt set). */
+    'trash.list': { params: empty, result: z.object({ items: z.array(itemSummarySchema) }) },
+    /** Back out of the trash with every field, tag and grant; audited item.update, reason restored. */
+    'trash.restore': { params: z.object({ id: itemIdSchema }), result: z.object({ item: itemSummarySchema }) },
+    /** Deletes one trashed item for good; 'not_found' if it is not in the trash. */
+    'trash.delete': { params: z.object({ id: itemIdSchema }), result: ok },
+    /** Deletes everything in the trash for good. */
+    'trash.empty': { params: empty, result: z.object({ deleted: z.number().int().nonnegative() }) },
+    /** One value of an earlier version (item.get's `history`); audited like item.reveal, reason previous_version. */
+    'item.revealPrevious': {
+      params: z.object({ id: itemIdSchema, version: z.number().int().positive(), field: fieldRefSchema, purpose: z.enum(['reveal', 'copy']) }),
+      result: z.object({ value: z.string() }),
+    },
+    /** Puts an earlier version's values back as a new version; 'conflict' when baseVersion is not the stored version. */
+    'item.restorePrevious': {
+      params: z.object({ id: itemIdSchema, baseVersion: z.number().int().positive(), version: z.number().int().positive() }),
+      result: z.object({ item: itemSummarySchema }),
+    },
     /** Returns one concealed value; audited as item.reveal or item.copy. */
+    /** This worker's org sync, and a pass started at once ('sync.now' resolves when it has run; 'unsupported' when this device does not sync). */
+    'sync.status': { params: empty, result: syncStatusSchema },
+    'sync.now': { params: empty, result: syncStatusSchema },
     'item.reveal': {
       params: z.object({ id: itemIdSchema, field: fieldRefSchema, purpose: z.enum(['reveal', 'copy']) }),
       result: z.object({ value: z.string() }),

@@ -30,7 +30,16 @@ beforeAll(async () => {
 describe('references.resolve', () => {
   it('names the item, field and destinations (a login: its URL origins), never a value', async () => {
     const r = await h.engine.resolveReference({ vault: 'PERSONAL', item: 'mail', field: 'PIN' });
-    expect(r).toEqual({ itemId: loginId, title: 'Mail', kind: 'login', field: 'custom:pin', destinations: ['https://example.com'], canary: false, swapInBody: false });
+    expect(r).toEqual({
+      itemId: loginId,
+      title: 'Mail',
+      kind: 'login',
+      field: 'custom:pin',
+      destinations: ['https://example.com'],
+      canary: false,
+      swapInBody: false,
+      tags: ['work'],
+    });
     expect(EngineMainContract.methods['references.resolve'].result.safeParse(r).success).toBe(true);
     expect(JSON.stringify(r)).not.toContain('4321');
     const ssh = await h.engine.resolveReference({ vault: vaultId, item: 'Deploy key', field: 'privateKey' });
@@ -47,6 +56,15 @@ describe('references.resolve', () => {
       code: 'not_found',
       message: expect.stringContaining('privateKey, publicKey, passphrase'),
     });
+  });
+
+  it('a trashed item is out of reach: not resolved, not released, until it is restored', async () => {
+    const id = (await h.engine.createItem(loginDraft('Binned'))).id;
+    await h.engine.trashItem(id);
+    await expect(h.engine.resolveReference({ vault: 'Personal', item: 'Binned', field: 'password' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(h.engine.releaseReferencedField(id, 'password')).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('trash') });
+    await h.engine.restoreItem(id);
+    expect((await h.engine.resolveReference({ vault: 'Personal', item: 'Binned', field: 'password' })).itemId).toBe(id);
   });
 
   it('the RPC schema refuses unknown members and field ids outside the vocabulary', () => {

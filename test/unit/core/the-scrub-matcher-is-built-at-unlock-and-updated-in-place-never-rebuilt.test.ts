@@ -79,7 +79,8 @@ describe('the scrub matcher', () => {
       overview: view.overview,
       details: { ...view.details, password: 'edited-password-ccc' } as typeof view.details,
     });
-    expect((await h.engine.scrubResults(['edited-password-ccc', 'original-password-aaa'])).texts).toEqual([REDACTED, 'original-password-aaa']);
+    // The replaced password stays covered: it is kept in the item's history.
+    expect((await h.engine.scrubResults(['edited-password-ccc', 'original-password-aaa'])).texts).toEqual([REDACTED, REDACTED]);
 
     await h.engine.deleteItem(b.id);
     expect((await h.engine.scrubResults(['created-later-password-bbb'])).texts).toEqual(['created-later-password-bbb']);
