@@ -274,6 +274,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       case 'oidc-remove':
       case 'scim-token':
       case 'scim-token-revoke':
+      case 'scim-log':
         return await runIdentityCommand(sub satisfies IdentityCommand, id(values, 'org'), values, await apiOf(values), io);
       case undefined:
       case 'help':

@@ -115,6 +115,7 @@ export const ADMIN_ACTIONS = [
   'list_devices',
   'list_orgs',
   'list_people',
+  'list_scim_events',
   'revoke_admin',
   'revoke_device',
   'revoke_person',
