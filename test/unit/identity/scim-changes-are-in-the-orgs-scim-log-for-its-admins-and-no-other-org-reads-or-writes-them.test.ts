@@ -75,7 +75,9 @@ describe.each(KINDS)('the SCIM log on %s', (kind) => {
     expect((await scimA('PATCH', `/Users/${id}`, replaceOp('displayName', 'Babs'))).status).toBe(200);
     expect((await scimA('PATCH', `/Users/${id}`, replaceOp('active', false))).status).toBe(200);
     // PUT back on, under a new userName: named a reactivation, listing both attributes.
-    expect((await scimA('PUT', `/Users/${id}`, user('babs@example.com', { externalId: 'bjensen', displayName: 'Babs', name: { givenName: 'Barbara', familyName: 'Jensen' } }))).status).toBe(200);
+    expect(
+      (await scimA('PUT', `/Users/${id}`, user('babs@example.com', { externalId: 'bjensen', displayName: 'Babs', name: { givenName: 'Barbara', familyName: 'Jensen' } }))).status,
+    ).toBe(200);
     expect((await scimA('DELETE', `/Users/${id}`)).status).toBe(204);
 
     const events = await eventsOf(orgA);
