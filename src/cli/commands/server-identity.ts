@@ -7,12 +7,15 @@
  *   oidc-show --org ORG          oidc-remove --org ORG
  *   scim-token --org ORG         (creates or rotates; prints the token once)
  *   scim-token-revoke --org ORG
+ *   scim-log --org ORG [--limit 100]   (what the IdP changed over SCIM, newest first)
  */
 import {
   IDENTITY_ADMIN_ROUTES,
   deletedResponseSchema,
   oidcConfigResponseSchema,
   oidcConfigSchema,
+  MAX_SCIM_EVENTS_LIMIT,
+  scimEventListSchema,
   scimTokenResponseSchema,
   type OidcConfig,
 } from '../../shared/contracts/identity';
@@ -20,7 +23,7 @@ import { revokedResponseSchema } from '../../shared/contracts/admin';
 import type { AdminClient } from '../admin-client';
 import { UsageError, type CliIo } from '../args';
 
-export type IdentityCommand = 'oidc-config' | 'oidc-show' | 'oidc-remove' | 'scim-token' | 'scim-token-revoke';
+export type IdentityCommand = 'oidc-config' | 'oidc-show' | 'oidc-remove' | 'scim-token' | 'scim-token-revoke' | 'scim-log';
 
 export const IDENTITY_USAGE = [
   'enterprise identity, over the admin API only (--server URL --admin-key FILE):',
@@ -29,6 +32,7 @@ export const IDENTITY_USAGE = [
   '  latchkey server oidc-show --org ORG_ID | oidc-remove --org ORG_ID',
   '  latchkey server scim-token --org ORG_ID        (creates or rotates; the token is printed once)',
   '  latchkey server scim-token-revoke --org ORG_ID',
+  '  latchkey server scim-log --org ORG_ID [--limit 100]   (what the IdP changed over SCIM, newest first)',
 ];
 
 export const IDENTITY_OPTS = {
@@ -47,6 +51,7 @@ export interface IdentityValues {
   'allowed-groups'?: string;
   'groups-claim'?: string;
   'create-people'?: boolean;
+  limit?: string;
 }
 
 const list = (v: string | undefined): string[] =>
@@ -105,5 +110,12 @@ export async function runIdentityCommand(sub: IdentityCommand, org: string, v: I
       await api.json('POST', IDENTITY_ADMIN_ROUTES.revokeScimToken(org), revokedResponseSchema);
       io.out('revoked; SCIM requests with it are refused from now on');
       return 0;
+    case 'scim-log': {
+      const limit = v.limit === undefined ? 100 : Number(v.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCIM_EVENTS_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_SCIM_EVENTS_LIMIT}`);
+      const { events } = await api.json('GET', `${IDENTITY_ADMIN_ROUTES.scimEvents(org)}?limit=${limit}`, scimEventListSchema);
+      for (const e of events) io.out(`${e.id}  ${e.at}  ${e.action}  user ${e.userId}  ${e.changed.join(',') || '-'}  ${e.userName}`);
+      return 0;
+    }
   }
 }

@@ -31,7 +31,7 @@ import {
 } from '../../shared/contracts/admin';
 import { openDatabase } from '../../server/db/open';
 import type { Database } from '../../server/db/db';
-import { addAdmin, createOrg, createUser, issueEnrolCode, listDevices, revokeAdmin, revokeDevice, revokeUser } from '../../server/admin/admin';
+import { addAdmin, createOrg, createUser, issueEnrolCode, listDevices, revokeAdmin, revokeDevice, revokeUser, type AdminDeviceRow } from '../../server/admin/admin';
 import { createAdminClient, writeAdminKeyFile, type AdminClient } from '../admin-client';
 import { parseArgv, processLineIo as processIo, UsageError, type CliIo } from '../args';
 import { IDENTITY_OPTS, IDENTITY_USAGE, runIdentityCommand, type IdentityCommand, type IdentityValues } from './server-identity';
@@ -108,12 +108,21 @@ function int(v: Values, k: keyof Values, dflt: number, min: number, max: number)
   return n;
 }
 
+/**
+ * One device a line; the name last since it may hold spaces. Who revoked it says
+ * whether the person did it from one of their devices or an admin did (migration 008).
+ */
+export function deviceLine(r: AdminDeviceRow): string {
+  const state = r.revokedAt === null ? 'active' : `REVOKED ${r.revokedAt}${r.revokedBy === null ? '' : ` by ${r.revokedBy}`}`;
+  return `${r.deviceId}  user ${r.userId}  ${state}  enrolled ${r.createdAt} by ${r.enrolledVia}  last seen ${r.lastSeenAt ?? 'never'}  ${r.name}`;
+}
+
 /** The admin commands, over the API or on the database; same results either way. */
 interface Backend {
   createOrg(name: string): Promise<{ orgId: string }>;
   createUser(org: string, name: string): Promise<{ userId: string }>;
   issueEnrolCode(org: string, user: string, ttlHours: number): Promise<{ code: string; expiresAt: string }>;
-  listDevices(org: string): Promise<{ deviceId: string; userId: string; name: string; revoked: boolean }[]>;
+  listDevices(org: string): Promise<AdminDeviceRow[]>;
   revokeDevice(org: string, device: string): Promise<void>;
   revokeUser(org: string, user: string): Promise<void>;
   addAdmin(name: string, publicKey: string): Promise<{ adminId: string }>;
@@ -225,7 +234,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         return 0;
       case 'list-devices': {
         const rows = await withBackend(values, (b) => b.listDevices(id(values, 'org')));
-        for (const r of rows) io.out(`${r.deviceId}  user ${r.userId}  ${r.revoked ? 'REVOKED' : 'active '}  ${r.name}`);
+        for (const r of rows) io.out(deviceLine(r));
         return 0;
       }
       case 'add-admin': {
@@ -265,6 +274,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       case 'oidc-remove':
       case 'scim-token':
       case 'scim-token-revoke':
+      case 'scim-log':
         return await runIdentityCommand(sub satisfies IdentityCommand, id(values, 'org'), values, await apiOf(values), io);
       case undefined:
       case 'help':

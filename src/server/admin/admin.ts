@@ -90,13 +90,42 @@ export async function revokeUserIn(sql: SqlClient, orgId: string, userId: string
   if (rows.length === 0) throw new LatchkeyError('not_found', 'No such person in that organisation.');
 }
 
-export async function listDevicesIn(sql: SqlClient, orgId: string): Promise<{ deviceId: string; userId: string; name: string; createdAt: string; revoked: boolean }[]> {
+export interface AdminDeviceRow {
+  deviceId: string;
+  userId: string;
+  name: string;
+  createdAt: string;
+  revoked: boolean;
+  /** Migration 008: the last authenticated request (to the minute), how it enrolled, who revoked it. */
+  lastSeenAt: string | null;
+  enrolledVia: 'code' | 'oidc';
+  revokedAt: string | null;
+  revokedBy: 'person' | 'admin' | null;
+}
+
+export async function listDevicesIn(sql: SqlClient, orgId: string): Promise<AdminDeviceRow[]> {
   await requireOrg(sql, orgId);
-  const rows = await sql.query<{ id: string; user_id: string; name: string; created_at: unknown; revoked_at: unknown }>(
-    'SELECT id, user_id, name, created_at, revoked_at FROM devices WHERE org_id = $1 ORDER BY created_at, id',
-    [orgId],
-  );
-  return rows.map((r) => ({ deviceId: r.id, userId: r.user_id, name: r.name, createdAt: iso(r.created_at), revoked: r.revoked_at !== null }));
+  const rows = await sql.query<{
+    id: string;
+    user_id: string;
+    name: string;
+    created_at: unknown;
+    revoked_at: unknown;
+    last_seen_at: unknown;
+    enrolled_via: string;
+    revoked_by: string | null;
+  }>('SELECT id, user_id, name, created_at, revoked_at, last_seen_at, enrolled_via, revoked_by FROM devices WHERE org_id = $1 ORDER BY created_at, id', [orgId]);
+  return rows.map((r) => ({
+    deviceId: r.id,
+    userId: r.user_id,
+    name: r.name,
+    createdAt: iso(r.created_at),
+    revoked: r.revoked_at !== null,
+    lastSeenAt: r.last_seen_at === null ? null : iso(r.last_seen_at),
+    enrolledVia: r.enrolled_via === 'oidc' ? 'oidc' : 'code',
+    revokedAt: r.revoked_at === null ? null : iso(r.revoked_at),
+    revokedBy: r.revoked_by === 'person' || r.revoked_by === 'admin' ? r.revoked_by : null,
+  }));
 }
 
 export async function addAdminIn(sql: SqlClient, name: string, publicKey: string): Promise<{ adminId: string }> {

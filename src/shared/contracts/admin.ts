@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { AUDIT_OUTCOMES } from './audit-event';
+import { ENROLLED_VIA, REVOKED_BY } from './my-devices';
 import { ed25519PublicKeySchema, ed25519SignatureSchema, enrolCodeSchema, nonceSchema, uuidSchema } from './sync';
 
 export const ADMIN_HEADERS = {
@@ -76,7 +77,21 @@ export const personListSchema = z.strictObject({
   people: z.array(z.strictObject({ userId: uuidSchema, name: z.string(), createdAt: isoTime, revoked: z.boolean() })),
 });
 export const deviceListSchema = z.strictObject({
-  devices: z.array(z.strictObject({ deviceId: uuidSchema, userId: uuidSchema, name: z.string(), createdAt: isoTime, revoked: z.boolean() })),
+  devices: z.array(
+    z.strictObject({
+      deviceId: uuidSchema,
+      userId: uuidSchema,
+      name: z.string(),
+      createdAt: isoTime,
+      revoked: z.boolean(),
+      /** The device's last authenticated request, written at most once a minute; null before its first. */
+      lastSeenAt: isoTime.nullable(),
+      enrolledVia: z.enum(ENROLLED_VIA),
+      revokedAt: isoTime.nullable(),
+      /** null while not revoked, and for a device revoked before the server recorded who did it. */
+      revokedBy: z.enum(REVOKED_BY).nullable(),
+    }),
+  ),
 });
 export const adminListSchema = z.strictObject({
   admins: z.array(z.strictObject({ adminId: uuidSchema, name: z.string(), publicKey: ed25519PublicKeySchema, createdAt: isoTime, revoked: z.boolean() })),
@@ -100,6 +115,7 @@ export const ADMIN_ACTIONS = [
   'list_devices',
   'list_orgs',
   'list_people',
+  'list_scim_events',
   'revoke_admin',
   'revoke_device',
   'revoke_person',

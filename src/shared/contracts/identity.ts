@@ -18,6 +18,8 @@ export const IDENTITY_ADMIN_ROUTES = {
   /** POST creates or rotates the org's SCIM token (shown once). */
   scimToken: (org: string) => `/v1/admin/orgs/${org}/scim-token`,
   revokeScimToken: (org: string) => `/v1/admin/orgs/${org}/scim-token/revoke`,
+  /** GET: what the org's IdP changed over SCIM, newest first (docs/identity.md §4.7). */
+  scimEvents: (org: string) => `/v1/admin/orgs/${org}/scim-events`,
 } as const;
 
 export const deletedResponseSchema = z.strictObject({ deleted: z.literal(true) });
@@ -82,6 +84,33 @@ export type OidcConfig = z.infer<typeof oidcConfigResponseSchema>;
 /** The SCIM bearer token `<orgId>.<secret>` (secret: 32 random bytes, 43 base64url characters). */
 export const scimTokenSchema = z.string().regex(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/, 'SCIM token');
 export const scimTokenResponseSchema = z.strictObject({ token: scimTokenSchema, createdAt: z.iso.datetime() });
+
+/**
+ * One change the org's IdP made over SCIM. `deactivate`/`reactivate`: a write that set
+ * active false/true (whatever else it changed); `adopt`: a create that took over a person
+ * OIDC enrolment had made just in time; `delete`: DELETE (access off, gone for SCIM).
+ */
+export const SCIM_EVENT_ACTIONS = ['create', 'adopt', 'update', 'deactivate', 'reactivate', 'delete'] as const;
+export type ScimEventAction = (typeof SCIM_EVENT_ACTIONS)[number];
+export const SCIM_EVENT_ATTRIBUTES = ['active', 'displayName', 'emails', 'externalId', 'name', 'userName'] as const;
+export const scimEventSchema = z.strictObject({
+  id: z.number().int().min(1),
+  at: z.iso.datetime(),
+  action: z.enum(SCIM_EVENT_ACTIONS),
+  userId: uuidSchema,
+  /** After the change; for a delete, the person's last userName. */
+  userName: z.string().max(256),
+  /** The SCIM attributes the change set or altered, sorted; never their values. */
+  changed: z.array(z.enum(SCIM_EVENT_ATTRIBUTES)).max(SCIM_EVENT_ATTRIBUTES.length),
+});
+export type ScimEvent = z.infer<typeof scimEventSchema>;
+export const MAX_SCIM_EVENTS_LIMIT = 1000;
+export const scimEventsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(MAX_SCIM_EVENTS_LIMIT).optional(),
+  /** Only events with a smaller id (page backwards). */
+  before: z.coerce.number().int().min(1).optional(),
+});
+export const scimEventListSchema = z.strictObject({ events: z.array(scimEventSchema).max(MAX_SCIM_EVENTS_LIMIT) });
 
 // ------------------------------------------------------------------ OIDC enrolment (unsigned)
 

@@ -16,7 +16,7 @@ import { createMemoryKeychain } from '../../../src/main/keychain/keychain.memory
 import { createServerApi } from '../../../src/core/sync';
 import { personalPolicy } from '../../../src/core/policy';
 import { fromBase64url } from '../../../src/core/crypto/bytes';
-import { createOrg } from '../../../src/server/admin/admin';
+import { createOrg, listDevices } from '../../../src/server/admin/admin';
 import type { Database } from '../../../src/server/db/db';
 import { startServer, type RunningServer } from '../../../src/server/server';
 import { IDENTITY_ROUTES, oidcStartResponseSchema, type OidcStartResponse } from '../../../src/shared/contracts/identity';
@@ -95,6 +95,8 @@ describe.each(KINDS)('OIDC enrolment on %s', (kind) => {
     expect(status).toMatchObject({ orgId, userId: aliceId });
     const via = await db.asOwner((sql) => sql.query<{ enrolled_via: string }>('SELECT enrolled_via FROM devices WHERE id = $1', [status.deviceId]));
     expect(via[0]?.enrolled_via).toBe('oidc');
+    // The admin device list says so too.
+    expect((await listDevices(db, orgId)).find((d) => d.deviceId === status.deviceId)).toMatchObject({ enrolledVia: 'oidc', revokedAt: null, revokedBy: null });
 
     const api = createServerApi({
       baseUrl: server.url,

@@ -89,7 +89,7 @@ describe('admin commands against a running server', () => {
 
     const l = await cli(['list-devices', '--org', orgId, ...asA()]);
     expect(l.code).toBe(0);
-    expect(l.out).toEqual([expect.stringMatching(new RegExp(`^${enrolled.deviceId}  user ${userId}  active   carol laptop$`))]);
+    expect(l.out).toEqual([expect.stringMatching(new RegExp(`^${enrolled.deviceId}  user ${userId}  active  enrolled \\S+Z by code  last seen never  carol laptop$`))]);
 
     // The device uploads audit records; an export over the API verifies offline.
     const log = createAuditLog({ store: new MemoryAuditStore(), signer: createEd25519Signer(signer.secretKey), deviceId: enrolled.deviceId });

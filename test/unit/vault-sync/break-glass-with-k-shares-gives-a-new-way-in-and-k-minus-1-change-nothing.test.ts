@@ -1,6 +1,7 @@
 /**
- * Break-glass recovery end to end, with REAL parts: the org server (PGlite, HTTP on
- * 127.0.0.1, the signed admin API), real engines on fake-indexeddb composed as the app
+ * Break-glass recovery end to end, with REAL parts: the org server (PGlite, or the real
+ * PostgreSQL named by DATABASE_URL_TEST as scripts/test.sh sets it; HTTP on 127.0.0.1,
+ * the signed admin API), real engines on fake-indexeddb composed as the app
  * does (createSyncedDevice) under a managed policy with recovery.breakGlass, and the
  * real `latchkey server break-glass` CLI functions (init, recover).
  *
@@ -90,6 +91,7 @@ let shares = '';
 let bg: BreakGlassPolicy;
 
 beforeAll(async () => {
+  // PGlite, or the real PostgreSQL named by DATABASE_URL_TEST.
   db = (await openTestDatabase()).db;
   server = await startTestServer(db);
   tmp = mkdtempSync(join(tmpdir(), 'lk-breakglass-'));

@@ -137,7 +137,7 @@ export function registerScimRoutes(app: FastifyInstance, db: Database): void {
           const current = await getUser(sql, orgId, userId(req));
           if (!current) throw notFound();
           checkIfMatch(req, current);
-          return replaceUser(sql, orgId, current.id, parseUserBody(readScimBody(req)));
+          return replaceUser(sql, orgId, current, parseUserBody(readScimBody(req)));
         });
         return sendUser(reply, req, u);
       });
@@ -147,7 +147,7 @@ export function registerScimRoutes(app: FastifyInstance, db: Database): void {
           const current = await getUser(sql, orgId, userId(req));
           if (!current) throw notFound();
           checkIfMatch(req, current);
-          return replaceUser(sql, orgId, current.id, applyPatch(current, readScimBody(req)));
+          return replaceUser(sql, orgId, current, applyPatch(current, readScimBody(req)));
         });
         return sendUser(reply, req, u);
       });

@@ -8,6 +8,7 @@ import type { SqlClient } from '../../db/db';
 import { parseStrictJson } from '../../../shared/encoding/strict-json';
 import { userNameKey } from '../people';
 import { ScimError } from './errors';
+import { changedAttributes, recordScimEvent, updateAction } from './events';
 import type { UserFilter } from './filter';
 import type { StoredUser, UserState } from './resource';
 
@@ -69,6 +70,7 @@ export async function createUser(sql: SqlClient, orgId: string, s: UserState): P
   if (hit?.scim_managed) throw TAKEN();
   if (hit) {
     await writeState(sql, orgId, hit.id, s, true);
+    await recordScimEvent(sql, orgId, { action: 'adopt', userId: hit.id, userName: s.userName, changed: changedAttributes(null, s) });
     return (await getUser(sql, orgId, hit.id))!;
   }
   const id = randomUUID();
@@ -78,6 +80,7 @@ export async function createUser(sql: SqlClient, orgId: string, s: UserState): P
     [orgId, id, displayOf(s), s.userName, userNameKey(s.userName), s.externalId, attrsOf(s), s.active],
   );
   await sql.query('INSERT INTO sync_heads (org_id, user_id) VALUES ($1, $2)', [orgId, id]);
+  await recordScimEvent(sql, orgId, { action: 'create', userId: id, userName: s.userName, changed: changedAttributes(null, s) });
   return (await getUser(sql, orgId, id))!;
 }
 
@@ -92,20 +95,23 @@ async function writeState(sql: SqlClient, orgId: string, id: string, s: UserStat
 }
 
 /** Replaces the stored state (PUT, and PATCH after its operations applied). */
-export async function replaceUser(sql: SqlClient, orgId: string, id: string, s: UserState): Promise<StoredUser> {
-  if (await userNameTaken(sql, orgId, s.userName, id)) throw TAKEN();
-  await writeState(sql, orgId, id, s);
-  return (await getUser(sql, orgId, id))!;
+export async function replaceUser(sql: SqlClient, orgId: string, current: StoredUser, s: UserState): Promise<StoredUser> {
+  if (await userNameTaken(sql, orgId, s.userName, current.id)) throw TAKEN();
+  await writeState(sql, orgId, current.id, s);
+  await recordScimEvent(sql, orgId, { action: updateAction(current, s), userId: current.id, userName: s.userName, changed: changedAttributes(current, s) });
+  return (await getUser(sql, orgId, current.id))!;
 }
 
 /** DELETE: gone for SCIM, and every device of the person refused from its next request. */
 export async function deleteUser(sql: SqlClient, orgId: string, id: string): Promise<boolean> {
-  const rows = await sql.query(
+  const rows = await sql.query<{ user_name: string }>(
     `UPDATE users SET scim_deleted_at = now(), deactivated_at = coalesce(deactivated_at, now()), scim_version = scim_version + 1, updated_at = now()
-      WHERE ${VISIBLE} AND id = $2 RETURNING id`,
+      WHERE ${VISIBLE} AND id = $2 RETURNING user_name`,
     [orgId, id],
   );
-  return rows.length > 0;
+  const gone = rows[0];
+  if (gone) await recordScimEvent(sql, orgId, { action: 'delete', userId: id, userName: gone.user_name, changed: [] });
+  return gone !== undefined;
 }
 
 export async function listUsers(sql: SqlClient, orgId: string, filter: UserFilter | null, startIndex: number, count: number): Promise<{ total: number; users: StoredUser[] }> {
