@@ -28,7 +28,7 @@ import { createWebCryptoRandom } from '../src/core/crypto/random.browser';
 import { personalPolicy } from '../src/core/policy';
 import { createDexieStore } from '../src/core/store/store.dexie';
 import { createEngineCredentialSource, createGateway, createMemoryGatewayStore } from '../src/main/gateway';
-import { ReceiptBook, type SentRequest } from '../src/main/gateway/receipts';
+import { ReceiptBook, type SentHttpRequest } from '../src/main/gateway/receipts';
 import { createNodeArgon2Kdf } from '../src/node/kdf.argon2.node.js';
 import { APPROVAL_RP_ID, type ApprovalKey, type ApprovalReceipt } from '../src/shared/contracts/approval-receipt';
 import { EngineMainContract } from '../src/shared/contracts/engine';
@@ -40,7 +40,7 @@ import type { Bench } from './lib/harness';
 const OPS = 200;
 const GOAL_US = 200;
 
-function sampleRequest(i: number): SentRequest {
+function sampleRequest(i: number): SentHttpRequest {
   return {
     itemId: 'AAAAAAAAAAAAAAAAAAAAAA',
     agent: 'agent-bench',
@@ -53,7 +53,7 @@ function sampleRequest(i: number): SentRequest {
 }
 
 /** The baseline: one SHA-256 over the request as plain JSON (no canonical form, no parts). */
-function naiveDigest(r: SentRequest): string {
+function naiveDigest(r: SentHttpRequest): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ item: r.itemId, agent: r.agent, method: r.method, url: r.url.href, headers: r.headers }));
   if (r.body) h.update(r.body);

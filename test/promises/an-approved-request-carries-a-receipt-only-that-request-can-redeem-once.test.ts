@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyAuditExport } from '../../src/core/audit';
 import { approvalRequestDigest } from '../../src/core/audit/receipt';
-import type { SentRequest } from '../../src/main/gateway/receipts';
-import type { ApprovalReceipt } from '../../src/shared/contracts/approval-receipt';
+import type { SentHttpRequest } from '../../src/main/gateway/receipts';
+import type { ApprovalReceipt, HttpApprovalRequest } from '../../src/shared/contracts/approval-receipt';
 import { isLatchkeyError } from '../../src/shared/errors';
 import { PASSWORD, apiCredentialDraft } from '../unit/core/helpers';
 import { startServer as startApi } from '../unit/gateway/harness';
@@ -82,7 +82,7 @@ describe('an approved request carries a receipt that only that request can redee
     expect(JSON.stringify(head).includes('replicas')).toBe(false);
 
     // The same receipt, presented again for the very same request: spent.
-    const asSent: SentRequest = {
+    const asSent: SentHttpRequest = {
       itemId: item.id,
       agent: agentId,
       tool: 'http_request',
@@ -95,7 +95,7 @@ describe('an approved request carries a receipt that only that request can redee
 
     // A fresh receipt for one request cannot carry another body, URL, method, header or credential.
     const fresh = main.gateway.receipts.issue(main.gateway.receipts.prepare(asSent));
-    const variants: SentRequest[] = [
+    const variants: SentHttpRequest[] = [
       { ...asSent, body: new TextEncoder().encode('{"service":"web","replicas":300}') },
       { ...asSent, url: new URL(`${api.origin}/v1/deploy?ref=evil`) },
       { ...asSent, method: 'PUT' },
@@ -104,7 +104,7 @@ describe('an approved request carries a receipt that only that request can redee
     ];
     for (const v of variants) expect(refusedWith(() => main.gateway.receipts.redeem(fresh, v, null), 'receipt_refused')).toContain('not the one that was approved');
     // A receipt whose request was edited to fit (digest kept) is refused too.
-    const edited: ApprovalReceipt = { ...fresh, request: { ...fresh.request, bodyHash: sha('x') } };
+    const edited: ApprovalReceipt = { ...fresh, request: { ...(fresh.request as HttpApprovalRequest), bodyHash: sha('x') } };
     refusedWith(() => main.gateway.receipts.redeem(edited, { ...asSent, body: new TextEncoder().encode('x') }, null), 'receipt_refused');
     // Its own request still redeems it — once.
     expect(main.gateway.receipts.redeem(fresh, asSent, null)).toBe(fresh);

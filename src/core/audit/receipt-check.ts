@@ -7,7 +7,7 @@
  * receipt failure only once the chain itself verified (a receipt in a forged record
  * proves nothing either way).
  */
-import type { ApprovalKey } from '../../shared/contracts/approval-receipt';
+import type { ApprovalKey, ApprovalRequest } from '../../shared/contracts/approval-receipt';
 import { canonicalizeJcs } from './jcs';
 import { checkTouch, digestMatches } from './receipt';
 import type { AuditRecord } from './record';
@@ -71,9 +71,9 @@ export class ReceiptChecker {
     const t = record.target;
     if (record.actor.type !== 'agent' || record.actor.id !== q.agent) return fail('receipt_mismatch', "The receipt's agent is not the record's actor.");
     if (t?.itemId !== q.itemId) return fail('receipt_mismatch', "The receipt's credential is not the record's target.itemId.");
-    if (t.tool !== q.tool) return fail('receipt_mismatch', "The receipt's tool is not the record's target.tool.");
-    if (t.origin !== q.origin) return fail('receipt_mismatch', "The receipt's origin is not the record's target.origin.");
-    if (t.method !== q.method) return fail('receipt_mismatch', "The receipt's method is not the record's target.method.");
+    if (t?.tool !== q.tool) return fail('receipt_mismatch', "The receipt's tool is not the record's target.tool.");
+    const off = targetMismatch(q, t);
+    if (off !== null) return fail('receipt_mismatch', `The receipt's ${off} is not the record's target.${off}.`);
     if (!digestMatches(r)) return fail('receipt_digest', "The receipt's digest is not the SHA-256 of its request.");
     if (this.nonces.has(q.nonce)) return fail('receipt_replayed', "The receipt's nonce was already used by an earlier receipt.");
     this.nonces.add(q.nonce);
@@ -88,6 +88,18 @@ export class ReceiptChecker {
     const bad = checkTouch(key, r.touch, r.digest);
     if (bad !== null) return fail('receipt_bad_touch', `The security key's assertion does not verify for this request (${bad}).`);
     return undefined;
+  }
+}
+
+/** The first target member the request names differently, per tool; null when all agree. */
+function targetMismatch(q: ApprovalRequest, t: NonNullable<Extract<AuditRecord, { v: 3 }>['target']>): string | null {
+  switch (q.tool) {
+    case 'http_request':
+      return t.origin !== q.origin ? 'origin' : t.method !== q.method ? 'method' : null;
+    case 'run_command':
+      return t.command !== q.command ? 'command' : null;
+    case 'downstream':
+      return t.server !== q.server ? 'server' : t.serverTool !== q.serverTool ? 'serverTool' : null;
   }
 }
 

@@ -14,7 +14,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { APPROVAL_CLIENT_DATA_CONTEXT, type ApprovalKey, type ApprovalReceipt, type ApprovalRequest } from '../../shared/contracts/approval-receipt';
 import { decodeBase64urlOrNull } from '../../shared/encoding/base64url';
 import { concatBytes, constantTimeEqual, utf8ToBytes } from '../crypto/bytes';
-import { canonicalizeJcs } from './jcs';
+import { canonicalizeJcs, type JsonValue } from './jcs';
 
 /** WebAuthn authenticator data flags (§6.1). */
 const FLAG_UP = 0x01;
@@ -36,7 +36,17 @@ export function approvalClientDataHash(digestHex: string): Uint8Array {
 
 /** SHA-256 of the JCS of the agent's headers (names already lower-cased by the gateway). */
 export function headersHash(headers: Readonly<Record<string, string>>): string {
-  return sha256Hex(utf8ToBytes(canonicalizeJcs(headers)));
+  return jcsHash(headers);
+}
+
+/** Lowercase hex SHA-256 of UTF8(JCS(value)): argv, env names, downstream arguments. */
+export function jcsHash(value: JsonValue): string {
+  return sha256Hex(utf8ToBytes(canonicalizeJcs(value)));
+}
+
+/** The env names a run_command credential goes into, as hashed: sorted (UTF-16 code units, as JCS sorts), no repeats. */
+export function envNamesHash(names: readonly string[]): string {
+  return jcsHash([...new Set(names)].sort());
 }
 
 export type TouchFailure = 'bad_encoding' | 'wrong_credential' | 'wrong_rp' | 'no_presence' | 'no_verification' | 'bad_signature';

@@ -23,7 +23,7 @@ import type { GrantMode } from '../../shared/contracts/gateway';
 import type { ApprovalQueue } from './approvals';
 import type { CachedCredentials, Listing } from './credential-cache';
 import type { CredentialOverview, CredentialUse, PolicySource } from './ports';
-import { promptRequest, type ReceiptBook, type ReceiptGrant, type ReceiptTouch, type SentRequest } from './receipts';
+import { promptRequest, type ReceiptBook, type ReceiptGrant, type ReceiptTouch, type SentPart, type SentRequest } from './receipts';
 import { serverKey, type AuthenticatedAgent, type Registry } from './registry';
 import type { GuardFacts, UseGate, UseGuards } from './use-guards';
 
@@ -70,10 +70,11 @@ export interface UseRequest {
    */
   readonly person?: boolean;
   /**
-   * For http_request: the request about to be sent (before the credential is placed).
-   * The approval gets a receipt for its digest, and the prompt shows its method, URL and size.
+   * The request about to be made (http_request before the credential is placed; the
+   * child run_command spawns; a downstream call). The approval gets a receipt for its
+   * digest; for http_request the prompt shows its method, URL and size.
    */
-  readonly sent?: Omit<SentRequest, 'itemId' | 'agent'>;
+  readonly sent?: SentPart;
 }
 
 const GRANT_TO_APPROVAL: Record<Exclude<GrantMode, 'never'>, ApprovalMode> = { ask: 'every_time', session: 'session', always: 'always' };
@@ -209,7 +210,7 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
   }
   req.precheck?.(overview);
   const touch = touchRequirement(deps.policy(), overview.tags);
-  if (touch !== null && req.sent === undefined) {
+  if (touch !== null && req.sent?.tool !== 'http_request') {
     // Only a request the gateway sends itself has a digest a touch can sign.
     throw new LatchkeyError(
       'touch_required',
@@ -231,7 +232,7 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
   let basis = preapproved(deps, req.agent, subject);
   if (basis === null) {
     if (!mayAsk) return null;
-    const shown = req.sent !== undefined ? { request: promptRequest(req.sent), ...(touch !== null ? { touch: true } : {}) } : {};
+    const shown = req.sent?.tool === 'http_request' ? { request: promptRequest(req.sent), ...(touch !== null ? { touch: true } : {}) } : {};
     basis = await withGuardFacts(gate, () => ask(deps, req.agent, req.tool, req.destination, req.signal, subject, shown));
   }
   if (req.person !== true && !deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');

@@ -1,5 +1,7 @@
 /**
  * Approval receipts, gateway side (docs/gateway.md §16, docs/audit-format.md §1.5).
+ * http_request is described below; run_command by its program, argv, env names and cwd,
+ * redeemed right before the child is spawned; downstream by server, tool and arguments.
  *
  * At approval time the gateway describes the request it is about to send — credential,
  * agent, tool, method, origin, and SHA-256 of the full URL, of the agent's headers and of
@@ -11,12 +13,42 @@
  * one request cannot carry another body, URL, method or credential, nor a second use.
  */
 import { randomBytes } from 'node:crypto';
-import { approvalClientDataHash, approvalRequestDigest, checkTouch, headersHash, sha256Hex } from '../../core/audit/receipt';
+import { approvalClientDataHash, approvalRequestDigest, checkTouch, envNamesHash, headersHash, jcsHash, sha256Hex } from '../../core/audit/receipt';
+import type { JsonValue } from '../../core/audit/jcs';
 import { APPROVAL_REQUEST_VERSION, type ApprovalKey, type ApprovalReceipt, type ApprovalRequest } from '../../shared/contracts/approval-receipt';
 import { LatchkeyError } from '../../shared/errors';
 
 /** The request as the gateway sends it (before the credential is placed in it). */
-export interface SentRequest {
+export type SentRequest = SentHttpRequest | SentRun | SentDownstreamCall;
+
+/** A request's tool-specific part: what a tool hands authorizeUse (the credential and agent are added there). */
+export type SentPart = SentRequest extends infer T ? (T extends SentRequest ? Omit<T, 'itemId' | 'agent'> : never) : never;
+
+/** A child run_command spawns, as spawn is handed it. */
+export interface SentRun {
+  readonly itemId: string;
+  readonly agent: string;
+  readonly tool: 'run_command';
+  /** The program's base name (the record's target.command). */
+  readonly command: string;
+  /** spawn's argv: the program as the agent named it, then its arguments. */
+  readonly argv: readonly string[];
+  /** The environment variables this credential goes into. */
+  readonly envNames: readonly string[];
+  readonly cwd?: string;
+}
+
+/** A downstream tool call as forwarded (and each credential the server is given for it). */
+export interface SentDownstreamCall {
+  readonly itemId?: string;
+  readonly agent: string;
+  readonly tool: 'downstream';
+  readonly server: string;
+  readonly serverTool: string;
+  readonly arguments: Readonly<Record<string, JsonValue>>;
+}
+
+export interface SentHttpRequest {
   readonly itemId: string;
   readonly agent: string;
   readonly tool: 'http_request';
@@ -46,8 +78,41 @@ export interface PreparedRequest {
 
 const EMPTY = new Uint8Array(0);
 
+const MISMATCH: Record<SentRequest['tool'], string> = {
+  http_request: 'The request to be sent is not the one that was approved (credential, method, URL, headers or body differ); nothing was sent.',
+  run_command: 'The command to be run is not the one that was approved (credential, program, arguments, variables or directory differ); nothing was run.',
+  downstream: 'The call to be sent is not the one that was approved (credential, server, tool or arguments differ); nothing was sent.',
+};
+
 /** The digest's input for a request, at `time` under `nonce`. */
 export function describeRequest(r: SentRequest, time: string, nonce: string): ApprovalRequest {
+  if (r.tool === 'run_command') {
+    return {
+      v: APPROVAL_REQUEST_VERSION,
+      itemId: r.itemId,
+      agent: r.agent,
+      tool: r.tool,
+      command: r.command,
+      argvHash: jcsHash(r.argv),
+      envHash: envNamesHash(r.envNames),
+      ...(r.cwd !== undefined ? { cwdHash: sha256Hex(new TextEncoder().encode(r.cwd)) } : {}),
+      time,
+      nonce,
+    };
+  }
+  if (r.tool === 'downstream') {
+    return {
+      v: APPROVAL_REQUEST_VERSION,
+      ...(r.itemId !== undefined ? { itemId: r.itemId } : {}),
+      agent: r.agent,
+      tool: r.tool,
+      server: r.server,
+      serverTool: r.serverTool,
+      argumentsHash: jcsHash(r.arguments),
+      time,
+      nonce,
+    };
+  }
   const body = r.body ?? EMPTY;
   return {
     v: APPROVAL_REQUEST_VERSION,
@@ -66,7 +131,7 @@ export function describeRequest(r: SentRequest, time: string, nonce: string): Ap
 }
 
 /** What a prompt shows of the request: method, URL without query (it may carry a token), body size. */
-export function promptRequest(r: Pick<SentRequest, 'method' | 'url' | 'body'>): { method: string; url: string; bodyBytes: number } {
+export function promptRequest(r: Pick<SentHttpRequest, 'method' | 'url' | 'body'>): { method: string; url: string; bodyBytes: number } {
   return { method: r.method, url: `${r.url.origin}${r.url.pathname}`.slice(0, 600), bodyBytes: r.body?.length ?? 0 };
 }
 
@@ -141,7 +206,7 @@ export class ReceiptBook {
     }
     const again = describeRequest(sent, receipt.request.time, receipt.request.nonce);
     if (approvalRequestDigest(again) !== receipt.digest || approvalRequestDigest(receipt.request) !== receipt.digest) {
-      throw new LatchkeyError('receipt_refused', 'The request to be sent is not the one that was approved (credential, method, URL, headers or body differ); nothing was sent.');
+      throw new LatchkeyError('receipt_refused', MISMATCH[sent.tool]);
     }
     if (touch !== null) {
       if (!receipt.touch) throw new LatchkeyError('touch_required', 'This credential needs a touch of your security key to approve each use; nothing was sent.');

@@ -24,21 +24,31 @@ export const APPROVAL_CLIENT_DATA_CONTEXT = 'latchkey-approval-v1';
 /** The relying party of approval credentials (the same as vault-unlock credentials). */
 export const APPROVAL_RP_ID = 'latchkey.local';
 
-/** The tools a receipt can be made for: the ones whose request the gateway sends itself. */
-export const RECEIPT_TOOLS = ['http_request'] as const;
+/**
+ * The tools a receipt can be made for: the ones whose request the gateway makes itself
+ * (an HTTP request it sends, a child it spawns, a downstream call it forwards).
+ */
+export const RECEIPT_TOOLS = ['http_request', 'run_command', 'downstream'] as const;
+
+const itemId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'item id');
+const agent = z.string().regex(/^[A-Za-z0-9_.:@/+-]{1,128}$/, 'agent id');
+const nonce = z.string().regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, '16 bytes, base64url');
+/** As the record's target.command / target.serverTool (audit-event.ts auditNameTokenSchema). */
+const nameToken = z.string().regex(/^[A-Za-z0-9_.+-]{1,64}$/, 'name (letters, digits, _ . + -)');
 
 /**
- * What the digest covers, exactly as hashed: SHA-256 of its RFC 8785 canonical JSON.
- * The gateway builds it from the request it is about to send, after the credential is
- * chosen and before the secret is placed in it.
+ * What the digest covers for an http_request, exactly as hashed: SHA-256 of its RFC 8785
+ * canonical JSON. The gateway builds it from the request it is about to send, after the
+ * credential is chosen and before the secret is placed in it. Its members are frozen:
+ * receipts written before other tools had receipts must keep their digest.
  */
-export const approvalRequestSchema = z.strictObject({
+export const httpApprovalRequestSchema = z.strictObject({
   v: z.literal(APPROVAL_REQUEST_VERSION),
   /** The credential (vault item id). */
-  itemId: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'item id'),
+  itemId,
   /** The agent's pairing id (the record's actor.id). */
-  agent: z.string().regex(/^[A-Za-z0-9_.:@/+-]{1,128}$/, 'agent id'),
-  tool: z.enum(RECEIPT_TOOLS),
+  agent,
+  tool: z.literal('http_request'),
   method: z.string().regex(/^[A-Z]{1,16}$/, 'HTTP method'),
   /** The destination's bare origin (the record's target.origin). */
   origin: z
@@ -56,8 +66,56 @@ export const approvalRequestSchema = z.strictObject({
   /** When the gateway made the request's digest. */
   time,
   /** 16 random bytes, base64url (22 characters): one use only. */
-  nonce: z.string().regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, '16 bytes, base64url'),
+  nonce,
 });
+export type HttpApprovalRequest = z.infer<typeof httpApprovalRequestSchema>;
+
+/** A run_command use of one credential: the program, its whole argv, where the secret goes, the directory. */
+export const runCommandApprovalRequestSchema = z.strictObject({
+  v: z.literal(APPROVAL_REQUEST_VERSION),
+  itemId,
+  agent,
+  tool: z.literal('run_command'),
+  /** The program's base name (the record's target.command). */
+  command: nameToken,
+  /** SHA-256 of UTF8(JCS(argv)): the array handed to spawn, the program as the agent named it first. */
+  argvHash: hex64,
+  /** SHA-256 of UTF8(JCS(names)): the environment variable names this credential goes into, sorted, without repeats. */
+  envHash: hex64,
+  /** SHA-256 of UTF8(cwd) as handed to spawn; absent when the agent named no directory. */
+  cwdHash: hex64.optional(),
+  time,
+  nonce,
+});
+export type RunCommandApprovalRequest = z.infer<typeof runCommandApprovalRequestSchema>;
+
+/**
+ * A call to a downstream MCP server's tool, and each credential released to that server
+ * for it: the server, the tool, and the arguments as forwarded. `itemId` is absent for
+ * the server use itself (its record has no target.itemId).
+ */
+export const downstreamApprovalRequestSchema = z.strictObject({
+  v: z.literal(APPROVAL_REQUEST_VERSION),
+  itemId: itemId.optional(),
+  agent,
+  tool: z.literal('downstream'),
+  /** The configured server (the record's target.server). */
+  server: z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'server name'),
+  /** The downstream tool called (the record's target.serverTool). */
+  serverTool: nameToken,
+  /** SHA-256 of UTF8(JCS(arguments)) as forwarded; `{}` when the call had none. */
+  argumentsHash: hex64,
+  time,
+  nonce,
+});
+export type DownstreamApprovalRequest = z.infer<typeof downstreamApprovalRequestSchema>;
+
+/**
+ * Every request shape, told apart by `tool`. All are `v: 1`: a `(v, tool)` pair names
+ * one frozen shape, a new tool is additive (a verifier that does not know it refuses the
+ * record, as for any unknown member), and changing an existing tool's members needs a new `v`.
+ */
+export const approvalRequestSchema = z.discriminatedUnion('tool', [httpApprovalRequestSchema, runCommandApprovalRequestSchema, downstreamApprovalRequestSchema]);
 export type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
 
 /** A standing grant a use went through, and when the person made it (absent: made before receipts were kept). */

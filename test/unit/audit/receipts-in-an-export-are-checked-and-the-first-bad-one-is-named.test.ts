@@ -26,7 +26,7 @@ import {
 import type { AuditExportItem } from '../../../src/core/audit/export';
 import { approvalClientDataHash, approvalRequestDigest, sha256Hex } from '../../../src/core/audit/receipt';
 import { verifyExportFile } from '../../../src/node/verify-stream';
-import { APPROVAL_RP_ID, type ApprovalKey, type ApprovalReceipt, type ApprovalRequest } from '../../../src/shared/contracts/approval-receipt';
+import { APPROVAL_RP_ID, type ApprovalKey, type ApprovalReceipt, type ApprovalRequest, type HttpApprovalRequest } from '../../../src/shared/contracts/approval-receipt';
 import { toBase64url } from '../../../src/shared/encoding/base64url';
 
 const DEVICE = 'dev-receipts';
@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 let nonceCounter = 0;
-function request(o: Partial<ApprovalRequest> = {}): ApprovalRequest {
+function request(o: Partial<HttpApprovalRequest> = {}): HttpApprovalRequest {
   const nonce = new Uint8Array(16);
   nonce[0] = ++nonceCounter;
   return {

@@ -11,6 +11,8 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import type { ApprovalReceipt } from '../../../shared/contracts/approval-receipt';
+import { auditNameTokenSchema } from '../../../shared/contracts/audit-event';
 import { LatchkeyError } from '../../../shared/errors';
 import { assertRealEnvAllowed } from '../../../core/policy';
 import { authorizeUse, checkPolicy } from '../authorize';
@@ -35,6 +37,10 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
   if (args.realEnv === true) assertRealEnvAllowed(ctx.policy());
   const proxy = args.realEnv === true ? undefined : ctx.runProxy;
   const program = path.basename(args.command);
+  // The record names the program (target.command) and its receipt binds that name: one that cannot be recorded is not run.
+  if (!auditNameTokenSchema.safeParse(program).success) {
+    throw new LatchkeyError('invalid_input', 'The program to run must have a file name of letters, digits, _ . + or - (at most 64 characters).');
+  }
   const destination = `command: ${program}`.slice(0, 600);
   const env: Record<string, string> = {};
   for (const k of PASS_ENV) {
@@ -42,23 +48,29 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
     if (v !== undefined) env[k] = v;
   }
   const source = { tool: 'run_command', destination, audit: { tool: 'run_command', command: program } } as const;
+  // What each approval is for, and exactly what spawn is handed: one argv, one cwd.
+  const argv: readonly string[] = [args.command, ...args.args];
+  const envNamesOf = (credential: string) => args.credentials.filter((x) => x.credential === credential).map((x) => x.env);
+  const sentFor = (credential: string) => ({ tool: 'run_command', command: program, argv, envNames: envNamesOf(credential), ...(args.cwd ? { cwd: args.cwd } : {}) }) as const;
+  const approved: Array<{ release: CredentialRelease; receipt: ApprovalReceipt; touch: { uv: boolean } | null; credential: string }> = [];
   const released: Array<{ release: CredentialRelease; secret: string }> = [];
   const proxied: RunSecret[] = [];
   const bases = new Map<string, string>();
   for (const c of args.credentials) {
-    const { overview, use, basis, guard } = await guardCanaryUse(ctx.canary, agent, source, () =>
+    const { overview, use, basis, guard, receipt, touch } = await guardCanaryUse(ctx.canary, agent, source, () =>
       authorizeUse(ctx, {
         agent,
         tool: 'run_command',
         credentialName: c.credential,
         destination,
         precheck: refuseCanary,
+        sent: sentFor(c.credential),
         ...(signal ? { signal } : {}),
       }),
     );
-    // No record, no use: each credential's signed record is written before it enters the environment.
+    if (receipt === undefined) throw new LatchkeyError('internal', 'The approval carried no receipt; nothing was run.');
     const release: CredentialRelease = { label: 'run_command', itemId: overview.id, credentialName: overview.name, destination, basis, audit: { ...source.audit, ...guard } };
-    await ctx.recordRelease(agent, release);
+    approved.push({ release, receipt, touch, credential: c.credential });
     // The echo guard looks for the real value in the output in both modes: in proxy mode the
     // proxy turns it back into the placeholder, so finding it means it came some other way.
     released.push({ release, secret: use.secret });
@@ -80,7 +92,13 @@ export async function runCommandTool(ctx: ToolContext, agent: AuthenticatedAgent
   if (run) Object.assign(env, run.env);
   let result: CommandResult;
   try {
-    result = await runLimited(args, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
+    // Right before the spawn: each receipt is redeemed against the argv, variables and
+    // directory spawn is handed, then signed into its release record (no record, no use).
+    for (const a of approved) {
+      const receipt = ctx.receipts.redeem(a.receipt, { ...sentFor(a.credential), itemId: a.release.itemId!, agent: agent.id }, a.touch);
+      await ctx.recordRelease(agent, { ...a.release, receipt });
+    }
+    result = await runLimited(argv, args.cwd, env, timeoutMs, ctx.limits.maxCommandOutputBytes, signal);
   } finally {
     await run?.close();
   }
@@ -176,13 +194,22 @@ interface CommandResult {
   stderrTruncated: boolean;
 }
 
-function runLimited(args: RunCommandArgs, env: Record<string, string>, timeoutMs: number, maxBytes: number, signal?: AbortSignal): Promise<CommandResult> {
+/** Spawns exactly `argv` (program first) in `cwd`: the receipts were redeemed against these. */
+function runLimited(
+  argv: readonly string[],
+  cwd: string | undefined,
+  env: Record<string, string>,
+  timeoutMs: number,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<CommandResult> {
+  const [command, ...rest] = argv as [string, ...string[]];
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = spawn(args.command, args.args, { env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, ...(args.cwd ? { cwd: args.cwd } : {}) });
+      child = spawn(command, rest, { env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, ...(cwd ? { cwd } : {}) });
     } catch {
-      reject(new LatchkeyError('invalid_input', `The command "${path.basename(args.command)}" could not be started.`));
+      reject(new LatchkeyError('invalid_input', `The command "${path.basename(command)}" could not be started.`));
       return;
     }
     const r: CommandResult = { exitCode: null, signal: null, timedOut: false, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false };
@@ -211,7 +238,7 @@ function runLimited(args: RunCommandArgs, env: Record<string, string>, timeoutMs
     signal?.addEventListener('abort', abort, { once: true });
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new LatchkeyError('invalid_input', `The command "${path.basename(args.command)}" could not be started (${e.code ?? 'error'}).`));
+      reject(new LatchkeyError('invalid_input', `The command "${path.basename(command)}" could not be started (${e.code ?? 'error'}).`));
     });
     child.on('close', (code, sig) => {
       clearTimeout(timer);
