@@ -23,7 +23,7 @@ import type { GrantMode } from '../../shared/contracts/gateway';
 import type { ApprovalQueue } from './approvals';
 import type { CachedCredentials, Listing } from './credential-cache';
 import type { CredentialOverview, CredentialUse, PolicySource } from './ports';
-import { promptRequest, type ReceiptBook, type ReceiptGrant, type ReceiptTouch, type SentPart, type SentRequest } from './receipts';
+import { promptRequest, type ReceiptBook, type ReceiptGrant, type ReceiptTouch, type SentPart } from './receipts';
 import { serverKey, type AuthenticatedAgent, type Registry } from './registry';
 import type { GuardFacts, UseGate, UseGuards } from './use-guards';
 
