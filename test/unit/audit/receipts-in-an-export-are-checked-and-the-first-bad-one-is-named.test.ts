@@ -24,9 +24,17 @@ import {
   type AuditEventInput,
 } from '../../../src/core/audit';
 import type { AuditExportItem } from '../../../src/core/audit/export';
-import { approvalClientDataHash, approvalRequestDigest, sha256Hex } from '../../../src/core/audit/receipt';
+import { approvalClientDataHash, approvalRequestDigest, jcsHash, sha256Hex } from '../../../src/core/audit/receipt';
 import { verifyExportFile } from '../../../src/node/verify-stream';
-import { APPROVAL_RP_ID, type ApprovalKey, type ApprovalReceipt, type ApprovalRequest, type HttpApprovalRequest } from '../../../src/shared/contracts/approval-receipt';
+import {
+  APPROVAL_RP_ID,
+  type ApprovalKey,
+  type ApprovalReceipt,
+  type ApprovalRequest,
+  type DownstreamApprovalRequest,
+  type HttpApprovalRequest,
+  type RunCommandApprovalRequest,
+} from '../../../src/shared/contracts/approval-receipt';
 import { toBase64url } from '../../../src/shared/encoding/base64url';
 
 const DEVICE = 'dev-receipts';
@@ -98,6 +106,40 @@ function use(receipt: ApprovalReceipt, reason = 'approved_once', target: Record<
   };
 }
 
+function runRequest(o: Partial<RunCommandApprovalRequest> = {}): RunCommandApprovalRequest {
+  const { nonce, time, agent, itemId } = request();
+  return { v: 1, itemId, agent, tool: 'run_command', command: 'node', argvHash: jcsHash(['node', '-e', '1']), envHash: jcsHash(['TOKEN']), time, nonce, ...o };
+}
+
+function downstreamRequest(o: Partial<DownstreamApprovalRequest> = {}): DownstreamApprovalRequest {
+  const { nonce, time, agent } = request();
+  return { v: 1, agent, tool: 'downstream', server: 'github', serverTool: 'create_issue', argumentsHash: jcsHash({ title: 'x' }), time, nonce, ...o };
+}
+
+/** A run_command release record (target: the program's name) carrying `receipt`. */
+function runUse(receipt: ApprovalReceipt, command = 'node'): AuditEventInput {
+  return {
+    action: 'credential.use',
+    actor: { type: 'agent', id: AGENT },
+    outcome: 'success',
+    reason: 'approved_once',
+    target: { itemId: ITEM, tool: 'run_command', command },
+    receipt,
+  };
+}
+
+/** A downstream server-use record (no credential) carrying `receipt`. */
+function callUse(receipt: ApprovalReceipt, serverTool = 'create_issue'): AuditEventInput {
+  return {
+    action: 'credential.use',
+    actor: { type: 'agent', id: AGENT },
+    outcome: 'success',
+    reason: 'approved_once',
+    target: { tool: 'downstream', server: 'github', serverTool },
+    receipt,
+  };
+}
+
 const publish = (key: ApprovalKey): AuditEventInput => ({ action: 'approval_key.add', actor: { type: 'person' }, outcome: 'success', approvalKey: key });
 
 async function chainOf(events: AuditEventInput[]) {
@@ -152,12 +194,38 @@ describe('receipts in an export are checked and the first bad one is named', () 
     expect(streamed).toMatchObject({ ok: true, receipts: 4, touches: 2 });
   });
 
+  it('run_command and downstream receipts (with a cwd, with a touch) verify against their records', async () => {
+    const es = softApprover(-7);
+    const run = runRequest({ cwdHash: sha256Hex(utf8ToBytes('/srv/app')) });
+    const { whole, streamed } = await bothVerdicts([
+      publish(es.key),
+      runUse(receiptFor(run, { touch: es.touch(approvalRequestDigest(run)) })),
+      runUse(receiptFor(runRequest())),
+      callUse(receiptFor(downstreamRequest())),
+    ]);
+    expect(whole).toMatchObject({ ok: true, receipts: 3, touches: 1 });
+    expect(streamed).toMatchObject({ ok: true, receipts: 3, touches: 1 });
+  });
+
   const es = softApprover(-7);
   const other = softApprover(-8);
   const cases: Array<[string, () => AuditEventInput[], string, number]> = [
     ['a receipt on a refusal', () => [{ ...use(receiptFor(request())), outcome: 'denied', reason: 'approval_denied' }], 'receipt_misplaced', 1],
     ['a receipt for another credential', () => [use(receiptFor(request({ itemId: 'BBBBBBBBBBBBBBBBBBBBBB' })))], 'receipt_mismatch', 1],
     ['a receipt for another method', () => [use(receiptFor(request({ method: 'DELETE' })))], 'receipt_mismatch', 1],
+    ['a run_command receipt for another program', () => [runUse(receiptFor(runRequest({ command: 'sh' })))], 'receipt_mismatch', 1],
+    ['a run_command receipt in an http_request record', () => [use(receiptFor(runRequest()))], 'receipt_mismatch', 1],
+    ['a run_command receipt whose argv hash was changed', () => [runUse({ ...receiptFor(runRequest()), request: runRequest({ argvHash: jcsHash(['sh']) }) })], 'receipt_digest', 1],
+    [
+      'a run_command receipt used twice',
+      () => {
+        const r = runRequest();
+        return [runUse(receiptFor(r)), runUse(receiptFor({ ...r, time: '2026-01-02T03:04:06.000Z' }))];
+      },
+      'receipt_replayed',
+      2,
+    ],
+    ['a downstream receipt for another tool of the server', () => [callUse(receiptFor(downstreamRequest({ serverTool: 'delete_repo' })))], 'receipt_mismatch', 1],
     ['a receipt for another agent', () => [use(receiptFor(request({ agent: 'agent-2' })))], 'receipt_mismatch', 1],
     ['a digest that is not the request’s', () => [use({ ...receiptFor(request()), digest: sha256Hex(utf8ToBytes('other')) })], 'receipt_digest', 1],
     [
