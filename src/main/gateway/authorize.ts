@@ -16,6 +16,7 @@ import {
   itemAllows,
   touchRequirement,
 } from '../../core/policy';
+import type { JsonValue } from '../../core/audit/jcs';
 import type { ApprovalReceipt } from '../../shared/contracts/approval-receipt';
 import type { ApprovalMode } from '../../shared/policy';
 import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
@@ -243,10 +244,10 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
   return { overview, basis, gate, receipt, touch };
 }
 
-/** The standing grant a use went through, and when the person made it, for the receipt. */
-function standingGrant(deps: Pick<AuthorizeDeps, 'registry'>, agent: AuthenticatedAgent, itemId: string, basis: string): ReceiptGrant | undefined {
+/** The standing grant a use went through, and when the person made it, for the receipt (`key`: an item id, or serverKey(server)). */
+function standingGrant(deps: Pick<AuthorizeDeps, 'registry'>, agent: AuthenticatedAgent, key: string, basis: string): ReceiptGrant | undefined {
   if (basis !== 'always' && basis !== 'session') return undefined;
-  const at = deps.registry.grantedAt(agent.id, itemId, basis);
+  const at = deps.registry.grantedAt(agent.id, key, basis);
   return { mode: basis, ...(at !== undefined ? { at: new Date(at).toISOString() } : {}) };
 }
 
@@ -350,18 +351,22 @@ export interface ServerUseRequest {
   readonly server: string;
   /** The downstream tool being called (shown in the prompt). */
   readonly tool: string;
+  /** The call's arguments as they will be forwarded (the receipt hashes them). */
+  readonly arguments: Readonly<Record<string, JsonValue>>;
   readonly signal?: AbortSignal;
 }
 
 /**
  * A call to a downstream server's tool: policy (downstream:<server>), then the agent's
  * grant of that server and its approval rule, exactly as for a credential. Returns the
- * basis ('always', 'session', 'approved_once', …). The server's credentials, if any,
- * are authorized separately (authorizeUse) when its connection is made.
+ * basis ('always', 'session', 'approved_once', …) and a receipt for this call (server,
+ * tool, arguments), to be redeemed right before the call is sent. The server's
+ * credentials, if any, are authorized separately (authorizeUse) when its connection is made.
  */
-export async function authorizeServerUse(deps: AuthorizeDeps, req: ServerUseRequest): Promise<string> {
+export async function authorizeServerUse(deps: AuthorizeDeps, req: ServerUseRequest): Promise<{ basis: string; receipt: ApprovalReceipt }> {
   const tool = `downstream:${req.server}`;
   checkPolicy(deps, req.agent, tool);
+  const prepared = deps.receipts.prepare({ tool: 'downstream', agent: req.agent.id, server: req.server, serverTool: req.tool, arguments: req.arguments });
   const basis = await approveGrant(deps, req.agent, tool, `mcp: ${req.server} · ${req.tool.slice(0, 128)}`, req.signal, {
     mode: deps.registry.serverGrantMode(req.agent.id, req.server),
     sessionKey: serverKey(req.server),
@@ -370,7 +375,7 @@ export async function authorizeServerUse(deps: AuthorizeDeps, req: ServerUseRequ
     remember: (mode) => deps.registry.setServerGrant(req.agent.id, req.server, mode),
   });
   if (!deps.registry.isActive(req.agent.id)) throw new LatchkeyError('unauthorized', 'This agent was revoked.');
-  return basis;
+  return { basis, receipt: deps.receipts.issue(prepared, standingGrant(deps, req.agent, serverKey(req.server), basis)) };
 }
 
 async function approveGrant(deps: AuthorizeDeps, agent: AuthenticatedAgent, tool: string, destination: string, signal: AbortSignal | undefined, s: GrantSubject): Promise<string> {

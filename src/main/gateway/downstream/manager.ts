@@ -16,6 +16,8 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { JsonValue } from '../../../core/audit/jcs';
+import { auditNameTokenSchema } from '../../../shared/contracts/audit-event';
 import { LatchkeyError } from '../../../shared/errors';
 import { resolveChecked } from '../../egress/request';
 import { authorizeServerUse, authorizeUse, checkPolicy } from '../authorize';
@@ -103,21 +105,31 @@ export class DownstreamManager {
     if ((await this.ctx.credentials.state()) !== 'unlocked' && !(await this.ctx.waitForUnlock(agent, `downstream:${s.name}`, signal))) {
       throw new LatchkeyError('vault_locked', 'The Latchkey vault is locked. Ask the person to unlock Latchkey, then try again.');
     }
+    // The record names the tool (target.serverTool) and the receipt binds that name: one that cannot be recorded is not called.
+    if (!auditNameTokenSchema.safeParse(tool).success) {
+      throw new LatchkeyError('invalid_input', 'Latchkey can only forward a tool whose name is letters, digits, _ . + or - (at most 64 characters).');
+    }
+    // The arguments exactly as they will be forwarded: one copy, hashed for the receipts and sent.
+    const callArgs = (args ?? {}) as Record<string, JsonValue>;
+    const call = { serverTool: tool, arguments: callArgs } as const;
     // The server's own grant first: no credential is fetched and no process started for a refused call.
-    const basis = await authorizeServerUse(this.ctx, { agent, server: s.name, tool, ...(signal ? { signal } : {}) });
-    // No record, no use: the server use is signed before the tool can run (with or
-    // without credentials); if it cannot be, this throws audit_unavailable and the
-    // server never sees the call. The dispatcher signs the outcome after it ran.
+    const approved = await authorizeServerUse(this.ctx, { agent, server: s.name, tool, arguments: callArgs, ...(signal ? { signal } : {}) });
+    const { conn, released } = await this.connection(agent, s, signal, call);
+    // Right before the call is sent: the receipt is redeemed against the server, tool and
+    // arguments forwarded, and the server use is signed (no record, no use; if it cannot
+    // be, this throws audit_unavailable and the server never sees the call). The
+    // dispatcher signs the outcome after it ran.
+    const receipt = this.ctx.receipts.redeem(approved.receipt, { tool: 'downstream', agent: agent.id, server: s.name, ...call }, null);
     await this.ctx.recordRelease(agent, {
       label: `downstream:${s.name}`,
       itemId: null,
       credentialName: null,
       destination: `mcp: ${s.name}`,
-      basis,
+      basis: approved.basis,
       audit: { tool: 'downstream', server: s.name, serverTool: tool },
+      receipt,
     });
-    const { conn, released } = await this.connection(agent, s, signal);
-    const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: args } : {}) }, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
+    const result = await conn.client.callTool({ name: tool, ...(args ? { arguments: callArgs } : {}) }, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     const credentialName = s.credentials.map((c) => c.credential).join(', ') || null;
     const source = { tool: `downstream:${s.name}`, destination: `mcp: ${s.name}`, audit: { tool: 'downstream', server: s.name, serverTool: tool } } as const;
     // The echo guard: the server's own credential in its result (any form, blobs decoded).
@@ -156,7 +168,17 @@ export class DownstreamManager {
     }
   }
 
-  private async connection(agent: AuthenticatedAgent, s: DownstreamServerConfig, signal?: AbortSignal): Promise<{ conn: Connection; released: Released }> {
+  /**
+   * `call`: the tool call this connection is made or re-used for; each credential's
+   * release then carries a receipt for that call, redeemed right before the secret is
+   * given to the server. A listing has no call, and its releases no receipt.
+   */
+  private async connection(
+    agent: AuthenticatedAgent,
+    s: DownstreamServerConfig,
+    signal?: AbortSignal,
+    call?: { readonly serverTool: string; readonly arguments: Readonly<Record<string, JsonValue>> },
+  ): Promise<{ conn: Connection; released: Released }> {
     const tool = `downstream:${s.name}`;
     checkPolicy(this.ctx, agent, tool);
     const url = s.transport.type === 'http' ? new URL(s.transport.url) : undefined;
@@ -165,11 +187,31 @@ export class DownstreamManager {
     const released: Array<{ release: CredentialRelease; secret: string }> = [];
     const audit = { tool: 'downstream', server: s.name, origin: url?.origin ?? null } as const;
     for (const c of s.credentials) {
+      const sent = call ? ({ tool: 'downstream', server: s.name, ...call } as const) : undefined;
       const u = await guardCanaryUse(this.ctx.canary, agent, { tool, destination, audit }, () =>
-        authorizeUse(this.ctx, { agent, tool, credentialName: c.credential, destination, precheck: refuseCanary, ...(url ? { url } : {}), ...(signal ? { signal } : {}) }),
+        authorizeUse(this.ctx, {
+          agent,
+          tool,
+          credentialName: c.credential,
+          destination,
+          precheck: refuseCanary,
+          ...(url ? { url } : {}),
+          ...(sent ? { sent } : {}),
+          ...(signal ? { signal } : {}),
+        }),
       );
+      const receipt = sent && u.receipt ? this.ctx.receipts.redeem(u.receipt, { ...sent, itemId: u.overview.id, agent: agent.id }, u.touch) : undefined;
+      if (sent && receipt === undefined) throw new LatchkeyError('internal', 'The approval carried no receipt; nothing was sent.');
       // No record, no use: signed before the secret reaches the server (env or request headers), on every list and call.
-      const release: CredentialRelease = { label: tool, itemId: u.overview.id, credentialName: u.overview.name, destination, basis: u.basis, audit: { ...audit, ...u.guard } };
+      const release: CredentialRelease = {
+        label: tool,
+        itemId: u.overview.id,
+        credentialName: u.overview.name,
+        destination,
+        basis: u.basis,
+        audit: { ...audit, ...(call ? { serverTool: call.serverTool } : {}), ...u.guard },
+        ...(receipt ? { receipt } : {}),
+      };
       await this.ctx.recordRelease(agent, release);
       released.push({ release, secret: u.use.secret });
       uses.push({ c, ...u });
