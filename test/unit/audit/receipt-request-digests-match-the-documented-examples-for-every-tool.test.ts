@@ -5,8 +5,7 @@
  * and hashed as the gateway and the verifier hash them. A request of one tool with
  * another tool's members is refused.
  */
-import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { approvalClientDataHash, approvalRequestDigest, envNamesHash, jcsHash, sha256Hex } from '../../../src/core/audit/receipt';
 import { approvalRequestSchema } from '../../../src/shared/contracts/approval-receipt';
