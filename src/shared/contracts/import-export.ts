@@ -65,6 +65,10 @@ export const importPreviewSchema = z.object({
       customFieldCount: z.number().int().nonnegative(),
       hasTotp: z.boolean(),
       apiSuggestion: z.object({ description: z.string(), injection: injectionRuleSchema, allowedOrigins: z.array(originSchema) }).optional(),
+      /** An encrypted Latchkey export's trashed item: it goes back to the trash. */
+      inTrash: z.boolean().optional(),
+      /** An encrypted Latchkey export's item: how many earlier versions come with it. */
+      previousVersions: z.number().int().nonnegative().optional(),
     }),
   ),
   report: importReportSchema,
