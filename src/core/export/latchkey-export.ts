@@ -154,6 +154,8 @@ function parseJsonPayload(file: string, pt: Uint8Array): unknown {
   return r.value;
 }
 
+const trashTime = z.number().int().nonnegative();
+
 function itemsOf(file: string, json: unknown, version: number): ExportedItem[] {
   const parsed = payloadSchema(version).safeParse(json);
   if (!parsed.success) {
@@ -174,15 +176,12 @@ function itemsOf(file: string, json: unknown, version: number): ExportedItem[] {
     const draft = itemDraftSchema.safeParse({ overview: content, details: body });
     // An empty history is no history (the engine never stores one).
     const stored = storedItemDetailsSchema.safeParse(history === undefined || (Array.isArray(history) && history.length === 0) ? body : { ...body, history });
-    const trash = z
-      .number()
-      .int()
-      .nonnegative()
-      .safeParse(trashedAt ?? 0);
+    // Absent means live; anything present must be a time (null is not "not trashed").
+    const trash = trashedAt === undefined ? ({ success: true, data: undefined } as const) : trashTime.safeParse(trashedAt);
     if (!draft.success || !stored.success || !trash.success) throw importError(file, entryLabel(i + 1, undefined), 'the item is not valid.');
     const problem = historyProblem(stored.data);
     if (problem) throw importError(file, entryLabel(i + 1, draft.data.overview.title), problem);
-    const overview = trashedAt === undefined ? draft.data.overview : { ...draft.data.overview, trashedAt: trash.data };
+    const overview = trash.data === undefined ? draft.data.overview : { ...draft.data.overview, trashedAt: trash.data };
     return { overview, details: stored.data, createdAt: it.createdAt, updatedAt: it.updatedAt };
   });
 }

@@ -186,6 +186,7 @@ describe('an encrypted export (format 2)', () => {
       [{ ...base, details: twoVersions(3, 3) }],
       [{ ...base, details: { kind: 'login' as const, customFields: [], history: [{ version: 1, at: 1, fields: [{ field: 'secret', name: 'Secret', value: 'x' }] }] } }],
       [{ ...base, overview: { ...base.overview, trashedAt: -5 }, details: { kind: 'login' as const, customFields: [] } }],
+      [{ ...base, overview: { ...base.overview, trashedAt: null }, details: { kind: 'login' as const, customFields: [] } }],
     ];
     for (const items of crafted)
       await expectCode(
