@@ -36,6 +36,7 @@ import * as refs from './vault/reference-ops';
 import type { SecretReference } from './references';
 import * as trash from './vault/trash-ops';
 import * as history from './vault/history-ops';
+import * as restore from './vault/restore-ops';
 import { deriveVaultKeys, wipeVaultKeys } from './vault/keys';
 import { applyToHead, sealHead, stateOf } from './vault/head';
 import { DEFAULT_SETTINGS, headUnauthenticError, loadVault, noVault, readTrustedHead, sealSettings, slotInHead } from './vault/open-vault';
@@ -194,6 +195,11 @@ export function createEngine(deps: EngineDeps) {
       await auditSink({ action: 'vault.import', actor: { type: 'person' }, outcome: 'success' });
       return made;
     },
+    restoreItems: async (list) => {
+      const made = await restore.restoreExportedItems(core, list);
+      await auditSink({ action: 'vault.import', actor: { type: 'person' }, outcome: 'success' });
+      return made;
+    },
     openLatchkeyExport: (file, bytes, passphrase) => importLatchkeyExport(file, bytes, passphrase, deps.kdf),
   });
   const exports = createExportService({
@@ -202,7 +208,7 @@ export function createEngine(deps: EngineDeps) {
     now: () => clock.now(),
     policy: () => policy(),
     params: () => slotCtx('').passwordKdf,
-    readAll: () => items.readAllItems(core),
+    readAll: () => restore.readAllItems(core),
     audit: (e) => auditSink(e),
   });
 
