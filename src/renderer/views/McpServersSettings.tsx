@@ -105,8 +105,8 @@ export function McpServersSettings() {
     <section className="card wide" aria-labelledby="mcp-servers-title" data-testid="mcp-servers">
       <h2 id="mcp-servers-title">Connected MCP servers</h2>
       <p className="muted">
-        Agents see these servers' tools through Latchkey, each with its own grant on the Agents page. They are stored in your vault and sync with it;
-        they run only while the vault is unlocked.
+        Agents see these servers' tools through Latchkey, each with its own grant on the Agents page. They are stored in your vault and sync with it; they run only while the vault
+        is unlocked.
       </p>
       {servers !== null && servers.length === 0 && <p className="muted">No servers connected yet.</p>}
       {servers !== null && servers.length > 0 && (

@@ -84,7 +84,15 @@ describe('connected MCP servers in the vault', () => {
     expect(mcpServerConfigSchema.safeParse({ ...ok, credentials: [{ itemId: id }] }).success).toBe(false);
     expect(mcpServerConfigSchema.safeParse({ name: 'w', transport: { type: 'http', url: 'https://x.example/mcp' }, credentials: [{ itemId: id, env: 'X' }] }).success).toBe(false);
     expect(mcpServerConfigSchema.safeParse({ name: 'w', transport: { type: 'http', url: 'file:///etc/passwd' }, credentials: [] }).success).toBe(false);
-    expect(mcpServerConfigSchema.safeParse({ ...ok, credentials: [{ itemId: id, env: 'A' }, { itemId: id, env: 'A' }] }).success).toBe(false);
+    expect(
+      mcpServerConfigSchema.safeParse({
+        ...ok,
+        credentials: [
+          { itemId: id, env: 'A' },
+          { itemId: id, env: 'A' },
+        ],
+      }).success,
+    ).toBe(false);
     // The stored member is versioned and its names unique.
     expect(mcpServersSettingSchema.safeParse({ v: 1, servers: [ok] }).success).toBe(true);
     expect(mcpServersSettingSchema.safeParse({ v: 2, servers: [ok] }).success).toBe(false);
