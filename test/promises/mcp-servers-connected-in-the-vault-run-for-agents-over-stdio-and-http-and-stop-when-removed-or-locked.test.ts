@@ -5,7 +5,8 @@
  * @modelcontextprotocol/server-everything over stdio (a credential in its environment)
  * and over streamable HTTP (a credential in a header), and an agent with the MCP SDK
  * client. Removing the server in the vault stops its process; a locked vault runs none;
- * unlocking brings them back.
+ * unlocking brings them back; an HTTP server at a URL its credential may not go to never
+ * gets it.
  */
 import 'fake-indexeddb/auto';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -166,5 +167,17 @@ describe('MCP servers connected in the vault', () => {
     await unlocked;
     const again = (await agent.client.listTools()).tools.map((t) => t.name);
     expect(again).toEqual(expect.arrayContaining(['local-everything__echo', 'web-everything__echo']));
+  }, 60_000);
+
+  it("an HTTP server whose URL the credential's destination rules do not allow never gets it: left out, its calls refused", async () => {
+    const elsewhere = await h.engine.createItem(apiCredentialDraft('Elsewhere token', 'elsewhere-secret-0123456789', { allowedOrigins: ['https://api.elsewhere.example'] }));
+    const added = nextChange();
+    await h.engine.saveMcpServer({ name: 'wrong-origin', transport: { type: 'http', url: httpUrl }, credentials: [{ itemId: elsewhere.id, header: 'X-Token' }] });
+    await added;
+    const names = (await agent.client.listTools()).tools.map((t) => t.name);
+    expect(names.some((n) => n.startsWith('wrong-origin__'))).toBe(false);
+    const refused = await callTool(agent.client, 'wrong-origin__echo', { message: 'x' });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).not.toContain('elsewhere-secret');
   }, 60_000);
 });
