@@ -78,4 +78,3 @@ export const mcpServersSettingSchema = z
     error: 'two connected MCP servers have the same name',
     path: ['servers'],
   });
-export type McpServersSetting = z.infer<typeof mcpServersSettingSchema>;
