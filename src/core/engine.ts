@@ -5,6 +5,8 @@
  */
 import type { AuditEvent, EngineSettings, EngineStatus, SlotInfo } from '../shared/contracts/engine';
 import { engineSettingsSchema } from '../shared/contracts/engine';
+import type { McpServerConfig } from '../shared/mcp-servers';
+import * as mcp from './vault/mcp-server-ops';
 import { LatchkeyError } from '../shared/errors';
 import { slotKindReason } from '../shared/contracts/audit-event';
 import type { FieldRef, ItemDraft, ItemSummary, ItemUpdate, ItemView } from '../shared/items';
@@ -36,6 +38,7 @@ import * as refs from './vault/reference-ops';
 import type { SecretReference } from './references';
 import * as trash from './vault/trash-ops';
 import * as history from './vault/history-ops';
+import * as restore from './vault/restore-ops';
 import { deriveVaultKeys, wipeVaultKeys } from './vault/keys';
 import { applyToHead, sealHead, stateOf } from './vault/head';
 import { DEFAULT_SETTINGS, headUnauthenticError, loadVault, noVault, readTrustedHead, sealSettings, slotInHead } from './vault/open-vault';
@@ -194,6 +197,11 @@ export function createEngine(deps: EngineDeps) {
       await auditSink({ action: 'vault.import', actor: { type: 'person' }, outcome: 'success' });
       return made;
     },
+    restoreItems: async (list) => {
+      const made = await restore.restoreExportedItems(core, list);
+      await auditSink({ action: 'vault.import', actor: { type: 'person' }, outcome: 'success' });
+      return made;
+    },
     openLatchkeyExport: (file, bytes, passphrase) => importLatchkeyExport(file, bytes, passphrase, deps.kdf),
   });
   const exports = createExportService({
@@ -202,7 +210,7 @@ export function createEngine(deps: EngineDeps) {
     now: () => clock.now(),
     policy: () => policy(),
     params: () => slotCtx('').passwordKdf,
-    readAll: () => items.readAllItems(core),
+    readAll: () => restore.readAllItems(core),
     audit: (e) => auditSink(e),
   });
 
@@ -633,22 +641,29 @@ export function createEngine(deps: EngineDeps) {
     return { state: session ? 'unlocked' : 'locked', vaultId: meta.vaultId, slotKinds: kinds };
   }
 
-  async function updateSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
+  async function updateSettings(patch: Partial<Pick<EngineSettings, 'autoLockMinutes'>>): Promise<EngineSettings> {
     return core.exclusive(async () => {
       const s = core.session();
       if (patch.autoLockMinutes !== undefined) assertAutoLockSettingAllowed(policy(), patch.autoLockMinutes);
-      const parsed = engineSettingsSchema.safeParse({ ...s.settings, ...patch });
+      const parsed = engineSettingsSchema.safeParse({ ...s.settings, ...(patch.autoLockMinutes === undefined ? {} : { autoLockMinutes: patch.autoLockMinutes }) });
       if (!parsed.success) throw new LatchkeyError('invalid_input', 'Auto-lock must be 0 (never) to 1440 minutes.');
-      const next = parsed.data;
-      const rec = sealSettings(s.keys, s.vaultId, s.settingsVersion + 1, next, deps.random);
-      await core.commit({ settings: rec });
-      if (core.session() === s) {
-        s.settings = next;
-        s.settingsVersion = rec.version;
-        schedule();
-      }
-      return next;
+      return writeSettings(parsed.data);
     });
+  }
+
+  /** Seals and commits the whole settings record; call inside core.exclusive. */
+  async function writeSettings(next: EngineSettings): Promise<EngineSettings> {
+    const s = core.session();
+    const rec = sealSettings(s.keys, s.vaultId, s.settingsVersion + 1, next, deps.random);
+    const serversChanged = JSON.stringify(s.settings.mcpServers ?? null) !== JSON.stringify(next.mcpServers ?? null);
+    await core.commit({ settings: rec });
+    if (core.session() === s) {
+      s.settings = next;
+      s.settingsVersion = rec.version;
+      schedule();
+    }
+    if (serversChanged) core.emit({ type: 'mcpServersChanged' });
+    return next;
   }
 
   return {
@@ -681,6 +696,10 @@ export function createEngine(deps: EngineDeps) {
     relabelSlot,
     getSettings: (): EngineSettings => ({ ...core.session().settings }),
     updateSettings,
+    /** Connected MCP servers (src/shared/mcp-servers.ts), stored in the settings record. */
+    listMcpServers: (): McpServerConfig[] => mcp.listMcpServers(core),
+    saveMcpServer: (server: McpServerConfig, replaces?: string) => core.exclusive(() => mcp.saveMcpServer(core, writeSettings, server, replaces)),
+    removeMcpServer: (name: string) => core.exclusive(() => mcp.removeMcpServer(core, writeSettings, name)),
     listItems: (filter: { kind?: string; tag?: string } = {}): ItemSummary[] => core.session().list(filter),
     searchItems: (query: string, limit = 10_000): ItemSummary[] => core.session().search(query, limit),
     getItem: (id: string): Promise<ItemView> => items.getItem(core, id),

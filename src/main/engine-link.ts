@@ -33,6 +33,7 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
   const locked = new Set<() => void>();
   const unlocked = new Set<() => void>();
   const changed = new Set<() => void>();
+  const serversChanged = new Set<() => void>();
   const fire = (set: Set<() => void>): void => {
     for (const h of [...set]) h();
   };
@@ -65,6 +66,10 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
       const r = await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}), reportRedacted: true });
       return { texts: r.texts, canaries: r.canaries ?? [], ...(r.redacted ? { redacted: r.redacted } : {}) };
     },
+    async listMcpServers() {
+      return (await engine().call('mcpServers.list', {})).servers;
+    },
+    onMcpServersChanged: subscribe(serversChanged),
     onLocked: subscribe(locked),
     onUnlocked: subscribe(unlocked),
     onCredentialsChanged: subscribe(changed),
@@ -80,7 +85,12 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
     current: () => current,
     attach(port) {
       const client = connectRpc(port, EngineMainContract);
-      const offs = [client.on('locked', () => fire(locked)), client.on('unlocked', () => fire(unlocked)), client.on('credentialsChanged', () => fire(changed))];
+      const offs = [
+        client.on('locked', () => fire(locked)),
+        client.on('unlocked', () => fire(unlocked)),
+        client.on('credentialsChanged', () => fire(changed)),
+        client.on('mcpServersChanged', () => fire(serversChanged)),
+      ];
       const detach = opts.onAttach?.(port);
       const previous = current;
       current = client;

@@ -78,6 +78,8 @@ export interface VerifyChainOptions {
   readonly previous?: ReadonlyMap<string, ChainHead>;
   /** Defaults to noble; Node code may pass the node:crypto verifier (src/node/verify.node.ts). */
   readonly verifier?: SignatureVerifier;
+  /** Record hashing; defaults to noble. Node code may pass node:crypto's (nodeSha256): same bytes, faster. */
+  readonly sha256?: Sha256;
   /**
    * 'refuse' (default): a v3 record no seal in the input covers is `unsealed`. 'allow':
    * the device's own newest records, not sealed yet (the Activity page, an upload's
@@ -313,7 +315,7 @@ export function verifyChain(items: readonly unknown[], options: VerifyChainOptio
   const records: AuditRecord[] = [];
   const seals: AuditSeal[] = [];
   for (let i = 0; i < items.length; i++) {
-    const x = inspectItem(items[i], i, options.publicKeyFor);
+    const x = inspectItem(items[i], i, options.publicKeyFor, options.sha256);
     if (!x.ok) return x;
     if (x.check && !verifier(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(i, x);
     const bad = walker.step(i, x);
@@ -348,7 +350,7 @@ export async function verifyChainBatched(items: readonly unknown[], options: Ver
   for (let start = 0; start < items.length && start < firstBad; start += chunkSize) {
     const checks: SignatureCheck[] = [];
     for (let i = start; i < Math.min(start + chunkSize, firstBad); i++) {
-      const x = inspectItem(items[i], i, options.publicKeyFor);
+      const x = inspectItem(items[i], i, options.publicKeyFor, options.sha256);
       inspected.push(x);
       if (!x.ok)
         firstBad = i; // nothing after the first malformed or altered item matters
@@ -397,6 +399,8 @@ export interface VerifyAppendOptions {
    */
   readonly stored?: ReadonlyMap<number, string>;
   readonly verifier?: SignatureVerifier;
+  /** As in VerifyChainOptions: the server passes node:crypto's. */
+  readonly sha256?: Sha256;
 }
 
 /**
@@ -427,7 +431,7 @@ export function verifyAppend(
   let prevSeq: number | undefined;
   // Leading records at or below the stored head must equal what is stored.
   for (; skip < batch.length; skip++) {
-    const x = inspectItem(batch[skip], skip, keyFor);
+    const x = inspectItem(batch[skip], skip, keyFor, options.sha256);
     if (!x.ok) return asWrongDevice(x);
     if (x.kind === 'seal') return fail(skip, 'malformed', `Item ${skip + 1} of the records is a seal; seals travel in "seals".`, x.seal);
     if (x.check && !verifier(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(skip, x);
@@ -449,7 +453,7 @@ export function verifyAppend(
   for (const s of seals) if (!isSealShaped(s)) return fail(batch.length, 'malformed', 'An item of "seals" is not a seal.');
   const items = [...rest, ...seals];
   const previous = new Map<string, ChainHead>(lastKnown ? [[options.deviceId, lastKnown]] : []);
-  const result = verifyChain(items, { publicKeyFor: keyFor, previous, verifier });
+  const result = verifyChain(items, { publicKeyFor: keyFor, previous, verifier, ...(options.sha256 ? { sha256: options.sha256 } : {}) });
   if (!result.ok) return asWrongDevice({ ...result, index: result.index + skip });
   return { ok: true, fresh: result.records, seals: result.seals, alreadyHeld: skip, head: result.heads.get(options.deviceId) };
 }

@@ -1,5 +1,8 @@
 /**
- * Export as the engine serves it. Every export, encrypted or not, first asks policy
+ * Export as the engine serves it. The encrypted export carries everything (the trash
+ * and each item's history included, format 2); a plaintext export carries the live
+ * items' current content only, so an unencrypted file never holds deleted items or
+ * values the person replaced. Every export, encrypted or not, first asks policy
  * (`assertExportAllowed`): a refusal is audited as `vault.export` denied and nothing is
  * decrypted. A plaintext export also needs the person's explicit confirmation, passed
  * as the exact sentence the UI showed them.
@@ -8,7 +11,7 @@ import type { AuditEvent } from '../../shared/contracts/engine';
 import { LatchkeyError } from '../../shared/errors';
 import { PLAINTEXT_EXPORT_CONFIRMATION } from '../../shared/contracts/import-export';
 import type { EffectivePolicy } from '../../shared/policy';
-import type { ItemDetails, ItemSummary } from '../../shared/items';
+import type { ItemSummary, StoredItemDetails } from '../../shared/items';
 import { utf8ToBytes } from '../crypto/bytes';
 import type { Argon2idParams, Kdf } from '../crypto/kdf';
 import type { RandomSource } from '../crypto/random';
@@ -25,7 +28,8 @@ export interface ExportServiceDeps {
   readonly policy: () => EffectivePolicy;
   /** The argon2id parameters of new password slots (policy's floor included). */
   readonly params: () => Argon2idParams;
-  readonly readAll: () => Promise<{ summary: ItemSummary; details: ItemDetails }[]>;
+  /** Every item, trashed ones included, with its stored details (history included). */
+  readonly readAll: () => Promise<{ summary: ItemSummary; details: StoredItemDetails }[]>;
   readonly audit: (e: AuditEvent) => Promise<void>;
 }
 

@@ -7,7 +7,7 @@
 import { itemDraftSchema, type ItemDraft } from '../../shared/items';
 import { suggestApiCredential } from './api-detect';
 import { SOURCE_KINDS } from '../../shared/contracts/import-export';
-import type { ImportResult, ImportedEntry, SkippedEntry, SourceKind } from './types';
+import type { ImportResult, ImportedEntry, RestoredState, SkippedEntry, SourceKind } from './types';
 
 export interface SourceField {
   readonly name: string;
@@ -160,8 +160,8 @@ export class ImportCollector {
   }
 
   /** Entries already in the item model (Latchkey's own export). */
-  addDraft(entry: string, sourceKind: SourceKind, draft: ItemDraft): void {
-    this.items.push({ entry, sourceKind, draft });
+  addDraft(entry: string, sourceKind: SourceKind, draft: ItemDraft, restore?: RestoredState): void {
+    this.items.push(restore ? { entry, sourceKind, draft, restore } : { entry, sourceKind, draft });
   }
 
   result(): ImportResult {

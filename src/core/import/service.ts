@@ -10,7 +10,7 @@ import type { ItemDraft, ItemSummary } from '../../shared/items';
 import type { RandomSource } from '../crypto/random';
 import { newId } from '../vault/ids';
 import { runImport, type ImportDeps, type ImportInput } from './index';
-import type { ImportResult } from './types';
+import type { ImportResult, RestoredState } from './types';
 
 export interface ImportPreviewEntry {
   readonly index: number;
@@ -25,6 +25,10 @@ export interface ImportPreviewEntry {
   readonly hasTotp: boolean;
   /** The offer: the same entry as an API credential placed by this rule, sent only to these origins. */
   readonly apiSuggestion?: { description: string; injection: NonNullable<ItemDraft['overview']['injection']>; allowedOrigins: string[] };
+  /** From an encrypted Latchkey export: the item goes back to the trash. */
+  readonly inTrash?: boolean;
+  /** From an encrypted Latchkey export: how many earlier versions come with it. */
+  readonly previousVersions?: number;
 }
 
 export interface ImportPreview {
@@ -48,6 +52,8 @@ export interface ImportServiceDeps extends ImportDeps {
   /** Throws 'vault_locked' when locked. */
   readonly requireUnlocked: () => void;
   readonly importItems: (drafts: readonly ItemDraft[]) => Promise<ItemSummary[]>;
+  /** The engine's restore path (encrypted Latchkey exports only): items with their trash mark and history, in one transaction. */
+  readonly restoreItems: (items: readonly RestoredState[]) => Promise<ItemSummary[]>;
 }
 
 function previewOf(previewId: string, input: ImportInput, r: ImportResult): ImportPreview {
@@ -71,6 +77,8 @@ function previewOf(previewId: string, input: ImportInput, r: ImportResult): Impo
         customFieldCount: it.draft.details.customFields.length,
         hasTotp: it.draft.details.kind === 'login' && !!it.draft.details.totp,
         ...(s && s.injection && s.allowedOrigins ? { apiSuggestion: { description: s.description ?? '', injection: s.injection, allowedOrigins: s.allowedOrigins } } : {}),
+        ...(it.restore?.overview.trashedAt !== undefined ? { inTrash: true } : {}),
+        ...(it.restore?.details.history?.length ? { previousVersions: it.restore.details.history.length } : {}),
       };
     }),
   };
@@ -101,8 +109,15 @@ export function createImportService(deps: ImportServiceDeps) {
       for (const i of [...api, ...skip])
         if (!Number.isInteger(i) || i < 0 || i >= items.length) throw new LatchkeyError('invalid_input', `There is no entry ${i} in this preview.`);
       for (const i of api) if (!items[i]!.apiSuggestion) throw new LatchkeyError('invalid_input', `${items[i]!.entry} has no API-credential offer.`);
-      const drafts = items.flatMap((it, i) => (skip.has(i) ? [] : [api.has(i) ? it.apiSuggestion! : it.draft]));
-      const created = drafts.length ? await deps.importItems(drafts) : [];
+      const chosen = items.filter((_, i) => !skip.has(i));
+      let created: ItemSummary[] = [];
+      if (chosen.some((it) => it.restore)) {
+        // An encrypted Latchkey export offers no API-credential conversions, so every chosen entry is restored as it was.
+        created = await deps.restoreItems(chosen.map((it) => it.restore ?? it.draft));
+      } else {
+        const drafts = items.flatMap((it, i) => (skip.has(i) ? [] : [api.has(i) ? it.apiSuggestion! : it.draft]));
+        created = drafts.length ? await deps.importItems(drafts) : [];
+      }
       pending = null;
       return { created: created.length };
     },

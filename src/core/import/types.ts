@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { LatchkeyError } from '../../shared/errors';
-import type { ItemDraft } from '../../shared/items';
+import type { ItemDraft, ItemOverview, StoredItemDetails } from '../../shared/items';
 import { SOURCE_KINDS } from '../../shared/contracts/import-export';
 
 export type { ImportFormat } from '../../shared/contracts/import-export';
@@ -19,6 +19,18 @@ export interface ImportedEntry {
   readonly draft: ItemDraft;
   /** An API-looking secret: the same entry as an API credential with a suggested injection rule. */
   readonly apiSuggestion?: ItemDraft;
+  /**
+   * Only from an encrypted Latchkey export whose tag verified: the item as it was
+   * stored, with its trash mark and history. The engine writes it through its restore
+   * path; no other importer sets this, so no other file can plant a history.
+   */
+  readonly restore?: RestoredState;
+}
+
+/** The item as stored: the overview may carry `trashedAt`, the details `history`. */
+export interface RestoredState {
+  readonly overview: ItemOverview;
+  readonly details: StoredItemDetails;
 }
 
 export interface SkippedEntry {

@@ -105,3 +105,34 @@ export function withoutHistory(d: StoredItemDetails): ItemDetails {
   const { history: _drop, ...body } = d;
   return body;
 }
+
+/**
+ * Why a history that came from outside the engine (an encrypted Latchkey export) is not
+ * one the engine could have written, or null: versions strictly newest first, only
+ * concealed fields of the item's kind, each field once per version, and within the
+ * bounds of §5.4 (HISTORY_LIMIT, HISTORY_MAX_CHARS with the newest always kept).
+ */
+export function historyProblem(d: StoredItemDetails): string | null {
+  const history = d.history ?? [];
+  if (history.length > HISTORY_LIMIT) return `it keeps more than ${HISTORY_LIMIT} earlier versions.`;
+  let chars = 0;
+  for (let i = 0; i < history.length; i++) {
+    const h = history[i]!;
+    if (i > 0 && h.version >= history[i - 1]!.version) return 'its earlier versions are not in order, newest first.';
+    const seen = new Set<string>();
+    for (const f of h.fields) {
+      if (seen.has(f.field)) return 'an earlier version names the same field twice.';
+      seen.add(f.field);
+      if (!f.field.startsWith('custom:') && !CONCEALED_FIELDS[d.kind].includes(f.field)) return 'an earlier version holds a field this kind of item does not conceal.';
+      if (f.value === '') return 'an earlier version holds an empty value.';
+    }
+    chars += h.fields.reduce((n, f) => n + f.value.length, 0);
+    if (i > 0 && chars > HISTORY_MAX_CHARS) return 'its earlier versions are larger than Latchkey keeps.';
+  }
+  return null;
+}
+
+/** The item version a record restored with this history gets: above every version the history names. */
+export function versionAfterHistory(d: StoredItemDetails): number {
+  return (d.history?.[0]?.version ?? 0) + 1;
+}

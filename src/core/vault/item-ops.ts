@@ -10,7 +10,6 @@ import {
   itemDraftSchema,
   itemUpdateSchema,
   type FieldRef,
-  type ItemDetails,
   type ItemDraft,
   type ItemOverview,
   type ItemSummary,
@@ -128,41 +127,54 @@ export async function createItem(core: EngineCore, draftIn: ItemDraft): Promise<
  * vault). Each touched page is re-sealed once, not once per item.
  */
 export async function importItems(core: EngineCore, draftsIn: readonly ItemDraft[]): Promise<ItemSummary[]> {
-  const drafts = draftsIn.map((d) => parseOrInvalid(itemDraftSchema, d, 'item')).map((d) => ({ ...d, overview: untrashed(d.overview) }));
-  return core.exclusive(async () => {
-    const s = core.session();
-    const now = core.clock.now();
-    const putItems: ItemRecord[] = [];
-    const byPage = new Map<number, PageEntry[]>();
-    const taken = new Set<string>();
-    for (const draft of drafts) {
-      let id = newId(core.random);
-      while (s.get(id) || taken.has(id)) id = newId(core.random);
-      taken.add(id);
-      const itemKey = core.random.bytes(32);
-      try {
-        putItems.push(sealItem(s.keys.itemWrap, s.vaultId, id, 1, itemKey, { createdAt: now, updatedAt: now, overview: draft.overview }, draft.details, core.random));
-      } finally {
-        wipe(itemKey);
-      }
-      const entry: PageEntry = { id, version: 1, createdAt: now, updatedAt: now, overview: draft.overview };
-      const list = byPage.get(pageOf(id)) ?? [];
-      list.push(entry);
-      byPage.set(pageOf(id), list);
+  const drafts = draftsIn.map((d) => parseOrInvalid(itemDraftSchema, d, 'item')).map((d) => ({ overview: untrashed(d.overview), details: d.details, version: 1 }));
+  return core.exclusive(() => writeNewItems(core, drafts));
+}
+
+/** A new item record as written: the overview as given (trash mark included) and the stored details (history included). */
+export interface NewItemSpec {
+  readonly overview: ItemOverview;
+  readonly details: StoredItemDetails;
+  readonly version: number;
+}
+
+/**
+ * Writes new items (new ids, the time of writing) in ONE transaction with their pages
+ * and one audit segment. The caller validated the specs and holds core.exclusive.
+ */
+export async function writeNewItems(core: EngineCore, specs: readonly NewItemSpec[]): Promise<ItemSummary[]> {
+  const s = core.session();
+  const now = core.clock.now();
+  const putItems: ItemRecord[] = [];
+  const byPage = new Map<number, PageEntry[]>();
+  const taken = new Set<string>();
+  for (const spec of specs) {
+    let id = newId(core.random);
+    while (s.get(id) || taken.has(id)) id = newId(core.random);
+    taken.add(id);
+    const itemKey = core.random.bytes(32);
+    try {
+      putItems.push(sealItem(s.keys.itemWrap, s.vaultId, id, spec.version, itemKey, { createdAt: now, updatedAt: now, overview: spec.overview }, spec.details, core.random));
+    } finally {
+      wipe(itemKey);
     }
-    const pageWrites = [...byPage].map(([page, added]) => {
-      const entries = new Map(s.pages[page]!.entries);
-      for (const e of added) entries.set(e.id, e);
-      const generation = s.pages[page]!.generation + 1;
-      return { page, added, entries, generation, rec: sealPage(s.keys.page, s.vaultId, page, generation, entries.values(), core.random) };
-    });
-    await core.commit({ putItems, putPages: pageWrites.map((w) => w.rec) });
-    if (core.session() === s) for (const w of pageWrites) s.commitPage(w.page, w.generation, w.entries, { puts: w.added });
-    // One audit segment for the whole import (one store write, one seal), not one append per item.
-    await core.auditMany(putItems.map((r) => ({ action: 'item.create', actor: { type: 'person' }, target: { itemId: r.id }, outcome: 'success' })));
-    core.emit({ type: 'itemsChanged', change: 'created', ids: putItems.map((r) => r.id) });
-    return pageWrites.flatMap((w) => w.added.map(summaryOf));
+    const entry: PageEntry = { id, version: spec.version, createdAt: now, updatedAt: now, overview: spec.overview };
+    const list = byPage.get(pageOf(id)) ?? [];
+    list.push(entry);
+    byPage.set(pageOf(id), list);
+  }
+  const pageWrites = [...byPage].map(([page, added]) => {
+    const entries = new Map(s.pages[page]!.entries);
+    for (const e of added) entries.set(e.id, e);
+    const generation = s.pages[page]!.generation + 1;
+    return { page, added, entries, generation, rec: sealPage(s.keys.page, s.vaultId, page, generation, entries.values(), core.random) };
   });
+  await core.commit({ putItems, putPages: pageWrites.map((w) => w.rec) });
+  if (core.session() === s) for (const w of pageWrites) s.commitPage(w.page, w.generation, w.entries, { puts: w.added });
+  // One audit segment for the whole import (one store write, one seal), not one append per item.
+  await core.auditMany(putItems.map((r) => ({ action: 'item.create', actor: { type: 'person' }, target: { itemId: r.id }, outcome: 'success' })));
+  core.emit({ type: 'itemsChanged', change: 'created', ids: putItems.map((r) => r.id) });
+  return pageWrites.flatMap((w) => w.added.map(summaryOf));
 }
 
 export async function updateItem(core: EngineCore, updIn: ItemUpdate): Promise<ItemSummary> {
@@ -303,15 +315,4 @@ export async function useCredential(core: EngineCore, itemId: string, agentId?: 
     secret: details.secret,
     fields: Object.fromEntries(details.customFields.map((c) => [c.name, c.value])),
   };
-}
-
-/** Every item with its details, authenticated like a reveal (export only; the caller checked policy). */
-export async function readAllItems(core: EngineCore): Promise<{ summary: ItemSummary; details: ItemDetails }[]> {
-  const out: { summary: ItemSummary; details: ItemDetails }[] = [];
-  for (const summary of core.session().list({})) {
-    const { entry, details, itemKey } = await loadDetails(core, summary.id);
-    wipe(itemKey);
-    out.push({ summary: summaryOf(entry), details: withoutHistory(details) });
-  }
-  return out;
 }

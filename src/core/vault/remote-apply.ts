@@ -103,8 +103,10 @@ export async function applyRemoteRecords(core: EngineCore, registry: SlotRegistr
   if (core.session() === s) {
     for (const w of pageWrites) s.commitPage(w.page, w.generation, w.entries, { puts: w.puts, removeIds: w.removes });
     if (settings && settingsValue) {
+      const serversChanged = JSON.stringify(s.settings.mcpServers ?? null) !== JSON.stringify(settingsValue.mcpServers ?? null);
       s.settings = settingsValue;
       s.settingsVersion = settings.version;
+      if (serversChanged) core.emit({ type: 'mcpServersChanged' });
     }
   }
   if (puts.length) core.emit({ type: 'itemsChanged', change: 'updated', ids: puts.map((e) => e.id) });

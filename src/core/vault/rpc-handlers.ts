@@ -54,6 +54,9 @@ export function engineUiHandlers(engine: Engine, opts: { sync?: SyncControl } = 
     'slots.regenerateRecoveryCode': async () => ({ recoveryCode: await t(engine.regenerateRecoveryCode()) }),
     'settings.get': () => t(engine.getSettings()),
     'settings.update': (patch) => t(engine.updateSettings(patch)),
+    'mcpServers.list': () => ({ servers: t(engine.listMcpServers()) }),
+    'mcpServers.save': async ({ server, replaces }) => ({ servers: await t(engine.saveMcpServer(server, replaces)) }),
+    'mcpServers.remove': async ({ name }) => ({ servers: await t(engine.removeMcpServer(name)) }),
     'items.list': (filter) => ({ items: t(engine.listItems(filter)) }),
     'items.search': ({ query, limit }) => ({ items: t(engine.searchItems(query, limit)) }),
     'item.get': async ({ id }) => ({ item: await t(engine.getItem(id)) }),
@@ -93,6 +96,7 @@ export function engineMainHandlers(engine: Engine): RpcHandlers<typeof EngineMai
     'credentials.use': ({ itemId, agentId }) => engine.useCredential(itemId, agentId),
     'references.resolve': (ref) => engine.resolveReference(ref),
     'references.release': ({ itemId, field }) => engine.releaseReferencedField(itemId, field),
+    'mcpServers.list': () => ({ servers: engine.listMcpServers() }),
     'audit.append': async (event) => {
       await engine.appendAudit(event);
       return ok;
@@ -115,6 +119,8 @@ export function forwardEngineEvents(engine: Engine, to: { ui?: RpcServer<typeof 
       to.main?.emit('unlocked', { vaultId: e.vaultId });
     } else if (e.type === 'breakGlass') {
       to.ui?.emit('breakGlass', { ...e.notice, admins: [...e.notice.admins] });
+    } else if (e.type === 'mcpServersChanged') {
+      to.main?.emit('mcpServersChanged', {});
     } else {
       to.ui?.emit('itemsChanged', { change: e.change, ids: [...e.ids] });
       to.main?.emit('credentialsChanged', { ids: [...e.ids] });

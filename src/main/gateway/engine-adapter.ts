@@ -20,6 +20,8 @@ export function createEngineCredentialSource(engine: RpcClient<EngineMainContrac
       const r = await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}), reportRedacted: true });
       return { texts: r.texts, canaries: r.canaries ?? [], ...(r.redacted ? { redacted: r.redacted } : {}) };
     },
+    listMcpServers: async () => (await engine.call('mcpServers.list', {})).servers,
+    onMcpServersChanged: (h) => engine.on('mcpServersChanged', () => h()),
     onLocked: (h) => engine.on('locked', () => h()),
     onUnlocked: (h) => engine.on('unlocked', () => h()),
     onCredentialsChanged: (h) => engine.on('credentialsChanged', () => h()),

@@ -20,6 +20,7 @@ import { defaultSocketPath } from './bridge-protocol';
 import { callTool, type DispatchDeps, type ToolResult } from './dispatch';
 import { downstreamServerSchema, type DownstreamServerConfig } from './downstream/config';
 import { DownstreamManager } from './downstream/manager';
+import { followVaultServers } from './downstream/vault-servers';
 import { DEFAULT_GATEWAY_PORT, MCP_PATH, createGatewayHttpApp, listenHttp, type HttpListener } from './http-server';
 import type { AuditSink, CredentialSource, GatewayStore, Notifier, PolicySource } from './ports';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
@@ -279,10 +280,19 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     guards: guards.useGuards,
     ...(opts.runProxy ? { runProxy: opts.runProxy } : {}),
   };
-  const servers = (opts.downstream ?? []).map((d) => downstreamServerSchema.parse(d));
-  if (new Set(servers.map((d) => d.name)).size !== servers.length) throw new LatchkeyError('invalid_input', 'Two downstream MCP servers have the same name.');
-  const downstream = servers.length > 0 ? new DownstreamManager(servers, ctx) : null;
+  const fixedServers = (opts.downstream ?? []).map((d) => downstreamServerSchema.parse(d));
+  if (new Set(fixedServers.map((d) => d.name)).size !== fixedServers.length) throw new LatchkeyError('invalid_input', 'Two downstream MCP servers have the same name.');
+  // Always there: the vault's servers come and go with unlock and the person's edits (vault-servers.ts).
+  const downstream = new DownstreamManager(fixedServers, ctx);
   downstreamRef.current = downstream;
+  const vaultServers = followVaultServers({
+    source: deps.credentials,
+    manager: downstream,
+    fixed: fixedServers,
+    onChanged: () => emit('agents-changed', {}),
+    ...(deps.onError ? { onError: deps.onError } : {}),
+  });
+  unsubs.push(() => vaultServers.dispose());
   const dispatch: DispatchDeps = {
     ctx,
     downstream,
@@ -338,7 +348,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       await registry.revoke(agentId);
       tasks.cancelAll(agentId);
       approvals.cancelForAgent(agentId, 'This agent was revoked.');
-      await downstream?.closeForAgent(agentId);
+      await downstream.closeForAgent(agentId);
       await recordAgentChange(a, 'revoke');
       emit('agents-changed', {});
       return { ok: true as const };
@@ -364,7 +374,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     'serverGrants.get': ({ agentId }) => {
       registry.getAgent(agentId);
       return {
-        grants: servers.map((d) => ({
+        grants: downstream.list().map((d) => ({
           agentId,
           server: d.name,
           mode: registry.serverGrantMode(agentId, d.name),
@@ -373,11 +383,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       };
     },
     'serverGrants.set': async ({ agentId, server, mode }) => {
-      if (!servers.some((d) => d.name === server)) throw new LatchkeyError('not_found', `No downstream server named "${server}" is configured.`);
+      if (!downstream.has(server)) throw new LatchkeyError('not_found', `No downstream server named "${server}" is configured.`);
       if (mode === 'always' || mode === 'session') assertApprovalModeAllowed(deps.policy(), mode);
       await registry.setServerGrant(agentId, server, mode);
       // A server now refused must not keep a live connection for this agent.
-      if (mode === 'never') await downstream?.closeForAgent(agentId, server);
+      if (mode === 'never') await downstream.closeForAgent(agentId, server);
       return { ok: true as const };
     },
     'agents.restore': async ({ agentId }) => {
@@ -413,6 +423,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       if (!http) http = await listenHttp(createGatewayHttpApp(agentServers, registry), opts.port ?? DEFAULT_GATEWAY_PORT);
       const sp = opts.socketPath === undefined ? defaultSocketPath() : opts.socketPath;
       if (!socket && sp !== null) socket = await listenSocket(agentServers, registry, sp, terminal);
+      // A vault already open (the engine connected first) has its servers now, not at the next change.
+      await vaultServers.refresh();
       return status();
     },
     async close() {
@@ -420,7 +432,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       approvals.cancelAll('Latchkey is shutting down.');
       for (const u of unsubs) u();
       for (const w of [...unlockWaiters]) w();
-      await Promise.all([http?.close(), socket?.close(), downstream?.closeAll()]);
+      await Promise.all([http?.close(), socket?.close(), downstream.closeAll()]);
       pool.close();
       http = null;
       socket = null;

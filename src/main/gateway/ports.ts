@@ -5,6 +5,7 @@
  */
 import type { AuditEvent, CredentialOverview, CredentialUse, ReferenceRelease, ReferenceResolution, VaultState } from '../../shared/contracts/engine';
 import type { SecretReference } from '../../core/references';
+import type { McpServerConfig } from '../../shared/mcp-servers';
 import type { EffectivePolicy } from '../../shared/policy';
 
 export type { AuditEvent, CredentialOverview, CredentialUse, ReferenceRelease, ReferenceResolution };
@@ -35,6 +36,10 @@ export interface CredentialSource {
    * cannot narrow its echo check and looks in every text.
    */
   scrubResults?(texts: string[], truncated?: boolean[]): Promise<{ texts: string[]; canaries: string[]; redacted?: number[] }>;
+  /** engine 'mcpServers.list': the connected MCP servers stored in the vault. Absent: none (test doubles). */
+  listMcpServers?(): Promise<McpServerConfig[]>;
+  /** engine event mcpServersChanged. */
+  onMcpServersChanged?(handler: () => void): () => void;
   /** engine events locked / unlocked / credentialsChanged; each returns an unsubscribe. */
   onLocked(handler: () => void): () => void;
   onUnlocked(handler: () => void): () => void;

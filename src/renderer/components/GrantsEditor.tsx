@@ -36,6 +36,8 @@ export function GrantsEditor({ agentId, disabled }: { agentId: string; disabled:
   useEffect(() => {
     void load();
   }, [load]);
+  // The gateway says so when its servers change (added or removed in Settings, unlock, lock).
+  useEffect(() => main?.gateway.on('agents-changed', () => void load()), [main, load]);
 
   // Both tables write through here: one RPC, then a reload of everything shown.
   const update = async (write: (m: NonNullable<typeof main>) => Promise<unknown>) => {

@@ -228,7 +228,8 @@ export function buildSyncedEngine(o: SyncedEngineOptions): SyncedEngine {
     },
     startSchedule() {
       engine.subscribe((e) => {
-        if (e.type === 'itemsChanged') soon();
+        // Connected MCP servers live in the settings record: a change syncs like an item's.
+        if (e.type === 'itemsChanged' || e.type === 'mcpServersChanged') soon();
         else if (e.type === 'unlocked') void pass();
       });
       timer = setInterval(() => void pass(), SYNC_PERIOD_MS);

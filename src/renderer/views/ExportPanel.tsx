@@ -41,7 +41,8 @@ export function ExportPanel() {
     <section className="card wide" aria-labelledby="export-title">
       <h2 id="export-title">Export</h2>
       <p className="muted">
-        An encrypted file of every item, which Latchkey can import on any device. Choose a passphrase you will remember: without it the file cannot be opened.
+        An encrypted file of every item — the trash and earlier versions of secrets included — which Latchkey can import on any device. Choose a passphrase you will remember:
+        without it the file cannot be opened.
       </p>
       <label>
         Passphrase for the file
@@ -71,14 +72,17 @@ export function ExportPanel() {
       {passphrase !== '' && passphrase.length < 8 && <p className="muted">At least 8 characters.</p>}
       <details>
         <summary>Export without encryption</summary>
-        <p className="muted">For moving to another app. Anyone who gets the file can read every password in it; delete it as soon as you have imported it.</p>
+        <p className="muted">
+          For moving to another app. Anyone who gets the file can read every password in it; delete it as soon as you have imported it. It holds the current items only: not the
+          trash, and not earlier versions of secrets.
+        </p>
         <label className="check">
           <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} data-testid="export-plain-confirm" /> {PLAINTEXT_EXPORT_CONFIRMATION}
         </label>
         <label>
           Format
           <select value={plainFormat} onChange={(e) => setPlainFormat(e.target.value as 'csv' | 'json')}>
-            <option value="json">JSON (everything, Latchkey can import it)</option>
+            <option value="json">JSON (current items, Latchkey can import it)</option>
             <option value="csv">CSV (Bitwarden columns, for other apps)</option>
           </select>
         </label>

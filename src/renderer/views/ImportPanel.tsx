@@ -185,6 +185,18 @@ export function ImportPanel() {
                     {e.title}
                     {e.username ? <span className="muted"> · {e.username}</span> : null}
                     {e.hasTotp ? <span className="muted"> · one-time codes</span> : null}
+                    {e.previousVersions ? (
+                      <span className="muted" data-testid={`import-history-${e.index}`}>
+                        {' '}
+                        · {e.previousVersions === 1 ? '1 earlier version' : `${e.previousVersions} earlier versions`}
+                      </span>
+                    ) : null}
+                    {e.inTrash ? (
+                      <span className="muted" data-testid={`import-trashed-${e.index}`}>
+                        {' '}
+                        · back to the trash
+                      </span>
+                    ) : null}
                   </td>
                   <td>{SOURCE_KIND_WORDS[e.sourceKind]?.replace(/s$/, '') ?? e.sourceKind}</td>
                   <td>{e.tags.join(', ')}</td>

@@ -1,4 +1,4 @@
-/** Vault settings: auto-lock, password change, a new recovery code. */
+/** Vault settings: auto-lock, password change, a new recovery code, connected MCP servers. */
 import { useEffect, useState, type SubmitEvent } from 'react';
 import type { EngineSettings } from '../../shared/contracts/engine';
 import { ErrorMessage } from '../components/ErrorMessage';
@@ -7,6 +7,7 @@ import { useManagedAutoLock } from '../components/useManagedAutoLock';
 import { useAction } from '../components/useAction';
 import { useEngine } from '../engine/context';
 import { DevicesPanel } from './DevicesPanel';
+import { McpServersSettings } from './McpServersSettings';
 import { OrgServerSettings } from './OrgServerSettings';
 import { RecoveryCodeView } from './RecoveryCodeView';
 
@@ -148,6 +149,7 @@ export function SettingsView() {
       <AutoLock />
       <ChangePassword />
       <NewRecoveryCode />
+      <McpServersSettings />
       <OrgServerSettings devicesPanel={<DevicesPanel />} />
     </div>
   );

@@ -4,7 +4,9 @@
  * refused) against the head the server holds; accepted records join the org's log in
  * acceptance order (log_index), which is the leaf order of the Merkle checkpoints.
  * The batch's seals (format v3) are checked with it and stored beside the record each
- * ends on, so an export carries them in place.
+ * ends on, so an export carries them in place. Hashes and signatures go through
+ * node:crypto (OpenSSL), the same bytes as the library's noble default, several times
+ * faster on the upload path every record of every device takes.
  *
  * Concurrency: the org's audit_heads row is locked before the device head is read, so
  * two uploads cannot both extend one chain or take one log_index.
@@ -14,6 +16,10 @@ import { verifyAppend, type AuditRecord, type AuditSeal, type ChainHead } from '
 import { LatchkeyError } from '../../shared/errors';
 import type { SqlClient } from '../db/db';
 import { parseStrictJson } from '../../shared/encoding/strict-json';
+import { createNodeEd25519Verifier, nodeSha256 } from '../../node/verify.node.js';
+
+/** One per process: it caches a key object per device key (the org's devices sign every upload). */
+const verifier = createNodeEd25519Verifier();
 
 export async function lockOrgLog(sql: SqlClient, orgId: string): Promise<number> {
   await sql.query('INSERT INTO audit_heads (org_id, size) VALUES ($1, 0) ON CONFLICT (org_id) DO NOTHING', [orgId]);
@@ -48,7 +54,7 @@ export async function appendAuditBatch(
     ))
       stored.set(Number(r.seq), r.record_hash);
   }
-  const check = verifyAppend(head, batch, who.publicKey, { deviceId: who.deviceId, stored, seals });
+  const check = verifyAppend(head, batch, who.publicKey, { deviceId: who.deviceId, stored, seals, verifier, sha256: nodeSha256 });
   if (!check.ok) {
     throw new LatchkeyError('audit_rejected', `Audit upload refused: ${check.message}`, {
       reason: check.reason,

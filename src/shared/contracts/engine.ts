@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
 import { auditEventSchema, type AuditEvent } from './audit-event';
 import { exportFileSchema, importCommitParamsSchema, importPreviewParamsSchema, importPreviewSchema } from './import-export';
+import { mcpServerConfigSchema, mcpServerNameSchema, mcpServersSettingSchema } from '../mcp-servers';
 import { fieldRefSchema, injectionRuleSchema, itemDraftSchema, itemIdSchema, itemKindSchema, itemSummarySchema, itemUpdateSchema, itemViewSchema, originSchema } from '../items';
 
 // ---------------------------------------------------------------- shared pieces
@@ -44,6 +45,11 @@ export const engineSettingsSchema = z.object({
     .int()
     .min(0)
     .max(24 * 60),
+  /**
+   * Connected MCP servers (Settings → Connected MCP servers; docs/vault-format.md §6).
+   * Absent on vaults written before it: none. Changed only through 'mcpServers.*'.
+   */
+  mcpServers: mcpServersSettingSchema.optional(),
 });
 export type EngineSettings = z.infer<typeof engineSettingsSchema>;
 
@@ -105,6 +111,7 @@ export interface AuditSink {
 
 const empty = z.object({});
 const ok = z.object({ ok: z.literal(true) });
+const mcpServersResult = z.object({ servers: z.array(mcpServerConfigSchema) });
 
 /** What a person is told of a break-glass recovery: when, by which admins, under which org key. */
 export const breakGlassNoticeSchema = z.strictObject({
@@ -151,7 +158,18 @@ export const EngineUiContract = defineContract({
     'slots.regenerateRecoveryCode': { params: empty, result: z.object({ recoveryCode: z.string() }) },
 
     'settings.get': { params: empty, result: engineSettingsSchema },
-    'settings.update': { params: engineSettingsSchema.partial(), result: engineSettingsSchema },
+    'settings.update': { params: engineSettingsSchema.pick({ autoLockMinutes: true }).partial(), result: engineSettingsSchema },
+
+    /** Connected MCP servers, in the order the person added them. */
+    'mcpServers.list': { params: empty, result: mcpServersResult },
+    /**
+     * Adds a server, or replaces the one named `replaces` (an edit, which may rename it).
+     * 'conflict' when another server has the name; 'not_found' when `replaces` is gone;
+     * 'invalid_input' when a credential is not an API credential in this vault.
+     */
+    'mcpServers.save': { params: z.strictObject({ server: mcpServerConfigSchema, replaces: mcpServerNameSchema.optional() }), result: mcpServersResult },
+    /** 'not_found' when no server has the name. */
+    'mcpServers.remove': { params: z.strictObject({ name: mcpServerNameSchema }), result: mcpServersResult },
 
     /** All overviews (already decrypted at unlock), sorted by title. */
     'items.list': {
@@ -344,6 +362,8 @@ export const EngineMainContract = defineContract({
       params: z.strictObject({ itemId: itemIdSchema, field: referenceFieldSchema, purpose: z.string().min(1).max(300) }),
       result: referenceReleaseSchema,
     },
+    /** The connected MCP servers the gateway runs for agents (docs/gateway.md §11). 'vault_locked' when locked. */
+    'mcpServers.list': { params: empty, result: mcpServersResult },
     /** Main's own audit events (gateway use, pairing, policy) join the engine's chain. */
     'audit.append': { params: auditEventSchema, result: ok },
     /**
@@ -371,6 +391,8 @@ export const EngineMainContract = defineContract({
     locked: z.object({ reason: z.enum(['user', 'idle', 'external']) }),
     unlocked: z.object({ vaultId: vaultIdSchema }),
     credentialsChanged: z.object({ ids: z.array(itemIdSchema) }),
+    /** The connected MCP servers changed (edited here or by sync): main asks 'mcpServers.list' again. */
+    mcpServersChanged: z.object({}),
   },
 });
 export type EngineMainContract = typeof EngineMainContract;

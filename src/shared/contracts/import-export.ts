@@ -65,6 +65,10 @@ export const importPreviewSchema = z.object({
       customFieldCount: z.number().int().nonnegative(),
       hasTotp: z.boolean(),
       apiSuggestion: z.object({ description: z.string(), injection: injectionRuleSchema, allowedOrigins: z.array(originSchema) }).optional(),
+      /** An encrypted Latchkey export's trashed item: it goes back to the trash. */
+      inTrash: z.boolean().optional(),
+      /** An encrypted Latchkey export's item: how many earlier versions come with it. */
+      previousVersions: z.number().int().nonnegative().optional(),
     }),
   ),
   report: importReportSchema,
@@ -78,5 +82,10 @@ export const importCommitParamsSchema = z.object({
 
 export const exportFileSchema = z.object({ fileName: z.string(), mediaType: z.string(), bytes: u8() });
 
-/** What the person must have agreed to, word for word, before a plaintext export (the UI shows this sentence). */
-export const PLAINTEXT_EXPORT_CONFIRMATION = 'I understand this file is not encrypted and anyone who gets it can read every secret in it.';
+/**
+ * What the person must have agreed to, word for word, before a plaintext export (the UI
+ * shows this sentence). It names what the file leaves out too, so nobody deletes a vault
+ * believing its trash and earlier versions went with it.
+ */
+export const PLAINTEXT_EXPORT_CONFIRMATION =
+  'I understand this file is not encrypted and anyone who gets it can read every secret in it. It leaves out the trash and earlier versions of secrets.';

@@ -5,6 +5,8 @@
  * Their tools appear to agents as `<server>__<tool>`.
  */
 import { z } from 'zod';
+import { itemIdSchema } from '../../../shared/items';
+import type { McpServerConfig } from '../../../shared/mcp-servers';
 import { envVarName } from '../tools/schemas';
 
 export const downstreamNameSchema = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, '1–32 letters, digits or dashes');
@@ -28,7 +30,19 @@ export const downstreamServerSchema = z
       }),
     ]),
     credentials: z
-      .array(z.strictObject({ credential: z.string().min(1).max(256), env: envVarName.optional() }))
+      .array(
+        z.strictObject({
+          credential: z.string().min(1).max(256),
+          env: envVarName.optional(),
+          /** Servers configured in the vault name the item by id (a title may be shared); `credential` is then its title, for prompts. */
+          itemId: itemIdSchema.optional(),
+          /** HTTP: the header that carries the secret as is, instead of the item's own injection rule. */
+          header: z
+            .string()
+            .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/)
+            .optional(),
+        }),
+      )
       .max(16)
       .default([]),
   })
@@ -48,4 +62,22 @@ export function splitToolName(name: string): { server: string; tool: string } | 
   const i = name.indexOf(NAMESPACE_SEPARATOR);
   if (i <= 0) return null;
   return { server: name.slice(0, i), tool: name.slice(i + NAMESPACE_SEPARATOR.length) };
+}
+
+/**
+ * A server as the vault stores it (src/shared/mcp-servers.ts) in the gateway's shape.
+ * `titleOf` names each credential for prompts and activity; an item no longer listed
+ * keeps its id as the name, and its use is then refused (not_found) like any gone item.
+ */
+export function fromVaultConfig(s: McpServerConfig, titleOf: (itemId: string) => string | undefined): DownstreamServerConfig {
+  return downstreamServerSchema.parse({
+    name: s.name,
+    transport: s.transport.type === 'stdio' ? { type: 'stdio', command: s.transport.command, args: s.transport.args } : { type: 'http', url: s.transport.url },
+    credentials: s.credentials.map((c) => ({
+      credential: titleOf(c.itemId) ?? c.itemId,
+      itemId: c.itemId,
+      ...(c.env === undefined ? {} : { env: c.env }),
+      ...(c.header === undefined ? {} : { header: c.header }),
+    })),
+  });
 }

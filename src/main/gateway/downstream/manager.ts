@@ -56,14 +56,41 @@ export interface DownstreamTool {
 
 export class DownstreamManager {
   private readonly conns = new Map<string, Connection>();
+  private servers: readonly DownstreamServerConfig[];
 
   constructor(
-    private readonly servers: readonly DownstreamServerConfig[],
+    servers: readonly DownstreamServerConfig[],
     private readonly ctx: ToolContext,
-  ) {}
+  ) {
+    this.servers = servers;
+  }
 
   has(server: string): boolean {
     return this.servers.some((s) => s.name === server);
+  }
+
+  list(): readonly DownstreamServerConfig[] {
+    return this.servers;
+  }
+
+  /**
+   * Replaces the configured servers (the vault's list changed, or it locked). The
+   * processes and connections of a server that is gone or whose config changed end now:
+   * a removed server must not keep running with the secrets it was given.
+   */
+  async setServers(next: readonly DownstreamServerConfig[]): Promise<void> {
+    const keep = new Set(next.filter((n) => this.servers.some((o) => o.name === n.name && JSON.stringify(o) === JSON.stringify(n))).map((n) => n.name));
+    this.servers = next;
+    for (const [k, c] of [...this.conns]) {
+      if (keep.has(k.slice(k.lastIndexOf('/') + 1))) continue;
+      this.conns.delete(k);
+      await c.client.close().catch(() => undefined);
+    }
+  }
+
+  /** How many connections (one per agent and server) are open now. */
+  get openConnections(): number {
+    return this.conns.size;
   }
 
   /** Tools of every server this agent may use now; a server that refuses (or fails) is left out. */
@@ -193,6 +220,7 @@ export class DownstreamManager {
           agent,
           tool,
           credentialName: c.credential,
+          ...(c.itemId === undefined ? {} : { itemId: c.itemId }),
           destination,
           precheck: refuseCanary,
           ...(url ? { url } : {}),
@@ -237,10 +265,19 @@ export class DownstreamManager {
     } else {
       let target = url!;
       let headers: Record<string, string> = {};
-      for (const u of uses) ({ url: target, headers } = inject(u.use.injection, u.use.secret, target, headers));
+      for (const u of uses) {
+        if (u.c.header !== undefined) headers = { ...headers, [u.c.header]: u.use.secret };
+        else ({ url: target, headers } = inject(u.use.injection, u.use.secret, target, headers));
+      }
       // Address check before connecting (the SDK's fetch does its own lookup: not pinned, see docs).
       await resolveChecked(target, { resolver: this.ctx.resolver, allowNonPublicLiteral: isIP(target.hostname.replace(/^\[|\]$/g, '')) !== 0 });
       await client.connect(new StreamableHTTPClientTransport(target, { requestInit: { headers, redirect: 'error' } }));
+    }
+    // The list may have changed while this one connected (a removal, a lock): never keep a stale server running.
+    const now = this.servers.find((x) => x.name === s.name);
+    if (now === undefined || JSON.stringify(now) !== JSON.stringify(s)) {
+      await client.close().catch(() => undefined);
+      throw new LatchkeyError('not_found', `The MCP server "${s.name}" was removed or changed; try again.`);
     }
     const conn: Connection = { client, fingerprint };
     this.conns.set(key, conn);
