@@ -24,12 +24,6 @@ export const APPROVAL_CLIENT_DATA_CONTEXT = 'latchkey-approval-v1';
 /** The relying party of approval credentials (the same as vault-unlock credentials). */
 export const APPROVAL_RP_ID = 'latchkey.local';
 
-/**
- * The tools a receipt can be made for: the ones whose request the gateway makes itself
- * (an HTTP request it sends, a child it spawns, a downstream call it forwards).
- */
-export const RECEIPT_TOOLS = ['http_request', 'run_command', 'downstream'] as const;
-
 const itemId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'item id');
 const agent = z.string().regex(/^[A-Za-z0-9_.:@/+-]{1,128}$/, 'agent id');
 const nonce = z.string().regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, '16 bytes, base64url');
