@@ -34,9 +34,9 @@ import {
   type AuditSigner,
 } from '../src/core/audit';
 import { createNodeEd25519Signer, createNodeEd25519Verifier, createParallelEd25519Verifier, nodeSha256 } from '../src/node/verify.node.js';
-import type { AuditStore } from '../src/core/audit';
 import { verifyExportFile } from '../src/node/verify-stream';
 import type { Bench } from './lib/harness';
+import { streamingAuditStore } from './lib/streaming-audit-store';
 
 const DEVICES = 4;
 const VERIFY_N = 20_000;
@@ -64,35 +64,6 @@ const fixedClock = { now: () => Date.UTC(2026, 0, 2, 3, 4, 5, 678) };
 /** Items per export for the 1M-record figure (issue 11); --quick writes a fifth of it. */
 const BIG_N = 1_000_000;
 
-/**
- * A store that keeps only the head and the last seal and hands every row to `sink`:
- * writing a 1M-record export through the real AuditLog without holding 1M records.
- */
-function streamingStore(sink: (row: AuditRecord | AuditSeal) => void): AuditStore {
-  let last: AuditRecord | undefined;
-  let lastSeal: AuditSeal | undefined;
-  return {
-    last: async () => last,
-    add: async (r) => {
-      sink(r);
-      last = r;
-    },
-    addMany: async (rs) => {
-      for (const r of rs) sink(r);
-      last = rs[rs.length - 1] ?? last;
-    },
-    range: async () => [],
-    uploadedThrough: async () => 0,
-    setUploadedThrough: async () => undefined,
-    addSeal: async (x) => {
-      sink(x);
-      lastSeal = x;
-    },
-    lastSeal: async () => lastSeal,
-    seals: async () => [],
-  };
-}
-
 /** Writes an export of `n` v3 items' records from DEVICES devices, interleaved a segment at a time, sealed every SEAL_EVERY. */
 async function writeBigExport(path: string, n: number, keys: (d: number) => Uint8Array): Promise<void> {
   const out = createWriteStream(path);
@@ -101,7 +72,7 @@ async function writeBigExport(path: string, n: number, keys: (d: number) => Uint
     buf.push(JSON.stringify(row));
   };
   const logs = Array.from({ length: DEVICES }, (_, d) =>
-    createAuditLog({ store: streamingStore(sink), signer: createNodeEd25519Signer(keys(d)), deviceId: `device-${d}`, clock: fixedClock, sha256: nodeSha256 }),
+    createAuditLog({ store: streamingAuditStore(sink), signer: createNodeEd25519Signer(keys(d)), deviceId: `device-${d}`, clock: fixedClock, sha256: nodeSha256 }),
   );
   let written = 0;
   for (let i = 0; written < n; i++) {

@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryAuditStore, createAuditLog, type AuditEventInput, type AuditRecord, type AuditSeal, type AuditStore } from '../src/core/audit';
+import { MemoryAuditStore, createAuditLog, type AuditEventInput, type AuditRecord, type AuditSeal } from '../src/core/audit';
 import { createServerApi, enrolDevice, type FetchLike, type ServerApi } from '../src/core/sync';
 import { createAdminClient, writeAdminKeyFile } from '../src/cli/admin-client';
 import { ADMIN_ROUTES } from '../src/shared/contracts/admin';
@@ -34,6 +34,7 @@ import { openDatabase } from '../src/server/db/open';
 import { startServer } from '../src/server/server';
 import { addAdmin, createOrg, createUser, issueEnrolCode } from '../src/server/admin/admin';
 import type { Bench } from './lib/harness';
+import { streamingAuditStore } from './lib/streaming-audit-store';
 import { benchPostgres, freshPgDatabase } from './lib/postgres';
 import { ROOT, killHard, spawnServer } from '../test/unit/server/server-process';
 
@@ -163,32 +164,6 @@ async function ingestOn(bench: Bench, label: string, db: Database, goal: boolean
   }
 }
 
-/** A store that keeps only the head and the last seal and hands rows on: writing a big log without holding it. */
-function sinkStore(sink: (row: AuditRecord | AuditSeal) => void): AuditStore {
-  let last: AuditRecord | undefined;
-  let lastSeal: AuditSeal | undefined;
-  return {
-    last: async () => last,
-    add: async (r) => {
-      sink(r);
-      last = r;
-    },
-    addMany: async (rs) => {
-      for (const r of rs) sink(r);
-      last = rs[rs.length - 1] ?? last;
-    },
-    range: async () => [],
-    uploadedThrough: async () => 0,
-    setUploadedThrough: async () => undefined,
-    addSeal: async (x) => {
-      sink(x);
-      lastSeal = x;
-    },
-    lastSeal: async () => lastSeal,
-    seals: async () => [],
-  };
-}
-
 /**
  * Writes an org log of `n` real v3 records from EXPORT_DEVICES devices straight into the
  * server's tables (as appendAuditBatch stores them, segment by segment): uploading 1M
@@ -209,7 +184,7 @@ async function fillLog(db: Database, orgId: string, n: number): Promise<number> 
   const logs = Array.from({ length: EXPORT_DEVICES }, () => {
     const id = randomUUID();
     return createAuditLog({
-      store: sinkStore(sink),
+      store: streamingAuditStore(sink),
       signer: createNodeEd25519Signer(randomBytes(32)),
       deviceId: id,
       clock,

@@ -237,9 +237,7 @@ export function createEngine(deps: EngineDeps) {
       // Only a managed policy speaks for the organisation: a device without one (a
       // personal build enrolled beside managed ones) leaves the slot as it finds it.
       if (!p.managed) return;
-      const { s, slots } = await readSlotsUnlocked();
-      const key = orgRecoveryKeyOf(p);
-      const plan = planOrgRecoverySlots(registry, s.vaultId, slots, key?.keyId);
+      const plan = await orgRecoveryPlan(p);
       if (plan.add) {
         const { slotId } = await addSlotUnqueued(ORG_RECOVERY_SLOT);
         await auditSink({ action: 'slot.add', actor: { type: 'system' }, target: { slotId }, outcome: 'success', reason: 'org_recovery' });
@@ -253,13 +251,18 @@ export function createEngine(deps: EngineDeps) {
     }
   }
 
-  /** Whether syncOrgRecoverySlot has anything to do (a read of the slots, no write). */
+  /** What the policy's org recovery key asks of the stored slots (a read, no write). */
+  async function orgRecoveryPlan(p: EffectivePolicy): Promise<ReturnType<typeof planOrgRecoverySlots>> {
+    const { s, slots } = await readSlotsUnlocked();
+    return planOrgRecoverySlots(registry, s.vaultId, slots, orgRecoveryKeyOf(p)?.keyId);
+  }
+
+  /** Whether syncOrgRecoverySlot has anything to do. */
   async function orgRecoverySlotsNeedChange(): Promise<boolean> {
     const p = policy();
     if (!p.managed) return false;
     try {
-      const { s, slots } = await readSlotsUnlocked();
-      const plan = planOrgRecoverySlots(registry, s.vaultId, slots, orgRecoveryKeyOf(p)?.keyId);
+      const plan = await orgRecoveryPlan(p);
       return plan.add || plan.remove.length > 0;
     } catch {
       // Let syncOrgRecoverySlot meet the same error and record it.

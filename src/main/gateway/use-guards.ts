@@ -7,23 +7,13 @@
  */
 import type { AnomalyRule, BudgetKind } from '../../shared/budgets';
 import { LatchkeyError } from '../../shared/errors';
-import type { Anomalies } from './anomalies';
+import type { Anomalies, AnomalyUse } from './anomalies';
 import type { Budgets } from './budgets';
 
 /** What the use's audit records say about the guards (target.budget, target.rule). */
 export interface GuardFacts {
   readonly budget?: BudgetKind;
   readonly rule?: AnomalyRule;
-}
-
-export interface GuardedUse {
-  readonly agentId: string;
-  readonly agentName: string;
-  readonly itemId: string;
-  readonly credentialName: string;
-  readonly tool: string;
-  readonly url?: URL;
-  readonly method?: string;
 }
 
 export interface UseGate {
@@ -37,7 +27,8 @@ export interface UseGate {
 }
 
 export interface UseGuards {
-  check(use: GuardedUse): Promise<UseGate>;
+  /** The anomaly rules read the same facts: a use is handed to them unchanged. */
+  check(use: AnomalyUse): Promise<UseGate>;
   readonly budgets: Budgets;
   readonly anomalies: Anomalies;
 }
