@@ -146,7 +146,7 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
   // response here first, as it always did.
   const rendersAll = decoded.decoded === null && decoded.body !== null;
   if (!rendersAll && echoed(secret, res, decoded)) return echoWithheld(ctx, agent, release, overview.id, res.status);
-  const text = await renderScrubbed(ctx, agent, source, res, decoded, notFollowed, rendersAll ? { secret, since } : undefined);
+  const text = await renderScrubbed(ctx, agent, source, res, decoded, notFollowed, rendersAll ? { secret, since, itemId: overview.id } : undefined);
   return text === null ? echoWithheld(ctx, agent, release, overview.id, res.status) : { text };
 }
 
