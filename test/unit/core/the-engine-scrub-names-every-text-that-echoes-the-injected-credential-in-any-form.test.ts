@@ -75,7 +75,7 @@ describe("the engine's scrub answers main's echo guard", () => {
     expect(r.echoIn).toEqual(injected);
     // The other secret's texts were still redacted.
     for (let i = 1; i < 2 * Object.keys(FORMS).length; i += 2) expect(r.redacted).toContain(i);
-    await h.store.close();
+    h.store.close();
   });
 
   it("names a cut text whose end holds a prefix of some secret (the prefix index does not know whose) and main's check decides", async () => {
@@ -85,7 +85,7 @@ describe("the engine's scrub answers main's echo guard", () => {
     expect(r.echoIn).toEqual([0, 1]);
     expect(holdsSecret(INJECTED, [{ text: texts[0]!, truncated: true }])).toBe(true);
     expect(holdsSecret(INJECTED, [{ text: texts[1]!, truncated: true }])).toBe(false);
-    await h.store.close();
+    h.store.close();
   });
 
   it('falls back to every redacted text for an item that is not an API credential in the matcher', async () => {
@@ -94,6 +94,6 @@ describe("the engine's scrub answers main's echo guard", () => {
     const r = await h.engine.scrubResults(texts, undefined, 'it_00000000000000000000000000');
     expect(r.echoIn).toEqual(r.redacted);
     expect(r.echoIn).toEqual([0]);
-    await h.store.close();
+    h.store.close();
   });
 });

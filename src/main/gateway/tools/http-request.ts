@@ -147,7 +147,14 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
   // body is no reason to scan it all again with every view.
   const rendered = decoded.body !== null;
   const dropped = rendered ? Object.entries(res.headers).filter(([k]) => decoded.decoded !== null && (k === 'content-encoding' || k === 'content-length')) : [];
-  if (rendered ? holdsSecret(secret, dropped.map(([k, v]) => ({ text: `${k}: ${v}` }))) : echoed(secret, res, decoded)) {
+  if (
+    rendered
+      ? holdsSecret(
+          secret,
+          dropped.map(([k, v]) => ({ text: `${k}: ${v}` })),
+        )
+      : echoed(secret, res, decoded)
+  ) {
     return echoWithheld(ctx, agent, release, overview.id, res.status);
   }
   const text = await renderScrubbed(ctx, agent, source, res, decoded, notFollowed, rendered ? { secret, since, itemId: overview.id } : undefined);

@@ -47,7 +47,11 @@ export async function screenTexts(ctx: ToolContext, agent: AuthenticatedAgent, s
   const scrubResults = ctx.credentials.scrubResults;
   if (scrubResults && texts.length > 0) {
     const cut = truncated?.some((t) => t) === true ? truncated : undefined;
-    const r = await (echo?.itemId !== undefined ? scrubResults.call(ctx.credentials, texts, cut, echo.itemId) : cut ? scrubResults.call(ctx.credentials, texts, cut) : scrubResults.call(ctx.credentials, texts));
+    const r = await (echo?.itemId !== undefined
+      ? scrubResults.call(ctx.credentials, texts, cut, echo.itemId)
+      : cut
+        ? scrubResults.call(ctx.credentials, texts, cut)
+        : scrubResults.call(ctx.credentials, texts));
     if (r.texts.length !== texts.length) throw new LatchkeyError('internal', 'The vault returned a malformed scrub result.');
     clean = r.texts;
     canaries = r.canaries;
