@@ -26,17 +26,26 @@ export function toWebRequest(req: http.IncomingMessage, body: unknown): { reques
   return { request, abort: () => controller.abort(), signal: controller.signal };
 }
 
-/** Streams a Fetch Response (JSON or SSE) onto the node response; stops if the client leaves. */
+/** Writes a Fetch Response onto the node response: JSON in one piece, SSE streamed (stopping if the client leaves). */
 export async function writeWebResponse(response: Response, res: http.ServerResponse): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, key) => {
     headers[key] = value;
   });
-  res.writeHead(response.status, headers);
   if (!response.body) {
+    res.writeHead(response.status, headers);
     res.end();
     return;
   }
+  if (!(headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream')) {
+    // A JSON answer is complete before it is returned: one write with its length, not a stream.
+    const body = Buffer.from(await response.arrayBuffer());
+    headers['content-length'] = String(body.length);
+    res.writeHead(response.status, headers);
+    res.end(body);
+    return;
+  }
+  res.writeHead(response.status, headers);
   const reader = response.body.getReader();
   const stop = (): void => void reader.cancel().catch(() => undefined);
   res.once('close', stop);
