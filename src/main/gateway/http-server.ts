@@ -204,7 +204,7 @@ async function handle(handler: McpFetch, registry: Registry, req: http.IncomingM
   if (path !== MCP_PATH && path !== `${MCP_PATH}/`) return jsonRpcError(res, 404, 'Not found.');
   // Stateless: no standalone SSE stream and no sessions to delete.
   if (req.method !== 'POST') return jsonRpcError(res, 405, 'Method not allowed.', { Allow: 'POST' });
-  const { request, abort, signal } = toWebRequest(req, parsed.body);
+  const { request, abort, signal } = toWebRequest(req);
   // Only an exchange that ends before its response was fully written counts as abandoned.
   res.on('close', () => {
     if (!res.writableFinished) abort();
