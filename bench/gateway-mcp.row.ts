@@ -30,7 +30,9 @@ if (loop >= 0) {
       const c = process.cpuUsage();
       for (let i = 0; i < n; i++) await fn();
       const cpu = process.cpuUsage(c);
-      console.log(`${side}: ${((performance.now() - t) / n).toFixed(3)} ms wall, ${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms process CPU per call (mean of ${n}, sequential)`);
+      console.log(
+        `${side}: ${((performance.now() - t) / n).toFixed(3)} ms wall, ${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms process CPU per call (mean of ${n}, sequential)`,
+      );
     }),
   );
 } else {

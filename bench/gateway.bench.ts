@@ -4,10 +4,11 @@
  *   path in-process, vs a direct http.request to the same local server — wall per
  *   call (the goal), and CPU per call from runs of 10 calls (one call is below the
  *   thread clock's resolution);
- * - the same call through MCP over HTTP (SDK client → gateway), vs a plain MCP SDK
- *   server (stateless Streamable HTTP on express, the SDK's documented pattern) whose
- *   `http_request` tool does the same fetch with the same bearer header, and vs the
- *   direct request;
+ * - the same call through MCP over HTTP (SDK client → gateway), vs plain MCP SDK servers
+ *   whose `http_request` tool does the same fetch with the same bearer header and returns
+ *   the same result JSON — one on the gateway's own SDK (v2, createMcpHandler + the 2025
+ *   stateless transport, JSON answers), one on SDK v1 (stateless Streamable HTTP on
+ *   express, JSON answers) — and vs the direct request;
  * Every side keeps its connection to the local server alive (the gateway's egress pool;
  * an http.Agent with keepAlive for the direct request and the plain server's fetch), so
  * no figure includes a TCP handshake the other does not.
@@ -162,7 +163,7 @@ async function plainSdkV2Server(secret: string): Promise<{ url: string; close():
     void server.close();
     return response;
   });
-  const httpServer = http.createServer(listener);
+  const httpServer = http.createServer((req, res) => void listener(req, res));
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/mcp`,
@@ -356,7 +357,7 @@ export async function overhead(bench: Bench, only?: 'mcp' | ((calls: OverheadCal
     `CPU the gateway adds per call over the direct request (paired per round, p50 of runs of ${CALLS}): ${ms(cpu.thread)} on this thread (gateway, engine and the local server all run on it), ${ms(cpu.process)} in the whole process (incl. GC helper threads).`,
   );
   bench.note(
-    'Every side keeps its connection to the local server alive: the gateway through its egress pool (one pool per origin and checked address), the direct request and the plain SDK server through an http.Agent with keepAlive. The vault holds the `Bench` API credential and 1,000 logins (2,001 concealed values scrubbed). The ≤ 1 ms "added" goal is shown on both the in-process tool path (the gateway\'s own work) and the MCP path (what an agent sees, incl. the SDK\'s per-request server and transport set-up, which the plain-SDK ratio isolates).',
+    "Every side keeps its connection to the local server alive: the gateway through its egress pool (one pool per origin and checked address), the direct request and the plain SDK server through an http.Agent with keepAlive. The vault holds the `Bench` API credential and 1,000 logins (2,001 concealed values scrubbed). The ≤ 1 ms \"added\" goal is shown on both the in-process tool path (the gateway's own work) and the MCP path (what an agent sees, incl. the SDK's per-request server and transport set-up, which the plain-SDK ratios isolate). The plain servers return the gateway's result shape (the same JSON text and structuredContent) and answer in JSON, as the gateway does for a 2025-era call without a progressToken; the bench's client (SDK v1) speaks 2025-11-25.",
   );
 }
 
