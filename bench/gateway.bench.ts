@@ -4,10 +4,11 @@
  *   path in-process, vs a direct http.request to the same local server — wall per
  *   call (the goal), and CPU per call from runs of 10 calls (one call is below the
  *   thread clock's resolution);
- * - the same call through MCP over HTTP (SDK client → gateway), vs a plain MCP SDK
- *   server (stateless Streamable HTTP on express, the SDK's documented pattern) whose
- *   `http_request` tool does the same fetch with the same bearer header, and vs the
- *   direct request;
+ * - the same call through MCP over HTTP (SDK client → gateway), vs plain MCP SDK servers
+ *   whose `http_request` tool does the same fetch with the same bearer header and returns
+ *   the same result JSON — one on the gateway's own SDK (v2, createMcpHandler + the 2025
+ *   stateless transport, JSON answers), one on SDK v1 (stateless Streamable HTTP on
+ *   express, JSON answers) — and vs the direct request;
  * Every side keeps its connection to the local server alive (the gateway's egress pool;
  * an http.Agent with keepAlive for the direct request and the plain server's fetch), so
  * no figure includes a TCP handshake the other does not.
@@ -38,6 +39,8 @@ import { fromNodeMessagePort } from '../src/shared/rpc/adapters/worker-threads.n
 import { connectRpc, serveRpc } from '../src/shared/rpc/rpc';
 import { createEngineCredentialSource, createGateway, createMemoryGatewayStore, type CredentialSource } from '../src/main/gateway';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { createMcpHandler, isLegacyRequest, McpServer as McpServerV2, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import { getRequestListener } from '@hono/node-server';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express from 'express';
 import AhoCorasick from 'ahocorasick';
@@ -110,29 +113,94 @@ function direct(port: number): Promise<void> {
   });
 }
 
-/** The same fetch the gateway's http_request does for this credential: bearer header, body read as text. */
-function fetchWithBearer(url: string, secret: string): Promise<{ status: number; body: string }> {
+/** The same fetch the gateway's http_request does for this credential: bearer header, body read as text, headers kept. */
+function fetchWithBearer(url: string, secret: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'GET', headers: { authorization: `Bearer ${secret}` }, agent: keepAlive }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
     });
     req.on('error', reject);
     req.end();
   });
 }
 
-/** A plain MCP SDK server with one tool doing that fetch: no vault, policy, grants, scrubbing or audit. */
+const HTTP_OUTPUT = z.object({
+  status: z.number().int(),
+  headers: z.record(z.string(), z.string()),
+  bodyEncoding: z.enum(['utf8', 'base64']),
+  body: z.string(),
+  truncated: z.boolean(),
+});
+
+async function plainTool(url: string, secret: string): Promise<{ content: Array<{ type: 'text'; text: string }>; structuredContent: z.infer<typeof HTTP_OUTPUT> }> {
+  const r = await fetchWithBearer(url, secret);
+  const out = { status: r.status, headers: r.headers, bodyEncoding: 'utf8' as const, body: r.body, truncated: false };
+  return { content: [{ type: 'text', text: JSON.stringify(out, null, 2) }], structuredContent: out };
+}
+
+/**
+ * The same plain server on the gateway's own SDK (v2, @modelcontextprotocol/server 2.4), in that
+ * SDK's documented shape for one URL serving both eras: createMcpHandler for 2026-07-28, and
+ * for 2025-era clients (the bench's client is one) a strict handler with the 2025 stateless
+ * transport routed in front of it by isLegacyRequest — answering in JSON as the v1 server
+ * above does and as the gateway does for a call that asked for no progress. Mounted on
+ * node:http with @hono/node-server's request listener (what the SDK's node adapter wraps).
+ */
+async function plainSdkV2Server(secret: string): Promise<{ url: string; close(): Promise<void> }> {
+  const factory = (): McpServerV2 => {
+    const server = new McpServerV2({ name: 'plain', version: '1' });
+    server.registerTool('http_request', { inputSchema: z.object({ credential: z.string(), url: z.string() }), outputSchema: HTTP_OUTPUT }, ({ url }) => plainTool(url, secret));
+    return server;
+  };
+  const modern = createMcpHandler(factory, { legacy: 'reject' });
+  const listener = getRequestListener(async (request: Request) => {
+    const parsedBody: unknown = request.method === 'POST' ? await request.json() : undefined;
+    if (!(await isLegacyRequest(request, parsedBody))) return modern.fetch(request, { parsedBody });
+    const server = factory();
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    await server.connect(transport);
+    const response = await transport.handleRequest(request, { parsedBody });
+    void transport.close();
+    void server.close();
+    return response;
+  });
+  const httpServer = http.createServer((req, res) => void listener(req, res));
+  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/mcp`,
+    close: () =>
+      new Promise((r) => {
+        httpServer.close(() => r());
+        httpServer.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * A plain MCP SDK server with one tool doing that fetch: no vault, policy, grants, scrubbing or audit.
+ * Its result has the gateway's shape (the same JSON text — status, headers, bodyEncoding, body,
+ * truncated — and the same object as structuredContent under a declared output schema), so both
+ * sides serialise, send and parse the same amount of JSON.
+ */
 async function plainSdkServer(secret: string): Promise<{ url: string; close(): Promise<void> }> {
   const app = express();
   app.use(express.json({ limit: '2mb' }));
   app.post('/mcp', async (req, res) => {
     const server = new McpServer({ name: 'plain', version: '1' });
-    server.registerTool('http_request', { inputSchema: { credential: z.string(), url: z.string() } }, async ({ url }) => {
-      const r = await fetchWithBearer(url, secret);
-      return { content: [{ type: 'text', text: JSON.stringify({ status: r.status, body: r.body }, null, 2) }] };
-    });
+    server.registerTool(
+      'http_request',
+      {
+        inputSchema: { credential: z.string(), url: z.string() },
+        outputSchema: HTTP_OUTPUT.shape,
+      },
+      ({ url }) => plainTool(url, secret),
+    );
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
@@ -153,7 +221,17 @@ async function mcpClient(url: string, token?: string): Promise<Client> {
   return client;
 }
 
-async function overhead(bench: Bench): Promise<void> {
+/** The calls the rows compare, for a driver that profiles one of them alone (bench/gateway-mcp.row.ts). */
+export interface OverheadCalls {
+  gatewayMcp(): Promise<unknown>;
+  plainMcp(): Promise<unknown>;
+  plainV2Mcp(): Promise<unknown>;
+  gatewayTool(): Promise<unknown>;
+  direct(): Promise<void>;
+}
+
+/** `only: 'mcp'` runs just the MCP-over-HTTP rows; a function gets the calls instead of any row. */
+export async function overhead(bench: Bench, only?: 'mcp' | ((calls: OverheadCalls) => Promise<void>)): Promise<void> {
   const body = JSON.stringify({ ok: true, items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: `item ${i}` })) });
   const server = http.createServer((_req, res) => res.end(body));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -175,6 +253,8 @@ async function overhead(bench: Bench): Promise<void> {
   const args = { credential: 'Bench', url: `${origin}/x` };
   const gwClient = await mcpClient(url!, token);
   const plainClient = await mcpClient(plain.url);
+  const plainV2 = await plainSdkV2Server(SECRET);
+  const plainV2Client = await mcpClient(plainV2.url);
   const ok = (r: unknown) => {
     const text = JSON.stringify(r);
     if (!text.includes('item 19') || text.includes(SECRET)) throw new Error('tool call did not return the scrubbed body');
@@ -191,34 +271,63 @@ async function overhead(bench: Bench): Promise<void> {
   const mcpRounds = bench.rounds(300, 100);
   let cpu: { thread?: number; process?: number } = {};
   try {
+    if (typeof only === 'function') {
+      return await only({
+        gatewayMcp: () => gwClient.callTool({ name: 'http_request', arguments: args }).then((r) => (ok(r), r)),
+        plainV2Mcp: () => plainV2Client.callTool({ name: 'http_request', arguments: args }).then((r) => (ok(r), r)),
+        plainMcp: () => plainClient.callTool({ name: 'http_request', arguments: args }).then((r) => (ok(r), r)),
+        gatewayTool: () => gateway.callTool(token, 'http_request', args).then((r) => (ok(r), r)),
+        direct: () => direct(port),
+      });
+    }
+    if (only !== 'mcp') {
+      await bench.compare({
+        name: 'injected http_request, gateway tool path in-process',
+        unit: 'ms',
+        rounds,
+        warmup: 100,
+        subject: { name: 'gateway.callTool (policy, grant, credentials.use + results.scrub over RPC, audit)', run: () => gateway.callTool(token, 'http_request', args), after: ok },
+        baseline: directW,
+        goals: [{ metric: 'wall', stat: 'p50', of: 'added', op: '<=', value: 1, unit: 'ms', source: 'issue 15' }],
+      });
+      const perCall = await bench.compare({
+        name: `injected http_request, gateway tool path in-process — CPU per call (runs of ${CALLS} calls)`,
+        unit: 'ms',
+        opsPerRun: CALLS,
+        rounds: bench.rounds(30, 10),
+        warmup: 5,
+        subject: { name: `${CALLS} × gateway.callTool`, run: () => times(CALLS, () => gateway.callTool(token, 'http_request', args), ok) },
+        baseline: { name: `${CALLS} × direct http.request (kept-alive)`, run: () => times(CALLS, () => direct(port)) },
+        notes: ['No goal: the goal is on wall time per call (above); this row shows where the time goes in CPU.'],
+      });
+      cpu = { ...(perCall.added?.cpu ? { thread: perCall.added.cpu.p50 } : {}), ...(perCall.added?.processCpu ? { process: perCall.added.processCpu.p50 } : {}) };
+    }
     await bench.compare({
-      name: 'injected http_request, gateway tool path in-process',
-      unit: 'ms',
-      rounds,
-      warmup: 100,
-      subject: { name: 'gateway.callTool (policy, grant, credentials.use + results.scrub over RPC, audit)', run: () => gateway.callTool(token, 'http_request', args), after: ok },
-      baseline: directW,
-      goals: [{ metric: 'wall', stat: 'p50', of: 'added', op: '<=', value: 1, unit: 'ms', source: 'issue 15' }],
-    });
-    const perCall = await bench.compare({
-      name: `injected http_request, gateway tool path in-process — CPU per call (runs of ${CALLS} calls)`,
-      unit: 'ms',
-      opsPerRun: CALLS,
-      rounds: bench.rounds(30, 10),
-      warmup: 5,
-      subject: { name: `${CALLS} × gateway.callTool`, run: () => times(CALLS, () => gateway.callTool(token, 'http_request', args), ok) },
-      baseline: { name: `${CALLS} × direct http.request (kept-alive)`, run: () => times(CALLS, () => direct(port)) },
-      notes: ['No goal: the goal is on wall time per call (above); this row shows where the time goes in CPU.'],
-    });
-    cpu = { ...(perCall.added?.cpu ? { thread: perCall.added.cpu.p50 } : {}), ...(perCall.added?.processCpu ? { process: perCall.added.processCpu.p50 } : {}) };
-    await bench.compare({
-      name: 'injected http_request through MCP over HTTP',
+      name: 'injected http_request through MCP over HTTP, over a plain server on the same SDK (v2)',
       unit: 'ms',
       rounds: mcpRounds,
       warmup: 30,
       subject: { name: 'SDK client → Latchkey gateway', run: () => gwClient.callTool({ name: 'http_request', arguments: args }), after: ok },
-      baseline: { name: 'SDK client → plain MCP SDK server doing the same fetch', run: () => plainClient.callTool({ name: 'http_request', arguments: args }), after: ok },
+      baseline: {
+        name: 'SDK client → plain MCP SDK v2 server (@modelcontextprotocol/server 2.4, as the gateway) doing the same fetch',
+        run: () => plainV2Client.callTool({ name: 'http_request', arguments: args }),
+        after: ok,
+      },
       goals: [{ metric: 'wall', stat: 'p50', of: 'ratio', op: '<=', value: 1.2, unit: '×', source: 'issue 15' }],
+    });
+    await bench.compare({
+      name: 'injected http_request through MCP over HTTP, over a plain server on SDK v1',
+      unit: 'ms',
+      rounds: mcpRounds,
+      warmup: 30,
+      subject: { name: 'SDK client → Latchkey gateway', run: () => gwClient.callTool({ name: 'http_request', arguments: args }), after: ok },
+      baseline: {
+        name: 'SDK client → plain MCP SDK v1 server (@modelcontextprotocol/sdk 1.32, express, JSON responses) doing the same fetch',
+        run: () => plainClient.callTool({ name: 'http_request', arguments: args }),
+        after: ok,
+      },
+      goals: [{ metric: 'wall', stat: 'p50', of: 'ratio', op: '<=', value: 1.2, unit: '×', source: 'issue 15' }],
+      notes: ['The v1 server builds an Ajv instance per request (its Server constructor), ≈ 0.3 ms of its time here; the v2 row above has no such cost.'],
     });
     await bench.compare({
       name: `injected http_request through MCP over HTTP — CPU per call (runs of ${CALLS} calls)`,
@@ -227,7 +336,7 @@ async function overhead(bench: Bench): Promise<void> {
       rounds: bench.rounds(20, 7),
       warmup: 3,
       subject: { name: `${CALLS} × SDK client → Latchkey gateway`, run: () => times(CALLS, () => gwClient.callTool({ name: 'http_request', arguments: args }), ok) },
-      baseline: { name: `${CALLS} × SDK client → plain MCP SDK server`, run: () => times(CALLS, () => plainClient.callTool({ name: 'http_request', arguments: args }), ok) },
+      baseline: { name: `${CALLS} × SDK client → plain MCP SDK v2 server`, run: () => times(CALLS, () => plainV2Client.callTool({ name: 'http_request', arguments: args }), ok) },
       notes: ['No goal: CPU of client and server together (both run on this thread), beside the wall-time goal above.'],
     });
     await bench.compare({
@@ -243,6 +352,8 @@ async function overhead(bench: Bench): Promise<void> {
     await gwClient.close();
     await plainClient.close();
     await plain.close();
+    await plainV2Client.close();
+    await plainV2.close();
     await gateway.close();
     vault.close();
     keepAlive.destroy();
@@ -253,7 +364,7 @@ async function overhead(bench: Bench): Promise<void> {
     `CPU the gateway adds per call over the direct request (paired per round, p50 of runs of ${CALLS}): ${ms(cpu.thread)} on this thread (gateway, engine and the local server all run on it), ${ms(cpu.process)} in the whole process (incl. GC helper threads).`,
   );
   bench.note(
-    'Every side keeps its connection to the local server alive: the gateway through its egress pool (one pool per origin and checked address), the direct request and the plain SDK server through an http.Agent with keepAlive. The vault holds the `Bench` API credential and 1,000 logins (2,001 concealed values scrubbed). The ≤ 1 ms "added" goal is shown on both the in-process tool path (the gateway\'s own work) and the MCP path (what an agent sees, incl. the SDK\'s per-request server and transport set-up, which the plain-SDK ratio isolates).',
+    "Every side keeps its connection to the local server alive: the gateway through its egress pool (one pool per origin and checked address), the direct request and the plain SDK server through an http.Agent with keepAlive. The vault holds the `Bench` API credential and 1,000 logins (2,001 concealed values scrubbed). The ≤ 1 ms \"added\" goal is shown on both the in-process tool path (the gateway's own work) and the MCP path (what an agent sees, incl. the SDK's per-request server and transport set-up, which the plain-SDK ratios isolate). The plain servers return the gateway's result shape (the same JSON text and structuredContent) and answer in JSON, as the gateway does for a 2025-era call without a progressToken; the bench's client (SDK v1) speaks 2025-11-25.",
   );
 }
 

@@ -14,7 +14,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type Server } from '@modelcontextprotocol/server';
 import { createAgentMcpServer, type AgentServerDeps } from './mcp-server';
 import type { AuthenticatedAgent, Registry } from './registry';
 import { toWebRequest, writeWebResponse } from './web-bridge';
@@ -77,22 +77,102 @@ function readJson(req: http.IncomingMessage, res: http.ServerResponse): Promise<
   });
 }
 
+type McpFetch = (request: Request, options: { parsedBody: unknown; authInfo: AuthInfo }) => Promise<Response>;
+
 /**
- * The SDK v2 entry serves both eras on one URL: 2026-07-28 requests (per-request `_meta`
- * envelope) on its modern path, everything else through its stateless 2025-era leg.
+ * One URL, both eras: 2026-07-28 requests (per-request `_meta` envelope) go to the SDK v2
+ * entry; 2025-era ones (`initialize`, or a claim-less request) to our own stateless leg,
+ * routed with the SDK's own predicate (isLegacyRequest) on the body we already parsed.
  * The agent reaches the factory only through this request's authInfo, which our own
  * bearer check filled in; the token itself is not passed on.
  */
-function mcpHandler(deps: AgentServerDeps): McpHttpHandler {
-  return createMcpHandler(
-    (ctx) => {
-      const agent = ctx.authInfo?.extra?.agent as AuthenticatedAgent | undefined;
-      const exchange = ctx.authInfo?.extra?.exchange as AbortSignal | undefined;
-      if (!agent) throw new Error('no authenticated agent');
-      return createAgentMcpServer(deps, agent, ctx.era, exchange);
+function mcpHandler(deps: AgentServerDeps): McpFetch {
+  const factory = (ctx: { era: 'legacy' | 'modern'; authInfo?: AuthInfo }): Server => {
+    const agent = ctx.authInfo?.extra?.agent as AuthenticatedAgent | undefined;
+    const exchange = ctx.authInfo?.extra?.exchange as AbortSignal | undefined;
+    if (!agent) throw new Error('no authenticated agent');
+    return createAgentMcpServer(deps, agent, ctx.era, exchange);
+  };
+  const modern = createMcpHandler(factory, { legacy: 'reject', responseMode: 'auto', maxRequestBodySize: MAX_BODY });
+  return async (request, options) => {
+    if (await isLegacyRequest(request, options.parsedBody, { maxRequestBodySize: MAX_BODY })) return serveLegacy(factory, request, options);
+    return modern.fetch(request, options);
+  };
+}
+
+const MAX_BODY = 2 * 1024 * 1024;
+
+/** Whether any request in the message (or batch) asked for progress notifications. */
+function asksForProgress(body: unknown): boolean {
+  const one = (m: unknown): boolean => {
+    const meta = (m as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta;
+    return meta !== undefined && meta !== null && typeof meta === 'object' && meta.progressToken !== undefined;
+  };
+  return Array.isArray(body) ? body.some(one) : one(body);
+}
+
+/**
+ * The 2025-era stateless leg, as the SDK's own (createLegacyStatelessFallback): a fresh
+ * instance and transport per POST, torn down when the exchange ends. One difference: a
+ * call that asked for no progress gets its result as plain JSON instead of a one-event
+ * SSE stream — nothing could be sent before the result, and a JSON answer costs both
+ * sides less. A call with a progressToken still gets SSE (approval waits report progress).
+ */
+async function serveLegacy(
+  factory: (ctx: { era: 'legacy'; authInfo?: AuthInfo }) => Server,
+  request: Request,
+  options: { parsedBody: unknown; authInfo: AuthInfo },
+): Promise<Response> {
+  if (request.method.toUpperCase() !== 'POST') return new Response(null, { status: 405 });
+  const server = factory({ era: 'legacy', authInfo: options.authInfo });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: !asksForProgress(options.parsedBody),
+    maxRequestBodySize: MAX_BODY,
+  });
+  await server.connect(transport);
+  let done = false;
+  const teardown = (): void => {
+    if (done) return;
+    done = true;
+    transport.close().catch(() => undefined);
+    server.close().catch(() => undefined);
+  };
+  request.signal.addEventListener('abort', teardown, { once: true });
+  let response: Response;
+  try {
+    response = await transport.handleRequest(request, { authInfo: options.authInfo, parsedBody: options.parsedBody });
+  } catch (err) {
+    teardown();
+    throw err;
+  }
+  if (response.body === null || !(response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream')) {
+    teardown();
+    return response;
+  }
+  // SSE: tear down once the stream has been read to its end (or cancelled).
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      try {
+        const { done: end, value } = await reader.read();
+        if (end) {
+          teardown();
+          controller.close();
+          return;
+        }
+        controller.enqueue(value);
+      } catch (err) {
+        teardown();
+        controller.error(err);
+      }
     },
-    { legacy: 'stateless', responseMode: 'auto', maxRequestBodySize: 2 * 1024 * 1024 },
-  );
+    cancel: (reason) => {
+      teardown();
+      return reader.cancel(reason).catch(() => undefined);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 export function createGatewayHttpApp(deps: AgentServerDeps, registry: Registry): http.RequestListener {
@@ -105,7 +185,7 @@ export function createGatewayHttpApp(deps: AgentServerDeps, registry: Registry):
   };
 }
 
-async function handle(handler: McpHttpHandler, registry: Registry, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(handler: McpFetch, registry: Registry, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (!isLoopbackHost(req.headers.host)) return jsonRpcError(res, 403, 'Forbidden host.');
   const origin = req.headers.origin;
   if (origin !== undefined && !isLoopbackOrigin(origin)) return jsonRpcError(res, 403, 'Forbidden origin.');
@@ -124,13 +204,13 @@ async function handle(handler: McpHttpHandler, registry: Registry, req: http.Inc
   if (path !== MCP_PATH && path !== `${MCP_PATH}/`) return jsonRpcError(res, 404, 'Not found.');
   // Stateless: no standalone SSE stream and no sessions to delete.
   if (req.method !== 'POST') return jsonRpcError(res, 405, 'Method not allowed.', { Allow: 'POST' });
-  const { request, abort, signal } = toWebRequest(req, parsed.body);
+  const { request, abort, signal } = toWebRequest(req);
   // Only an exchange that ends before its response was fully written counts as abandoned.
   res.on('close', () => {
     if (!res.writableFinished) abort();
   });
   try {
-    const response = await handler.fetch(request, { parsedBody: parsed.body, authInfo: { token: '', clientId: agent.id, scopes: [], extra: { agent, exchange: signal } } });
+    const response = await handler(request, { parsedBody: parsed.body, authInfo: { token: '', clientId: agent.id, scopes: [], extra: { agent, exchange: signal } } });
     await writeWebResponse(response, res);
   } catch {
     if (!res.headersSent) jsonRpcError(res, 500, 'Internal error.');
