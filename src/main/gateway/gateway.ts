@@ -13,7 +13,7 @@ import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import { createEgressPool } from '../egress/pool';
 import { systemResolver, type Resolver } from '../egress/request';
 import { ActivityLog, approvalReason } from './activity';
-import { ApprovalQueue } from './approvals';
+import { ApprovalQueue, approvalWatcher } from './approvals';
 import { cacheCredentials } from './credential-cache';
 import { defaultBridgeLaunch, type BridgeLaunch } from './bridge-launch';
 import { defaultSocketPath } from './bridge-protocol';
@@ -141,11 +141,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     if (ms <= 0 || (await deps.credentials.state()) !== 'locked') return false;
     emit('unlock-requested', { agentName: agent.name, tool, until: now() + ms });
     deps.notify?.({ title: 'Latchkey is locked', body: `${agent.name} needs a credential (${tool}). Unlock Latchkey to continue.` });
+    // The call's MCP front turns this wait into a Task or progress, as it does an approval prompt.
+    const watcher = approvalWatcher(signal);
     return new Promise<boolean>((resolve) => {
       const finish = (v: boolean): void => {
         clearTimeout(timer);
         unlockWaiters.delete(wake);
         signal?.removeEventListener('abort', abort);
+        watcher?.unlockSettled?.(v);
         resolve(v);
       };
       const wake = (): void => finish(true);
@@ -153,6 +156,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       const timer = setTimeout(() => finish(false), ms);
       unlockWaiters.add(wake);
       signal?.addEventListener('abort', abort, { once: true });
+      watcher?.unlockRequested?.();
     });
   };
 
