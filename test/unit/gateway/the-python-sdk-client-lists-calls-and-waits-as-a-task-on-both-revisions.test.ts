@@ -32,10 +32,21 @@ let agent: { id: string; token: string };
 const id = itemId();
 
 type Step = Record<string, unknown>;
-async function agentRuns(mode: 'legacy' | '2026-07-28', plan: Step[]): Promise<Array<Record<string, any>>> {
+/** One step's outcome as latchkey_agent.py prints it. */
+interface Reply {
+  protocolVersion?: string;
+  tools?: string[];
+  isError?: boolean;
+  text?: string;
+  structuredContent?: unknown;
+  task?: { taskId: string; status: string; statusMessage?: string } | null;
+  after?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+async function agentRuns(mode: 'legacy' | '2026-07-28', plan: Step[]): Promise<Reply[]> {
   // Asynchronous on purpose: the gateway answering the script lives in this very process.
   const { stdout } = await run(PYTHON, [SCRIPT, h.url, mode, JSON.stringify(plan)], { env: { ...process.env, LATCHKEY_TOKEN: agent.token }, timeout: 120_000 });
-  return JSON.parse(stdout) as Array<Record<string, any>>;
+  return JSON.parse(stdout) as Reply[];
 }
 const call = (name = 'http_request'): Step => ({ step: 'call', name, arguments: { credential: 'API', url: `${api.origin}/py` } });
 
@@ -80,7 +91,7 @@ describe.skipIf(!hasSdk)(`the Python SDK client with the Tasks extension, 2026-0
   it('a call waiting for approval comes back as a task, which the client polls to the tool result', async () => {
     const [r] = await agentRuns('2026-07-28', [call()]);
     expect(r!.task).toMatchObject({ taskId: expect.any(String), status: 'working' });
-    expect(r!.task.statusMessage).toContain('approve');
+    expect(r!.task!.statusMessage).toContain('approve');
     expect(r).toMatchObject({ isError: false, structuredContent: { status: 200 } });
     expect(JSON.stringify(r)).not.toContain(SECRET);
   });
