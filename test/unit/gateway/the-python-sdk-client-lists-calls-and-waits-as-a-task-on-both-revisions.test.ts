@@ -15,7 +15,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { itemId, startHarness, startServer, type Harness, type TestServer } from './harness';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -24,6 +24,8 @@ const SCRIPT = path.join(__dirname, 'python/latchkey_agent.py');
 const hasSdk = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import mcp, httpx2'], { stdio: 'ignore' }).status === 0;
 const SKIP = hasSdk ? '' : ' (skipped: the MCP Python SDK "mcp" is not installed in .tmp/pyvenv on this machine; .ci/run installs it)';
 const run = promisify(execFile);
+// Each step starts a Python process (pydantic and the SDK import in seconds on a loaded 2-core machine): room, not a timing assertion.
+vi.setConfig({ testTimeout: 120_000 });
 
 const SECRET = 'python-sdk-secret-0123456789abcdef';
 let api: TestServer;
@@ -43,7 +45,7 @@ interface Reply {
   after?: Record<string, unknown>;
   [key: string]: unknown;
 }
-async function agentRuns(mode: 'legacy' | '2026-07-28', plan: Step[]): Promise<Reply[]> {
+async function agentRuns(mode: 'legacy' | 'auto' | '2026-07-28', plan: Step[]): Promise<Reply[]> {
   // Asynchronous on purpose: the gateway answering the script lives in this very process.
   const { stdout } = await run(PYTHON, [SCRIPT, h.url, mode, JSON.stringify(plan)], { env: { ...process.env, LATCHKEY_TOKEN: agent.token }, timeout: 120_000 });
   return JSON.parse(stdout) as Reply[];
@@ -88,6 +90,12 @@ describe.skipIf(!hasSdk).each(['legacy', '2026-07-28'] as const)(`the Python SDK
 });
 
 describe.skipIf(!hasSdk)(`the Python SDK client with the Tasks extension, 2026-07-28${SKIP}`, () => {
+  it('in its default mode ("auto": it probes server/discover) it picks 2026-07-28', async () => {
+    const [version, tools] = await agentRuns('auto', [{ step: 'version' }, { step: 'list_tools' }]);
+    expect(version!.protocolVersion).toBe('2026-07-28');
+    expect(tools!.tools).toEqual(expect.arrayContaining(['http_request']));
+  });
+
   it('a call waiting for approval comes back as a task, which the client polls to the tool result', async () => {
     const [r] = await agentRuns('2026-07-28', [call()]);
     expect(r!.task).toMatchObject({ taskId: expect.any(String), status: 'working' });

@@ -1,7 +1,8 @@
 """An agent on the official MCP Python SDK (mcp 2.3.0), driven by the vitest side.
 
 Usage: latchkey_agent.py URL MODE PLAN_JSON, with the agent's token in LATCHKEY_TOKEN.
-MODE is "legacy" (the initialize handshake, 2025-11-25) or "2026-07-28" (stateless).
+MODE is "legacy" (the initialize handshake, 2025-11-25), "2026-07-28" (stateless), or
+"auto" (the SDK probes server/discover first).
 PLAN_JSON is a list of steps; each step's outcome is printed as one JSON document on
 stdout (a list, in step order). The script asserts nothing: the test judges.
 
