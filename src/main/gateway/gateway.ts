@@ -147,6 +147,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       const finish = (v: boolean): void => {
         clearTimeout(timer);
         unlockWaiters.delete(wake);
+        // The last waiter leaving without an unlock: the app stops asking the person to unlock.
+        if (!v && unlockWaiters.size === 0) emit('unlock-withdrawn', {});
         signal?.removeEventListener('abort', abort);
         watcher?.unlockSettled?.(v);
         resolve(v);
@@ -157,6 +159,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       unlockWaiters.add(wake);
       signal?.addEventListener('abort', abort, { once: true });
       watcher?.unlockRequested?.();
+      // A call abandoned before it got here would otherwise wait out the whole time.
+      if (signal?.aborted) abort();
     });
   };
 

@@ -16,6 +16,7 @@ let h: Harness;
 let agent: { id: string; token: string };
 const id = itemId();
 const unlockAsks: Array<{ agentName: string; tool: string }> = [];
+let withdrawn = 0;
 const open: AgentClient[] = [];
 const ext = { [TASKS]: {} };
 
@@ -28,6 +29,7 @@ beforeAll(async () => {
   agent = await h.pair('Unlock agent');
   h.gateway.subscribe((event, payload) => {
     if (event === 'unlock-requested') unlockAsks.push(payload as { agentName: string; tool: string });
+    if (event === 'unlock-withdrawn') withdrawn++;
   });
 });
 afterAll(async () => {
@@ -39,6 +41,7 @@ beforeEach(async () => {
   if (h.vault.locked) h.vault.unlock();
   h.prompts.length = 0;
   unlockAsks.length = 0;
+  withdrawn = 0;
   h.answer = () => null;
   await h.gateway.uiHandlers['grants.set']({ agentId: agent.id, itemId: id, mode: 'always' }, {} as never);
   h.vault.lock();
@@ -100,6 +103,8 @@ describe('2026-07-28 with the Tasks extension', () => {
     const task = taskOf(await modernRequest(h.url, agent.token, 'tools/call', callArgs(), { extensions: ext }));
     const ack = await modernRequest(h.url, agent.token, 'tasks/cancel', { taskId: task.taskId }, { extensions: ext });
     expect(ack.message?.result).toMatchObject({ resultType: 'complete' });
+    // No call waits any more: the app is told to stop asking the person to unlock.
+    expect(withdrawn).toBe(1);
     h.vault.unlock();
     // Let anything the unlock could have woken run to its end: a settled task stays as it settled.
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
@@ -108,6 +113,17 @@ describe('2026-07-28 with the Tasks extension', () => {
     expect(after.message?.result).not.toHaveProperty('result');
     expect(api.requests.length).toBe(sent);
     expect(h.prompts).toHaveLength(0);
+  });
+
+  it('one of two waiting tasks cancelled: the other still waits, the request to unlock stands, and the unlock completes it', async () => {
+    const first = taskOf(await modernRequest(h.url, agent.token, 'tools/call', callArgs(), { extensions: ext }));
+    const second = taskOf(await modernRequest(h.url, agent.token, 'tools/call', callArgs(), { extensions: ext }));
+    await modernRequest(h.url, agent.token, 'tasks/cancel', { taskId: first.taskId }, { extensions: ext });
+    expect(withdrawn).toBe(0);
+    h.vault.unlock();
+    expect(await pollUntil(second.taskId as string, (t) => t.status !== 'working')).toMatchObject({ status: 'completed' });
+    expect(await pollUntil(first.taskId as string, () => true)).toMatchObject({ status: 'cancelled' });
+    expect(withdrawn).toBe(0);
   });
 
   it('another agent cannot cancel the unlock wait of someone else’s task', async () => {
