@@ -737,7 +737,7 @@ export function createEngine(deps: EngineDeps) {
     /** One field's value for a terminal use main approved and recorded; audited as item.release. */
     releaseReferencedField: (itemId: string, field: string) => refs.releaseReferencedField(core, itemId, field),
     /** Every form of every concealed value in the vault redacted from each text ('results.scrub'). */
-    scrubResults: (texts: readonly string[], truncated?: readonly boolean[]) => scrubSet.scrub(texts, truncated),
+    scrubResults: (texts: readonly string[], truncated?: readonly boolean[], echoOf?: string) => scrubSet.scrub(texts, truncated, echoOf),
     /** Main's events (gateway, pairing, policy) into the same chain. */
     appendAudit: (e: AuditEvent) => auditSink(e),
     subscribe(listener: (e: EngineEvent) => void): () => void {

@@ -62,9 +62,9 @@ export function createEngineLink(opts: EngineLinkOptions = {}): EngineLink {
     async scrub(texts, truncated) {
       return (await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}) })).texts;
     },
-    async scrubResults(texts, truncated) {
-      const r = await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}), reportRedacted: true });
-      return { texts: r.texts, canaries: r.canaries ?? [], ...(r.redacted ? { redacted: r.redacted } : {}) };
+    async scrubResults(texts, truncated, echoOf) {
+      const r = await engine().call('results.scrub', { texts, ...(truncated ? { truncated } : {}), reportRedacted: true, ...(echoOf !== undefined ? { echoOf } : {}) });
+      return { texts: r.texts, canaries: r.canaries ?? [], ...(r.redacted ? { redacted: r.redacted } : {}), ...(r.echoIn ? { echoIn: r.echoIn } : {}) };
     },
     async listMcpServers() {
       return (await engine().call('mcpServers.list', {})).servers;

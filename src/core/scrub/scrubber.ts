@@ -63,6 +63,19 @@ export interface ScrubScope {
 }
 
 /**
+ * Which secrets a scan matched, filled in by spans()/redact() when passed: what lets the
+ * engine answer main's echo guard from the one vault-wide scan instead of main scanning
+ * the whole result again with a one-secret matcher (every view again: as costly as the
+ * scrub itself).
+ */
+export interface ScrubHits {
+  /** Every secret one of whose forms (or fuzzy patterns) matched. */
+  readonly secrets: Set<string>;
+  /** A cut text's trailing prefix matched: the prefix index does not say whose, so any secret may be there. */
+  cutPrefix: boolean;
+}
+
+/**
  * Characters the skeleton view drops: C0 and C1 controls (NUL: UTF-16 text read as bytes),
  * whitespace of every kind, zero-width and soft hyphen, and the ASCII separators
  * people and programs put between characters.
@@ -247,48 +260,59 @@ export class Scrubber {
   }
 
   /** Merged [start, end) spans of every match in `text`, in order. */
-  spans(text: string, scope: ScrubScope = {}): Array<[number, number]> {
+  spans(text: string, scope: ScrubScope = {}, hits?: ScrubHits): Array<[number, number]> {
     const found: Array<[number, number]> = [];
     const root = identityView(text);
-    this.scanView(root, scope, found);
+    this.scanView(root, scope, found, hits);
     if (this.views) {
       const textViews: View[] = [root];
       let v: View = root;
       for (let d = 0; d < MAX_UNESCAPE_DEPTH; d++) {
         const u = unescape(v);
         if (u === null) break;
-        this.scanView(u, scope, found);
+        this.scanView(u, scope, found, hits);
         textViews.push(u);
         v = u;
       }
       for (const tv of textViews) {
-        for (const bv of decodedRuns(tv)) this.scanDecoded(bv, scope, found, 1);
+        for (const bv of decodedRuns(tv)) this.scanDecoded(bv, scope, found, 1, hits);
       }
     }
     return merge(found);
   }
 
   /** A decoded run view: scanned, unescaped once, and its own runs decoded (base64 of hex…) down to MAX_RUN_DEPTH. */
-  private scanDecoded(v: View, scope: ScrubScope, found: Array<[number, number]>, depth: number): void {
-    this.scanView(v, scope, found);
+  private scanDecoded(v: View, scope: ScrubScope, found: Array<[number, number]>, depth: number, hits: ScrubHits | undefined): void {
+    this.scanView(v, scope, found, hits);
     const u = unescape(v);
-    if (u !== null) this.scanView(u, scope, found);
-    if (depth < MAX_RUN_DEPTH) for (const inner of decodedRuns(u ?? v)) this.scanDecoded(inner, scope, found, depth + 1);
+    if (u !== null) this.scanView(u, scope, found, hits);
+    if (depth < MAX_RUN_DEPTH) for (const inner of decodedRuns(u ?? v)) this.scanDecoded(inner, scope, found, depth + 1, hits);
   }
 
-  private scanView(v: View, scope: ScrubScope, found: Array<[number, number]>): void {
+  private scanView(v: View, scope: ScrubScope, found: Array<[number, number]>, hits: ScrubHits | undefined): void {
     const add = (a: number, b: number): void => void found.push(toOriginal(v, a, b));
-    this.exact.scan(v.text, add);
-    this.exactLong.scan(v.text, add);
+    const exactHit =
+      hits === undefined
+        ? add
+        : (a: number, b: number, ref: number): void => {
+            hits.secrets.add(this.slots[Math.floor(ref / FORM_STRIDE)]!);
+            add(a, b);
+          };
+    this.exact.scan(v.text, exactHit);
+    this.exactLong.scan(v.text, exactHit);
     if (this.fuzzy && v.text.length >= FUZZY_MIN_LENGTH) {
       this.fuzzy.scan(v.text, (a, b, ref) => {
+        hits?.secrets.add(this.slots[ref >> 1]!);
         const [wa, wb] = this.widen(v.text, ref, a, b);
         add(wa, wb);
       });
     }
     if (scope.truncated === true && v.reachesEnd) {
       const p = this.prefix.cutPrefix(v.text, MIN_CUT_PREFIX);
-      if (p >= 0) add(p, v.text.length);
+      if (p >= 0) {
+        if (hits) hits.cutPrefix = true;
+        add(p, v.text.length);
+      }
     }
   }
 
@@ -298,8 +322,8 @@ export class Scrubber {
   }
 
   /** Like scrub(), and how many spans were replaced. */
-  redact(text: string, scope: ScrubScope = {}): { text: string; redactions: number } {
-    const spans = this.spans(text, scope);
+  redact(text: string, scope: ScrubScope = {}, hits?: ScrubHits): { text: string; redactions: number } {
+    const spans = this.spans(text, scope, hits);
     return { text: applySpans(text, spans), redactions: spans.length };
   }
 

@@ -101,8 +101,8 @@ export function engineMainHandlers(engine: Engine): RpcHandlers<typeof EngineMai
       await engine.appendAudit(event);
       return ok;
     },
-    'results.scrub': async ({ texts, truncated, reportRedacted }) => {
-      const { redacted, ...r } = await engine.scrubResults(texts, truncated);
+    'results.scrub': async ({ texts, truncated, reportRedacted, echoOf }) => {
+      const { redacted, ...r } = await engine.scrubResults(texts, truncated, echoOf);
       return reportRedacted === true ? { ...r, redacted } : r;
     },
   };

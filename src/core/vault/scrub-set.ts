@@ -19,7 +19,7 @@
  */
 import type { StoredItemDetails } from '../../shared/items';
 import { wipe } from '../crypto/bytes';
-import { Scrubber } from '../scrub/scrubber';
+import { Scrubber, type ScrubHits } from '../scrub/scrubber';
 import type { EngineEvent } from '../engine-types';
 import type { ItemRecord } from '../store/records';
 import type { EngineCore } from './core';
@@ -71,6 +71,11 @@ interface Built {
    * must be known by item, for the alarm. Its values are in `scrubber` too (redacted).
    */
   readonly canaries: Map<string, Scrubber>;
+  /**
+   * The value 'credentials.use' releases, per API credential (its `secret`): what main
+   * injects and its echo guard asks about (`echoOf`). Already in `scrubber`; kept by item.
+   */
+  readonly released: Map<string, string>;
   /** The build, then every update queued after it: a scrub waits for what is queued. */
   ready: Promise<void>;
 }
@@ -101,6 +106,7 @@ export class VaultScrubSet {
       for (const id of e.ids) {
         b.scrubber.delete(id);
         b.canaries.delete(id);
+        b.released.delete(id);
       }
       return;
     }
@@ -111,19 +117,34 @@ export class VaultScrubSet {
     });
   }
 
-  async scrub(texts: readonly string[], truncated?: readonly boolean[]): Promise<{ texts: string[]; redactions: number; redacted: number[]; canaries?: string[] }> {
+  /**
+   * `echoOf`: the API credential main injected for this call. The answer's `echoIn` then
+   * names the texts that may hold its released value — a form of it matched, or a cut
+   * prefix (whose owner the prefix index does not know) — found in this same scan, so
+   * main's echo guard checks only those (usually none) instead of scanning the whole
+   * result again with every view.
+   */
+  async scrub(
+    texts: readonly string[],
+    truncated?: readonly boolean[],
+    echoOf?: string,
+  ): Promise<{ texts: string[]; redactions: number; redacted: number[]; canaries?: string[]; echoIn?: number[] }> {
     const b = this.current();
     await b.ready;
     // Locked (or re-unlocked) while waiting: never use a stale matcher.
-    if (this.built !== b || this.core.session() !== b.session) return this.scrub(texts, truncated);
+    if (this.built !== b || this.core.session() !== b.session) return this.scrub(texts, truncated, echoOf);
     let redactions = 0;
     // Texts with a redaction: only these can hold a canary (its values are in the vault-wide
     // matcher too), so a clean result costs nothing more, however many canaries there are.
     const redacted: number[] = [];
+    const echoSecret = echoOf === undefined ? undefined : b.released.get(echoOf);
+    const echoIn: number[] = [];
     const out = texts.map((t, i) => {
-      const r = b.scrubber.redact(t, { truncated: truncated?.[i] === true });
+      const hits: ScrubHits | undefined = echoSecret === undefined ? undefined : { secrets: new Set(), cutPrefix: false };
+      const r = b.scrubber.redact(t, { truncated: truncated?.[i] === true }, hits);
       redactions += r.redactions;
       if (r.redactions > 0) redacted.push(i);
+      if (hits && (hits.cutPrefix || hits.secrets.has(echoSecret!))) echoIn.push(i);
       return r.text;
     });
     const tripped: string[] = [];
@@ -132,14 +153,16 @@ export class VaultScrubSet {
         if (redacted.some((i) => canary.contains(texts[i]!, { truncated: truncated?.[i] === true }))) tripped.push(id);
       }
     }
-    return tripped.length > 0 ? { texts: out, redactions, redacted, canaries: tripped } : { texts: out, redactions, redacted };
+    // An item the matcher does not know as an API credential: only the redacted texts can hold anything it knows.
+    const echo = echoOf === undefined ? {} : { echoIn: echoSecret === undefined ? redacted : echoIn };
+    return tripped.length > 0 ? { texts: out, redactions, redacted, canaries: tripped, ...echo } : { texts: out, redactions, redacted, ...echo };
   }
 
   /** The matcher of this session, its build started if none is (throws 'vault_locked'). */
   private current(): Built {
     const session = this.core.session();
     if (this.built?.session === session) return this.built;
-    const b: Built = { session, scrubber: new Scrubber(), canaries: new Map(), ready: Promise.resolve() };
+    const b: Built = { session, scrubber: new Scrubber(), canaries: new Map(), released: new Map(), ready: Promise.resolve() };
     b.ready = this.build(b);
     b.ready.catch(() => {
       if (this.built === b) this.built = null;
@@ -184,6 +207,7 @@ export class VaultScrubSet {
         if (rec === undefined) {
           b.scrubber.delete(id);
           b.canaries.delete(id);
+          b.released.delete(id);
         } else if (!this.load(b, rec)) this.skipped++;
       }
     });
@@ -195,8 +219,11 @@ export class VaultScrubSet {
     let itemKey: Uint8Array | undefined;
     try {
       itemKey = openItemKey(s.keys.itemWrap, s.vaultId, rec);
-      const values = concealedValues(openDetails(itemKey, s.vaultId, rec));
+      const details = openDetails(itemKey, s.vaultId, rec);
+      const values = concealedValues(details);
       b.scrubber.set(rec.id, values);
+      if (details.kind === 'api_credential') b.released.set(rec.id, details.secret);
+      else b.released.delete(rec.id);
       if (s.get(rec.id)?.overview.canary === true) b.canaries.set(rec.id, new Scrubber(values));
       else b.canaries.delete(rec.id);
       return true;
@@ -205,6 +232,7 @@ export class VaultScrubSet {
       // the gateway either. Counted, not fatal: one bad record must not stop scrubbing.
       b.scrubber.delete(rec.id);
       b.canaries.delete(rec.id);
+      b.released.delete(rec.id);
       return false;
     } finally {
       wipe(itemKey);

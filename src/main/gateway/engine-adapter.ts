@@ -16,9 +16,9 @@ export function createEngineCredentialSource(engine: RpcClient<EngineMainContrac
     resolveReference: (ref) => engine.call('references.resolve', { vault: ref.vault, item: ref.item, field: ref.field }),
     releaseField: (itemId, field, purpose) => engine.call('references.release', { itemId, field, purpose }),
     scrub: async (texts, truncated) => (await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}) })).texts,
-    scrubResults: async (texts, truncated) => {
-      const r = await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}), reportRedacted: true });
-      return { texts: r.texts, canaries: r.canaries ?? [], ...(r.redacted ? { redacted: r.redacted } : {}) };
+    scrubResults: async (texts, truncated, echoOf) => {
+      const r = await engine.call('results.scrub', { texts, ...(truncated ? { truncated } : {}), reportRedacted: true, ...(echoOf !== undefined ? { echoOf } : {}) });
+      return { texts: r.texts, canaries: r.canaries ?? [], ...(r.redacted ? { redacted: r.redacted } : {}), ...(r.echoIn ? { echoIn: r.echoIn } : {}) };
     },
     listMcpServers: async () => (await engine.call('mcpServers.list', {})).servers,
     onMcpServersChanged: (h) => engine.on('mcpServersChanged', () => h()),

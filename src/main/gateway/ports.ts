@@ -33,9 +33,11 @@ export interface CredentialSource {
    * The same call, with the canary items whose value was in any text (docs/gateway.md
    * "Canary credentials"). A source without it detects no canary in results (test doubles).
    * `redacted`: the indexes of the texts in which anything was redacted; without it, main
-   * cannot narrow its echo check and looks in every text.
+   * cannot narrow its echo check and looks in every text. `echoOf` (the API credential
+   * main injected): `echoIn` names the texts that may hold its released value, found in
+   * the same scan; main's echo guard then checks only those.
    */
-  scrubResults?(texts: string[], truncated?: boolean[]): Promise<{ texts: string[]; canaries: string[]; redacted?: number[] }>;
+  scrubResults?(texts: string[], truncated?: boolean[], echoOf?: string): Promise<{ texts: string[]; canaries: string[]; redacted?: number[]; echoIn?: number[] }>;
   /** engine 'mcpServers.list': the connected MCP servers stored in the vault. Absent: none (test doubles). */
   listMcpServers?(): Promise<McpServerConfig[]>;
   /** engine event mcpServersChanged. */

@@ -293,6 +293,8 @@ export const scrubParamsSchema = z
     truncated: z.array(z.boolean()).max(SCRUB_MAX_TEXTS).optional(),
     /** Also answer `redacted`: which texts had a redaction. */
     reportRedacted: z.boolean().optional(),
+    /** The API credential main injected for this call: also answer `echoIn` (for main's echo guard). */
+    echoOf: itemIdSchema.optional(),
   })
   .refine((p) => p.texts.reduce((n, t) => n + t.length, 0) <= SCRUB_MAX_TOTAL_CHARS, { error: 'at most 16 MiB of text per call', path: ['texts'] })
   .refine((p) => p.truncated === undefined || p.truncated.length === p.texts.length, { error: 'one truncated flag per text', path: ['truncated'] });
@@ -384,6 +386,12 @@ export const EngineMainContract = defineContract({
          * what). Main's echo guard then looks for the one secret it injected only in those.
          */
         redacted: z.array(z.number().int().nonnegative()).max(SCRUB_MAX_TEXTS).optional(),
+        /**
+         * With `echoOf`: indexes of the texts that may hold that credential's released value
+         * (a form of it matched, or a cut prefix of some secret), found in the same scan (never
+         * what). Main's echo guard checks only those.
+         */
+        echoIn: z.array(z.number().int().nonnegative()).max(SCRUB_MAX_TEXTS).optional(),
       }),
     },
   },

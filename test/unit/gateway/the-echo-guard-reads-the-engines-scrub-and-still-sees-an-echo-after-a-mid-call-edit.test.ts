@@ -1,6 +1,8 @@
 /**
- * The echo guard asks the vault-wide scrub which texts had a redaction and runs its
- * one-secret check only on those (a clean response: no check at all). Over the REAL
+ * The echo guard asks the vault-wide scrub which texts may hold the injected credential
+ * (`echoOf` → `echoIn`: a form of its value matched in that one scan) and runs its
+ * one-secret check only on those (a clean response, or one holding only other vault
+ * secrets: no check at all), a compressed body included. Over the REAL
  * engine (Dexie on fake-indexeddb, EngineMainContract on a MessageChannel) and the REAL
  * gateway: a reflected credential is still caught and the whole response withheld; a
  * clean response goes out; and when the item is edited while the call is in flight (the
@@ -10,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MessageChannel } from 'node:worker_threads';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineMainHandlers, forwardEngineEvents } from '../../../src/core';
 import { personalPolicy } from '../../../src/core/policy';
@@ -43,6 +46,13 @@ beforeAll(async () => {
   api = await startServer((req, res) => {
     const got = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     const reply = (): void => {
+      if (req.url === '/gzip-echo' || req.url === '/gzip-clean') {
+        // A compressed body: decoded before the scrub, and the echo guard still reads the engine's one scan of it.
+        const body = JSON.stringify(req.url === '/gzip-echo' ? { debug: Buffer.from([...got].reverse().join('')).toString('base64'), user: 'alice' } : { ok: true, user: 'alice' });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(zlib.gzipSync(body));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(req.url === '/clean' ? JSON.stringify({ ok: true, user: 'alice' }) : JSON.stringify({ debug: got, user: 'alice' }));
     };
@@ -102,6 +112,14 @@ describe('the echo guard on the engine scrub', () => {
     expect(JSON.parse(text(clean))).toMatchObject({ status: 200, body: JSON.stringify({ ok: true, user: 'alice' }) });
 
     const echoed = await gateway.callTool(token, 'http_request', { credential: 'Rotating', url: `${api.origin}/echo` });
+    expect(JSON.parse(text(echoed))).toMatchObject({ status: 200, body: '', bodyWithheld: true, echoDetected: true });
+    expect(text(echoed)).not.toContain('alice');
+  });
+
+  it('withholds a compressed body that reflects the credential (base64 of it reversed) and passes a clean one decoded', async () => {
+    const clean = await gateway.callTool(token, 'http_request', { credential: 'Rotating', url: `${api.origin}/gzip-clean` });
+    expect(JSON.parse(text(clean))).toMatchObject({ status: 200, body: JSON.stringify({ ok: true, user: 'alice' }) });
+    const echoed = await gateway.callTool(token, 'http_request', { credential: 'Rotating', url: `${api.origin}/gzip-echo` });
     expect(JSON.parse(text(echoed))).toMatchObject({ status: 200, body: '', bodyWithheld: true, echoDetected: true });
     expect(text(echoed)).not.toContain('alice');
   });

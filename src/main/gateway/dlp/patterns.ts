@@ -57,9 +57,36 @@ export function findIbans(text: string): DlpFinding[] {
   return out;
 }
 
+/** EMAIL anchored where it is tried (the same pattern, sticky). */
+const EMAIL_AT = new RegExp(EMAIL.source, 'y');
+const LOCAL = /[A-Za-z0-9._%+-]/;
+
+/**
+ * EMAIL's matches, found from each `@` instead of trying the pattern at every letter
+ * and digit (each try reads up to 64 local-part characters before failing on a missing
+ * `@`: ≈ 13 ms per MiB of ordinary JSON). Same matches, same order: a match's `@` is the
+ * first after its start (the local part holds none), and its start is where the run of
+ * local-part characters before that `@` begins (the lookbehind), at most 64 back.
+ */
 export function findEmails(text: string): DlpFinding[] {
   const out: DlpFinding[] = [];
-  each(EMAIL, text, (m) => out.push({ category: 'email', rule: 'email', start: m.index, end: m.index + m[0].length }));
+  let from = 0;
+  for (let at = text.indexOf('@', from); at >= 0; at = text.indexOf('@', from)) {
+    let start = at;
+    while (start > from && at - start <= 64 && LOCAL.test(text[start - 1]!)) start--;
+    // The run began before the last match's end (the pattern cannot start inside it) or is too long: no match with this `@`.
+    const runBegins = start === 0 || !LOCAL.test(text[start - 1]!);
+    if (start < at && runBegins && at - start <= 64) {
+      EMAIL_AT.lastIndex = start;
+      const m = EMAIL_AT.exec(text);
+      if (m !== null) {
+        out.push({ category: 'email', rule: 'email', start, end: start + m[0].length });
+        from = start + m[0].length;
+        continue;
+      }
+    }
+    from = at + 1;
+  }
   return out;
 }
 

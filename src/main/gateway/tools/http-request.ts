@@ -140,13 +140,24 @@ export async function httpRequestTool(ctx: ToolContext, agent: AuthenticatedAgen
   const decoded = await decodeContentEncoding(res.body, res.headers['content-encoding'], ctx.limits.maxResponseBytes, res.truncated);
   // The bytes budget (budgets.ts) counts what came back, before scrubbing.
   ctx.guards?.budgets.noteBytes(agent.id, overview.id, (decoded.body ?? res.body).length);
-  // The rendered texts are the whole response only when nothing was dropped from it (a
-  // decoded body drops its encoding headers; a withheld body is not rendered): then the
-  // echo guard asks the same scrub call (tools/screen.ts). Else it looks at the whole
-  // response here first, as it always did.
-  const rendersAll = decoded.decoded === null && decoded.body !== null;
-  if (!rendersAll && echoed(secret, res, decoded)) return echoWithheld(ctx, agent, release, overview.id, res.status);
-  const text = await renderScrubbed(ctx, agent, source, res, decoded, notFollowed, rendersAll ? { secret, since } : undefined);
+  // The rendered texts hold the whole response but for what the result drops: a decoded
+  // body's encoding headers (looked at here: two short strings) or a withheld body (then
+  // the echo guard looks at the whole response here, as it always did). Whatever is
+  // rendered, the echo guard asks the same scrub call (tools/screen.ts) — a compressed
+  // body is no reason to scan it all again with every view.
+  const rendered = decoded.body !== null;
+  const dropped = rendered ? Object.entries(res.headers).filter(([k]) => decoded.decoded !== null && (k === 'content-encoding' || k === 'content-length')) : [];
+  if (
+    rendered
+      ? holdsSecret(
+          secret,
+          dropped.map(([k, v]) => ({ text: `${k}: ${v}` })),
+        )
+      : echoed(secret, res, decoded)
+  ) {
+    return echoWithheld(ctx, agent, release, overview.id, res.status);
+  }
+  const text = await renderScrubbed(ctx, agent, source, res, decoded, notFollowed, rendered ? { secret, since, itemId: overview.id } : undefined);
   return text === null ? echoWithheld(ctx, agent, release, overview.id, res.status) : { text };
 }
 

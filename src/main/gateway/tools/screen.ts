@@ -35,6 +35,8 @@ export const DLP_BLOCK_NOTE = 'Latchkey withheld this result: it contains data t
 export interface EchoCheck {
   readonly secret: string;
   readonly since: number;
+  /** The API credential the secret was released from: the engine then says which texts may hold it (`echoIn`), from its one scan. */
+  readonly itemId?: string;
 }
 
 export async function screenTexts(ctx: ToolContext, agent: AuthenticatedAgent, source: ResultSource, texts: string[], truncated?: boolean[], echo?: EchoCheck): Promise<Screened> {
@@ -44,7 +46,12 @@ export async function screenTexts(ctx: ToolContext, agent: AuthenticatedAgent, s
   let echoIn: readonly number[] | null = null;
   const scrubResults = ctx.credentials.scrubResults;
   if (scrubResults && texts.length > 0) {
-    const r = await (truncated?.some((t) => t) === true ? scrubResults.call(ctx.credentials, texts, truncated) : scrubResults.call(ctx.credentials, texts));
+    const cut = truncated?.some((t) => t) === true ? truncated : undefined;
+    const r = await (echo?.itemId !== undefined
+      ? scrubResults.call(ctx.credentials, texts, cut, echo.itemId)
+      : cut
+        ? scrubResults.call(ctx.credentials, texts, cut)
+        : scrubResults.call(ctx.credentials, texts));
     if (r.texts.length !== texts.length) throw new LatchkeyError('internal', 'The vault returned a malformed scrub result.');
     clean = r.texts;
     canaries = r.canaries;
@@ -52,7 +59,13 @@ export async function screenTexts(ctx: ToolContext, agent: AuthenticatedAgent, s
     // untouched cannot hold it: a clean result needs no one-secret matcher at all. That
     // holds only while the vault is the one the secret came from, unchanged (an edit
     // since then may have taken the old value out of the matcher): else look everywhere.
-    if (echo && r.redacted && ctx.credentials.generation() === echo.since) echoIn = r.redacted.filter((i) => i < texts.length);
+    // Narrower still when the engine names the texts where a form of that credential's
+    // value matched in its scan (`echoIn`): the one-secret check, every view again over
+    // the whole result, then runs only where the answer is almost surely yes.
+    if (echo && ctx.credentials.generation() === echo.since) {
+      const where = echo.itemId !== undefined && r.echoIn ? r.echoIn : r.redacted;
+      if (where) echoIn = where.filter((i) => i < texts.length);
+    }
   } else clean = await scrubTexts(ctx, texts, truncated);
   if (echo) {
     const idx = echoIn ?? texts.map((_, i) => i);
