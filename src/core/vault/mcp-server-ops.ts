@@ -2,7 +2,10 @@
  * Connected MCP servers (src/shared/mcp-servers.ts), kept in the encrypted settings
  * record. Every change checks that each credential names an API credential of this
  * vault (not in the trash): a server config that points at nothing would only fail
- * later, at an agent's call, where the person cannot fix it.
+ * later, at an agent's call, where the person cannot fix it. Each change is signed into
+ * the audit log (mcp_server.add / .update / .remove, docs/audit-format.md §1.1): which
+ * programs and addresses get the vault's credentials is as much the person's decision
+ * as a grant, so the log must show when it changed. The record names the server only.
  */
 import { LatchkeyError } from '../../shared/errors';
 import { MCP_SERVERS_FORMAT, MAX_MCP_SERVERS, mcpServersSettingSchema, type McpServerConfig } from '../../shared/mcp-servers';
@@ -35,17 +38,21 @@ export async function saveMcpServer(core: EngineCore, write: SettingsWriter, ser
   }
   if (at < 0 && current.length >= MAX_MCP_SERVERS) throw new LatchkeyError('invalid_input', `At most ${MAX_MCP_SERVERS} MCP servers can be connected.`);
   const servers = at < 0 ? [...current, server] : current.map((x, i) => (i === at ? server : x));
-  return commit(core, write, servers);
+  const saved = await commit(core, write, servers);
+  await core.audit({ action: at < 0 ? 'mcp_server.add' : 'mcp_server.update', actor: { type: 'person' }, target: { server: server.name }, outcome: 'success' });
+  return saved;
 }
 
 export async function removeMcpServer(core: EngineCore, write: SettingsWriter, name: string): Promise<McpServerConfig[]> {
   const current = listMcpServers(core);
   if (!current.some((x) => x.name === name)) throw new LatchkeyError('not_found', `No connected MCP server is named "${name}".`);
-  return commit(
+  const saved = await commit(
     core,
     write,
     current.filter((x) => x.name !== name),
   );
+  await core.audit({ action: 'mcp_server.remove', actor: { type: 'person' }, target: { server: name }, outcome: 'success' });
+  return saved;
 }
 
 async function commit(core: EngineCore, write: SettingsWriter, servers: McpServerConfig[]): Promise<McpServerConfig[]> {

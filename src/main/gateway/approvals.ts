@@ -23,6 +23,10 @@ export interface ApprovalEvents {
 export interface ApprovalWatcher {
   requested(p: PendingApproval): void;
   settled(outcome: 'approved' | 'denied' | 'timeout' | 'cancelled'): void;
+  /** The call waits for the person to unlock the vault (gateway.ts waitForUnlock): the same kind of wait as a prompt. */
+  unlockRequested?(): void;
+  /** That wait ended: unlocked, or not (timed out, or the call was abandoned). */
+  unlockSettled?(unlocked: boolean): void;
 }
 
 const watchers = new WeakMap<AbortSignal, ApprovalWatcher>();
@@ -30,6 +34,11 @@ const watchers = new WeakMap<AbortSignal, ApprovalWatcher>();
 /** Tells `watcher` about every prompt the call carrying `signal` raises. */
 export function watchApprovals(signal: AbortSignal, watcher: ApprovalWatcher): void {
   watchers.set(signal, watcher);
+}
+
+/** The watcher of the call carrying `signal`, if its front watches (the unlock wait tells it too). */
+export function approvalWatcher(signal: AbortSignal | undefined): ApprovalWatcher | undefined {
+  return signal ? watchers.get(signal) : undefined;
 }
 
 interface Waiting {

@@ -13,7 +13,7 @@ import { LatchkeyError, isLatchkeyError } from '../../shared/errors';
 import { createEgressPool } from '../egress/pool';
 import { systemResolver, type Resolver } from '../egress/request';
 import { ActivityLog, approvalReason } from './activity';
-import { ApprovalQueue } from './approvals';
+import { ApprovalQueue, approvalWatcher } from './approvals';
 import { cacheCredentials } from './credential-cache';
 import { defaultBridgeLaunch, type BridgeLaunch } from './bridge-launch';
 import { defaultSocketPath } from './bridge-protocol';
@@ -141,11 +141,16 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     if (ms <= 0 || (await deps.credentials.state()) !== 'locked') return false;
     emit('unlock-requested', { agentName: agent.name, tool, until: now() + ms });
     deps.notify?.({ title: 'Latchkey is locked', body: `${agent.name} needs a credential (${tool}). Unlock Latchkey to continue.` });
+    // The call's MCP front turns this wait into a Task or progress, as it does an approval prompt.
+    const watcher = approvalWatcher(signal);
     return new Promise<boolean>((resolve) => {
       const finish = (v: boolean): void => {
         clearTimeout(timer);
         unlockWaiters.delete(wake);
+        // The last waiter leaving without an unlock: the app stops asking the person to unlock.
+        if (!v && unlockWaiters.size === 0) emit('unlock-withdrawn', {});
         signal?.removeEventListener('abort', abort);
+        watcher?.unlockSettled?.(v);
         resolve(v);
       };
       const wake = (): void => finish(true);
@@ -153,6 +158,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       const timer = setTimeout(() => finish(false), ms);
       unlockWaiters.add(wake);
       signal?.addEventListener('abort', abort, { once: true });
+      watcher?.unlockRequested?.();
+      // A call abandoned before it got here would otherwise wait out the whole time.
+      if (signal?.aborted) abort();
     });
   };
 

@@ -73,6 +73,8 @@ function requireTasks(ctx: ServerContext): void {
   }
 }
 
+const UNLOCK_LINE = 'Waiting for the person to unlock Latchkey.';
+
 function promptLine(p: PendingApproval): string {
   return `Waiting for the person to approve ${p.tool} with ${p.credentialName} → ${p.destination} in Latchkey.`;
 }
@@ -114,8 +116,9 @@ export function createAgentMcpServer(deps: AgentServerDeps, agent: Authenticated
       if (sig.aborted) controller.abort();
       else sig.addEventListener('abort', onRequestAbort, { once: true });
     }
-    let prompted: (p: PendingApproval) => void = () => undefined;
-    const firstPrompt = new Promise<PendingApproval>((r) => (prompted = r));
+    // The first wait for the person (an approval prompt, or the vault to be unlocked) is what turns the call into a task.
+    let waited: (line: string) => void = () => undefined;
+    const firstWait = new Promise<string>((r) => (waited = r));
     let progress = 0;
     let ticker: ReturnType<typeof setInterval> | null = null;
     const report = (message: string): void => {
@@ -123,34 +126,45 @@ export function createAgentMcpServer(deps: AgentServerDeps, agent: Authenticated
       progress += 1;
       void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, message } }).catch(() => undefined);
     };
+    const stopTicker = (): void => {
+      if (ticker !== null) clearInterval(ticker);
+      ticker = null;
+    };
+    const waitingFor = (line: string): void => {
+      waited(line);
+      deps.tasks.update(controller, line);
+      report(line);
+      stopTicker();
+      if (progressToken !== undefined) ticker = setInterval(() => report(line), PROGRESS_EVERY_MS);
+    };
     watchApprovals(controller.signal, {
-      requested: (p) => {
-        prompted(p);
-        report(promptLine(p));
-        if (progressToken !== undefined && ticker === null) ticker = setInterval(() => report(promptLine(p)), PROGRESS_EVERY_MS);
-      },
+      requested: (p) => waitingFor(promptLine(p)),
       settled: (outcome) => {
-        if (ticker !== null) clearInterval(ticker);
-        ticker = null;
+        stopTicker();
         report(`Approval ${outcome}.`);
+      },
+      unlockRequested: () => waitingFor(UNLOCK_LINE),
+      unlockSettled: (unlocked) => {
+        stopTicker();
+        report(unlocked ? 'Latchkey was unlocked.' : 'Latchkey stayed locked.');
       },
     });
     const key = era === 'legacy' && exchange ? inflightKey(agent.id, ctx.mcpReq.id) : null;
     if (key !== null) deps.inflight.set(key, controller);
     const run = callTool(deps.dispatch, agent, name, args, controller.signal).finally(() => {
-      if (ticker !== null) clearInterval(ticker);
+      stopTicker();
       detach();
       if (key !== null && deps.inflight.get(key) === controller) deps.inflight.delete(key);
     });
     if (!asTask) return project(server, await run, ownOutputSchema(name));
-    const first = await Promise.race([run.then((r) => ({ done: r })), firstPrompt.then((p) => ({ prompt: p }))]);
+    const first = await Promise.race([run.then((r) => ({ done: r })), firstWait.then((line) => ({ line }))]);
     if ('done' in first) return project(server, first.done, ownOutputSchema(name));
     // From here the task owns the call: the HTTP exchange ending must not cancel it.
     detach();
     const view = deps.tasks.create(
       agent.id,
       controller,
-      promptLine(first.prompt),
+      first.line,
       run.then((r) => project(server, r, ownOutputSchema(name))),
     );
     // The extension's CreateTaskResult: the SDK passes resultType "task" through on 2026-07-28.

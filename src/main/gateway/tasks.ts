@@ -2,7 +2,7 @@
  * Tool calls that wait for the person, as Tasks (the `io.modelcontextprotocol/tasks`
  * extension of MCP 2026-07-28, SEP-2663): a `tools/call` whose client declared the
  * extension on that very request answers with a task handle (`resultType: "task"`) as
- * soon as the call raises an approval prompt; the client polls `tasks/get` and may
+ * soon as the call raises an approval prompt or waits for the vault to be unlocked; the client polls `tasks/get` and may
  * `tasks/cancel`, which aborts the call and so withdraws the prompt.
  *
  * A task belongs to the agent whose token created it: another agent asking for it is
@@ -50,6 +50,8 @@ interface Entry {
 
 export class TaskStore {
   private readonly tasks = new Map<string, Entry>();
+  /** The task each running call became, by the call's controller (the one handle the call's front holds). */
+  private readonly byCall = new WeakMap<AbortController, string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -65,11 +67,24 @@ export class TaskStore {
     expiry.unref?.();
     const entry: Entry = { agentId, createdAt: t, lastUpdatedAt: t, status: 'working', statusMessage, result: null, controller, expiry };
     this.tasks.set(id, entry);
+    this.byCall.set(controller, id);
     void done.then(
       (result) => this.settle(id, controller.signal.aborted ? 'cancelled' : 'completed', result),
       () => this.settle(id, controller.signal.aborted ? 'cancelled' : 'failed', null),
     );
     return this.view(id, entry);
+  }
+
+  /**
+   * The call behind a task waits for something else now (it waited for the unlock, now
+   * for an approval): its status message says so. No task for that call: nothing to do.
+   */
+  update(controller: AbortController, statusMessage: string): void {
+    const id = this.byCall.get(controller);
+    const e = id === undefined ? undefined : this.tasks.get(id);
+    if (!e || e.status !== 'working') return;
+    e.statusMessage = statusMessage;
+    e.lastUpdatedAt = this.now();
   }
 
   /** The task, if it exists and belongs to this agent; otherwise null (never says which). */
@@ -84,7 +99,7 @@ export class TaskStore {
     if (!e || e.agentId !== agentId) return false;
     if (e.status === 'working') {
       e.status = 'cancelled';
-      e.statusMessage = 'Cancelled by the client; the approval prompt was withdrawn.';
+      e.statusMessage = 'Cancelled by the client; the approval prompt or unlock wait was withdrawn.';
       e.lastUpdatedAt = this.now();
       e.controller.abort();
     }

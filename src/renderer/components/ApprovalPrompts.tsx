@@ -66,6 +66,8 @@ export function ApprovalPrompts() {
       }),
       // Once unlocked, the agent's next call asks for approval itself: the notice has done its job.
       engine.on('unlocked', () => setUnlockAsk(null)),
+      // Every waiting call was cancelled (or gave up): nobody needs the unlock now.
+      main.gateway.on('unlock-withdrawn', () => setUnlockAsk(null)),
     ];
     return () => {
       live = false;

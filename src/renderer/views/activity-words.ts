@@ -35,6 +35,9 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'audit.export': 'Exported the audit log',
   'approval_key.add': 'Enrolled a security key to approve agent requests',
   'alert.raised': 'Raised an alert about unusual use',
+  'mcp_server.add': 'Connected an MCP server',
+  'mcp_server.update': 'Changed a connected MCP server',
+  'mcp_server.remove': 'Removed a connected MCP server',
 };
 
 const REASONS: Record<string, string> = {

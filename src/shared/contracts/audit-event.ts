@@ -36,6 +36,9 @@ export const AUDIT_ACTIONS = [
   'vault.import',
   'vault.export',
   'vault.break_glass',
+  'mcp_server.add',
+  'mcp_server.update',
+  'mcp_server.remove',
 ] as const;
 
 /** Every action a record may name: the engine's, plus device/policy events of main and the server. */

@@ -255,6 +255,8 @@ export const GatewayUiContract = defineContract({
     'approval-settled': z.object({ id: pendingApprovalSchema.shape.id, outcome: z.enum(['approved', 'denied', 'timeout', 'cancelled']) }),
     /** A call needs a credential while the vault is locked: ask the person to unlock. */
     'unlock-requested': z.object({ agentName: z.string(), tool: z.string(), until: z.number().int() }),
+    /** No call waits for the unlock any more (each was cancelled or gave up): the request to unlock is withdrawn. */
+    'unlock-withdrawn': z.object({}),
     activity: activityEntrySchema,
     'agents-changed': z.object({}),
     /** An anomaly alert: show it first on the Activity page (and as an OS notification). */
