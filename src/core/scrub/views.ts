@@ -398,14 +398,14 @@ const MIN_HEX_RUN = 2 * MIN_SECRET_LENGTH;
  * that the skeleton view does not skip), so no match spans two runs.
  */
 const RUN_GAP = 0xffff;
-const IS_B64 = 1;
-const IS_HEX = 2;
+export const IS_B64 = 1;
+export const IS_HEX = 2;
 const CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) CLASS[c] = (B64[c]! >= 0 ? IS_B64 : 0) | (HEX[c]! >= 0 ? IS_HEX : 0);
 /** Joiner bits of CLASS: MIME and PEM wrap base64 lines (not spaces: prose would join into one run). */
-const B64_JOIN = 4;
+export const B64_JOIN = 4;
 /** Hex dumps separate bytes by spaces, tabs, line breaks, colons (`6c:6b`) or dashes. */
-const HEX_JOIN = 8;
+export const HEX_JOIN = 8;
 for (const c of [0x0a, 0x0d]) CLASS[c] = CLASS[c]! | B64_JOIN | HEX_JOIN;
 for (const c of [0x20, 0x09, 0x3a, 0x2d]) CLASS[c] = CLASS[c]! | HEX_JOIN;
 
@@ -426,13 +426,21 @@ export function decodedRuns(v: View): View[] {
 type Decode = (s: string, pos: Int32Array, from: number, to: number, b: Builder) => void;
 
 const pushBase64: Decode = (s, pos, from, to, b) => {
-  const bytes = Math.floor(((to - from) * 6) / 8);
-  for (let k = 0; k < bytes; k++) {
-    // Byte k is bits [8k, 8k+8) of the data: the end of character c0 and the start of c0+1.
-    const bit = 8 * k;
-    const c0 = from + Math.floor(bit / 6);
-    const word = (B64[s.charCodeAt(pos[c0]!)]! << 6) | B64[s.charCodeAt(pos[c0 + 1]!)]!;
-    b.pushByte((word >> (4 - (bit % 6))) & 0xff, pos[c0]!, pos[c0 + 1]! + 1);
+  // Each group of 4 characters is 3 bytes; byte j of a group is the end of character j
+  // and the start of character j + 1 (a last, partial group gives what whole bytes it holds).
+  for (let c = from; c + 1 < to; c += 4) {
+    const p0 = pos[c]!;
+    const p1 = pos[c + 1]!;
+    const v0 = B64[s.charCodeAt(p0)]!;
+    const v1 = B64[s.charCodeAt(p1)]!;
+    b.pushByte(((v0 << 2) | (v1 >> 4)) & 0xff, p0, p1 + 1);
+    if (c + 2 >= to) break;
+    const p2 = pos[c + 2]!;
+    const v2 = B64[s.charCodeAt(p2)]!;
+    b.pushByte(((v1 << 4) | (v2 >> 2)) & 0xff, p1, p2 + 1);
+    if (c + 3 >= to) break;
+    const p3 = pos[c + 3]!;
+    b.pushByte(((v2 << 6) | B64[s.charCodeAt(p3)]!) & 0xff, p2, p3 + 1);
   }
 };
 
@@ -525,9 +533,10 @@ function classOf(s: string, i: number): number {
  * Any `min` consecutive positions of a run hold a sample point, so only every `min`-th
  * position is tested (ordinary prose and JSON are mostly skipped that many at a time);
  * a sample on a joiner looks past it. Classes are table bits, not callbacks: this runs
- * over every byte of every result.
+ * over every byte of every result. Exported (with the class bits) for its property test
+ * against a plain reading.
  */
-function findRuns(s: string, cls: number, join: number, min: number): Int32Array[] {
+export function findRuns(s: string, cls: number, join: number, min: number): Int32Array[] {
   const n = s.length;
   const out: Int32Array[] = [];
   let lastEnd = 0;
@@ -539,6 +548,26 @@ function findRuns(s: string, cls: number, join: number, min: number): Int32Array
       if (seed < 0) {
         i += min;
         continue;
+      }
+    } else {
+      // Most samples land in a short word. When what precedes it is a hard stop (neither
+      // of the class nor a joiner: no run goes past one), a run through this sample
+      // starts at the word and holds `min` characters only if none of the next `min`
+      // positions is a hard stop. Looking from the far end back, the first hard stop
+      // found rules out every run through this sample and any starting before it, so
+      // the next sample is `min` past it (the full expansion below stops at the word's
+      // end and samples again `min` after that, sooner).
+      let a = seed;
+      while (a - 1 >= lastEnd && (classOf(s, a - 1) & cls) !== 0) a--;
+      if (a - 1 < lastEnd || (classOf(s, a - 1) & join) === 0) {
+        if (a + min - 1 >= n) break;
+        let x = a + min - 1;
+        while (x > seed && (classOf(s, x) & (cls | join)) !== 0) x--;
+        if (x > seed) {
+          lastEnd = x + 1;
+          i = x + min;
+          continue;
+        }
       }
     }
     let a = seed;
