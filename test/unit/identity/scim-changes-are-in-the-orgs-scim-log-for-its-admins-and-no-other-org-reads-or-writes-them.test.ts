@@ -14,14 +14,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as serverCli } from '../../../src/cli/commands/server';
 import { createAdminClient, type AdminClient } from '../../../src/cli/admin-client';
-import { addAdmin, createOrg, createUser } from '../../../src/server/admin/admin';
+import { addAdmin, createUser } from '../../../src/server/admin/admin';
 import type { Database } from '../../../src/server/db/db';
 import type { RunningServer } from '../../../src/server/server';
 import { ADMIN_ROUTES, actionListSchema } from '../../../src/shared/contracts/admin';
 import { IDENTITY_ADMIN_ROUTES, scimEventListSchema, type ScimEvent } from '../../../src/shared/contracts/identity';
-import { REAL_PG_URL, openTestDatabase, startTestServer } from '../server/helpers';
+import { REAL_PG_URL } from '../server/helpers';
 import { capture } from '../server/server-process';
-import { PATCH_SCHEMA, USER_SCHEMA, scimClient, scimTokenFor } from '../../identity/helpers';
+import { PATCH_SCHEMA, USER_SCHEMA, scimClient, startScimOrgs, type ScimOrgs } from '../../identity/helpers';
 
 const KINDS: ('pglite' | 'pg')[] = REAL_PG_URL ? ['pglite', 'pg'] : ['pglite'];
 
@@ -36,7 +36,6 @@ describe.each(KINDS)('the SCIM log on %s', (kind) => {
   let orgA: string;
   let orgB: string;
   let tokenA: string;
-  let tokenB: string;
   let scimA: ReturnType<typeof scimClient>;
   let scimB: ReturnType<typeof scimClient>;
 
@@ -48,23 +47,18 @@ describe.each(KINDS)('the SCIM log on %s', (kind) => {
   }
   const eventsOf = async (org: string, query = ''): Promise<ScimEvent[]> => (await admin.json('GET', IDENTITY_ADMIN_ROUTES.scimEvents(org) + query, scimEventListSchema)).events;
 
+  let orgs: ScimOrgs | undefined;
+
   beforeAll(async () => {
-    db = (await openTestDatabase(kind)).db;
-    server = await startTestServer(db);
+    orgs = await startScimOrgs(kind);
+    ({ db, server, orgA, orgB, tokenA, scimA, scimB } = orgs);
     tmp = mkdtempSync(join(tmpdir(), 'lk-scim-log-'));
     const pub = (await cli(['admin-keygen', '--out', keyFile()])).out[0]!;
     await addAdmin(db, 'it-admin', pub);
     admin = await createAdminClient(server.url, keyFile());
-    orgA = (await createOrg(db, 'org-a')).orgId;
-    orgB = (await createOrg(db, 'org-b')).orgId;
-    tokenA = await scimTokenFor(db, orgA);
-    tokenB = await scimTokenFor(db, orgB);
-    scimA = scimClient(server.url, tokenA);
-    scimB = scimClient(server.url, tokenB);
   }, 60_000);
   afterAll(async () => {
-    await server?.close();
-    await db?.close();
+    await orgs?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -16,8 +16,8 @@ import type { Database } from '../../../src/server/db/db';
 import type { RunningServer } from '../../../src/server/server';
 import { ACCESS_DISABLED_MESSAGE, IDENTITY_ROUTES } from '../../../src/shared/contracts/identity';
 import { LatchkeyError } from '../../../src/shared/errors';
-import { REAL_PG_URL, newSigner, nodeFetch, nodeRandom, openTestDatabase, startTestServer } from '../server/helpers';
-import { ERROR_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, configureOidc, postJson, scimClient, scimTokenFor, type ScimAnswer } from '../../identity/helpers';
+import { REAL_PG_URL, newSigner, nodeFetch, nodeRandom } from '../server/helpers';
+import { ERROR_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, configureOidc, postJson, scimClient, scimTokenFor, startScimOrgs, type ScimAnswer, type ScimOrgs } from '../../identity/helpers';
 
 const KINDS: ('pglite' | 'pg')[] = REAL_PG_URL ? ['pglite', 'pg'] : ['pglite'];
 
@@ -47,20 +47,14 @@ describe.each(KINDS)('SCIM on %s', (kind) => {
   let tokenB: string;
   let scimA: ReturnType<typeof scimClient>;
   let scimB: ReturnType<typeof scimClient>;
+  let orgs: ScimOrgs | undefined;
 
   beforeAll(async () => {
-    db = (await openTestDatabase(kind)).db;
-    server = await startTestServer(db);
-    orgA = (await createOrg(db, 'org-a')).orgId;
-    orgB = (await createOrg(db, 'org-b')).orgId;
-    tokenA = await scimTokenFor(db, orgA);
-    tokenB = await scimTokenFor(db, orgB);
-    scimA = scimClient(server.url, tokenA);
-    scimB = scimClient(server.url, tokenB);
+    orgs = await startScimOrgs(kind);
+    ({ db, server, orgA, orgB, tokenA, tokenB, scimA, scimB } = orgs);
   }, 60_000);
   afterAll(async () => {
-    await server?.close();
-    await db?.close();
+    await orgs?.close();
   });
 
   it('create, read, filter, replace, patch and delete follow the RFC examples', async () => {
