@@ -45,10 +45,11 @@ export interface ScimOrgs {
   readonly server: RunningServer;
   readonly orgA: string;
   readonly orgB: string;
-  readonly tokenA: string;
-  readonly tokenB: string;
-  readonly scimA: ReturnType<typeof scimClient>;
-  readonly scimB: ReturnType<typeof scimClient>;
+  // Not readonly: a test that breaks an org's SCIM token rotates it and puts a working client back.
+  tokenA: string;
+  tokenB: string;
+  scimA: ReturnType<typeof scimClient>;
+  scimB: ReturnType<typeof scimClient>;
   close(): Promise<void>;
 }
 
