@@ -18,10 +18,10 @@ import { DEFAULT_PERSONAL_SETTINGS } from '../../src/shared/policy';
 import type { AuditSink } from '../../src/main/gateway/ports';
 import type { SentRun } from '../../src/main/gateway/receipts';
 import type { ApprovalReceipt, RunCommandApprovalRequest } from '../../src/shared/contracts/approval-receipt';
-import { apiCredentialDraft } from '../unit/core/helpers';
+import { apiCredentialDraft, refusedWith } from '../unit/core/helpers';
 import { callTool } from './gateway-over-engine';
 import { DEVICE_ID } from './signed-device-log';
-import { cliVerify, refusedWith, startVaultGateway, verifyAsDevice } from './receipt-fixtures';
+import { cliVerify, startVaultGateway, verifyAsDevice } from './receipt-fixtures';
 
 const SECRET = 'sk-live_RunReceipt_0123456789abcdef';
 

@@ -14,9 +14,9 @@ import { describe, expect, it } from 'vitest';
 import { approvalRequestDigest } from '../../src/core/audit/receipt';
 import type { SentHttpRequest } from '../../src/main/gateway/receipts';
 import type { ApprovalReceipt, HttpApprovalRequest } from '../../src/shared/contracts/approval-receipt';
-import { apiCredentialDraft } from '../unit/core/helpers';
+import { apiCredentialDraft, refusedWith } from '../unit/core/helpers';
 import { callTool } from './gateway-over-engine';
-import { refusedWith, startVaultGateway, verifyAsDevice } from './receipt-fixtures';
+import { startVaultGateway, verifyAsDevice } from './receipt-fixtures';
 
 const SECRET = 'sk-live_ReceiptPromise_0123456789abcdef';
 

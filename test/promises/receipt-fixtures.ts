@@ -2,9 +2,8 @@
  * Fixtures for the approval-receipt promises: a signed device's real engine with an
  * unlocked vault and the test's credentials, an upstream API on 127.0.0.1 that answers
  * every request, the real gateway over that engine (across the RPC link, as main runs
- * it) and one paired agent; then the receipt checks each promise repeats: a redeem that
- * must be refused, the export verified as the device's, and `latchkey audit verify`
- * run on that export as a separate process.
+ * it) and one paired agent; then the checks each promise repeats: the export verified
+ * as the device's, and `latchkey audit verify` run on that export as its own process.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +13,6 @@ import { afterAll } from 'vitest';
 import { recordsToJsonLines, verifyAuditExport } from '../../src/core/audit';
 import type { AuditExportItem } from '../../src/core/audit/export';
 import type { ItemDraft } from '../../src/shared/items';
-import { isLatchkeyError } from '../../src/shared/errors';
 import { PASSWORD } from '../unit/core/helpers';
 import { startServer as startApi, type TestServer } from '../unit/gateway/harness';
 import { startGatewayOverEngine, type GatewayOverEngine } from './gateway-over-engine';
@@ -60,17 +58,6 @@ export async function startVaultGateway(o: {
   cleanup(() => main.close());
   const { id: agentId, client: agent } = await main.connectAgent(o.agent);
   return { dev, api, items, main, agentId, agent };
-}
-
-/** The message of the typed refusal `run` must throw; anything else fails the test. */
-export function refusedWith(run: () => unknown, code: string): string {
-  try {
-    run();
-  } catch (e) {
-    if (isLatchkeyError(e, code as never)) return e.message;
-    throw e;
-  }
-  throw new Error(`expected ${code}, but it was accepted`);
 }
 
 /** The verdict on an export of the device's log, with the device's key. */

@@ -15,14 +15,22 @@ import {
   scimEventsQuerySchema,
   scimTokenResponseSchema,
 } from '../../shared/contracts/identity';
-import type { Database } from '../db/db';
+import type { Database, SqlClient } from '../db/db';
 import { readJsonBody } from '../http/body';
-import { registerSignedAdminRoutes } from '../admin/signed-routes';
+import { registerSignedAdminRoutes, type SignedRouteContext } from '../admin/signed-routes';
 import { deleteOidcConfigIn, getOidcConfigIn, setOidcConfigIn } from './oidc-config';
 import { revokeScimTokenIn, rotateScimTokenIn } from './scim/token';
 import { listScimEventsIn } from './scim/events';
 
 const orgOf = (req: FastifyRequest): string => orgParamsSchema.parse(req.params).org;
+
+/** A route whose action only acts: it answers the same fixed reply every time it succeeds. */
+const acting =
+  <A>(action: (sql: SqlClient, org: string) => Promise<unknown>, reply: A) =>
+  async ({ req, sql }: SignedRouteContext): Promise<A> => {
+    await action(sql, orgOf(req));
+    return reply;
+  };
 
 export function registerIdentityAdminRoutes(app: FastifyInstance, db: Database, now: () => number): void {
   registerSignedAdminRoutes(app, db, now, [
@@ -46,10 +54,7 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, db: Database, 
       path: IDENTITY_ADMIN_ROUTES.deleteOidc(':org'),
       action: 'delete_oidc_config',
       response: deletedResponseSchema,
-      handle: async ({ req, sql }) => {
-        await deleteOidcConfigIn(sql, orgOf(req));
-        return { deleted: true };
-      },
+      handle: acting(deleteOidcConfigIn, { deleted: true }),
     },
     {
       method: 'POST',
@@ -63,10 +68,7 @@ export function registerIdentityAdminRoutes(app: FastifyInstance, db: Database, 
       path: IDENTITY_ADMIN_ROUTES.revokeScimToken(':org'),
       action: 'revoke_scim_token',
       response: revokedResponseSchema,
-      handle: async ({ req, sql }) => {
-        await revokeScimTokenIn(sql, orgOf(req));
-        return { revoked: true };
-      },
+      handle: acting(revokeScimTokenIn, { revoked: true }),
     },
     {
       method: 'GET',

@@ -11,17 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { run as serverCli } from '../../../src/cli/commands/server';
-import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
-import { createSyncedDevice, type SyncedDevice } from '../../../src/core/vault-sync/device.dexie';
 import { personalPolicy } from '../../../src/core/policy';
 import type { EngineEvent } from '../../../src/core/engine-types';
 import { addAdmin } from '../../../src/server/admin/admin';
 import type { Database } from '../../../src/server/db/db';
 import type { RunningServer } from '../../../src/server/server';
 import type { EffectivePolicy, BreakGlassPolicy } from '../../../src/shared/policy';
-import { TEST_KDF, freshDbName } from '../core/helpers';
-import { enrolTestDevice, newTenant, nodeFetch, nodeRandom, openTestDatabase, startTestServer } from '../server/helpers';
+import type { SyncedDevice } from '../../../src/core/vault-sync/device.dexie';
+import { newTenant, openTestDatabase, startTestServer } from '../server/helpers';
 import { capture } from '../server/server-process';
+import { vaultDevice } from './devices';
 
 export interface CliRun {
   readonly code: number;
@@ -106,17 +105,7 @@ export async function startBreakGlassOrg(admins: readonly string[], threshold: n
       cli(['break-glass', 'recover', '--org', orgId, '--person', userId, ...[...withShares.map(shareOf), ...otherFiles].flatMap((f) => ['--share', f]), ...target()]),
     serverState: (orgId, userId) => readServerState(db, orgId, userId),
     async device(orgId, userId, policy) {
-      const dev = await enrolTestDevice(server, orgId, userId);
-      const d = createSyncedDevice({
-        dbName: freshDbName(),
-        baseUrl: server.url,
-        identity: { orgId: dev.orgId, userId: dev.userId, deviceId: dev.deviceId },
-        deviceKey: dev.signer.secretKey,
-        fetch: nodeFetch,
-        random: nodeRandom,
-        engine: { kdf: createNodeArgon2Kdf(), passwordKdf: TEST_KDF, allowWeakKdfForTesting: true, policy },
-        manifestIntervalMs: 0,
-      });
+      const d = await vaultDevice(server, orgId, userId, policy);
       open.push(d);
       const events: EngineEvent[] = [];
       d.engine.subscribe((e) => events.push(e));
