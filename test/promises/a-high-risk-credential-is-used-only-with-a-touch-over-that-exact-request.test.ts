@@ -14,12 +14,7 @@
  *   and a high-risk credential is refused for run_command before anyone is asked.
  */
 import 'fake-indexeddb/auto';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { recordsToJsonLines, verifyAuditExport } from '../../src/core/audit';
+import { describe, expect, it } from 'vitest';
 import { fidoApprovalAuthenticator, type ApprovalAuthenticator } from '../../src/main/gateway/approval-touch';
 import type { AuditSink } from '../../src/main/gateway/ports';
 import type { ReceiptTouch } from '../../src/main/gateway/receipts';
@@ -27,35 +22,15 @@ import type { ApprovalReceipt } from '../../src/shared/contracts/approval-receip
 import type { PendingApproval } from '../../src/shared/contracts/gateway';
 import { DEFAULT_PERSONAL_SETTINGS, type EffectivePolicy } from '../../src/shared/policy';
 import { decodeBase64urlOrNull, toBase64url } from '../../src/shared/encoding/base64url';
-import { PASSWORD, apiCredentialDraft } from '../unit/core/helpers';
+import { apiCredentialDraft } from '../unit/core/helpers';
 import { makeKey, makeService } from '../unit/fido/helpers';
-import { startServer as startApi } from '../unit/gateway/harness';
-import { callTool, startGatewayOverEngine } from './gateway-over-engine';
-import { DEVICE_ID, signedDevice } from './signed-device-log';
+import { callTool } from './gateway-over-engine';
+import { DEVICE_ID } from './signed-device-log';
+import { cliVerify, startVaultGateway, verifyAsDevice } from './receipt-fixtures';
 
-const ROOT = join(import.meta.dirname, '../..');
 const SECRET = 'sk-live_ProductionTouch_0123456789abcdef';
-const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-function cliVerify(file: string, keys: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/latchkey.mjs'), 'audit', 'verify', file, '--pubkeys', keys], { cwd: ROOT, timeout: 180_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
 
 async function setup(o: { auditVia?: (sink: AuditSink) => AuditSink; policy?: EffectivePolicy; tags?: string[] } = {}) {
-  const dev = signedDevice();
-  cleanups.push(() => dev.close());
-  const api = await startApi((_req, res) => res.end('{"ok":true}'));
-  cleanups.push(() => api.close());
-  await dev.h.engine.createVault(PASSWORD);
-  const draft = apiCredentialDraft('Prod DB API', SECRET, { allowedOrigins: [api.origin] });
-  const item = await dev.h.engine.createItem({ ...draft, overview: { ...draft.overview, tags: o.tags ?? ['Production'] } });
   const key = makeKey('approval-key');
   const fido = makeService([key]);
   const real = fidoApprovalAuthenticator(fido.service);
@@ -71,18 +46,23 @@ async function setup(o: { auditVia?: (sink: AuditSink) => AuditSink; policy?: Ef
     },
   };
   const prompts: PendingApproval[] = [];
-  const main = await startGatewayOverEngine(dev.h.engine, {
-    securityKey,
-    answer: (p) => {
-      prompts.push(p);
-      return 'once';
+  const { dev, api, items, main, agentId, agent } = await startVaultGateway({
+    agent: 'ops-bot',
+    credentials: (origin) => {
+      const draft = apiCredentialDraft('Prod DB API', SECRET, { allowedOrigins: [origin] });
+      return [{ ...draft, overview: { ...draft.overview, tags: o.tags ?? ['Production'] } }];
     },
-    ...(o.auditVia ? { auditVia: o.auditVia } : {}),
-    ...(o.policy ? { policy: () => o.policy! } : {}),
+    gateway: {
+      securityKey,
+      answer: (p) => {
+        prompts.push(p);
+        return 'once';
+      },
+      ...(o.auditVia ? { auditVia: o.auditVia } : {}),
+      ...(o.policy ? { policy: () => o.policy! } : {}),
+    },
   });
-  cleanups.push(() => main.close());
-  const { id: agentId, client: agent } = await main.connectAgent('ops-bot');
-  return { dev, api, item, key, main, agentId, agent, lie, prompts };
+  return { dev, api, item: items[0]!, key, main, agentId, agent, lie, prompts };
 }
 
 const errorCode = (text: string): string => (JSON.parse(text) as { error: { code: string } }).error.code;
@@ -130,14 +110,10 @@ describe('a high-risk credential is used only with a touch over that exact reque
     lie.replay = null;
 
     const items = await dev.exportItems();
-    expect(verifyAuditExport(items, { deviceKeys: new Map([[DEVICE_ID, dev.publicKey]]) })).toMatchObject({ ok: true, receipts: 1, touches: 1 });
+    expect(verifyAsDevice(dev, items)).toMatchObject({ ok: true, receipts: 1, touches: 1 });
     expect(JSON.stringify(items).includes(SECRET)).toBe(false);
 
-    const dir = await mkdtemp(join(tmpdir(), 'latchkey-touch-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, 'log.jsonl'), recordsToJsonLines(items));
-    await writeFile(join(dir, 'keys.json'), dev.keysJson());
-    const ok = await cliVerify(join(dir, 'log.jsonl'), join(dir, 'keys.json'));
+    const ok = await cliVerify(dev, items);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toContain("1 approval receipt(s) verified, 1 with a security key's touch");
   }, 120_000);
@@ -160,12 +136,8 @@ describe('a high-risk credential is used only with a touch over that exact reque
     const bad = (await dev.log.head())!;
 
     const items = await dev.exportItems();
-    expect(verifyAuditExport(items, { deviceKeys: new Map([[DEVICE_ID, dev.publicKey]]) })).toMatchObject({ kind: 'receipt', reason: 'receipt_bad_touch', seq: bad.seq });
-    const dir = await mkdtemp(join(tmpdir(), 'latchkey-touch-bad-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, 'log.jsonl'), recordsToJsonLines(items));
-    await writeFile(join(dir, 'keys.json'), dev.keysJson());
-    const r = await cliVerify(join(dir, 'log.jsonl'), join(dir, 'keys.json'));
+    expect(verifyAsDevice(dev, items)).toMatchObject({ kind: 'receipt', reason: 'receipt_bad_touch', seq: bad.seq });
+    const r = await cliVerify(dev, items);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
       `FAIL: first bad receipt: line ${items.findIndex((x) => !('type' in x) && x.seq === bad.seq) + 1}, device ${DEVICE_ID}, seq ${bad.seq}: receipt_bad_touch`,

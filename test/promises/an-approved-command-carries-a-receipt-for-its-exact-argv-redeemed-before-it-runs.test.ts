@@ -9,65 +9,35 @@
  * into the log (a compromised main claiming another argv) is named by `latchkey audit verify`.
  */
 import 'fake-indexeddb/auto';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { recordsToJsonLines, verifyAuditExport } from '../../src/core/audit';
+import { describe, expect, it } from 'vitest';
 import { approvalRequestDigest } from '../../src/core/audit/receipt';
 import { personalPolicy } from '../../src/core/policy';
 import { DEFAULT_PERSONAL_SETTINGS } from '../../src/shared/policy';
 import type { AuditSink } from '../../src/main/gateway/ports';
 import type { SentRun } from '../../src/main/gateway/receipts';
 import type { ApprovalReceipt, RunCommandApprovalRequest } from '../../src/shared/contracts/approval-receipt';
-import { isLatchkeyError } from '../../src/shared/errors';
-import { PASSWORD, apiCredentialDraft } from '../unit/core/helpers';
-import { callTool, startGatewayOverEngine } from './gateway-over-engine';
-import { DEVICE_ID, signedDevice } from './signed-device-log';
+import { apiCredentialDraft, refusedWith } from '../unit/core/helpers';
+import { callTool } from './gateway-over-engine';
+import { DEVICE_ID } from './signed-device-log';
+import { cliVerify, startVaultGateway, verifyAsDevice } from './receipt-fixtures';
 
 const SECRET = 'sk-live_RunReceipt_0123456789abcdef';
-const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-const ROOT = join(import.meta.dirname, '../..');
-
-function cliVerify(file: string, keys: string): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/latchkey.mjs'), 'audit', 'verify', file, '--pubkeys', keys], { cwd: ROOT, timeout: 180_000 }, (err, stdout) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout });
-    });
-  });
-}
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function refusedWith(run: () => unknown, code: string): string {
-  try {
-    run();
-  } catch (e) {
-    if (isLatchkeyError(e, code as never)) return e.message;
-    throw e;
-  }
-  throw new Error(`expected ${code}, but it was accepted`);
-}
-
 describe('an approved command carries a receipt for its exact argv, redeemed before it runs', () => {
   it('the release record holds the receipt; replay and another argv, variable, directory or credential are refused', async () => {
-    const dev = signedDevice();
-    cleanups.push(() => dev.close());
-    await dev.h.engine.createVault(PASSWORD);
-    const item = await dev.h.engine.createItem(apiCredentialDraft('Deploy key', SECRET, { allowedOrigins: ['https://api.example.com'] }));
-    const other = await dev.h.engine.createItem(apiCredentialDraft('Other key', `${SECRET}-2`, { allowedOrigins: ['https://api.example.com'] }));
-    const main = await startGatewayOverEngine(dev.h.engine, {
-      answer: () => 'once',
-      policy: () => personalPolicy({ ...DEFAULT_PERSONAL_SETTINGS, runCommandEnabled: true }),
+    const { dev, items, main, agentId, agent } = await startVaultGateway({
+      agent: 'build-bot',
+      credentials: () => [
+        apiCredentialDraft('Deploy key', SECRET, { allowedOrigins: ['https://api.example.com'] }),
+        apiCredentialDraft('Other key', `${SECRET}-2`, { allowedOrigins: ['https://api.example.com'] }),
+      ],
+      gateway: { answer: () => 'once', policy: () => personalPolicy({ ...DEFAULT_PERSONAL_SETTINGS, runCommandEnabled: true }) },
     });
-    cleanups.push(() => main.close());
-    const { id: agentId, client: agent } = await main.connectAgent('build-bot');
+    const [item, other] = items as [{ id: string }, { id: string }];
 
     const cwd = tmpdir();
     const script = 'process.stdout.write(process.env.TOKEN ? "has-token" : "none")';
@@ -123,10 +93,10 @@ describe('an approved command carries a receipt for its exact argv, redeemed bef
     expect(main.gateway.receipts.redeem(fresh, asRun, null)).toBe(fresh);
     refusedWith(() => main.gateway.receipts.redeem(fresh, asRun, null), 'receipt_refused');
 
-    const items = await dev.exportItems();
-    const verdict = verifyAuditExport(items, { deviceKeys: new Map([[DEVICE_ID, dev.publicKey]]) });
+    const exported = await dev.exportItems();
+    const verdict = verifyAsDevice(dev, exported);
     expect(verdict).toMatchObject({ ok: true, receipts: 1, touches: 0 });
-    expect(JSON.stringify(items).includes(SECRET)).toBe(false);
+    expect(JSON.stringify(exported).includes(SECRET)).toBe(false);
   }, 120_000);
 
   it('latchkey audit verify names a run_command receipt altered before it was signed into the log', async () => {
@@ -139,29 +109,19 @@ describe('an approved command carries a receipt for its exact argv, redeemed bef
         return sink.append({ ...event, receipt: { ...r, request } });
       },
     });
-    const dev = signedDevice();
-    cleanups.push(() => dev.close());
-    await dev.h.engine.createVault(PASSWORD);
-    await dev.h.engine.createItem(apiCredentialDraft('Deploy key', SECRET, { allowedOrigins: ['https://api.example.com'] }));
-    const main = await startGatewayOverEngine(dev.h.engine, {
-      answer: () => 'once',
-      policy: () => personalPolicy({ ...DEFAULT_PERSONAL_SETTINGS, runCommandEnabled: true }),
-      auditVia: alter,
+    const { dev, agent } = await startVaultGateway({
+      agent: 'build-bot',
+      credentials: () => [apiCredentialDraft('Deploy key', SECRET, { allowedOrigins: ['https://api.example.com'] })],
+      gateway: { answer: () => 'once', policy: () => personalPolicy({ ...DEFAULT_PERSONAL_SETTINGS, runCommandEnabled: true }), auditVia: alter },
     });
-    cleanups.push(() => main.close());
-    const { client: agent } = await main.connectAgent('build-bot');
     const ran = await callTool(agent, 'run_command', { command: process.execPath, args: ['-e', '1'], credentials: [{ credential: 'Deploy key', env: 'TOKEN' }] });
     expect(ran.isError, ran.text).toBe(false);
     const bad = (await dev.log.head())!;
     expect(bad).toMatchObject({ action: 'credential.use', target: { tool: 'run_command' } });
 
     const items = await dev.exportItems();
-    expect(verifyAuditExport(items, { deviceKeys: new Map([[DEVICE_ID, dev.publicKey]]) })).toMatchObject({ kind: 'receipt', reason: 'receipt_digest', seq: bad.seq });
-    const dir = await mkdtemp(join(tmpdir(), 'latchkey-run-receipt-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, 'log.jsonl'), recordsToJsonLines(items));
-    await writeFile(join(dir, 'keys.json'), dev.keysJson());
-    const r = await cliVerify(join(dir, 'log.jsonl'), join(dir, 'keys.json'));
+    expect(verifyAsDevice(dev, items)).toMatchObject({ kind: 'receipt', reason: 'receipt_digest', seq: bad.seq });
+    const r = await cliVerify(dev, items);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
       `FAIL: first bad receipt: line ${items.findIndex((x) => !('type' in x) && x.seq === bad.seq) + 1}, device ${DEVICE_ID}, seq ${bad.seq}: receipt_digest`,

@@ -10,48 +10,29 @@
  */
 import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { verifyAuditExport } from '../../src/core/audit';
+import { describe, expect, it } from 'vitest';
 import { approvalRequestDigest } from '../../src/core/audit/receipt';
 import type { SentHttpRequest } from '../../src/main/gateway/receipts';
 import type { ApprovalReceipt, HttpApprovalRequest } from '../../src/shared/contracts/approval-receipt';
-import { isLatchkeyError } from '../../src/shared/errors';
-import { PASSWORD, apiCredentialDraft } from '../unit/core/helpers';
-import { startServer as startApi } from '../unit/gateway/harness';
-import { callTool, startGatewayOverEngine } from './gateway-over-engine';
-import { DEVICE_ID, signedDevice } from './signed-device-log';
+import { apiCredentialDraft, refusedWith } from '../unit/core/helpers';
+import { callTool } from './gateway-over-engine';
+import { startVaultGateway, verifyAsDevice } from './receipt-fixtures';
 
 const SECRET = 'sk-live_ReceiptPromise_0123456789abcdef';
-const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
 
 const sha = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
 
-function refusedWith(run: () => unknown, code: string): string {
-  try {
-    run();
-  } catch (e) {
-    if (isLatchkeyError(e, code as never)) return e.message;
-    throw e;
-  }
-  throw new Error(`expected ${code}, but it was accepted`);
-}
-
 describe('an approved request carries a receipt that only that request can redeem, once', () => {
   it('the release record holds the receipt; replay and another body, URL, method or credential are refused', async () => {
-    const dev = signedDevice();
-    cleanups.push(() => dev.close());
-    const api = await startApi((_req, res) => res.end('{"ok":true}'));
-    cleanups.push(() => api.close());
-    await dev.h.engine.createVault(PASSWORD);
-    const item = await dev.h.engine.createItem(apiCredentialDraft('Deploy API', SECRET, { allowedOrigins: [api.origin] }));
-    const other = await dev.h.engine.createItem(apiCredentialDraft('Other API', `${SECRET}-2`, { allowedOrigins: [api.origin] }));
-
-    const main = await startGatewayOverEngine(dev.h.engine, { answer: () => 'once' });
-    cleanups.push(() => main.close());
-    const { id: agentId, client: agent } = await main.connectAgent('deploy-bot');
+    const { dev, api, items, main, agentId, agent } = await startVaultGateway({
+      agent: 'deploy-bot',
+      credentials: (origin) => [
+        apiCredentialDraft('Deploy API', SECRET, { allowedOrigins: [origin] }),
+        apiCredentialDraft('Other API', `${SECRET}-2`, { allowedOrigins: [origin] }),
+      ],
+      gateway: { answer: () => 'once' },
+    });
+    const [item, other] = items as [{ id: string }, { id: string }];
     const url = `${api.origin}/v1/deploy?ref=main`;
     const body = '{"service":"web","replicas":3}';
     const sent = await callTool(agent, 'http_request', { credential: 'Deploy API', method: 'POST', url, headers: { 'X-Trace': 'abc' }, body });
@@ -121,9 +102,9 @@ describe('an approved request carries a receipt that only that request can redee
     expect(granted.receipt!.grant!.at! <= granted.receipt!.request.time).toBe(true);
     expect(granted.receipt!.request.nonce).not.toBe(receipt.request.nonce);
 
-    const items = await dev.exportItems();
-    const verdict = verifyAuditExport(items, { deviceKeys: new Map([[DEVICE_ID, dev.publicKey]]) });
+    const exported = await dev.exportItems();
+    const verdict = verifyAsDevice(dev, exported);
     expect(verdict).toMatchObject({ ok: true, receipts: 2, touches: 0 });
-    expect(JSON.stringify(items).includes(SECRET)).toBe(false);
+    expect(JSON.stringify(exported).includes(SECRET)).toBe(false);
   }, 120_000);
 });

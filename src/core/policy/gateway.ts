@@ -131,3 +131,19 @@ export function touchRequirement(p: EffectivePolicy, tags: readonly string[] | u
   if (!tags.some((t) => marked.has(t.toLowerCase()))) return null;
   return { uv: p.policy?.gateway?.touchUserVerification === true };
 }
+
+/**
+ * Why a use of a high-risk credential was refused before any touch was asked for:
+ * `other_tool`, an agent tool that sends no request of the gateway's own (only
+ * http_request does); `terminal`, latchkey run or inject (the program sends its own);
+ * `no_key`, no security key is enrolled for approvals.
+ */
+export type TouchRefusal = 'other_tool' | 'terminal' | 'no_key';
+
+/** The `touch_required` refusal in plain words, one wording for the gateway and the terminal. */
+export function touchRequiredMessage(credentialName: string, why: TouchRefusal): string {
+  const marked = `"${credentialName.slice(0, 128)}" is marked high-risk: each use needs a touch of`;
+  if (why === 'no_key') return `${marked} a security key enrolled for approvals, and none is. Ask the person to enrol one in Latchkey.`;
+  const only = `${marked} your security key over the exact request, so only an agent's http_request through Latchkey can use it`;
+  return why === 'terminal' ? `${only}, not latchkey run or inject.` : `${only}.`;
+}

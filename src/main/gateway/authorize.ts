@@ -15,6 +15,7 @@ import {
   effectiveApprovalMode,
   itemAllows,
   touchRequirement,
+  touchRequiredMessage,
 } from '../../core/policy';
 import type { JsonValue } from '../../core/audit/jcs';
 import type { ApprovalReceipt } from '../../shared/contracts/approval-receipt';
@@ -213,17 +214,11 @@ async function decide(deps: AuthorizeDeps, req: UseRequest, list: readonly Crede
   const touch = touchRequirement(deps.policy(), overview.tags);
   if (touch !== null && req.sent?.tool !== 'http_request') {
     // Only a request the gateway sends itself has a digest a touch can sign.
-    throw new LatchkeyError(
-      'touch_required',
-      `"${overview.name.slice(0, 128)}" is marked high-risk: each use needs a touch of your security key over the exact request, so it can only be used through http_request.`,
-    );
+    throw new LatchkeyError('touch_required', touchRequiredMessage(overview.name, 'other_tool'));
   }
   // Refused before the person is asked: an approval that no key can sign would be wasted on them.
   if (touch !== null && !deps.receipts.touchAvailable) {
-    throw new LatchkeyError(
-      'touch_required',
-      `"${overview.name.slice(0, 128)}" is marked high-risk: each use needs a touch of a security key enrolled for approvals, and none is. Ask the person to enrol one in Latchkey.`,
-    );
+    throw new LatchkeyError('touch_required', touchRequiredMessage(overview.name, 'no_key'));
   }
   const gate = await guardGate(deps, req, overview);
   const prepared = req.sent !== undefined ? deps.receipts.prepare({ ...req.sent, itemId: overview.id, agent: req.agent.id }) : null;

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import type net from 'node:net';
-import { touchRequirement } from '../../core/policy';
+import { touchRequiredMessage, touchRequirement } from '../../core/policy';
 import { parseReference, type SecretReference } from '../../core/references';
 import type { AuditReason } from '../../shared/contracts/audit-event';
 import type { ReferenceResolution } from '../../shared/contracts/engine';
@@ -121,10 +121,7 @@ export async function resolveForTerminal(deps: TerminalDeps, ref: SecretReferenc
   if (touchRequirement(ctx.policy(), r.tags) !== null) {
     // A touch signs one request the gateway sends itself; a terminal's use has none to sign.
     await fail(r.itemId, r.title, 'touch_required').catch(() => undefined);
-    throw new LatchkeyError(
-      'touch_required',
-      `${r.title} is marked high-risk: each use needs a touch of your security key over the exact request, so only an agent's http_request through Latchkey can use it, not latchkey run or inject.`,
-    );
+    throw new LatchkeyError('touch_required', touchRequiredMessage(r.title, 'terminal'));
   }
   if (use === 'proxy' && r.destinations.length === 0) {
     await fail(r.itemId, r.title, 'destination_refused').catch(() => undefined);

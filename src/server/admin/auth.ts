@@ -10,14 +10,13 @@
  * and is recorded as refused, in the same commit as the nonce; a revoked admin's
  * attempt is recorded as refused too.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { utf8ToBytes } from '../../core/crypto/bytes';
 import { LatchkeyError } from '../../shared/errors';
 import { MAX_CLOCK_SKEW_MS, SIGNED_HEADERS } from '../../shared/contracts/sync';
 import { ADMIN_HEADERS, adminHeadersSchema, canonicalAdminRequest, type AdminAction } from '../../shared/contracts/admin';
 import type { Database, SqlClient } from '../db/db';
 import { signatureValid, type SignedRequestParts } from '../http/auth';
+import { requestBodySha256 } from '../http/body-digest';
 import { toLatchkeyError } from '../http/errors';
 import { recordAdminAction } from './actions';
 
@@ -55,7 +54,7 @@ export async function withAdmin<T>(
 
   let failure: { err: unknown } | undefined;
   const out = await db.asOwner(async (sql) => {
-    const bodySha256 = bytesToHex(sha256(req.rawBody ?? new Uint8Array(0)));
+    const bodySha256 = requestBodySha256(req.rawBody);
     const message = utf8ToBytes(canonicalAdminRequest({ method: req.method, path: req.url, bodySha256, time, nonce, adminKey }));
     const rows = await sql.query<{ id: string; name: string; revoked: boolean }>('SELECT id, name, revoked_at IS NOT NULL AS revoked FROM admins WHERE public_key = $1', [
       adminKey,

@@ -14,14 +14,13 @@
  *    so two concurrent copies of one request cannot both pass.
  */
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { fromBase64url, utf8ToBytes } from '../../core/crypto/bytes';
 import { LatchkeyError } from '../../shared/errors';
 import { MAX_CLOCK_SKEW_MS, SIGNED_HEADERS, canonicalRequest, ed25519SignatureSchema, nonceSchema, uuidSchema } from '../../shared/contracts/sync';
 import { ACCESS_DISABLED_MESSAGE } from '../../shared/contracts/identity';
 import type { Database, SqlClient } from '../db/db';
+import { requestBodySha256 } from './body-digest';
 import { revocationError } from './revocation';
 
 export interface AuthContext {
@@ -113,7 +112,7 @@ async function noteLastSeen(sql: SqlClient, h: SignedHeaders, lastSeen: Date | n
 
 /** Checks 1–5 inside the caller's tenant transaction; inserts the nonce and notes the device as seen. */
 async function authenticateIn(sql: SqlClient, h: SignedHeaders, req: SignedRequestParts, now: number): Promise<AuthContext> {
-  const bodySha256 = bytesToHex(sha256(req.rawBody ?? new Uint8Array(0)));
+  const bodySha256 = requestBodySha256(req.rawBody);
   const message = utf8ToBytes(canonicalRequest({ method: req.method, path: req.url, bodySha256, time: h.time, nonce: h.nonce, orgId: h.orgId, deviceId: h.deviceId }));
   const rows = await sql.query<DeviceRow>(
     `SELECT d.user_id, d.public_key, d.last_seen_at, d.revoked_at, d.revoked_by, d.revoked_by_device, b.name AS by_name, u.revoked_at AS user_revoked_at,

@@ -12,6 +12,7 @@ import { createDexieStore } from '../../../src/core/store/store.dexie';
 import type { VaultStore } from '../../../src/core/store/store';
 import { auditEventSchema, type AuditEvent } from '../../../src/shared/contracts/engine';
 import type { ItemDraft } from '../../../src/shared/items';
+import { isLatchkeyError } from '../../../src/shared/errors';
 
 export const TEST_KDF = { memoryKiB: 64, iterations: 1, parallelism: 1 } as const;
 export const PASSWORD = 'correct horse battery staple';
@@ -162,4 +163,15 @@ export async function expectCode(p: Promise<unknown> | (() => unknown), code: st
     return err.details;
   }
   throw new Error(`expected ${code}, but it succeeded`);
+}
+
+/** The message of the typed refusal a synchronous `run` must throw; anything else fails the test. */
+export function refusedWith(run: () => unknown, code: string): string {
+  try {
+    run();
+  } catch (e) {
+    if (isLatchkeyError(e, code as never)) return e.message;
+    throw e;
+  }
+  throw new Error(`expected ${code}, but it was accepted`);
 }

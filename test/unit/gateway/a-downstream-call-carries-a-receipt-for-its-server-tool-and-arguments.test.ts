@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiptChecker } from '../../../src/core/audit/receipt-check';
 import { approvalRequestDigest } from '../../../src/core/audit/receipt';
 import type { SentDownstreamCall } from '../../../src/main/gateway/receipts';
-import { isLatchkeyError } from '../../../src/shared/errors';
+import { refusedWith } from '../core/helpers';
 import { call, itemId, startHarness, type Harness } from './harness';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -38,16 +38,6 @@ afterAll(async () => {
   await h?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function refusedWith(run: () => unknown, code: string): string {
-  try {
-    run();
-  } catch (e) {
-    if (isLatchkeyError(e, code as never)) return e.message;
-    throw e;
-  }
-  throw new Error(`expected ${code}, but it was accepted`);
-}
 
 describe('a downstream call carries a receipt for its server, tool and arguments', () => {
   it('the server-use record holds it, it verifies offline, and it redeems only that call, once', async () => {

@@ -24,21 +24,46 @@ export async function openTestDatabase(kind: 'pglite' | 'pg' = REAL_PG_URL ? 'pg
   return { db: await openDatabase({ databaseUrl: url }), url };
 }
 
-/** Creates an empty database on DATABASE_URL_TEST and returns its URL. */
-export async function createPgDatabase(): Promise<string> {
+/** Databases this test file created on DATABASE_URL_TEST: dropped when the file ends. */
+const createdPgDatabases = new Set<string>();
+
+async function withPgAdmin<T>(run: (admin: pg.Client) => Promise<T>): Promise<T> {
   if (!REAL_PG_URL) throw new Error('DATABASE_URL_TEST is not set');
-  const name = `lk_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: REAL_PG_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    return await run(admin);
   } finally {
     await admin.end();
   }
-  const u = new URL(REAL_PG_URL);
+}
+
+/** Creates an empty database on DATABASE_URL_TEST and returns its URL; it is dropped after the test file. */
+export async function createPgDatabase(): Promise<string> {
+  const name = `lk_test_${randomBytes(6).toString('hex')}`;
+  await withPgAdmin((admin) => admin.query(`CREATE DATABASE ${name}`));
+  createdPgDatabases.add(name);
+  const u = new URL(REAL_PG_URL!);
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+/**
+ * Drops a test database even while something still holds a connection to it (a server
+ * process a test killed, a pool a failed test never closed): WITH (FORCE) ends those
+ * sessions in the same statement (PostgreSQL 13+, scripts/postgres.sh runs 15).
+ */
+export async function dropPgDatabase(name: string): Promise<void> {
+  if (!/^lk_test_[0-9a-f]{12}$/.test(name)) throw new Error(`not a test database: ${name}`);
+  await withPgAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  createdPgDatabases.delete(name);
+}
+
+// Registered when a test file imports this module, so on that file's root suite; hooks
+// run as a stack, so this runs after the file's own afterAll hooks have closed its pools.
+afterAll(async () => {
+  for (const name of [...createdPgDatabases]) await dropPgDatabase(name);
+});
 
 export const nodeFetch: FetchLike = async (url, init) => {
   const res = await fetch(url, init);

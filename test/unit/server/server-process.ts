@@ -28,7 +28,8 @@ export function spawnServer(storage: Storage, extraArgs: string[] = [], children
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
-      const m = /listening (http:\/\/\S+)/.exec(out);
+      // The whole line: a pipe may hand over `listening http://127.0.0.1:4` before the rest of the port.
+      const m = /^listening (http:\/\/\S+)\n/m.exec(out);
       if (m) resolve({ url: m[1]!, child });
     });
     child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${err}`)));

@@ -15,140 +15,70 @@
  * - policy off: no org-recovery slot, and recovery is refused.
  */
 import 'fake-indexeddb/auto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run as serverCli } from '../../../src/cli/commands/server';
-import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
-import { createSyncedDevice, type SyncedDevice } from '../../../src/core/vault-sync/device.dexie';
 import { changesOfBatch, decodeRecord } from '../../../src/core/vault-sync/codec';
 import { slotDigest } from '../../../src/core/vault/slots';
-import { personalPolicy } from '../../../src/core/policy';
-import type { EngineEvent } from '../../../src/core/engine-types';
-import { addAdmin, createUser } from '../../../src/server/admin/admin';
-import type { Database } from '../../../src/server/db/db';
-import type { RunningServer } from '../../../src/server/server';
-import type { EffectivePolicy, BreakGlassPolicy } from '../../../src/shared/policy';
-import { PASSWORD, TEST_KDF, freshDbName, loginDraft } from '../core/helpers';
-import { enrolTestDevice, newTenant, nodeFetch, nodeRandom, openTestDatabase, startTestServer } from '../server/helpers';
-import { capture } from '../server/server-process';
+import { createUser } from '../../../src/server/admin/admin';
+import { PASSWORD, loginDraft } from '../core/helpers';
+import { newTenant } from '../server/helpers';
 import { createAdminClient } from '../../../src/cli/admin-client';
 import { BREAK_GLASS_ROUTES, breakGlassRecoverResponseSchema } from '../../../src/shared/contracts/break-glass';
 import { expectCode } from '../core/helpers';
+import { cli, managed, refusedUnchanged, startBreakGlassOrg, type BreakGlassOrg, type TestDevice } from './break-glass-fixtures';
 
-let db: Database;
-let server: RunningServer;
-let tmp = '';
-const open: SyncedDevice[] = [];
 const ADMINS = ['alice', 'bob', 'carol', 'dave'];
 const K = 3;
 
-async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const c = capture();
-  const code = await serverCli(args, c.io);
-  return { code, out: c.out, err: c.err };
-}
-const adminKey = () => join(tmp, 'it-admin.key');
-const target = () => ['--server', server.url, '--admin-key', adminKey()];
-const shareOf = (dir: string, admin: string) => join(dir, `${admin}.share.json`);
-
-function managed(bg?: BreakGlassPolicy): EffectivePolicy {
-  return { ...personalPolicy(), managed: true, orgName: 'Acme', policy: { version: 1, org: { name: 'Acme' }, ...(bg ? { recovery: { breakGlass: bg } } : {}) } };
-}
-
-async function device(orgId: string, userId: string, policy: () => EffectivePolicy): Promise<SyncedDevice & { events: EngineEvent[] }> {
-  const dev = await enrolTestDevice(server, orgId, userId);
-  const d = createSyncedDevice({
-    dbName: freshDbName(),
-    baseUrl: server.url,
-    identity: { orgId: dev.orgId, userId: dev.userId, deviceId: dev.deviceId },
-    deviceKey: dev.signer.secretKey,
-    fetch: nodeFetch,
-    random: nodeRandom,
-    engine: { kdf: createNodeArgon2Kdf(), passwordKdf: TEST_KDF, allowWeakKdfForTesting: true, policy },
-    manifestIntervalMs: 0,
-  });
-  open.push(d);
-  const events: EngineEvent[] = [];
-  d.engine.subscribe((e) => events.push(e));
-  return { ...d, events };
-}
-
-async function serverState(orgId: string, userId: string) {
-  return db.asOwner(async (sql) => ({
-    records: await sql.query<{ record_id: string; version: number; ciphertext: string }>(
-      'SELECT record_id, version, ciphertext FROM sync_records WHERE org_id = $1 AND user_id = $2 ORDER BY record_id',
-      [orgId, userId],
-    ),
-    head: Number((await sql.query<{ head_seq: number }>('SELECT head_seq FROM sync_heads WHERE org_id = $1 AND user_id = $2', [orgId, userId]))[0]!.head_seq),
-    recoveries: await sql.query<{ slot_id: string; admins: string }>('SELECT slot_id, admins FROM break_glass_recoveries WHERE org_id = $1', [orgId]),
-  }));
-}
-
+let org: BreakGlassOrg;
 let t: { orgId: string; userId: string };
-let shares = '';
-let bg: BreakGlassPolicy;
 
 beforeAll(async () => {
-  // PGlite, or the real PostgreSQL named by DATABASE_URL_TEST.
-  db = (await openTestDatabase()).db;
-  server = await startTestServer(db);
-  tmp = mkdtempSync(join(tmpdir(), 'lk-breakglass-'));
-  const pub = (await cli(['admin-keygen', '--out', adminKey()])).out[0]!;
-  await addAdmin(db, 'it-admin', pub);
-  t = await newTenant(db);
-  shares = join(tmp, 'shares');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(shares);
-  const init = await cli(['break-glass', 'init', '--org', t.orgId, '--threshold', String(K), ...ADMINS.flatMap((a) => ['--admin', a]), '--out-dir', shares, ...target()]);
-  expect(init.err.join('\n')).not.toMatch(/failed/);
-  expect(init.code).toBe(0);
-  bg = (JSON.parse(init.out.join('\n')) as { recovery: { breakGlass: BreakGlassPolicy } }).recovery.breakGlass;
+  org = await startBreakGlassOrg(ADMINS, K);
+  t = org.t;
 }, 60_000);
 
 afterAll(async () => {
-  for (const d of open) d.close();
-  await server?.close();
-  await db?.close();
-  rmSync(tmp, { recursive: true, force: true });
+  await org?.close();
 });
 
 describe('break-glass recovery', () => {
   it('the ceremony writes one private share file per admin and registers only the public key', async () => {
+    const { bg } = org;
     expect(bg).toMatchObject({ threshold: K, admins: ADMINS, keyId: expect.stringMatching(/^[0-9a-f]{16}$/) });
     for (const a of ADMINS) {
-      expect(statSync(shareOf(shares, a)).mode & 0o777).toBe(0o600);
-      expect(JSON.parse(readFileSync(shareOf(shares, a), 'utf8'))).toMatchObject({ admin: a, keyId: bg.keyId, threshold: K });
+      expect(statSync(org.shareOf(a)).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(org.shareOf(a), 'utf8'))).toMatchObject({ admin: a, keyId: bg.keyId, threshold: K });
     }
-    const row = await db.asOwner(async (sql) => {
+    const row = await org.db.asOwner(async (sql) => {
       await sql.query("SELECT set_config('app.org_id', $1, true)", [t.orgId]);
       return sql.query<{ public_key: string; threshold: number }>('SELECT public_key, threshold FROM break_glass_keys WHERE org_id = $1', [t.orgId]);
     });
     expect(row).toEqual([{ public_key: bg.orgRecoveryPublicKey, threshold: K }]);
     // A second ceremony for the org does not silently replace the key.
-    const again = await cli(['break-glass', 'init', '--org', t.orgId, '--threshold', '2', '--admin', 'x1', '--admin', 'x2', '--out-dir', join(tmp), ...target()]);
+    const again = await cli(['break-glass', 'init', '--org', t.orgId, '--threshold', '2', '--admin', 'x1', '--admin', 'x2', '--out-dir', join(org.tmp), ...org.target()]);
     expect(again.code).toBe(1);
     expect(again.err.join('\n')).toMatch(/already has a break-glass recovery key/);
   });
 
-  let a: SyncedDevice & { events: EngineEvent[] };
-  let b: SyncedDevice & { events: EngineEvent[] };
+  let a: TestDevice;
+  let b: TestDevice;
   let itemId = '';
 
   it('policy on: the vault holds an org-recovery slot, and it reaches the server as ciphertext', async () => {
-    a = await device(t.orgId, t.userId, () => managed(bg));
+    a = await org.device(t.orgId, t.userId, () => managed(org.bg));
     await a.engine.createVault(PASSWORD);
     itemId = (await a.engine.createItem(loginDraft('Mail'))).id;
     const kinds = (await a.engine.listSlots()).map((s) => s.kind).sort();
     expect(kinds).toEqual(['org_recovery', 'password', 'recovery_code']);
     await a.vaultSync.sync();
-    const { records } = await serverState(t.orgId, t.userId);
-    const org = records.map((r) => decodeRecord(r.record_id, r.ciphertext)).filter((d) => d?.kind === 'slot' && d.record.kind === 'org_recovery');
-    expect(org).toHaveLength(1);
+    const { records } = await org.serverState(t.orgId, t.userId);
+    const slots = records.map((r) => decodeRecord(r.record_id, r.ciphertext)).filter((d) => d?.kind === 'slot' && d.record.kind === 'org_recovery');
+    expect(slots).toHaveLength(1);
     expect(JSON.stringify(records)).not.toContain(PASSWORD);
     // The person's other device gets it like every slot and opens the vault as usual.
-    b = await device(t.orgId, t.userId, () => managed(bg));
+    b = await org.device(t.orgId, t.userId, () => managed(org.bg));
     await b.vaultSync.sync();
     await b.engine.unlockWithPassword(PASSWORD);
     expect((await b.engine.listSlots()).filter((s) => s.kind === 'org_recovery')).toHaveLength(1);
@@ -156,76 +86,45 @@ describe('break-glass recovery', () => {
   });
 
   it('k−1 shares are refused with a clear message and change nothing on the server', async () => {
-    const before = await serverState(t.orgId, t.userId);
-    const r = await cli(['break-glass', 'recover', '--org', t.orgId, '--person', t.userId, '--share', shareOf(shares, 'alice'), '--share', shareOf(shares, 'bob'), ...target()]);
-    expect(r.code).toBe(1);
+    const r = await refusedUnchanged(org, t.orgId, t.userId, () => org.recover(t.orgId, t.userId, ['alice', 'bob']));
     expect(r.err.join('\n')).toMatch(/needs the shares of 3 admins; 2 given \(alice, bob\)\. Nothing was changed/);
     expect(r.out).toEqual([]);
-    expect(await serverState(t.orgId, t.userId)).toEqual(before);
   });
 
   it('a mistyped share is named by file and admin; the same share twice is refused', async () => {
-    const before = await serverState(t.orgId, t.userId);
-    const file = JSON.parse(readFileSync(shareOf(shares, 'carol'), 'utf8')) as { share: string };
-    const typo = join(tmp, 'carol-typo.json');
+    const before = await org.serverState(t.orgId, t.userId);
+    const file = JSON.parse(readFileSync(org.shareOf('carol'), 'utf8')) as { share: string };
+    const typo = join(org.tmp, 'carol-typo.json');
     const c = file.share[10] === 'A' ? 'B' : 'A';
     writeFileSync(typo, JSON.stringify({ ...file, share: file.share.slice(0, 10) + c + file.share.slice(11) }));
-    const r = await cli([
-      'break-glass',
-      'recover',
-      '--org',
-      t.orgId,
-      '--person',
-      t.userId,
-      ...['alice', 'bob'].flatMap((x) => ['--share', shareOf(shares, x)]),
-      '--share',
-      typo,
-      ...target(),
-    ]);
+    const r = await org.recover(t.orgId, t.userId, ['alice', 'bob'], [typo]);
     expect(r.code).toBe(1);
     expect(r.err.join('\n')).toContain(`${typo} (admin carol): the share's checksum does not match`);
-    const twice = await cli([
-      'break-glass',
-      'recover',
-      '--org',
-      t.orgId,
-      '--person',
-      t.userId,
-      ...['alice', 'bob', 'bob'].flatMap((x) => ['--share', shareOf(shares, x)]),
-      ...target(),
-    ]);
+    const twice = await org.recover(t.orgId, t.userId, ['alice', 'bob', 'bob']);
     expect(twice.code).toBe(1);
     expect(twice.err.join('\n')).toMatch(/given twice/);
-    expect(await serverState(t.orgId, t.userId)).toEqual(before);
+    expect(await org.serverState(t.orgId, t.userId)).toEqual(before);
   });
 
   let code = '';
   it('k shares: a new recovery code, pushed as a slot of the vault; the admin log records it', async () => {
-    const r = await cli([
-      'break-glass',
-      'recover',
-      '--org',
-      t.orgId,
-      '--person',
-      t.userId,
-      ...['dave', 'alice', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]),
-      ...target(),
-    ]);
+    const r = await org.recover(t.orgId, t.userId, ['dave', 'alice', 'carol']);
     expect(r.err.join('\n')).not.toMatch(/refused|failed/);
     expect(r.code).toBe(0);
     code = r.out[0]!;
     expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){6}$/);
-    const after = await serverState(t.orgId, t.userId);
+    const after = await org.serverState(t.orgId, t.userId);
     expect(after.recoveries).toEqual([{ slot_id: expect.any(String), admins: JSON.stringify(['alice', 'carol', 'dave']) }]);
     // The code itself is nowhere on the server.
     expect(JSON.stringify(after)).not.toContain(code);
-    const log = await cli(['admin-log', '--limit', '20', ...target()]);
+    const log = await cli(['admin-log', '--limit', '20', ...org.target()]);
     expect(log.out.some((l) => / break_glass_recover {2}ok /.test(l) && l.includes(t.userId))).toBe(true);
     expect(log.out.filter((l) => / break_glass_recover {2}refused /.test(l))).toEqual([]);
   });
 
   it('the person, on a new device with nothing else, opens the vault with the new code and is told', async () => {
-    const c = await device(t.orgId, t.userId, () => managed(bg));
+    const { bg } = org;
+    const c = await org.device(t.orgId, t.userId, () => managed(bg));
     await c.vaultSync.sync();
     await c.engine.unlockWithRecoveryCode(code);
     expect((await c.engine.getItem(itemId)).overview.title).toBe('Mail');
@@ -235,6 +134,7 @@ describe('break-glass recovery', () => {
   });
 
   it("the person's other device is told at its next sync, and its audit record reaches the server", async () => {
+    const { bg } = org;
     await b.vaultSync.sync();
     const told = b.events.filter((e) => e.type === 'breakGlass');
     expect(told).toEqual([{ type: 'breakGlass', notice: { slotId: expect.any(String), keyId: bg.keyId, admins: ['alice', 'carol', 'dave'], at: expect.any(Number) } }]);
@@ -242,40 +142,28 @@ describe('break-glass recovery', () => {
     // Told once: a further sync repeats nothing.
     await b.vaultSync.sync();
     expect(b.events.filter((e) => e.type === 'breakGlass')).toHaveLength(1);
-    const bodies = await db.asOwner((sql) => sql.query<{ body: string }>("SELECT body FROM audit_records WHERE org_id = $1 AND body LIKE '%vault.break_glass%'", [t.orgId]));
+    const bodies = await org.db.asOwner((sql) => sql.query<{ body: string }>("SELECT body FROM audit_records WHERE org_id = $1 AND body LIKE '%vault.break_glass%'", [t.orgId]));
     expect(bodies.length).toBeGreaterThanOrEqual(1);
     expect(bodies.map((x) => JSON.parse(x.body) as { reason?: string }).every((x) => x.reason === 'org_recovery')).toBe(true);
   });
 
   it('policy off: no org-recovery slot, and recovery is refused', async () => {
-    const { userId } = await createUser(db, t.orgId, 'erin');
-    const e = await device(t.orgId, userId, () => managed());
+    const { userId } = await createUser(org.db, t.orgId, 'erin');
+    const e = await org.device(t.orgId, userId, () => managed());
     await e.engine.createVault(PASSWORD);
     expect((await e.engine.listSlots()).map((s) => s.kind).sort()).toEqual(['password', 'recovery_code']);
     await e.vaultSync.sync();
-    const before = await serverState(t.orgId, userId);
-    const r = await cli([
-      'break-glass',
-      'recover',
-      '--org',
-      t.orgId,
-      '--person',
-      userId,
-      ...['alice', 'bob', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]),
-      ...target(),
-    ]);
-    expect(r.code).toBe(1);
+    const r = await refusedUnchanged(org, t.orgId, userId, () => org.recover(t.orgId, userId, ['alice', 'bob', 'carol']));
     expect(r.err.join('\n')).toMatch(/no organisation-recovery slot/);
-    expect(await serverState(t.orgId, userId)).toEqual(before);
   });
 
   it('an org-recovery slot the server altered is refused by the admin CLI, and nothing changes', async () => {
-    const { userId } = await createUser(db, t.orgId, 'gina');
-    const g = await device(t.orgId, userId, () => managed(bg));
+    const { userId } = await createUser(org.db, t.orgId, 'gina');
+    const g = await org.device(t.orgId, userId, () => managed(org.bg));
     await g.engine.createVault(PASSWORD);
     await g.vaultSync.sync();
     // The server swaps the HPKE ciphertext and recomputes the (unkeyed) digest, so the slot still looks well-formed.
-    await db.asOwner(async (sql) => {
+    await org.db.asOwner(async (sql) => {
       const rows = await sql.query<{ record_id: string; ciphertext: string }>(
         "SELECT record_id, ciphertext FROM sync_records WHERE org_id = $1 AND user_id = $2 AND record_id LIKE 'slot:%'",
         [t.orgId, userId],
@@ -291,46 +179,35 @@ describe('break-glass recovery', () => {
         await sql.query('UPDATE sync_records SET ciphertext = $1 WHERE org_id = $2 AND user_id = $3 AND record_id = $4', [forged.ciphertext, t.orgId, userId, r.record_id]);
       }
     });
-    const before = await serverState(t.orgId, userId);
-    const r = await cli([
-      'break-glass',
-      'recover',
-      '--org',
-      t.orgId,
-      '--person',
-      userId,
-      ...['alice', 'bob', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]),
-      ...target(),
-    ]);
-    expect(r.code).toBe(1);
+    const r = await refusedUnchanged(org, t.orgId, userId, () => org.recover(t.orgId, userId, ['alice', 'bob', 'carol']));
     expect(r.err.join('\n')).toMatch(/does not open with the organisation's recovery key/);
     expect(r.out).toEqual([]);
-    expect(await serverState(t.orgId, userId)).toEqual(before);
   });
 
   it('the server itself refuses a slot claimed by too few or unknown admins, or one that is not a break-glass code', async () => {
-    const api = await createAdminClient(server.url, adminKey());
-    const { records } = await serverState(t.orgId, t.userId);
+    const { bg } = org;
+    const api = await createAdminClient(org.server.url, org.adminKey);
+    const { records } = await org.serverState(t.orgId, t.userId);
     const plainSlot = records.find((r) => {
       const d = decodeRecord(r.record_id, r.ciphertext);
       return d?.kind === 'slot' && d.record.kind === 'password';
     })!;
     const send = (body: unknown) => api.json('POST', BREAK_GLASS_ROUTES.recover(t.orgId, t.userId), breakGlassRecoverResponseSchema, body);
-    const before = await serverState(t.orgId, t.userId);
+    const before = await org.serverState(t.orgId, t.userId);
     const body = { keyId: bg.keyId, recordId: `slot:${'Z'.repeat(22)}`, ciphertext: plainSlot.ciphertext };
     await expectCode(send({ ...body, admins: ['alice', 'bob'] }), 'forbidden');
     await expectCode(send({ ...body, admins: ['alice', 'bob', 'mallory'] }), 'forbidden');
     await expectCode(send({ ...body, admins: ['alice', 'bob', 'carol'] }), 'invalid_input');
     await expectCode(send({ ...body, admins: ['alice', 'bob', 'carol'], extra: 1 }), 'invalid_input');
-    expect(await serverState(t.orgId, t.userId)).toEqual(before);
-    const log = await cli(['admin-log', '--limit', '10', ...target()]);
+    expect(await org.serverState(t.orgId, t.userId)).toEqual(before);
+    const log = await cli(['admin-log', '--limit', '10', ...org.target()]);
     expect(log.out.filter((l) => / break_glass_recover {2}refused \((forbidden|invalid_input)\)/.test(l))).toHaveLength(4);
   });
 
   it('turning the policy off removes the slot at the next unlock; an org without a ceremony has no recovery', async () => {
-    let policy = managed(bg);
-    const { userId } = await createUser(db, t.orgId, 'frank');
-    const f = await device(t.orgId, userId, () => policy);
+    let policy = managed(org.bg);
+    const { userId } = await createUser(org.db, t.orgId, 'frank');
+    const f = await org.device(t.orgId, userId, () => policy);
     await f.engine.createVault(PASSWORD);
     expect((await f.engine.listSlots()).some((s) => s.kind === 'org_recovery')).toBe(true);
     f.engine.lock();
@@ -338,17 +215,8 @@ describe('break-glass recovery', () => {
     await f.engine.unlockWithPassword(PASSWORD);
     expect((await f.engine.listSlots()).some((s) => s.kind === 'org_recovery')).toBe(false);
 
-    const other = await newTenant(db, 'globex');
-    const r = await cli([
-      'break-glass',
-      'recover',
-      '--org',
-      other.orgId,
-      '--person',
-      other.userId,
-      ...['alice', 'bob', 'carol'].flatMap((x) => ['--share', shareOf(shares, x)]),
-      ...target(),
-    ]);
+    const other = await newTenant(org.db, 'globex');
+    const r = await org.recover(other.orgId, other.userId, ['alice', 'bob', 'carol']);
     expect(r.code).toBe(1);
     expect(r.err.join('\n')).toMatch(/share for another organisation/);
   });

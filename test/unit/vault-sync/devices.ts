@@ -8,6 +8,7 @@ import 'fake-indexeddb/auto';
 import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createSyncedDevice, type SyncedDevice } from '../../../src/core/vault-sync/device.dexie';
 import type { Database } from '../../../src/server/db/db';
+import type { EffectivePolicy } from '../../../src/shared/policy';
 import { enrolTestDevice, nodeFetch, nodeRandom, type TestDevice } from '../server/helpers';
 import { TEST_KDF, freshDbName } from '../core/helpers';
 
@@ -15,7 +16,8 @@ export interface VaultDevice extends SyncedDevice {
   readonly dev: TestDevice;
 }
 
-export async function vaultDevice(server: { url: string; db: Database }, orgId: string, userId: string): Promise<VaultDevice> {
+/** `policy`: the engine's policy (default: its own personal one); a managed one for policy tests. */
+export async function vaultDevice(server: { url: string; db: Database }, orgId: string, userId: string, policy?: () => EffectivePolicy): Promise<VaultDevice> {
   const dev = await enrolTestDevice(server, orgId, userId);
   const d = createSyncedDevice({
     dbName: freshDbName(),
@@ -24,7 +26,7 @@ export async function vaultDevice(server: { url: string; db: Database }, orgId: 
     deviceKey: dev.signer.secretKey,
     fetch: nodeFetch,
     random: nodeRandom,
-    engine: { kdf: createNodeArgon2Kdf(), passwordKdf: TEST_KDF, allowWeakKdfForTesting: true },
+    engine: { kdf: createNodeArgon2Kdf(), passwordKdf: TEST_KDF, allowWeakKdfForTesting: true, ...(policy ? { policy } : {}) },
     manifestIntervalMs: 0,
   });
   return { ...d, dev };
