@@ -24,9 +24,16 @@ export function sha256Hex(bytes: Uint8Array): string {
   return bytesToHex(sha256(bytes));
 }
 
+/**
+ * Lowercase hex SHA-256 of the bytes. The functions below take one so a runtime with a
+ * native SHA-256 (main's node:crypto) can use it on its hot path; core itself stays
+ * runtime-neutral with noble's. Any correct SHA-256 gives the same digests.
+ */
+export type Sha256Hex = (bytes: Uint8Array) => string;
+
 /** The digest a receipt is bound to: lowercase hex SHA-256 of the request's JCS text. */
-export function approvalRequestDigest(request: ApprovalRequest): string {
-  return sha256Hex(utf8ToBytes(canonicalizeJcs(request)));
+export function approvalRequestDigest(request: ApprovalRequest, hex: Sha256Hex = sha256Hex): string {
+  return hex(utf8ToBytes(canonicalizeJcs(request)));
 }
 
 /** What the security key signs over (as WebAuthn's clientDataHash), from the request digest. */
@@ -35,18 +42,18 @@ export function approvalClientDataHash(digestHex: string): Uint8Array {
 }
 
 /** SHA-256 of the JCS of the agent's headers (names already lower-cased by the gateway). */
-export function headersHash(headers: Readonly<Record<string, string>>): string {
-  return jcsHash(headers);
+export function headersHash(headers: Readonly<Record<string, string>>, hex: Sha256Hex = sha256Hex): string {
+  return jcsHash(headers, hex);
 }
 
 /** Lowercase hex SHA-256 of UTF8(JCS(value)): argv, env names, downstream arguments. */
-export function jcsHash(value: JsonValue): string {
-  return sha256Hex(utf8ToBytes(canonicalizeJcs(value)));
+export function jcsHash(value: JsonValue, hex: Sha256Hex = sha256Hex): string {
+  return hex(utf8ToBytes(canonicalizeJcs(value)));
 }
 
 /** The env names a run_command credential goes into, as hashed: sorted (UTF-16 code units, as JCS sorts), no repeats. */
-export function envNamesHash(names: readonly string[]): string {
-  return jcsHash([...new Set(names)].sort());
+export function envNamesHash(names: readonly string[], hex: Sha256Hex = sha256Hex): string {
+  return jcsHash([...new Set(names)].sort(), hex);
 }
 
 export type TouchFailure = 'bad_encoding' | 'wrong_credential' | 'wrong_rp' | 'no_presence' | 'no_verification' | 'bad_signature';

@@ -6,9 +6,11 @@
  * in src/core. Only each message's rule id, message id and range are used: a message's
  * text quotes the secret (masked, but still), and is never kept, logged or recorded.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { lintSource } from '@secretlint/core';
 import { secretLintProfiler } from '@secretlint/profiler';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
+import type { SecretLintCoreConfig, SecretLintRuleContext, SecretLintRuleCreator, SecretLintRuleReportHandler } from '@secretlint/types';
 import type { DlpFinding } from './patterns';
 
 // @secretlint/core's profiler is on by default: every lint adds a dozen global
@@ -17,8 +19,106 @@ import type { DlpFinding } from './patterns';
 // scan's time. We never read the profile.
 secretLintProfiler.setEnabled(false);
 
-const CONFIG = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
 const PREFIX = '@secretlint/secretlint-rule-';
+
+/**
+ * `lintSource` builds and registers every preset rule (a context, a rule object, a
+ * listener and a promise each, and each rule's own `create`) on every lint, and that was
+ * the largest single cost of a gateway call. So the preset's rules are created once and
+ * `lintSource` is given a single rule that runs them: it still makes the source object,
+ * and this file applies the same post-processing `lintSource` applies to a preset's
+ * messages (ignored ranges, duplicates, order by range), so the findings are the same.
+ * The rules' reports reach the lint in progress through AsyncLocalStorage: a rule may
+ * await, and two lints running at once must never see each other's reports.
+ */
+interface Reported {
+  readonly ruleId: string;
+  readonly messageId: string;
+  readonly message: string;
+  readonly range: readonly [number, number];
+}
+interface Ignored {
+  readonly targetRuleId: string;
+  readonly range: readonly [number, number];
+}
+interface Lint {
+  readonly reported: Reported[];
+  readonly ignored: Ignored[];
+}
+const current = new AsyncLocalStorage<Lint>();
+
+interface Built {
+  readonly rule: SecretLintRuleCreator<unknown>;
+  readonly handler: SecretLintRuleReportHandler;
+}
+let built: readonly Built[] | undefined;
+
+function build(first: SecretLintRuleContext): readonly Built[] {
+  return recommended.rules.map((rule) => {
+    const context: SecretLintRuleContext = {
+      sharedOptions: first.sharedOptions,
+      // A translator is a pure function of the rule's messages and the (fixed) locale.
+      createTranslator: (messages) => first.createTranslator(messages),
+      report: (d) => {
+        current.getStore()?.reported.push({
+          ruleId: rule.meta.id,
+          messageId: d.message.messageId,
+          message: d.message.message,
+          range: d.range,
+        });
+      },
+      ignore: (d) => {
+        current.getStore()?.ignored.push({ targetRuleId: d.targetRuleId, range: d.range });
+      },
+    };
+    // The preset registers its rules without options: `{}` is what lintSource passes.
+    return { rule, handler: rule.create(context, {}) };
+  });
+}
+
+function supports(rule: SecretLintRuleCreator<unknown>, contentType: string): boolean {
+  const types: readonly string[] = rule.meta.supportedContentTypes;
+  return contentType === 'unknown' || types.includes('all') || types.includes(contentType);
+}
+
+const ALL: SecretLintRuleCreator = {
+  messages: {},
+  meta: { id: 'latchkey-secretlint-recommended', type: 'scanner', recommended: true, supportedContentTypes: ['all'] },
+  create(context) {
+    const rules = (built ??= build(context));
+    return {
+      async file(source) {
+        const lint = current.getStore();
+        if (!lint) return;
+        const runs: Promise<void>[] = [];
+        for (const { rule, handler } of rules) {
+          if (handler.file && supports(rule, source.contentType)) runs.push(Promise.resolve(handler.file(source)));
+        }
+        await Promise.all(runs);
+      },
+    };
+  },
+};
+
+const CONFIG: SecretLintCoreConfig = { rules: [{ id: ALL.meta.id, rule: ALL }] };
+
+const within = (i: number, [start, end]: readonly [number, number]): boolean => start <= i && i <= end;
+
+/** @secretlint/core's cleanupMessages, for the fields we read (no rule allows a message id here). */
+function cleanup({ reported, ignored }: Lint): Reported[] {
+  const kept = reported.filter(
+    (m) =>
+      !ignored.some((ig) => {
+        const inRange = within(m.range[0], ig.range) && within(m.range[1], ig.range);
+        if (inRange && ig.targetRuleId) return ig.targetRuleId === '*' || m.ruleId === ig.targetRuleId;
+        return inRange;
+      }),
+  );
+  // Every message has the default severity ("error"), so equal range and text is a duplicate;
+  // like core's filter, the last of equal messages is the one kept.
+  const unique = kept.filter((m, i) => !kept.slice(i + 1).some((r) => r.range[0] === m.range[0] && r.range[1] === m.range[1] && r.message === m.message));
+  return unique.sort((a, b) => a.range[0] - b.range[0] || a.range[1] - b.range[1]);
+}
 
 /** A rule id that fits the audit record's token (`secretlint:github:GITHUB_TOKEN`). */
 function ruleId(ruleId: string, messageId: string): string {
@@ -27,13 +127,16 @@ function ruleId(ruleId: string, messageId: string): string {
 }
 
 export async function findWithSecretlint(text: string): Promise<DlpFinding[]> {
-  const result = await lintSource({
-    source: { content: text, filePath: 'agent-result.txt', contentType: 'text' },
-    options: { config: CONFIG, noPhysicFilePath: true, maskSecrets: true },
-  });
+  const lint: Lint = { reported: [], ignored: [] };
+  // The messages' texts stay in this call: they are compared for duplicates and dropped.
+  await current.run(lint, () =>
+    lintSource({
+      source: { content: text, filePath: 'agent-result.txt', contentType: 'text' },
+      options: { config: CONFIG, noPhysicFilePath: true, maskSecrets: true },
+    }),
+  );
   const out: DlpFinding[] = [];
-  for (const m of result.messages) {
-    if (m.type !== 'message') continue;
+  for (const m of cleanup(lint)) {
     out.push({ category: 'secrets', rule: ruleId(m.ruleId, m.messageId), start: m.range[0], end: m.range[1] });
   }
   return out;
