@@ -265,7 +265,7 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-async function exportMemoryOn(bench: Bench, label: string, storage: { dataDir: string } | { databaseUrl: string }, dir: string): Promise<void> {
+export async function exportMemoryOn(bench: Bench, label: string, storage: { dataDir: string } | { databaseUrl: string }, dir: string): Promise<void> {
   const n = Number(process.env.LATCHKEY_EXPORT_RECORDS) || (bench.quick ? EXPORT_N / 5 : EXPORT_N);
   const rounds = bench.rounds(5);
   const db = await openDatabase({ ...storage, holder: 'admin' });
