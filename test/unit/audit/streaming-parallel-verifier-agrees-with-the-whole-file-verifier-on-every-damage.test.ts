@@ -113,6 +113,26 @@ describe('streaming parallel verifier', () => {
     );
   });
 
+  it('counts "\\r\\n" and a lone "\\r" as one line break each, as readline does, naming the same line', async () => {
+    const a = makeV3Device('device-a', 77);
+    const items: Item[] = await interleavedV3Log([a], 12, 5);
+    const keys = new Map([[a.id, a.publicKey]]);
+    const bad = items.slice();
+    const k = at(bad, 'device-a', 9);
+    bad[k] = { ...(bad[k] as AuditRecord), outcome: 'failure' };
+    const lines = bad.map((x) => JSON.stringify(x));
+    const dir = await mkdtemp(join(tmpdir(), 'latchkey-stream-'));
+    dirs.push(dir);
+    const path = join(dir, 'crlf.jsonl');
+    // CRLF after the first half, a lone CR between the others.
+    await writeFile(path, lines.slice(0, 6).join('\r\n') + '\r\n' + lines.slice(6).join('\r') + '\n');
+    for (const threads of [0, 2]) {
+      expect(await verifyExportFile(path, { deviceKeys: keys, threads, chunkLines: 3, onlyWorkers: true })).toMatchObject({ reason: 'bad_hash', seq: 9, line: k + 1 });
+    }
+    await writeFile(path, items.map((x) => JSON.stringify(x)).join('\r\n'));
+    expect(await verifyExportFile(path, { deviceKeys: keys })).toMatchObject({ ok: true, records: 12 });
+  });
+
   it('names the line past blank lines, refuses a line that is not JSON, and checks checkpoints as it streams', async () => {
     const a = makeV3Device('device-a', 75);
     const items: Item[] = await interleavedV3Log([a], 12, 5);
