@@ -265,7 +265,7 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-async function exportMemoryOn(bench: Bench, label: string, storage: { dataDir: string } | { databaseUrl: string }, dir: string): Promise<void> {
+export async function exportMemoryOn(bench: Bench, label: string, storage: { dataDir: string } | { databaseUrl: string }, dir: string): Promise<void> {
   const n = Number(process.env.LATCHKEY_EXPORT_RECORDS) || (bench.quick ? EXPORT_N / 5 : EXPORT_N);
   const rounds = bench.rounds(5);
   const db = await openDatabase({ ...storage, holder: 'admin' });
@@ -318,13 +318,16 @@ async function exportMemoryOn(bench: Bench, label: string, storage: { dataDir: s
     for (const c of children) await stop(c);
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const goalMiB = 200;
+  // With PGlite the floor is the database engine in the same process: when the plain process alone peaks above the goal, the row says so.
+  const floorAbove = Math.min(...baseline) > goalMiB;
   bench.record({
-    name: `server peak RSS while streaming a ${n.toLocaleString('en-US')}-record audit export (${label})`,
+    name: `server peak RSS while streaming a ${n.toLocaleString('en-US')}-record audit export (${label}${floorAbove ? `; not meetable here: the plain process alone peaks above ${goalMiB} MiB` : ''})`,
     unit: 'MiB',
     subjectName: '`latchkey server start`, GET /v1/admin/orgs/:org/audit?format=jsonl (admin-signed)',
     samples: subject,
     baseline: { name: 'a plain process streaming the same rows in the same pages (no server app, no export code)', samples: baseline },
-    goals: [{ metric: 'wall', stat: 'max', op: '<=', value: 200, unit: 'MiB', source: 'issue 11' }],
+    goals: [{ metric: 'wall', stat: 'max', op: '<=', value: goalMiB, unit: 'MiB', source: 'issue 11' }],
     notes: [
       `Peak RSS is the process's VmHWM (whole life: start, migrations, the export), one fresh process per round, server and baseline alternating. ` +
         `${items.toLocaleString('en-US')} lines (records and seals) per export; median export ${med(exportSeconds).toFixed(1)} s (${Math.round(n / med(exportSeconds)).toLocaleString('en-US')} records/s wall), ` +
@@ -334,6 +337,11 @@ async function exportMemoryOn(bench: Bench, label: string, storage: { dataDir: s
       ...('dataDir' in storage
         ? [
             'With PGlite the database engine (its WASM heap and buffers) is part of both processes, so the baseline, which runs no export code, shows the floor any PGlite export has.',
+            ...(floorAbove
+              ? [
+                  `Issue 11's ${goalMiB} MiB cannot be met with PGlite: the baseline, which is only PGlite and these rows streamed, already peaks at ${Math.min(...baseline).toFixed(0)}–${Math.max(...baseline).toFixed(0)} MiB. The row keeps the goal so the table shows that; the goal is met or not on PostgreSQL (the row below), the replicated topology's database.`,
+                ]
+              : []),
           ]
         : []),
     ],

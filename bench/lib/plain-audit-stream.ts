@@ -13,7 +13,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openDatabase } from '../../src/server/db/open';
 
-const PAGE_POSITIONS = 2000;
+/** As src/server/admin/export.ts (not imported: its modules would count in this process's memory). */
+const PAGE_POSITIONS = 1000;
+
 const [orgId, flag, dir] = process.argv.slice(2);
 if (!orgId) throw new Error('usage: plain-audit-stream.ts ORG_ID (--data-dir DIR | DATABASE_URL set)');
 const databaseUrl = process.env.DATABASE_URL;

@@ -19,7 +19,7 @@ import type { ExportCheck } from '../core/audit/verify-export';
 import { parseExportItem, type AuditExportItem } from '../core/audit/export';
 import { tryParseStrictJson } from '../shared/encoding/strict-json';
 import { createNodeEd25519Verifier } from './verify.node.js';
-import { checkLines, type ChunkRequest, type LineResult } from './verify-stream.worker.js';
+import { checkLines, unpacker, type ChunkRequest, type LineResult, type PackedResults, type WorkerStart } from './verify-stream.worker.js';
 
 export interface StreamVerifyOptions {
   readonly deviceKeys: ReadonlyMap<string, Uint8Array>;
@@ -29,27 +29,54 @@ export interface StreamVerifyOptions {
   /** Worker threads for the per-line checks; 0 runs them on this thread. */
   readonly threads?: number;
   readonly chunkLines?: number;
+  /**
+   * false (default): this thread checks chunks itself until a worker has started.
+   * true: every chunk waits for a worker (what tests of the worker path need).
+   */
+  readonly onlyWorkers?: boolean;
+}
+
+/**
+ * Below this file size (about 85,000 records) the CLI checks on one thread: starting two
+ * workers from source (tsx compiles their modules in each) costs about 0.7 s of CPU,
+ * more than they save on a file this size (docs/performance.md, "Audit").
+ */
+export const PARALLEL_FROM_BYTES = 32 << 20;
+
+/** Worker threads for a file of this size: none below PARALLEL_FROM_BYTES, else one per CPU. */
+export function verifyThreadsFor(sizeBytes: number, cpus: number): number {
+  return sizeBytes >= PARALLEL_FROM_BYTES ? cpus : 0;
 }
 
 /** The verdict, with the 1-based line of the first bad item (record failures). */
 export type StreamCheck = ExportCheck & { readonly line?: number };
 
+/** A chunk's results, read in line order: each call gives the next line's. */
+type NextResult = () => LineResult;
+
 interface Pool {
-  run(first: number, lines: readonly string[]): Promise<LineResult[]>;
+  run(first: number, lines: readonly string[]): Promise<NextResult>;
   close(): Promise<void>;
 }
 
 /** Starts a worker on the TypeScript worker module (through tsx when running from source). */
-function startWorker(): Worker {
+function startWorker(start: WorkerStart): Worker {
   const url = new URL('./verify-stream.worker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url);
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: start });
   const boot = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(url.href)});`;
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)));
+  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), { workerData: start });
 }
 
-function workerPool(threads: number, keys: Readonly<Record<string, Uint8Array>>): Pool {
-  const workers = Array.from({ length: threads }, startWorker);
-  const waiting = new Map<number, { resolve(r: LineResult[]): void; reject(e: Error): void }>();
+/**
+ * Worker threads, and this thread until one is ready: starting a worker from source
+ * (through tsx) takes most of a second, in which this thread checks the chunks itself
+ * rather than wait. Chunks go round-robin to the workers that are ready.
+ */
+function workerPool(threads: number, keys: Readonly<Record<string, Uint8Array>>, onlyWorkers: boolean): Pool {
+  // The keys go once, at start, not with every chunk.
+  const workers = Array.from({ length: threads }, () => startWorker({ keys }));
+  const ready: Worker[] = onlyWorkers ? workers : [];
+  const waiting = new Map<number, { resolve(r: NextResult): void; reject(e: Error): void }>();
   let failed: Error | undefined;
   const failAll = (e: Error) => {
     failed ??= e;
@@ -58,22 +85,28 @@ function workerPool(threads: number, keys: Readonly<Record<string, Uint8Array>>)
   };
   for (const w of workers) {
     w.unref();
-    w.on('message', (m: { id: number; results: LineResult[] }) => {
-      waiting.get(m.id)?.resolve(m.results);
+    w.on('message', (m: { id: number; packed: PackedResults } | { ready: true }) => {
+      if (!('id' in m)) {
+        if (!onlyWorkers) ready.push(w);
+        return;
+      }
+      waiting.get(m.id)?.resolve(unpacker(m.packed));
       waiting.delete(m.id);
     });
     w.on('error', () => failAll(new Error('A verification worker failed.')));
     w.on('exit', () => failAll(new Error('A verification worker stopped.')));
   }
+  const here = inThread(keys);
   let next = 0;
   return {
     run(first, lines) {
       if (failed) return Promise.reject(failed);
+      if (ready.length === 0) return here.run(first, lines);
       const id = next++;
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        const req: ChunkRequest = { id, first, lines, keys };
-        workers[id % workers.length]!.postMessage(req);
+        const req: ChunkRequest = { id, first, text: lines.join('\n') };
+        ready[id % ready.length]!.postMessage(req);
       });
     },
     async close() {
@@ -84,7 +117,11 @@ function workerPool(threads: number, keys: Readonly<Record<string, Uint8Array>>)
 }
 
 const inThread = (keys: Readonly<Record<string, Uint8Array>>): Pool => ({
-  run: async (first, lines) => checkLines({ first, lines, keys }),
+  run: async (first, lines) => {
+    const results = checkLines(first, lines, keys);
+    let k = 0;
+    return () => results[k++]!;
+  },
   close: async () => undefined,
 });
 
@@ -115,7 +152,7 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
   const keys = Object.fromEntries(options.deviceKeys);
   const threads = Math.max(0, options.threads ?? 0);
   const chunkLines = Math.max(1, options.chunkLines ?? 2048);
-  const pool = threads > 0 ? workerPool(threads, keys) : inThread(keys);
+  const pool = threads > 0 ? workerPool(threads, keys, options.onlyWorkers === true) : inThread(keys);
   const walker = new ChainWalker(undefined);
   const receipts = new ReceiptChecker();
   // Reported only when the chain and checkpoints verify (a receipt in a forged record proves nothing).
@@ -129,7 +166,7 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
   let verdict: StreamCheck | undefined;
 
   // Chunks in flight, bounded, each with the item index of its first line.
-  const inFlight: { first: number; lines: number[]; results: Promise<LineResult[]> }[] = [];
+  const inFlight: { first: number; lines: number[]; results: Promise<NextResult> }[] = [];
   const maxInFlight = Math.max(2, threads * 2);
   let buf: string[] = [];
   let bufLines: number[] = [];
@@ -142,9 +179,9 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
     return index + 1 + extra;
   };
 
-  const walk = (first: number, results: readonly LineResult[], lineNos: readonly number[]): void => {
-    for (let k = 0; k < results.length && !verdict; k++) {
-      const r = results[k]!;
+  const walk = (first: number, nextResult: NextResult, lineNos: readonly number[]): void => {
+    for (let k = 0; k < lineNos.length && !verdict; k++) {
+      const r = nextResult();
       const line = lineNos[k]!;
       if (pending) {
         // Only looking for the missing record now, to tell a reorder from a gap.
@@ -215,27 +252,46 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
     walk(c.first, await c.results, c.lines);
   };
 
-  const input = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  // Read in large pieces and split here: a per-line async iterator (readline) cost this
+  // thread more than walking the results did. Line breaks as readline has them: "\n",
+  // "\r\n", and a lone "\r".
+  const input = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   let lineNo = 0;
-  try {
-    for await (const raw of input) {
-      lineNo++;
-      if (verdict) break;
-      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (text.trim() === '') continue;
-      if (lineNo !== items + 1 + (shifts[shifts.length - 1]?.extra ?? 0)) shifts.push({ from: items, extra: lineNo - items - 1 });
-      buf.push(text);
-      bufLines.push(lineNo);
-      items++;
-      if (buf.length >= chunkLines) {
+  let rest = '';
+  const take = (text: string): boolean => {
+    lineNo++;
+    if (text.trim() === '') return false;
+    if (lineNo !== items + 1 + (shifts[shifts.length - 1]?.extra ?? 0)) shifts.push({ from: items, extra: lineNo - items - 1 });
+    buf.push(text);
+    bufLines.push(lineNo);
+    items++;
+    return buf.length >= chunkLines;
+  };
+  /** The lines of one piece of text (a line may hold lone "\r" breaks); false once a verdict stops the read. */
+  const takeLines = async (lines: readonly string[]): Promise<boolean> => {
+    for (const raw of lines) {
+      if (verdict) return false;
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      for (const part of line.includes('\r') ? line.split('\r') : [line]) {
+        if (!take(part)) continue;
         flush();
         while (inFlight.length >= maxInFlight && !verdict) await drainOne();
+        if (verdict) return false;
       }
     }
+    return !verdict;
+  };
+  try {
+    for await (const piece of input as AsyncIterable<string>) {
+      const lines = (rest + piece).split('\n');
+      rest = lines.pop()!;
+      if (!(await takeLines(lines))) break;
+    }
+    if (!verdict && rest !== '') await takeLines([rest]);
     flush();
     while (inFlight.length > 0 && !verdict) await drainOne();
   } finally {
-    input.close();
+    input.destroy();
     await pool.close();
   }
   if (verdict) return verdict;

@@ -3,16 +3,20 @@
  * lines, the stateless per-line checks — strict JSON, schema, hash, and the signature of
  * a v1/v2 record or a seal (node:crypto) — and back the parsed item or the failure.
  * What depends on order (links, seals, gaps) stays on the main thread.
+ *
+ * The chunk travels as one string (its lines joined by "\n") and the answer as a few
+ * typed arrays and one string of hashes (PackedResults): structured-cloning thousands of
+ * small strings and objects each way cost as much as checking the lines did.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { badSignature, inspectItem, type ChainFailure, type Inspected, type WalkItem } from '../core/audit/chain';
 import type { AuditRecord } from '../core/audit/record';
 import { tryParseStrictJson } from '../shared/encoding/strict-json';
 import { createNodeEd25519Verifier, nodeSha256 } from './verify.node.js';
 
 /**
- * Only what the main thread's walk reads goes back (device, seq, hashes): cloning whole
- * records across threads cost about as much as checking them. `full`: the whole record, for those with a receipt or an approval key (checked in order on the main thread).
+ * Only what the main thread's walk reads goes back (device, seq, hashes). `full`: the
+ * whole record, for those with a receipt or an approval key (checked in order on the main thread).
  */
 export type LineResult = ({ readonly ok: true; readonly full?: AuditRecord } & WalkItem) | ({ readonly lineError?: string } & ChainFailure);
 
@@ -20,29 +24,121 @@ export interface ChunkRequest {
   readonly id: number;
   /** Index (in items) of the chunk's first line. */
   readonly first: number;
-  readonly lines: readonly string[];
+  /** The chunk's lines joined by "\n" (none is empty: blank lines are skipped before). */
+  readonly text: string;
+}
+
+/** What a worker is started with (workerData): the trusted device keys, sent once. */
+export interface WorkerStart {
   readonly keys: Readonly<Record<string, Uint8Array>>;
+}
+
+const KIND_RECORD = 0;
+const KIND_SEAL = 1;
+/** A failure or a record the main thread needs whole: in `other`. */
+const KIND_OTHER = 2;
+const HASH_HEX = 64;
+
+/** One chunk's results, packed; read them back with resultAt. */
+export interface PackedResults {
+  readonly n: number;
+  readonly kinds: Uint8Array<ArrayBuffer>;
+  readonly versions: Uint8Array<ArrayBuffer>;
+  readonly seqs: Float64Array<ArrayBuffer>;
+  /** Per line, the index of its device in `devices`. */
+  readonly deviceAt: Uint32Array<ArrayBuffer>;
+  readonly devices: readonly string[];
+  /** Per record hash then prevHash, per seal its hash, in line order (64 hex digits each). */
+  readonly hashes: string;
+  /** Per line of kind KIND_OTHER, in line order, its whole result. */
+  readonly other: readonly LineResult[];
 }
 
 const verify = createNodeEd25519Verifier();
 
-export function checkLines(req: Omit<ChunkRequest, 'id'>): LineResult[] {
-  const keyFor = (d: string) => req.keys[d];
-  return req.lines.map((text, k): LineResult => {
-    const index = req.first + k;
-    const parsed = tryParseStrictJson(text);
-    if (!parsed.ok) return { ok: false, index, reason: 'malformed', message: '', lineError: parsed.reason === 'syntax' ? 'syntax' : parsed.message };
-    const x: Inspected | ChainFailure = inspectItem(parsed.value, index, keyFor, nodeSha256);
-    if (!x.ok) return x;
-    if (x.check && !verify(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(index, x);
-    if (x.kind === 'seal') return { ok: true, kind: 'seal', seal: { device: x.seal.device, seq: x.seal.seq, hash: x.seal.hash } };
-    const { v, seq, device, hash, prevHash } = x.record;
-    const r = x.record;
-    const full = r.v === 3 && (r.receipt !== undefined || r.approvalKey !== undefined || r.action === 'approval_key.add') ? { full: r } : {};
-    return { ok: true, kind: 'record', record: { v, seq, device, hash, prevHash }, ...full };
-  });
+function checkLine(text: string, index: number, keyFor: (d: string) => Uint8Array | undefined): LineResult {
+  const parsed = tryParseStrictJson(text);
+  if (!parsed.ok) return { ok: false, index, reason: 'malformed', message: '', lineError: parsed.reason === 'syntax' ? 'syntax' : parsed.message };
+  const x: Inspected | ChainFailure = inspectItem(parsed.value, index, keyFor, nodeSha256);
+  if (!x.ok) return x;
+  if (x.check && !verify(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(index, x);
+  if (x.kind === 'seal') return { ok: true, kind: 'seal', seal: { device: x.seal.device, seq: x.seal.seq, hash: x.seal.hash } };
+  const { v, seq, device, hash, prevHash } = x.record;
+  const r = x.record;
+  const full = r.v === 3 && (r.receipt !== undefined || r.approvalKey !== undefined || r.action === 'approval_key.add') ? { full: r } : {};
+  return { ok: true, kind: 'record', record: { v, seq, device, hash, prevHash }, ...full };
 }
 
-parentPort?.on('message', (req: ChunkRequest) => {
-  parentPort!.postMessage({ id: req.id, results: checkLines(req) });
-});
+export function checkLines(first: number, lines: readonly string[], keys: Readonly<Record<string, Uint8Array>>): LineResult[] {
+  const keyFor = (d: string) => keys[d];
+  return lines.map((text, k) => checkLine(text, first + k, keyFor));
+}
+
+export function packResults(results: readonly LineResult[]): PackedResults {
+  const n = results.length;
+  const kinds = new Uint8Array(n);
+  const versions = new Uint8Array(n);
+  const seqs = new Float64Array(n);
+  const deviceAt = new Uint32Array(n);
+  const devices: string[] = [];
+  const deviceIndex = new Map<string, number>();
+  const other: LineResult[] = [];
+  let hashes = '';
+  const indexOf = (d: string): number => {
+    let i = deviceIndex.get(d);
+    if (i === undefined) deviceIndex.set(d, (i = devices.push(d) - 1));
+    return i;
+  };
+  for (let k = 0; k < n; k++) {
+    const r = results[k]!;
+    // A hash of another length cannot pass the schema; packing it as "other" keeps the fixed width honest anyway.
+    if (
+      !r.ok ||
+      (r.kind === 'record' && (r.full !== undefined || r.record.hash.length !== HASH_HEX || r.record.prevHash.length !== HASH_HEX)) ||
+      (r.kind === 'seal' && r.seal.hash.length !== HASH_HEX)
+    ) {
+      kinds[k] = KIND_OTHER;
+      other.push(r);
+    } else if (r.kind === 'record') {
+      kinds[k] = KIND_RECORD;
+      versions[k] = r.record.v;
+      seqs[k] = r.record.seq;
+      deviceAt[k] = indexOf(r.record.device);
+      hashes += r.record.hash + r.record.prevHash;
+    } else {
+      kinds[k] = KIND_SEAL;
+      seqs[k] = r.seal.seq;
+      deviceAt[k] = indexOf(r.seal.device);
+      hashes += r.seal.hash;
+    }
+  }
+  return { n, kinds, versions, seqs, deviceAt, devices, hashes, other };
+}
+
+/** Reads a PackedResults back in line order (each call is the next line's). */
+export function unpacker(p: PackedResults): () => LineResult {
+  let k = 0;
+  let h = 0;
+  let o = 0;
+  return () => {
+    const i = k++;
+    const kind = p.kinds[i];
+    if (kind === KIND_OTHER) return p.other[o++]!;
+    const device = p.devices[p.deviceAt[i]!]!;
+    const seq = p.seqs[i]!;
+    const hash = p.hashes.slice(h, (h += HASH_HEX));
+    if (kind === KIND_SEAL) return { ok: true, kind: 'seal', seal: { device, seq, hash } };
+    const prevHash = p.hashes.slice(h, (h += HASH_HEX));
+    return { ok: true, kind: 'record', record: { v: p.versions[i] as AuditRecord['v'], seq, device, hash, prevHash } };
+  };
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const { keys } = workerData as WorkerStart;
+  port.on('message', (req: ChunkRequest) => {
+    const packed = packResults(checkLines(req.first, req.text.split('\n'), keys));
+    port.postMessage({ id: req.id, packed }, [packed.kinds.buffer, packed.versions.buffer, packed.seqs.buffer, packed.deviceAt.buffer]);
+  });
+  port.postMessage({ ready: true });
+}

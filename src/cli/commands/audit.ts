@@ -28,15 +28,12 @@ import { basename } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { isLatchkeyError } from '../../shared/errors';
 import { auditPublicKeysFileSchema, parseExportItem, parseJsonLines, parsePublicKeyText, recordsToCsv, recordsToJsonLines, type AuditExportItem } from '../../core/audit';
-import { readExportItems, verifyExportFile, type StreamCheck } from '../../node/verify-stream';
+import { readExportItems, verifyExportFile, verifyThreadsFor, type StreamCheck } from '../../node/verify-stream';
 import { createSummaryBuilder } from '../../core/audit/summary';
 import { renderSummaryHtml } from '../../core/audit/summary-html';
 import { tryParseStrictJson } from '../../shared/encoding/strict-json';
 import { parseArgv, UsageError } from '../args';
 import { AUDIT_EXPORT_FILTER_OPTIONS, exportFromServer, filtersFromOptions } from '../audit-export-server';
-
-/** Below this file size (about 3,000 records), starting worker threads costs more than it saves. */
-const PARALLEL_FROM_BYTES = 1 << 20;
 
 export const summary = 'verify an exported audit log offline (names the first bad record); export it as JSON lines or CSV; a compliance summary page';
 
@@ -170,7 +167,7 @@ async function verifyFile(file: string, values: { pubkeys?: string; checkpoints?
       serverKeys,
       checkpoints,
       ...(typeof values.log === 'string' ? { log: values.log } : {}),
-      threads: size >= PARALLEL_FROM_BYTES ? availableParallelism() : 0,
+      threads: verifyThreadsFor(size, availableParallelism()),
     });
   } catch (e) {
     if (isLatchkeyError(e)) throw e;

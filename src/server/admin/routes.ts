@@ -42,6 +42,12 @@ import { listCheckpoints } from '../audit/checkpoints';
 import { withAdmin, type ActionNote, type AdminContext } from './auth';
 import { listAdminActions } from './actions';
 import { auditExportChunks, planAuditExport } from './export';
+
+/**
+ * Bytes, not pages: in object mode Readable.from reads ahead 16 pages before the
+ * socket's backpressure stops it; as a byte stream it holds about one.
+ */
+const EXPORT_STREAM = { objectMode: false, highWaterMark: 64 * 1024 } as const;
 import {
   addAdminIn,
   createOrgIn,
@@ -172,7 +178,9 @@ export function registerAdminRoutes(app: FastifyInstance, db: Database, key: Ser
       'query',
     );
     // Streamed after the admin transaction committed; a failure mid-way cuts the response, which the client reports.
-    return reply.type(plan.query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').send(Readable.from(auditExportChunks(db, plan)));
+    return reply
+      .type(plan.query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .send(Readable.from(auditExportChunks(db, plan), EXPORT_STREAM));
   });
   app.get(ADMIN_ROUTES.auditKeys(':org'), async (req) =>
     auditKeysResponseSchema.parse(

@@ -108,6 +108,25 @@ export async function auditLogSize(sql: SqlClient, orgId: string): Promise<numbe
 }
 
 /**
+ * The same rows as exportRecordsBetween, as the stored text: each body (written by
+ * JSON.stringify on upload, so byte for byte what parsing and re-serialising it gives)
+ * followed by "\n"; '' when there are none. Joined in the database, so a page reaches
+ * the server as one string rather than a row object per record.
+ */
+export async function exportLinesBetween(sql: SqlClient, orgId: string, from: number, to: number): Promise<string> {
+  const rows = await sql.query<{ lines: string | null }>(
+    `SELECT string_agg(body, E'\\n' ORDER BY log_index, k) AS lines FROM (
+       SELECT log_index, 0 AS k, body FROM audit_records WHERE org_id = $1 AND log_index >= $2 AND log_index < $3
+       UNION ALL
+       SELECT log_index, 1 AS k, body FROM audit_seals WHERE org_id = $1 AND log_index >= $2 AND log_index < $3
+     ) AS t`,
+    [orgId, from, to],
+  );
+  const lines = rows[0]?.lines;
+  return lines ? `${lines}\n` : '';
+}
+
+/**
  * Records and seals with `from ≤ log_index < to`, in log order (a seal right after the
  * record it seals). Records are written only by appending, so pages taken below a size
  * read once are a consistent prefix of the log however long the export takes.

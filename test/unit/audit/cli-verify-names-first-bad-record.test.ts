@@ -115,7 +115,7 @@ describe('latchkey audit verify', () => {
   );
 });
 
-describe('latchkey audit verify on a large export (signatures on worker threads)', () => {
+describe('latchkey audit verify on a larger export', () => {
   it(
     'names the first bad record of a 5,100-record export',
     async () => {

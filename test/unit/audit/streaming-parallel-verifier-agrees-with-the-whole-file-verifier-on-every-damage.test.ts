@@ -2,7 +2,8 @@
  * The streaming verifier behind `latchkey audit verify` (src/node/verify-stream.ts)
  * reads the export line by line and checks lines on worker threads in chunks; it must
  * reach the same verdict, the same first bad item and the same reason as verifyChain
- * over the whole file — for v2 and v3 exports, on this thread and on workers, with
+ * over the whole file — for v2 and v3 exports, on this thread, on workers, and on both
+ * (this thread checks chunks while the workers start), with
  * chunk boundaries anywhere — and name the right line (blank lines included).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -85,9 +86,14 @@ describe('streaming parallel verifier', () => {
     for (const c of await damaged()) {
       const expected = verifyChain(c.items, { publicKeyFor: (d) => c.keys.get(d) });
       const path = await file(c.items);
-      for (const threads of [0, 2]) {
-        const got = await verifyExportFile(path, { deviceKeys: c.keys, threads, chunkLines: 4 });
-        const label = `v${c.v} ${c.name}, ${threads} threads`;
+      // On 2 workers only, and on 2 workers with this thread checking the chunks sent before they start.
+      for (const [threads, onlyWorkers] of [
+        [0, false],
+        [2, true],
+        [2, false],
+      ] as const) {
+        const got = await verifyExportFile(path, { deviceKeys: c.keys, threads, chunkLines: 4, onlyWorkers });
+        const label = `v${c.v} ${c.name}, ${threads} threads${onlyWorkers ? ' only' : ''}`;
         if (expected.ok) {
           expect(got, label).toMatchObject({ ok: true, records: expected.count });
         } else {
@@ -107,6 +113,26 @@ describe('streaming parallel verifier', () => {
     );
   });
 
+  it('counts "\\r\\n" and a lone "\\r" as one line break each, as readline does, naming the same line', async () => {
+    const a = makeV3Device('device-a', 77);
+    const items: Item[] = await interleavedV3Log([a], 12, 5);
+    const keys = new Map([[a.id, a.publicKey]]);
+    const bad = items.slice();
+    const k = at(bad, 'device-a', 9);
+    bad[k] = { ...(bad[k] as AuditRecord), outcome: 'failure' };
+    const lines = bad.map((x) => JSON.stringify(x));
+    const dir = await mkdtemp(join(tmpdir(), 'latchkey-stream-'));
+    dirs.push(dir);
+    const path = join(dir, 'crlf.jsonl');
+    // CRLF after the first half, a lone CR between the others.
+    await writeFile(path, lines.slice(0, 6).join('\r\n') + '\r\n' + lines.slice(6).join('\r') + '\n');
+    for (const threads of [0, 2]) {
+      expect(await verifyExportFile(path, { deviceKeys: keys, threads, chunkLines: 3, onlyWorkers: true })).toMatchObject({ reason: 'bad_hash', seq: 9, line: k + 1 });
+    }
+    await writeFile(path, items.map((x) => JSON.stringify(x)).join('\r\n'));
+    expect(await verifyExportFile(path, { deviceKeys: keys })).toMatchObject({ ok: true, records: 12 });
+  });
+
   it('names the line past blank lines, refuses a line that is not JSON, and checks checkpoints as it streams', async () => {
     const a = makeV3Device('device-a', 75);
     const items: Item[] = await interleavedV3Log([a], 12, 5);
@@ -114,7 +140,11 @@ describe('streaming parallel verifier', () => {
     const bad = items.slice();
     bad[at(bad, 'device-a', 9)] = { ...(bad[at(bad, 'device-a', 9)] as AuditRecord), outcome: 'failure' };
     const withBlanks = await file(bad, 3);
-    expect(await verifyExportFile(withBlanks, { deviceKeys: keys, threads: 2, chunkLines: 3 })).toMatchObject({ reason: 'bad_hash', seq: 9, line: at(bad, 'device-a', 9) + 3 });
+    expect(await verifyExportFile(withBlanks, { deviceKeys: keys, threads: 2, chunkLines: 3, onlyWorkers: true })).toMatchObject({
+      reason: 'bad_hash',
+      seq: 9,
+      line: at(bad, 'device-a', 9) + 3,
+    });
     const notJson = await file([...items.slice(0, 2), '{"v":3,', ...items.slice(2)]);
     expect(await verifyExportFile(notJson, { deviceKeys: keys })).toMatchObject({ reason: 'malformed', line: 3, message: 'Line 3 is not valid JSON.' });
 
@@ -124,7 +154,7 @@ describe('streaming parallel verifier', () => {
     const cp = (n: number) => signCheckpoint({ log: 'org-1', size: n, root: merkleRoot(leaves, n), time: '2026-01-02T03:04:05.000Z' }, server);
     const checkpoints = [await cp(12), await cp(4)];
     const honest = await file(items);
-    expect(await verifyExportFile(honest, { deviceKeys: keys, serverKeys: [server.publicKey], checkpoints, log: 'org-1', threads: 2, chunkLines: 2 })).toEqual({
+    expect(await verifyExportFile(honest, { deviceKeys: keys, serverKeys: [server.publicKey], checkpoints, log: 'org-1', threads: 2, chunkLines: 2, onlyWorkers: true })).toEqual({
       ok: true,
       records: 12,
       devices: 1,
