@@ -59,10 +59,25 @@ export async function dropPgDatabase(name: string): Promise<void> {
   createdPgDatabases.delete(name);
 }
 
+/**
+ * The end-of-file drop, without FORCE: ending another session here would hand its pool in
+ * this very process (one a test leaked) an error event nobody listens to, and crash the
+ * worker. A database still in use is left to the run's global teardown
+ * (test/unit/server/drop-test-databases.global.ts), which runs after every worker is gone.
+ */
+export async function dropIfUnused(name: string): Promise<void> {
+  try {
+    await withPgAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name}`));
+  } catch (e) {
+    if ((e as { code?: string }).code !== '55006') throw e; // object_in_use
+  }
+  createdPgDatabases.delete(name);
+}
+
 // Registered when a test file imports this module, so on that file's root suite; hooks
 // run as a stack, so this runs after the file's own afterAll hooks have closed its pools.
 afterAll(async () => {
-  for (const name of [...createdPgDatabases]) await dropPgDatabase(name);
+  for (const name of [...createdPgDatabases]) await dropIfUnused(name);
 });
 
 export const nodeFetch: FetchLike = async (url, init) => {
