@@ -161,12 +161,15 @@ export class VaultScrubSet {
       const s = b.session;
       let skipped = 0;
       const slice = sliceClock();
-      let after: string | null = null;
-      for (;;) {
+      let reading: Promise<ItemRecord[]> | null = this.core.store.readItemsAfter(null, BUILD_READ);
+      while (reading) {
         // In pieces, not one read of every record: the structured clone of 100k records
         // (three byte arrays each) arrives as one task of over a second, which would hold
-        // the unlock's answer and every search behind it.
-        const records = await this.core.store.readItemsAfter(after, BUILD_READ);
+        // the unlock's answer and every search behind it. The next piece is asked for
+        // before this one is decrypted, so the store's latency overlaps the work.
+        const records = await reading;
+        reading = records.length < BUILD_READ ? null : this.core.store.readItemsAfter(records[records.length - 1]!.id, BUILD_READ);
+        reading?.catch(() => undefined); // a lock may end the build before it is awaited
         for (const rec of records) {
           // In slices of a few ms, so RPC calls (a search, a lock) run between them; a lock
           // or another unlock ends the build at the next slice instead of after every item.
@@ -179,8 +182,6 @@ export class VaultScrubSet {
           if (!s.get(rec.id)) continue;
           if (!this.load(b, rec)) skipped++;
         }
-        if (records.length < BUILD_READ) break;
-        after = records[records.length - 1]!.id;
         await yieldToHost();
         slice.reset();
       }
