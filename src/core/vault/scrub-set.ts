@@ -167,7 +167,7 @@ export class VaultScrubSet {
         // (three byte arrays each) arrives as one task of over a second, which would hold
         // the unlock's answer and every search behind it. The next piece is asked for
         // before this one is decrypted, so the store's latency overlaps the work.
-        const records = await reading;
+        const records: ItemRecord[] = await reading;
         reading = records.length < BUILD_READ ? null : this.core.store.readItemsAfter(records[records.length - 1]!.id, BUILD_READ);
         reading?.catch(() => undefined); // a lock may end the build before it is awaited
         for (const rec of records) {
