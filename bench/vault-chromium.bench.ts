@@ -177,7 +177,7 @@ export default async function vaultChromiumBench(bench: Bench): Promise<void> {
             baseline: { name: 'Array.filter over the titles in the page (ABAB with the search)', samples: samples.naive },
             goals: [{ metric: 'wall', stat: 'p95', op: '<=', value: 16, unit: 'ms', source: 'issue 15' }],
             notes: [
-              "Samples start right after an unlock, so they overlap the scrub matcher's background build (every item's details decrypted, in 4 ms slices: src/core/vault/background.ts), as a person's first searches after unlocking do; each search can wait up to one slice.",
+              "Samples start right after an unlock, so they overlap the scrub matcher's background build (every item's details decrypted, in 2 ms slices and reads of 128 records: src/core/vault/background.ts, scrub-set.ts), as a person's first searches after unlocking do; each search can wait up to one slice.",
             ],
           });
         } catch (e) {

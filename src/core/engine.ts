@@ -41,7 +41,7 @@ import * as history from './vault/history-ops';
 import * as restore from './vault/restore-ops';
 import { deriveVaultKeys, wipeVaultKeys } from './vault/keys';
 import { applyToHead, sealHead, stateOf } from './vault/head';
-import { DEFAULT_SETTINGS, headUnauthenticError, loadVault, noVault, readTrustedHead, sealSettings, slotInHead } from './vault/open-vault';
+import { DEFAULT_SETTINGS, headUnauthenticError, loadVault, noVault, readTrustedHead, sealSettings, slotInHead, startReads } from './vault/open-vault';
 import { sealPage } from './vault/pages';
 import { VaultScrubSet } from './vault/scrub-set';
 import { rotateVaultKey, type RotationInputs } from './vault/rotate';
@@ -331,13 +331,14 @@ export function createEngine(deps: EngineDeps) {
 
   /** `slot`: the slot that opened VK; it must be one the vault head lists (open-vault.ts). */
   async function startSession(vaultId: string, vk: Uint8Array, issues: IntegrityIssue[], slot: SlotRecord): Promise<void> {
+    const reads = startReads(deps.store);
     const meta = await deps.store.readMeta();
     if (!meta || meta.vaultId !== vaultId) throw noVault();
     const keys = deriveVaultKeys(vk, vaultId);
     try {
       const head = await readTrustedHead(deps.store, meta, keys, slot.id);
       if (!slotInHead(head, slot)) throw headUnauthenticError(slot.id);
-      const loaded = await loadVault(deps.store, meta, keys, deps.random, issues, head);
+      const loaded = await loadVault(deps.store, meta, keys, deps.random, issues, head, reads);
       if (session) lock('external');
       session = new UnlockedSession(vaultId, keys, loaded.pages, loaded.settings, loaded.settingsVersion, issues, loaded.head);
     } catch (e) {

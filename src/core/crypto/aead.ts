@@ -37,23 +37,51 @@ export interface AadFields {
   readonly extra?: Uint8Array;
 }
 
-function field(bytes: Uint8Array): Uint8Array {
-  if (bytes.length > 255) throw new LatchkeyError('internal', 'AAD field too long.');
-  return concatBytes(new Uint8Array([bytes.length]), bytes);
+/** The string's length when it is all ASCII (one byte per char, as TextEncoder gives), else -1. */
+function asciiLength(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return -1;
+  return s.length;
 }
 
-/** Builds the AAD bytes for an envelope with the given 2-byte header. */
+const AAD_PREFIX = [0x4c, 0x4b, 0x01] as const;
+
+/**
+ * Builds the AAD bytes for an envelope with the given 2-byte header. Written into one
+ * buffer, with ASCII strings (every field the engine uses) copied char by char: the
+ * background scrub build opens two envelopes per item, and four TextEncoder calls and
+ * seven small arrays per AAD were a third of its time at 100k items. A non-ASCII field
+ * takes the TextEncoder path; the bytes are the same either way.
+ */
 export function encodeAad(a: AadFields, header: Uint8Array = new Uint8Array([ENVELOPE_FORMAT_V1, ALG_XCHACHA20POLY1305])): Uint8Array {
-  return concatBytes(
-    new Uint8Array([0x4c, 0x4b, 0x01]),
-    header,
-    field(utf8ToBytes(a.context)),
-    field(utf8ToBytes(a.vaultId)),
-    field(utf8ToBytes(a.objectId)),
-    u32be(a.version),
-    field(utf8ToBytes(a.part)),
-    field(a.extra ?? new Uint8Array(0)),
-  );
+  const strs = [a.context, a.vaultId, a.objectId, a.part];
+  const bytes: Array<Uint8Array | null> = strs.map((x) => (asciiLength(x) < 0 ? utf8ToBytes(x) : null));
+  const lens = strs.map((x, i) => bytes[i]?.length ?? x.length);
+  const extra = a.extra ?? new Uint8Array(0);
+  if (lens.some((n) => n > 255) || extra.length > 255) throw new LatchkeyError('internal', 'AAD field too long.');
+  const out = new Uint8Array(AAD_PREFIX.length + header.length + 4 + lens[0]! + lens[1]! + lens[2]! + lens[3]! + 4 + 1 + extra.length);
+  out.set(AAD_PREFIX, 0);
+  out.set(header, AAD_PREFIX.length);
+  let o = AAD_PREFIX.length + header.length;
+  const put = (k: number): void => {
+    out[o++] = lens[k]!;
+    const b = bytes[k];
+    if (b) {
+      out.set(b, o);
+      o += b.length;
+      return;
+    }
+    const x = strs[k]!;
+    for (let i = 0; i < x.length; i++) out[o++] = x.charCodeAt(i);
+  };
+  put(0);
+  put(1);
+  put(2);
+  out.set(u32be(a.version), o);
+  o += 4;
+  put(3);
+  out[o++] = extra.length;
+  out.set(extra, o);
+  return out;
 }
 
 /** Encrypts `plaintext` under `key` (32 bytes) into a v1 envelope. */

@@ -78,6 +78,7 @@ export function createDexieStore(options: DexieStoreOptions = {}): VaultStore {
     readItem: (id) => db.items.get(id),
     readItemsWithPrefix: (prefix) => db.items.where('id').startsWith(prefix).toArray(),
     readAllItems: () => db.items.toArray(),
+    readItemsAfter: (afterId, limit) => (afterId === null ? db.items.orderBy(':id') : db.items.where(':id').above(afterId)).limit(limit).toArray(),
     readItemIds: async () => db.items.toCollection().primaryKeys(),
     readItemVersions: async () => (await db.items.toArray()).map((i) => [i.id, i.version] as [string, number]),
     commit: applyBatch,

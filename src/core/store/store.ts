@@ -38,6 +38,11 @@ export interface VaultStore {
   /** Items whose id starts with `prefix` (one overview page's items). */
   readItemsWithPrefix(prefix: string): Promise<ItemRecord[]>;
   readAllItems(): Promise<ItemRecord[]>;
+  /**
+   * Up to `limit` item records whose id sorts after `afterId` (all ids when null), in
+   * id order: a long read in pieces, so no single read holds the thread for long.
+   */
+  readItemsAfter(afterId: string | null, limit: number): Promise<ItemRecord[]>;
   /** Every item id (keys only: no record is loaded). */
   readItemIds(): Promise<string[]>;
   /** [id, version] of every item record (loads every record: the one-time migration only). */

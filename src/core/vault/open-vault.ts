@@ -170,6 +170,27 @@ export function slotInHead(head: TrustedHead | null, slot: SlotRecord): boolean 
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** The reads loadVault needs, asked for together (see startReads). */
+export interface VaultReads {
+  readonly pages: Promise<PageRecord[]>;
+  readonly settings: Promise<SettingsRecord | undefined>;
+  readonly slots: Promise<SlotRecord[]>;
+  /** Every item id (keys only); unused on first use, which reads the records instead. */
+  readonly ids: Promise<string[]>;
+}
+
+/**
+ * Asks the store for everything unlock reads, at once, before the head is verified: a
+ * real IndexedDB serves them on its own thread while this one checks the head (its MAC
+ * hashes every item id). Nothing read is used before the head vouches for it.
+ */
+export function startReads(store: VaultStore): VaultReads {
+  const reads = { pages: store.readPages(), settings: store.readSettings(), slots: store.readSlots(), ids: store.readItemIds() };
+  // A refused head ends the unlock before these are awaited: not an unhandled rejection.
+  for (const p of Object.values(reads)) (p as Promise<unknown>).catch(() => undefined);
+  return reads;
+}
+
 export async function loadVault(
   store: VaultStore,
   meta: MetaRecord,
@@ -177,10 +198,11 @@ export async function loadVault(
   random: RandomSource,
   issues: IntegrityIssue[],
   trustedHead: TrustedHead | null,
+  reads: VaultReads = startReads(store),
 ): Promise<LoadedVault> {
   const vaultId = meta.vaultId;
   const firstUse = trustedHead === null;
-  const [storedPages, srec, slots] = await Promise.all([store.readPages(), store.readSettings(), store.readSlots()]);
+  const [storedPages, srec, slots] = await Promise.all([reads.pages, reads.settings, reads.slots]);
   const drop = new Set<string>();
   const added: string[] = [];
   // Unlock reads item ids only (keys, no records: docs/performance.md). A record's
@@ -189,10 +211,9 @@ export async function loadVault(
   let head: HeadState;
   let lists: PageItems[];
   const storeIds: string[][] = Array.from({ length: PAGE_COUNT }, () => []);
-  // Asked for first, awaited after the pages are opened: a real IndexedDB lists the
-  // keys on its own thread while this one decrypts.
-  const idsRead = firstUse ? undefined : store.readItemIds();
-  idsRead?.catch(() => undefined);
+  // Asked for first (startReads), awaited after the pages are opened: a real IndexedDB
+  // lists the keys on its own thread while this one decrypts.
+  const idsRead = firstUse ? undefined : reads.ids;
   const byNumber = new Map(storedPages.map((p) => [p.page, p]));
   const openedPages: Array<PageEntry[] | null> = [];
   if (firstUse) {

@@ -63,6 +63,9 @@ export function concealedValues(d: StoredItemDetails): string[] {
   return out;
 }
 
+/** Records per read of the build: about one slice of structured-clone work (≈ 13 µs a record in Chromium, so ≈ 1.7 ms). */
+export const BUILD_READ = 128;
+
 interface Built {
   readonly session: UnlockedSession;
   readonly scrubber: Scrubber;
@@ -179,21 +182,31 @@ export class VaultScrubSet {
   private build(b: Built): Promise<void> {
     return this.core.exclusive(async () => {
       const s = b.session;
-      const records = await this.core.store.readAllItems();
       let skipped = 0;
       const slice = sliceClock();
-      for (let i = 0; i < records.length; i++) {
-        // In slices of a few ms, so RPC calls (a search, a lock) run between them; a lock
-        // or another unlock ends the build at the next slice instead of after every item.
-        if (i === 0 || slice.due()) {
-          if (i > 0) await yieldToHost();
+      let reading: Promise<ItemRecord[]> | null = this.core.store.readItemsAfter(null, BUILD_READ);
+      while (reading) {
+        // In pieces, not one read of every record: the structured clone of 100k records
+        // (three byte arrays each) arrives as one task of over a second, which would hold
+        // the unlock's answer and every search behind it. The next piece is asked for
+        // before this one is decrypted, so the store's latency overlaps the work.
+        const records: ItemRecord[] = await reading;
+        reading = records.length < BUILD_READ ? null : this.core.store.readItemsAfter(records[records.length - 1]!.id, BUILD_READ);
+        reading?.catch(() => undefined); // a lock may end the build before it is awaited
+        for (const rec of records) {
+          // In slices of a few ms, so RPC calls (a search, a lock) run between them; a lock
+          // or another unlock ends the build at the next slice instead of after every item.
+          if (slice.due()) {
+            await yieldToHost();
+            slice.reset();
+          }
           if (this.built !== b || this.core.session() !== s) throw lockedError();
-          slice.reset();
+          // Only items this session knows (a stray record is not part of the vault).
+          if (!s.get(rec.id)) continue;
+          if (!this.load(b, rec)) skipped++;
         }
-        const rec = records[i]!;
-        // Only items this session knows (a stray record is not part of the vault).
-        if (!s.get(rec.id)) continue;
-        if (!this.load(b, rec)) skipped++;
+        await yieldToHost();
+        slice.reset();
       }
       this.skipped = skipped;
     });

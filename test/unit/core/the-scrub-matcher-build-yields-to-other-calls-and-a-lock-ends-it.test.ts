@@ -20,17 +20,17 @@ function draft(i: number): ItemDraft {
   };
 }
 
-/** A harness whose store says when the build's one read of every item has returned. */
+/** A harness whose store says when the build's first read of items has returned. */
 function watchedHarness() {
   const store = createDexieStore({ name: freshDbName() });
   let readDone: (() => void) | undefined;
   let readReturned = new Promise<void>((r) => (readDone = r));
   const watched = {
     ...store,
-    readAllItems: async () => {
-      const all = await store.readAllItems();
+    readItemsAfter: async (afterId: string | null, limit: number) => {
+      const some = await store.readItemsAfter(afterId, limit);
       queueMicrotask(() => readDone?.());
-      return all;
+      return some;
     },
   };
   const h = makeHarness({ extra: { store: watched } });
