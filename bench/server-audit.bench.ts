@@ -99,7 +99,7 @@ async function ingestDevice(url: string, db: Database, orgId: string, userId: st
   return { deviceId: e.deviceId, api, uploads };
 }
 
-async function ingestOn(bench: Bench, label: string, db: Database, goal: boolean): Promise<void> {
+export async function ingestOn(bench: Bench, label: string, db: Database, goal: boolean): Promise<void> {
   const devicesN = bench.quick ? 4 : 8;
   const rounds = bench.rounds(7);
   const warmup = 1;

@@ -9,9 +9,9 @@
  * no transaction stays open while a slow client reads. An unfiltered JSON lines export
  * (the one that verifies, and the one of a million records) passes the stored text
  * through without parsing it: the reader verifies every line anyway, and a page then
- * costs one string, not an object and a re-serialised string per record — the
- * difference between the server's peak memory and a plain process streaming the same
- * rows (docs/performance.md, "export memory").
+ * costs a few strings (../audit/store.ts, exportLinesBetween), not an object and a
+ * re-serialised string per record — the difference between the server's peak memory
+ * and a plain process streaming the same rows (docs/performance.md, "export memory").
  */
 import { AUDIT_CSV_HEADER, recordsToCsvRows, recordsToJsonLines, type AuditExportItem } from '../../core/audit/export';
 import type { AuditRecord } from '../../core/audit/record';
@@ -21,9 +21,10 @@ import { auditLogSize, exportLinesBetween, exportRecordsBetween } from '../audit
 import { listDevicesIn } from './admin';
 
 /**
- * Log positions per page: up to twice as many rows (a seal per record at most), about
- * 0.4 MB of text. Pages of 250 peaked about 10 MiB lower but exported a third slower
- * (per-page transactions); 2,000 held twice the text per page. The plain baseline
+ * Log positions per page, each page its own tenant transaction: up to twice as many
+ * rows (a seal per record at most), about 0.4 MB of text, which the unfiltered export
+ * reads in pieces (exportLinesBetween). Smaller pages pay a transaction each (pages of
+ * 250 exported a third slower); 2,000 held twice the text per page. The plain baseline
  * process of bench/server-audit.bench.ts reads the same pages.
  */
 const PAGE_POSITIONS = 1000;
@@ -51,8 +52,7 @@ export async function* auditExportChunks(db: Database, plan: AuditExportPlan): A
   for (let from = 0; from < plan.size; from += PAGE_POSITIONS) {
     const to = Math.min(plan.size, from + PAGE_POSITIONS);
     if (asStored) {
-      const lines = await db.asTenant(plan.orgId, (sql) => exportLinesBetween(sql, plan.orgId, from, to));
-      if (lines !== '') yield lines;
+      yield* await db.asTenant(plan.orgId, (sql) => exportLinesBetween(sql, plan.orgId, from, to));
       continue;
     }
     const page = await db.asTenant(plan.orgId, (sql) => exportRecordsBetween(sql, plan.orgId, from, to));

@@ -44,10 +44,12 @@ import { listAdminActions } from './actions';
 import { auditExportChunks, planAuditExport } from './export';
 
 /**
- * Bytes, not pages: in object mode Readable.from reads ahead 16 pages before the
- * socket's backpressure stops it; as a byte stream it holds about one.
+ * Strings, at most one chunk read ahead. In object mode the response writes each
+ * chunk's string to the socket as it is; a byte stream would first copy every chunk
+ * into a Buffer that only a later garbage collection frees (about 10 MiB more peak on
+ * a 1M-record export). Object mode's default highWaterMark (16) would read 16 ahead.
  */
-const EXPORT_STREAM = { objectMode: false, highWaterMark: 64 * 1024 } as const;
+const EXPORT_STREAM = { objectMode: true, highWaterMark: 1 } as const;
 import {
   addAdminIn,
   createOrgIn,
