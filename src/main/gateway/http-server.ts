@@ -10,12 +10,17 @@
  *      sent, so browsers also cannot read responses.
  *   3. Bearer token (constant-time keyed-hash compare) -> the agent.
  *   4. Only then is the body read and parsed (size-capped).
+ *
+ * Then a single 2025-era request that asked for no progress is served from that parsed
+ * body straight onto the socket (json-exchange.ts); everything else goes through the
+ * SDK's web-standard entry and transports (web-bridge.ts), which answer every refusal.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type Server } from '@modelcontextprotocol/server';
-import { createAgentMcpServer, type AgentServerDeps } from './mcp-server';
+import { plainJsonRequest, serveJsonExchange } from './json-exchange';
+import { createAgentMcpServer, PROTOCOL_VERSIONS, type AgentServerDeps } from './mcp-server';
 import type { AuthenticatedAgent, Registry } from './registry';
 import { toWebRequest, writeWebResponse } from './web-bridge';
 
@@ -78,6 +83,17 @@ function readJson(req: http.IncomingMessage, res: http.ServerResponse): Promise<
 }
 
 type McpFetch = (request: Request, options: { parsedBody: unknown; authInfo: AuthInfo }) => Promise<Response>;
+type AgentServerFactory = (ctx: { era: 'legacy' | 'modern'; authInfo?: AuthInfo }) => Server;
+
+/** The one server factory both eras and both legs use: the agent reaches it only through this request's authInfo. */
+function agentServerFactory(deps: AgentServerDeps): AgentServerFactory {
+  return (ctx) => {
+    const agent = ctx.authInfo?.extra?.agent as AuthenticatedAgent | undefined;
+    const exchange = ctx.authInfo?.extra?.exchange as AbortSignal | undefined;
+    if (!agent) throw new Error('no authenticated agent');
+    return createAgentMcpServer(deps, agent, ctx.era, exchange);
+  };
+}
 
 /**
  * One URL, both eras: 2026-07-28 requests (per-request `_meta` envelope) go to the SDK v2
@@ -86,13 +102,7 @@ type McpFetch = (request: Request, options: { parsedBody: unknown; authInfo: Aut
  * The agent reaches the factory only through this request's authInfo, which our own
  * bearer check filled in; the token itself is not passed on.
  */
-function mcpHandler(deps: AgentServerDeps): McpFetch {
-  const factory = (ctx: { era: 'legacy' | 'modern'; authInfo?: AuthInfo }): Server => {
-    const agent = ctx.authInfo?.extra?.agent as AuthenticatedAgent | undefined;
-    const exchange = ctx.authInfo?.extra?.exchange as AbortSignal | undefined;
-    if (!agent) throw new Error('no authenticated agent');
-    return createAgentMcpServer(deps, agent, ctx.era, exchange);
-  };
+function mcpHandler(factory: AgentServerFactory): McpFetch {
   const modern = createMcpHandler(factory, { legacy: 'reject', responseMode: 'auto', maxRequestBodySize: MAX_BODY });
   return async (request, options) => {
     if (await isLegacyRequest(request, options.parsedBody, { maxRequestBodySize: MAX_BODY })) return serveLegacy(factory, request, options);
@@ -176,16 +186,17 @@ async function serveLegacy(
 }
 
 export function createGatewayHttpApp(deps: AgentServerDeps, registry: Registry): http.RequestListener {
-  const handler = mcpHandler(deps);
+  const factory = agentServerFactory(deps);
+  const handler = mcpHandler(factory);
   return (req, res) => {
-    void handle(handler, registry, req, res).catch(() => {
+    void handle(factory, handler, registry, req, res).catch(() => {
       if (!res.headersSent) jsonRpcError(res, 500, 'Internal error.');
       else res.destroy();
     });
   };
 }
 
-async function handle(handler: McpFetch, registry: Registry, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(factory: AgentServerFactory, handler: McpFetch, registry: Registry, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (!isLoopbackHost(req.headers.host)) return jsonRpcError(res, 403, 'Forbidden host.');
   const origin = req.headers.origin;
   if (origin !== undefined && !isLoopbackOrigin(origin)) return jsonRpcError(res, 403, 'Forbidden origin.');
@@ -204,13 +215,18 @@ async function handle(handler: McpFetch, registry: Registry, req: http.IncomingM
   if (path !== MCP_PATH && path !== `${MCP_PATH}/`) return jsonRpcError(res, 404, 'Not found.');
   // Stateless: no standalone SSE stream and no sessions to delete.
   if (req.method !== 'POST') return jsonRpcError(res, 405, 'Method not allowed.', { Allow: 'POST' });
-  const { request, abort, signal } = toWebRequest(req);
+  const exchange = new AbortController();
   // Only an exchange that ends before its response was fully written counts as abandoned.
   res.on('close', () => {
-    if (!res.writableFinished) abort();
+    if (!res.writableFinished) exchange.abort();
   });
+  const authInfo: AuthInfo = { token: '', clientId: agent.id, scopes: [], extra: { agent, exchange: exchange.signal } };
   try {
-    const response = await handler(request, { parsedBody: parsed.body, authInfo: { token: '', clientId: agent.id, scopes: [], extra: { agent, exchange: signal } } });
+    // A 2025-era request that asked for no progress: no Fetch API copies (json-exchange.ts).
+    const plain = plainJsonRequest(req.headers, parsed.body, PROTOCOL_VERSIONS, asksForProgress);
+    if (plain !== null) return await serveJsonExchange(factory({ era: 'legacy', authInfo }), plain, authInfo, exchange.signal, res);
+    const request = toWebRequest(req, exchange.signal);
+    const response = await handler(request, { parsedBody: parsed.body, authInfo });
     await writeWebResponse(response, res);
   } catch {
     if (!res.headersSent) jsonRpcError(res, 500, 'Internal error.');

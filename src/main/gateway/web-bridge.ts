@@ -8,8 +8,7 @@
  */
 import type http from 'node:http';
 
-export function toWebRequest(req: http.IncomingMessage): { request: Request; abort: () => void; signal: AbortSignal } {
-  const controller = new AbortController();
+export function toWebRequest(req: http.IncomingMessage, signal: AbortSignal): Request {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined) continue;
@@ -17,8 +16,7 @@ export function toWebRequest(req: http.IncomingMessage): { request: Request; abo
     if (k === 'content-length' || k === 'content-encoding' || k === 'transfer-encoding') continue;
     for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
   }
-  const request = new Request(`http://${headers.get('host') ?? '127.0.0.1'}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, signal: controller.signal });
-  return { request, abort: () => controller.abort(), signal: controller.signal };
+  return new Request(`http://${headers.get('host') ?? '127.0.0.1'}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, signal });
 }
 
 /** Writes a Fetch Response onto the node response: JSON in one piece, SSE streamed (stopping if the client leaves). */
