@@ -23,6 +23,7 @@
  */
 import { FUZZY_MIN_LENGTH, fuzzyForms, MIN_SECRET_LENGTH, secretForms, viewForms } from './forms';
 import { GramIndex, makeFold, SKIP } from './gram-index';
+import { scanBegin, scanEnd } from './scratch';
 import { decodedRuns, identityView, toOriginal, unescape, type View } from './views';
 
 export const REDACTED = '[REDACTED by Latchkey]';
@@ -261,6 +262,16 @@ export class Scrubber {
 
   /** Merged [start, end) spans of every match in `text`, in order. */
   spans(text: string, scope: ScrubScope = {}, hits?: ScrubHits): Array<[number, number]> {
+    // The views made here are read only until it returns: their arrays are reused after (scratch.ts).
+    scanBegin();
+    try {
+      return this.spansOf(text, scope, hits);
+    } finally {
+      scanEnd();
+    }
+  }
+
+  private spansOf(text: string, scope: ScrubScope, hits: ScrubHits | undefined): Array<[number, number]> {
     const found: Array<[number, number]> = [];
     const root = identityView(text);
     this.scanView(root, scope, found, hits);
@@ -366,7 +377,11 @@ export class StreamScrubber {
   constructor(private readonly scrubber: Scrubber) {}
 
   push(chunk: string): string {
-    const text = this.carry + chunk;
+    // One flat string, not `carry + chunk`: that is a rope (a cons string), and every view
+    // and index scan of the text then reads each character through it (≈ 1.5× slower
+    // scans, measured: about half of what the stream cost over one whole scrub). Array join
+    // copies both into a new sequential string, ≈ 3 µs per 16 KiB.
+    const text = [this.carry, chunk].join('');
     const keep = Math.max(0, this.scrubber.maxPatternLength * 12 - 1);
     let cut = Math.max(0, text.length - keep);
     const spans = this.scrubber.spans(text);

@@ -13,6 +13,7 @@
  *   (4 for base64, 2 for hex) into a view whose characters are the decoded BYTES.
  */
 import { MIN_SECRET_LENGTH } from './forms';
+import { giveCodes, giveInts, lease, takeCodes, takeInts } from './scratch';
 
 export interface View {
   readonly text: string;
@@ -42,9 +43,10 @@ class Builder {
     private readonly parent: View,
     capacity: number,
   ) {
-    this.codes = new Uint16Array(capacity);
-    this.from = new Int32Array(capacity);
-    this.to = new Int32Array(capacity);
+    // Pooled (scratch.ts): at least `capacity` long, contents undefined.
+    this.codes = takeCodes(capacity);
+    this.from = takeInts(capacity);
+    this.to = takeInts(capacity);
   }
   /** One view character made from parent characters [a, b). */
   push(code: number, a: number, b: number): void {
@@ -82,12 +84,15 @@ class Builder {
   }
   private grow(): void {
     const size = Math.max(16, this.codes.length * 2);
-    const codes = new Uint16Array(size);
-    const from = new Int32Array(size);
-    const to = new Int32Array(size);
-    codes.set(this.codes);
-    from.set(this.from);
-    to.set(this.to);
+    const codes = takeCodes(size);
+    const from = takeInts(size);
+    const to = takeInts(size);
+    codes.set(this.codes.subarray(0, this.n));
+    from.set(this.from.subarray(0, this.n));
+    to.set(this.to.subarray(0, this.n));
+    giveCodes(this.codes, this.n);
+    giveInts(this.from);
+    giveInts(this.to);
     this.codes = codes;
     this.from = from;
     this.to = to;
@@ -146,9 +151,21 @@ class Builder {
     for (let k = 0; k < q.length; k++) this.push(q[k]!, this.seqFrom[k]!, this.seqTo[k]!);
   }
 
+  /** The view made; the codes go back to the pool, the position maps when the scan ends. */
   view(reachesEnd: boolean): View {
     this.flushSeq();
-    return { text: codesToString(this.codes, this.n), from: this.from.subarray(0, this.n), to: this.to.subarray(0, this.n), reachesEnd };
+    const text = codesToString(this.codes, this.n);
+    giveCodes(this.codes, this.n);
+    lease(this.from);
+    lease(this.to);
+    return { text, from: this.from.subarray(0, this.n), to: this.to.subarray(0, this.n), reachesEnd };
+  }
+
+  /** No view made: every array back to the pool. */
+  discard(): void {
+    giveCodes(this.codes, this.n);
+    giveInts(this.from);
+    giveInts(this.to);
   }
 }
 
@@ -316,7 +333,9 @@ export function unescape(v: View): View | null {
     out.push(c, i, i + 1);
     i++;
   }
-  return changed ? out.view(v.reachesEnd) : null;
+  if (changed) return out.view(v.reachesEnd);
+  out.discard();
+  return null;
 }
 
 /** indexOf's result, with n for "not found". */
@@ -512,7 +531,10 @@ function decodeAligned(v: View, runs: Int32Array[], group: number, min: number, 
     }
   }
   for (const b of builders) {
-    if (b.n === 0) continue;
+    if (b.n === 0) {
+      b.discard();
+      continue;
+    }
     const view = b.view(false);
     out.push(v.reachesEnd && view.to!.length > 0 && view.to![view.to!.length - 1] === parentEnd ? { ...view, reachesEnd: true } : view);
   }

@@ -90,6 +90,13 @@ export function findEmails(text: string): DlpFinding[] {
   return out;
 }
 
+/**
+ * Whether `text` holds the character `c`: a pattern with a literal it must match is not
+ * run where it is absent. One character's indexOf is a memchr (≈ 0.02 ms per MiB when
+ * absent); each pattern here is a full regex pass (≈ 0.3–1 ms per MiB).
+ */
+const has = (text: string, c: string): boolean => text.indexOf(c) >= 0;
+
 export function findPhones(text: string): DlpFinding[] {
   const out: DlpFinding[] = [];
   const add = (m: RegExpExecArray): void => {
@@ -97,14 +104,17 @@ export function findPhones(text: string): DlpFinding[] {
     // E.164 allows at most 15 digits; fewer than 8 is an extension or a code, not a number.
     if (digits >= 8 && digits <= 15) out.push({ category: 'phone', rule: 'phone', start: m.index, end: m.index + m[0].length });
   };
-  each(PHONE_INTL, text, add);
-  each(PHONE_NANP, text, add);
+  // PHONE_INTL needs its `+`; PHONE_NANP the `[.-]` before its last four digits.
+  if (has(text, '+')) each(PHONE_INTL, text, add);
+  if (has(text, '-') || has(text, '.')) each(PHONE_NANP, text, add);
   return out;
 }
 
 /** A JWS compact serialization whose header is JSON naming an `alg` (RFC 7515 §7.1). */
 export function findJwts(text: string): DlpFinding[] {
   const out: DlpFinding[] = [];
+  // Three parts joined by dots.
+  if (!has(text, '.')) return out;
   each(JWT, text, (m) => {
     try {
       const header: unknown = JSON.parse(Buffer.from(m[0].slice(0, m[0].indexOf('.')), 'base64url').toString('utf8'));

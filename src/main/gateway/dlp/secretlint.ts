@@ -10,8 +10,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { lintSource } from '@secretlint/core';
 import { secretLintProfiler } from '@secretlint/profiler';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
-import type { SecretLintCoreConfig, SecretLintRuleContext, SecretLintRuleCreator, SecretLintRuleReportHandler } from '@secretlint/types';
+import type { SecretLintCoreConfig, SecretLintRuleContext, SecretLintRuleCreator, SecretLintRuleReportHandler, SecretLintSourceCode } from '@secretlint/types';
 import type { DlpFinding } from './patterns';
+import { COMMENT_FILTER_RULE, rulesThatMayReport } from './secretlint-prefilter';
 
 // @secretlint/core's profiler is on by default: every lint adds a dozen global
 // performance marks and a PerformanceObserver entry that are never cleared — on every
@@ -30,6 +31,11 @@ const PREFIX = '@secretlint/secretlint-rule-';
  * messages (ignored ranges, duplicates, order by range), so the findings are the same.
  * The rules' reports reach the lint in progress through AsyncLocalStorage: a rule may
  * await, and two lints running at once must never see each other's reports.
+ *
+ * Once the rules are built, `lintSource` itself is skipped too (its line index of the
+ * whole text is read only by the comment filter), and a rule that cannot report on the
+ * text (secretlint-prefilter.ts) is not run: most results hold none of the preset's
+ * token prefixes, and each rule is a regex pass over the whole text.
  */
 interface Reported {
   readonly ruleId: string;
@@ -44,6 +50,8 @@ interface Ignored {
 interface Lint {
   readonly reported: Reported[];
   readonly ignored: Ignored[];
+  /** The prefilter's answer for this text (secretlint-prefilter.ts); null: run every rule. */
+  readonly mayReport: ((ruleId: string) => boolean) | null;
 }
 const current = new AsyncLocalStorage<Lint>();
 
@@ -81,6 +89,15 @@ function supports(rule: SecretLintRuleCreator<unknown>, contentType: string): bo
   return contentType === 'unknown' || types.includes('all') || types.includes(contentType);
 }
 
+/** The rules that may report on `source` run on it (concurrently, as @secretlint/core runs them). */
+async function runRules(rules: readonly Built[], source: SecretLintSourceCode, lint: Lint): Promise<void> {
+  const runs: Promise<void>[] = [];
+  for (const { rule, handler } of rules) {
+    if (handler.file && supports(rule, source.contentType) && (lint.mayReport?.(rule.meta.id) ?? true)) runs.push(Promise.resolve(handler.file(source)));
+  }
+  await Promise.all(runs);
+}
+
 const ALL: SecretLintRuleCreator = {
   messages: {},
   meta: { id: 'latchkey-secretlint-recommended', type: 'scanner', recommended: true, supportedContentTypes: ['all'] },
@@ -89,16 +106,41 @@ const ALL: SecretLintRuleCreator = {
     return {
       async file(source) {
         const lint = current.getStore();
-        if (!lint) return;
-        const runs: Promise<void>[] = [];
-        for (const { rule, handler } of rules) {
-          if (handler.file && supports(rule, source.contentType)) runs.push(Promise.resolve(handler.file(source)));
-        }
-        await Promise.all(runs);
+        if (lint) await runRules(rules, source, lint);
       },
     };
   },
 };
+
+const FILE_PATH = 'agent-result.txt';
+
+/**
+ * The source object `lintSource` would make (@secretlint/core's SecretLintSourceCodeImpl:
+ * a leading BOM dropped from the content, no physical path, no extension), without the
+ * line index it builds over the whole text on every lint (≈ 1 ms per MiB): only the
+ * comment filter reads positions, and a text on which it may report takes the
+ * `lintSource` path instead.
+ */
+function plainSource(text: string): SecretLintSourceCode {
+  const hasBOM = text.charCodeAt(0) === 0xfeff;
+  const noPositions = (): never => {
+    throw new Error('secretlint: positions are read only by the comment filter, which runs through lintSource');
+  };
+  return {
+    hasBOM,
+    content: hasBOM ? text.slice(1) : text,
+    filePath: FILE_PATH,
+    physicalFilePath: undefined,
+    contentType: 'text',
+    ext: '',
+    getFilePath: () => FILE_PATH,
+    getPhysicalFilePath: () => undefined,
+    locationToRange: noPositions,
+    rangeToLocation: noPositions,
+    positionToIndex: noPositions,
+    indexToPosition: noPositions,
+  };
+}
 
 const CONFIG: SecretLintCoreConfig = { rules: [{ id: ALL.meta.id, rule: ALL }] };
 
@@ -127,17 +169,28 @@ function ruleId(ruleId: string, messageId: string): string {
 }
 
 export async function findWithSecretlint(text: string): Promise<DlpFinding[]> {
-  const lint: Lint = { reported: [], ignored: [] };
+  // No literal a rule needs is affected by the BOM lintSource drops (none holds U+FEFF).
+  const mayReport = rulesThatMayReport(text);
+  const lint: Lint = { reported: [], ignored: [], mayReport };
   // The messages' texts stay in this call: they are compared for duplicates and dropped.
-  await current.run(lint, () =>
-    lintSource({
-      source: { content: text, filePath: 'agent-result.txt', contentType: 'text' },
-      options: { config: CONFIG, noPhysicFilePath: true, maskSecrets: true },
-    }),
-  );
+  // The rules, once built, run on a plain source unless the comment filter may report
+  // (it reads line positions) or the prefilter is off (a rule of another version might).
+  const rules = built;
+  if (rules !== undefined && mayReport !== null && !mayReport(COMMENT_FILTER_RULE)) {
+    await current.run(lint, () => runRules(rules, plainSource(text), lint));
+  } else {
+    await current.run(lint, () =>
+      lintSource({
+        source: { content: text, filePath: FILE_PATH, contentType: 'text' },
+        options: { config: CONFIG, noPhysicFilePath: true, maskSecrets: true },
+      }),
+    );
+  }
+  // Ranges are in the content without a leading BOM: shift them back onto `text`.
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const out: DlpFinding[] = [];
   for (const m of cleanup(lint)) {
-    out.push({ category: 'secrets', rule: ruleId(m.ruleId, m.messageId), start: m.range[0], end: m.range[1] });
+    out.push({ category: 'secrets', rule: ruleId(m.ruleId, m.messageId), start: m.range[0] + bom, end: m.range[1] + bom });
   }
   return out;
 }
