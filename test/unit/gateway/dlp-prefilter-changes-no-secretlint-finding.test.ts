@@ -5,35 +5,21 @@
  * upstream test inputs (test/fixtures/secretlint-rule-inputs.json), a positive example
  * of every rule in the table, each alone, inside benign text and all together, and on
  * the whole benign corpus (every package.json and README under node_modules), the scan
- * returns exactly what an upstream lintSource run of the whole preset returns.
+ * returns exactly what an upstream lintSource run of the preset returns — the preset
+ * without its comment filter, which the scan never runs: a `secretlint-disable` directive
+ * in a result must not switch DLP off, and the last test tries it.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { lintSource } from '@secretlint/core';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { describe, expect, it } from 'vitest';
-import type { DlpFinding } from '../../../src/main/gateway/dlp/patterns';
 import { findWithSecretlint } from '../../../src/main/gateway/dlp/secretlint';
-import { INSTALLED_PRESET_VERSION, PRESET_VERSION, RULE_LITERALS, rulesThatMayReport } from '../../../src/main/gateway/dlp/secretlint-prefilter';
+import { upstreamSecretlint as upstream } from './secretlint-upstream';
+import { COMMENT_FILTER_RULE, INSTALLED_PRESET_VERSION, PRESET_VERSION, RULE_LITERALS, rulesThatMayReport } from '../../../src/main/gateway/dlp/secretlint-prefilter';
 import { benignCorpus } from '../../fixtures/benign-corpus';
 
 const PREFIX = '@secretlint/secretlint-rule-';
-
-async function upstream(text: string): Promise<DlpFinding[]> {
-  const result = await lintSource({
-    source: { content: text, filePath: 'agent-result.txt', contentType: 'text' },
-    options: { config: { rules: [{ id: recommended.meta.id, rule: recommended }] }, noPhysicFilePath: true, maskSecrets: true },
-  });
-  return result.messages
-    .filter((m) => m.type === 'message')
-    .map((m) => ({
-      category: 'secrets' as const,
-      rule: `secretlint:${m.ruleId.startsWith(PREFIX) ? m.ruleId.slice(PREFIX.length) : m.ruleId}:${m.messageId}`.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 96),
-      start: m.range[0],
-      end: m.range[1],
-    }));
-}
 
 const alnum = (n: number, seed: number): string => {
   const a = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789aBcDeFgHiJkLmNoPqRsTuVwXyZ';
@@ -94,8 +80,14 @@ const POSITIVES: Record<string, string[]> = {
   figma: [`figd_${alnum(40, 28)}`],
   cloudflare: [`cfut_${alnum(40, 29)}${hex(8)}`],
   tailscale: [`tskey-api-${alnum(12, 30)}-${alnum(30, 31)}`],
-  'filter-comments': [`token ghp_${alnum(36, 32)} // secretlint-disable-line`, `// secretlint-disable\nnpm_${alnum(36, 33)}\n// secretlint-enable`],
 };
+
+/** Directives the preset's comment filter obeys (upstream then reports nothing: asserted below), each before a token. */
+const DIRECTIVES = [
+  `// secretlint-disable\nnpm_${alnum(36, 33)}\n// secretlint-enable`,
+  `<!-- secretlint-disable -->\n{"key":"sk_live_4eC39HqLyjWDarjtT1zdp7dc"}`,
+  `// secretlint-disable\nglpat-${alnum(20, 34)} and the rest of the result`,
+];
 
 const fixtures = (
   JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../fixtures/secretlint-rule-inputs.json'), 'utf8')) as {
@@ -109,14 +101,14 @@ describe('the secretlint prefilter', () => {
   it('was derived for the installed preset (else it is off: re-read each rule and update the table)', () => {
     expect(INSTALLED_PRESET_VERSION).toBe(PRESET_VERSION);
     expect(rulesThatMayReport('plain words only')).not.toBeNull();
-    // Every preset rule is in the table but the gcp rule (.json and .p12 files only).
+    // Every preset rule is in the table but the gcp rule (.json and .p12 files only) and the comment filter (never run).
     const ids = recommended.rules.map((r) => r.meta.id).filter((id) => !Object.hasOwn(RULE_LITERALS, id));
-    expect(ids).toEqual([`${PREFIX}gcp`]);
+    expect(ids.sort()).toEqual([COMMENT_FILTER_RULE, `${PREFIX}gcp`].sort());
   });
 
   it('skips the rules that cannot report, and only those, on a text without tokens', () => {
     const may = rulesThatMayReport(BENIGN)!;
-    const running = recommended.rules.map((r) => r.meta.id).filter((id) => may(id));
+    const running = recommended.rules.map((r) => r.meta.id).filter((id) => id !== COMMENT_FILTER_RULE && may(id));
     expect(running.map((id) => id.slice(PREFIX.length)).sort()).toEqual(['aws', 'basicauth', 'database-connection-string', 'databricks', 'gcp', 'slack']);
   });
 
@@ -139,11 +131,8 @@ describe('the secretlint prefilter', () => {
       const bom = text.startsWith('\ufeff') ? 1 : 0;
       expect(await findWithSecretlint(text), `text ${i}`).toEqual(want.map((f) => ({ ...f, start: f.start + bom, end: f.end + bom })));
     }
-    // The corpus is only a proof if every rule of the table reported somewhere (the
-    // comment filter ignores instead of reporting: its inputs are compared above).
-    const inTable = Object.keys(RULE_LITERALS)
-      .map((id) => id.slice(PREFIX.length))
-      .filter((r) => r !== 'filter-comments');
+    // The corpus is only a proof if every rule of the table reported somewhere.
+    const inTable = Object.keys(RULE_LITERALS).map((id) => id.slice(PREFIX.length));
     expect(inTable.filter((r) => !tripped.has(r))).toEqual([]);
   });
 
@@ -151,5 +140,19 @@ describe('the secretlint prefilter', () => {
     const files = benignCorpus();
     expect(files.length).toBeGreaterThan(500);
     for (const { file, text } of files) expect(await findWithSecretlint(text), file).toEqual(await upstream(text));
+  });
+});
+
+describe('a secretlint directive in a result', () => {
+  it('does not switch DLP off: the token is still found, where the upstream comment filter would drop it', async () => {
+    for (const text of DIRECTIVES) {
+      for (const t of [text, `${BENIGN}${text}\n${BENIGN}`]) {
+        const found = await findWithSecretlint(t);
+        // The attack is real: with its comment filter, upstream reports nothing here.
+        expect(await upstream(t, { withCommentFilter: true }), t).toEqual([]);
+        expect(found.length, t).toBeGreaterThan(0);
+        expect(found, t).toEqual(await upstream(t));
+      }
+    }
   });
 });

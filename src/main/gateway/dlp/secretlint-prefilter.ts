@@ -52,10 +52,13 @@ export const RULE_LITERALS: Readonly<Record<string, readonly string[]>> = {
   [`${R}figma`]: ['figd_'],
   [`${R}cloudflare`]: ['cfk_', 'cfut_', 'cfat_'],
   [`${R}tailscale`]: ['tskey-'],
-  // The comment filter ignores ranges after a `secretlint-disable…`/`-enable` directive.
-  [`${R}filter-comments`]: ['secretlint-'],
 };
 
+/**
+ * The preset's comment filter ignores findings after a `secretlint-disable…` directive in
+ * the text. Here the text is what a destination or a tool sent back, so a directive in it
+ * would let that sender switch DLP off: the scan never runs this rule (secretlint.ts).
+ */
 export const COMMENT_FILTER_RULE = `${R}filter-comments`;
 
 const literals = [...new Set(Object.values(RULE_LITERALS).flat())];

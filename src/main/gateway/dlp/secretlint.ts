@@ -33,7 +33,7 @@ const PREFIX = '@secretlint/secretlint-rule-';
  * await, and two lints running at once must never see each other's reports.
  *
  * Once the rules are built, `lintSource` itself is skipped too (its line index of the
- * whole text is read only by the comment filter), and a rule that cannot report on the
+ * whole text is read only by the comment filter, which never runs here), and a rule that cannot report on the
  * text (secretlint-prefilter.ts) is not run: most results hold none of the preset's
  * token prefixes, and each rule is a regex pass over the whole text.
  */
@@ -62,26 +62,29 @@ interface Built {
 let built: readonly Built[] | undefined;
 
 function build(first: SecretLintRuleContext): readonly Built[] {
-  return recommended.rules.map((rule) => {
-    const context: SecretLintRuleContext = {
-      sharedOptions: first.sharedOptions,
-      // A translator is a pure function of the rule's messages and the (fixed) locale.
-      createTranslator: (messages) => first.createTranslator(messages),
-      report: (d) => {
-        current.getStore()?.reported.push({
-          ruleId: rule.meta.id,
-          messageId: d.message.messageId,
-          message: d.message.message,
-          range: d.range,
-        });
-      },
-      ignore: (d) => {
-        current.getStore()?.ignored.push({ targetRuleId: d.targetRuleId, range: d.range });
-      },
-    };
-    // The preset registers its rules without options: `{}` is what lintSource passes.
-    return { rule, handler: rule.create(context, {}) };
-  });
+  // Never the comment filter: a directive in a result must not silence DLP (secretlint-prefilter.ts).
+  return recommended.rules
+    .filter((rule) => rule.meta.id !== COMMENT_FILTER_RULE)
+    .map((rule) => {
+      const context: SecretLintRuleContext = {
+        sharedOptions: first.sharedOptions,
+        // A translator is a pure function of the rule's messages and the (fixed) locale.
+        createTranslator: (messages) => first.createTranslator(messages),
+        report: (d) => {
+          current.getStore()?.reported.push({
+            ruleId: rule.meta.id,
+            messageId: d.message.messageId,
+            message: d.message.message,
+            range: d.range,
+          });
+        },
+        ignore: (d) => {
+          current.getStore()?.ignored.push({ targetRuleId: d.targetRuleId, range: d.range });
+        },
+      };
+      // The preset registers its rules without options: `{}` is what lintSource passes.
+      return { rule, handler: rule.create(context, {}) };
+    });
 }
 
 function supports(rule: SecretLintRuleCreator<unknown>, contentType: string): boolean {
@@ -173,10 +176,10 @@ export async function findWithSecretlint(text: string): Promise<DlpFinding[]> {
   const mayReport = rulesThatMayReport(text);
   const lint: Lint = { reported: [], ignored: [], mayReport };
   // The messages' texts stay in this call: they are compared for duplicates and dropped.
-  // The rules, once built, run on a plain source unless the comment filter may report
-  // (it reads line positions) or the prefilter is off (a rule of another version might).
+  // The rules, once built, run on a plain source unless the prefilter is off (a rule of
+  // another preset version might read line positions, which only lintSource's source has).
   const rules = built;
-  if (rules !== undefined && mayReport !== null && !mayReport(COMMENT_FILTER_RULE)) {
+  if (rules !== undefined && mayReport !== null) {
     await current.run(lint, () => runRules(rules, plainSource(text), lint));
   } else {
     await current.run(lint, () =>
