@@ -16,6 +16,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Bench } from './lib/harness';
 import { renderGoals, renderReport, renderSection } from './lib/report';
+import { describeSpeedAnchors, measureSpeedAnchor } from './lib/speed-anchor';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -29,6 +30,7 @@ const files = readdirSync(here)
 
 const started = performance.now();
 const loadBefore = loadavg();
+const anchorBefore = measureSpeedAnchor();
 const bench = new Bench({ quick, log: (l) => console.log(l) });
 const failures: string[] = [];
 console.log(
@@ -48,7 +50,8 @@ for (const file of files) {
   }
   for (const s of bench.sections.slice(before)) console.log(`\n${renderSection(s)}`);
 }
-console.log(`\n## Goals\n\n${renderGoals(bench.results)}`);
+const speed = describeSpeedAnchors(anchorBefore, measureSpeedAnchor());
+console.log(`\n${speed}\n\n## Goals\n\n${renderGoals(bench.results)}`);
 
 if (writeDocs) {
   if (filters.length > 0) {
@@ -62,6 +65,7 @@ if (writeDocs) {
       cpuModel: cpus()[0]?.model ?? 'unknown',
       loadBefore,
       loadAfter: loadavg(),
+      speed,
       command: `npm run bench --${quick ? ' --quick' : ''} --write-docs`,
       seconds: (performance.now() - started) / 1000,
       failures,

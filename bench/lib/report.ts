@@ -92,6 +92,8 @@ export interface MachineInfo {
   readonly cpuModel: string;
   readonly loadBefore: readonly number[];
   readonly loadAfter: readonly number[];
+  /** The machine speed anchors' sentence (speed-anchor.ts), when the run took them. */
+  readonly speed?: string;
   readonly command: string;
   readonly seconds: number;
   /** Bench files that threw; their goals are missing from the table. */
@@ -117,6 +119,7 @@ export function renderReport(bench: Bench, m: MachineInfo): string {
     '',
     `Run ${m.when} — Node ${m.node}, ${m.nproc} CPUs (${m.cpuModel}) — load average (1/5/15 min) before ${load(m.loadBefore)}, after ${load(m.loadAfter)} — ${(m.seconds / 60).toFixed(1)} min${bench.quick ? ' — **--quick** (fewer rounds and sizes)' : ''}.`,
     '',
+    ...(m.speed ? [m.speed, ''] : []),
     HOW_TO_READ,
     '',
     '## Goals',
