@@ -4,9 +4,8 @@
  * SSE — so progress can still reach it. Both answers hold the same JSON-RPC result, and
  * the token check still comes first.
  */
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness';
+import { postRaw, startHarness, type Harness } from './harness';
 
 let h: Harness;
 let token: string;
@@ -16,39 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-function post(body: unknown, auth = true): Promise<{ status: number; type: string; length: string | undefined; text: string }> {
-  const u = new URL(h.url);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: u.port,
-        path: u.pathname,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2025-11-25',
-          ...(auth ? { authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            type: String(res.headers['content-type'] ?? ''),
-            length: res.headers['content-length'],
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
+const post = (body: unknown, auth = true) => postRaw(h.url, body, auth ? { token } : {}).reply;
 
 const listCall = (meta?: Record<string, unknown>) => ({
   jsonrpc: '2.0',

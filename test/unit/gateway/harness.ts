@@ -252,6 +252,50 @@ export function errorCode(text: string): string | null {
   }
 }
 
+// ---------------------------------------------------------------- raw MCP POSTs
+
+export interface RawReply {
+  status: number;
+  type: string;
+  length?: string;
+  text: string;
+}
+
+/** A 2025-era client's headers (token added by postRaw when given). */
+export const RAW_2025_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+
+/**
+ * One POST to the gateway's MCP URL as a raw HTTP client sends it, with no SDK in the
+ * way: `headers` override the 2025-era defaults; a string body is sent as it is. The
+ * request is returned too, so a test can leave before the answer.
+ */
+export function postRaw(
+  url: string,
+  body: unknown,
+  { token, headers = {} }: { token?: string; headers?: Record<string, string> } = {},
+): { reply: Promise<RawReply>; req: http.ClientRequest } {
+  const u = new URL(url);
+  let req!: http.ClientRequest;
+  const reply = new Promise<RawReply>((resolve, reject) => {
+    const auth = token !== undefined ? { authorization: `Bearer ${token}` } : {};
+    req = http.request({ host: '127.0.0.1', port: u.port, path: u.pathname, method: 'POST', headers: { ...RAW_2025_HEADERS, ...auth, ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          type: String(res.headers['content-type'] ?? ''),
+          ...(res.headers['content-length'] !== undefined ? { length: res.headers['content-length'] } : {}),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+  return { reply, req };
+}
+
 // ---------------------------------------------------------------- test HTTP servers
 
 export interface TestServer {

@@ -5,12 +5,11 @@
  * to the SDK, a client that leaves a waiting call withdraws the prompt, and the leg's
  * transport delivers only the answer to its own request.
  */
-import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JSONRPCRequest } from '@modelcontextprotocol/server';
 import { JsonExchangeTransport, plainJsonRequest } from '../../../src/main/gateway/json-exchange';
 import { PROTOCOL_VERSIONS } from '../../../src/main/gateway/mcp-server';
-import { itemId, startHarness, startServer, type Harness, type TestServer } from './harness';
+import { itemId, postRaw, RAW_2025_HEADERS, startHarness, startServer, type Harness, type TestServer } from './harness';
 
 let api: TestServer;
 let h: Harness;
@@ -33,33 +32,8 @@ beforeEach(() => {
   h.answer = () => 'once';
 });
 
-const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
 const request = (method: string, params: Record<string, unknown> = {}, rpcId: number = 1) => ({ jsonrpc: '2.0', id: rpcId, method, params });
-
-function post(body: unknown, headers: Record<string, string> = {}): { reply: Promise<{ status: number; type: string; length?: string; text: string }>; req: http.ClientRequest } {
-  const u = new URL(h.url);
-  let req!: http.ClientRequest;
-  const reply = new Promise<{ status: number; type: string; length?: string; text: string }>((resolve, reject) => {
-    req = http.request(
-      { host: '127.0.0.1', port: u.port, path: u.pathname, method: 'POST', headers: { ...HEADERS, authorization: `Bearer ${agent.token}`, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            type: String(res.headers['content-type'] ?? ''),
-            ...(res.headers['content-length'] !== undefined ? { length: res.headers['content-length'] } : {}),
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(typeof body === 'string' ? body : JSON.stringify(body));
-  });
-  return { reply, req };
-}
+const post = (body: unknown, headers: Record<string, string> = {}) => postRaw(h.url, body, { token: agent.token, headers });
 
 describe('what the JSON leg answers', () => {
   it('initialize, tools/list and an unknown method: one JSON body with its length, the id echoed', async () => {
@@ -110,7 +84,7 @@ describe('what it leaves to the SDK, which refuses as before', () => {
     expect(r.text).toBe('');
   });
   it('the predicate sends each of those, and a progressToken, to the SDK', () => {
-    const accept = { accept: HEADERS.accept, 'content-type': 'application/json' };
+    const accept = { accept: RAW_2025_HEADERS.accept, 'content-type': 'application/json' };
     const noProgress = (b: unknown) => JSON.stringify(b).includes('progressToken');
     const list = request('tools/list');
     expect(plainJsonRequest(accept, list, PROTOCOL_VERSIONS, noProgress)).toMatchObject({ method: 'tools/list' });
