@@ -28,7 +28,8 @@ const PREFIX = '@secretlint/secretlint-rule-';
  * the largest single cost of a gateway call. So the preset's rules are created once and
  * `lintSource` is given a single rule that runs them: it still makes the source object,
  * and this file applies the same post-processing `lintSource` applies to a preset's
- * messages (ignored ranges, duplicates, order by range), so the findings are the same.
+ * messages (duplicates, order by range), so the findings are the same — except that no
+ * rule may ignore a range: see `ignore` below.
  * The rules' reports reach the lint in progress through AsyncLocalStorage: a rule may
  * await, and two lints running at once must never see each other's reports.
  *
@@ -43,13 +44,8 @@ interface Reported {
   readonly message: string;
   readonly range: readonly [number, number];
 }
-interface Ignored {
-  readonly targetRuleId: string;
-  readonly range: readonly [number, number];
-}
 interface Lint {
   readonly reported: Reported[];
-  readonly ignored: Ignored[];
   /** The prefilter's answer for this text (secretlint-prefilter.ts); null: run every rule. */
   readonly mayReport: ((ruleId: string) => boolean) | null;
 }
@@ -78,9 +74,11 @@ function build(first: SecretLintRuleContext): readonly Built[] {
             range: d.range,
           });
         },
-        ignore: (d) => {
-          current.getStore()?.ignored.push({ targetRuleId: d.targetRuleId, range: d.range });
-        },
+        // Nothing in the scanned text may silence a finding: it is what a destination,
+        // command or downstream server sent. Upstream only the comment filter ignores
+        // (on directives in the text), and it is not built; a rule of another preset
+        // version that asks to ignore is not obeyed either.
+        ignore: () => undefined,
       };
       // The preset registers its rules without options: `{}` is what lintSource passes.
       return { rule, handler: rule.create(context, {}) };
@@ -147,18 +145,8 @@ function plainSource(text: string): SecretLintSourceCode {
 
 const CONFIG: SecretLintCoreConfig = { rules: [{ id: ALL.meta.id, rule: ALL }] };
 
-const within = (i: number, [start, end]: readonly [number, number]): boolean => start <= i && i <= end;
-
-/** @secretlint/core's cleanupMessages, for the fields we read (no rule allows a message id here). */
-function cleanup({ reported, ignored }: Lint): Reported[] {
-  const kept = reported.filter(
-    (m) =>
-      !ignored.some((ig) => {
-        const inRange = within(m.range[0], ig.range) && within(m.range[1], ig.range);
-        if (inRange && ig.targetRuleId) return ig.targetRuleId === '*' || m.ruleId === ig.targetRuleId;
-        return inRange;
-      }),
-  );
+/** @secretlint/core's cleanupMessages without ignored ranges, for the fields we read (no rule allows a message id here). */
+function cleanup({ reported: kept }: Lint): Reported[] {
   // Every message has the default severity ("error"), so equal range and text is a duplicate;
   // like core's filter, the last of equal messages is the one kept.
   const unique = kept.filter((m, i) => !kept.slice(i + 1).some((r) => r.range[0] === m.range[0] && r.range[1] === m.range[1] && r.message === m.message));
@@ -174,7 +162,7 @@ function ruleId(ruleId: string, messageId: string): string {
 export async function findWithSecretlint(text: string): Promise<DlpFinding[]> {
   // No literal a rule needs is affected by the BOM lintSource drops (none holds U+FEFF).
   const mayReport = rulesThatMayReport(text);
-  const lint: Lint = { reported: [], ignored: [], mayReport };
+  const lint: Lint = { reported: [], mayReport };
   // The messages' texts stay in this call: they are compared for duplicates and dropped.
   // The rules, once built, run on a plain source unless the prefilter is off (a rule of
   // another preset version might read line positions, which only lintSource's source has).
