@@ -6,7 +6,6 @@
  * in src/core. Only each message's rule id, message id and range are used: a message's
  * text quotes the secret (masked, but still), and is never kept, logged or recorded.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { lintSource } from '@secretlint/core';
 import { secretLintProfiler } from '@secretlint/profiler';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
@@ -30,8 +29,12 @@ const PREFIX = '@secretlint/secretlint-rule-';
  * and this file applies the same post-processing `lintSource` applies to a preset's
  * messages (duplicates, order by range), so the findings are the same — except that no
  * rule may ignore a range: see `ignore` below.
- * The rules' reports reach the lint in progress through AsyncLocalStorage: a rule may
- * await, and two lints running at once must never see each other's reports.
+ * The rules' reports reach the lint in progress through `active`, and lints run one at a
+ * time (`oneAtATime`): a rule may await, and two lints must never see each other's
+ * reports. Not AsyncLocalStorage: on Node 20 its first `run` turns on async hooks for
+ * the whole process, which doubles the cost of every promise in main (the gateway, the
+ * MCP SDK, the HTTP server) from then on. Serialising costs no throughput: a lint is
+ * regex work on this one thread.
  *
  * Once the rules are built, `lintSource` itself is skipped too (its line index of the
  * whole text is read only by the comment filter, which never runs here), and a rule that cannot report on the
@@ -49,7 +52,21 @@ interface Lint {
   /** The prefilter's answer for this text (secretlint-prefilter.ts); null: run every rule. */
   readonly mayReport: ((ruleId: string) => boolean) | null;
 }
-const current = new AsyncLocalStorage<Lint>();
+let active: Lint | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+function oneAtATime(lint: Lint, work: () => Promise<unknown>): Promise<void> {
+  const run = queue.then(async () => {
+    active = lint;
+    try {
+      await work();
+    } finally {
+      active = undefined;
+    }
+  });
+  queue = run.catch(() => undefined);
+  return run;
+}
 
 interface Built {
   readonly rule: SecretLintRuleCreator<unknown>;
@@ -67,7 +84,7 @@ function build(first: SecretLintRuleContext): readonly Built[] {
         // A translator is a pure function of the rule's messages and the (fixed) locale.
         createTranslator: (messages) => first.createTranslator(messages),
         report: (d) => {
-          current.getStore()?.reported.push({
+          active?.reported.push({
             ruleId: rule.meta.id,
             messageId: d.message.messageId,
             message: d.message.message,
@@ -106,7 +123,7 @@ const ALL: SecretLintRuleCreator = {
     const rules = (built ??= build(context));
     return {
       async file(source) {
-        const lint = current.getStore();
+        const lint = active;
         if (lint) await runRules(rules, source, lint);
       },
     };
@@ -168,9 +185,9 @@ export async function findWithSecretlint(text: string): Promise<DlpFinding[]> {
   // another preset version might read line positions, which only lintSource's source has).
   const rules = built;
   if (rules !== undefined && mayReport !== null) {
-    await current.run(lint, () => runRules(rules, plainSource(text), lint));
+    await oneAtATime(lint, () => runRules(rules, plainSource(text), lint));
   } else {
-    await current.run(lint, () =>
+    await oneAtATime(lint, () =>
       lintSource({
         source: { content: text, filePath: FILE_PATH, contentType: 'text' },
         options: { config: CONFIG, noPhysicFilePath: true, maskSecrets: true },
