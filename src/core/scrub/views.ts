@@ -13,10 +13,17 @@
  *   (4 for base64, 2 for hex) into a view whose characters are the decoded BYTES.
  */
 import { MIN_SECRET_LENGTH } from './forms';
-import { giveCodes, giveInts, lease, takeCodes, takeInts } from './scratch';
+import { giveCodes, giveInts, lease, leaseCodes, takeCodes, takeInts } from './scratch';
 
 export interface View {
   readonly text: string;
+  /**
+   * The text's UTF-16 code units (the first text.length of the array): what the scans
+   * that read every character (the fuzzy index, the run finder) read, since a typed
+   * array costs about half of what charCodeAt does per character. Null: not made (a
+   * scan with the views off reads the text only through the string).
+   */
+  readonly codes: Uint16Array | null;
   /** Original start of each view character; null: the view IS the original. */
   readonly from: Int32Array | null;
   /** Original end (exclusive) of each view character. */
@@ -25,8 +32,36 @@ export interface View {
   readonly reachesEnd: boolean;
 }
 
-export function identityView(text: string): View {
-  return { text, from: null, to: null, reachesEnd: true };
+export function identityView(text: string, withCodes = true): View {
+  return { text, codes: withCodes ? textCodes(text) : null, from: null, to: null, reachesEnd: true };
+}
+
+// src/core's lib has no DOM/Node types; the constructor is typed here to what it is used for.
+const UTF8 = new (globalThis as unknown as { TextEncoder: new () => { encodeInto(s: string, into: Uint8Array): { read: number; written: number } } }).TextEncoder();
+/** Bytes for encodeInto: a text is copied this many characters at a time through them. */
+const BYTE_CHUNK = 1 << 16;
+const byteScratch = new Uint8Array(BYTE_CHUNK);
+
+/**
+ * The code units of a text, in a pooled array (leased to the scan, scratch.ts). Text
+ * that is all ASCII (nearly every result) is copied natively: UTF-8 of ASCII is its
+ * code units, so encodeInto and a widening set() do it at memory speed instead of a
+ * charCodeAt per character. In chunks, so the byte buffer stays small and reused.
+ */
+export function textCodes(text: string): Uint16Array {
+  const n = text.length;
+  const codes = takeCodes(n);
+  leaseCodes(codes, n);
+  const bytes = byteScratch;
+  for (let at = 0; at < n; at += BYTE_CHUNK) {
+    const end = Math.min(n, at + BYTE_CHUNK);
+    const r = UTF8.encodeInto(at === 0 && end === n ? text : text.slice(at, end), bytes);
+    if (r.read === end - at && r.written === end - at) codes.set(bytes.subarray(0, r.written), at);
+    else for (let i = at; i < end; i++) codes[i] = text.charCodeAt(i);
+    // The bytes may be a secret's: not left in the reused array.
+    bytes.fill(0, 0, r.written);
+  }
+  return codes;
 }
 
 /** A view span [a, b) as a span of the original. */
@@ -62,13 +97,13 @@ class Builder {
    * Parent characters [a, b) as they are, one view character each: the unchanged text
    * between escapes, copied without a call per character (most of any text).
    */
-  copy(s: string, a: number, b: number): void {
+  copy(a: number, b: number): void {
     const len = b - a;
     while (this.n + len > this.codes.length) this.grow();
-    const codes = this.codes;
     const n = this.n;
-    for (let k = 0; k < len; k++) codes[n + k] = s.charCodeAt(a + k);
     const p = this.parent;
+    if (p.codes !== null) this.codes.set(p.codes.subarray(a, b), n);
+    else for (let k = 0; k < len; k++) this.codes[n + k] = p.text.charCodeAt(a + k);
     if (p.from === null) {
       const from = this.from;
       const to = this.to;
@@ -97,10 +132,12 @@ class Builder {
     this.from = from;
     this.to = to;
   }
-  // A UTF-8 sequence being read by pushByte(): its bytes and their parent spans.
-  private seq: number[] = [];
-  private seqFrom: number[] = [];
-  private seqTo: number[] = [];
+  // A UTF-8 sequence being read by pushByte(): its bytes and their parent spans (fixed
+  // arrays: a wrongly aligned base64 decoding starts a sequence every few bytes).
+  private readonly seq = new Int32Array(4);
+  private readonly seqFrom = new Int32Array(4);
+  private readonly seqTo = new Int32Array(4);
+  private seqLen = 0;
   private need = 0;
 
   /**
@@ -110,9 +147,10 @@ class Builder {
   pushByte(byte: number, a: number, b: number): void {
     if (this.need > 0) {
       if (byte >= 0x80 && byte <= 0xbf) {
-        this.seq.push(byte);
-        this.seqFrom.push(a);
-        this.seqTo.push(b);
+        this.seq[this.seqLen] = byte;
+        this.seqFrom[this.seqLen] = a;
+        this.seqTo[this.seqLen] = b;
+        this.seqLen++;
         if (--this.need === 0) this.endSeq();
         return;
       }
@@ -120,45 +158,50 @@ class Builder {
     }
     const extra = byte >= 0xc2 && byte <= 0xdf ? 1 : byte >= 0xe0 && byte <= 0xef ? 2 : byte >= 0xf0 && byte <= 0xf4 ? 3 : 0;
     if (extra === 0) return this.push(byte, a, b);
-    this.seq = [byte];
-    this.seqFrom = [a];
-    this.seqTo = [b];
+    this.seq[0] = byte;
+    this.seqFrom[0] = a;
+    this.seqTo[0] = b;
+    this.seqLen = 1;
     this.need = extra;
   }
 
   private endSeq(): void {
     const q = this.seq;
-    let cp = q.length === 2 ? q[0]! & 0x1f : q.length === 3 ? q[0]! & 0x0f : q[0]! & 0x07;
-    for (let k = 1; k < q.length; k++) cp = (cp << 6) | (q[k]! & 0x3f);
-    const bad = (q.length === 3 && cp < 0x800) || (q.length === 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff);
+    const len = this.seqLen;
+    let cp = len === 2 ? q[0]! & 0x1f : len === 3 ? q[0]! & 0x0f : q[0]! & 0x07;
+    for (let k = 1; k < len; k++) cp = (cp << 6) | (q[k]! & 0x3f);
+    const bad = (len === 3 && cp < 0x800) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff);
     if (bad) return this.flushSeq();
     const a = this.seqFrom[0]!;
-    const b = this.seqTo[q.length - 1]!;
+    const b = this.seqTo[len - 1]!;
+    this.seqLen = 0;
+    this.need = 0;
     if (cp <= 0xffff) this.push(cp, a, b);
     else {
       this.push(0xd800 + ((cp - 0x10000) >> 10), a, b);
       this.push(0xdc00 + ((cp - 0x10000) & 0x3ff), a, b);
     }
-    this.seq = [];
-    this.need = 0;
   }
 
   /** An unfinished sequence: its bytes as they are. */
   flushSeq(): void {
-    const q = this.seq;
-    this.seq = [];
+    const len = this.seqLen;
+    this.seqLen = 0;
     this.need = 0;
-    for (let k = 0; k < q.length; k++) this.push(q[k]!, this.seqFrom[k]!, this.seqTo[k]!);
+    for (let k = 0; k < len; k++) this.push(this.seq[k]!, this.seqFrom[k]!, this.seqTo[k]!);
   }
 
   /** The view made; the codes go back to the pool, the position maps when the scan ends. */
   view(reachesEnd: boolean): View {
     this.flushSeq();
     const text = codesToString(this.codes, this.n);
-    giveCodes(this.codes, this.n);
+    // The decoder made a lone surrogate U+FFFD: the codes must read as the text does
+    // (rare: a U+FFFD in the text is the only sign, and indexOf finds it natively).
+    if (text.indexOf('\uFFFD') >= 0) for (let k = 0; k < this.n; k++) this.codes[k] = text.charCodeAt(k);
+    leaseCodes(this.codes, this.n);
     lease(this.from);
     lease(this.to);
-    return { text, from: this.from.subarray(0, this.n), to: this.to.subarray(0, this.n), reachesEnd };
+    return { text, codes: this.codes, from: this.from.subarray(0, this.n), to: this.to.subarray(0, this.n), reachesEnd };
   }
 
   /** No view made: every array back to the pool. */
@@ -273,7 +316,7 @@ export function unescape(v: View): View | null {
     if (amp < i) amp = at(s.indexOf('&', i), n);
     const next = Math.min(pct, bsl, amp);
     if (next > i) {
-      out.copy(s, i, next);
+      out.copy(i, next);
       i = next;
       if (i === n) break;
     }
@@ -434,9 +477,9 @@ for (const c of [0x20, 0x09, 0x3a, 0x2d]) CLASS[c] = CLASS[c]! | HEX_JOIN;
  */
 export function decodedRuns(v: View): View[] {
   const out: View[] = [];
-  const b64 = findRuns(v.text, IS_B64, B64_JOIN, MIN_B64_RUN);
+  const b64 = findRuns(v.text, IS_B64, B64_JOIN, MIN_B64_RUN, v.codes ?? undefined);
   if (b64.length > 0) decodeAligned(v, b64, 4, MIN_B64_RUN, pushBase64, out);
-  const hex = findRuns(v.text, IS_HEX, HEX_JOIN, MIN_HEX_RUN);
+  const hex = findRuns(v.text, IS_HEX, HEX_JOIN, MIN_HEX_RUN, v.codes ?? undefined);
   if (hex.length > 0) decodeAligned(v, hex, 2, MIN_HEX_RUN, pushHex, out);
   return out;
 }
@@ -544,8 +587,8 @@ function decodeAligned(v: View, runs: Int32Array[], group: number, min: number, 
 const MAX_JOIN = 2;
 
 /** CLASS bits of a UTF-16 code unit (0 outside ASCII). */
-function classOf(s: string, i: number): number {
-  const c = s.charCodeAt(i);
+function classOf(s: Uint16Array, i: number): number {
+  const c = s[i]!;
   return c < 128 ? CLASS[c]! : 0;
 }
 
@@ -558,15 +601,16 @@ function classOf(s: string, i: number): number {
  * over every byte of every result. Exported (with the class bits) for its property test
  * against a plain reading.
  */
-export function findRuns(s: string, cls: number, join: number, min: number): Int32Array[] {
-  const n = s.length;
+export function findRuns(text: string, cls: number, join: number, min: number, codes?: Uint16Array): Int32Array[] {
+  const n = text.length;
+  const s = codes ?? textCodes(text);
   const out: Int32Array[] = [];
   let lastEnd = 0;
   for (let i = Math.min(min - 1, n - 1); i >= 0 && i < n;) {
     let seed = i;
     const k0 = classOf(s, i);
     if ((k0 & cls) === 0) {
-      seed = (k0 & join) !== 0 ? across(s, i, 1, lastEnd, cls, join) : -1;
+      seed = (k0 & join) !== 0 ? across(s, n, i, 1, lastEnd, cls, join) : -1;
       if (seed < 0) {
         i += min;
         continue;
@@ -599,7 +643,7 @@ export function findRuns(s: string, cls: number, join: number, min: number): Int
         a--;
         count++;
       } else {
-        const j = a - 1 >= lastEnd ? across(s, a, -1, lastEnd, cls, join) : -1;
+        const j = a - 1 >= lastEnd ? across(s, n, a, -1, lastEnd, cls, join) : -1;
         if (j < 0) break;
         a = j;
         count++;
@@ -611,7 +655,7 @@ export function findRuns(s: string, cls: number, join: number, min: number): Int
         b++;
         count++;
       } else {
-        const j = across(s, b, 1, lastEnd, cls, join);
+        const j = across(s, n, b, 1, lastEnd, cls, join);
         if (j < 0) break;
         b = j;
         count++;
@@ -630,8 +674,9 @@ export function findRuns(s: string, cls: number, join: number, min: number): Int
 }
 
 /** The next run character from position i (direction dir) across joiners only, or -1. */
-function across(s: string, i: number, dir: 1 | -1, floor: number, cls: number, join: number): number {
-  for (let k = 1, j = i + dir; k <= MAX_JOIN + 1 && j >= floor && j < s.length; k++, j += dir) {
+function across(s: Uint16Array, n: number, i: number, dir: 1 | -1, floor: number, cls: number, join: number): number {
+  // n, not s.length: a pooled array can be longer than its text.
+  for (let k = 1, j = i + dir; k <= MAX_JOIN + 1 && j >= floor && j < n; k++, j += dir) {
     const c = classOf(s, j);
     if ((c & cls) !== 0) return j;
     if ((c & join) === 0) return -1;
