@@ -1,5 +1,5 @@
 /**
- * Reused typed arrays for the views' builders (views.ts). A scan makes a dozen or more
+ * Reused typed arrays for the views' builders (view.ts). A scan makes a dozen or more
  * views, each three arrays sized to its text (its code units and position maps); on a stream of 16 KiB chunks that is
  * ≈ 2,600 array allocations per MiB (off-heap backing stores, each with its own
  * allocation and GC bookkeeping), ≈ 10 % of the stream scrubber's time. Arrays come
@@ -16,7 +16,7 @@
 const MAX_POOLED = 1 << 16;
 /**
  * Except ONE array of codes up to this many elements: a large result's own code units
- * (views.ts textCodes), made anew for every scan, cost ≈ 5 % of a 1 MiB scrub in
+ * (view.ts textCodes), made anew for every scan, cost ≈ 5 % of a 1 MiB scrub in
  * fresh pages (CPU profile); a gateway result is one large body and small headers.
  */
 const MAX_LARGE_CODES = 1 << 21;

@@ -1,6 +1,6 @@
 /**
  * The scans that read every character of a view (the fuzzy index, the run finder) read
- * its code-unit array (views.ts `View.codes`), not its string, while the exact index and
+ * its code-unit array (view.ts `View.codes`), not its string, while the exact index and
  * the redaction read the string: the two must hold the same characters, or a form would
  * be matched in one and missed in the other. The string is made from the codes by
  * TextDecoder, which turns a lone surrogate into U+FFFD, so views holding decoded lone
