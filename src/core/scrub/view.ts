@@ -11,8 +11,9 @@ export interface View {
   readonly text: string;
   /**
    * The text's UTF-16 code units (the first text.length of the array): what the scans
-   * that read every character (the fuzzy index, the run finder) read, since a typed
-   * array costs about half of what charCodeAt does per character. Null: not made (a
+   * that read every character (the fuzzy index, the run finder) read: a typed array
+   * reads at one speed, charCodeAt at one that depends on the string shapes its loop has
+   * seen (gram-index.ts scan()). Null: not made (a
    * scan with the views off reads the text only through the string).
    */
   readonly codes: Uint16Array | null;
