@@ -11,8 +11,10 @@ import { Builder, textCodes, type View } from './view';
 const MIN_B64_RUN = Math.ceil((MIN_SECRET_LENGTH * 8) / 6);
 const MIN_HEX_RUN = 2 * MIN_SECRET_LENGTH;
 /**
- * Between two decoded runs in one view: U+FFFF, a noncharacter no secret holds (and
- * that the skeleton view does not skip), so no match spans two runs.
+ * Between two decoded runs in one view: U+FFFF, a noncharacter no secret holds, so no
+ * exact match spans two runs. The skeleton view skips it like any separator, so a
+ * secret whose halves were encoded as two runs is still found there (more redaction,
+ * never less).
  */
 const RUN_GAP = 0xffff;
 export const IS_B64 = 1;
