@@ -273,7 +273,8 @@ export class Scrubber {
 
   private spansOf(text: string, scope: ScrubScope, hits: ScrubHits | undefined): Array<[number, number]> {
     const found: Array<[number, number]> = [];
-    const root = identityView(text);
+    // Views off: only the exact indexes read the root, through the string; no code units needed.
+    const root = identityView(text, this.views);
     this.scanView(root, scope, found, hits);
     if (this.views) {
       const textViews: View[] = [root];
@@ -312,11 +313,15 @@ export class Scrubber {
     this.exact.scan(v.text, exactHit);
     this.exactLong.scan(v.text, exactHit);
     if (this.fuzzy && v.text.length >= FUZZY_MIN_LENGTH) {
-      this.fuzzy.scan(v.text, (a, b, ref) => {
-        hits?.secrets.add(this.slots[ref >> 1]!);
-        const [wa, wb] = this.widen(v.text, ref, a, b);
-        add(wa, wb);
-      });
+      this.fuzzy.scan(
+        v.text,
+        (a, b, ref) => {
+          hits?.secrets.add(this.slots[ref >> 1]!);
+          const [wa, wb] = this.widen(v.text, ref, a, b);
+          add(wa, wb);
+        },
+        v.codes ?? undefined,
+      );
     }
     if (scope.truncated === true && v.reachesEnd) {
       const p = this.prefix.cutPrefix(v.text, MIN_CUT_PREFIX);

@@ -1,5 +1,5 @@
 /**
- * The scrubber's run finder (views.ts findRuns) reads only a sample of the text and
+ * The scrubber's run finder (runs.ts findRuns) reads only a sample of the text and
  * skips ahead past words that cannot hold a run: whatever it skips, it must return
  * exactly the runs a plain left-to-right reading finds — every maximal run of base64
  * (or hex) characters joined across at most two joiner characters, with at least `min`
