@@ -332,11 +332,11 @@ export function createEngine(deps: EngineDeps) {
   /** `slot`: the slot that opened VK; it must be one the vault head lists (open-vault.ts). */
   async function startSession(vaultId: string, vk: Uint8Array, issues: IntegrityIssue[], slot: SlotRecord): Promise<void> {
     const reads = startReads(deps.store);
-    const meta = await deps.store.readMeta();
+    const meta = await reads.meta;
     if (!meta || meta.vaultId !== vaultId) throw noVault();
     const keys = deriveVaultKeys(vk, vaultId);
     try {
-      const head = await readTrustedHead(deps.store, meta, keys, slot.id);
+      const head = await readTrustedHead(deps.store, meta, keys, slot.id, reads.head);
       if (!slotInHead(head, slot)) throw headUnauthenticError(slot.id);
       const loaded = await loadVault(deps.store, meta, keys, deps.random, issues, head, reads);
       if (session) lock('external');
