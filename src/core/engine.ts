@@ -705,6 +705,8 @@ export function createEngine(deps: EngineDeps) {
     saveMcpServer: (server: McpServerConfig, replaces?: string) => core.exclusive(() => mcp.saveMcpServer(core, writeSettings, server, replaces)),
     removeMcpServer: (name: string) => core.exclusive(() => mcp.removeMcpServer(core, writeSettings, name)),
     listItems: (filter: { kind?: string; tag?: string } = {}): ItemSummary[] => core.session().list(filter),
+    /** The first `limit` of listItems(filter) and its length: a page shows a window of a 100k list without receiving all of it. */
+    listFirstItems: (filter: { kind?: string; tag?: string }, limit: number): { items: ItemSummary[]; total: number } => core.session().listFirst(filter, limit),
     searchItems: (query: string, limit = 10_000): ItemSummary[] => core.session().search(query, limit),
     getItem: (id: string): Promise<ItemView> => items.getItem(core, id),
     createItem: (draft: ItemDraft) => items.createItem(core, draft),
