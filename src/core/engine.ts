@@ -332,11 +332,11 @@ export function createEngine(deps: EngineDeps) {
   /** `slot`: the slot that opened VK; it must be one the vault head lists (open-vault.ts). */
   async function startSession(vaultId: string, vk: Uint8Array, issues: IntegrityIssue[], slot: SlotRecord): Promise<void> {
     const reads = startReads(deps.store);
-    const meta = await deps.store.readMeta();
+    const meta = await reads.meta;
     if (!meta || meta.vaultId !== vaultId) throw noVault();
     const keys = deriveVaultKeys(vk, vaultId);
     try {
-      const head = await readTrustedHead(deps.store, meta, keys, slot.id);
+      const head = await readTrustedHead(deps.store, meta, keys, slot.id, reads.head);
       if (!slotInHead(head, slot)) throw headUnauthenticError(slot.id);
       const loaded = await loadVault(deps.store, meta, keys, deps.random, issues, head, reads);
       if (session) lock('external');
@@ -705,6 +705,8 @@ export function createEngine(deps: EngineDeps) {
     saveMcpServer: (server: McpServerConfig, replaces?: string) => core.exclusive(() => mcp.saveMcpServer(core, writeSettings, server, replaces)),
     removeMcpServer: (name: string) => core.exclusive(() => mcp.removeMcpServer(core, writeSettings, name)),
     listItems: (filter: { kind?: string; tag?: string } = {}): ItemSummary[] => core.session().list(filter),
+    /** The first `limit` of listItems(filter) and its length: a page shows a window of a 100k list without receiving all of it. */
+    listFirstItems: (filter: { kind?: string; tag?: string }, limit: number): { items: ItemSummary[]; total: number } => core.session().listFirst(filter, limit),
     searchItems: (query: string, limit = 10_000): ItemSummary[] => core.session().search(query, limit),
     getItem: (id: string): Promise<ItemView> => items.getItem(core, id),
     createItem: (draft: ItemDraft) => items.createItem(core, draft),

@@ -180,8 +180,20 @@ export class UnlockedSession {
 
   /** Items not in the trash, by title. */
   list(filter: { kind?: string; tag?: string }): ItemSummary[] {
+    return this.listFirst(filter, Infinity).items;
+  }
+
+  /** The first `limit` items of list(filter), and how many list(filter) has. */
+  listFirst(filter: { kind?: string; tag?: string }, limit: number): { items: ItemSummary[]; total: number } {
     const all = this.all().entries;
-    return all.filter((e) => e.overview.trashedAt === undefined && (!filter.kind || e.overview.kind === filter.kind) && (!filter.tag || e.overview.tags.includes(filter.tag)));
+    const items: ItemSummary[] = [];
+    let total = 0;
+    for (const e of all) {
+      const o = e.overview;
+      if (o.trashedAt !== undefined || (filter.kind && o.kind !== filter.kind) || (filter.tag && !o.tags.includes(filter.tag))) continue;
+      if (total++ < limit) items.push(e);
+    }
+    return { items, total };
   }
 
   /** Items in the trash, most recently deleted first. */

@@ -32,22 +32,25 @@ export function ItemsView() {
   const [query, setQuery] = useState('');
   const [items, setItems] = useState<ItemSummary[]>([]);
   const [shown, setShown] = useState(LIST_STEP);
+  /** How many items the list has; the page holds only the first `shown` of them. */
+  const [total, setTotal] = useState(0);
   const [error, setError] = useState<unknown>(null);
   const [pane, setPane] = useState<Pane>({ mode: 'none' });
   const [reloadKey, setReloadKey] = useState(0);
   const [newKind, setNewKind] = useState<ItemKind>('login');
   const seq = useRef(0);
-  const lastQuery = useRef('');
 
+  // Only the rows shown are asked for (a 100k list is seconds of cloning and
+  // validating here); "Show more" asks again for a longer window.
   const refresh = useCallback(
-    async (q: string) => {
+    async (q: string, want: number) => {
       const mine = ++seq.current;
       try {
-        const r = q.trim() === '' ? await engine.call('items.list', {}) : await engine.call('items.search', { query: q.trim(), limit: 500 });
+        const r =
+          q.trim() === '' ? await engine.call('items.list', { limit: want }) : { ...(await engine.call('items.search', { query: q.trim(), limit: 500 })), total: undefined };
         if (mine === seq.current) {
           setItems(r.items);
-          if (q !== lastQuery.current) setShown(LIST_STEP);
-          lastQuery.current = q;
+          setTotal(r.total ?? r.items.length);
           setError(null);
         }
       } catch (e) {
@@ -58,8 +61,8 @@ export function ItemsView() {
   );
 
   useEffect(() => {
-    void refresh(query);
-  }, [query, refresh]);
+    void refresh(query, shown);
+  }, [query, shown, refresh]);
   // Bulk changes (import, rotation, sync) arrive as bursts of events: refresh once per burst.
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -67,7 +70,7 @@ export function ItemsView() {
       if (timer !== undefined) return;
       timer = setTimeout(() => {
         timer = undefined;
-        void refresh(query);
+        void refresh(query, shown);
         setReloadKey((k) => k + 1);
       }, CHANGE_COALESCE_MS);
     });
@@ -75,9 +78,9 @@ export function ItemsView() {
       off();
       if (timer !== undefined) clearTimeout(timer);
     };
-  }, [engine, query, refresh]);
+  }, [engine, query, shown, refresh]);
 
-  const rows = shownRows(items.length, shown);
+  const rows = shownRows(total, shown);
   const selectedId = pane.mode === 'view' ? pane.id : pane.mode === 'edit' ? pane.item.id : null;
   const search = useRef<HTMLInputElement>(null);
   const clipboard = useClipboard();
@@ -101,7 +104,18 @@ export function ItemsView() {
   return (
     <div className="items-layout">
       <aside className="item-list">
-        <input ref={search} type="search" placeholder="Search" aria-label="Search items" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="search" />
+        <input
+          ref={search}
+          type="search"
+          placeholder="Search"
+          aria-label="Search items"
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            setShown(LIST_STEP);
+          }}
+          data-testid="search"
+        />
         <div className="row new-item">
           <select value={newKind} onChange={(e) => setNewKind(e.target.value as ItemKind)} aria-label="Kind of new item" data-testid="new-kind">
             {ITEM_KINDS.map((k) => (
@@ -138,7 +152,7 @@ export function ItemsView() {
           {rows.more > 0 && (
             <li className="muted">
               <button type="button" onClick={() => setShown(rows.count + LIST_STEP)} data-testid="show-more-items">
-                Show {rows.more.toLocaleString()} more ({rows.count.toLocaleString()} of {items.length.toLocaleString()} shown)
+                Show {rows.more.toLocaleString()} more ({rows.count.toLocaleString()} of {total.toLocaleString()} shown)
               </button>
             </li>
           )}

@@ -171,10 +171,15 @@ export const EngineUiContract = defineContract({
     /** 'not_found' when no server has the name. */
     'mcpServers.remove': { params: z.strictObject({ name: mcpServerNameSchema }), result: mcpServersResult },
 
-    /** All overviews (already decrypted at unlock), sorted by title. */
+    /**
+     * The overviews (already decrypted at unlock) not in the trash, sorted by title: the
+     * first `limit` of them (all without one), and `total`, how many there are. The item
+     * list asks for the rows it shows: 100k summaries are seconds of cloning and
+     * validating in the page.
+     */
     'items.list': {
-      params: z.object({ kind: itemKindSchema.optional(), tag: z.string().max(64).optional() }),
-      result: z.object({ items: z.array(itemSummarySchema) }),
+      params: z.object({ kind: itemKindSchema.optional(), tag: z.string().max(64).optional(), limit: z.number().int().min(1).optional() }),
+      result: z.object({ items: z.array(itemSummarySchema), total: z.number().int().nonnegative() }),
     },
     /** Case-insensitive match over title, username, URLs, tags, description. */
     'items.search': {
