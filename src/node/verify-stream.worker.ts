@@ -9,7 +9,8 @@
  * small strings and objects each way cost as much as checking the lines did.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { badSignature, inspectItem, type ChainFailure, type Inspected, type WalkItem } from '../core/audit/chain';
+import { badSignature, inspectItem, inspectRecord, type ChainFailure, type Inspected, type WalkItem } from '../core/audit/chain';
+import { fastRecordLine } from '../core/audit/record-line';
 import type { AuditRecord } from '../core/audit/record';
 import { tryParseStrictJson } from '../shared/encoding/strict-json';
 import { createNodeEd25519Verifier, nodeSha256 } from './verify.node.js';
@@ -56,10 +57,16 @@ export interface PackedResults {
 
 const verify = createNodeEd25519Verifier();
 
-function checkLine(text: string, index: number, keyFor: (d: string) => Uint8Array | undefined): LineResult {
+function inspectLine(text: string, index: number, keyFor: (d: string) => Uint8Array | undefined): Inspected | ({ readonly lineError?: string } & ChainFailure) {
+  const fast = fastRecordLine(text);
+  if (fast) return inspectRecord(fast, index, keyFor, nodeSha256);
   const parsed = tryParseStrictJson(text);
   if (!parsed.ok) return { ok: false, index, reason: 'malformed', message: '', lineError: parsed.reason === 'syntax' ? 'syntax' : parsed.message };
-  const x: Inspected | ChainFailure = inspectItem(parsed.value, index, keyFor, nodeSha256);
+  return inspectItem(parsed.value, index, keyFor, nodeSha256);
+}
+
+function checkLine(text: string, index: number, keyFor: (d: string) => Uint8Array | undefined): LineResult {
+  const x = inspectLine(text, index, keyFor);
   if (!x.ok) return x;
   if (x.check && !verify(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(index, x);
   if (x.kind === 'seal') return { ok: true, kind: 'seal', seal: { device: x.seal.device, seq: x.seal.seq, hash: x.seal.hash } };

@@ -17,8 +17,8 @@
  * record comes later: the verifier reports a `lookFor` and its caller keeps reading.
  */
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { auditRecordSchema, computeRecordHashHex, GENESIS_PREV_HASH, issueField, recordSignatureInput, type AuditRecord, type Sha256 } from './record';
-import { auditSealSchema, isSealShaped, sealSignatureInput, type AuditSeal } from './seal';
+import { computeRecordHashHex, GENESIS_PREV_HASH, issueField, parseAuditRecord, recordSignatureInput, type AuditRecord, type Sha256 } from './record';
+import { isSealShaped, parseAuditSeal, sealSignatureInput, type AuditSeal } from './seal';
 import { nobleEd25519Verify, type SignatureVerifier } from './signer';
 
 export const CHAIN_FAILURE_REASONS = [
@@ -151,19 +151,23 @@ export interface SignatureCheck {
 /** Stateless per-item checks (parallelisable): shape, known device, hash; what a signature must verify. */
 export function inspectItem(input: unknown, index: number, publicKeyFor: (deviceId: string) => Uint8Array | undefined, sha?: Sha256): Inspected | ChainFailure {
   if (isSealShaped(input)) {
-    const parsed = auditSealSchema.safeParse(input);
+    const parsed = parseAuditSeal(input);
     if (!parsed.success) return fail(index, 'malformed', `Item ${index + 1} is not a valid seal (field ${issueField(parsed.error)}).`);
     const s = parsed.data;
     const publicKey = publicKeyFor(s.device);
     if (!publicKey) return fail(index, 'unknown_device', `No public key is known for device ${s.device}.`, s);
     return { ok: true, kind: 'seal', seal: s, check: { signature: hexToBytes(s.sig), message: sealSignatureInput(s), publicKey } };
   }
-  const parsed = auditRecordSchema.safeParse(input);
+  const parsed = parseAuditRecord(input);
   if (!parsed.success) {
     const where = issueField(parsed.error);
     return fail(index, 'malformed', `Record ${index + 1} is not a valid audit record (field ${where}).`);
   }
-  const r = parsed.data;
+  return inspectRecord(parsed.data, index, publicKeyFor, sha);
+}
+
+/** inspectItem's checks after the shape: for a record already parsed (a verifier's fast path for a line). */
+export function inspectRecord(r: AuditRecord, index: number, publicKeyFor: (deviceId: string) => Uint8Array | undefined, sha?: Sha256): Inspected | ChainFailure {
   const publicKey = publicKeyFor(r.device);
   if (!publicKey) return fail(index, 'unknown_device', `No public key is known for device ${r.device}.`, r);
   const hash = computeRecordHashHex(r, sha);

@@ -17,6 +17,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditEventSchema, auditReasonSchema, auditTargetSchema } from '../../shared/contracts/audit-event';
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
 import { canonicalizeJcs } from './jcs';
+import { compileFastCheck, UNSURE, type MemberCount } from './fast-schema';
 
 /** The version AuditLog writes: hash-chained, covered by segment seals (seal.ts), not signed one by one. */
 export const AUDIT_RECORD_VERSION = 3 as const;
@@ -92,6 +93,24 @@ export const auditRecordSchema = z.discriminatedUnion('v', [
   z.strictObject({ ...v3Fields, hash: hashHexSchema }),
 ]);
 export type AuditRecord = z.infer<typeof auditRecordSchema>;
+
+const fastRecord = compileFastCheck(auditRecordSchema);
+
+/**
+ * The record auditRecordSchema accepts, or undefined when the fast path is not sure
+ * (fast-schema.ts): the caller then asks zod, which alone refuses and names why.
+ * `count` adds up the value's object members (for the duplicate-name check of a line).
+ */
+export function fastAuditRecord(input: unknown, count: MemberCount = { members: 0 }): AuditRecord | undefined {
+  const r = fastRecord(input, count);
+  return r === UNSURE ? undefined : (r as AuditRecord);
+}
+
+/** auditRecordSchema.safeParse, through the fast path first: same acceptance, same output, same errors. */
+export function parseAuditRecord(input: unknown): z.ZodSafeParseResult<AuditRecord> {
+  const r = fastAuditRecord(input);
+  return r ? { success: true, data: r } : auditRecordSchema.safeParse(input);
+}
 /** A v1 or v2 record: it carries its own signature. */
 export type SignedAuditRecord = Extract<AuditRecord, { sig: string }>;
 
@@ -122,6 +141,17 @@ export function computeRecordHashHex(record: UnsignedAuditRecord | AuditRecord, 
 // A high surrogate not followed by a low one, or a low one not preceded by a high one (RFC 8785 refuses them).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * A character JSON.stringify escapes, or one outside printable ASCII (a surrogate may be
+ * lone). A string without any (every id, hash, time and token a record holds) is its JSON
+ * text between two quotes: writing it so skips the lone-surrogate test and JSON.stringify,
+ * which were most of this function's cost.
+ */
+const NEEDS_ESCAPE_OR_CHECK = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
+const str = (v: unknown): string | undefined =>
+  typeof v !== 'string' ? undefined : !NEEDS_ESCAPE_OR_CHECK.test(v) ? '"' + v + '"' : LONE_SURROGATE.test(v) ? undefined : JSON.stringify(v);
+
 /** A flat object of strings and safe integers in JCS form, or undefined when it holds anything else. */
 function flatJcs(o: unknown): string | undefined {
   if (typeof o !== 'object' || o === null || Array.isArray(o) || Object.getPrototypeOf(o) !== Object.prototype) return undefined;
@@ -130,16 +160,13 @@ function flatJcs(o: unknown): string | undefined {
   for (const k of keys) {
     const v = (o as Record<string, unknown>)[k];
     if (v === undefined) continue;
-    if (typeof v === 'string') {
-      if (LONE_SURROGATE.test(v)) return undefined;
-    } else if (!Number.isSafeInteger(v)) return undefined;
-    if (LONE_SURROGATE.test(k)) return undefined;
-    out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + JSON.stringify(v);
+    const value = typeof v === 'string' ? str(v) : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : undefined;
+    const key = str(k);
+    if (value === undefined || key === undefined) return undefined;
+    out += (out.length > 1 ? ',' : '') + key + ':' + value;
   }
   return out + '}';
 }
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && !LONE_SURROGATE.test(v) ? JSON.stringify(v) : undefined);
 
 /**
  * The RFC 8785 text of the record without `hash` and `sig`: the bytes its hash covers.

@@ -73,6 +73,30 @@ export function tryParseStrictJson(text: string): StrictJsonResult {
   return scan(text) ?? { ok: true, value };
 }
 
+/**
+ * How many object member names valid JSON `text` holds, repeated ones included; undefined
+ * when it holds a backslash. Without one no string has an escaped quote, so the quotes pair
+ * up in order and a string is a member name exactly when a colon follows it: a cheap
+ * count (no per-character loop, no name strings) for a caller that already knows how many
+ * distinct members the parsed value has. Equal counts prove no object repeats a name.
+ */
+export function memberNameCount(text: string): number | undefined {
+  if (text.includes('\\')) return undefined;
+  let names = 0;
+  let open = text.indexOf('"');
+  while (open !== -1) {
+    const close = text.indexOf('"', open + 1);
+    if (close === -1) return undefined;
+    let k = close + 1;
+    while (isJsonSpace(text.charCodeAt(k))) k++;
+    if (text.charCodeAt(k) === 0x3a /* : */) names++;
+    open = text.indexOf('"', close + 1);
+  }
+  return names;
+}
+
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
 /** As tryParseStrictJson; throws `invalid_input` naming `what` ("The server's answer"). */
 export function parseStrictJson(text: string, what = 'The JSON'): unknown {
   const r = tryParseStrictJson(text);
