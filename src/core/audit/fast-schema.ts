@@ -176,25 +176,30 @@ function objectCheck(def: Def): FastCheck {
     return { key, optional, check: optional ? (d.innerType ? compileFastCheck(d.innerType) : never) : compileFastCheck(s) };
   });
   const known = new Set(members.map((m) => m.key));
+  // A member read from Object.prototype (its own names) could stand in for an absent one; those schemas take zod.
+  if (members.some((m) => m.key in Object.prototype)) return never;
   return (v, count) => {
     // zod takes any non-array object; plain ones (what JSON.parse and callers make) are enough here.
     if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return UNSURE;
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o);
     for (const k of keys) if (!known.has(k)) return UNSURE;
-    count.members += keys.length;
     const out: Record<string, unknown> = {};
+    let defined = 0;
     for (const m of members) {
       const x = o[m.key];
-      // An absent optional member is left out, as zod does; one present as undefined is zod's to copy.
       if (x === undefined) {
-        if (m.optional && !Object.hasOwn(o, m.key)) continue;
+        if (m.optional) continue; // absent: left out, as zod does
         return UNSURE;
       }
       const y = m.check(x, count);
       if (y === UNSURE) return UNSURE;
       out[m.key] = y;
+      defined++;
     }
+    // Fewer defined members than own keys: one is present as undefined, which zod copies as such.
+    if (defined !== keys.length) return UNSURE;
+    count.members += keys.length;
     for (const refined of refinements) if (!refined(out)) return UNSURE;
     return out;
   };
