@@ -70,7 +70,35 @@ export function tryParseStrictJson(text: string): StrictJsonResult {
   } catch {
     return { ok: false, reason: 'syntax', message: 'The text is not valid JSON.' };
   }
-  return scan(text) ?? { ok: true, value };
+  return provesUnique(text, value) ? { ok: true, value } : (scan(text) ?? { ok: true, value });
+}
+
+/**
+ * The cheap proof, before the scan: the text holds as many member names as the parsed
+ * value has members (memberNameCount), so no object repeats one, and the value nests no
+ * deeper than MAX_JSON_DEPTH (with no repeat dropped, the text nests exactly as deep).
+ * False is "not proved": the scan decides, as it always did.
+ */
+function provesUnique(text: string, value: unknown): boolean {
+  const names = memberNameCount(text);
+  if (names === undefined) return false;
+  const count = { members: 0 };
+  return countMembers(value, 1, count) && count.members === names;
+}
+
+/** Adds up the members of every object in `v`; false if a container nests deeper than MAX_JSON_DEPTH. */
+function countMembers(v: unknown, depth: number, count: { members: number }): boolean {
+  if (typeof v !== 'object' || v === null) return true;
+  if (depth > MAX_JSON_DEPTH) return false;
+  if (Array.isArray(v)) {
+    for (const x of v as unknown[]) if (!countMembers(x, depth + 1, count)) return false;
+    return true;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  count.members += keys.length;
+  for (const k of keys) if (!countMembers(o[k], depth + 1, count)) return false;
+  return true;
 }
 
 /**
