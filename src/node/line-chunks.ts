@@ -34,7 +34,7 @@ export function lineChunker(linesPerChunk: number): { push(piece: Uint8Array): U
         from = nl + 1;
       }
       if (from < piece.length) {
-        // A read stream's buffer may be reused by a later read; keep a copy of what stays.
+        // Copied: a view would keep the whole read buffer alive for its last partial line.
         const rest = piece.slice(from);
         held.push(rest);
         heldBytes += rest.length;

@@ -91,7 +91,7 @@ export function checkLineAt(text: string, index: number, keys: Readonly<Record<s
  * The items of a chunk's text and the line (1-based, in the chunk) each is on. Line breaks
  * as readline has them: "\n", "\r\n" and a lone "\r"; blank lines are no item.
  */
-export function splitChunk(text: string): { readonly items: string[]; readonly lineOf: number[]; readonly lineCount: number } {
+function splitChunk(text: string): { readonly items: string[]; readonly lineOf: number[]; readonly lineCount: number } {
   const rows = text.split('\n');
   // What follows the chunk's last "\n" is nothing, or the file's unterminated last line.
   if (rows[rows.length - 1] === '') rows.pop();
