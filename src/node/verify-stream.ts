@@ -1,8 +1,8 @@
 /**
  * The streaming, parallel verifier behind `latchkey audit verify` (docs/audit-format.md
- * §4, §6): reads the export line by line (constant memory: no line is kept after its
- * chunk is walked), spreads the per-line work — strict JSON, schema, hash, v1/v2 and seal
- * signatures — over worker threads in chunks, and walks the results in input order on
+ * §4, §6): reads the export in chunks of whole lines (constant memory: no chunk is kept
+ * after it is walked), spreads the per-line work — decoding, strict JSON, schema, hash,
+ * v1/v2 and seal signatures — over worker threads, and walks the results in input order on
  * this thread (ChainWalker: links, gaps, seals), feeding each accepted record's leaf to a
  * Merkle accumulator so every checkpoint is compared the moment its size is reached.
  * Same verdict, first bad line and reason as verifyAuditExport on the whole file.
@@ -19,7 +19,8 @@ import type { ExportCheck } from '../core/audit/verify-export';
 import { parseExportItem, type AuditExportItem } from '../core/audit/export';
 import { tryParseStrictJson } from '../shared/encoding/strict-json';
 import { createNodeEd25519Verifier } from './verify.node.js';
-import { checkLines, unpacker, type ChunkRequest, type LineResult, type PackedResults, type WorkerStart } from './verify-stream.worker.js';
+import { checkChunk, checkLineAt, unpacker, type ChunkRequest, type LineResult, type PackedChunk, type WorkerStart } from './verify-stream.worker.js';
+import { lineChunker } from './line-chunks';
 
 export interface StreamVerifyOptions {
   readonly deviceKeys: ReadonlyMap<string, Uint8Array>;
@@ -51,11 +52,9 @@ export function verifyThreadsFor(sizeBytes: number, cpus: number): number {
 /** The verdict, with the 1-based line of the first bad item (record failures). */
 export type StreamCheck = ExportCheck & { readonly line?: number };
 
-/** A chunk's results, read in line order: each call gives the next line's. */
-type NextResult = () => LineResult;
-
 interface Pool {
-  run(first: number, lines: readonly string[]): Promise<NextResult>;
+  /** Checks a chunk of whole lines; `bytes` is handed over (transferred to a worker). */
+  run(bytes: Uint8Array<ArrayBuffer>): Promise<PackedChunk>;
   close(): Promise<void>;
 }
 
@@ -76,7 +75,7 @@ function workerPool(threads: number, keys: Readonly<Record<string, Uint8Array>>,
   // The keys go once, at start, not with every chunk.
   const workers = Array.from({ length: threads }, () => startWorker({ keys }));
   const ready: Worker[] = onlyWorkers ? workers : [];
-  const waiting = new Map<number, { resolve(r: NextResult): void; reject(e: Error): void }>();
+  const waiting = new Map<number, { resolve(r: PackedChunk): void; reject(e: Error): void }>();
   let failed: Error | undefined;
   const failAll = (e: Error) => {
     failed ??= e;
@@ -85,12 +84,12 @@ function workerPool(threads: number, keys: Readonly<Record<string, Uint8Array>>,
   };
   for (const w of workers) {
     w.unref();
-    w.on('message', (m: { id: number; packed: PackedResults } | { ready: true }) => {
+    w.on('message', (m: { id: number; packed: PackedChunk } | { ready: true }) => {
       if (!('id' in m)) {
         if (!onlyWorkers) ready.push(w);
         return;
       }
-      waiting.get(m.id)?.resolve(unpacker(m.packed));
+      waiting.get(m.id)?.resolve(m.packed);
       waiting.delete(m.id);
     });
     w.on('error', () => failAll(new Error('A verification worker failed.')));
@@ -99,14 +98,14 @@ function workerPool(threads: number, keys: Readonly<Record<string, Uint8Array>>,
   const here = inThread(keys);
   let next = 0;
   return {
-    run(first, lines) {
+    run(bytes) {
       if (failed) return Promise.reject(failed);
-      if (ready.length === 0) return here.run(first, lines);
+      if (ready.length === 0) return here.run(bytes);
       const id = next++;
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        const req: ChunkRequest = { id, first, text: lines.join('\n') };
-        ready[id % ready.length]!.postMessage(req);
+        const req: ChunkRequest = { id, bytes };
+        ready[id % ready.length]!.postMessage(req, [bytes.buffer]);
       });
     },
     async close() {
@@ -117,11 +116,7 @@ function workerPool(threads: number, keys: Readonly<Record<string, Uint8Array>>,
 }
 
 const inThread = (keys: Readonly<Record<string, Uint8Array>>): Pool => ({
-  run: async (first, lines) => {
-    const results = checkLines(first, lines, keys);
-    let k = 0;
-    return () => results[k++]!;
-  },
+  run: async (bytes) => checkChunk(bytes, keys),
   close: async () => undefined,
 });
 
@@ -165,12 +160,12 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
   let pendingLine = 0;
   let verdict: StreamCheck | undefined;
 
-  // Chunks in flight, bounded, each with the item index of its first line.
-  const inFlight: { first: number; lines: number[]; results: Promise<NextResult> }[] = [];
+  // Chunks in flight, bounded, in file order.
+  const inFlight: Promise<PackedChunk>[] = [];
   const maxInFlight = Math.max(2, threads * 2);
-  let buf: string[] = [];
-  let bufLines: number[] = [];
+  // Items and lines in the chunks walked so far: a chunk numbers its own from 0.
   let items = 0;
+  let lines = 0;
   // Line of an item index: index + 1 plus the blank lines before it, kept only where that changes.
   const shifts: { from: number; extra: number }[] = [];
   const lineOf = (index: number): number => {
@@ -179,15 +174,20 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
     return index + 1 + extra;
   };
 
-  const walk = (first: number, nextResult: NextResult, lineNos: readonly number[]): void => {
-    for (let k = 0; k < lineNos.length && !verdict; k++) {
-      const r = nextResult();
-      const line = lineNos[k]!;
+  const walk = (c: PackedChunk): void => {
+    const nextResult = unpacker(c);
+    const first = items;
+    for (let k = 0; k < c.n && !verdict; k++) {
+      let r: LineResult = nextResult();
+      const index = first + k;
+      const line = lines + c.lineOf[k]!;
+      if (line !== index + 1 + (shifts[shifts.length - 1]?.extra ?? 0)) shifts.push({ from: index, extra: line - index - 1 });
       if (pending) {
         // Only looking for the missing record now, to tell a reorder from a gap.
         if (r.ok && r.kind === 'record' && itemIsRecord(r.record, pending.lookFor.device, pending.lookFor.seq)) verdict = { kind: 'record', ...pending.ifFound, line: pendingLine };
         continue;
       }
+      if (!r.ok && r.text !== undefined) r = checkLineAt(r.text, index, keys);
       if (!r.ok) {
         const message = r.lineError === undefined ? r.message : r.lineError === 'syntax' ? `Line ${line} is not valid JSON.` : `Line ${line}: ${r.lineError}`;
         verdict = {
@@ -202,7 +202,7 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
         };
         return;
       }
-      const bad = walker.step(first + k, r);
+      const bad = walker.step(index, r);
       if (bad) {
         if (isPending(bad)) {
           pending = bad;
@@ -214,7 +214,7 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
       }
       if (r.kind !== 'record') continue;
       if (r.full !== undefined && receiptFailure === undefined) {
-        const bad = receipts.step(r.full, first + k);
+        const bad = receipts.step(r.full, index);
         if (bad) receiptFailure = { kind: 'receipt', ...bad, line };
       }
       const record = r.record;
@@ -223,72 +223,44 @@ export async function verifyExportFile(path: string, options: StreamVerifyOption
       if (nextCp >= cps.sorted.length) continue;
       acc.push(auditLeafHash(record));
       while (cps.sorted[nextCp] && cps.sorted[nextCp]!.cp.size === acc.size) {
-        const { cp, index } = cps.sorted[nextCp++]!;
+        const { cp, index: cpIndex } = cps.sorted[nextCp++]!;
         if (bytesToHex(acc.root()) !== cp.root) {
           verdict = {
             kind: 'checkpoint',
             ok: false,
-            checkpoint: index,
+            checkpoint: cpIndex,
             reason: 'root_mismatch',
             afterRecord: lastGood,
             beforeRecord: cp.size,
-            message: `Checkpoint ${index + 1} (size ${cp.size}) does not match the export: a record at positions ${lastGood + 1}–${cp.size} was removed, altered or reordered.`,
+            message: `Checkpoint ${cpIndex + 1} (size ${cp.size}) does not match the export: a record at positions ${lastGood + 1}–${cp.size} was removed, altered or reordered.`,
           };
           return;
         }
         lastGood = cp.size;
       }
     }
+    items += c.n;
+    lines += c.lineCount;
   };
 
-  const flush = (): void => {
-    if (buf.length === 0) return;
-    inFlight.push({ first: items - buf.length, lines: bufLines, results: pool.run(items - buf.length, buf) });
-    buf = [];
-    bufLines = [];
-  };
-  const drainOne = async (): Promise<void> => {
-    const c = inFlight.shift()!;
-    walk(c.first, await c.results, c.lines);
-  };
-
-  // Read in large pieces and split here: a per-line async iterator (readline) cost this
-  // thread more than walking the results did. Line breaks as readline has them: "\n",
-  // "\r\n", and a lone "\r".
-  const input = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  let lineNo = 0;
-  let rest = '';
-  const take = (text: string): boolean => {
-    lineNo++;
-    if (text.trim() === '') return false;
-    if (lineNo !== items + 1 + (shifts[shifts.length - 1]?.extra ?? 0)) shifts.push({ from: items, extra: lineNo - items - 1 });
-    buf.push(text);
-    bufLines.push(lineNo);
-    items++;
-    return buf.length >= chunkLines;
-  };
-  /** The lines of one piece of text (a line may hold lone "\r" breaks); false once a verdict stops the read. */
-  const takeLines = async (lines: readonly string[]): Promise<boolean> => {
-    for (const raw of lines) {
-      if (verdict) return false;
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      for (const part of line.includes('\r') ? line.split('\r') : [line]) {
-        if (!take(part)) continue;
-        flush();
-        while (inFlight.length >= maxInFlight && !verdict) await drainOne();
-        if (verdict) return false;
-      }
-    }
+  const drainOne = async (): Promise<void> => walk(await inFlight.shift()!);
+  /** Hands a chunk to the pool, then waits while too many are in flight; false once a verdict stops the read. */
+  const dispatch = async (bytes: Uint8Array<ArrayBuffer>): Promise<boolean> => {
+    inFlight.push(pool.run(bytes));
+    while (inFlight.length >= maxInFlight && !verdict) await drainOne();
     return !verdict;
   };
+
+  // Bytes, not text: decoding and splitting are the workers' (line-chunks.ts), since this
+  // thread walking every result in order is what bounds the rate.
+  const input = createReadStream(path, { highWaterMark: 1 << 20 });
+  const chunks = lineChunker(chunkLines);
   try {
-    for await (const piece of input as AsyncIterable<string>) {
-      const lines = (rest + piece).split('\n');
-      rest = lines.pop()!;
-      if (!(await takeLines(lines))) break;
+    reading: for await (const piece of input as AsyncIterable<Buffer>) {
+      for (const c of chunks.push(piece)) if (!(await dispatch(c))) break reading;
     }
-    if (!verdict && rest !== '') await takeLines([rest]);
-    flush();
+    const last = verdict ? undefined : chunks.end();
+    if (last) await dispatch(last);
     while (inFlight.length > 0 && !verdict) await drainOne();
   } finally {
     input.destroy();

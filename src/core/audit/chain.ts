@@ -17,8 +17,8 @@
  * record comes later: the verifier reports a `lookFor` and its caller keeps reading.
  */
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { auditRecordSchema, computeRecordHashHex, GENESIS_PREV_HASH, issueField, recordSignatureInput, type AuditRecord, type Sha256 } from './record';
-import { auditSealSchema, isSealShaped, sealSignatureInput, type AuditSeal } from './seal';
+import { computeRecordHashHex, GENESIS_PREV_HASH, issueField, parseAuditRecord, recordSignatureInput, type AuditRecord, type Sha256 } from './record';
+import { isSealShaped, parseAuditSeal, sealSignatureInput, type AuditSeal } from './seal';
 import { nobleEd25519Verify, type SignatureVerifier } from './signer';
 
 export const CHAIN_FAILURE_REASONS = [
@@ -86,6 +86,26 @@ export interface VerifyChainOptions {
    * records before its closing seal is checked).
    */
   readonly unsealedTail?: 'refuse' | 'allow';
+  /** Items already inspected (inspectAhead), so this call only walks them. */
+  readonly inspected?: InspectionCache;
+}
+
+/**
+ * inspectItem's successes for items checked ahead of time, by item (the same object, so
+ * the same answer: inspection depends on nothing but the item and the keys). The server
+ * checks an upload's records this way before it takes the org's log lock, so the lock
+ * covers only the walk and the insert. Failures are not kept: a failure's message names
+ * the item's position, which only the verifying call knows; it inspects those again.
+ */
+export type InspectionCache = ReadonlyMap<unknown, Inspected>;
+
+export function inspectAhead(items: readonly unknown[], publicKeyFor: (deviceId: string) => Uint8Array | undefined, sha?: Sha256): InspectionCache {
+  const out = new Map<unknown, Inspected>();
+  for (let i = 0; i < items.length; i++) {
+    const x = inspectItem(items[i], i, publicKeyFor, sha);
+    if (x.ok) out.set(items[i], x);
+  }
+  return out;
 }
 
 function fail(index: number, reason: ChainFailureReason, message: string, r?: { seq: number; device: string }): ChainFailure {
@@ -151,19 +171,23 @@ export interface SignatureCheck {
 /** Stateless per-item checks (parallelisable): shape, known device, hash; what a signature must verify. */
 export function inspectItem(input: unknown, index: number, publicKeyFor: (deviceId: string) => Uint8Array | undefined, sha?: Sha256): Inspected | ChainFailure {
   if (isSealShaped(input)) {
-    const parsed = auditSealSchema.safeParse(input);
+    const parsed = parseAuditSeal(input);
     if (!parsed.success) return fail(index, 'malformed', `Item ${index + 1} is not a valid seal (field ${issueField(parsed.error)}).`);
     const s = parsed.data;
     const publicKey = publicKeyFor(s.device);
     if (!publicKey) return fail(index, 'unknown_device', `No public key is known for device ${s.device}.`, s);
     return { ok: true, kind: 'seal', seal: s, check: { signature: hexToBytes(s.sig), message: sealSignatureInput(s), publicKey } };
   }
-  const parsed = auditRecordSchema.safeParse(input);
+  const parsed = parseAuditRecord(input);
   if (!parsed.success) {
     const where = issueField(parsed.error);
     return fail(index, 'malformed', `Record ${index + 1} is not a valid audit record (field ${where}).`);
   }
-  const r = parsed.data;
+  return inspectRecord(parsed.data, index, publicKeyFor, sha);
+}
+
+/** inspectItem's checks after the shape: for a record already parsed (a verifier's fast path for a line). */
+export function inspectRecord(r: AuditRecord, index: number, publicKeyFor: (deviceId: string) => Uint8Array | undefined, sha?: Sha256): Inspected | ChainFailure {
   const publicKey = publicKeyFor(r.device);
   if (!publicKey) return fail(index, 'unknown_device', `No public key is known for device ${r.device}.`, r);
   const hash = computeRecordHashHex(r, sha);
@@ -315,7 +339,7 @@ export function verifyChain(items: readonly unknown[], options: VerifyChainOptio
   const records: AuditRecord[] = [];
   const seals: AuditSeal[] = [];
   for (let i = 0; i < items.length; i++) {
-    const x = inspectItem(items[i], i, options.publicKeyFor, options.sha256);
+    const x = options.inspected?.get(items[i]) ?? inspectItem(items[i], i, options.publicKeyFor, options.sha256);
     if (!x.ok) return x;
     if (x.check && !verifier(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(i, x);
     const bad = walker.step(i, x);
@@ -401,6 +425,8 @@ export interface VerifyAppendOptions {
   readonly verifier?: SignatureVerifier;
   /** As in VerifyChainOptions: the server passes node:crypto's. */
   readonly sha256?: Sha256;
+  /** As in VerifyChainOptions: records and seals inspected ahead (inspectAhead, with this device's key). */
+  readonly inspected?: InspectionCache;
 }
 
 /**
@@ -431,7 +457,7 @@ export function verifyAppend(
   let prevSeq: number | undefined;
   // Leading records at or below the stored head must equal what is stored.
   for (; skip < batch.length; skip++) {
-    const x = inspectItem(batch[skip], skip, keyFor, options.sha256);
+    const x = options.inspected?.get(batch[skip]) ?? inspectItem(batch[skip], skip, keyFor, options.sha256);
     if (!x.ok) return asWrongDevice(x);
     if (x.kind === 'seal') return fail(skip, 'malformed', `Item ${skip + 1} of the records is a seal; seals travel in "seals".`, x.seal);
     if (x.check && !verifier(x.check.signature, x.check.message, x.check.publicKey)) return badSignature(skip, x);
@@ -453,7 +479,13 @@ export function verifyAppend(
   for (const s of seals) if (!isSealShaped(s)) return fail(batch.length, 'malformed', 'An item of "seals" is not a seal.');
   const items = [...rest, ...seals];
   const previous = new Map<string, ChainHead>(lastKnown ? [[options.deviceId, lastKnown]] : []);
-  const result = verifyChain(items, { publicKeyFor: keyFor, previous, verifier, ...(options.sha256 ? { sha256: options.sha256 } : {}) });
+  const result = verifyChain(items, {
+    publicKeyFor: keyFor,
+    previous,
+    verifier,
+    ...(options.sha256 ? { sha256: options.sha256 } : {}),
+    ...(options.inspected ? { inspected: options.inspected } : {}),
+  });
   if (!result.ok) return asWrongDevice({ ...result, index: result.index + skip });
   return { ok: true, fresh: result.records, seals: result.seals, alreadyHeld: skip, head: result.heads.get(options.deviceId) };
 }

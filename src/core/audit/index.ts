@@ -18,7 +18,7 @@ export { type AuditSeal } from './seal';
 export { createEd25519Signer, generateEd25519SecretKey, type AuditSigner } from './signer';
 export { MemoryAuditStore, type AuditStore } from './store';
 export { auditSinkFor, createAuditLog, type AuditLog } from './log';
-export { verifyAppend, verifyChain, verifyChainBatched, type ChainHead, type ChainResult } from './chain';
+export { inspectAhead, verifyAppend, verifyChain, verifyChainBatched, type ChainHead, type ChainResult } from './chain';
 export { MerkleAccumulator, consistencyProof, inclusionProof, merkleLeafHash, merkleRoot, verifyConsistency, verifyInclusion } from './merkle';
 export {
   auditLeafHash,

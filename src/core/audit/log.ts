@@ -20,11 +20,11 @@ import { LatchkeyError } from '../../shared/errors';
 import { verifyChain } from './chain';
 import {
   AUDIT_RECORD_VERSION,
-  auditEventInputSchema,
   computeRecordHashHex,
   deviceIdSchema,
   issueField,
   GENESIS_PREV_HASH,
+  parseAuditEvent,
   type AuditEventInput,
   type AuditRecord,
   type Sha256,
@@ -124,7 +124,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   let armed: unknown;
 
   function parseEvent(event: AuditEventInput): AuditEventInput {
-    const parsed = auditEventInputSchema.safeParse(event);
+    const parsed = parseAuditEvent(event);
     if (!parsed.success) {
       // Name the field, never echo the value: a refused value may be the very secret we keep out.
       const where = issueField(parsed.error);

@@ -17,6 +17,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditEventSchema, auditReasonSchema, auditTargetSchema } from '../../shared/contracts/audit-event';
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
 import { canonicalizeJcs } from './jcs';
+import { compileFastCheck, UNSURE, type MemberCount } from './fast-schema';
 
 /** The version AuditLog writes: hash-chained, covered by segment seals (seal.ts), not signed one by one. */
 export const AUDIT_RECORD_VERSION = 3 as const;
@@ -36,6 +37,14 @@ const idToken = (max: number, what: string) => z.string().regex(new RegExp(`^[A-
 /** What a caller hands to AuditLog.append (v2); the log adds the rest. */
 export const auditEventInputSchema = auditEventSchema;
 export type AuditEventInput = z.infer<typeof auditEventInputSchema>;
+
+const fastEvent = compileFastCheck(auditEventInputSchema);
+
+/** auditEventInputSchema.safeParse, through the fast path first (fast-schema.ts): same acceptance, same output, same errors. */
+export function parseAuditEvent(input: unknown): z.ZodSafeParseResult<AuditEventInput> {
+  const e = fastEvent(input, { members: 0 });
+  return e === UNSURE ? auditEventInputSchema.safeParse(input) : { success: true, data: e as AuditEventInput };
+}
 
 /** Format v1's event part: read only. */
 /** A stored record never carries `"target":{}`: an event without a target omits the member, one encoding per meaning. */
@@ -92,6 +101,24 @@ export const auditRecordSchema = z.discriminatedUnion('v', [
   z.strictObject({ ...v3Fields, hash: hashHexSchema }),
 ]);
 export type AuditRecord = z.infer<typeof auditRecordSchema>;
+
+const fastRecord = compileFastCheck(auditRecordSchema);
+
+/**
+ * The record auditRecordSchema accepts, or undefined when the fast path is not sure
+ * (fast-schema.ts): the caller then asks zod, which alone refuses and names why.
+ * `count` adds up the value's object members (for the duplicate-name check of a line).
+ */
+export function fastAuditRecord(input: unknown, count: MemberCount = { members: 0 }): AuditRecord | undefined {
+  const r = fastRecord(input, count);
+  return r === UNSURE ? undefined : (r as AuditRecord);
+}
+
+/** auditRecordSchema.safeParse, through the fast path first: same acceptance, same output, same errors. */
+export function parseAuditRecord(input: unknown): z.ZodSafeParseResult<AuditRecord> {
+  const r = fastAuditRecord(input);
+  return r ? { success: true, data: r } : auditRecordSchema.safeParse(input);
+}
 /** A v1 or v2 record: it carries its own signature. */
 export type SignedAuditRecord = Extract<AuditRecord, { sig: string }>;
 
@@ -108,11 +135,26 @@ export const RECORD_SIGNATURE_CONTEXT = 'latchkey/audit-record/v1';
  */
 export type Sha256 = (text: string) => string;
 
-export const nobleSha256Hex: Sha256 = (text) => bytesToHex(sha256(utf8ToBytes(text)));
+// The engine's lib has no TextEncoder type (a host API); every host it runs on has one, and noble's utf8ToBytes uses it too.
+const encoder = new (globalThis as unknown as { TextEncoder: new () => { encodeInto(text: string, into: Uint8Array): { written: number } } }).TextEncoder();
+// Reused for every hash input (sha256 is synchronous and keeps no reference to it).
+let scratch = new Uint8Array(1024);
+
+/**
+ * The UTF-8 bytes of `text`, written into the scratch buffer: noble's utf8ToBytes makes
+ * an encoder and two arrays per call, a fifth of noble's hash of a record.
+ */
+function utf8Scratch(text: string): Uint8Array {
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3); // 3 bytes per UTF-16 unit at most
+  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
+}
+
+export const nobleSha256Hex: Sha256 = (text) => bytesToHex(sha256(utf8Scratch(text)));
 
 /** SHA-256 over the RFC 8785 canonical JSON of the record without `hash` (and `sig`). */
 export function computeRecordHash(record: UnsignedAuditRecord | AuditRecord, hash?: Sha256): Uint8Array {
-  return hash ? hexToBytes(hash(recordJcs(record))) : sha256(utf8ToBytes(recordJcs(record)));
+  if (hash) return hexToBytes(hash(recordJcs(record)));
+  return sha256(utf8Scratch(recordJcs(record)));
 }
 
 export function computeRecordHashHex(record: UnsignedAuditRecord | AuditRecord, hash: Sha256 = nobleSha256Hex): string {
@@ -122,6 +164,17 @@ export function computeRecordHashHex(record: UnsignedAuditRecord | AuditRecord, 
 // A high surrogate not followed by a low one, or a low one not preceded by a high one (RFC 8785 refuses them).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * A character JSON.stringify escapes, or one outside printable ASCII (a surrogate may be
+ * lone). A string without any (every id, hash, time and token a record holds) is its JSON
+ * text between two quotes: writing it so skips the lone-surrogate test and JSON.stringify,
+ * which were most of this function's cost.
+ */
+const NEEDS_ESCAPE_OR_CHECK = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
+const str = (v: unknown): string | undefined =>
+  typeof v !== 'string' ? undefined : !NEEDS_ESCAPE_OR_CHECK.test(v) ? '"' + v + '"' : LONE_SURROGATE.test(v) ? undefined : JSON.stringify(v);
+
 /** A flat object of strings and safe integers in JCS form, or undefined when it holds anything else. */
 function flatJcs(o: unknown): string | undefined {
   if (typeof o !== 'object' || o === null || Array.isArray(o) || Object.getPrototypeOf(o) !== Object.prototype) return undefined;
@@ -130,16 +183,13 @@ function flatJcs(o: unknown): string | undefined {
   for (const k of keys) {
     const v = (o as Record<string, unknown>)[k];
     if (v === undefined) continue;
-    if (typeof v === 'string') {
-      if (LONE_SURROGATE.test(v)) return undefined;
-    } else if (!Number.isSafeInteger(v)) return undefined;
-    if (LONE_SURROGATE.test(k)) return undefined;
-    out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + JSON.stringify(v);
+    const value = typeof v === 'string' ? str(v) : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : undefined;
+    const key = str(k);
+    if (value === undefined || key === undefined) return undefined;
+    out += (out.length > 1 ? ',' : '') + key + ':' + value;
   }
   return out + '}';
 }
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && !LONE_SURROGATE.test(v) ? JSON.stringify(v) : undefined);
 
 /**
  * The RFC 8785 text of the record without `hash` and `sig`: the bytes its hash covers.

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
 import { jcsBytes } from './jcs';
+import { compileFastCheck, UNSURE } from './fast-schema';
 import { auditTimeSchema, deviceIdSchema, hashHexSchema, sigHexSchema } from './record';
 import type { AuditSigner } from './signer';
 
@@ -27,6 +28,20 @@ const sealFields = {
 export const auditSealSchema = z.strictObject({ ...sealFields, sig: sigHexSchema });
 export type AuditSeal = z.infer<typeof auditSealSchema>;
 type UnsignedSeal = Omit<AuditSeal, 'sig'>;
+
+const fastSeal = compileFastCheck(auditSealSchema);
+
+/** The seal auditSealSchema accepts, or undefined when the fast path is not sure (fast-schema.ts). */
+export function fastAuditSeal(input: unknown): AuditSeal | undefined {
+  const s = fastSeal(input, { members: 0 });
+  return s === UNSURE ? undefined : (s as AuditSeal);
+}
+
+/** auditSealSchema.safeParse, through the fast path first: same acceptance, same output, same errors. */
+export function parseAuditSeal(input: unknown): z.ZodSafeParseResult<AuditSeal> {
+  const s = fastAuditSeal(input);
+  return s ? { success: true, data: s } : auditSealSchema.safeParse(input);
+}
 
 /** Bytes the device key signs: UTF-8 context, 0x00, JCS of the seal without `sig`. */
 export function sealSignatureInput(s: UnsignedSeal): Uint8Array {

@@ -12,7 +12,7 @@
  * two uploads cannot both extend one chain or take one log_index.
  */
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { verifyAppend, type AuditRecord, type AuditSeal, type ChainHead } from '../../core/audit';
+import { inspectAhead, verifyAppend, type AuditRecord, type AuditSeal, type ChainHead } from '../../core/audit';
 import { LatchkeyError } from '../../shared/errors';
 import type { SqlClient } from '../db/db';
 import { parseStrictJson } from '../../shared/encoding/strict-json';
@@ -41,6 +41,13 @@ export async function appendAuditBatch(
   batch: readonly unknown[],
   seals: readonly unknown[] = [],
 ): Promise<{ accepted: number; nextSeq: number }> {
+  // The per-record checks (schema, hash, signatures' inputs) need no lock: done first, they
+  // overlap other uploads' database waits instead of holding the org's log lock.
+  const keyFor = (d: string) => (d === who.deviceId ? who.publicKey : undefined);
+  const inspected = inspectAhead([...batch, ...seals], keyFor, nodeSha256);
+  // The stored text of each record that may be accepted, also before the lock.
+  const bodies = new Map<unknown, string>();
+  for (const x of inspected.values()) if (x.kind === 'record') bodies.set(x.record, JSON.stringify(x.record));
   let size = await lockOrgLog(sql, who.orgId);
   const head = await deviceHead(sql, who.orgId, who.deviceId);
   // Hashes already stored for seqs the batch repeats (a retried upload), so a retry is idempotent.
@@ -54,7 +61,7 @@ export async function appendAuditBatch(
     ))
       stored.set(Number(r.seq), r.record_hash);
   }
-  const check = verifyAppend(head, batch, who.publicKey, { deviceId: who.deviceId, stored, seals, verifier, sha256: nodeSha256 });
+  const check = verifyAppend(head, batch, who.publicKey, { deviceId: who.deviceId, stored, seals, verifier, sha256: nodeSha256, inspected });
   if (!check.ok) {
     throw new LatchkeyError('audit_rejected', `Audit upload refused: ${check.message}`, {
       reason: check.reason,
@@ -68,7 +75,7 @@ export async function appendAuditBatch(
     await sql.query(
       `INSERT INTO audit_records (org_id, log_index, device_id, seq, record_hash, body)
        SELECT $1, i, $2, s, h, b FROM unnest($3::int8[], $4::int8[], $5::text[], $6::text[]) AS t(i, s, h, b)`,
-      [who.orgId, who.deviceId, idx, fresh.map((r) => r.seq), fresh.map((r) => r.hash), fresh.map((r) => JSON.stringify(r))],
+      [who.orgId, who.deviceId, idx, fresh.map((r) => r.seq), fresh.map((r) => r.hash), fresh.map((r) => bodies.get(r) ?? JSON.stringify(r))],
     );
     await sql.query('UPDATE audit_heads SET size = $2 WHERE org_id = $1', [who.orgId, size]);
     const at = new Map(fresh.map((r, i) => [r.seq, idx[i]!] as const));

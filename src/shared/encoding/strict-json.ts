@@ -70,8 +70,60 @@ export function tryParseStrictJson(text: string): StrictJsonResult {
   } catch {
     return { ok: false, reason: 'syntax', message: 'The text is not valid JSON.' };
   }
-  return scan(text) ?? { ok: true, value };
+  return provesUnique(text, value) ? { ok: true, value } : (scan(text) ?? { ok: true, value });
 }
+
+/**
+ * The cheap proof, before the scan: the text holds as many member names as the parsed
+ * value has members (memberNameCount), so no object repeats one, and the value nests no
+ * deeper than MAX_JSON_DEPTH (with no repeat dropped, the text nests exactly as deep).
+ * False is "not proved": the scan decides, as it always did.
+ */
+function provesUnique(text: string, value: unknown): boolean {
+  const names = memberNameCount(text);
+  if (names === undefined) return false;
+  const count = { members: 0 };
+  return countMembers(value, 1, count) && count.members === names;
+}
+
+/** Adds up the members of every object in `v`; false if a container nests deeper than MAX_JSON_DEPTH. */
+function countMembers(v: unknown, depth: number, count: { members: number }): boolean {
+  if (typeof v !== 'object' || v === null) return true;
+  if (depth > MAX_JSON_DEPTH) return false;
+  if (Array.isArray(v)) {
+    for (const x of v as unknown[]) if (!countMembers(x, depth + 1, count)) return false;
+    return true;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  count.members += keys.length;
+  for (const k of keys) if (!countMembers(o[k], depth + 1, count)) return false;
+  return true;
+}
+
+/**
+ * How many object member names valid JSON `text` holds, repeated ones included; undefined
+ * when it holds a backslash. Without one no string has an escaped quote, so the quotes pair
+ * up in order and a string is a member name exactly when a colon follows it: a cheap
+ * count (no per-character loop, no name strings) for a caller that already knows how many
+ * distinct members the parsed value has. Equal counts prove no object repeats a name.
+ */
+export function memberNameCount(text: string): number | undefined {
+  if (text.includes('\\')) return undefined;
+  let names = 0;
+  let open = text.indexOf('"');
+  while (open !== -1) {
+    const close = text.indexOf('"', open + 1);
+    if (close === -1) return undefined;
+    let k = close + 1;
+    while (isJsonSpace(text.charCodeAt(k))) k++;
+    if (text.charCodeAt(k) === 0x3a /* : */) names++;
+    open = text.indexOf('"', close + 1);
+  }
+  return names;
+}
+
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** As tryParseStrictJson; throws `invalid_input` naming `what` ("The server's answer"). */
 export function parseStrictJson(text: string, what = 'The JSON'): unknown {
