@@ -299,7 +299,7 @@ export default async function auditBench(bench: Bench): Promise<void> {
     const dev0 = v3Chains[0]!;
     const dev0Records = dev0.filter((x): x is AuditRecord => !('type' in x));
     await bench.compare({
-      name: `server upload check (verifyAppend, node:crypto), ${dev0Records.length} records in batches of 768 (3 seals)`,
+      name: `server upload check (verifyAppend, node:crypto SHA-256 and Ed25519 as the server runs it), ${dev0Records.length} records in batches of 768 (3 seals)`,
       unit: 'records/s',
       work: dev0Records.length,
       rounds: bench.rounds(5),
@@ -312,7 +312,7 @@ export default async function auditBench(bench: Bench): Promise<void> {
             const batch = dev0Records.slice(i, i + 768);
             const end = batch[batch.length - 1]!.seq;
             const seals = dev0.filter((x): x is AuditSeal => 'type' in x && x.seq > (head?.seq ?? 0) && x.seq <= end);
-            const r = verifyAppend(head, batch, deviceKey, { deviceId: 'device-0', verifier: nodeVerifier, seals });
+            const r = verifyAppend(head, batch, deviceKey, { deviceId: 'device-0', verifier: nodeVerifier, sha256: nodeSha256, seals });
             if (!r.ok) throw new Error(`upload check failed: ${r.message}`);
             head = r.head;
           }
