@@ -51,9 +51,11 @@ export async function appendAuditBatch(
   let size = await lockOrgLog(sql, who.orgId);
   const head = await deviceHead(sql, who.orgId, who.deviceId);
   // Hashes already stored for seqs the batch repeats (a retried upload), so a retry is idempotent.
-  const seqs = batch.map((r) => (typeof r === 'object' && r !== null && typeof (r as { seq?: unknown }).seq === 'number' ? (r as { seq: number }).seq : 0));
+  // Only whole seqs bound the query: any other (1.5, 1e300) is refused by verifyAppend, and
+  // handed to PostgreSQL as an int8 it would end the upload with an internal error instead.
+  const seqs = batch.flatMap((r) => (typeof r === 'object' && r !== null && Number.isSafeInteger((r as { seq?: unknown }).seq) ? [(r as { seq: number }).seq] : []));
   const stored = new Map<number, string>();
-  if (head) {
+  if (head && seqs.length > 0) {
     const lo = Math.max(1, Math.min(...seqs));
     for (const r of await sql.query<{ seq: number; record_hash: string }>(
       'SELECT seq, record_hash FROM audit_records WHERE org_id = $1 AND device_id = $2 AND seq >= $3 AND seq <= $4',

@@ -97,6 +97,9 @@ describe('audit upload', () => {
     delete (alt as { target?: unknown }).target;
     const forked: AuditRecord = { ...alt, hash: computeRecordHashHex(alt) };
     expect(await refusal(dev.api.uploadAudit([forked, r3!], seal4))).toEqual({ code: 'audit_rejected', reason: 'fork' });
+    // A seq that is no whole number: refused as such, not an internal error from the database.
+    const fractional: AuditRecord = { ...r3!, seq: 2.5 };
+    expect((await refusal(dev.api.uploadAudit([fractional, r4!], seal4))).code).toBe('audit_rejected');
     // Another device uploading this device's records.
     expect((await refusal(other.api.uploadAudit([r3!, r4!], seal4))).code).toBe('audit_rejected');
 
