@@ -14,18 +14,14 @@ import 'fake-indexeddb/auto';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { engineUiHandlers, forwardEngineEvents } from '../../../src/core';
-import { EngineUiContract } from '../../../src/shared/contracts/engine';
-import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
-import { connectRpc, serveRpc } from '../../../src/shared/rpc/rpc';
+import { forwardEngineEvents } from '../../../src/core';
 import { personalPolicy } from '../../../src/core/policy';
 import { ORG_RECOVERY_SLOT, RECOVERY_SLOT, openKekWithOrgKey, openSlot, parseRecoveryCode, sealBreakGlassRecoverySlot, slotDigest } from '../../../src/core/vault/slots';
 import { deriveKey } from '../../../src/core/crypto/hkdf';
 import type { SlotRecord } from '../../../src/core/store/records';
 import type { EffectivePolicy } from '../../../src/shared/policy';
-import { PASSWORD, expectCode, makeHarness } from './helpers';
+import { PASSWORD, engineUiOverChannel, expectCode, makeHarness } from './helpers';
 
 const random = { bytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)) };
 
@@ -152,10 +148,8 @@ describe('the org-recovery slot', () => {
   it('the UI gets the notice over RPC: the breakGlass event when the code arrives, and the list while locked', async () => {
     const k = orgKey();
     const { h, vaultId, slot } = await vaultWith(() => managed(k));
-    const ch = new MessageChannel();
-    const server = serveRpc(fromNodeMessagePort(ch.port1), EngineUiContract, engineUiHandlers(h.engine));
+    const { ui, server, close } = engineUiOverChannel(h.engine);
     const unsub = forwardEngineEvents(h.engine, { ui: server });
-    const ui = connectRpc(fromNodeMessagePort(ch.port2), EngineUiContract);
     try {
       const seen = new Promise((resolve) => ui.on('breakGlass', resolve));
       expect((await ui.call('vault.breakGlassNotices', {})).notices).toEqual([]);
@@ -168,10 +162,7 @@ describe('the org-recovery slot', () => {
       expect((await ui.call('vault.breakGlassNotices', {})).notices).toEqual([notice]);
     } finally {
       unsub();
-      ui.close();
-      server.close();
-      ch.port1.close();
-      ch.port2.close();
+      close();
     }
   });
 

@@ -5,7 +5,8 @@
  * and timer, and an audit sink that records events.
  */
 import 'fake-indexeddb/auto';
-import { createEngine, type Engine, type EngineDeps } from '../../../src/core';
+import { MessageChannel } from 'node:worker_threads';
+import { createEngine, engineUiHandlers, type Engine, type EngineDeps } from '../../../src/core';
 import { createNodeArgon2Kdf } from '../../../src/node/kdf.argon2.node.js';
 import { createWebCryptoRandom } from '../../../src/core/crypto/random.browser';
 import { createDexieStore } from '../../../src/core/store/store.dexie';
@@ -13,6 +14,9 @@ import type { VaultStore } from '../../../src/core/store/store';
 import { auditEventSchema, type AuditEvent } from '../../../src/shared/contracts/engine';
 import type { ItemDraft } from '../../../src/shared/items';
 import { isLatchkeyError } from '../../../src/shared/errors';
+import { EngineUiContract } from '../../../src/shared/contracts/engine';
+import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
+import { connectRpc, serveRpc } from '../../../src/shared/rpc/rpc';
 
 export const TEST_KDF = { memoryKiB: 64, iterations: 1, parallelism: 1 } as const;
 export const PASSWORD = 'correct horse battery staple';
@@ -174,4 +178,25 @@ export function refusedWith(run: () => unknown, code: string): string {
     throw e;
   }
   throw new Error(`expected ${code}, but it was accepted`);
+}
+
+/**
+ * The engine's UI contract served over a real MessageChannel, as the page reaches the
+ * engine worker (envelopes and zod on both sides): the page's client, the engine's
+ * server (to forward events on), and what closes both ends.
+ */
+export function engineUiOverChannel(engine: Engine, opts: { timeoutMs?: number } = {}) {
+  const ch = new MessageChannel();
+  const server = serveRpc(fromNodeMessagePort(ch.port1), EngineUiContract, engineUiHandlers(engine));
+  const ui = connectRpc(fromNodeMessagePort(ch.port2), EngineUiContract, opts);
+  return {
+    ui,
+    server,
+    close(): void {
+      ui.close();
+      server.close();
+      ch.port1.close();
+      ch.port2.close();
+    },
+  };
 }

@@ -3,28 +3,16 @@
  * the first rows of the very list it answers without one (same order, same filter,
  * trash left out) and how many that list has, so a page can say "500 of 100,000".
  */
-import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { engineUiHandlers } from '../../../src/core';
-import { EngineUiContract } from '../../../src/shared/contracts/engine';
-import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
-import { connectRpc, serveRpc } from '../../../src/shared/rpc/rpc';
-import { apiDraft, loginDraft, makeHarness, PASSWORD } from './helpers';
+import { apiDraft, engineUiOverChannel, loginDraft, makeHarness, PASSWORD } from './helpers';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
 function wire() {
   const h = makeHarness();
-  const ch = new MessageChannel();
-  const server = serveRpc(fromNodeMessagePort(ch.port1), EngineUiContract, engineUiHandlers(h.engine));
-  const ui = connectRpc(fromNodeMessagePort(ch.port2), EngineUiContract);
-  cleanups.push(() => {
-    ui.close();
-    server.close();
-    ch.port1.close();
-    ch.port2.close();
-  });
+  const { ui, close } = engineUiOverChannel(h.engine);
+  cleanups.push(close);
   return { h, ui };
 }
 

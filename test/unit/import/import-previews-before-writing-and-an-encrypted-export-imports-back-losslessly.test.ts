@@ -4,15 +4,10 @@
  * chosen entries at once, a lock drops the preview, and an encrypted export opens in
  * another vault with every item as it was. Policy's "no export" stops both exports.
  */
-import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, test } from 'vitest';
-import { engineUiHandlers } from '../../../src/core';
 import { PLAINTEXT_EXPORT_CONFIRMATION } from '../../../src/core/export/service';
-import { EngineUiContract } from '../../../src/shared/contracts/engine';
-import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
-import { connectRpc, serveRpc } from '../../../src/shared/rpc/rpc';
 import type { EngineDeps } from '../../../src/core/engine';
-import { PASSWORD, apiDraft, expectCode, loginDraft, makeHarness } from '../core/helpers';
+import { PASSWORD, apiDraft, engineUiOverChannel, expectCode, loginDraft, makeHarness } from '../core/helpers';
 import { managed } from '../policy/helpers';
 import { fixture } from './helpers';
 
@@ -21,15 +16,8 @@ afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
 function wire(extra?: Partial<EngineDeps>) {
   const h = makeHarness(extra ? { extra } : {});
-  const ch = new MessageChannel();
-  const server = serveRpc(fromNodeMessagePort(ch.port1), EngineUiContract, engineUiHandlers(h.engine));
-  const ui = connectRpc(fromNodeMessagePort(ch.port2), EngineUiContract, { timeoutMs: 60_000 });
-  cleanups.push(() => {
-    ui.close();
-    server.close();
-    ch.port1.close();
-    ch.port2.close();
-  });
+  const { ui, close } = engineUiOverChannel(h.engine, { timeoutMs: 60_000 });
+  cleanups.push(close);
   return { h, ui };
 }
 

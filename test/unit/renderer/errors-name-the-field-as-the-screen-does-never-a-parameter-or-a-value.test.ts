@@ -4,16 +4,11 @@
  * typed: through the real engine over RPC (the check that answers every UI call) and in
  * the item editor's own form check.
  */
-import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { engineUiHandlers } from '../../../src/core';
-import { EngineUiContract } from '../../../src/shared/contracts/engine';
-import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
-import { connectRpc, serveRpc } from '../../../src/shared/rpc/rpc';
 import { isLatchkeyError } from '../../../src/shared/errors';
 import { plainIssue } from '../../../src/shared/plain-issue';
 import { draftFromForm, emptyForm } from '../../../src/renderer/items/form-model';
-import { makeHarness, PASSWORD } from '../core/helpers';
+import { engineUiOverChannel, makeHarness, PASSWORD } from '../core/helpers';
 
 const INTERNAL = /changePassword|newPassword|currentPassword|allowedOrigins|headerName|vault\.|"|\bat\b "|overview|details|\d+\.\d+/;
 const cleanups: (() => void)[] = [];
@@ -21,16 +16,9 @@ afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
 function engineClient() {
   const h = makeHarness();
-  const ch = new MessageChannel();
-  const server = serveRpc(fromNodeMessagePort(ch.port1), EngineUiContract, engineUiHandlers(h.engine));
-  const client = connectRpc(fromNodeMessagePort(ch.port2), EngineUiContract);
-  cleanups.push(() => {
-    client.close();
-    server.close();
-    ch.port1.close();
-    ch.port2.close();
-  });
-  return client;
+  const { ui, close } = engineUiOverChannel(h.engine);
+  cleanups.push(close);
+  return ui;
 }
 
 async function refusal(p: Promise<unknown>) {

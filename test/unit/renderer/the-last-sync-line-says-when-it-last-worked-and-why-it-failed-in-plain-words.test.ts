@@ -4,14 +4,10 @@
  * internal name), and what the person can do. Over the real engine's UI contract, a
  * worker that does not sync says so and "Sync now" is refused with a reason.
  */
-import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { engineUiHandlers } from '../../../src/core';
-import { EngineUiContract, type SyncStatus } from '../../../src/shared/contracts/engine';
-import { fromNodeMessagePort } from '../../../src/shared/rpc/adapters/worker-threads.node';
-import { connectRpc, serveRpc } from '../../../src/shared/rpc/rpc';
+import type { SyncStatus } from '../../../src/shared/contracts/engine';
 import { syncStatusWords } from '../../../src/renderer/views/sync-words';
-import { expectCode, makeHarness } from '../core/helpers';
+import { engineUiOverChannel, expectCode, makeHarness } from '../core/helpers';
 
 const AT = Date.UTC(2026, 11, 4, 9, 30);
 const base: SyncStatus = { active: true, running: false, lastSuccessAt: null, lastFailure: null };
@@ -47,14 +43,9 @@ describe('the last-sync line', () => {
 
   it('over the engine contract, a worker that does not sync says so and refuses Sync now with a reason', async () => {
     const h = makeHarness();
-    const ch = new MessageChannel();
-    const server = serveRpc(fromNodeMessagePort(ch.port1), EngineUiContract, engineUiHandlers(h.engine));
-    const ui = connectRpc(fromNodeMessagePort(ch.port2), EngineUiContract);
+    const { ui, close } = engineUiOverChannel(h.engine);
     cleanups.push(() => {
-      ui.close();
-      server.close();
-      ch.port1.close();
-      ch.port2.close();
+      close();
       h.store.close();
     });
     expect(await ui.call('sync.status', {})).toEqual({ active: false, running: false, lastSuccessAt: null, lastFailure: null });
