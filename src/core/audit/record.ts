@@ -17,7 +17,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { AUDIT_OUTCOMES, AUDIT_RECORD_ACTIONS, auditActorSchema, auditEventSchema, auditReasonSchema, auditTargetSchema } from '../../shared/contracts/audit-event';
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
 import { canonicalizeJcs } from './jcs';
-import { compileFastCheck, UNSURE, type MemberCount } from './fast-schema';
+import { compileFastCheck, safeParseWithFastPath, UNSURE, type MemberCount } from './fast-schema';
 
 /** The version AuditLog writes: hash-chained, covered by segment seals (seal.ts), not signed one by one. */
 export const AUDIT_RECORD_VERSION = 3 as const;
@@ -38,13 +38,8 @@ const idToken = (max: number, what: string) => z.string().regex(new RegExp(`^[A-
 export const auditEventInputSchema = auditEventSchema;
 export type AuditEventInput = z.infer<typeof auditEventInputSchema>;
 
-const fastEvent = compileFastCheck(auditEventInputSchema);
-
 /** auditEventInputSchema.safeParse, through the fast path first (fast-schema.ts): same acceptance, same output, same errors. */
-export function parseAuditEvent(input: unknown): z.ZodSafeParseResult<AuditEventInput> {
-  const e = fastEvent(input, { members: 0 });
-  return e === UNSURE ? auditEventInputSchema.safeParse(input) : { success: true, data: e as AuditEventInput };
-}
+export const parseAuditEvent = safeParseWithFastPath(auditEventInputSchema, compileFastCheck(auditEventInputSchema));
 
 /** Format v1's event part: read only. */
 /** A stored record never carries `"target":{}`: an event without a target omits the member, one encoding per meaning. */
@@ -115,10 +110,7 @@ export function fastAuditRecord(input: unknown, count: MemberCount = { members: 
 }
 
 /** auditRecordSchema.safeParse, through the fast path first: same acceptance, same output, same errors. */
-export function parseAuditRecord(input: unknown): z.ZodSafeParseResult<AuditRecord> {
-  const r = fastAuditRecord(input);
-  return r ? { success: true, data: r } : auditRecordSchema.safeParse(input);
-}
+export const parseAuditRecord = safeParseWithFastPath(auditRecordSchema, fastRecord);
 /** A v1 or v2 record: it carries its own signature. */
 export type SignedAuditRecord = Extract<AuditRecord, { sig: string }>;
 

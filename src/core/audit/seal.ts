@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { concatBytes, utf8ToBytes } from '../crypto/bytes';
 import { jcsBytes } from './jcs';
-import { compileFastCheck, UNSURE } from './fast-schema';
+import { compileFastCheck, safeParseWithFastPath, UNSURE } from './fast-schema';
 import { auditTimeSchema, deviceIdSchema, hashHexSchema, sigHexSchema } from './record';
 import type { AuditSigner } from './signer';
 
@@ -38,10 +38,7 @@ export function fastAuditSeal(input: unknown): AuditSeal | undefined {
 }
 
 /** auditSealSchema.safeParse, through the fast path first: same acceptance, same output, same errors. */
-export function parseAuditSeal(input: unknown): z.ZodSafeParseResult<AuditSeal> {
-  const s = fastAuditSeal(input);
-  return s ? { success: true, data: s } : auditSealSchema.safeParse(input);
-}
+export const parseAuditSeal = safeParseWithFastPath(auditSealSchema, fastSeal);
 
 /** Bytes the device key signs: UTF-8 context, 0x00, JCS of the seal without `sig`. */
 export function sealSignatureInput(s: UnsignedSeal): Uint8Array {
